@@ -1,0 +1,44 @@
+# Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
+JOBS ?= $(shell nproc)
+.PHONY: deps release dev demo test test-release test-dev bench fuzz tsan clean format
+
+deps:
+	@./scripts/deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS)
+
+dev: deps
+	cmake --preset dev >/dev/null
+	cmake --build build/dev -j $(JOBS)
+
+demo: release
+	./build/release/tools/v100 demo
+
+test-release: release
+	cd build/release && ctest --output-on-failure -j $(JOBS)
+
+test-dev: dev
+	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE slow
+
+# Every test: the normal (release) build and the sanitizer (ASan+UBSan) build.
+test: test-release test-dev
+
+bench: release
+	./build/release/tools/v100 bench
+
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j $(JOBS)
+	cd build/tsan && ctest --output-on-failure -L tsan
+
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build build/fuzz -j $(JOBS)
+
+format:
+	find src tests bench tools fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

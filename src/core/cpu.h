@@ -1,0 +1,30 @@
+// Run-time CPU feature detection for dispatching vectorized code paths. Every vectorized path has a
+// portable twin that must give bit-identical results; tests compare the two.
+#pragma once
+
+namespace v100::cpu {
+
+struct Features {
+  bool avx2 = false;
+  bool avx512f = false;
+  bool avx512dq = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512ifma = false;
+};
+
+/// What the CPU (and OS, via XGETBV) supports. Computed once; thread-safe.
+const Features& detected();
+
+/// What dispatch should use: detected() unless the environment variable V100_PORTABLE=1 is set,
+/// which forces every portable path (for testing and comparison), or tests call force_portable().
+const Features& active();
+
+/// Test hook: when true, active() reports no vector features. Not thread-safe against concurrent
+/// dispatch; call it before starting work.
+void force_portable(bool on);
+
+/// A human-readable CPU model string (from /proc/cpuinfo or CPUID brand string).
+const char* model_name();
+
+}  // namespace v100::cpu

@@ -1,0 +1,45 @@
+#include "core/rng.h"
+
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace v100 {
+
+void random_bytes(std::span<uint8_t> out) {
+  size_t off = 0;
+  while (off < out.size()) {
+    // RAND_bytes takes an int length; chunk large requests.
+    size_t n = out.size() - off;
+    if (n > (1u << 30)) n = 1u << 30;
+    if (RAND_bytes(out.data() + off, static_cast<int>(n)) != 1) {
+      std::fputs("v100: system random number generator failed\n", stderr);
+      std::abort();
+    }
+    off += n;
+  }
+}
+
+Bytes random_bytes(size_t n) {
+  Bytes b(n);
+  random_bytes(std::span<uint8_t>(b));
+  return b;
+}
+
+SecretBytes random_seed32() {
+  SecretBytes s(32);
+  random_bytes(s.span());
+  return s;
+}
+
+uint64_t random_u64() {
+  uint8_t b[8];
+  random_bytes(std::span<uint8_t>(b, 8));
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
+  secure_wipe(b, sizeof b);
+  return v;
+}
+
+}  // namespace v100
