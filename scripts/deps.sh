@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages V100 needs to build, test and run. Runs apt-get only when a
 # package is missing, so a machine that has everything (or no network) is left alone.
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
+pkgs=(build-essential make cmake ninja-build pkg-config git ca-certificates
       libssl-dev libsqlite3-dev libboost-dev libboost-system-dev libgmp-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev valgrind clang libclang-rt-14-dev sqlite3)
 missing=()

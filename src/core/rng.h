@@ -1,5 +1,5 @@
 // Randomness: the OS CSPRNG (through OpenSSL's DRBG, seeded from getrandom) for fresh secrets.
-// Seeded, reproducible streams come from a XOF (hash/sha3.h: Shake256Xof), never rand()/mt19937.
+// Seeded, reproducible streams come from a XOF (SHAKE256, hash/sha3.h), never a statistical PRNG.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,102 @@
+// Rules that matter, checked on the source tree itself:
+// - no non-cryptographic randomness (rand, srand, std::mt19937, random_device) anywhere in src/ or tests/;
+// - no include edge that climbs a layer (DESIGN.md §1): a file may include only its own folder and
+//   strictly lower layers;
+// - no memcmp in crypto code (constant-time compares only).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRoot = V100_SOURCE_DIR;
+
+// Rank of each layer folder; a file in folder F may include headers of folder F or of any folder
+// with a strictly lower rank.
+const std::map<std::string, int>& ranks() {
+  static const std::map<std::string, int> r = {
+      {"core", 0},          {"hash", 1},          {"math", 2},
+      {"pq/mlkem", 2},      {"pq/mldsa", 2},      {"fhe/common", 3},
+      {"pq/xwing", 3},      {"media", 3},         {"fhe/bfv", 4},
+      {"fhe/ckks", 4},      {"meeting/protocol", 5}, {"meeting/store", 6},
+      {"meeting/server", 7}, {"meeting/client", 7}, {"services", 8},
+  };
+  return r;
+}
+
+// The layer folder a path under src/ belongs to ("fhe/bfv/x.h" -> "fhe/bfv").
+std::string layer_of(const std::string& rel) {
+  std::string best;
+  for (const auto& [layer, rank] : ranks())
+    if (rel.rfind(layer + "/", 0) == 0 && layer.size() > best.size()) best = layer;
+  return best;
+}
+
+std::vector<fs::path> sources(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    auto ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".cc" || ext == ".h" || ext == ".cpp")) out.push_back(e.path());
+  }
+  return out;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(Policy, NoNonCryptographicRandomness) {
+  const std::regex bad(R"((\bs?rand\s*\(\s*\))|std::mt19937|std::minstd_rand|std::random_device|std::default_random_engine)");
+  std::vector<std::string> offenders;
+  for (const char* dir : {"src", "tests", "tools", "bench"}) {
+    for (const auto& p : sources(kRoot / dir)) {
+      if (p.filename() == "policy_test.cc") continue;
+      if (std::regex_search(read(p), bad)) offenders.push_back(fs::relative(p, kRoot).string());
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << "non-cryptographic randomness in: " << ::testing::PrintToString(offenders);
+}
+
+TEST(Policy, IncludesNeverClimbALayer) {
+  const std::regex inc(R"re(#\s*include\s*"([^"]+)")re");
+  std::vector<std::string> offenders;
+  size_t edges = 0;
+  for (const auto& p : sources(kRoot / "src")) {
+    std::string rel = fs::relative(p, kRoot / "src").string();
+    std::string from = layer_of(rel);
+    if (from.empty()) continue;
+    std::string text = read(p);
+    for (std::sregex_iterator it(text.begin(), text.end(), inc), end; it != end; ++it) {
+      std::string to = layer_of((*it)[1].str());
+      if (to.empty()) continue;  // same-folder relative include
+      ++edges;
+      if (to != from && ranks().at(to) >= ranks().at(from))
+        offenders.push_back(rel + " -> " + (*it)[1].str());
+    }
+  }
+  EXPECT_GT(edges, 0u);
+  EXPECT_TRUE(offenders.empty()) << "include edges that climb a layer: " << ::testing::PrintToString(offenders);
+}
+
+TEST(Policy, NoMemcmpInCryptoCode) {
+  std::vector<std::string> offenders;
+  for (const char* dir : {"src/pq", "src/media", "src/fhe"}) {
+    for (const auto& p : sources(kRoot / dir))
+      if (read(p).find("memcmp(") != std::string::npos) offenders.push_back(fs::relative(p, kRoot).string());
+  }
+  EXPECT_TRUE(offenders.empty()) << "use ct_equal, not memcmp: " << ::testing::PrintToString(offenders);
+}
+
+}  // namespace
