@@ -1,6 +1,6 @@
 # Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
 JOBS ?= $(shell nproc)
-.PHONY: deps release dev demo test test-release test-dev bench fuzz tsan clean format
+.PHONY: deps release dev demo test test-release test-dev bench fuzz fuzz-run tsan clean format
 
 deps:
 	@./scripts/deps.sh
@@ -14,7 +14,7 @@ dev: deps
 	cmake --build build/dev -j $(JOBS)
 
 demo: release
-	./build/release/tools/v100 demo
+	./build/release/tools/v100 match-demo
 
 test-release: release
 	cd build/release && ctest --output-on-failure -j $(JOBS)
@@ -36,6 +36,15 @@ tsan: deps
 fuzz: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
+
+# Coverage-guided libFuzzer run, FUZZ_SECONDS per target, on the checked-in corpus.
+FUZZ_SECONDS ?= 20
+fuzz-run: fuzz
+	@for t in build/fuzz/fuzz/*_fuzz; do \
+	  n=$$(basename $$t _fuzz); mkdir -p fuzz/corpus-run/$$n fuzz/corpus/$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 fuzz/corpus-run/$$n fuzz/corpus/$$n 2>&1 | tail -1 || exit 1; \
+	done
 
 format:
 	find src tests bench tools fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
