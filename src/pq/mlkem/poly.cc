@@ -1,0 +1,160 @@
+// Coefficient-wise arithmetic, byte coding and compression (FIPS 203 §4.2.1), and the dispatch of
+// the NTT kernels between the portable and AVX2 paths.
+#include <cstring>
+
+#include "core/cpu.h"
+#include "pq/mlkem/internal.h"
+
+namespace v100::pq::mlkem::internal {
+
+void ntt(Poly& f) {
+  portable::ntt(f);
+}
+
+void inv_ntt(Poly& f) {
+  portable::inv_ntt(f);
+}
+
+void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num) {
+  portable::basemul_acc(r, a, b, num);
+}
+
+void poly_reduce(Poly& f) {
+  for (int i = 0; i < kN; ++i) f.c[i] = barrett_reduce(f.c[i]);
+}
+
+void poly_tomont(Poly& f) {
+  for (int i = 0; i < kN; ++i) f.c[i] = fqmul(f.c[i], kR2);
+}
+
+void poly_add(Poly& r, const Poly& a, const Poly& b) {
+  for (int i = 0; i < kN; ++i) r.c[i] = static_cast<int16_t>(a.c[i] + b.c[i]);
+}
+
+void poly_sub(Poly& r, const Poly& a, const Poly& b) {
+  for (int i = 0; i < kN; ++i) r.c[i] = static_cast<int16_t>(a.c[i] - b.c[i]);
+}
+
+void encode12(uint8_t out[384], const Poly& f) {
+  for (int i = 0; i < kN / 2; ++i) {
+    uint16_t x0 = static_cast<uint16_t>(to_canonical(f.c[2 * i]));
+    uint16_t x1 = static_cast<uint16_t>(to_canonical(f.c[2 * i + 1]));
+    out[3 * i] = static_cast<uint8_t>(x0);
+    out[3 * i + 1] = static_cast<uint8_t>((x0 >> 8) | (x1 << 4));
+    out[3 * i + 2] = static_cast<uint8_t>(x1 >> 4);
+  }
+}
+
+void decode12(Poly& f, const uint8_t in[384]) {
+  for (int i = 0; i < kN / 2; ++i) {
+    int16_t x0 = static_cast<int16_t>(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
+    int16_t x1 = static_cast<int16_t>((in[3 * i + 1] >> 4) | (in[3 * i + 2] << 4));
+    // ByteDecode_12 is defined mod q: subtract q when x >= q, by mask (dk_PKE is secret).
+    f.c[2 * i] = to_canonical(static_cast<int16_t>(x0 - kQ));
+    f.c[2 * i + 1] = to_canonical(static_cast<int16_t>(x1 - kQ));
+  }
+}
+
+bool decode12_all_below_q(const uint8_t in[384]) {
+  uint32_t bad = 0;
+  for (int i = 0; i < kN / 2; ++i) {
+    uint32_t x0 = in[3 * i] | ((in[3 * i + 1] & 0x0fu) << 8);
+    uint32_t x1 = (in[3 * i + 1] >> 4) | (static_cast<uint32_t>(in[3 * i + 2]) << 4);
+    bad |= (kQ - 1 - x0) | (kQ - 1 - x1);  // top bit set iff x >= q
+  }
+  return (bad >> 31) == 0;
+}
+
+void compress_encode(uint8_t* out, const Poly& f, int d) {
+  if (d == 1) {
+    // Alg. 14/15's 1-bit case, one byte per 8 coefficients.
+    for (int i = 0; i < kN / 8; ++i) {
+      uint8_t b = 0;
+      for (int j = 0; j < 8; ++j)
+        b |= static_cast<uint8_t>(compress_coeff(static_cast<uint32_t>(to_canonical(f.c[8 * i + j])), 1) << j);
+      out[i] = b;
+    }
+    return;
+  }
+  uint64_t acc = 0;
+  int bits = 0;
+  size_t o = 0;
+  for (int i = 0; i < kN; ++i) {
+    acc |= static_cast<uint64_t>(compress_coeff(static_cast<uint32_t>(to_canonical(f.c[i])), d)) << bits;
+    bits += d;
+    while (bits >= 8) {
+      out[o++] = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+}
+
+void decode_decompress(Poly& f, const uint8_t* in, int d) {
+  if (d == 1) {
+    // Decompress_1: 0 -> 0, 1 -> round(q/2) = 1665, via mask (the message is secret).
+    for (int i = 0; i < kN / 8; ++i)
+      for (int j = 0; j < 8; ++j)
+        f.c[8 * i + j] = static_cast<int16_t>((-static_cast<int16_t>((in[i] >> j) & 1)) & ((kQ + 1) / 2));
+    return;
+  }
+  uint64_t acc = 0;
+  int bits = 0;
+  size_t pos = 0;
+  const uint32_t mask = (1u << d) - 1;
+  for (int i = 0; i < kN; ++i) {
+    while (bits < d) {
+      acc |= static_cast<uint64_t>(in[pos++]) << bits;
+      bits += 8;
+    }
+    uint32_t y = static_cast<uint32_t>(acc) & mask;
+    acc >>= d;
+    bits -= d;
+    // Decompress_d(y) = round(q * y / 2^d) (eq. 4.8).
+    f.c[i] = static_cast<int16_t>((y * kQ + (1u << (d - 1))) >> d);
+  }
+}
+
+void sample_cbd(Poly& f, const uint8_t* b, int eta) {
+  if (eta == 2) {
+    // Each coefficient uses 4 bits: x = b0 + b1, y = b2 + b3 (Alg. 8); 8 coefficients per word.
+    for (int i = 0; i < kN / 8; ++i) {
+      uint32_t t = static_cast<uint32_t>(b[4 * i]) | (static_cast<uint32_t>(b[4 * i + 1]) << 8) |
+                   (static_cast<uint32_t>(b[4 * i + 2]) << 16) | (static_cast<uint32_t>(b[4 * i + 3]) << 24);
+      uint32_t s = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
+      for (int j = 0; j < 8; ++j) {
+        int16_t x = static_cast<int16_t>((s >> (4 * j)) & 3);
+        int16_t y = static_cast<int16_t>((s >> (4 * j + 2)) & 3);
+        f.c[8 * i + j] = static_cast<int16_t>(x - y);
+      }
+    }
+  } else {
+    // eta = 3: 6 bits per coefficient, 4 coefficients per 3 bytes.
+    for (int i = 0; i < kN / 4; ++i) {
+      uint32_t t = static_cast<uint32_t>(b[3 * i]) | (static_cast<uint32_t>(b[3 * i + 1]) << 8) |
+                   (static_cast<uint32_t>(b[3 * i + 2]) << 16);
+      uint32_t s = (t & 0x249249u) + ((t >> 1) & 0x249249u) + ((t >> 2) & 0x249249u);
+      for (int j = 0; j < 4; ++j) {
+        int16_t x = static_cast<int16_t>((s >> (6 * j)) & 7);
+        int16_t y = static_cast<int16_t>((s >> (6 * j + 3)) & 7);
+        f.c[4 * i + j] = static_cast<int16_t>(x - y);
+      }
+    }
+  }
+}
+
+int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {
+  // Alg. 7 inner loop. Branches here depend only on the public matrix seed rho.
+  int ctr = 0;
+  size_t pos = 0;
+  while (ctr < needed && pos + 3 <= buf_len) {
+    uint16_t d1 = static_cast<uint16_t>(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+    uint16_t d2 = static_cast<uint16_t>((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+    pos += 3;
+    if (d1 < kQ) out[ctr++] = static_cast<int16_t>(d1);
+    if (d2 < kQ && ctr < needed) out[ctr++] = static_cast<int16_t>(d2);
+  }
+  return ctr;
+}
+
+}  // namespace v100::pq::mlkem::internal
