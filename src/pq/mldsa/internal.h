@@ -1,0 +1,140 @@
+// Internals of ML-DSA (not part of the public API): parameters, polynomial arithmetic mod q, the
+// NTT backends (portable and AVX2), sampling (FIPS 204 §7.3) and bit packing (§7.1-7.2).
+// Names follow FIPS 204: q, d, tau, beta, gamma1, gamma2, eta, omega, lambda; t0, t1, s1_hat, ...
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/secure.h"
+#include "pq/mldsa/mldsa.h"
+
+namespace v100::pq::mldsa::internal {
+
+inline constexpr int32_t kQ = 8380417;  // q = 2^23 - 2^13 + 1
+inline constexpr int kN = 256;
+inline constexpr int kD = 13;          // dropped bits of t (Power2Round)
+inline constexpr int32_t kQInv = 58728449;  // q^-1 mod 2^32 (Montgomery, R = 2^32)
+
+/// FIPS 204 Table 1, per parameter set.
+template <ParameterSet P>
+struct Params : Sizes<P> {
+  using S = Sizes<P>;
+  static constexpr int kTau = P == kMlDsa44 ? 39 : P == kMlDsa65 ? 49 : 60;
+  static constexpr int kBeta = kTau * S::kEta;
+  static constexpr int32_t kGamma1 = int32_t{1} << S::kGamma1Bits;
+  static constexpr int32_t kGamma2 = P == kMlDsa44 ? (kQ - 1) / 88 : (kQ - 1) / 32;
+  static constexpr size_t kCTildeBytes = S::kLambda / 4;
+  static constexpr int kEtaBits = S::kEta == 2 ? 3 : 4;
+  static constexpr int kZBits = 1 + S::kGamma1Bits;                // bitlen(gamma1 - 1) + 1
+  static constexpr int kW1Bits = kGamma2 == (kQ - 1) / 88 ? 6 : 4;  // bitlen((q-1)/(2 gamma2) - 1)
+  static constexpr size_t kPolyEtaBytes = 32 * kEtaBits;
+  static constexpr size_t kPolyZBytes = 32 * kZBits;
+  static constexpr size_t kPolyW1Bytes = 32 * kW1Bits;
+  static constexpr size_t kPolyT1Bytes = 320;
+  static constexpr size_t kPolyT0Bytes = 416;
+};
+static_assert(Params<kMlDsa44>::kBeta == 78 && Params<kMlDsa65>::kBeta == 196 &&
+              Params<kMlDsa87>::kBeta == 120);
+
+/// A polynomial of R_q (or T_q in the NTT domain), coefficient i at c[i].
+struct alignas(64) Poly {
+  int32_t c[kN];
+};
+
+// ------------------------------------------------------------------ scalar arithmetic mod q
+
+/// a * 2^-32 mod q, for |a| < 2^31 q; result in (-q, q).
+inline int32_t montgomery_reduce(int64_t a) {
+  const int32_t t = static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(kQInv));
+  return static_cast<int32_t>((a - static_cast<int64_t>(t) * kQ) >> 32);
+}
+/// A representative of a mod q in [-6283008, 6283008], for a <= 2^31 - 2^22 - 1.
+inline int32_t reduce32(int32_t a) { return a - ((a + (1 << 22)) >> 23) * kQ; }
+/// Adds q if a is negative (branch-free).
+inline int32_t caddq(int32_t a) { return a + ((a >> 31) & kQ); }
+/// The representative in [0, q) of any int32 a with |a| < 2^31 - 2^22.
+inline int32_t freeze(int32_t a) { return caddq(reduce32(a)); }
+/// The centered representative in [-(q-1)/2, (q-1)/2] (a mod± q, FIPS 204 §2.3), branch-free.
+inline int32_t center(int32_t a) {
+  const int32_t r = freeze(a);
+  return r - (((((kQ - 1) / 2) - r) >> 31) & kQ);
+}
+
+// ------------------------------------------------------------------ NTT (FIPS 204 §7.5)
+
+/// zetas[m] = 1753^BitRev8(m) * 2^32 mod q, centered (Montgomery form), m = 0..255 (Alg. 41/42).
+struct ZetaTable {
+  int32_t v[kN];
+};
+constexpr ZetaTable make_zetas() {
+  ZetaTable z{};
+  auto mulmod = [](int64_t a, int64_t b) { return (a * b) % kQ; };
+  for (int m = 0; m < kN; ++m) {
+    int br = 0;
+    for (int b = 0; b < 8; ++b) br |= ((m >> b) & 1) << (7 - b);
+    int64_t p = 1;
+    for (int e = 0; e < br; ++e) p = mulmod(p, 1753);
+    int64_t mont = mulmod(p, (int64_t{1} << 32) % kQ);
+    if (mont > kQ / 2) mont -= kQ;
+    z.v[m] = static_cast<int32_t>(mont);
+  }
+  return z;
+}
+inline constexpr ZetaTable kZetas = make_zetas();
+/// 2^64 / 256 mod q: invntt_tomont's final factor, so that invntt(pointwise(a, b)) = a * b.
+inline constexpr int32_t kInvNttF = 41978;
+
+/// The NTT-domain kernels. Contracts (bit-identical across backends):
+///  ntt:      input |a| < q; output the NTT of a (Alg. 41), |coefficients| < 9q.
+///  invntt:   input |a| < q; output NTT^-1(a) * 2^32 (Alg. 42 times R), |coefficients| < q.
+///  pointwise: out = a o b * 2^-32, needs |a * b| < 2^31 q; |out| < q.
+///  pointwise_acc: out = sum_i a[i] o b[i] * 2^-32 (one reduction of the 64-bit sum), needs the
+///             sum of |a[i] * b[i]| < 2^31 q (A_hat in [0, q) times NTT outputs < 9q, n <= 8).
+struct NttBackend {
+  void (*ntt)(Poly& a);
+  void (*invntt)(Poly& a);
+  void (*pointwise)(Poly& out, const Poly& a, const Poly& b);
+  void (*pointwise_acc)(Poly& out, const Poly* a, const Poly* b, int n);
+};
+const NttBackend& portable_backend();
+const NttBackend* avx2_backend();  // nullptr when not compiled in
+/// The backend for this call: AVX2 when cpu::active() has it, else portable.
+const NttBackend& backend();
+
+// ------------------------------------------------------------------ sampling (FIPS 204 §7.3)
+
+/// RejNTTPoly(rho || s || r) (Alg. 30), the (r, s) entry of ExpandA (Alg. 32). Public input.
+void rej_ntt_poly(Poly& a_hat, std::span<const uint8_t, 32> rho, uint8_t s, uint8_t r);
+/// ExpandA for a k x l matrix, row-major into a_hat[r * l + s].
+void expand_a(Poly* a_hat, std::span<const uint8_t, 32> rho, int k, int l);
+/// RejBoundedPoly(rho' || IntegerToBytes(index, 2)) (Alg. 31) for eta in {2, 4}. Secret input;
+/// only which samples were rejected is declassified (they are independent of accepted ones).
+void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t index, int eta);
+/// One polynomial of ExpandMask (Alg. 34): BitUnpack(H(rho'' || IntegerToBytes(mu_index, 2)),
+/// gamma1 - 1, gamma1) with gamma1 = 2^gamma1_bits.
+void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index,
+                      int gamma1_bits);
+/// SampleInBall(c_tilde) (Alg. 29): tau coefficients +-1. c_tilde must be public (declassified).
+void sample_in_ball(Poly& c, ByteSpan c_tilde, int tau);
+
+// ------------------------------------------------------------------ bit packing (FIPS 204 §7.1)
+
+/// Packs 256 values, each < 2^bits, little-endian bit order (SimpleBitPack, Alg. 16).
+void pack_bits(uint8_t* out, const uint32_t* v, int bits);
+/// Inverse of pack_bits (SimpleBitUnpack, Alg. 18); every value < 2^bits.
+void unpack_bits(uint32_t* v, const uint8_t* in, int bits);
+/// BitPack(w, a, b) (Alg. 17): packs b - w_i in `bits` bits.
+void bit_pack(uint8_t* out, const Poly& w, int32_t b, int bits);
+/// BitUnpack(v, a, b) (Alg. 19): w_i = b - (value in `bits` bits).
+void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits);
+
+/// Declassify a value for the constant-time checker (Valgrind): the caller states that FIPS 204
+/// lets this value be public (the rejection decision, a public output).
+template <typename T>
+inline void declassify(T& v) { V100_CT_UNPOISON(&v, sizeof(T)); }
+inline void declassify(void* p, size_t n) { V100_CT_UNPOISON(p, n); }
+
+}  // namespace v100::pq::mldsa::internal
