@@ -1,0 +1,222 @@
+#include "math/ntt.h"
+
+#include <stdexcept>
+
+#include "core/cpu.h"
+#include "math/ntt_internal.h"
+#include "math/primes.h"
+
+namespace v100::math {
+namespace {
+
+uint64_t shoup52(uint64_t w, uint64_t q) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / q);
+}
+
+// Branchless x -> x - 2q if x >= 2q, for x < 4q.
+inline uint64_t csub2(uint64_t x, uint64_t two_q) { return csub(x, two_q); }
+
+}  // namespace
+
+size_t bit_reverse(size_t i, int log_n) {
+  size_t r = 0;
+  for (int b = 0; b < log_n; ++b) {
+    r = (r << 1) | (i & 1);
+    i >>= 1;
+  }
+  return r;
+}
+
+namespace detail {
+bool cpu_has_ifma() {
+  const auto& f = cpu::active();
+  return f.avx512f && f.avx512dq && f.avx512vl && f.avx512bw && f.avx512ifma;
+}
+}  // namespace detail
+
+NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
+  if (n < 2 || (n & (n - 1)) != 0 || n > (size_t{1} << 17))
+    throw std::invalid_argument("NttTables: n must be a power of two in [2, 2^17]");
+  while ((size_t{1} << log_n_) < n) ++log_n_;
+  const uint64_t qv = q.value();
+  const uint64_t two_n = 2 * static_cast<uint64_t>(n);
+  if ((qv - 1) % two_n != 0) throw std::invalid_argument("NttTables: q must be 1 mod 2n");
+  if (!is_prime(qv)) throw std::invalid_argument("NttTables: q must be prime");
+
+  // A primitive 2n-th root: c = g^((q-1)/2n) with c^n = -1. All primitive 2n-th roots are c^k for
+  // odd k; take the smallest for determinism.
+  uint64_t c = 0;
+  for (uint64_t g = 2; g < qv; ++g) {
+    uint64_t cand = pow_mod(g, (qv - 1) / two_n, q);
+    if (pow_mod(cand, n, q) == qv - 1) {
+      c = cand;
+      break;
+    }
+  }
+  if (c == 0) throw std::invalid_argument("NttTables: no primitive 2n-th root");
+  {
+    uint64_t c2 = mul_mod(c, c, q), cur = c, best = c;
+    for (size_t k = 0; k < n; ++k) {
+      if (cur < best) best = cur;
+      cur = mul_mod(cur, c2, q);
+    }
+    psi_ = best;
+  }
+  psi_inv_ = inv_mod(psi_, q);
+  n_inv_ = inv_mod(static_cast<uint64_t>(n) % qv, q);
+
+  root_pows_.resize(n);
+  inv_root_pows_.resize(n);
+  root_pows_shoup_.resize(n);
+  inv_root_pows_shoup_.resize(n);
+  uint64_t p = 1, pi = 1;
+  for (size_t k = 0; k < n; ++k) {
+    size_t r = bit_reverse(k, log_n_);
+    root_pows_[r] = p;
+    inv_root_pows_[r] = pi;
+    p = mul_mod(p, psi_, q);
+    pi = mul_mod(pi, psi_inv_, q);
+  }
+  for (size_t k = 0; k < n; ++k) {
+    root_pows_shoup_[k] = shoup_precompute(root_pows_[k], q);
+    inv_root_pows_shoup_[k] = shoup_precompute(inv_root_pows_[k], q);
+  }
+  n_inv_shoup_ = shoup_precompute(n_inv_, q);
+  n_inv_w_ = mul_mod(n_inv_, inv_root_pows_[1], q);
+  n_inv_w_shoup_ = shoup_precompute(n_inv_w_, q);
+
+  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 16;
+  if (ifma_capable_) {
+    root_pows_shoup52_.resize(n);
+    inv_root_pows_shoup52_.resize(n);
+    for (size_t k = 0; k < n; ++k) {
+      root_pows_shoup52_[k] = shoup52(root_pows_[k], qv);
+      inv_root_pows_shoup52_[k] = shoup52(inv_root_pows_[k], qv);
+    }
+    n_inv_shoup52_ = shoup52(n_inv_, qv);
+    n_inv_w_shoup52_ = shoup52(n_inv_w_, qv);
+    // Innermost layers t = 4, 2, 1 (forward: last three; inverse: first three). Layer with half-size
+    // t has m = n / (2t) groups; group index m + i uses twiddle table entry m + i. In a block of 16
+    // coefficients, lane l (after the kernel's de-interleave) belongs to local group l / t.
+    for (int layer = 0; layer < 3; ++layer) {
+      size_t t = size_t{4} >> layer;
+      size_t m = n / (2 * t);
+      size_t blocks = n / 16;
+      fwd_exp_[layer].resize(n / 2);
+      fwd_exp_shoup_[layer].resize(n / 2);
+      inv_exp_[layer].resize(n / 2);
+      inv_exp_shoup_[layer].resize(n / 2);
+      for (size_t b = 0; b < blocks; ++b) {
+        for (size_t l = 0; l < 8; ++l) {
+          size_t idx = m + b * (8 / t) + l / t;
+          fwd_exp_[layer][b * 8 + l] = root_pows_[idx];
+          fwd_exp_shoup_[layer][b * 8 + l] = root_pows_shoup52_[idx];
+          inv_exp_[layer][b * 8 + l] = inv_root_pows_[idx];
+          inv_exp_shoup_[layer][b * 8 + l] = inv_root_pows_shoup52_[idx];
+        }
+      }
+    }
+  }
+}
+
+void ntt_forward_portable(uint64_t* a, const NttTables& tb, bool lazy) {
+  const size_t n = tb.n();
+  const uint64_t q = tb.modulus().value();
+  const uint64_t two_q = 2 * q;
+  const uint64_t* w = tb.root_pows();
+  const uint64_t* ws = tb.root_pows_shoup();
+  // Harvey: values stay in [0, 4q). X is brought to [0, 2q), W*Y lazily to [0, 2q).
+  size_t t = n;
+  for (size_t m = 1; m < n; m <<= 1) {
+    t >>= 1;
+    for (size_t i = 0; i < m; ++i) {
+      const uint64_t wi = w[m + i], wsi = ws[m + i];
+      uint64_t* x = a + 2 * i * t;
+      uint64_t* y = x + t;
+      for (size_t j = 0; j < t; ++j) {
+        uint64_t u = csub2(x[j], two_q);
+        uint64_t v = mul_shoup_lazy(y[j], wi, wsi, q);
+        x[j] = u + v;
+        y[j] = u - v + two_q;
+      }
+    }
+  }
+  if (!lazy) {
+    for (size_t j = 0; j < n; ++j) a[j] = csub(csub2(a[j], two_q), q);
+  }
+}
+
+void ntt_inverse_portable(uint64_t* a, const NttTables& tb, bool lazy) {
+  const size_t n = tb.n();
+  const uint64_t q = tb.modulus().value();
+  const uint64_t two_q = 2 * q;
+  const uint64_t* w = tb.inv_root_pows();
+  const uint64_t* ws = tb.inv_root_pows_shoup();
+  // Harvey GS: inputs/outputs of each layer in [0, 2q).
+  size_t t = 1;
+  for (size_t m = n >> 1; m > 1; m >>= 1) {
+    for (size_t i = 0; i < m; ++i) {
+      const uint64_t wi = w[m + i], wsi = ws[m + i];
+      uint64_t* x = a + 2 * i * t;
+      uint64_t* y = x + t;
+      for (size_t j = 0; j < t; ++j) {
+        uint64_t u = x[j], v = y[j];
+        x[j] = csub2(u + v, two_q);
+        y[j] = mul_shoup_lazy(u - v + two_q, wi, wsi, q);
+      }
+    }
+    t <<= 1;
+  }
+  // Last layer (m = 1, t = n/2) with n^-1 folded into both outputs.
+  {
+    const uint64_t ni = tb.n_inv(), nis = tb.n_inv_shoup();
+    const uint64_t nw = tb.n_inv_w(), nws = tb.n_inv_w_shoup();
+    uint64_t* x = a;
+    uint64_t* y = a + t;
+    for (size_t j = 0; j < t; ++j) {
+      uint64_t u = x[j], v = y[j];
+      uint64_t s = u + v;  // < 4q, fine for Shoup (any 64-bit input)
+      x[j] = mul_shoup_lazy(s, ni, nis, q);
+      y[j] = mul_shoup_lazy(u - v + two_q, nw, nws, q);
+    }
+  }
+  if (!lazy) {
+    for (size_t j = 0; j < n; ++j) a[j] = csub(a[j], q);
+  }
+}
+
+bool ntt_uses_ifma(const NttTables& t) { return t.ifma_capable() && detail::cpu_has_ifma(); }
+
+void ntt_forward(uint64_t* a, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_forward_ifma(a, t, false);
+  } else {
+    ntt_forward_portable(a, t, false);
+  }
+}
+
+void ntt_forward_lazy(uint64_t* a, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_forward_ifma(a, t, true);
+  } else {
+    ntt_forward_portable(a, t, true);
+  }
+}
+
+void ntt_inverse(uint64_t* a, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_inverse_ifma(a, t, false);
+  } else {
+    ntt_inverse_portable(a, t, false);
+  }
+}
+
+void ntt_inverse_lazy(uint64_t* a, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_inverse_ifma(a, t, true);
+  } else {
+    ntt_inverse_portable(a, t, true);
+  }
+}
+
+}  // namespace v100::math

@@ -1,0 +1,179 @@
+// AVX-512 IFMA negacyclic NTT kernels (q < 2^50, 52-bit lanes). Same Harvey butterflies and value
+// ranges as the portable kernels in ntt.cc, with 52-bit Shoup constants floor(w * 2^52 / q):
+// for a < 2^52, quot = hi52(a * w') and a*w - quot*q (mod 2^52) lies in [0, 2q).
+// Conditional subtractions use unsigned min(x, x - c): when x < c the difference wraps to a huge
+// value, so the min picks x; no branch and no mask register.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder
+// (_mm512_undefined_epi32); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "math/ntt_internal.h"
+
+namespace v100::math::detail {
+namespace {
+
+struct Consts {
+  __m512i q, two_q, mask52, zero;
+  explicit Consts(uint64_t qv)
+      : q(_mm512_set1_epi64(static_cast<long long>(qv))),
+        two_q(_mm512_set1_epi64(static_cast<long long>(2 * qv))),
+        mask52(_mm512_set1_epi64((1LL << 52) - 1)),
+        zero(_mm512_setzero_si512()) {}
+};
+
+inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
+
+// a * w mod q in [0, 2q) for a < 2^52 (Shoup, 52-bit).
+inline __m512i mul_shoup_lazy(__m512i a, __m512i w, __m512i ws, const Consts& k) {
+  __m512i quot = _mm512_madd52hi_epu64(k.zero, a, ws);
+  __m512i aw = _mm512_madd52lo_epu64(k.zero, a, w);
+  __m512i qq = _mm512_madd52lo_epu64(k.zero, quot, k.q);
+  return _mm512_and_si512(_mm512_sub_epi64(aw, qq), k.mask52);
+}
+
+// Forward CT butterfly, inputs [0,4q), outputs [0,4q).
+inline void fwd_bf(__m512i& x, __m512i& y, __m512i w, __m512i ws, const Consts& k) {
+  __m512i u = csub(x, k.two_q);
+  __m512i v = mul_shoup_lazy(y, w, ws, k);
+  x = _mm512_add_epi64(u, v);
+  y = _mm512_add_epi64(_mm512_sub_epi64(u, v), k.two_q);
+}
+
+// Inverse GS butterfly, inputs [0,2q), outputs [0,2q).
+inline void inv_bf(__m512i& x, __m512i& y, __m512i w, __m512i ws, const Consts& k) {
+  __m512i u = x, v = y;
+  x = csub(_mm512_add_epi64(u, v), k.two_q);
+  y = mul_shoup_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), k.two_q), w, ws, k);
+}
+
+inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
+inline void store(uint64_t* p, __m512i v) { _mm512_storeu_si512(reinterpret_cast<void*>(p), v); }
+
+// De-interleave index vectors for the three innermost layers (t = 4, 2, 1) on a 16-coefficient
+// block held in two registers (lo = coefficients 0..7, hi = 8..15). X gathers the first half of
+// every butterfly group, Y the second; `back_*` re-interleave.
+struct Perms {
+  __m512i x[3], y[3], back_lo[3], back_hi[3];
+  Perms() {
+    x[0] = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+    y[0] = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+    back_lo[0] = x[0];
+    back_hi[0] = y[0];
+    x[1] = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
+    y[1] = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+    back_lo[1] = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    back_hi[1] = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    x[2] = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    y[2] = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    back_lo[2] = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    back_hi[2] = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+  }
+};
+
+}  // namespace
+
+void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
+  const size_t n = tb.n();
+  const Consts k(tb.modulus().value());
+  const uint64_t* w = tb.root_pows();
+  const uint64_t* ws = tb.root_pows_shoup52();
+  // Layers with half-size t >= 8: one broadcast twiddle per group, 8 butterflies per vector.
+  size_t t = n;
+  size_t m = 1;
+  for (; m < n / 8; m <<= 1) {
+    t >>= 1;
+    for (size_t i = 0; i < m; ++i) {
+      const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
+      const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
+      uint64_t* x = a + 2 * i * t;
+      uint64_t* y = x + t;
+      for (size_t j = 0; j < t; j += 8) {
+        __m512i vx = load(x + j), vy = load(y + j);
+        fwd_bf(vx, vy, wi, wsi, k);
+        store(x + j, vx);
+        store(y + j, vy);
+      }
+    }
+  }
+  // Layers t = 4, 2, 1 fused per 16-coefficient block with lane-expanded twiddles.
+  static const Perms perms;
+  const uint64_t* ew[3] = {tb.fwd_expanded(0), tb.fwd_expanded(1), tb.fwd_expanded(2)};
+  const uint64_t* ews[3] = {tb.fwd_expanded_shoup52(0), tb.fwd_expanded_shoup52(1), tb.fwd_expanded_shoup52(2)};
+  for (size_t b = 0; b < n / 16; ++b) {
+    __m512i lo = load(a + 16 * b), hi = load(a + 16 * b + 8);
+    for (int l = 0; l < 3; ++l) {
+      __m512i x = _mm512_permutex2var_epi64(lo, perms.x[l], hi);
+      __m512i y = _mm512_permutex2var_epi64(lo, perms.y[l], hi);
+      fwd_bf(x, y, load(ew[l] + 8 * b), load(ews[l] + 8 * b), k);
+      lo = _mm512_permutex2var_epi64(x, perms.back_lo[l], y);
+      hi = _mm512_permutex2var_epi64(x, perms.back_hi[l], y);
+    }
+    if (!lazy) {
+      lo = csub(csub(lo, k.two_q), k.q);
+      hi = csub(csub(hi, k.two_q), k.q);
+    }
+    store(a + 16 * b, lo);
+    store(a + 16 * b + 8, hi);
+  }
+}
+
+void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
+  const size_t n = tb.n();
+  const Consts k(tb.modulus().value());
+  static const Perms perms;
+  // Layers t = 1, 2, 4 (the first three of Gentleman-Sande) fused per block.
+  const uint64_t* ew[3] = {tb.inv_expanded(0), tb.inv_expanded(1), tb.inv_expanded(2)};
+  const uint64_t* ews[3] = {tb.inv_expanded_shoup52(0), tb.inv_expanded_shoup52(1), tb.inv_expanded_shoup52(2)};
+  for (size_t b = 0; b < n / 16; ++b) {
+    __m512i lo = load(a + 16 * b), hi = load(a + 16 * b + 8);
+    for (int l = 2; l >= 0; --l) {
+      __m512i x = _mm512_permutex2var_epi64(lo, perms.x[l], hi);
+      __m512i y = _mm512_permutex2var_epi64(lo, perms.y[l], hi);
+      inv_bf(x, y, load(ew[l] + 8 * b), load(ews[l] + 8 * b), k);
+      lo = _mm512_permutex2var_epi64(x, perms.back_lo[l], y);
+      hi = _mm512_permutex2var_epi64(x, perms.back_hi[l], y);
+    }
+    store(a + 16 * b, lo);
+    store(a + 16 * b + 8, hi);
+  }
+  const uint64_t* w = tb.inv_root_pows();
+  const uint64_t* ws = tb.inv_root_pows_shoup52();
+  size_t t = 8;
+  for (size_t m = n / 16; m > 1; m >>= 1) {
+    for (size_t i = 0; i < m; ++i) {
+      const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
+      const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
+      uint64_t* x = a + 2 * i * t;
+      uint64_t* y = x + t;
+      for (size_t j = 0; j < t; j += 8) {
+        __m512i vx = load(x + j), vy = load(y + j);
+        inv_bf(vx, vy, wi, wsi, k);
+        store(x + j, vx);
+        store(y + j, vy);
+      }
+    }
+    t <<= 1;
+  }
+  // Last layer with n^-1 folded in (as in the portable kernel).
+  const __m512i ni = _mm512_set1_epi64(static_cast<long long>(tb.n_inv()));
+  const __m512i nis = _mm512_set1_epi64(static_cast<long long>(tb.n_inv_shoup52()));
+  const __m512i nw = _mm512_set1_epi64(static_cast<long long>(tb.n_inv_w()));
+  const __m512i nws = _mm512_set1_epi64(static_cast<long long>(tb.n_inv_w_shoup52()));
+  uint64_t* x = a;
+  uint64_t* y = a + t;
+  for (size_t j = 0; j < t; j += 8) {
+    __m512i u = load(x + j), v = load(y + j);
+    // u + v < 4q < 2^52: valid Shoup input.
+    __m512i rx = mul_shoup_lazy(_mm512_add_epi64(u, v), ni, nis, k);
+    __m512i ry = mul_shoup_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), k.two_q), nw, nws, k);
+    if (!lazy) {
+      rx = csub(rx, k.q);
+      ry = csub(ry, k.q);
+    }
+    store(x + j, rx);
+    store(y + j, ry);
+  }
+}
+
+}  // namespace v100::math::detail

@@ -1,0 +1,37 @@
+// Element-wise (coefficient-wise or NTT-slot-wise) arithmetic on length-n arrays mod q.
+// All inputs must be in [0, q); outputs are in [0, q). In-place use (out == a or out == b) is allowed;
+// other partial overlaps are not. Vectorized with AVX-512 IFMA for q < 2^50 when cpu::active()
+// allows, bit-identical to the portable path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "math/modulus.h"
+
+namespace v100::math {
+
+/// out[i] = a[i] + b[i] mod q.
+void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+/// out[i] = a[i] - b[i] mod q.
+void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+/// out[i] = -a[i] mod q.
+void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);
+/// out[i] = a[i] * b[i] mod q (dyadic product, e.g. of two NTT-domain polynomials).
+void poly_mul(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+/// out[i] = out[i] + a[i] * b[i] mod q.
+void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+/// out[i] = a[i] * s mod q, for a scalar s (any 64-bit value; reduced mod q first).
+void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
+
+/// Portable reference versions (never vectorized), for tests and benchmarks.
+namespace portable {
+void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);
+void poly_mul(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
+void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
+}  // namespace portable
+
+}  // namespace v100::math

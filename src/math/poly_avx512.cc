@@ -1,0 +1,94 @@
+// AVX-512 IFMA element-wise kernels for q < 2^50. Results are fully reduced, hence bit-identical to
+// the portable kernels in poly.cc. Tails (n not a multiple of 8) use masked loads and stores.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder
+// (_mm512_undefined_epi32); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "math/ntt_internal.h"
+
+namespace v100::math::detail {
+namespace {
+
+inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
+
+inline __m512i load(const uint64_t* p, __mmask8 m) { return _mm512_maskz_loadu_epi64(m, p); }
+inline void store(uint64_t* p, __m512i v, __mmask8 m) { _mm512_mask_storeu_epi64(p, m, v); }
+inline __mmask8 tail_mask(size_t rem) { return rem >= 8 ? __mmask8(0xff) : __mmask8((1u << rem) - 1); }
+
+}  // namespace
+
+void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    store(out + i, csub(_mm512_add_epi64(load(a + i, m), load(b + i, m)), vq), m);
+  }
+}
+
+void poly_sub_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i d = _mm512_add_epi64(_mm512_sub_epi64(load(a + i, m), load(b + i, m)), vq);
+    store(out + i, csub(d, vq), m);
+  }
+}
+
+void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    // q - a lies in (0, q]; the min-correction maps q (from a = 0) to 0.
+    store(out + i, csub(_mm512_sub_epi64(vq, load(a + i, m)), vq), m);
+  }
+}
+
+// Barrett in 52-bit lanes (HAC 14.42 with b = bit size of q, b <= 50): for P = a*b < q^2,
+// c1 = floor(P / 2^(b-1)) < 2^(b+1), c3 = floor(c1 * mu / 2^(b+1)) with mu = floor(2^(2b) / q);
+// floor(P/q) - 2 <= c3 <= floor(P/q), so P - c3*q in [0, 3q) < 2^52: computed mod 2^52, then two
+// min-corrections.
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, int bits,
+                   uint64_t barrett52, bool accumulate) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i mu = _mm512_set1_epi64(static_cast<long long>(barrett52));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m128i sh_lo1 = _mm_cvtsi32_si128(bits - 1);
+  const __m128i sh_hi1 = _mm_cvtsi32_si128(52 - (bits - 1));
+  const __m128i sh_lo2 = _mm_cvtsi32_si128(bits + 1);
+  const __m128i sh_hi2 = _mm_cvtsi32_si128(52 - (bits + 1));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i va = load(a + i, m), vb = load(b + i, m);
+    __m512i plo = _mm512_madd52lo_epu64(zero, va, vb);
+    __m512i phi = _mm512_madd52hi_epu64(zero, va, vb);
+    __m512i c1 = _mm512_or_si512(_mm512_srl_epi64(plo, sh_lo1), _mm512_sll_epi64(phi, sh_hi1));
+    __m512i c2lo = _mm512_madd52lo_epu64(zero, c1, mu);
+    __m512i c2hi = _mm512_madd52hi_epu64(zero, c1, mu);
+    __m512i c3 = _mm512_or_si512(_mm512_srl_epi64(c2lo, sh_lo2), _mm512_sll_epi64(c2hi, sh_hi2));
+    __m512i r = _mm512_and_si512(_mm512_sub_epi64(plo, _mm512_madd52lo_epu64(zero, c3, vq)), mask52);
+    r = csub(csub(r, vq), vq);
+    if (accumulate) r = csub(_mm512_add_epi64(r, load(out + i, m)), vq);
+    store(out + i, r, m);
+  }
+}
+
+void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
+                          uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i w = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i ws = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i va = load(a + i, m);
+    __m512i quot = _mm512_madd52hi_epu64(zero, va, ws);
+    __m512i r = _mm512_and_si512(
+        _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, va, w), _mm512_madd52lo_epu64(zero, quot, vq)), mask52);
+    store(out + i, csub(r, vq), m);
+  }
+}
+
+}  // namespace v100::math::detail

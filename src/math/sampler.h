@@ -1,0 +1,70 @@
+// Randomness sources and the samplers FHE key generation and encryption use.
+//
+// Distributions (all written to caller buffers):
+// - sample_uniform: exactly uniform mod each q_j (rejection sampling on bit-masked 64-bit words).
+// - sample_ternary: exactly uniform on {-1, 0, 1} (byte rejection of 255, then mod 3), constant time
+//   in the accepted values.
+// - sample_cbd: centered binomial with eta = 21 (difference of two popcounts of 21 random bits):
+//   values in [-21, 21], mean 0, variance eta/2 = 10.5 (sigma ≈ 3.24, the HE-standard sigma 3.2
+//   class). Constant time (branch-free SWAR popcount, no tables).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "hash/sha3.h"
+#include "math/rns.h"
+
+namespace v100::math {
+
+/// A source of random bytes. Implementations are not thread-safe (one per thread).
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  /// Fills `out` with random bytes.
+  virtual void fill(std::span<uint8_t> out) = 0;
+};
+
+/// Fresh randomness from the OS CSPRNG (core/rng.h: OpenSSL DRBG seeded from getrandom).
+class OsRandomSource final : public RandomSource {
+ public:
+  void fill(std::span<uint8_t> out) override;
+};
+
+/// Deterministic stream: SHAKE256 absorbing u64le(label length) || label || seed, squeezed
+/// incrementally. Same (seed, label) -> same stream; the length prefix keeps (label, seed) pairs
+/// unambiguous. The sponge state is wiped on destruction.
+class XofRandomSource final : public RandomSource {
+ public:
+  XofRandomSource(std::span<const uint8_t> seed, std::string_view label);
+  void fill(std::span<uint8_t> out) override;
+
+ private:
+  hash::Shake256 xof_;
+};
+
+/// Uniform RNS polynomial: out[j*n + i] uniform in [0, q_j), independently for each j (hence
+/// uniform mod q = prod q_j). out has base.size() * n words.
+void sample_uniform(uint64_t* out, size_t n, const RnsBase& base, RandomSource& rng);
+
+/// Uniform mod a single modulus: out[i] in [0, q) for i < n.
+void sample_uniform(uint64_t* out, size_t n, const Modulus& q, RandomSource& rng);
+
+/// Ternary secret/noise: out[i] uniform in {-1, 0, 1}.
+void sample_ternary(int8_t* out, size_t n, RandomSource& rng);
+
+/// Centered binomial, eta = 21 (variance 10.5): out[i] in [-21, 21].
+void sample_cbd(int8_t* out, size_t n, RandomSource& rng);
+
+/// Maximum |value| sample_cbd can return.
+inline constexpr int kCbdEta = 21;
+
+/// Small signed coefficients to RNS: out[j*n + i] = in[i] mod q_j, constant time.
+void signed_to_rns(uint64_t* out, const int8_t* in, size_t n, const RnsBase& base);
+
+/// As above for 64-bit signed inputs (|in[i]| < 2^63), constant time.
+void signed_to_rns(uint64_t* out, const int64_t* in, size_t n, const RnsBase& base);
+
+}  // namespace v100::math
