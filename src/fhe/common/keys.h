@@ -1,0 +1,131 @@
+// RLWE keys shared by BFV and CKKS, and their deterministic generation from a 32-byte seed.
+//
+// Secret key s: uniform ternary, derived from SHAKE256(seed) (fhe/common/prg.h), stored in NTT form
+// over every chain prime and special prime. Public key (b, a) = (-a*s + e, a) mod Q. Key-switching
+// keys (relinearization: s^2 -> s; Galois g: s(X^g) -> s) use the per-prime gadget with the special
+// modulus P ("hybrid"/special-prime key switching, one digit per chain prime): digit i is
+// (b_i, a_i) = (-a_i*s + e_i + P * g_i * s_from, a_i) mod Q*P, g_i = (Q/q_i) * [(Q/q_i)^-1]_{q_i}.
+// Because g_i ≡ δ_ij (mod q_j), the same key serves ciphertexts at every level: a ciphertext over
+// q_0..q_l uses digits 0..l and the key residues of q_0..q_l and P (see keyswitch.h).
+// Every "a" is expanded from a public per-key seed with AES-256-CTR (prg.h), so keys serialize in
+// a seeded (half-size) form. Errors: centered binomial eta = 21.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "core/secure.h"
+#include "fhe/common/context.h"
+#include "fhe/common/rns_poly.h"
+
+namespace v100::fhe {
+
+/// The secret key. Move-only; every copy of secret data is wiped on destruction.
+/// No printing, no comparison operators (compare serialized forms with ct_equal in tests).
+class SecretKey {
+ public:
+  SecretKey() = default;
+  SecretKey(RnsPoly s_ntt, uint64_t param_id) : s_(std::move(s_ntt)), param_id_(param_id) {}
+  ~SecretKey() { wipe(); }
+  SecretKey(SecretKey&& o) noexcept : s_(std::move(o.s_)), param_id_(o.param_id_) { o.s_ = RnsPoly(); }
+  SecretKey& operator=(SecretKey&& o) noexcept {
+    if (this != &o) {
+      wipe();
+      s_ = std::move(o.s_);
+      param_id_ = o.param_id_;
+      o.s_ = RnsPoly();
+    }
+    return *this;
+  }
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+
+  /// s in NTT form over all chain primes then all special primes.
+  const RnsPoly& s_ntt() const { return s_; }
+  uint64_t param_id() const { return param_id_; }
+  bool empty() const { return s_.empty(); }
+
+ private:
+  void wipe() { secure_wipe(s_.data()); }
+  RnsPoly s_;
+  uint64_t param_id_ = 0;
+};
+
+/// Public key (b, a), NTT form over the full chain (no special residues).
+struct PublicKey {
+  RnsPoly b, a;
+  uint64_t param_id = 0;
+  /// a = expand_uniform_ntt(a_seed, "v100/fhe/pk-a/v1").
+  std::array<uint8_t, 32> a_seed{};
+};
+
+/// A key-switching key from some s_from to s: one (b_i, a_i) pair per chain prime, NTT form over
+/// all chain primes and all special primes.
+struct KSwitchKey {
+  std::vector<RnsPoly> b, a;
+  /// a_i = expand_uniform_ntt(a_seed, ksk_a_label(tag, i)); tag 0 = relinearization, else the
+  /// Galois element.
+  std::array<uint8_t, 32> a_seed{};
+  uint32_t tag = 0;
+  size_t num_digits() const { return b.size(); }
+};
+
+/// Relinearization key (s^2 -> s).
+struct RelinKeys {
+  KSwitchKey key;
+  uint64_t param_id = 0;
+};
+
+/// Galois keys by Galois element (s(X^g) -> s).
+struct GaloisKeys {
+  std::map<uint32_t, KSwitchKey> keys;
+  uint64_t param_id = 0;
+  bool has(uint32_t galois_elt) const { return keys.count(galois_elt) != 0; }
+  /// Throws std::invalid_argument if the key for galois_elt is missing.
+  const KSwitchKey& at(uint32_t galois_elt) const;
+};
+
+/// Expands a uniform polynomial (interpreted as NTT form) over q_0..q_{num_q-1} and, if
+/// with_special, the special primes, from AES-256-CTR(seed, label). Deterministic.
+RnsPoly expand_uniform_ntt(const RlweContext& ctx, std::span<const uint8_t, 32> seed, std::string_view label,
+                           size_t num_q, bool with_special);
+
+/// Stream label of a_i for a key-switching key with `tag`.
+std::string ksk_a_label(uint32_t tag, size_t digit);
+
+/// Deterministic key generation. Everything (s, every a, every error) is derived from the 32-byte
+/// seed and the parameter id, so every holder of the meeting secret derives bit-identical keys.
+/// Not thread-safe for concurrent calls on one object (cheap to create one per thread).
+class KeyGenerator {
+ public:
+  /// Throws std::invalid_argument unless seed has exactly 32 bytes.
+  KeyGenerator(ContextPtr ctx, std::span<const uint8_t> seed);
+  /// Generator with a fresh random seed from the OS CSPRNG.
+  static KeyGenerator random(ContextPtr ctx);
+
+  const SecretKey& secret_key() const { return sk_; }
+  /// A copy of the secret key (explicit, so duplicating a secret is visible).
+  SecretKey clone_secret_key() const;
+  PublicKey public_key() const;
+  RelinKeys relin_keys() const;
+  /// Keys for the given Galois elements (odd, < 2N). Throws std::invalid_argument on a bad element.
+  GaloisKeys galois_keys(std::span<const uint32_t> galois_elts) const;
+  /// Keys for row rotations by each step (galois_elt_for_step) plus, if row_swap, the row swap.
+  GaloisKeys galois_keys_for_steps(std::span<const int> steps, bool row_swap) const;
+  /// Key switching s_from -> s, for s_from given in NTT form over all chain and special primes.
+  /// `tag` selects the public a-stream and error stream (must be unique per key of this seed).
+  KSwitchKey make_kswitch_key(const RnsPoly& s_from_ntt, uint32_t tag) const;
+
+  const ContextPtr& context() const { return ctx_; }
+
+ private:
+  ContextPtr ctx_;
+  SecretBytes seed_;
+  SecretKey sk_;
+  std::array<uint8_t, 32> a_seed_{};
+};
+
+}  // namespace v100::fhe

@@ -1,0 +1,151 @@
+#include "fhe/common/prg.h"
+
+#include <openssl/evp.h>
+
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "core/rng.h"
+#include "core/secure.h"
+
+namespace v100::fhe {
+
+namespace {
+constexpr size_t kBufSize = 4096;
+}
+
+struct Prg::Impl {
+  Kind kind;
+  hash::Shake256 shake;
+  EVP_CIPHER_CTX* aes = nullptr;
+  uint8_t buf[kBufSize];
+  size_t pos = kBufSize;
+  ~Impl() {
+    if (aes) EVP_CIPHER_CTX_free(aes);
+    secure_wipe(buf, sizeof buf);
+  }
+};
+
+Prg::Prg(Kind kind, std::span<const uint8_t> seed, std::string_view label) : impl_(std::make_unique<Impl>()) {
+  if (seed.size() != 32) throw std::invalid_argument("Prg: seed must be 32 bytes");
+  impl_->kind = kind;
+  impl_->shake.absorb(as_bytes(label));
+  const uint8_t sep = 0;
+  impl_->shake.absorb(std::span<const uint8_t>(&sep, 1));
+  impl_->shake.absorb(seed);
+  if (kind == Kind::kAes256Ctr) {
+    uint8_t key[32];
+    impl_->shake.squeeze(key);
+    static const uint8_t iv[16] = {};
+    impl_->aes = EVP_CIPHER_CTX_new();
+    if (!impl_->aes || EVP_EncryptInit_ex(impl_->aes, EVP_aes_256_ctr(), nullptr, key, iv) != 1) {
+      secure_wipe(key, sizeof key);
+      throw std::runtime_error("Prg: AES-256-CTR init failed");
+    }
+    secure_wipe(key, sizeof key);
+  }
+}
+
+Prg Prg::fresh() {
+  SecretBytes s = random_seed32();
+  return Prg(Kind::kAes256Ctr, s.span(), "v100/fhe/fresh");
+}
+
+Prg::~Prg() = default;
+Prg::Prg(Prg&&) noexcept = default;
+Prg& Prg::operator=(Prg&&) noexcept = default;
+
+void Prg::refill() {
+  if (impl_->kind == Kind::kShake256) {
+    impl_->shake.squeeze(std::span<uint8_t>(impl_->buf, kBufSize));
+  } else {
+    // CTR keystream = encryption of zeros.
+    std::memset(impl_->buf, 0, kBufSize);
+    int len = 0;
+    EVP_EncryptUpdate(impl_->aes, impl_->buf, &len, impl_->buf, static_cast<int>(kBufSize));
+  }
+  impl_->pos = 0;
+}
+
+void Prg::fill(std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    if (impl_->pos == kBufSize) refill();
+    size_t take = std::min(out.size() - done, kBufSize - impl_->pos);
+    std::memcpy(out.data() + done, impl_->buf + impl_->pos, take);
+    // Consumed stream bytes are not kept around.
+    std::memset(impl_->buf + impl_->pos, 0, take);
+    impl_->pos += take;
+    done += take;
+  }
+}
+
+uint64_t Prg::next_u64() {
+  uint8_t b[8];
+  fill(b);
+  uint64_t v;
+  std::memcpy(&v, b, 8);
+  return v;
+}
+
+void sample_uniform_mod(uint64_t* out, size_t n, const math::Modulus& q, Prg& prg) {
+  const int bits = q.bit_count();
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  const uint64_t qv = q.value();
+  uint64_t words[256];
+  size_t i = 0;
+  while (i < n) {
+    prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), sizeof words));
+    for (size_t k = 0; k < 256 && i < n; ++k) {
+      uint64_t v = words[k] & mask;
+      // Rejection depends only on public randomness (the value of a public uniform polynomial).
+      out[i] = v;
+      i += v < qv;
+    }
+  }
+  secure_wipe(words, sizeof words);
+}
+
+void sample_ternary(int8_t* out, size_t n, Prg& prg) {
+  uint8_t bytes[512];
+  size_t i = 0;
+  while (i < n) {
+    prg.fill(bytes);
+    for (size_t k = 0; k < sizeof bytes && i < n; ++k) {
+      uint32_t b = bytes[k];
+      // 255 = 3 * 85: rejecting 255 leaves b uniform in [0, 255), so b mod 3 is uniform. The
+      // rejection is independent of the accepted value. Map {0,1,2} -> {0,1,-1} without branches.
+      uint32_t r = b - 3 * ((b * 0xAAABu) >> 17);  // b mod 3 for b < 2^16
+      out[i] = static_cast<int8_t>(static_cast<int>(r) - 3 * static_cast<int>(r >> 1));
+      i += b != 255;
+    }
+  }
+  secure_wipe(bytes, sizeof bytes);
+}
+
+void sample_cbd21(int8_t* out, size_t n, Prg& prg) {
+  constexpr uint64_t kMask21 = (uint64_t{1} << 21) - 1;
+  uint64_t words[256];
+  for (size_t i = 0; i < n; i += 256) {
+    size_t m = std::min<size_t>(256, n - i);
+    prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), m * 8));
+    for (size_t k = 0; k < m; ++k) {
+      int a = std::popcount(words[k] & kMask21);
+      int b = std::popcount((words[k] >> 21) & kMask21);
+      out[i + k] = static_cast<int8_t>(a - b);
+    }
+  }
+  secure_wipe(words, sizeof words);
+}
+
+void signed_to_mod(uint64_t* out, const int8_t* in, size_t n, uint64_t q) {
+  for (size_t i = 0; i < n; ++i) {
+    int64_t v = in[i];
+    uint64_t sign = static_cast<uint64_t>(v >> 63);  // all ones if negative
+    out[i] = static_cast<uint64_t>(v) + (q & sign);
+  }
+}
+
+}  // namespace v100::fhe
