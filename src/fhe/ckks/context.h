@@ -1,0 +1,84 @@
+// CkksContext: the precomputation shared by every CKKS object for one parameter set — NTT tables
+// for each prime, the special FFT, rescale / mod-down constants, CRT (Garner) constants for
+// decoding, and NTT-domain Galois permutations. Build once, share (std::shared_ptr) across threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "fhe/ckks/fft.h"
+#include "fhe/ckks/params.h"
+#include "math/modulus.h"
+#include "math/ntt.h"
+
+namespace v100::fhe::ckks {
+
+/// Immutable precomputation for one validated parameter set. Thread-safe (the Galois permutation
+/// cache is guarded by a mutex).
+class CkksContext {
+ public:
+  /// Validates `params` (throws std::invalid_argument with the reason if invalid) and precomputes.
+  explicit CkksContext(CkksParams params);
+  /// Convenience: a shared context for a named set (CkksParams::named).
+  static std::shared_ptr<const CkksContext> create(std::string_view name);
+
+  const CkksParams& params() const { return params_; }
+  /// Ring degree N.
+  size_t n() const { return params_.ring_degree; }
+  /// Number of slots N/2.
+  size_t slot_count() const { return n() / 2; }
+  /// L: the top level (fresh ciphertexts); level l uses primes q_0..q_l.
+  size_t max_level() const { return params_.max_level(); }
+  /// Index of P among the moduli (= L + 1).
+  size_t special_index() const { return params_.q.size(); }
+  /// Modulus j (j <= L: q_j; j == L + 1: P).
+  const math::Modulus& modulus(size_t j) const { return moduli_[j]; }
+  /// NTT tables of modulus j.
+  const math::NttTables& ntt(size_t j) const { return *ntt_[j]; }
+  const SpecialFft& fft() const { return fft_; }
+  /// 8-byte fingerprint of (N, primes, P, scale) binding serialized objects to this set.
+  uint64_t fingerprint() const { return fingerprint_; }
+  /// log2(q_0 ... q_l).
+  double log_q(size_t level) const { return log_q_[level]; }
+
+  /// q_l^-1 mod q_j (j < l), with Shoup constant: the rescale factor.
+  uint64_t inv_q_mod(size_t l, size_t j) const { return inv_q_[l][j]; }
+  uint64_t inv_q_mod_shoup(size_t l, size_t j) const { return inv_q_shoup_[l][j]; }
+  /// P^-1 mod q_j and P mod q_j.
+  uint64_t inv_p_mod(size_t j) const { return inv_p_[j]; }
+  uint64_t inv_p_mod_shoup(size_t j) const { return inv_p_shoup_[j]; }
+  uint64_t p_mod(size_t j) const { return p_mod_[j]; }
+
+  /// Garner constant (q_0 ... q_(i-1))^-1 mod q_i, i >= 1.
+  uint64_t garner_inv(size_t i) const { return garner_inv_[i]; }
+  /// q_k mod q_i.
+  uint64_t q_mod(size_t k, size_t i) const { return q_mod_[k][i]; }
+
+  /// NTT-domain index permutation of the automorphism X -> X^g (g odd, mod 2N): after the
+  /// automorphism, slot i of an NTT vector holds slot perm[i] of the input. Cached.
+  const std::vector<uint32_t>& galois_permutation(uint64_t g) const;
+  /// The Galois element for a left rotation of the slots by `steps` (negative: right): 5^steps mod 2N.
+  uint64_t rotation_galois_element(int64_t steps) const;
+  /// The Galois element of complex conjugation, 2N - 1.
+  uint64_t conjugation_galois_element() const { return 2 * n() - 1; }
+
+ private:
+  CkksParams params_;
+  std::vector<math::Modulus> moduli_;
+  std::vector<std::unique_ptr<math::NttTables>> ntt_;
+  SpecialFft fft_;
+  uint64_t fingerprint_ = 0;
+  std::vector<double> log_q_;
+  std::vector<std::vector<uint64_t>> inv_q_, inv_q_shoup_, q_mod_;
+  std::vector<uint64_t> inv_p_, inv_p_shoup_, p_mod_, garner_inv_;
+  mutable std::mutex galois_mu_;
+  mutable std::map<uint64_t, std::unique_ptr<std::vector<uint32_t>>> galois_cache_;
+};
+
+using ContextPtr = std::shared_ptr<const CkksContext>;
+
+}  // namespace v100::fhe::ckks

@@ -1,0 +1,189 @@
+#include "fhe/ckks/encoder.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "math/ntt.h"
+
+namespace v100::fhe::ckks {
+
+CkksEncoder::CkksEncoder(ContextPtr ctx) : ctx_(std::move(ctx)) {
+  if (!ctx_) throw std::invalid_argument("CkksEncoder: null context");
+}
+
+uint64_t round_to_residue(double x, const math::Modulus& q) {
+  double r = std::nearbyint(x);  // round half to even; the encoder's rounding error is <= 1/2
+  const uint64_t neg_mask = 0 - static_cast<uint64_t>(r < 0);
+  double a = std::fabs(r);
+  uint64_t res;
+  if (a < 9.2e18) {
+    res = math::reduce(static_cast<uint64_t>(a), q);
+  } else {
+    // a = mant * 2^e exactly with a 53-bit integer mantissa.
+    int e = 0;
+    double f = std::frexp(a, &e);  // a = f * 2^e, f in [0.5, 1)
+    uint64_t mant = static_cast<uint64_t>(std::ldexp(f, 53));
+    res = math::mul_mod(math::reduce(mant, q), math::pow_mod(2, static_cast<uint64_t>(e - 53), q), q);
+  }
+  uint64_t neg = math::neg_mod(res, q);
+  return (neg & neg_mask) | (res & ~neg_mask);
+}
+
+Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double scale,
+                                         size_t level) const {
+  const CkksContext& c = *ctx_;
+  const size_t n = c.n();
+  if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
+  if (coeffs.size() != n) throw std::invalid_argument("CKKS encode: need N coefficients");
+  // |coefficient| must stay below Q_level / 2 so that it decodes to itself.
+  const double limit = std::ldexp(1.0, static_cast<int>(std::floor(c.log_q(level))) - 1);
+  for (double v : coeffs) {
+    if (!std::isfinite(v)) throw std::invalid_argument("CKKS encode: value is not finite");
+    if (std::fabs(v) >= limit) {
+      throw std::invalid_argument("CKKS encode: value * scale does not fit in the modulus at this level");
+    }
+  }
+  Plaintext pt;
+  pt.n = n;
+  pt.level = level;
+  pt.scale = scale;
+  pt.data.resize((level + 1) * n);
+  for (size_t j = 0; j <= level; ++j) {
+    uint64_t* r = pt.residue(j);
+    const math::Modulus& q = c.modulus(j);
+    for (size_t i = 0; i < n; ++i) r[i] = round_to_residue(coeffs[i], q);
+    math::ntt_forward(r, c.ntt(j));
+  }
+  return pt;
+}
+
+Plaintext CkksEncoder::encode(std::span<const std::complex<double>> values, double scale,
+                              size_t level) const {
+  const CkksContext& c = *ctx_;
+  const size_t slots = c.slot_count();
+  if (values.size() > slots) throw std::invalid_argument("CKKS encode: more values than slots (N/2)");
+  if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
+  if (!(scale >= 1.0) || !std::isfinite(scale) || std::log2(scale) >= c.log_q(level) - 1) {
+    throw std::invalid_argument("CKKS encode: scale must be in [1, Q_level / 2)");
+  }
+  std::vector<std::complex<double>> z(slots);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i].real()) || !std::isfinite(values[i].imag())) {
+      throw std::invalid_argument("CKKS encode: value is not finite");
+    }
+    z[i] = values[i];
+  }
+  std::vector<double> coeffs(c.n());
+  c.fft().slots_to_coeffs(coeffs.data(), z.data());
+  for (double& v : coeffs) v *= scale;
+  return from_coefficients(coeffs, scale, level);
+}
+
+Plaintext CkksEncoder::encode(std::span<const double> values, double scale, size_t level) const {
+  std::vector<std::complex<double>> z(values.begin(), values.end());
+  return encode(z, scale, level);
+}
+
+Plaintext CkksEncoder::encode(std::span<const double> values) const {
+  return encode(values, ctx_->params().default_scale(), ctx_->max_level());
+}
+
+Plaintext CkksEncoder::encode_constant(double value, double scale, size_t level) const {
+  const CkksContext& c = *ctx_;
+  if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
+  double v = value * scale;
+  if (!std::isfinite(v) || std::log2(std::fabs(v) + 1) >= c.log_q(level) - 1) {
+    throw std::invalid_argument("CKKS encode_constant: value * scale does not fit at this level");
+  }
+  // A constant polynomial has the same value at every NTT point.
+  Plaintext pt;
+  pt.n = c.n();
+  pt.level = level;
+  pt.scale = scale;
+  pt.data.resize((level + 1) * c.n());
+  for (size_t j = 0; j <= level; ++j) {
+    uint64_t r = round_to_residue(v, c.modulus(j));
+    uint64_t* p = pt.residue(j);
+    for (size_t i = 0; i < c.n(); ++i) p[i] = r;
+  }
+  return pt;
+}
+
+std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
+  const CkksContext& c = *ctx_;
+  const size_t n = c.n();
+  const size_t l = pt.level;
+  if (pt.n != n || l > c.max_level() || pt.data.size() != (l + 1) * n) {
+    throw std::invalid_argument("CKKS decode: plaintext does not match the context");
+  }
+  std::vector<uint64_t> coef(pt.data);
+  for (size_t j = 0; j <= l; ++j) math::ntt_inverse(coef.data() + j * n, c.ntt(j));
+  std::vector<double> out(n);
+  // Garner: mixed-radix digits v_0..v_l of x in [0, Q), x = sum v_i * (q_0...q_(i-1)); then made
+  // balanced (|v_i| <= q_i / 2, carrying upward; the final carry is dropped = subtract Q), so the
+  // centered value is sum v_i' * prod, evaluated from the top digit down in long double without
+  // cancellation.
+  std::vector<uint64_t> v(l + 1);
+  std::vector<long double> radix(l + 1);
+  radix[0] = 1.0L;
+  for (size_t i = 1; i <= l; ++i) radix[i] = radix[i - 1] * static_cast<long double>(c.modulus(i - 1).value());
+  for (size_t k = 0; k < n; ++k) {
+    for (size_t i = 0; i <= l; ++i) {
+      const math::Modulus& qi = c.modulus(i);
+      uint64_t x = coef[i * n + k];
+      if (i > 0) {
+        // t = v_0 + v_1 q_0 + ... + v_(i-1) q_0..q_(i-2)  (mod q_i), by Horner.
+        uint64_t t = math::reduce(v[i - 1], qi);
+        for (size_t m = i - 1; m-- > 0;) {
+          t = math::add_mod(math::mul_mod(t, c.q_mod(m, i), qi), math::reduce(v[m], qi), qi);
+        }
+        x = math::mul_mod(math::sub_mod(x, t, qi), c.garner_inv(i), qi);
+      }
+      v[i] = x;
+    }
+    long double acc = 0;
+    int64_t carry = 0;
+    std::vector<long double> digits(l + 1);
+    for (size_t i = 0; i <= l; ++i) {
+      uint64_t qi = c.modulus(i).value();
+      int64_t d = static_cast<int64_t>(v[i]) + carry;  // in [0, q_i]
+      carry = 0;
+      if (d > static_cast<int64_t>(qi / 2)) {
+        d -= static_cast<int64_t>(qi);
+        carry = 1;
+      }
+      digits[i] = static_cast<long double>(d);
+    }
+    for (size_t i = l + 1; i-- > 0;) acc += digits[i] * radix[i];
+    out[k] = static_cast<double>(acc);
+  }
+  return out;
+}
+
+std::vector<std::complex<double>> CkksEncoder::coefficients_to_slots(std::span<const double> coeffs,
+                                                                     double scale) const {
+  const CkksContext& c = *ctx_;
+  if (coeffs.size() != c.n()) throw std::invalid_argument("CKKS decode: need N coefficients");
+  std::vector<double> scaled(coeffs.begin(), coeffs.end());
+  const double inv = 1.0 / scale;
+  for (double& x : scaled) x *= inv;
+  std::vector<std::complex<double>> z(c.slot_count());
+  c.fft().coeffs_to_slots(z.data(), scaled.data());
+  return z;
+}
+
+std::vector<std::complex<double>> CkksEncoder::decode(const Plaintext& pt) const {
+  if (!(pt.scale > 0) || !std::isfinite(pt.scale)) throw std::invalid_argument("CKKS decode: bad scale");
+  std::vector<double> coeffs = to_coefficients(pt);
+  return coefficients_to_slots(coeffs, pt.scale);
+}
+
+std::vector<double> CkksEncoder::decode_real(const Plaintext& pt, size_t count) const {
+  if (count > ctx_->slot_count()) throw std::invalid_argument("CKKS decode: count exceeds N/2");
+  auto z = decode(pt);
+  std::vector<double> out(count);
+  for (size_t i = 0; i < count; ++i) out[i] = z[i].real();
+  return out;
+}
+
+}  // namespace v100::fhe::ckks

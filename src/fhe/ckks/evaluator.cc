@@ -1,0 +1,518 @@
+#include "fhe/ckks/evaluator.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "math/ntt.h"
+#include "math/poly.h"
+
+namespace v100::fhe::ckks {
+
+namespace {
+
+std::string fmt_scale(double s) { return "2^" + std::to_string(std::log2(s)); }
+
+// Copies residues 0..new_level of every polynomial (dropping higher primes).
+void truncate(Ciphertext& a, size_t new_level) {
+  if (new_level == a.level) return;
+  const size_t n = a.n;
+  std::vector<uint64_t> d(a.size * (new_level + 1) * n);
+  for (size_t p = 0; p < a.size; ++p) {
+    std::copy(a.poly(p, 0), a.poly(p, 0) + (new_level + 1) * n, d.data() + p * (new_level + 1) * n);
+  }
+  a.data = std::move(d);
+  a.level = new_level;
+}
+
+}  // namespace
+
+Evaluator::Evaluator(ContextPtr ctx) : ctx_(std::move(ctx)), encoder_(ctx_) {}
+
+void Evaluator::check(const Ciphertext& a, const char* op) const {
+  const CkksContext& c = *ctx_;
+  if (a.n != c.n() || a.level > c.max_level() || a.size < 2 || a.size > 3 ||
+      a.data.size() != a.size * (a.level + 1) * a.n || !(a.scale > 0) || !std::isfinite(a.scale)) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": ciphertext does not match the context");
+  }
+}
+
+void Evaluator::check_scales(double a, double b, const char* op) const {
+  if (std::fabs(a - b) > std::ldexp(std::max(a, b), -30)) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": scale mismatch (" + fmt_scale(a) +
+                                " vs " + fmt_scale(b) + "); rescale or re-encode to match");
+  }
+}
+
+void Evaluator::check_scale_room(const Ciphertext& a, const char* op) const {
+  if (std::log2(a.scale) + 1 > ctx_->log_q(a.level)) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": scale overflow (" + fmt_scale(a.scale) +
+                                " does not fit in log2 Q = " + std::to_string(ctx_->log_q(a.level)) +
+                                " at level " + std::to_string(a.level) + ")");
+  }
+}
+
+// ---- level management ----
+
+Ciphertext Evaluator::mod_down_to(const Ciphertext& a, size_t level) const {
+  Ciphertext r = a;
+  mod_down_to_inplace(r, level);
+  return r;
+}
+
+void Evaluator::mod_down_to_inplace(Ciphertext& a, size_t level) const {
+  check(a, "mod_down_to");
+  if (level > a.level) {
+    throw std::invalid_argument("CKKS mod_down_to: target level " + std::to_string(level) +
+                                " above the ciphertext level " + std::to_string(a.level));
+  }
+  truncate(a, level);
+}
+
+Plaintext Evaluator::mod_down_to(const Plaintext& p, size_t level) const {
+  if (level > p.level) throw std::invalid_argument("CKKS mod_down_to: plaintext level too low");
+  Plaintext r = p;
+  r.level = level;
+  r.data.resize((level + 1) * p.n);
+  return r;
+}
+
+// ---- additive ops ----
+
+void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
+  check(a, "add");
+  check(b, "add");
+  check_scales(a.scale, b.scale, "add");
+  const size_t level = std::min(a.level, b.level);
+  truncate(a, level);
+  const size_t n = a.n;
+  if (b.size > a.size) {
+    Ciphertext big;
+    big.resize(n, b.size, level);
+    big.scale = a.scale;
+    for (size_t p = 0; p < a.size; ++p) std::copy(a.poly(p, 0), a.poly(p, 0) + (level + 1) * n, big.poly(p, 0));
+    a = std::move(big);
+  }
+  for (size_t p = 0; p < b.size; ++p) {
+    for (size_t j = 0; j <= level; ++j) math::poly_add(a.poly(p, j), a.poly(p, j), b.poly(p, j), n, ctx_->modulus(j));
+  }
+}
+
+Ciphertext Evaluator::add(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a;
+  add_inplace(r, b);
+  return r;
+}
+
+void Evaluator::negate_inplace(Ciphertext& a) const {
+  check(a, "negate");
+  for (size_t p = 0; p < a.size; ++p) {
+    for (size_t j = 0; j <= a.level; ++j) math::poly_neg(a.poly(p, j), a.poly(p, j), a.n, ctx_->modulus(j));
+  }
+}
+
+Ciphertext Evaluator::negate(const Ciphertext& a) const {
+  Ciphertext r = a;
+  negate_inplace(r);
+  return r;
+}
+
+void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext nb = negate(b);
+  add_inplace(a, nb);
+}
+
+Ciphertext Evaluator::sub(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a;
+  sub_inplace(r, b);
+  return r;
+}
+
+Ciphertext Evaluator::add_plain(const Ciphertext& a, const Plaintext& p) const {
+  check(a, "add_plain");
+  if (p.n != a.n || p.level < a.level) throw std::invalid_argument("CKKS add_plain: plaintext level below the ciphertext level");
+  check_scales(a.scale, p.scale, "add_plain");
+  Ciphertext r = a;
+  for (size_t j = 0; j <= r.level; ++j) math::poly_add(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
+  return r;
+}
+
+Ciphertext Evaluator::sub_plain(const Ciphertext& a, const Plaintext& p) const {
+  check(a, "sub_plain");
+  if (p.n != a.n || p.level < a.level) throw std::invalid_argument("CKKS sub_plain: plaintext level below the ciphertext level");
+  check_scales(a.scale, p.scale, "sub_plain");
+  Ciphertext r = a;
+  for (size_t j = 0; j <= r.level; ++j) math::poly_sub(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
+  return r;
+}
+
+void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check(a, "multiply_plain");
+  if (p.n != a.n || p.level < a.level) {
+    throw std::invalid_argument("CKKS multiply_plain: plaintext level below the ciphertext level");
+  }
+  a.scale *= p.scale;
+  check_scale_room(a, "multiply_plain");
+  for (size_t q = 0; q < a.size; ++q) {
+    for (size_t j = 0; j <= a.level; ++j) math::poly_mul(a.poly(q, j), a.poly(q, j), p.residue(j), a.n, ctx_->modulus(j));
+  }
+}
+
+Ciphertext Evaluator::multiply_plain(const Ciphertext& a, const Plaintext& p) const {
+  Ciphertext r = a;
+  multiply_plain_inplace(r, p);
+  return r;
+}
+
+Ciphertext Evaluator::add_const(const Ciphertext& a, double c) const {
+  check(a, "add_const");
+  Ciphertext r = a;
+  const double v = c * a.scale;
+  if (!std::isfinite(v) || std::log2(std::fabs(v) + 1) + 1 > ctx_->log_q(a.level)) {
+    throw std::invalid_argument("CKKS add_const: constant * scale does not fit");
+  }
+  for (size_t j = 0; j <= r.level; ++j) {
+    const uint64_t k = round_to_residue(v, ctx_->modulus(j));
+    uint64_t* p = r.poly(0, j);
+    for (size_t i = 0; i < r.n; ++i) p[i] = math::add_mod(p[i], k, ctx_->modulus(j));
+  }
+  return r;
+}
+
+Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const_scale) const {
+  check(a, "multiply_const");
+  // Default: encode at q_level, so that the next rescale gives back exactly the input scale.
+  if (const_scale == 0) const_scale = static_cast<double>(ctx_->modulus(a.level).value());
+  const double v = c * const_scale;
+  if (!std::isfinite(v) || !(const_scale >= 1)) throw std::invalid_argument("CKKS multiply_const: bad constant or scale");
+  Ciphertext r = a;
+  r.scale = a.scale * const_scale;
+  check_scale_room(r, "multiply_const");
+  for (size_t j = 0; j <= r.level; ++j) {
+    const uint64_t k = round_to_residue(v, ctx_->modulus(j));
+    for (size_t p = 0; p < r.size; ++p) math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
+  }
+  return r;
+}
+
+Ciphertext Evaluator::multiply_const_int(const Ciphertext& a, int64_t c) const {
+  check(a, "multiply_const_int");
+  Ciphertext r = a;
+  for (size_t j = 0; j <= r.level; ++j) {
+    const uint64_t k = round_to_residue(static_cast<double>(c), ctx_->modulus(j));
+    for (size_t p = 0; p < r.size; ++p) math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
+  }
+  return r;
+}
+
+// ---- multiplication ----
+
+Ciphertext Evaluator::multiply(const Ciphertext& a_in, const Ciphertext& b_in) const {
+  check(a_in, "multiply");
+  check(b_in, "multiply");
+  if (a_in.size != 2 || b_in.size != 2) throw std::invalid_argument("CKKS multiply: operands must have size 2 (relinearize first)");
+  const size_t level = std::min(a_in.level, b_in.level);
+  const Ciphertext* a = &a_in;
+  const Ciphertext* b = &b_in;
+  Ciphertext ta, tb;
+  if (a->level != level) { ta = mod_down_to(*a, level); a = &ta; }
+  if (b->level != level) { tb = mod_down_to(*b, level); b = &tb; }
+  const size_t n = a->n;
+  Ciphertext r;
+  r.resize(n, 3, level);
+  r.scale = a->scale * b->scale;
+  check_scale_room(r, "multiply");
+  std::vector<uint64_t> t(n);
+  for (size_t j = 0; j <= level; ++j) {
+    const math::Modulus& q = ctx_->modulus(j);
+    math::poly_mul(r.poly(0, j), a->poly(0, j), b->poly(0, j), n, q);
+    math::poly_mul(r.poly(1, j), a->poly(0, j), b->poly(1, j), n, q);
+    math::poly_mul_add(r.poly(1, j), a->poly(1, j), b->poly(0, j), n, q);
+    math::poly_mul(r.poly(2, j), a->poly(1, j), b->poly(1, j), n, q);
+  }
+  return r;
+}
+
+Ciphertext Evaluator::square_relin(const Ciphertext& a, const RelinKey& rk) const {
+  return relinearize(multiply(a, a), rk);
+}
+
+void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
+  check(a, "relinearize");
+  if (a.size == 2) return;
+  const size_t n = a.n, l = a.level;
+  std::vector<uint64_t> o0((l + 1) * n), o1((l + 1) * n);
+  key_switch(a.poly(2, 0), l, rk.key, o0.data(), o1.data());
+  for (size_t j = 0; j <= l; ++j) {
+    math::poly_add(a.poly(0, j), a.poly(0, j), o0.data() + j * n, n, ctx_->modulus(j));
+    math::poly_add(a.poly(1, j), a.poly(1, j), o1.data() + j * n, n, ctx_->modulus(j));
+  }
+  a.size = 2;
+  a.data.resize(2 * (l + 1) * n);
+}
+
+Ciphertext Evaluator::relinearize(const Ciphertext& a, const RelinKey& rk) const {
+  Ciphertext r = a;
+  relinearize_inplace(r, rk);
+  return r;
+}
+
+Ciphertext Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
+  Ciphertext r = multiply(a, b);
+  relinearize_inplace(r, rk);
+  return r;
+}
+
+Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
+  Ciphertext r = multiply(a, b);
+  relinearize_inplace(r, rk);
+  rescale_inplace(r);
+  return r;
+}
+
+// ---- rescale ----
+
+void Evaluator::rescale_inplace(Ciphertext& a) const {
+  check(a, "rescale");
+  if (a.level == 0) throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
+  const CkksContext& c = *ctx_;
+  const size_t n = a.n, l = a.level;
+  const math::Modulus& ql = c.modulus(l);
+  const uint64_t half = ql.value() >> 1;
+  std::vector<uint64_t> x(n), r(n);
+  Ciphertext out;
+  out.resize(n, a.size, l - 1);
+  out.scale = a.scale / static_cast<double>(ql.value());
+  for (size_t p = 0; p < a.size; ++p) {
+    // (c - [c]_(q_l)) / q_l with the centered remainder: rounding division, error <= 1/2 + N/2 * ...
+    std::copy(a.poly(p, l), a.poly(p, l) + n, x.data());
+    math::ntt_inverse(x.data(), c.ntt(l));
+    // Add q_l/2 so that the floor division by q_l rounds; subtracted back below (mod q_j).
+    for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, ql);
+    for (size_t j = 0; j < l; ++j) {
+      const math::Modulus& qj = c.modulus(j);
+      const uint64_t half_j = math::reduce(half, qj);
+      for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
+      math::ntt_forward(r.data(), c.ntt(j));
+      uint64_t* dst = out.poly(p, j);
+      const uint64_t* src = a.poly(p, j);
+      const uint64_t w = c.inv_q_mod(l, j), ws = c.inv_q_mod_shoup(l, j);
+      for (size_t i = 0; i < n; ++i) dst[i] = math::mul_shoup(math::sub_mod(src[i], r[i], qj), w, ws, qj);
+    }
+  }
+  a = std::move(out);
+}
+
+Ciphertext Evaluator::rescale(const Ciphertext& a) const {
+  Ciphertext r = a;
+  rescale_inplace(r);
+  return r;
+}
+
+// ---- key switching (hybrid, one special prime P, one digit per q_i) ----
+
+std::vector<uint64_t> Evaluator::decompose(const uint64_t* d, size_t l) const {
+  const CkksContext& c = *ctx_;
+  const size_t n = c.n(), targets = l + 2;
+  std::vector<uint64_t> coef(d, d + (l + 1) * n);
+  for (size_t i = 0; i <= l; ++i) math::ntt_inverse(coef.data() + i * n, c.ntt(i));
+  std::vector<uint64_t> out((l + 1) * targets * n);
+  for (size_t i = 0; i <= l; ++i) {
+    for (size_t t = 0; t < targets; ++t) {
+      uint64_t* dst = out.data() + (i * targets + t) * n;
+      if (t == i) {
+        std::copy(d + i * n, d + (i + 1) * n, dst);
+        continue;
+      }
+      const size_t mt = (t == l + 1) ? c.special_index() : t;
+      const math::Modulus& q = c.modulus(mt);
+      const uint64_t* src = coef.data() + i * n;
+      if (c.modulus(i).value() < q.value()) {
+        std::copy(src, src + n, dst);
+      } else {
+        for (size_t k = 0; k < n; ++k) dst[k] = math::reduce(src[k], q);
+      }
+      math::ntt_forward(dst, c.ntt(mt));
+    }
+  }
+  return out;
+}
+
+void Evaluator::mod_down_p(uint64_t* acc, size_t l, uint64_t* out) const {
+  // out = round(acc / P) mod Q_l, computed as (acc - [acc]_P centered) * P^-1.
+  const CkksContext& c = *ctx_;
+  const size_t n = c.n();
+  const size_t sp = c.special_index();
+  const math::Modulus& p = c.modulus(sp);
+  const uint64_t half = p.value() >> 1;
+  uint64_t* x = acc + (l + 1) * n;
+  math::ntt_inverse(x, c.ntt(sp));
+  for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, p);
+  std::vector<uint64_t> r(n);
+  for (size_t j = 0; j <= l; ++j) {
+    const math::Modulus& qj = c.modulus(j);
+    const uint64_t half_j = math::reduce(half, qj);
+    for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
+    math::ntt_forward(r.data(), c.ntt(j));
+    const uint64_t w = c.inv_p_mod(j), ws = c.inv_p_mod_shoup(j);
+    const uint64_t* a = acc + j * n;
+    uint64_t* o = out + j * n;
+    for (size_t i = 0; i < n; ++i) o[i] = math::mul_shoup(math::sub_mod(a[i], r[i], qj), w, ws, qj);
+  }
+}
+
+void Evaluator::key_switch_decomposed(const std::vector<uint64_t>& digits, size_t l,
+                                      const std::vector<uint32_t>* perm, const KeySwitchKey& key,
+                                      uint64_t* out0, uint64_t* out1) const {
+  const CkksContext& c = *ctx_;
+  const size_t n = c.n(), targets = l + 2, num = c.special_index() + 1;
+  if (key.digits != c.max_level() + 1 || key.b.size() != key.digits * num * n ||
+      key.a.size() != key.b.size()) {
+    throw std::invalid_argument("CKKS key switch: key does not match the context");
+  }
+  std::vector<uint64_t> acc0(targets * n, 0), acc1(targets * n, 0), tmp(perm ? n : 0);
+  for (size_t t = 0; t < targets; ++t) {
+    const size_t mt = (t == l + 1) ? c.special_index() : t;
+    const math::Modulus& q = c.modulus(mt);
+    uint64_t* a0 = acc0.data() + t * n;
+    uint64_t* a1 = acc1.data() + t * n;
+    for (size_t i = 0; i <= l; ++i) {
+      const uint64_t* dgt = digits.data() + (i * targets + t) * n;
+      if (perm) {
+        const uint32_t* pm = perm->data();
+        for (size_t k = 0; k < n; ++k) tmp[k] = dgt[pm[k]];
+        dgt = tmp.data();
+      }
+      math::poly_mul_add(a0, dgt, key.b_at(i, mt, n, num), n, q);
+      math::poly_mul_add(a1, dgt, key.a_at(i, mt, n, num), n, q);
+    }
+  }
+  mod_down_p(acc0.data(), l, out0);
+  mod_down_p(acc1.data(), l, out1);
+}
+
+void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* out0,
+                           uint64_t* out1) const {
+  std::vector<uint64_t> digits = decompose(d, l);
+  key_switch_decomposed(digits, l, nullptr, key, out0, out1);
+}
+
+// ---- rotations ----
+
+Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwitchKey& key) const {
+  check(a, "rotate");
+  if (a.size != 2) throw std::invalid_argument("CKKS rotate: relinearize first (size must be 2)");
+  const CkksContext& c = *ctx_;
+  const size_t n = a.n, l = a.level;
+  const auto& perm = c.galois_permutation(g);
+  Ciphertext r;
+  r.resize(n, 2, l);
+  r.scale = a.scale;
+  // sigma_g(c_1) as the polynomial to switch from sigma_g(s) to s.
+  std::vector<uint64_t> c1((l + 1) * n);
+  for (size_t j = 0; j <= l; ++j) {
+    const uint64_t* s = a.poly(1, j);
+    uint64_t* d = c1.data() + j * n;
+    for (size_t i = 0; i < n; ++i) d[i] = s[perm[i]];
+  }
+  key_switch(c1.data(), l, key, r.poly(0, 0), r.poly(1, 0));
+  for (size_t j = 0; j <= l; ++j) {
+    const uint64_t* s = a.poly(0, j);
+    uint64_t* d = r.poly(0, j);
+    const math::Modulus& q = c.modulus(j);
+    for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(d[i], s[perm[i]], q);
+  }
+  return r;
+}
+
+Ciphertext Evaluator::rotate(const Ciphertext& a, int64_t steps, const GaloisKeys& gk) const {
+  const CkksContext& c = *ctx_;
+  const int64_t slots = static_cast<int64_t>(c.slot_count());
+  int64_t s = steps % slots;
+  if (s < 0) s += slots;
+  if (s == 0) {
+    check(a, "rotate");
+    return a;
+  }
+  uint64_t g = c.rotation_galois_element(s);
+  auto it = gk.keys.find(g);
+  if (it != gk.keys.end()) return apply_galois(a, g, it->second);
+  // Compose from power-of-two steps.
+  Ciphertext r = a;
+  for (int b = 0; (int64_t{1} << b) < slots; ++b) {
+    if (((s >> b) & 1) == 0) continue;
+    uint64_t gb = c.rotation_galois_element(int64_t{1} << b);
+    auto kb = gk.keys.find(gb);
+    if (kb == gk.keys.end()) {
+      throw std::invalid_argument("CKKS rotate: no Galois key for step " + std::to_string(steps) +
+                                  " nor for power-of-two step " + std::to_string(int64_t{1} << b));
+    }
+    r = apply_galois(r, gb, kb->second);
+  }
+  return r;
+}
+
+std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span<const int64_t> steps,
+                                                  const GaloisKeys& gk) const {
+  check(a, "rotate_hoisted");
+  if (a.size != 2) throw std::invalid_argument("CKKS rotate: relinearize first (size must be 2)");
+  const CkksContext& c = *ctx_;
+  const size_t n = a.n, l = a.level;
+  std::vector<const KeySwitchKey*> keys;
+  for (int64_t s : steps) {
+    uint64_t g = c.rotation_galois_element(s);
+    if (g == 1) { keys.push_back(nullptr); continue; }
+    auto it = gk.keys.find(g);
+    if (it == gk.keys.end()) {
+      throw std::invalid_argument("CKKS rotate_hoisted: no Galois key for step " + std::to_string(s));
+    }
+    keys.push_back(&it->second);
+  }
+  std::vector<uint64_t> digits = decompose(a.poly(1, 0), l);
+  std::vector<Ciphertext> out;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (!keys[k]) { out.push_back(a); continue; }
+    const auto& perm = c.galois_permutation(c.rotation_galois_element(steps[k]));
+    Ciphertext r;
+    r.resize(n, 2, l);
+    r.scale = a.scale;
+    key_switch_decomposed(digits, l, &perm, *keys[k], r.poly(0, 0), r.poly(1, 0));
+    for (size_t j = 0; j <= l; ++j) {
+      const uint64_t* s = a.poly(0, j);
+      uint64_t* d = r.poly(0, j);
+      const math::Modulus& q = c.modulus(j);
+      for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(d[i], s[perm[i]], q);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Ciphertext Evaluator::conjugate(const Ciphertext& a, const GaloisKeys& gk) const {
+  uint64_t g = ctx_->conjugation_galois_element();
+  auto it = gk.keys.find(g);
+  if (it == gk.keys.end()) throw std::invalid_argument("CKKS conjugate: no conjugation key");
+  return apply_galois(a, g, it->second);
+}
+
+Ciphertext Evaluator::sum_slots(const Ciphertext& a, const GaloisKeys& gk) const {
+  Ciphertext r = a;
+  for (size_t s = 1; s < ctx_->slot_count(); s *= 2) {
+    Ciphertext rot = rotate(r, static_cast<int64_t>(s), gk);
+    add_inplace(r, rot);
+  }
+  return r;
+}
+
+Ciphertext Evaluator::inner_product(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk,
+                                    const GaloisKeys& gk) const {
+  return sum_slots(multiply_relin_rescale(a, b, rk), gk);
+}
+
+Ciphertext Evaluator::inner_product_plain(const Ciphertext& a, const Plaintext& w, const GaloisKeys& gk) const {
+  Ciphertext r = multiply_plain(a, w);
+  rescale_inplace(r);
+  return sum_slots(r, gk);
+}
+
+}  // namespace v100::fhe::ckks

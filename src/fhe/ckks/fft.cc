@@ -1,0 +1,127 @@
+#include "fhe/ckks/fft.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace v100::fhe::ckks {
+
+namespace {
+
+size_t bitrev(size_t x, int bits) {
+  size_t r = 0;
+  for (int i = 0; i < bits; ++i) r |= ((x >> i) & 1) << (bits - 1 - i);
+  return r;
+}
+
+// cos/sin of 2*pi*num/den in long double, rounded once to double: twiddles accurate to 1/2 ulp so
+// the FFT error stays near log2(n) ulps (section "precision" in the README).
+void unit_root(size_t num, size_t den, double& re, double& im) {
+  const long double kTwoPi = 6.283185307179586476925286766559005768L;
+  long double a = kTwoPi * static_cast<long double>(num) / static_cast<long double>(den);
+  re = static_cast<double>(cosl(a));
+  im = static_cast<double>(sinl(a));
+}
+
+}  // namespace
+
+SpecialFft::SpecialFft(size_t ring_degree) {
+  if (ring_degree < 4 || ring_degree > 65536 || (ring_degree & (ring_degree - 1)) != 0) {
+    throw std::invalid_argument("SpecialFft: ring degree must be a power of two in [4, 65536]");
+  }
+  n_ = ring_degree / 2;
+  int log_n = 0;
+  while ((size_t{1} << log_n) < n_) ++log_n;
+  const size_t m = 2 * ring_degree;  // cyclotomic index 2N
+  root_index_.resize(n_);
+  perm_.resize(n_);
+  size_t g = 1;
+  for (size_t j = 0; j < n_; ++j) {
+    root_index_[j] = (g - 1) / 4;  // g = 1 (mod 4) always
+    perm_[j] = bitrev(root_index_[j], log_n);
+    g = (g * 5) % m;
+  }
+  tw_re_.assign(n_, 0.0);
+  tw_im_.assign(n_, 0.0);
+  for (size_t h = 1; h < n_; h *= 2) {
+    for (size_t j = 0; j < h; ++j) unit_root(j, 2 * h, tw_re_[h + j], tw_im_[h + j]);
+  }
+  twist_re_.resize(n_);
+  twist_im_.resize(n_);
+  for (size_t k = 0; k < n_; ++k) unit_root(k, m, twist_re_[k], twist_im_[k]);
+}
+
+void SpecialFft::forward(double* re, double* im) const {
+  // DIF: block length len = 2h from n down to 2; (u, v) -> (u + v, (u - v) * w_h^j).
+  for (size_t h = n_ / 2; h >= 1; h /= 2) {
+    const double* wr = &tw_re_[h];
+    const double* wi = &tw_im_[h];
+    for (size_t s = 0; s < n_; s += 2 * h) {
+      double* ar = re + s;
+      double* ai = im + s;
+      double* br = re + s + h;
+      double* bi = im + s + h;
+      for (size_t j = 0; j < h; ++j) {
+        double ur = ar[j], ui = ai[j], vr = br[j], vi = bi[j];
+        double dr = ur - vr, di = ui - vi;
+        ar[j] = ur + vr;
+        ai[j] = ui + vi;
+        br[j] = dr * wr[j] - di * wi[j];
+        bi[j] = dr * wi[j] + di * wr[j];
+      }
+    }
+    if (h == 1) break;
+  }
+}
+
+void SpecialFft::inverse(double* re, double* im) const {
+  // DIT with conjugate twiddles, stages in reverse order: (p, q) -> (p + q*conj(w), p - q*conj(w)),
+  // which undoes one DIF stage up to a factor 2 (hence the final 1/n).
+  for (size_t h = 1; h < n_; h *= 2) {
+    const double* wr = &tw_re_[h];
+    const double* wi = &tw_im_[h];
+    for (size_t s = 0; s < n_; s += 2 * h) {
+      double* ar = re + s;
+      double* ai = im + s;
+      double* br = re + s + h;
+      double* bi = im + s + h;
+      for (size_t j = 0; j < h; ++j) {
+        double qr = br[j] * wr[j] + bi[j] * wi[j];
+        double qi = bi[j] * wr[j] - br[j] * wi[j];
+        double pr = ar[j], pi = ai[j];
+        ar[j] = pr + qr;
+        ai[j] = pi + qi;
+        br[j] = pr - qr;
+        bi[j] = pi - qi;
+      }
+    }
+  }
+}
+
+void SpecialFft::coeffs_to_slots(std::complex<double>* slots, const double* coeffs) const {
+  std::vector<double> re(n_), im(n_);
+  for (size_t k = 0; k < n_; ++k) {
+    double a = coeffs[k], b = coeffs[k + n_];
+    re[k] = a * twist_re_[k] - b * twist_im_[k];
+    im[k] = a * twist_im_[k] + b * twist_re_[k];
+  }
+  forward(re.data(), im.data());
+  for (size_t j = 0; j < n_; ++j) slots[j] = {re[perm_[j]], im[perm_[j]]};
+}
+
+void SpecialFft::slots_to_coeffs(double* coeffs, const std::complex<double>* slots) const {
+  std::vector<double> re(n_), im(n_);
+  for (size_t j = 0; j < n_; ++j) {
+    re[perm_[j]] = slots[j].real();
+    im[perm_[j]] = slots[j].imag();
+  }
+  inverse(re.data(), im.data());
+  const double inv_n = 1.0 / static_cast<double>(n_);
+  for (size_t k = 0; k < n_; ++k) {
+    // multiply by conj(zeta^k) / n
+    double r = re[k], i = im[k];
+    coeffs[k] = (r * twist_re_[k] + i * twist_im_[k]) * inv_n;
+    coeffs[k + n_] = (i * twist_re_[k] - r * twist_im_[k]) * inv_n;
+  }
+}
+
+}  // namespace v100::fhe::ckks
