@@ -1,0 +1,187 @@
+// Client SDK public-key layer: identities (user id formula, key-file round trip), invitations,
+// epoch blobs, security codes, roster blobs and identity tokens.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/rng.h"
+#include "hash/sha3.h"
+#include "meeting/client/group.h"
+#include "meeting/client/invitation.h"
+#include "meeting/client/keystore.h"
+#include "meeting/client/roster.h"
+#include "meeting/client/schedule.h"
+
+namespace v100::meeting::client {
+namespace {
+
+const Identity& alice() {
+  static Identity id = Identity::generate();
+  return id;
+}
+const Identity& bob() {
+  static Identity id = Identity::generate();
+  return id;
+}
+const Identity& carol() {
+  static Identity id = Identity::generate();
+  return id;
+}
+
+Bytes to_bytes(const SecretBytes& s) { return Bytes(s.span().begin(), s.span().end()); }
+
+TEST(ClientIdentity, UserIdAndSizes) {
+  const PublicIdentity& p = alice().public_identity();
+  EXPECT_EQ(p.sig_pk.size(), 1952u);
+  EXPECT_EQ(p.kem_pk.size(), 1216u);
+  // user_id = SHA3-256("v100/user-id" || u32le |sig_pk| || sig_pk || u32le |kem_pk| || kem_pk).
+  Bytes m(as_bytes("v100/user-id").begin(), as_bytes("v100/user-id").end());
+  for (const Bytes* k : {&p.sig_pk, &p.kem_pk}) {
+    uint32_t n = static_cast<uint32_t>(k->size());
+    for (int i = 0; i < 4; ++i) m.push_back(static_cast<uint8_t>(n >> (8 * i)));
+    m.insert(m.end(), k->begin(), k->end());
+  }
+  EXPECT_EQ(alice().user_id(), hash::sha3_256(m));
+  EXPECT_NE(alice().user_id(), bob().user_id());
+  auto parsed = PublicIdentity::parse(p.serialize());
+  ASSERT_TRUE(parsed.is_ok());
+  EXPECT_EQ(parsed->user_id(), alice().user_id());
+  Bytes bad = p.serialize();
+  bad.pop_back();
+  EXPECT_FALSE(PublicIdentity::parse(bad).is_ok());
+}
+
+TEST(ClientIdentity, KeyFileRoundTrip) {
+  Bytes file = keystore_seal(alice().serialize_secret().span(), "pw", ScryptParams{10, 8, 1});
+  auto secret = keystore_open(file, "pw");
+  ASSERT_TRUE(secret.is_ok());
+  auto loaded = Identity::parse_secret(secret->span());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.message();
+  EXPECT_EQ(loaded->user_id(), alice().user_id());
+  // The loaded key signs and decapsulates like the original.
+  Bytes sig = loaded->sign(as_bytes("m"), kCtxRoster);
+  EXPECT_TRUE(verify_signature(alice().public_identity(), as_bytes("m"), kCtxRoster, sig));
+  EXPECT_FALSE(verify_signature(alice().public_identity(), as_bytes("m"), kCtxEpoch, sig));
+  EXPECT_FALSE(verify_signature(bob().public_identity(), as_bytes("m"), kCtxRoster, sig));
+  Encapsulation enc = encapsulate_to(alice().public_identity());
+  auto ss = alice().decapsulate(enc.ciphertext);
+  ASSERT_TRUE(ss.is_ok());
+  EXPECT_EQ(to_bytes(*ss), to_bytes(enc.shared_secret));
+  EXPECT_FALSE(Identity::parse_secret(ByteSpan(secret->data(), 10)).is_ok());
+}
+
+TEST(ClientInvitation, RoundTripAndRejections) {
+  SecretBytes ms = KeySchedule::generate_secret();
+  Bytes inv = make_invitation(alice(), bob().public_identity(), ms.span(), 7, "Weekly sync");
+  auto opened = open_invitation(bob(), inv);
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  EXPECT_EQ(to_bytes(opened->meeting_secret), to_bytes(ms));
+  EXPECT_EQ(opened->session, 7u);
+  EXPECT_EQ(opened->title, "Weekly sync");
+  EXPECT_EQ(opened->inviter_id, alice().user_id());
+  // Not for carol; any flipped byte is rejected; truncation is rejected.
+  EXPECT_FALSE(open_invitation(carol(), inv).is_ok());
+  for (size_t i = 0; i < inv.size(); i += 97) {
+    Bytes bad = inv;
+    bad[i] ^= 0x40;
+    EXPECT_FALSE(open_invitation(bob(), bad).is_ok()) << i;
+  }
+  EXPECT_FALSE(open_invitation(bob(), ByteSpan(inv.data(), inv.size() - 1)).is_ok());
+  EXPECT_FALSE(open_invitation(bob(), {}).is_ok());
+  // The mailbox id depends on the invitee only and is not the user id itself.
+  EXPECT_EQ(mailbox_id(bob().user_id()), mailbox_id(bob().user_id()));
+  EXPECT_NE(mailbox_id(bob().user_id()), mailbox_id(carol().user_id()));
+  EXPECT_NE(mailbox_id(bob().user_id()), bob().user_id());
+}
+
+TEST(ClientGroup, EpochBlobOpensOnlyForItsRecipient) {
+  SecretBytes ms = KeySchedule::generate_secret();
+  KeySchedule ks(ms.span());
+  auto handle = ks.handle(1);
+  Bytes fresh = random_bytes(32);
+  std::vector<uint16_t> slots = {0, 3, 9};
+  Bytes for_bob = make_epoch_blob(alice(), 0, handle, 4, slots, 3, bob().public_identity(), fresh);
+  auto hdr = peek_epoch_blob(for_bob);
+  ASSERT_TRUE(hdr.is_ok());
+  EXPECT_EQ(hdr->epoch, 4u);
+  EXPECT_EQ(hdr->distributor_slot, 0u);
+  EXPECT_EQ(hdr->member_slots, slots);
+  auto opened = open_epoch_blob(bob(), 3, alice().public_identity(), handle, for_bob);
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  EXPECT_EQ(to_bytes(opened->fresh), fresh);
+  // Carol cannot open Bob's blob, even claiming his slot; a wrong distributor key, another
+  // meeting's handle, or a flipped byte all fail.
+  EXPECT_FALSE(open_epoch_blob(carol(), 3, alice().public_identity(), handle, for_bob).is_ok());
+  EXPECT_FALSE(open_epoch_blob(bob(), 9, alice().public_identity(), handle, for_bob).is_ok());
+  EXPECT_FALSE(open_epoch_blob(bob(), 3, carol().public_identity(), handle, for_bob).is_ok());
+  auto other = ks.handle(2);
+  EXPECT_FALSE(open_epoch_blob(bob(), 3, alice().public_identity(), other, for_bob).is_ok());
+  for (size_t i = 0; i < for_bob.size(); i += 151) {
+    Bytes bad = for_bob;
+    bad[i] ^= 2;
+    EXPECT_FALSE(open_epoch_blob(bob(), 3, alice().public_identity(), handle, bad).is_ok()) << i;
+  }
+  EXPECT_THROW(make_epoch_blob(alice(), 0, handle, 4, {0, 3}, 9, bob().public_identity(), fresh),
+               std::invalid_argument);
+  EXPECT_THROW(make_epoch_blob(alice(), 0, handle, 4, {3, 0, 9}, 3, bob().public_identity(), fresh),
+               std::invalid_argument);
+}
+
+TEST(ClientGroup, SecurityCode) {
+  std::vector<UserId> m = {alice().user_id(), bob().user_id(), carol().user_id()};
+  std::string code = security_code(m);
+  EXPECT_EQ(code.size(), 23u);
+  std::reverse(m.begin(), m.end());
+  EXPECT_EQ(security_code(m), code);  // order does not matter
+  m.pop_back();
+  EXPECT_NE(security_code(m), code);  // membership does
+  UserId injected = carol().user_id();
+  injected[31] ^= 1;
+  EXPECT_NE(security_code({alice().user_id(), bob().user_id(), injected}), code);
+}
+
+TEST(ClientRoster, NameAndIdentityBlobs) {
+  SecretBytes ms = KeySchedule::generate_secret();
+  KeySchedule ks(ms.span());
+  auto handle = ks.handle(1);
+  SecretBytes rk = ks.roster_key(1);
+  Bytes nb = seal_name_blob(rk.span(), handle, 5, "Zoë", bob().user_id());
+  EXPECT_LE(nb.size(), 1024u);
+  // Constant size: the name's length does not show.
+  EXPECT_EQ(seal_name_blob(rk.span(), handle, 5, "A much longer display name", bob().user_id()).size(), nb.size());
+  auto ne = open_name_blob(rk.span(), handle, 5, nb);
+  ASSERT_TRUE(ne.is_ok());
+  EXPECT_EQ(ne->display_name, "Zoë");
+  EXPECT_EQ(ne->user_id, bob().user_id());
+  EXPECT_FALSE(open_name_blob(rk.span(), handle, 6, nb).is_ok());
+  EXPECT_THROW(seal_name_blob(rk.span(), handle, 5, std::string(201, 'x'), bob().user_id()), std::invalid_argument);
+
+  Bytes ib = seal_identity_blob(bob(), rk.span(), handle, 5, 11, "Zoë");
+  auto ie = open_identity_blob(rk.span(), handle, 5, 11, ib);
+  ASSERT_TRUE(ie.is_ok()) << ie.message();
+  EXPECT_EQ(ie->user_id, bob().user_id());
+  EXPECT_EQ(ie->display_name, "Zoë");
+  EXPECT_FALSE(open_identity_blob(rk.span(), handle, 5, 12, ib).is_ok());
+  EXPECT_FALSE(open_identity_blob(rk.span(), handle, 4, 11, ib).is_ok());
+  SecretBytes rk2 = ks.roster_key(2);
+  EXPECT_FALSE(open_identity_blob(rk2.span(), handle, 5, 11, ib).is_ok());
+  EXPECT_EQ(identity_blob_kind(11), 0x800bu);
+}
+
+TEST(ClientRoster, TokenIsDeterministicUniformAndDistinct) {
+  auto a = identity_token(alice().user_id(), 128, 65537);
+  EXPECT_EQ(a, identity_token(alice().user_id(), 128, 65537));
+  EXPECT_NE(a, identity_token(bob().user_id(), 128, 65537));
+  EXPECT_TRUE(std::all_of(a.begin(), a.end(), [](uint64_t v) { return v < 65537; }));
+  // Mean of many values is near t/2 (a coarse uniformity check: 4 sigma).
+  auto big = identity_token(carol().user_id(), 20000, 65537);
+  double mean = 0;
+  for (uint64_t v : big) mean += static_cast<double>(v);
+  mean /= static_cast<double>(big.size());
+  EXPECT_NEAR(mean, 32768.0, 4 * 18918.0 / std::sqrt(20000.0));
+}
+
+}  // namespace
+}  // namespace v100::meeting::client
