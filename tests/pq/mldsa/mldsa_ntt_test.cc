@@ -1,0 +1,123 @@
+// The NTT kernels: the portable NTT against the O(n^2) definition of FIPS 204 §7.5 (evaluation at
+// the odd powers zeta^(2 BitRev8(i) + 1)), the round trip, and the AVX2 kernels bit-identical to
+// the portable ones on random inputs at the edges of their documented input ranges.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "core/cpu.h"
+#include "core/rng.h"
+#include "pq/mldsa/internal.h"
+
+namespace v100::pq::mldsa::internal {
+namespace {
+
+constexpr int64_t kZeta = 1753;
+
+int64_t powmod(int64_t b, int64_t e) {
+  int64_t r = 1;
+  b %= kQ;
+  for (; e; e >>= 1, b = b * b % kQ)
+    if (e & 1) r = r * b % kQ;
+  return r;
+}
+int64_t mod_q(int64_t a) { return ((a % kQ) + kQ) % kQ; }
+int bitrev8(int x) {
+  int r = 0;
+  for (int b = 0; b < 8; ++b) r |= ((x >> b) & 1) << (7 - b);
+  return r;
+}
+
+// Uniform int32 in (-bound, bound) from the CSPRNG.
+Poly random_poly(int32_t bound) {
+  Poly p;
+  for (int i = 0; i < kN; ++i) {
+    const uint64_t r = random_u64();
+    p.c[i] = static_cast<int32_t>(r % (2 * static_cast<uint64_t>(bound) - 1)) - (bound - 1);
+  }
+  return p;
+}
+
+TEST(MlDsaNtt, PortableMatchesDefinition) {
+  const NttBackend& be = portable_backend();
+  Poly a = random_poly(kQ);
+  Poly a_hat = a;
+  be.ntt(a_hat);
+  // NTT(a)[2i], NTT(a)[2i+1] are a mod (X^2 - zeta^(2 brv(i) + 1)) in the Kyber-style pairing;
+  // for ML-DSA (a full 512th root) a_hat[i] = a(zeta^(2 BitRev8(i) + 1)).
+  for (int i = 0; i < kN; ++i) {
+    const int64_t x = powmod(kZeta, 2 * bitrev8(i) + 1);
+    int64_t v = 0, xp = 1;
+    for (int j = 0; j < kN; ++j) {
+      v = (v + mod_q(a.c[j]) * xp) % kQ;
+      xp = xp * x % kQ;
+    }
+    ASSERT_EQ(mod_q(a_hat.c[i]), v) << i;
+    ASSERT_LT(std::abs(int64_t{a_hat.c[i]}), 9 * int64_t{kQ});
+  }
+  // Round trip: invntt(ntt(a)) = a * 2^32 (the Montgomery factor the pointwise product removes).
+  Poly b = a_hat;
+  for (int i = 0; i < kN; ++i) b.c[i] = reduce32(b.c[i]);
+  be.invntt(b);
+  const int64_t r = powmod(2, 32);
+  for (int i = 0; i < kN; ++i) ASSERT_EQ(mod_q(b.c[i]), mod_q(a.c[i]) * r % kQ) << i;
+}
+
+TEST(MlDsaNtt, PointwiseIsProductInNttDomain) {
+  const NttBackend& be = portable_backend();
+  Poly a = random_poly(kQ), b = random_poly(kQ);
+  Poly a_hat = a, b_hat = b, c;
+  be.ntt(a_hat);
+  be.ntt(b_hat);
+  for (int i = 0; i < kN; ++i) a_hat.c[i] = reduce32(a_hat.c[i]);
+  be.pointwise(c, a_hat, b_hat);
+  be.invntt(c);
+  // c = a * b mod (X^256 + 1).
+  std::vector<int64_t> ref(kN, 0);
+  for (int i = 0; i < kN; ++i)
+    for (int j = 0; j < kN; ++j) {
+      const int64_t p = mod_q(a.c[i]) * mod_q(b.c[j]) % kQ;
+      if (i + j < kN) ref[i + j] = (ref[i + j] + p) % kQ;
+      else ref[i + j - kN] = mod_q(ref[i + j - kN] - p);
+    }
+  for (int i = 0; i < kN; ++i) ASSERT_EQ(mod_q(c.c[i]), ref[i]) << i;
+}
+
+TEST(MlDsaNtt, Avx2BitIdenticalToPortable) {
+  const NttBackend* v = avx2_backend();
+  if (!v || !cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  const NttBackend& p = portable_backend();
+  for (int trial = 0; trial < 200; ++trial) {
+    Poly a = random_poly(kQ);
+    if (trial == 0)
+      for (int i = 0; i < kN; ++i) a.c[i] = (i & 1) ? kQ - 1 : -(kQ - 1);  // range edges
+    Poly x = a, y = a;
+    p.ntt(x);
+    v->ntt(y);
+    ASSERT_EQ(0, std::memcmp(x.c, y.c, sizeof x.c)) << "ntt, trial " << trial;
+    Poly u = a, w = a;
+    p.invntt(u);
+    v->invntt(w);
+    ASSERT_EQ(0, std::memcmp(u.c, w.c, sizeof u.c)) << "invntt, trial " << trial;
+    // Products: A_hat in [0, q) times NTT outputs (< 9q), up to 8 terms.
+    Poly as[8], bs[8];
+    for (int i = 0; i < 8; ++i) {
+      as[i] = random_poly(kQ);
+      for (int j = 0; j < kN; ++j) as[i].c[j] = as[i].c[j] < 0 ? -as[i].c[j] : as[i].c[j];
+      bs[i] = random_poly(9 * kQ);
+    }
+    Poly o1, o2;
+    p.pointwise(o1, as[0], bs[0]);
+    v->pointwise(o2, as[0], bs[0]);
+    ASSERT_EQ(0, std::memcmp(o1.c, o2.c, sizeof o1.c)) << "pointwise";
+    const int n = 1 + trial % 8;
+    p.pointwise_acc(o1, as, bs, n);
+    v->pointwise_acc(o2, as, bs, n);
+    ASSERT_EQ(0, std::memcmp(o1.c, o2.c, sizeof o1.c)) << "pointwise_acc " << n;
+  }
+}
+
+}  // namespace
+}  // namespace v100::pq::mldsa::internal
