@@ -1,0 +1,340 @@
+#include "meeting/protocol/transport_client.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "meeting/protocol/tls_pin.h"
+
+namespace v100::meeting::protocol {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace ws = boost::beast::websocket;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+
+// All socket operations run on the single I/O thread (io_context run by one thread = implicit
+// strand). Public methods hand work over with net::post and synchronize through mu_.
+class TransportClient::Impl {
+ public:
+  Impl(const TransportOptions& o, Handler h)
+      : opts_(o),
+        handler_(std::move(h)),
+        ssl_ctx_(ssl::context::tls_client),
+        work_(net::make_work_guard(ioc_)) {}
+
+  ~Impl() { stop_thread(); }
+
+  Status start() {
+    std::string pin;
+    if (!opts_.insecure_no_verify) {
+      auto fp = normalize_fingerprint(opts_.pin_sha256);
+      if (!fp) return Status::error("transport: " + fp.message());
+      pin = *fp;
+    }
+    ssl_ctx_.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
+    if (opts_.insecure_no_verify) {
+      ssl_ctx_.set_verify_mode(ssl::verify_none);
+    } else {
+      ssl_ctx_.set_verify_mode(ssl::verify_peer);
+      // Pin the leaf: accept exactly the certificate whose SHA-256 matches, whatever its chain.
+      ssl_ctx_.set_verify_callback([pin](bool, ssl::verify_context& vc) {
+        X509_STORE_CTX* st = vc.native_handle();
+        if (X509_STORE_CTX_get_error_depth(st) != 0) return true;
+        return certificate_fingerprint(X509_STORE_CTX_get_current_cert(st)) == pin;
+      });
+    }
+    stream_ = std::make_unique<Stream>(ioc_, ssl_ctx_);
+    thread_ = std::thread([this] { ioc_.run(); });
+    try {
+      tcp::resolver resolver(ioc_);
+      auto results = resolver.resolve(opts_.host, std::to_string(opts_.port));
+      auto& lowest = beast::get_lowest_layer(*stream_);
+      lowest.expires_after(opts_.connect_timeout);
+      wait(lowest.async_connect(results, net::use_future));
+      SSL_set_tlsext_host_name(stream_->next_layer().native_handle(), opts_.host.c_str());
+      lowest.expires_after(opts_.connect_timeout);
+      wait(stream_->next_layer().async_handshake(ssl::stream_base::client, net::use_future));
+      lowest.expires_after(opts_.connect_timeout);
+      stream_->binary(true);
+      stream_->read_message_max(opts_.max_message_bytes);
+      wait(stream_->async_handshake(opts_.host, "/v100", net::use_future));
+      lowest.expires_never();
+      ws::stream_base::timeout t = ws::stream_base::timeout::suggested(beast::role_type::client);
+      stream_->set_option(t);
+    } catch (const std::exception& e) {
+      set_closed(std::string("connect failed: ") + e.what());
+      stop_thread();
+      return Status::error(std::string("transport: connect failed: ") + e.what());
+    }
+    open_ = true;
+    net::post(stream_->get_executor(), [self = this] { self->do_read(); });
+    return Status::ok();
+  }
+
+  Status send(Bytes msg) {
+    {
+      std::lock_guard lock(mu_);
+      if (!open_) return Status::error("transport: closed");
+      if (queued_bytes_ + msg.size() > opts_.max_send_queue_bytes)
+        return Status::error("transport: send queue full");
+      queued_bytes_ += msg.size();
+      outq_.push_back(std::move(msg));
+      if (writing_) return Status::ok();
+      writing_ = true;
+    }
+    net::post(stream_->get_executor(), [self = this] { self->do_write(); });
+    return Status::ok();
+  }
+
+  Result<Envelope> call(const Message& req, std::chrono::milliseconds timeout) {
+    const uint32_t rid = next_id();
+    auto prom = std::make_shared<std::promise<Bytes>>();
+    auto fut = prom->get_future();
+    {
+      std::lock_guard lock(mu_);
+      pending_[rid] = prom;
+    }
+    Status s = send(encode(req, rid));
+    if (!s) {
+      std::lock_guard lock(mu_);
+      pending_.erase(rid);
+      return s;
+    }
+    if (fut.wait_for(timeout) != std::future_status::ready) {
+      std::lock_guard lock(mu_);
+      pending_.erase(rid);
+      return Result<Envelope>::error("transport: call timed out");
+    }
+    Bytes reply = fut.get();
+    if (reply.empty()) return Result<Envelope>::error("transport: closed: " + close_reason());
+    return decode(reply);
+  }
+
+  uint32_t next_id() {
+    uint32_t id = next_id_.fetch_add(1);
+    if (id == 0) id = next_id_.fetch_add(1);
+    return id;
+  }
+
+  Result<Bytes> receive(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    inq_cv_.wait_for(lock, timeout, [&] { return !inq_.empty() || !open_; });
+    if (inq_.empty()) return Result<Bytes>::error(open_ ? "transport: receive timed out" : "transport: closed");
+    Bytes b = std::move(inq_.front());
+    inq_.pop_front();
+    return b;
+  }
+
+  bool is_open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+  std::string close_reason() const {
+    std::lock_guard lock(mu_);
+    return reason_;
+  }
+
+  void close() {
+    bool was_open;
+    {
+      std::lock_guard lock(mu_);
+      was_open = open_;
+    }
+    if (was_open && stream_ && thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) {
+      // Polite WebSocket close, bounded in time; the socket is shut either way.
+      auto done = std::make_shared<std::promise<void>>();
+      auto fut = done->get_future();
+      net::post(stream_->get_executor(), [this, done] {
+        beast::get_lowest_layer(*stream_).expires_after(std::chrono::seconds(2));
+        stream_->async_close(ws::close_code::normal, [this, done](beast::error_code) {
+          beast::error_code ec;
+          beast::get_lowest_layer(*stream_).socket().close(ec);
+          done->set_value();
+        });
+      });
+      fut.wait_for(std::chrono::seconds(3));
+    }
+    set_closed("closed by client");
+    stop_thread();
+  }
+
+ private:
+  using Stream = ws::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+  template <typename F>
+  static void wait(F&& fut) {
+    fut.get();  // rethrows the operation's system_error
+  }
+
+  // Handlers capture a raw `this`: they only ever run on thread_, which is joined here before
+  // the Impl (and its io_context, which owns any pending handler) is destroyed.
+  void stop_thread() {
+    if (!thread_.joinable()) return;
+    if (std::this_thread::get_id() == thread_.get_id()) {
+      // Called from a handler: shut the socket; the owner's destructor joins later.
+      beast::error_code ec;
+      if (stream_) beast::get_lowest_layer(*stream_).socket().close(ec);
+      return;
+    }
+    work_.reset();
+    ioc_.stop();
+    thread_.join();
+  }
+
+  void set_closed(const std::string& why) {
+    std::map<uint32_t, std::shared_ptr<std::promise<Bytes>>> pending;
+    {
+      std::lock_guard lock(mu_);
+      if (!open_ && !reason_.empty()) return;
+      open_ = false;
+      if (reason_.empty()) reason_ = why;
+      pending.swap(pending_);
+    }
+    inq_cv_.notify_all();
+    for (auto& [id, p] : pending) p->set_value(Bytes{});
+  }
+
+  void do_read() {
+    stream_->async_read(buf_, [self = this](beast::error_code ec, size_t) {
+      if (ec) {
+        self->set_closed(ec.message());
+        return;
+      }
+      auto data = self->buf_.data();
+      Bytes msg(static_cast<const uint8_t*>(data.data()),
+                static_cast<const uint8_t*>(data.data()) + data.size());
+      self->buf_.consume(self->buf_.size());
+      self->deliver(std::move(msg));
+      self->do_read();
+    });
+  }
+
+  void deliver(Bytes msg) {
+    auto h = decode_header(msg);
+    if (h && h->request_id != 0) {
+      std::shared_ptr<std::promise<Bytes>> p;
+      {
+        std::lock_guard lock(mu_);
+        auto it = pending_.find(h->request_id);
+        if (it != pending_.end()) {
+          p = it->second;
+          pending_.erase(it);
+        }
+      }
+      if (p) {
+        p->set_value(std::move(msg));
+        return;
+      }
+    }
+    if (handler_) {
+      handler_(std::move(msg));
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      inq_.push_back(std::move(msg));
+    }
+    inq_cv_.notify_one();
+  }
+
+  void do_write() {
+    Bytes* front;
+    {
+      std::lock_guard lock(mu_);
+      if (outq_.empty() || !open_) {
+        writing_ = false;
+        return;
+      }
+      front = &outq_.front();  // deque: stable while only this thread pops
+    }
+    stream_->async_write(net::buffer(*front), [self = this](beast::error_code ec, size_t) {
+      {
+        std::lock_guard lock(self->mu_);
+        self->queued_bytes_ -= self->outq_.front().size();
+        self->outq_.pop_front();
+      }
+      if (ec) {
+        {
+          std::lock_guard lock(self->mu_);
+          self->writing_ = false;
+        }
+        self->set_closed(ec.message());
+        return;
+      }
+      self->do_write();
+    });
+  }
+
+  TransportOptions opts_;
+  Handler handler_;
+  net::io_context ioc_;
+  ssl::context ssl_ctx_;
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::unique_ptr<Stream> stream_;
+  std::thread thread_;
+  beast::flat_buffer buf_;
+
+  mutable std::mutex mu_;
+  bool open_ = false;
+  std::string reason_;
+  std::deque<Bytes> outq_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  std::deque<Bytes> inq_;
+  std::condition_variable inq_cv_;
+  std::map<uint32_t, std::shared_ptr<std::promise<Bytes>>> pending_;
+  std::atomic<uint32_t> next_id_{1};
+};
+
+TransportClient::TransportClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+TransportClient::~TransportClient() {
+  if (impl_) impl_->close();
+}
+
+Result<std::unique_ptr<TransportClient>> TransportClient::connect(const TransportOptions& options,
+                                                                  Handler on_message) {
+  auto impl = std::make_unique<Impl>(options, std::move(on_message));
+  Status s = impl->start();
+  if (!s) return s;
+  return std::unique_ptr<TransportClient>(new TransportClient(std::move(impl)));
+}
+
+Status TransportClient::send(Bytes message) { return impl_->send(std::move(message)); }
+
+Result<Envelope> TransportClient::call(const Message& request, std::chrono::milliseconds timeout) {
+  return impl_->call(request, timeout);
+}
+
+uint32_t TransportClient::next_request_id() { return impl_->next_id(); }
+
+Result<Bytes> TransportClient::receive(std::chrono::milliseconds timeout) {
+  return impl_->receive(timeout);
+}
+
+bool TransportClient::is_open() const { return impl_->is_open(); }
+
+void TransportClient::close() { impl_->close(); }
+
+std::string TransportClient::close_reason() const { return impl_->close_reason(); }
+
+}  // namespace v100::meeting::protocol
