@@ -85,7 +85,7 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
   n_inv_w_ = mul_mod(n_inv_, inv_root_pows_[1], q);
   n_inv_w_shoup_ = shoup_precompute(n_inv_w_, q);
 
-  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 16;
+  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 32;
   if (ifma_capable_) {
     root_pows_shoup52_.resize(n);
     inv_root_pows_shoup52_.resize(n);
@@ -97,7 +97,10 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
     n_inv_w_shoup52_ = shoup52(n_inv_w_, qv);
     // Innermost layers t = 4, 2, 1 (forward: last three; inverse: first three). Layer with half-size
     // t has m = n / (2t) groups; group index m + i uses twiddle table entry m + i. In a block of 16
-    // coefficients, lane l (after the kernel's de-interleave) belongs to local group l / t.
+    // coefficients, lane l of the kernel's de-interleaved X register holds a coefficient of local
+    // group kLaneGroup[layer][l] (see the shuffle sequence in ntt_avx512.cc).
+    static constexpr size_t kLaneGroup[3][8] = {
+        {0, 0, 0, 0, 1, 1, 1, 1}, {0, 0, 2, 2, 1, 1, 3, 3}, {0, 1, 4, 5, 2, 3, 6, 7}};
     for (int layer = 0; layer < 3; ++layer) {
       size_t t = size_t{4} >> layer;
       size_t m = n / (2 * t);
@@ -108,7 +111,7 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
       inv_exp_shoup_[layer].resize(n / 2);
       for (size_t b = 0; b < blocks; ++b) {
         for (size_t l = 0; l < 8; ++l) {
-          size_t idx = m + b * (8 / t) + l / t;
+          size_t idx = m + b * (8 / t) + kLaneGroup[layer][l];
           fwd_exp_[layer][b * 8 + l] = root_pows_[idx];
           fwd_exp_shoup_[layer][b * 8 + l] = root_pows_shoup52_[idx];
           inv_exp_[layer][b * 8 + l] = inv_root_pows_[idx];

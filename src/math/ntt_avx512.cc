@@ -14,22 +14,23 @@ namespace v100::math::detail {
 namespace {
 
 struct Consts {
-  __m512i q, two_q, mask52, zero;
+  __m512i q, two_q, neg_q, mask52, zero;
   explicit Consts(uint64_t qv)
       : q(_mm512_set1_epi64(static_cast<long long>(qv))),
         two_q(_mm512_set1_epi64(static_cast<long long>(2 * qv))),
+        neg_q(_mm512_set1_epi64(static_cast<long long>((uint64_t{1} << 52) - qv))),
         mask52(_mm512_set1_epi64((1LL << 52) - 1)),
         zero(_mm512_setzero_si512()) {}
 };
 
 inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
 
-// a * w mod q in [0, 2q) for a < 2^52 (Shoup, 52-bit).
+// a * w mod q in [0, 2q) for a < 2^52 (Shoup, 52-bit). The subtraction of quot*q is folded into
+// the third multiply-add: lo52(quot * (2^52 - q)) = -quot*q mod 2^52.
 inline __m512i mul_shoup_lazy(__m512i a, __m512i w, __m512i ws, const Consts& k) {
   __m512i quot = _mm512_madd52hi_epu64(k.zero, a, ws);
   __m512i aw = _mm512_madd52lo_epu64(k.zero, a, w);
-  __m512i qq = _mm512_madd52lo_epu64(k.zero, quot, k.q);
-  return _mm512_and_si512(_mm512_sub_epi64(aw, qq), k.mask52);
+  return _mm512_and_si512(_mm512_madd52lo_epu64(aw, quot, k.neg_q), k.mask52);
 }
 
 // Forward CT butterfly, inputs [0,4q), outputs [0,4q).
@@ -50,25 +51,17 @@ inline void inv_bf(__m512i& x, __m512i& y, __m512i w, __m512i ws, const Consts& 
 inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
 inline void store(uint64_t* p, __m512i v) { _mm512_storeu_si512(reinterpret_cast<void*>(p), v); }
 
-// De-interleave index vectors for the three innermost layers (t = 4, 2, 1) on a 16-coefficient
-// block held in two registers (lo = coefficients 0..7, hi = 8..15). X gathers the first half of
-// every butterfly group, Y the second; `back_*` re-interleave.
+// Index vectors for the two full cross-register permutes of the fused inner block (see below).
+// The other shuffles are cheap fixed-pattern ones (shuffle_i64x2, unpacklo/hi).
 struct Perms {
-  __m512i x[3], y[3], back_lo[3], back_hi[3];
-  Perms() {
-    x[0] = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
-    y[0] = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-    back_lo[0] = x[0];
-    back_hi[0] = y[0];
-    x[1] = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
-    y[1] = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
-    back_lo[1] = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-    back_hi[1] = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-    x[2] = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-    y[2] = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
-    back_lo[2] = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
-    back_hi[2] = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-  }
+  __m512i x1, y1, out_lo, out_hi, x4, y4;
+  Perms()
+      : x1(_mm512_setr_epi64(0, 2, 8, 10, 4, 6, 12, 14)),
+        y1(_mm512_setr_epi64(1, 3, 9, 11, 5, 7, 13, 15)),
+        out_lo(_mm512_setr_epi64(0, 8, 1, 9, 4, 12, 5, 13)),
+        out_hi(_mm512_setr_epi64(2, 10, 3, 11, 6, 14, 7, 15)),
+        x4(_mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11)),
+        y4(_mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15)) {}
 };
 
 }  // namespace
@@ -78,10 +71,10 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
   const Consts k(tb.modulus().value());
   const uint64_t* w = tb.root_pows();
   const uint64_t* ws = tb.root_pows_shoup52();
-  // Layers with half-size t >= 8: one broadcast twiddle per group, 8 butterflies per vector.
+  // Layers with half-size t >= 16: one broadcast twiddle per group, 8 butterflies per vector.
   size_t t = n;
   size_t m = 1;
-  for (; m < n / 8; m <<= 1) {
+  for (; m < n / 16; m <<= 1) {
     t >>= 1;
     for (size_t i = 0; i < m; ++i) {
       const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
@@ -96,25 +89,33 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
       }
     }
   }
-  // Layers t = 4, 2, 1 fused per 16-coefficient block with lane-expanded twiddles.
+  // Layers t = 8, 4, 2, 1 fused per 16-coefficient block (lo = coefficients 0..7, hi = 8..15).
+  // Register layouts (coefficient indices within the block) as the shuffles produce them:
+  //   t=4: X = {0,1,2,3,8,9,10,11}  Y = {4,5,6,7,12,13,14,15}   (shuffle_i64x2 0x44 / 0xEE)
+  //   t=2: X = {0,1,8,9,4,5,12,13}  Y = {2,3,10,11,6,7,14,15}   (shuffle_i64x2 0x88 / 0xDD)
+  //   t=1: X = {0,2,8,10,4,6,12,14} Y = {1,3,9,11,5,7,13,15}    (unpacklo / unpackhi)
+  // and the lane-expanded twiddle tables follow the same lane order.
   static const Perms perms;
   const uint64_t* ew[3] = {tb.fwd_expanded(0), tb.fwd_expanded(1), tb.fwd_expanded(2)};
   const uint64_t* ews[3] = {tb.fwd_expanded_shoup52(0), tb.fwd_expanded_shoup52(1), tb.fwd_expanded_shoup52(2)};
+  const size_t m8 = n / 16;
   for (size_t b = 0; b < n / 16; ++b) {
     __m512i lo = load(a + 16 * b), hi = load(a + 16 * b + 8);
-    for (int l = 0; l < 3; ++l) {
-      __m512i x = _mm512_permutex2var_epi64(lo, perms.x[l], hi);
-      __m512i y = _mm512_permutex2var_epi64(lo, perms.y[l], hi);
-      fwd_bf(x, y, load(ew[l] + 8 * b), load(ews[l] + 8 * b), k);
-      lo = _mm512_permutex2var_epi64(x, perms.back_lo[l], y);
-      hi = _mm512_permutex2var_epi64(x, perms.back_hi[l], y);
-    }
+    fwd_bf(lo, hi, _mm512_set1_epi64(static_cast<long long>(w[m8 + b])),
+           _mm512_set1_epi64(static_cast<long long>(ws[m8 + b])), k);
+    __m512i x = _mm512_shuffle_i64x2(lo, hi, 0x44), y = _mm512_shuffle_i64x2(lo, hi, 0xEE);
+    fwd_bf(x, y, load(ew[0] + 8 * b), load(ews[0] + 8 * b), k);
+    __m512i x2 = _mm512_shuffle_i64x2(x, y, 0x88), y2 = _mm512_shuffle_i64x2(x, y, 0xDD);
+    fwd_bf(x2, y2, load(ew[1] + 8 * b), load(ews[1] + 8 * b), k);
+    x = _mm512_unpacklo_epi64(x2, y2);
+    y = _mm512_unpackhi_epi64(x2, y2);
+    fwd_bf(x, y, load(ew[2] + 8 * b), load(ews[2] + 8 * b), k);
     if (!lazy) {
-      lo = csub(csub(lo, k.two_q), k.q);
-      hi = csub(csub(hi, k.two_q), k.q);
+      x = csub(csub(x, k.two_q), k.q);
+      y = csub(csub(y, k.two_q), k.q);
     }
-    store(a + 16 * b, lo);
-    store(a + 16 * b + 8, hi);
+    store(a + 16 * b, _mm512_permutex2var_epi64(x, perms.out_lo, y));
+    store(a + 16 * b + 8, _mm512_permutex2var_epi64(x, perms.out_hi, y));
   }
 }
 
@@ -122,25 +123,31 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
   const size_t n = tb.n();
   const Consts k(tb.modulus().value());
   static const Perms perms;
-  // Layers t = 1, 2, 4 (the first three of Gentleman-Sande) fused per block.
+  // Layers t = 1, 2, 4, 8 fused per 16-coefficient block, the forward shuffles run backwards
+  // (n >= 32, so the t = 8 layer is never the last one).
   const uint64_t* ew[3] = {tb.inv_expanded(0), tb.inv_expanded(1), tb.inv_expanded(2)};
   const uint64_t* ews[3] = {tb.inv_expanded_shoup52(0), tb.inv_expanded_shoup52(1), tb.inv_expanded_shoup52(2)};
+  const uint64_t* w = tb.inv_root_pows();
+  const uint64_t* ws = tb.inv_root_pows_shoup52();
+  const size_t m8 = n / 16;
   for (size_t b = 0; b < n / 16; ++b) {
     __m512i lo = load(a + 16 * b), hi = load(a + 16 * b + 8);
-    for (int l = 2; l >= 0; --l) {
-      __m512i x = _mm512_permutex2var_epi64(lo, perms.x[l], hi);
-      __m512i y = _mm512_permutex2var_epi64(lo, perms.y[l], hi);
-      inv_bf(x, y, load(ew[l] + 8 * b), load(ews[l] + 8 * b), k);
-      lo = _mm512_permutex2var_epi64(x, perms.back_lo[l], y);
-      hi = _mm512_permutex2var_epi64(x, perms.back_hi[l], y);
-    }
+    __m512i x = _mm512_permutex2var_epi64(lo, perms.x1, hi), y = _mm512_permutex2var_epi64(lo, perms.y1, hi);
+    inv_bf(x, y, load(ew[2] + 8 * b), load(ews[2] + 8 * b), k);
+    __m512i x2 = _mm512_unpacklo_epi64(x, y), y2 = _mm512_unpackhi_epi64(x, y);
+    inv_bf(x2, y2, load(ew[1] + 8 * b), load(ews[1] + 8 * b), k);
+    x = _mm512_permutex2var_epi64(x2, perms.x4, y2);
+    y = _mm512_permutex2var_epi64(x2, perms.y4, y2);
+    inv_bf(x, y, load(ew[0] + 8 * b), load(ews[0] + 8 * b), k);
+    lo = _mm512_shuffle_i64x2(x, y, 0x44);
+    hi = _mm512_shuffle_i64x2(x, y, 0xEE);
+    inv_bf(lo, hi, _mm512_set1_epi64(static_cast<long long>(w[m8 + b])),
+           _mm512_set1_epi64(static_cast<long long>(ws[m8 + b])), k);
     store(a + 16 * b, lo);
     store(a + 16 * b + 8, hi);
   }
-  const uint64_t* w = tb.inv_root_pows();
-  const uint64_t* ws = tb.inv_root_pows_shoup52();
-  size_t t = 8;
-  for (size_t m = n / 16; m > 1; m >>= 1) {
+  size_t t = 16;
+  for (size_t m = n / 32; m > 1; m >>= 1) {
     for (size_t i = 0; i < m; ++i) {
       const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
       const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
