@@ -51,10 +51,12 @@ void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, const uint8_t d[32]) {
   Poly a_hat[K * K];
   internal::gen_matrix(a_hat, rho, K, /*transposed=*/false);
 
-  Poly s_hat[K], e_hat[K];  // s and e, NTT'd in place
-  Wipe<Poly[K]> wipe_s(s_hat), wipe_e(e_hat);
-  internal::sample_noise(s_hat, K, sigma, 0, P::eta1);
-  internal::sample_noise(e_hat, K, sigma, K, P::eta1);
+  // s (nonces 0..k-1) and e (k..2k-1), sampled together and NTT'd in place.
+  Poly se[2 * K];
+  Wipe<Poly[2 * K]> wipe_se(se);
+  Poly* s_hat = se;
+  Poly* e_hat = se + K;
+  internal::sample_noise(se, 2 * K, sigma, 0, P::eta1);
   for (int i = 0; i < K; ++i) internal::ntt(s_hat[i]);
   for (int i = 0; i < K; ++i) internal::ntt(e_hat[i]);
 
@@ -83,12 +85,19 @@ void kpke_encrypt(uint8_t* c, const uint8_t* ek_pke, const uint8_t m[32], const 
   Poly at_hat[K * K];
   internal::gen_matrix(at_hat, rho, K, /*transposed=*/true);
 
-  Poly y_hat[K], e1[K], e2, mu;
-  Wipe<Poly[K]> wipe_y(y_hat), wipe_e1(e1);
-  Wipe<Poly> wipe_e2(e2), wipe_mu(mu);
-  internal::sample_noise(y_hat, K, r, 0, P::eta1);
-  internal::sample_noise(e1, K, r, K, P::eta2);
-  internal::sample_noise(&e2, 1, r, 2 * K, P::eta2);
+  // y (nonces 0..k-1), e1 (k..2k-1), e2 (2k) in one array so they can be sampled together.
+  Poly noise[2 * K + 1], mu;
+  Wipe<Poly[2 * K + 1]> wipe_noise(noise);
+  Wipe<Poly> wipe_mu(mu);
+  Poly* y_hat = noise;
+  Poly* e1 = noise + K;
+  Poly& e2 = noise[2 * K];
+  if constexpr (P::eta1 == P::eta2) {
+    internal::sample_noise(noise, 2 * K + 1, r, 0, P::eta1);
+  } else {
+    internal::sample_noise(y_hat, K, r, 0, P::eta1);
+    internal::sample_noise(e1, K + 1, r, K, P::eta2);
+  }
   for (int i = 0; i < K; ++i) internal::ntt(y_hat[i]);
 
   // u = NTT^-1(A_hat^T o y_hat) + e1 (line 19), c1 = ByteEncode_du(Compress_du(u)) (line 22).

@@ -4,18 +4,22 @@
 
 #include "core/cpu.h"
 #include "pq/mlkem/internal.h"
+#include "pq/mlkem/internal_avx2.h"
 
 namespace v100::pq::mlkem::internal {
 
 void ntt(Poly& f) {
+  if (cpu::active().avx2) return avx2::ntt(f);
   portable::ntt(f);
 }
 
 void inv_ntt(Poly& f) {
+  if (cpu::active().avx2) return avx2::inv_ntt(f);
   portable::inv_ntt(f);
 }
 
 void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num) {
+  if (cpu::active().avx2) return avx2::basemul_acc(r, a, b, num);
   portable::basemul_acc(r, a, b, num);
 }
 

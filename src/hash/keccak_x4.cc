@@ -1,0 +1,84 @@
+#include "hash/keccak_x4.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "core/cpu.h"
+#include "core/secure.h"
+#include "hash/keccak.h"
+
+namespace v100::hash {
+
+namespace detail {
+void keccak_f1600_x4_portable(KeccakX4State& s) {
+  for (int j = 0; j < 4; ++j) {
+    uint64_t st[25];
+    for (int i = 0; i < 25; ++i) st[i] = s.lanes[i][j];
+    keccak_f1600(st);
+    for (int i = 0; i < 25; ++i) s.lanes[i][j] = st[i];
+    secure_wipe(st, sizeof st);
+  }
+}
+}  // namespace detail
+
+void keccak_f1600_x4(KeccakX4State& s) {
+  const auto& f = cpu::active();
+  if (f.avx512vl) return detail::keccak_f1600_x4_avx512vl(s);
+  if (f.avx2) return detail::keccak_f1600_x4_avx2(s);
+  detail::keccak_f1600_x4_portable(s);
+}
+
+ShakeX4::ShakeX4(size_t rate) : rate_(rate) {
+  if (rate != 168 && rate != 136) throw std::invalid_argument("ShakeX4: rate must be 168 or 136");
+  std::memset(&s_, 0, sizeof s_);
+}
+
+ShakeX4::~ShakeX4() { secure_wipe(&s_, sizeof s_); }
+
+void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len) {
+  if (absorbed_) throw std::logic_error("ShakeX4: absorb_once called twice");
+  absorbed_ = true;
+  const size_t lanes_per_block = rate_ / 8;
+  size_t off = 0;
+  // Whole blocks.
+  while (len - off >= rate_) {
+    for (size_t i = 0; i < lanes_per_block; ++i)
+      for (int j = 0; j < 4; ++j) {
+        uint64_t w;
+        std::memcpy(&w, in[j] + off + 8 * i, 8);
+        s_.lanes[i][j] ^= w;
+      }
+    keccak_f1600_x4(s_);
+    off += rate_;
+  }
+  // Last partial block plus SHAKE padding (0x1f ... 0x80), lanes little-endian.
+  const size_t rem = len - off;
+  for (int j = 0; j < 4; ++j) {
+    uint8_t block[200] = {};
+    std::memcpy(block, in[j] + off, rem);
+    block[rem] ^= 0x1f;
+    block[rate_ - 1] ^= 0x80;
+    for (size_t i = 0; i < lanes_per_block; ++i) {
+      uint64_t w;
+      std::memcpy(&w, block + 8 * i, 8);
+      s_.lanes[i][j] ^= w;
+    }
+    secure_wipe(block, sizeof block);
+  }
+  keccak_f1600_x4(s_);
+}
+
+void ShakeX4::squeeze_blocks(uint8_t* const out[4], size_t num_blocks) {
+  if (!absorbed_) throw std::logic_error("ShakeX4: squeeze before absorb");
+  const size_t lanes_per_block = rate_ / 8;
+  for (size_t b = 0; b < num_blocks; ++b) {
+    if (!first_block_) keccak_f1600_x4(s_);
+    first_block_ = false;
+    for (int j = 0; j < 4; ++j) {
+      if (out[j] == nullptr) continue;
+      for (size_t i = 0; i < lanes_per_block; ++i) std::memcpy(out[j] + b * rate_ + 8 * i, &s_.lanes[i][j], 8);
+    }
+  }
+}
+
+}  // namespace v100::hash

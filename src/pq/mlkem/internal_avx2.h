@@ -1,0 +1,13 @@
+// Internal to pq/mlkem: the AVX2 kernels (ntt_avx2.cc, compiled with -mavx2). Each gives results
+// bit-identical to its portable twin in internal.h and may be called only when cpu::active().avx2.
+#pragma once
+
+#include "pq/mlkem/internal.h"
+
+namespace v100::pq::mlkem::internal::avx2 {
+
+void ntt(Poly& f);
+void inv_ntt(Poly& f);
+void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
+
+}  // namespace v100::pq::mlkem::internal::avx2

@@ -1,0 +1,107 @@
+// The ML-KEM kernels: the NTT against a direct evaluation of its definition (FIPS 203 eq. 4.9),
+// NTT^-1 as its inverse, the base-case multiply against schoolbook multiplication in R_q, and
+// every AVX2 kernel bit-identical to its portable twin on random inputs of the allowed ranges.
+#include <gtest/gtest.h>
+
+#include "core/cpu.h"
+#include "core/rng.h"
+#include "pq/mlkem/internal.h"
+#include "pq/mlkem/internal_avx2.h"
+
+namespace v100::pq::mlkem::internal {
+namespace {
+
+int32_t mod_q(int64_t x) { return static_cast<int32_t>(((x % kQ) + kQ) % kQ); }
+
+// Uniform coefficients in (-bound, bound).
+Poly random_poly(int bound) {
+  Poly p;
+  for (int i = 0; i < kN; ++i) p.c[i] = static_cast<int16_t>(static_cast<int64_t>(random_u64() % (2 * bound - 1)) - (bound - 1));
+  return p;
+}
+
+int64_t pow_q(int64_t b, int e) {
+  int64_t r = 1;
+  for (int i = 0; i < e; ++i) r = r * b % kQ;
+  return r;
+}
+
+TEST(MlKemPoly, NttMatchesDefinition) {
+  // f_hat[2i] = sum_j f[2j] zeta^((2 BitRev7(i) + 1) j), f_hat[2i+1] likewise with odd f.
+  for (bool portable : {true, false}) {
+    cpu::force_portable(portable);
+    Poly f = random_poly(kQ);
+    Poly g = f;
+    ntt(g);
+    for (int i = 0; i < 128; ++i) {
+      const int64_t gamma = pow_q(17, 2 * detail::bit_rev7(i) + 1);
+      int64_t e = 0, o = 0, w = 1;
+      for (int j = 0; j < 128; ++j) {
+        e = (e + f.c[2 * j] * w) % kQ;
+        o = (o + f.c[2 * j + 1] * w) % kQ;
+        w = w * gamma % kQ;
+      }
+      ASSERT_EQ(mod_q(g.c[2 * i]), mod_q(e)) << i;
+      ASSERT_EQ(mod_q(g.c[2 * i + 1]), mod_q(o)) << i;
+      ASSERT_LE(std::abs(g.c[2 * i]), kQ / 2);
+    }
+  }
+  cpu::force_portable(false);
+}
+
+TEST(MlKemPoly, ProductMatchesSchoolbook) {
+  // NTT^-1(NTT(a) o NTT(b)) = a * b in Z_q[X]/(X^256 + 1); basemul's R^-1 is undone by NTT^-1.
+  for (bool portable : {true, false}) {
+    cpu::force_portable(portable);
+    Poly a = random_poly(kQ), b = random_poly(kQ);
+    int64_t ref[kN] = {};
+    for (int i = 0; i < kN; ++i)
+      for (int j = 0; j < kN; ++j) {
+        const int64_t p = static_cast<int64_t>(a.c[i]) * b.c[j];
+        if (i + j < kN) ref[i + j] += p;
+        else ref[i + j - kN] -= p;
+      }
+    Poly ah = a, bh = b, r;
+    ntt(ah);
+    ntt(bh);
+    basemul_acc(r, &ah, &bh, 1);
+    inv_ntt(r);
+    for (int i = 0; i < kN; ++i) {
+      ASSERT_EQ(mod_q(r.c[i]), mod_q(ref[i])) << i;
+      ASSERT_LT(std::abs(r.c[i]), kQ);
+    }
+  }
+  cpu::force_portable(false);
+}
+
+TEST(MlKemPoly, Avx2KernelsBitIdenticalToPortable) {
+  if (!cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  for (int iter = 0; iter < 200; ++iter) {
+    Poly f = random_poly(kQ);
+    Poly g1 = f, g2 = f;
+    portable::ntt(g1);
+    avx2::ntt(g2);
+    for (int i = 0; i < kN; ++i) ASSERT_EQ(g1.c[i], g2.c[i]) << "ntt " << i;
+
+    Poly h1 = random_poly(kQ);
+    Poly h2 = h1;
+    portable::inv_ntt(h1);
+    avx2::inv_ntt(h2);
+    for (int i = 0; i < kN; ++i) ASSERT_EQ(h1.c[i], h2.c[i]) << "inv_ntt " << i;
+
+    Poly a[4], b[4];
+    for (int n = 0; n < 4; ++n) {
+      a[n] = random_poly(kQ);
+      b[n] = random_poly(kQ / 2 + 1);
+    }
+    for (int num = 1; num <= 4; ++num) {
+      Poly r1, r2;
+      portable::basemul_acc(r1, a, b, num);
+      avx2::basemul_acc(r2, a, b, num);
+      for (int i = 0; i < kN; ++i) ASSERT_EQ(r1.c[i], r2.c[i]) << "basemul " << num << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::pq::mlkem::internal
