@@ -87,17 +87,31 @@ inline constexpr ZetaTable kZetas = make_zetas();
 /// 2^64 / 256 mod q: invntt_tomont's final factor, so that invntt(pointwise(a, b)) = a * b.
 inline constexpr int32_t kInvNttF = 41978;
 
-/// The NTT-domain kernels. Contracts (bit-identical across backends):
+/// The arithmetic kernels, portable or AVX2. Contracts (bit-identical across backends):
 ///  ntt:      input |a| < q; output the NTT of a (Alg. 41), |coefficients| < 9q.
 ///  invntt:   input |a| < q; output NTT^-1(a) * 2^32 (Alg. 42 times R), |coefficients| < q.
 ///  pointwise: out = a o b * 2^-32, needs |a * b| < 2^31 q; |out| < q.
 ///  pointwise_acc: out = sum_i a[i] o b[i] * 2^-32 (one reduction of the 64-bit sum), needs the
 ///             sum of |a[i] * b[i]| < 2^31 q (A_hat in [0, q) times NTT outputs < 9q, n <= 8).
+/// The coefficient kernels of poly_kernels.inc (index [g]: g = 0 for gamma2 = (q-1)/88, 1 for
+/// (q-1)/32); their Poly inputs named cs1, cs2, ct0, w (verify) are inverse-NTT outputs:
+///  highbits:  w := w mod q in [0, q); w1 := HighBits(w) (Alg. 37).
+///  make_z:    z = y + (cs1 mod+- q); returns 1 iff ||z|| >= bound.
+///  make_hint: h = MakeHint(-ct0, w - cs2 + ct0) for w in [0, q); returns 1 iff ||LowBits(w -
+///             cs2)|| >= gamma2 - beta or ||ct0|| >= gamma2; adds the hint count to *count.
+///  use_hint:  w1 = UseHint(h, w mod q) (Alg. 40).
+///  power2round: (t1, t0) = Power2Round((t mod q) + s2) (Alg. 35).
 struct NttBackend {
   void (*ntt)(Poly& a);
   void (*invntt)(Poly& a);
   void (*pointwise)(Poly& out, const Poly& a, const Poly& b);
   void (*pointwise_acc)(Poly& out, const Poly* a, const Poly* b, int n);
+  void (*highbits[2])(Poly& w, uint32_t* w1);
+  uint32_t (*make_z)(Poly& z, const Poly& y, const Poly& cs1, int32_t bound);
+  uint32_t (*make_hint[2])(uint8_t* h, int32_t* count, const Poly& w, const Poly& cs2,
+                           const Poly& ct0, int32_t beta);
+  void (*use_hint[2])(uint32_t* w1, const Poly& w, const uint8_t* h);
+  void (*power2round)(Poly& t1, Poly& t0, const Poly& t, const Poly& s2);
 };
 const NttBackend& portable_backend();
 const NttBackend* avx2_backend();  // nullptr when not compiled in

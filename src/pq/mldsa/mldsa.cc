@@ -37,38 +37,6 @@ void shake256_cat(std::span<uint8_t> out, std::initializer_list<ByteSpan> pieces
   h.squeeze(out);
 }
 
-// Power2Round (Alg. 35) for r in [0, q): r = r1 * 2^13 + r0 with r0 in (-2^12, 2^12].
-inline void power2round(int32_t r, int32_t& r1, int32_t& r0) {
-  r1 = (r + (1 << (kD - 1)) - 1) >> kD;
-  r0 = r - (r1 << kD);
-}
-
-// Decompose (Alg. 36) for r in [0, q), branch-free: r1 = ceil((r - gamma2) / (2 gamma2)) computed as
-// floor((r + gamma2 - 1) / (2 gamma2)) with an exact multiply-shift (error < 2^-24 < 1/(2 gamma2)),
-// then the wrap-around case r - r0 = q - 1 maps to (0, r0 - 1).
-template <int32_t kGamma2>
-inline void decompose(int32_t r, int32_t& r1, int32_t& r0) {
-  constexpr uint64_t kDiv = 2 * static_cast<uint64_t>(kGamma2);
-  constexpr uint64_t kMagic = ((uint64_t{1} << 48) + kDiv - 1) / kDiv;
-  constexpr int32_t kM = static_cast<int32_t>((kQ - 1) / kDiv);
-  int32_t hi = static_cast<int32_t>((static_cast<uint64_t>(r + kGamma2 - 1) * kMagic) >> 48);
-  int32_t lo = r - hi * static_cast<int32_t>(kDiv);
-  const int32_t wrap = -static_cast<int32_t>((static_cast<uint32_t>(hi ^ kM) - 1u) >> 31);  // -1 iff hi == m
-  r1 = hi & ~wrap;
-  r0 = lo + wrap;  // r0 - 1 in the wrap case
-}
-
-// UseHint (Alg. 40); verification only (public data).
-template <int32_t kGamma2>
-inline int32_t use_hint(bool hint, int32_t r) {
-  constexpr int32_t kM = (kQ - 1) / (2 * kGamma2);
-  int32_t r1, r0;
-  decompose<kGamma2>(r, r1, r0);
-  if (!hint) return r1;
-  if (r0 > 0) return r1 + 1 == kM ? 0 : r1 + 1;
-  return r1 == 0 ? kM - 1 : r1 - 1;
-}
-
 // 1 iff some |coefficient| >= bound (coefficients are exact small integers), branch-free.
 inline uint32_t norm_ge(const Poly& a, int32_t bound) {
   uint32_t flag = 0;
@@ -90,6 +58,7 @@ struct Scheme {
   static constexpr int kBeta = Pr::kBeta;
   static constexpr int kOmega = Pr::kOmega;
   static constexpr size_t kCT = Pr::kCTildeBytes;
+  static constexpr int kG = kGamma2 == (kQ - 1) / 88 ? 0 : 1;  // backend kernel variant
 
   // Byte offsets of skEncode (Alg. 24): rho || K || tr || s1 || s2 || t0.
   static constexpr size_t kSkS1 = 128;
@@ -144,11 +113,9 @@ struct Scheme {
       // t = NTT^-1(A_hat o NTT(s1)) + s2 (line 5), then Power2Round (line 6).
       be.pointwise_acc(t, a_hat + r * kL, s1_hat, kL);
       be.invntt(t);
-      for (int i = 0; i < kN; ++i) power2round(freeze(t.c[i] + s2[r].c[i]), t1.c[i], t0.c[i]);
+      be.power2round(t1, t0, t, s2[r]);
       declassify(t1.c, sizeof t1.c);  // t1 is the public key
-      uint32_t v[kN];
-      for (int i = 0; i < kN; ++i) v[i] = static_cast<uint32_t>(t1.c[i]);
-      pack_bits(pk + 32 + r * Pr::kPolyT1Bytes, v, 10);  // pkEncode (Alg. 22)
+      pack_bits(pk + 32 + r * Pr::kPolyT1Bytes, reinterpret_cast<const uint32_t*>(t1.c), 10);  // pkEncode
       bit_pack(sk + kSkT0 + r * Pr::kPolyT0Bytes, t0, 1 << (kD - 1), kD);
     }
     delete[] a_hat;
@@ -212,7 +179,8 @@ struct Scheme {
     uint8_t rho_pp[64];
     shake256_cat(rho_pp, {ByteSpan(e->key, 32), ByteSpan(rnd), ByteSpan(mu)});
 
-    Poly y[kL], y_hat[kL], z[kL], w[kK], w1[kK], tmp, c;
+    Poly y[kL], y_hat[kL], z[kL], w[kK], tmp, cs2, ct0, c;
+    uint32_t w1[kK][kN];
     uint8_t hint[kK][kN];
     uint8_t w1_enc[kK * Pr::kPolyW1Bytes];
     uint8_t c_tilde[kCT];
@@ -226,14 +194,8 @@ struct Scheme {
       for (int r = 0; r < kK; ++r) {
         be.pointwise_acc(w[r], a_hat + r * kL, y_hat, kL);
         be.invntt(w[r]);
-        uint32_t v[kN];
-        for (int i = 0; i < kN; ++i) {
-          w[r].c[i] = freeze(w[r].c[i]);
-          int32_t r0;
-          decompose<kGamma2>(w[r].c[i], w1[r].c[i], r0);  // w1 = HighBits(w) (line 13)
-          v[i] = static_cast<uint32_t>(w1[r].c[i]);
-        }
-        pack_bits(w1_enc + r * Pr::kPolyW1Bytes, v, Pr::kW1Bits);  // w1Encode (Alg. 28)
+        be.highbits[kG](w[r], w1[r]);  // w1 = HighBits(w) (line 13)
+        pack_bits(w1_enc + r * Pr::kPolyW1Bytes, w1[r], Pr::kW1Bits);  // w1Encode (Alg. 28)
       }
       // c_tilde = H(mu || w1Encode(w1), lambda/4) (line 15). It is declassified: SampleInBall
       // branches on it, and a hash of w1 reveals nothing about s1, s2 (the rejected challenges
@@ -248,39 +210,17 @@ struct Scheme {
       for (int r = 0; r < kL; ++r) {
         be.pointwise(tmp, c, e->s1_hat[r]);
         be.invntt(tmp);
-        for (int i = 0; i < kN; ++i) z[r].c[i] = y[r].c[i] + center(tmp.c[i]);
-        reject |= norm_ge(z[r], kGamma1 - kBeta);
+        reject |= be.make_z(z[r], y[r], tmp, kGamma1 - kBeta);
       }
+      // cs2 = NTT^-1(c_hat o s2_hat), ct0 = NTT^-1(c_hat o t0_hat) (lines 19, 25); the r0 and
+      // ct0 bounds and h = MakeHint(-ct0, w - cs2 + ct0) (lines 21-28).
       int32_t hint_count = 0;
       for (int r = 0; r < kK; ++r) {
-        // r0 = LowBits(w - cs2) (lines 19, 21); check ||r0|| < gamma2 - beta (line 23).
-        Poly cs2, ct0;
         be.pointwise(cs2, c, e->s2_hat[r]);
         be.invntt(cs2);
-        be.pointwise(ct0, c, e->t0_hat[r]);  // ct0 = NTT^-1(c_hat o t0_hat) (line 25)
+        be.pointwise(ct0, c, e->t0_hat[r]);
         be.invntt(ct0);
-        uint32_t r0_flag = 0, ct0_flag = 0;
-        for (int i = 0; i < kN; ++i) {
-          const int32_t u = freeze(w[r].c[i] - center(cs2.c[i]));  // w - cs2 in [0, q)
-          int32_t u1, u0;
-          decompose<kGamma2>(u, u1, u0);
-          const int32_t abs0 = u0 - ((u0 >> 31) & (2 * u0));
-          r0_flag |= static_cast<uint32_t>(kGamma2 - kBeta - 1 - abs0) >> 31;
-          const int32_t t = center(ct0.c[i]);
-          const int32_t abs_t = t - ((t >> 31) & (2 * t));
-          ct0_flag |= static_cast<uint32_t>(kGamma2 - 1 - abs_t) >> 31;
-          // h = MakeHint(-ct0, w - cs2 + ct0) (line 26, Alg. 39):
-          // HighBits(w - cs2 + ct0) != HighBits(w - cs2).
-          int32_t v1, v0;
-          decompose<kGamma2>(freeze(u + t), v1, v0);
-          const uint32_t diff = static_cast<uint32_t>(v1 ^ u1);
-          const uint8_t hbit = static_cast<uint8_t>((0u - diff) >> 31);
-          hint[r][i] = hbit;
-          hint_count += hbit;
-        }
-        reject |= r0_flag | ct0_flag;
-        secure_wipe(&cs2, sizeof cs2);
-        secure_wipe(&ct0, sizeof ct0);
+        reject |= be.make_hint[kG](hint[r], &hint_count, w[r], cs2, ct0, kBeta);
       }
       // ||ct0|| >= gamma2 or more than omega hints (line 28).
       reject |= static_cast<uint32_t>(kOmega - hint_count) >> 31;
@@ -313,6 +253,8 @@ struct Scheme {
     secure_wipe(w, sizeof w);
     secure_wipe(w1, sizeof w1);
     secure_wipe(tmp.c, sizeof tmp.c);
+    secure_wipe(cs2.c, sizeof cs2.c);
+    secure_wipe(ct0.c, sizeof ct0.c);
     secure_wipe(w1_enc, sizeof w1_enc);
   }
 
@@ -366,8 +308,7 @@ struct Scheme {
       for (int i = 0; i < kN; ++i) w.c[i] = reduce32(w.c[i] - ct1.c[i]);
       be.invntt(w);
       // w1' = UseHint(h, w'_approx) (line 10), then w1Encode.
-      for (int i = 0; i < kN; ++i)
-        v[i] = static_cast<uint32_t>(use_hint<kGamma2>(hint[r][i] != 0, freeze(w.c[i])));
+      be.use_hint[kG](v, w, hint[r]);
       pack_bits(w1_enc + r * Pr::kPolyW1Bytes, v, Pr::kW1Bits);
     }
     delete[] a_hat;

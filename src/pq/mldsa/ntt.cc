@@ -51,8 +51,10 @@ void pointwise_acc_portable(Poly& out, const Poly* a, const Poly* b, int n) {
   }
 }
 
+#include "pq/mldsa/poly_kernels.inc"
+
 constexpr NttBackend kPortable = {ntt_portable, invntt_portable, pointwise_portable,
-                                  pointwise_acc_portable};
+                                  pointwise_acc_portable, V100_MLDSA_POLY_KERNELS};
 
 }  // namespace
 

@@ -213,7 +213,10 @@ void pointwise_acc_avx2(Poly& out, const Poly* a, const Poly* b, int n) {
   }
 }
 
-constexpr NttBackend kAvx2 = {ntt_avx2, invntt_avx2, pointwise_avx2, pointwise_acc_avx2};
+#include "pq/mldsa/poly_kernels.inc"
+
+constexpr NttBackend kAvx2 = {ntt_avx2, invntt_avx2, pointwise_avx2, pointwise_acc_avx2,
+                              V100_MLDSA_POLY_KERNELS};
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Sampling for ML-DSA (FIPS 204 §7.3): ExpandA, ExpandS, ExpandMask and SampleInBall.
 #include <cstring>
+#include <stdexcept>
 
 #include "hash/sha3.h"
 #include "pq/mldsa/internal.h"
@@ -120,50 +121,80 @@ void sample_in_ball(Poly& c, ByteSpan c_tilde, int tau) {
 }
 
 // ------------------------------------------------------------------ packing
+//
+// Groups of G = 8 / gcd(bits, 8) values fill a whole number of bytes (at most 104 bits for the
+// widths used here), so each group is assembled in one 128-bit word; with `bits` a template
+// parameter the compiler unrolls the group. No branch or index depends on the values.
+
+namespace {
+
+template <int kBits, int kSign>  // value = off + kSign * c[i]
+void pack_t(uint8_t* out, const int32_t* c, int32_t off) {
+  constexpr int kG = kBits % 8 == 0 ? 1 : kBits % 4 == 0 ? 2 : kBits % 2 == 0 ? 4 : 8;
+  constexpr int kBytes = kG * kBits / 8;
+  for (int i = 0; i < kN; i += kG) {
+    unsigned __int128 acc = 0;
+    for (int g = 0; g < kG; ++g)
+      acc |= static_cast<unsigned __int128>(static_cast<uint32_t>(off + kSign * c[i + g])) << (g * kBits);
+    for (int k = 0; k < kBytes; ++k) out[k] = static_cast<uint8_t>(acc >> (8 * k));
+    out += kBytes;
+  }
+}
+
+template <int kBits, int kSign>  // c[i] = off + kSign * value
+void unpack_t(int32_t* c, const uint8_t* in, int32_t off) {
+  constexpr int kG = kBits % 8 == 0 ? 1 : kBits % 4 == 0 ? 2 : kBits % 2 == 0 ? 4 : 8;
+  constexpr int kBytes = kG * kBits / 8;
+  constexpr uint32_t kMask = (uint32_t{1} << kBits) - 1;
+  for (int i = 0; i < kN; i += kG) {
+    unsigned __int128 acc = 0;
+    for (int k = 0; k < kBytes; ++k) acc |= static_cast<unsigned __int128>(in[k]) << (8 * k);
+    for (int g = 0; g < kG; ++g)
+      c[i + g] = off + kSign * static_cast<int32_t>(static_cast<uint32_t>(acc >> (g * kBits)) & kMask);
+    in += kBytes;
+  }
+}
+
+template <int kSign>
+void pack_dispatch(uint8_t* out, const int32_t* c, int32_t off, int bits) {
+  switch (bits) {
+    case 3: return pack_t<3, kSign>(out, c, off);
+    case 4: return pack_t<4, kSign>(out, c, off);
+    case 6: return pack_t<6, kSign>(out, c, off);
+    case 10: return pack_t<10, kSign>(out, c, off);
+    case 13: return pack_t<13, kSign>(out, c, off);
+    case 18: return pack_t<18, kSign>(out, c, off);
+    case 20: return pack_t<20, kSign>(out, c, off);
+    default: throw std::logic_error("ML-DSA: unsupported packing width");
+  }
+}
+
+template <int kSign>
+void unpack_dispatch(int32_t* c, const uint8_t* in, int32_t off, int bits) {
+  switch (bits) {
+    case 3: return unpack_t<3, kSign>(c, in, off);
+    case 4: return unpack_t<4, kSign>(c, in, off);
+    case 6: return unpack_t<6, kSign>(c, in, off);
+    case 10: return unpack_t<10, kSign>(c, in, off);
+    case 13: return unpack_t<13, kSign>(c, in, off);
+    case 18: return unpack_t<18, kSign>(c, in, off);
+    case 20: return unpack_t<20, kSign>(c, in, off);
+    default: throw std::logic_error("ML-DSA: unsupported packing width");
+  }
+}
+
+}  // namespace
 
 void pack_bits(uint8_t* out, const uint32_t* v, int bits) {
-  uint64_t acc = 0;
-  int have = 0;
-  size_t o = 0;
-  for (int i = 0; i < kN; ++i) {
-    acc |= uint64_t{v[i]} << have;
-    have += bits;
-    while (have >= 8) {
-      out[o++] = static_cast<uint8_t>(acc);
-      acc >>= 8;
-      have -= 8;
-    }
-  }
+  pack_dispatch<1>(out, reinterpret_cast<const int32_t*>(v), 0, bits);
 }
 
 void unpack_bits(uint32_t* v, const uint8_t* in, int bits) {
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  uint64_t acc = 0;
-  int have = 0;
-  size_t p = 0;
-  for (int i = 0; i < kN; ++i) {
-    while (have < bits) {
-      acc |= uint64_t{in[p++]} << have;
-      have += 8;
-    }
-    v[i] = static_cast<uint32_t>(acc & mask);
-    acc >>= bits;
-    have -= bits;
-  }
+  unpack_dispatch<1>(reinterpret_cast<int32_t*>(v), in, 0, bits);
 }
 
-void bit_pack(uint8_t* out, const Poly& w, int32_t b, int bits) {
-  uint32_t v[kN];
-  for (int i = 0; i < kN; ++i) v[i] = static_cast<uint32_t>(b - w.c[i]);
-  pack_bits(out, v, bits);
-  secure_wipe(v, sizeof v);
-}
+void bit_pack(uint8_t* out, const Poly& w, int32_t b, int bits) { pack_dispatch<-1>(out, w.c, b, bits); }
 
-void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits) {
-  uint32_t v[kN];
-  unpack_bits(v, in, bits);
-  for (int i = 0; i < kN; ++i) w.c[i] = b - static_cast<int32_t>(v[i]);
-  secure_wipe(v, sizeof v);
-}
+void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits) { unpack_dispatch<-1>(w.c, in, b, bits); }
 
 }  // namespace v100::pq::mldsa::internal
