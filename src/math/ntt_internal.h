@@ -21,6 +21,13 @@ void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n
 void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                           uint64_t q);
 
+/// Base conversion (rns.h BaseConverter) for coefficients [0, count), count a multiple of 8; every
+/// modulus < 2^50. Arrays as in BaseConverter; `exact` adds the centered correction.
+void base_convert_ifma(uint64_t* out, const uint64_t* in, size_t n, size_t count, size_t k, size_t l,
+                       const uint64_t* q, const uint64_t* inv, const uint64_t* inv_s52, const double* inv_q,
+                       const uint64_t* p, const uint64_t* m, const uint64_t* m_s52, const uint64_t* c,
+                       const uint64_t* c_s52, bool exact);
+
 /// True when the CPU (as cpu::active() reports) supports the IFMA kernels.
 bool cpu_has_ifma();
 

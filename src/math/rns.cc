@@ -4,6 +4,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "math/ntt_internal.h"
+
 namespace v100::math {
 namespace {
 
@@ -141,79 +143,84 @@ void RnsBase::decompose_array(uint64_t* out, const uint64_t* in, size_t n) const
 
 BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(from), to_(to) {
   const size_t k = from.size(), l = to.size();
+  if (k > 32) throw std::invalid_argument("BaseConverter: at most 32 source moduli");
   matrix_.resize(l * k);
-  q_mod_p_.resize(l);
+  neg_q_mod_p_.resize(l);
   inv_q_.resize(k);
+  ifma_ok_ = true;
   for (size_t j = 0; j < l; ++j) {
     for (size_t i = 0; i < k; ++i) matrix_[j * k + i] = words_mod(from.punctured_product(i), k, to[j]);
-    q_mod_p_[j] = words_mod(from.product().data(), k, to[j]);
+    neg_q_mod_p_[j] = neg_mod(words_mod(from.product().data(), k, to[j]), to[j]);
+    ifma_ok_ = ifma_ok_ && to[j].value() < (uint64_t{1} << 50);
   }
-  for (size_t i = 0; i < k; ++i) inv_q_[i] = 1.0 / static_cast<double>(from[i].value());
+  for (size_t i = 0; i < k; ++i) {
+    inv_q_[i] = 1.0 / static_cast<double>(from[i].value());
+    ifma_ok_ = ifma_ok_ && from[i].value() < (uint64_t{1} << 50);
+  }
+  if (ifma_ok_) {
+    auto s52 = [](uint64_t w, uint64_t m) {
+      return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / m);
+    };
+    for (size_t i = 0; i < k; ++i) {
+      from_q_.push_back(from[i].value());
+      inv_s52_.push_back(s52(from.inv_punctured(i), from[i].value()));
+    }
+    for (size_t j = 0; j < l; ++j) {
+      to_p_.push_back(to[j].value());
+      neg_q_mod_p_s52_.push_back(s52(neg_q_mod_p_[j], to[j].value()));
+      for (size_t i = 0; i < k; ++i) matrix_s52_.push_back(s52(matrix_[j * k + i], to[j].value()));
+    }
+  }
+}
+
+// Scalar kernel over coefficients [begin, end) (the IFMA kernel handles whole groups of 8 and
+// leaves the tail here; both give identical results).
+void BaseConverter::convert_range(uint64_t* out, const uint64_t* in, size_t n, size_t begin, size_t end,
+                                  bool exact) const {
+  const size_t k = from_.size(), l = to_.size();
+  uint64_t y[64];
+  for (size_t c = begin; c < end; ++c) {
+    for (size_t i = 0; i < k; ++i)
+      y[i] = mul_shoup(in[i * n + c], from_.inv_punctured(i), from_.inv_punctured_shoup(i), from_[i]);
+    // sum_i y_i (q/q_i) = x + a q with a = sum_i y_i / q_i - x/q. For the centered representative
+    // subtract v = round(sum_i y_i / q_i) copies of q (floor(s + 0.5), the same rule and operation
+    // order as the IFMA kernel, so both paths agree bit for bit).
+    uint64_t v = 0;
+    if (exact) {
+      double s = 0;
+      for (size_t i = 0; i < k; ++i) s += static_cast<double>(y[i]) * inv_q_[i];
+      v = static_cast<uint64_t>(std::floor(s + 0.5));
+    }
+    for (size_t j = 0; j < l; ++j) {
+      const uint64_t* row = matrix_.data() + j * k;
+      // k <= 64 products of two values < 2^61, plus v * (-q mod p): fits in 128 bits.
+      unsigned __int128 acc = static_cast<unsigned __int128>(v) * neg_q_mod_p_[j];
+      for (size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i]) * row[i];
+      out[j * n + c] = reduce_u128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), to_[j]);
+    }
+  }
 }
 
 void BaseConverter::fast_convert(uint64_t* out, const uint64_t* in, size_t n) const {
-  const size_t k = from_.size(), l = to_.size();
-  // Coefficient-major scratch of y_i so the inner product over i is contiguous.
-  constexpr size_t kBlock = 256;
-  std::vector<uint64_t> y(kBlock * k);
-  for (size_t c0 = 0; c0 < n; c0 += kBlock) {
-    const size_t len = std::min(kBlock, n - c0);
-    for (size_t i = 0; i < k; ++i) {
-      const uint64_t w = from_.inv_punctured(i), ws = from_.inv_punctured_shoup(i);
-      const uint64_t qi = from_[i].value();
-      const uint64_t* src = in + i * n + c0;
-      for (size_t c = 0; c < len; ++c) y[c * k + i] = mul_shoup(src[c], w, ws, qi);
-    }
-    for (size_t j = 0; j < l; ++j) {
-      const uint64_t* row = matrix_.data() + j * k;
-      const Modulus& p = to_[j];
-      uint64_t* dst = out + j * n + c0;
-      for (size_t c = 0; c < len; ++c) {
-        // k <= 64 products of two values < 2^61: the sum fits in 128 bits.
-        unsigned __int128 acc = 0;
-        const uint64_t* yc = y.data() + c * k;
-        for (size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(yc[i]) * row[i];
-        dst[c] = reduce_u128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), p);
-      }
-    }
+  size_t done = 0;
+  if (ifma_ok_ && detail::cpu_has_ifma()) {
+    done = n & ~size_t{7};
+    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(), from_.inv_punctured_data(),
+                              inv_s52_.data(), inv_q_.data(), to_p_.data(), matrix_.data(), matrix_s52_.data(),
+                              neg_q_mod_p_.data(), neg_q_mod_p_s52_.data(), false);
   }
+  convert_range(out, in, n, done, n, false);
 }
 
 void BaseConverter::exact_convert(uint64_t* out, const uint64_t* in, size_t n) const {
-  const size_t k = from_.size(), l = to_.size();
-  constexpr size_t kBlock = 256;
-  std::vector<uint64_t> y(kBlock * k);
-  std::vector<uint64_t> v(kBlock);
-  for (size_t c0 = 0; c0 < n; c0 += kBlock) {
-    const size_t len = std::min(kBlock, n - c0);
-    for (size_t i = 0; i < k; ++i) {
-      const uint64_t w = from_.inv_punctured(i), ws = from_.inv_punctured_shoup(i);
-      const uint64_t qi = from_[i].value();
-      const uint64_t* src = in + i * n + c0;
-      for (size_t c = 0; c < len; ++c) y[c * k + i] = mul_shoup(src[c], w, ws, qi);
-    }
-    // sum_i y_i (q/q_i) = x + a q with a = sum_i y_i / q_i - x/q; the centered representative is
-    // sum - round(sum_i y_i / q_i) * q. The sum of fractions is accurate to ~k * 2^-52.
-    for (size_t c = 0; c < len; ++c) {
-      double s = 0;
-      const uint64_t* yc = y.data() + c * k;
-      for (size_t i = 0; i < k; ++i) s += static_cast<double>(yc[i]) * inv_q_[i];
-      v[c] = static_cast<uint64_t>(std::llround(s));
-    }
-    for (size_t j = 0; j < l; ++j) {
-      const uint64_t* row = matrix_.data() + j * k;
-      const Modulus& p = to_[j];
-      const uint64_t qp = q_mod_p_[j];
-      uint64_t* dst = out + j * n + c0;
-      for (size_t c = 0; c < len; ++c) {
-        unsigned __int128 acc = 0;
-        const uint64_t* yc = y.data() + c * k;
-        for (size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(yc[i]) * row[i];
-        uint64_t s = reduce_u128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), p);
-        dst[c] = sub_mod(s, mul_mod(v[c], qp, p), p);
-      }
-    }
+  size_t done = 0;
+  if (ifma_ok_ && detail::cpu_has_ifma()) {
+    done = n & ~size_t{7};
+    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(), from_.inv_punctured_data(),
+                              inv_s52_.data(), inv_q_.data(), to_p_.data(), matrix_.data(), matrix_s52_.data(),
+                              neg_q_mod_p_.data(), neg_q_mod_p_s52_.data(), true);
   }
+  convert_range(out, in, n, done, n, true);
 }
 
 void fast_base_convert(uint64_t* out, const uint64_t* in, size_t n, const RnsBase& from, const RnsBase& to) {

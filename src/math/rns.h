@@ -34,6 +34,8 @@ class RnsBase {
   /// (q / q_i)^-1 mod q_i, and its Shoup constant w.r.t. q_i.
   uint64_t inv_punctured(size_t i) const { return inv_punctured_[i]; }
   uint64_t inv_punctured_shoup(size_t i) const { return inv_punctured_shoup_[i]; }
+  /// All (q / q_i)^-1 mod q_i as one array.
+  const uint64_t* inv_punctured_data() const { return inv_punctured_.data(); }
   /// (q / q_i) mod q_j for i, j in this base (useful for scaling); entry [i*k + j].
   uint64_t punctured_mod(size_t i, size_t j) const { return punctured_mod_[i * size() + j]; }
 
@@ -59,9 +61,11 @@ class RnsBase {
 };
 
 /// Precomputed conversion from base `from` (q = prod q_i) to base `to` (moduli p_j).
-/// Thread-safe to share once built.
+/// Thread-safe to share once built. Vectorized with AVX-512 IFMA when every modulus of both bases is
+/// below 2^50 (bit-identical to the portable kernel).
 class BaseConverter {
  public:
+  /// Throws std::invalid_argument if `from` has more than 32 moduli.
   BaseConverter(const RnsBase& from, const RnsBase& to);
 
   const RnsBase& from() const { return from_; }
@@ -81,10 +85,15 @@ class BaseConverter {
   void exact_convert(uint64_t* out, const uint64_t* in, size_t n) const;
 
  private:
+  void convert_range(uint64_t* out, const uint64_t* in, size_t n, size_t begin, size_t end, bool exact) const;
+
   RnsBase from_, to_;
   std::vector<uint64_t> matrix_;      // (q/q_i) mod p_j at [j*k + i]
-  std::vector<uint64_t> q_mod_p_;     // q mod p_j
+  std::vector<uint64_t> neg_q_mod_p_; // (-q) mod p_j
   std::vector<double> inv_q_;         // 1 / q_i
+  // IFMA path (every modulus of both bases < 2^50): 52-bit Shoup constants.
+  bool ifma_ok_ = false;
+  std::vector<uint64_t> from_q_, inv_s52_, to_p_, matrix_s52_, neg_q_mod_p_s52_;
 };
 
 /// One-shot fast_convert (builds a BaseConverter each call; keep a BaseConverter for hot loops).
