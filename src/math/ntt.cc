@@ -13,8 +13,11 @@ uint64_t shoup52(uint64_t w, uint64_t q) {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / q);
 }
 
-// Branchless x -> x - 2q if x >= 2q, for x < 4q.
-inline uint64_t csub2(uint64_t x, uint64_t two_q) { return csub(x, two_q); }
+// Branchless x -> x - 2q if x >= 2q, for x < 4q (a conditional move; checked in the disassembly).
+inline uint64_t csub2(uint64_t x, uint64_t two_q) {
+  uint64_t t = x - two_q;
+  return x >= two_q ? t : x;
+}
 
 }  // namespace
 
@@ -134,8 +137,9 @@ void ntt_forward_portable(uint64_t* a, const NttTables& tb, bool lazy) {
     t >>= 1;
     for (size_t i = 0; i < m; ++i) {
       const uint64_t wi = w[m + i], wsi = ws[m + i];
-      uint64_t* x = a + 2 * i * t;
-      uint64_t* y = x + t;
+      uint64_t* __restrict x = a + 2 * i * t;
+      uint64_t* __restrict y = x + t;
+#pragma GCC unroll 4
       for (size_t j = 0; j < t; ++j) {
         uint64_t u = csub2(x[j], two_q);
         uint64_t v = mul_shoup_lazy(y[j], wi, wsi, q);
@@ -160,8 +164,9 @@ void ntt_inverse_portable(uint64_t* a, const NttTables& tb, bool lazy) {
   for (size_t m = n >> 1; m > 1; m >>= 1) {
     for (size_t i = 0; i < m; ++i) {
       const uint64_t wi = w[m + i], wsi = ws[m + i];
-      uint64_t* x = a + 2 * i * t;
-      uint64_t* y = x + t;
+      uint64_t* __restrict x = a + 2 * i * t;
+      uint64_t* __restrict y = x + t;
+#pragma GCC unroll 4
       for (size_t j = 0; j < t; ++j) {
         uint64_t u = x[j], v = y[j];
         x[j] = csub2(u + v, two_q);
