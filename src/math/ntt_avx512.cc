@@ -71,23 +71,49 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
   const Consts k(tb.modulus().value());
   const uint64_t* w = tb.root_pows();
   const uint64_t* ws = tb.root_pows_shoup52();
-  // Layers with half-size t >= 16: one broadcast twiddle per group, 8 butterflies per vector.
+  // Layers with half-size t >= 16, two at a time (radix-4 passes halve the loads and stores);
+  // a single radix-2 pass first when their number is odd. One broadcast twiddle per group.
   size_t t = n;
   size_t m = 1;
-  for (; m < n / 16; m <<= 1) {
+  int generic_layers = 0;
+  for (size_t tt = n / 2; tt >= 16; tt >>= 1) ++generic_layers;
+  if (generic_layers & 1) {
     t >>= 1;
+    const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[1]));
+    const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[1]));
+    for (size_t j = 0; j < t; j += 8) {
+      __m512i vx = load(a + j), vy = load(a + t + j);
+      fwd_bf(vx, vy, wi, wsi, k);
+      store(a + j, vx);
+      store(a + t + j, vy);
+    }
+    m = 2;
+  }
+  for (; m < n / 16; m <<= 2) {
+    // Layer m (half-size t/2 after the shift below) then layer 2m (half-size t/4).
+    t >>= 1;
+    const size_t h = t / 2;
     for (size_t i = 0; i < m; ++i) {
-      const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
-      const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
-      uint64_t* x = a + 2 * i * t;
-      uint64_t* y = x + t;
-      for (size_t j = 0; j < t; j += 8) {
-        __m512i vx = load(x + j), vy = load(y + j);
-        fwd_bf(vx, vy, wi, wsi, k);
-        store(x + j, vx);
-        store(y + j, vy);
+      const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
+      const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
+      const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[2 * m + 2 * i]));
+      const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i]));
+      const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m + 2 * i + 1]));
+      const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i + 1]));
+      uint64_t* base = a + 2 * i * t;
+      for (size_t j = 0; j < h; j += 8) {
+        __m512i x0 = load(base + j), x1 = load(base + h + j), x2 = load(base + t + j), x3 = load(base + t + h + j);
+        fwd_bf(x0, x2, w1, ws1, k);
+        fwd_bf(x1, x3, w1, ws1, k);
+        fwd_bf(x0, x1, w2, ws2, k);
+        fwd_bf(x2, x3, w3, ws3, k);
+        store(base + j, x0);
+        store(base + h + j, x1);
+        store(base + t + j, x2);
+        store(base + t + h + j, x3);
       }
     }
+    t >>= 1;
   }
   // Layers t = 8, 4, 2, 1 fused per 16-coefficient block (lo = coefficients 0..7, hi = 8..15).
   // Register layouts (coefficient indices within the block) as the shuffles produce them:
@@ -146,11 +172,38 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
     store(a + 16 * b, lo);
     store(a + 16 * b + 8, hi);
   }
+  // Layers t = 16 .. n/4 (m = n/32 .. 2), two at a time, then one radix-2 pass if their number is odd.
   size_t t = 16;
-  for (size_t m = n / 32; m > 1; m >>= 1) {
-    for (size_t i = 0; i < m; ++i) {
-      const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
-      const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
+  size_t m = n / 32;
+  for (; m >= 4; m >>= 2) {
+    // Layer m (half-size t) then layer m/2 (half-size 2t) over groups of 4t coefficients.
+    for (size_t i = 0; i < m / 2; ++i) {
+      const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m + 2 * i]));
+      const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m + 2 * i]));
+      const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[m + 2 * i + 1]));
+      const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[m + 2 * i + 1]));
+      const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[m / 2 + i]));
+      const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[m / 2 + i]));
+      uint64_t* base = a + 4 * i * t;
+      for (size_t j = 0; j < t; j += 8) {
+        __m512i x0 = load(base + j), x1 = load(base + t + j), x2 = load(base + 2 * t + j),
+                x3 = load(base + 3 * t + j);
+        inv_bf(x0, x1, w1, ws1, k);
+        inv_bf(x2, x3, w2, ws2, k);
+        inv_bf(x0, x2, w3, ws3, k);
+        inv_bf(x1, x3, w3, ws3, k);
+        store(base + j, x0);
+        store(base + t + j, x1);
+        store(base + 2 * t + j, x2);
+        store(base + 3 * t + j, x3);
+      }
+    }
+    t <<= 2;
+  }
+  if (m == 2) {
+    for (size_t i = 0; i < 2; ++i) {
+      const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[2 + i]));
+      const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[2 + i]));
       uint64_t* x = a + 2 * i * t;
       uint64_t* y = x + t;
       for (size_t j = 0; j < t; j += 8) {
