@@ -87,6 +87,8 @@ void inv_ntt(Poly& f);
 /// r = sum_{i<num} a[i] o b[i] in T_q (Alg. 11/12), times R^-1. In: |a|, |b| < q (num <= 4).
 /// Out: |r| < q.
 void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
+void compress_encode(uint8_t* out, const Poly& f, int d);
+void decode_decompress(Poly& f, const uint8_t* in, int d);
 }  // namespace portable
 
 // ---- Dispatched entry points (poly.cc): AVX2 when cpu::active().avx2, else portable. ----

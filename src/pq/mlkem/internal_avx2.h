@@ -1,4 +1,4 @@
-// Internal to pq/mlkem: the AVX2 kernels (ntt_avx2.cc, compiled with -mavx2). Each gives results
+// Internal to pq/mlkem: the AVX2 kernels (ntt_avx2.cc and coding_avx2.cc, compiled with -mavx2). Each gives results
 // bit-identical to its portable twin in internal.h and may be called only when cpu::active().avx2.
 #pragma once
 
@@ -9,5 +9,8 @@ namespace v100::pq::mlkem::internal::avx2 {
 void ntt(Poly& f);
 void inv_ntt(Poly& f);
 void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
+/// coding_avx2.cc: the coding loops of coding_impl.inc compiled with -mavx2.
+void compress_encode(uint8_t* out, const Poly& f, int d);
+void decode_decompress(Poly& f, const uint8_t* in, int d);
 
 }  // namespace v100::pq::mlkem::internal::avx2

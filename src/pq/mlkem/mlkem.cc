@@ -158,6 +158,12 @@ Result<EncapsulationKey<K>> EncapsulationKey<K>::from_bytes(ByteSpan bytes) {
 }
 
 template <int K>
+EncapsulationKey<K> EncapsulationKey<K>::from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes) {
+  auto h = hash::sha3_256(bytes);
+  return from_valid_bytes_unchecked(bytes, h);
+}
+
+template <int K>
 Result<DecapsulationKey<K>> DecapsulationKey<K>::from_bytes(ByteSpan bytes) {
   using L = DkLayout<K>;
   if (bytes.size() != kBytes) return Result<DecapsulationKey>::error("ML-KEM: decapsulation key has the wrong length");
@@ -174,7 +180,8 @@ EncapsulationKey<K> DecapsulationKey<K>::encapsulation_key() const {
   using L = DkLayout<K>;
   return EncapsulationKey<K>::from_valid_bytes_unchecked(
       std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(bytes_.data() + L::kEk,
-                                                                  Params<K>::kEncapsulationKeyBytes));
+                                                                  Params<K>::kEncapsulationKeyBytes),
+      std::span<const uint8_t, 32>(bytes_.data() + L::kH, 32));
 }
 
 template <int K>
@@ -197,7 +204,8 @@ KeyPair<K> keygen_internal(std::span<const uint8_t, kSeedBytes> d, std::span<con
   std::memcpy(dk.data() + L::kZ, z.data(), 32);
   auto ek = EncapsulationKey<K>::from_valid_bytes_unchecked(
       std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(dk.data() + L::kEk,
-                                                                  Params<K>::kEncapsulationKeyBytes));
+                                                                  Params<K>::kEncapsulationKeyBytes),
+      h);
   return KeyPair<K>{std::move(ek), DecapsulationKey<K>::from_valid_bytes_unchecked(dk)};
 }
 
@@ -215,10 +223,9 @@ template <int K>
 Encapsulation<K> encaps_internal(const EncapsulationKey<K>& ek, std::span<const uint8_t, kSeedBytes> m) {
   // Alg. 17: (K, r) = G(m || H(ek)), c = K-PKE.Encrypt(ek, m, r).
   Encapsulation<K> out{SharedSecret(), Ciphertext<K>::from_array({})};
-  auto h = hash::sha3_256(ek.span());
   uint8_t r[32];
   Wipe<uint8_t[32]> wipe_r(r);
-  hash_g(out.key.mutable_span().data(), r, m, h);
+  hash_g(out.key.mutable_span().data(), r, m, ek.hash());
   std::array<uint8_t, Params<K>::kCiphertextBytes> c;
   kpke_encrypt<K>(c.data(), ek.bytes().data(), m.data(), r);
   out.ciphertext = Ciphertext<K>::from_array(c);

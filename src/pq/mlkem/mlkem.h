@@ -90,17 +90,25 @@ class EncapsulationKey {
 
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
   ByteSpan span() const { return bytes_; }
+  /// H(ek) = SHA3-256(ek), computed once when the key is made (Alg. 17 line 1 uses it).
+  const std::array<uint8_t, 32>& hash() const { return h_; }
 
-  /// For the implementation only: wraps bytes already known to be valid (produced by KeyGen).
-  static EncapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes) {
+  /// For the implementation only: wraps bytes already known to be valid (produced by KeyGen or
+  /// taken from a checked key), computing H(ek).
+  static EncapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes);
+  /// Same, with H(ek) already known (it is stored in dk).
+  static EncapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes,
+                                                     std::span<const uint8_t, 32> h) {
     EncapsulationKey ek;
     std::copy(bytes.begin(), bytes.end(), ek.bytes_.begin());
+    std::copy(h.begin(), h.end(), ek.h_.begin());
     return ek;
   }
 
  private:
   EncapsulationKey() = default;
   std::array<uint8_t, kBytes> bytes_;
+  std::array<uint8_t, 32> h_;
 };
 
 /// A decapsulation key dk = dk_PKE || ek || H(ek) || z (secret). Move-only, wiped on destruction.

@@ -2,6 +2,8 @@
 // the NTT kernels between the portable and AVX2 paths.
 #include <cstring>
 
+#include "core/secure.h"
+
 #include "core/cpu.h"
 #include "pq/mlkem/internal.h"
 #include "pq/mlkem/internal_avx2.h"
@@ -70,54 +72,20 @@ bool decode12_all_below_q(const uint8_t in[384]) {
 }
 
 void compress_encode(uint8_t* out, const Poly& f, int d) {
-  if (d == 1) {
-    // Alg. 14/15's 1-bit case, one byte per 8 coefficients.
-    for (int i = 0; i < kN / 8; ++i) {
-      uint8_t b = 0;
-      for (int j = 0; j < 8; ++j)
-        b |= static_cast<uint8_t>(compress_coeff(static_cast<uint32_t>(to_canonical(f.c[8 * i + j])), 1) << j);
-      out[i] = b;
-    }
-    return;
-  }
-  uint64_t acc = 0;
-  int bits = 0;
-  size_t o = 0;
-  for (int i = 0; i < kN; ++i) {
-    acc |= static_cast<uint64_t>(compress_coeff(static_cast<uint32_t>(to_canonical(f.c[i])), d)) << bits;
-    bits += d;
-    while (bits >= 8) {
-      out[o++] = static_cast<uint8_t>(acc);
-      acc >>= 8;
-      bits -= 8;
-    }
-  }
+  if (cpu::active().avx2) return avx2::compress_encode(out, f, d);
+  portable::compress_encode(out, f, d);
 }
 
 void decode_decompress(Poly& f, const uint8_t* in, int d) {
-  if (d == 1) {
-    // Decompress_1: 0 -> 0, 1 -> round(q/2) = 1665, via mask (the message is secret).
-    for (int i = 0; i < kN / 8; ++i)
-      for (int j = 0; j < 8; ++j)
-        f.c[8 * i + j] = static_cast<int16_t>((-static_cast<int16_t>((in[i] >> j) & 1)) & ((kQ + 1) / 2));
-    return;
-  }
-  uint64_t acc = 0;
-  int bits = 0;
-  size_t pos = 0;
-  const uint32_t mask = (1u << d) - 1;
-  for (int i = 0; i < kN; ++i) {
-    while (bits < d) {
-      acc |= static_cast<uint64_t>(in[pos++]) << bits;
-      bits += 8;
-    }
-    uint32_t y = static_cast<uint32_t>(acc) & mask;
-    acc >>= d;
-    bits -= d;
-    // Decompress_d(y) = round(q * y / 2^d) (eq. 4.8).
-    f.c[i] = static_cast<int16_t>((y * kQ + (1u << (d - 1))) >> d);
-  }
+  if (cpu::active().avx2) return avx2::decode_decompress(f, in, d);
+  portable::decode_decompress(f, in, d);
 }
+
+namespace portable {
+#include "pq/mlkem/coding_impl.inc"
+void compress_encode(uint8_t* out, const Poly& f, int d) { compress_encode_impl(out, f, d); }
+void decode_decompress(Poly& f, const uint8_t* in, int d) { decode_decompress_impl(f, in, d); }
+}  // namespace portable
 
 void sample_cbd(Poly& f, const uint8_t* b, int eta) {
   if (eta == 2) {
@@ -151,6 +119,17 @@ int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {
   // Alg. 7 inner loop. Branches here depend only on the public matrix seed rho.
   int ctr = 0;
   size_t pos = 0;
+  // While two more values fit, store both candidates unconditionally and advance by the accept
+  // bits: no data-dependent branch to mispredict (about 19% of candidates are rejected).
+  while (ctr + 2 <= needed && pos + 3 <= buf_len) {
+    const uint16_t d1 = static_cast<uint16_t>(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
+    const uint16_t d2 = static_cast<uint16_t>((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));
+    pos += 3;
+    out[ctr] = static_cast<int16_t>(d1);
+    ctr += d1 < kQ;
+    out[ctr] = static_cast<int16_t>(d2);
+    ctr += d2 < kQ;
+  }
   while (ctr < needed && pos + 3 <= buf_len) {
     uint16_t d1 = static_cast<uint16_t>(buf[pos] | ((buf[pos + 1] & 0x0f) << 8));
     uint16_t d2 = static_cast<uint16_t>((buf[pos + 1] >> 4) | (buf[pos + 2] << 4));

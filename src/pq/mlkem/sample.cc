@@ -70,9 +70,12 @@ void sample_ntt_x4(Poly* const a[4], int num, const uint8_t rho[32], const uint8
 void gen_matrix(Poly* a, const uint8_t rho[32], int k, bool transposed) {
   const int total = k * k;
   int idx = 0;
-  if (cpu::active().avx2) {
-    // Groups of four; a group of 2 or 3 still beats that many single permutations.
-    while (total - idx >= 2) {
+  const auto& cpu_features = cpu::active();
+  if (cpu_features.avx2) {
+    // Groups of four; a group of 2 or 3 still beats that many single permutations, and with
+    // AVX-512VL even a 4-way permutation carrying one live lane is cheaper than a scalar one.
+    const int min_group = cpu_features.avx512vl ? 1 : 2;
+    while (total - idx >= min_group) {
       Poly* out[4];
       uint8_t b0[4], b1[4];
       const int num = total - idx >= 4 ? 4 : total - idx;
@@ -96,11 +99,13 @@ void gen_matrix(Poly* a, const uint8_t rho[32], int k, bool transposed) {
 void sample_noise(Poly* out, int num, const uint8_t sigma[32], uint8_t nonce0, int eta) {
   const size_t prf_len = 64 * static_cast<size_t>(eta);
   int i = 0;
-  if (cpu::active().avx2) {
+  const auto& cpu_features = cpu::active();
+  if (cpu_features.avx2) {
+    const int min_group = cpu_features.avx512vl ? 1 : 2;
     const size_t blocks = (prf_len + kRate256 - 1) / kRate256;
     alignas(32) uint8_t seeds[4][33];
     alignas(32) uint8_t buf[4][2 * kRate256];
-    while (num - i >= 2) {
+    while (num - i >= min_group) {
       const int n = num - i >= 4 ? 4 : num - i;
       const uint8_t* in[4];
       uint8_t* o[4];

@@ -81,9 +81,11 @@ Result<PublicKey> PublicKey::from_bytes(ByteSpan bytes) {
   if (bytes.size() != kPublicKeyBytes) return Result<PublicKey>::error("X-Wing: public key has the wrong length");
   auto ek = mlkem::EncapsulationKey<3>::from_bytes(bytes.first(kMlKemPkBytes));
   if (!ek.is_ok()) return Result<PublicKey>::error("X-Wing: " + ek.message());
-  PublicKey pk;
-  std::memcpy(pk.bytes_.data(), bytes.data(), kPublicKeyBytes);
-  return pk;
+  return PublicKey(bytes.data(), std::move(ek).value());
+}
+
+PublicKey::PublicKey(const uint8_t* bytes, mlkem::EncapsulationKey<3> ek_m) : ek_m_(std::move(ek_m)) {
+  std::memcpy(bytes_.data(), bytes, kPublicKeyBytes);
 }
 
 Result<Ciphertext> Ciphertext::from_bytes(ByteSpan bytes) {
@@ -110,10 +112,11 @@ Result<SecretKey> SecretKey::from_seed(ByteSpan seed) {
   auto kp = mlkem::keygen_internal<3>(std::span<const uint8_t, 32>(expanded.data(), 32),
                                       std::span<const uint8_t, 32>(expanded.data() + 32, 32));
   PkeyPtr key_x = x25519_private(expanded.data() + 64);
-  PublicKey pk;
-  std::memcpy(pk.bytes_.data(), kp.ek.span().data(), kMlKemPkBytes);
-  x25519_public_of(pk.bytes_.data() + kMlKemPkBytes, key_x.get());
-  auto x = std::unique_ptr<Expanded>(new Expanded{{}, std::move(kp.dk), std::move(key_x), pk});
+  std::array<uint8_t, kPublicKeyBytes> pk_bytes;
+  std::memcpy(pk_bytes.data(), kp.ek.span().data(), kMlKemPkBytes);
+  x25519_public_of(pk_bytes.data() + kMlKemPkBytes, key_x.get());
+  auto x = std::unique_ptr<Expanded>(
+      new Expanded{{}, std::move(kp.dk), std::move(key_x), PublicKey(pk_bytes.data(), std::move(kp.ek))});
   std::memcpy(x->seed.data(), seed.data(), kSecretKeyBytes);
   return SecretKey(std::move(x));
 }
@@ -134,9 +137,7 @@ Result<Encapsulation> encapsulate_derand(const PublicKey& pk, ByteSpan eseed) {
   if (eseed.size() != kEncapsSeedBytes) throw std::invalid_argument("X-Wing: eseed must be 64 bytes");
   const uint8_t* pk_x = pk.bytes().data() + kMlKemPkBytes;
   // pk_M passed the §7.2 check when pk was parsed (or was produced by key generation).
-  auto ek_m = mlkem::EncapsulationKey<3>::from_valid_bytes_unchecked(
-      std::span<const uint8_t, kMlKemPkBytes>(pk.bytes().data(), kMlKemPkBytes));
-  auto enc_m = mlkem::encaps_internal<3>(ek_m, std::span<const uint8_t, 32>(eseed.data(), 32));
+  auto enc_m = mlkem::encaps_internal<3>(pk.mlkem_key(), std::span<const uint8_t, 32>(eseed.data(), 32));
 
   PkeyPtr ek_x = x25519_private(eseed.data() + 32);
   std::array<uint8_t, kCiphertextBytes> ct;

@@ -39,11 +39,14 @@ class PublicKey {
   static Result<PublicKey> from_bytes(ByteSpan bytes);
   const std::array<uint8_t, kPublicKeyBytes>& bytes() const { return bytes_; }
   ByteSpan span() const { return bytes_; }
+  /// The ML-KEM-768 part pk_M (with its hash cached).
+  const mlkem::EncapsulationKey<3>& mlkem_key() const { return ek_m_; }
 
  private:
   friend class SecretKey;
-  PublicKey() = default;
+  PublicKey(const uint8_t* bytes, mlkem::EncapsulationKey<3> ek_m);
   std::array<uint8_t, kPublicKeyBytes> bytes_;
+  mlkem::EncapsulationKey<3> ek_m_;
 };
 
 /// An X-Wing secret key: the 32-byte seed plus its expansion (ML-KEM-768 dk, X25519 key, pk).

@@ -105,3 +105,62 @@ TEST(MlKemPoly, Avx2KernelsBitIdenticalToPortable) {
 
 }  // namespace
 }  // namespace v100::pq::mlkem::internal
+
+namespace v100::pq::mlkem::internal {
+namespace {
+
+// Reference ByteEncode_d(Compress_d(.)) bit by bit (Alg. 5) from compress_coeff, itself checked
+// against exact rounding in mlkem_test.cc.
+Bytes reference_compress_encode(const Poly& f, int d) {
+  Bytes out(32 * static_cast<size_t>(d), 0);
+  for (int i = 0; i < kN; ++i) {
+    const uint32_t x = static_cast<uint32_t>(((f.c[i] % kQ) + kQ) % kQ);
+    const uint32_t v = compress_coeff(x, d);
+    for (int b = 0; b < d; ++b)
+      if ((v >> b) & 1) out[static_cast<size_t>(i * d + b) / 8] |= static_cast<uint8_t>(1u << ((i * d + b) % 8));
+  }
+  return out;
+}
+
+TEST(MlKemPoly, CompressEncodeAllInputsBothPaths) {
+  // Every x in (-q, q) goes through every d on both paths.
+  for (int d : {1, 4, 5, 10, 11}) {
+    for (int start = -(kQ - 1); start < kQ; start += kN) {
+      Poly f;
+      for (int i = 0; i < kN; ++i) f.c[i] = static_cast<int16_t>(std::min(start + i, kQ - 1));
+      const Bytes ref = reference_compress_encode(f, d);
+      Bytes p(ref.size()), v(ref.size());
+      portable::compress_encode(p.data(), f, d);
+      ASSERT_EQ(p, ref) << "portable d=" << d << " start=" << start;
+      if (cpu::detected().avx2) {
+        avx2::compress_encode(v.data(), f, d);
+        ASSERT_EQ(v, ref) << "avx2 d=" << d << " start=" << start;
+      }
+    }
+  }
+}
+
+TEST(MlKemPoly, DecodeDecompressBothPaths) {
+  for (int d : {1, 4, 5, 10, 11}) {
+    for (int iter = 0; iter < 20; ++iter) {
+      Bytes in = random_bytes(32 * static_cast<size_t>(d));
+      Poly ref;
+      for (int i = 0; i < kN; ++i) {
+        uint32_t y = 0;
+        for (int b = 0; b < d; ++b) y |= ((in[static_cast<size_t>(i * d + b) / 8] >> ((i * d + b) % 8)) & 1u) << b;
+        // round(q y / 2^d), exactly, with q y / 2^d never a half-integer tie broken the other way.
+        ref.c[i] = static_cast<int16_t>((2 * kQ * y + (1u << d)) / (2u << d));
+      }
+      Poly p, v;
+      portable::decode_decompress(p, in.data(), d);
+      for (int i = 0; i < kN; ++i) ASSERT_EQ(p.c[i], ref.c[i]) << d << " " << i;
+      if (cpu::detected().avx2) {
+        avx2::decode_decompress(v, in.data(), d);
+        for (int i = 0; i < kN; ++i) ASSERT_EQ(v.c[i], ref.c[i]) << d << " " << i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::pq::mlkem::internal
