@@ -1,5 +1,10 @@
 #include "math/sampler.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -8,9 +13,70 @@
 
 namespace v100::math {
 
-void OsRandomSource::fill(std::span<uint8_t> out) { random_bytes(out); }
+AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) {
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  static const uint8_t kZeroIv[16] = {};
+  if (c == nullptr || EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), nullptr, key.data(), kZeroIv) != 1) {
+    // No safe way to continue without the stream (same policy as random_bytes).
+    std::abort();
+  }
+  ctx_ = c;
+}
 
-XofRandomSource::XofRandomSource(std::span<const uint8_t> seed, std::string_view label) {
+AesCtrStream::~AesCtrStream() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }  // cleanses the key
+
+void AesCtrStream::fill(std::span<uint8_t> out) {
+  // Keystream = encryption of zeros; EVP_EncryptUpdate allows in-place operation.
+  std::memset(out.data(), 0, out.size());
+  size_t done = 0;
+  while (done < out.size()) {
+    int chunk = static_cast<int>(std::min<size_t>(out.size() - done, size_t{1} << 30));
+    int len = 0;
+    if (EVP_EncryptUpdate(static_cast<EVP_CIPHER_CTX*>(ctx_), out.data() + done, &len, out.data() + done, chunk) != 1)
+      std::abort();
+    done += static_cast<size_t>(chunk);
+  }
+}
+
+namespace {
+
+std::array<uint8_t, 32> os_key() {
+  std::array<uint8_t, 32> k;
+  random_bytes(k);
+  return k;
+}
+
+std::array<uint8_t, 32> derive_key(std::span<const uint8_t> seed, std::string_view label) {
+  hash::Shake256 x;
+  uint8_t len[8];
+  uint64_t l = label.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(l >> (8 * i));
+  x.absorb(len);
+  x.absorb(as_bytes(label));
+  x.absorb(seed);
+  std::array<uint8_t, 32> k;
+  x.squeeze(k);
+  return k;
+}
+
+// Builds the stream from a temporary key and wipes the temporary.
+struct KeyHolder {
+  std::array<uint8_t, 32> key;
+  ~KeyHolder() { secure_wipe(key.data(), key.size()); }
+};
+
+}  // namespace
+
+OsRandomSource::OsRandomSource() : stream_(KeyHolder{os_key()}.key) {}
+
+void OsRandomSource::fill(std::span<uint8_t> out) { stream_.fill(out); }
+
+XofRandomSource::XofRandomSource(std::span<const uint8_t> seed, std::string_view label)
+    : stream_(KeyHolder{derive_key(seed, label)}.key) {}
+
+void XofRandomSource::fill(std::span<uint8_t> out) { stream_.fill(out); }
+
+ShakeRandomSource::ShakeRandomSource(std::span<const uint8_t> seed, std::string_view label) {
   uint8_t len[8];
   uint64_t l = label.size();
   for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(l >> (8 * i));
@@ -19,7 +85,7 @@ XofRandomSource::XofRandomSource(std::span<const uint8_t> seed, std::string_view
   xof_.absorb(seed);
 }
 
-void XofRandomSource::fill(std::span<uint8_t> out) { xof_.squeeze(out); }
+void ShakeRandomSource::fill(std::span<uint8_t> out) { xof_.squeeze(out); }
 
 namespace {
 
@@ -33,25 +99,22 @@ class ByteStream {
   ByteStream(const ByteStream&) = delete;
   ByteStream& operator=(const ByteStream&) = delete;
 
-  uint64_t u64() {
-    if (pos_ + 8 > kChunk) refill();
+  // `bytes` (1..8) bytes, little-endian (x86-64 only target).
+  // Reads a full 8-byte word (the buffer has 8 bytes of slack) and masks it: a variable-length
+  // copy into a stack word would stall on store forwarding.
+  uint64_t bytes(size_t bytes) {
+    if (pos_ + bytes > kChunk) refill();
     uint64_t v;
     std::memcpy(&v, buf_ + pos_, 8);
-    pos_ += 8;
-    return v;
+    pos_ += bytes;
+    return bytes == 8 ? v : v & ((uint64_t{1} << (8 * bytes)) - 1);
   }
   uint8_t u8() {
     if (pos_ + 1 > kChunk) refill();
     return buf_[pos_++];
   }
   // 6 bytes little-endian.
-  uint64_t u48() {
-    if (pos_ + 6 > kChunk) refill();
-    uint64_t v = 0;
-    std::memcpy(&v, buf_ + pos_, 6);
-    pos_ += 6;
-    return v;
-  }
+  uint64_t u48() { return bytes(6); }
 
  private:
   void refill() {
@@ -59,18 +122,21 @@ class ByteStream {
     pos_ = 0;
   }
   RandomSource& rng_;
-  uint8_t buf_[kChunk];
+  uint8_t buf_[kChunk + 8] = {};
   size_t pos_ = kChunk;
 };
 
 void uniform_mod(uint64_t* out, size_t n, const Modulus& q, ByteStream& bs) {
-  const uint64_t mask = q.bit_count() == 64 ? ~uint64_t{0} : (uint64_t{1} << q.bit_count()) - 1;
+  const uint64_t mask = (uint64_t{1} << q.bit_count()) - 1;  // bit_count <= 61
+  const size_t nbytes = (static_cast<size_t>(q.bit_count()) + 7) / 8;
   const uint64_t qv = q.value();
-  // Rejection reveals only how many draws were discarded, never an accepted value.
+  // Candidates of ceil(bits/8) bytes masked to the bit size of q; accepted iff < q (probability
+  // > 1/2, ~1 for NTT primes just below a power of two). Rejection reveals only how many draws
+  // were discarded, never an accepted value.
   for (size_t i = 0; i < n; ++i) {
     uint64_t v;
     do {
-      v = bs.u64() & mask;
+      v = bs.bytes(nbytes) & mask;
     } while (v >= qv);
     out[i] = v;
   }

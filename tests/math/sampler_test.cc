@@ -1,10 +1,12 @@
 // Samplers: ranges, determinism from a seed, crude distribution checks.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "hash/sha3.h"
 #include "math/primes.h"
 #include "math/sampler.h"
 
@@ -38,6 +40,41 @@ TEST(Sampler, XofIsDeterministicAndSeparated) {
   x.fill(p2);
   p1.insert(p1.end(), p2.begin(), p2.end());
   EXPECT_EQ(p1, a);
+}
+
+// The documented constructions, recomputed with the one-shot SHAKE256 and OpenSSL's AES-256-CTR.
+TEST(Sampler, SourcesMatchTheirDocumentedConstruction) {
+  auto seed = seed_of(9);
+  std::string label = "v100/test";
+  std::vector<uint8_t> input(8, 0);
+  input[0] = static_cast<uint8_t>(label.size());
+  input.insert(input.end(), label.begin(), label.end());
+  input.insert(input.end(), seed.begin(), seed.end());
+  std::vector<uint8_t> shake(300);
+  hash::shake256(shake, input);
+  std::vector<uint8_t> got(300);
+  ShakeRandomSource(seed, label).fill(got);
+  EXPECT_EQ(got, shake);
+
+  uint8_t iv[16] = {};
+  std::vector<uint8_t> zeros(300, 0), ks(300);
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  ASSERT_EQ(EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), nullptr, shake.data(), iv), 1);  // key = first 32 bytes
+  int len = 0;
+  ASSERT_EQ(EVP_EncryptUpdate(c, ks.data(), &len, zeros.data(), 300), 1);
+  EVP_CIPHER_CTX_free(c);
+  XofRandomSource x(seed, label);
+  std::vector<uint8_t> a(100), b(200);
+  x.fill(a);
+  x.fill(b);
+  a.insert(a.end(), b.begin(), b.end());
+  EXPECT_EQ(a, ks);
+
+  // Two OS sources differ.
+  std::vector<uint8_t> o1(64), o2(64);
+  OsRandomSource().fill(o1);
+  OsRandomSource().fill(o2);
+  EXPECT_NE(o1, o2);
 }
 
 TEST(Sampler, UniformRangeDeterminismAndMean) {
