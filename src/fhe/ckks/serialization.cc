@@ -1,0 +1,271 @@
+#include "fhe/ckks/serialization.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace v100::fhe::ckks {
+
+namespace {
+
+enum Kind : uint8_t { kCiphertext = 1, kSeededCiphertext = 2, kPublicKey = 3, kRelinKey = 4, kGaloisKeys = 5 };
+constexpr uint8_t kMagic[4] = {'V', '1', 'C', 'K'};
+
+void header(ByteWriter& w, const CkksContext& ctx, Kind kind) {
+  w.bytes(ByteSpan(kMagic, 4));
+  w.u8(kSerialVersion);
+  w.u8(kind);
+  w.u64(ctx.fingerprint());
+}
+
+Status read_header(ByteReader& r, const CkksContext& ctx, Kind& kind) {
+  ByteSpan magic;
+  uint8_t version = 0, k = 0;
+  uint64_t fp = 0;
+  if (!r.bytes(4, magic) || !r.u8(version) || !r.u8(k) || !r.u64(fp)) return Status::error("ckks: truncated header");
+  if (std::memcmp(magic.data(), kMagic, 4) != 0) return Status::error("ckks: bad magic (not a CKKS object)");
+  if (version != kSerialVersion) return Status::error("ckks: unsupported format version " + std::to_string(version));
+  if (fp != ctx.fingerprint()) return Status::error("ckks: object was made for different parameters");
+  kind = static_cast<Kind>(k);
+  return Status::ok();
+}
+
+// Bit-packs `count` residues of modulus j each (residues j0..j0+num-1 taken from the moduli list).
+void pack(ByteWriter& w, const uint64_t* data, size_t n, const std::vector<size_t>& moduli, const CkksContext& ctx) {
+  uint64_t acc = 0;
+  int bits = 0;
+  for (size_t r = 0; r < moduli.size(); ++r) {
+    const int width = ctx.modulus(moduli[r]).bit_count();
+    const uint64_t* p = data + r * n;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = p[i];
+      int left = width;
+      while (left > 0) {
+        int take = std::min(left, 64 - bits);
+        uint64_t chunk = take == 64 ? v : (v & ((uint64_t{1} << take) - 1));
+        acc |= chunk << bits;
+        bits += take;
+        left -= take;
+        v = take == 64 ? 0 : v >> take;
+        if (bits == 64) {
+          w.u64(acc);
+          acc = 0;
+          bits = 0;
+        }
+      }
+    }
+  }
+  for (int b = 0; b < bits; b += 8) w.u8(static_cast<uint8_t>(acc >> b));
+}
+
+Status unpack(ByteReader& r, uint64_t* data, size_t n, const std::vector<size_t>& moduli, const CkksContext& ctx) {
+  size_t total_bits = 0;
+  for (size_t m : moduli) total_bits += static_cast<size_t>(ctx.modulus(m).bit_count()) * n;
+  ByteSpan bytes;
+  if (!r.bytes((total_bits + 7) / 8, bytes)) return Status::error("ckks: truncated polynomial data");
+  size_t bitpos = 0;
+  for (size_t k = 0; k < moduli.size(); ++k) {
+    const math::Modulus& q = ctx.modulus(moduli[k]);
+    const int width = q.bit_count();
+    uint64_t* p = data + k * n;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = 0;
+      for (int b = 0; b < width;) {
+        size_t byte = bitpos >> 3;
+        int off = static_cast<int>(bitpos & 7);
+        int take = std::min(8 - off, width - b);
+        uint64_t chunk = (bytes[byte] >> off) & ((1u << take) - 1);
+        v |= chunk << b;
+        b += take;
+        bitpos += static_cast<size_t>(take);
+      }
+      if (v >= q.value()) return Status::error("ckks: residue out of range");
+      p[i] = v;
+    }
+  }
+  // Padding bits of the last byte must be zero (canonical encoding).
+  if ((bitpos & 7) != 0 && (bytes[bitpos >> 3] >> (bitpos & 7)) != 0) return Status::error("ckks: nonzero padding");
+  return Status::ok();
+}
+
+std::vector<size_t> prefix(size_t count) {
+  std::vector<size_t> v(count);
+  for (size_t i = 0; i < count; ++i) v[i] = i;
+  return v;
+}
+
+Status read_scale(ByteReader& r, const CkksContext& ctx, size_t level, double& scale) {
+  uint64_t bits = 0;
+  if (!r.u64(bits)) return Status::error("ckks: truncated scale");
+  std::memcpy(&scale, &bits, 8);
+  if (!std::isfinite(scale) || !(scale >= 1.0) || std::log2(scale) >= ctx.log_q(level)) {
+    return Status::error("ckks: scale out of range for the level");
+  }
+  return Status::ok();
+}
+
+void write_switch_key(ByteWriter& w, const CkksContext& ctx, const KeySwitchKey& k) {
+  w.bytes(k.seed);
+  std::vector<size_t> mods = prefix(ctx.special_index() + 1);
+  for (size_t i = 0; i < k.digits; ++i) pack(w, k.b.data() + i * mods.size() * ctx.n(), ctx.n(), mods, ctx);
+}
+
+Status read_switch_key(ByteReader& r, const CkksContext& ctx, KeySwitchKey& k) {
+  ByteSpan seed;
+  if (!r.bytes(32, seed)) return Status::error("ckks: truncated key seed");
+  std::memcpy(k.seed.data(), seed.data(), 32);
+  k.digits = ctx.max_level() + 1;
+  std::vector<size_t> mods = prefix(ctx.special_index() + 1);
+  k.b.assign(k.digits * mods.size() * ctx.n(), 0);
+  for (size_t i = 0; i < k.digits; ++i) {
+    Status st = unpack(r, k.b.data() + i * mods.size() * ctx.n(), ctx.n(), mods, ctx);
+    if (!st) return st;
+  }
+  detail::expand_switch_key_a(k, ctx);
+  return Status::ok();
+}
+
+Status finish(const ByteReader& r) {
+  return r.at_end() ? Status::ok() : Status::error("ckks: trailing bytes after object");
+}
+
+}  // namespace
+
+Bytes serialize(const CkksContext& ctx, const Ciphertext& ct) {
+  ByteWriter w;
+  header(w, ctx, kCiphertext);
+  w.u8(static_cast<uint8_t>(ct.size));
+  w.u8(static_cast<uint8_t>(ct.level));
+  uint64_t bits;
+  std::memcpy(&bits, &ct.scale, 8);
+  w.u64(bits);
+  std::vector<size_t> mods = prefix(ct.level + 1);
+  for (size_t p = 0; p < ct.size; ++p) pack(w, ct.poly(p, 0), ct.n, mods, ctx);
+  return w.take();
+}
+
+Bytes serialize(const CkksContext& ctx, const SeededCiphertext& sc) {
+  ByteWriter w;
+  header(w, ctx, kSeededCiphertext);
+  w.u8(static_cast<uint8_t>(sc.ct.level));
+  uint64_t bits;
+  std::memcpy(&bits, &sc.ct.scale, 8);
+  w.u64(bits);
+  w.bytes(sc.seed);
+  pack(w, sc.ct.poly(0, 0), sc.ct.n, prefix(sc.ct.level + 1), ctx);
+  return w.take();
+}
+
+Bytes serialize(const CkksContext& ctx, const PublicKey& pk) {
+  ByteWriter w;
+  header(w, ctx, kPublicKey);
+  w.bytes(pk.seed);
+  pack(w, pk.b.data(), ctx.n(), prefix(ctx.max_level() + 1), ctx);
+  return w.take();
+}
+
+Bytes serialize(const CkksContext& ctx, const RelinKey& rk) {
+  ByteWriter w;
+  header(w, ctx, kRelinKey);
+  write_switch_key(w, ctx, rk.key);
+  return w.take();
+}
+
+Bytes serialize(const CkksContext& ctx, const GaloisKeys& gk) {
+  ByteWriter w;
+  header(w, ctx, kGaloisKeys);
+  w.u32(static_cast<uint32_t>(gk.keys.size()));
+  for (const auto& [g, k] : gk.keys) {
+    w.u64(g);
+    write_switch_key(w, ctx, k);
+  }
+  return w.take();
+}
+
+Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
+  ByteReader r(in);
+  Kind kind;
+  Status st = read_header(r, ctx, kind);
+  if (!st) return st;
+  Ciphertext ct;
+  if (kind == kCiphertext) {
+    uint8_t size = 0, level = 0;
+    if (!r.u8(size) || !r.u8(level)) return Result<Ciphertext>::error("ckks: truncated ciphertext");
+    if (size < 2 || size > 3) return Result<Ciphertext>::error("ckks: ciphertext size must be 2 or 3");
+    if (level > ctx.max_level()) return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
+    double scale = 0;
+    if (Status s = read_scale(r, ctx, level, scale); !s) return s;
+    ct.resize(ctx.n(), size, level);
+    ct.scale = scale;
+    std::vector<size_t> mods = prefix(level + 1);
+    for (size_t p = 0; p < size; ++p) {
+      if (Status s = unpack(r, ct.poly(p, 0), ctx.n(), mods, ctx); !s) return s;
+    }
+  } else if (kind == kSeededCiphertext) {
+    uint8_t level = 0;
+    if (!r.u8(level)) return Result<Ciphertext>::error("ckks: truncated ciphertext");
+    if (level > ctx.max_level()) return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
+    double scale = 0;
+    if (Status s = read_scale(r, ctx, level, scale); !s) return s;
+    ByteSpan seed;
+    if (!r.bytes(32, seed)) return Result<Ciphertext>::error("ckks: truncated seed");
+    ct.resize(ctx.n(), 2, level);
+    ct.scale = scale;
+    if (Status s = unpack(r, ct.poly(0, 0), ctx.n(), prefix(level + 1), ctx); !s) return s;
+    detail::expand_uniform(ct.poly(1, 0), ctx, level + 1, seed, "v100/ckks/ct/a");
+  } else {
+    return Result<Ciphertext>::error("ckks: not a ciphertext");
+  }
+  if (Status s = finish(r); !s) return s;
+  return ct;
+}
+
+Result<PublicKey> deserialize_public_key(const CkksContext& ctx, ByteSpan in) {
+  ByteReader r(in);
+  Kind kind;
+  if (Status st = read_header(r, ctx, kind); !st) return st;
+  if (kind != kPublicKey) return Result<PublicKey>::error("ckks: not a public key");
+  PublicKey pk;
+  ByteSpan seed;
+  if (!r.bytes(32, seed)) return Result<PublicKey>::error("ckks: truncated seed");
+  std::memcpy(pk.seed.data(), seed.data(), 32);
+  pk.b.assign((ctx.max_level() + 1) * ctx.n(), 0);
+  if (Status s = unpack(r, pk.b.data(), ctx.n(), prefix(ctx.max_level() + 1), ctx); !s) return s;
+  if (Status s = finish(r); !s) return s;
+  detail::expand_public_key_a(pk, ctx);
+  return pk;
+}
+
+Result<RelinKey> deserialize_relin_key(const CkksContext& ctx, ByteSpan in) {
+  ByteReader r(in);
+  Kind kind;
+  if (Status st = read_header(r, ctx, kind); !st) return st;
+  if (kind != kRelinKey) return Result<RelinKey>::error("ckks: not a relinearization key");
+  RelinKey rk;
+  if (Status s = read_switch_key(r, ctx, rk.key); !s) return s;
+  if (Status s = finish(r); !s) return s;
+  return rk;
+}
+
+Result<GaloisKeys> deserialize_galois_keys(const CkksContext& ctx, ByteSpan in) {
+  ByteReader r(in);
+  Kind kind;
+  if (Status st = read_header(r, ctx, kind); !st) return st;
+  if (kind != kGaloisKeys) return Result<GaloisKeys>::error("ckks: not Galois keys");
+  uint32_t count = 0;
+  if (!r.u32(count)) return Result<GaloisKeys>::error("ckks: truncated key count");
+  if (count > ctx.n()) return Result<GaloisKeys>::error("ckks: too many Galois keys");
+  GaloisKeys gk;
+  for (uint32_t k = 0; k < count; ++k) {
+    uint64_t g = 0;
+    if (!r.u64(g)) return Result<GaloisKeys>::error("ckks: truncated Galois element");
+    if ((g & 1) == 0 || g >= 2 * ctx.n() || g == 1) return Result<GaloisKeys>::error("ckks: invalid Galois element");
+    if (gk.has(g)) return Result<GaloisKeys>::error("ckks: duplicate Galois element");
+    KeySwitchKey key;
+    if (Status s = read_switch_key(r, ctx, key); !s) return s;
+    gk.keys.emplace(g, std::move(key));
+  }
+  if (Status s = finish(r); !s) return s;
+  return gk;
+}
+
+}  // namespace v100::fhe::ckks
