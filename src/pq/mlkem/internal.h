@@ -130,6 +130,8 @@ void sample_cbd(Poly& f, const uint8_t* bytes, int eta);
 /// SampleNTT (Alg. 7) by rejection on an already-absorbed SHAKE128 stream `buf` of `buf_len` bytes
 /// (a multiple of 3); returns how many coefficients were filled starting at `filled`.
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
+/// The portable rejection loop (the AVX2 one finishes its tail with it).
+int portable_rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
 
 /// A_hat (or its transpose) for rank k from rho (Alg. 13 line 3-7; Alg. 14 line 4-8):
 /// a[i*k + j] = SampleNTT(rho || j || i), or SampleNTT(rho || i || j) when transposed.

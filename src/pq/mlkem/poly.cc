@@ -52,6 +52,7 @@ void encode12(uint8_t out[384], const Poly& f) {
 }
 
 void decode12(Poly& f, const uint8_t in[384]) {
+  if (cpu::active().avx2) return avx2::decode12(f, in);
   for (int i = 0; i < kN / 2; ++i) {
     int16_t x0 = static_cast<int16_t>(in[3 * i] | ((in[3 * i + 1] & 0x0f) << 8));
     int16_t x1 = static_cast<int16_t>((in[3 * i + 1] >> 4) | (in[3 * i + 2] << 4));
@@ -116,6 +117,11 @@ void sample_cbd(Poly& f, const uint8_t* b, int eta) {
 }
 
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {
+  if (cpu::active().avx2) return avx2::rej_uniform(out, needed, buf, buf_len);
+  return portable_rej_uniform(out, needed, buf, buf_len);
+}
+
+int portable_rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {
   // Alg. 7 inner loop. Branches here depend only on the public matrix seed rho.
   int ctr = 0;
   size_t pos = 0;

@@ -164,3 +164,37 @@ TEST(MlKemPoly, DecodeDecompressBothPaths) {
 
 }  // namespace
 }  // namespace v100::pq::mlkem::internal
+
+namespace v100::pq::mlkem::internal {
+namespace {
+
+TEST(MlKemPoly, Avx2RejectionSamplingAndDecode12MatchPortable) {
+  if (!cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  for (int iter = 0; iter < 300; ++iter) {
+    const size_t len = 3 * (1 + random_u64() % 200);
+    Bytes buf = random_bytes(len);
+    const int needed = static_cast<int>(random_u64() % 257);
+    int16_t a[kN + 16] = {}, b[kN + 16] = {};
+    const int na = portable_rej_uniform(a, needed, buf.data(), len);
+    const int nb = avx2::rej_uniform(b, needed, buf.data(), len);
+    ASSERT_EQ(na, nb) << len << " " << needed;
+    ASSERT_LE(na, needed);
+    for (int i = 0; i < na; ++i) ASSERT_EQ(a[i], b[i]) << i;
+    for (int i = needed; i < kN + 16; ++i) ASSERT_EQ(b[i], 0) << "wrote past needed at " << i;
+
+    Bytes enc = random_bytes(384);
+    Poly p, v;
+    cpu::force_portable(true);
+    decode12(p, enc.data());
+    cpu::force_portable(false);
+    avx2::decode12(v, enc.data());
+    for (int i = 0; i < kN; ++i) {
+      ASSERT_EQ(p.c[i], v.c[i]) << i;
+      ASSERT_GE(p.c[i], 0);
+      ASSERT_LT(p.c[i], kQ);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::pq::mlkem::internal
