@@ -6,10 +6,6 @@
 
 namespace v100::fhe {
 
-namespace {
-using u128 = unsigned __int128;
-}
-
 KeySwitchDecomposition ks_decompose(const RlweContext& ctx, const RnsPoly& c) {
   const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
   if (c.n() != n || c.num_special() != 0 || nq == 0 || nq > ctx.num_q()) {
@@ -55,32 +51,27 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
   const std::vector<uint32_t>* perm = galois_elt == 1 ? nullptr : &ctx.galois_ntt_permutation(galois_elt);
   out0 = RnsPoly(n, nq, K, true);
   out1 = RnsPoly(n, nq, K, true);
-  std::vector<u128> acc0(n), acc1(n);
   std::vector<uint64_t> permuted(perm ? n : 0);
   for (size_t r = 0; r < nq + K; ++r) {
     const size_t kr = r < nq ? r : L + (r - nq);  // residue index inside the full-level key
-    std::fill(acc0.begin(), acc0.end(), u128{0});
-    std::fill(acc1.begin(), acc1.end(), u128{0});
-    for (size_t i = 0; i < nq; ++i) {
-      const uint64_t* dg = decomp.digits[i].residue(r);
-      if (perm) {
-        for (size_t x = 0; x < n; ++x) permuted[x] = dg[(*perm)[x]];
-        dg = permuted.data();
-      }
-      const uint64_t* kb = key.b[i].residue(kr);
-      const uint64_t* ka = key.a[i].residue(kr);
-      // Products < 2^122 and at most 60 digits: the 128-bit sums cannot overflow.
-      for (size_t x = 0; x < n; ++x) {
-        acc0[x] += static_cast<u128>(dg[x]) * kb[x];
-        acc1[x] += static_cast<u128>(dg[x]) * ka[x];
-      }
-    }
     const math::Modulus& m = ctx.modulus(kr);
     uint64_t* o0 = out0.residue(r);
     uint64_t* o1 = out1.residue(r);
-    for (size_t x = 0; x < n; ++x) {
-      o0[x] = math::reduce_u128(static_cast<uint64_t>(acc0[x] >> 64), static_cast<uint64_t>(acc0[x]), m);
-      o1[x] = math::reduce_u128(static_cast<uint64_t>(acc1[x] >> 64), static_cast<uint64_t>(acc1[x]), m);
+    for (size_t i = 0; i < nq; ++i) {
+      const uint64_t* dg = decomp.digits[i].residue(r);
+      if (perm) {
+        const uint32_t* pm = perm->data();
+        for (size_t x = 0; x < n; ++x) permuted[x] = dg[pm[x]];
+        dg = permuted.data();
+      }
+      // Dyadic products through math/poly.h (AVX-512 IFMA when q < 2^50).
+      if (i == 0) {
+        math::poly_mul(o0, dg, key.b[i].residue(kr), n, m);
+        math::poly_mul(o1, dg, key.a[i].residue(kr), n, m);
+      } else {
+        math::poly_mul_add(o0, dg, key.b[i].residue(kr), n, m);
+        math::poly_mul_add(o1, dg, key.a[i].residue(kr), n, m);
+      }
     }
   }
   mod_down_special(ctx, out0);
