@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "core/rng.h"
@@ -25,7 +27,29 @@ AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) {
 
 AesCtrStream::~AesCtrStream() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }  // cleanses the key
 
+AesCtrStream::AesCtrStream(const AesCtrStream& other) : ctx_(EVP_CIPHER_CTX_new()) {
+  if (ctx_ == nullptr ||
+      EVP_CIPHER_CTX_copy(static_cast<EVP_CIPHER_CTX*>(ctx_), static_cast<const EVP_CIPHER_CTX*>(other.ctx_)) != 1)
+    std::abort();
+}
+
+AesCtrStream& AesCtrStream::operator=(const AesCtrStream& other) {
+  if (this != &other) {
+    AesCtrStream tmp(other);
+    std::swap(ctx_, tmp.ctx_);
+  }
+  return *this;
+}
+
+AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+
+AesCtrStream& AesCtrStream::operator=(AesCtrStream&& other) noexcept {
+  std::swap(ctx_, other.ctx_);
+  return *this;
+}
+
 void AesCtrStream::fill(std::span<uint8_t> out) {
+  if (ctx_ == nullptr) throw std::logic_error("AesCtrStream: used after move");
   // Keystream = encryption of zeros; EVP_EncryptUpdate allows in-place operation.
   std::memset(out.data(), 0, out.size());
   size_t done = 0;

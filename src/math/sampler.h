@@ -33,8 +33,11 @@ class AesCtrStream {
  public:
   explicit AesCtrStream(std::span<const uint8_t, 32> key);
   ~AesCtrStream();
-  AesCtrStream(const AesCtrStream&) = delete;
-  AesCtrStream& operator=(const AesCtrStream&) = delete;
+  /// Copies continue identically from the current position (EVP_CIPHER_CTX_copy).
+  AesCtrStream(const AesCtrStream& other);
+  AesCtrStream& operator=(const AesCtrStream& other);
+  AesCtrStream(AesCtrStream&& other) noexcept;
+  AesCtrStream& operator=(AesCtrStream&& other) noexcept;
   /// Next out.size() keystream bytes.
   void fill(std::span<uint8_t> out);
 
@@ -48,6 +51,11 @@ class AesCtrStream {
 class OsRandomSource final : public RandomSource {
  public:
   OsRandomSource();
+  /// Not copyable: a copy would replay the same "fresh" bytes. Movable.
+  OsRandomSource(const OsRandomSource&) = delete;
+  OsRandomSource& operator=(const OsRandomSource&) = delete;
+  OsRandomSource(OsRandomSource&&) = default;
+  OsRandomSource& operator=(OsRandomSource&&) = default;
   void fill(std::span<uint8_t> out) override;
 
  private:

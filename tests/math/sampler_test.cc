@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ TEST(Sampler, XofIsDeterministicAndSeparated) {
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   EXPECT_NE(a, d);
+  // Copies continue identically; moves carry the position.
+  XofRandomSource x0(s1, "label");
+  std::vector<uint8_t> h(10), c1(90), c2(90);
+  x0.fill(h);
+  XofRandomSource x1 = x0;
+  x1.fill(c1);
+  XofRandomSource x2 = std::move(x0);
+  x2.fill(c2);
+  EXPECT_EQ(c1, c2);
+  EXPECT_TRUE(std::equal(c1.begin(), c1.end(), a.begin() + 10));
   // Incremental squeeze equals one long squeeze.
   XofRandomSource x(s1, "label");
   std::vector<uint8_t> p1(37), p2(63);
