@@ -9,8 +9,30 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace v100::pq::mlkem::internal {
+
+/// Zeroes n bytes of a transient secret. The empty asm statement that takes the pointer and
+/// clobbers memory keeps the compiler from dropping the memset as a dead store; unlike a call to
+/// OPENSSL_cleanse it inlines to vector stores, which matters for the many 512-byte polynomials.
+inline void wipe(void* p, size_t n) {
+  std::memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+/// Wipes a stack object (an array of polynomials, a seed) when it leaves scope.
+template <typename T>
+class WipeScope {
+ public:
+  explicit WipeScope(T& obj) : obj_(obj) {}
+  WipeScope(const WipeScope&) = delete;
+  WipeScope& operator=(const WipeScope&) = delete;
+  ~WipeScope() { wipe(&obj_, sizeof(T)); }
+
+ private:
+  T& obj_;
+};
 
 inline constexpr int kN = 256;
 inline constexpr int16_t kQ = 3329;
@@ -89,6 +111,7 @@ void inv_ntt(Poly& f);
 void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
 void compress_encode(uint8_t* out, const Poly& f, int d);
 void decode_decompress(Poly& f, const uint8_t* in, int d);
+void sample_cbd(Poly& f, const uint8_t* bytes, int eta);
 }  // namespace portable
 
 // ---- Dispatched entry points (poly.cc): AVX2 when cpu::active().avx2, else portable. ----

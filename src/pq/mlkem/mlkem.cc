@@ -24,7 +24,7 @@ struct DkLayout {
 
 /// Wipes a stack object at scope exit (transient secrets).
 template <typename T>
-using Wipe = WipeOnExit<T>;
+using Wipe = internal::WipeScope<T>;
 
 // G (SHA3-512) of a || b, split into two 32-byte halves (Alg. 13 line 1, Alg. 17 line 1).
 void hash_g(uint8_t out1[32], uint8_t out2[32], std::span<const uint8_t> a, std::span<const uint8_t> b) {
@@ -34,7 +34,7 @@ void hash_g(uint8_t out1[32], uint8_t out2[32], std::span<const uint8_t> a, std:
   auto d = g.final();
   std::memcpy(out1, d.data(), 32);
   std::memcpy(out2, d.data() + 32, 32);
-  secure_wipe(d.data(), d.size());
+  internal::wipe(d.data(), d.size());
 }
 
 /// K-PKE.KeyGen(d) (Alg. 13): ek_PKE (384k + 32 bytes) and dk_PKE (384k bytes).

@@ -86,34 +86,12 @@ namespace portable {
 #include "pq/mlkem/coding_impl.inc"
 void compress_encode(uint8_t* out, const Poly& f, int d) { compress_encode_impl(out, f, d); }
 void decode_decompress(Poly& f, const uint8_t* in, int d) { decode_decompress_impl(f, in, d); }
+void sample_cbd(Poly& f, const uint8_t* b, int eta) { sample_cbd_impl(f, b, eta); }
 }  // namespace portable
 
 void sample_cbd(Poly& f, const uint8_t* b, int eta) {
-  if (eta == 2) {
-    // Each coefficient uses 4 bits: x = b0 + b1, y = b2 + b3 (Alg. 8); 8 coefficients per word.
-    for (int i = 0; i < kN / 8; ++i) {
-      uint32_t t = static_cast<uint32_t>(b[4 * i]) | (static_cast<uint32_t>(b[4 * i + 1]) << 8) |
-                   (static_cast<uint32_t>(b[4 * i + 2]) << 16) | (static_cast<uint32_t>(b[4 * i + 3]) << 24);
-      uint32_t s = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
-      for (int j = 0; j < 8; ++j) {
-        int16_t x = static_cast<int16_t>((s >> (4 * j)) & 3);
-        int16_t y = static_cast<int16_t>((s >> (4 * j + 2)) & 3);
-        f.c[8 * i + j] = static_cast<int16_t>(x - y);
-      }
-    }
-  } else {
-    // eta = 3: 6 bits per coefficient, 4 coefficients per 3 bytes.
-    for (int i = 0; i < kN / 4; ++i) {
-      uint32_t t = static_cast<uint32_t>(b[3 * i]) | (static_cast<uint32_t>(b[3 * i + 1]) << 8) |
-                   (static_cast<uint32_t>(b[3 * i + 2]) << 16);
-      uint32_t s = (t & 0x249249u) + ((t >> 1) & 0x249249u) + ((t >> 2) & 0x249249u);
-      for (int j = 0; j < 4; ++j) {
-        int16_t x = static_cast<int16_t>((s >> (6 * j)) & 7);
-        int16_t y = static_cast<int16_t>((s >> (6 * j + 3)) & 7);
-        f.c[4 * i + j] = static_cast<int16_t>(x - y);
-      }
-    }
-  }
+  if (cpu::active().avx2) return avx2::sample_cbd(f, b, eta);
+  portable::sample_cbd(f, b, eta);
 }
 
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {

@@ -121,8 +121,8 @@ void sample_noise(Poly* out, int num, const uint8_t sigma[32], uint8_t nonce0, i
       for (int j = 0; j < n; ++j) sample_cbd(out[i + j], buf[j], eta);
       i += n;
     }
-    secure_wipe(seeds, sizeof seeds);
-    secure_wipe(buf, sizeof buf);
+    wipe(seeds, sizeof seeds);
+    wipe(buf, sizeof buf);
   }
   uint8_t seed[33];
   uint8_t buf1[64 * 3];
@@ -132,8 +132,8 @@ void sample_noise(Poly* out, int num, const uint8_t sigma[32], uint8_t nonce0, i
     hash::shake256(std::span<uint8_t>(buf1, prf_len), seed);
     sample_cbd(out[i], buf1, eta);
   }
-  secure_wipe(seed, sizeof seed);
-  secure_wipe(buf1, sizeof buf1);
+  wipe(seed, sizeof seed);
+  wipe(buf1, sizeof buf1);
 }
 
 }  // namespace v100::pq::mlkem::internal
