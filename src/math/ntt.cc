@@ -125,31 +125,72 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
   }
 }
 
+namespace {
+
+// Harvey forward butterfly: x, y in [0, 4q) -> [0, 4q); x is brought to [0, 2q) first and W*y
+// lazily to [0, 2q).
+inline void fwd_bf(uint64_t& x, uint64_t& y, uint64_t w, uint64_t ws, uint64_t q, uint64_t two_q) {
+  uint64_t u = csub2(x, two_q);
+  uint64_t v = mul_shoup_lazy(y, w, ws, q);
+  x = u + v;
+  y = u - v + two_q;
+}
+
+// [0, 4q) -> [0, q).
+inline uint64_t full_reduce(uint64_t x, uint64_t q, uint64_t two_q) { return csub(csub2(x, two_q), q); }
+
+}  // namespace
+
 void ntt_forward_portable(uint64_t* a, const NttTables& tb, bool lazy) {
   const size_t n = tb.n();
   const uint64_t q = tb.modulus().value();
   const uint64_t two_q = 2 * q;
   const uint64_t* w = tb.root_pows();
   const uint64_t* ws = tb.root_pows_shoup();
-  // Harvey: values stay in [0, 4q). X is brought to [0, 2q), W*Y lazily to [0, 2q).
-  size_t t = n;
-  for (size_t m = 1; m < n; m <<= 1) {
+  // Layers two at a time (radix-4 passes: half the loads and stores of radix-2), a radix-2 pass
+  // first when log n is odd. Values stay in [0, 4q) throughout.
+  size_t t = n;  // 2 * half-size of the next layer
+  size_t m = 1;
+  if (tb.log_n() & 1) {
     t >>= 1;
+    const uint64_t w1 = w[1], ws1 = ws[1];
+    for (size_t j = 0; j < t; ++j) fwd_bf(a[j], a[j + t], w1, ws1, q, two_q);
+    m = 2;
+  }
+  for (; m < n; m <<= 2) {
+    t >>= 1;            // half-size of layer m
+    const size_t h = t / 2;  // half-size of layer 2m (>= 1)
+    const bool last = 2 * m == n / 2;
     for (size_t i = 0; i < m; ++i) {
-      const uint64_t wi = w[m + i], wsi = ws[m + i];
-      uint64_t* __restrict x = a + 2 * i * t;
-      uint64_t* __restrict y = x + t;
-#pragma GCC unroll 4
-      for (size_t j = 0; j < t; ++j) {
-        uint64_t u = csub2(x[j], two_q);
-        uint64_t v = mul_shoup_lazy(y[j], wi, wsi, q);
-        x[j] = u + v;
-        y[j] = u - v + two_q;
+      const uint64_t w1 = w[m + i], ws1 = ws[m + i];
+      const uint64_t w2 = w[2 * m + 2 * i], ws2 = ws[2 * m + 2 * i];
+      const uint64_t w3 = w[2 * m + 2 * i + 1], ws3 = ws[2 * m + 2 * i + 1];
+      uint64_t* __restrict x0 = a + 2 * i * t;
+      uint64_t* __restrict x1 = x0 + h;
+      uint64_t* __restrict x2 = x0 + t;
+      uint64_t* __restrict x3 = x2 + h;
+      for (size_t j = 0; j < h; ++j) {
+        uint64_t v0 = x0[j], v1 = x1[j], v2 = x2[j], v3 = x3[j];
+        fwd_bf(v0, v2, w1, ws1, q, two_q);
+        fwd_bf(v1, v3, w1, ws1, q, two_q);
+        fwd_bf(v0, v1, w2, ws2, q, two_q);
+        fwd_bf(v2, v3, w3, ws3, q, two_q);
+        if (last && !lazy) {
+          v0 = full_reduce(v0, q, two_q);
+          v1 = full_reduce(v1, q, two_q);
+          v2 = full_reduce(v2, q, two_q);
+          v3 = full_reduce(v3, q, two_q);
+        }
+        x0[j] = v0;
+        x1[j] = v1;
+        x2[j] = v2;
+        x3[j] = v3;
       }
     }
+    t >>= 1;
   }
-  if (!lazy) {
-    for (size_t j = 0; j < n; ++j) a[j] = csub(csub2(a[j], two_q), q);
+  if (!lazy && n == 2) {
+    for (size_t j = 0; j < n; ++j) a[j] = full_reduce(a[j], q, two_q);
   }
 }
 
