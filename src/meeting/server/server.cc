@@ -1,0 +1,1043 @@
+#include "meeting/server/server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/rng.h"
+#include "core/secure.h"
+#include "hash/sha3.h"
+#include "meeting/protocol/join_proof.h"
+#include "meeting/server/log.h"
+#include "meeting/server/tls.h"
+#include "meeting/server/worker_pool.h"
+
+namespace v100::meeting::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using namespace protocol;  // NOLINT: the server speaks the protocol everywhere in this file
+
+namespace {
+
+/// Coalesced MediaBundle writes stay below this size (a few TLS records).
+constexpr size_t kMaxBundleBytes = 64u << 10;
+
+/// Token bucket for per-connection rate limits.
+struct Bucket {
+  double tokens = 0, rate = 0, burst = 0;
+  std::chrono::steady_clock::time_point last{};
+  void init(double r, double b) {
+    rate = r;
+    burst = b;
+    tokens = b;
+    last = std::chrono::steady_clock::now();
+  }
+  bool take(double n, std::chrono::steady_clock::time_point now) {
+    double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    tokens = std::min(burst, tokens + rate * dt);
+    if (tokens < n) return false;
+    tokens -= n;
+    return true;
+  }
+};
+
+struct Counters {
+  std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, dropped{0}, frames_in{0}, relayed{0},
+      frames_dropped{0}, violations{0}, meetings_loaded{0};
+};
+
+}  // namespace
+
+class Session;
+using SessionPtr = std::shared_ptr<Session>;
+
+/// Relay routing table of one meeting: for each sender slot, the sessions subscribed to it.
+/// Immutable once published; rebuilt by the control thread on every membership/subscription
+/// change and swapped in (readers on I/O threads take a shared_ptr copy).
+struct Routes {
+  std::vector<std::vector<SessionPtr>> by_sender;
+};
+
+/// One occupied slot.
+struct MemberSlot {
+  uint64_t join_seq = 0;
+  std::array<uint8_t, 32> token_hash{};
+  SessionPtr session;  ///< null while the member is offline
+};
+
+/// In-memory state of a loaded meeting. All fields except the routes are touched only by the
+/// control thread.
+class MeetingRuntime {
+ public:
+  Handle handle{};
+  uint16_t max_members = 0;
+  JoinScheme scheme = JoinScheme::kEd25519;
+  Bytes verifier;
+  uint64_t epoch = 0;
+  uint64_t next_join_seq = 1;
+  std::map<uint16_t, MemberSlot> members;
+
+  std::shared_ptr<const Routes> routes() const {
+    std::lock_guard lock(routes_mu_);
+    return routes_;
+  }
+  void set_routes(std::shared_ptr<const Routes> r) {
+    std::lock_guard lock(routes_mu_);
+    routes_ = std::move(r);
+  }
+
+ private:
+  mutable std::mutex routes_mu_;
+  std::shared_ptr<const Routes> routes_ = std::make_shared<Routes>();
+};
+using MeetingPtr = std::shared_ptr<MeetingRuntime>;
+
+// ------------------------------------------------------------------------------------------------
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions o) : opts_(std::move(o)), ioc_(std::max(1, opts_.io_threads)), ssl_ctx_(ssl::context::tls_server) {}
+  ~Impl() { stop(); }
+
+  Status start();
+  void stop();
+
+  // Called by sessions.
+  void on_session_closed(const SessionPtr& s);
+  void on_control(const SessionPtr& s, Envelope env);
+  bool submit_control(std::function<void()> task, bool force);
+
+  ServerOptions opts_;
+  Counters counters_;
+  std::unique_ptr<store::Store> store_;
+  TlsMaterial tls_;
+  net::io_context ioc_;
+  ssl::context ssl_ctx_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::vector<std::thread> io_threads_;
+  std::unique_ptr<WorkerPool> control_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::map<uint16_t, ServiceHandler> services_;
+  uint16_t port_ = 0;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex lifecycle_mu_;
+
+  std::mutex sessions_mu_;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;
+  std::atomic<uint64_t> next_session_id_{1};
+
+  // Control-thread only.
+  std::map<Handle, MeetingPtr> meetings_;
+
+ private:
+  void do_accept();
+  MeetingPtr find_meeting(const Handle& h);
+  void rebuild_routes(MeetingRuntime& m);
+  void push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot);
+  void detach_member(const SessionPtr& s);
+
+  void handle(const SessionPtr& s, uint32_t rid, const CreateMeeting& m);
+  void handle(const SessionPtr& s, uint32_t rid, const JoinChallengeRequest& m);
+  void handle(const SessionPtr& s, uint32_t rid, const JoinProve& m);
+  void handle(const SessionPtr& s, uint32_t rid, const GetMeeting& m);
+  void handle(const SessionPtr& s, uint32_t rid, const GetKeyBlob& m);
+  void handle(const SessionPtr& s, uint32_t rid, const PutKeyBlob& m);
+  void handle(const SessionPtr& s, uint32_t rid, const PutRoster& m);
+  void handle(const SessionPtr& s, uint32_t rid, const FetchRoster& m);
+  void handle(const SessionPtr& s, uint32_t rid, const PostEpoch& m);
+  void handle(const SessionPtr& s, uint32_t rid, const FetchEpochKey& m);
+  void handle(const SessionPtr& s, uint32_t rid, const Subscribe& m);
+  void handle(const SessionPtr& s, uint32_t rid, const Leave& m);
+  void handle(const SessionPtr& s, uint32_t rid, const EndMeeting& m);
+  void handle(const SessionPtr& s, uint32_t rid, const MailboxPut& m);
+  void handle(const SessionPtr& s, uint32_t rid, const MailboxFetch& m);
+  void handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& m);
+};
+
+// ------------------------------------------------------------------------------------------------
+
+/// One client connection. Reads and media relay run on its strand; control requests are handed
+/// to the control thread; sends from any thread go through a bounded queue.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+  Session(Server::Impl& srv, tcp::socket&& socket, uint64_t id)
+      : srv_(srv), id_(id), ws_(std::move(socket), srv.ssl_ctx_), hello_timer_(ws_.get_executor()) {
+    const auto& o = srv_.opts_;
+    msg_bucket_.init(o.max_messages_per_s, 2 * o.max_messages_per_s);
+    byte_bucket_.init(o.max_bytes_per_s, std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
+  }
+
+  uint64_t id() const { return id_; }
+
+  void start() {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_start(); });
+  }
+
+  /// Queues a control reply or push (never dropped; a connection over its hard cap is closed).
+  void send_control(Bytes msg) {
+    auto buf = std::make_shared<const Bytes>(std::move(msg));
+    bool kick = false, overflow = false;
+    {
+      std::lock_guard lock(send_mu_);
+      if (closed_) return;
+      if (out_bytes_ + buf->size() > srv_.opts_.send_queue_bytes + 2 * srv_.opts_.max_message_bytes) {
+        overflow = true;
+      } else {
+        out_bytes_ += buf->size();
+        outq_.push_back({std::move(buf), false});
+        kick = !writing_;
+        writing_ = writing_ || kick;
+      }
+    }
+    if (overflow) return close("send queue overflow", true);
+    if (kick) net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+  }
+
+  /// Queues a relayed frame unless this subscriber is congested (then it is dropped, video
+  /// first; a subscriber that keeps dropping without progress is disconnected).
+  void send_media(const std::shared_ptr<const Bytes>& frame, MediaKind kind) {
+    bool kick = false, slow = false;
+    {
+      std::lock_guard lock(send_mu_);
+      if (closed_) return;
+      size_t limit = srv_.opts_.send_queue_bytes;
+      if (kind != MediaKind::kAudio) limit -= limit / 4;  // keep the last quarter for audio
+      if (media_bytes_ + frame->size() > limit) {
+        srv_.counters_.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+        slow = ++consecutive_drops_ > srv_.opts_.max_consecutive_drops;
+      } else {
+        media_bytes_ += frame->size();
+        out_bytes_ += frame->size();
+        outq_.push_back({frame, true});
+        srv_.counters_.relayed.fetch_add(1, std::memory_order_relaxed);
+        kick = !writing_;
+        writing_ = writing_ || kick;
+      }
+    }
+    if (slow) return close("slow consumer", true);
+    if (kick) net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+  }
+
+  /// Closes the connection from any thread. `misbehaved` counts it as dropped.
+  void close(const char* why, bool misbehaved) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), why, misbehaved] {
+      if (self->closing_) return;
+      self->closing_ = true;
+      if (misbehaved) self->srv_.counters_.dropped.fetch_add(1);
+      log(LogLevel::kDebug, "connection closed by server: %s", why);
+      beast::error_code ec;
+      self->hello_timer_.cancel();
+      beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(self->ws_).socket().close(ec);
+    });
+  }
+
+  // Membership, read by the relay on the strand and written by the control thread.
+  void set_membership(MeetingPtr m, int slot) {
+    std::lock_guard lock(member_mu_);
+    meeting_ = std::move(m);
+    slot_ = slot;
+  }
+  std::pair<MeetingPtr, int> membership() const {
+    std::lock_guard lock(member_mu_);
+    return {meeting_, slot_};
+  }
+
+  // Control-thread-only state.
+  std::optional<std::pair<Handle, Nonce>> challenge_;
+  SubscribeMode sub_mode_ = SubscribeMode::kNone;
+  std::vector<uint16_t> sub_slots_;
+  std::atomic<size_t> pending_control_{0};
+
+ private:
+  struct Out {
+    std::shared_ptr<const Bytes> data;
+    bool media;
+  };
+
+  void on_start() {
+    beast::get_lowest_layer(ws_).expires_after(srv_.opts_.handshake_timeout);
+    // The whole path to Hello must finish within handshake_timeout.
+    hello_timer_.expires_after(srv_.opts_.handshake_timeout);
+    hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->hello_done_) self->close("no hello in time", true);
+    });
+    ws_.next_layer().async_handshake(ssl::stream_base::server,
+                                     [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
+  }
+
+  void on_tls(beast::error_code ec) {
+    if (ec) return finish();
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket timeouts take over
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = srv_.opts_.handshake_timeout;
+    t.idle_timeout = srv_.opts_.idle_timeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(srv_.opts_.max_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.binary(true);
+    ws_.async_accept([self = shared_from_this()](beast::error_code e) {
+      if (e) return self->finish();
+      self->do_read();
+    });
+  }
+
+  void do_read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->finish();
+      self->on_message();
+      if (!self->closing_) self->do_read();
+    });
+  }
+
+  void violation(const char* what) {
+    srv_.counters_.violations.fetch_add(1);
+    log(LogLevel::kDebug, "violation: %s", what);
+    if (++violations_ >= srv_.opts_.max_violations) close("too many violations", true);
+  }
+
+  void reply_error(uint32_t rid, ErrorCode code, const char* text) {
+    send_control(Error{code, text}.encode(rid));
+  }
+
+  void on_message() {
+    auto data = buf_.data();
+    const size_t n = data.size();
+    const auto now = std::chrono::steady_clock::now();
+    if (!msg_bucket_.take(1, now) || !byte_bucket_.take(static_cast<double>(n), now)) {
+      buf_.consume(n);
+      violation("rate limit");
+      if (!closing_) reply_error(0, ErrorCode::kRateLimited, "rate limit");
+      return;
+    }
+    const auto* p = static_cast<const uint8_t*>(data.data());
+    Bytes msg(p, p + n);
+    buf_.consume(n);
+
+    auto h = decode_header(msg);
+    if (!hello_done_) {
+      // The first message must be a valid Hello; anything else ends the connection.
+      auto hello = h && h->type == static_cast<uint8_t>(MsgType::kHello) ? Hello::decode(msg)
+                                                                        : Result<Hello>::error("not hello");
+      if (!hello) {
+        srv_.counters_.violations.fetch_add(1);
+        reply_error(0, ErrorCode::kHelloRequired, "first message must be Hello");
+        close_after_flush();
+        return;
+      }
+      if (hello->min_version > kProtocolVersion || hello->max_version < kProtocolVersion) {
+        reply_error(h->request_id, ErrorCode::kUnsupportedVersion, "no common protocol version");
+        close_after_flush();
+        return;
+      }
+      hello_done_ = true;
+      hello_timer_.cancel();
+      ServerHello sh;
+      sh.version = kProtocolVersion;
+      sh.max_message_bytes = static_cast<uint32_t>(srv_.opts_.max_message_bytes);
+      sh.max_media_payload = static_cast<uint32_t>(std::min(kMaxMediaPayload, srv_.opts_.max_message_bytes - 64));
+      sh.max_members = static_cast<uint16_t>(kMaxMembers);
+      send_control(sh.encode(h->request_id));
+      return;
+    }
+    if (!h) {
+      violation("bad header");
+      return reply_error(0, ErrorCode::kBadMessage, "bad header");
+    }
+    const auto type = static_cast<MsgType>(h->type);
+    if (type == MsgType::kMediaFrame) return relay(std::move(msg));
+    if (type == MsgType::kPing) {
+      auto ping = Ping::decode(msg);
+      if (!ping) return violation("bad ping");
+      return send_control(Pong{ping->token}.encode(h->request_id));
+    }
+    if (h->type >= 64 || type == MsgType::kHello) {
+      violation("unexpected type");
+      return reply_error(h->request_id, ErrorCode::kBadMessage, "unexpected message type");
+    }
+    // Full validation here, before the request reaches shared state.
+    auto env = decode(msg);
+    if (!env) {
+      violation("undecodable request");
+      return reply_error(h->request_id, ErrorCode::kBadMessage, "malformed request");
+    }
+    if (pending_control_.load() >= srv_.opts_.max_pending_control) {
+      violation("too many pending requests");
+      return reply_error(h->request_id, ErrorCode::kBusy, "too many pending requests");
+    }
+    pending_control_.fetch_add(1);
+    auto self = shared_from_this();
+    bool queued = srv_.submit_control(
+        [self, e = std::move(*env)]() mutable {
+          self->srv_.on_control(self, std::move(e));
+          self->pending_control_.fetch_sub(1);
+        },
+        false);
+    if (!queued) {
+      pending_control_.fetch_sub(1);
+      reply_error(h->request_id, ErrorCode::kBusy, "server busy");
+    }
+  }
+
+  void relay(Bytes msg) {
+    auto v = decode_media_frame_view(msg);
+    if (!v) return violation("bad media frame");
+    auto [meeting, slot] = membership();
+    if (!meeting) return violation("media from non-member");
+    if (v->slot != slot) return violation("forged slot");  // a member speaks only for itself
+    srv_.counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
+    const MediaKind kind = v->kind;
+    auto routes = meeting->routes();
+    if (static_cast<size_t>(slot) >= routes->by_sender.size()) return;
+    const auto& subs = routes->by_sender[slot];
+    if (subs.empty()) return;
+    std::fill(msg.begin() + 2, msg.begin() + 6, 0);  // relayed frames carry request id 0
+    auto buf = std::make_shared<const Bytes>(std::move(msg));
+    for (const auto& s : subs) s->send_media(buf, kind);
+  }
+
+  void close_after_flush() {
+    {
+      std::lock_guard lock(send_mu_);
+      close_when_flushed_ = true;
+      if (writing_) return;
+    }
+    close("protocol error", true);
+  }
+
+  void do_write() {
+    std::shared_ptr<const Bytes> single;
+    bool bundled = false;
+    {
+      std::lock_guard lock(send_mu_);
+      if (closed_ || outq_.empty()) {
+        writing_ = false;
+        if (close_when_flushed_ && !closed_) {
+          close_when_flushed_ = false;
+          close("protocol error", true);
+        }
+        return;
+      }
+      Out first = std::move(outq_.front());
+      outq_.pop_front();
+      out_bytes_ -= first.data->size();
+      if (first.media) media_bytes_ -= first.data->size();
+      consecutive_drops_ = 0;
+      if (first.media && !outq_.empty() && outq_.front().media) {
+        // Frames queued behind a write leave together: one WebSocket message, one TLS write.
+        begin_media_bundle(bundle_);
+        bundle_.insert(bundle_.end(), first.data->begin() + kHeaderBytes, first.data->end());
+        uint16_t count = 1;
+        while (!outq_.empty() && outq_.front().media && count < kMaxBundleFrames &&
+               bundle_.size() + outq_.front().data->size() <= kMaxBundleBytes) {
+          const Bytes& f = *outq_.front().data;
+          bundle_.insert(bundle_.end(), f.begin() + kHeaderBytes, f.end());
+          out_bytes_ -= f.size();
+          media_bytes_ -= f.size();
+          outq_.pop_front();
+          ++count;
+        }
+        finish_media_bundle(bundle_, count);
+        bundled = true;
+      } else {
+        single = std::move(first.data);
+      }
+    }
+    net::const_buffer buffer = bundled ? net::const_buffer(bundle_.data(), bundle_.size())
+                                       : net::const_buffer(single->data(), single->size());
+    ws_.async_write(buffer, [self = shared_from_this(), single](beast::error_code ec, size_t) {
+      if (ec) {
+        {
+          std::lock_guard lock(self->send_mu_);
+          self->writing_ = false;
+        }
+        return self->close("write failed", false);
+      }
+      self->do_write();
+    });
+  }
+
+  // Runs once, on the strand, when the read loop ends for any reason.
+  void finish() {
+    {
+      std::lock_guard lock(send_mu_);
+      if (closed_) return;
+      closed_ = true;
+      outq_.clear();
+      out_bytes_ = media_bytes_ = 0;
+    }
+    closing_ = true;
+    hello_timer_.cancel();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    srv_.counters_.open.fetch_sub(1);
+    srv_.on_session_closed(shared_from_this());
+  }
+
+  Server::Impl& srv_;
+  const uint64_t id_;
+  Ws ws_;
+  net::steady_timer hello_timer_;
+  beast::flat_buffer buf_;
+
+  // Strand-only.
+  bool hello_done_ = false;
+  bool closing_ = false;
+  int violations_ = 0;
+  Bucket msg_bucket_, byte_bucket_;
+  Bytes bundle_;
+
+  // Send queue.
+  std::mutex send_mu_;
+  std::deque<Out> outq_;
+  size_t out_bytes_ = 0;
+  size_t media_bytes_ = 0;
+  size_t consecutive_drops_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool close_when_flushed_ = false;
+
+  mutable std::mutex member_mu_;
+  MeetingPtr meeting_;
+  int slot_ = -1;
+};
+
+// ------------------------------------------------------------------------------------------------
+
+Status Server::Impl::start() {
+  std::lock_guard lock(lifecycle_mu_);
+  if (running_) return Status::error("server: already running");
+  if (opts_.data_dir.empty()) return Status::error("server: data_dir required");
+  if (opts_.max_message_bytes < 4096 || opts_.max_message_bytes > kMaxMessageBytes)
+    return Status::error("server: max_message_bytes out of range");
+  auto st = store::open_sqlite_store(opts_.data_dir);
+  if (!st) return st.status();
+  store_ = std::move(*st);
+  if (opts_.log_to_file) set_log_file(opts_.data_dir + "/server.log");
+  auto tls = ensure_tls_material(opts_.data_dir, opts_.cert_file, opts_.key_file);
+  if (!tls) return tls.status();
+  tls_ = *tls;
+  try {
+    ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                         ssl::context::single_dh_use);
+    ssl_ctx_.use_certificate_chain_file(tls_.cert_file);
+    ssl_ctx_.use_private_key_file(tls_.key_file, ssl::context::pem);
+    acceptor_ = std::make_unique<tcp::acceptor>(ioc_);
+    tcp::endpoint ep(net::ip::make_address(opts_.bind_address), opts_.port);
+    acceptor_->open(ep.protocol());
+    acceptor_->set_option(net::socket_base::reuse_address(true));
+    acceptor_->bind(ep);
+    acceptor_->listen(net::socket_base::max_listen_connections);
+    port_ = acceptor_->local_endpoint().port();
+  } catch (const std::exception& e) {
+    return Status::error(std::string("server: ") + e.what());
+  }
+  control_ = std::make_unique<WorkerPool>(1, opts_.control_queue);
+  workers_ = std::make_unique<WorkerPool>(std::max(1, opts_.worker_threads), opts_.worker_queue);
+  stopping_ = false;
+  running_ = true;
+  do_accept();
+  for (int i = 0; i < std::max(1, opts_.io_threads); ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+  log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
+  return Status::ok();
+}
+
+void Server::Impl::do_accept() {
+  acceptor_->async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping_) return;
+    if (!ec) {
+      counters_.accepted.fetch_add(1);
+      if (counters_.open.load() >= opts_.max_connections) {
+        counters_.rejected.fetch_add(1);
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        const uint64_t id = next_session_id_.fetch_add(1);
+        counters_.open.fetch_add(1);  // balanced in Session::finish()
+        auto s = std::make_shared<Session>(*this, std::move(socket), id);
+        {
+          std::lock_guard lock(sessions_mu_);
+          sessions_[id] = s;
+        }
+        s->start();
+      }
+    }
+    do_accept();
+  });
+}
+
+void Server::Impl::stop() {
+  std::lock_guard lock(lifecycle_mu_);
+  if (!running_) return;
+  stopping_ = true;
+  {
+    std::promise<void> closed;
+    net::post(acceptor_->get_executor(), [this, &closed] {
+      beast::error_code ec;
+      acceptor_->close(ec);
+      closed.set_value();
+    });
+    closed.get_future().wait_for(std::chrono::seconds(2));
+  }
+  std::vector<SessionPtr> live;
+  {
+    std::lock_guard l(sessions_mu_);
+    for (auto& [id, w] : sessions_)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->close("shutdown", false);
+  live.clear();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (counters_.open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Finish what was acknowledged or queued; nothing new gets in (stopping_).
+  control_->stop();
+  workers_->stop();
+  meetings_.clear();  // control thread has stopped: safe
+  ioc_.stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+  {
+    std::lock_guard l(sessions_mu_);
+    sessions_.clear();
+  }
+  running_ = false;
+  const uint64_t dropped = counters_.dropped.load(), viol = counters_.violations.load();
+  log(LogLevel::kInfo, "stopped (connections dropped %llu, violations %llu)",
+      static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(viol));
+  set_log_file("");
+}
+
+bool Server::Impl::submit_control(std::function<void()> task, bool force) {
+  if (stopping_ && !force) return false;
+  if (force) {
+    // Internal bookkeeping (a closed connection) must not be lost to a full queue: retry briefly.
+    for (int i = 0; i < 1000; ++i) {
+      if (control_->try_submit(task)) return true;
+      if (stopping_) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+  return control_->try_submit(std::move(task));
+}
+
+void Server::Impl::on_session_closed(const SessionPtr& s) {
+  {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(s->id());
+  }
+  if (stopping_) {
+    s->set_membership(nullptr, -1);
+    return;
+  }
+  submit_control([this, s] { detach_member(s); }, true);
+}
+
+// Control thread: a connection went away without Leave; its slot stays (offline) for reclaim.
+void Server::Impl::detach_member(const SessionPtr& s) {
+  auto [meeting, slot] = s->membership();
+  s->set_membership(nullptr, -1);
+  if (!meeting) return;
+  auto it = meeting->members.find(static_cast<uint16_t>(slot));
+  if (it == meeting->members.end() || it->second.session != s) return;
+  it->second.session.reset();
+  rebuild_routes(*meeting);
+  push_to_members(*meeting, MemberEvent{MemberEventKind::kOffline, it->first, it->second.join_seq}.encode(), slot);
+}
+
+MeetingPtr Server::Impl::find_meeting(const Handle& h) {
+  auto it = meetings_.find(h);
+  if (it != meetings_.end()) return it->second;
+  auto rec = store_->get_meeting(h);
+  if (!rec || !rec->has_value()) return nullptr;
+  auto slots = store_->list_slots(h);
+  if (!slots) return nullptr;
+  auto m = std::make_shared<MeetingRuntime>();
+  const auto& r = **rec;
+  m->handle = h;
+  m->max_members = r.max_members;
+  m->scheme = static_cast<JoinScheme>(r.scheme);
+  m->verifier = r.join_verifier;
+  m->epoch = r.epoch;
+  m->next_join_seq = r.next_join_seq;
+  for (const auto& sr : *slots) m->members[sr.slot] = MemberSlot{sr.join_seq, sr.token_hash, nullptr};
+  auto routes = std::make_shared<Routes>();
+  routes->by_sender.resize(m->max_members);
+  m->set_routes(std::move(routes));
+  meetings_[h] = m;
+  counters_.meetings_loaded.fetch_add(1);
+  return m;
+}
+
+void Server::Impl::rebuild_routes(MeetingRuntime& m) {
+  auto r = std::make_shared<Routes>();
+  r->by_sender.resize(m.max_members);
+  for (const auto& [slot, ms] : m.members) {
+    if (!ms.session) continue;
+    const Session& s = *ms.session;
+    if (s.sub_mode_ == SubscribeMode::kAll) {
+      for (const auto& [other, os] : m.members)
+        if (other != slot) r->by_sender[other].push_back(ms.session);
+    } else if (s.sub_mode_ == SubscribeMode::kList) {
+      for (uint16_t other : s.sub_slots_)
+        if (other != slot && other < m.max_members) r->by_sender[other].push_back(ms.session);
+    }
+  }
+  m.set_routes(std::move(r));
+}
+
+void Server::Impl::push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot) {
+  for (const auto& [slot, ms] : m.members)
+    if (ms.session && static_cast<int>(slot) != except_slot) ms.session->send_control(msg);
+}
+
+namespace {
+void reply(const SessionPtr& s, uint32_t rid, const auto& msg) { s->send_control(msg.encode(rid)); }
+void fail(const SessionPtr& s, uint32_t rid, ErrorCode code, const char* text) {
+  s->send_control(Error{code, text}.encode(rid));
+}
+}  // namespace
+
+void Server::Impl::on_control(const SessionPtr& s, Envelope env) {
+  // The request-handler registry: one overload of handle() per request type. New request kinds
+  // (issue #7 services) arrive through ServiceRequest and the service registry instead.
+  std::visit(
+      [&](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, CreateMeeting> || std::is_same_v<T, JoinChallengeRequest> ||
+                      std::is_same_v<T, JoinProve> || std::is_same_v<T, GetMeeting> ||
+                      std::is_same_v<T, GetKeyBlob> || std::is_same_v<T, PutKeyBlob> ||
+                      std::is_same_v<T, PutRoster> || std::is_same_v<T, FetchRoster> ||
+                      std::is_same_v<T, PostEpoch> || std::is_same_v<T, FetchEpochKey> ||
+                      std::is_same_v<T, Subscribe> || std::is_same_v<T, Leave> ||
+                      std::is_same_v<T, EndMeeting> || std::is_same_v<T, MailboxPut> ||
+                      std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest>) {
+          handle(s, env.request_id, m);
+        } else {
+          fail(s, env.request_id, ErrorCode::kBadMessage, "unexpected message type");
+        }
+      },
+      env.msg);
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const CreateMeeting& m) {
+  if (!join_scheme_supported(m.scheme)) return fail(s, rid, ErrorCode::kUnsupportedScheme, "join scheme not supported");
+  if (m.join_verifier.size() != join_verifier_size(m.scheme))
+    return fail(s, rid, ErrorCode::kBadMessage, "join verifier has the wrong size");
+  if (find_meeting(m.handle)) return fail(s, rid, ErrorCode::kMeetingExists, "handle in use");
+  store::MeetingRecord rec;
+  rec.handle = m.handle;
+  rec.max_members = m.max_members;
+  rec.scheme = static_cast<uint8_t>(m.scheme);
+  rec.join_verifier = m.join_verifier;
+  rec.info_blob = m.info_blob;
+  Status st = store_->create_meeting(rec, m.keys);
+  if (!st) return fail(s, rid, ErrorCode::kInternal, "store error");
+  log(LogLevel::kInfo, "meeting created");
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinChallengeRequest& m) {
+  if (!find_meeting(m.handle)) return fail(s, rid, ErrorCode::kUnknownMeeting, "unknown meeting");
+  Nonce n;
+  random_bytes(n);
+  s->challenge_ = std::make_pair(m.handle, n);
+  reply(s, rid, JoinChallenge{n});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinProve& m) {
+  // The challenge is consumed by this attempt whatever happens: one nonce, one try.
+  auto ch = std::move(s->challenge_);
+  s->challenge_.reset();
+  if (!ch || !ct_equal(ch->first, m.handle) || !ct_equal(ch->second, m.nonce))
+    return fail(s, rid, ErrorCode::kNoChallenge, "no matching challenge");
+  if (s->membership().first) return fail(s, rid, ErrorCode::kAlreadyJoined, "already a member");
+  MeetingPtr meeting = find_meeting(m.handle);
+  if (!meeting) return fail(s, rid, ErrorCode::kUnknownMeeting, "unknown meeting");
+  if (!verify_join_proof(meeting->scheme, meeting->verifier, m.handle, m.nonce, m.proof))
+    return fail(s, rid, ErrorCode::kBadProof, "membership proof did not verify");
+
+  uint16_t slot = 0;
+  SlotToken token{};
+  MemberEventKind event = MemberEventKind::kJoined;
+  if (m.reclaim) {
+    auto it = meeting->members.find(m.reclaim_slot);
+    const auto h = hash::sha3_256(m.reclaim_token);
+    if (it == meeting->members.end() || !ct_equal(h, it->second.token_hash))
+      return fail(s, rid, ErrorCode::kBadSlot, "cannot reclaim that slot");
+    slot = m.reclaim_slot;
+    token = m.reclaim_token;
+    if (it->second.session && it->second.session != s) {
+      // The member reconnected before its old connection timed out: the new one takes over.
+      it->second.session->set_membership(nullptr, -1);
+      it->second.session->close("replaced by reconnect", false);
+    }
+    it->second.session = s;
+    event = MemberEventKind::kOnline;
+  } else {
+    bool found = false;
+    for (uint16_t i = 0; i < meeting->max_members; ++i) {
+      if (!meeting->members.count(i)) {
+        slot = i;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return fail(s, rid, ErrorCode::kMeetingFull, "meeting full");
+    random_bytes(token);
+    store::SlotRecord rec{slot, hash::sha3_256(token), meeting->next_join_seq};
+    if (!store_->add_slot(meeting->handle, rec, meeting->next_join_seq + 1))
+      return fail(s, rid, ErrorCode::kInternal, "store error");
+    meeting->members[slot] = MemberSlot{rec.join_seq, rec.token_hash, s};
+    meeting->next_join_seq++;
+  }
+  s->set_membership(meeting, slot);
+  s->sub_mode_ = SubscribeMode::kNone;
+  s->sub_slots_.clear();
+  rebuild_routes(*meeting);
+
+  JoinAccepted acc;
+  acc.slot = slot;
+  acc.slot_token = token;
+  acc.epoch = meeting->epoch;
+  acc.join_seq = meeting->members[slot].join_seq;
+  for (const auto& [sl, ms] : meeting->members) acc.members.push_back({sl, ms.join_seq, ms.session != nullptr});
+  reply(s, rid, acc);
+  push_to_members(*meeting, MemberEvent{event, slot, acc.join_seq}.encode(), slot);
+}
+
+namespace {
+// The joined meeting of a session, or an error reply.
+MeetingPtr require_member(const SessionPtr& s, uint32_t rid, int* slot) {
+  auto [m, sl] = s->membership();
+  if (!m) fail(s, rid, ErrorCode::kNotMember, "join first");
+  *slot = sl;
+  return m;
+}
+}  // namespace
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const GetMeeting&) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  auto rec = store_->get_meeting(m->handle);
+  auto keys = store_->list_key_blobs(m->handle);
+  if (!rec || !rec->has_value() || !keys) return fail(s, rid, ErrorCode::kInternal, "store error");
+  MeetingInfo info;
+  info.max_members = m->max_members;
+  info.scheme = m->scheme;
+  info.epoch = m->epoch;
+  info.info_blob = (*rec)->info_blob;
+  info.keys = *keys;
+  reply(s, rid, info);
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const GetKeyBlob& k) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  auto blob = store_->get_key_blob(m->handle, k.kind);
+  if (!blob) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (!blob->has_value()) return fail(s, rid, ErrorCode::kNotFound, "no such key");
+  reply(s, rid, KeyBlob{k.kind, std::move(**blob)});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const PutKeyBlob& k) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  auto added = store_->add_key_blob(m->handle, k.kind, k.blob);
+  if (!added) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (!*added) return fail(s, rid, ErrorCode::kBadMessage, "key kind already stored");
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const PutRoster& r) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  if (r.slot != slot) return fail(s, rid, ErrorCode::kBadSlot, "not your slot");
+  if (!store_->put_roster(m->handle, store::RosterRecord{r.slot, r.roster_ct, r.name_blob}))
+    return fail(s, rid, ErrorCode::kInternal, "store error");
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const FetchRoster& f) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  bool more = false;
+  const size_t budget = opts_.max_message_bytes - std::min<size_t>(opts_.max_message_bytes / 2, 64u << 10);
+  auto entries = store_->get_roster(m->handle, f.first_slot, f.max_entries, budget, &more);
+  if (!entries) return fail(s, rid, ErrorCode::kInternal, "store error");
+  Roster out;
+  for (auto& e : *entries) out.entries.push_back({e.slot, std::move(e.roster_ct), std::move(e.name_blob)});
+  out.more = more && !out.entries.empty();
+  out.next_slot = out.more ? static_cast<uint16_t>(out.entries.back().slot + 1) : 0;
+  reply(s, rid, out);
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const PostEpoch& p) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  if (p.epoch <= m->epoch) return fail(s, rid, ErrorCode::kStaleEpoch, "epoch must increase");
+  for (const auto& e : p.entries)
+    if (!m->members.count(e.slot)) return fail(s, rid, ErrorCode::kBadSlot, "recipient slot not occupied");
+  if (!store_->put_epoch(m->handle, p.epoch, static_cast<uint16_t>(slot), p.entries))
+    return fail(s, rid, ErrorCode::kInternal, "store error");
+  m->epoch = p.epoch;
+  for (const auto& e : p.entries) {
+    const auto& ms = m->members[e.slot];
+    if (ms.session) ms.session->send_control(EpochKey{p.epoch, static_cast<uint16_t>(slot), e.blob}.encode(0));
+  }
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const FetchEpochKey&) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  auto rec = store_->get_epoch_blob(m->handle, static_cast<uint16_t>(slot));
+  if (!rec) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (!rec->has_value()) return fail(s, rid, ErrorCode::kNotFound, "no epoch key for this slot");
+  reply(s, rid, EpochKey{(*rec)->epoch, (*rec)->from_slot, std::move((*rec)->blob)});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const Subscribe& sub) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  for (uint16_t x : sub.slots)
+    if (x >= m->max_members) return fail(s, rid, ErrorCode::kBadSlot, "slot out of range");
+  s->sub_mode_ = sub.mode;
+  s->sub_slots_ = sub.slots;
+  rebuild_routes(*m);
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const Leave&) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  if (!store_->delete_slot(m->handle, static_cast<uint16_t>(slot))) return fail(s, rid, ErrorCode::kInternal, "store error");
+  const uint64_t seq = m->members[static_cast<uint16_t>(slot)].join_seq;
+  m->members.erase(static_cast<uint16_t>(slot));
+  s->set_membership(nullptr, -1);
+  s->sub_mode_ = SubscribeMode::kNone;
+  s->sub_slots_.clear();
+  rebuild_routes(*m);
+  reply(s, rid, Ack{});
+  push_to_members(*m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), seq}.encode(), slot);
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const EndMeeting&) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  if (!store_->delete_meeting(m->handle)) return fail(s, rid, ErrorCode::kInternal, "store error");
+  push_to_members(*m, MemberEvent{MemberEventKind::kMeetingEnded, static_cast<uint16_t>(slot), 0}.encode(), slot);
+  for (auto& [sl, ms] : m->members)
+    if (ms.session) ms.session->set_membership(nullptr, -1);
+  m->members.clear();
+  m->set_routes(std::make_shared<Routes>());
+  meetings_.erase(m->handle);
+  log(LogLevel::kInfo, "meeting ended");
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const MailboxPut& p) {
+  auto ok = store_->mailbox_put(p.mailbox, p.blob, kMaxMailboxItems);
+  if (!ok) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (!*ok) return fail(s, rid, ErrorCode::kMailboxFull, "mailbox full");
+  reply(s, rid, Ack{});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const MailboxFetch& f) {
+  auto items = store_->mailbox_fetch(f.mailbox, f.remove);
+  if (!items) return fail(s, rid, ErrorCode::kInternal, "store error");
+  reply(s, rid, MailboxItems{std::move(*items)});
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& r) {
+  auto it = services_.find(r.service);
+  if (it == services_.end()) return fail(s, rid, ErrorCode::kUnknownService, "unknown service");
+  ServiceCall call;
+  auto [m, slot] = s->membership();
+  if (m) {
+    call.meeting = m->handle;
+    call.slot = static_cast<uint16_t>(slot);
+  }
+  call.service = r.service;
+  call.op = r.op;
+  call.blobs = r.blobs;
+  call.store = store_.get();
+  ServiceHandler handler = it->second;
+  bool queued = workers_->try_submit([s, rid, handler, call = std::move(call)] {
+    auto res = handler(call);
+    if (!res) {
+      std::string text = res.message().substr(0, kMaxErrorText);
+      for (char& c : text)
+        if (c < 0x20 || c > 0x7e) c = '?';
+      return s->send_control(Error{ErrorCode::kServiceError, text}.encode(rid));
+    }
+    s->send_control(ServiceResponse{call.service, call.op, res->status, std::move(res->blobs)}.encode(rid));
+  });
+  if (!queued) fail(s, rid, ErrorCode::kBusy, "service queue full");
+}
+
+// ------------------------------------------------------------------------------------------------
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::~Server() { impl_->stop(); }
+
+void Server::register_service(uint16_t service, ServiceHandler handler) {
+  impl_->services_[service] = std::move(handler);
+}
+
+Status Server::start() { return impl_->start(); }
+void Server::stop() { impl_->stop(); }
+uint16_t Server::port() const { return impl_->port_; }
+std::string Server::fingerprint() const { return impl_->tls_.fingerprint; }
+store::Store* Server::store() { return impl_->store_.get(); }
+
+ServerStats Server::stats() const {
+  const Counters& c = impl_->counters_;
+  ServerStats s;
+  s.connections_accepted = c.accepted.load();
+  s.connections_rejected = c.rejected.load();
+  s.connections_open = c.open.load();
+  s.connections_dropped = c.dropped.load();
+  s.frames_in = c.frames_in.load();
+  s.frames_relayed = c.relayed.load();
+  s.frames_dropped = c.frames_dropped.load();
+  s.violations = c.violations.load();
+  s.meetings_loaded = c.meetings_loaded.load();
+  return s;
+}
+
+}  // namespace v100::meeting::server

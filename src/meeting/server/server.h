@@ -1,0 +1,121 @@
+// The V100 meeting server: WebSocket over TLS (Boost.Beast), the protocol of docs/protocol.md,
+// state in a Store (SQLite by default), media relay by slot, and a worker pool for homomorphic
+// services. It holds no key that opens any payload: keys, ciphertexts, AEAD blobs and SFrame
+// frames are opaque bytes with size limits.
+//
+// Threads: `io_threads` run TLS, WebSocket framing and the media relay (a frame is forwarded to
+// subscribers on the sender's I/O thread, into each subscriber's bounded send queue). Control
+// requests (create, join, roster, epochs, mailbox) run in order on one control thread, which is
+// the only writer of meeting state and the store. ServiceRequests run on `worker_threads`.
+//
+// Hostile input: every message is validated before use; per-connection limits on message size,
+// message and byte rate, handshake and idle time, and send-queue bytes; repeated violations, a
+// client that does not read, or exceeding a limit closes that connection only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/status.h"
+#include "meeting/protocol/messages.h"
+#include "meeting/store/store.h"
+
+namespace v100::meeting::server {
+
+/// Server configuration. Defaults suit `v100 serve` on a small machine.
+struct ServerOptions {
+  std::string data_dir;                 ///< required: database, certificate, log
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 0;                    ///< 0: pick an ephemeral port (see Server::port())
+  std::string cert_file, key_file;      ///< empty: self-signed pair in data_dir
+  int io_threads = 2;
+  int worker_threads = 1;               ///< FHE service pool
+  size_t worker_queue = 256;            ///< queued service jobs before kBusy
+  size_t control_queue = 4096;          ///< queued control requests (all connections)
+  size_t max_message_bytes = protocol::kMaxMessageBytes;
+  size_t max_connections = 1024;
+  double max_messages_per_s = 2000;     ///< per connection, token bucket (burst = 2 s worth)
+  double max_bytes_per_s = 32.0 * (1 << 20);  ///< per connection (burst = max(2 s, 1 message))
+  size_t max_pending_control = 64;      ///< per connection: requests queued, not yet answered
+  std::chrono::milliseconds handshake_timeout{10000};  ///< TCP accept to Hello
+  std::chrono::milliseconds idle_timeout{30000};       ///< no traffic and no pong
+  size_t send_queue_bytes = 4u << 20;   ///< per connection outbound media budget
+  size_t max_consecutive_drops = 512;   ///< media drops without progress before disconnect
+  int max_violations = 16;              ///< bad/forged/over-rate messages before disconnect
+  bool log_to_file = true;              ///< also log to data_dir/server.log
+};
+
+/// Counters for tests, benchmarks and the shutdown summary. No identities.
+struct ServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_rejected = 0;   ///< over max_connections
+  uint64_t connections_open = 0;
+  uint64_t connections_dropped = 0;    ///< closed by the server for misbehaviour or slowness
+  uint64_t frames_in = 0;
+  uint64_t frames_relayed = 0;         ///< frame deliveries queued to subscribers
+  uint64_t frames_dropped = 0;         ///< deliveries dropped (congested subscriber)
+  uint64_t violations = 0;
+  uint64_t meetings_loaded = 0;
+};
+
+/// What a service handler sees: the caller's membership (if joined) and the request.
+struct ServiceCall {
+  std::optional<protocol::Handle> meeting;  ///< set when the caller is a joined member
+  std::optional<uint16_t> slot;
+  uint16_t service = 0;
+  uint16_t op = 0;
+  std::vector<Bytes> blobs;
+  store::Store* store = nullptr;           ///< thread-safe
+};
+
+/// A service's answer (status 0 = ok).
+struct ServiceReply {
+  uint16_t status = 0;
+  std::vector<Bytes> blobs;
+};
+
+/// A homomorphic service (issue #7). Runs on the worker pool; must be thread-safe. An error
+/// Result becomes Error(kServiceError) with its message (keep messages free of user data).
+using ServiceHandler = std::function<Result<ServiceReply>(const ServiceCall&)>;
+
+/// The meeting server. Construct, optionally register services, start(), stop().
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();  ///< stop()s if running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Registers a service handler for `service` id (before start()). Replaces any previous one.
+  void register_service(uint16_t service, ServiceHandler handler);
+
+  /// Opens the store, loads/creates TLS material, binds and starts the threads.
+  Status start();
+
+  /// Graceful stop: stops accepting, closes every connection, finishes queued control and
+  /// service jobs, joins threads. The store stays consistent (every acknowledged request was
+  /// committed). Idempotent; safe from any thread except the server's own.
+  void stop();
+
+  /// Bound port (after start()).
+  uint16_t port() const;
+  /// SHA-256 fingerprint of the TLS certificate (after start()).
+  std::string fingerprint() const;
+  /// Current counters.
+  ServerStats stats() const;
+  /// The store (after start()), e.g. for the audit.
+  store::Store* store();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace v100::meeting::server
