@@ -127,6 +127,11 @@ void expand_a(Poly* a_hat, std::span<const uint8_t, 32> rho, int k, int l);
 /// RejBoundedPoly(rho' || IntegerToBytes(index, 2)) (Alg. 31) for eta in {2, 4}. Secret input;
 /// only which samples were rejected is declassified (they are independent of accepted ones).
 void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t index, int eta);
+/// ExpandS (Alg. 33) as one call: s[r] = RejBoundedPoly(rho' || IntegerToBytes(r, 2)) for
+/// r = 0..n-1 (s1 = s[0..l), s2 = s[l..l+k)), four at a time on the 4-way Keccak.
+void expand_s(Poly* s, int n, std::span<const uint8_t, 64> rho_prime, int eta);
+/// ExpandMask (Alg. 34): y[r] for r = 0..l-1 from rho'' and kappa, four at a time.
+void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits);
 /// One polynomial of ExpandMask (Alg. 34): BitUnpack(H(rho'' || IntegerToBytes(mu_index, 2)),
 /// gamma1 - 1, gamma1) with gamma1 = 2^gamma1_bits.
 void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index,

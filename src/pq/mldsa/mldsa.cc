@@ -96,10 +96,10 @@ struct Scheme {
 
     auto* a_hat = new Poly[kK * kL];
     expand_a(a_hat, rho, kK, kL);
-    Poly s1[kL], s2[kK], s1_hat[kL], t;
-    for (int r = 0; r < kL; ++r) rej_bounded_poly(s1[r], rho_prime, static_cast<uint16_t>(r), Pr::kEta);
-    for (int r = 0; r < kK; ++r)
-      rej_bounded_poly(s2[r], rho_prime, static_cast<uint16_t>(r + kL), Pr::kEta);
+    Poly s[kL + kK], s1_hat[kL], t;  // (s1, s2) = ExpandS(rho') (line 4)
+    expand_s(s, kL + kK, rho_prime, Pr::kEta);
+    Poly* s1 = s;
+    Poly* s2 = s + kL;
     for (int r = 0; r < kL; ++r) {
       s1_hat[r] = s1[r];
       be.ntt(s1_hat[r]);
@@ -126,8 +126,7 @@ struct Scheme {
 
     secure_wipe(seed_in, sizeof seed_in);
     secure_wipe(expanded, sizeof expanded);
-    secure_wipe(s1, sizeof s1);
-    secure_wipe(s2, sizeof s2);
+    secure_wipe(s, sizeof s);
     secure_wipe(s1_hat, sizeof s1_hat);
     secure_wipe(&t, sizeof t);
     secure_wipe(&t0, sizeof t0);
@@ -186,8 +185,8 @@ struct Scheme {
     uint8_t c_tilde[kCT];
     for (uint32_t kappa = 0;; kappa += kL) {
       // y = ExpandMask(rho'', kappa) (line 11), w = NTT^-1(A_hat o NTT(y)) (line 12).
+      expand_mask(y, kL, rho_pp, static_cast<uint16_t>(kappa), Pr::kGamma1Bits);
       for (int r = 0; r < kL; ++r) {
-        expand_mask_poly(y[r], rho_pp, static_cast<uint16_t>(kappa + r), Pr::kGamma1Bits);
         y_hat[r] = y[r];
         be.ntt(y_hat[r]);
       }

@@ -2,14 +2,95 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "hash/keccak_x4.h"
 #include "hash/sha3.h"
 #include "pq/mldsa/internal.h"
 
 namespace v100::pq::mldsa::internal {
 
+namespace {
+
 // Alg. 30 with Alg. 14 (CoeffFromThreeBytes): 24-bit little-endian candidates with the top bit
-// cleared, accepted when < q. Five SHAKE128 blocks give 280 candidates, enough for 256 with
-// overwhelming probability; further blocks are squeezed as needed. A_hat is public.
+// cleared, accepted when < q. Returns the new count. A_hat is public, so this may branch.
+int rej_uniform(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
+  for (size_t pos = 0; pos + 3 <= len && ctr < kN; pos += 3) {
+    const uint32_t t = buf[pos] | (uint32_t{buf[pos + 1]} << 8) | ((buf[pos + 2] & 0x7fu) << 16);
+    if (t < static_cast<uint32_t>(kQ)) a[ctr++] = static_cast<int32_t>(t);
+  }
+  return ctr;
+}
+
+// Alg. 31 with Alg. 15 (CoeffFromHalfByte). The half-bytes are secret; whether one is rejected
+// (>= 15 for eta = 2, >= 9 for eta = 4) is independent of the accepted values and decides only
+// how many bytes are consumed, so that bit alone is declassified. The accepted value itself is
+// computed without branches or table look-ups.
+int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
+  for (size_t pos = 0; pos < len && ctr < kN; ++pos) {
+    for (int half = 0; half < 2 && ctr < kN; ++half) {
+      const uint32_t z = half == 0 ? (buf[pos] & 15u) : (buf[pos] >> 4);
+      uint32_t accept;
+      int32_t value;
+      if (eta == 2) {
+        accept = (z - 15u) >> 31;                           // z < 15
+        const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);  // z mod 5 for z < 15
+        value = 2 - static_cast<int32_t>(mod5);
+      } else {
+        accept = (z - 9u) >> 31;  // z < 9
+        value = 4 - static_cast<int32_t>(z);
+      }
+      declassify(accept);
+      if (accept) a[ctr++] = value;
+    }
+  }
+  return ctr;
+}
+
+constexpr size_t kRate128 = hash::kShake128Rate;  // 168 = 3 * 56: blocks hold whole candidates
+constexpr size_t kRate256 = hash::kShake256Rate;
+
+// Up to four RejNTTPoly instances at once on the 4-way Keccak (unused lanes get a copy of lane 0's
+// seed and discard their output).
+void rej_ntt_x4(Poly* const out[4], const uint8_t seeds[4][34]) {
+  hash::ShakeX4 g(kRate128);
+  const uint8_t* in[4];
+  for (int j = 0; j < 4; ++j) in[j] = out[j] ? seeds[j] : seeds[0];
+  g.absorb_once(in, 34);
+  alignas(32) uint8_t buf[4][5 * kRate128];
+  uint8_t* o[4];
+  for (int j = 0; j < 4; ++j) o[j] = out[j] ? buf[j] : nullptr;
+  g.squeeze_blocks(o, 5);
+  int ctr[4] = {kN, kN, kN, kN};
+  for (int j = 0; j < 4; ++j)
+    if (out[j]) ctr[j] = rej_uniform(out[j]->c, 0, buf[j], sizeof buf[j]);
+  // Rarely (probability ~2^-40 per polynomial) 280 candidates are not enough.
+  while (ctr[0] < kN || ctr[1] < kN || ctr[2] < kN || ctr[3] < kN) {
+    for (int j = 0; j < 4; ++j) o[j] = ctr[j] < kN ? buf[j] : nullptr;
+    g.squeeze_blocks(o, 1);
+    for (int j = 0; j < 4; ++j)
+      if (ctr[j] < kN) ctr[j] = rej_uniform(out[j]->c, ctr[j], buf[j], kRate128);
+  }
+}
+
+void rej_bounded_x4(Poly* const out[4], const uint8_t seeds[4][66], int eta) {
+  hash::ShakeX4 h(kRate256);
+  const uint8_t* in[4];
+  for (int j = 0; j < 4; ++j) in[j] = out[j] ? seeds[j] : seeds[0];
+  h.absorb_once(in, 66);
+  alignas(32) uint8_t buf[4][kRate256];
+  uint8_t* o[4];
+  int ctr[4];
+  for (int j = 0; j < 4; ++j) ctr[j] = out[j] ? 0 : kN;
+  while (ctr[0] < kN || ctr[1] < kN || ctr[2] < kN || ctr[3] < kN) {
+    for (int j = 0; j < 4; ++j) o[j] = ctr[j] < kN ? buf[j] : nullptr;
+    h.squeeze_blocks(o, 1);
+    for (int j = 0; j < 4; ++j)
+      if (ctr[j] < kN) ctr[j] = rej_eta(out[j]->c, ctr[j], buf[j], kRate256, eta);
+  }
+  secure_wipe(buf, sizeof buf);
+}
+
+}  // namespace
+
 void rej_ntt_poly(Poly& a_hat, std::span<const uint8_t, 32> rho, uint8_t s, uint8_t r) {
   uint8_t seed[34];
   std::memcpy(seed, rho.data(), 32);
@@ -17,32 +98,35 @@ void rej_ntt_poly(Poly& a_hat, std::span<const uint8_t, 32> rho, uint8_t s, uint
   seed[33] = r;
   hash::Shake128 g;
   g.absorb(seed);
-  constexpr size_t kRate = hash::kShake128Rate;  // 168 = 3 * 56: blocks hold whole candidates
-  uint8_t buf[5 * kRate];
+  uint8_t buf[5 * kRate128];
   g.squeeze_blocks(buf, 5);
-  size_t len = sizeof buf;
-  int ctr = 0;
-  for (;;) {
-    for (size_t pos = 0; pos + 3 <= len && ctr < kN; pos += 3) {
-      const uint32_t t = buf[pos] | (uint32_t{buf[pos + 1]} << 8) | ((buf[pos + 2] & 0x7fu) << 16);
-      if (t < static_cast<uint32_t>(kQ)) a_hat.c[ctr++] = static_cast<int32_t>(t);
-    }
-    if (ctr == kN) break;
+  int ctr = rej_uniform(a_hat.c, 0, buf, sizeof buf);
+  while (ctr < kN) {
     g.squeeze_blocks(buf, 1);
-    len = kRate;
+    ctr = rej_uniform(a_hat.c, ctr, buf, kRate128);
   }
 }
 
 void expand_a(Poly* a_hat, std::span<const uint8_t, 32> rho, int k, int l) {
-  for (int r = 0; r < k; ++r)
-    for (int s = 0; s < l; ++s)
-      rej_ntt_poly(a_hat[r * l + s], rho, static_cast<uint8_t>(s), static_cast<uint8_t>(r));
+  const int total = k * l;
+  for (int base = 0; base < total; base += 4) {
+    uint8_t seeds[4][34];
+    Poly* out[4];
+    for (int j = 0; j < 4; ++j) {
+      const int idx = base + j;
+      out[j] = idx < total ? &a_hat[idx] : nullptr;
+      std::memcpy(seeds[j], rho.data(), 32);
+      seeds[j][32] = static_cast<uint8_t>(idx % l);  // s (column)
+      seeds[j][33] = static_cast<uint8_t>(idx / l);  // r (row)
+    }
+    if (total - base == 1) {
+      rej_ntt_poly(*out[0], rho, seeds[0][32], seeds[0][33]);
+    } else {
+      rej_ntt_x4(out, seeds);
+    }
+  }
 }
 
-// Alg. 31 with Alg. 15 (CoeffFromHalfByte). The half-bytes are secret; whether one is rejected
-// (>= 15 for eta = 2, >= 9 for eta = 4) is independent of the accepted values and decides only
-// how many bytes are consumed, so that bit alone is declassified. The accepted value itself is
-// computed without branches or table look-ups.
 void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t index, int eta) {
   uint8_t seed[66];
   std::memcpy(seed, rho_prime.data(), 64);
@@ -51,30 +135,33 @@ void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t 
   hash::Shake256 h;
   h.absorb(seed);
   secure_wipe(seed, sizeof seed);
-  constexpr size_t kRate = hash::kShake256Rate;
-  uint8_t buf[kRate];
+  uint8_t buf[kRate256];
   int ctr = 0;
   while (ctr < kN) {
     h.squeeze_blocks(buf, 1);
-    for (size_t pos = 0; pos < kRate && ctr < kN; ++pos) {
-      for (int half = 0; half < 2 && ctr < kN; ++half) {
-        const uint32_t z = half == 0 ? (buf[pos] & 15u) : (buf[pos] >> 4);
-        uint32_t accept;
-        int32_t value;
-        if (eta == 2) {
-          accept = (z - 15u) >> 31;  // z < 15
-          const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);  // z mod 5 for z < 15
-          value = 2 - static_cast<int32_t>(mod5);
-        } else {
-          accept = (z - 9u) >> 31;  // z < 9
-          value = 4 - static_cast<int32_t>(z);
-        }
-        declassify(accept);
-        if (accept) a.c[ctr++] = value;
-      }
-    }
+    ctr = rej_eta(a.c, ctr, buf, kRate256, eta);
   }
   secure_wipe(buf, sizeof buf);
+}
+
+void expand_s(Poly* s, int n, std::span<const uint8_t, 64> rho_prime, int eta) {
+  for (int base = 0; base < n; base += 4) {
+    if (n - base == 1) {
+      rej_bounded_poly(s[base], rho_prime, static_cast<uint16_t>(base), eta);
+      break;
+    }
+    uint8_t seeds[4][66];
+    Poly* out[4];
+    for (int j = 0; j < 4; ++j) {
+      const int idx = base + j;
+      out[j] = idx < n ? &s[idx] : nullptr;
+      std::memcpy(seeds[j], rho_prime.data(), 64);
+      seeds[j][64] = static_cast<uint8_t>(idx);  // IntegerToBytes(r, 2) (Alg. 33)
+      seeds[j][65] = static_cast<uint8_t>(idx >> 8);
+    }
+    rej_bounded_x4(out, seeds, eta);
+    secure_wipe(seeds, sizeof seeds);
+  }
 }
 
 void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index,
@@ -86,11 +173,40 @@ void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_
   hash::Shake256 h;
   h.absorb(seed);
   const int bits = gamma1_bits + 1;
-  uint8_t buf[5 * hash::kShake256Rate];  // 680 >= 32 * 20
+  uint8_t buf[5 * kRate256];  // 680 >= 32 * 20
   h.squeeze_blocks(buf, 5);
   bit_unpack(y, buf, int32_t{1} << gamma1_bits, bits);
   secure_wipe(buf, sizeof buf);
   secure_wipe(seed, sizeof seed);
+}
+
+void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits) {
+  const int bits = gamma1_bits + 1;
+  const size_t bytes = 32 * static_cast<size_t>(bits);  // 576 or 640 <= 5 blocks of 136
+  for (int base = 0; base < l; base += 4) {
+    if (l - base == 1) {
+      expand_mask_poly(y[base], rho_pp, static_cast<uint16_t>(kappa + base), gamma1_bits);
+      break;
+    }
+    uint8_t seeds[4][66];
+    const uint8_t* in[4];
+    alignas(32) uint8_t buf[4][5 * kRate256];
+    uint8_t* o[4];
+    for (int j = 0; j < 4; ++j) {
+      const int idx = base + j;
+      std::memcpy(seeds[j], rho_pp.data(), 64);
+      seeds[j][64] = static_cast<uint8_t>(kappa + idx);  // IntegerToBytes(kappa + r, 2) (Alg. 34)
+      seeds[j][65] = static_cast<uint8_t>((kappa + idx) >> 8);
+      in[j] = seeds[j];
+      o[j] = idx < l ? buf[j] : nullptr;
+    }
+    hash::ShakeX4 h(kRate256);
+    h.absorb_once(in, 66);
+    h.squeeze_blocks(o, (bytes + kRate256 - 1) / kRate256);
+    for (int j = 0; j < 4 && base + j < l; ++j) bit_unpack(y[base + j], buf[j], int32_t{1} << gamma1_bits, bits);
+    secure_wipe(buf, sizeof buf);
+    secure_wipe(seeds, sizeof seeds);
+  }
 }
 
 // Alg. 29. The first 8 bytes of H(c_tilde) are the signs; then rejection-sampled positions
