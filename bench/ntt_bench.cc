@@ -114,3 +114,22 @@ void BM_FastBaseConvert(benchmark::State& state) {
 BENCHMARK(BM_FastBaseConvert)->Name("math/4096/fast_base_convert_3to4")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+namespace {
+
+// Key-switching inner product: 2 digit x key products summed, n = 4096.
+void BM_PolyDot(benchmark::State& state) {
+  NttFixture& f = fixture(4096);
+  const size_t n = f.tables.n();
+  size_t i = 0;
+  for (auto _ : state) {
+    const uint64_t* a[2] = {f.pool.data() + (i % kPool) * n, f.pool.data() + ((i + 5) % kPool) * n};
+    const uint64_t* b[2] = {f.pool.data() + ((i + 17) % kPool) * n, f.pool.data() + ((i + 23) % kPool) * n};
+    ++i;
+    poly_dot(f.work.data(), a, b, 2, n, f.q);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_PolyDot)->Name("math/4096/poly_dot_2")->Unit(benchmark::kMicrosecond);
+
+}  // namespace

@@ -1,5 +1,7 @@
 #include "math/poly.h"
 
+#include <algorithm>
+
 #include "math/ntt_internal.h"
 
 namespace v100::math {
@@ -30,6 +32,21 @@ void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, con
   const uint64_t sr = reduce(s, q);
   const uint64_t ss = shoup_precompute(sr, q);
   for (size_t i = 0; i < n; ++i) out[i] = mul_shoup(a[i], sr, ss, q);
+}
+
+void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
+              const Modulus& q) {
+  // Products < 2^122: 64 of them fit in 128 bits; longer sums are reduced per chunk of 64.
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t total = 0;
+    for (size_t d0 = 0; d0 < count; d0 += 64) {
+      const size_t d1 = std::min(count, d0 + 64);
+      unsigned __int128 acc = 0;
+      for (size_t d = d0; d < d1; ++d) acc += static_cast<unsigned __int128>(a[d][i]) * b[d][i];
+      total = add_mod(total, reduce_u128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), q), q);
+    }
+    out[i] = total;
+  }
 }
 
 }  // namespace portable
@@ -80,6 +97,22 @@ void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, con
     return detail::poly_mul_scalar_ifma(out, a, sr, ss, n, q.value());
   }
   portable::poly_mul_scalar(out, a, s, n, q);
+}
+
+void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
+              const Modulus& q) {
+  if (use_ifma(q)) {
+    // Montgomery constants for R = 2^52: q' = -q^-1 mod 2^52 (Newton iteration, 6 steps double the
+    // correct low bits from 1 to 64) and R^2 mod q.
+    const uint64_t qv = q.value();
+    uint64_t inv = 1;
+    for (int it = 0; it < 6; ++it) inv *= 2 - qv * inv;
+    const uint64_t mask52 = (uint64_t{1} << 52) - 1;
+    const uint64_t q_neg_inv = (0 - inv) & mask52;
+    const uint64_t r2 = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 104) % qv);
+    return detail::poly_dot_ifma(out, a, b, count, n, qv, q_neg_inv, r2);
+  }
+  portable::poly_dot(out, a, b, count, n, q);
 }
 
 }  // namespace v100::math

@@ -91,4 +91,45 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
   }
 }
 
+// Sum of up to 8 products per chunk in split 52-bit accumulators (lo = sum of low halves < 2^55,
+// hi = sum of high halves), V = hi * 2^52 + lo < 8 q^2. Two Montgomery reductions with R = 2^52
+// bring it to [0, q): REDC(V) = V R^-1 (< 2^52 for q < 2^50), then REDC(that * (R^2 mod q)) = V,
+// below 2q, and one correction. REDC(x = H R + L) = H + hi52(m q) + [L != 0] with
+// m = lo52(L q'): L + lo52(m q) is 0 or exactly 2^52.
+void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
+                   uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
+  const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i zero = _mm512_setzero_si512();
+  auto redc = [&](__m512i hi, __m512i lo) {
+    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
+    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
+    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
+  };
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 msk = tail_mask(n - i);
+    __m512i total = zero;
+    for (size_t d0 = 0; d0 < count; d0 += 8) {
+      const size_t d1 = count < d0 + 8 ? count : d0 + 8;
+      __m512i lo = zero, hi = zero;
+      for (size_t d = d0; d < d1; ++d) {
+        __m512i va = load(a[d] + i, msk), vb = load(b[d] + i, msk);
+        lo = _mm512_madd52lo_epu64(lo, va, vb);
+        hi = _mm512_madd52hi_epu64(hi, va, vb);
+      }
+      hi = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+      lo = _mm512_and_si512(lo, mask52);
+      __m512i r = redc(hi, lo);  // V / R mod q, < 2^52
+      __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
+      __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
+      __m512i v = csub(redc(phi, plo), vq);  // V mod q
+      total = csub(_mm512_add_epi64(total, v), vq);
+    }
+    store(out + i, total, msk);
+  }
+}
+
 }  // namespace v100::math::detail

@@ -71,3 +71,43 @@ TEST(Poly, OpsMatchReferenceOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+TEST(Poly, DotProductMatchesReferenceOnBothPaths) {
+  testing::TestRng rng("poly-dot");
+  for (int bits : {20, 30, 36, 49, 50, 55, 61}) {
+    const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+    Modulus q(qv);
+    for (size_t count : {0u, 1u, 2u, 3u, 8u, 9u, 17u, 70u}) {
+      for (size_t n : {7u, 64u, 4096u}) {
+        if (n == 4096 && count > 9) continue;
+        std::vector<std::vector<uint64_t>> av(count, std::vector<uint64_t>(n)), bv(count, std::vector<uint64_t>(n));
+        std::vector<const uint64_t*> ap, bp;
+        for (size_t d = 0; d < count; ++d) {
+          for (size_t i = 0; i < n; ++i) {
+            av[d][i] = (i % 5 == 0) ? qv - 1 : rng.below(qv);
+            bv[d][i] = (i % 7 == 0) ? qv - 1 : rng.below(qv);
+          }
+          ap.push_back(av[d].data());
+          bp.push_back(bv[d].data());
+        }
+        std::vector<uint64_t> fast(n, 123), slow(n, 456);
+        poly_dot(fast.data(), ap.data(), bp.data(), count, n, q);
+        cpu::force_portable(true);
+        poly_dot(slow.data(), ap.data(), bp.data(), count, n, q);
+        cpu::force_portable(false);
+        ASSERT_EQ(fast, slow) << bits << " " << count << " " << n;
+        for (size_t i = 0; i < n; ++i) {
+          u128 acc = 0;
+          for (size_t d = 0; d < count; ++d) acc = (acc + u128(av[d][i]) * bv[d][i]) % qv;
+          ASSERT_EQ(fast[i], static_cast<uint64_t>(acc)) << bits << " " << count << " " << n << " " << i;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math
