@@ -1,5 +1,6 @@
 #include "media/recording.h"
 
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -109,7 +110,10 @@ RecordingReport fail(RecordingReport r, RecordingProblem p, std::optional<uint64
 
 // Compares the stored frames of one segment with its signed digests; fills `r` with the first
 // difference and how it looks (changed, missing, duplicated, reordered, extra).
-bool locate(RecordingReport& r, const SegmentManifest& m, const std::vector<Digest>& stored) {
+// `signed_frames` maps every digest of every verified manifest of the file to its global index, so
+// a frame that moved across a segment boundary is reported as moved rather than changed.
+bool locate(RecordingReport& r, const SegmentManifest& m, const std::vector<Digest>& stored,
+            const std::map<Digest, uint64_t>& signed_frames) {
   const std::vector<Digest>& want = m.frame_digests;
   const size_t n = want.size(), got = stored.size();
   size_t i = 0;
@@ -138,6 +142,16 @@ bool locate(RecordingReport& r, const SegmentManifest& m, const std::vector<Dige
     return false;
   }
   if (!j) {
+    auto elsewhere = signed_frames.find(stored[i]);
+    if (elsewhere != signed_frames.end()) {
+      const uint64_t x = elsewhere->second;
+      r.problem = x < g ? RecordingProblem::kDuplicatedFrame : RecordingProblem::kReorderedFrame;
+      r.message = x < g ? "frame at position " + std::to_string(g) + " duplicates frame " + std::to_string(x) + " (" +
+                              where(m.segment, g) + ")"
+                        : "frame " + std::to_string(x) + " found at position " + std::to_string(g) + " (" +
+                              where(m.segment, g) + "): frames reordered across segments";
+      return false;
+    }
     r.problem = RecordingProblem::kChangedFrame;
     r.message = "frame " + std::to_string(g) + " changed (" + where(m.segment, g) + "): its bytes do not match the signed digest";
   } else if (*j < i) {
@@ -166,6 +180,26 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
       !rd.u16(suite))
     return fail(r, RecordingProblem::kMalformed, std::nullopt, "not a V100 recording (bad header)");
   std::copy(id.begin(), id.end(), r.recording_id.begin());
+
+  // Pre-pass: the digests of every manifest that verifies, by global frame index (for locating
+  // frames moved between segments), and each manifest's verification result (computed once).
+  std::map<Digest, uint64_t> signed_frames;
+  std::vector<Status> manifest_status;
+  {
+    ByteReader pre(file.subspan(rd.position()));
+    uint8_t type = 0;
+    ByteSpan body;
+    while (pre.u8(type) && pre.blob(body, kMaxRecordBytes)) {
+      if (type != kRecordManifest) continue;
+      Result<SegmentManifest> m = parse_manifest(body);
+      Status st = m ? verify_manifest(*m, pk) : m.status();
+      if (st && m->cipher_suite != suite) st = Status::error("manifest: cipher suite differs from the file header");
+      if (st)
+        for (size_t j = 0; j < m->frame_digests.size(); ++j) signed_frames.emplace(m->frame_digests[j], m->first_frame + j);
+      manifest_status.push_back(std::move(st));
+    }
+  }
+  size_t manifest_no = 0;
 
   std::vector<Digest> stored;  // digests of the frames read since the last manifest
   uint64_t segment = 0, next_first = 0;
@@ -197,7 +231,8 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
     Result<SegmentManifest> mr = parse_manifest(body);
     if (!mr) return fail(r, RecordingProblem::kMalformed, next_first, "segment " + std::to_string(segment) + ": " + mr.message());
     const SegmentManifest& m = *mr;
-    Status vs = verify_manifest(m, pk);
+    Status vs = manifest_no < manifest_status.size() ? manifest_status[manifest_no] : verify_manifest(m, pk);
+    ++manifest_no;
     if (!vs) return fail(r, RecordingProblem::kBadSignature, next_first, "segment " + std::to_string(segment) + ": " + vs.message());
     // Chain checks: this must be the next segment of this recording, starting where the last ended.
     if (!ct_equal(m.recording_id, r.recording_id))
@@ -208,7 +243,7 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
                   "manifest for segment " + std::to_string(segment) + " (frames from " + std::to_string(next_first) +
                       ") missing or out of order: found segment " + std::to_string(m.segment) + " starting at frame " +
                       std::to_string(m.first_frame));
-    if (!locate(r, m, stored)) return r;
+    if (!locate(r, m, stored, signed_frames)) return r;
     r.frames_verified += stored.size();
     ++r.segments_verified;
     stored.clear();
@@ -227,7 +262,6 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
                     std::to_string(next_first) + ")");
   r.message = "ok: " + std::to_string(r.frames_verified) + " frames in " + std::to_string(r.segments_verified) +
               " signed segments";
-  (void)suite;
   return r;
 }
 

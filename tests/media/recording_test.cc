@@ -207,6 +207,17 @@ TEST(Recording, ReorderedFramesLocated) {
     std::swap(f.records[f.frame_record(k)], f.records[f.frame_record(k + 1)]);
     expect_problem(f, RecordingProblem::kReorderedFrame, k, "swapped");
   }
+  // Swapped across a segment boundary (frames 15 and 16 live in segments 0 and 1).
+  {
+    File f = File::parse(recording());
+    std::swap(f.records[f.frame_record(15)], f.records[f.frame_record(16)]);
+    expect_problem(f, RecordingProblem::kReorderedFrame, 15, "swapped across segments");
+  }
+  {  // A frame of segment 0 copied into segment 2.
+    File f = File::parse(recording());
+    f.records[f.frame_record(40)] = f.records[f.frame_record(2)];
+    expect_problem(f, RecordingProblem::kDuplicatedFrame, 40, "copied from another segment");
+  }
   // A frame moved further back.
   File f = File::parse(recording());
   Record moved = f.records[f.frame_record(20)];
