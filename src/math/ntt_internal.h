@@ -25,6 +25,10 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
 void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
                    uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 
+void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
+                              uint64_t q);
+void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+
 /// Base conversion (rns.h BaseConverter) for coefficients [0, count), count a multiple of 8; every
 /// modulus < 2^50. Arrays as in BaseConverter; `exact` adds the centered correction.
 void base_convert_ifma(uint64_t* out, const uint64_t* in, size_t n, size_t count, size_t k, size_t l,

@@ -49,6 +49,16 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
   }
 }
 
+void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q) {
+  const uint64_t sr = reduce(s, q);
+  const uint64_t ss = shoup_precompute(sr, q);
+  for (size_t i = 0; i < n; ++i) out[i] = add_mod(out[i], mul_shoup(a[i], sr, ss, q), q);
+}
+
+void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {
+  for (size_t i = 0; i < n; ++i) out[i] = reduce(in[i], q);
+}
+
 }  // namespace portable
 
 namespace {
@@ -99,20 +109,44 @@ void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, con
   portable::poly_mul_scalar(out, a, s, n, q);
 }
 
+namespace {
+// Montgomery constants for R = 2^52: -q^-1 mod 2^52 (Newton: each of the 6 steps doubles the
+// number of correct low bits, 1 -> 64) and R^2 mod q.
+struct Mont52 {
+  uint64_t q_neg_inv, r2;
+  explicit Mont52(uint64_t q) {
+    uint64_t inv = 1;
+    for (int it = 0; it < 6; ++it) inv *= 2 - q * inv;
+    q_neg_inv = (0 - inv) & ((uint64_t{1} << 52) - 1);
+    r2 = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 104) % q);
+  }
+};
+}  // namespace
+
 void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
               const Modulus& q) {
   if (use_ifma(q)) {
-    // Montgomery constants for R = 2^52: q' = -q^-1 mod 2^52 (Newton iteration, 6 steps double the
-    // correct low bits from 1 to 64) and R^2 mod q.
-    const uint64_t qv = q.value();
-    uint64_t inv = 1;
-    for (int it = 0; it < 6; ++it) inv *= 2 - qv * inv;
-    const uint64_t mask52 = (uint64_t{1} << 52) - 1;
-    const uint64_t q_neg_inv = (0 - inv) & mask52;
-    const uint64_t r2 = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 104) % qv);
-    return detail::poly_dot_ifma(out, a, b, count, n, qv, q_neg_inv, r2);
+    Mont52 mc(q.value());
+    return detail::poly_dot_ifma(out, a, b, count, n, q.value(), mc.q_neg_inv, mc.r2);
   }
   portable::poly_dot(out, a, b, count, n, q);
+}
+
+void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    uint64_t sr = reduce(s, q);
+    uint64_t ss = static_cast<uint64_t>((static_cast<unsigned __int128>(sr) << 52) / q.value());
+    return detail::poly_mul_scalar_add_ifma(out, a, sr, ss, n, q.value());
+  }
+  portable::poly_mul_scalar_add(out, a, s, n, q);
+}
+
+void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    Mont52 mc(q.value());
+    return detail::poly_reduce_ifma(out, in, n, q.value(), mc.q_neg_inv, mc.r2);
+  }
+  portable::poly_reduce(out, in, n, q);
 }
 
 }  // namespace v100::math

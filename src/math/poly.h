@@ -24,6 +24,11 @@ void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n,
 /// out[i] = a[i] * s mod q, for a scalar s (any 64-bit value; reduced mod q first).
 void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
 
+/// out[i] = out[i] + a[i] * s mod q, for a scalar s (any 64-bit value; reduced mod q first).
+void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
+/// out[i] = in[i] mod q for ANY 64-bit inputs (e.g. residues of another modulus). out may equal in.
+void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q);
+
 /// Inner product of polynomial vectors: out[i] = sum_{d < count} a[d][i] * b[d][i] mod q (all
 /// inputs in [0, q)); the key-switching sum of digit x key products. out may alias any a[d] / b[d]
 /// (each coefficient is read before it is written). count may be 0 (out = 0).
@@ -40,6 +45,8 @@ void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n,
 void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
 void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
               const Modulus& q);
+void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
+void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q);
 }  // namespace portable
 
 }  // namespace v100::math

@@ -74,6 +74,48 @@ void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n
   }
 }
 
+void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
+                              uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i w = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i ws = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i va = load(a + i, m);
+    __m512i quot = _mm512_madd52hi_epu64(zero, va, ws);
+    __m512i r = _mm512_and_si512(
+        _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, va, w), _mm512_madd52lo_epu64(zero, quot, vq)), mask52);
+    r = csub(r, vq);
+    store(out + i, csub(_mm512_add_epi64(r, load(out + i, m)), vq), m);
+  }
+}
+
+// x mod q for any 64-bit x: x = H 2^52 + L with H < 2^12; REDC gives x R^-1 mod q below
+// 2^12 + q + 1 < 2^52, a second REDC of that times R^2 mod q gives x mod q below 2q.
+void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
+  const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i zero = _mm512_setzero_si512();
+  auto redc = [&](__m512i hi, __m512i lo) {
+    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
+    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
+    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
+  };
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 msk = tail_mask(n - i);
+    __m512i x = load(in + i, msk);
+    __m512i r = redc(_mm512_srli_epi64(x, 52), _mm512_and_si512(x, mask52));
+    __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
+    __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
+    store(out + i, csub(redc(phi, plo), vq), msk);
+  }
+}
+
 void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                           uint64_t q) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));

@@ -111,3 +111,41 @@ TEST(Poly, DotProductMatchesReferenceOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+TEST(Poly, ScalarAddAndReduceOnBothPaths) {
+  testing::TestRng rng("poly-reduce");
+  for (int bits : {20, 36, 49, 50, 55, 61}) {
+    const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+    Modulus q(qv);
+    for (size_t n : {5u, 64u, 1001u}) {
+      std::vector<uint64_t> a(n), in(n), base(n);
+      for (size_t i = 0; i < n; ++i) {
+        a[i] = rng.below(qv);
+        base[i] = rng.below(qv);
+        in[i] = (i % 3 == 0) ? ~uint64_t{0} - i : rng.u64() >> (i % 64);
+      }
+      const uint64_t s = rng.u64();
+      std::vector<uint64_t> r1[2], r2[2];
+      for (int path = 0; path < 2; ++path) {
+        cpu::force_portable(path == 1);
+        r1[path] = base;
+        poly_mul_scalar_add(r1[path].data(), a.data(), s, n, q);
+        r2[path] = in;
+        poly_reduce(r2[path].data(), r2[path].data(), n, q);
+        cpu::force_portable(false);
+      }
+      ASSERT_EQ(r1[0], r1[1]);
+      ASSERT_EQ(r2[0], r2[1]);
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(r1[0][i], static_cast<uint64_t>((u128(a[i]) * (s % qv) + base[i]) % qv));
+        ASSERT_EQ(r2[0][i], in[i] % qv) << bits << " " << in[i];
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math
