@@ -49,6 +49,19 @@ TEST(SFrameVectors, Headers) {
   EXPECT_EQ(n, 289u);
 }
 
+TEST(SFrameHeader, NonMinimalEncodingsDecode) {
+  // KID 3 in a 1-byte field and CTR 5 in a 2-byte field: legal to parse (the AAD binds the exact
+  // bytes, so such a frame only authenticates if its sender wrote exactly this header).
+  const Bytes h = {0x89, 0x03, 0x00, 0x05};
+  auto d = decode_header(h);
+  ASSERT_TRUE(d.is_ok());
+  EXPECT_EQ(d->kid, 3u);
+  EXPECT_EQ(d->ctr, 5u);
+  EXPECT_EQ(d->size, 4u);
+  EXPECT_EQ(encode_header(3, 5), Bytes{0x35});
+  EXPECT_FALSE(decode_header({}).is_ok());
+}
+
 // AES-CTR + HMAC (RFC 9605 §4.5.1). The file also has AES-256-CTR + HMAC-SHA512 cases (suites 6-8 of
 // the working group's draft registry) built the same way; the construction is checked for both.
 void check_ctr_hmac(const nlohmann::json& t, const SuiteParams& p) {
