@@ -55,7 +55,7 @@ void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len) {
   const size_t rem = len - off;
   for (int j = 0; j < 4; ++j) {
     uint8_t block[200] = {};
-    std::memcpy(block, in[j] + off, rem);
+    if (rem != 0) std::memcpy(block, in[j] + off, rem);  // in[j] may be null when len == 0
     block[rem] ^= 0x1f;
     block[rate_ - 1] ^= 0x80;
     for (size_t i = 0; i < lanes_per_block; ++i) {
