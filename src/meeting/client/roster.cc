@@ -115,21 +115,14 @@ Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, u
   return e;
 }
 
-std::vector<uint64_t> identity_token(const UserId& user_id, size_t count, uint64_t t) {
-  if (t < 2 || t > (uint64_t{1} << 32)) throw std::invalid_argument("identity_token: bad modulus");
+std::vector<uint16_t> identity_token(const UserId& user_id, size_t count) {
   hash::Shake256 xof;
   xof.absorb(as_bytes("v100/token/v1"));
   xof.absorb(user_id);
-  // 32-bit words below the largest multiple of t: rejection keeps the values uniform mod t.
-  uint64_t bound = ((uint64_t{1} << 32) / t) * t;
-  std::vector<uint64_t> out;
-  out.reserve(count);
-  while (out.size() < count) {
-    uint8_t b[4];
-    xof.squeeze(b);
-    uint64_t v = uint64_t{b[0]} | uint64_t{b[1]} << 8 | uint64_t{b[2]} << 16 | uint64_t{b[3]} << 24;
-    if (v < bound) out.push_back(v % t);
-  }
+  Bytes raw(2 * count);
+  xof.squeeze(raw);
+  std::vector<uint16_t> out(count);
+  for (size_t i = 0; i < count; ++i) out[i] = static_cast<uint16_t>(raw[2 * i] | (raw[2 * i + 1] << 8));
   return out;
 }
 

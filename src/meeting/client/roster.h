@@ -63,8 +63,9 @@ Bytes seal_identity_blob(const Identity& me, ByteSpan roster_key, ByteSpan handl
 Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot, uint64_t join_seq,
                                          ByteSpan blob);
 
-/// The identity token of a user: `count` values in [0, t) from SHAKE256("v100/token/v1" || user id)
-/// (rejection sampling, so uniform). This is what goes into the BFV roster block.
-std::vector<uint64_t> identity_token(const UserId& user_id, size_t count, uint64_t t);
+/// The identity token of a user: `count` 16-bit values, SHAKE256("v100/token/v1" || user id) read
+/// as little-endian u16s. This is what goes into the BFV roster block (fhe/bfv/match.h: 128
+/// values per user, each < 2^16 < t). Two different users share a token with probability 2^-2048.
+std::vector<uint16_t> identity_token(const UserId& user_id, size_t count = 128);
 
 }  // namespace v100::meeting::client

@@ -1,0 +1,832 @@
+#include "meeting/client/client.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/rng.h"
+#include "media/sframe_context.h"
+#include "media/sframe_header.h"
+#include "meeting/client/crypto.h"
+#include "meeting/client/group.h"
+#include "meeting/client/invitation.h"
+#include "meeting/client/roster.h"
+#include "meeting/client/roster_bfv.h"
+#include "meeting/client/schedule.h"
+#include "meeting/protocol/join_proof.h"
+
+namespace v100::meeting::client {
+
+namespace proto = protocol;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Held-back frames (epoch not installed yet) are bounded so a flood of frames with future KIDs
+// cannot grow memory: beyond this the oldest is dropped.
+constexpr size_t kMaxHeldFrames = 4096;
+// How long the distributor waits for a new member's identity blob before rekeying without it
+// (it is retried later); the member uploads it right after JoinAccepted.
+constexpr milliseconds kIdentityWait{3000};
+// Meeting-info plaintext is padded to a multiple of this, so the blob does not reveal the title's
+// exact length.
+constexpr size_t kInfoPad = 256;
+
+// SFrame metadata (authenticated, not encrypted): the sender slot and media kind, so neither can be
+// changed by the relay without failing the tag check.
+std::array<uint8_t, 3> frame_metadata(uint16_t slot, proto::MediaKind kind) {
+  return {static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8), static_cast<uint8_t>(kind)};
+}
+
+Status error_status(const proto::Envelope& env, const char* what) {
+  if (const auto* e = std::get_if<proto::Error>(&env.msg))
+    return Status::error(std::string(what) + ": server error " + std::to_string(static_cast<int>(e->code)) + " (" +
+                         e->text + ")");
+  return Status::error(std::string(what) + ": unexpected reply");
+}
+
+}  // namespace
+
+struct Client::State : std::enable_shared_from_this<Client::State> {
+  std::shared_ptr<const Identity> id;
+  ClientOptions opt;
+  std::unique_ptr<proto::TransportClient> transport;
+
+  // ---- meeting state (mu) ----
+  struct Member {
+    uint64_t join_seq = 0;
+    bool online = true;
+    std::optional<IdentityEntry> identity;
+  };
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  bool joined = false;
+  std::unique_ptr<KeySchedule> ks;
+  uint64_t session = 0;
+  proto::Handle handle{};
+  SecretBytes roster_key;
+  std::shared_ptr<RosterCipher> roster_cipher;
+  uint16_t my_slot = 0;
+  uint64_t my_join_seq = 0;
+  std::map<uint16_t, Member> members;
+  uint64_t epoch = 0;          // installed
+  uint64_t server_epoch = 0;   // highest seen from the server
+  std::vector<uint16_t> epoch_slots;
+  std::string code;
+
+  // ---- key worker (mu) ----
+  struct EpochKeyItem {
+    uint64_t epoch;
+    uint16_t from_slot;
+    Bytes blob;
+  };
+  std::deque<EpochKeyItem> epoch_items;
+  bool rekey_needed = false;
+  bool fetch_epoch_needed = false;
+  bool stop = false;
+  Clock::time_point next_rekey_retry = Clock::time_point::max();
+  std::thread worker;
+
+  // ---- media (media_mu; lock order media_mu -> mu) ----
+  struct Held {
+    uint16_t slot;
+    proto::MediaKind kind;
+    uint64_t epoch;
+    Bytes frame;
+    Clock::time_point at;
+  };
+  std::mutex media_mu;
+  std::unique_ptr<media::ReceiverContext> receiver;
+  std::deque<Held> held;
+  FrameHandler handler;
+  RawFrameTap tap;
+  std::mutex send_mu;
+  std::unique_ptr<media::SenderContext> sender;
+  uint16_t send_slot = 0;
+
+  // ---- stats ----
+  std::atomic<uint64_t> frames_sent{0}, frames_received{0}, frames_undecryptable{0}, frames_held{0},
+      epochs_installed{0}, epochs_distributed{0};
+
+  // ------------------------------------------------------------------------------------------
+  Result<proto::Envelope> call(const proto::Message& m) { return transport->call(m, opt.request_timeout); }
+
+  template <typename T>
+  Result<T> call_expect(const proto::Message& m, const char* what) {
+    auto env = call(m);
+    if (!env) return Result<T>::error(std::string(what) + ": " + env.message());
+    if (auto* t = std::get_if<T>(&env->msg)) return std::move(*t);
+    return error_status(*env, what);
+  }
+
+  Status call_ack(const proto::Message& m, const char* what) {
+    auto r = call_expect<proto::Ack>(m, what);
+    return r.status();
+  }
+
+  // ---- I/O thread ----------------------------------------------------------------------------
+  void on_message(Bytes msg) {
+    auto hdr = proto::decode_header(msg);
+    if (!hdr) return;
+    auto type = static_cast<proto::MsgType>(hdr->type);
+    if (type == proto::MsgType::kMediaFrame) {
+      auto v = proto::decode_media_frame_view(msg);
+      if (v) on_frame(v->slot, v->kind, v->payload);
+      return;
+    }
+    auto env = proto::decode(msg);
+    if (!env) return;
+    if (auto* b = std::get_if<proto::MediaBundle>(&env->msg)) {
+      for (const auto& f : b->frames) on_frame(f.slot, f.kind, f.payload);
+    } else if (auto* ev = std::get_if<proto::MemberEvent>(&env->msg)) {
+      on_member_event(*ev);
+    } else if (auto* ek = std::get_if<proto::EpochKey>(&env->msg)) {
+      std::lock_guard lk(mu);
+      epoch_items.push_back({ek->epoch, ek->from_slot, std::move(ek->blob)});
+      cv.notify_all();
+    }
+  }
+
+  void on_member_event(const proto::MemberEvent& ev) {
+    std::lock_guard lk(mu);
+    if (!joined) return;
+    switch (ev.kind) {
+      case proto::MemberEventKind::kJoined: {
+        Member m;
+        m.join_seq = ev.join_seq;
+        m.online = true;
+        members[ev.slot] = std::move(m);
+        break;
+      }
+      case proto::MemberEventKind::kLeft:
+        members.erase(ev.slot);
+        break;
+      case proto::MemberEventKind::kOnline:
+        if (auto it = members.find(ev.slot); it != members.end()) it->second.online = true;
+        break;
+      case proto::MemberEventKind::kOffline:
+        if (auto it = members.find(ev.slot); it != members.end()) it->second.online = false;
+        break;
+      case proto::MemberEventKind::kMeetingEnded:
+        joined = false;
+        members.clear();
+        break;
+    }
+    rekey_needed = true;
+    cv.notify_all();
+  }
+
+  // Caller holds media_mu.
+  void deliver(uint16_t slot, proto::MediaKind kind, ByteSpan frame) {
+    auto meta = frame_metadata(slot, kind);
+    auto r = receiver->unprotect(meta, frame);
+    if (!r) {
+      ++frames_undecryptable;
+      return;
+    }
+    ++frames_received;
+    if (!handler) return;
+    DecryptedFrame f;
+    f.slot = slot;
+    f.kind = kind;
+    f.epoch = r->info.epoch;
+    f.counter = r->info.counter;
+    f.payload = std::move(r->payload);
+    {
+      std::lock_guard lk(mu);
+      auto it = members.find(slot);
+      if (it != members.end() && it->second.identity) {
+        f.identity_verified = true;
+        f.sender = it->second.identity->user_id;
+        f.sender_name = it->second.identity->display_name;
+      }
+    }
+    handler(f);
+  }
+
+  void on_frame(uint16_t slot, proto::MediaKind kind, ByteSpan frame) {
+    std::lock_guard lk(media_mu);
+    if (tap) tap(slot, kind, frame);
+    if (!receiver) return;
+    auto h = media::decode_header(frame);
+    if (!h) {
+      ++frames_undecryptable;
+      return;
+    }
+    uint64_t e = media::kid_epoch(h->kid);
+    auto cur = receiver->current_epoch();
+    if (!cur || e > *cur) {
+      // Its key is on the way (the distributor's EpochKey push may be processed after the
+      // sender's first frames): hold it back, released in order by install_epoch().
+      if (held.size() >= kMaxHeldFrames) held.pop_front();
+      held.push_back({slot, kind, e, Bytes(frame.begin(), frame.end()), Clock::now()});
+      ++frames_held;
+      return;
+    }
+    deliver(slot, kind, frame);
+  }
+
+  // ---- key worker ----------------------------------------------------------------------------
+  // Identity of `slot` (fetching and checking its identity blob if needed). Worker or app thread.
+  std::optional<IdentityEntry> ensure_identity(uint16_t slot) {
+    uint64_t join_seq = 0;
+    Bytes rk;
+    proto::Handle h;
+    {
+      std::lock_guard lk(mu);
+      auto it = members.find(slot);
+      if (it == members.end()) return std::nullopt;
+      if (it->second.identity) return it->second.identity;
+      join_seq = it->second.join_seq;
+      rk.assign(roster_key.span().begin(), roster_key.span().end());
+      h = handle;
+    }
+    auto blob = call_expect<proto::KeyBlob>(proto::GetKeyBlob{identity_blob_kind(join_seq)}, "GetKeyBlob");
+    std::optional<IdentityEntry> out;
+    if (blob) {
+      auto e = open_identity_blob(rk, h, slot, join_seq, blob->blob);
+      if (e) out = std::move(e).value();
+    }
+    secure_wipe(rk);
+    if (!out) return std::nullopt;
+    std::lock_guard lk(mu);
+    auto it = members.find(slot);
+    if (it != members.end() && it->second.join_seq == join_seq) it->second.identity = out;
+    return out;
+  }
+
+  bool i_am_distributor_locked() const {
+    if (!joined) return false;
+    uint64_t best = UINT64_MAX;
+    uint16_t best_slot = 0;
+    for (const auto& [s, m] : members) {
+      if (!m.online && s != my_slot) continue;
+      if (m.join_seq < best) {
+        best = m.join_seq;
+        best_slot = s;
+      }
+    }
+    return best != UINT64_MAX && best_slot == my_slot;
+  }
+
+  void install_epoch(uint64_t e, ByteSpan fresh, const std::vector<uint16_t>& slots) {
+    SecretBytes secret;
+    {
+      std::lock_guard lk(mu);
+      if (!joined || e <= epoch) return;
+      secret = ks->epoch_secret(session, e, fresh);
+    }
+    // Security code over the members' user ids (identities fetched as needed).
+    std::vector<UserId> ids;
+    for (uint16_t s : slots) {
+      if (auto idn = ensure_identity(s)) ids.push_back(idn->user_id);
+    }
+    std::string c = client::security_code(ids);
+    {
+      std::lock_guard slk(send_mu);
+      if (sender) sender->set_epoch(e, secret.span());
+    }
+    std::lock_guard mlk(media_mu);
+    {
+      std::lock_guard lk(mu);
+      if (e <= epoch) return;
+      epoch = e;
+      server_epoch = std::max(server_epoch, e);
+      epoch_slots = slots;
+      code = c;
+    }
+    receiver->set_epoch(e, secret.span());
+    ++epochs_installed;
+    // Release held-back frames now decryptable, in arrival order; drop stale ones.
+    auto now = Clock::now();
+    std::deque<Held> keep;
+    for (auto& f : held) {
+      if (f.epoch <= e) {
+        deliver(f.slot, f.kind, f.frame);
+      } else if (now - f.at < opt.hold_back) {
+        keep.push_back(std::move(f));
+      } else {
+        ++frames_undecryptable;
+      }
+    }
+    held.swap(keep);
+    cv.notify_all();
+  }
+
+  void handle_epoch_key(const EpochKeyItem& item) {
+    uint16_t slot_mine;
+    Bytes h;
+    {
+      std::lock_guard lk(mu);
+      if (!joined || item.epoch <= epoch) return;
+      server_epoch = std::max(server_epoch, item.epoch);
+      slot_mine = my_slot;
+      h.assign(handle.begin(), handle.end());
+    }
+    auto hdr = peek_epoch_blob(item.blob);
+    if (!hdr || hdr->distributor_slot != item.from_slot || hdr->epoch != item.epoch) return;
+    auto dist = ensure_identity(item.from_slot);
+    if (!dist) return;
+    auto opened = open_epoch_blob(*id, slot_mine, dist->identity, h, item.blob);
+    if (!opened) return;
+    install_epoch(opened->header.epoch, opened->fresh.span(), opened->header.member_slots);
+  }
+
+  void do_fetch_epoch() {
+    auto r = call_expect<proto::EpochKey>(proto::FetchEpochKey{}, "FetchEpochKey");
+    if (r) handle_epoch_key({r->epoch, r->from_slot, std::move(r->blob)});
+  }
+
+  void do_rekey() {
+    // Snapshot the occupied slots; wait (bounded) for identities of brand-new members.
+    std::vector<uint16_t> slots;
+    {
+      std::lock_guard lk(mu);
+      if (!i_am_distributor_locked()) return;
+      for (const auto& [s, m] : members) slots.push_back(s);
+    }
+    auto deadline = Clock::now() + kIdentityWait;
+    std::map<uint16_t, IdentityEntry> ids;
+    for (;;) {
+      for (uint16_t s : slots)
+        if (!ids.count(s))
+          if (auto e = ensure_identity(s)) ids.emplace(s, std::move(*e));
+      if (ids.size() == slots.size() || Clock::now() > deadline) break;
+      {
+        std::unique_lock lk(mu);
+        if (stop) return;
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    bool missing = ids.size() != slots.size();
+    std::vector<uint16_t> member_slots;
+    for (const auto& [s, e] : ids) member_slots.push_back(s);
+    uint16_t me_slot;
+    Bytes h;
+    uint64_t next;
+    {
+      std::lock_guard lk(mu);
+      if (!joined) return;
+      me_slot = my_slot;
+      if (!ids.count(me_slot)) return;  // our own identity blob not readable yet: retry later
+      h.assign(handle.begin(), handle.end());
+      next = std::max(epoch, server_epoch) + 1;
+      next_rekey_retry = missing ? Clock::now() + milliseconds(500) : Clock::time_point::max();
+    }
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      SecretBytes fresh = random_seed32();
+      proto::PostEpoch post;
+      post.epoch = next;
+      for (uint16_t s : member_slots)
+        post.entries.push_back({s, make_epoch_blob(*id, me_slot, h, next, member_slots, s, ids.at(s).identity,
+                                                   fresh.span())});
+      auto r = call(post);
+      if (r && std::holds_alternative<proto::Ack>(r->msg)) {
+        ++epochs_distributed;
+        install_epoch(next, fresh.span(), member_slots);
+        return;
+      }
+      if (r) {
+        if (auto* err = std::get_if<proto::Error>(&r->msg); err && err->code == proto::ErrorCode::kStaleEpoch) {
+          auto info = call_expect<proto::MeetingInfo>(proto::GetMeeting{}, "GetMeeting");
+          if (info) next = std::max(next, info->epoch) + 1;
+          else ++next;
+          continue;
+        }
+        if (auto* err = std::get_if<proto::Error>(&r->msg); err && err->code == proto::ErrorCode::kBadSlot) {
+          // Someone in our list left meanwhile; the member event triggers another rekey.
+          return;
+        }
+      }
+      return;
+    }
+  }
+
+  void worker_loop() {
+    std::unique_lock lk(mu);
+    for (;;) {
+      cv.wait_for(lk, milliseconds(100), [&] {
+        return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed;
+      });
+      if (stop) return;
+      // A member whose identity was missing at the last rekey: try again.
+      if (Clock::now() >= next_rekey_retry) {
+        rekey_needed = true;
+        next_rekey_retry = Clock::time_point::max();
+      }
+      while (!epoch_items.empty()) {
+        EpochKeyItem item = std::move(epoch_items.front());
+        epoch_items.pop_front();
+        lk.unlock();
+        handle_epoch_key(item);
+        lk.lock();
+        if (stop) return;
+      }
+      if (fetch_epoch_needed) {
+        fetch_epoch_needed = false;
+        lk.unlock();
+        do_fetch_epoch();
+        lk.lock();
+      }
+      if (rekey_needed) {
+        rekey_needed = false;
+        bool mine = i_am_distributor_locked();
+        if (mine) {
+          lk.unlock();
+          do_rekey();
+          lk.lock();
+        }
+      }
+      lk.unlock();
+      expire_held();
+      lk.lock();
+    }
+  }
+
+  void expire_held() {
+    std::lock_guard mlk(media_mu);
+    auto now = Clock::now();
+    while (!held.empty() && now - held.front().at >= opt.hold_back) {
+      held.pop_front();
+      ++frames_undecryptable;
+    }
+  }
+
+  void reset_meeting_locked() {
+    joined = false;
+    epoch = 0;
+    server_epoch = 0;
+    members.clear();
+    epoch_slots.clear();
+    code.clear();
+    epoch_items.clear();
+  }
+};
+
+// ------------------------------------------------------------------------------------------------
+
+Client::Client(std::shared_ptr<State> state) : s_(std::move(state)) {}
+
+Client::~Client() {
+  {
+    std::lock_guard lk(s_->mu);
+    s_->stop = true;
+    s_->cv.notify_all();
+  }
+  if (s_->worker.joinable()) s_->worker.join();
+  if (s_->transport) s_->transport->close();
+}
+
+Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> identity, ClientOptions options) {
+  using R = Result<std::unique_ptr<Client>>;
+  if (!identity) throw std::invalid_argument("Client::connect: null identity");
+  if (options.display_name.size() > kMaxDisplayName) throw std::invalid_argument("display name longer than 200 bytes");
+  auto st = std::make_shared<State>();
+  st->id = std::move(identity);
+  st->opt = std::move(options);
+  std::weak_ptr<State> weak = st;
+  auto t = proto::TransportClient::connect(st->opt.transport, [weak](Bytes m) {
+    if (auto s = weak.lock()) s->on_message(std::move(m));
+  });
+  if (!t) return R::error("connect: " + t.message());
+  st->transport = std::move(t).value();
+  auto hello = st->call_expect<proto::ServerHello>(proto::Hello{}, "Hello");
+  if (!hello) return R::error(hello.message());
+  st->worker = std::thread([raw = st.get()] { raw->worker_loop(); });
+  return std::unique_ptr<Client>(new Client(std::move(st)));
+}
+
+Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t session, uint16_t max_members) {
+  using R = Result<CreatedMeeting>;
+  CreatedMeeting out;
+  out.meeting_secret = KeySchedule::generate_secret();
+  out.session = session;
+  KeySchedule ks(out.meeting_secret.span());
+  out.handle = ks.handle(session);
+  SecretBytes join_seed = ks.join_key(session);
+  auto verifier = proto::ed25519_public_key(join_seed.span());
+  if (!verifier) return R::error("join verifier: " + verifier.message());
+  // Meeting info: u32 |title| || title, zero-padded to a multiple of 256 bytes.
+  ByteWriter info;
+  info.blob(as_bytes(title));
+  while (info.size() % kInfoPad != 0) info.u8(0);
+  SecretBytes info_key = ks.info_key(session);
+  proto::CreateMeeting cm;
+  cm.handle = out.handle;
+  cm.max_members = max_members;
+  cm.scheme = proto::JoinScheme::kEd25519;
+  cm.join_verifier = std::move(verifier).value();
+  cm.info_blob = aead_seal(info_key.span(), info.buffer(), out.handle);
+  secure_wipe(info.buffer());
+  SecretBytes bfv_seed = ks.bfv_seed();
+  RosterCipher rc(bfv_seed.span());
+  cm.keys.push_back({proto::kKeyBfvPublic, rc.public_key_blob()});
+  cm.keys.push_back({proto::kKeyBfvRelin, rc.relin_keys_blob()});
+  if (Status st = s_->call_ack(cm, "CreateMeeting"); !st) return st;
+  if (Status st = join(out.meeting_secret.span(), session); !st) return st;
+  return out;
+}
+
+Status Client::join(ByteSpan meeting_secret, uint64_t session) {
+  auto ks = std::make_unique<KeySchedule>(meeting_secret);
+  proto::Handle handle = ks->handle(session);
+  {
+    std::lock_guard lk(s_->mu);
+    if (s_->joined) return Status::error("join: already in a meeting");
+  }
+  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
+  if (!ch) return ch.status();
+  SecretBytes join_seed = ks->join_key(session);
+  auto proof = proto::make_join_proof_ed25519(join_seed.span(), handle, ch->nonce);
+  if (!proof) return Status::error("join proof: " + proof.message());
+  proto::JoinProve jp;
+  jp.handle = handle;
+  jp.nonce = ch->nonce;
+  jp.proof = std::move(proof).value();
+  auto acc = s_->call_expect<proto::JoinAccepted>(jp, "JoinProve");
+  if (!acc) return acc.status();
+
+  SecretBytes bfv_seed = ks->bfv_seed();
+  auto rc = std::make_shared<RosterCipher>(bfv_seed.span());
+  SecretBytes roster_key = ks->roster_key(session);
+  {
+    std::scoped_lock lk(s_->media_mu, s_->mu);
+    s_->joined = true;
+    s_->session = session;
+    s_->handle = handle;
+    s_->roster_key = roster_key.clone();
+    s_->roster_cipher = rc;
+    s_->my_slot = acc->slot;
+    s_->my_join_seq = acc->join_seq;
+    s_->members.clear();
+    for (const auto& m : acc->members) s_->members[m.slot] = State::Member{m.join_seq, m.online, std::nullopt};
+    s_->members[acc->slot].join_seq = acc->join_seq;
+    s_->members[acc->slot].online = true;
+    s_->epoch = 0;
+    s_->server_epoch = acc->epoch;
+    s_->epoch_slots.clear();
+    s_->code.clear();
+    s_->ks = std::move(ks);
+    s_->receiver = std::make_unique<media::ReceiverContext>();
+    s_->held.clear();
+  }
+  {
+    std::lock_guard lk(s_->send_mu);
+    s_->sender = std::make_unique<media::SenderContext>(acc->slot);
+    s_->send_slot = acc->slot;
+  }
+  // Identity blob first (the distributor needs it to send us the epoch key), then the roster.
+  Bytes ib = seal_identity_blob(*s_->id, roster_key.span(), handle, acc->slot, acc->join_seq, s_->opt.display_name);
+  auto put = s_->call(proto::PutKeyBlob{identity_blob_kind(acc->join_seq), std::move(ib)});
+  if (!put) return Status::error("PutKeyBlob: " + put.message());
+  proto::PutRoster pr;
+  pr.slot = acc->slot;
+  pr.roster_ct = rc->encrypt_token(acc->slot, s_->id->user_id());
+  pr.name_blob = seal_name_blob(roster_key.span(), handle, acc->slot, s_->opt.display_name, s_->id->user_id());
+  if (Status st = s_->call_ack(pr, "PutRoster"); !st) return st;
+  if (s_->opt.subscribe_all) {
+    if (Status st = subscribe(proto::SubscribeMode::kAll); !st) return st;
+  }
+  {
+    std::lock_guard lk(s_->mu);
+    s_->rekey_needed = true;
+    s_->fetch_epoch_needed = acc->epoch > 0;
+    s_->cv.notify_all();
+  }
+  return Status::ok();
+}
+
+Status Client::leave() {
+  {
+    std::lock_guard lk(s_->mu);
+    if (!s_->joined) return Status::error("leave: not in a meeting");
+  }
+  Status st = s_->call_ack(proto::Leave{}, "Leave");
+  {
+    std::lock_guard lk(s_->mu);
+    s_->reset_meeting_locked();
+  }
+  {
+    std::lock_guard lk(s_->send_mu);
+    s_->sender.reset();
+  }
+  return st;
+}
+
+Result<Bytes> Client::invite(const PublicIdentity& invitee) const {
+  std::lock_guard lk(s_->mu);
+  if (!s_->ks) return Result<Bytes>::error("invite: not in a meeting");
+  return make_invitation(*s_->id, invitee, s_->ks->secret(), s_->session, "");
+}
+
+Status Client::post_invitation(const PublicIdentity& invitee, ByteSpan invitation) {
+  proto::MailboxPut mp;
+  mp.mailbox = mailbox_id(invitee.user_id());
+  mp.blob.assign(invitation.begin(), invitation.end());
+  return s_->call_ack(mp, "MailboxPut");
+}
+
+Result<std::vector<Bytes>> Client::fetch_invitations() {
+  proto::MailboxFetch mf;
+  mf.mailbox = mailbox_id(s_->id->user_id());
+  mf.remove = true;
+  auto r = s_->call_expect<proto::MailboxItems>(mf, "MailboxFetch");
+  if (!r) return r.status();
+  return std::move(r->items);
+}
+
+Result<std::string> Client::meeting_title() {
+  using R = Result<std::string>;
+  auto info = s_->call_expect<proto::MeetingInfo>(proto::GetMeeting{}, "GetMeeting");
+  if (!info) return info.status();
+  SecretBytes key;
+  proto::Handle h;
+  {
+    std::lock_guard lk(s_->mu);
+    if (!s_->ks) return R::error("not in a meeting");
+    key = s_->ks->info_key(s_->session);
+    h = s_->handle;
+  }
+  auto plain = aead_open(key.span(), info->info_blob, h);
+  if (!plain) return R::error("meeting info: " + plain.message());
+  ByteReader r(plain->span());
+  ByteSpan title;
+  if (!r.blob(title, plain->size())) return R::error("meeting info malformed");
+  return std::string(title.begin(), title.end());
+}
+
+void Client::set_frame_handler(FrameHandler handler) {
+  std::lock_guard lk(s_->media_mu);
+  s_->handler = std::move(handler);
+}
+
+void Client::set_raw_frame_tap(RawFrameTap tap) {
+  std::lock_guard lk(s_->media_mu);
+  s_->tap = std::move(tap);
+}
+
+Status Client::subscribe(proto::SubscribeMode mode, std::vector<uint16_t> slots) {
+  proto::Subscribe sub;
+  sub.mode = mode;
+  sub.slots = std::move(slots);
+  return s_->call_ack(sub, "Subscribe");
+}
+
+Status Client::send_frame(proto::MediaKind kind, ByteSpan payload) {
+  Bytes msg;
+  {
+    std::lock_guard lk(s_->send_mu);
+    if (!s_->sender) return Status::error("send_frame: not in a meeting");
+    if (!s_->sender->has_key()) return Status::error("send_frame: no epoch key yet");
+    auto meta = frame_metadata(s_->send_slot, kind);
+    auto sf = s_->sender->protect(meta, payload);
+    if (!sf) return sf.status();
+    msg = proto::encode_media_frame(s_->send_slot, kind, *sf);
+  }
+  if (Status st = s_->transport->send(std::move(msg)); !st) return st;
+  ++s_->frames_sent;
+  return Status::ok();
+}
+
+Result<std::vector<MemberView>> Client::fetch_roster() {
+  using R = Result<std::vector<MemberView>>;
+  std::vector<proto::RosterEntry> entries;
+  uint16_t next = 0;
+  for (int page = 0; page < 1100; ++page) {
+    auto r = s_->call_expect<proto::Roster>(proto::FetchRoster{next, 0}, "FetchRoster");
+    if (!r) return r.status();
+    for (auto& e : r->entries) entries.push_back(std::move(e));
+    if (!r->more) break;
+    next = r->next_slot;
+  }
+  Bytes rk;
+  proto::Handle h;
+  std::shared_ptr<RosterCipher> rc;
+  std::map<uint16_t, State::Member> members;
+  {
+    std::lock_guard lk(s_->mu);
+    if (!s_->joined) return R::error("fetch_roster: not in a meeting");
+    rk.assign(s_->roster_key.span().begin(), s_->roster_key.span().end());
+    h = s_->handle;
+    rc = s_->roster_cipher;
+    members = s_->members;
+  }
+  std::vector<std::pair<uint16_t, ByteSpan>> cts;
+  for (const auto& e : entries) cts.emplace_back(e.slot, e.roster_ct);
+  auto tokens = rc->decrypt_tokens(cts);
+  if (!tokens) {
+    secure_wipe(rk);
+    return R::error("roster: " + tokens.message());
+  }
+  std::vector<MemberView> out;
+  for (const auto& e : entries) {
+    MemberView v;
+    v.slot = e.slot;
+    if (auto it = members.find(e.slot); it != members.end()) {
+      v.join_seq = it->second.join_seq;
+      v.online = it->second.online;
+    }
+    auto name = open_name_blob(rk, h, e.slot, e.name_blob);
+    if (name) {
+      v.display_name = name->display_name;
+      v.user_id = name->user_id;
+    }
+    auto idn = s_->ensure_identity(e.slot);
+    if (idn && name && idn->user_id == name->user_id && idn->display_name == name->display_name) {
+      v.identity_verified = true;
+      auto expect = identity_token(idn->user_id, kTokenCoeffs);
+      auto it = tokens->find(e.slot);
+      v.token_verified = it != tokens->end() && std::equal(it->second.begin(), it->second.end(), expect.begin(),
+                                                           expect.end());
+    }
+    out.push_back(std::move(v));
+  }
+  secure_wipe(rk);
+  return out;
+}
+
+std::vector<MemberView> Client::members() const {
+  std::lock_guard lk(s_->mu);
+  std::vector<MemberView> out;
+  for (const auto& [slot, m] : s_->members) {
+    MemberView v;
+    v.slot = slot;
+    v.join_seq = m.join_seq;
+    v.online = m.online;
+    if (m.identity) {
+      v.identity_verified = true;
+      v.user_id = m.identity->user_id;
+      v.display_name = m.identity->display_name;
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::optional<uint16_t> Client::slot() const {
+  std::lock_guard lk(s_->mu);
+  if (!s_->joined) return std::nullopt;
+  return s_->my_slot;
+}
+
+uint64_t Client::epoch() const {
+  std::lock_guard lk(s_->mu);
+  return s_->epoch;
+}
+
+std::vector<uint16_t> Client::epoch_members() const {
+  std::lock_guard lk(s_->mu);
+  return s_->epoch_slots;
+}
+
+std::string Client::security_code() const {
+  std::lock_guard lk(s_->mu);
+  return s_->code;
+}
+
+bool Client::wait_for_epoch(size_t num_members, milliseconds timeout) const {
+  std::unique_lock lk(s_->mu);
+  return s_->cv.wait_for(lk, timeout, [&] {
+    return s_->epoch > 0 && (num_members == 0 || s_->epoch_slots.size() == num_members);
+  });
+}
+
+bool Client::wait_for_epoch_at_least(uint64_t e, milliseconds timeout) const {
+  std::unique_lock lk(s_->mu);
+  return s_->cv.wait_for(lk, timeout, [&] { return s_->epoch >= e; });
+}
+
+Result<Bytes> Client::try_decrypt(uint16_t slot, proto::MediaKind kind, ByteSpan sframe) {
+  std::lock_guard lk(s_->media_mu);
+  if (!s_->receiver) return Result<Bytes>::error("no keys");
+  auto meta = frame_metadata(slot, kind);
+  auto r = s_->receiver->unprotect(meta, sframe);
+  if (!r) return r.status();
+  return std::move(r->payload);
+}
+
+ClientStats Client::stats() const {
+  ClientStats st;
+  st.frames_sent = s_->frames_sent;
+  st.frames_received = s_->frames_received;
+  st.frames_undecryptable = s_->frames_undecryptable;
+  st.frames_held_back = s_->frames_held;
+  st.epochs_installed = s_->epochs_installed;
+  st.epochs_distributed = s_->epochs_distributed;
+  return st;
+}
+
+const Identity& Client::identity() const { return *s_->id; }
+
+bool Client::connected() const { return s_->transport && s_->transport->is_open(); }
+
+void Client::disconnect() {
+  if (s_->transport) s_->transport->close();
+}
+
+}  // namespace v100::meeting::client

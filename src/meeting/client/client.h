@@ -1,0 +1,188 @@
+// v100::meeting::client::Client — the SDK an application uses to take part in V100 meetings.
+//
+// One Client is one person's connection to one server (WebSocket over TLS, certificate pinned) and
+// at most one meeting at a time. Typical use:
+//
+//   auto id = std::make_shared<const Identity>(Identity::generate());     // or load a key file
+//   auto c = Client::connect(id, {.transport = {.port = 4433, .pin_sha256 = fp},
+//                                 .display_name = "Ada"});
+//   // host:   auto ms = (*c)->create_meeting("Design review", /*session=*/1);
+//   //         Bytes inv = (*c)->invite(bob_public_identity);   // hand to Bob out of band,
+//   //         (*c)->post_invitation(bob_public_identity, inv); // or through the mailbox
+//   // guest:  auto opened = open_invitation(*id, inv); (*c)->join(opened->meeting_secret.span(), opened->session);
+//   (*c)->set_frame_handler([](const DecryptedFrame& f) { /* f.slot, f.sender_name, f.payload */ });
+//   (*c)->send_frame(protocol::MediaKind::kAudio, opus_bytes);
+//   auto roster = (*c)->fetch_roster();
+//   std::string code = (*c)->security_code();      // compare out loud with the others
+//   (*c)->leave();
+//
+// What the server learns: a random handle per session, that "a member" joined a slot, public FHE
+// keys, ciphertexts and AEAD blobs (docs/sdk.md). Everything else stays on the clients.
+//
+// Group keys: on every join and leave the distributor (the online member with the smallest join
+// order: the host while it stays) sends a fresh epoch secret to every member (group.h). The
+// Client does this by itself on a background thread; frames are encrypted under the current
+// epoch (SFrame, media/sframe_context.h) and frames of an epoch not yet installed are held back
+// briefly and released in order once it is.
+//
+// Threading: every public method is thread-safe. The frame handler runs on the connection's I/O
+// thread (or the key thread when held-back frames are released), one call at a time, in order per
+// sender; it must be quick and must not call back into this Client's blocking methods.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/secure.h"
+#include "core/status.h"
+#include "meeting/client/identity.h"
+#include "meeting/protocol/messages.h"
+#include "meeting/protocol/transport_client.h"
+
+namespace v100::meeting::client {
+
+/// How to reach the server and how to appear in meetings.
+struct ClientOptions {
+  protocol::TransportOptions transport;
+  /// Shown to the other members (sealed; the server never sees it). At most 200 bytes of UTF-8.
+  std::string display_name;
+  /// Timeout of each request to the server.
+  std::chrono::milliseconds request_timeout{10000};
+  /// Subscribe to every member's media on join (otherwise call subscribe()).
+  bool subscribe_all = true;
+  /// How long frames of a not-yet-installed epoch are held back before being dropped.
+  std::chrono::milliseconds hold_back{3000};
+};
+
+/// A decrypted media frame handed to the application.
+struct DecryptedFrame {
+  uint16_t slot = 0;                                   ///< sender's slot
+  protocol::MediaKind kind = protocol::MediaKind::kAudio;
+  uint64_t epoch = 0;                                  ///< key epoch it was encrypted under
+  uint64_t counter = 0;                                ///< SFrame counter (per sender and epoch)
+  Bytes payload;                                       ///< the codec bytes the sender passed
+  bool identity_verified = false;                      ///< sender's identity blob checked
+  UserId sender{};                                     ///< meaningful when identity_verified
+  std::string sender_name;                             ///< from the sender's sealed identity
+};
+
+/// One member as this client sees it.
+struct MemberView {
+  uint16_t slot = 0;
+  uint64_t join_seq = 0;
+  bool online = false;
+  bool identity_verified = false;  ///< identity blob opened, signature and name blob consistent
+  bool token_verified = false;     ///< BFV roster token equals the identity's token (fetch_roster)
+  UserId user_id{};
+  std::string display_name;
+};
+
+/// Counters for diagnostics and the demo.
+struct ClientStats {
+  uint64_t frames_sent = 0;
+  uint64_t frames_received = 0;        ///< decrypted and delivered
+  uint64_t frames_undecryptable = 0;   ///< failed authentication, unknown/expired key, replay
+  uint64_t frames_held_back = 0;       ///< waited for their epoch (then delivered or dropped)
+  uint64_t epochs_installed = 0;
+  uint64_t epochs_distributed = 0;     ///< PostEpoch sent by this client as distributor
+};
+
+/// The meeting created by create_meeting(): keep the secret to invite people.
+struct CreatedMeeting {
+  SecretBytes meeting_secret;
+  uint64_t session = 0;
+  protocol::Handle handle{};
+};
+
+class Client {
+ public:
+  /// Called for every decrypted frame (see the threading note above).
+  using FrameHandler = std::function<void(const DecryptedFrame&)>;
+
+  /// Connects and says Hello. Error if the server is unreachable, the pin does not match or the
+  /// protocol version is not supported. Throws std::invalid_argument on a display name > 200 bytes.
+  static Result<std::unique_ptr<Client>> connect(std::shared_ptr<const Identity> identity, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Host: makes a fresh meeting secret, registers session `session`'s handle with the join
+  /// verifier, the BFV public keys and the sealed meeting info (title), then joins it.
+  Result<CreatedMeeting> create_meeting(std::string_view title, uint64_t session = 1, uint16_t max_members = 256);
+
+  /// Joins session `session` of the meeting whose secret is `meeting_secret` (from an invitation):
+  /// membership proof, roster upload (BFV token + sealed name + sealed identity), subscription.
+  /// Returns once joined; the first epoch key arrives asynchronously (wait_for_epoch()).
+  Status join(ByteSpan meeting_secret, uint64_t session);
+
+  /// Leaves the meeting (the server deletes the slot; the others rekey without us). The client
+  /// keeps its last keys so tests can show they no longer open new frames.
+  Status leave();
+
+  /// An invitation to the current meeting for `invitee` (X-Wing + ML-DSA-65, invitation.h).
+  /// Error if not in a meeting.
+  Result<Bytes> invite(const PublicIdentity& invitee) const;
+  /// Posts an invitation into the invitee's anonymous mailbox on the server.
+  Status post_invitation(const PublicIdentity& invitee, ByteSpan invitation);
+  /// Fetches (and removes) invitations waiting in this identity's mailbox.
+  Result<std::vector<Bytes>> fetch_invitations();
+
+  /// The meeting title, decrypted from the sealed info blob the server holds.
+  Result<std::string> meeting_title();
+
+  /// Receives every decrypted frame from now on (replaces the previous handler).
+  void set_frame_handler(FrameHandler handler);
+  /// Chooses whose media to receive (all, or a list of slots).
+  Status subscribe(protocol::SubscribeMode mode, std::vector<uint16_t> slots = {});
+  /// Encrypts `payload` (any codec's bytes) under the current epoch and sends it. Error if not
+  /// joined, no epoch key yet, or the connection's send queue is full.
+  Status send_frame(protocol::MediaKind kind, ByteSpan payload);
+
+  /// Fetches the roster: name blobs and BFV tokens of every occupied slot, decrypted and checked
+  /// against the members' sealed identities.
+  Result<std::vector<MemberView>> fetch_roster();
+
+  /// Members as currently known (from join, member events and fetched identities).
+  std::vector<MemberView> members() const;
+  /// This client's slot (meaningful while joined).
+  std::optional<uint16_t> slot() const;
+  /// Current epoch (0 before the first key).
+  uint64_t epoch() const;
+  /// Slots of the current epoch's members.
+  std::vector<uint16_t> epoch_members() const;
+  /// The security code of the current epoch (group.h); empty before the first key.
+  std::string security_code() const;
+  /// Waits until the installed epoch has exactly `num_members` members (or any epoch if 0).
+  bool wait_for_epoch(size_t num_members, std::chrono::milliseconds timeout) const;
+  /// Waits until the installed epoch is at least `epoch`.
+  bool wait_for_epoch_at_least(uint64_t epoch, std::chrono::milliseconds timeout) const;
+
+  /// Tries to decrypt one relayed frame with this client's current keys, without delivering it.
+  /// For tests: a member that has left cannot open frames of later epochs.
+  Result<Bytes> try_decrypt(uint16_t slot, protocol::MediaKind kind, ByteSpan sframe);
+  /// Test and diagnostics hook: sees every relayed frame as received, before decryption.
+  using RawFrameTap = std::function<void(uint16_t slot, protocol::MediaKind kind, ByteSpan sframe)>;
+  void set_raw_frame_tap(RawFrameTap tap);
+
+  ClientStats stats() const;
+  const Identity& identity() const;
+  /// Whether the connection is open.
+  bool connected() const;
+  /// Closes the connection without Leave (the server keeps the slot, "offline").
+  void disconnect();
+
+  struct State;
+
+ private:
+  explicit Client(std::shared_ptr<State> state);
+  std::shared_ptr<State> s_;
+};
+
+}  // namespace v100::meeting::client
