@@ -28,8 +28,8 @@ void keccak_f1600_x4(KeccakX4State& s) {
   detail::keccak_f1600_x4_portable(s);
 }
 
-ShakeX4::ShakeX4(size_t rate) : rate_(rate) {
-  if (rate != 168 && rate != 136) throw std::invalid_argument("ShakeX4: rate must be 168 or 136");
+ShakeX4::ShakeX4(size_t rate, uint8_t pad) : rate_(rate), pad_(pad) {
+  if (rate == 0 || rate >= 200 || rate % 8 != 0) throw std::invalid_argument("ShakeX4: bad rate");
   std::memset(&s_, 0, sizeof s_);
 }
 
@@ -51,12 +51,12 @@ void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len) {
     keccak_f1600_x4(s_);
     off += rate_;
   }
-  // Last partial block plus SHAKE padding (0x1f ... 0x80), lanes little-endian.
+  // Last partial block plus padding (domain byte ... 0x80), lanes little-endian.
   const size_t rem = len - off;
   for (int j = 0; j < 4; ++j) {
     uint8_t block[200] = {};
     if (rem != 0) std::memcpy(block, in[j] + off, rem);  // in[j] may be null when len == 0
-    block[rem] ^= 0x1f;
+    block[rem] ^= pad_;
     block[rate_ - 1] ^= 0x80;
     for (size_t i = 0; i < lanes_per_block; ++i) {
       uint64_t w;

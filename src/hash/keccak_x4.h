@@ -24,17 +24,20 @@ void keccak_f1600_x4_avx2(KeccakX4State& s);
 void keccak_f1600_x4_avx512vl(KeccakX4State& s);
 }  // namespace detail
 
-/// Four SHAKE128 (rate 168) or SHAKE256 (rate 136) instances over inputs of one common length,
-/// squeezed in whole blocks. Wipes its state on destruction.
+/// Four Keccak sponges over inputs of one common length, squeezed in whole blocks: SHAKE128
+/// (rate 168) and SHAKE256 (rate 136) with the default pad 0x1f, or SHA3-256 / SHA3-512 (rate
+/// 136 / 72, pad 0x06; the digest is the first 32 / 64 bytes of the first block). Wipes its state
+/// on destruction.
 class ShakeX4 {
  public:
-  /// `rate` is 168 (SHAKE128) or 136 (SHAKE256); anything else throws std::invalid_argument.
-  explicit ShakeX4(size_t rate);
+  /// `rate` in bytes (a multiple of 8 below 200, else std::invalid_argument); `pad` the FIPS 202
+  /// domain byte (0x1f SHAKE, 0x06 SHA-3).
+  explicit ShakeX4(size_t rate, uint8_t pad = 0x1f);
   ~ShakeX4();
   ShakeX4(const ShakeX4&) = delete;
   ShakeX4& operator=(const ShakeX4&) = delete;
 
-  /// Absorbs in[j] (each `len` bytes) into instance j and pads (FIPS 202 SHAKE domain 0x1f).
+  /// Absorbs in[j] (each `len` bytes) into instance j and pads with the domain byte.
   /// Call once, before any squeeze; a second call is a caller bug (throws std::logic_error).
   void absorb_once(const uint8_t* const in[4], size_t len);
   /// Writes num_blocks * rate bytes of instance j to out[j] (out[j] may be null to discard).
@@ -44,6 +47,7 @@ class ShakeX4 {
  private:
   KeccakX4State s_;
   size_t rate_;
+  uint8_t pad_;
   bool absorbed_ = false;
   bool first_block_ = true;  // the first squeezed block needs no extra permutation
 };

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <stdexcept>
 
 namespace v100::pq::mlkem::internal {
 
@@ -155,6 +157,13 @@ void sample_cbd(Poly& f, const uint8_t* bytes, int eta);
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
 /// The portable rejection loop (the AVX2 one finishes its tail with it).
 int portable_rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
+
+/// H(in) = SHA3-256 (FIPS 203 §4.1 eq. 4.4).
+void hash_h(uint8_t out[32], std::span<const uint8_t> in);
+/// G(a || b) = SHA3-512, split into out1 || out2 (eq. 4.5). a.size() + b.size() <= 64.
+void hash_g(uint8_t out1[32], uint8_t out2[32], std::span<const uint8_t> a, std::span<const uint8_t> b);
+/// J(z || c) = SHAKE256(z || c, 32) (eq. 4.4). c.size() <= 1568.
+void hash_j(uint8_t out[32], const uint8_t z[32], std::span<const uint8_t> c);
 
 /// A_hat (or its transpose) for rank k from rho (Alg. 13 line 3-7; Alg. 14 line 4-8):
 /// a[i*k + j] = SampleNTT(rho || j || i), or SampleNTT(rho || i || j) when transposed.

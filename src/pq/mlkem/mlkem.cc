@@ -4,7 +4,6 @@
 #include <cstring>
 
 #include "core/rng.h"
-#include "hash/sha3.h"
 #include "pq/mlkem/internal.h"
 
 namespace v100::pq::mlkem {
@@ -26,16 +25,7 @@ struct DkLayout {
 template <typename T>
 using Wipe = internal::WipeScope<T>;
 
-// G (SHA3-512) of a || b, split into two 32-byte halves (Alg. 13 line 1, Alg. 17 line 1).
-void hash_g(uint8_t out1[32], uint8_t out2[32], std::span<const uint8_t> a, std::span<const uint8_t> b) {
-  hash::Sha3_512 g;
-  g.update(a);
-  g.update(b);
-  auto d = g.final();
-  std::memcpy(out1, d.data(), 32);
-  std::memcpy(out2, d.data() + 32, 32);
-  internal::wipe(d.data(), d.size());
-}
+using internal::hash_g;
 
 /// K-PKE.KeyGen(d) (Alg. 13): ek_PKE (384k + 32 bytes) and dk_PKE (384k bytes).
 template <int K>
@@ -159,8 +149,9 @@ Result<EncapsulationKey<K>> EncapsulationKey<K>::from_bytes(ByteSpan bytes) {
 
 template <int K>
 EncapsulationKey<K> EncapsulationKey<K>::from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes) {
-  auto h = hash::sha3_256(bytes);
-  return from_valid_bytes_unchecked(bytes, h);
+  uint8_t h[32];
+  internal::hash_h(h, bytes);
+  return from_valid_bytes_unchecked(bytes, std::span<const uint8_t, 32>(h, 32));
 }
 
 template <int K>
@@ -169,7 +160,8 @@ Result<DecapsulationKey<K>> DecapsulationKey<K>::from_bytes(ByteSpan bytes) {
   if (bytes.size() != kBytes) return Result<DecapsulationKey>::error("ML-KEM: decapsulation key has the wrong length");
   // §7.3 hash check: H(ek) stored in dk equals the hash of the ek stored in dk. Both are public
   // parts of dk, so an ordinary branch is fine.
-  auto h = hash::sha3_256(bytes.subspan(L::kEk, Params<K>::kEncapsulationKeyBytes));
+  uint8_t h[32];
+  internal::hash_h(h, bytes.subspan(L::kEk, Params<K>::kEncapsulationKeyBytes));
   if (!ct_equal(h, bytes.subspan(L::kH, 32)))
     return Result<DecapsulationKey>::error("ML-KEM: decapsulation key fails the hash check");
   return from_valid_bytes_unchecked(std::span<const uint8_t, kBytes>(bytes.data(), kBytes));
@@ -199,13 +191,14 @@ KeyPair<K> keygen_internal(std::span<const uint8_t, kSeedBytes> d, std::span<con
   std::array<uint8_t, Params<K>::kDecapsulationKeyBytes> dk;
   Wipe<decltype(dk)> wipe_dk(dk);
   kpke_keygen<K>(dk.data() + L::kEk, dk.data() + L::kPke, d.data());
-  auto h = hash::sha3_256(std::span<const uint8_t>(dk.data() + L::kEk, Params<K>::kEncapsulationKeyBytes));
-  std::memcpy(dk.data() + L::kH, h.data(), 32);
+  uint8_t h[32];
+  internal::hash_h(h, std::span<const uint8_t>(dk.data() + L::kEk, Params<K>::kEncapsulationKeyBytes));
+  std::memcpy(dk.data() + L::kH, h, 32);
   std::memcpy(dk.data() + L::kZ, z.data(), 32);
   auto ek = EncapsulationKey<K>::from_valid_bytes_unchecked(
       std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(dk.data() + L::kEk,
                                                                   Params<K>::kEncapsulationKeyBytes),
-      h);
+      std::span<const uint8_t, 32>(h, 32));
   return KeyPair<K>{std::move(ek), DecapsulationKey<K>::from_valid_bytes_unchecked(dk)};
 }
 
@@ -258,12 +251,7 @@ SharedSecret decaps(const DecapsulationKey<K>& dk, const Ciphertext<K>& c) {
   // K_bar = J(z || c) = SHAKE256(z || c, 32) (line 8).
   uint8_t k_bar[32];
   Wipe<uint8_t[32]> wipe_kbar(k_bar);
-  {
-    hash::Shake256 j;
-    j.absorb(std::span<const uint8_t>(dkb + L::kZ, 32));
-    j.absorb(c.span());
-    j.squeeze(k_bar);
-  }
+  internal::hash_j(k_bar, dkb + L::kZ, c.span());
 
   std::array<uint8_t, P::kCiphertextBytes> c_prime;
   kpke_encrypt<K>(c_prime.data(), dkb + L::kEk, m_prime, r_prime);
