@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <tuple>
+
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "hash/keccak.h"
@@ -74,6 +76,37 @@ TEST(ShakeX4, MatchesOpenSslAtBlockBoundaries) {
         for (int j = 0; j < 4; ++j) outs[j] += 2 * rate;
         x.squeeze_blocks(outs, 1);
         for (int j = 0; j < 4; ++j) EXPECT_EQ(out[j], openssl_shake(md, in[j], 3 * rate)) << rate << " " << len << " " << j;
+      }
+    }
+  }
+  cpu::force_portable(false);
+}
+
+TEST(ShakeX4, Sha3PaddingMatchesOpenSsl) {
+  for (bool portable : {true, false}) {
+    cpu::force_portable(portable);
+    for (size_t len : {size_t{0}, size_t{33}, size_t{64}, size_t{71}, size_t{72}, size_t{135}, size_t{136}, size_t{1184}}) {
+      Bytes in = random_bytes(len);
+      const uint8_t* ins[4] = {in.data(), in.data(), in.data(), in.data()};
+      for (auto [rate, name, digest] : {std::tuple{size_t{136}, "SHA3-256", size_t{32}},
+                                        std::tuple{size_t{72}, "SHA3-512", size_t{64}}}) {
+        ShakeX4 x(rate, 0x06);
+        x.absorb_once(ins, len);
+        Bytes block(rate);
+        uint8_t* outs[4] = {block.data(), nullptr, nullptr, nullptr};
+        x.squeeze_blocks(outs, 1);
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+        Bytes ref(64);
+        unsigned n = 0;
+        EVP_DigestInit_ex(ctx, md, nullptr);
+        EVP_DigestUpdate(ctx, in.data(), in.size());
+        EVP_DigestFinal_ex(ctx, ref.data(), &n);
+        EVP_MD_free(md);
+        EVP_MD_CTX_free(ctx);
+        ASSERT_EQ(n, digest);
+        EXPECT_EQ(Bytes(block.begin(), block.begin() + static_cast<long>(digest)), Bytes(ref.begin(), ref.begin() + n))
+            << name << " " << len;
       }
     }
   }
