@@ -93,17 +93,32 @@ void Evaluator::negate(const Ciphertext& a, Ciphertext& out) const {
 }
 
 void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
-  Ciphertext nb;
-  negate(b, nb);
-  add_inplace(a, nb);
+  check_pair(a, b);
+  const RlweContext& r = ctx_->rlwe();
+  const size_t n = r.n();
+  while (a.size() < b.size()) a.polys.push_back(r.make_poly(a.num_q(), false, a.is_ntt()));
+  for (size_t i = 0; i < b.size(); ++i) {
+    const RnsPoly* src = &b.polys[i];
+    RnsPoly conv;
+    if (src->is_ntt() != a.is_ntt()) {
+      conv = *src;
+      if (a.is_ntt()) r.to_ntt(conv); else r.from_ntt(conv);
+      src = &conv;
+    }
+    for (size_t j = 0; j < a.num_q(); ++j) math::poly_sub(a.polys[i].residue(j), a.polys[i].residue(j), src->residue(j), n, r.modulus(j));
+  }
+  a.clear_seed();
 }
 
 void Evaluator::sub(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
-  Ciphertext nb;
-  negate(b, nb);
-  Ciphertext tmp = a;
-  add_inplace(tmp, nb);
-  out = std::move(tmp);
+  if (&out == &b) {
+    Ciphertext tmp = a;
+    sub_inplace(tmp, b);
+    out = std::move(tmp);
+    return;
+  }
+  out = a;
+  sub_inplace(out, b);
 }
 
 void Evaluator::add_scaled_plain(Ciphertext& a, const Plaintext& pt, bool subtract) const {
@@ -174,8 +189,27 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const PlaintextNtt& pt) co
 }
 
 void Evaluator::multiply_plain(const Ciphertext& a, const PlaintextNtt& pt, Ciphertext& out) const {
-  out = a;
-  multiply_plain_inplace(out, pt);
+  if (&out == &a || !a.is_ntt()) {
+    out = a;
+    multiply_plain_inplace(out, pt);
+    return;
+  }
+  // NTT-form input: write the dyadic products straight into out (no copy of a).
+  check(a);
+  if (pt.param_id != ctx_->param_id() || pt.poly.num_q() < a.num_q() || !pt.poly.is_ntt()) {
+    throw std::invalid_argument("multiply_plain: plaintext not prepared for this ciphertext");
+  }
+  const RlweContext& r = ctx_->rlwe();
+  out.param_id = a.param_id;
+  out.scale = a.scale;
+  out.clear_seed();
+  out.polys.resize(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!out.polys[i].same_shape(a.polys[i])) out.polys[i] = r.make_poly(a.num_q(), false, true);
+    for (size_t j = 0; j < a.num_q(); ++j) {
+      math::poly_mul(out.polys[i].residue(j), a.polys[i].residue(j), pt.poly.residue(j), r.n(), r.modulus(j));
+    }
+  }
 }
 
 void Evaluator::multiply_plain(const Ciphertext& a, const Plaintext& pt, Ciphertext& out) const {
@@ -441,10 +475,20 @@ void Evaluator::mod_switch_to_next_inplace(Ciphertext& a) const {
       const math::Modulus& qj = r.modulus(j);
       const uint64_t ql_mod = math::reduce(qlv, qj);
       // c' = (c - [c]_{q_l}) / q_l with [c]_{q_l} centered: rounds c / q_l to nearest.
-      for (size_t i = 0; i < n; ++i) {
-        uint64_t v = math::reduce(last[i], qj);
-        uint64_t big = 0 - static_cast<uint64_t>(last[i] > half);
-        w[i] = math::sub_mod(v, ql_mod & big, qj);
+      if (qlv < 2 * qj.value()) {
+        // Same-size primes (all named sets): one conditional subtraction reduces mod q_j.
+        const uint64_t qjv = qj.value();
+        for (size_t i = 0; i < n; ++i) {
+          uint64_t v = math::csub(last[i], qjv);
+          uint64_t big = 0 - static_cast<uint64_t>(last[i] > half);
+          w[i] = math::sub_mod(v, ql_mod & big, qj);
+        }
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          uint64_t v = math::reduce(last[i], qj);
+          uint64_t big = 0 - static_cast<uint64_t>(last[i] > half);
+          w[i] = math::sub_mod(v, ql_mod & big, qj);
+        }
       }
       if (p.is_ntt()) math::ntt_forward(w.data(), r.ntt(j));
       uint64_t inv = math::inv_mod(ql_mod, qj);

@@ -55,10 +55,11 @@ MatchServer::MatchServer(BfvContextPtr ctx, PublicKey pk)
     : ctx_(ctx), pk_(std::move(pk)), ev_(ctx), num_users_(ctx->n() / kValues) {
   check_layout(*ctx_);
   if (pk_.param_id != ctx_->param_id()) throw std::invalid_argument("MatchServer: key for another parameter set");
-  double logq = 0;
-  for (size_t j = 0; j < ctx_->num_q(); ++j) logq += std::log2(static_cast<double>(ctx_->rlwe().modulus(j).value()));
-  flood_bits_ = static_cast<int>(std::floor(logq - std::log2(static_cast<double>(ctx_->t())))) - 4;
-  flood_bits_ = std::max(1, std::min(flood_bits_, 60));
+  // Flooding after the switch to q_0: |F| <= 2^b with b = floor(log2(q_0 / t)) - 3 keeps
+  // F + rounding noise below Delta_1 / 2 (the rounding noise of the switch is <= (1 + |s|_1) / 2).
+  const double lq0 = std::log2(static_cast<double>(ctx_->rlwe().modulus(0).value()));
+  flood_bits_ = static_cast<int>(std::floor(lq0 - std::log2(static_cast<double>(ctx_->t())))) - 3;
+  if (flood_bits_ < 4) throw std::invalid_argument("MatchServer: q_0 too small for flooding");
 }
 
 PreparedReference MatchServer::prepare_reference(std::span<const uint16_t> y) const {
@@ -70,17 +71,17 @@ PreparedReference MatchServer::prepare_reference(std::span<const uint16_t> y) co
   return PreparedReference{ev_.transform_plain(pt)};
 }
 
-Ciphertext MatchServer::finalize(const Ciphertext& product) const {
+Ciphertext MatchServer::finalize(Ciphertext product) const {
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n(), L = product.num_q();
   if (product.size() != 2 || L != r.num_q() || product.param_id != ctx_->param_id()) {
     throw std::invalid_argument("match finalize: need a size-2 full-level product");
   }
-  Ciphertext ct = product;
+  Ciphertext ct = std::move(product);
   ev_.to_ntt_inplace(ct);
   Prg prg = Prg::fresh();
-  // (2) + Enc_pk(0) = (b u + e0, a u + e1): accumulate b u, a u in the NTT domain, then go to
-  // coefficients once for both.
+  // (2) + (b u, a u + e1), a public-key encryption of zero (its e0 is subsumed by the flooding
+  // below): accumulate b u, a u in the NTT domain, then go to coefficients once.
   std::vector<int8_t> small(n);
   sample_ternary(small.data(), n, prg);
   std::vector<uint64_t> u(n);
@@ -92,46 +93,46 @@ Ciphertext MatchServer::finalize(const Ciphertext& product) const {
     math::poly_mul_add(ct.polys[1].residue(j), pk_.a.residue(j), u.data(), n, q);
   }
   ev_.from_ntt_inplace(ct);
-  // (1) uniform plaintext U at non-result coefficients, (3) flooding e0, e1 ~ CBD.
-  std::vector<uint64_t> words(2 * n);
-  prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
   sample_cbd21(small.data(), n, prg);
-  const LevelData& ld = ctx_->level(L);
-  const uint64_t fmask = (uint64_t{2} << flood_bits_) - 1, foff = uint64_t{1} << flood_bits_;
-  std::vector<uint64_t> uplain(n);
-  for (size_t i = 0; i < n; ++i) {
-    // 64-bit word mod t: bias below t / 2^64 < 2^-47.
-    uint64_t v = math::reduce(words[i], ctx_->t_modulus());
-    uint64_t is_result = static_cast<uint64_t>(i % kValues == kValues - 1);
-    uplain[i] = v & (is_result - 1);
-  }
   for (size_t j = 0; j < L; ++j) {
-    const math::Modulus& q = r.modulus(j);
-    const uint64_t qv = q.value(), offq = math::reduce(foff, q);
-    const uint64_t d = ld.delta_mod_q[j], ds = math::shoup_precompute(d, q);
-    uint64_t* c0 = ct.polys[0].residue(j);
-    uint64_t* c1 = ct.polys[1].residue(j);
-    for (size_t i = 0; i < n; ++i) {
-      uint64_t f = math::sub_mod(math::reduce(words[n + i] & fmask, q), offq, q);
-      uint64_t du = math::mul_shoup(uplain[i], d, ds, q);
-      c0[i] = math::add_mod(math::add_mod(c0[i], f, q), du, q);
-      int64_t e = small[i];
-      c1[i] = math::add_mod(c1[i], static_cast<uint64_t>(e) + (qv & static_cast<uint64_t>(e >> 63)), q);
-    }
+    signed_to_mod(u.data(), small.data(), n, r.modulus(j).value());
+    math::poly_add(ct.polys[1].residue(j), ct.polys[1].residue(j), u.data(), n, r.modulus(j));
+  }
+  // (4) Shrink the reply to the first prime (divides every noise term above by Q/q_0).
+  ev_.mod_switch_to_inplace(ct, 1);
+  // (1) + (3) on the one remaining residue: c0 += Delta_1 * U + F, U uniform mod t at the
+  // non-result coefficients (0 at the results), F uniform in [-2^b, 2^b).
+  const math::Modulus& q0 = r.modulus(0);
+  const uint64_t d = ctx_->level(1).delta_mod_q[0], ds = math::shoup_precompute(d, q0);
+  const uint64_t fmask = (uint64_t{2} << flood_bits_) - 1, foff = uint64_t{1} << flood_bits_;
+  std::vector<uint64_t> words(n);
+  prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
+  uint64_t* c0 = ct.polys[0].residue(0);
+  const uint64_t qv = q0.value();
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t w = words[i];
+    // Low 32 bits -> U via Lemire's multiply-shift on 32 bits would be biased; use the full word:
+    // U = w mod t (bias < t / 2^64 < 2^-47); F from an independent 64-bit word below.
+    uint64_t uval = math::reduce(w, ctx_->t_modulus()) & (static_cast<uint64_t>(i % kValues == kValues - 1) - 1);
+    c0[i] = math::add_mod(c0[i], math::mul_shoup(uval, d, ds, q0), q0);
+  }
+  prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
+  for (size_t i = 0; i < n; ++i) {
+    // F in [-2^b, 2^b) with 2^(b+1) < q_0: one conditional add of q_0 maps it into [0, q_0).
+    int64_t f = static_cast<int64_t>(words[i] & fmask) - static_cast<int64_t>(foff);
+    uint64_t fr = static_cast<uint64_t>(f) + (qv & static_cast<uint64_t>(f >> 63));
+    c0[i] = math::add_mod(c0[i], fr, q0);
   }
   secure_wipe(words);
-  secure_wipe(uplain);
   secure_wipe(small);
   secure_wipe(u);
-  // (4) shrink the reply.
-  ev_.mod_switch_to_inplace(ct, 1);
   return ct;
 }
 
 Ciphertext MatchServer::inner_products(const Ciphertext& roster, const PreparedReference& ref) const {
   Ciphertext prod;
   ev_.multiply_plain(roster, ref.poly, prod);
-  return finalize(prod);
+  return finalize(std::move(prod));
 }
 
 std::vector<Ciphertext> MatchServer::masked_equality(const Ciphertext& roster, const Ciphertext& query,
@@ -141,18 +142,29 @@ std::vector<Ciphertext> MatchServer::masked_equality(const Ciphertext& roster, c
   std::vector<Ciphertext> out;
   Prg prg = Prg::fresh();
   for (size_t s = 0; s < num_scores; ++s) {
-    // Fresh mask: r_j uniform in [1, t-1] (64-bit words reduced mod t-1: bias < 2^-47).
-    Plaintext rp;
-    rp.param_id = ctx_->param_id();
-    rp.coeffs.assign(ctx_->n(), 0);
-    const uint64_t tm1 = ctx_->t() - 1;
-    for (size_t j = 0; j < kValues; ++j) rp.coeffs[kValues - 1 - j] = 1 + prg.next_u64() % tm1;
-    PlaintextNtt rn = ev_.transform_plain(rp, diff.num_q());
-    secure_wipe(rp.coeffs);
+    // Fresh mask: r_j uniform in [1, t-1] (64-bit words reduced mod t-1: bias < 2^-47), placed
+    // as R(X) = sum_j r_j X^(127 - j), centered lift, NTT form (built directly, no Plaintext).
+    const RlweContext& r = ctx_->rlwe();
+    const uint64_t t = ctx_->t(), tm1 = t - 1, half = t / 2;
+    uint64_t rv[kValues];
+    for (size_t j = 0; j < kValues; ++j) rv[j] = 1 + prg.next_u64() % tm1;
+    PlaintextNtt rn;
+    rn.param_id = ctx_->param_id();
+    rn.poly = r.make_poly(diff.num_q(), false, true);
+    for (size_t res = 0; res < diff.num_q(); ++res) {
+      uint64_t* o = rn.poly.residue(res);
+      const uint64_t q = r.modulus(res).value();
+      for (size_t j = 0; j < kValues; ++j) {
+        uint64_t m = rv[j];
+        o[kValues - 1 - j] = m + ((q - t) & (0 - static_cast<uint64_t>(m > half)));
+      }
+      math::ntt_forward(o, r.ntt(res));
+    }
+    secure_wipe(rv, sizeof rv);
     Ciphertext prod;
     ev_.multiply_plain(diff, rn, prod);
     secure_wipe(rn.poly.data());
-    out.push_back(finalize(prod));
+    out.push_back(finalize(std::move(prod)));
   }
   return out;
 }

@@ -17,12 +17,14 @@
 //     x_kj r_(j-i) ...): the server adds a fresh uniform plaintext mod t at every non-result
 //     coefficient, so they decrypt to uniform noise.
 //  2. c1 = a * R would reveal R (hence r) to whoever knows a: the server adds a fresh public-key
-//     encryption of zero, which makes (c0, c1) a fresh-looking RLWE sample.
-//  3. The decryption noise e * R depends on R: the server floods c0 with uniform noise of
-//     flood_bits() bits (log2(Q/t) - 4 = 51 bits for bfv-meeting-4096), about 2^24 times |e * R|
-//     (statistical distance ~2^-24 per coefficient; full 40-bit smudging needs a larger Q than the
-//     109-bit budget of N = 4096 allows — documented limit).
-//  4. Then the reply is modulus-switched to the first prime (half the size).
+//     encryption of zero (b u, a u + e1), which makes (c0, c1) a fresh-looking RLWE sample.
+//  3. The reply is modulus-switched to the first prime q_0 (half the size); this divides the
+//     R-dependent decryption noise e * R (|e * R| <= 128 * 21 * t/2 ≈ 2^26.4) by q_1 ≈ 2^36, so it
+//     is below one unit. The server then floods c0 with uniform noise in [-2^b, 2^b),
+//     b = flood_bits() = floor(log2(q_0 / t)) - 3 (16 for bfv-meeting-4096): statistical distance
+//     about 2^-25 per coefficient between replies for different masks. Full 40-bit smudging would
+//     need q_0 / t >= 2^45, i.e. a larger modulus than N = 4096 allows at 128-bit security with
+//     depth-1 rotations — a documented limit.
 //  Across blocks the same r_j are used (a polynomial product cannot apply per-block masks), so two
 //  users with identical differences (x_k - y) get identical scores; documented.
 // The server learns nothing: it sees ciphertexts only, and the match decision is made by a key
@@ -96,10 +98,10 @@ class MatchServer {
   /// As masked_equality with a plaintext query y (128 values).
   std::vector<Ciphertext> masked_equality_plain(const Ciphertext& roster, std::span<const uint16_t> y,
                                                 size_t num_scores) const;
-  /// Re-randomizes a product (NTT or coefficient form, full level) into a reply: uniform plaintext
-  /// at non-result coefficients, + Enc_pk(0) with flooded c0 noise, mod switch to one prime.
-  Ciphertext finalize(const Ciphertext& product) const;
-  /// The flooding width in bits (uniform in [-2^b, 2^b)).
+  /// Re-randomizes a product (NTT or coefficient form, full level) into a reply: + Enc_pk(0),
+  /// mod switch to one prime, uniform plaintext at non-result coefficients, flooded c0 noise.
+  Ciphertext finalize(Ciphertext product) const;
+  /// The flooding width in bits (uniform in [-2^b, 2^b), added after the switch to q_0).
   int flood_bits() const { return flood_bits_; }
 
  private:

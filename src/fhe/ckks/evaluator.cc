@@ -25,6 +25,20 @@ void truncate(Ciphertext& a, size_t new_level) {
   a.level = new_level;
 }
 
+// Per-thread scratch buffers, grown on demand and reused: key switching touches megabytes of
+// temporaries per call, and fresh allocations of that size cost page faults on every call.
+struct Scratch {
+  std::vector<uint64_t> coef, digits, acc0, acc1, tmp, r, o0, o1;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+uint64_t* grow(std::vector<uint64_t>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
 }  // namespace
 
 Evaluator::Evaluator(ContextPtr ctx) : ctx_(std::move(ctx)), encoder_(ctx_) {}
@@ -241,11 +255,13 @@ void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
   check(a, "relinearize");
   if (a.size == 2) return;
   const size_t n = a.n, l = a.level;
-  std::vector<uint64_t> o0((l + 1) * n), o1((l + 1) * n);
-  key_switch(a.poly(2, 0), l, rk.key, o0.data(), o1.data());
+  Scratch& sc = scratch();
+  uint64_t* o0 = grow(sc.o0, (l + 1) * n);
+  uint64_t* o1 = grow(sc.o1, (l + 1) * n);
+  key_switch(a.poly(2, 0), l, rk.key, o0, o1);
   for (size_t j = 0; j <= l; ++j) {
-    math::poly_add(a.poly(0, j), a.poly(0, j), o0.data() + j * n, n, ctx_->modulus(j));
-    math::poly_add(a.poly(1, j), a.poly(1, j), o1.data() + j * n, n, ctx_->modulus(j));
+    math::poly_add(a.poly(0, j), a.poly(0, j), o0 + j * n, n, ctx_->modulus(j));
+    math::poly_add(a.poly(1, j), a.poly(1, j), o1 + j * n, n, ctx_->modulus(j));
   }
   a.size = 2;
   a.data.resize(2 * (l + 1) * n);
@@ -279,21 +295,23 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   const size_t n = a.n, l = a.level;
   const math::Modulus& ql = c.modulus(l);
   const uint64_t half = ql.value() >> 1;
-  std::vector<uint64_t> x(n), r(n);
+  Scratch& sc = scratch();
+  uint64_t* x = grow(sc.coef, n);
+  uint64_t* r = grow(sc.r, n);
   Ciphertext out;
   out.resize(n, a.size, l - 1);
   out.scale = a.scale / static_cast<double>(ql.value());
   for (size_t p = 0; p < a.size; ++p) {
     // (c - [c]_(q_l)) / q_l with the centered remainder: rounding division, error <= 1/2 + N/2 * ...
-    std::copy(a.poly(p, l), a.poly(p, l) + n, x.data());
-    math::ntt_inverse(x.data(), c.ntt(l));
+    std::copy(a.poly(p, l), a.poly(p, l) + n, x);
+    math::ntt_inverse(x, c.ntt(l));
     // Add q_l/2 so that the floor division by q_l rounds; subtracted back below (mod q_j).
     for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, ql);
     for (size_t j = 0; j < l; ++j) {
       const math::Modulus& qj = c.modulus(j);
       const uint64_t half_j = math::reduce(half, qj);
       for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
-      math::ntt_forward(r.data(), c.ntt(j));
+      math::ntt_forward(r, c.ntt(j));
       uint64_t* dst = out.poly(p, j);
       const uint64_t* src = a.poly(p, j);
       const uint64_t w = c.inv_q_mod(l, j), ws = c.inv_q_mod_shoup(l, j);
@@ -311,12 +329,15 @@ Ciphertext Evaluator::rescale(const Ciphertext& a) const {
 
 // ---- key switching (hybrid, one special prime P, one digit per q_i) ----
 
-std::vector<uint64_t> Evaluator::decompose(const uint64_t* d, size_t l) const {
+const std::vector<uint64_t>& Evaluator::decompose(const uint64_t* d, size_t l) const {
   const CkksContext& c = *ctx_;
   const size_t n = c.n(), targets = l + 2;
-  std::vector<uint64_t> coef(d, d + (l + 1) * n);
-  for (size_t i = 0; i <= l; ++i) math::ntt_inverse(coef.data() + i * n, c.ntt(i));
-  std::vector<uint64_t> out((l + 1) * targets * n);
+  Scratch& sc = scratch();
+  uint64_t* coef = grow(sc.coef, (l + 1) * n);
+  std::copy(d, d + (l + 1) * n, coef);
+  for (size_t i = 0; i <= l; ++i) math::ntt_inverse(coef + i * n, c.ntt(i));
+  std::vector<uint64_t>& out = sc.digits;
+  grow(out, (l + 1) * targets * n);
   for (size_t i = 0; i <= l; ++i) {
     for (size_t t = 0; t < targets; ++t) {
       uint64_t* dst = out.data() + (i * targets + t) * n;
@@ -326,7 +347,7 @@ std::vector<uint64_t> Evaluator::decompose(const uint64_t* d, size_t l) const {
       }
       const size_t mt = (t == l + 1) ? c.special_index() : t;
       const math::Modulus& q = c.modulus(mt);
-      const uint64_t* src = coef.data() + i * n;
+      const uint64_t* src = coef + i * n;
       if (c.modulus(i).value() < q.value()) {
         std::copy(src, src + n, dst);
       } else {
@@ -348,12 +369,12 @@ void Evaluator::mod_down_p(uint64_t* acc, size_t l, uint64_t* out) const {
   uint64_t* x = acc + (l + 1) * n;
   math::ntt_inverse(x, c.ntt(sp));
   for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, p);
-  std::vector<uint64_t> r(n);
+  uint64_t* r = grow(scratch().r, n);
   for (size_t j = 0; j <= l; ++j) {
     const math::Modulus& qj = c.modulus(j);
     const uint64_t half_j = math::reduce(half, qj);
     for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
-    math::ntt_forward(r.data(), c.ntt(j));
+    math::ntt_forward(r, c.ntt(j));
     const uint64_t w = c.inv_p_mod(j), ws = c.inv_p_mod_shoup(j);
     const uint64_t* a = acc + j * n;
     uint64_t* o = out + j * n;
@@ -370,31 +391,35 @@ void Evaluator::key_switch_decomposed(const std::vector<uint64_t>& digits, size_
       key.a.size() != key.b.size()) {
     throw std::invalid_argument("CKKS key switch: key does not match the context");
   }
-  std::vector<uint64_t> acc0(targets * n, 0), acc1(targets * n, 0), tmp(perm ? n : 0);
+  Scratch& sc = scratch();
+  uint64_t* acc0 = grow(sc.acc0, targets * n);
+  uint64_t* acc1 = grow(sc.acc1, targets * n);
+  uint64_t* tmp = grow(sc.tmp, n);
+  std::fill(acc0, acc0 + targets * n, 0);
+  std::fill(acc1, acc1 + targets * n, 0);
   for (size_t t = 0; t < targets; ++t) {
     const size_t mt = (t == l + 1) ? c.special_index() : t;
     const math::Modulus& q = c.modulus(mt);
-    uint64_t* a0 = acc0.data() + t * n;
-    uint64_t* a1 = acc1.data() + t * n;
+    uint64_t* a0 = acc0 + t * n;
+    uint64_t* a1 = acc1 + t * n;
     for (size_t i = 0; i <= l; ++i) {
       const uint64_t* dgt = digits.data() + (i * targets + t) * n;
       if (perm) {
         const uint32_t* pm = perm->data();
         for (size_t k = 0; k < n; ++k) tmp[k] = dgt[pm[k]];
-        dgt = tmp.data();
+        dgt = tmp;
       }
       math::poly_mul_add(a0, dgt, key.b_at(i, mt, n, num), n, q);
       math::poly_mul_add(a1, dgt, key.a_at(i, mt, n, num), n, q);
     }
   }
-  mod_down_p(acc0.data(), l, out0);
-  mod_down_p(acc1.data(), l, out1);
+  mod_down_p(acc0, l, out0);
+  mod_down_p(acc1, l, out1);
 }
 
 void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* out0,
                            uint64_t* out1) const {
-  std::vector<uint64_t> digits = decompose(d, l);
-  key_switch_decomposed(digits, l, nullptr, key, out0, out1);
+  key_switch_decomposed(decompose(d, l), l, nullptr, key, out0, out1);
 }
 
 // ---- rotations ----
@@ -409,13 +434,13 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   r.resize(n, 2, l);
   r.scale = a.scale;
   // sigma_g(c_1) as the polynomial to switch from sigma_g(s) to s.
-  std::vector<uint64_t> c1((l + 1) * n);
+  uint64_t* c1 = grow(scratch().o0, (l + 1) * n);
   for (size_t j = 0; j <= l; ++j) {
     const uint64_t* s = a.poly(1, j);
-    uint64_t* d = c1.data() + j * n;
+    uint64_t* d = c1 + j * n;
     for (size_t i = 0; i < n; ++i) d[i] = s[perm[i]];
   }
-  key_switch(c1.data(), l, key, r.poly(0, 0), r.poly(1, 0));
+  key_switch(c1, l, key, r.poly(0, 0), r.poly(1, 0));
   for (size_t j = 0; j <= l; ++j) {
     const uint64_t* s = a.poly(0, j);
     uint64_t* d = r.poly(0, j);
@@ -468,6 +493,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
     }
     keys.push_back(&it->second);
   }
+  // Copy: the scratch digits buffer would be overwritten by a nested decomposition.
   std::vector<uint64_t> digits = decompose(a.poly(1, 0), l);
   std::vector<Ciphertext> out;
   for (size_t k = 0; k < steps.size(); ++k) {

