@@ -238,36 +238,103 @@ void sample_in_ball(Poly& c, ByteSpan c_tilde, int tau) {
 
 // ------------------------------------------------------------------ packing
 //
-// Groups of G = 8 / gcd(bits, 8) values fill a whole number of bytes (at most 104 bits for the
-// widths used here), so each group is assembled in one 128-bit word; with `bits` a template
-// parameter the compiler unrolls the group. No branch or index depends on the values.
+// Groups of G = 8 / gcd(bits, 8) values fill a whole number of bytes (at most 13 bytes for the
+// widths used here). Each group is read or written as two 64-bit words; with `bits` a template
+// parameter every shift is a constant and the compiler unrolls the group. No branch or index
+// depends on the values.
 
 namespace {
 
+template <int kBits>
+struct Group {
+  static constexpr int kG = kBits % 8 == 0 ? 1 : kBits % 4 == 0 ? 2 : kBits % 2 == 0 ? 4 : 8;
+  static constexpr int kBytes = kG * kBits / 8;
+  static_assert(kBytes <= 16);
+};
+
+// Little-endian loads and stores of n <= 8 bytes assembled in registers (a memcpy of an odd size
+// into a uint64_t goes through the stack and stalls on store forwarding).
+template <int kN>
+inline uint64_t load_le(const uint8_t* p) {
+  static_assert(kN >= 1 && kN <= 8);
+  if constexpr (kN == 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  } else if constexpr (kN >= 4) {
+    uint32_t a;
+    std::memcpy(&a, p, 4);
+    uint64_t v = a;
+    for (int k = 4; k < kN; ++k) v |= uint64_t{p[k]} << (8 * k);
+    return v;
+  } else {
+    uint64_t v = 0;
+    for (int k = 0; k < kN; ++k) v |= uint64_t{p[k]} << (8 * k);
+    return v;
+  }
+}
+template <int kN>
+inline void store_le(uint8_t* p, uint64_t v) {
+  static_assert(kN >= 1 && kN <= 8);
+  if constexpr (kN == 8) {
+    std::memcpy(p, &v, 8);
+  } else if constexpr (kN >= 4) {
+    const uint32_t a = static_cast<uint32_t>(v);
+    std::memcpy(p, &a, 4);
+    for (int k = 4; k < kN; ++k) p[k] = static_cast<uint8_t>(v >> (8 * k));
+  } else {
+    for (int k = 0; k < kN; ++k) p[k] = static_cast<uint8_t>(v >> (8 * k));
+  }
+}
+
 template <int kBits, int kSign>  // value = off + kSign * c[i]
 void pack_t(uint8_t* out, const int32_t* c, int32_t off) {
-  constexpr int kG = kBits % 8 == 0 ? 1 : kBits % 4 == 0 ? 2 : kBits % 2 == 0 ? 4 : 8;
-  constexpr int kBytes = kG * kBits / 8;
-  for (int i = 0; i < kN; i += kG) {
-    unsigned __int128 acc = 0;
-    for (int g = 0; g < kG; ++g)
-      acc |= static_cast<unsigned __int128>(static_cast<uint32_t>(off + kSign * c[i + g])) << (g * kBits);
-    for (int k = 0; k < kBytes; ++k) out[k] = static_cast<uint8_t>(acc >> (8 * k));
-    out += kBytes;
+  using Gr = Group<kBits>;
+  for (int i = 0; i < kN; i += Gr::kG) {
+    uint64_t lo = 0, hi = 0;
+#pragma GCC unroll 8
+    for (int g = 0; g < Gr::kG; ++g) {
+      const uint64_t v = static_cast<uint32_t>(off + kSign * c[i + g]);
+      const int o = g * kBits;
+      if (o < 64) lo |= v << o;
+      if (o + kBits > 64) hi |= o >= 64 ? v << (o - 64) : v >> (64 - o);
+    }
+    if constexpr (Gr::kBytes <= 8) {
+      store_le<Gr::kBytes>(out, lo);
+    } else {
+      store_le<8>(out, lo);
+      store_le<Gr::kBytes - 8>(out + 8, hi);
+    }
+    out += Gr::kBytes;
   }
 }
 
 template <int kBits, int kSign>  // c[i] = off + kSign * value
 void unpack_t(int32_t* c, const uint8_t* in, int32_t off) {
-  constexpr int kG = kBits % 8 == 0 ? 1 : kBits % 4 == 0 ? 2 : kBits % 2 == 0 ? 4 : 8;
-  constexpr int kBytes = kG * kBits / 8;
-  constexpr uint32_t kMask = (uint32_t{1} << kBits) - 1;
-  for (int i = 0; i < kN; i += kG) {
-    unsigned __int128 acc = 0;
-    for (int k = 0; k < kBytes; ++k) acc |= static_cast<unsigned __int128>(in[k]) << (8 * k);
-    for (int g = 0; g < kG; ++g)
-      c[i + g] = off + kSign * static_cast<int32_t>(static_cast<uint32_t>(acc >> (g * kBits)) & kMask);
-    in += kBytes;
+  using Gr = Group<kBits>;
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  for (int i = 0; i < kN; i += Gr::kG) {
+    uint64_t lo = 0, hi = 0;
+    if constexpr (Gr::kBytes <= 8) {
+      lo = load_le<Gr::kBytes>(in);
+    } else {
+      lo = load_le<8>(in);
+      hi = load_le<Gr::kBytes - 8>(in + 8);
+    }
+#pragma GCC unroll 8
+    for (int g = 0; g < Gr::kG; ++g) {
+      const int o = g * kBits;
+      uint64_t v;
+      if (o >= 64) {
+        v = hi >> (o - 64);
+      } else if (o + kBits > 64) {
+        v = (lo >> o) | (hi << (64 - o));
+      } else {
+        v = lo >> o;
+      }
+      c[i + g] = off + kSign * static_cast<int32_t>(v & kMask);
+    }
+    in += Gr::kBytes;
   }
 }
 
