@@ -101,7 +101,25 @@ static_assert(kR2 == static_cast<int16_t>(65536LL * 65536 % kQ));
 static_assert(kInvNttScale == static_cast<int16_t>(65536LL * 65536 % kQ * 3303 % kQ));
 static_assert(kZetas[1] == detail::mont_zeta(64));
 
-// ---- Portable kernels (poly_portable.cc). ----
+/// The parsed encapsulation key (FIPS 203 Alg. 14 lines 2-8, done once per key):
+/// at_hat[i*k + j] = A_hat[j, i] and t_hat = ByteDecode_12(ek_PKE[0 : 384k]), canonical.
+template <int K>
+struct ExpandedEk {
+  Poly at_hat[K * K];
+  Poly t_hat[K];
+};
+
+/// The parsed decapsulation key: s_hat = ByteDecode_12(dk_PKE) (Alg. 15 line 5), canonical.
+template <int K>
+struct ExpandedDk {
+  Poly s_hat[K];
+  ExpandedDk() = default;
+  ExpandedDk(const ExpandedDk&) = delete;
+  ExpandedDk& operator=(const ExpandedDk&) = delete;
+  ~ExpandedDk() { wipe(s_hat, sizeof s_hat); }
+};
+
+// ---- Portable kernels (ntt.cc, poly.cc). ----
 namespace portable {
 /// NTT (FIPS 203 Alg. 9). In: |f| < q. Out: bit-reversed order, barrett-reduced (|f| <= q/2).
 void ntt(Poly& f);
@@ -123,6 +141,8 @@ void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
 
 /// Coefficient-wise reduction to [-(q-1)/2, (q-1)/2].
 void poly_reduce(Poly& f);
+/// Maps coefficients in (-q, q) to [0, q).
+void poly_canonical(Poly& f);
 /// f = f * R mod q (undoes the R^-1 of basemul for results that stay in T_q).
 void poly_tomont(Poly& f);
 void poly_add(Poly& r, const Poly& a, const Poly& b);

@@ -27,9 +27,33 @@ using Wipe = internal::WipeScope<T>;
 
 using internal::hash_g;
 
-/// K-PKE.KeyGen(d) (Alg. 13): ek_PKE (384k + 32 bytes) and dk_PKE (384k bytes).
 template <int K>
-void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, const uint8_t d[32]) {
+using EkPtr = std::shared_ptr<internal::ExpandedEk<K>>;
+template <int K>
+using DkPtr = std::shared_ptr<internal::ExpandedDk<K>>;
+
+/// Parses ek_PKE = ByteEncode_12(t_hat) || rho (Alg. 14 lines 2-8): t_hat, and A_hat^T from rho.
+template <int K>
+EkPtr<K> expand_ek(const uint8_t* ek_pke) {
+  EkPtr<K> x(new internal::ExpandedEk<K>());
+  for (int i = 0; i < K; ++i) internal::decode12(x->t_hat[i], ek_pke + 384 * i);
+  internal::gen_matrix(x->at_hat, ek_pke + 384 * K, K, /*transposed=*/true);
+  return x;
+}
+
+/// Parses dk_PKE = ByteEncode_12(s_hat) (Alg. 15 line 5).
+template <int K>
+DkPtr<K> expand_dk(const uint8_t* dk_pke) {
+  DkPtr<K> x(new internal::ExpandedDk<K>());
+  for (int i = 0; i < K; ++i) internal::decode12(x->s_hat[i], dk_pke + 384 * i);
+  return x;
+}
+
+/// K-PKE.KeyGen(d) (Alg. 13): ek_PKE (384k + 32 bytes) and dk_PKE (384k bytes), and their parsed
+/// forms (A_hat^T is A_hat with its blocks transposed, so no second expansion is needed).
+template <int K>
+void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, internal::ExpandedEk<K>& ek_x, internal::ExpandedDk<K>& dk_x,
+                 const uint8_t d[32]) {
   using P = Params<K>;
   uint8_t rho[32], sigma[32];
   Wipe<uint8_t[32]> wipe_sigma(sigma);
@@ -51,29 +75,31 @@ void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, const uint8_t d[32]) {
   for (int i = 0; i < K; ++i) internal::ntt(e_hat[i]);
 
   // t_hat = A_hat o s_hat + e_hat (line 18); basemul leaves R^-1, tomont removes it.
-  Poly t_hat[K];
+  Poly* t_hat = ek_x.t_hat;
   for (int i = 0; i < K; ++i) {
     internal::basemul_acc(t_hat[i], &a_hat[i * K], s_hat, K);
     internal::poly_tomont(t_hat[i]);
     internal::poly_add(t_hat[i], t_hat[i], e_hat[i]);
     internal::poly_reduce(t_hat[i]);
+    internal::poly_canonical(t_hat[i]);
   }
   for (int i = 0; i < K; ++i) internal::encode12(ek_pke + 384 * i, t_hat[i]);
   std::memcpy(ek_pke + 384 * K, rho, 32);
-  for (int i = 0; i < K; ++i) internal::encode12(dk_pke + 384 * i, s_hat[i]);
+  for (int i = 0; i < K; ++i) {
+    internal::encode12(dk_pke + 384 * i, s_hat[i]);
+    dk_x.s_hat[i] = s_hat[i];
+    internal::poly_canonical(dk_x.s_hat[i]);
+  }
+  for (int i = 0; i < K; ++i)
+    for (int j = 0; j < K; ++j) ek_x.at_hat[i * K + j] = a_hat[j * K + i];
 }
 
-/// K-PKE.Encrypt(ek_PKE, m, r) (Alg. 14). ek_PKE has passed the §7.2 check, so decoding is exact.
+/// K-PKE.Encrypt(ek_PKE, m, r) (Alg. 14), on the parsed key (lines 2-8 done by expand_ek).
 template <int K>
-void kpke_encrypt(uint8_t* c, const uint8_t* ek_pke, const uint8_t m[32], const uint8_t r[32]) {
+void kpke_encrypt(uint8_t* c, const internal::ExpandedEk<K>& ek, const uint8_t m[32], const uint8_t r[32]) {
   using P = Params<K>;
-  Poly t_hat[K];
-  for (int i = 0; i < K; ++i) internal::decode12(t_hat[i], ek_pke + 384 * i);
-  const uint8_t* rho = ek_pke + 384 * K;
-
-  // A_hat^T: at[i*K + j] = A_hat[j, i] (lines 4-8).
-  Poly at_hat[K * K];
-  internal::gen_matrix(at_hat, rho, K, /*transposed=*/true);
+  const Poly* t_hat = ek.t_hat;
+  const Poly* at_hat = ek.at_hat;
 
   // y (nonces 0..k-1), e1 (k..2k-1), e2 (2k) in one array so they can be sampled together.
   Poly noise[2 * K + 1], mu;
@@ -113,22 +139,20 @@ void kpke_encrypt(uint8_t* c, const uint8_t* ek_pke, const uint8_t m[32], const 
   internal::compress_encode(c + 32 * P::du * K, v, P::dv);
 }
 
-/// K-PKE.Decrypt(dk_PKE, c) (Alg. 15).
+/// K-PKE.Decrypt(dk_PKE, c) (Alg. 15), on the parsed s_hat.
 template <int K>
-void kpke_decrypt(uint8_t m[32], const uint8_t* dk_pke, const uint8_t* c) {
+void kpke_decrypt(uint8_t m[32], const internal::ExpandedDk<K>& dk, const uint8_t* c) {
   using P = Params<K>;
-  Poly u_hat[K], s_hat[K], w;
-  Wipe<Poly[K]> wipe_s(s_hat);
+  Poly u_hat[K], w;
   Wipe<Poly> wipe_w(w);
   for (int i = 0; i < K; ++i) {
     internal::decode_decompress(u_hat[i], c + 32 * P::du * i, P::du);
     internal::ntt(u_hat[i]);
   }
-  for (int i = 0; i < K; ++i) internal::decode12(s_hat[i], dk_pke + 384 * i);
   Poly v;
   internal::decode_decompress(v, c + 32 * P::du * K, P::dv);
   // w = v' - NTT^-1(s_hat^T o NTT(u')) (line 6), m = ByteEncode_1(Compress_1(w)) (line 7).
-  internal::basemul_acc(w, s_hat, u_hat, K);
+  internal::basemul_acc(w, dk.s_hat, u_hat, K);
   internal::inv_ntt(w);
   internal::poly_sub(w, v, w);
   internal::poly_reduce(w);
@@ -151,7 +175,7 @@ template <int K>
 EncapsulationKey<K> EncapsulationKey<K>::from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes) {
   uint8_t h[32];
   internal::hash_h(h, bytes);
-  return from_valid_bytes_unchecked(bytes, std::span<const uint8_t, 32>(h, 32));
+  return from_parts(bytes, std::span<const uint8_t, 32>(h, 32), expand_ek<K>(bytes.data()));
 }
 
 template <int K>
@@ -164,16 +188,18 @@ Result<DecapsulationKey<K>> DecapsulationKey<K>::from_bytes(ByteSpan bytes) {
   internal::hash_h(h, bytes.subspan(L::kEk, Params<K>::kEncapsulationKeyBytes));
   if (!ct_equal(h, bytes.subspan(L::kH, 32)))
     return Result<DecapsulationKey>::error("ML-KEM: decapsulation key fails the hash check");
-  return from_valid_bytes_unchecked(std::span<const uint8_t, kBytes>(bytes.data(), kBytes));
+  // The embedded ek is not range-checked by §7.3; ByteDecode_12 reduces mod q, as FIPS 203 says.
+  return from_parts(std::span<const uint8_t, kBytes>(bytes.data(), kBytes), expand_dk<K>(bytes.data() + L::kPke),
+                    expand_ek<K>(bytes.data() + L::kEk));
 }
 
 template <int K>
 EncapsulationKey<K> DecapsulationKey<K>::encapsulation_key() const {
   using L = DkLayout<K>;
-  return EncapsulationKey<K>::from_valid_bytes_unchecked(
+  return EncapsulationKey<K>::from_parts(
       std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(bytes_.data() + L::kEk,
                                                                   Params<K>::kEncapsulationKeyBytes),
-      std::span<const uint8_t, 32>(bytes_.data() + L::kH, 32));
+      std::span<const uint8_t, 32>(bytes_.data() + L::kH, 32), ek_x_);
 }
 
 template <int K>
@@ -190,16 +216,18 @@ KeyPair<K> keygen_internal(std::span<const uint8_t, kSeedBytes> d, std::span<con
   // Alg. 16: dk = dk_PKE || ek || H(ek) || z.
   std::array<uint8_t, Params<K>::kDecapsulationKeyBytes> dk;
   Wipe<decltype(dk)> wipe_dk(dk);
-  kpke_keygen<K>(dk.data() + L::kEk, dk.data() + L::kPke, d.data());
+  EkPtr<K> ek_x(new internal::ExpandedEk<K>());
+  DkPtr<K> dk_x(new internal::ExpandedDk<K>());
+  kpke_keygen<K>(dk.data() + L::kEk, dk.data() + L::kPke, *ek_x, *dk_x, d.data());
   uint8_t h[32];
   internal::hash_h(h, std::span<const uint8_t>(dk.data() + L::kEk, Params<K>::kEncapsulationKeyBytes));
   std::memcpy(dk.data() + L::kH, h, 32);
   std::memcpy(dk.data() + L::kZ, z.data(), 32);
-  auto ek = EncapsulationKey<K>::from_valid_bytes_unchecked(
+  auto ek = EncapsulationKey<K>::from_parts(
       std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(dk.data() + L::kEk,
                                                                   Params<K>::kEncapsulationKeyBytes),
-      std::span<const uint8_t, 32>(h, 32));
-  return KeyPair<K>{std::move(ek), DecapsulationKey<K>::from_valid_bytes_unchecked(dk)};
+      std::span<const uint8_t, 32>(h, 32), ek_x);
+  return KeyPair<K>{std::move(ek), DecapsulationKey<K>::from_parts(dk, std::move(dk_x), std::move(ek_x))};
 }
 
 template <int K>
@@ -220,7 +248,7 @@ Encapsulation<K> encaps_internal(const EncapsulationKey<K>& ek, std::span<const 
   Wipe<uint8_t[32]> wipe_r(r);
   hash_g(out.key.mutable_span().data(), r, m, ek.hash());
   std::array<uint8_t, Params<K>::kCiphertextBytes> c;
-  kpke_encrypt<K>(c.data(), ek.bytes().data(), m.data(), r);
+  kpke_encrypt<K>(c.data(), ek.expanded(), m.data(), r);
   out.ciphertext = Ciphertext<K>::from_array(c);
   return out;
 }
@@ -242,7 +270,7 @@ SharedSecret decaps(const DecapsulationKey<K>& dk, const Ciphertext<K>& c) {
   // Alg. 18.
   uint8_t m_prime[32], r_prime[32];
   Wipe<uint8_t[32]> wipe_m(m_prime), wipe_r(r_prime);
-  kpke_decrypt<K>(m_prime, dkb + L::kPke, c.bytes().data());
+  kpke_decrypt<K>(m_prime, dk.expanded(), c.bytes().data());
 
   SharedSecret k_prime;
   hash_g(k_prime.mutable_span().data(), r_prime, std::span<const uint8_t>(m_prime, 32),
@@ -254,7 +282,8 @@ SharedSecret decaps(const DecapsulationKey<K>& dk, const Ciphertext<K>& c) {
   internal::hash_j(k_bar, dkb + L::kZ, c.span());
 
   std::array<uint8_t, P::kCiphertextBytes> c_prime;
-  kpke_encrypt<K>(c_prime.data(), dkb + L::kEk, m_prime, r_prime);
+  Wipe<decltype(c_prime)> wipe_c(c_prime);
+  kpke_encrypt<K>(c_prime.data(), dk.expanded_ek(), m_prime, r_prime);
 
   // Lines 10-12: if c != c' then K' = K_bar, in constant time (no branch on the comparison).
   uint8_t diff = 0;

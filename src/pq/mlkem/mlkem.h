@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "core/bytes.h"
@@ -23,6 +24,15 @@
 #include "core/status.h"
 
 namespace v100::pq::mlkem {
+
+namespace internal {
+/// The parsed form of an encapsulation key (A_hat^T and t_hat), defined in internal.h.
+template <int K>
+struct ExpandedEk;
+/// The parsed secret vector s_hat of a decapsulation key (wiped on destruction), internal.h.
+template <int K>
+struct ExpandedDk;
+}  // namespace internal
 
 /// ML-KEM-512, -768, -1024 by module rank k.
 inline constexpr int kMlKem512 = 2;
@@ -78,30 +88,34 @@ class SharedSecret {
 };
 
 /// An encapsulation key ek (public). Always passed the §7.2 modulus check: holding one means
-/// every encoded coefficient of t_hat is < q.
+/// every encoded coefficient of t_hat is < q. It is kept parsed as well (t_hat, the matrix A_hat^T
+/// expanded from rho, and H(ek)), the way BoringSSL keeps its public keys, so encapsulation does no
+/// decoding or matrix expansion. Copies share the immutable parsed form; thread-safe to share.
 template <int K>
 class EncapsulationKey {
  public:
   static constexpr size_t kBytes = Params<K>::kEncapsulationKeyBytes;
 
   /// Parses untrusted bytes: checks the length and the FIPS 203 §7.2 modulus check
-  /// ByteEncode12(ByteDecode12(ek)) == ek. Never throws.
+  /// ByteEncode12(ByteDecode12(ek)) == ek, then expands the key. Never throws on bad bytes.
   static Result<EncapsulationKey> from_bytes(ByteSpan bytes);
 
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
   ByteSpan span() const { return bytes_; }
   /// H(ek) = SHA3-256(ek), computed once when the key is made (Alg. 17 line 1 uses it).
   const std::array<uint8_t, 32>& hash() const { return h_; }
+  /// For the implementation: the parsed form.
+  const internal::ExpandedEk<K>& expanded() const { return *x_; }
 
-  /// For the implementation only: wraps bytes already known to be valid (produced by KeyGen or
-  /// taken from a checked key), computing H(ek).
+  /// For the implementation only: wraps bytes already known to pass §7.2, hashing and expanding.
   static EncapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes);
-  /// Same, with H(ek) already known (it is stored in dk).
-  static EncapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes,
-                                                     std::span<const uint8_t, 32> h) {
+  /// For the implementation only: all parts already computed.
+  static EncapsulationKey from_parts(std::span<const uint8_t, kBytes> bytes, std::span<const uint8_t, 32> h,
+                                     std::shared_ptr<const internal::ExpandedEk<K>> x) {
     EncapsulationKey ek;
     std::copy(bytes.begin(), bytes.end(), ek.bytes_.begin());
     std::copy(h.begin(), h.end(), ek.h_.begin());
+    ek.x_ = std::move(x);
     return ek;
   }
 
@@ -109,23 +123,34 @@ class EncapsulationKey {
   EncapsulationKey() = default;
   std::array<uint8_t, kBytes> bytes_;
   std::array<uint8_t, 32> h_;
+  std::shared_ptr<const internal::ExpandedEk<K>> x_;
 };
 
-/// A decapsulation key dk = dk_PKE || ek || H(ek) || z (secret). Move-only, wiped on destruction.
-/// Always passed the §7.3 hash check.
+/// A decapsulation key dk = dk_PKE || ek || H(ek) || z (secret). Move-only; the bytes and the
+/// parsed s_hat are wiped on destruction. Always passed the §7.3 hash check. Kept parsed (s_hat,
+/// and the expanded embedded ek) so decapsulation does no decoding or matrix expansion. A const
+/// DecapsulationKey may be used from several threads at once.
 template <int K>
 class DecapsulationKey {
  public:
   static constexpr size_t kBytes = Params<K>::kDecapsulationKeyBytes;
 
   /// Parses untrusted bytes: checks the length and the FIPS 203 §7.3 hash check
-  /// H(dk[384k : 768k+32]) == dk[768k+32 : 768k+64]. Never throws.
+  /// H(dk[384k : 768k+32]) == dk[768k+32 : 768k+64], then expands the key. Never throws on bad
+  /// bytes.
   static Result<DecapsulationKey> from_bytes(ByteSpan bytes);
 
-  DecapsulationKey(DecapsulationKey&& o) noexcept : bytes_(o.bytes_) { o.wipe(); }
+  DecapsulationKey(DecapsulationKey&& o) noexcept
+      : bytes_(o.bytes_), x_(std::move(o.x_)), ek_x_(std::move(o.ek_x_)) {
+    o.wipe();
+  }
   DecapsulationKey& operator=(DecapsulationKey&& o) noexcept {
-    bytes_ = o.bytes_;
-    if (this != &o) o.wipe();
+    if (this != &o) {
+      bytes_ = o.bytes_;
+      x_ = std::move(o.x_);
+      ek_x_ = std::move(o.ek_x_);
+      o.wipe();
+    }
     return *this;
   }
   DecapsulationKey(const DecapsulationKey&) = delete;
@@ -134,13 +159,20 @@ class DecapsulationKey {
 
   /// The secret key bytes, for serialization into protected storage only.
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
-  /// The encapsulation key embedded in dk.
+  /// The encapsulation key embedded in dk (shares its parsed form).
   EncapsulationKey<K> encapsulation_key() const;
+  /// For the implementation: the parsed forms.
+  const internal::ExpandedDk<K>& expanded() const { return *x_; }
+  const internal::ExpandedEk<K>& expanded_ek() const { return *ek_x_; }
 
   /// For the implementation only.
-  static DecapsulationKey from_valid_bytes_unchecked(std::span<const uint8_t, kBytes> bytes) {
+  static DecapsulationKey from_parts(std::span<const uint8_t, kBytes> bytes,
+                                     std::shared_ptr<const internal::ExpandedDk<K>> x,
+                                     std::shared_ptr<const internal::ExpandedEk<K>> ek_x) {
     DecapsulationKey dk;
     std::copy(bytes.begin(), bytes.end(), dk.bytes_.begin());
+    dk.x_ = std::move(x);
+    dk.ek_x_ = std::move(ek_x);
     return dk;
   }
 
@@ -148,6 +180,8 @@ class DecapsulationKey {
   DecapsulationKey() = default;
   void wipe() { secure_wipe(bytes_.data(), bytes_.size()); }
   std::array<uint8_t, kBytes> bytes_;
+  std::shared_ptr<const internal::ExpandedDk<K>> x_;
+  std::shared_ptr<const internal::ExpandedEk<K>> ek_x_;
 };
 
 /// A ciphertext c (public).

@@ -29,6 +29,10 @@ void poly_reduce(Poly& f) {
   for (int i = 0; i < kN; ++i) f.c[i] = barrett_reduce(f.c[i]);
 }
 
+void poly_canonical(Poly& f) {
+  for (int i = 0; i < kN; ++i) f.c[i] = to_canonical(f.c[i]);
+}
+
 void poly_tomont(Poly& f) {
   for (int i = 0; i < kN; ++i) f.c[i] = fqmul(f.c[i], kR2);
 }
