@@ -172,23 +172,31 @@ RnsPoly Decryptor::dot_with_secret(const Ciphertext& ct) const {
       throw std::invalid_argument("Decryptor: malformed ciphertext");
     }
   }
+  // Coefficient-form input: x = c0 + INTT(NTT(c1) s [+ NTT(c2) s^2]) (c0 stays in coefficients).
+  // NTT-form input: x = INTT(c0 + c1 s [+ c2 s^2]).
   RnsPoly x = ct.polys[0];
-  std::vector<uint64_t> c(n), s2(n);
+  std::vector<uint64_t> c(n), s2(n), acc(n);
   for (size_t j = 0; j < k; ++j) {
     const math::Modulus& q = r.modulus(j);
     const uint64_t* s = sk_.s_ntt().residue(j);
-    if (!ct.is_ntt()) math::ntt_forward(x.residue(j), r.ntt(j));
+    uint64_t* target = ct.is_ntt() ? x.residue(j) : acc.data();
     std::copy(ct.polys[1].residue(j), ct.polys[1].residue(j) + n, c.begin());
-    if (!ct.is_ntt()) math::ntt_forward(c.data(), r.ntt(j));
-    math::poly_mul_add(x.residue(j), c.data(), s, n, q);
+    if (!ct.is_ntt()) {
+      math::ntt_forward(c.data(), r.ntt(j));
+      math::poly_mul(target, c.data(), s, n, q);
+    } else {
+      math::poly_mul_add(target, c.data(), s, n, q);
+    }
     if (ct.size() == 3) {
       std::copy(ct.polys[2].residue(j), ct.polys[2].residue(j) + n, c.begin());
       if (!ct.is_ntt()) math::ntt_forward(c.data(), r.ntt(j));
       math::poly_mul(s2.data(), s, s, n, q);
-      math::poly_mul_add(x.residue(j), c.data(), s2.data(), n, q);
+      math::poly_mul_add(target, c.data(), s2.data(), n, q);
     }
-    math::ntt_inverse(x.residue(j), r.ntt(j));
+    math::ntt_inverse(target, r.ntt(j));
+    if (!ct.is_ntt()) math::poly_add(x.residue(j), x.residue(j), acc.data(), n, q);
   }
+  secure_wipe(acc);
   secure_wipe(s2);
   x.set_ntt(false);
   return x;
