@@ -58,18 +58,25 @@ constexpr LaneZetas kLaneQinv = make_lane_zetas(true);
 inline __m256i load(const int32_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 inline void store(int32_t* p, __m256i v) { _mm256_store_si256(reinterpret_cast<__m256i*>(p), v); }
 
-// (a * b) * 2^-32 mod q lane-wise, given bq = b * q^-1 mod 2^32; result in (-q, q).
-inline __m256i montmul(__m256i a, __m256i b, __m256i bq) {
+// (a * b) * 2^-32 mod q lane-wise, given bq = b * q^-1 mod 2^32; result in (-q, q). b_odd and
+// bq_odd hold the odd lanes of b and bq in the low halves of the 64-bit lanes (for a broadcast
+// constant they are b and bq themselves).
+inline __m256i montmul(__m256i a, __m256i b, __m256i bq, __m256i b_odd, __m256i bq_odd) {
   const __m256i q = _mm256_set1_epi32(kQ);
   const __m256i a_odd = _mm256_srli_epi64(a, 32);
   const __m256i prod_e = _mm256_mul_epi32(a, b);
-  const __m256i prod_o = _mm256_mul_epi32(a_odd, _mm256_srli_epi64(b, 32));
+  const __m256i prod_o = _mm256_mul_epi32(a_odd, b_odd);
   const __m256i t_e = _mm256_mul_epi32(a, bq);  // low 32 bits: a * b * q^-1 mod 2^32
-  const __m256i t_o = _mm256_mul_epi32(a_odd, _mm256_srli_epi64(bq, 32));
+  const __m256i t_o = _mm256_mul_epi32(a_odd, bq_odd);
   const __m256i r_e = _mm256_sub_epi64(prod_e, _mm256_mul_epi32(t_e, q));
   const __m256i r_o = _mm256_sub_epi64(prod_o, _mm256_mul_epi32(t_o, q));
   return _mm256_blend_epi32(_mm256_srli_epi64(r_e, 32), r_o, 0xAA);
 }
+inline __m256i montmul(__m256i a, __m256i b, __m256i bq) {
+  return montmul(a, b, bq, _mm256_srli_epi64(b, 32), _mm256_srli_epi64(bq, 32));
+}
+// Multiplication by a broadcast constant.
+inline __m256i montmul_bcast(__m256i a, __m256i b, __m256i bq) { return montmul(a, b, bq, b, bq); }
 
 // Montgomery reduction of 64-bit lanes (even and odd halves), recombined into 8 int32 lanes.
 inline __m256i reduce64_pair(__m256i acc_e, __m256i acc_o) {
@@ -114,26 +121,43 @@ inline void gs_butterfly(__m256i& a, __m256i& b, __m256i z, __m256i zq) {
   b = montmul(_mm256_sub_epi32(t, b), z, zq);
 }
 
+inline __m256i bcast(int32_t z) { return _mm256_set1_epi32(z); }
+inline __m256i bcast_q(int32_t z) { return _mm256_set1_epi32(times_qinv(z)); }
+
+// Butterflies of a layer with distance >= 8 on two whole vectors, twiddle zetas[m] (negated for
+// the inverse): m = 128/len + j/(2 len) in Alg. 41, m = 256/len - 1 - j/(2 len) in Alg. 42.
+inline void ct_layer_vec(__m256i& a, __m256i& b, int m) {
+  const __m256i t = montmul_bcast(b, bcast(kZetas.v[m]), bcast_q(kZetas.v[m]));
+  b = _mm256_sub_epi32(a, t);
+  a = _mm256_add_epi32(a, t);
+}
+inline void gs_layer_vec(__m256i& a, __m256i& b, int m) {
+  const __m256i t = a;
+  a = _mm256_add_epi32(t, b);
+  b = montmul_bcast(_mm256_sub_epi32(t, b), bcast(-kZetas.v[m]), bcast_q(-kZetas.v[m]));
+}
+
+// Two passes over the polynomial instead of one per layer:
+//  pass 1: layers len = 128, 64, 32 on the 8 vectors {i, i + 4, ..., i + 28} (i = 0..3);
+//  pass 2: per 64-coefficient block, layers 16 and 8, then the transposed layers 4, 2, 1.
+// Each coefficient sees the same butterflies in the same order as in the portable code.
 void ntt_avx2(Poly& p) {
   int32_t* c = p.c;
-  // Layers len = 128 .. 8: one twiddle per block of 2*len coefficients.
-  int m = 0;
-  for (int len = 128; len >= 8; len >>= 1) {
-    for (int start = 0; start < kN; start += 2 * len) {
-      const int32_t zeta = kZetas.v[++m];
-      const __m256i z = _mm256_set1_epi32(zeta), zq = _mm256_set1_epi32(times_qinv(zeta));
-      for (int j = start; j < start + len; j += 8) {
-        __m256i a = load(c + j), b = load(c + j + len);
-        ct_butterfly(a, b, z, zq);
-        store(c + j, a);
-        store(c + j + len, b);
-      }
-    }
+  for (int i = 0; i < 4; ++i) {
+    __m256i v[8];  // v[t] = coefficients 32 t + 8 i .. +7
+    for (int t = 0; t < 8; ++t) v[t] = load(c + 32 * t + 8 * i);
+    for (int t = 0; t < 4; ++t) ct_layer_vec(v[t], v[t + 4], 1);             // len 128
+    for (int t = 0; t < 2; ++t) ct_layer_vec(v[t], v[t + 2], 2);             // len 64
+    for (int t = 4; t < 6; ++t) ct_layer_vec(v[t], v[t + 2], 3);
+    for (int t = 0; t < 8; t += 2) ct_layer_vec(v[t], v[t + 1], 4 + t / 2);  // len 32
+    for (int t = 0; t < 8; ++t) store(c + 32 * t + 8 * i, v[t]);
   }
-  // Layers len = 4, 2, 1 on the transposed blocks: u[j] lane i = coefficient 64 b + 8 i + j.
   for (int b = 0; b < 4; ++b) {
-    __m256i u[8];
-    for (int i = 0; i < 8; ++i) u[i] = load(c + 64 * b + 8 * i);
+    __m256i u[8];  // u[x] = coefficients 64 b + 8 x .. +7
+    for (int x = 0; x < 8; ++x) u[x] = load(c + 64 * b + 8 * x);
+    for (int x : {0, 1, 4, 5}) ct_layer_vec(u[x], u[x + 2], 8 + 2 * b + x / 4);   // len 16
+    for (int x : {0, 2, 4, 6}) ct_layer_vec(u[x], u[x + 1], 16 + 4 * b + x / 2);  // len 8
+    // Layers len = 4, 2, 1 on the transpose: u[j] lane x = coefficient 64 b + 8 x + j.
     transpose8(u);
     {
       const __m256i z = load(kLane.fwd4[b]), zq = load(kLaneQinv.fwd4[b]);
@@ -149,15 +173,17 @@ void ntt_avx2(Poly& p) {
       ct_butterfly(u[2 * h], u[2 * h + 1], z, zq);
     }
     transpose8(u);
-    for (int i = 0; i < 8; ++i) store(c + 64 * b + 8 * i, u[i]);
+    for (int x = 0; x < 8; ++x) store(c + 64 * b + 8 * x, u[x]);
   }
 }
 
+// The mirror image: per block the transposed layers 1, 2, 4 then 8 and 16; then layers 32, 64,
+// 128 and the final factor on the strided groups. m = 256/len - 1 - j/(2 len) (Alg. 42).
 void invntt_avx2(Poly& p) {
   int32_t* c = p.c;
   for (int b = 0; b < 4; ++b) {
     __m256i u[8];
-    for (int i = 0; i < 8; ++i) u[i] = load(c + 64 * b + 8 * i);
+    for (int x = 0; x < 8; ++x) u[x] = load(c + 64 * b + 8 * x);
     transpose8(u);
     for (int h = 0; h < 4; ++h) {
       const __m256i z = load(kLane.inv1[b][h]), zq = load(kLaneQinv.inv1[b][h]);
@@ -173,23 +199,20 @@ void invntt_avx2(Poly& p) {
       for (int j = 0; j < 4; ++j) gs_butterfly(u[j], u[j + 4], z, zq);
     }
     transpose8(u);
-    for (int i = 0; i < 8; ++i) store(c + 64 * b + 8 * i, u[i]);
+    for (int x : {0, 2, 4, 6}) gs_layer_vec(u[x], u[x + 1], 31 - 4 * b - x / 2);  // len 8
+    for (int x : {0, 1, 4, 5}) gs_layer_vec(u[x], u[x + 2], 15 - 2 * b - x / 4);  // len 16
+    for (int x = 0; x < 8; ++x) store(c + 64 * b + 8 * x, u[x]);
   }
-  int m = 32;  // after the three transposed layers, Alg. 42 continues at m = 31
-  for (int len = 8; len < kN; len <<= 1) {
-    for (int start = 0; start < kN; start += 2 * len) {
-      const int32_t zeta = -kZetas.v[--m];
-      const __m256i z = _mm256_set1_epi32(zeta), zq = _mm256_set1_epi32(times_qinv(zeta));
-      for (int j = start; j < start + len; j += 8) {
-        __m256i a = load(c + j), b = load(c + j + len);
-        gs_butterfly(a, b, z, zq);
-        store(c + j, a);
-        store(c + j + len, b);
-      }
-    }
+  const __m256i f = bcast(kInvNttF), fq = bcast_q(kInvNttF);
+  for (int i = 0; i < 4; ++i) {
+    __m256i v[8];  // v[t] = coefficients 32 t + 8 i .. +7
+    for (int t = 0; t < 8; ++t) v[t] = load(c + 32 * t + 8 * i);
+    for (int t = 0; t < 8; t += 2) gs_layer_vec(v[t], v[t + 1], 7 - t / 2);  // len 32
+    for (int t = 0; t < 2; ++t) gs_layer_vec(v[t], v[t + 2], 3);             // len 64
+    for (int t = 4; t < 6; ++t) gs_layer_vec(v[t], v[t + 2], 2);
+    for (int t = 0; t < 4; ++t) gs_layer_vec(v[t], v[t + 4], 1);             // len 128
+    for (int t = 0; t < 8; ++t) store(c + 32 * t + 8 * i, montmul_bcast(v[t], f, fq));
   }
-  const __m256i f = _mm256_set1_epi32(kInvNttF), fq = _mm256_set1_epi32(times_qinv(kInvNttF));
-  for (int j = 0; j < kN; j += 8) store(c + j, montmul(load(c + j), f, fq));
 }
 
 void pointwise_avx2(Poly& out, const Poly& a, const Poly& b) {
