@@ -1,9 +1,12 @@
 #include "meeting/client/keystore.h"
 
 #include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -64,6 +67,69 @@ Result<SecretBytes> keystore_open(ByteSpan file, std::string_view passphrase) {
   auto opened = aead_open(key.span(), box, file.subspan(0, aad_len));
   if (!opened) return Result<SecretBytes>::error("wrong passphrase or damaged key file");
   return opened;
+}
+
+Status save_identity(const std::string& path, const Identity& identity, std::string_view passphrase,
+                     const ScryptParams& params) {
+  SecretBytes secret = identity.serialize_secret();
+  return write_private_file(path, keystore_seal(secret.span(), passphrase, params));
+}
+
+Result<Identity> load_identity(const std::string& path, std::string_view passphrase) {
+  auto file = read_file(path);
+  if (!file) return file.status();
+  auto secret = keystore_open(*file, passphrase);
+  if (!secret) return Result<Identity>::error(path + ": " + secret.message());
+  return Identity::parse_secret(secret->span());
+}
+
+std::string public_identity_text(const PublicIdentity& pub) {
+  return "v100-identity-v1 " + to_hex(pub.serialize()) + "\n";
+}
+
+Result<PublicIdentity> parse_public_identity_text(std::string_view text) {
+  constexpr std::string_view kPrefix = "v100-identity-v1 ";
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (text.substr(0, kPrefix.size()) != kPrefix) return Result<PublicIdentity>::error("not a V100 public identity");
+  auto bytes = from_hex(text.substr(kPrefix.size()));
+  if (!bytes) return bytes.status();
+  return PublicIdentity::parse(*bytes);
+}
+
+namespace {
+
+Result<std::string> read_tty_line(const std::string& prompt) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr) return Result<std::string>::error("no terminal to ask for a passphrase (set V100_PASSPHRASE)");
+  std::fputs(prompt.c_str(), tty);
+  std::fflush(tty);
+  int fd = fileno(tty);
+  termios old{};
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  for (int ch; (ch = std::fgetc(tty)) != EOF && ch != '\n';) line.push_back(static_cast<char>(ch));
+  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+  std::fputs("\n", tty);
+  std::fclose(tty);
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> read_passphrase(const std::string& prompt, bool confirm) {
+  if (const char* env = std::getenv("V100_PASSPHRASE")) return std::string(env);
+  auto a = read_tty_line(prompt);
+  if (!a || !confirm) return a;
+  auto b = read_tty_line("again: ");
+  if (!b) return b;
+  if (*a != *b) return Result<std::string>::error("passphrases differ");
+  return a;
 }
 
 Status write_private_file(const std::string& path, ByteSpan data) {

@@ -1,0 +1,175 @@
+// `v100 join`: take part in a meeting from the command line with a key file.
+//
+//   host:   v100 join --server 127.0.0.1:4433 --pin FP --key host.key --create "Title"
+//                     [--invite a.pub,b.pub] [--invite-dir DIR] [--name NAME] [--seconds S]
+//   guest:  v100 join --server 127.0.0.1:4433 --pin FP --key me.key (--invitation FILE | --mailbox)
+//                     [--name NAME] [--seconds S]
+//
+// The host creates the meeting and posts an invitation for each listed public identity into the
+// server's anonymous mailbox (and writes it to --invite-dir if given). A guest opens its
+// invitation (from a file, or by polling its mailbox for up to 60 s), joins, and sends synthetic
+// 50 fps audio for S seconds (default 30), printing key epochs and security codes as they change;
+// at the end it prints the decrypted roster and the frames received per sender, then leaves.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "command.h"
+#include "hash/sha3.h"
+#include "meeting/client/client.h"
+#include "meeting/client/invitation.h"
+#include "meeting/client/keystore.h"
+
+namespace v100::tools {
+namespace {
+
+namespace mc = meeting::client;
+using namespace std::chrono_literals;
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t c = s.find(',', start);
+    if (c == std::string::npos) c = s.size();
+    if (c > start) out.push_back(s.substr(start, c - start));
+    start = c + 1;
+  }
+  return out;
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "v100 join: %s\n", msg.c_str());
+  return 1;
+}
+
+int run_join(const Args& args) {
+  std::string server = flag_value(args, "--server", "127.0.0.1:4433");
+  std::string pin = flag_value(args, "--pin");
+  std::string key = flag_value(args, "--key");
+  if (key.empty() || (pin.empty() && !has_flag(args, "--insecure"))) {
+    std::fprintf(stderr,
+                 "usage: v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
+                 "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE | --mailbox)\n"
+                 "         [--name NAME] [--seconds S]\n");
+    return 2;
+  }
+  double seconds = std::stod(flag_value(args, "--seconds", "30"));
+  auto pass = mc::read_passphrase("passphrase for " + key + ": ", false);
+  if (!pass) return fail(pass.message());
+  auto loaded = mc::load_identity(key, *pass);
+  if (!loaded) return fail(loaded.message());
+  auto id = std::make_shared<const mc::Identity>(std::move(loaded).value());
+
+  mc::ClientOptions opt;
+  size_t colon = server.rfind(':');
+  opt.transport.host = server.substr(0, colon);
+  opt.transport.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  opt.transport.pin_sha256 = pin;
+  opt.transport.insecure_no_verify = pin.empty();
+  opt.display_name = flag_value(args, "--name", "v100 user " + to_hex(id->user_id()).substr(0, 6));
+  auto c = mc::Client::connect(id, opt);
+  if (!c) return fail(c.message());
+  mc::Client& client = **c;
+
+  std::mutex mu;
+  std::map<uint16_t, std::pair<std::string, uint64_t>> got;
+  client.set_frame_handler([&](const mc::DecryptedFrame& f) {
+    std::lock_guard lk(mu);
+    auto& e = got[f.slot];
+    e.first = f.sender_name;
+    e.second++;
+  });
+
+  if (has_flag(args, "--create")) {
+    auto created = client.create_meeting(flag_value(args, "--create"), 1);
+    if (!created) return fail(created.message());
+    std::printf("created meeting, handle %s...\n", to_hex(created->handle).substr(0, 16).c_str());
+    std::string dir = flag_value(args, "--invite-dir");
+    for (const auto& path : split(flag_value(args, "--invite"))) {
+      auto text = mc::read_file(path);
+      if (!text) return fail(text.message());
+      auto pub = mc::parse_public_identity_text(std::string(text->begin(), text->end()));
+      if (!pub) return fail(path + ": " + pub.message());
+      auto inv = client.invite(*pub);
+      if (!inv) return fail(inv.message());
+      if (Status st = client.post_invitation(*pub, *inv); !st) return fail(st.message());
+      std::string who = mc::short_id(pub->user_id());
+      if (!dir.empty()) {
+        std::string out = dir + "/" + to_hex(pub->user_id()).substr(0, 12) + ".inv";
+        if (Status st = mc::write_private_file(out, *inv); !st) return fail(st.message());
+      }
+      std::printf("invited %s (mailbox%s)\n", who.c_str(), dir.empty() ? "" : " and invite dir");
+    }
+  } else {
+    Bytes inv;
+    if (has_flag(args, "--invitation")) {
+      auto f = mc::read_file(flag_value(args, "--invitation"));
+      if (!f) return fail(f.message());
+      inv = std::move(f).value();
+    } else {
+      for (int i = 0; i < 120 && inv.empty(); ++i) {
+        auto items = client.fetch_invitations();
+        if (!items) return fail(items.message());
+        if (!items->empty()) inv = items->front();
+        else std::this_thread::sleep_for(500ms);
+      }
+      if (inv.empty()) return fail("no invitation arrived in the mailbox within 60 s");
+    }
+    auto opened = mc::open_invitation(*id, inv);
+    if (!opened) return fail(opened.message());
+    std::printf("invitation from %s\n", mc::short_id(opened->inviter_id).c_str());
+    if (Status st = client.join(opened->meeting_secret.span(), opened->session); !st) return fail(st.message());
+  }
+  auto title = client.meeting_title();
+  std::printf("joined \"%s\" in slot %u as %s\n", title ? title->c_str() : "?", *client.slot(),
+              opt.display_name.c_str());
+
+  auto start = std::chrono::steady_clock::now();
+  auto next = start;
+  uint64_t last_epoch = 0, seq = 0;
+  while (std::chrono::steady_clock::now() - start < std::chrono::duration<double>(seconds)) {
+    uint64_t e = client.epoch();
+    if (e != last_epoch) {
+      last_epoch = e;
+      std::printf("epoch %llu: %zu members, security code %s\n", static_cast<unsigned long long>(e),
+                  client.epoch_members().size(), client.security_code().c_str());
+    }
+    if (e > 0) {
+      Bytes frame(160);
+      hash::Shake256 x;
+      x.absorb(ByteSpan(reinterpret_cast<const uint8_t*>(&seq), sizeof seq));
+      x.squeeze(frame);
+      (void)client.send_frame(meeting::protocol::MediaKind::kAudio, frame);
+      ++seq;
+    }
+    next += 20ms;
+    std::this_thread::sleep_until(next);
+  }
+  auto roster = client.fetch_roster();
+  if (roster) {
+    std::printf("roster:\n");
+    for (const auto& m : *roster)
+      std::printf("  slot %2u  %-24s %s  identity %s, token %s\n", m.slot, m.display_name.c_str(),
+                  mc::short_id(m.user_id).c_str(), m.identity_verified ? "verified" : "UNVERIFIED",
+                  m.token_verified ? "verified" : "UNVERIFIED");
+  }
+  {
+    std::lock_guard lk(mu);
+    for (const auto& [slot, e] : got)
+      std::printf("received %llu frames from slot %u (%s)\n", static_cast<unsigned long long>(e.second), slot,
+                  e.first.c_str());
+  }
+  (void)client.leave();
+  return 0;
+}
+
+}  // namespace
+
+V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join.cc)", run_join);
+
+}  // namespace v100::tools
