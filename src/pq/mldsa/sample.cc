@@ -20,28 +20,34 @@ int rej_uniform(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   return ctr;
 }
 
-// Alg. 31 with Alg. 15 (CoeffFromHalfByte). The half-bytes are secret; whether one is rejected
-// (>= 15 for eta = 2, >= 9 for eta = 4) is independent of the accepted values and decides only
-// how many bytes are consumed, so that bit alone is declassified. The accepted value itself is
-// computed without branches or table look-ups.
+// Alg. 31 with Alg. 15 (CoeffFromHalfByte) on one squeezed block (len <= 136 bytes). The
+// half-bytes are secret; whether one is rejected (>= 15 for eta = 2, >= 9 for eta = 4) is
+// independent of the accepted values and decides only how many bytes are consumed, so those bits
+// alone are declassified, a whole block at once (candidates past the 256th acceptance are
+// discarded stream bytes). Values are computed without branches or table look-ups; the
+// compaction indexes only by the declassified bits.
 int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
-  for (size_t pos = 0; pos < len && ctr < kN; ++pos) {
-    for (int half = 0; half < 2 && ctr < kN; ++half) {
-      const uint32_t z = half == 0 ? (buf[pos] & 15u) : (buf[pos] >> 4);
-      uint32_t accept;
-      int32_t value;
-      if (eta == 2) {
-        accept = (z - 15u) >> 31;                           // z < 15
-        const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);  // z mod 5 for z < 15
-        value = 2 - static_cast<int32_t>(mod5);
-      } else {
-        accept = (z - 9u) >> 31;  // z < 9
-        value = 4 - static_cast<int32_t>(z);
-      }
-      declassify(accept);
-      if (accept) a[ctr++] = value;
+  constexpr size_t kMax = 2 * hash::kShake256Rate;
+  int32_t value[kMax];
+  uint8_t accept[kMax];
+  const size_t n = 2 * len;
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t z = (k & 1) ? (buf[k / 2] >> 4) : (buf[k / 2] & 15u);
+    if (eta == 2) {
+      accept[k] = static_cast<uint8_t>((z - 15u) >> 31);      // z < 15
+      const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);       // z mod 5 for z < 15
+      value[k] = 2 - static_cast<int32_t>(mod5);
+    } else {
+      accept[k] = static_cast<uint8_t>((z - 9u) >> 31);       // z < 9
+      value[k] = 4 - static_cast<int32_t>(z);
     }
   }
+  declassify(accept, n);
+  for (size_t k = 0; k < n && ctr < kN; ++k) {
+    a[ctr] = value[k];
+    ctr += accept[k];
+  }
+  secure_wipe(value, sizeof value);
   return ctr;
 }
 
