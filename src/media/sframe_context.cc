@@ -12,9 +12,12 @@ SenderContext::SenderContext(uint32_t slot, SenderOptions options) : slot_(slot)
   if (slot >= kMaxSlots) throw std::invalid_argument("SenderContext: slot out of range");
 }
 
-void SenderContext::set_epoch(uint64_t epoch, ByteSpan epoch_secret, uint64_t first_counter) {
+bool SenderContext::set_epoch(uint64_t epoch, ByteSpan epoch_secret, uint64_t first_counter) {
+  if (epoch_ && epoch <= *epoch_) return false;  // never restart a counter under a key already used
   SecretBytes base = derive_base_key(options_.suite, epoch_secret, epoch, slot_);
   set_key(make_kid(epoch, slot_), base.span(), first_counter);
+  epoch_ = epoch;
+  return true;
 }
 
 void SenderContext::set_key(uint64_t kid, ByteSpan base_key, uint64_t first_counter) {
@@ -66,10 +69,10 @@ ReceiverContext::ReceiverContext(ReceiverOptions options) : options_(std::move(o
   if (!options_.clock) options_.clock = [] { return Clock::now(); };
 }
 
-void ReceiverContext::set_epoch(uint64_t epoch, ByteSpan epoch_secret) {
+bool ReceiverContext::set_epoch(uint64_t epoch, ByteSpan epoch_secret) {
   if (epoch > kMaxEpoch) throw std::invalid_argument("ReceiverContext: epoch out of range");
-  if (current_ && epoch <= current_->epoch) throw std::invalid_argument("ReceiverContext: epochs must increase");
   if (epoch_secret.size() < 16) throw std::invalid_argument("ReceiverContext: epoch secret too short");
+  if (current_ && epoch <= current_->epoch) return false;
   auto next = std::make_unique<Epoch>();
   next->epoch = epoch;
   next->secret = SecretBytes(epoch_secret);
@@ -80,6 +83,7 @@ void ReceiverContext::set_epoch(uint64_t epoch, ByteSpan epoch_secret) {
     previous_->expires = options_.clock() + options_.grace_period;
   }
   current_ = std::move(next);
+  return true;
 }
 
 void ReceiverContext::add_key(uint64_t kid, ByteSpan base_key) {

@@ -54,10 +54,16 @@ class SenderContext {
   explicit SenderContext(uint32_t slot, SenderOptions options = {});
 
   /// Switches to `epoch`: derives this slot's base key from `epoch_secret` (key_schedule.h) and
-  /// starts counting from `first_counter` (0 for a fresh epoch). The old key is wiped.
-  void set_epoch(uint64_t epoch, ByteSpan epoch_secret, uint64_t first_counter = 0);
+  /// starts counting from `first_counter` (0 for a fresh epoch). The old key is wiped. Epochs only
+  /// move forward: if `epoch` is not newer than the current one (a late or duplicate key update)
+  /// nothing changes and false is returned, because re-entering an epoch would restart its counter
+  /// under the same key and reuse nonces. A process that restarts mid-epoch must move to a new
+  /// epoch (or persist and pass the next counter). Throws std::invalid_argument for an epoch above
+  /// kMaxEpoch or a secret shorter than 16 bytes.
+  bool set_epoch(uint64_t epoch, ByteSpan epoch_secret, uint64_t first_counter = 0);
 
-  /// RFC-level alternative: use `base_key` under an arbitrary `kid` (interop, tests).
+  /// RFC-level alternative: use `base_key` under an arbitrary `kid` (interop, tests). The caller
+  /// guarantees that a (kid, base_key) pair never sees the same counter twice.
   void set_key(uint64_t kid, ByteSpan base_key, uint64_t first_counter = 0);
 
   /// Whether a key is set.
@@ -82,6 +88,7 @@ class SenderContext {
   uint32_t slot_;
   SenderOptions options_;
   std::unique_ptr<SFrameKey> key_;
+  std::optional<uint64_t> epoch_;  // highest epoch installed with set_epoch
   uint64_t next_ctr_ = 0;
   bool exhausted_ = false;
 };
@@ -124,9 +131,10 @@ class ReceiverContext {
   explicit ReceiverContext(ReceiverOptions options = {});
 
   /// Installs `epoch` with its secret. The current epoch (if any) becomes the previous one and
-  /// stays valid for grace_period; the epoch before that is wiped now. Throws
-  /// std::invalid_argument unless `epoch` is greater than the current one (and <= kMaxEpoch).
-  void set_epoch(uint64_t epoch, ByteSpan epoch_secret);
+  /// stays valid for grace_period; the epoch before that is wiped now. Returns false and changes
+  /// nothing if `epoch` is not newer than the current one (late or duplicate key update). Throws
+  /// std::invalid_argument for an epoch above kMaxEpoch or a secret shorter than 16 bytes.
+  bool set_epoch(uint64_t epoch, ByteSpan epoch_secret);
 
   /// RFC-level alternative: accept frames under `kid` with `base_key` until remove_key(kid).
   /// Such keys live outside the epoch schedule. Replaces an existing key for that KID.

@@ -259,8 +259,11 @@ TEST(SFrameContext, EpochChangeGracePeriodThenWipe) {
   EXPECT_EQ(rx.previous_epoch(), std::optional<uint64_t>(3));
   EXPECT_FALSE(rx.unprotect({}, *tx.protect({}, Bytes(5))).is_ok());  // epoch 2: gone
 
-  EXPECT_THROW(rx.set_epoch(4, e1.span()), std::invalid_argument);
-  EXPECT_THROW(rx.set_epoch(2, e1.span()), std::invalid_argument);
+  // Late or duplicate updates change nothing.
+  EXPECT_FALSE(rx.set_epoch(4, e1.span()));
+  EXPECT_FALSE(rx.set_epoch(2, e1.span()));
+  EXPECT_EQ(rx.current_epoch(), std::optional<uint64_t>(4));
+  EXPECT_EQ(rx.previous_epoch(), std::optional<uint64_t>(3));
 
   // Grace period zero: the previous epoch is wiped immediately.
   ReceiverOptions z;
@@ -350,6 +353,19 @@ TEST(SFrameContext, MisuseIsLoud) {
   Bytes small(4);
   EXPECT_FALSE(tx.protect({}, Bytes(3), small).is_ok());
   EXPECT_THROW(PaddingPolicy::buckets(0, 10), std::invalid_argument);
+  // Re-entering an epoch would restart its counter under the same key: refused.
+  SecretBytes es = fresh_secret();
+  SenderContext s2(2);
+  EXPECT_TRUE(s2.set_epoch(4, es.span()));
+  Bytes first = *s2.protect({}, Bytes(3));
+  EXPECT_FALSE(s2.set_epoch(4, es.span()));
+  EXPECT_FALSE(s2.set_epoch(3, es.span()));
+  EXPECT_EQ(s2.next_counter(), 1u);  // the counter did not restart
+  Bytes second = *s2.protect({}, Bytes(3));
+  EXPECT_EQ(decode_header(second)->ctr, decode_header(first)->ctr + 1);
+  EXPECT_TRUE(s2.set_epoch(5, es.span()));
+  EXPECT_EQ(kid_epoch(s2.kid()), 5u);
+  EXPECT_THROW(s2.set_epoch(kMaxEpoch + 1, es.span()), std::invalid_argument);
 }
 
 }  // namespace
