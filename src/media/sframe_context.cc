@@ -125,8 +125,13 @@ Result<ReceivedFrame> ReceiverContext::unprotect(ByteSpan metadata, ByteSpan fra
   KeyState& k = **ks;
   // Replay check before decrypting (cheap rejection); the window only moves after the tag checks.
   if (!k.window.check(h->ctr)) return Result<ReceivedFrame>::error("sframe: replayed or too old counter");
+  if (options_.max_auth_failures != 0 && k.auth_failures >= options_.max_auth_failures)
+    return Result<ReceivedFrame>::error("sframe: key retired after too many authentication failures");
   Result<size_t> n = k.key.unprotect(*h, frame, metadata, out);
-  if (!n) return n.status();
+  if (!n) {
+    if (n.message() == kAuthFailed) ++k.auth_failures;
+    return n.status();
+  }
   size_t payload = *n;
   if (options_.padding.enabled()) {
     Result<size_t> stripped = strip_padding(ByteSpan(out.data(), *n));

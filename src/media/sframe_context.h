@@ -10,6 +10,16 @@
 // Frame metadata (e.g. RTP header fields the relay must read) travels in the clear next to the
 // SFrame and is authenticated as AAD: both sides must pass the same bytes.
 //
+// Example:
+//   media::SenderContext tx(my_slot);                     // suite 5 by default
+//   tx.set_epoch(epoch, epoch_secret);
+//   Result<Bytes> sframe = tx.protect(rtp_header_bytes, encoded_frame);
+//   ...
+//   media::ReceiverContext rx;                             // one per participant
+//   rx.set_epoch(epoch, epoch_secret);
+//   Result<media::ReceivedPayload> f = rx.unprotect(rtp_header_bytes, sframe_bytes);
+//   if (f) render(f->info.slot, f->payload);              // else drop the frame (and log)
+//
 // Errors: untrusted frames never throw; unprotect returns an error for a malformed or truncated
 // frame, an unknown or expired KID, a replayed or too old counter, or a failed tag check (one
 // generic message: kAuthFailed). Caller mistakes (bad slot, epochs going backwards) throw
@@ -106,6 +116,11 @@ struct ReceiverOptions {
   /// Slots accepted in KIDs (at most kMaxSlots): bounds how many keys a stream of forged KIDs can
   /// make the receiver derive.
   uint32_t max_slots = kMaxSlots;
+  /// Failed tag checks tolerated per KID before that key is retired (frames under it are then
+  /// refused until the next epoch). 0 = no limit. Worth setting for the short-tag suites (a 32-bit
+  /// tag is forged with probability 2^-32 per attempt); AES-GCM's 128-bit tags need no limit at
+  /// media rates.
+  uint64_t max_auth_failures = 0;
   /// Time source (tests inject a fake clock).
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };
 };
@@ -164,6 +179,7 @@ class ReceiverContext {
   struct KeyState {
     SFrameKey key;
     ReplayWindow window;
+    uint64_t auth_failures = 0;
   };
   struct Epoch {
     uint64_t epoch;

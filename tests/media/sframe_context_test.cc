@@ -345,6 +345,30 @@ TEST(SFrameContext, PaddingHidesSizesWithinABucket) {
   EXPECT_FALSE(p.receiver.unprotect({}, *plain.protect({}, Bytes(10, 0x11))).is_ok());
 }
 
+TEST(SFrameContext, KeyRetiredAfterTooManyForgeries) {
+  SecretBytes es = fresh_secret();
+  ReceiverOptions o;
+  o.suite = CipherSuite::kAes128CtrHmacSha256_32;
+  o.max_auth_failures = 3;
+  ReceiverContext rx(o);
+  rx.set_epoch(1, es.span());
+  SenderContext tx(4, SenderOptions{CipherSuite::kAes128CtrHmacSha256_32});
+  tx.set_epoch(1, es.span());
+  Bytes good = *tx.protect({}, Bytes(20, 1));
+  for (int i = 0; i < 3; ++i) {
+    Bytes forged = good;
+    forged.back() ^= static_cast<uint8_t>(1 + i);
+    EXPECT_EQ(rx.unprotect({}, forged).message(), kAuthFailed);
+  }
+  auto r = rx.unprotect({}, good);
+  EXPECT_FALSE(r.is_ok());
+  EXPECT_NE(r.message().find("retired"), std::string::npos);
+  // Other senders' keys are unaffected.
+  SenderContext other(5, SenderOptions{CipherSuite::kAes128CtrHmacSha256_32});
+  other.set_epoch(1, es.span());
+  EXPECT_TRUE(rx.unprotect({}, *other.protect({}, Bytes(2))).is_ok());
+}
+
 TEST(SFrameContext, MisuseIsLoud) {
   EXPECT_THROW(SenderContext{kMaxSlots}, std::invalid_argument);
   SenderContext tx(1);
