@@ -127,6 +127,7 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   std::vector<long double> radix(l + 1);
   radix[0] = 1.0L;
   for (size_t i = 1; i <= l; ++i) radix[i] = radix[i - 1] * static_cast<long double>(c.modulus(i - 1).value());
+  std::vector<long double> digits(l + 1);
   for (size_t k = 0; k < n; ++k) {
     for (size_t i = 0; i <= l; ++i) {
       const math::Modulus& qi = c.modulus(i);
@@ -143,7 +144,6 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
     }
     long double acc = 0;
     int64_t carry = 0;
-    std::vector<long double> digits(l + 1);
     for (size_t i = 0; i <= l; ++i) {
       uint64_t qi = c.modulus(i).value();
       int64_t d = static_cast<int64_t>(v[i]) + carry;  // in [0, q_i]
