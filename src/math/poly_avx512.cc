@@ -44,31 +44,26 @@ void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q) {
   }
 }
 
-// Barrett in 52-bit lanes (HAC 14.42 with b = bit size of q, b <= 50): for P = a*b < q^2,
-// c1 = floor(P / 2^(b-1)) < 2^(b+1), c3 = floor(c1 * mu / 2^(b+1)) with mu = floor(2^(2b) / q);
-// floor(P/q) - 2 <= c3 <= floor(P/q), so P - c3*q in [0, 3q) < 2^52: computed mod 2^52, then two
-// min-corrections.
-void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, int bits,
-                   uint64_t barrett52, bool accumulate) {
+// a * b mod q for a, b in [0, q), q < 2^50. The quotient comes from double precision:
+// e = fl(fl(a*b) * fl(1/q)) is within 3 * 2^-53 * ab/q < 3/8 of ab/q, so quot = trunc(e) is
+// floor(ab/q) - 1, + 0 or + 1 and v = ab - quot*q lies in [-q, 2q). v + q is then computed exactly
+// in 52-bit arithmetic (q + lo52(ab) + lo52(quot * (2^52 - q)), masked) and corrected twice.
+// (`bits` and `barrett52` are unused by this kernel; kept for the internal interface.)
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, int /*bits*/,
+                   uint64_t /*barrett52*/, bool accumulate) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
-  const __m512i mu = _mm512_set1_epi64(static_cast<long long>(barrett52));
+  const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
+  const __m512i neg_q = _mm512_set1_epi64(static_cast<long long>((uint64_t{1} << 52) - q));
   const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
-  const __m512i zero = _mm512_setzero_si512();
-  const __m128i sh_lo1 = _mm_cvtsi32_si128(bits - 1);
-  const __m128i sh_hi1 = _mm_cvtsi32_si128(52 - (bits - 1));
-  const __m128i sh_lo2 = _mm_cvtsi32_si128(bits + 1);
-  const __m128i sh_hi2 = _mm_cvtsi32_si128(52 - (bits + 1));
+  const __m512d inv_q = _mm512_set1_pd(1.0 / static_cast<double>(q));
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 m = tail_mask(n - i);
     __m512i va = load(a + i, m), vb = load(b + i, m);
-    __m512i plo = _mm512_madd52lo_epu64(zero, va, vb);
-    __m512i phi = _mm512_madd52hi_epu64(zero, va, vb);
-    __m512i c1 = _mm512_or_si512(_mm512_srl_epi64(plo, sh_lo1), _mm512_sll_epi64(phi, sh_hi1));
-    __m512i c2lo = _mm512_madd52lo_epu64(zero, c1, mu);
-    __m512i c2hi = _mm512_madd52hi_epu64(zero, c1, mu);
-    __m512i c3 = _mm512_or_si512(_mm512_srl_epi64(c2lo, sh_lo2), _mm512_sll_epi64(c2hi, sh_hi2));
-    __m512i r = _mm512_and_si512(_mm512_sub_epi64(plo, _mm512_madd52lo_epu64(zero, c3, vq)), mask52);
-    r = csub(csub(r, vq), vq);
+    __m512d e = _mm512_mul_pd(_mm512_mul_pd(_mm512_cvtepu64_pd(va), _mm512_cvtepu64_pd(vb)), inv_q);
+    __m512i quot = _mm512_cvttpd_epi64(e);
+    __m512i r = _mm512_madd52lo_epu64(vq, va, vb);
+    r = _mm512_and_si512(_mm512_madd52lo_epu64(r, quot, neg_q), mask52);  // v + q in [0, 3q)
+    r = csub(csub(r, two_q), vq);
     if (accumulate) r = csub(_mm512_add_epi64(r, load(out + i, m)), vq);
     store(out + i, r, m);
   }

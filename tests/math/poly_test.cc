@@ -149,3 +149,31 @@ TEST(Poly, ScalarAddAndReduceOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+// The IFMA dyadic product estimates the quotient in double precision; stress it where the error
+// bound is tightest (q just below 2^50, operands near q) and on random operands.
+TEST(Poly, MulStressNearTheQuotientBound) {
+  testing::TestRng rng("poly-mul-stress");
+  const size_t n = 1 << 16;
+  for (uint64_t qv : {(uint64_t{1} << 50) - 27, generate_ntt_primes(50, 8, 1)[0], generate_ntt_primes(48, 8, 1)[0],
+                      generate_ntt_primes(33, 8, 1)[0], uint64_t{3}}) {
+    Modulus q(qv);
+    std::vector<uint64_t> a(n), b(n), out(n);
+    for (size_t i = 0; i < n; ++i) {
+      switch (i % 4) {
+        case 0: a[i] = rng.below(qv); b[i] = rng.below(qv); break;
+        case 1: a[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024)); b[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024)); break;
+        case 2: a[i] = qv - 1; b[i] = rng.below(qv); break;
+        default: a[i] = rng.below(qv); b[i] = (qv - 1) / (1 + rng.below(8)); break;
+      }
+    }
+    poly_mul(out.data(), a.data(), b.data(), n, q);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv)) << qv << " " << a[i] << " " << b[i];
+  }
+}
+
+}  // namespace
+}  // namespace v100::math
