@@ -50,11 +50,22 @@ void run(bool portable) {
   bad_bytes[3] ^= 0x10;
   SharedSecret k2 = decaps<K>(kp.dk, Ciphertext<K>::from_array(bad_bytes));
 
+  // The same through a key parsed from bytes (§7.3 check on its public parts, ByteDecode_12 of the
+  // poisoned s_hat).
+  auto dk_bytes = kp.dk.bytes();
+  V100_CT_POISON(dk_bytes.data(), ek_off);                         // dk_PKE
+  V100_CT_POISON(dk_bytes.data() + dk_bytes.size() - 32, 32);      // z
+  auto parsed = DecapsulationKey<K>::from_bytes(dk_bytes);
+  check(parsed.is_ok(), "dk parse failed", K, portable);
+  SharedSecret k3 = decaps<K>(*parsed, enc.ciphertext);
+
   // Declassify the results only to check them.
   V100_CT_UNPOISON(enc.key.span().data(), 32);
   V100_CT_UNPOISON(k1.span().data(), 32);
   V100_CT_UNPOISON(k2.span().data(), 32);
+  V100_CT_UNPOISON(k3.span().data(), 32);
   check(v100::ct_equal(k1.span(), enc.key.span()), "decaps(encaps) mismatch", K, portable);
+  check(v100::ct_equal(k3.span(), enc.key.span()), "decaps with parsed key mismatch", K, portable);
   check(!v100::ct_equal(k2.span(), enc.key.span()), "implicit rejection returned the real key", K, portable);
 }
 
