@@ -3,7 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "hash/sha3.h"
 
 namespace v100::fhe::ckks {
 
@@ -13,16 +12,24 @@ CkksParams validated(CkksParams p) {
   if (!st) throw std::invalid_argument(st.message());
   return p;
 }
+
+fhe::ContextPtr make_rlwe(const CkksParams& p) {
+  fhe::RlweParams rp;
+  rp.name = p.name;
+  rp.scheme = fhe::Scheme::kCkks;
+  rp.n = p.ring_degree;
+  rp.q = p.q;
+  rp.p = {p.special_prime};
+  rp.t = 0;
+  rp.insecure_test_only = p.insecure;
+  auto r = fhe::RlweContext::create(rp);
+  if (!r.is_ok()) throw std::invalid_argument("ckks: " + r.message());
+  return std::move(r).value();
+}
 }  // namespace
 
 CkksContext::CkksContext(CkksParams params)
-    : params_(validated(std::move(params))), fft_(params_.ring_degree) {
-  const size_t num = params_.q.size() + 1;
-  for (uint64_t p : params_.q) moduli_.emplace_back(p);
-  moduli_.emplace_back(params_.special_prime);
-  for (size_t j = 0; j < num; ++j) {
-    ntt_.push_back(std::make_unique<math::NttTables>(params_.ring_degree, moduli_[j]));
-  }
+    : params_(validated(std::move(params))), rlwe_(make_rlwe(params_)), fft_(params_.ring_degree) {
   const size_t levels = params_.q.size();
   log_q_.resize(levels);
   double acc = 0;
@@ -37,8 +44,8 @@ CkksContext::CkksContext(CkksParams params)
     for (size_t j = 0; j < levels; ++j) {
       q_mod_[l][j] = params_.q[l] % params_.q[j];
       if (j < l) {
-        inv_q_[l][j] = math::inv_mod(params_.q[l] % params_.q[j], moduli_[j]);
-        inv_q_shoup_[l][j] = math::shoup_precompute(inv_q_[l][j], moduli_[j]);
+        inv_q_[l][j] = math::inv_mod(params_.q[l] % params_.q[j], modulus(j));
+        inv_q_shoup_[l][j] = math::shoup_precompute(inv_q_[l][j], modulus(j));
       }
     }
   }
@@ -48,24 +55,16 @@ CkksContext::CkksContext(CkksParams params)
   garner_inv_.assign(levels, 0);
   for (size_t j = 0; j < levels; ++j) {
     p_mod_[j] = params_.special_prime % params_.q[j];
-    inv_p_[j] = math::inv_mod(p_mod_[j], moduli_[j]);
-    inv_p_shoup_[j] = math::shoup_precompute(inv_p_[j], moduli_[j]);
+    inv_p_[j] = math::inv_mod(p_mod_[j], modulus(j));
+    inv_p_shoup_[j] = math::shoup_precompute(inv_p_[j], modulus(j));
     if (j > 0) {
       uint64_t prod = 1;
-      for (size_t k = 0; k < j; ++k) prod = math::mul_mod(prod, params_.q[k] % params_.q[j], moduli_[j]);
-      garner_inv_[j] = math::inv_mod(prod, moduli_[j]);
+      for (size_t k = 0; k < j; ++k) prod = math::mul_mod(prod, params_.q[k] % params_.q[j], modulus(j));
+      garner_inv_[j] = math::inv_mod(prod, modulus(j));
     }
   }
-  // Fingerprint: SHA3-256 over the public parameters, first 8 bytes little-endian.
-  ByteWriter w;
-  w.bytes(as_bytes("v100/ckks/params"));
-  w.u64(params_.ring_degree);
-  w.u32(static_cast<uint32_t>(params_.log_scale));
-  w.u32(static_cast<uint32_t>(params_.q.size()));
-  for (uint64_t p : params_.q) w.u64(p);
-  w.u64(params_.special_prime);
-  auto h = hash::sha3_256(w.buffer());
-  for (int i = 0; i < 8; ++i) fingerprint_ |= static_cast<uint64_t>(h[i]) << (8 * i);
+  // The shared parameter id (SHA3-256 of every field, Scheme::kCkks included).
+  fingerprint_ = rlwe_->param_id();
 }
 
 std::shared_ptr<const CkksContext> CkksContext::create(std::string_view name) {
@@ -84,23 +83,7 @@ uint64_t CkksContext::rotation_galois_element(int64_t steps) const {
 
 const std::vector<uint32_t>& CkksContext::galois_permutation(uint64_t g) const {
   if ((g & 1) == 0 || g >= 2 * n()) throw std::invalid_argument("galois element must be odd and < 2N");
-  std::lock_guard<std::mutex> lock(galois_mu_);
-  auto it = galois_cache_.find(g);
-  if (it != galois_cache_.end()) return *it->second;
-  // NTT slot i holds a(psi^(2*bitrev(i)+1)); (a o X^g)(psi^e) = a(psi^(g*e mod 2N)). So output slot
-  // i reads input slot idx with 2*bitrev(idx)+1 = g*(2*bitrev(i)+1) mod 2N.
-  const size_t nn = n();
-  const int log_n = ntt_[0]->log_n();
-  const uint64_t m = 2 * nn;
-  auto perm = std::make_unique<std::vector<uint32_t>>(nn);
-  for (size_t i = 0; i < nn; ++i) {
-    uint64_t e = 2 * math::bit_reverse(i, log_n) + 1;
-    uint64_t ge = (g * e) % m;
-    (*perm)[i] = static_cast<uint32_t>(math::bit_reverse(static_cast<size_t>((ge - 1) / 2), log_n));
-  }
-  auto& ref = *perm;
-  galois_cache_.emplace(g, std::move(perm));
-  return ref;
+  return rlwe_->galois_ntt_permutation(static_cast<uint32_t>(g));
 }
 
 }  // namespace v100::fhe::ckks

@@ -1,6 +1,8 @@
-// CkksContext: the precomputation shared by every CKKS object for one parameter set — NTT tables
-// for each prime, the special FFT, rescale / mod-down constants, CRT (Garner) constants for
-// decoding, and NTT-domain Galois permutations. Build once, share (std::shared_ptr) across threads.
+// CkksContext: the CKKS view of one parameter set. The scheme-neutral part — moduli, NTT tables,
+// key-switching constants, Galois permutations, the security check — is the shared
+// fhe::RlweContext (fhe/common, Scheme::kCkks, one special prime P); on top of it this adds the
+// special FFT, rescale constants and CRT (Garner) constants for decoding. Build once, share
+// (std::shared_ptr) across threads.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,7 @@
 
 #include "fhe/ckks/fft.h"
 #include "fhe/ckks/params.h"
+#include "fhe/common/context.h"
 #include "math/modulus.h"
 #include "math/ntt.h"
 
@@ -35,12 +38,14 @@ class CkksContext {
   size_t max_level() const { return params_.max_level(); }
   /// Index of P among the moduli (= L + 1).
   size_t special_index() const { return params_.q.size(); }
-  /// Modulus j (j <= L: q_j; j == L + 1: P).
-  const math::Modulus& modulus(size_t j) const { return moduli_[j]; }
+  /// Modulus j (j <= L: q_j; j == L + 1: P); the same indexing as fhe::RlweContext.
+  const math::Modulus& modulus(size_t j) const { return rlwe_->modulus(j); }
   /// NTT tables of modulus j.
-  const math::NttTables& ntt(size_t j) const { return *ntt_[j]; }
+  const math::NttTables& ntt(size_t j) const { return rlwe_->ntt(j); }
+  /// The shared RLWE context (keys, key switching, Galois, key serialization live there).
+  const fhe::ContextPtr& rlwe() const { return rlwe_; }
   const SpecialFft& fft() const { return fft_; }
-  /// 8-byte fingerprint of (N, primes, P, scale) binding serialized objects to this set.
+  /// The shared fhe parameter id (N, primes, P, scheme), binding serialized objects to this set.
   uint64_t fingerprint() const { return fingerprint_; }
   /// log2(q_0 ... q_l).
   double log_q(size_t level) const { return log_q_[level]; }
@@ -59,7 +64,7 @@ class CkksContext {
   uint64_t q_mod(size_t k, size_t i) const { return q_mod_[k][i]; }
 
   /// NTT-domain index permutation of the automorphism X -> X^g (g odd, mod 2N): after the
-  /// automorphism, slot i of an NTT vector holds slot perm[i] of the input. Cached.
+  /// automorphism, slot i of an NTT vector holds slot perm[i] of the input (fhe/common's cache).
   const std::vector<uint32_t>& galois_permutation(uint64_t g) const;
   /// The Galois element for a left rotation of the slots by `steps` (negative: right): 5^steps mod 2N.
   uint64_t rotation_galois_element(int64_t steps) const;
@@ -68,15 +73,12 @@ class CkksContext {
 
  private:
   CkksParams params_;
-  std::vector<math::Modulus> moduli_;
-  std::vector<std::unique_ptr<math::NttTables>> ntt_;
+  fhe::ContextPtr rlwe_;
   SpecialFft fft_;
   uint64_t fingerprint_ = 0;
   std::vector<double> log_q_;
   std::vector<std::vector<uint64_t>> inv_q_, inv_q_shoup_, q_mod_;
   std::vector<uint64_t> inv_p_, inv_p_shoup_, p_mod_, garner_inv_;
-  mutable std::mutex galois_mu_;
-  mutable std::map<uint64_t, std::unique_ptr<std::vector<uint32_t>>> galois_cache_;
 };
 
 using ContextPtr = std::shared_ptr<const CkksContext>;

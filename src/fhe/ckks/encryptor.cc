@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "core/rng.h"
 #include "math/ntt.h"
@@ -19,10 +20,13 @@ void check_plaintext(const CkksContext& c, const Plaintext& pt) {
   }
 }
 
-SecretKey copy_key(const SecretKey& sk) {
-  SecretKey k;
-  k.mutable_data() = sk.data();
-  return k;
+SecretKey copy_key(const SecretKey& sk) { return SecretKey(sk.s_ntt(), sk.param_id()); }
+
+void check_key(const CkksContext& c, const SecretKey& sk, const char* who) {
+  if (sk.param_id() != c.fingerprint() || sk.s_ntt().num_residues() != c.special_index() + 1 ||
+      sk.s_ntt().n() != c.n()) {
+    throw std::invalid_argument(std::string(who) + ": secret key does not match the context");
+  }
 }
 
 }  // namespace
@@ -30,7 +34,7 @@ SecretKey copy_key(const SecretKey& sk) {
 Encryptor::Encryptor(ContextPtr ctx, PublicKey pk) : ctx_(std::move(ctx)), pk_(std::move(pk)) {
   if (!ctx_) throw std::invalid_argument("Encryptor: null context");
   const size_t words = (ctx_->max_level() + 1) * ctx_->n();
-  if (pk_.a.size() != words || pk_.b.size() != words) {
+  if (pk_.param_id != ctx_->fingerprint() || pk_.a.data().size() != words || pk_.b.data().size() != words) {
     throw std::invalid_argument("Encryptor: public key does not match the context");
   }
 }
@@ -49,11 +53,11 @@ Ciphertext Encryptor::encrypt_impl(const Plaintext& pt, math::RandomSource& rng)
   for (int p = 0; p < 2; ++p) {
     math::sample_cbd(small.data(), n, rng);
     detail::small_to_ntt(e.data(), small.data(), c, l + 1);
-    const std::vector<uint64_t>& key = p == 0 ? pk_.b : pk_.a;
+    const RnsPoly& key = p == 0 ? pk_.b : pk_.a;
     for (size_t j = 0; j <= l; ++j) {
       const math::Modulus& q = c.modulus(j);
       uint64_t* out = ct.poly(p, j);
-      math::poly_mul(out, key.data() + j * n, u.data() + j * n, n, q);
+      math::poly_mul(out, key.residue(j), u.data() + j * n, n, q);
       math::poly_add(out, out, e.data() + j * n, n, q);
       if (p == 0) math::poly_add(out, out, pt.residue(j), n, q);
     }
@@ -77,9 +81,7 @@ Ciphertext Encryptor::encrypt_with_seed(const Plaintext& pt, std::span<const uin
 SymmetricEncryptor::SymmetricEncryptor(ContextPtr ctx, const SecretKey& sk)
     : ctx_(std::move(ctx)), sk_(copy_key(sk)) {
   if (!ctx_) throw std::invalid_argument("SymmetricEncryptor: null context");
-  if (sk_.data().size() != (ctx_->special_index() + 1) * ctx_->n()) {
-    throw std::invalid_argument("SymmetricEncryptor: secret key does not match the context");
-  }
+  check_key(*ctx_, sk_, "SymmetricEncryptor");
 }
 
 SeededCiphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
@@ -99,7 +101,7 @@ SeededCiphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
   std::vector<uint64_t> as(n);
   for (size_t j = 0; j <= l; ++j) {
     const math::Modulus& q = c.modulus(j);
-    math::poly_mul(as.data(), ct.poly(1, j), sk_.residue(j, n), n, q);
+    math::poly_mul(as.data(), ct.poly(1, j), detail::sk_residue(sk_, j), n, q);
     math::poly_sub(ct.poly(0, j), ct.poly(0, j), as.data(), n, q);
     math::poly_add(ct.poly(0, j), ct.poly(0, j), pt.residue(j), n, q);
   }
@@ -110,9 +112,7 @@ SeededCiphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
 
 Decryptor::Decryptor(ContextPtr ctx, const SecretKey& sk)
     : ctx_(std::move(ctx)), sk_(copy_key(sk)), encoder_(ctx_) {
-  if (sk_.data().size() != (ctx_->special_index() + 1) * ctx_->n()) {
-    throw std::invalid_argument("Decryptor: secret key does not match the context");
-  }
+  check_key(*ctx_, sk_, "Decryptor");
 }
 
 Plaintext Decryptor::decrypt(const Ciphertext& ct) const {
@@ -132,9 +132,9 @@ Plaintext Decryptor::decrypt(const Ciphertext& ct) const {
     const math::Modulus& q = c.modulus(j);
     uint64_t* out = pt.residue(j);
     std::copy(ct.poly(0, j), ct.poly(0, j) + n, out);
-    math::poly_mul_add(out, ct.poly(1, j), sk_.residue(j, n), n, q);
+    math::poly_mul_add(out, ct.poly(1, j), detail::sk_residue(sk_, j), n, q);
     if (ct.size == 3) {
-      math::poly_mul(s2.data(), sk_.residue(j, n), sk_.residue(j, n), n, q);
+      math::poly_mul(s2.data(), detail::sk_residue(sk_, j), detail::sk_residue(sk_, j), n, q);
       math::poly_mul_add(out, ct.poly(2, j), s2.data(), n, q);
     }
   }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "fhe/common/keyswitch.h"
 #include "math/ntt.h"
 #include "math/poly.h"
 
@@ -28,7 +29,7 @@ void truncate(Ciphertext& a, size_t new_level) {
 // Per-thread scratch buffers, grown on demand and reused: key switching touches megabytes of
 // temporaries per call, and fresh allocations of that size cost page faults on every call.
 struct Scratch {
-  std::vector<uint64_t> coef, digits, acc0, acc1, tmp, r, o0, o1;
+  std::vector<uint64_t> coef, r, o0, o1;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -327,99 +328,24 @@ Ciphertext Evaluator::rescale(const Ciphertext& a) const {
   return r;
 }
 
-// ---- key switching (hybrid, one special prime P, one digit per q_i) ----
+// ---- key switching: fhe/common (hybrid, one special prime P, one digit per q_i) ----
 
-const std::vector<uint64_t>& Evaluator::decompose(const uint64_t* d, size_t l) const {
-  const CkksContext& c = *ctx_;
-  const size_t n = c.n(), targets = l + 2;
-  Scratch& sc = scratch();
-  uint64_t* coef = grow(sc.coef, (l + 1) * n);
-  std::copy(d, d + (l + 1) * n, coef);
-  for (size_t i = 0; i <= l; ++i) math::ntt_inverse(coef + i * n, c.ntt(i));
-  std::vector<uint64_t>& out = sc.digits;
-  grow(out, (l + 1) * targets * n);
-  for (size_t i = 0; i <= l; ++i) {
-    for (size_t t = 0; t < targets; ++t) {
-      uint64_t* dst = out.data() + (i * targets + t) * n;
-      if (t == i) {
-        std::copy(d + i * n, d + (i + 1) * n, dst);
-        continue;
-      }
-      const size_t mt = (t == l + 1) ? c.special_index() : t;
-      const math::Modulus& q = c.modulus(mt);
-      const uint64_t* src = coef + i * n;
-      if (c.modulus(i).value() < q.value()) {
-        std::copy(src, src + n, dst);
-      } else {
-        for (size_t k = 0; k < n; ++k) dst[k] = math::reduce(src[k], q);
-      }
-      math::ntt_forward(dst, c.ntt(mt));
-    }
-  }
-  return out;
+namespace {
+RnsPoly to_rns(const uint64_t* d, size_t n, size_t num_q) {
+  RnsPoly p(n, num_q, 0, true);
+  std::copy(d, d + num_q * n, p.data().data());
+  return p;
 }
-
-void Evaluator::mod_down_p(uint64_t* acc, size_t l, uint64_t* out) const {
-  // out = round(acc / P) mod Q_l, computed as (acc - [acc]_P centered) * P^-1.
-  const CkksContext& c = *ctx_;
-  const size_t n = c.n();
-  const size_t sp = c.special_index();
-  const math::Modulus& p = c.modulus(sp);
-  const uint64_t half = p.value() >> 1;
-  uint64_t* x = acc + (l + 1) * n;
-  math::ntt_inverse(x, c.ntt(sp));
-  for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, p);
-  uint64_t* r = grow(scratch().r, n);
-  for (size_t j = 0; j <= l; ++j) {
-    const math::Modulus& qj = c.modulus(j);
-    const uint64_t half_j = math::reduce(half, qj);
-    for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
-    math::ntt_forward(r, c.ntt(j));
-    const uint64_t w = c.inv_p_mod(j), ws = c.inv_p_mod_shoup(j);
-    const uint64_t* a = acc + j * n;
-    uint64_t* o = out + j * n;
-    for (size_t i = 0; i < n; ++i) o[i] = math::mul_shoup(math::sub_mod(a[i], r[i], qj), w, ws, qj);
-  }
-}
-
-void Evaluator::key_switch_decomposed(const std::vector<uint64_t>& digits, size_t l,
-                                      const std::vector<uint32_t>* perm, const KeySwitchKey& key,
-                                      uint64_t* out0, uint64_t* out1) const {
-  const CkksContext& c = *ctx_;
-  const size_t n = c.n(), targets = l + 2, num = c.special_index() + 1;
-  if (key.digits != c.max_level() + 1 || key.b.size() != key.digits * num * n ||
-      key.a.size() != key.b.size()) {
-    throw std::invalid_argument("CKKS key switch: key does not match the context");
-  }
-  Scratch& sc = scratch();
-  uint64_t* acc0 = grow(sc.acc0, targets * n);
-  uint64_t* acc1 = grow(sc.acc1, targets * n);
-  uint64_t* tmp = grow(sc.tmp, n);
-  std::fill(acc0, acc0 + targets * n, 0);
-  std::fill(acc1, acc1 + targets * n, 0);
-  for (size_t t = 0; t < targets; ++t) {
-    const size_t mt = (t == l + 1) ? c.special_index() : t;
-    const math::Modulus& q = c.modulus(mt);
-    uint64_t* a0 = acc0 + t * n;
-    uint64_t* a1 = acc1 + t * n;
-    for (size_t i = 0; i <= l; ++i) {
-      const uint64_t* dgt = digits.data() + (i * targets + t) * n;
-      if (perm) {
-        const uint32_t* pm = perm->data();
-        for (size_t k = 0; k < n; ++k) tmp[k] = dgt[pm[k]];
-        dgt = tmp;
-      }
-      math::poly_mul_add(a0, dgt, key.b_at(i, mt, n, num), n, q);
-      math::poly_mul_add(a1, dgt, key.a_at(i, mt, n, num), n, q);
-    }
-  }
-  mod_down_p(acc0, l, out0);
-  mod_down_p(acc1, l, out1);
-}
+void from_rns(const RnsPoly& p, uint64_t* out) { std::copy(p.data().begin(), p.data().end(), out); }
+}  // namespace
 
 void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* out0,
                            uint64_t* out1) const {
-  key_switch_decomposed(decompose(d, l), l, nullptr, key, out0, out1);
+  const fhe::RlweContext& rc = *ctx_->rlwe();
+  RnsPoly o0, o1;
+  fhe::key_switch(rc, to_rns(d, ctx_->n(), l + 1), key, o0, o1);
+  from_rns(o0, out0);
+  from_rns(o1, out1);
 }
 
 // ---- rotations ----
@@ -433,19 +359,18 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   Ciphertext r;
   r.resize(n, 2, l);
   r.scale = a.scale;
-  // sigma_g(c_1) as the polynomial to switch from sigma_g(s) to s.
-  uint64_t* c1 = grow(scratch().o0, (l + 1) * n);
-  for (size_t j = 0; j <= l; ++j) {
-    const uint64_t* s = a.poly(1, j);
-    uint64_t* d = c1 + j * n;
-    for (size_t i = 0; i < n; ++i) d[i] = s[perm[i]];
-  }
-  key_switch(c1, l, key, r.poly(0, 0), r.poly(1, 0));
+  // ks_apply switches phi_g(c_1) from phi_g(s) to s (the automorphism is applied to the digits).
+  const fhe::RlweContext& rc = *c.rlwe();
+  fhe::KeySwitchDecomposition dec = fhe::ks_decompose(rc, to_rns(a.poly(1, 0), n, l + 1));
+  RnsPoly o0, o1;
+  fhe::ks_apply(rc, dec, key, static_cast<uint32_t>(g), o0, o1);
+  from_rns(o1, r.poly(1, 0));
   for (size_t j = 0; j <= l; ++j) {
     const uint64_t* s = a.poly(0, j);
+    const uint64_t* k0 = o0.residue(j);
     uint64_t* d = r.poly(0, j);
     const math::Modulus& q = c.modulus(j);
-    for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(d[i], s[perm[i]], q);
+    for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(k0[i], s[perm[i]], q);
   }
   return r;
 }
@@ -460,14 +385,14 @@ Ciphertext Evaluator::rotate(const Ciphertext& a, int64_t steps, const GaloisKey
     return a;
   }
   uint64_t g = c.rotation_galois_element(s);
-  auto it = gk.keys.find(g);
+  auto it = gk.keys.find(static_cast<uint32_t>(g));
   if (it != gk.keys.end()) return apply_galois(a, g, it->second);
   // Compose from power-of-two steps.
   Ciphertext r = a;
   for (int b = 0; (int64_t{1} << b) < slots; ++b) {
     if (((s >> b) & 1) == 0) continue;
     uint64_t gb = c.rotation_galois_element(int64_t{1} << b);
-    auto kb = gk.keys.find(gb);
+    auto kb = gk.keys.find(static_cast<uint32_t>(gb));
     if (kb == gk.keys.end()) {
       throw std::invalid_argument("CKKS rotate: no Galois key for step " + std::to_string(steps) +
                                   " nor for power-of-two step " + std::to_string(int64_t{1} << b));
@@ -487,27 +412,31 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
   for (int64_t s : steps) {
     uint64_t g = c.rotation_galois_element(s);
     if (g == 1) { keys.push_back(nullptr); continue; }
-    auto it = gk.keys.find(g);
+    auto it = gk.keys.find(static_cast<uint32_t>(g));
     if (it == gk.keys.end()) {
       throw std::invalid_argument("CKKS rotate_hoisted: no Galois key for step " + std::to_string(s));
     }
     keys.push_back(&it->second);
   }
-  // Copy: the scratch digits buffer would be overwritten by a nested decomposition.
-  std::vector<uint64_t> digits = decompose(a.poly(1, 0), l);
+  const fhe::RlweContext& rc = *c.rlwe();
+  fhe::KeySwitchDecomposition dec = fhe::ks_decompose(rc, to_rns(a.poly(1, 0), n, l + 1));
   std::vector<Ciphertext> out;
   for (size_t k = 0; k < steps.size(); ++k) {
     if (!keys[k]) { out.push_back(a); continue; }
-    const auto& perm = c.galois_permutation(c.rotation_galois_element(steps[k]));
+    const uint64_t g = c.rotation_galois_element(steps[k]);
+    const auto& perm = c.galois_permutation(g);
     Ciphertext r;
     r.resize(n, 2, l);
     r.scale = a.scale;
-    key_switch_decomposed(digits, l, &perm, *keys[k], r.poly(0, 0), r.poly(1, 0));
+    RnsPoly o0, o1;
+    fhe::ks_apply(rc, dec, *keys[k], static_cast<uint32_t>(g), o0, o1);
+    from_rns(o1, r.poly(1, 0));
     for (size_t j = 0; j <= l; ++j) {
       const uint64_t* s = a.poly(0, j);
+      const uint64_t* k0 = o0.residue(j);
       uint64_t* d = r.poly(0, j);
       const math::Modulus& q = c.modulus(j);
-      for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(d[i], s[perm[i]], q);
+      for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(k0[i], s[perm[i]], q);
     }
     out.push_back(std::move(r));
   }
@@ -516,7 +445,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
 
 Ciphertext Evaluator::conjugate(const Ciphertext& a, const GaloisKeys& gk) const {
   uint64_t g = ctx_->conjugation_galois_element();
-  auto it = gk.keys.find(g);
+  auto it = gk.keys.find(static_cast<uint32_t>(g));
   if (it == gk.keys.end()) throw std::invalid_argument("CKKS conjugate: no conjugation key");
   return apply_galois(a, g, it->second);
 }

@@ -92,18 +92,10 @@ class Evaluator {
   void check(const Ciphertext& a, const char* op) const;
   void check_scales(double a, double b, const char* op) const;
   void check_scale_room(const Ciphertext& a, const char* op) const;
-  /// Key switching of one polynomial d (NTT, level l): out0/out1 ((l + 1) * N each) such that
-  /// out0 + out1 s ≈ d * s_from.
+  /// Key switching of one polynomial d (NTT, level l) through fhe/common: out0/out1
+  /// ((l + 1) * N each) such that out0 + out1 s ≈ d * s_from.
   void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* out0,
                   uint64_t* out1) const;
-  /// Hoisting: digits of d, NTT form over targets 0..l and P: (l + 1) * (l + 2) * N words.
-  /// Returns a per-thread scratch buffer, valid until the next decomposition on this thread.
-  const std::vector<uint64_t>& decompose(const uint64_t* d, size_t level) const;
-  /// Inner product of decomposed digits (optionally Galois-permuted) with a key + mod-down by P.
-  void key_switch_decomposed(const std::vector<uint64_t>& digits, size_t level,
-                             const std::vector<uint32_t>* perm, const KeySwitchKey& key,
-                             uint64_t* out0, uint64_t* out1) const;
-  void mod_down_p(uint64_t* acc, size_t level, uint64_t* out) const;
 
   ContextPtr ctx_;
   CkksEncoder encoder_;

@@ -4,21 +4,12 @@
 #include <set>
 #include <stdexcept>
 
+#include "fhe/common/params.h"
 #include "math/primes.h"
 
 namespace v100::fhe::ckks {
 
-int he_standard_max_log_q(size_t ring_degree) {
-  switch (ring_degree) {
-    case 1024: return 27;
-    case 2048: return 54;
-    case 4096: return 109;
-    case 8192: return 218;
-    case 16384: return 438;
-    case 32768: return 881;
-    default: return 0;
-  }
-}
+int he_standard_max_log_q(size_t ring_degree) { return fhe::max_log_q_128(ring_degree); }
 
 double CkksParams::default_scale() const { return std::ldexp(1.0, log_scale); }
 

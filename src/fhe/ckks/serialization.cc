@@ -3,11 +3,14 @@
 #include <cmath>
 #include <cstring>
 
+#include "fhe/common/serialize.h"
+
 namespace v100::fhe::ckks {
 
 namespace {
 
-enum Kind : uint8_t { kCiphertext = 1, kSeededCiphertext = 2, kPublicKey = 3, kRelinKey = 4, kGaloisKeys = 5 };
+// Ciphertext kinds of the CKKS format (keys use the fhe/common formats).
+enum Kind : uint8_t { kCiphertext = 1, kSeededCiphertext = 2 };
 constexpr uint8_t kMagic[4] = {'V', '1', 'C', 'K'};
 
 void header(ByteWriter& w, const CkksContext& ctx, Kind kind) {
@@ -103,27 +106,6 @@ Status read_scale(ByteReader& r, const CkksContext& ctx, size_t level, double& s
   return Status::ok();
 }
 
-void write_switch_key(ByteWriter& w, const CkksContext& ctx, const KeySwitchKey& k) {
-  w.bytes(k.seed);
-  std::vector<size_t> mods = prefix(ctx.special_index() + 1);
-  for (size_t i = 0; i < k.digits; ++i) pack(w, k.b.data() + i * mods.size() * ctx.n(), ctx.n(), mods, ctx);
-}
-
-Status read_switch_key(ByteReader& r, const CkksContext& ctx, KeySwitchKey& k) {
-  ByteSpan seed;
-  if (!r.bytes(32, seed)) return Status::error("ckks: truncated key seed");
-  std::memcpy(k.seed.data(), seed.data(), 32);
-  k.digits = ctx.max_level() + 1;
-  std::vector<size_t> mods = prefix(ctx.special_index() + 1);
-  k.b.assign(k.digits * mods.size() * ctx.n(), 0);
-  for (size_t i = 0; i < k.digits; ++i) {
-    Status st = unpack(r, k.b.data() + i * mods.size() * ctx.n(), ctx.n(), mods, ctx);
-    if (!st) return st;
-  }
-  detail::expand_switch_key_a(k, ctx);
-  return Status::ok();
-}
-
 Status finish(const ByteReader& r) {
   return r.at_end() ? Status::ok() : Status::error("ckks: trailing bytes after object");
 }
@@ -155,35 +137,14 @@ Bytes serialize(const CkksContext& ctx, const SeededCiphertext& sc) {
   return w.take();
 }
 
-Bytes serialize(const CkksContext& ctx, const PublicKey& pk) {
-  ByteWriter w;
-  header(w, ctx, kPublicKey);
-  w.bytes(pk.seed);
-  pack(w, pk.b.data(), ctx.n(), prefix(ctx.max_level() + 1), ctx);
-  return w.take();
-}
-
-Bytes serialize(const CkksContext& ctx, const RelinKey& rk) {
-  ByteWriter w;
-  header(w, ctx, kRelinKey);
-  write_switch_key(w, ctx, rk.key);
-  return w.take();
-}
-
-Bytes serialize(const CkksContext& ctx, const GaloisKeys& gk) {
-  ByteWriter w;
-  header(w, ctx, kGaloisKeys);
-  w.u32(static_cast<uint32_t>(gk.keys.size()));
-  for (const auto& [g, k] : gk.keys) {
-    w.u64(g);
-    write_switch_key(w, ctx, k);
-  }
-  return w.take();
-}
+// Keys use the shared fhe/common formats (header "V1HE", seeded form, full validation).
+Bytes serialize(const CkksContext& ctx, const PublicKey& pk) { return fhe::serialize_public_key(*ctx.rlwe(), pk); }
+Bytes serialize(const CkksContext& ctx, const RelinKey& rk) { return fhe::serialize_relin_keys(*ctx.rlwe(), rk); }
+Bytes serialize(const CkksContext& ctx, const GaloisKeys& gk) { return fhe::serialize_galois_keys(*ctx.rlwe(), gk); }
 
 Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
   ByteReader r(in);
-  Kind kind;
+  Kind kind = kCiphertext;
   Status st = read_header(r, ctx, kind);
   if (!st) return st;
   Ciphertext ct;
@@ -220,52 +181,15 @@ Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
 }
 
 Result<PublicKey> deserialize_public_key(const CkksContext& ctx, ByteSpan in) {
-  ByteReader r(in);
-  Kind kind;
-  if (Status st = read_header(r, ctx, kind); !st) return st;
-  if (kind != kPublicKey) return Result<PublicKey>::error("ckks: not a public key");
-  PublicKey pk;
-  ByteSpan seed;
-  if (!r.bytes(32, seed)) return Result<PublicKey>::error("ckks: truncated seed");
-  std::memcpy(pk.seed.data(), seed.data(), 32);
-  pk.b.assign((ctx.max_level() + 1) * ctx.n(), 0);
-  if (Status s = unpack(r, pk.b.data(), ctx.n(), prefix(ctx.max_level() + 1), ctx); !s) return s;
-  if (Status s = finish(r); !s) return s;
-  detail::expand_public_key_a(pk, ctx);
-  return pk;
+  return fhe::deserialize_public_key(*ctx.rlwe(), in);
 }
 
 Result<RelinKey> deserialize_relin_key(const CkksContext& ctx, ByteSpan in) {
-  ByteReader r(in);
-  Kind kind;
-  if (Status st = read_header(r, ctx, kind); !st) return st;
-  if (kind != kRelinKey) return Result<RelinKey>::error("ckks: not a relinearization key");
-  RelinKey rk;
-  if (Status s = read_switch_key(r, ctx, rk.key); !s) return s;
-  if (Status s = finish(r); !s) return s;
-  return rk;
+  return fhe::deserialize_relin_keys(*ctx.rlwe(), in);
 }
 
 Result<GaloisKeys> deserialize_galois_keys(const CkksContext& ctx, ByteSpan in) {
-  ByteReader r(in);
-  Kind kind;
-  if (Status st = read_header(r, ctx, kind); !st) return st;
-  if (kind != kGaloisKeys) return Result<GaloisKeys>::error("ckks: not Galois keys");
-  uint32_t count = 0;
-  if (!r.u32(count)) return Result<GaloisKeys>::error("ckks: truncated key count");
-  if (count > ctx.n()) return Result<GaloisKeys>::error("ckks: too many Galois keys");
-  GaloisKeys gk;
-  for (uint32_t k = 0; k < count; ++k) {
-    uint64_t g = 0;
-    if (!r.u64(g)) return Result<GaloisKeys>::error("ckks: truncated Galois element");
-    if ((g & 1) == 0 || g >= 2 * ctx.n() || g == 1) return Result<GaloisKeys>::error("ckks: invalid Galois element");
-    if (gk.has(g)) return Result<GaloisKeys>::error("ckks: duplicate Galois element");
-    KeySwitchKey key;
-    if (Status s = read_switch_key(r, ctx, key); !s) return s;
-    gk.keys.emplace(g, std::move(key));
-  }
-  if (Status s = finish(r); !s) return s;
-  return gk;
+  return fhe::deserialize_galois_keys(*ctx.rlwe(), in);
 }
 
 }  // namespace v100::fhe::ckks

@@ -1,6 +1,8 @@
 // Versioned, validated serialization of CKKS ciphertexts and keys.
 //
-// Every blob: magic "V1CK" | version u8 (=1) | kind u8 | parameter fingerprint u64le | body.
+// Keys use the shared fhe/common formats (fhe/common/serialize.h: header "V1HE", seeded form).
+// Ciphertexts use a CKKS format carrying level and scale:
+// magic "V1CK" | version u8 (=1) | kind u8 | parameter id u64le | body.
 // Residues are bit-packed at bit_count(q_j) bits each (little-endian bit stream). Seeded forms
 // (fresh secret-key ciphertexts, public keys, relinearization and Galois keys) store the 32-byte
 // seed instead of the uniform "a" polynomials, which the loader re-expands: about half the size.
