@@ -16,8 +16,7 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy);
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);
 void poly_sub_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);
 void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q);
-void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, int bits,
-                   uint64_t barrett52, bool accumulate);
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, bool accumulate);
 void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                           uint64_t q);
 

@@ -83,20 +83,12 @@ void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q) {
 }
 
 void poly_mul(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q) {
-  if (use_ifma(q)) {
-    int b_ = q.bit_count();
-    uint64_t mu = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << (2 * b_)) / q.value());
-    return detail::poly_mul_ifma(out, a, b, n, q.value(), b_, mu, false);
-  }
+  if (use_ifma(q)) return detail::poly_mul_ifma(out, a, b, n, q.value(), false);
   portable::poly_mul(out, a, b, n, q);
 }
 
 void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q) {
-  if (use_ifma(q)) {
-    int b_ = q.bit_count();
-    uint64_t mu = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << (2 * b_)) / q.value());
-    return detail::poly_mul_ifma(out, a, b, n, q.value(), b_, mu, true);
-  }
+  if (use_ifma(q)) return detail::poly_mul_ifma(out, a, b, n, q.value(), true);
   portable::poly_mul_add(out, a, b, n, q);
 }
 

@@ -48,9 +48,7 @@ void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q) {
 // e = fl(fl(a*b) * fl(1/q)) is within 3 * 2^-53 * ab/q < 3/8 of ab/q, so quot = trunc(e) is
 // floor(ab/q) - 1, + 0 or + 1 and v = ab - quot*q lies in [-q, 2q). v + q is then computed exactly
 // in 52-bit arithmetic (q + lo52(ab) + lo52(quot * (2^52 - q)), masked) and corrected twice.
-// (`bits` and `barrett52` are unused by this kernel; kept for the internal interface.)
-void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, int /*bits*/,
-                   uint64_t /*barrett52*/, bool accumulate) {
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, bool accumulate) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
   const __m512i neg_q = _mm512_set1_epi64(static_cast<long long>((uint64_t{1} << 52) - q));
