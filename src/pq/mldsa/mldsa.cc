@@ -120,7 +120,7 @@ struct Scheme {
     }
     delete[] a_hat;
     // tr = H(pk, 64) (line 8), then skEncode (Alg. 24).
-    shake256_cat(std::span<uint8_t>(sk + 64, 64), {ByteSpan(pk, Pr::kPublicKeyBytes)});
+    shake256_short(std::span<uint8_t>(sk + 64, 64), ByteSpan(pk, Pr::kPublicKeyBytes));
     for (int r = 0; r < kL; ++r) bit_pack(sk + kSkS1 + r * Pr::kPolyEtaBytes, s1[r], Pr::kEta, Pr::kEtaBits);
     for (int r = 0; r < kK; ++r) bit_pack(sk + kSkS2 + r * Pr::kPolyEtaBytes, s2[r], Pr::kEta, Pr::kEtaBits);
 
@@ -181,7 +181,9 @@ struct Scheme {
     Poly y[kL], y_hat[kL], z[kL], w[kK], tmp, cs2, ct0, c;
     uint32_t w1[kK][kN];
     uint8_t hint[kK][kN];
-    uint8_t w1_enc[kK * Pr::kPolyW1Bytes];
+    uint8_t mu_w1[64 + kK * Pr::kPolyW1Bytes];  // mu || w1Encode(w1), the input of line 15
+    std::memcpy(mu_w1, mu.data(), 64);
+    uint8_t* w1_enc = mu_w1 + 64;
     uint8_t c_tilde[kCT];
     for (uint32_t kappa = 0;; kappa += kL) {
       // y = ExpandMask(rho'', kappa) (line 11), w = NTT^-1(A_hat o NTT(y)) (line 12).
@@ -199,7 +201,7 @@ struct Scheme {
       // c_tilde = H(mu || w1Encode(w1), lambda/4) (line 15). It is declassified: SampleInBall
       // branches on it, and a hash of w1 reveals nothing about s1, s2 (the rejected challenges
       // are outputs of a random oracle on values the adversary cannot compute).
-      shake256_cat(c_tilde, {ByteSpan(mu), ByteSpan(w1_enc, sizeof w1_enc)});
+      shake256_short(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
       declassify(c_tilde, sizeof c_tilde);
       sample_in_ball(c, c_tilde, Pr::kTau);  // line 16
       be.ntt(c);                              // c_hat (line 17)
@@ -254,7 +256,7 @@ struct Scheme {
     secure_wipe(tmp.c, sizeof tmp.c);
     secure_wipe(cs2.c, sizeof cs2.c);
     secure_wipe(ct0.c, sizeof ct0.c);
-    secure_wipe(w1_enc, sizeof w1_enc);
+    secure_wipe(mu_w1, sizeof mu_w1);
   }
 
   // sigDecode (Alg. 27) with HintBitUnpack (Alg. 21) and the z bound of Alg. 8 line 13.
@@ -294,7 +296,9 @@ struct Scheme {
     sample_in_ball(c, ByteSpan(sig, kCT), Pr::kTau);
     be.ntt(c);
     for (int r = 0; r < kL; ++r) be.ntt(z[r]);
-    uint8_t w1_enc[kK * Pr::kPolyW1Bytes];
+    uint8_t mu_w1[64 + kK * Pr::kPolyW1Bytes];  // mu || w1Encode(w1')
+    std::memcpy(mu_w1, mu.data(), 64);
+    uint8_t* w1_enc = mu_w1 + 64;
     for (int r = 0; r < kK; ++r) {
       // w'_approx = NTT^-1(A_hat o NTT(z) - NTT(c) o NTT(t1 * 2^d)) (line 9).
       Poly t1, w, ct1;
@@ -312,7 +316,7 @@ struct Scheme {
     }
     delete[] a_hat;
     uint8_t c_tilde2[kCT];
-    shake256_cat(c_tilde2, {ByteSpan(mu), ByteSpan(w1_enc, sizeof w1_enc)});  // line 12
+    shake256_short(c_tilde2, ByteSpan(mu_w1, sizeof mu_w1));  // line 12
     if (!ct_equal(ByteSpan(c_tilde2, kCT), ByteSpan(sig, kCT)))
       return Status::error("ML-DSA signature does not verify");
     return Status::ok();
@@ -482,7 +486,7 @@ Signature<P> sign_prehash(const SecretKey<P>& sk, ByteSpan message, PreHash ph, 
 template <ParameterSet P>
 std::array<uint8_t, kMuBytes> compute_mu_internal(const PublicKey<P>& pk, ByteSpan m_prime) {
   std::array<uint8_t, 64> tr, mu;
-  hash::shake256(tr, pk.span());  // tr = H(pk, 64) (Alg. 8 line 6)
+  internal::shake256_short(tr, pk.span());  // tr = H(pk, 64) (Alg. 8 line 6)
   internal::mu_from_pieces(mu, tr, {m_prime});
   return mu;
 }
@@ -491,7 +495,7 @@ template <ParameterSet P>
 std::array<uint8_t, kMuBytes> compute_mu(const PublicKey<P>& pk, ByteSpan message, ByteSpan context) {
   internal::check_context(context);
   std::array<uint8_t, 64> tr, mu;
-  hash::shake256(tr, pk.span());
+  internal::shake256_short(tr, pk.span());
   const uint8_t header[2] = {0, static_cast<uint8_t>(context.size())};
   internal::mu_from_pieces(mu, tr, {ByteSpan(header), context, message});
   return mu;
@@ -527,7 +531,7 @@ Status verify_prehash(const PublicKey<P>& pk, ByteSpan message, PreHash ph, cons
   if (context.size() > kMaxContextBytes)
     return Status::error("ML-DSA: context string longer than 255 bytes");  // Alg. 5 line 2
   std::array<uint8_t, 64> tr, mu;
-  hash::shake256(tr, pk.span());
+  internal::shake256_short(tr, pk.span());
   const uint8_t header[2] = {1, static_cast<uint8_t>(context.size())};
   const auto oid = prehash_oid(ph);
   const Bytes digest = prehash_digest(ph, message);

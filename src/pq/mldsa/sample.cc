@@ -2,6 +2,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/cpu.h"
 #include "hash/keccak_x4.h"
 #include "hash/sha3.h"
 #include "pq/mldsa/internal.h"
@@ -186,11 +187,28 @@ void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_
   secure_wipe(seed, sizeof seed);
 }
 
+bool x4_beats_scalar() { return cpu::active().avx512vl; }
+
+void shake256_short(std::span<uint8_t> out, ByteSpan in) {
+  if (!x4_beats_scalar() || out.size() > kRate256) {
+    hash::shake256(out, in);
+    return;
+  }
+  hash::ShakeX4 h(kRate256);
+  const uint8_t* ins[4] = {in.data(), in.data(), in.data(), in.data()};
+  h.absorb_once(ins, in.size());
+  uint8_t block[kRate256];
+  uint8_t* outs[4] = {block, nullptr, nullptr, nullptr};
+  h.squeeze_blocks(outs, 1);
+  std::memcpy(out.data(), block, out.size());
+  secure_wipe(block, sizeof block);
+}
+
 void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits) {
   const int bits = gamma1_bits + 1;
   const size_t bytes = 32 * static_cast<size_t>(bits);  // 576 or 640 <= 5 blocks of 136
   for (int base = 0; base < l; base += 4) {
-    if (l - base == 1) {
+    if (l - base == 1 && !x4_beats_scalar()) {
       expand_mask_poly(y[base], rho_pp, static_cast<uint16_t>(kappa + base), gamma1_bits);
       break;
     }
