@@ -166,14 +166,6 @@ void uniform_mod(uint64_t* out, size_t n, const Modulus& q, ByteStream& bs) {
   }
 }
 
-// Branch-free popcount of a 64-bit word (no lookup tables: safe on secret data).
-inline uint64_t popcount_ct(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-  return (x * 0x0101010101010101ULL) >> 56;
-}
-
 }  // namespace
 
 void sample_uniform(uint64_t* out, size_t n, const RnsBase& base, RandomSource& rng) {
@@ -204,9 +196,16 @@ void sample_cbd(int8_t* out, size_t n, RandomSource& rng) {
   constexpr uint64_t kMask21 = (uint64_t{1} << kCbdEta) - 1;
   for (size_t i = 0; i < n; ++i) {
     uint64_t w = bs.u48();
-    int64_t a = static_cast<int64_t>(popcount_ct(w & kMask21));
-    int64_t b = static_cast<int64_t>(popcount_ct((w >> kCbdEta) & kMask21));
-    out[i] = static_cast<int8_t>(a - b);
+    // Both 21-bit halves in one word (a in bytes 0-3, b in bytes 4-7), one SWAR byte count, then
+    // the multiply-by-0x0101.. prefix sum gives count(a) in byte 3 and count(a) + count(b) in byte 7.
+    uint64_t x = (w & kMask21) | (((w >> kCbdEta) & kMask21) << 32);
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    uint64_t sums = x * 0x0101010101010101ULL;
+    int64_t a = static_cast<int64_t>((sums >> 24) & 0xff);
+    int64_t total = static_cast<int64_t>(sums >> 56);
+    out[i] = static_cast<int8_t>(2 * a - total);
   }
 }
 
