@@ -99,6 +99,9 @@ TYPED_TEST(MlDsaApi, PureSignMatchesInternalConstruction) {
       Bytes other_msg = msg;
       other_msg[3] ^= 0x80;
       EXPECT_FALSE(verify<P>(kp.public_key, other_msg, sig, ctx).is_ok());
+      // Another key does not verify it.
+      auto other_kp = generate_key<P>();
+      EXPECT_FALSE(verify<P>(other_kp.public_key, msg, sig, ctx).is_ok());
       // The internal interface on the bare message is a different M'.
       EXPECT_FALSE(verify_internal<P>(kp.public_key, msg, sig).is_ok());
     }
