@@ -172,8 +172,9 @@ inline uint32_t compress_coeff(uint32_t x, int d) {
 
 /// SamplePolyCBD_eta (Alg. 8) from 64*eta bytes. Out: |f| <= eta.
 void sample_cbd(Poly& f, const uint8_t* bytes, int eta);
-/// SampleNTT (Alg. 7) by rejection on an already-absorbed SHAKE128 stream `buf` of `buf_len` bytes
-/// (a multiple of 3); returns how many coefficients were filled starting at `filled`.
+/// SampleNTT's rejection step (Alg. 7 lines 4-13) on `buf_len` bytes (a multiple of 3) of SHAKE128
+/// output: writes at most `needed` accepted values (< q) to out, in order, and returns how many.
+/// Branches only on public data (the matrix seed rho). Dispatched like the NTT.
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
 /// The portable rejection loop (the AVX2 one finishes its tail with it).
 int portable_rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);

@@ -12,8 +12,8 @@
 namespace v100::pq::mlkem::internal {
 namespace {
 
-// Three SHAKE128 blocks (504 bytes, 336 candidates) give 256 accepted values except with
-// probability about 2^-40; more blocks are squeezed in that case.
+// Three SHAKE128 blocks (504 bytes, 336 candidates, each accepted with probability q/2^12) give
+// 256 accepted values in about 99.2% of cases; one more block at a time is squeezed otherwise.
 constexpr size_t kMatrixBlocks = 3;
 constexpr size_t kRate128 = hash::kShake128Rate;
 constexpr size_t kRate256 = hash::kShake256Rate;
