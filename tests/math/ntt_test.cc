@@ -150,7 +150,7 @@ TEST_P(NttSizes, RoundTripAndConvolution) {
 
 INSTANTIATE_TEST_SUITE_P(All, NttSizes,
                          ::testing::Combine(::testing::Values(8, 1024, 4096, 8192),
-                                            ::testing::Values(30, 36, 40, 50, 55, 60)));
+                                            ::testing::Values(30, 36, 40, 50, 55, 60, 61)));
 
 TEST(Ntt, IfmaMatchesPortableBitForBit) {
   if (!cpu::detected().avx512ifma) GTEST_SKIP() << "CPU lacks AVX-512 IFMA: only the portable path exists here";
