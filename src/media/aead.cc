@@ -45,6 +45,7 @@ inline void put_be64(uint64_t v, uint8_t* out) {
 inline bool update_aad(EVP_CIPHER_CTX* ctx, ByteSpan aad) {
   int outl = 0;
   if (aad.empty()) return true;
+  if (aad.size() > (size_t{1} << 30)) return false;  // EVP takes int lengths; no real AAD is this big
   return EVP_CipherUpdate(ctx, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) == 1;
 }
 

@@ -43,7 +43,8 @@ class SFrameKey {
   Result<size_t> protect(uint64_t ctr, ByteSpan metadata, ByteSpan plaintext, MutableByteSpan out);
 
   /// Decrypts a frame whose header `h` was parsed from `frame` (h.kid must equal kid()). Writes the
-  /// plaintext to `out` (at least frame.size() - h.size - tag_size() bytes) and returns its length.
+  /// plaintext to `out` (at least frame.size() - h.size - tag_size() bytes; it may start exactly at
+  /// the ciphertext, frame.data() + h.size, but must not overlap it otherwise) and returns its length.
   /// Errors: frame shorter than header + tag; authentication failure (one generic message, and the
   /// plaintext region of `out` is zeroed).
   Result<size_t> unprotect(const SFrameHeader& h, ByteSpan frame, ByteSpan metadata, MutableByteSpan out);

@@ -169,8 +169,8 @@ class ReceiverContext {
   /// includes any padding).
   static size_t max_payload_size(size_t frame_size) { return frame_size; }
 
-  /// Authenticates and decrypts `frame` into `out`. See the file comment for the errors. On any
-  /// error no plaintext is left in `out`.
+  /// Authenticates and decrypts `frame` into `out` (which must not overlap `frame`). See the file
+  /// comment for the errors. On any error no plaintext is left in `out`.
   Result<ReceivedFrame> unprotect(ByteSpan metadata, ByteSpan frame, MutableByteSpan out);
   /// Convenience: the payload as a new buffer.
   Result<ReceivedPayload> unprotect(ByteSpan metadata, ByteSpan frame);
