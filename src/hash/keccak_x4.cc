@@ -45,15 +45,16 @@ ShakeX4::ShakeX4(size_t rate, uint8_t pad) : rate_(rate), pad_(pad) {
 
 ShakeX4::~ShakeX4() { wipe(&s_, sizeof s_); }
 
-void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len) {
+void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len, int live_lanes) {
   if (absorbed_) throw std::logic_error("ShakeX4: absorb_once called twice");
+  if (live_lanes < 1 || live_lanes > 4) throw std::invalid_argument("ShakeX4: live_lanes must be 1..4");
   absorbed_ = true;
   const size_t lanes_per_block = rate_ / 8;
   size_t off = 0;
   // Whole blocks.
   while (len - off >= rate_) {
     for (size_t i = 0; i < lanes_per_block; ++i)
-      for (int j = 0; j < 4; ++j) {
+      for (int j = 0; j < live_lanes; ++j) {
         uint64_t w;
         std::memcpy(&w, in[j] + off + 8 * i, 8);
         s_.lanes[i][j] ^= w;
@@ -63,7 +64,7 @@ void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len) {
   }
   // Last partial block plus padding (domain byte ... 0x80), lanes little-endian.
   const size_t rem = len - off;
-  for (int j = 0; j < 4; ++j) {
+  for (int j = 0; j < live_lanes; ++j) {
     uint8_t block[200] = {};
     if (rem != 0) std::memcpy(block, in[j] + off, rem);  // in[j] may be null when len == 0
     block[rem] ^= pad_;

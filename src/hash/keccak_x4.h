@@ -37,9 +37,11 @@ class ShakeX4 {
   ShakeX4(const ShakeX4&) = delete;
   ShakeX4& operator=(const ShakeX4&) = delete;
 
-  /// Absorbs in[j] (each `len` bytes) into instance j and pads with the domain byte.
-  /// Call once, before any squeeze; a second call is a caller bug (throws std::logic_error).
-  void absorb_once(const uint8_t* const in[4], size_t len);
+  /// Absorbs in[j] (each `len` bytes) into instance j and pads with the domain byte, for
+  /// j < live_lanes (1..4); the other instances are left unused (their output is meaningless and
+  /// in[j] is not read). Call once, before any squeeze; a second call is a caller bug (throws
+  /// std::logic_error).
+  void absorb_once(const uint8_t* const in[4], size_t len, int live_lanes = 4);
   /// Writes num_blocks * rate bytes of instance j to out[j] (out[j] may be null to discard).
   void squeeze_blocks(uint8_t* const out[4], size_t num_blocks);
   size_t rate() const { return rate_; }

@@ -13,8 +13,9 @@ void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num);
 void compress_encode(uint8_t* out, const Poly& f, int d);
 void decode_decompress(Poly& f, const uint8_t* in, int d);
 void sample_cbd(Poly& f, const uint8_t* bytes, int eta);
-/// sample_avx2.cc: rejection sampling and ByteDecode_12, 16 values per step.
+/// sample_avx2.cc: rejection sampling, ByteDecode_12 and ByteEncode_12, 16 values per step.
 int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len);
 void decode12(Poly& f, const uint8_t in[384]);
+void encode12(uint8_t out[384], const Poly& f);
 
 }  // namespace v100::pq::mlkem::internal::avx2

@@ -46,6 +46,7 @@ void poly_sub(Poly& r, const Poly& a, const Poly& b) {
 }
 
 void encode12(uint8_t out[384], const Poly& f) {
+  if (cpu::active().avx2) return avx2::encode12(out, f);
   for (int i = 0; i < kN / 2; ++i) {
     uint16_t x0 = static_cast<uint16_t>(to_canonical(f.c[2 * i]));
     uint16_t x1 = static_cast<uint16_t>(to_canonical(f.c[2 * i + 1]));

@@ -45,7 +45,7 @@ void sample_ntt_x4(Poly* const a[4], int num, const uint8_t rho[32], const uint8
     in[j] = seeds[j];
   }
   hash::ShakeX4 xof(kRate128);
-  xof.absorb_once(in, 34);
+  xof.absorb_once(in, 34, num);
   alignas(32) uint8_t buf[4][kMatrixBlocks * kRate128];
   uint8_t* out[4] = {buf[0], buf[1], buf[2], buf[3]};
   xof.squeeze_blocks(out, kMatrixBlocks);
@@ -116,7 +116,7 @@ void sample_noise(Poly* out, int num, const uint8_t sigma[32], uint8_t nonce0, i
         o[j] = buf[j];
       }
       hash::ShakeX4 prf(kRate256);
-      prf.absorb_once(in, 33);
+      prf.absorb_once(in, 33, n);
       prf.squeeze_blocks(o, blocks);
       for (int j = 0; j < n; ++j) sample_cbd(out[i + j], buf[j], eta);
       i += n;

@@ -15,12 +15,12 @@ namespace {
 constexpr uint8_t kSha3Pad = 0x06;
 constexpr uint8_t kShakePad = 0x1f;
 
-// One sponge on lane 0 of the 4-way kernel (the other lanes repeat it and are discarded);
-// writes the first out_len (<= rate) bytes of output.
+// One sponge on lane 0 of the 4-way kernel (the other lanes are left unused); writes the first
+// out_len (<= rate) bytes of output.
 void sponge_lane0(uint8_t* out, size_t out_len, size_t rate, uint8_t pad, const uint8_t* in, size_t in_len) {
   hash::ShakeX4 x(rate, pad);
-  const uint8_t* ins[4] = {in, in, in, in};
-  x.absorb_once(ins, in_len);
+  const uint8_t* ins[4] = {in, nullptr, nullptr, nullptr};
+  x.absorb_once(ins, in_len, /*live_lanes=*/1);
   alignas(32) uint8_t block[200];
   uint8_t* outs[4] = {block, nullptr, nullptr, nullptr};
   x.squeeze_blocks(outs, 1);

@@ -168,7 +168,7 @@ TEST(MlKemPoly, DecodeDecompressBothPaths) {
 namespace v100::pq::mlkem::internal {
 namespace {
 
-TEST(MlKemPoly, Avx2RejectionSamplingAndDecode12MatchPortable) {
+TEST(MlKemPoly, Avx2RejectionSamplingAndCoding12MatchPortable) {
   if (!cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
   for (int iter = 0; iter < 300; ++iter) {
     const size_t len = 3 * (1 + random_u64() % 200);
@@ -181,6 +181,18 @@ TEST(MlKemPoly, Avx2RejectionSamplingAndDecode12MatchPortable) {
     ASSERT_LE(na, needed);
     for (int i = 0; i < na; ++i) ASSERT_EQ(a[i], b[i]) << i;
     for (int i = needed; i < kN + 16; ++i) ASSERT_EQ(b[i], 0) << "wrote past needed at " << i;
+
+    // ByteEncode_12 of values in (-q, q), both paths, and the round trip through decode.
+    Poly g = random_poly(kQ);
+    Bytes e1(384), e2(384);
+    cpu::force_portable(true);
+    encode12(e1.data(), g);
+    cpu::force_portable(false);
+    avx2::encode12(e2.data(), g);
+    ASSERT_EQ(e1, e2);
+    Poly back;
+    avx2::decode12(back, e2.data());
+    for (int i = 0; i < kN; ++i) ASSERT_EQ(back.c[i], (g.c[i] + kQ) % kQ) << i;
 
     Bytes enc = random_bytes(384);
     Poly p, v;
