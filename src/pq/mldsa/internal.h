@@ -112,7 +112,12 @@ struct NttBackend {
                            const Poly& ct0, int32_t beta);
   void (*use_hint[2])(uint32_t* w1, const Poly& w, const uint8_t* h);
   void (*power2round)(Poly& t1, Poly& t0, const Poly& t, const Poly& s2);
+  /// RejNTTPoly's parser (Alg. 30 lines 4-9): appends the accepted 23-bit candidates of buf
+  /// (len bytes, a multiple of 3) to a[ctr..256) and returns the new count; entries at and past
+  /// the returned count may be overwritten with scratch values (still within a[0..256)).
+  int (*rej_uniform)(int32_t* a, int ctr, const uint8_t* buf, size_t len);
 };
+int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len);
 const NttBackend& portable_backend();
 const NttBackend* avx2_backend();  // nullptr when not compiled in
 /// The backend for this call: AVX2 when cpu::active() has it, else portable.

@@ -54,7 +54,8 @@ void pointwise_acc_portable(Poly& out, const Poly* a, const Poly* b, int n) {
 #include "pq/mldsa/poly_kernels.inc"
 
 constexpr NttBackend kPortable = {ntt_portable, invntt_portable, pointwise_portable,
-                                  pointwise_acc_portable, V100_MLDSA_POLY_KERNELS};
+                                  pointwise_acc_portable, V100_MLDSA_POLY_KERNELS,
+                                  rej_uniform_portable};
 
 }  // namespace
 

@@ -236,10 +236,53 @@ void pointwise_acc_avx2(Poly& out, const Poly* a, const Poly* b, int n) {
   }
 }
 
+// RejNTTPoly's parser, 8 candidates per step: bytes 3i..3i+2 are spread into lane i, masked to
+// 23 bits and compared with q; the accepted lanes are packed to the front with a permutation from
+// a table indexed by the acceptance mask (A_hat is public, so the table look-up is fine), and the
+// remainder of the buffer goes through the scalar loop, so the output equals the portable one.
+struct CompressTable {
+  alignas(8) uint8_t idx[256][8];
+};
+constexpr CompressTable make_compress_table() {
+  CompressTable t{};
+  for (int m = 0; m < 256; ++m) {
+    int k = 0;
+    for (int i = 0; i < 8; ++i)
+      if ((m >> i) & 1) t.idx[m][k++] = static_cast<uint8_t>(i);
+  }
+  return t;
+}
+constexpr CompressTable kCompress = make_compress_table();
+
+int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
+  const __m256i mask23 = _mm256_set1_epi32(0x7fffff);
+  const __m256i q = _mm256_set1_epi32(kQ);
+  const __m256i spread_dwords = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);  // bytes 0..15 | 12..27
+  const __m256i spread_bytes = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+                                                0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+  size_t pos = 0;
+  while (ctr <= kN - 8 && pos + 32 <= len) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + pos));
+    v = _mm256_permutevar8x32_epi32(v, spread_dwords);
+    v = _mm256_and_si256(_mm256_shuffle_epi8(v, spread_bytes), mask23);
+    const __m256i good = _mm256_cmpgt_epi32(q, v);
+    const int m = _mm256_movemask_ps(_mm256_castsi256_ps(good));
+    const __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.idx[m])));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(a + ctr), _mm256_permutevar8x32_epi32(v, perm));
+    ctr += __builtin_popcount(static_cast<unsigned>(m));
+    pos += 24;
+  }
+  for (; pos + 3 <= len && ctr < kN; pos += 3) {
+    const uint32_t t = buf[pos] | (uint32_t{buf[pos + 1]} << 8) | ((buf[pos + 2] & 0x7fu) << 16);
+    if (t < static_cast<uint32_t>(kQ)) a[ctr++] = static_cast<int32_t>(t);
+  }
+  return ctr;
+}
+
 #include "pq/mldsa/poly_kernels.inc"
 
 constexpr NttBackend kAvx2 = {ntt_avx2, invntt_avx2, pointwise_avx2, pointwise_acc_avx2,
-                              V100_MLDSA_POLY_KERNELS};
+                              V100_MLDSA_POLY_KERNELS, rej_uniform_avx2};
 
 }  // namespace
 

@@ -9,17 +9,17 @@
 
 namespace v100::pq::mldsa::internal {
 
-namespace {
-
 // Alg. 30 with Alg. 14 (CoeffFromThreeBytes): 24-bit little-endian candidates with the top bit
 // cleared, accepted when < q. Returns the new count. A_hat is public, so this may branch.
-int rej_uniform(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
+int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   for (size_t pos = 0; pos + 3 <= len && ctr < kN; pos += 3) {
     const uint32_t t = buf[pos] | (uint32_t{buf[pos + 1]} << 8) | ((buf[pos + 2] & 0x7fu) << 16);
     if (t < static_cast<uint32_t>(kQ)) a[ctr++] = static_cast<int32_t>(t);
   }
   return ctr;
 }
+
+namespace {
 
 // Alg. 31 with Alg. 15 (CoeffFromHalfByte) on one squeezed block (len <= 136 bytes). The
 // half-bytes are secret; whether one is rejected (>= 15 for eta = 2, >= 9 for eta = 4) is
@@ -66,6 +66,7 @@ void rej_ntt_x4(Poly* const out[4], const uint8_t seeds[4][34]) {
   uint8_t* o[4];
   for (int j = 0; j < 4; ++j) o[j] = out[j] ? buf[j] : nullptr;
   g.squeeze_blocks(o, 5);
+  const auto rej_uniform = backend().rej_uniform;
   int ctr[4] = {kN, kN, kN, kN};
   for (int j = 0; j < 4; ++j)
     if (out[j]) ctr[j] = rej_uniform(out[j]->c, 0, buf[j], sizeof buf[j]);
@@ -107,6 +108,7 @@ void rej_ntt_poly(Poly& a_hat, std::span<const uint8_t, 32> rho, uint8_t s, uint
   g.absorb(seed);
   uint8_t buf[5 * kRate128];
   g.squeeze_blocks(buf, 5);
+  const auto rej_uniform = backend().rej_uniform;
   int ctr = rej_uniform(a_hat.c, 0, buf, sizeof buf);
   while (ctr < kN) {
     g.squeeze_blocks(buf, 1);

@@ -119,5 +119,24 @@ TEST(MlDsaNtt, Avx2BitIdenticalToPortable) {
   }
 }
 
+TEST(MlDsaNtt, Avx2RejectionParserMatchesPortable) {
+  const NttBackend* v = avx2_backend();
+  if (!v || !cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  for (int trial = 0; trial < 200; ++trial) {
+    Bytes buf = random_bytes(840);
+    // Make rejections frequent in some trials: top bits set gives candidates >= q.
+    if (trial % 2)
+      for (size_t i = 2; i < buf.size(); i += 3) buf[i] |= 0x7f;
+    const int start = trial % 3 == 0 ? 0 : static_cast<int>(random_u64() % 256);
+    Poly a, b;
+    std::memset(a.c, 0, sizeof a.c);
+    std::memset(b.c, 0, sizeof b.c);
+    const int n1 = portable_backend().rej_uniform(a.c, start, buf.data(), buf.size());
+    const int n2 = v->rej_uniform(b.c, start, buf.data(), buf.size());
+    ASSERT_EQ(n1, n2);
+    ASSERT_EQ(0, std::memcmp(a.c, b.c, sizeof(int32_t) * static_cast<size_t>(n1)));
+  }
+}
+
 }  // namespace
 }  // namespace v100::pq::mldsa::internal
