@@ -40,9 +40,11 @@ CkksContext::CkksContext(CkksParams params)
   inv_q_.assign(levels, std::vector<uint64_t>(levels, 0));
   inv_q_shoup_ = inv_q_;
   q_mod_ = inv_q_;
+  q_mod_shoup_ = inv_q_;
   for (size_t l = 0; l < levels; ++l) {
     for (size_t j = 0; j < levels; ++j) {
       q_mod_[l][j] = params_.q[l] % params_.q[j];
+      q_mod_shoup_[l][j] = math::shoup_precompute(q_mod_[l][j], modulus(j));
       if (j < l) {
         inv_q_[l][j] = math::inv_mod(params_.q[l] % params_.q[j], modulus(j));
         inv_q_shoup_[l][j] = math::shoup_precompute(inv_q_[l][j], modulus(j));
@@ -53,6 +55,7 @@ CkksContext::CkksContext(CkksParams params)
   inv_p_shoup_.resize(levels);
   p_mod_.resize(levels);
   garner_inv_.assign(levels, 0);
+  garner_inv_shoup_.assign(levels, 0);
   for (size_t j = 0; j < levels; ++j) {
     p_mod_[j] = params_.special_prime % params_.q[j];
     inv_p_[j] = math::inv_mod(p_mod_[j], modulus(j));
@@ -61,6 +64,7 @@ CkksContext::CkksContext(CkksParams params)
       uint64_t prod = 1;
       for (size_t k = 0; k < j; ++k) prod = math::mul_mod(prod, params_.q[k] % params_.q[j], modulus(j));
       garner_inv_[j] = math::inv_mod(prod, modulus(j));
+      garner_inv_shoup_[j] = math::shoup_precompute(garner_inv_[j], modulus(j));
     }
   }
   // The shared parameter id (SHA3-256 of every field, Scheme::kCkks included).

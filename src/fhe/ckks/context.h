@@ -60,8 +60,10 @@ class CkksContext {
 
   /// Garner constant (q_0 ... q_(i-1))^-1 mod q_i, i >= 1.
   uint64_t garner_inv(size_t i) const { return garner_inv_[i]; }
+  uint64_t garner_inv_shoup(size_t i) const { return garner_inv_shoup_[i]; }
   /// q_k mod q_i.
   uint64_t q_mod(size_t k, size_t i) const { return q_mod_[k][i]; }
+  uint64_t q_mod_shoup(size_t k, size_t i) const { return q_mod_shoup_[k][i]; }
 
   /// NTT-domain index permutation of the automorphism X -> X^g (g odd, mod 2N): after the
   /// automorphism, slot i of an NTT vector holds slot perm[i] of the input (fhe/common's cache).
@@ -77,8 +79,8 @@ class CkksContext {
   SpecialFft fft_;
   uint64_t fingerprint_ = 0;
   std::vector<double> log_q_;
-  std::vector<std::vector<uint64_t>> inv_q_, inv_q_shoup_, q_mod_;
-  std::vector<uint64_t> inv_p_, inv_p_shoup_, p_mod_, garner_inv_;
+  std::vector<std::vector<uint64_t>> inv_q_, inv_q_shoup_, q_mod_, q_mod_shoup_;
+  std::vector<uint64_t> inv_p_, inv_p_shoup_, p_mod_, garner_inv_, garner_inv_shoup_;
 };
 
 using ContextPtr = std::shared_ptr<const CkksContext>;

@@ -48,6 +48,28 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
   pt.level = level;
   pt.scale = scale;
   pt.data.resize((level + 1) * n);
+  // Fast path (the usual case): every rounded coefficient fits in 62 bits; round once, then reduce
+  // |v| per prime and negate branch-free. Otherwise the exact mantissa * 2^e path per value.
+  bool small = true;
+  for (double v : coeffs) small &= std::fabs(v) < 0x1p62;
+  if (small) {
+    std::vector<uint64_t> mag(n), neg(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t r = static_cast<int64_t>(std::nearbyint(coeffs[i]));
+      neg[i] = 0 - static_cast<uint64_t>(r < 0);
+      mag[i] = static_cast<uint64_t>(r < 0 ? -r : r);
+    }
+    for (size_t j = 0; j <= level; ++j) {
+      uint64_t* r = pt.residue(j);
+      const math::Modulus& q = c.modulus(j);
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t x = math::reduce(mag[i], q);
+        r[i] = (math::neg_mod(x, q) & neg[i]) | (x & ~neg[i]);
+      }
+      math::ntt_forward(r, c.ntt(j));
+    }
+    return pt;
+  }
   for (size_t j = 0; j <= level; ++j) {
     uint64_t* r = pt.residue(j);
     const math::Modulus& q = c.modulus(j);
@@ -123,39 +145,51 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   // balanced (|v_i| <= q_i / 2, carrying upward; the final carry is dropped = subtract Q), so the
   // centered value is sum v_i' * prod, evaluated from the top digit down in long double without
   // cancellation.
+  // Garner digits in [0, q_i); Horner steps use Shoup products with precomputed constants.
   std::vector<uint64_t> v(l + 1);
-  std::vector<long double> radix(l + 1);
-  radix[0] = 1.0L;
-  for (size_t i = 1; i <= l; ++i) radix[i] = radix[i - 1] * static_cast<long double>(c.modulus(i - 1).value());
-  std::vector<long double> digits(l + 1);
+  std::vector<double> radix(l + 1), digits(l + 1);
+  radix[0] = 1.0;
+  for (size_t i = 1; i <= l; ++i) radix[i] = radix[i - 1] * static_cast<double>(c.modulus(i - 1).value());
+  if (l == 0) {
+    const uint64_t q0 = c.modulus(0).value(), half = q0 >> 1;
+    for (size_t k = 0; k < n; ++k) {
+      uint64_t x = coef[k];
+      out[k] = x > half ? -static_cast<double>(q0 - x) : static_cast<double>(x);
+    }
+    return out;
+  }
   for (size_t k = 0; k < n; ++k) {
     for (size_t i = 0; i <= l; ++i) {
       const math::Modulus& qi = c.modulus(i);
+      const uint64_t qv = qi.value();
       uint64_t x = coef[i * n + k];
       if (i > 0) {
-        // t = v_0 + v_1 q_0 + ... + v_(i-1) q_0..q_(i-2)  (mod q_i), by Horner.
+        // t = v_0 + v_1 q_0 + ... + v_(i-1) q_0..q_(i-2)  (mod q_i), by Horner. Digits v_m < q_m
+        // may exceed q_i (q_0 is the largest prime): mul_shoup accepts any 64-bit input.
         uint64_t t = math::reduce(v[i - 1], qi);
         for (size_t m = i - 1; m-- > 0;) {
-          t = math::add_mod(math::mul_mod(t, c.q_mod(m, i), qi), math::reduce(v[m], qi), qi);
+          t = math::mul_shoup(t, c.q_mod(m, i), c.q_mod_shoup(m, i), qv);
+          t = math::add_mod(t, math::reduce(v[m], qi), qi);
         }
-        x = math::mul_mod(math::sub_mod(x, t, qi), c.garner_inv(i), qi);
+        x = math::mul_shoup(math::sub_mod(x, t, qi), c.garner_inv(i), c.garner_inv_shoup(i), qv);
       }
       v[i] = x;
     }
-    long double acc = 0;
+    // Balanced digits (|d_i| <= q_i / 2), carrying upward; the final carry is dropped (= minus Q).
+    // With balanced digits the top nonzero digit fixes the magnitude, so summing from the top in
+    // double loses nothing beyond double rounding (no cancellation).
+    double acc = 0;
     int64_t carry = 0;
     for (size_t i = 0; i <= l; ++i) {
-      uint64_t qi = c.modulus(i).value();
+      const uint64_t qi = c.modulus(i).value();
       int64_t d = static_cast<int64_t>(v[i]) + carry;  // in [0, q_i]
-      carry = 0;
-      if (d > static_cast<int64_t>(qi / 2)) {
-        d -= static_cast<int64_t>(qi);
-        carry = 1;
-      }
-      digits[i] = static_cast<long double>(d);
+      const int64_t big = d > static_cast<int64_t>(qi / 2);
+      d -= big * static_cast<int64_t>(qi);
+      carry = big;
+      digits[i] = static_cast<double>(d);
     }
     for (size_t i = l + 1; i-- > 0;) acc += digits[i] * radix[i];
-    out[k] = static_cast<double>(acc);
+    out[k] = acc;
   }
   return out;
 }
