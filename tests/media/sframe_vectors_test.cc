@@ -49,6 +49,32 @@ TEST(SFrameVectors, Headers) {
   EXPECT_EQ(n, 289u);
 }
 
+// RFC 5869 Appendix A.1 (HKDF-SHA256 with a salt, as derive_base_key uses it).
+TEST(Hkdf, Rfc5869Case1) {
+  const Bytes ikm(22, 0x0b);
+  const Bytes salt = *from_hex("000102030405060708090a0b0c");
+  const Bytes info = *from_hex("f0f1f2f3f4f5f6f7f8f9");
+  SecretBytes prk = hkdf_extract(HashKind::kSha256, salt, ikm);
+  EXPECT_EQ(to_hex(prk.span()), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  SecretBytes okm = hkdf_expand(HashKind::kSha256, prk.span(), info, 42);
+  EXPECT_EQ(to_hex(okm.span()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+TEST(SFrameKey, InPlaceDecryption) {
+  const Bytes base(16, 7);
+  SFrameKey k(kDefaultCipherSuite, 9, base);
+  Bytes pt(100, 0x3c);
+  Bytes frame(k.protected_size(1000, pt.size()));
+  ASSERT_TRUE(k.protect(1000, {}, pt, frame).is_ok());
+  auto h = decode_header(frame);
+  ASSERT_TRUE(h.is_ok());
+  MutableByteSpan out(frame.data() + h->size, frame.size() - h->size);
+  auto n = k.unprotect(*h, frame, {}, out);
+  ASSERT_TRUE(n.is_ok()) << n.message();
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + static_cast<long>(*n)), pt);
+}
+
 TEST(SFrameHeader, NonMinimalEncodingsDecode) {
   // KID 3 in a 1-byte field and CTR 5 in a 2-byte field: legal to parse (the AAD binds the exact
   // bytes, so such a frame only authenticates if its sender wrote exactly this header).
