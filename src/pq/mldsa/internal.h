@@ -116,7 +116,23 @@ struct NttBackend {
   /// (len bytes, a multiple of 3) to a[ctr..256) and returns the new count; entries at and past
   /// the returned count may be overwritten with scratch values (still within a[0..256)).
   int (*rej_uniform)(int32_t* a, int ctr, const uint8_t* buf, size_t len);
+  /// How signing forms c*s1, c*s2 and c*t0: false = pointwise products with NTT(c) and inverse
+  /// NTTs (vector backends); true = sparse products in the coefficient domain (the portable
+  /// backend, where tau signed shifted additions beat a scalar inverse NTT).
+  bool sparse_challenge;
 };
+
+/// The challenge c as a list of its tau non-zero positions and signs (c is public once c_tilde is).
+struct SparseChallenge {
+  uint8_t pos[64];
+  int8_t sign[64];
+  int n;
+};
+SparseChallenge to_sparse(const Poly& c);
+/// out = c * a in R_q as exact integers (negacyclic), for |a| <= 2^12 so that |out| <= tau * 2^12;
+/// `small` promises |a| <= 4 (s1, s2), which allows 16-bit lanes. Public positions, secret a: no
+/// branch or index depends on a.
+void sparse_challenge_mul(Poly& out, const SparseChallenge& c, const Poly& a, bool small);
 int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len);
 const NttBackend& portable_backend();
 const NttBackend* avx2_backend();  // nullptr when not compiled in

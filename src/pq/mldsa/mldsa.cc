@@ -71,15 +71,37 @@ struct Scheme {
   static_assert(kSigH + kOmega + kK == Pr::kSignatureBytes);
   static_assert(32 + kK * Pr::kPolyT1Bytes == Pr::kPublicKeyBytes);
 
-  // The decoded secret key with s1, s2, t0 already in the NTT domain (Alg. 7 lines 1-4).
+  // The decoded secret key (Alg. 7 lines 1-4): s1, s2, t0 are s1_hat, s2_hat, t0_hat (NTT domain)
+  // for a backend that multiplies by NTT(c), or left as they are for the sparse challenge product.
   struct ExpandedSecret {
     uint8_t rho[32];
     uint8_t key[32];  // K
     uint8_t tr[64];
-    Poly s1_hat[kL];
-    Poly s2_hat[kK];
-    Poly t0_hat[kK];
+    Poly s1[kL];
+    Poly s2[kK];
+    Poly t0[kK];
   };
+
+  // skDecode (Alg. 25) plus the NTTs of Alg. 7 lines 2-4. rho and tr are public (rho is in pk,
+  // tr = H(pk)); they are declassified here so the constant-time test can poison the whole key.
+  static void expand_secret(const uint8_t* sk, ExpandedSecret& e, const NttBackend& be) {
+    std::memcpy(e.rho, sk, 32);
+    std::memcpy(e.key, sk + 32, 32);
+    std::memcpy(e.tr, sk + 64, 64);
+    declassify(e.rho, sizeof e.rho);
+    declassify(e.tr, sizeof e.tr);
+    for (int r = 0; r < kL; ++r) bit_unpack(e.s1[r], sk + kSkS1 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
+    for (int r = 0; r < kK; ++r) {
+      bit_unpack(e.s2[r], sk + kSkS2 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
+      bit_unpack(e.t0[r], sk + kSkT0 + r * Pr::kPolyT0Bytes, 1 << (kD - 1), kD);
+    }
+    if (be.sparse_challenge) return;
+    for (int r = 0; r < kL; ++r) be.ntt(e.s1[r]);
+    for (int r = 0; r < kK; ++r) {
+      be.ntt(e.s2[r]);
+      be.ntt(e.t0[r]);
+    }
+  }
 
   // ------------------------------------------------------------- Alg. 6 KeyGen_internal
   static void keygen(std::span<const uint8_t, 32> xi, uint8_t* pk, uint8_t* sk) {
@@ -130,26 +152,6 @@ struct Scheme {
     secure_wipe(s1_hat, sizeof s1_hat);
     secure_wipe(&t, sizeof t);
     secure_wipe(&t0, sizeof t0);
-  }
-
-  // skDecode (Alg. 25) plus the NTTs of Alg. 7 lines 2-4. rho and tr are public (rho is in pk,
-  // tr = H(pk)); they are declassified here so the constant-time test can poison the whole key.
-  static void expand_secret(const uint8_t* sk, ExpandedSecret& e, const NttBackend& be) {
-    std::memcpy(e.rho, sk, 32);
-    std::memcpy(e.key, sk + 32, 32);
-    std::memcpy(e.tr, sk + 64, 64);
-    declassify(e.rho, sizeof e.rho);
-    declassify(e.tr, sizeof e.tr);
-    for (int r = 0; r < kL; ++r) {
-      bit_unpack(e.s1_hat[r], sk + kSkS1 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
-      be.ntt(e.s1_hat[r]);
-    }
-    for (int r = 0; r < kK; ++r) {
-      bit_unpack(e.s2_hat[r], sk + kSkS2 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
-      be.ntt(e.s2_hat[r]);
-      bit_unpack(e.t0_hat[r], sk + kSkT0 + r * Pr::kPolyT0Bytes, 1 << (kD - 1), kD);
-      be.ntt(e.t0_hat[r]);
-    }
   }
 
   // 1 iff every s1, s2 coefficient of an encoded secret key is in [-eta, eta], constant time.
@@ -204,23 +206,34 @@ struct Scheme {
       shake256_short(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
       declassify(c_tilde, sizeof c_tilde);
       sample_in_ball(c, c_tilde, Pr::kTau);  // line 16
-      be.ntt(c);                              // c_hat (line 17)
+      // c * s for s in {s1, s2, t0}: NTT^-1(c_hat o s_hat) (lines 17-19, 25), or the same exact
+      // product from the sparse c.
+      SparseChallenge c_sparse{};
+      if (be.sparse_challenge) {
+        c_sparse = to_sparse(c);
+      } else {
+        be.ntt(c);  // c_hat (line 17)
+      }
+      auto times_c = [&](Poly& out, const Poly& s, bool small) {
+        if (be.sparse_challenge) {
+          sparse_challenge_mul(out, c_sparse, s, small);
+        } else {
+          be.pointwise(out, c, s);
+          be.invntt(out);
+        }
+      };
 
       uint32_t reject = 0;
-      // z = y + NTT^-1(c_hat o s1_hat) (lines 18, 20); check ||z|| < gamma1 - beta (line 23).
+      // z = y + cs1 (line 20); check ||z|| < gamma1 - beta (line 23).
       for (int r = 0; r < kL; ++r) {
-        be.pointwise(tmp, c, e->s1_hat[r]);
-        be.invntt(tmp);
+        times_c(tmp, e->s1[r], true);
         reject |= be.make_z(z[r], y[r], tmp, kGamma1 - kBeta);
       }
-      // cs2 = NTT^-1(c_hat o s2_hat), ct0 = NTT^-1(c_hat o t0_hat) (lines 19, 25); the r0 and
-      // ct0 bounds and h = MakeHint(-ct0, w - cs2 + ct0) (lines 21-28).
+      // The r0 and ct0 bounds and h = MakeHint(-ct0, w - cs2 + ct0) (lines 21-28).
       int32_t hint_count = 0;
       for (int r = 0; r < kK; ++r) {
-        be.pointwise(cs2, c, e->s2_hat[r]);
-        be.invntt(cs2);
-        be.pointwise(ct0, c, e->t0_hat[r]);
-        be.invntt(ct0);
+        times_c(cs2, e->s2[r], true);
+        times_c(ct0, e->t0[r], false);
         reject |= be.make_hint[kG](hint[r], &hint_count, w[r], cs2, ct0, kBeta);
       }
       // ||ct0|| >= gamma2 or more than omega hints (line 28).

@@ -55,11 +55,52 @@ void pointwise_acc_portable(Poly& out, const Poly* a, const Poly* b, int n) {
 
 constexpr NttBackend kPortable = {ntt_portable, invntt_portable, pointwise_portable,
                                   pointwise_acc_portable, V100_MLDSA_POLY_KERNELS,
-                                  rej_uniform_portable};
+                                  rej_uniform_portable, /*sparse_challenge=*/true};
 
 }  // namespace
 
 const NttBackend& portable_backend() { return kPortable; }
+
+SparseChallenge to_sparse(const Poly& c) {
+  SparseChallenge s{};
+  for (int i = 0; i < kN; ++i) {
+    if (c.c[i] != 0 && s.n < 64) {
+      s.pos[s.n] = static_cast<uint8_t>(i);
+      s.sign[s.n] = static_cast<int8_t>(c.c[i]);
+      ++s.n;
+    }
+  }
+  return s;
+}
+
+// Sum of +-x^pos * a into a 512-entry accumulator (no wrap inside the inner loop, so it vectorizes
+// with plain SSE2 adds), then the fold X^256 = -1. T = int16_t when |a| <= eta (every partial sum
+// stays within tau * eta <= 240), else int32_t.
+template <typename T>
+void sparse_mul_t(Poly& out, const SparseChallenge& c, const Poly& a) {
+  alignas(64) T src[kN];
+  alignas(64) T acc[2 * kN] = {};
+  for (int i = 0; i < kN; ++i) src[i] = static_cast<T>(a.c[i]);
+  for (int k = 0; k < c.n; ++k) {
+    T* dst = acc + c.pos[k];
+    if (c.sign[k] > 0) {
+      for (int i = 0; i < kN; ++i) dst[i] = static_cast<T>(dst[i] + src[i]);
+    } else {
+      for (int i = 0; i < kN; ++i) dst[i] = static_cast<T>(dst[i] - src[i]);
+    }
+  }
+  for (int i = 0; i < kN; ++i) out.c[i] = int32_t{acc[i]} - int32_t{acc[i + kN]};
+  secure_wipe(acc, sizeof acc);
+  secure_wipe(src, sizeof src);
+}
+
+void sparse_challenge_mul(Poly& out, const SparseChallenge& c, const Poly& a, bool small) {
+  if (small) {
+    sparse_mul_t<int16_t>(out, c, a);
+  } else {
+    sparse_mul_t<int32_t>(out, c, a);
+  }
+}
 
 const NttBackend& backend() {
   if (cpu::active().avx2) {

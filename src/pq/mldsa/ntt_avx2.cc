@@ -282,7 +282,8 @@ int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
 #include "pq/mldsa/poly_kernels.inc"
 
 constexpr NttBackend kAvx2 = {ntt_avx2, invntt_avx2, pointwise_avx2, pointwise_acc_avx2,
-                              V100_MLDSA_POLY_KERNELS, rej_uniform_avx2};
+                              V100_MLDSA_POLY_KERNELS, rej_uniform_avx2,
+                              /*sparse_challenge=*/false};
 
 }  // namespace
 

@@ -119,6 +119,27 @@ TEST(MlDsaNtt, Avx2BitIdenticalToPortable) {
   }
 }
 
+TEST(MlDsaNtt, SparseChallengeProductEqualsNttProduct) {
+  const NttBackend& be = portable_backend();
+  for (int trial = 0; trial < 50; ++trial) {
+    Poly c;
+    const Bytes c_tilde = random_bytes(48);
+    sample_in_ball(c, c_tilde, 49);
+    const SparseChallenge sc = to_sparse(c);
+    ASSERT_EQ(sc.n, 49);
+    for (int32_t bound : {4, 4096}) {
+      Poly a = random_poly(bound + 1);
+      Poly sparse, c_hat = c, a_hat = a, prod;
+      sparse_challenge_mul(sparse, sc, a, bound == 4);
+      be.ntt(c_hat);
+      be.ntt(a_hat);
+      be.pointwise(prod, c_hat, a_hat);
+      be.invntt(prod);
+      for (int i = 0; i < kN; ++i) ASSERT_EQ(sparse.c[i], center(prod.c[i])) << i;
+    }
+  }
+}
+
 TEST(MlDsaNtt, Avx2RejectionParserMatchesPortable) {
   const NttBackend* v = avx2_backend();
   if (!v || !cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
