@@ -379,9 +379,12 @@ void Evaluator::apply_galois(const Ciphertext& a, uint32_t galois_elt, const Gal
   if (gk.param_id != ctx_->param_id()) throw std::invalid_argument("rotate: Galois keys for another parameter set");
   const RlweContext& r = ctx_->rlwe();
   const KSwitchKey& key = gk.at(galois_elt);
-  KeySwitchDecomposition d = ks_decompose(r, a.polys[1]);
+  // One rotation: permute c1 once, then decompose (the hoisted path permutes every digit instead).
+  RnsPoly c1g;
+  fhe::apply_galois(r, a.polys[1], galois_elt, c1g);
+  KeySwitchDecomposition d = ks_decompose(r, c1g);
   RnsPoly k0, k1;
-  ks_apply(r, d, key, galois_elt, k0, k1);
+  ks_apply(r, d, key, 1, k0, k1);
   galois_finish(r, a, galois_elt, k0, k1, out);
 }
 
