@@ -303,20 +303,24 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   out.resize(n, a.size, l - 1);
   out.scale = a.scale / static_cast<double>(ql.value());
   for (size_t p = 0; p < a.size; ++p) {
-    // (c - [c]_(q_l)) / q_l with the centered remainder: rounding division, error <= 1/2 + N/2 * ...
+    // round(c / q_l) coefficient-wise = (c + H - [c + H]_(q_l)) / q_l with H = h * sum X^i,
+    // h = floor(q_l / 2): x = [c + H]_(q_l) in coefficient form, r = x - H mod q_j, then
+    // (c_j - NTT(r)) * q_l^-1. Error <= 1/2 per coefficient.
     std::copy(a.poly(p, l), a.poly(p, l) + n, x);
     math::ntt_inverse(x, c.ntt(l));
-    // Add q_l/2 so that the floor division by q_l rounds; subtracted back below (mod q_j).
     for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, ql);
     for (size_t j = 0; j < l; ++j) {
       const math::Modulus& qj = c.modulus(j);
       const uint64_t half_j = math::reduce(half, qj);
-      for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
+      if (ql.value() < qj.value()) {  // x < q_l < q_j: no reduction needed
+        for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(x[i], half_j, qj);
+      } else {
+        for (size_t i = 0; i < n; ++i) r[i] = math::sub_mod(math::reduce(x[i], qj), half_j, qj);
+      }
       math::ntt_forward(r, c.ntt(j));
       uint64_t* dst = out.poly(p, j);
-      const uint64_t* src = a.poly(p, j);
-      const uint64_t w = c.inv_q_mod(l, j), ws = c.inv_q_mod_shoup(l, j);
-      for (size_t i = 0; i < n; ++i) dst[i] = math::mul_shoup(math::sub_mod(src[i], r[i], qj), w, ws, qj);
+      math::poly_sub(dst, a.poly(p, j), r, n, qj);
+      math::poly_mul_scalar(dst, dst, c.inv_q_mod(l, j), n, qj);
     }
   }
   a = std::move(out);
