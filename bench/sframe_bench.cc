@@ -38,10 +38,14 @@ void protect_bench(benchmark::State& state, size_t size) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
 }
 
-void BM_Protect1200(benchmark::State& state) { protect_bench(state, 1200); }
+void BM_Protect1200(benchmark::State& state) {
+  protect_bench(state, 1200);
+}
 BENCHMARK(BM_Protect1200)->Name("sframe/protect_1200")->Unit(benchmark::kMicrosecond);
 
-void BM_Protect16k(benchmark::State& state) { protect_bench(state, 16384); }
+void BM_Protect16k(benchmark::State& state) {
+  protect_bench(state, 16384);
+}
 BENCHMARK(BM_Protect16k)->Name("sframe/protect_16k")->Unit(benchmark::kMicrosecond);
 
 void BM_Unprotect1200(benchmark::State& state) {

@@ -17,7 +17,7 @@ using namespace v100::media;
 std::vector<std::unique_ptr<ReceiverContext>>& receivers() {
   static auto r = [] {
     std::vector<std::unique_ptr<ReceiverContext>> v;
-    const uint8_t secret[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    const uint8_t secret[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     for (uint16_t s = 1; s <= 5; ++s) {
       ReceiverOptions o;

@@ -45,7 +45,8 @@ Result<mldsa::PublicKey65> load_public_key(const std::string& path) {
     for (uint8_t c : raw)
       if (!std::isspace(c)) hex.push_back(static_cast<char>(c));
     auto decoded = from_hex(hex);
-    if (!decoded) return Result<mldsa::PublicKey65>::error(path + ": neither a raw nor a hex ML-DSA-65 public key");
+    if (!decoded)
+      return Result<mldsa::PublicKey65>::error(path + ": neither a raw nor a hex ML-DSA-65 public key");
     raw = std::move(*decoded);
   }
   return mldsa::PublicKey65::parse(raw);
@@ -53,16 +54,26 @@ Result<mldsa::PublicKey65> load_public_key(const std::string& path) {
 
 const char* problem_name(media::RecordingProblem p) {
   switch (p) {
-    case media::RecordingProblem::kNone: return "ok";
-    case media::RecordingProblem::kMalformed: return "malformed";
-    case media::RecordingProblem::kBadSignature: return "bad_signature";
-    case media::RecordingProblem::kBrokenChain: return "broken_chain";
-    case media::RecordingProblem::kChangedFrame: return "changed_frame";
-    case media::RecordingProblem::kMissingFrame: return "missing_frame";
-    case media::RecordingProblem::kDuplicatedFrame: return "duplicated_frame";
-    case media::RecordingProblem::kReorderedFrame: return "reordered_frame";
-    case media::RecordingProblem::kExtraFrame: return "extra_frame";
-    case media::RecordingProblem::kTruncated: return "truncated";
+    case media::RecordingProblem::kNone:
+      return "ok";
+    case media::RecordingProblem::kMalformed:
+      return "malformed";
+    case media::RecordingProblem::kBadSignature:
+      return "bad_signature";
+    case media::RecordingProblem::kBrokenChain:
+      return "broken_chain";
+    case media::RecordingProblem::kChangedFrame:
+      return "changed_frame";
+    case media::RecordingProblem::kMissingFrame:
+      return "missing_frame";
+    case media::RecordingProblem::kDuplicatedFrame:
+      return "duplicated_frame";
+    case media::RecordingProblem::kReorderedFrame:
+      return "reordered_frame";
+    case media::RecordingProblem::kExtraFrame:
+      return "extra_frame";
+    case media::RecordingProblem::kTruncated:
+      return "truncated";
   }
   return "unknown";
 }
@@ -95,17 +106,19 @@ int verify_recording_cmd(const Args& args) {
   }
   media::RecordingReport r = media::verify_recording(data, *pk);
   if (has_flag(args, "--json")) {
-    std::printf("{\"ok\": %s, \"problem\": \"%s\", \"frame\": %s, \"frames_verified\": %llu, "
-                "\"segments_verified\": %llu, \"recording_id\": \"%s\", \"message\": \"%s\"}\n",
-                r.ok() ? "true" : "false", problem_name(r.problem),
-                r.frame ? std::to_string(*r.frame).c_str() : "null",
-                static_cast<unsigned long long>(r.frames_verified),
-                static_cast<unsigned long long>(r.segments_verified), to_hex(r.recording_id).c_str(),
-                json_escape(r.message).c_str());
+    std::printf(
+        "{\"ok\": %s, \"problem\": \"%s\", \"frame\": %s, \"frames_verified\": %llu, "
+        "\"segments_verified\": %llu, \"recording_id\": \"%s\", \"message\": \"%s\"}\n",
+        r.ok() ? "true" : "false", problem_name(r.problem),
+        r.frame ? std::to_string(*r.frame).c_str() : "null",
+        static_cast<unsigned long long>(r.frames_verified),
+        static_cast<unsigned long long>(r.segments_verified), to_hex(r.recording_id).c_str(),
+        json_escape(r.message).c_str());
   } else {
     std::printf("recording %s: %s\n", to_hex(r.recording_id).c_str(), r.ok() ? "VERIFIED" : "FAILED");
     std::printf("  %s\n", r.message.c_str());
-    if (!r.ok() && r.frame) std::printf("  first bad frame: %llu\n", static_cast<unsigned long long>(*r.frame));
+    if (!r.ok() && r.frame)
+      std::printf("  first bad frame: %llu\n", static_cast<unsigned long long>(*r.frame));
   }
   return r.ok() ? 0 : 1;
 }
@@ -150,7 +163,8 @@ int record_demo_cmd(const Args& args) {
 
 V100_COMMAND("verify-recording", "check a recording's signed manifests: FILE --pubkey FILE [--json]",
              verify_recording_cmd);
-V100_COMMAND("record-demo", "write a demo signed recording: OUT --pubkey-out FILE [--frames N]", record_demo_cmd);
+V100_COMMAND("record-demo", "write a demo signed recording: OUT --pubkey-out FILE [--frames N]",
+             record_demo_cmd);
 
 }  // namespace v100::tools
 

@@ -147,8 +147,8 @@ Status Aead::seal(const uint8_t* nonce, ByteSpan aad_a, ByteSpan aad_b, ByteSpan
     // Setting only the IV keeps the expanded key and resets the GCM state (no key schedule).
     int outl = 0;
     uint8_t no_output[16];  // GCM's final step writes no bytes
-    if (EVP_EncryptInit_ex(m.enc, nullptr, nullptr, nullptr, nonce) != 1 || !update_aad2(m.enc, aad_a, aad_b) ||
-        !update_data(m.enc, pt.data(), pt.size(), ct_out) ||
+    if (EVP_EncryptInit_ex(m.enc, nullptr, nullptr, nullptr, nonce) != 1 ||
+        !update_aad2(m.enc, aad_a, aad_b) || !update_data(m.enc, pt.data(), pt.size(), ct_out) ||
         EVP_EncryptFinal_ex(m.enc, no_output, &outl) != 1 ||
         EVP_CIPHER_CTX_ctrl(m.enc, EVP_CTRL_GCM_GET_TAG, static_cast<int>(params_.nt), tag_out) != 1)
       return Status::error("sframe: AES-GCM encryption failed");

@@ -39,8 +39,8 @@ class Aead {
   /// Decrypts `ct` to `pt_out` (ct.size() bytes; may alias ct exactly) and checks `tag`. Returns
   /// false when the tag does not verify; then `pt_out` has been overwritten with zeros, so no
   /// unauthenticated plaintext escapes.
-  [[nodiscard]] bool open(const uint8_t* nonce, ByteSpan aad_a, ByteSpan aad_b, ByteSpan ct,
-                          ByteSpan tag, uint8_t* pt_out);
+  [[nodiscard]] bool open(const uint8_t* nonce, ByteSpan aad_a, ByteSpan aad_b, ByteSpan ct, ByteSpan tag,
+                          uint8_t* pt_out);
 
  private:
   struct Impl;

@@ -23,7 +23,8 @@ const SuiteParams& suite_params(CipherSuite suite) {
 }
 
 Result<CipherSuite> cipher_suite_from_id(uint16_t id) {
-  if (id < 1 || id > 5) return Result<CipherSuite>::error("sframe: unknown cipher suite " + std::to_string(id));
+  if (id < 1 || id > 5)
+    return Result<CipherSuite>::error("sframe: unknown cipher suite " + std::to_string(id));
   return static_cast<CipherSuite>(id);
 }
 

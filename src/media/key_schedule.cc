@@ -19,7 +19,9 @@ EVP_KDF* hkdf_algorithm() {
   return kdf;
 }
 
-size_t hash_size(HashKind h) { return h == HashKind::kSha256 ? 32 : 64; }
+size_t hash_size(HashKind h) {
+  return h == HashKind::kSha256 ? 32 : 64;
+}
 
 // One EVP_KDF derivation in the given HKDF mode. `salt` may be empty only in expand mode.
 SecretBytes hkdf(HashKind hash, int mode, ByteSpan key, ByteSpan salt, ByteSpan info, size_t out_len) {
@@ -31,11 +33,14 @@ SecretBytes hkdf(HashKind hash, int mode, ByteSpan key, ByteSpan salt, ByteSpan 
   ps[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
   ps[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
   // OSSL_PARAM wants non-const pointers for octet strings it only reads.
-  ps[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()), key.size());
+  ps[n++] =
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()), key.size());
   if (!salt.empty())
-    ps[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()), salt.size());
+    ps[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()),
+                                                salt.size());
   if (!info.empty())
-    ps[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data()), info.size());
+    ps[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data()),
+                                                info.size());
   ps[n] = OSSL_PARAM_construct_end();
   SecretBytes out(out_len);
   int rc = EVP_KDF_derive(ctx, out.data(), out.size(), ps);
@@ -48,7 +53,9 @@ void put_be(uint64_t v, size_t n, Bytes& out) {
   for (size_t i = 0; i < n; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * (n - 1 - i))));
 }
 
-Bytes label(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes label(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 }  // namespace
 
@@ -99,7 +106,8 @@ SecretBytes derive_base_key(CipherSuite suite, ByteSpan epoch_secret, uint64_t e
 }
 
 SecretBytes derive_epoch_secret(ByteSpan meeting_secret, uint64_t epoch) {
-  if (meeting_secret.size() < 16) throw std::invalid_argument("derive_epoch_secret: meeting secret too short");
+  if (meeting_secret.size() < 16)
+    throw std::invalid_argument("derive_epoch_secret: meeting secret too short");
   Bytes salt = label("V100 media");
   SecretBytes prk = hkdf_extract(HashKind::kSha256, salt, meeting_secret);
   Bytes info = label("epoch");

@@ -40,9 +40,13 @@ inline constexpr uint64_t kMaxEpoch = (uint64_t{1} << (64 - kSlotBits)) - 1;
 /// epoch > kMaxEpoch.
 uint64_t make_kid(uint64_t epoch, uint32_t slot);
 /// Epoch part of a KID.
-inline uint64_t kid_epoch(uint64_t kid) { return kid >> kSlotBits; }
+inline uint64_t kid_epoch(uint64_t kid) {
+  return kid >> kSlotBits;
+}
 /// Slot part of a KID.
-inline uint32_t kid_slot(uint64_t kid) { return static_cast<uint32_t>(kid & (kMaxSlots - 1)); }
+inline uint32_t kid_slot(uint64_t kid) {
+  return static_cast<uint32_t>(kid & (kMaxSlots - 1));
+}
 
 /// The per-KID key material of RFC 9605 §4.4.2.
 struct FrameKeys {

@@ -58,7 +58,9 @@ std::vector<Digest> SegmentManifest::leaves() const {
   return l;
 }
 
-Digest SegmentManifest::compute_root() const { return merkle_root(leaves()); }
+Digest SegmentManifest::compute_root() const {
+  return merkle_root(leaves());
+}
 
 Result<SegmentManifest> parse_manifest(ByteSpan encoded) {
   using R = Result<SegmentManifest>;
@@ -67,7 +69,8 @@ Result<SegmentManifest> parse_manifest(ByteSpan encoded) {
   ByteSpan magic, id, prev, root;
   uint32_t n = 0;
   uint8_t flags = 0;
-  if (!r.bytes(kMagic.size(), magic) || !ct_equal(magic, as_bytes(kMagic))) return R::error("manifest: bad magic");
+  if (!r.bytes(kMagic.size(), magic) || !ct_equal(magic, as_bytes(kMagic)))
+    return R::error("manifest: bad magic");
   if (!r.bytes(16, id) || !r.u64(m.segment) || !r.u64(m.first_frame) || !r.u32(n) || !r.u16(m.cipher_suite) ||
       !r.u8(flags) || !r.bytes(32, prev))
     return R::error("manifest: truncated header");
@@ -102,7 +105,9 @@ Result<SegmentManifest> parse_manifest(ByteSpan encoded) {
   return m;
 }
 
-Digest manifest_hash(ByteSpan encoded) { return sha256_parts({as_bytes("V100 manifest"), encoded}); }
+Digest manifest_hash(ByteSpan encoded) {
+  return sha256_parts({as_bytes("V100 manifest"), encoded});
+}
 
 void sign_manifest(SegmentManifest& m, const pq::mldsa::SecretKey65& sk) {
   m.root = m.compute_root();
@@ -112,9 +117,11 @@ void sign_manifest(SegmentManifest& m, const pq::mldsa::SecretKey65& sk) {
 }
 
 Status verify_manifest(const SegmentManifest& m, const pq::mldsa::PublicKey65& pk) {
-  Status s = pq::mldsa::verify(pk, m.signed_body(), ByteSpan(m.signature), pq::mldsa::as_context(kManifestContext));
+  Status s =
+      pq::mldsa::verify(pk, m.signed_body(), ByteSpan(m.signature), pq::mldsa::as_context(kManifestContext));
   if (!s) return Status::error("manifest: bad signature (" + s.message() + ")");
-  if (!ct_equal(m.compute_root(), m.root)) return Status::error("manifest: frame digests do not match the signed root");
+  if (!ct_equal(m.compute_root(), m.root))
+    return Status::error("manifest: frame digests do not match the signed root");
   return Status::ok();
 }
 

@@ -55,15 +55,15 @@ Digest transcript_leaf(const Digest& transcript_hash);
 struct SegmentManifest {
   RecordingId recording_id{};
   uint64_t segment = 0;
-  uint64_t first_frame = 0;         ///< global index of the segment's first frame
-  uint16_t cipher_suite = 5;        ///< SFrame suite of the frames (informational)
-  bool final = false;               ///< last segment of the recording
-  Digest prev_manifest{};           ///< manifest_hash() of the previous segment; zeros for segment 0
+  uint64_t first_frame = 0;   ///< global index of the segment's first frame
+  uint16_t cipher_suite = 5;  ///< SFrame suite of the frames (informational)
+  bool final = false;         ///< last segment of the recording
+  Digest prev_manifest{};     ///< manifest_hash() of the previous segment; zeros for segment 0
   std::optional<Digest> transcript_hash;
-  Bytes app_metadata;               ///< opaque, signed (encrypt it before it reaches the server)
-  Digest root{};                    ///< Merkle root over frame digests (+ transcript leaf)
+  Bytes app_metadata;  ///< opaque, signed (encrypt it before it reaches the server)
+  Digest root{};       ///< Merkle root over frame digests (+ transcript leaf)
   std::vector<Digest> frame_digests;
-  Bytes signature;                  ///< ML-DSA-65 over signed_body()
+  Bytes signature;  ///< ML-DSA-65 over signed_body()
 
   /// The bytes the signature covers (everything up to and including the root).
   Bytes signed_body() const;

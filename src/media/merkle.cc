@@ -29,7 +29,9 @@ Digest hash_parts(uint8_t prefix, const Digest* a, const Digest* b) {
   return sha256(ByteSpan(buf, n));
 }
 
-Digest node_hash(const Digest& l, const Digest& r) { return hash_parts(0x01, &l, &r); }
+Digest node_hash(const Digest& l, const Digest& r) {
+  return hash_parts(0x01, &l, &r);
+}
 
 size_t split_point(size_t n) {  // largest power of two strictly below n (n >= 2)
   size_t k = 1;
@@ -65,7 +67,9 @@ Digest sha256(ByteSpan data) {
   return d;
 }
 
-Digest merkle_leaf_hash(const Digest& leaf) { return hash_parts(0x00, &leaf, nullptr); }
+Digest merkle_leaf_hash(const Digest& leaf) {
+  return hash_parts(0x00, &leaf, nullptr);
+}
 
 Digest merkle_root(std::span<const Digest> leaves) {
   if (leaves.empty()) return sha256({});
@@ -79,8 +83,8 @@ std::vector<Digest> merkle_inclusion_proof(std::span<const Digest> leaves, size_
   return out;
 }
 
-bool merkle_verify_inclusion(const Digest& leaf, size_t index, size_t num_leaves, std::span<const Digest> proof,
-                             const Digest& root) {
+bool merkle_verify_inclusion(const Digest& leaf, size_t index, size_t num_leaves,
+                             std::span<const Digest> proof, const Digest& root) {
   // RFC 9162 §2.1.3.2, steps 1-6.
   if (index >= num_leaves) return false;
   size_t fn = index, sn = num_leaves - 1;

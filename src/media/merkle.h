@@ -33,7 +33,7 @@ std::vector<Digest> merkle_inclusion_proof(std::span<const Digest> leaves, size_
 
 /// Whether `proof` shows `leaf` at `index` in a tree of `num_leaves` leaves with root `root`
 /// (RFC 9162 §2.1.3.2). Untrusted inputs: false on any inconsistency.
-bool merkle_verify_inclusion(const Digest& leaf, size_t index, size_t num_leaves, std::span<const Digest> proof,
-                             const Digest& root);
+bool merkle_verify_inclusion(const Digest& leaf, size_t index, size_t num_leaves,
+                             std::span<const Digest> proof, const Digest& root);
 
 }  // namespace v100::media

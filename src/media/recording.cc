@@ -47,7 +47,8 @@ void RecordingWriter::write_record(uint8_t type, ByteSpan body) {
 
 void RecordingWriter::add_frame(ByteSpan metadata, ByteSpan sframe) {
   if (finished_) throw std::logic_error("RecordingWriter: already finished");
-  if (metadata.size() + sframe.size() + 4 > kMaxRecordBytes) throw std::invalid_argument("RecordingWriter: frame too large");
+  if (metadata.size() + sframe.size() + 4 > kMaxRecordBytes)
+    throw std::invalid_argument("RecordingWriter: frame too large");
   ByteWriter w;
   w.blob(metadata);
   w.bytes(sframe);
@@ -57,7 +58,8 @@ void RecordingWriter::add_frame(ByteSpan metadata, ByteSpan sframe) {
   if (pending_.size() >= options_.frames_per_segment) emit_manifest(false, std::nullopt, {});
 }
 
-void RecordingWriter::emit_manifest(bool final, std::optional<Digest> transcript_hash, ByteSpan app_metadata) {
+void RecordingWriter::emit_manifest(bool final, std::optional<Digest> transcript_hash,
+                                    ByteSpan app_metadata) {
   SegmentManifest m;
   m.recording_id = id_;
   m.segment = segment_;
@@ -129,16 +131,18 @@ bool locate(RecordingReport& r, const SegmentManifest& m, const std::vector<Dige
   r.frames_verified += i;
   if (i >= got) {
     r.problem = RecordingProblem::kMissingFrame;
-    r.message = "frame " + std::to_string(g) + " missing (" + where(m.segment, g) + "): the segment ends after " +
-                std::to_string(got) + " of " + std::to_string(n) + " signed frames";
+    r.message = "frame " + std::to_string(g) + " missing (" + where(m.segment, g) +
+                "): the segment ends after " + std::to_string(got) + " of " + std::to_string(n) +
+                " signed frames";
     return false;
   }
   std::optional<size_t> j = index_in_want(stored[i]);
   if (i >= n) {
     r.problem = j ? RecordingProblem::kDuplicatedFrame : RecordingProblem::kExtraFrame;
-    r.message = j ? "frame at position " + std::to_string(g) + " duplicates frame " +
-                        std::to_string(m.first_frame + *j) + " (" + where(m.segment, g) + ")"
-                  : "unsigned extra frame at position " + std::to_string(g) + " (" + where(m.segment, g) + ")";
+    r.message =
+        j ? "frame at position " + std::to_string(g) + " duplicates frame " +
+                std::to_string(m.first_frame + *j) + " (" + where(m.segment, g) + ")"
+          : "unsigned extra frame at position " + std::to_string(g) + " (" + where(m.segment, g) + ")";
     return false;
   }
   if (!j) {
@@ -146,18 +150,19 @@ bool locate(RecordingReport& r, const SegmentManifest& m, const std::vector<Dige
     if (elsewhere != signed_frames.end()) {
       const uint64_t x = elsewhere->second;
       r.problem = x < g ? RecordingProblem::kDuplicatedFrame : RecordingProblem::kReorderedFrame;
-      r.message = x < g ? "frame at position " + std::to_string(g) + " duplicates frame " + std::to_string(x) + " (" +
-                              where(m.segment, g) + ")"
+      r.message = x < g ? "frame at position " + std::to_string(g) + " duplicates frame " +
+                              std::to_string(x) + " (" + where(m.segment, g) + ")"
                         : "frame " + std::to_string(x) + " found at position " + std::to_string(g) + " (" +
                               where(m.segment, g) + "): frames reordered across segments";
       return false;
     }
     r.problem = RecordingProblem::kChangedFrame;
-    r.message = "frame " + std::to_string(g) + " changed (" + where(m.segment, g) + "): its bytes do not match the signed digest";
+    r.message = "frame " + std::to_string(g) + " changed (" + where(m.segment, g) +
+                "): its bytes do not match the signed digest";
   } else if (*j < i) {
     r.problem = RecordingProblem::kDuplicatedFrame;
-    r.message = "frame at position " + std::to_string(g) + " duplicates frame " + std::to_string(m.first_frame + *j) +
-                " (" + where(m.segment, g) + ")";
+    r.message = "frame at position " + std::to_string(g) + " duplicates frame " +
+                std::to_string(m.first_frame + *j) + " (" + where(m.segment, g) + ")";
   } else if (*j == i + 1 && got < n) {
     r.problem = RecordingProblem::kMissingFrame;
     r.message = "frame " + std::to_string(g) + " missing (" + where(m.segment, g) + ")";
@@ -193,9 +198,11 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
       if (type != kRecordManifest) continue;
       Result<SegmentManifest> m = parse_manifest(body);
       Status st = m ? verify_manifest(*m, pk) : m.status();
-      if (st && m->cipher_suite != suite) st = Status::error("manifest: cipher suite differs from the file header");
+      if (st && m->cipher_suite != suite)
+        st = Status::error("manifest: cipher suite differs from the file header");
       if (st)
-        for (size_t j = 0; j < m->frame_digests.size(); ++j) signed_frames.emplace(m->frame_digests[j], m->first_frame + j);
+        for (size_t j = 0; j < m->frame_digests.size(); ++j)
+          signed_frames.emplace(m->frame_digests[j], m->first_frame + j);
       manifest_status.push_back(std::move(st));
     }
   }
@@ -220,29 +227,35 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
       ByteSpan sframe = body.subspan(fr.position());
       if (final_seen)
         return fail(r, RecordingProblem::kExtraFrame, next_first + stored.size(),
-                    "frame after the final manifest (unsigned) at position " + std::to_string(next_first + stored.size()));
+                    "frame after the final manifest (unsigned) at position " +
+                        std::to_string(next_first + stored.size()));
       stored.push_back(frame_digest(meta, sframe));
       continue;
     }
     if (type != kRecordManifest)
-      return fail(r, RecordingProblem::kMalformed, next_first + stored.size(), "unknown record type " + std::to_string(type));
+      return fail(r, RecordingProblem::kMalformed, next_first + stored.size(),
+                  "unknown record type " + std::to_string(type));
     if (final_seen)
       return fail(r, RecordingProblem::kBrokenChain, std::nullopt, "manifest after the final manifest");
     Result<SegmentManifest> mr = parse_manifest(body);
-    if (!mr) return fail(r, RecordingProblem::kMalformed, next_first, "segment " + std::to_string(segment) + ": " + mr.message());
+    if (!mr)
+      return fail(r, RecordingProblem::kMalformed, next_first,
+                  "segment " + std::to_string(segment) + ": " + mr.message());
     const SegmentManifest& m = *mr;
     Status vs = manifest_no < manifest_status.size() ? manifest_status[manifest_no] : verify_manifest(m, pk);
     ++manifest_no;
-    if (!vs) return fail(r, RecordingProblem::kBadSignature, next_first, "segment " + std::to_string(segment) + ": " + vs.message());
+    if (!vs)
+      return fail(r, RecordingProblem::kBadSignature, next_first,
+                  "segment " + std::to_string(segment) + ": " + vs.message());
     // Chain checks: this must be the next segment of this recording, starting where the last ended.
     if (!ct_equal(m.recording_id, r.recording_id))
       return fail(r, RecordingProblem::kBrokenChain, next_first,
                   "segment " + std::to_string(segment) + ": manifest belongs to another recording");
     if (m.segment != segment || m.first_frame != next_first || !ct_equal(m.prev_manifest, prev))
       return fail(r, RecordingProblem::kBrokenChain, next_first,
-                  "manifest for segment " + std::to_string(segment) + " (frames from " + std::to_string(next_first) +
-                      ") missing or out of order: found segment " + std::to_string(m.segment) + " starting at frame " +
-                      std::to_string(m.first_frame));
+                  "manifest for segment " + std::to_string(segment) + " (frames from " +
+                      std::to_string(next_first) + ") missing or out of order: found segment " +
+                      std::to_string(m.segment) + " starting at frame " + std::to_string(m.first_frame));
     if (!locate(r, m, stored, signed_frames)) return r;
     r.frames_verified += stored.size();
     ++r.segments_verified;
@@ -258,10 +271,10 @@ RecordingReport verify_recording(ByteSpan file, const pq::mldsa::PublicKey65& pk
                     " are not covered by any manifest");
   if (!final_seen)
     return fail(r, RecordingProblem::kTruncated, next_first,
-                "recording truncated: no final manifest after segment " + std::to_string(segment) + " (frame " +
-                    std::to_string(next_first) + ")");
-  r.message = "ok: " + std::to_string(r.frames_verified) + " frames in " + std::to_string(r.segments_verified) +
-              " signed segments";
+                "recording truncated: no final manifest after segment " + std::to_string(segment) +
+                    " (frame " + std::to_string(next_first) + ")");
+  r.message = "ok: " + std::to_string(r.frames_verified) + " frames in " +
+              std::to_string(r.segments_verified) + " signed segments";
   return r;
 }
 

@@ -94,8 +94,8 @@ struct RecordingReport {
   /// Global index of the first bad frame (position in the recording), when the problem is about a
   /// frame or a segment.
   std::optional<uint64_t> frame;
-  std::string message;              ///< human-readable, names segment and frame
-  uint64_t frames_verified = 0;     ///< frames checked good before the first problem
+  std::string message;           ///< human-readable, names segment and frame
+  uint64_t frames_verified = 0;  ///< frames checked good before the first problem
   uint64_t segments_verified = 0;
   RecordingId recording_id{};
 

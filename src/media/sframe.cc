@@ -7,7 +7,9 @@
 namespace v100::media {
 namespace {
 
-Aead make_aead(CipherSuite suite, const FrameKeys& keys) { return Aead(suite_params(suite), keys.key.span()); }
+Aead make_aead(CipherSuite suite, const FrameKeys& keys) {
+  return Aead(suite_params(suite), keys.key.span());
+}
 
 }  // namespace
 
@@ -33,7 +35,8 @@ Result<size_t> SFrameKey::protect(uint64_t ctr, ByteSpan metadata, ByteSpan plai
   return total;
 }
 
-Result<size_t> SFrameKey::unprotect(const SFrameHeader& h, ByteSpan frame, ByteSpan metadata, MutableByteSpan out) {
+Result<size_t> SFrameKey::unprotect(const SFrameHeader& h, ByteSpan frame, ByteSpan metadata,
+                                    MutableByteSpan out) {
   if (frame.size() < h.size + tag_size()) return Result<size_t>::error("sframe: frame too short");
   const size_t ct_len = frame.size() - h.size - tag_size();
   if (out.size() < ct_len) return Result<size_t>::error("sframe: output buffer too small");

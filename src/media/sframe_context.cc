@@ -45,7 +45,8 @@ Result<size_t> SenderContext::protect(ByteSpan metadata, ByteSpan payload, Mutab
 
   const size_t padded = options_.padding.padded_size(payload.size());
   const size_t hlen = header_size(key_->kid(), ctr);
-  if (out.size() < hlen + padded + key_->tag_size()) return Result<size_t>::error("sframe: output buffer too small");
+  if (out.size() < hlen + padded + key_->tag_size())
+    return Result<size_t>::error("sframe: output buffer too small");
   // Assemble payload || padding where the ciphertext goes, then encrypt in place.
   uint8_t* pt = out.data() + hlen;
   if (!payload.empty()) std::memcpy(pt, payload.data(), payload.size());
@@ -91,7 +92,9 @@ void ReceiverContext::add_key(uint64_t kid, ByteSpan base_key) {
       KeyState{SFrameKey(options_.suite, kid, base_key), ReplayWindow(options_.replay_window)});
 }
 
-void ReceiverContext::remove_key(uint64_t kid) { raw_keys_.erase(kid); }
+void ReceiverContext::remove_key(uint64_t kid) {
+  raw_keys_.erase(kid);
+}
 
 void ReceiverContext::expire() {
   if (previous_ && options_.clock() >= previous_->expires) previous_.reset();

@@ -128,8 +128,8 @@ struct ReceiverOptions {
 /// What unprotect() learned about an authenticated frame.
 struct ReceivedFrame {
   uint64_t kid = 0;
-  uint64_t epoch = 0;    ///< kid_epoch(kid) (meaningless for keys added with add_key)
-  uint32_t slot = 0;     ///< kid_slot(kid)
+  uint64_t epoch = 0;  ///< kid_epoch(kid) (meaningless for keys added with add_key)
+  uint32_t slot = 0;   ///< kid_slot(kid)
   uint64_t counter = 0;
   size_t payload_size = 0;  ///< bytes of payload written to the output
 };
@@ -161,9 +161,13 @@ class ReceiverContext {
   void expire();
 
   /// The current epoch, if any.
-  std::optional<uint64_t> current_epoch() const { return current_ ? std::optional(current_->epoch) : std::nullopt; }
+  std::optional<uint64_t> current_epoch() const {
+    return current_ ? std::optional(current_->epoch) : std::nullopt;
+  }
   /// The previous epoch, while it is still in its grace period.
-  std::optional<uint64_t> previous_epoch() const { return previous_ ? std::optional(previous_->epoch) : std::nullopt; }
+  std::optional<uint64_t> previous_epoch() const {
+    return previous_ ? std::optional(previous_->epoch) : std::nullopt;
+  }
 
   /// Size `out` needs for unprotect() of a `frame_size`-byte SFrame (the ciphertext length, which
   /// includes any padding).
@@ -184,7 +188,7 @@ class ReceiverContext {
   struct Epoch {
     uint64_t epoch;
     SecretBytes secret;
-    Clock::time_point expires;  // only meaningful for previous_
+    Clock::time_point expires;                                        // only meaningful for previous_
     std::unordered_map<uint32_t, std::unique_ptr<KeyState>> senders;  // by slot, derived lazily
   };
 

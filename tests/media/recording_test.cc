@@ -1,6 +1,8 @@
 // Merkle trees, signed segment manifests and whole recordings: a good recording verifies; one
 // changed, dropped, duplicated or reordered frame (or a tampered, dropped or reordered manifest)
 // fails and is located.
+#include "media/recording.h"
+
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
@@ -8,7 +10,6 @@
 
 #include "core/rng.h"
 #include "media/merkle.h"
-#include "media/recording.h"
 #include "media/sframe_context.h"
 
 namespace v100::media {
@@ -147,7 +148,9 @@ const Bytes& recording() {
   return file;
 }
 
-RecordingReport check(const Bytes& file) { return verify_recording(file, keys().public_key); }
+RecordingReport check(const Bytes& file) {
+  return verify_recording(file, keys().public_key);
+}
 
 TEST(Recording, GoodRecordingVerifies) {
   auto r = check(recording());
@@ -244,7 +247,8 @@ TEST(Recording, ManifestTamperingDetected) {
   {  // A whole segment (frames and manifest) dropped: the chain breaks at its first frame.
     File f = File::parse(recording());
     size_t first = f.frame_record(16), last = f.manifest_record(1);
-    f.records.erase(f.records.begin() + static_cast<long>(first), f.records.begin() + static_cast<long>(last) + 1);
+    f.records.erase(f.records.begin() + static_cast<long>(first),
+                    f.records.begin() + static_cast<long>(last) + 1);
     expect_problem(f, RecordingProblem::kBrokenChain, 16, "segment dropped");
   }
   {  // A manifest dropped: its frames run into the next segment.
@@ -282,7 +286,8 @@ TEST(Recording, ManifestParserRejectsGarbage) {
   ASSERT_TRUE(ok.is_ok()) << ok.message();
   EXPECT_EQ(ok->frame_digests.size(), kPerSegment);
   EXPECT_EQ(ok->encode(), m);
-  for (size_t len = 0; len < m.size(); len += 31) EXPECT_FALSE(parse_manifest(ByteSpan(m.data(), len)).is_ok());
+  for (size_t len = 0; len < m.size(); len += 31)
+    EXPECT_FALSE(parse_manifest(ByteSpan(m.data(), len)).is_ok());
   Bytes longer = m;
   longer.push_back(0);
   EXPECT_FALSE(parse_manifest(longer).is_ok());

@@ -1,5 +1,7 @@
 // SenderContext / ReceiverContext: round trips for every suite and sizes up to 64 KiB, tamper and
 // truncation rejection, replay windows, epochs and their grace period, counter exhaustion, padding.
+#include "media/sframe_context.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,12 +10,12 @@
 #include "core/rng.h"
 #include "media/key_schedule.h"
 #include "media/replay_window.h"
-#include "media/sframe_context.h"
 
 namespace v100::media {
 namespace {
 
-constexpr CipherSuite kAllSuites[] = {CipherSuite::kAes128CtrHmacSha256_80, CipherSuite::kAes128CtrHmacSha256_64,
+constexpr CipherSuite kAllSuites[] = {CipherSuite::kAes128CtrHmacSha256_80,
+                                      CipherSuite::kAes128CtrHmacSha256_64,
                                       CipherSuite::kAes128CtrHmacSha256_32, CipherSuite::kAes128GcmSha256_128,
                                       CipherSuite::kAes256GcmSha512_128};
 
@@ -25,7 +27,9 @@ struct FakeClock {
   }
 };
 
-SecretBytes fresh_secret() { return random_seed32(); }
+SecretBytes fresh_secret() {
+  return random_seed32();
+}
 
 TEST(KeySchedule, KidLayout) {
   EXPECT_EQ(make_kid(0, 0), 0u);
@@ -41,7 +45,9 @@ TEST(KeySchedule, KidLayout) {
 
 TEST(KeySchedule, BaseKeysDifferBySlotEpochAndSuite) {
   SecretBytes es = fresh_secret();
-  auto k = [&](CipherSuite s, uint64_t e, uint32_t slot) { return to_hex(derive_base_key(s, es.span(), e, slot).span()); };
+  auto k = [&](CipherSuite s, uint64_t e, uint32_t slot) {
+    return to_hex(derive_base_key(s, es.span(), e, slot).span());
+  };
   const CipherSuite d = kDefaultCipherSuite;
   EXPECT_EQ(k(d, 1, 2), k(d, 1, 2));
   EXPECT_NE(k(d, 1, 2), k(d, 1, 3));
@@ -49,7 +55,8 @@ TEST(KeySchedule, BaseKeysDifferBySlotEpochAndSuite) {
   EXPECT_NE(k(d, 1, 2).substr(0, 64), k(CipherSuite::kAes128GcmSha256_128, 1, 2));
   EXPECT_EQ(derive_base_key(d, es.span(), 0, 0).size(), 64u);  // Nh of SHA-512
   SecretBytes ms = fresh_secret();
-  EXPECT_NE(to_hex(derive_epoch_secret(ms.span(), 1).span()), to_hex(derive_epoch_secret(ms.span(), 2).span()));
+  EXPECT_NE(to_hex(derive_epoch_secret(ms.span(), 1).span()),
+            to_hex(derive_epoch_secret(ms.span(), 2).span()));
   EXPECT_THROW(derive_base_key(d, ByteSpan(es.data(), 8), 0, 0), std::invalid_argument);
 }
 
@@ -76,7 +83,8 @@ struct Pair {
 TEST(SFrameContext, RoundTripAllSuitesAndSizes) {
   std::vector<size_t> sizes;
   for (size_t s = 0; s <= 40; ++s) sizes.push_back(s);
-  for (size_t s : {63, 64, 65, 255, 256, 1199, 1200, 1201, 4095, 4096, 16383, 16384, 65535, 65536}) sizes.push_back(s);
+  for (size_t s : {63, 64, 65, 255, 256, 1199, 1200, 1201, 4095, 4096, 16383, 16384, 65535, 65536})
+    sizes.push_back(s);
   for (CipherSuite suite : kAllSuites) {
     Pair p(suite);
     const size_t nt = suite_params(suite).nt;
@@ -206,7 +214,8 @@ TEST(SFrameContext, UnknownKidsRejected) {
   // A future epoch is unknown.
   SenderContext future(3);
   future.set_epoch(2, p.secret.span());
-  EXPECT_EQ(p.receiver.unprotect({}, *future.protect({}, Bytes(4))).message(), "sframe: unknown or expired key id");
+  EXPECT_EQ(p.receiver.unprotect({}, *future.protect({}, Bytes(4))).message(),
+            "sframe: unknown or expired key id");
   // A slot beyond max_slots is unknown.
   ReceiverOptions o;
   o.max_slots = 3;
@@ -331,7 +340,8 @@ TEST(SFrameContext, PaddingHidesSizesWithinABucket) {
       ASSERT_TRUE(r.is_ok()) << r.message();
       EXPECT_EQ(r->payload, payload);
     }
-    EXPECT_TRUE(std::all_of(frame_sizes.begin(), frame_sizes.end(), [&](size_t s) { return s == frame_sizes[0]; }));
+    EXPECT_TRUE(
+        std::all_of(frame_sizes.begin(), frame_sizes.end(), [&](size_t s) { return s == frame_sizes[0]; }));
     auto big = p.sender.protect({}, random_bytes(3000));
     ASSERT_TRUE(big.is_ok());
     auto rb = p.receiver.unprotect({}, *big);

@@ -43,7 +43,8 @@ TEST(SFrameVectors, Headers) {
     EXPECT_EQ(h->ctr, ctr);
     EXPECT_EQ(h->size, want.size());
     // Every strict prefix of a header is rejected.
-    for (size_t len = 0; len < want.size(); ++len) EXPECT_FALSE(decode_header(ByteSpan(want.data(), len)).is_ok());
+    for (size_t len = 0; len < want.size(); ++len)
+      EXPECT_FALSE(decode_header(ByteSpan(want.data(), len)).is_ok());
     ++n;
   }
   EXPECT_EQ(n, 289u);
@@ -91,7 +92,8 @@ TEST(SFrameHeader, NonMinimalEncodingsDecode) {
 // AES-CTR + HMAC (RFC 9605 §4.5.1). The file also has AES-256-CTR + HMAC-SHA512 cases (suites 6-8 of
 // the working group's draft registry) built the same way; the construction is checked for both.
 void check_ctr_hmac(const nlohmann::json& t, const SuiteParams& p) {
-  const Bytes key = hex_field(t, "key"), enc_key = hex_field(t, "enc_key"), auth_key = hex_field(t, "auth_key");
+  const Bytes key = hex_field(t, "key"), enc_key = hex_field(t, "enc_key"),
+              auth_key = hex_field(t, "auth_key");
   const Bytes nonce = hex_field(t, "nonce"), aad = hex_field(t, "aad"), pt = hex_field(t, "pt"),
               ct = hex_field(t, "ct");
   ASSERT_EQ(key.size(), p.nk);
@@ -105,7 +107,8 @@ void check_ctr_hmac(const nlohmann::json& t, const SuiteParams& p) {
   // AAD split at any point gives the same tag.
   Bytes out2(out.size());
   ASSERT_TRUE(aead.seal(nonce.data(), ByteSpan(aad).first(3), ByteSpan(aad).subspan(3), pt, out2.data(),
-                        out2.data() + pt.size()).is_ok());
+                        out2.data() + pt.size())
+                  .is_ok());
   EXPECT_EQ(out2, ct);
   Bytes dec(pt.size());
   ASSERT_TRUE(aead.open(nonce.data(), aad, {}, ByteSpan(ct).first(pt.size()), ByteSpan(ct).subspan(pt.size()),
@@ -113,8 +116,8 @@ void check_ctr_hmac(const nlohmann::json& t, const SuiteParams& p) {
   EXPECT_EQ(dec, pt);
   Bytes bad = ct;
   bad.back() ^= 1;
-  EXPECT_FALSE(aead.open(nonce.data(), aad, {}, ByteSpan(bad).first(pt.size()), ByteSpan(bad).subspan(pt.size()),
-                         dec.data()));
+  EXPECT_FALSE(aead.open(nonce.data(), aad, {}, ByteSpan(bad).first(pt.size()),
+                         ByteSpan(bad).subspan(pt.size()), dec.data()));
   EXPECT_EQ(dec, Bytes(pt.size(), 0)) << "output not wiped after a failed tag check";
 }
 
@@ -136,7 +139,8 @@ TEST(SFrameVectors, Aes256CtrHmacSha512) {
     ASSERT_GE(id, 6);
     ASSERT_LE(id, 8);
     const size_t nt[3] = {10, 8, 4};
-    SuiteParams p{id, AeadKind::kAesCtrHmac, HashKind::kSha512, 64, 32, 96, 12, nt[id - 6], "AES_256_CTR_HMAC_SHA512"};
+    SuiteParams p{id,         AeadKind::kAesCtrHmac,    HashKind::kSha512, 64, 32, 96, 12,
+                  nt[id - 6], "AES_256_CTR_HMAC_SHA512"};
     check_ctr_hmac(t, p);
     ++n;
   }
@@ -152,8 +156,8 @@ TEST(SFrameVectors, FullSFrame) {
     const SuiteParams& p = suite_params(suite);
     const uint64_t kid = t.at("kid").get<uint64_t>();
     const uint64_t ctr = t.at("ctr").get<uint64_t>();
-    const Bytes base_key = hex_field(t, "base_key"), metadata = hex_field(t, "metadata"), pt = hex_field(t, "pt"),
-                ct = hex_field(t, "ct");
+    const Bytes base_key = hex_field(t, "base_key"), metadata = hex_field(t, "metadata"),
+                pt = hex_field(t, "pt"), ct = hex_field(t, "ct");
     SCOPED_TRACE(p.name);
 
     // Key schedule (§4.4.2), checked step by step; the labels are rebuilt here from the RFC text.
