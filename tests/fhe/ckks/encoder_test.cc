@@ -83,6 +83,20 @@ TEST(CkksEncoder, EncodeDecodeErrorBound) {
   }
 }
 
+TEST(CkksEncoder, DecodesHugeCoefficients) {
+  // Scale 2^150 at the top level of ckks-16384: coefficients beyond 2^127 take the Garner fallback
+  // of the fast CRT; scale 2^60 takes the fast path. Both must decode to the encoded values.
+  auto ctx = CkksContext::create("ckks-16384");
+  CkksEncoder enc(ctx);
+  TestRng rng("huge");
+  auto z = rng.complexes(ctx->slot_count(), 8.0);
+  for (double scale : {0x1p60, 0x1p150}) {
+    auto back = enc.decode(enc.encode(z, scale, ctx->max_level()));
+    double err = max_error(back, std::vector<std::complex<long double>>(z.begin(), z.end()), z.size());
+    EXPECT_GT(bits(err), 40) << scale;
+  }
+}
+
 TEST(CkksEncoder, ConstantAndPartialVectors) {
   auto ctx = CkksContext::create("insecure-test-ckks-1024");
   CkksEncoder enc(ctx);
