@@ -52,6 +52,17 @@ void Evaluator::check(const Ciphertext& a, const char* op) const {
   }
 }
 
+void Evaluator::check_plain(const Plaintext& p, size_t level, const char* op) const {
+  if (p.n != ctx_->n() || p.level > ctx_->max_level() || p.data.size() != (p.level + 1) * p.n ||
+      !(p.scale > 0) || !std::isfinite(p.scale)) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": plaintext does not match the context");
+  }
+  if (p.level < level) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": plaintext level " + std::to_string(p.level) +
+                                " below the ciphertext level " + std::to_string(level));
+  }
+}
+
 void Evaluator::check_scales(double a, double b, const char* op) const {
   if (std::fabs(a - b) > std::ldexp(std::max(a, b), -30)) {
     throw std::invalid_argument(std::string("CKKS ") + op + ": scale mismatch (" + fmt_scale(a) +
@@ -85,7 +96,7 @@ void Evaluator::mod_down_to_inplace(Ciphertext& a, size_t level) const {
 }
 
 Plaintext Evaluator::mod_down_to(const Plaintext& p, size_t level) const {
-  if (level > p.level) throw std::invalid_argument("CKKS mod_down_to: plaintext level too low");
+  check_plain(p, level, "mod_down_to");
   Plaintext r = p;
   r.level = level;
   r.data.resize((level + 1) * p.n);
@@ -145,7 +156,7 @@ Ciphertext Evaluator::sub(const Ciphertext& a, const Ciphertext& b) const {
 
 Ciphertext Evaluator::add_plain(const Ciphertext& a, const Plaintext& p) const {
   check(a, "add_plain");
-  if (p.n != a.n || p.level < a.level) throw std::invalid_argument("CKKS add_plain: plaintext level below the ciphertext level");
+  check_plain(p, a.level, "add_plain");
   check_scales(a.scale, p.scale, "add_plain");
   Ciphertext r = a;
   for (size_t j = 0; j <= r.level; ++j) math::poly_add(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
@@ -154,7 +165,7 @@ Ciphertext Evaluator::add_plain(const Ciphertext& a, const Plaintext& p) const {
 
 Ciphertext Evaluator::sub_plain(const Ciphertext& a, const Plaintext& p) const {
   check(a, "sub_plain");
-  if (p.n != a.n || p.level < a.level) throw std::invalid_argument("CKKS sub_plain: plaintext level below the ciphertext level");
+  check_plain(p, a.level, "sub_plain");
   check_scales(a.scale, p.scale, "sub_plain");
   Ciphertext r = a;
   for (size_t j = 0; j <= r.level; ++j) math::poly_sub(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
@@ -163,9 +174,7 @@ Ciphertext Evaluator::sub_plain(const Ciphertext& a, const Plaintext& p) const {
 
 void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const {
   check(a, "multiply_plain");
-  if (p.n != a.n || p.level < a.level) {
-    throw std::invalid_argument("CKKS multiply_plain: plaintext level below the ciphertext level");
-  }
+  check_plain(p, a.level, "multiply_plain");
   a.scale *= p.scale;
   check_scale_room(a, "multiply_plain");
   for (size_t q = 0; q < a.size; ++q) {

@@ -90,6 +90,7 @@ class Evaluator {
 
  private:
   void check(const Ciphertext& a, const char* op) const;
+  void check_plain(const Plaintext& p, size_t level, const char* op) const;
   void check_scales(double a, double b, const char* op) const;
   void check_scale_room(const Ciphertext& a, const char* op) const;
   /// Key switching of one polynomial d (NTT, level l) through fhe/common: out0/out1
