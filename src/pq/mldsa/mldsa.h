@@ -104,12 +104,14 @@ inline constexpr size_t kMaxContextBytes = 255;
 template <ParameterSet P>
 class PublicKey {
  public:
-  static constexpr size_t kBytes = Sizes<P>::kPublicKeyBytes;
+  static constexpr size_t kBytes = Sizes<P>::kPublicKeyBytes;  ///< FIPS 204 Table 2
   /// Parses an encoded public key from untrusted bytes. Error: wrong length.
   static Result<PublicKey> parse(ByteSpan encoded);
   /// The encoding pkEncode(rho, t1).
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
+  /// The encoding as a span.
   ByteSpan span() const { return bytes_; }
+  /// Byte-wise equality (public data; not constant time).
   bool operator==(const PublicKey&) const = default;
 
  private:
@@ -123,11 +125,13 @@ class PublicKey {
 template <ParameterSet P>
 class SecretKey {
  public:
-  static constexpr size_t kBytes = Sizes<P>::kSecretKeyBytes;
+  static constexpr size_t kBytes = Sizes<P>::kSecretKeyBytes;  ///< FIPS 204 Table 2
   /// Parses an encoded secret key. Errors: wrong length; a coefficient of s1 or s2 outside
   /// [-eta, eta] (the check is constant time; only valid/invalid is revealed).
   static Result<SecretKey> parse(ByteSpan encoded);
+  /// Moves the key; the source is wiped.
   SecretKey(SecretKey&& o) noexcept : bytes_(o.bytes_) { secure_wipe(o.bytes_.data(), o.bytes_.size()); }
+  /// Moves the key; the source is wiped.
   SecretKey& operator=(SecretKey&& o) noexcept {
     if (this != &o) {
       bytes_ = o.bytes_;
@@ -137,6 +141,7 @@ class SecretKey {
   }
   SecretKey(const SecretKey&) = delete;
   SecretKey& operator=(const SecretKey&) = delete;
+  /// Wipes the key.
   ~SecretKey() { secure_wipe(bytes_.data(), bytes_.size()); }
   /// The encoding (secret: handle with care, e.g. to write an encrypted key file).
   std::span<const uint8_t, kBytes> bytes() const { return bytes_; }
@@ -158,13 +163,16 @@ class SecretKey {
 template <ParameterSet P>
 class Signature {
  public:
-  static constexpr size_t kBytes = Sizes<P>::kSignatureBytes;
+  static constexpr size_t kBytes = Sizes<P>::kSignatureBytes;  ///< FIPS 204 Table 2
   /// Parses an encoded signature from untrusted bytes. Errors: wrong length; malformed hint
   /// encoding (HintBitUnpack, Alg. 21, returns bottom); a z coefficient with |z| >= gamma1 - beta
   /// (such a signature can never verify, Alg. 8 line 13).
   static Result<Signature> parse(ByteSpan encoded);
+  /// The encoding sigEncode(c_tilde, z, h).
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
+  /// The encoding as a span.
   ByteSpan span() const { return bytes_; }
+  /// Byte-wise equality (public data; not constant time).
   bool operator==(const Signature&) const = default;
 
  private:
@@ -177,8 +185,8 @@ class Signature {
 /// A freshly generated key pair.
 template <ParameterSet P>
 struct KeyPair {
-  PublicKey<P> public_key;
-  SecretKey<P> secret_key;
+  PublicKey<P> public_key;  ///< pkEncode(rho, t1)
+  SecretKey<P> secret_key;  ///< skEncode(rho, K, tr, s1, s2, t0)
 };
 
 /// Hedged (default, Alg. 2 line 5: rnd fresh from the system RNG) or deterministic (rnd = 0^32).
