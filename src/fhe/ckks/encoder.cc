@@ -7,6 +7,27 @@
 
 namespace v100::fhe::ckks {
 
+namespace {
+
+// out[i] = round-half-even(in[i]) for |in[i]| < 2^51: adding and subtracting 1.5 * 2^52 leaves the
+// nearest integer (the FPU rounds to nearest even). Same IEEE operations in both clones.
+__attribute__((target_clones("avx2", "default")))
+void round_all(int64_t* out, const double* in, size_t n) {
+  const double kMagic = 0x1.8p52;
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>((in[i] + kMagic) - kMagic);
+}
+
+// out[i] = v[i] mod q for |v[i]| < q: add q to negative values, branch-free.
+__attribute__((target_clones("avx2", "default")))
+void lift_signed(uint64_t* out, const int64_t* v, size_t n, uint64_t q) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t u = static_cast<uint64_t>(v[i]);
+    out[i] = u + (q & (0 - (u >> 63)));
+  }
+}
+
+}  // namespace
+
 CkksEncoder::CkksEncoder(ContextPtr ctx) : ctx_(std::move(ctx)) {
   if (!ctx_) throw std::invalid_argument("CkksEncoder: null context");
 }
@@ -37,34 +58,40 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
   if (coeffs.size() != n) throw std::invalid_argument("CKKS encode: need N coefficients");
   // |coefficient| must stay below Q_level / 2 so that it decodes to itself.
   const double limit = std::ldexp(1.0, static_cast<int>(std::floor(c.log_q(level))) - 1);
+  double max_abs = 0;
+  bool finite = true;
   for (double v : coeffs) {
-    if (!std::isfinite(v)) throw std::invalid_argument("CKKS encode: value is not finite");
-    if (std::fabs(v) >= limit) {
-      throw std::invalid_argument("CKKS encode: value * scale does not fit in the modulus at this level");
-    }
+    finite &= std::isfinite(v);
+    max_abs = std::max(max_abs, std::fabs(v));
+  }
+  if (!finite) throw std::invalid_argument("CKKS encode: value is not finite");
+  if (max_abs >= limit) {
+    throw std::invalid_argument("CKKS encode: value * scale does not fit in the modulus at this level");
   }
   Plaintext pt;
   pt.n = n;
   pt.level = level;
   pt.scale = scale;
   pt.data.resize((level + 1) * n);
-  // Fast path (the usual case): every rounded coefficient fits in 62 bits; round once, then reduce
-  // |v| per prime and negate branch-free. Otherwise the exact mantissa * 2^e path per value.
-  bool small = true;
-  for (double v : coeffs) small &= std::fabs(v) < 0x1p62;
-  if (small) {
-    std::vector<uint64_t> mag(n), neg(n);
-    for (size_t i = 0; i < n; ++i) {
-      const int64_t r = static_cast<int64_t>(std::nearbyint(coeffs[i]));
-      neg[i] = 0 - static_cast<uint64_t>(r < 0);
-      mag[i] = static_cast<uint64_t>(r < 0 ? -r : r);
-    }
+  // Fast path (the usual case): every coefficient below 2^51 in magnitude, rounded with the
+  // 1.5 * 2^52 trick (exact round-half-even, vectorizable), then per prime either a branch-free
+  // "add q if negative" (when max |v| < q_j) or a Barrett reduction of |v|.
+  if (max_abs < 0x1p51) {
+    std::vector<int64_t> v(n);
+    round_all(v.data(), coeffs.data(), n);
+    uint64_t max_int = static_cast<uint64_t>(max_abs) + 1;
     for (size_t j = 0; j <= level; ++j) {
       uint64_t* r = pt.residue(j);
       const math::Modulus& q = c.modulus(j);
-      for (size_t i = 0; i < n; ++i) {
-        const uint64_t x = math::reduce(mag[i], q);
-        r[i] = (math::neg_mod(x, q) & neg[i]) | (x & ~neg[i]);
+      if (max_int < q.value()) {
+        lift_signed(r, v.data(), n, q.value());
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          const uint64_t neg = 0 - (static_cast<uint64_t>(v[i]) >> 63);
+          const uint64_t mag = (static_cast<uint64_t>(v[i]) ^ neg) - neg;
+          const uint64_t x = math::reduce(mag, q);
+          r[i] = (math::neg_mod(x, q) & neg) | (x & ~neg);
+        }
       }
       math::ntt_forward(r, c.ntt(j));
     }

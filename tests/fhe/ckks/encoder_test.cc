@@ -121,6 +121,23 @@ TEST(CkksEncoder, LargeValuesExactResidues) {
   }
 }
 
+TEST(CkksEncoder, CoefficientRoundingIsExact) {
+  // from_coefficients rounds half to even and reduces exactly, on both the fast (< 2^51) and the
+  // general path; to_coefficients must give back exactly the rounded integers.
+  auto ctx = CkksContext::create("insecure-test-ckks-1024");
+  CkksEncoder enc(ctx);
+  TestRng rng("rounding");
+  for (double mag : {0x1p20, 0x1p45, 0x1p50, 0x1p60, 0x1p100}) {
+    std::vector<double> co(ctx->n());
+    for (size_t i = 0; i < co.size(); ++i) {
+      double v = std::ldexp(std::floor(rng.uniform(-1, 1) * 0x1p20), static_cast<int>(std::log2(mag)) - 20);
+      co[i] = (i % 3 == 0) ? v + 0.5 : (i % 3 == 1 ? -v - 0.5 : v);  // exact halves where representable
+    }
+    auto back = enc.to_coefficients(enc.from_coefficients(co, 1.0, ctx->max_level()));
+    for (size_t i = 0; i < co.size(); ++i) ASSERT_EQ(back[i], std::nearbyint(co[i])) << mag << " " << i;
+  }
+}
+
 TEST(CkksEncoder, RejectsBadInput) {
   auto ctx = CkksContext::create("insecure-test-ckks-1024");
   CkksEncoder enc(ctx);
