@@ -119,6 +119,15 @@ Result<ReceiverContext::KeyState*> ReceiverContext::find_key(uint64_t kid) {
   return slot_key.get();
 }
 
+void ReceiverContext::drop_if_unused(uint64_t kid) {
+  if (raw_keys_.count(kid) != 0) return;  // keys added explicitly stay until remove_key
+  for (Epoch* e : {current_.get(), previous_.get()}) {
+    if (e == nullptr || e->epoch != kid_epoch(kid)) continue;
+    auto it = e->senders.find(kid_slot(kid));
+    if (it != e->senders.end() && !it->second->authenticated) e->senders.erase(it);
+  }
+}
+
 Result<ReceivedFrame> ReceiverContext::unprotect(ByteSpan metadata, ByteSpan frame, MutableByteSpan out) {
   expire();
   Result<SFrameHeader> h = decode_header(frame);
@@ -132,7 +141,12 @@ Result<ReceivedFrame> ReceiverContext::unprotect(ByteSpan metadata, ByteSpan fra
     return Result<ReceivedFrame>::error("sframe: key retired after too many authentication failures");
   Result<size_t> n = k.key.unprotect(*h, frame, metadata, out);
   if (!n) {
-    if (n.message() == kAuthFailed) ++k.auth_failures;
+    if (n.message() == kAuthFailed) {
+      ++k.auth_failures;
+      // With a failure limit the count must survive, so the key stays; otherwise a key no frame
+      // ever authenticated under is dropped again (it is re-derived if a real frame comes).
+      if (!k.authenticated && options_.max_auth_failures == 0) drop_if_unused(h->kid);
+    }
     return n.status();
   }
   size_t payload = *n;
@@ -145,6 +159,7 @@ Result<ReceivedFrame> ReceiverContext::unprotect(ByteSpan metadata, ByteSpan fra
     payload = *stripped;
   }
   k.window.accept(h->ctr);
+  k.authenticated = true;
   ReceivedFrame info;
   info.kid = h->kid;
   info.epoch = kid_epoch(h->kid);

@@ -169,6 +169,12 @@ class ReceiverContext {
     return previous_ ? std::optional(previous_->epoch) : std::nullopt;
   }
 
+  /// Number of per-sender keys held now (epoch keys derived so far plus keys from add_key).
+  size_t cached_keys() const {
+    return raw_keys_.size() + (current_ ? current_->senders.size() : 0) +
+           (previous_ ? previous_->senders.size() : 0);
+  }
+
   /// Size `out` needs for unprotect() of a `frame_size`-byte SFrame (the ciphertext length, which
   /// includes any padding).
   static size_t max_payload_size(size_t frame_size) { return frame_size; }
@@ -184,6 +190,7 @@ class ReceiverContext {
     SFrameKey key;
     ReplayWindow window;
     uint64_t auth_failures = 0;
+    bool authenticated = false;  // some frame has passed the tag check under this key
   };
   struct Epoch {
     uint64_t epoch;
@@ -193,6 +200,9 @@ class ReceiverContext {
   };
 
   Result<KeyState*> find_key(uint64_t kid);
+  // Forgets a lazily derived key that never authenticated a frame, so a stream of forged KIDs
+  // cannot pile up key state (only real senders' keys stay cached).
+  void drop_if_unused(uint64_t kid);
 
   ReceiverOptions options_;
   std::unique_ptr<Epoch> current_;

@@ -355,6 +355,27 @@ TEST(SFrameContext, PaddingHidesSizesWithinABucket) {
   EXPECT_FALSE(p.receiver.unprotect({}, *plain.protect({}, Bytes(10, 0x11))).is_ok());
 }
 
+TEST(SFrameContext, ForgedKidsDoNotPileUpKeys) {
+  Pair p(kDefaultCipherSuite, 3);
+  ASSERT_TRUE(p.receiver.unprotect({}, *p.sender.protect({}, Bytes(8))).is_ok());
+  EXPECT_EQ(p.receiver.cached_keys(), 1u);
+  // Frames claiming 200 other slots of the current epoch, with garbage ciphertext.
+  for (uint32_t slot = 100; slot < 300; ++slot) {
+    Bytes forged = encode_header(make_kid(1, slot), 0);
+    Bytes body = random_bytes(40);
+    forged.insert(forged.end(), body.begin(), body.end());
+    EXPECT_EQ(p.receiver.unprotect({}, forged).message(), kAuthFailed);
+  }
+  EXPECT_EQ(p.receiver.cached_keys(), 1u);
+  // The real sender's key survives a forgery under its own KID.
+  Bytes forged = encode_header(make_kid(1, 3), 77);
+  Bytes body = random_bytes(40);
+  forged.insert(forged.end(), body.begin(), body.end());
+  EXPECT_EQ(p.receiver.unprotect({}, forged).message(), kAuthFailed);
+  EXPECT_EQ(p.receiver.cached_keys(), 1u);
+  EXPECT_TRUE(p.receiver.unprotect({}, *p.sender.protect({}, Bytes(8))).is_ok());
+}
+
 TEST(SFrameContext, KeyRetiredAfterTooManyForgeries) {
   SecretBytes es = fresh_secret();
   ReceiverOptions o;
