@@ -259,9 +259,12 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
     const bool negative = static_cast<__int128>(acc) < 0;
     const u128 mag = negative ? (0 - acc) : acc;
     bool ok = true;
+    const uint64_t hi = static_cast<uint64_t>(mag >> 64), lo = static_cast<uint64_t>(mag);
     for (size_t i = 0; i <= l; ++i) {
       const math::Modulus& qi = c.modulus(i);
-      uint64_t r = math::reduce_u128(static_cast<uint64_t>(mag >> 64), static_cast<uint64_t>(mag), qi);
+      // Decoded values are usually below 2^64: one Barrett step then (public-parameter branch on
+      // the key holder's own plaintext; decoding is not claimed constant time).
+      uint64_t r = hi == 0 ? math::reduce(lo, qi) : math::reduce_u128(hi, lo, qi);
       if (negative) r = math::neg_mod(r, qi);
       ok &= (r == coef[i * n + k]);
     }
