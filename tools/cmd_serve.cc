@@ -8,7 +8,9 @@
 
 #include "command.h"
 #include "meeting/server/log.h"
+#include "meeting/protocol/join_proof.h"
 #include "meeting/server/server.h"
+#include "pq/mldsa/mldsa.h"
 
 namespace v100::tools {
 namespace {
@@ -36,6 +38,14 @@ int run_serve(const Args& args) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  // ML-DSA-65 membership proofs (join scheme 2): the server layer does not depend on the PQ
+  // layer, so the tool plugs the verifier in. Context string per docs/protocol.md §4.
+  meeting::protocol::register_join_verifier(
+      meeting::protocol::JoinScheme::kMlDsa65, [](ByteSpan pk, ByteSpan msg, ByteSpan sig) {
+        auto key = pq::mldsa::PublicKey65::parse(pk);
+        return key.is_ok() && pq::mldsa::verify(*key, msg, sig, pq::mldsa::as_context("v100/join")).is_ok();
+      });
 
   meeting::server::Server server(o);
   Status s = server.start();

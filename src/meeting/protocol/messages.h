@@ -141,6 +141,7 @@ enum class ErrorCode : uint16_t {
 enum class JoinScheme : uint8_t {
   kEd25519 = 1,   ///< verifier: 32-byte Ed25519 public key; proof: 64-byte signature (RFC 8032)
   kMlDsa65 = 2,   ///< verifier: 1952-byte ML-DSA-65 public key; proof: 3309-byte signature
+                  ///< (FIPS 204 pure ML-DSA, context string "v100/join")
 };
 
 /// Suggested key-blob kinds (the server does not interpret them; any u16 is accepted).

@@ -7,7 +7,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -17,6 +16,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "meeting/protocol/tls_pin.h"
@@ -36,8 +36,7 @@ class TransportClient::Impl {
   Impl(const TransportOptions& o, Handler h)
       : opts_(o),
         handler_(std::move(h)),
-        ssl_ctx_(ssl::context::tls_client),
-        work_(net::make_work_guard(ioc_)) {}
+        ssl_ctx_(ssl::context::tls_client) {}
 
   ~Impl() { stop_thread(); }
 
@@ -62,29 +61,48 @@ class TransportClient::Impl {
       });
     }
     stream_ = std::make_unique<Stream>(ioc_, ssl_ctx_);
-    thread_ = std::thread([this] { ioc_.run(); });
-    try {
-      tcp::resolver resolver(ioc_);
-      auto results = resolver.resolve(opts_.host, std::to_string(opts_.port));
-      auto& lowest = beast::get_lowest_layer(*stream_);
+    // Connect on the calling thread with the io_context run here (no I/O thread yet, so nothing
+    // races with the stream); each step is bounded by the tcp_stream timer.
+    beast::error_code ec;
+    auto run_step = [&](auto&& initiate) {
+      ec = {};
+      initiate();
+      ioc_.restart();
+      ioc_.run();
+      return !ec;
+    };
+    auto& lowest = beast::get_lowest_layer(*stream_);
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(opts_.host, std::to_string(opts_.port), ec);
+    bool ok = !ec;
+    ok = ok && run_step([&] {
       lowest.expires_after(opts_.connect_timeout);
-      wait(lowest.async_connect(results, net::use_future));
+      lowest.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    });
+    ok = ok && run_step([&] {
       SSL_set_tlsext_host_name(stream_->next_layer().native_handle(), opts_.host.c_str());
       lowest.expires_after(opts_.connect_timeout);
-      wait(stream_->next_layer().async_handshake(ssl::stream_base::client, net::use_future));
+      stream_->next_layer().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    });
+    ok = ok && run_step([&] {
       lowest.expires_after(opts_.connect_timeout);
       stream_->binary(true);
       stream_->read_message_max(opts_.max_message_bytes);
-      wait(stream_->async_handshake(opts_.host, "/v100", net::use_future));
-      lowest.expires_never();
-      ws::stream_base::timeout t = ws::stream_base::timeout::suggested(beast::role_type::client);
-      stream_->set_option(t);
-    } catch (const std::exception& e) {
-      set_closed(std::string("connect failed: ") + e.what());
-      stop_thread();
-      return Status::error(std::string("transport: connect failed: ") + e.what());
+      stream_->async_handshake(opts_.host, "/v100", [&](beast::error_code e) { ec = e; });
+    });
+    if (!ok) {
+      set_closed("connect failed: " + ec.message());
+      return Status::error("transport: connect failed: " + ec.message());
     }
-    open_ = true;
+    lowest.expires_never();
+    stream_->set_option(ws::stream_base::timeout::suggested(beast::role_type::client));
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    ioc_.restart();
+    work_.emplace(net::make_work_guard(ioc_));
+    thread_ = std::thread([this] { ioc_.run(); });
     net::post(stream_->get_executor(), [self = this] { self->do_read(); });
     return Status::ok();
   }
@@ -180,10 +198,6 @@ class TransportClient::Impl {
  private:
   using Stream = ws::stream<beast::ssl_stream<beast::tcp_stream>>;
 
-  template <typename F>
-  static void wait(F&& fut) {
-    fut.get();  // rethrows the operation's system_error
-  }
 
   // Handlers capture a raw `this`: they only ever run on thread_, which is joined here before
   // the Impl (and its io_context, which owns any pending handler) is destroyed.
@@ -288,7 +302,7 @@ class TransportClient::Impl {
   Handler handler_;
   net::io_context ioc_;
   ssl::context ssl_ctx_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::unique_ptr<Stream> stream_;
   std::thread thread_;
   beast::flat_buffer buf_;

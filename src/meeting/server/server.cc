@@ -214,7 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   /// Queues a relayed frame unless this subscriber is congested (then it is dropped, video
-  /// first; a subscriber that keeps dropping without progress is disconnected).
+  /// first; a subscriber whose queue stays full without progress is disconnected).
   void send_media(const std::shared_ptr<const Bytes>& frame, MediaKind kind) {
     bool kick = false, slow = false;
     {
@@ -224,7 +224,13 @@ class Session : public std::enable_shared_from_this<Session> {
       if (kind != MediaKind::kAudio) limit -= limit / 4;  // keep the last quarter for audio
       if (media_bytes_ + frame->size() > limit) {
         srv_.counters_.frames_dropped.fetch_add(1, std::memory_order_relaxed);
-        slow = ++consecutive_drops_ > srv_.opts_.max_consecutive_drops;
+        const auto now = std::chrono::steady_clock::now();
+        if (!dropping_) {
+          dropping_ = true;
+          drop_since_ = now;
+        } else {
+          slow = now - drop_since_ > srv_.opts_.slow_consumer_timeout;
+        }
       } else {
         media_bytes_ += frame->size();
         out_bytes_ += frame->size();
@@ -443,7 +449,6 @@ class Session : public std::enable_shared_from_this<Session> {
       outq_.pop_front();
       out_bytes_ -= first.data->size();
       if (first.media) media_bytes_ -= first.data->size();
-      consecutive_drops_ = 0;
       if (first.media && !outq_.empty() && outq_.front().media) {
         // Frames queued behind a write leave together: one WebSocket message, one TLS write.
         begin_media_bundle(bundle_);
@@ -473,6 +478,10 @@ class Session : public std::enable_shared_from_this<Session> {
           self->writing_ = false;
         }
         return self->close("write failed", false);
+      }
+      {
+        std::lock_guard lock(self->send_mu_);
+        self->dropping_ = false;  // a write completed: the subscriber is making progress
       }
       self->do_write();
     });
@@ -513,7 +522,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::deque<Out> outq_;
   size_t out_bytes_ = 0;
   size_t media_bytes_ = 0;
-  size_t consecutive_drops_ = 0;
+  bool dropping_ = false;
+  std::chrono::steady_clock::time_point drop_since_{};
   bool writing_ = false;
   bool closed_ = false;
   bool close_when_flushed_ = false;

@@ -46,7 +46,9 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{10000};  ///< TCP accept to Hello
   std::chrono::milliseconds idle_timeout{30000};       ///< no traffic and no pong
   size_t send_queue_bytes = 4u << 20;   ///< per connection outbound media budget
-  size_t max_consecutive_drops = 512;   ///< media drops without progress before disconnect
+  /// A subscriber whose queue stays full (frames being dropped) this long without one write
+  /// completing is a slow consumer and is disconnected.
+  std::chrono::milliseconds slow_consumer_timeout{5000};
   int max_violations = 16;              ///< bad/forged/over-rate messages before disconnect
   bool log_to_file = true;              ///< also log to data_dir/server.log
 };
