@@ -45,7 +45,9 @@ class SecretKey {
 
   /// s in NTT form over all chain primes then all special primes.
   const RnsPoly& s_ntt() const { return s_; }
+  /// Parameter id of the context the key belongs to.
   uint64_t param_id() const { return param_id_; }
+  /// True for a default-constructed or moved-from key.
   bool empty() const { return s_.empty(); }
 
  private:
@@ -56,7 +58,9 @@ class SecretKey {
 
 /// Public key (b, a), NTT form over the full chain (no special residues).
 struct PublicKey {
+  /// b = -a s + e and a (NTT form, full chain).
   RnsPoly b, a;
+  /// Parameter id of the context.
   uint64_t param_id = 0;
   /// a = expand_uniform_ntt(a_seed, "v100/fhe/pk-a/v1").
   std::array<uint8_t, 32> a_seed{};
@@ -65,24 +69,32 @@ struct PublicKey {
 /// A key-switching key from some s_from to s: one (b_i, a_i) pair per chain prime, NTT form over
 /// all chain primes and all special primes.
 struct KSwitchKey {
+  /// Digit i: (b[i], a[i]).
   std::vector<RnsPoly> b, a;
   /// a_i = expand_uniform_ntt(a_seed, ksk_a_label(tag, i)); tag 0 = relinearization, else the
   /// Galois element.
   std::array<uint8_t, 32> a_seed{};
+  /// 0 for relinearization, else the Galois element.
   uint32_t tag = 0;
+  /// Number of digits (= number of chain primes).
   size_t num_digits() const { return b.size(); }
 };
 
 /// Relinearization key (s^2 -> s).
 struct RelinKeys {
+  /// The s^2 -> s switching key.
   KSwitchKey key;
+  /// Parameter id of the context.
   uint64_t param_id = 0;
 };
 
 /// Galois keys by Galois element (s(X^g) -> s).
 struct GaloisKeys {
+  /// Keys by Galois element.
   std::map<uint32_t, KSwitchKey> keys;
+  /// Parameter id of the context.
   uint64_t param_id = 0;
+  /// Whether the key for galois_elt is present.
   bool has(uint32_t galois_elt) const { return keys.count(galois_elt) != 0; }
   /// Throws std::invalid_argument if the key for galois_elt is missing.
   const KSwitchKey& at(uint32_t galois_elt) const;
@@ -106,10 +118,13 @@ class KeyGenerator {
   /// Generator with a fresh random seed from the OS CSPRNG.
   static KeyGenerator random(ContextPtr ctx);
 
+  /// The derived secret key (lives as long as the generator).
   const SecretKey& secret_key() const { return sk_; }
   /// A copy of the secret key (explicit, so duplicating a secret is visible).
   SecretKey clone_secret_key() const;
+  /// The public key (deterministic from the seed).
   PublicKey public_key() const;
+  /// The relinearization key (deterministic from the seed).
   RelinKeys relin_keys() const;
   /// Keys for the given Galois elements (odd, < 2N). Throws std::invalid_argument on a bad element.
   GaloisKeys galois_keys(std::span<const uint32_t> galois_elts) const;
@@ -119,6 +134,7 @@ class KeyGenerator {
   /// `tag` selects the public a-stream and error stream (must be unique per key of this seed).
   KSwitchKey make_kswitch_key(const RnsPoly& s_from_ntt, uint32_t tag) const;
 
+  /// The context the keys belong to.
   const ContextPtr& context() const { return ctx_; }
 
  private:

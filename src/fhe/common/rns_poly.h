@@ -22,12 +22,19 @@ class RnsPoly {
   RnsPoly(size_t n, size_t num_q, size_t num_special, bool ntt)
       : n_(n), num_q_(num_q), num_special_(num_special), ntt_(ntt), data_(n * (num_q + num_special)) {}
 
+  /// Ring degree N.
   size_t n() const { return n_; }
+  /// Number of chain residues (q_0..q_{num_q-1}).
   size_t num_q() const { return num_q_; }
+  /// Number of special residues (0 or the context's K).
   size_t num_special() const { return num_special_; }
+  /// num_q() + num_special().
   size_t num_residues() const { return num_q_ + num_special_; }
+  /// True when every residue is in the NTT domain.
   bool is_ntt() const { return ntt_; }
+  /// Relabels the domain (the caller has transformed the data).
   void set_ntt(bool ntt) { ntt_ = ntt; }
+  /// True for a default-constructed (shapeless) polynomial.
   bool empty() const { return data_.empty(); }
 
   /// Pointer to the n values of residue r (r < num_residues()).
@@ -37,6 +44,7 @@ class RnsPoly {
   /// Context modulus index of residue r, given the context's chain length `ctx_num_q`.
   size_t modulus_index(size_t r, size_t ctx_num_q) const { return r < num_q_ ? r : ctx_num_q + (r - num_q_); }
 
+  /// All residues, residue-major (num_residues() * n values).
   std::vector<uint64_t>& data() { return data_; }
   const std::vector<uint64_t>& data() const { return data_; }
 
