@@ -1,0 +1,164 @@
+#include "services/lookup.h"
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "fhe/bfv/evaluator.h"
+#include "fhe/bfv/match.h"
+#include "fhe/common/keys.h"
+#include "fhe/common/serialize.h"
+
+namespace v100::services {
+
+namespace match = fhe::bfv::match;
+
+const fhe::bfv::BfvContextPtr& roster_context() {
+  static const fhe::bfv::BfvContextPtr ctx = [] {
+    auto c = fhe::bfv::BfvContext::create(kRosterSet);
+    if (!c.is_ok()) throw std::logic_error("roster parameter set refused: " + c.message());
+    return std::move(c).value();
+  }();
+  return ctx;
+}
+
+struct LookupClient::Impl {
+  std::unique_ptr<fhe::KeyGenerator> keygen;
+  std::unique_ptr<match::MatchClient> client;
+};
+
+LookupClient::LookupClient(ByteSpan bfv_seed32) : impl_(std::make_unique<Impl>()) {
+  if (bfv_seed32.size() != 32) throw std::invalid_argument("lookup: seed must be 32 bytes");
+  impl_->keygen = std::make_unique<fhe::KeyGenerator>(roster_context()->rlwe_ptr(), bfv_seed32);
+  impl_->client = std::make_unique<match::MatchClient>(roster_context(), impl_->keygen->secret_key());
+}
+
+LookupClient::~LookupClient() = default;
+
+Bytes LookupClient::encrypt_query(std::span<const uint16_t> token) const {
+  if (token.size() != kTokenValues) throw std::invalid_argument("lookup: token must have 128 values");
+  return fhe::serialize_ciphertext(roster_context()->rlwe(), impl_->client->encrypt_query(token));
+}
+
+Result<std::optional<uint16_t>> LookupClient::find(const std::vector<Bytes>& reply,
+                                                   std::span<const uint16_t> occupied) const {
+  using R = Result<std::optional<uint16_t>>;
+  if (reply.empty() || reply.size() % kScoresPerBlock != 0) return R::error("lookup: malformed reply");
+  size_t num_blocks = reply.size() / kScoresPerBlock;
+  // scores[block][score][slot-in-block]
+  std::vector<std::vector<std::vector<uint64_t>>> scores(num_blocks);
+  for (size_t b = 0; b < num_blocks; ++b) {
+    for (size_t i = 0; i < kScoresPerBlock; ++i) {
+      auto ct = fhe::deserialize_ciphertext(roster_context()->rlwe(), reply[b * kScoresPerBlock + i], 2);
+      if (!ct.is_ok()) return R::error("lookup reply: " + ct.message());
+      try {
+        scores[b].push_back(impl_->client->decrypt_scores(*ct));
+      } catch (const std::exception& e) {
+        return R::error(std::string("lookup reply: ") + e.what());
+      }
+    }
+  }
+  std::optional<uint16_t> found;
+  for (uint16_t slot : occupied) {
+    size_t b = slot / kSlotsPerBlock, k = slot % kSlotsPerBlock;
+    if (b >= num_blocks) continue;
+    bool all_zero = true;
+    for (size_t i = 0; i < kScoresPerBlock; ++i) all_zero = all_zero && scores[b][i][k] == 0;
+    if (all_zero && !found) found = slot;
+  }
+  return found;
+}
+
+struct LookupServer::Impl {
+  std::unique_ptr<match::MatchServer> server;
+};
+
+LookupServer::LookupServer() : impl_(std::make_unique<Impl>()) {}
+LookupServer::~LookupServer() = default;
+
+Result<std::shared_ptr<const LookupServer>> LookupServer::create(ByteSpan public_key_blob) {
+  auto pk = fhe::deserialize_public_key(roster_context()->rlwe(), public_key_blob);
+  if (!pk.is_ok()) return Result<std::shared_ptr<const LookupServer>>::error("lookup public key: " + pk.message());
+  std::shared_ptr<LookupServer> s(new LookupServer());
+  s->impl_->server = std::make_unique<match::MatchServer>(roster_context(), std::move(pk).value());
+  return std::shared_ptr<const LookupServer>(std::move(s));
+}
+
+Result<Bytes> LookupServer::sum_block(const std::vector<ByteSpan>& uploads) const {
+  if (uploads.empty()) return Result<Bytes>::error("lookup: empty block");
+  const auto& ctx = roster_context();
+  fhe::bfv::Evaluator ev(ctx);
+  fhe::Ciphertext acc;
+  for (size_t i = 0; i < uploads.size(); ++i) {
+    auto ct = fhe::deserialize_ciphertext(ctx->rlwe(), uploads[i], 2);
+    if (!ct.is_ok()) return Result<Bytes>::error("lookup roster entry: " + ct.message());
+    if (ct->num_q() != ctx->num_q()) return Result<Bytes>::error("lookup roster entry: wrong level");
+    fhe::Ciphertext c = std::move(ct).value();
+    c.clear_seed();
+    if (!c.is_ntt()) ev.to_ntt_inplace(c);
+    if (i == 0) {
+      acc = std::move(c);
+    } else {
+      ev.add_inplace(acc, c);
+    }
+  }
+  return fhe::serialize_ciphertext(ctx->rlwe(), acc);
+}
+
+struct LookupServer::PreparedRoster {
+  std::vector<fhe::Ciphertext> blocks;
+};
+
+Result<std::shared_ptr<const LookupServer::PreparedRoster>> LookupServer::prepare(
+    const std::vector<ByteSpan>& blocks) const {
+  using R = Result<std::shared_ptr<const PreparedRoster>>;
+  const auto& ctx = roster_context();
+  auto out = std::make_shared<PreparedRoster>();
+  for (ByteSpan b : blocks) {
+    auto ct = fhe::deserialize_ciphertext(ctx->rlwe(), b, 2);
+    if (!ct.is_ok()) return R::error("lookup block: " + ct.message());
+    if (ct->num_q() != ctx->num_q()) return R::error("lookup block: wrong level");
+    out->blocks.push_back(std::move(ct).value());
+  }
+  return std::shared_ptr<const PreparedRoster>(std::move(out));
+}
+
+Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const std::vector<ByteSpan>& blocks,
+                                                unsigned threads) const {
+  auto roster = prepare(blocks);
+  if (!roster.is_ok()) return roster.status();
+  return answer(query, **roster, threads);
+}
+
+Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRoster& roster,
+                                                unsigned threads) const {
+  using R = Result<std::vector<Bytes>>;
+  const auto& ctx = roster_context();
+  auto q = fhe::deserialize_ciphertext(ctx->rlwe(), query, 2);
+  if (!q.is_ok()) return R::error("lookup query: " + q.message());
+  if (q->num_q() != ctx->num_q()) return R::error("lookup query: wrong level");
+  const auto& blocks = roster.blocks;
+  std::vector<Bytes> out(blocks.size() * kScoresPerBlock);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    try {
+      for (size_t b = next++; b < blocks.size(); b = next++) {
+        auto replies = impl_->server->masked_equality(blocks[b], *q, kScoresPerBlock);
+        for (size_t i = 0; i < kScoresPerBlock; ++i)
+          out[b * kScoresPerBlock + i] = fhe::serialize_ciphertext(ctx->rlwe(), replies[i]);
+      }
+    } catch (const std::exception&) {
+      failed = true;
+    }
+  };
+  unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(blocks.size())));
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < n; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failed) return R::error("lookup: evaluation failed (mismatched ciphertexts)");
+  return out;
+}
+
+}  // namespace v100::services
