@@ -12,10 +12,8 @@ Ciphertext evaluate_polynomial(const Evaluator& ev, const Ciphertext& x, std::sp
   while (deg > 0 && coeffs[deg] == 0.0) --deg;
   const double target = c.params().default_scale();
   if (deg == 0) {
-    // c_0 in every slot: x * 0 + c_0, keeping the ciphertext's level.
-    Ciphertext z = ev.multiply_const_int(x, 0);
-    z.scale = target;
-    return ev.add_const(z, coeffs[0]);
+    // A constant polynomial would need a transparent (key-free) ciphertext: refused, like SEAL.
+    throw std::invalid_argument("evaluate_polynomial: degree 0 (a constant) needs no ciphertext; encrypt it");
   }
   const size_t depth = (deg == 1) ? 1 : (deg == 2 ? 2 : 3);
   if (x.level < depth) throw std::invalid_argument("evaluate_polynomial: not enough levels left");

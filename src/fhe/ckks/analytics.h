@@ -10,7 +10,8 @@
 
 namespace v100::fhe::ckks {
 
-/// p(x) = sum_k coeffs[k] x^k slot-wise, degree 0..4. Depth: ceil(log2(degree)) + 1 levels
+/// p(x) = sum_k coeffs[k] x^k slot-wise, degree 1..4 (degree 0 throws: it would be a transparent
+/// ciphertext). Depth: ceil(log2(degree)) + 1 levels
 /// (degree 1: 1). Result scale: the parameter default scale. Throws std::invalid_argument when the
 /// ciphertext lacks the levels or the degree is out of range.
 Ciphertext evaluate_polynomial(const Evaluator& ev, const Ciphertext& x, std::span<const double> coeffs,

@@ -209,6 +209,10 @@ Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const
   if (const_scale == 0) const_scale = static_cast<double>(ctx_->modulus(a.level).value());
   const double v = c * const_scale;
   if (!std::isfinite(v) || !(const_scale >= 1)) throw std::invalid_argument("CKKS multiply_const: bad constant or scale");
+  if (std::nearbyint(v) == 0.0) {
+    throw std::invalid_argument("CKKS multiply_const: constant rounds to 0 at this scale (the result would be "
+                                "a transparent all-zero ciphertext)");
+  }
   Ciphertext r = a;
   r.scale = a.scale * const_scale;
   check_scale_room(r, "multiply_const");
@@ -221,6 +225,10 @@ Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const
 
 Ciphertext Evaluator::multiply_const_int(const Ciphertext& a, int64_t c) const {
   check(a, "multiply_const_int");
+  if (c == 0) {
+    throw std::invalid_argument("CKKS multiply_const_int: multiplying by 0 would give a transparent all-zero "
+                                "ciphertext");
+  }
   Ciphertext r = a;
   for (size_t j = 0; j <= r.level; ++j) {
     const uint64_t k = round_to_residue(static_cast<double>(c), ctx_->modulus(j));

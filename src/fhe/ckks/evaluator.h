@@ -43,9 +43,10 @@ class Evaluator {
   /// Adds the real constant c to every slot (encoded at the ciphertext's scale).
   Ciphertext add_const(const Ciphertext& a, double c) const;
   /// Multiplies every slot by c encoded at `const_scale` (default: the parameter scale 2^40);
-  /// the result scale is a.scale * const_scale (rescale afterwards).
+  /// the result scale is a.scale * const_scale (rescale afterwards). Throws if c * const_scale
+  /// rounds to 0 (the result would be a transparent all-zero ciphertext).
   Ciphertext multiply_const(const Ciphertext& a, double c, double const_scale = 0) const;
-  /// Multiplies by an integer exactly; the scale is unchanged.
+  /// Multiplies by an integer exactly; the scale is unchanged. Throws for c == 0 (transparent result).
   Ciphertext multiply_const_int(const Ciphertext& a, int64_t c) const;
 
   /// Tensor product (size 3), scale a.scale * b.scale.

@@ -181,6 +181,11 @@ TEST(CkksOps, ScaleAndLevelRules) {
   // Plaintext below the ciphertext level is refused.
   Plaintext low = e.enc->encode(x, e.ctx->params().default_scale(), 0);
   EXPECT_THROW(e.ev->multiply_plain(a, low), std::invalid_argument);
+  // Transparent (all-zero, key-free) results are refused.
+  EXPECT_THROW(e.ev->multiply_const_int(a, 0), std::invalid_argument);
+  EXPECT_THROW(e.ev->multiply_const(a, 0.0), std::invalid_argument);
+  std::vector<double> constant{3.0, 0.0};
+  EXPECT_THROW(evaluate_polynomial(*e.ev, a, constant, e.rk), std::invalid_argument);
   // Rescale divides the scale by exactly q_L.
   Ciphertext r = e.ev->rescale(e.ev->multiply_relin(a, a, e.rk));
   EXPECT_DOUBLE_EQ(r.scale, a.scale * a.scale / static_cast<double>(e.ctx->modulus(L).value()));
