@@ -88,6 +88,34 @@ TEST(CkksSerialization, KeysRoundTrip) {
   }
 }
 
+TEST(CkksSerialization, LoadedKeysWork) {
+  // Keys that went through bytes encrypt, relinearize and rotate correctly.
+  Env& e = env();
+  auto pk = deserialize_public_key(*e.ctx, serialize(*e.ctx, e.kg.public_key()));
+  auto rk = deserialize_relin_key(*e.ctx, serialize(*e.ctx, e.kg.relin_key()));
+  std::vector<int64_t> steps{1};
+  auto gk = deserialize_galois_keys(*e.ctx, serialize(*e.ctx, e.kg.galois_keys(steps, true)));
+  ASSERT_TRUE(pk.is_ok() && rk.is_ok() && gk.is_ok());
+  Encryptor encr(e.ctx, *pk);
+  Decryptor dec(e.ctx, e.kg.secret_key_ref());
+  Evaluator ev(e.ctx);
+  TestRng rng("loaded");
+  auto x = rng.complexes(e.ctx->slot_count(), 1.0);
+  Ciphertext ct = encr.encrypt(e.enc.encode(x, e.ctx->params().default_scale(), e.ctx->max_level()));
+  auto loaded = deserialize_ciphertext(*e.ctx, serialize(*e.ctx, ct));
+  ASSERT_TRUE(loaded.is_ok());
+  auto sq = dec.decrypt_unflooded(ev.rotate(ev.multiply_relin_rescale(*loaded, *loaded, *rk), 1, *gk));
+  auto cj = dec.decrypt_unflooded(ev.conjugate(*loaded, *gk));
+  const size_t n = e.ctx->slot_count();
+  double err = 0, errc = 0;
+  for (size_t i = 0; i < n; ++i) {
+    err = std::max(err, std::abs(sq[i] - x[(i + 1) % n] * x[(i + 1) % n]));
+    errc = std::max(errc, std::abs(cj[i] - std::conj(x[i])));
+  }
+  EXPECT_LT(err, 1e-4);
+  EXPECT_LT(errc, 1e-4);
+}
+
 TEST(CkksSerialization, MalformedInputRejected) {
   Env& e = env();
   Encryptor encr(e.ctx, e.kg.public_key());
