@@ -27,7 +27,7 @@ const std::map<std::string, int>& ranks() {
       {"pq/mlkem", 2},      {"pq/mldsa", 2},      {"fhe/common", 3},
       {"pq/xwing", 3},      {"media", 3},         {"fhe/bfv", 4},
       {"fhe/ckks", 4},      {"meeting/protocol", 5}, {"meeting/store", 6},
-      {"services", 5},      {"meeting/server", 7}, {"meeting/client", 7},
+      {"services", 5},      {"meeting/server", 7}, {"meeting/client", 7}, {"meeting/services", 8},
   };
   return r;
 }

@@ -1,0 +1,304 @@
+// Server handlers of the metadata services. They run on the server's worker pool and see only
+// ciphertexts and random handles; every error is a Result (the server answers Error and goes on).
+#include <map>
+#include <mutex>
+
+#include "hash/sha3.h"
+#include "meeting/protocol/messages.h"
+#include "meeting/services/services.h"
+#include "services/analytics.h"
+#include "services/ledger.h"
+#include "services/lookup.h"
+
+namespace v100::meeting::services {
+
+namespace svc = v100::services;
+using server::ServiceCall;
+using server::ServiceReply;
+
+namespace {
+
+using R = Result<ServiceReply>;
+
+R fail(const std::string& m) { return R::error(m); }
+
+ByteSpan scope_of(const ServiceCall& call) { return ByteSpan(call.meeting->data(), call.meeting->size()); }
+
+Bytes key(std::string_view k) { return Bytes(k.begin(), k.end()); }
+
+Bytes slot_key(std::string_view prefix, uint16_t slot) {
+  Bytes k = key(prefix);
+  k.push_back(static_cast<uint8_t>(slot));
+  k.push_back(static_cast<uint8_t>(slot >> 8));
+  return k;
+}
+
+// Read-modify-write of accumulators must not interleave between worker threads.
+std::mutex& rmw_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// ---- look-up ----
+
+struct LookupCache {
+  std::mutex mu;
+  struct Entry {
+    std::string fingerprint;
+    std::shared_ptr<const svc::LookupServer> server;
+    std::shared_ptr<const svc::LookupServer::PreparedRoster> roster;
+    std::vector<uint16_t> slots;
+  };
+  std::map<std::string, Entry> by_meeting;
+};
+
+LookupCache& lookup_cache() {
+  static LookupCache c;
+  return c;
+}
+
+// A cheap fingerprint of the roster: every (slot, size, head, tail) — a re-upload changes the
+// ciphertext's fresh seed and so its bytes.
+std::string roster_fingerprint(const std::vector<store::RosterRecord>& roster) {
+  hash::Sha3_256 h;
+  for (const auto& r : roster) {
+    uint8_t hdr[6] = {static_cast<uint8_t>(r.slot), static_cast<uint8_t>(r.slot >> 8),
+                      static_cast<uint8_t>(r.roster_ct.size()), static_cast<uint8_t>(r.roster_ct.size() >> 8),
+                      static_cast<uint8_t>(r.roster_ct.size() >> 16), static_cast<uint8_t>(r.roster_ct.size() >> 24)};
+    h.update(hdr);
+    size_t n = std::min<size_t>(96, r.roster_ct.size());
+    h.update(ByteSpan(r.roster_ct.data(), n));
+    h.update(ByteSpan(r.roster_ct.data() + r.roster_ct.size() - n, n));
+  }
+  auto d = h.final();
+  return std::string(d.begin(), d.end());
+}
+
+R lookup_query(const ServiceCall& call) {
+  if (call.op != 1 || call.blobs.size() != 1) return fail("lookup: bad request");
+  std::string scope(call.meeting->begin(), call.meeting->end());
+  bool more = false;
+  auto roster = call.store->get_roster(*call.meeting, 0, 0, SIZE_MAX, &more);
+  if (!roster.is_ok()) return fail("lookup: roster unavailable");
+  std::vector<store::RosterRecord> entries;
+  for (auto& r : *roster)
+    if (!r.roster_ct.empty()) entries.push_back(std::move(r));
+  if (entries.empty()) return fail("lookup: empty roster");
+  std::string fp = roster_fingerprint(entries);
+
+  auto& cache = lookup_cache();
+  LookupCache::Entry entry;
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto it = cache.by_meeting.find(scope);
+    if (it != cache.by_meeting.end() && it->second.fingerprint == fp) entry = it->second;
+  }
+  if (!entry.roster) {
+    auto pk = call.store->get_key_blob(*call.meeting, protocol::kKeyBfvPublic);
+    if (!pk.is_ok() || !pk->has_value()) return fail("lookup: meeting has no BFV public key");
+    auto server = svc::LookupServer::create(**pk);
+    if (!server.is_ok()) return fail(server.message());
+    std::map<size_t, std::vector<ByteSpan>> blocks;
+    for (const auto& r : entries) {
+      blocks[r.slot / svc::kSlotsPerBlock].push_back(r.roster_ct);
+      entry.slots.push_back(r.slot);
+    }
+    // Blocks are dense from 0 so reply i belongs to block i; an empty block gets no reply.
+    size_t num_blocks = blocks.rbegin()->first + 1;
+    std::vector<Bytes> sums(num_blocks);
+    for (auto& [b, ups] : blocks) {
+      auto s = (*server)->sum_block(ups);
+      if (!s.is_ok()) return fail(s.message());
+      sums[b] = std::move(s).value();
+    }
+    for (size_t b = 0; b < num_blocks; ++b)
+      if (sums[b].empty()) sums[b] = sums[blocks.begin()->first];  // placeholder: no occupied slot
+    std::vector<ByteSpan> spans(sums.begin(), sums.end());
+    auto prepared = (*server)->prepare(spans);
+    if (!prepared.is_ok()) return fail(prepared.message());
+    entry.fingerprint = fp;
+    entry.server = *server;
+    entry.roster = *prepared;
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.by_meeting[scope] = entry;
+  }
+  auto replies = entry.server->answer(call.blobs[0], *entry.roster, 1);
+  if (!replies.is_ok()) return fail(replies.message());
+  ByteWriter packed;
+  packed.u32(static_cast<uint32_t>(replies->size()));
+  for (const auto& r : *replies) packed.blob(r);
+  ByteWriter slots;
+  for (uint16_t s : entry.slots) slots.u16(s);
+  ServiceReply out;
+  out.blobs.push_back(packed.take());
+  out.blobs.push_back(slots.take());
+  return out;
+}
+
+// ---- durations ----
+
+R durations(const ServiceCall& call) {
+  const Bytes acc_key = key("acc");
+  if (call.op == 1 || call.op == 2) {
+    if (call.blobs.size() != 1) return fail("durations: bad request");
+    std::lock_guard<std::mutex> lock(rmw_mutex());
+    auto acc = call.store->get_service_record(scope_of(call), kDurations, acc_key);
+    if (!acc.is_ok()) return fail("durations: store");
+    Bytes cur = acc->value_or(Bytes{});
+    auto next = call.op == 1 ? svc::ledger_sub(cur, call.blobs[0]) : svc::ledger_add(cur, call.blobs[0]);
+    if (!next.is_ok()) return fail(next.message());
+    if (!call.store->put_service_record(scope_of(call), kDurations, acc_key, *next).is_ok())
+      return fail("durations: store");
+    return ServiceReply{};
+  }
+  if (call.op == 3) {
+    auto acc = call.store->get_service_record(scope_of(call), kDurations, acc_key);
+    if (!acc.is_ok() || !acc->has_value()) return fail("durations: nothing reported");
+    auto total = svc::ledger_total(**acc);
+    if (!total.is_ok()) return fail(total.message());
+    ServiceReply out;
+    out.blobs = {**acc, *total};
+    return out;
+  }
+  return fail("durations: unknown op");
+}
+
+// ---- billing ----
+
+struct BillingCache {
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const svc::BillingAccountState>> accounts;
+};
+
+BillingCache& billing_cache() {
+  static BillingCache c;
+  return c;
+}
+
+constexpr size_t kAccountBytes = 16;
+constexpr size_t kPeriodBytes = 32;
+
+R billing(const ServiceCall& call) {
+  if (call.blobs.empty() || call.blobs[0].size() != kAccountBytes) return fail("billing: bad account handle");
+  const Bytes& account = call.blobs[0];
+  const std::string account_id(account.begin(), account.end());
+  if (call.op == 1) {
+    if (call.blobs.size() != 3) return fail("billing: bad request");
+    auto state = svc::BillingAccountState::create(call.blobs[1], call.blobs[2]);  // validates both
+    if (!state.is_ok()) return fail(state.message());
+    std::lock_guard<std::mutex> lock(rmw_mutex());
+    auto existing = call.store->get_service_record(account, kBilling, key("rk"));
+    if (!existing.is_ok()) return fail("billing: store");
+    if (existing->has_value()) return fail("billing: account exists");
+    if (!call.store->put_service_record(account, kBilling, key("rk"), call.blobs[1]).is_ok() ||
+        !call.store->put_service_record(account, kBilling, key("rate"), call.blobs[2]).is_ok())
+      return fail("billing: store");
+    std::lock_guard<std::mutex> l2(billing_cache().mu);
+    billing_cache().accounts[account_id] = *state;
+    return ServiceReply{};
+  }
+  if (call.blobs.size() < 2 || call.blobs[1].size() != kPeriodBytes) return fail("billing: bad period handle");
+  Bytes period_key = key("period:");
+  period_key.insert(period_key.end(), call.blobs[1].begin(), call.blobs[1].end());
+  if (call.op == 2) {
+    if (call.blobs.size() != 3) return fail("billing: bad request");
+    std::shared_ptr<const svc::BillingAccountState> state;
+    {
+      std::lock_guard<std::mutex> lock(billing_cache().mu);
+      auto it = billing_cache().accounts.find(account_id);
+      if (it != billing_cache().accounts.end()) state = it->second;
+    }
+    if (!state) {  // after a restart: rebuild from the store
+      auto rk = call.store->get_service_record(account, kBilling, key("rk"));
+      auto rate = call.store->get_service_record(account, kBilling, key("rate"));
+      if (!rk.is_ok() || !rate.is_ok() || !rk->has_value() || !rate->has_value())
+        return fail("billing: unknown account");
+      auto s = svc::BillingAccountState::create(**rk, **rate);
+      if (!s.is_ok()) return fail(s.message());
+      state = *s;
+      std::lock_guard<std::mutex> lock(billing_cache().mu);
+      billing_cache().accounts[account_id] = state;
+    }
+    std::lock_guard<std::mutex> lock(rmw_mutex());
+    auto acc = call.store->get_service_record(account, kBilling, period_key);
+    if (!acc.is_ok()) return fail("billing: store");
+    auto next = state->fold(acc->value_or(Bytes{}), call.blobs[2]);
+    if (!next.is_ok()) return fail(next.message());
+    if (!call.store->put_service_record(account, kBilling, period_key, *next).is_ok()) return fail("billing: store");
+    return ServiceReply{};
+  }
+  if (call.op == 3) {
+    auto acc = call.store->get_service_record(account, kBilling, period_key);
+    if (!acc.is_ok()) return fail("billing: store");
+    ServiceReply out;
+    if (acc->has_value()) {
+      out.blobs.push_back(**acc);
+    } else {
+      out.status = 1;  // nothing billed in this period
+    }
+    return out;
+  }
+  return fail("billing: unknown op");
+}
+
+// ---- analytics ----
+
+R analytics(const ServiceCall& call) {
+  if (call.op == 1 || call.op == 2) {
+    if (call.blobs.size() != 1 || !call.slot) return fail("analytics: bad request");
+    // Validate before storing: a malformed report must not poison the aggregate.
+    if (call.op == 1) {
+      auto ok = svc::attention_add({}, call.blobs[0]);
+      if (!ok.is_ok()) return fail(ok.message());
+    } else {
+      auto ok = svc::ledger_add({}, call.blobs[0]);
+      if (!ok.is_ok()) return fail(ok.message());
+    }
+    if (!call.store->put_service_record(scope_of(call), kAnalytics, slot_key(call.op == 1 ? "att" : "spk", *call.slot),
+                                        call.blobs[0]).is_ok())
+      return fail("analytics: store");
+    return ServiceReply{};
+  }
+  if (call.op == 3) {
+    auto all = call.store->list_service_records(scope_of(call), kAnalytics);
+    if (!all.is_ok()) return fail("analytics: store");
+    std::vector<ByteSpan> att, spk;
+    for (const auto& [k, v] : *all) {
+      if (k.size() == 5 && k[0] == 'a') att.push_back(v);
+      if (k.size() == 5 && k[0] == 's') spk.push_back(v);
+    }
+    if (att.empty() || spk.empty()) return fail("analytics: no reports");
+    auto a = svc::attention_sum(att);
+    if (!a.is_ok()) return fail(a.message());
+    auto s = svc::ledger_sum(spk);
+    if (!s.is_ok()) return fail(s.message());
+    ByteWriter count;
+    count.u16(static_cast<uint16_t>(att.size()));
+    ServiceReply out;
+    out.blobs = {*a, *s, count.take()};
+    return out;
+  }
+  return fail("analytics: unknown op");
+}
+
+// Member-only services refuse callers that have not joined a meeting.
+server::ServiceHandler members_only(R (*f)(const ServiceCall&)) {
+  return [f](const ServiceCall& call) -> R {
+    if (!call.meeting || !call.store) return fail("service needs a joined member");
+    return f(call);
+  };
+}
+
+}  // namespace
+
+void register_metadata_services(server::Server& server) {
+  server.register_service(kLookup, members_only(&lookup_query));
+  server.register_service(kDurations, members_only(&durations));
+  server.register_service(kAnalytics, members_only(&analytics));
+  server.register_service(kBilling, [](const ServiceCall& call) -> R {
+    if (!call.store) return fail("billing: no store");
+    return billing(call);
+  });
+}
+
+}  // namespace v100::meeting::services
