@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "core/rng.h"
@@ -70,6 +71,23 @@ TEST(ClientIdentity, KeyFileRoundTrip) {
   ASSERT_TRUE(ss.is_ok());
   EXPECT_EQ(to_bytes(*ss), to_bytes(enc.shared_secret));
   EXPECT_FALSE(Identity::parse_secret(ByteSpan(secret->data(), 10)).is_ok());
+}
+
+TEST(ClientIdentity, SaveLoadAndPublicText) {
+  std::string path = ::testing::TempDir() + "/v100-id-" + to_hex(random_bytes(6)) + ".key";
+  ASSERT_TRUE(save_identity(path, bob(), "s3cret", ScryptParams{10, 8, 1}).is_ok());
+  auto loaded = load_identity(path, "s3cret");
+  ASSERT_TRUE(loaded.is_ok()) << loaded.message();
+  EXPECT_EQ(loaded->user_id(), bob().user_id());
+  EXPECT_FALSE(load_identity(path, "wrong").is_ok());
+  EXPECT_FALSE(load_identity(path + ".missing", "s3cret").is_ok());
+  std::remove(path.c_str());
+  std::string text = public_identity_text(bob().public_identity());
+  auto parsed = parse_public_identity_text("  " + text + "\n");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.message();
+  EXPECT_EQ(parsed->user_id(), bob().user_id());
+  EXPECT_FALSE(parse_public_identity_text(text.substr(1)).is_ok());
+  EXPECT_FALSE(parse_public_identity_text(text.substr(0, text.size() - 3)).is_ok());
 }
 
 TEST(ClientInvitation, RoundTripAndRejections) {

@@ -114,6 +114,30 @@ class Harness {
   void keep_dir() { remove_dir_ = false; }
   server::Server& server() { return *server_; }
   void stop_server() { server_->stop(); }
+  /// Stops the server and starts a new one on the same data dir (and port, when it is free).
+  void restart_server() {
+    uint16_t port = server_->port();
+    server_->stop();
+    server_.reset();
+    server::ServerOptions o;
+    o.data_dir = dir_;
+    o.port = port;
+    server_ = std::make_unique<server::Server>(o);
+    Status st = server_->start();
+    if (!st) {  // the old port is taken: any port will do, clients are told the new one
+      o.port = 0;
+      server_ = std::make_unique<server::Server>(o);
+      st = server_->start();
+    }
+    if (!st) throw std::runtime_error("server restart: " + st.message());
+  }
+  /// Transport options for the current server.
+  protocol::TransportOptions transport() const {
+    protocol::TransportOptions t;
+    t.port = server_->port();
+    t.pin_sha256 = server_->fingerprint();
+    return t;
+  }
 
   /// A new participant with a fresh identity, connected (not yet in a meeting).
   Participant& add(const std::string& name) {

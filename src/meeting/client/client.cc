@@ -55,7 +55,11 @@ Status error_status(const proto::Envelope& env, const char* what) {
 struct Client::State : std::enable_shared_from_this<Client::State> {
   std::shared_ptr<const Identity> id;
   ClientOptions opt;
-  std::unique_ptr<proto::TransportClient> transport;
+  // Replaced by reconnect(); users take a reference-counted copy so a call in flight keeps the
+  // old connection alive until it returns.
+  mutable std::mutex transport_mu;
+  std::shared_ptr<proto::TransportClient> transport;
+  proto::SlotToken slot_token{};
 
   // ---- meeting state (mu) ----
   struct Member {
@@ -114,7 +118,30 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       epochs_installed{0}, epochs_distributed{0};
 
   // ------------------------------------------------------------------------------------------
-  Result<proto::Envelope> call(const proto::Message& m) { return transport->call(m, opt.request_timeout); }
+  std::shared_ptr<proto::TransportClient> tp() const {
+    std::lock_guard lk(transport_mu);
+    return transport;
+  }
+
+  Result<proto::Envelope> call(const proto::Message& m) {
+    auto t = tp();
+    if (!t) return Result<proto::Envelope>::error("not connected");
+    return t->call(m, opt.request_timeout);
+  }
+
+  // Opens a connection whose pushes come to this state, and says Hello.
+  Result<std::shared_ptr<proto::TransportClient>> open_transport() {
+    std::weak_ptr<State> weak = weak_from_this();
+    auto t = proto::TransportClient::connect(opt.transport, [weak](Bytes m) {
+      if (auto s = weak.lock()) s->on_message(std::move(m));
+    });
+    if (!t) return Result<std::shared_ptr<proto::TransportClient>>::error("connect: " + t.message());
+    std::shared_ptr<proto::TransportClient> sp = std::move(t).value();
+    auto hello = sp->call(proto::Hello{}, opt.request_timeout);
+    if (!hello) return hello.status();
+    if (!std::holds_alternative<proto::ServerHello>(hello->msg)) return error_status(*hello, "Hello");
+    return sp;
+  }
 
   template <typename T>
   Result<T> call_expect(const proto::Message& m, const char* what) {
@@ -479,7 +506,7 @@ Client::~Client() {
     s_->cv.notify_all();
   }
   if (s_->worker.joinable()) s_->worker.join();
-  if (s_->transport) s_->transport->close();
+  if (auto t = s_->tp()) t->close();
 }
 
 Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> identity, ClientOptions options) {
@@ -489,14 +516,9 @@ Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> 
   auto st = std::make_shared<State>();
   st->id = std::move(identity);
   st->opt = std::move(options);
-  std::weak_ptr<State> weak = st;
-  auto t = proto::TransportClient::connect(st->opt.transport, [weak](Bytes m) {
-    if (auto s = weak.lock()) s->on_message(std::move(m));
-  });
-  if (!t) return R::error("connect: " + t.message());
+  auto t = st->open_transport();
+  if (!t) return R::error(t.message());
   st->transport = std::move(t).value();
-  auto hello = st->call_expect<proto::ServerHello>(proto::Hello{}, "Hello");
-  if (!hello) return R::error(hello.message());
   st->worker = std::thread([raw = st.get()] { raw->worker_loop(); });
   return std::unique_ptr<Client>(new Client(std::move(st)));
 }
@@ -563,6 +585,7 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session) {
     s_->roster_cipher = rc;
     s_->my_slot = acc->slot;
     s_->my_join_seq = acc->join_seq;
+    s_->slot_token = acc->slot_token;
     s_->members.clear();
     for (const auto& m : acc->members) s_->members[m.slot] = State::Member{m.join_seq, m.online, std::nullopt};
     s_->members[acc->slot].join_seq = acc->join_seq;
@@ -688,7 +711,9 @@ Status Client::send_frame(proto::MediaKind kind, ByteSpan payload) {
     if (!sf) return sf.status();
     msg = proto::encode_media_frame(s_->send_slot, kind, *sf);
   }
-  if (Status st = s_->transport->send(std::move(msg)); !st) return st;
+  auto t = s_->tp();
+  if (!t) return Status::error("send_frame: not connected");
+  if (Status st = t->send(std::move(msg)); !st) return st;
   ++s_->frames_sent;
   return Status::ok();
 }
@@ -810,6 +835,52 @@ Result<Bytes> Client::try_decrypt(uint16_t slot, proto::MediaKind kind, ByteSpan
   return std::move(r->payload);
 }
 
+Result<proto::ServiceResponse> Client::call_service(uint16_t service, uint16_t op, std::vector<Bytes> blobs) {
+  proto::ServiceRequest req;
+  req.service = service;
+  req.op = op;
+  req.blobs = std::move(blobs);
+  return s_->call_expect<proto::ServiceResponse>(req, "ServiceRequest");
+}
+
+Status Client::put_key_blob(uint16_t kind, Bytes blob) {
+  return s_->call_ack(proto::PutKeyBlob{kind, std::move(blob)}, "PutKeyBlob");
+}
+
+Result<Bytes> Client::get_key_blob(uint16_t kind) {
+  auto r = s_->call_expect<proto::KeyBlob>(proto::GetKeyBlob{kind}, "GetKeyBlob");
+  if (!r) return r.status();
+  return std::move(r->blob);
+}
+
+Result<SecretBytes> Client::derive_meeting_key(std::string_view label, ByteSpan context, size_t len) const {
+  std::lock_guard lk(s_->mu);
+  if (!s_->ks) return Result<SecretBytes>::error("not in a meeting");
+  return s_->ks->derive(label, context, len);
+}
+
+Result<SecretBytes> Client::bfv_seed() const {
+  std::lock_guard lk(s_->mu);
+  if (!s_->ks) return Result<SecretBytes>::error("not in a meeting");
+  return s_->ks->bfv_seed();
+}
+
+Result<SecretBytes> Client::ckks_seed() const {
+  std::lock_guard lk(s_->mu);
+  if (!s_->ks) return Result<SecretBytes>::error("not in a meeting");
+  return s_->ks->ckks_seed();
+}
+
+uint64_t Client::session() const {
+  std::lock_guard lk(s_->mu);
+  return s_->session;
+}
+
+proto::Handle Client::handle() const {
+  std::lock_guard lk(s_->mu);
+  return s_->handle;
+}
+
 ClientStats Client::stats() const {
   ClientStats st;
   st.frames_sent = s_->frames_sent;
@@ -823,10 +894,72 @@ ClientStats Client::stats() const {
 
 const Identity& Client::identity() const { return *s_->id; }
 
-bool Client::connected() const { return s_->transport && s_->transport->is_open(); }
+bool Client::connected() const {
+  auto t = s_->tp();
+  return t && t->is_open();
+}
 
 void Client::disconnect() {
-  if (s_->transport) s_->transport->close();
+  if (auto t = s_->tp()) t->close();
+}
+
+Status Client::reconnect(std::optional<protocol::TransportOptions> transport) {
+  if (transport) s_->opt.transport = std::move(*transport);
+  auto t = s_->open_transport();
+  if (!t) return t.status();
+  std::shared_ptr<proto::TransportClient> fresh = std::move(t).value();
+  std::shared_ptr<proto::TransportClient> old;
+  {
+    std::lock_guard lk(s_->transport_mu);
+    old = std::move(s_->transport);
+    s_->transport = fresh;
+  }
+  if (old) old->close();
+  proto::JoinProve jp;
+  uint64_t session = 0;
+  SecretBytes join_seed;
+  {
+    std::lock_guard lk(s_->mu);
+    if (!s_->joined) return Status::ok();  // not in a meeting: the new connection is all we need
+    jp.handle = s_->handle;
+    jp.reclaim = true;
+    jp.reclaim_slot = s_->my_slot;
+    jp.reclaim_token = s_->slot_token;
+    session = s_->session;
+    join_seed = s_->ks->join_key(session);
+  }
+  // Same membership proof as a first join, plus the slot token: we get our slot back and keep
+  // our keys, so media continues under the current epoch.
+  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{jp.handle}, "JoinChallengeRequest");
+  if (!ch) return ch.status();
+  jp.nonce = ch->nonce;
+  auto proof = proto::make_join_proof_ed25519(join_seed.span(), jp.handle, ch->nonce);
+  if (!proof) return Status::error("join proof: " + proof.message());
+  jp.proof = std::move(proof).value();
+  auto acc = s_->call_expect<proto::JoinAccepted>(jp, "JoinProve (reclaim)");
+  if (!acc) return acc.status();
+  {
+    std::lock_guard lk(s_->mu);
+    s_->slot_token = acc->slot_token;
+    std::map<uint16_t, State::Member> fresh_members;
+    for (const auto& m : acc->members) {
+      State::Member mm{m.join_seq, m.online, std::nullopt};
+      auto it = s_->members.find(m.slot);
+      if (it != s_->members.end() && it->second.join_seq == m.join_seq) mm.identity = it->second.identity;
+      fresh_members[m.slot] = std::move(mm);
+    }
+    fresh_members[acc->slot].online = true;
+    s_->members = std::move(fresh_members);
+    s_->server_epoch = std::max(s_->server_epoch, acc->epoch);
+  }
+  if (s_->opt.subscribe_all) {
+    if (Status st = subscribe(proto::SubscribeMode::kAll); !st) return st;
+  }
+  std::lock_guard lk(s_->mu);
+  s_->fetch_epoch_needed = true;
+  s_->rekey_needed = true;
+  s_->cv.notify_all();
+  return Status::ok();
 }
 
 }  // namespace v100::meeting::client

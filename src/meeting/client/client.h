@@ -171,12 +171,35 @@ class Client {
   using RawFrameTap = std::function<void(uint16_t slot, protocol::MediaKind kind, ByteSpan sframe)>;
   void set_raw_frame_tap(RawFrameTap tap);
 
+  // ---- for services built on the SDK (issue #7: look-up, durations, billing, analytics) ----
+
+  /// Sends a ServiceRequest and waits for its ServiceResponse. Error on an Error reply.
+  Result<protocol::ServiceResponse> call_service(uint16_t service, uint16_t op, std::vector<Bytes> blobs);
+  /// Adds a meeting key blob of a new kind (e.g. evaluation keys a service needs).
+  Status put_key_blob(uint16_t kind, Bytes blob);
+  /// Fetches a meeting key blob by kind.
+  Result<Bytes> get_key_blob(uint16_t kind);
+  /// A labelled key from the meeting secret (schedule.h derive(): HKDF-SHA-512 with info
+  /// "v100/" label 0x00 context). Services use their own labels. Error if not in a meeting.
+  Result<SecretBytes> derive_meeting_key(std::string_view label, ByteSpan context, size_t len) const;
+  /// The 32-byte BFV seed of the meeting (every member derives the same BFV secret key from it).
+  Result<SecretBytes> bfv_seed() const;
+  /// The 32-byte CKKS seed of the meeting.
+  Result<SecretBytes> ckks_seed() const;
+  /// Session number and handle of the current meeting (meaningful while joined).
+  uint64_t session() const;
+  protocol::Handle handle() const;
+
   ClientStats stats() const;
   const Identity& identity() const;
   /// Whether the connection is open.
   bool connected() const;
   /// Closes the connection without Leave (the server keeps the slot, "offline").
   void disconnect();
+  /// Opens a new connection (optionally to new transport options, e.g. a restarted server's
+  /// port) and, if in a meeting, reclaims this member's slot with its secret slot token. The
+  /// client keeps its keys, so media continues; a rekey follows if the membership changed.
+  Status reconnect(std::optional<protocol::TransportOptions> transport = std::nullopt);
 
   struct State;
 
