@@ -1,0 +1,33 @@
+// The metadata-services part of `v100 demo` (issue #7): look-up, durations, billing and analytics
+// on the running meeting, printed as the key holders see them, plus an SVG chart.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "meeting/client/client.h"
+#include "meeting/server/server.h"
+
+namespace v100::tools {
+
+struct DemoMember {
+  std::string name;
+  meeting::client::Client* client = nullptr;
+  uint64_t join_second = 0;   ///< relative to the meeting start
+  uint64_t leave_second = 0;
+  uint64_t audio_frames = 0;  ///< frames this member sent (drives its synthetic speaking time)
+};
+
+struct ServicesDemoResult {
+  bool ok = false;
+  /// Every number the services handled in plaintext on the clients (canaries for the audit).
+  std::vector<uint64_t> canary_numbers;
+};
+
+/// Runs the services on a meeting whose members[0] is the host. `rate_cents` is the billing rate;
+/// the chart goes to `report_dir`/speaking-time.svg. Prints as it goes.
+ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vector<DemoMember> members,
+                                     uint64_t rate_cents, const std::string& report_dir);
+
+}  // namespace v100::tools
