@@ -82,6 +82,8 @@ TEST(ClientCrypto, ScryptRfc7914Vector) {
   EXPECT_EQ(out, *expect);
   EXPECT_FALSE(scrypt_derive(out, "x", as_bytes("s"), ScryptParams{30, 8, 1}).is_ok());
   EXPECT_FALSE(scrypt_derive(out, "x", as_bytes("s"), ScryptParams{14, 0, 1}).is_ok());
+  // In range individually but 16 GiB together: refused before allocating.
+  EXPECT_FALSE(scrypt_derive(out, "x", as_bytes("s"), ScryptParams{22, 32, 1}).is_ok());
 }
 
 TEST(ClientKeystore, RoundTripWrongPassphraseTamper) {

@@ -113,6 +113,8 @@ Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase,
       params.p > 16)
     return Status::error("scrypt parameters out of range");
   uint64_t n = uint64_t{1} << params.log2_n;
+  // A key file chooses its own cost: never more than 1 GiB of scrypt memory (128 r N bytes).
+  if (128ull * params.r * n > (uint64_t{1} << 30)) return Status::error("scrypt parameters need more than 1 GiB");
   // scrypt needs 128 * r * N bytes for V plus 128 * r * p for B; allow both with slack.
   uint64_t maxmem = 128ull * params.r * (n + params.p + 2) + (1u << 20);
   static const char kEmpty = 0;

@@ -48,7 +48,8 @@ struct ScryptParams {
 };
 
 /// scrypt(passphrase, salt) into `out`. Error when the parameters are out of range (log2_n in
-/// 10..22, r in 1..32, p in 1..16: a key file cannot make us allocate unbounded memory) or OpenSSL fails.
+/// 10..22, r in 1..32, p in 1..16, and 128 r N <= 1 GiB: a key file cannot make us allocate
+/// unbounded memory) or OpenSSL fails.
 Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase,
                      std::span<const uint8_t> salt, const ScryptParams& params);
 
