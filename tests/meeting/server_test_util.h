@@ -32,6 +32,12 @@ inline std::string temp_dir(const char* tag) {
 /// A connected client that keeps every non-reply message it receives.
 class Peer {
  public:
+  Peer() = default;
+  // The transport's I/O thread calls on_message(): stop it before the members it touches go.
+  ~Peer() { client.reset(); }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
   static std::unique_ptr<Peer> connect(uint16_t port, const std::string& fingerprint, bool hello = true) {
     auto p = std::make_unique<Peer>();
     TransportOptions o;

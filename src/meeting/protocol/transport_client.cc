@@ -182,7 +182,6 @@ class TransportClient::Impl {
       auto done = std::make_shared<std::promise<void>>();
       auto fut = done->get_future();
       net::post(stream_->get_executor(), [this, done] {
-        beast::get_lowest_layer(*stream_).expires_after(std::chrono::seconds(2));
         stream_->async_close(ws::close_code::normal, [this, done](beast::error_code) {
           beast::error_code ec;
           beast::get_lowest_layer(*stream_).socket().close(ec);
