@@ -14,6 +14,7 @@ dev: deps
 	cmake --build build/dev -j $(JOBS)
 
 demo: release
+	./build/release/tools/v100 demo
 	./build/release/tools/v100 match-demo
 
 test-release: release

@@ -17,18 +17,22 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <cmath>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "command.h"
+#include "demo_services.h"
 #include "core/rng.h"
 #include "hash/sha3.h"
 #include "meeting/client/client.h"
 #include "meeting/client/invitation.h"
 #include "meeting/server/audit.h"
 #include "meeting/server/server.h"
+#include "meeting/services/services.h"
 
 namespace v100::tools {
 namespace {
@@ -61,6 +65,7 @@ struct Peer {
   uint64_t sent_audio = 0, sent_video = 0;
   uint32_t video_seq = 0;
   std::optional<uint16_t> last_slot;
+  std::optional<Clock::time_point> joined_at;  // for the durations service (host: the start)
 
   void on_frame(const DecryptedFrame& f) {
     std::lock_guard lk(mu);
@@ -151,8 +156,9 @@ int run_demo(const Args& args) {
   double seconds = std::stod(flag_value(args, "--seconds", "20"));
   std::string title = flag_value(args, "--title", "V100 demo: quarterly planning");
   std::string data_dir = flag_value(args, "--data-dir");
-  if (n < 2 || n > 64 || seconds < 1 || seconds > 3600) {
-    std::fprintf(stderr, "v100 demo: --participants 2..64, --seconds 1..3600\n");
+  const uint64_t rate_cents = std::stoull(flag_value(args, "--rate", "1999"));
+  if (n < 2 || n > 64 || seconds < 1 || seconds > 3600 || rate_cents > 1'000'000) {
+    std::fprintf(stderr, "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000\n");
     return 2;
   }
   std::vector<std::string> names = split_names(flag_value(args, "--names"));
@@ -173,6 +179,7 @@ int run_demo(const Args& args) {
   so.data_dir = data_dir;
   so.port = 0;
   auto server = std::make_unique<meeting::server::Server>(so);
+  meeting::services::register_metadata_services(*server);  // look-up, durations, billing, analytics
   if (Status st = server->start(); !st) {
     std::fprintf(stderr, "v100 demo: server: %s\n", st.message().c_str());
     return 1;
@@ -250,10 +257,12 @@ int run_demo(const Args& args) {
       return false;
     }
     p.active = true;
+    p.joined_at = Clock::now();
     return true;
   };
 
   const auto t_meeting = Clock::now();
+  const uint64_t start_unix = static_cast<uint64_t>(std::time(nullptr));  // a canary: never sent anywhere
   auto at = [&]() { return std::chrono::duration<double>(Clock::now() - t_meeting).count(); };
   for (size_t i = 1; i < first_wave; ++i) ok &= join_peer(i);
   auto count_active = [&] {
@@ -407,6 +416,33 @@ int run_demo(const Args& args) {
     std::printf(" (audio+video)\n");
   }
 
+  // ---- metadata services (issue #7) on the members still present ----
+  std::vector<uint64_t> number_canaries;
+  {
+    std::vector<DemoMember> dm;
+    const uint64_t end_s = static_cast<uint64_t>(std::ceil(at()));
+    for (auto& p : peers) {
+      if (!p->active) continue;
+      DemoMember m;
+      m.name = p->name;
+      m.client = p->client.get();
+      m.join_second = p->joined_at ? static_cast<uint64_t>(
+                                         std::chrono::duration<double>(*p->joined_at - t_meeting).count() < 0
+                                             ? 0
+                                             : std::chrono::duration<double>(*p->joined_at - t_meeting).count())
+                                   : 0;
+      m.leave_second = end_s;
+      m.audio_frames = p->sent_audio;
+      dm.push_back(m);
+    }
+    // The host's chart lands in the data dir when one is given (kept), else in a report folder.
+    std::string report_dir = temp_dir ? (std::filesystem::temp_directory_path() / "v100-demo-report").string() : data_dir;
+    auto sr = run_services_demo(*server, dm, rate_cents, report_dir);
+    ok &= sr.ok;
+    number_canaries = sr.canary_numbers;
+    for (uint64_t d = 0; d <= 5; ++d) number_canaries.push_back(start_unix + d);
+  }
+
   // ---- shut down ----
   // The members hang up without Leave (their slots stay, "offline"), so the audit below shows
   // what a server holds in the middle of a meeting: slots, roster ciphertexts, name and epoch blobs.
@@ -433,6 +469,11 @@ int run_demo(const Args& args) {
               "as UTF-8 / UTF-16LE / UTF-16BE: %zu found\n",
               files, bytes, canaries.size(), hits);
   ok &= hits == 0;
+  size_t number_hits = number_canary_hits(data_dir, number_canaries);
+  std::printf("Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
+              "text and 32/64-bit LE/BE where distinctive: %zu found\n",
+              number_canaries.size(), number_hits);
+  ok &= number_hits == 0;
 
   double avg_join = 0;
   for (double j : join_ms) avg_join += j;
@@ -451,7 +492,7 @@ int run_demo(const Args& args) {
 }  // namespace
 
 V100_COMMAND("demo",
-             "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --data-dir DIR",
+             "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --rate CENTS --data-dir DIR",
              run_demo);
 
 }  // namespace v100::tools

@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "demo_services.h"
 #include "hash/sha3.h"
@@ -146,6 +148,39 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
   (*owner)->disconnect();
   out.ok = found_right == members.size() && stranger_absent && reports_ok && durations_right && bill_right;
   return out;
+}
+
+size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers) {
+  std::vector<std::pair<std::string, Bytes>> pats;
+  for (uint64_t v : numbers) {
+    std::string dec = std::to_string(v);
+    if (dec.size() >= 3) pats.push_back({dec, Bytes(dec.begin(), dec.end())});
+    if (v < (uint64_t{1} << 24)) continue;
+    Bytes le32, be32, le64, be64;
+    for (int i = 0; i < 4; ++i) le32.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 3; i >= 0; --i) be32.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < 8; ++i) le64.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 7; i >= 0; --i) be64.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    if (v < (uint64_t{1} << 32)) {
+      pats.push_back({dec + " (le32)", le32});
+      pats.push_back({dec + " (be32)", be32});
+    }
+    pats.push_back({dec + " (le64)", le64});
+    pats.push_back({dec + " (be64)", be64});
+  }
+  size_t hits = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() == ".svg") continue;  // the host's own report
+    std::ifstream f(entry.path(), std::ios::binary);
+    Bytes data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    for (const auto& [what, p] : pats) {
+      if (std::search(data.begin(), data.end(), p.begin(), p.end()) != data.end()) {
+        std::printf("  FOUND %s in %s\n", what.c_str(), entry.path().filename().c_str());
+        ++hits;
+      }
+    }
+  }
+  return hits;
 }
 
 }  // namespace v100::tools
