@@ -10,6 +10,7 @@
 #include "meeting/server/log.h"
 #include "meeting/protocol/join_proof.h"
 #include "meeting/server/server.h"
+#include "meeting/services/services.h"
 #include "pq/mldsa/mldsa.h"
 
 namespace v100::tools {
@@ -48,6 +49,7 @@ int run_serve(const Args& args) {
       });
 
   meeting::server::Server server(o);
+  meeting::services::register_metadata_services(server);  // issue #7: look-up, durations, billing, analytics
   Status s = server.start();
   if (!s) {
     std::fprintf(stderr, "v100 serve: %s\n", s.message().c_str());
