@@ -47,13 +47,12 @@ void Evaluator::from_ntt_inplace(Ciphertext& a) const {
 
 // ---------------------------------------------------------------- linear
 
-void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
+// a += b or a -= b, slot by slot; b is brought to a's domain (NTT or coefficient) when they differ.
+void Evaluator::combine_inplace(Ciphertext& a, const Ciphertext& b, bool subtract) const {
   check_pair(a, b);
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n();
-  if (a.size() < b.size()) {
-    while (a.size() < b.size()) a.polys.push_back(r.make_poly(a.num_q(), false, a.is_ntt()));
-  }
+  while (a.size() < b.size()) a.polys.push_back(r.make_poly(a.num_q(), false, a.is_ntt()));
   for (size_t i = 0; i < b.size(); ++i) {
     const RnsPoly* src = &b.polys[i];
     RnsPoly conv;
@@ -62,21 +61,34 @@ void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
       if (a.is_ntt()) r.to_ntt(conv); else r.from_ntt(conv);
       src = &conv;
     }
-    for (size_t j = 0; j < a.num_q(); ++j) math::poly_add(a.polys[i].residue(j), a.polys[i].residue(j), src->residue(j), n, r.modulus(j));
+    for (size_t j = 0; j < a.num_q(); ++j) {
+      uint64_t* dst = a.polys[i].residue(j);
+      if (subtract) {
+        math::poly_sub(dst, dst, src->residue(j), n, r.modulus(j));
+      } else {
+        math::poly_add(dst, dst, src->residue(j), n, r.modulus(j));
+      }
+    }
   }
   a.clear_seed();
 }
 
-void Evaluator::add(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
+// out = a (op) b, safe when out aliases b.
+void Evaluator::combine(const Ciphertext& a, const Ciphertext& b, Ciphertext& out, bool subtract) const {
   if (&out == &b) {
     Ciphertext tmp = a;
-    add_inplace(tmp, b);
+    combine_inplace(tmp, b, subtract);
     out = std::move(tmp);
     return;
   }
   out = a;
-  add_inplace(out, b);
+  combine_inplace(out, b, subtract);
 }
+
+void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const { combine_inplace(a, b, false); }
+void Evaluator::add(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const { combine(a, b, out, false); }
+void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const { combine_inplace(a, b, true); }
+void Evaluator::sub(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const { combine(a, b, out, true); }
 
 void Evaluator::negate_inplace(Ciphertext& a) const {
   check(a);
@@ -90,35 +102,6 @@ void Evaluator::negate_inplace(Ciphertext& a) const {
 void Evaluator::negate(const Ciphertext& a, Ciphertext& out) const {
   out = a;
   negate_inplace(out);
-}
-
-void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
-  check_pair(a, b);
-  const RlweContext& r = ctx_->rlwe();
-  const size_t n = r.n();
-  while (a.size() < b.size()) a.polys.push_back(r.make_poly(a.num_q(), false, a.is_ntt()));
-  for (size_t i = 0; i < b.size(); ++i) {
-    const RnsPoly* src = &b.polys[i];
-    RnsPoly conv;
-    if (src->is_ntt() != a.is_ntt()) {
-      conv = *src;
-      if (a.is_ntt()) r.to_ntt(conv); else r.from_ntt(conv);
-      src = &conv;
-    }
-    for (size_t j = 0; j < a.num_q(); ++j) math::poly_sub(a.polys[i].residue(j), a.polys[i].residue(j), src->residue(j), n, r.modulus(j));
-  }
-  a.clear_seed();
-}
-
-void Evaluator::sub(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
-  if (&out == &b) {
-    Ciphertext tmp = a;
-    sub_inplace(tmp, b);
-    out = std::move(tmp);
-    return;
-  }
-  out = a;
-  sub_inplace(out, b);
 }
 
 void Evaluator::add_scaled_plain(Ciphertext& a, const Plaintext& pt, bool subtract) const {

@@ -99,6 +99,8 @@ class Evaluator {
   void check(const Ciphertext& a) const;
   void check_pair(const Ciphertext& a, const Ciphertext& b) const;
   void add_scaled_plain(Ciphertext& a, const Plaintext& pt, bool subtract) const;
+  void combine_inplace(Ciphertext& a, const Ciphertext& b, bool subtract) const;
+  void combine(const Ciphertext& a, const Ciphertext& b, Ciphertext& out, bool subtract) const;
   BfvContextPtr ctx_;
 };
 
