@@ -15,6 +15,7 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy);
 /// Element-wise kernels for q < 2^50 (n any size; tails handled with masks).
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);
 void poly_sub_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);
+void poly_add_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, uint64_t q);
 void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q);
 void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, bool accumulate);
 void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
@@ -26,6 +27,9 @@ void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* cons
 
 void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                               uint64_t q);
+void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+                    const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio);
 void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 
 /// Base conversion (rns.h BaseConverter) for coefficients [0, count), count a multiple of 8; every

@@ -16,6 +16,11 @@ void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, con
   for (size_t i = 0; i < n; ++i) out[i] = sub_mod(a[i], b[i], q);
 }
 
+void poly_add_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q) {
+  const uint64_t sr = reduce(s, q);
+  for (size_t i = 0; i < n; ++i) out[i] = add_mod(a[i], sr, q);
+}
+
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q) {
   for (size_t i = 0; i < n; ++i) out[i] = neg_mod(a[i], q);
 }
@@ -77,6 +82,11 @@ void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, con
   portable::poly_sub(out, a, b, n, q);
 }
 
+void poly_add_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q) {
+  if (use_ifma(q)) return detail::poly_add_scalar_ifma(out, a, reduce(s, q), n, q.value());
+  portable::poly_add_scalar(out, a, s, n, q);
+}
+
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q) {
   if (use_ifma(q)) return detail::poly_neg_ifma(out, a, n, q.value());
   portable::poly_neg(out, a, n, q);
@@ -131,6 +141,28 @@ void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n,
     return detail::poly_mul_scalar_add_ifma(out, a, sr, ss, n, q.value());
   }
   portable::poly_mul_scalar_add(out, a, s, n, q);
+}
+
+void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+               const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    Mont52 mc(q.value());
+    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2);
+  }
+  portable::poly_dot(out0, a, b0, count, n, q);
+  portable::poly_dot(out1, a, b1, count, n, q);
+}
+
+void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t n, const Modulus& q) {
+  if (bound <= q.value()) {
+    if (out != in) std::copy(in, in + n, out);
+    return;
+  }
+  if (use_ifma(q) && bound <= (uint64_t{1} << 52)) {
+    const uint64_t ratio = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) / q.value());
+    return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio);
+  }
+  poly_reduce(out, in, n, q);
 }
 
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {

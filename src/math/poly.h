@@ -17,6 +17,8 @@ void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, con
 void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 /// out[i] = -a[i] mod q.
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);
+/// out[i] = a[i] + s mod q, for a scalar s (any 64-bit value; reduced mod q first).
+void poly_add_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
 /// out[i] = a[i] * b[i] mod q (dyadic product, e.g. of two NTT-domain polynomials).
 void poly_mul(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 /// out[i] = out[i] + a[i] * b[i] mod q.
@@ -35,11 +37,20 @@ void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q);
 void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
               const Modulus& q);
 
+/// Two inner products sharing the left operands: out0 = sum a[d] b0[d], out1 = sum a[d] b1[d]
+/// (both outputs of a key switch read each digit once). out0/out1 must not alias any input.
+void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+               const uint64_t* const* b1, size_t count, size_t n, const Modulus& q);
+/// out[i] = in[i] mod q for inputs below `bound` (faster than poly_reduce when bound <= 2^52, e.g.
+/// residues of another prime below 2^52). out may equal in.
+void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t n, const Modulus& q);
+
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
 void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);
+void poly_add_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
 void poly_mul(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_mul_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_mul_scalar(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);

@@ -26,6 +26,15 @@ void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n
   }
 }
 
+void poly_add_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    store(out + i, csub(_mm512_add_epi64(load(a + i, m), vs), vq), m);
+  }
+}
+
 void poly_sub_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   for (size_t i = 0; i < n; i += 8) {
@@ -126,13 +135,11 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
   }
 }
 
-// Sum of up to 8 products per chunk in split 52-bit accumulators (lo = sum of low halves < 2^55,
-// hi = sum of high halves), V = hi * 2^52 + lo < 8 q^2. Two Montgomery reductions with R = 2^52
-// bring it to [0, q): REDC(V) = V R^-1 (< 2^52 for q < 2^50), then REDC(that * (R^2 mod q)) = V,
-// below 2q, and one correction. REDC(x = H R + L) = H + hi52(m q) + [L != 0] with
-// m = lo52(L q'): L + lo52(m q) is 0 or exactly 2^52.
-void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
-                   uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+namespace {
+// Sum of products for kOuts outputs sharing the left operands a[d] (loaded once per chunk).
+template <int kOuts>
+void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* const* const* b, size_t count,
+                size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
   const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
@@ -146,24 +153,66 @@ void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* cons
   };
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 msk = tail_mask(n - i);
-    __m512i total = zero;
+    __m512i total[kOuts];
+    for (int o = 0; o < kOuts; ++o) total[o] = zero;
     for (size_t d0 = 0; d0 < count; d0 += 8) {
       const size_t d1 = count < d0 + 8 ? count : d0 + 8;
-      __m512i lo = zero, hi = zero;
+      __m512i lo[kOuts], hi[kOuts];
+      for (int o = 0; o < kOuts; ++o) lo[o] = hi[o] = zero;
       for (size_t d = d0; d < d1; ++d) {
-        __m512i va = load(a[d] + i, msk), vb = load(b[d] + i, msk);
-        lo = _mm512_madd52lo_epu64(lo, va, vb);
-        hi = _mm512_madd52hi_epu64(hi, va, vb);
+        __m512i va = load(a[d] + i, msk);
+        for (int o = 0; o < kOuts; ++o) {
+          __m512i vb = load(b[o][d] + i, msk);
+          lo[o] = _mm512_madd52lo_epu64(lo[o], va, vb);
+          hi[o] = _mm512_madd52hi_epu64(hi[o], va, vb);
+        }
       }
-      hi = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
-      lo = _mm512_and_si512(lo, mask52);
-      __m512i r = redc(hi, lo);  // V / R mod q, < 2^52
-      __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
-      __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
-      __m512i v = csub(redc(phi, plo), vq);  // V mod q
-      total = csub(_mm512_add_epi64(total, v), vq);
+      for (int o = 0; o < kOuts; ++o) {
+        __m512i h = _mm512_add_epi64(hi[o], _mm512_srli_epi64(lo[o], 52));
+        __m512i l = _mm512_and_si512(lo[o], mask52);
+        __m512i r = redc(h, l);  // V / R mod q, < 2^52
+        __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
+        __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
+        __m512i v = csub(redc(phi, plo), vq);  // V mod q
+        total[o] = csub(_mm512_add_epi64(total[o], v), vq);
+      }
     }
-    store(out + i, total, msk);
+    for (int o = 0; o < kOuts; ++o) store(out[o] + i, total[o], msk);
+  }
+}
+}  // namespace
+
+// Sum of up to 8 products per chunk in split 52-bit accumulators (lo = sum of low halves < 2^55,
+// hi = sum of high halves), V = hi * 2^52 + lo < 8 q^2. Two Montgomery reductions with R = 2^52
+// bring it to [0, q): REDC(V) = V R^-1 (< 2^52 for q < 2^50), then REDC(that * (R^2 mod q)) = V,
+// below 2q, and one correction. REDC(x = H R + L) = H + hi52(m q) + [L != 0] with
+// m = lo52(L q'): L + lo52(m q) is 0 or exactly 2^52.
+void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
+                   uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  uint64_t* outs[1] = {out};
+  const uint64_t* const* bs[1] = {b};
+  dot_kernel<1>(outs, a, bs, count, n, q, q_neg_inv, r2);
+}
+
+void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+                    const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  uint64_t* outs[2] = {out0, out1};
+  const uint64_t* const* bs[2] = {b0, b1};
+  dot_kernel<2>(outs, a, bs, count, n, q, q_neg_inv, r2);
+}
+
+// x mod q for x < 2^52: quot = hi52(x * floor(2^52 / q)) is x / q minus less than 2, and
+// quot * q <= x < 2^52, so x - lo52(quot * q) is exact and below 2q.
+void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 msk = tail_mask(n - i);
+    __m512i x = load(in + i, msk);
+    __m512i quot = _mm512_madd52hi_epu64(zero, x, vr);
+    __m512i r = _mm512_sub_epi64(x, _mm512_madd52lo_epu64(zero, quot, vq));
+    store(out + i, csub(r, vq), msk);
   }
 }
 

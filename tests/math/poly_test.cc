@@ -35,7 +35,7 @@ TEST(Poly, OpsMatchReferenceOnBothPaths) {
         b[2] = 0;
       }
       uint64_t s = rng.u64();
-      std::vector<uint64_t> results[2][6];
+      std::vector<uint64_t> results[2][7];
       for (int path = 0; path < 2; ++path) {
         cpu::force_portable(path == 1);
         auto& r = results[path];
@@ -47,6 +47,7 @@ TEST(Poly, OpsMatchReferenceOnBothPaths) {
         r[4] = c;
         poly_mul_add(r[4].data(), a.data(), b.data(), n, q);
         poly_mul_scalar(r[5].data(), a.data(), s, n, q);
+        poly_add_scalar(r[6].data(), a.data(), s, n, q);
         // In place (out == a) gives the same.
         auto ip = a;
         poly_mul(ip.data(), ip.data(), b.data(), n, q);
@@ -62,9 +63,10 @@ TEST(Poly, OpsMatchReferenceOnBothPaths) {
           ASSERT_EQ(r[3][i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv)) << qv << " " << a[i] << " " << b[i];
           ASSERT_EQ(r[4][i], static_cast<uint64_t>((u128(a[i]) * b[i] + c[i]) % qv));
           ASSERT_EQ(r[5][i], static_cast<uint64_t>(u128(a[i]) * (s % qv) % qv));
+          ASSERT_EQ(r[6][i], static_cast<uint64_t>((u128(a[i]) + s % qv) % qv));
         }
       }
-      for (int k = 0; k < 6; ++k) ASSERT_EQ(results[0][k], results[1][k]) << "op " << k;
+      for (int k = 0; k < 7; ++k) ASSERT_EQ(results[0][k], results[1][k]) << "op " << k;
     }
   }
 }
@@ -99,10 +101,27 @@ TEST(Poly, DotProductMatchesReferenceOnBothPaths) {
         poly_dot(slow.data(), ap.data(), bp.data(), count, n, q);
         cpu::force_portable(false);
         ASSERT_EQ(fast, slow) << bits << " " << count << " " << n;
+        // The two-output form: out1 uses the b operands in reverse order.
+        std::vector<const uint64_t*> bq(bp.rbegin(), bp.rend());
+        std::vector<uint64_t> d0[2], d1[2];
+        for (int path = 0; path < 2; ++path) {
+          cpu::force_portable(path == 1);
+          d0[path].assign(n, 7);
+          d1[path].assign(n, 9);
+          poly_dot2(d0[path].data(), d1[path].data(), ap.data(), bp.data(), bq.data(), count, n, q);
+          cpu::force_portable(false);
+        }
+        ASSERT_EQ(d0[0], d0[1]);
+        ASSERT_EQ(d1[0], d1[1]);
+        ASSERT_EQ(d0[0], fast);
         for (size_t i = 0; i < n; ++i) {
-          u128 acc = 0;
-          for (size_t d = 0; d < count; ++d) acc = (acc + u128(av[d][i]) * bv[d][i]) % qv;
+          u128 acc = 0, acc2 = 0;
+          for (size_t d = 0; d < count; ++d) {
+            acc = (acc + u128(av[d][i]) * bv[d][i]) % qv;
+            acc2 = (acc2 + u128(av[d][i]) * bv[count - 1 - d][i]) % qv;
+          }
           ASSERT_EQ(fast[i], static_cast<uint64_t>(acc)) << bits << " " << count << " " << n << " " << i;
+          ASSERT_EQ(d1[0][i], static_cast<uint64_t>(acc2)) << bits << " " << count << " " << n << " " << i;
         }
       }
     }
@@ -135,6 +154,14 @@ TEST(Poly, ScalarAddAndReduceOnBothPaths) {
         poly_mul_scalar_add(r1[path].data(), a.data(), s, n, q);
         r2[path] = in;
         poly_reduce(r2[path].data(), r2[path].data(), n, q);
+        // Bounded inputs (the residues of another prime): every bound class, both paths.
+        for (int bb : {bits - 3, bits + 1, 50, 52}) {
+          const uint64_t bound = uint64_t{1} << bb;
+          std::vector<uint64_t> small(n), got(n);
+          for (size_t i = 0; i < n; ++i) small[i] = (i % 4 == 0) ? bound - 1 - i : rng.below(bound);
+          poly_reduce_below(got.data(), small.data(), bound, n, q);
+          for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], small[i] % qv) << bits << " " << bb << " " << i;
+        }
         cpu::force_portable(false);
       }
       ASSERT_EQ(r1[0], r1[1]);

@@ -365,9 +365,8 @@ void Evaluator::apply_galois(const Ciphertext& a, uint32_t galois_elt, const Gal
   // One rotation: permute c1 once, then decompose (the hoisted path permutes every digit instead).
   RnsPoly c1g;
   fhe::apply_galois(r, a.polys[1], galois_elt, c1g);
-  KeySwitchDecomposition d = ks_decompose(r, c1g);
   RnsPoly k0, k1;
-  ks_apply(r, d, key, 1, k0, k1);
+  key_switch(r, c1g, key, k0, k1);
   galois_finish(r, a, galois_elt, k0, k1, out);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fhe/common/keyswitch.h"
+#include "fhe/common/scratch.h"
 #include "math/ntt.h"
 #include "math/poly.h"
 
@@ -35,10 +36,7 @@ Scratch& scratch() {
   thread_local Scratch s;
   return s;
 }
-uint64_t* grow(std::vector<uint64_t>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
+uint64_t* grow(std::vector<uint64_t>& v, size_t n) { return fhe::scratch_words(v, n); }
 
 }  // namespace
 
@@ -254,12 +252,12 @@ Ciphertext Evaluator::multiply(const Ciphertext& a_in, const Ciphertext& b_in) c
   r.resize(n, 3, level);
   r.scale = a->scale * b->scale;
   check_scale_room(r, "multiply");
-  std::vector<uint64_t> t(n);
   for (size_t j = 0; j <= level; ++j) {
     const math::Modulus& q = ctx_->modulus(j);
     math::poly_mul(r.poly(0, j), a->poly(0, j), b->poly(0, j), n, q);
-    math::poly_mul(r.poly(1, j), a->poly(0, j), b->poly(1, j), n, q);
-    math::poly_mul_add(r.poly(1, j), a->poly(1, j), b->poly(0, j), n, q);
+    const uint64_t* xs[2] = {a->poly(0, j), a->poly(1, j)};
+    const uint64_t* ys[2] = {b->poly(1, j), b->poly(0, j)};
+    math::poly_dot(r.poly(1, j), xs, ys, 2, n, q);  // a0 b1 + a1 b0, one reduction
     math::poly_mul(r.poly(2, j), a->poly(1, j), b->poly(1, j), n, q);
   }
   return r;
@@ -273,13 +271,16 @@ void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
   check(a, "relinearize");
   if (a.size == 2) return;
   const size_t n = a.n, l = a.level;
+  const fhe::RlweContext& rc = *ctx_->rlwe();
   Scratch& sc = scratch();
-  uint64_t* o0 = grow(sc.o0, (l + 1) * n);
-  uint64_t* o1 = grow(sc.o1, (l + 1) * n);
-  key_switch(a.poly(2, 0), l, rk.key, o0, o1);
+  uint64_t* acc0 = grow(sc.o0, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc1 = grow(sc.o1, (l + 1 + rc.num_p()) * n);
+  key_switch(a.poly(2, 0), l, rk.key, acc0, acc1);
+  fhe::mod_down_p(rc, acc0, l + 1, acc0);
+  fhe::mod_down_p(rc, acc1, l + 1, acc1);
   for (size_t j = 0; j <= l; ++j) {
-    math::poly_add(a.poly(0, j), a.poly(0, j), o0 + j * n, n, ctx_->modulus(j));
-    math::poly_add(a.poly(1, j), a.poly(1, j), o1 + j * n, n, ctx_->modulus(j));
+    math::poly_add(a.poly(0, j), a.poly(0, j), acc0 + j * n, n, ctx_->modulus(j));
+    math::poly_add(a.poly(1, j), a.poly(1, j), acc1 + j * n, n, ctx_->modulus(j));
   }
   a.size = 2;
   a.data.resize(2 * (l + 1) * n);
@@ -298,9 +299,37 @@ Ciphertext Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, c
 }
 
 Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
+  const fhe::RlweContext& rc = *ctx_->rlwe();
+  if (std::min(a.level, b.level) == 0) {
+    throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
+  }
   Ciphertext r = multiply(a, b);
-  relinearize_inplace(r, rk);
-  rescale_inplace(r);
+  if (rc.num_p() != 1) {
+    relinearize_inplace(r, rk);
+    rescale_inplace(r);
+    return r;
+  }
+  // One modulus-down for both the relinearization and the rescale: with (k0, k1) the key-switching
+  // sum of d2 before its division by P, (P d0 + k0, P d1 + k1) divided by P * q_l with rounding is
+  // the relinearized, rescaled product (one rounding instead of two; 2 (l + 2) NTTs instead of
+  // 2 (l + 1) + 2 (l + 1)).
+  const size_t n = r.n, l = r.level;
+  Scratch& sc = scratch();
+  uint64_t* acc0 = grow(sc.o0, (l + 2) * n);
+  uint64_t* acc1 = grow(sc.o1, (l + 2) * n);
+  key_switch(r.poly(2, 0), l, rk.key, acc0, acc1);
+  for (size_t j = 0; j <= l; ++j) {
+    const math::Modulus& q = ctx_->modulus(j);
+    math::poly_mul_scalar_add(acc0 + j * n, r.poly(0, j), rc.p_mod_q(j), n, q);
+    math::poly_mul_scalar_add(acc1 + j * n, r.poly(1, j), rc.p_mod_q(j), n, q);
+  }
+  // The product's buffer takes the result (level l - 1: polynomial p at residues p * l ..).
+  fhe::mod_down_p_and_last(rc, acc0, l + 1, r.data.data());
+  fhe::mod_down_p_and_last(rc, acc1, l + 1, r.data.data() + l * n);
+  r.data.resize(2 * l * n);
+  r.size = 2;
+  r.level = l - 1;
+  r.scale /= static_cast<double>(ctx_->modulus(l).value());
   return r;
 }
 
@@ -360,13 +389,9 @@ RnsPoly to_rns(const uint64_t* d, size_t n, size_t num_q) {
 void from_rns(const RnsPoly& p, uint64_t* out) { std::copy(p.data().begin(), p.data().end(), out); }
 }  // namespace
 
-void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* out0,
-                           uint64_t* out1) const {
-  const fhe::RlweContext& rc = *ctx_->rlwe();
-  RnsPoly o0, o1;
-  fhe::key_switch(rc, to_rns(d, ctx_->n(), l + 1), key, o0, o1);
-  from_rns(o0, out0);
-  from_rns(o1, out1);
+void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* acc0,
+                           uint64_t* acc1) const {
+  fhe::ks_accumulate(*ctx_->rlwe(), d, /*c_is_ntt=*/true, l + 1, key, acc0, acc1);
 }
 
 // ---- rotations ----
@@ -375,24 +400,33 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   check(a, "rotate");
   if (a.size != 2) throw std::invalid_argument("CKKS rotate: relinearize first (size must be 2)");
   const CkksContext& c = *ctx_;
+  const fhe::RlweContext& rc = *c.rlwe();
   const size_t n = a.n, l = a.level;
-  const auto& perm = c.galois_permutation(g);
+  const uint32_t* perm = c.galois_permutation(g).data();
+  // phi_g on both polynomials (a permutation of NTT slots), then switch phi_g(c_1) from phi_g(s)
+  // to s. The hoisted path below permutes the decomposed digits instead.
+  Scratch& sc = scratch();
+  uint64_t* c0g = grow(sc.coef, (l + 1) * n);
+  uint64_t* c1g = grow(sc.r, (l + 1) * n);
+  for (size_t j = 0; j <= l; ++j) {
+    const uint64_t* s0 = a.poly(0, j);
+    const uint64_t* s1 = a.poly(1, j);
+    uint64_t* d0 = c0g + j * n;
+    uint64_t* d1 = c1g + j * n;
+    for (size_t i = 0; i < n; ++i) {
+      d0[i] = s0[perm[i]];
+      d1[i] = s1[perm[i]];
+    }
+  }
+  uint64_t* acc0 = grow(sc.o0, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc1 = grow(sc.o1, (l + 1 + rc.num_p()) * n);
+  key_switch(c1g, l, key, acc0, acc1);
   Ciphertext r;
   r.resize(n, 2, l);
   r.scale = a.scale;
-  // ks_apply switches phi_g(c_1) from phi_g(s) to s (the automorphism is applied to the digits).
-  const fhe::RlweContext& rc = *c.rlwe();
-  fhe::KeySwitchDecomposition dec = fhe::ks_decompose(rc, to_rns(a.poly(1, 0), n, l + 1));
-  RnsPoly o0, o1;
-  fhe::ks_apply(rc, dec, key, static_cast<uint32_t>(g), o0, o1);
-  from_rns(o1, r.poly(1, 0));
-  for (size_t j = 0; j <= l; ++j) {
-    const uint64_t* s = a.poly(0, j);
-    const uint64_t* k0 = o0.residue(j);
-    uint64_t* d = r.poly(0, j);
-    const math::Modulus& q = c.modulus(j);
-    for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(k0[i], s[perm[i]], q);
-  }
+  fhe::mod_down_p(rc, acc0, l + 1, r.poly(0, 0));
+  fhe::mod_down_p(rc, acc1, l + 1, r.poly(1, 0));
+  for (size_t j = 0; j <= l; ++j) math::poly_add(r.poly(0, j), r.poly(0, j), c0g + j * n, n, c.modulus(j));
   return r;
 }
 

@@ -94,10 +94,10 @@ class Evaluator {
   void check_plain(const Plaintext& p, size_t level, const char* op) const;
   void check_scales(double a, double b, const char* op) const;
   void check_scale_room(const Ciphertext& a, const char* op) const;
-  /// Key switching of one polynomial d (NTT, level l) through fhe/common: out0/out1
-  /// ((l + 1) * N each) such that out0 + out1 s ≈ d * s_from.
-  void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* out0,
-                  uint64_t* out1) const;
+  /// Key switching of one polynomial d (NTT, level l) through fhe/common, before the division by
+  /// P: acc0/acc1 ((l + 1 + K) * N words each, q_0..q_l then P) with acc0 + acc1 s ≈ P d s_from.
+  void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* acc0,
+                  uint64_t* acc1) const;
 
   ContextPtr ctx_;
   CkksEncoder encoder_;

@@ -1,42 +1,175 @@
 #include "fhe/common/keyswitch.h"
 
+#include <array>
+#include <string>
 #include <stdexcept>
 
+#include "fhe/common/scratch.h"
+#include "math/modulus.h"
 #include "math/poly.h"
 
 namespace v100::fhe {
+
+namespace {
+
+// Per-thread scratch (fhe/common/scratch.h).
+struct Scratch {
+  std::vector<uint64_t> coef, digits, y, z, v, w;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+uint64_t* grow(std::vector<uint64_t>& v, size_t words) { return scratch_words(v, words); }
+
+constexpr size_t kMaxDigits = 64;  // check_params allows at most 60 chain primes
+
+// out = in mod m for values below `in_bound` (a copy when they are already reduced).
+void lift(uint64_t* out, const uint64_t* in, uint64_t in_bound, size_t n, const math::Modulus& m) {
+  math::poly_reduce_below(out, in, in_bound, n, m);
+}
+
+void check_shape(const RlweContext& ctx, size_t nq, const char* op) {
+  if (nq == 0 || nq > ctx.num_q()) throw std::invalid_argument(std::string(op) + ": bad number of residues");
+}
+
+}  // namespace
+
+void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq, const KSwitchKey& key,
+                   uint64_t* acc0, uint64_t* acc1) {
+  const size_t n = ctx.n(), K = ctx.num_p(), L = ctx.num_q();
+  check_shape(ctx, nq, "ks_accumulate");
+  if (key.num_digits() < nq) throw std::invalid_argument("ks_accumulate: key has too few digits");
+  Scratch& s = scratch();
+  uint64_t* coef = grow(s.coef, nq * n);
+  std::copy(c, c + nq * n, coef);
+  if (c_is_ntt) {
+    for (size_t i = 0; i < nq; ++i) math::ntt_inverse(coef + i * n, ctx.ntt(i));
+  }
+  uint64_t* dig = grow(s.digits, nq * n);
+  std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
+  // One target residue at a time: the nq digits lifted to it and transformed, then two dot
+  // products with the key (lazy reduction across digits). The working set stays in L2.
+  for (size_t r = 0; r < nq + K; ++r) {
+    const size_t kr = r < nq ? r : L + (r - nq);
+    const math::Modulus& m = ctx.modulus(kr);
+    for (size_t i = 0; i < nq; ++i) {
+      if (i == r && c_is_ntt) {
+        dp[i] = c + i * n;  // digit i's own residue is c's residue i, already in NTT form
+      } else {
+        uint64_t* d = dig + i * n;
+        lift(d, coef + i * n, ctx.modulus(i).value(), n, m);
+        math::ntt_forward(d, ctx.ntt(kr));
+        dp[i] = d;
+      }
+      bp[i] = key.b[i].residue(kr);
+      ap[i] = key.a[i].residue(kr);
+    }
+    math::poly_dot2(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
+  }
+}
+
+void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* out) {
+  const size_t n = ctx.n(), K = ctx.num_p(), L = ctx.num_q();
+  check_shape(ctx, nq, "mod_down_p");
+  Scratch& s = scratch();
+  // y_k = [(x + floor(P/2)) * (P/p_k)^-1]_{p_k}: adding P/2 before the (floor) conversion and
+  // subtracting it after makes the division by P round to nearest (exact for K = 1; the fast
+  // conversion may add one P for K > 1, a quotient error of one).
+  uint64_t* y = grow(s.y, K * n);
+  for (size_t k = 0; k < K; ++k) {
+    uint64_t* yk = y + k * n;
+    const math::Modulus& pk = ctx.modulus(L + k);
+    std::copy(x + (nq + k) * n, x + (nq + k + 1) * n, yk);
+    math::ntt_inverse(yk, ctx.ntt(L + k));
+    math::poly_add_scalar(yk, yk, ctx.p_half_mod(L + k), n, pk);
+    if (K > 1) math::poly_mul_scalar(yk, yk, ctx.phat_inv_mod_p(k), n, pk);
+  }
+  uint64_t* v = grow(s.v, n);
+  uint64_t* w = grow(s.w, n);
+  for (size_t j = 0; j < nq; ++j) {
+    const math::Modulus& qj = ctx.modulus(j);
+    if (K == 1) {
+      lift(v, y, ctx.modulus(L).value(), n, qj);
+    } else {
+      std::fill(v, v + n, 0);
+      for (size_t k = 0; k < K; ++k) {
+        lift(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
+        math::poly_mul_scalar_add(v, w, ctx.phat_mod_q(k, j), n, qj);
+      }
+    }
+    math::poly_add_scalar(v, v, qj.value() - ctx.p_half_mod(j), n, qj);
+    math::ntt_forward(v, ctx.ntt(j));
+    math::poly_sub(out + j * n, x + j * n, v, n, qj);
+    math::poly_mul_scalar(out + j * n, out + j * n, ctx.p_inv_mod_q(j), n, qj);
+  }
+}
+
+void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* out) {
+  const size_t n = ctx.n(), L = ctx.num_q();
+  check_shape(ctx, nq, "mod_down_p_and_last");
+  if (ctx.num_p() != 1 || nq < 2) {
+    throw std::invalid_argument("mod_down_p_and_last: needs one special prime and at least two chain residues");
+  }
+  const size_t l = nq - 1;
+  const math::Modulus& P = ctx.modulus(L);
+  const math::Modulus& ql = ctx.modulus(l);
+  using u128 = unsigned __int128;
+  // M = P * q_l < 2^122; h = floor(M / 2). round(x / M) = (x + h - [x + h]_M) / M, where
+  // [x + h]_M = a + q_l * t (Garner) with a = [x + h]_{q_l}, t = [([x + h]_P - a) * q_l^-1]_P.
+  const u128 M = static_cast<u128>(P.value()) * ql.value();
+  const u128 h = M / 2;
+  auto mod = [](u128 v, const math::Modulus& m) { return static_cast<uint64_t>(v % m.value()); };
+  Scratch& s = scratch();
+  uint64_t* a = grow(s.y, n);
+  uint64_t* t = grow(s.z, n);
+  std::copy(x + l * n, x + (l + 1) * n, a);
+  math::ntt_inverse(a, ctx.ntt(l));
+  math::poly_add_scalar(a, a, mod(h, ql), n, ql);
+  std::copy(x + nq * n, x + (nq + 1) * n, t);
+  math::ntt_inverse(t, ctx.ntt(L));
+  math::poly_add_scalar(t, t, mod(h, P), n, P);
+  uint64_t* v = grow(s.v, n);
+  uint64_t* w = grow(s.w, n);
+  lift(v, a, ql.value(), n, P);
+  math::poly_sub(t, t, v, n, P);
+  math::poly_mul_scalar(t, t, math::inv_mod(math::reduce(ql.value(), P), P), n, P);
+  for (size_t j = 0; j < l; ++j) {
+    const math::Modulus& qj = ctx.modulus(j);
+    lift(v, a, ql.value(), n, qj);
+    lift(w, t, P.value(), n, qj);
+    math::poly_mul_scalar_add(v, w, math::reduce(ql.value(), qj), n, qj);  // v = [x + h]_M mod q_j
+    math::poly_add_scalar(v, v, qj.value() - mod(h, qj), n, qj);
+    math::ntt_forward(v, ctx.ntt(j));
+    math::poly_sub(out + j * n, x + j * n, v, n, qj);
+    const uint64_t m_inv = math::inv_mod(mod(M, qj), qj);
+    math::poly_mul_scalar(out + j * n, out + j * n, m_inv, n, qj);
+  }
+}
 
 KeySwitchDecomposition ks_decompose(const RlweContext& ctx, const RnsPoly& c) {
   const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
   if (c.n() != n || c.num_special() != 0 || nq == 0 || nq > ctx.num_q()) {
     throw std::invalid_argument("ks_decompose: polynomial shape does not match the context");
   }
-  RnsPoly coeff = c;
-  ctx.from_ntt(coeff);
+  Scratch& s = scratch();
+  uint64_t* coef = grow(s.coef, nq * n);
+  std::copy(c.data().begin(), c.data().begin() + static_cast<std::ptrdiff_t>(nq * n), coef);
+  if (c.is_ntt()) {
+    for (size_t i = 0; i < nq; ++i) math::ntt_inverse(coef + i * n, ctx.ntt(i));
+  }
   KeySwitchDecomposition d;
   d.num_q = nq;
   d.digits.reserve(nq);
   for (size_t i = 0; i < nq; ++i) {
     RnsPoly digit(n, nq, K, true);
-    const uint64_t* src = coeff.residue(i);
-    const uint64_t qi = ctx.modulus(i).value();
     for (size_t r = 0; r < nq + K; ++r) {
       uint64_t* dst = digit.residue(r);
-      if (r == i) {
-        // The digit's own residue is c's residue i itself.
-        if (c.is_ntt()) {
-          std::copy(c.residue(i), c.residue(i) + n, dst);
-          continue;
-        }
-        std::copy(src, src + n, dst);
-      } else {
-        const math::Modulus& m = ctx.modulus_of(digit, r);
-        if (qi <= m.value()) {
-          std::copy(src, src + n, dst);
-        } else {
-          for (size_t x = 0; x < n; ++x) dst[x] = math::reduce(src[x], m);
-        }
+      if (r == i && c.is_ntt()) {
+        std::copy(c.residue(i), c.residue(i) + n, dst);
+        continue;
       }
+      lift(dst, coef + i * n, ctx.modulus(i).value(), n, ctx.modulus_of(digit, r));
       math::ntt_forward(dst, ctx.ntt_of(digit, r));
     }
     d.digits.push_back(std::move(digit));
@@ -49,78 +182,51 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
   const size_t n = ctx.n(), nq = decomp.num_q, K = ctx.num_p(), L = ctx.num_q();
   if (key.num_digits() < nq) throw std::invalid_argument("ks_apply: key has too few digits");
   const std::vector<uint32_t>* perm = galois_elt == 1 ? nullptr : &ctx.galois_ntt_permutation(galois_elt);
-  out0 = RnsPoly(n, nq, K, true);
-  out1 = RnsPoly(n, nq, K, true);
-  std::vector<uint64_t> permuted(perm ? n : 0);
+  RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);
+  uint64_t* permuted = perm ? grow(scratch().digits, nq * n) : nullptr;
+  std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
   for (size_t r = 0; r < nq + K; ++r) {
-    const size_t kr = r < nq ? r : L + (r - nq);  // residue index inside the full-level key
-    const math::Modulus& m = ctx.modulus(kr);
-    uint64_t* o0 = out0.residue(r);
-    uint64_t* o1 = out1.residue(r);
+    const size_t kr = r < nq ? r : L + (r - nq);
     for (size_t i = 0; i < nq; ++i) {
-      const uint64_t* dg = decomp.digits[i].residue(r);
+      dp[i] = decomp.digits[i].residue(r);
       if (perm) {
         const uint32_t* pm = perm->data();
-        for (size_t x = 0; x < n; ++x) permuted[x] = dg[pm[x]];
-        dg = permuted.data();
+        uint64_t* dst = permuted + i * n;
+        for (size_t x = 0; x < n; ++x) dst[x] = dp[i][pm[x]];
+        dp[i] = dst;
       }
-      // Dyadic products through math/poly.h (AVX-512 IFMA when q < 2^50).
-      if (i == 0) {
-        math::poly_mul(o0, dg, key.b[i].residue(kr), n, m);
-        math::poly_mul(o1, dg, key.a[i].residue(kr), n, m);
-      } else {
-        math::poly_mul_add(o0, dg, key.b[i].residue(kr), n, m);
-        math::poly_mul_add(o1, dg, key.a[i].residue(kr), n, m);
-      }
+      bp[i] = key.b[i].residue(kr);
+      ap[i] = key.a[i].residue(kr);
     }
+    math::poly_dot2(acc0.residue(r), acc1.residue(r), dp.data(), bp.data(), ap.data(), nq, n, ctx.modulus(kr));
   }
-  mod_down_special(ctx, out0);
-  mod_down_special(ctx, out1);
+  mod_down_special(ctx, acc0);
+  mod_down_special(ctx, acc1);
+  out0 = std::move(acc0);
+  out1 = std::move(acc1);
 }
 
 void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0, RnsPoly& out1) {
-  ks_apply(ctx, ks_decompose(ctx, c), key, 1, out0, out1);
+  const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
+  if (c.n() != n || c.num_special() != 0 || nq == 0 || nq > ctx.num_q()) {
+    throw std::invalid_argument("key_switch: polynomial shape does not match the context");
+  }
+  RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);
+  ks_accumulate(ctx, c.data().data(), c.is_ntt(), nq, key, acc0.data().data(), acc1.data().data());
+  mod_down_special(ctx, acc0);
+  mod_down_special(ctx, acc1);
+  out0 = std::move(acc0);
+  out1 = std::move(acc1);
 }
 
 void mod_down_special(const RlweContext& ctx, RnsPoly& poly) {
-  const size_t n = ctx.n(), nq = poly.num_q(), K = ctx.num_p(), L = ctx.num_q();
+  const size_t n = ctx.n(), nq = poly.num_q(), K = ctx.num_p();
   if (poly.num_special() != K || !poly.is_ntt()) {
     throw std::invalid_argument("mod_down_special: needs an NTT polynomial with special residues");
   }
-  // y_k = [(x + floor(P/2)) * (P/p_k)^-1]_{p_k}: adding P/2 before the (floor) conversion and
-  // subtracting it after makes the division by P round to nearest.
-  std::vector<uint64_t> y(K * n);
-  for (size_t k = 0; k < K; ++k) {
-    uint64_t* yk = y.data() + k * n;
-    std::copy(poly.residue(nq + k), poly.residue(nq + k) + n, yk);
-    const math::Modulus& pk = ctx.modulus(L + k);
-    math::ntt_inverse(yk, ctx.ntt(L + k));
-    for (size_t x = 0; x < n; ++x) yk[x] = math::add_mod(yk[x], ctx.p_half_mod(L + k), pk);
-    if (K > 1) math::poly_mul_scalar(yk, yk, ctx.phat_inv_mod_p(k), n, pk);
-  }
-  std::vector<uint64_t> v(n);
-  for (size_t j = 0; j < nq; ++j) {
-    const math::Modulus& qj = ctx.modulus(j);
-    if (K == 1) {
-      for (size_t x = 0; x < n; ++x) v[x] = math::reduce(y[x], qj);
-    } else {
-      std::fill(v.begin(), v.end(), 0);
-      for (size_t k = 0; k < K; ++k) {
-        const uint64_t* yk = y.data() + k * n;
-        const uint64_t w = ctx.phat_mod_q(k, j);
-        for (size_t x = 0; x < n; ++x) v[x] = math::add_mod(v[x], math::mul_mod(yk[x], w, qj), qj);
-      }
-    }
-    const uint64_t half = ctx.p_half_mod(j);
-    for (size_t x = 0; x < n; ++x) v[x] = math::sub_mod(v[x], half, qj);
-    math::ntt_forward(v.data(), ctx.ntt(j));
-    uint64_t* o = poly.residue(j);
-    math::poly_sub(o, o, v.data(), n, qj);
-    math::poly_mul_scalar(o, o, ctx.p_inv_mod_q(j), n, qj);
-  }
-  RnsPoly out(n, nq, 0, true);
-  std::copy(poly.data().begin(), poly.data().begin() + static_cast<std::ptrdiff_t>(nq * n), out.data().begin());
-  poly = std::move(out);
+  (void)n;
+  mod_down_p(ctx, poly.data().data(), nq, poly.data().data());
+  poly.drop_special();
 }
 
 }  // namespace v100::fhe

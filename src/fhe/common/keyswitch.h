@@ -37,6 +37,24 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
 /// ks_apply(ks_decompose(c), key, 1, ...).
 void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0, RnsPoly& out1);
 
+/// The streaming form used by relinearization and single rotations (no decomposition kept): for
+/// c over q_0..q_{nq-1} (raw residue-major buffer of nq * N words, NTT form if c_is_ntt), writes
+/// acc0, acc1 (each (nq + K) * N words, residues q_0..q_{nq-1} then p_0..p_{K-1}, NTT form) with
+/// acc0 + acc1 * s ≈ P * c * s_from (mod Q_l * P), i.e. the key-switching sum before the division
+/// by P. Throws std::invalid_argument on a bad nq or a key with too few digits.
+void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq, const KSwitchKey& key,
+                   uint64_t* acc0, uint64_t* acc1);
+
+/// Divides x ((nq + K) * N words: q_0..q_{nq-1} then the special primes, NTT form) by P with
+/// rounding; writes nq residues (NTT form) to out, which may alias x.
+void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* out);
+
+/// Divides x (as for mod_down_p) by P * q_{nq-1} with rounding: key switching fused with a
+/// rescale by the last chain prime (CKKS multiply + relinearize + rescale in one modulus-down,
+/// saving the rescale's NTTs). Writes nq - 1 residues (NTT form) to out, which may alias x.
+/// Throws std::invalid_argument unless the context has exactly one special prime and nq >= 2.
+void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* out);
+
 /// Divides a polynomial over q_0..q_l and P (NTT form) by P with rounding: in place, the result
 /// has only the chain residues (NTT form).
 void mod_down_special(const RlweContext& ctx, RnsPoly& poly);

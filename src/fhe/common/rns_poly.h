@@ -52,6 +52,11 @@ class RnsPoly {
   bool same_shape(const RnsPoly& o) const {
     return n_ == o.n_ && num_q_ == o.num_q_ && num_special_ == o.num_special_ && ntt_ == o.ntt_;
   }
+  /// Drops the special residues (keeps the chain residues as they are).
+  void drop_special() {
+    num_special_ = 0;
+    data_.resize(n_ * num_q_);
+  }
   /// Drops the chain residues >= new_num_q (and keeps the special ones, moved down). Throws
   /// std::invalid_argument if new_num_q is 0 or larger than num_q().
   void truncate_q(size_t new_num_q) {
