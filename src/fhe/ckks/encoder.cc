@@ -1,8 +1,11 @@
 #include "fhe/ckks/encoder.h"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
+#include "core/cpu.h"
+#include "fhe/ckks/encoder_internal.h"
 #include "math/ntt.h"
 
 namespace v100::fhe::ckks {
@@ -123,8 +126,7 @@ Plaintext CkksEncoder::encode(std::span<const std::complex<double>> values, doub
     z[i] = values[i];
   }
   std::vector<double> coeffs(c.n());
-  c.fft().slots_to_coeffs(coeffs.data(), z.data());
-  for (double& v : coeffs) v *= scale;
+  c.fft().slots_to_coeffs(coeffs.data(), z.data(), scale);
   return from_coefficients(coeffs, scale, level);
 }
 
@@ -158,6 +160,184 @@ Plaintext CkksEncoder::encode_constant(double value, double scale, size_t level)
   return pt;
 }
 
+namespace detail {
+
+bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out) {
+  double f = 0;
+  uint64_t acc = 0;
+  for (size_t i = 0; i < t.k; ++i) {
+    const uint64_t y = math::mul_shoup(coef[i * n + idx], t.ih[i], t.ih_shoup[i], t.q[i]);
+    f += static_cast<double>(y) * t.inv_q[i];
+    acc += y * t.hat[i];
+  }
+  const uint64_t x = acc - static_cast<uint64_t>(f + 0.5) * t.q_all;
+  bool ok = x + (uint64_t{1} << 62) <= (uint64_t{1} << 63);
+  for (size_t i = 0; i < t.k; ++i) {
+    const uint64_t quo = (x - coef[i * n + idx]) * t.q_inv[i];
+    ok &= quo + t.bound[i] <= 2 * t.bound[i];
+  }
+  *out = static_cast<double>(static_cast<int64_t>(x));
+  return ok;
+}
+
+}  // namespace detail
+
+namespace {
+
+bool use_avx512_ifma() {
+  const auto& f = cpu::active();
+  return f.avx512f && f.avx512dq && f.avx512vl && f.avx512ifma;
+}
+
+// x^-1 mod 2^64 for odd x: Newton's iteration doubles the correct low bits (x * x = 1 mod 8).
+uint64_t inverse_mod_2_64(uint64_t x) {
+  uint64_t inv = x;
+  for (int i = 0; i < 5; ++i) inv *= 2 - x * inv;
+  return inv;
+}
+
+detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
+  detail::DecodeCrt t;
+  t.k = l + 1;
+  t.ifma_ok = true;
+  t.q_all = 1;
+  for (size_t i = 0; i <= l; ++i) t.q_all *= c.modulus(i).value();
+  for (size_t i = 0; i <= l; ++i) {
+    const math::Modulus& qi = c.modulus(i);
+    // (Q/q_i)^-1 = (q_0 ... q_(i-1))^-1 * prod_(j > i) q_j^-1 (mod q_i), from the context's Garner
+    // and rescale constants.
+    uint64_t ih = i == 0 ? 1 : c.garner_inv(i);
+    uint64_t hat = 1;
+    for (size_t j = i + 1; j <= l; ++j) ih = math::mul_mod(ih, c.inv_q_mod(j, i), qi);
+    for (size_t j = 0; j <= l; ++j) hat *= j == i ? 1 : c.modulus(j).value();
+    t.q.push_back(qi.value());
+    t.ih.push_back(ih);
+    t.ih_shoup.push_back(math::shoup_precompute(ih, qi));
+    t.ih_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(ih) << 52) / qi.value()));
+    t.hat.push_back(hat);
+    t.q_inv.push_back(inverse_mod_2_64(qi.value()));
+    t.bound.push_back(((uint64_t{1} << 63) - 1) / qi.value());
+    t.inv_q.push_back(1.0 / static_cast<double>(qi.value()));
+    t.ifma_ok &= qi.value() < (uint64_t{1} << 50);
+  }
+  return t;
+}
+
+// The exact centered CRT for coefficients the fast path rejects: Garner mixed radix, with an O(l)
+// direct CRT modulo 2^128 in front when Q > 2^129.
+class WideCrt {
+ public:
+  WideCrt(const CkksContext& c, size_t l, const uint64_t* coef) : c_(c), l_(l), n_(c.n()), coef_(coef) {
+    v_.resize(l + 1);
+    digits_.resize(l + 1);
+    radix_.resize(l + 1);
+    radix_[0] = 1.0;
+    for (size_t i = 1; i <= l; ++i) radix_[i] = radix_[i - 1] * static_cast<double>(c.modulus(i - 1).value());
+    use_u128_ = c.log_q(l) >= 130;  // the 2^128 path needs Q > 2^129
+    if (!use_u128_) return;
+    ih_.resize(l + 1);
+    ihs_.resize(l + 1);
+    hat_.resize(l + 1);
+    inv_q_.resize(l + 1);
+    q_all_ = 1;
+    for (size_t i = 0; i <= l; ++i) q_all_ *= c.modulus(i).value();
+    for (size_t i = 0; i <= l; ++i) {
+      const math::Modulus& qi = c.modulus(i);
+      uint64_t prod = 1;
+      u128 h = 1;
+      for (size_t j = 0; j <= l; ++j) {
+        if (j == i) continue;
+        prod = math::mul_mod(prod, c.modulus(j).value() % qi.value(), qi);
+        h *= c.modulus(j).value();
+      }
+      ih_[i] = math::inv_mod(prod, qi);
+      ihs_[i] = math::shoup_precompute(ih_[i], qi);
+      hat_[i] = h;
+      inv_q_[i] = 1.0 / static_cast<double>(qi.value());
+    }
+  }
+
+  double value(size_t k) { return use_u128_ ? direct(k) : garner(k); }
+
+ private:
+  using u128 = unsigned __int128;
+
+  // Garner: mixed-radix digits v_0..v_l of x in [0, Q), x = sum v_i * (q_0...q_(i-1)); then made
+  // balanced (|v_i| <= q_i / 2, carrying upward; the final carry is dropped = subtract Q), so the
+  // centered value is sum v_i' * prod, evaluated from the top digit down without cancellation.
+  double garner(size_t k) {
+    for (size_t i = 0; i <= l_; ++i) {
+      const math::Modulus& qi = c_.modulus(i);
+      const uint64_t qv = qi.value();
+      uint64_t x = coef_[i * n_ + k];
+      if (i > 0) {
+        // t = v_0 + v_1 q_0 + ... + v_(i-1) q_0..q_(i-2)  (mod q_i), by Horner. Digits v_m < q_m
+        // may exceed q_i (q_0 is the largest prime): mul_shoup accepts any 64-bit input.
+        uint64_t t = math::reduce(v_[i - 1], qi);
+        for (size_t m = i - 1; m-- > 0;) {
+          t = math::mul_shoup(t, c_.q_mod(m, i), c_.q_mod_shoup(m, i), qv);
+          t = math::add_mod(t, math::reduce(v_[m], qi), qi);
+        }
+        x = math::mul_shoup(math::sub_mod(x, t, qi), c_.garner_inv(i), c_.garner_inv_shoup(i), qv);
+      }
+      v_[i] = x;
+    }
+    // With balanced digits the top nonzero digit fixes the magnitude, so summing from the top in
+    // double loses nothing beyond double rounding (no cancellation).
+    double acc = 0;
+    int64_t carry = 0;
+    for (size_t i = 0; i <= l_; ++i) {
+      const uint64_t qi = c_.modulus(i).value();
+      int64_t d = static_cast<int64_t>(v_[i]) + carry;  // in [0, q_i]
+      const int64_t big = d > static_cast<int64_t>(qi / 2);
+      d -= big * static_cast<int64_t>(qi);
+      carry = big;
+      digits_[i] = static_cast<double>(d);
+    }
+    for (size_t i = l_ + 1; i-- > 0;) acc += digits_[i] * radix_[i];
+    return acc;
+  }
+
+  // The direct CRT x = sum_i y_i (Q/q_i) - kappa Q with y_i = [x_i (Q/q_i)^-1]_(q_i) and
+  // kappa = round(sum_i y_i / q_i), evaluated modulo 2^128 (exact integer wrap-around). The result
+  // is x itself whenever |x| < 2^127, which is certified by checking it against every residue
+  // (then X = x mod Q and both lie in (-Q/2, Q/2)); otherwise Garner.
+  double direct(size_t k) {
+    double f = 0;
+    u128 acc = 0;
+    for (size_t i = 0; i <= l_; ++i) {
+      const uint64_t y = math::mul_shoup(coef_[i * n_ + k], ih_[i], ihs_[i], c_.modulus(i).value());
+      f += static_cast<double>(y) * inv_q_[i];
+      acc += static_cast<u128>(y) * hat_[i];
+    }
+    acc -= static_cast<u128>(static_cast<uint64_t>(f + 0.5)) * q_all_;
+    const bool negative = static_cast<__int128>(acc) < 0;
+    const u128 mag = negative ? (0 - acc) : acc;
+    bool ok = true;
+    const uint64_t hi = static_cast<uint64_t>(mag >> 64), lo = static_cast<uint64_t>(mag);
+    for (size_t i = 0; i <= l_; ++i) {
+      const math::Modulus& qi = c_.modulus(i);
+      uint64_t r = hi == 0 ? math::reduce(lo, qi) : math::reduce_u128(hi, lo, qi);
+      if (negative) r = math::neg_mod(r, qi);
+      ok &= (r == coef_[i * n_ + k]);
+    }
+    if (!ok) return garner(k);
+    const double m = static_cast<double>(mag);
+    return negative ? -m : m;
+  }
+
+  const CkksContext& c_;
+  size_t l_, n_;
+  const uint64_t* coef_;
+  bool use_u128_ = false;
+  std::vector<uint64_t> v_, ih_, ihs_;
+  std::vector<double> digits_, radix_, inv_q_;
+  std::vector<u128> hat_;
+  u128 q_all_ = 0;
+};
+
+}  // namespace
+
 std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   const CkksContext& c = *ctx_;
   const size_t n = c.n();
@@ -168,107 +348,37 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   std::vector<uint64_t> coef(pt.data);
   for (size_t j = 0; j <= l; ++j) math::ntt_inverse(coef.data() + j * n, c.ntt(j));
   std::vector<double> out(n);
-  // Garner: mixed-radix digits v_0..v_l of x in [0, Q), x = sum v_i * (q_0...q_(i-1)); then made
-  // balanced (|v_i| <= q_i / 2, carrying upward; the final carry is dropped = subtract Q), so the
-  // centered value is sum v_i' * prod, evaluated from the top digit down in long double without
-  // cancellation.
-  // Garner digits in [0, q_i); Horner steps use Shoup products with precomputed constants.
-  std::vector<uint64_t> v(l + 1);
-  std::vector<double> radix(l + 1), digits(l + 1);
-  radix[0] = 1.0;
-  for (size_t i = 1; i <= l; ++i) radix[i] = radix[i - 1] * static_cast<double>(c.modulus(i - 1).value());
+  const bool vector = use_avx512_ifma() && n % 8 == 0;
   if (l == 0) {
     const uint64_t q0 = c.modulus(0).value(), half = q0 >> 1;
+    if (vector) {
+      detail::center_lift_avx512(out.data(), coef.data(), n, q0);
+      return out;
+    }
     for (size_t k = 0; k < n; ++k) {
       uint64_t x = coef[k];
       out[k] = x > half ? -static_cast<double>(q0 - x) : static_cast<double>(x);
     }
     return out;
   }
-  auto garner = [&](size_t k) -> double {
-    for (size_t i = 0; i <= l; ++i) {
-      const math::Modulus& qi = c.modulus(i);
-      const uint64_t qv = qi.value();
-      uint64_t x = coef[i * n + k];
-      if (i > 0) {
-        // t = v_0 + v_1 q_0 + ... + v_(i-1) q_0..q_(i-2)  (mod q_i), by Horner. Digits v_m < q_m
-        // may exceed q_i (q_0 is the largest prime): mul_shoup accepts any 64-bit input.
-        uint64_t t = math::reduce(v[i - 1], qi);
-        for (size_t m = i - 1; m-- > 0;) {
-          t = math::mul_shoup(t, c.q_mod(m, i), c.q_mod_shoup(m, i), qv);
-          t = math::add_mod(t, math::reduce(v[m], qi), qi);
-        }
-        x = math::mul_shoup(math::sub_mod(x, t, qi), c.garner_inv(i), c.garner_inv_shoup(i), qv);
-      }
-      v[i] = x;
-    }
-    // Balanced digits (|d_i| <= q_i / 2), carrying upward; the final carry is dropped (= minus Q).
-    // With balanced digits the top nonzero digit fixes the magnitude, so summing from the top in
-    // double loses nothing beyond double rounding (no cancellation).
-    double acc = 0;
-    int64_t carry = 0;
-    for (size_t i = 0; i <= l; ++i) {
-      const uint64_t qi = c.modulus(i).value();
-      int64_t d = static_cast<int64_t>(v[i]) + carry;  // in [0, q_i]
-      const int64_t big = d > static_cast<int64_t>(qi / 2);
-      d -= big * static_cast<int64_t>(qi);
-      carry = big;
-      digits[i] = static_cast<double>(d);
-    }
-    for (size_t i = l + 1; i-- > 0;) acc += digits[i] * radix[i];
-    return acc;
+  std::optional<WideCrt> wide;  // built on the first coefficient the fast path rejects
+  auto wide_value = [&](size_t k) {
+    if (!wide) wide.emplace(c, l, coef.data());
+    return wide->value(k);
   };
-  if (c.log_q(l) < 130) {  // the 2^128 path below needs Q > 2^129
-    for (size_t k = 0; k < n; ++k) out[k] = garner(k);
+  if (c.log_q(l) < 64) {  // the fast path needs Q > 2^63
+    for (size_t k = 0; k < n; ++k) out[k] = wide_value(k);
     return out;
   }
-  // Enough primes: the direct CRT x = sum_i y_i (Q/q_i) - kappa Q with y_i = [x_i (Q/q_i)^-1]_(q_i)
-  // and kappa = round(sum_i y_i / q_i), evaluated modulo 2^128 (exact integer wrap-around). The
-  // result is x itself whenever |x| < 2^127, which is certified by checking it against every
-  // residue (then X ≡ x mod Q and both lie in (-Q/2, Q/2)); otherwise Garner. O(l) per
-  // coefficient instead of O(l^2).
-  using u128 = unsigned __int128;
-  std::vector<uint64_t> ih(l + 1), ihs(l + 1);
-  std::vector<u128> hat(l + 1);
-  std::vector<double> inv_q(l + 1);
-  u128 q_all = 1;
-  for (size_t i = 0; i <= l; ++i) q_all *= c.modulus(i).value();
-  for (size_t i = 0; i <= l; ++i) {
-    const math::Modulus& qi = c.modulus(i);
-    uint64_t prod = 1;
-    u128 h = 1;
-    for (size_t j = 0; j <= l; ++j) {
-      if (j == i) continue;
-      prod = math::mul_mod(prod, c.modulus(j).value() % qi.value(), qi);
-      h *= c.modulus(j).value();
-    }
-    ih[i] = math::inv_mod(prod, qi);
-    ihs[i] = math::shoup_precompute(ih[i], qi);
-    hat[i] = h;
-    inv_q[i] = 1.0 / static_cast<double>(qi.value());
+  const detail::DecodeCrt t = make_decode_crt(c, l);
+  if (vector && t.ifma_ok) {
+    std::vector<uint32_t> rejected(n);
+    const size_t num = detail::crt_decode_ifma(out.data(), rejected.data(), coef.data(), n, t);
+    for (size_t r = 0; r < num; ++r) out[rejected[r]] = wide_value(rejected[r]);
+    return out;
   }
   for (size_t k = 0; k < n; ++k) {
-    double f = 0;
-    u128 acc = 0;
-    for (size_t i = 0; i <= l; ++i) {
-      const uint64_t y = math::mul_shoup(coef[i * n + k], ih[i], ihs[i], c.modulus(i).value());
-      f += static_cast<double>(y) * inv_q[i];
-      acc += static_cast<u128>(y) * hat[i];
-    }
-    acc -= static_cast<u128>(static_cast<uint64_t>(std::nearbyint(f))) * q_all;
-    const bool negative = static_cast<__int128>(acc) < 0;
-    const u128 mag = negative ? (0 - acc) : acc;
-    bool ok = true;
-    const uint64_t hi = static_cast<uint64_t>(mag >> 64), lo = static_cast<uint64_t>(mag);
-    for (size_t i = 0; i <= l; ++i) {
-      const math::Modulus& qi = c.modulus(i);
-      // Decoded values are usually below 2^64: one Barrett step then (public-parameter branch on
-      // the key holder's own plaintext; decoding is not claimed constant time).
-      uint64_t r = hi == 0 ? math::reduce(lo, qi) : math::reduce_u128(hi, lo, qi);
-      if (negative) r = math::neg_mod(r, qi);
-      ok &= (r == coef[i * n + k]);
-    }
-    out[k] = ok ? (negative ? -static_cast<double>(mag) : static_cast<double>(mag)) : garner(k);
+    if (!detail::crt_fast_one(t, coef.data(), n, k, &out[k])) out[k] = wide_value(k);
   }
   return out;
 }
@@ -277,11 +387,8 @@ std::vector<std::complex<double>> CkksEncoder::coefficients_to_slots(std::span<c
                                                                      double scale) const {
   const CkksContext& c = *ctx_;
   if (coeffs.size() != c.n()) throw std::invalid_argument("CKKS decode: need N coefficients");
-  std::vector<double> scaled(coeffs.begin(), coeffs.end());
-  const double inv = 1.0 / scale;
-  for (double& x : scaled) x *= inv;
   std::vector<std::complex<double>> z(c.slot_count());
-  c.fft().coeffs_to_slots(z.data(), scaled.data());
+  c.fft().coeffs_to_slots(z.data(), coeffs.data(), 1.0 / scale);
   return z;
 }
 

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/cpu.h"
+#include "fhe/ckks/encoder_internal.h"
+
 namespace v100::fhe::ckks {
 
 namespace {
@@ -35,9 +38,13 @@ SpecialFft::SpecialFft(size_t ring_degree) {
   root_index_.resize(n_);
   perm_.resize(n_);
   size_t g = 1;
+  perm_blocked_.resize(n_);
   for (size_t j = 0; j < n_; ++j) {
     root_index_[j] = (g - 1) / 4;  // g = 1 (mod 4) always
-    perm_[j] = bitrev(root_index_[j], log_n);
+    const size_t p = bitrev(root_index_[j], log_n);
+    perm_[j] = static_cast<uint32_t>(p);
+    // The AVX-512 kernels keep each 64-value block transposed as 8 x 8 (fft_avx512.cc).
+    perm_blocked_[j] = static_cast<uint32_t>((p & ~size_t{63}) | ((p & 7) << 3) | ((p >> 3) & 7));
     g = (g * 5) % m;
   }
   tw_re_.assign(n_, 0.0);
@@ -102,31 +109,69 @@ void SpecialFft::inverse(double* re, double* im) const {
   }
 }
 
-void SpecialFft::coeffs_to_slots(std::complex<double>* slots, const double* coeffs) const {
-  std::vector<double> re(n_), im(n_);
-  for (size_t k = 0; k < n_; ++k) {
-    double a = coeffs[k], b = coeffs[k + n_];
-    re[k] = a * twist_re_[k] - b * twist_im_[k];
-    im[k] = a * twist_im_[k] + b * twist_re_[k];
-  }
-  forward(re.data(), im.data());
-  for (size_t j = 0; j < n_; ++j) slots[j] = {re[perm_[j]], im[perm_[j]]};
+namespace {
+
+bool use_avx512(size_t n) {
+  const auto& f = cpu::active();
+  return f.avx512f && f.avx512dq && n >= 64;
 }
 
-void SpecialFft::slots_to_coeffs(double* coeffs, const std::complex<double>* slots) const {
-  std::vector<double> re(n_), im(n_);
+// re + i*im = (a + i*b) * zeta^k with a = coeffs[k] * m, b = coeffs[k + n] * m.
+__attribute__((target_clones("avx2", "default")))
+void twist_in(double* re, double* im, const double* coeffs, size_t n, const double* tr, const double* ti,
+              double m) {
+  for (size_t k = 0; k < n; ++k) {
+    const double a = coeffs[k] * m, b = coeffs[k + n] * m;
+    re[k] = a * tr[k] - b * ti[k];
+    im[k] = a * ti[k] + b * tr[k];
+  }
+}
+
+// coeffs[k] + i*coeffs[k + n] = (re + i*im) * conj(zeta^k) / n * m.
+__attribute__((target_clones("avx2", "default")))
+void twist_out(double* coeffs, const double* re, const double* im, size_t n, const double* tr, const double* ti,
+               double m) {
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (size_t k = 0; k < n; ++k) {
+    const double r = re[k], i = im[k];
+    coeffs[k] = ((r * tr[k] + i * ti[k]) * inv_n) * m;
+    coeffs[k + n] = ((i * tr[k] - r * ti[k]) * inv_n) * m;
+  }
+}
+
+}  // namespace
+
+void SpecialFft::coeffs_to_slots(std::complex<double>* slots, const double* coeffs, double multiplier) const {
+  std::vector<double> buf(2 * n_);
+  double* re = buf.data();
+  double* im = re + n_;
+  twist_in(re, im, coeffs, n_, twist_re_.data(), twist_im_.data(), multiplier);
+  const uint32_t* pos = perm_.data();
+  if (use_avx512(n_)) {
+    detail::fft_forward_avx512(re, im, n_, tw_re_.data(), tw_im_.data());
+    pos = perm_blocked_.data();
+  } else {
+    forward(re, im);
+  }
+  for (size_t j = 0; j < n_; ++j) slots[j] = {re[pos[j]], im[pos[j]]};
+}
+
+void SpecialFft::slots_to_coeffs(double* coeffs, const std::complex<double>* slots, double multiplier) const {
+  std::vector<double> buf(2 * n_);
+  double* re = buf.data();
+  double* im = re + n_;
+  const bool vector = use_avx512(n_);
+  const uint32_t* pos = vector ? perm_blocked_.data() : perm_.data();
   for (size_t j = 0; j < n_; ++j) {
-    re[perm_[j]] = slots[j].real();
-    im[perm_[j]] = slots[j].imag();
+    re[pos[j]] = slots[j].real();
+    im[pos[j]] = slots[j].imag();
   }
-  inverse(re.data(), im.data());
-  const double inv_n = 1.0 / static_cast<double>(n_);
-  for (size_t k = 0; k < n_; ++k) {
-    // multiply by conj(zeta^k) / n
-    double r = re[k], i = im[k];
-    coeffs[k] = (r * twist_re_[k] + i * twist_im_[k]) * inv_n;
-    coeffs[k + n_] = (i * twist_re_[k] - r * twist_im_[k]) * inv_n;
+  if (vector) {
+    detail::fft_inverse_avx512(re, im, n_, tw_re_.data(), tw_im_.data());
+  } else {
+    inverse(re, im);
   }
+  twist_out(coeffs, re, im, n_, twist_re_.data(), twist_im_.data(), multiplier);
 }
 
 }  // namespace v100::fhe::ckks

@@ -13,6 +13,7 @@
 
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace v100::fhe::ckks {
@@ -28,13 +29,14 @@ class SpecialFft {
   /// Number of complex slots, N/2.
   size_t slot_count() const { return n_; }
 
-  /// Coefficients -> slots: `coeffs` holds N real coefficients (already divided by the scale, or
-  /// not: the map is linear); writes N/2 complex slot values to `slots`.
-  void coeffs_to_slots(std::complex<double>* slots, const double* coeffs) const;
+  /// Coefficients -> slots: `coeffs` holds N real coefficients, each multiplied by `multiplier`
+  /// first (e.g. 1 / scale; the map is linear); writes N/2 complex slot values to `slots`.
+  /// Uses AVX-512 when cpu::active() has it (N >= 128), with bit-identical results.
+  void coeffs_to_slots(std::complex<double>* slots, const double* coeffs, double multiplier = 1.0) const;
 
   /// Slots -> coefficients (the exact inverse of coeffs_to_slots): `slots` holds N/2 complex
-  /// values, writes N real coefficients to `coeffs`.
-  void slots_to_coeffs(double* coeffs, const std::complex<double>* slots) const;
+  /// values, writes N real coefficients to `coeffs`, each multiplied by `multiplier` last.
+  void slots_to_coeffs(double* coeffs, const std::complex<double>* slots, double multiplier = 1.0) const;
 
   /// Index t in 0..N/2-1 such that slot j is the evaluation at zeta^(1 + 4t) (for tests).
   size_t root_index(size_t slot) const { return root_index_[slot]; }
@@ -45,7 +47,8 @@ class SpecialFft {
 
   size_t n_;                        // N/2
   std::vector<size_t> root_index_;  // slot j -> t_j
-  std::vector<size_t> perm_;        // slot j -> bitrev(t_j), position in the FFT output
+  std::vector<uint32_t> perm_;          // slot j -> bitrev(t_j), position in the FFT output
+  std::vector<uint32_t> perm_blocked_;  // the same position in the AVX-512 layout (8 x 8 transposed blocks)
   std::vector<double> tw_re_, tw_im_;        // per-stage twiddles exp(2 pi i j / (2h)) at [h + j]
   std::vector<double> twist_re_, twist_im_;  // zeta^k, k < n
 };

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "ckks_test_util.h"
+#include "core/cpu.h"
 #include "fhe/ckks/encoder.h"
+#include "math/ntt.h"
 
 using namespace v100::fhe::ckks;
 using namespace v100::fhe::ckks::testing;
@@ -31,7 +34,99 @@ std::vector<std::complex<long double>> naive_embed(const std::vector<double>& a)
   return out;
 }
 
+// Runs f() on the portable path, then (if the CPU has them) on the vector paths.
+template <class F>
+void on_both_paths(F f) {
+  v100::cpu::force_portable(true);
+  f(true);
+  v100::cpu::force_portable(false);
+  f(false);
+}
+
+bool same_bits(const void* a, const void* b, size_t bytes) { return std::memcmp(a, b, bytes) == 0; }
+
+// Multi-precision unsigned integers (little-endian 64-bit words): just enough to build the CRT
+// model of a centered coefficient independently of the encoder.
+using Big = std::vector<uint64_t>;
+using u128 = unsigned __int128;
+
+Big big_mul_small(const Big& a, uint64_t m) {
+  Big out(a.size() + 1, 0);
+  u128 carry = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    u128 t = static_cast<u128>(a[i]) * m + carry;
+    out[i] = static_cast<uint64_t>(t);
+    carry = t >> 64;
+  }
+  out[a.size()] = static_cast<uint64_t>(carry);
+  return out;
+}
+Big big_shr1(const Big& a) {
+  Big out(a.size(), 0);
+  for (size_t i = 0; i < a.size(); ++i) {
+    out[i] = (a[i] >> 1) | (i + 1 < a.size() ? a[i + 1] << 63 : 0);
+  }
+  return out;
+}
+Big big_sub_small(Big a, uint64_t s) {  // a >= s
+  for (size_t i = 0; i < a.size() && s; ++i) {
+    uint64_t before = a[i];
+    a[i] -= s;
+    s = before < s ? 1 : 0;
+  }
+  return a;
+}
+uint64_t big_mod_small(const Big& a, uint64_t q) {
+  u128 r = 0;
+  for (size_t i = a.size(); i-- > 0;) r = ((r << 64) | a[i]) % q;
+  return static_cast<uint64_t>(r);
+}
+bool big_less_equal(const Big& a, const Big& b) {
+  for (size_t i = std::max(a.size(), b.size()); i-- > 0;) {
+    const uint64_t ai = i < a.size() ? a[i] : 0, bi = i < b.size() ? b[i] : 0;
+    if (ai != bi) return ai < bi;
+  }
+  return true;
+}
+long double big_to_long_double(const Big& a) {
+  long double v = 0;
+  for (size_t i = a.size(); i-- > 0;) v = v * 0x1p64L + static_cast<long double>(a[i]);
+  return v;
+}
+Big big_add_small(Big a, uint64_t s) {
+  a.push_back(0);
+  for (size_t i = 0; i < a.size() && s; ++i) {
+    a[i] += s;
+    s = a[i] < s ? 1 : 0;
+  }
+  return a;
+}
+Big pow2_plus(int e, int64_t d) {  // 2^e + d for a small d (|d| < 2^e)
+  Big a(e / 64 + 1, 0);
+  a[e / 64] = uint64_t{1} << (e % 64);
+  return d >= 0 ? big_add_small(a, static_cast<uint64_t>(d)) : big_sub_small(a, static_cast<uint64_t>(-d));
+}
+
 }  // namespace
+
+TEST(CkksFft, VectorPathMatchesPortableBitForBit) {
+  for (size_t n : {128u, 256u, 4096u, 8192u, 16384u, 65536u}) {
+    SpecialFft fft(n);
+    TestRng rng("fft-paths-" + std::to_string(n));
+    std::vector<double> a = rng.reals(n, -1e6, 1e6);
+    auto z = rng.complexes(n / 2, 3.0);
+    std::vector<std::complex<double>> slots[2];
+    std::vector<double> coeffs[2];
+    on_both_paths([&](bool portable) {
+      slots[portable].resize(n / 2);
+      coeffs[portable].resize(n);
+      fft.coeffs_to_slots(slots[portable].data(), a.data(), 0x1p-20);
+      fft.slots_to_coeffs(coeffs[portable].data(), z.data(), 0x1p40);
+    });
+    EXPECT_TRUE(same_bits(slots[0].data(), slots[1].data(), n / 2 * sizeof(slots[0][0]))) << n;
+    EXPECT_TRUE(same_bits(coeffs[0].data(), coeffs[1].data(), n * sizeof(double))) << n;
+  }
+}
 
 TEST(CkksFft, MatchesDirectEmbedding) {
   for (size_t n : {16u, 256u, 2048u}) {
@@ -94,6 +189,79 @@ TEST(CkksEncoder, DecodesHugeCoefficients) {
     auto back = enc.decode(enc.encode(z, scale, ctx->max_level()));
     double err = max_error(back, std::vector<std::complex<long double>>(z.begin(), z.end()), z.size());
     EXPECT_GT(bits(err), 40) << scale;
+  }
+}
+
+TEST(CkksEncoder, DecodeMatchesCrtModelAtEveryLevel) {
+  // Centered coefficients of chosen magnitudes (around the fast path's 2^62 limit, the 2^127 limit
+  // of the wide path, the edge +-floor(Q/2) where the overflow estimate is closest to a tie, and
+  // uniform ones) written as residues from a multi-precision model, decoded on both paths:
+  // bit-identical results, equal to the model (exactly below 2^53, else within 2^-50 relative).
+  for (const char* name : {"insecure-test-ckks-1024", "ckks-8192", "ckks-16384"}) {
+    auto ctx = CkksContext::create(name);
+    CkksEncoder enc(ctx);
+    const size_t n = ctx->n();
+    TestRng rng(std::string("crt-model-") + name);
+    for (size_t l = 0; l <= ctx->max_level(); ++l) {
+      Big q_all{1};
+      for (size_t i = 0; i <= l; ++i) q_all = big_mul_small(q_all, ctx->modulus(i).value());
+      const Big half = big_shr1(q_all);  // Q is odd: the centered range is [-half, half]
+      size_t half_bits = 64 * half.size();
+      while (half_bits > 0 && !((half[(half_bits - 1) / 64] >> ((half_bits - 1) % 64)) & 1)) --half_bits;
+      std::vector<Big> mags;
+      for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{12345}, (uint64_t{1} << 40) + 17}) mags.push_back(Big{v});
+      for (int e : {52, 53, 61, 62, 63, 64, 65, 100, 126, 127, 128, 129, 200, 300}) {
+        for (int64_t d : {-1, 0, 1, 12345}) {
+          Big m = pow2_plus(e, d);
+          if (big_less_equal(m, half)) mags.push_back(m);
+        }
+      }
+      for (uint64_t d : {uint64_t{0}, uint64_t{1}, uint64_t{1} << 40}) mags.push_back(big_sub_small(half, d));
+      Plaintext pt;
+      pt.n = n;
+      pt.level = l;
+      pt.scale = 0x1p40;
+      pt.data.resize((l + 1) * n);
+      std::vector<long double> want(n);
+      for (size_t k = 0; k < n; ++k) {
+        Big m;
+        if (k % 3 == 2) {  // uniform below 2^(bits(half) - 1) <= half
+          m.assign(half.size(), 0);
+          for (size_t b = 0; b + 1 < half_bits; b += 64) {
+            uint64_t w = rng.u64();
+            if (half_bits - 1 - b < 64) w &= (uint64_t{1} << (half_bits - 1 - b)) - 1;
+            m[b / 64] = w;
+          }
+        } else {
+          m = mags[(k / 3 * 2 + k % 3) % mags.size()];
+        }
+        const bool negative = rng.u64() & 1;
+        for (size_t i = 0; i <= l; ++i) {
+          const uint64_t q = ctx->modulus(i).value();
+          uint64_t r = big_mod_small(m, q);
+          pt.residue(i)[k] = negative && r != 0 ? q - r : r;
+        }
+        want[k] = negative ? -big_to_long_double(m) : big_to_long_double(m);
+      }
+      for (size_t i = 0; i <= l; ++i) v100::math::ntt_forward(pt.residue(i), ctx->ntt(i));
+      std::vector<double> got[2];
+      std::vector<std::complex<double>> slots[2];
+      on_both_paths([&](bool portable) {
+        got[portable] = enc.to_coefficients(pt);
+        slots[portable] = enc.decode(pt);
+      });
+      const std::string where = std::string(name) + " level " + std::to_string(l);
+      ASSERT_TRUE(same_bits(got[0].data(), got[1].data(), n * sizeof(double))) << where;
+      ASSERT_TRUE(same_bits(slots[0].data(), slots[1].data(), n / 2 * sizeof(slots[0][0]))) << where;
+      for (size_t k = 0; k < n; ++k) {
+        const long double w = want[k], g = got[0][k];
+        if (std::fabs(w) < 0x1p53L) {
+          ASSERT_EQ(g, w) << where << " coefficient " << k;
+        } else {
+          ASSERT_LE(std::fabs(g - w), std::fabs(w) * 0x1p-50L) << where << " coefficient " << k;
+        }
+      }
+    }
   }
 }
 

@@ -1,0 +1,73 @@
+// AVX-512 (F, DQ, IFMA) decode kernels, 8 coefficients per step; the portable model is
+// crt_fast_one in encoder.cc and the level-0 loop in CkksEncoder::to_coefficients. y_i is a 52-bit
+// Shoup product (exact, as every q_i < 2^50), kappa uses the same double operations in the same
+// order (separate multiply and add; this file is compiled with -ffp-contract=off),
+// and X and the divisibility checks are exact 64-bit integer arithmetic, so both paths agree bit
+// for bit.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "fhe/ckks/encoder_internal.h"
+
+namespace v100::fhe::ckks::detail {
+namespace {
+
+inline __m512i bcast(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
+inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
+
+}  // namespace
+
+size_t crt_decode_ifma(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, const DecodeCrt& t) {
+  const size_t k = t.k;
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i mask52 = bcast((uint64_t{1} << 52) - 1);
+  const __m512d half = _mm512_set1_pd(0.5);
+  const __m512i q_all = bcast(t.q_all);
+  const __m512i two62 = bcast(uint64_t{1} << 62), two63 = bcast(uint64_t{1} << 63);
+  size_t num_rejected = 0;
+  for (size_t c = 0; c < n; c += 8) {
+    __m512d f = _mm512_setzero_pd();
+    __m512i acc = zero;
+    for (size_t i = 0; i < k; ++i) {
+      const __m512i x = load(coef + i * n + c);
+      const __m512i q = bcast(t.q[i]);
+      // y = x * ih mod q: quot = hi52(x * ih'), x * ih - quot * q (mod 2^52) in [0, 2q), then [0, q).
+      const __m512i quot = _mm512_madd52hi_epu64(zero, x, bcast(t.ih_shoup52[i]));
+      const __m512i lo = _mm512_madd52lo_epu64(zero, x, bcast(t.ih[i]));
+      __m512i y = _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, bcast((uint64_t{1} << 52) - t.q[i])), mask52);
+      y = _mm512_min_epu64(y, _mm512_sub_epi64(y, q));
+      f = _mm512_add_pd(f, _mm512_mul_pd(_mm512_cvtepu64_pd(y), _mm512_set1_pd(t.inv_q[i])));
+      acc = _mm512_add_epi64(acc, _mm512_mullo_epi64(y, bcast(t.hat[i])));
+    }
+    const __m512i kappa = _mm512_cvttpd_epu64(_mm512_add_pd(f, half));
+    const __m512i xv = _mm512_sub_epi64(acc, _mm512_mullo_epi64(kappa, q_all));
+    __mmask8 ok = _mm512_cmple_epu64_mask(_mm512_add_epi64(xv, two62), two63);
+    for (size_t i = 0; i < k; ++i) {
+      const __m512i d = _mm512_sub_epi64(xv, load(coef + i * n + c));
+      const __m512i b = bcast(t.bound[i]);
+      const __m512i quo = _mm512_mullo_epi64(d, bcast(t.q_inv[i]));
+      ok &= _mm512_cmple_epu64_mask(_mm512_add_epi64(quo, b), _mm512_add_epi64(b, b));
+    }
+    _mm512_storeu_pd(out + c, _mm512_cvtepi64_pd(xv));
+    if (ok != 0xff) {
+      for (unsigned lane = 0; lane < 8; ++lane) {
+        if (!((ok >> lane) & 1)) rejected[num_rejected++] = static_cast<uint32_t>(c + lane);
+      }
+    }
+  }
+  return num_rejected;
+}
+
+void center_lift_avx512(double* out, const uint64_t* coef, size_t n, uint64_t q) {
+  const __m512i qv = bcast(q), half = bcast(q >> 1);
+  for (size_t c = 0; c < n; c += 8) {
+    const __m512i x = load(coef + c);
+    const __mmask8 big = _mm512_cmpgt_epu64_mask(x, half);
+    const __m512d pos = _mm512_cvtepu64_pd(x);
+    const __m512d neg = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_cvtepu64_pd(_mm512_sub_epi64(qv, x)));
+    _mm512_storeu_pd(out + c, _mm512_mask_blend_pd(big, pos, neg));
+  }
+}
+
+}  // namespace v100::fhe::ckks::detail

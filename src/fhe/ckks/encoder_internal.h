@@ -1,0 +1,55 @@
+// Internal to fhe/ckks: the decode CRT tables and the vector kernels of the encoder and the special
+// FFT (compiled with -mavx512* in their own translation units). Callers check the CPU
+// (cpu::active()) first. Every kernel here gives bit-identical results to the portable code in
+// encoder.cc / fft.cc: the same IEEE operations in the same order, only on 8 lanes at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace v100::fhe::ckks::detail {
+
+/// Constants of the fast decode CRT at one level l >= 1 (k = l + 1 primes, Q = q_0 ... q_l).
+/// For a coefficient with residues x_i:
+///   y_i   = [x_i * (Q/q_i)^-1]_(q_i)
+///   kappa = trunc(0.5 + sum_i y_i * (1/q_i))        (doubles, summed from i = 0 up, no FMA)
+///   X     = sum_i y_i * (Q/q_i) - kappa * Q           (mod 2^64)
+/// and X, read as a signed 64-bit integer, is accepted as the centered value x when |X| <= 2^62
+/// and X - x_i is divisible by q_i for every i (exact test: (X - x_i) * q_i^-1 mod 2^64 lies in
+/// [-T_i, T_i], T_i = floor((2^63 - 1) / q_i)). Then X = x (mod Q), and as Q > 2^63 > 2|X| and
+/// |x| <= Q/2, X = x. A coefficient that fails (|x| > 2^62, or kappa off by one for x within
+/// about Q * 2^-45 of +-Q/2) takes the scalar wide path.
+struct DecodeCrt {
+  size_t k = 0;
+  std::vector<uint64_t> q;            // q_i
+  std::vector<uint64_t> ih;           // (Q/q_i)^-1 mod q_i
+  std::vector<uint64_t> ih_shoup;     // floor(ih * 2^64 / q_i) (portable Shoup)
+  std::vector<uint64_t> ih_shoup52;   // floor(ih * 2^52 / q_i) (IFMA Shoup, q_i < 2^50)
+  std::vector<uint64_t> hat;          // (Q/q_i) mod 2^64
+  std::vector<uint64_t> q_inv;        // q_i^-1 mod 2^64
+  std::vector<uint64_t> bound;        // T_i
+  std::vector<double> inv_q;          // 1.0 / q_i (rounded)
+  uint64_t q_all = 0;                 // Q mod 2^64
+  bool ifma_ok = false;               // every q_i < 2^50
+};
+
+/// The fast CRT for one coefficient (the portable model of crt_decode_ifma): true and *out = x
+/// (rounded to double) when the checks pass.
+bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out);
+
+/// crt_fast_one for coefficients [0, n) (n a multiple of 8), AVX-512 IFMA. Writes out[idx] for every
+/// accepted coefficient and the indices of the rejected ones to `rejected`; returns their count.
+size_t crt_decode_ifma(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, const DecodeCrt& t);
+
+/// Level 0 (one prime q): out[i] = x_i > q/2 ? -(double)(q - x_i) : (double)x_i, n a multiple of 8.
+void center_lift_avx512(double* out, const uint64_t* coef, size_t n, uint64_t q);
+
+/// The special FFT's butterfly stages (fft.h) for n = N/2 >= 64 complex values in separate re/im
+/// arrays, twiddles tw_* as in SpecialFft. Forward: natural order in, bit-reversed out, with every
+/// 64-value block left transposed as 8 x 8 (value 8g + r at 8r + g). Inverse: takes that layout,
+/// gives natural order (no 1/n).
+void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im);
+void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im);
+
+}  // namespace v100::fhe::ckks::detail
