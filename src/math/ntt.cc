@@ -1,5 +1,6 @@
 #include "math/ntt.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/cpu.h"
@@ -241,6 +242,15 @@ void ntt_forward(uint64_t* a, const NttTables& t) {
     detail::ntt_forward_ifma(a, t, false);
   } else {
     ntt_forward_portable(a, t, false);
+  }
+}
+
+void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_forward_ifma(out, t, false, in);
+  } else {
+    std::copy(in, in + t.n(), out);
+    ntt_forward_portable(out, t, false);
   }
 }
 

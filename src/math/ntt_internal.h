@@ -9,7 +9,8 @@
 
 namespace v100::math::detail {
 
-void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy);
+/// src: the input when out of place (read by the first pass only), or nullptr for in place.
+void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
 void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy);
 
 /// Element-wise kernels for q < 2^50 (n any size; tails handled with masks).
@@ -29,6 +30,12 @@ void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint
                               uint64_t q);
 void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
                     const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
+                              size_t n, uint64_t q);
+void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
+                            uint64_t e, size_t n, uint64_t q, uint64_t ratio);
 void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio);
 void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 

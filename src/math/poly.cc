@@ -1,6 +1,7 @@
 #include "math/poly.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "math/ntt_internal.h"
 
@@ -62,6 +63,30 @@ void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n,
 
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {
   for (size_t i = 0; i < n; ++i) out[i] = reduce(in[i], q);
+}
+
+void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,
+                         const Modulus& q) {
+  const uint64_t sr = reduce(s, q);
+  for (size_t i = 0; i < n; ++i) out[i] = mul_mod(sub_mod(x[i], v[i], q), sr, q);
+}
+
+void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t e, size_t n,
+                       const Modulus& q) {
+  const uint64_t cr = reduce(c, q), er = reduce(e, q);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t r = add_mod(reduce(a[i], q), er, q);
+    if (b) r = add_mod(r, mul_mod(reduce(b[i], q), cr, q), q);
+    out[i] = r;
+  }
+}
+
+void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                         uint64_t s, size_t n, const Modulus& q) {
+  const uint64_t sr = reduce(s, q);
+  std::vector<uint64_t> t(n);
+  portable::poly_dot(t.data(), a, b, count, n, q);
+  for (size_t i = 0; i < n; ++i) out[i] = add_mod(out[i], mul_mod(t[i], sr, q), q);
 }
 
 }  // namespace portable
@@ -143,6 +168,15 @@ void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n,
   portable::poly_mul_scalar_add(out, a, s, n, q);
 }
 
+namespace {
+uint64_t shoup52(uint64_t w, const Modulus& q) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / q.value());
+}
+uint64_t ratio52(const Modulus& q) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) / q.value());
+}
+}  // namespace
+
 void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
                const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
   if (use_ifma(q)) {
@@ -158,11 +192,37 @@ void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t
     if (out != in) std::copy(in, in + n, out);
     return;
   }
-  if (use_ifma(q) && bound <= (uint64_t{1} << 52)) {
-    const uint64_t ratio = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) / q.value());
-    return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio);
-  }
+  if (use_ifma(q) && bound <= (uint64_t{1} << 52)) return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio52(q));
   poly_reduce(out, in, n, q);
+}
+
+void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,
+                         const Modulus& q) {
+  if (use_ifma(q)) {
+    const uint64_t sr = reduce(s, q);
+    return detail::poly_sub_mul_scalar_ifma(out, x, v, sr, shoup52(sr, q), n, q.value());
+  }
+  portable::poly_sub_mul_scalar(out, x, v, s, n, q);
+}
+
+void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t e, size_t n,
+                       const Modulus& q) {
+  if (use_ifma(q)) {
+    const uint64_t cr = reduce(c, q);
+    return detail::poly_lift_combine_ifma(out, a, b, cr, shoup52(cr, q), reduce(e, q), n, q.value(), ratio52(q));
+  }
+  portable::poly_lift_combine(out, a, b, c, e, n, q);
+}
+
+void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                         uint64_t s, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    Mont52 mc(q.value());
+    const uint64_t sr = reduce(s, q);
+    return detail::poly_dot_scalar_add_ifma(out, a, b, count, sr, shoup52(sr, q), n, q.value(), mc.q_neg_inv,
+                                            mc.r2);
+  }
+  portable::poly_dot_scalar_add(out, a, b, count, s, n, q);
 }
 
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {

@@ -45,6 +45,18 @@ void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const u
 /// residues of another prime below 2^52). out may equal in.
 void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t n, const Modulus& q);
 
+/// out[i] = (x[i] - v[i]) * s mod q (x, v in [0, q); s any 64-bit value, reduced first).
+void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,
+                         const Modulus& q);
+/// out[i] = (a[i] + b[i] * c + e) mod q for a[i], b[i] < 2^52 (residues of other primes below 2^52)
+/// and any 64-bit c, e; b may be nullptr (out[i] = (a[i] + e) mod q). The lift step of a
+/// modulus-down (two-prime CRT value a + q_l * t moved to another prime).
+void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t e, size_t n,
+                       const Modulus& q);
+/// out[i] = out[i] + s * sum_{d < count} a[d][i] * b[d][i] mod q (inputs in [0, q), s any value).
+void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                         uint64_t s, size_t n, const Modulus& q);
+
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
 void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
@@ -58,6 +70,12 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
               const Modulus& q);
 void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q);
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q);
+void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,
+                         const Modulus& q);
+void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t e, size_t n,
+                       const Modulus& q);
+void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                         uint64_t s, size_t n, const Modulus& q);
 }  // namespace portable
 
 }  // namespace v100::math

@@ -16,6 +16,24 @@ inline __m512i load(const uint64_t* p, __mmask8 m) { return _mm512_maskz_loadu_e
 inline void store(uint64_t* p, __m512i v, __mmask8 m) { _mm512_mask_storeu_epi64(p, m, v); }
 inline __mmask8 tail_mask(size_t rem) { return rem >= 8 ? __mmask8(0xff) : __mmask8((1u << rem) - 1); }
 
+// x * w mod q in [0, q) for x < 2^52, w < q, ws = floor(w * 2^52 / q) (52-bit Shoup).
+inline __m512i mul_const(__m512i x, __m512i w, __m512i ws, __m512i vq) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  __m512i quot = _mm512_madd52hi_epu64(zero, x, ws);
+  __m512i r = _mm512_and_si512(
+      _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, x, w), _mm512_madd52lo_epu64(zero, quot, vq)), mask52);
+  return csub(r, vq);
+}
+
+// x mod q for x < 2^52 (ratio = floor(2^52 / q)): hi52(x * ratio) is x / q minus less than 2, and
+// quot * q <= x < 2^52, so x - lo52(quot * q) is exact and below 2q.
+inline __m512i reduce52(__m512i x, __m512i ratio, __m512i vq) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i quot = _mm512_madd52hi_epu64(zero, x, ratio);
+  return csub(_mm512_sub_epi64(x, _mm512_madd52lo_epu64(zero, quot, vq)), vq);
+}
+
 }  // namespace
 
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q) {
@@ -137,9 +155,12 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
 
 namespace {
 // Sum of products for kOuts outputs sharing the left operands a[d] (loaded once per chunk).
-template <int kOuts>
+// kScaleAdd: out[o] += s * sum instead of out[o] = sum (s < q, ss its 52-bit Shoup constant).
+template <int kOuts, bool kScaleAdd = false>
 void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* const* const* b, size_t count,
-                size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+                size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, uint64_t s = 0, uint64_t ss = 0) {
+  const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i vss = _mm512_set1_epi64(static_cast<long long>(ss));
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
   const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
@@ -177,7 +198,12 @@ void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* 
         total[o] = csub(_mm512_add_epi64(total[o], v), vq);
       }
     }
-    for (int o = 0; o < kOuts; ++o) store(out[o] + i, total[o], msk);
+    for (int o = 0; o < kOuts; ++o) {
+      if constexpr (kScaleAdd) {
+        total[o] = csub(_mm512_add_epi64(load(out[o] + i, msk), mul_const(total[o], vs, vss, vq)), vq);
+      }
+      store(out[o] + i, total[o], msk);
+    }
   }
 }
 }  // namespace
@@ -194,6 +220,13 @@ void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* cons
   dot_kernel<1>(outs, a, bs, count, n, q, q_neg_inv, r2);
 }
 
+void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
+                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  uint64_t* outs[1] = {out};
+  const uint64_t* const* bs[1] = {b};
+  dot_kernel<1, true>(outs, a, bs, count, n, q, q_neg_inv, r2, s, s_shoup52);
+}
+
 void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
                     const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
   uint64_t* outs[2] = {out0, out1};
@@ -201,18 +234,39 @@ void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, co
   dot_kernel<2>(outs, a, bs, count, n, q, q_neg_inv, r2);
 }
 
-// x mod q for x < 2^52: quot = hi52(x * floor(2^52 / q)) is x / q minus less than 2, and
-// quot * q <= x < 2^52, so x - lo52(quot * q) is exact and below 2q.
 void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
-  const __m512i zero = _mm512_setzero_si512();
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 msk = tail_mask(n - i);
-    __m512i x = load(in + i, msk);
-    __m512i quot = _mm512_madd52hi_epu64(zero, x, vr);
-    __m512i r = _mm512_sub_epi64(x, _mm512_madd52lo_epu64(zero, quot, vq));
-    store(out + i, csub(r, vq), msk);
+    store(out + i, reduce52(load(in + i, msk), vr, vq), msk);
+  }
+}
+
+void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
+                              size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i w = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i ws = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i d = csub(_mm512_add_epi64(_mm512_sub_epi64(load(x + i, m), load(v + i, m)), vq), vq);
+    store(out + i, mul_const(d, w, ws, vq), m);
+  }
+}
+
+void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
+                            uint64_t e, size_t n, uint64_t q, uint64_t ratio) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
+  const __m512i vc = _mm512_set1_epi64(static_cast<long long>(c));
+  const __m512i vcs = _mm512_set1_epi64(static_cast<long long>(c_shoup52));
+  const __m512i ve = _mm512_set1_epi64(static_cast<long long>(e));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    __m512i r = csub(_mm512_add_epi64(reduce52(load(a + i, m), vr, vq), ve), vq);
+    if (b) r = csub(_mm512_add_epi64(r, mul_const(reduce52(load(b + i, m), vr, vq), vc, vcs, vq)), vq);
+    store(out + i, r, m);
   }
 }
 

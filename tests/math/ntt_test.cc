@@ -121,6 +121,9 @@ TEST_P(NttSizes, RoundTripAndConvolution) {
     auto fa = a, fb = b;
     ntt_forward(fa.data(), t);
     for (uint64_t x : fa) ASSERT_LT(x, q);
+    std::vector<uint64_t> oop(n);
+    ntt_forward_from(oop.data(), a.data(), t);
+    ASSERT_EQ(oop, fa) << "out of place, portable=" << portable;
     auto back = fa;
     ntt_inverse(back.data(), t);
     ASSERT_EQ(back, a) << "round trip, portable=" << portable;
@@ -169,6 +172,12 @@ TEST(Ntt, IfmaMatchesPortableBitForBit) {
         ntt_forward(v.data(), t);
         ntt_forward_portable(p.data(), t);
         ASSERT_EQ(v, p) << "forward n=" << n << " bits=" << bits;
+        // Out of place: same output, input untouched.
+        std::vector<uint64_t> o(n, 1);
+        const auto a_copy = a;
+        ntt_forward_from(o.data(), a.data(), t);
+        ASSERT_EQ(o, p) << "forward_from n=" << n << " bits=" << bits;
+        ASSERT_EQ(a, a_copy);
         ntt_inverse(v.data(), t);
         ntt_inverse_portable(p.data(), t);
         ASSERT_EQ(v, p) << "inverse n=" << n << " bits=" << bits;

@@ -204,3 +204,53 @@ TEST(Poly, MulStressNearTheQuotientBound) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+// The fused modulus-down kernels against __int128 references, on both paths.
+TEST(Poly, FusedModDownKernelsOnBothPaths) {
+  testing::TestRng rng("poly-fused");
+  for (int bits : {20, 36, 40, 49, 50, 55}) {
+    const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+    Modulus q(qv);
+    for (size_t n : {5u, 64u, 1003u}) {
+      std::vector<uint64_t> x(n), v(n), a(n), b(n), c0(n), c1(n), base(n);
+      for (size_t i = 0; i < n; ++i) {
+        x[i] = rng.below(qv);
+        v[i] = (i % 9 == 0) ? x[i] : rng.below(qv);
+        a[i] = (i % 5 == 0) ? (uint64_t{1} << 52) - 1 - i : rng.below(uint64_t{1} << 52);
+        b[i] = (i % 7 == 0) ? (uint64_t{1} << 52) - 1 : rng.below(uint64_t{1} << 52);
+        c0[i] = rng.below(qv);
+        c1[i] = (i % 3 == 0) ? qv - 1 : rng.below(qv);
+        base[i] = rng.below(qv);
+      }
+      const uint64_t s = rng.u64(), c = rng.u64(), e = rng.u64();
+      const uint64_t* xs[2] = {c0.data(), c1.data()};
+      const uint64_t* ys[2] = {c1.data(), x.data()};
+      std::vector<uint64_t> r[2][4];
+      for (int path = 0; path < 2; ++path) {
+        cpu::force_portable(path == 1);
+        for (auto& t : r[path]) t.assign(n, 0);
+        poly_sub_mul_scalar(r[path][0].data(), x.data(), v.data(), s, n, q);
+        poly_lift_combine(r[path][1].data(), a.data(), b.data(), c, e, n, q);
+        poly_lift_combine(r[path][2].data(), a.data(), nullptr, c, e, n, q);
+        r[path][3] = base;
+        poly_dot_scalar_add(r[path][3].data(), xs, ys, 2, s, n, q);
+        cpu::force_portable(false);
+      }
+      for (int k = 0; k < 4; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "kernel " << k << " bits " << bits;
+      for (size_t i = 0; i < n; ++i) {
+        const u128 sm = s % qv, cm = c % qv, em = e % qv;
+        ASSERT_EQ(r[0][0][i], static_cast<uint64_t>((u128(x[i]) + qv - v[i]) % qv * sm % qv));
+        ASSERT_EQ(r[0][1][i], static_cast<uint64_t>((u128(a[i]) % qv + u128(b[i] % qv) * cm + em) % qv));
+        ASSERT_EQ(r[0][2][i], static_cast<uint64_t>((u128(a[i]) % qv + em) % qv));
+        const u128 dot = (u128(c0[i]) * c1[i] + u128(c1[i]) * x[i] % qv) % qv;
+        ASSERT_EQ(r[0][3][i], static_cast<uint64_t>((base[i] + dot * sm) % qv));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math

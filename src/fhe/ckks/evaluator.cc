@@ -237,21 +237,31 @@ Ciphertext Evaluator::multiply_const_int(const Ciphertext& a, int64_t c) const {
 
 // ---- multiplication ----
 
+std::pair<const Ciphertext*, const Ciphertext*> Evaluator::align_for_multiply(const Ciphertext& a,
+                                                                              const Ciphertext& b, Ciphertext& ta,
+                                                                              Ciphertext& tb) const {
+  check(a, "multiply");
+  check(b, "multiply");
+  if (a.size != 2 || b.size != 2) throw std::invalid_argument("CKKS multiply: operands must have size 2 (relinearize first)");
+  const size_t level = std::min(a.level, b.level);
+  const Ciphertext* pa = &a;
+  const Ciphertext* pb = &b;
+  if (pa->level != level) { ta = mod_down_to(*pa, level); pa = &ta; }
+  if (pb->level != level) { tb = mod_down_to(*pb, level); pb = &tb; }
+  Ciphertext probe;  // scale check only
+  probe.scale = a.scale * b.scale;
+  probe.level = level;
+  check_scale_room(probe, "multiply");
+  return {pa, pb};
+}
+
 Ciphertext Evaluator::multiply(const Ciphertext& a_in, const Ciphertext& b_in) const {
-  check(a_in, "multiply");
-  check(b_in, "multiply");
-  if (a_in.size != 2 || b_in.size != 2) throw std::invalid_argument("CKKS multiply: operands must have size 2 (relinearize first)");
-  const size_t level = std::min(a_in.level, b_in.level);
-  const Ciphertext* a = &a_in;
-  const Ciphertext* b = &b_in;
   Ciphertext ta, tb;
-  if (a->level != level) { ta = mod_down_to(*a, level); a = &ta; }
-  if (b->level != level) { tb = mod_down_to(*b, level); b = &tb; }
-  const size_t n = a->n;
+  auto [a, b] = align_for_multiply(a_in, b_in, ta, tb);
+  const size_t n = a->n, level = a->level;
   Ciphertext r;
   r.resize(n, 3, level);
   r.scale = a->scale * b->scale;
-  check_scale_room(r, "multiply");
   for (size_t j = 0; j <= level; ++j) {
     const math::Modulus& q = ctx_->modulus(j);
     math::poly_mul(r.poly(0, j), a->poly(0, j), b->poly(0, j), n, q);
@@ -298,38 +308,45 @@ Ciphertext Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, c
   return r;
 }
 
-Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
+Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphertext& b_in,
+                                              const RelinKey& rk) const {
   const fhe::RlweContext& rc = *ctx_->rlwe();
-  if (std::min(a.level, b.level) == 0) {
+  if (std::min(a_in.level, b_in.level) == 0) {
     throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
   }
-  Ciphertext r = multiply(a, b);
   if (rc.num_p() != 1) {
+    Ciphertext r = multiply(a_in, b_in);
     relinearize_inplace(r, rk);
     rescale_inplace(r);
     return r;
   }
-  // One modulus-down for both the relinearization and the rescale: with (k0, k1) the key-switching
-  // sum of d2 before its division by P, (P d0 + k0, P d1 + k1) divided by P * q_l with rounding is
-  // the relinearized, rescaled product (one rounding instead of two; 2 (l + 2) NTTs instead of
-  // 2 (l + 1) + 2 (l + 1)).
-  const size_t n = r.n, l = r.level;
+  // One modulus-down for the relinearization and the rescale. With (k0, k1) the key-switching sum
+  // of d2 = a1 b1 before its division by P, (P d0 + k0, P d1 + k1) divided by P * q_l with
+  // rounding is the relinearized, rescaled product: one rounding instead of two, 2 (l + 2) NTTs
+  // instead of 4 (l + 1), and d0 = a0 b0, d1 = a0 b1 + a1 b0 are folded in without being stored.
+  Ciphertext ta, tb;
+  auto [a, b] = align_for_multiply(a_in, b_in, ta, tb);
+  const size_t n = a->n, l = a->level;
   Scratch& sc = scratch();
+  uint64_t* d2 = grow(sc.coef, (l + 1) * n);
+  for (size_t j = 0; j <= l; ++j) math::poly_mul(d2 + j * n, a->poly(1, j), b->poly(1, j), n, ctx_->modulus(j));
   uint64_t* acc0 = grow(sc.o0, (l + 2) * n);
   uint64_t* acc1 = grow(sc.o1, (l + 2) * n);
-  key_switch(r.poly(2, 0), l, rk.key, acc0, acc1);
+  key_switch(d2, l, rk.key, acc0, acc1);
   for (size_t j = 0; j <= l; ++j) {
     const math::Modulus& q = ctx_->modulus(j);
-    math::poly_mul_scalar_add(acc0 + j * n, r.poly(0, j), rc.p_mod_q(j), n, q);
-    math::poly_mul_scalar_add(acc1 + j * n, r.poly(1, j), rc.p_mod_q(j), n, q);
+    const uint64_t* x0[1] = {a->poly(0, j)};
+    const uint64_t* y0[1] = {b->poly(0, j)};
+    math::poly_dot_scalar_add(acc0 + j * n, x0, y0, 1, rc.p_mod_q(j), n, q);
+    const uint64_t* x1[2] = {a->poly(0, j), a->poly(1, j)};
+    const uint64_t* y1[2] = {b->poly(1, j), b->poly(0, j)};
+    math::poly_dot_scalar_add(acc1 + j * n, x1, y1, 2, rc.p_mod_q(j), n, q);
   }
-  // The product's buffer takes the result (level l - 1: polynomial p at residues p * l ..).
-  fhe::mod_down_p_and_last(rc, acc0, l + 1, r.data.data());
-  fhe::mod_down_p_and_last(rc, acc1, l + 1, r.data.data() + l * n);
-  r.data.resize(2 * l * n);
-  r.size = 2;
-  r.level = l - 1;
-  r.scale /= static_cast<double>(ctx_->modulus(l).value());
+  Ciphertext r;
+  r.resize(n, 2, l - 1);
+  r.scale = a->scale * b->scale / static_cast<double>(ctx_->modulus(l).value());
+  fhe::mod_down_p_and_last(rc, acc0, l + 1, r.poly(0, 0));
+  fhe::mod_down_p_and_last(rc, acc1, l + 1, r.poly(1, 0));
   return r;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "fhe/ckks/ciphertext.h"
@@ -94,6 +95,10 @@ class Evaluator {
   void check_plain(const Plaintext& p, size_t level, const char* op) const;
   void check_scales(double a, double b, const char* op) const;
   void check_scale_room(const Ciphertext& a, const char* op) const;
+  /// Checks two multiplicands, brings them to a common level (copies in ta / tb when needed) and
+  /// checks that the product's scale fits; returns the operands to use.
+  std::pair<const Ciphertext*, const Ciphertext*> align_for_multiply(const Ciphertext& a, const Ciphertext& b,
+                                                                     Ciphertext& ta, Ciphertext& tb) const;
   /// Key switching of one polynomial d (NTT, level l) through fhe/common, before the division by
   /// P: acc0/acc1 ((l + 1 + K) * N words each, q_0..q_l then P) with acc0 + acc1 s ≈ P d s_from.
   void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* acc0,

@@ -6,6 +6,7 @@
 
 #include "fhe/common/scratch.h"
 #include "math/modulus.h"
+#include "math/ntt.h"
 #include "math/poly.h"
 
 namespace v100::fhe {
@@ -58,8 +59,12 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
         dp[i] = c + i * n;  // digit i's own residue is c's residue i, already in NTT form
       } else {
         uint64_t* d = dig + i * n;
-        lift(d, coef + i * n, ctx.modulus(i).value(), n, m);
-        math::ntt_forward(d, ctx.ntt(kr));
+        if (ctx.modulus(i).value() <= m.value()) {
+          math::ntt_forward_from(d, coef + i * n, ctx.ntt(kr));  // already reduced: no copy
+        } else {
+          lift(d, coef + i * n, ctx.modulus(i).value(), n, m);
+          math::ntt_forward(d, ctx.ntt(kr));
+        }
         dp[i] = d;
       }
       bp[i] = key.b[i].residue(kr);
@@ -89,19 +94,19 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
   uint64_t* w = grow(s.w, n);
   for (size_t j = 0; j < nq; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
+    const uint64_t minus_half = qj.value() - ctx.p_half_mod(j);
     if (K == 1) {
-      lift(v, y, ctx.modulus(L).value(), n, qj);
+      math::poly_lift_combine(v, y, nullptr, 0, minus_half, n, qj);
     } else {
       std::fill(v, v + n, 0);
       for (size_t k = 0; k < K; ++k) {
         lift(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
         math::poly_mul_scalar_add(v, w, ctx.phat_mod_q(k, j), n, qj);
       }
+      math::poly_add_scalar(v, v, minus_half, n, qj);
     }
-    math::poly_add_scalar(v, v, qj.value() - ctx.p_half_mod(j), n, qj);
     math::ntt_forward(v, ctx.ntt(j));
-    math::poly_sub(out + j * n, x + j * n, v, n, qj);
-    math::poly_mul_scalar(out + j * n, out + j * n, ctx.p_inv_mod_q(j), n, qj);
+    math::poly_sub_mul_scalar(out + j * n, x + j * n, v, ctx.p_inv_mod_q(j), n, qj);
   }
 }
 
@@ -130,20 +135,14 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   math::ntt_inverse(t, ctx.ntt(L));
   math::poly_add_scalar(t, t, mod(h, P), n, P);
   uint64_t* v = grow(s.v, n);
-  uint64_t* w = grow(s.w, n);
   lift(v, a, ql.value(), n, P);
-  math::poly_sub(t, t, v, n, P);
-  math::poly_mul_scalar(t, t, math::inv_mod(math::reduce(ql.value(), P), P), n, P);
+  math::poly_sub_mul_scalar(t, t, v, math::inv_mod(math::reduce(ql.value(), P), P), n, P);
   for (size_t j = 0; j < l; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
-    lift(v, a, ql.value(), n, qj);
-    lift(w, t, P.value(), n, qj);
-    math::poly_mul_scalar_add(v, w, math::reduce(ql.value(), qj), n, qj);  // v = [x + h]_M mod q_j
-    math::poly_add_scalar(v, v, qj.value() - mod(h, qj), n, qj);
+    // v = [x + h]_M - h mod q_j = a + q_l * t - h.
+    math::poly_lift_combine(v, a, t, ql.value(), qj.value() - mod(h, qj), n, qj);
     math::ntt_forward(v, ctx.ntt(j));
-    math::poly_sub(out + j * n, x + j * n, v, n, qj);
-    const uint64_t m_inv = math::inv_mod(mod(M, qj), qj);
-    math::poly_mul_scalar(out + j * n, out + j * n, m_inv, n, qj);
+    math::poly_sub_mul_scalar(out + j * n, x + j * n, v, math::inv_mod(mod(M, qj), qj), n, qj);
   }
 }
 
