@@ -89,6 +89,10 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
   for (size_t i = 0; i < n; ++i) out[i] = add_mod(out[i], mul_mod(t[i], sr, q), q);
 }
 
+void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = in[perm[i]];
+}
+
 }  // namespace portable
 
 namespace {
@@ -223,6 +227,11 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
                                             mc.r2);
   }
   portable::poly_dot_scalar_add(out, a, b, count, s, n, q);
+}
+
+void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
+  if (detail::cpu_has_ifma()) return detail::permute_avx512(out, in, perm, n);
+  portable::permute(out, in, perm, n);
 }
 
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {

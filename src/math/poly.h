@@ -57,6 +57,10 @@ void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint
 void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
                          uint64_t s, size_t n, const Modulus& q);
 
+/// out[i] = in[perm[i]] (a gather, e.g. a Galois automorphism in the NTT domain). perm[i] < n;
+/// out must not alias in. AVX-512 gathers when available.
+void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
+
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
 void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
@@ -76,6 +80,7 @@ void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint
                        const Modulus& q);
 void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
                          uint64_t s, size_t n, const Modulus& q);
+void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 }  // namespace portable
 
 }  // namespace v100::math

@@ -254,3 +254,29 @@ TEST(Poly, FusedModDownKernelsOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+TEST(Poly, PermuteOnBothPaths) {
+  testing::TestRng rng("poly-permute");
+  for (size_t n : {1u, 7u, 64u, 4099u}) {
+    std::vector<uint64_t> in(n);
+    std::vector<uint32_t> perm(n);
+    for (size_t i = 0; i < n; ++i) {
+      in[i] = rng.u64();
+      perm[i] = static_cast<uint32_t>(i);
+    }
+    for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+    for (int path = 0; path < 2; ++path) {
+      cpu::force_portable(path == 1);
+      std::vector<uint64_t> out(n, 0);
+      permute(out.data(), in.data(), perm.data(), n);
+      cpu::force_portable(false);
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], in[perm[i]]) << n << " " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math

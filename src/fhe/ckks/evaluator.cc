@@ -426,14 +426,8 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   uint64_t* c0g = grow(sc.coef, (l + 1) * n);
   uint64_t* c1g = grow(sc.r, (l + 1) * n);
   for (size_t j = 0; j <= l; ++j) {
-    const uint64_t* s0 = a.poly(0, j);
-    const uint64_t* s1 = a.poly(1, j);
-    uint64_t* d0 = c0g + j * n;
-    uint64_t* d1 = c1g + j * n;
-    for (size_t i = 0; i < n; ++i) {
-      d0[i] = s0[perm[i]];
-      d1[i] = s1[perm[i]];
-    }
+    math::permute(c0g + j * n, a.poly(0, j), perm, n);
+    math::permute(c1g + j * n, a.poly(1, j), perm, n);
   }
   uint64_t* acc0 = grow(sc.o0, (l + 1 + rc.num_p()) * n);
   uint64_t* acc1 = grow(sc.o1, (l + 1 + rc.num_p()) * n);
@@ -504,11 +498,8 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
     fhe::ks_apply(rc, dec, *keys[k], static_cast<uint32_t>(g), o0, o1);
     from_rns(o1, r.poly(1, 0));
     for (size_t j = 0; j <= l; ++j) {
-      const uint64_t* s = a.poly(0, j);
-      const uint64_t* k0 = o0.residue(j);
-      uint64_t* d = r.poly(0, j);
-      const math::Modulus& q = c.modulus(j);
-      for (size_t i = 0; i < n; ++i) d[i] = math::add_mod(k0[i], s[perm[i]], q);
+      math::permute(r.poly(0, j), a.poly(0, j), perm.data(), n);
+      math::poly_add(r.poly(0, j), r.poly(0, j), o0.residue(j), n, c.modulus(j));
     }
     out.push_back(std::move(r));
   }

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "math/poly.h"
+
 namespace v100::fhe {
 
 uint32_t galois_elt_for_step(int step, size_t n) {
@@ -35,11 +37,7 @@ void apply_galois(const RlweContext& ctx, const RnsPoly& in, uint32_t galois_elt
   const size_t n = in.n();
   if (in.is_ntt()) {
     const auto& perm = ctx.galois_ntt_permutation(galois_elt);
-    for (size_t r = 0; r < in.num_residues(); ++r) {
-      const uint64_t* src = in.residue(r);
-      uint64_t* dst = out.residue(r);
-      for (size_t i = 0; i < n; ++i) dst[i] = src[perm[i]];
-    }
+    for (size_t r = 0; r < in.num_residues(); ++r) math::permute(out.residue(r), in.residue(r), perm.data(), n);
   } else {
     if ((galois_elt & 1) == 0 || galois_elt >= 2 * n) throw std::invalid_argument("bad galois element");
     for (size_t r = 0; r < in.num_residues(); ++r) {

@@ -189,10 +189,8 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
     for (size_t i = 0; i < nq; ++i) {
       dp[i] = decomp.digits[i].residue(r);
       if (perm) {
-        const uint32_t* pm = perm->data();
-        uint64_t* dst = permuted + i * n;
-        for (size_t x = 0; x < n; ++x) dst[x] = dp[i][pm[x]];
-        dp[i] = dst;
+        math::permute(permuted + i * n, dp[i], perm->data(), n);
+        dp[i] = permuted + i * n;
       }
       bp[i] = key.b[i].residue(kr);
       ap[i] = key.a[i].residue(kr);
