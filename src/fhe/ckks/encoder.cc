@@ -1,6 +1,8 @@
 #include "fhe/ckks/encoder.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -345,14 +347,21 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   if (pt.n != n || l > c.max_level() || pt.data.size() != (l + 1) * n) {
     throw std::invalid_argument("CKKS decode: plaintext does not match the context");
   }
-  std::vector<uint64_t> coef(pt.data);
-  for (size_t j = 0; j <= l; ++j) math::ntt_inverse(coef.data() + j * n, c.ntt(j));
+  // Copy and transform one residue at a time, so that each inverse NTT finds its input in L2
+  // (the whole copy at ckks-16384's top level is larger than L2). No zero-fill: every word is
+  // written by the copy.
+  std::unique_ptr<uint64_t[]> coef_buf(new uint64_t[(l + 1) * n]);
+  uint64_t* const coef = coef_buf.get();
+  for (size_t j = 0; j <= l; ++j) {
+    std::copy_n(pt.residue(j), n, coef + j * n);
+    math::ntt_inverse(coef + j * n, c.ntt(j));
+  }
   std::vector<double> out(n);
   const bool vector = use_avx512_ifma() && n % 8 == 0;
   if (l == 0) {
     const uint64_t q0 = c.modulus(0).value(), half = q0 >> 1;
     if (vector) {
-      detail::center_lift_avx512(out.data(), coef.data(), n, q0);
+      detail::center_lift_avx512(out.data(), coef, n, q0);
       return out;
     }
     for (size_t k = 0; k < n; ++k) {
@@ -363,7 +372,7 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   }
   std::optional<WideCrt> wide;  // built on the first coefficient the fast path rejects
   auto wide_value = [&](size_t k) {
-    if (!wide) wide.emplace(c, l, coef.data());
+    if (!wide) wide.emplace(c, l, coef);
     return wide->value(k);
   };
   if (c.log_q(l) < 64) {  // the fast path needs Q > 2^63
@@ -373,12 +382,12 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   const detail::DecodeCrt t = make_decode_crt(c, l);
   if (vector && t.ifma_ok) {
     std::vector<uint32_t> rejected(n);
-    const size_t num = detail::crt_decode_ifma(out.data(), rejected.data(), coef.data(), n, t);
+    const size_t num = detail::crt_decode_ifma(out.data(), rejected.data(), coef, n, t);
     for (size_t r = 0; r < num; ++r) out[rejected[r]] = wide_value(rejected[r]);
     return out;
   }
   for (size_t k = 0; k < n; ++k) {
-    if (!detail::crt_fast_one(t, coef.data(), n, k, &out[k])) out[k] = wide_value(k);
+    if (!detail::crt_fast_one(t, coef, n, k, &out[k])) out[k] = wide_value(k);
   }
   return out;
 }

@@ -18,44 +18,67 @@ inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_c
 
 }  // namespace
 
-size_t crt_decode_ifma(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, const DecodeCrt& t) {
-  const size_t k = t.k;
+namespace {
+
+// crt_fast_one on kBlocks * 8 coefficients from c: independent blocks interleaved so that the
+// dependency chains (Shoup product -> conversion -> sum -> kappa -> X -> checks) overlap.
+template <int kBlocks>
+size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, size_t c, const DecodeCrt& t) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i mask52 = bcast((uint64_t{1} << 52) - 1);
-  const __m512d half = _mm512_set1_pd(0.5);
-  const __m512i q_all = bcast(t.q_all);
-  const __m512i two62 = bcast(uint64_t{1} << 62), two63 = bcast(uint64_t{1} << 63);
-  size_t num_rejected = 0;
-  for (size_t c = 0; c < n; c += 8) {
-    __m512d f = _mm512_setzero_pd();
-    __m512i acc = zero;
-    for (size_t i = 0; i < k; ++i) {
-      const __m512i x = load(coef + i * n + c);
-      const __m512i q = bcast(t.q[i]);
+  __m512d f[kBlocks];
+  __m512i acc[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) {
+    f[b] = _mm512_setzero_pd();
+    acc[b] = zero;
+  }
+  for (size_t i = 0; i < t.k; ++i) {
+    const __m512i q = bcast(t.q[i]), ih = bcast(t.ih[i]), ihs = bcast(t.ih_shoup52[i]);
+    const __m512i neg_q = bcast((uint64_t{1} << 52) - t.q[i]), hat = bcast(t.hat[i]);
+    const __m512d inv_q = _mm512_set1_pd(t.inv_q[i]);
+    for (int b = 0; b < kBlocks; ++b) {
+      const __m512i x = load(coef + i * n + c + 8 * b);
       // y = x * ih mod q: quot = hi52(x * ih'), x * ih - quot * q (mod 2^52) in [0, 2q), then [0, q).
-      const __m512i quot = _mm512_madd52hi_epu64(zero, x, bcast(t.ih_shoup52[i]));
-      const __m512i lo = _mm512_madd52lo_epu64(zero, x, bcast(t.ih[i]));
-      __m512i y = _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, bcast((uint64_t{1} << 52) - t.q[i])), mask52);
+      const __m512i quot = _mm512_madd52hi_epu64(zero, x, ihs);
+      const __m512i lo = _mm512_madd52lo_epu64(zero, x, ih);
+      __m512i y = _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, neg_q), mask52);
       y = _mm512_min_epu64(y, _mm512_sub_epi64(y, q));
-      f = _mm512_add_pd(f, _mm512_mul_pd(_mm512_cvtepu64_pd(y), _mm512_set1_pd(t.inv_q[i])));
-      acc = _mm512_add_epi64(acc, _mm512_mullo_epi64(y, bcast(t.hat[i])));
-    }
-    const __m512i kappa = _mm512_cvttpd_epu64(_mm512_add_pd(f, half));
-    const __m512i xv = _mm512_sub_epi64(acc, _mm512_mullo_epi64(kappa, q_all));
-    __mmask8 ok = _mm512_cmple_epu64_mask(_mm512_add_epi64(xv, two62), two63);
-    for (size_t i = 0; i < k; ++i) {
-      const __m512i d = _mm512_sub_epi64(xv, load(coef + i * n + c));
-      const __m512i b = bcast(t.bound[i]);
-      const __m512i quo = _mm512_mullo_epi64(d, bcast(t.q_inv[i]));
-      ok &= _mm512_cmple_epu64_mask(_mm512_add_epi64(quo, b), _mm512_add_epi64(b, b));
-    }
-    _mm512_storeu_pd(out + c, _mm512_cvtepi64_pd(xv));
-    if (ok != 0xff) {
-      for (unsigned lane = 0; lane < 8; ++lane) {
-        if (!((ok >> lane) & 1)) rejected[num_rejected++] = static_cast<uint32_t>(c + lane);
-      }
+      f[b] = _mm512_add_pd(f[b], _mm512_mul_pd(_mm512_cvtepu64_pd(y), inv_q));
+      acc[b] = _mm512_add_epi64(acc[b], _mm512_mullo_epi64(y, hat));
     }
   }
+  __m512i xv[kBlocks];
+  __mmask8 bad[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) {
+    const __m512i kappa = _mm512_cvttpd_epu64(_mm512_add_pd(f[b], _mm512_set1_pd(0.5)));
+    xv[b] = _mm512_sub_epi64(acc[b], _mm512_mullo_epi64(kappa, bcast(t.q_all)));
+    bad[b] = _mm512_cmpgt_epu64_mask(_mm512_add_epi64(xv[b], bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
+  }
+  // Rejections are OR-ed (independent compares) rather than AND-ed into a running mask, which
+  // the compiler would turn into a latency chain of masked compares.
+  for (size_t i = 0; i < t.k; ++i) {
+    const __m512i q_inv = bcast(t.q_inv[i]), bound = bcast(t.bound[i]), bound2 = bcast(2 * t.bound[i]);
+    for (int b = 0; b < kBlocks; ++b) {
+      const __m512i quo = _mm512_mullo_epi64(_mm512_sub_epi64(xv[b], load(coef + i * n + c + 8 * b)), q_inv);
+      bad[b] |= _mm512_cmpgt_epu64_mask(_mm512_add_epi64(quo, bound), bound2);
+    }
+  }
+  size_t num_rejected = 0;
+  for (int b = 0; b < kBlocks; ++b) {
+    _mm512_storeu_pd(out + c + 8 * b, _mm512_cvtepi64_pd(xv[b]));
+    for (unsigned lane = 0; bad[b] && lane < 8; ++lane) {
+      if ((bad[b] >> lane) & 1) rejected[num_rejected++] = static_cast<uint32_t>(c + 8 * b + lane);
+    }
+  }
+  return num_rejected;
+}
+
+}  // namespace
+
+size_t crt_decode_ifma(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, const DecodeCrt& t) {
+  size_t num_rejected = 0, c = 0;
+  for (; c + 32 <= n; c += 32) num_rejected += crt_blocks<4>(out, rejected + num_rejected, coef, n, c, t);
+  for (; c < n; c += 8) num_rejected += crt_blocks<1>(out, rejected + num_rejected, coef, n, c, t);
   return num_rejected;
 }
 

@@ -75,26 +75,29 @@ inline void transpose8(__m512d r[8]) {
 
 inline __m512d bc(double x) { return _mm512_set1_pd(x); }
 
-// The single stage h = 8 (when the stages h >= 8 are odd in number): one vector pair per block.
+// One stage of half-length h >= 8 over len values (a multiple of 2h) from re/im; the twiddle of
+// the pair (s + j, s + j + h) is tw[h + j] wherever the segment starts (its start is a multiple
+// of 2h).
 template <class Butterfly>
-void stage8(double* re, double* im, size_t n, const double* tw_re, const double* tw_im, Butterfly bf) {
-  const __m512d wr = _mm512_loadu_pd(tw_re + 8), wi = _mm512_loadu_pd(tw_im + 8);
-  for (size_t s = 0; s < n; s += 16) {
-    Cvec a = load(re, im, s), b = load(re, im, s + 8);
-    bf(a, b, wr, wi);
-    store(re, im, s, a);
-    store(re, im, s + 8, b);
+void stage(double* re, double* im, size_t len, size_t h, const double* tw_re, const double* tw_im, Butterfly bf) {
+  for (size_t s = 0; s < len; s += 2 * h) {
+    for (size_t j = 0; j < h; j += 8) {
+      Cvec a = load(re, im, s + j), b = load(re, im, s + j + h);
+      bf(a, b, _mm512_loadu_pd(tw_re + h + j), _mm512_loadu_pd(tw_im + h + j));
+      store(re, im, s + j, a);
+      store(re, im, s + j + h, b);
+    }
   }
 }
 
-}  // namespace
-
-void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im) {
-  size_t h = n / 2;
-  // Two stages (h, h/2) per pass: values j, j + h/2, j + h, j + 3h/2 of each 2h-block.
-  for (; h >= 16; h /= 4) {
+// Forward stages h = h_hi, h_hi / 2, ..., h_lo (h_lo >= 8) on one segment, two per pass where
+// possible: stages (h, h/2) on values j, j + h/2, j + h, j + 3h/2 of each 2h-block.
+void forward_stages(double* re, double* im, size_t len, size_t h_hi, size_t h_lo, const double* tw_re,
+                    const double* tw_im) {
+  size_t h = h_hi;
+  for (; h >= 2 * h_lo; h /= 4) {
     const size_t g = h / 2;
-    for (size_t s = 0; s < n; s += 2 * h) {
+    for (size_t s = 0; s < len; s += 2 * h) {
       for (size_t j = 0; j < g; j += 8) {
         Cvec a0 = load(re, im, s + j), a1 = load(re, im, s + j + g);
         Cvec a2 = load(re, im, s + j + h), a3 = load(re, im, s + j + h + g);
@@ -110,56 +113,16 @@ void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, c
       }
     }
   }
-  if (h == 8) stage8(re, im, n, tw_re, tw_im, dif);
-  // h = 4, 2, 1 on transposed 64-value blocks.
-  for (size_t s = 0; s < n; s += 64) {
-    __m512d xr[8], xi[8];
-    for (int r = 0; r < 8; ++r) {
-      xr[r] = _mm512_loadu_pd(re + s + 8 * r);
-      xi[r] = _mm512_loadu_pd(im + s + 8 * r);
-    }
-    transpose8(xr);
-    transpose8(xi);
-    Cvec v[8];
-    for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
-    for (int r = 0; r < 4; ++r) dif(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
-    for (int r : {0, 1, 4, 5}) dif(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
-    for (int r = 0; r < 8; r += 2) dif(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
-    for (int r = 0; r < 8; ++r) store(re, im, s + 8 * r, v[r]);
-  }
+  if (h == h_lo) stage(re, im, len, h, tw_re, tw_im, dif);
 }
 
-void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im) {
-  // h = 1, 2, 4 on transposed 64-value blocks (the scatter left them transposed), then back.
-  for (size_t s = 0; s < n; s += 64) {
-    Cvec v[8];
-    for (int r = 0; r < 8; ++r) v[r] = load(re, im, s + 8 * r);
-    for (int r = 0; r < 8; r += 2) dit(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
-    for (int r : {0, 1, 4, 5}) dit(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
-    for (int r = 0; r < 4; ++r) dit(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
-    __m512d xr[8], xi[8];
-    for (int r = 0; r < 8; ++r) {
-      xr[r] = v[r].re;
-      xi[r] = v[r].im;
-    }
-    transpose8(xr);
-    transpose8(xi);
-    for (int r = 0; r < 8; ++r) {
-      _mm512_storeu_pd(re + s + 8 * r, xr[r]);
-      _mm512_storeu_pd(im + s + 8 * r, xi[r]);
-    }
-  }
-  size_t h = 8;
-  // An odd number of stages h >= 8 starts with a single one, then pairs (h, 2h).
-  size_t stages = 0;
-  for (size_t t = 8; t < n; t *= 2) ++stages;
-  if (stages % 2 == 1) {
-    stage8(re, im, n, tw_re, tw_im, dit);
-    h = 16;
-  }
-  for (; h < n; h *= 4) {
-    // Stages h and 2h: values j, j + h, j + 2h, j + 3h of each 4h-block.
-    for (size_t s = 0; s < n; s += 4 * h) {
+// Inverse stages h = h_lo, 2 h_lo, ..., h_hi (h_lo >= 8), two per pass where possible: stages
+// (h, 2h) on values j, j + h, j + 2h, j + 3h of each 4h-block.
+void inverse_stages(double* re, double* im, size_t len, size_t h_lo, size_t h_hi, const double* tw_re,
+                    const double* tw_im) {
+  size_t h = h_lo;
+  for (; 2 * h <= h_hi; h *= 4) {
+    for (size_t s = 0; s < len; s += 4 * h) {
       for (size_t j = 0; j < h; j += 8) {
         Cvec a0 = load(re, im, s + j), a1 = load(re, im, s + j + h);
         Cvec a2 = load(re, im, s + j + 2 * h), a3 = load(re, im, s + j + 3 * h);
@@ -175,6 +138,69 @@ void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, c
       }
     }
   }
+  if (h == h_hi) stage(re, im, len, h, tw_re, tw_im, dit);
+}
+
+// Cache blocking: stages with h < kBlock / 2 never pair values of different kBlock-blocks, so they
+// run block by block while the block (16 KiB of re + im) stays in L1; only the larger stages are
+// passes over the whole array.
+constexpr size_t kBlock = 1024;
+
+}  // namespace
+
+void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im) {
+  const size_t block = n < kBlock ? n : kBlock;
+  if (n > block) forward_stages(re, im, n, n / 2, block, tw_re, tw_im);
+  for (size_t b = 0; b < n; b += block) {
+    double* bre = re + b;
+    double* bim = im + b;
+    if (block >= 16) forward_stages(bre, bim, block, block / 2, 8, tw_re, tw_im);
+    // h = 4, 2, 1 on transposed 64-value blocks.
+    for (size_t s = 0; s < block; s += 64) {
+      __m512d xr[8], xi[8];
+      for (int r = 0; r < 8; ++r) {
+        xr[r] = _mm512_loadu_pd(bre + s + 8 * r);
+        xi[r] = _mm512_loadu_pd(bim + s + 8 * r);
+      }
+      transpose8(xr);
+      transpose8(xi);
+      Cvec v[8];
+      for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
+      for (int r = 0; r < 4; ++r) dif(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
+      for (int r : {0, 1, 4, 5}) dif(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
+      for (int r = 0; r < 8; r += 2) dif(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
+      for (int r = 0; r < 8; ++r) store(bre, bim, s + 8 * r, v[r]);
+    }
+  }
+}
+
+void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, const double* tw_im) {
+  const size_t block = n < kBlock ? n : kBlock;
+  for (size_t b = 0; b < n; b += block) {
+    double* bre = re + b;
+    double* bim = im + b;
+    // h = 1, 2, 4 on transposed 64-value blocks (the scatter left them transposed), then back.
+    for (size_t s = 0; s < block; s += 64) {
+      Cvec v[8];
+      for (int r = 0; r < 8; ++r) v[r] = load(bre, bim, s + 8 * r);
+      for (int r = 0; r < 8; r += 2) dit(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
+      for (int r : {0, 1, 4, 5}) dit(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
+      for (int r = 0; r < 4; ++r) dit(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
+      __m512d xr[8], xi[8];
+      for (int r = 0; r < 8; ++r) {
+        xr[r] = v[r].re;
+        xi[r] = v[r].im;
+      }
+      transpose8(xr);
+      transpose8(xi);
+      for (int r = 0; r < 8; ++r) {
+        _mm512_storeu_pd(bre + s + 8 * r, xr[r]);
+        _mm512_storeu_pd(bim + s + 8 * r, xi[r]);
+      }
+    }
+    if (block >= 16) inverse_stages(bre, bim, block, 8, block / 2, tw_re, tw_im);
+  }
+  if (n > block) inverse_stages(re, im, n, block, n / 2, tw_re, tw_im);
 }
 
 }  // namespace v100::fhe::ckks::detail
