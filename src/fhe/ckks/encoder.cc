@@ -1,6 +1,8 @@
 #include "fhe/ckks/encoder.h"
 
 #include <algorithm>
+#include <bit>
+#include <iterator>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -30,6 +32,75 @@ void lift_signed(uint64_t* out, const int64_t* v, size_t n, uint64_t q) {
     out[i] = u + (q & (0 - (u >> 63)));
   }
 }
+
+constexpr uint64_t kAbsMask = ~(uint64_t{1} << 63);
+constexpr uint64_t kInfBits = 0x7ff0000000000000;  // +infinity; NaNs lie above it
+
+// max_i |in[i]| as IEEE-754 bits: with the sign cleared, the bit patterns of finite doubles order
+// like their values, and an infinity or NaN gives a result >= kInfBits. An integer max reduction
+// vectorizes where a floating-point one (with NaN semantics) does not.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+uint64_t max_abs_bits(const double* in, size_t n) {
+  uint64_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t b = std::bit_cast<uint64_t>(in[i]) & kAbsMask;
+    m = b > m ? b : m;
+  }
+  return m;
+}
+
+void check_encode_args(const CkksContext& c, size_t count, double scale, size_t level) {
+  if (count > c.slot_count()) throw std::invalid_argument("CKKS encode: more values than slots (N/2)");
+  if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
+  if (!(scale >= 1.0) || !std::isfinite(scale) || std::log2(scale) >= c.log_q(level) - 1) {
+    throw std::invalid_argument("CKKS encode: scale must be in [1, Q_level / 2)");
+  }
+}
+
+// Iterates over [v[i] mod q] for |v[i]| < q ("add q if negative", as lift_signed) so that
+// std::vector::insert writes each residue once, with no zero-fill pass before it.
+class LiftIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = uint64_t;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const uint64_t*;
+  using reference = uint64_t;
+
+  LiftIterator(const int64_t* v, uint64_t q) : v_(v), q_(q) {}
+  uint64_t operator*() const {
+    const uint64_t u = static_cast<uint64_t>(*v_);
+    return u + (q_ & (0 - (u >> 63)));
+  }
+  LiftIterator& operator++() {
+    ++v_;
+    return *this;
+  }
+  LiftIterator operator++(int) {
+    LiftIterator t = *this;
+    ++v_;
+    return t;
+  }
+  LiftIterator& operator--() {
+    --v_;
+    return *this;
+  }
+  LiftIterator& operator+=(difference_type d) {
+    v_ += d;
+    return *this;
+  }
+  LiftIterator& operator-=(difference_type d) {
+    v_ -= d;
+    return *this;
+  }
+  LiftIterator operator+(difference_type d) const { return LiftIterator(v_ + d, q_); }
+  difference_type operator-(const LiftIterator& o) const { return v_ - o.v_; }
+  bool operator==(const LiftIterator& o) const { return v_ == o.v_; }
+
+ private:
+  const int64_t* v_;
+  uint64_t q_;
+};
 
 }  // namespace
 
@@ -63,13 +134,9 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
   if (coeffs.size() != n) throw std::invalid_argument("CKKS encode: need N coefficients");
   // |coefficient| must stay below Q_level / 2 so that it decodes to itself.
   const double limit = std::ldexp(1.0, static_cast<int>(std::floor(c.log_q(level))) - 1);
-  double max_abs = 0;
-  bool finite = true;
-  for (double v : coeffs) {
-    finite &= std::isfinite(v);
-    max_abs = std::max(max_abs, std::fabs(v));
-  }
-  if (!finite) throw std::invalid_argument("CKKS encode: value is not finite");
+  const uint64_t max_bits = max_abs_bits(coeffs.data(), n);
+  if (max_bits >= kInfBits) throw std::invalid_argument("CKKS encode: value is not finite");
+  const double max_abs = std::bit_cast<double>(max_bits);
   if (max_abs >= limit) {
     throw std::invalid_argument("CKKS encode: value * scale does not fit in the modulus at this level");
   }
@@ -77,19 +144,31 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
   pt.n = n;
   pt.level = level;
   pt.scale = scale;
-  pt.data.resize((level + 1) * n);
   // Fast path (the usual case): every coefficient below 2^51 in magnitude, rounded with the
   // 1.5 * 2^52 trick (exact round-half-even, vectorizable), then per prime either a branch-free
   // "add q if negative" (when max |v| < q_j) or a Barrett reduction of |v|.
   if (max_abs < 0x1p51) {
-    std::vector<int64_t> v(n);
-    round_all(v.data(), coeffs.data(), n);
-    uint64_t max_int = static_cast<uint64_t>(max_abs) + 1;
+    std::unique_ptr<int64_t[]> v(new int64_t[n]);
+    round_all(v.get(), coeffs.data(), n);
+    const uint64_t max_int = static_cast<uint64_t>(max_abs) + 1;
+    uint64_t min_q = c.modulus(0).value();
+    for (size_t j = 1; j <= level; ++j) min_q = std::min(min_q, c.modulus(j).value());
+    if (max_int < min_q) {
+      // Every residue is a lift: written once by insert (no zero-fill), transformed while in cache.
+      pt.data.reserve((level + 1) * n);
+      for (size_t j = 0; j <= level; ++j) {
+        const LiftIterator first(v.get(), c.modulus(j).value());
+        pt.data.insert(pt.data.end(), first, first + static_cast<std::ptrdiff_t>(n));
+        math::ntt_forward(pt.residue(j), c.ntt(j));
+      }
+      return pt;
+    }
+    pt.data.resize((level + 1) * n);
     for (size_t j = 0; j <= level; ++j) {
       uint64_t* r = pt.residue(j);
       const math::Modulus& q = c.modulus(j);
       if (max_int < q.value()) {
-        lift_signed(r, v.data(), n, q.value());
+        lift_signed(r, v.get(), n, q.value());
       } else {
         for (size_t i = 0; i < n; ++i) {
           const uint64_t neg = 0 - (static_cast<uint64_t>(v[i]) >> 63);
@@ -102,6 +181,7 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
     }
     return pt;
   }
+  pt.data.resize((level + 1) * n);
   for (size_t j = 0; j <= level; ++j) {
     uint64_t* r = pt.residue(j);
     const math::Modulus& q = c.modulus(j);
@@ -114,27 +194,25 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
 Plaintext CkksEncoder::encode(std::span<const std::complex<double>> values, double scale,
                               size_t level) const {
   const CkksContext& c = *ctx_;
-  const size_t slots = c.slot_count();
-  if (values.size() > slots) throw std::invalid_argument("CKKS encode: more values than slots (N/2)");
-  if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
-  if (!(scale >= 1.0) || !std::isfinite(scale) || std::log2(scale) >= c.log_q(level) - 1) {
-    throw std::invalid_argument("CKKS encode: scale must be in [1, Q_level / 2)");
+  check_encode_args(c, values.size(), scale, level);
+  // std::complex<double> is an array of two doubles (re, im).
+  if (max_abs_bits(reinterpret_cast<const double*>(values.data()), 2 * values.size()) >= kInfBits) {
+    throw std::invalid_argument("CKKS encode: value is not finite");
   }
-  std::vector<std::complex<double>> z(slots);
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i].real()) || !std::isfinite(values[i].imag())) {
-      throw std::invalid_argument("CKKS encode: value is not finite");
-    }
-    z[i] = values[i];
-  }
-  std::vector<double> coeffs(c.n());
-  c.fft().slots_to_coeffs(coeffs.data(), z.data(), scale);
-  return from_coefficients(coeffs, scale, level);
+  std::unique_ptr<double[]> coeffs(new double[c.n()]);
+  c.fft().slots_to_coeffs(coeffs.get(), values, scale);
+  return from_coefficients(std::span<const double>(coeffs.get(), c.n()), scale, level);
 }
 
 Plaintext CkksEncoder::encode(std::span<const double> values, double scale, size_t level) const {
-  std::vector<std::complex<double>> z(values.begin(), values.end());
-  return encode(z, scale, level);
+  const CkksContext& c = *ctx_;
+  check_encode_args(c, values.size(), scale, level);
+  if (max_abs_bits(values.data(), values.size()) >= kInfBits) {
+    throw std::invalid_argument("CKKS encode: value is not finite");
+  }
+  std::unique_ptr<double[]> coeffs(new double[c.n()]);
+  c.fft().real_slots_to_coeffs(coeffs.get(), values, scale);
+  return from_coefficients(std::span<const double>(coeffs.get(), c.n()), scale, level);
 }
 
 Plaintext CkksEncoder::encode(std::span<const double> values) const {

@@ -1,6 +1,8 @@
 #include "fhe/ckks/fft.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "core/cpu.h"
@@ -142,8 +144,8 @@ void twist_out(double* coeffs, const double* re, const double* im, size_t n, con
 }  // namespace
 
 void SpecialFft::coeffs_to_slots(std::complex<double>* slots, const double* coeffs, double multiplier) const {
-  std::vector<double> buf(2 * n_);
-  double* re = buf.data();
+  std::unique_ptr<double[]> buf(new double[2 * n_]);  // every entry written by twist_in
+  double* re = buf.get();
   double* im = re + n_;
   twist_in(re, im, coeffs, n_, twist_re_.data(), twist_im_.data(), multiplier);
   const uint32_t* pos = perm_.data();
@@ -156,22 +158,47 @@ void SpecialFft::coeffs_to_slots(std::complex<double>* slots, const double* coef
   for (size_t j = 0; j < n_; ++j) slots[j] = {re[pos[j]], im[pos[j]]};
 }
 
-void SpecialFft::slots_to_coeffs(double* coeffs, const std::complex<double>* slots, double multiplier) const {
-  std::vector<double> buf(2 * n_);
-  double* re = buf.data();
-  double* im = re + n_;
-  const bool vector = use_avx512(n_);
-  const uint32_t* pos = vector ? perm_blocked_.data() : perm_.data();
-  for (size_t j = 0; j < n_; ++j) {
-    re[pos[j]] = slots[j].real();
-    im[pos[j]] = slots[j].imag();
-  }
-  if (vector) {
+const uint32_t* SpecialFft::scatter_positions() const {
+  return use_avx512(n_) ? perm_blocked_.data() : perm_.data();
+}
+
+void SpecialFft::finish_slots_to_coeffs(double* coeffs, double* re, double* im, double multiplier) const {
+  if (use_avx512(n_)) {
     detail::fft_inverse_avx512(re, im, n_, tw_re_.data(), tw_im_.data());
   } else {
     inverse(re, im);
   }
   twist_out(coeffs, re, im, n_, twist_re_.data(), twist_im_.data(), multiplier);
+}
+
+void SpecialFft::slots_to_coeffs(double* coeffs, const std::complex<double>* slots, double multiplier) const {
+  slots_to_coeffs(coeffs, std::span<const std::complex<double>>(slots, n_), multiplier);
+}
+
+void SpecialFft::slots_to_coeffs(double* coeffs, std::span<const std::complex<double>> slots,
+                                 double multiplier) const {
+  if (slots.size() > n_) throw std::invalid_argument("SpecialFft: more than N/2 slots");
+  std::unique_ptr<double[]> buf(new double[2 * n_]);
+  double* re = buf.get();
+  double* im = re + n_;
+  if (slots.size() < n_) std::fill_n(buf.get(), 2 * n_, 0.0);
+  const uint32_t* pos = scatter_positions();
+  for (size_t j = 0; j < slots.size(); ++j) {
+    re[pos[j]] = slots[j].real();
+    im[pos[j]] = slots[j].imag();
+  }
+  finish_slots_to_coeffs(coeffs, re, im, multiplier);
+}
+
+void SpecialFft::real_slots_to_coeffs(double* coeffs, std::span<const double> values, double multiplier) const {
+  if (values.size() > n_) throw std::invalid_argument("SpecialFft: more than N/2 slots");
+  std::unique_ptr<double[]> buf(new double[2 * n_]);
+  double* re = buf.get();
+  double* im = re + n_;
+  std::fill_n(values.size() < n_ ? re : im, values.size() < n_ ? 2 * n_ : n_, 0.0);
+  const uint32_t* pos = scatter_positions();
+  for (size_t j = 0; j < values.size(); ++j) re[pos[j]] = values[j];
+  finish_slots_to_coeffs(coeffs, re, im, multiplier);
 }
 
 }  // namespace v100::fhe::ckks

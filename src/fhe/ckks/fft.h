@@ -14,6 +14,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace v100::fhe::ckks {
@@ -37,6 +38,11 @@ class SpecialFft {
   /// Slots -> coefficients (the exact inverse of coeffs_to_slots): `slots` holds N/2 complex
   /// values, writes N real coefficients to `coeffs`, each multiplied by `multiplier` last.
   void slots_to_coeffs(double* coeffs, const std::complex<double>* slots, double multiplier = 1.0) const;
+  /// As above for up to N/2 slots (the missing ones are zero). Throws std::invalid_argument if
+  /// there are more than N/2.
+  void slots_to_coeffs(double* coeffs, std::span<const std::complex<double>> slots, double multiplier) const;
+  /// As above for real slot values (imaginary parts zero).
+  void real_slots_to_coeffs(double* coeffs, std::span<const double> values, double multiplier) const;
 
   /// Index t in 0..N/2-1 such that slot j is the evaluation at zeta^(1 + 4t) (for tests).
   size_t root_index(size_t slot) const { return root_index_[slot]; }
@@ -44,6 +50,9 @@ class SpecialFft {
  private:
   void forward(double* re, double* im) const;  // in place DIF, natural -> bit-reversed
   void inverse(double* re, double* im) const;  // in place DIT, bit-reversed -> natural (no 1/n)
+  // Slot j of a slots -> coefficients map goes to re/im[pos[j]] (scatter), then this finishes it.
+  const uint32_t* scatter_positions() const;
+  void finish_slots_to_coeffs(double* coeffs, double* re, double* im, double multiplier) const;
 
   size_t n_;                        // N/2
   std::vector<size_t> root_index_;  // slot j -> t_j

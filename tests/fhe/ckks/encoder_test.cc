@@ -128,6 +128,32 @@ TEST(CkksFft, VectorPathMatchesPortableBitForBit) {
   }
 }
 
+TEST(CkksFft, PartialAndRealSlotsMatchZeroPaddedComplex) {
+  // Fewer than N/2 slots means zeros in the rest; real slots mean zero imaginary parts. Both
+  // entry points must give exactly the full complex transform of the padded input, on both paths.
+  for (size_t n : {64u, 1024u, 8192u}) {
+    SpecialFft fft(n);
+    TestRng rng("fft-partial-" + std::to_string(n));
+    const std::vector<double> re = rng.reals(n / 2, -5, 5);
+    for (size_t count : {size_t{0}, size_t{1}, n / 4 + 3, n / 2}) {
+      on_both_paths([&](bool portable) {
+        std::vector<std::complex<double>> padded(n / 2), part(count);
+        for (size_t j = 0; j < count; ++j) padded[j] = part[j] = {re[j], -re[n / 2 - 1 - j]};
+        std::vector<double> want(n), got(n);
+        fft.slots_to_coeffs(want.data(), padded.data(), 3.0);
+        fft.slots_to_coeffs(got.data(), part, 3.0);
+        EXPECT_TRUE(same_bits(want.data(), got.data(), n * sizeof(double))) << n << " " << count << portable;
+        for (size_t j = 0; j < count; ++j) padded[j] = {re[j], 0.0};
+        fft.slots_to_coeffs(want.data(), padded.data(), 3.0);
+        fft.real_slots_to_coeffs(got.data(), std::span<const double>(re.data(), count), 3.0);
+        EXPECT_TRUE(same_bits(want.data(), got.data(), n * sizeof(double))) << n << " " << count << portable;
+      });
+    }
+    std::vector<double> too_many(n / 2 + 1), out(n);
+    EXPECT_THROW(fft.real_slots_to_coeffs(out.data(), too_many, 1.0), std::invalid_argument);
+  }
+}
+
 TEST(CkksFft, MatchesDirectEmbedding) {
   for (size_t n : {16u, 256u, 2048u}) {
     SpecialFft fft(n);
@@ -275,6 +301,9 @@ TEST(CkksEncoder, ConstantAndPartialVectors) {
   EXPECT_NEAR(d[0], 1.5, 1e-9);
   EXPECT_NEAR(d[1], -2.5, 1e-9);
   EXPECT_NEAR(d[2], 0, 1e-9);
+  // The real entry point is the complex one with zero imaginary parts, to the last bit.
+  std::vector<std::complex<double>> few_complex{{1.5, 0.0}, {-2.5, 0.0}};
+  EXPECT_EQ(enc.encode(few, 0x1p35, 2).data, enc.encode(few_complex, 0x1p35, 2).data);
 }
 
 TEST(CkksEncoder, LargeValuesExactResidues) {
@@ -313,6 +342,18 @@ TEST(CkksEncoder, RejectsBadInput) {
   EXPECT_THROW(enc.encode(too_many), std::invalid_argument);
   std::vector<double> nan{std::nan("")};
   EXPECT_THROW(enc.encode(nan), std::invalid_argument);
+  for (double bad : {std::nan(""), -std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    std::vector<double> reals{1.0, 2.0, bad};
+    EXPECT_THROW(enc.encode(reals), std::invalid_argument) << bad;
+    std::vector<std::complex<double>> in_real{{1.0, 0.0}, {bad, 1.0}}, in_imag{{1.0, 0.0}, {1.0, bad}};
+    EXPECT_THROW(enc.encode(in_real, 0x1p30, 1), std::invalid_argument) << bad;
+    EXPECT_THROW(enc.encode(in_imag, 0x1p30, 1), std::invalid_argument) << bad;
+  }
+  std::vector<double> coeffs(ctx->n(), 1.0);
+  coeffs[17] = -HUGE_VAL;
+  EXPECT_THROW(enc.from_coefficients(coeffs, 1.0, 0), std::invalid_argument);
+  coeffs[17] = -0x1p60;  // finite, but not below q_0 / 2 at level 0
+  EXPECT_THROW(enc.from_coefficients(coeffs, 1.0, 0), std::invalid_argument);
   std::vector<double> huge{1e50};
   EXPECT_THROW(enc.encode(huge), std::invalid_argument);
   std::vector<double> ok{1.0};
