@@ -243,14 +243,14 @@ Plaintext CkksEncoder::encode_constant(double value, double scale, size_t level)
 namespace detail {
 
 bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out) {
-  double f = 0;
-  uint64_t acc = 0;
+  uint64_t f = 0, acc = 0;
   for (size_t i = 0; i < t.k; ++i) {
     const uint64_t y = math::mul_shoup(coef[i * n + idx], t.ih[i], t.ih_shoup[i], t.q[i]);
-    f += static_cast<double>(y) * t.inv_q[i];
+    f += static_cast<uint64_t>((static_cast<unsigned __int128>(y) * t.frac[i]) >> 52);
     acc += y * t.hat[i];
   }
-  const uint64_t x = acc - static_cast<uint64_t>(f + 0.5) * t.q_all;
+  const uint64_t kappa = (f + (uint64_t{1} << (t.frac_bits - 1))) >> t.frac_bits;
+  const uint64_t x = acc - kappa * t.q_all;
   bool ok = x + (uint64_t{1} << 62) <= (uint64_t{1} << 63);
   for (size_t i = 0; i < t.k; ++i) {
     const uint64_t quo = (x - coef[i * n + idx]) * t.q_inv[i];
@@ -297,8 +297,12 @@ detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
     t.hat.push_back(hat);
     t.q_inv.push_back(inverse_mod_2_64(qi.value()));
     t.bound.push_back(((uint64_t{1} << 63) - 1) / qi.value());
-    t.inv_q.push_back(1.0 / static_cast<double>(qi.value()));
     t.ifma_ok &= qi.value() < (uint64_t{1} << 50);
+  }
+  const uint64_t min_q = *std::min_element(t.q.begin(), t.q.end());
+  while ((uint64_t{2} << t.frac_bits) <= min_q) ++t.frac_bits;  // 2^t <= min q_i < 2^(t+1)
+  for (uint64_t q : t.q) {
+    t.frac.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(1) << (52 + t.frac_bits)) / q));
   }
   return t;
 }

@@ -1,11 +1,11 @@
 // AVX-512 (F, DQ, IFMA) decode kernels, 8 coefficients per step; the portable model is
-// crt_fast_one in encoder.cc and the level-0 loop in CkksEncoder::to_coefficients. y_i is a 52-bit
-// Shoup product (exact, as every q_i < 2^50), kappa uses the same double operations in the same
-// order (separate multiply and add; this file is compiled with -ffp-contract=off),
-// and X and the divisibility checks are exact 64-bit integer arithmetic, so both paths agree bit
-// for bit.
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder.
+// crt_fast_one in encoder.cc and the level-0 loop in CkksEncoder::to_coefficients. y_i is a lazy
+// 52-bit Shoup product (every q_i < 2^50), kappa a fixed-point sum of 52-bit high products, and X
+// and the divisibility checks exact 64-bit integer arithmetic; an accepted X is the centered value
+// itself whatever representatives were used (DecodeCrt), so both paths agree bit for bit.
+// GCC 12's AVX-512 headers trip -W(maybe-)uninitialized on their own `__Y = __Y` placeholder.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "fhe/ckks/encoder_internal.h"
@@ -26,31 +26,27 @@ template <int kBlocks>
 size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, size_t c, const DecodeCrt& t) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i mask52 = bcast((uint64_t{1} << 52) - 1);
-  __m512d f[kBlocks];
-  __m512i acc[kBlocks];
-  for (int b = 0; b < kBlocks; ++b) {
-    f[b] = _mm512_setzero_pd();
-    acc[b] = zero;
-  }
+  __m512i f[kBlocks], acc[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) f[b] = acc[b] = zero;
   for (size_t i = 0; i < t.k; ++i) {
-    const __m512i q = bcast(t.q[i]), ih = bcast(t.ih[i]), ihs = bcast(t.ih_shoup52[i]);
+    const __m512i ih = bcast(t.ih[i]), ihs = bcast(t.ih_shoup52[i]), frac = bcast(t.frac[i]);
     const __m512i neg_q = bcast((uint64_t{1} << 52) - t.q[i]), hat = bcast(t.hat[i]);
-    const __m512d inv_q = _mm512_set1_pd(t.inv_q[i]);
     for (int b = 0; b < kBlocks; ++b) {
       const __m512i x = load(coef + i * n + c + 8 * b);
-      // y = x * ih mod q: quot = hi52(x * ih'), x * ih - quot * q (mod 2^52) in [0, 2q), then [0, q).
+      // y = x * ih mod q, left in [0, 2q): quot = hi52(x * ih'), then x * ih - quot * q (mod 2^52).
+      // (The representative moves kappa, not X: see DecodeCrt.)
       const __m512i quot = _mm512_madd52hi_epu64(zero, x, ihs);
       const __m512i lo = _mm512_madd52lo_epu64(zero, x, ih);
-      __m512i y = _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, neg_q), mask52);
-      y = _mm512_min_epu64(y, _mm512_sub_epi64(y, q));
-      f[b] = _mm512_add_pd(f[b], _mm512_mul_pd(_mm512_cvtepu64_pd(y), inv_q));
+      const __m512i y = _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, neg_q), mask52);
+      f[b] = _mm512_madd52hi_epu64(f[b], y, frac);
       acc[b] = _mm512_add_epi64(acc[b], _mm512_mullo_epi64(y, hat));
     }
   }
   __m512i xv[kBlocks];
   __mmask8 bad[kBlocks];
+  const __m512i round = bcast(uint64_t{1} << (t.frac_bits - 1));
   for (int b = 0; b < kBlocks; ++b) {
-    const __m512i kappa = _mm512_cvttpd_epu64(_mm512_add_pd(f[b], _mm512_set1_pd(0.5)));
+    const __m512i kappa = _mm512_srli_epi64(_mm512_add_epi64(f[b], round), static_cast<unsigned>(t.frac_bits));
     xv[b] = _mm512_sub_epi64(acc[b], _mm512_mullo_epi64(kappa, bcast(t.q_all)));
     bad[b] = _mm512_cmpgt_epu64_mask(_mm512_add_epi64(xv[b], bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
   }

@@ -10,16 +10,20 @@
 
 namespace v100::fhe::ckks::detail {
 
-/// Constants of the fast decode CRT at one level l >= 1 (k = l + 1 primes, Q = q_0 ... q_l).
+/// Constants of the fast decode CRT at one level l >= 1 (k = l + 1 primes, Q = q_0 ... q_l > 2^64).
 /// For a coefficient with residues x_i:
 ///   y_i   = [x_i * (Q/q_i)^-1]_(q_i)
-///   kappa = trunc(0.5 + sum_i y_i * (1/q_i))        (doubles, summed from i = 0 up, no FMA)
+///   kappa = (sum_i floor(y_i * c_i / 2^52) + 2^(t-1)) >> t,  c_i = floor(2^(52+t) / q_i), 2^t <= min q_i
+///           (a fixed-point round(sum_i y_i / q_i), exact integer arithmetic)
 ///   X     = sum_i y_i * (Q/q_i) - kappa * Q           (mod 2^64)
 /// and X, read as a signed 64-bit integer, is accepted as the centered value x when |X| <= 2^62
 /// and X - x_i is divisible by q_i for every i (exact test: (X - x_i) * q_i^-1 mod 2^64 lies in
 /// [-T_i, T_i], T_i = floor((2^63 - 1) / q_i)). Then X = x (mod Q), and as Q > 2^63 > 2|X| and
-/// |x| <= Q/2, X = x. A coefficient that fails (|x| > 2^62, or kappa off by one for x within
-/// about Q * 2^-45 of +-Q/2) takes the scalar wide path.
+/// |x| <= Q/2, X = x. The acceptance never depends on kappa being right: kappa only decides whether
+/// a value with |x| <= 2^62 is found (it is whenever the fixed-point error, below 1.5 k / 2^t, stays
+/// under 1/2 - 2^62/Q). So a y_i left in [0, 2 q_i) changes kappa by one and X not at all (q_i times
+/// Q/q_i is Q), and every path that accepts gives the same X. Rejected coefficients (|x| > 2^62)
+/// take the scalar wide path.
 struct DecodeCrt {
   size_t k = 0;
   std::vector<uint64_t> q;            // q_i
@@ -29,7 +33,8 @@ struct DecodeCrt {
   std::vector<uint64_t> hat;          // (Q/q_i) mod 2^64
   std::vector<uint64_t> q_inv;        // q_i^-1 mod 2^64
   std::vector<uint64_t> bound;        // T_i
-  std::vector<double> inv_q;          // 1.0 / q_i (rounded)
+  std::vector<uint64_t> frac;         // c_i
+  int frac_bits = 0;                  // t
   uint64_t q_all = 0;                 // Q mod 2^64
   bool ifma_ok = false;               // every q_i < 2^50
 };
