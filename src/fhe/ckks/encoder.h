@@ -1,7 +1,14 @@
 // CKKS encoder: complex (or real) vectors of up to N/2 slots <-> plaintext polynomials, through the
 // canonical embedding (fft.h). encode: slots -> coefficients (inverse special FFT) -> multiply by
 // the scale Delta -> round to integers -> RNS residues -> NTT. decode: inverse NTT -> CRT to centered
-// integers (Garner mixed radix, balanced digits, so no cancellation) -> divide by Delta -> FFT.
+// integers -> divide by Delta -> FFT.
+//
+// Decode CRT, in tiers (encoder_internal.h): a 64-bit direct CRT, x = sum_i y_i (Q/q_i) - kappa Q
+// mod 2^64, accepted only when |x| <= 2^62 and x matches every residue (an exact divisibility
+// test), which covers every plaintext of ordinary magnitude (AVX-512 IFMA kernel, bit-identical
+// portable twin); then the same modulo 2^128, certified against every residue; then Garner's
+// mixed radix with balanced digits (no cancellation). So decode is right for any coefficient in
+// (-Q/2, Q/2), including scales near the modulus; only the cost grows with the magnitude.
 //
 // Precision: the FFT runs in double with twiddles correct to 1/2 ulp; with Delta = 2^40 the
 // rounding to integers (|error| <= 1/2 per coefficient, about 2^-40 * sqrt(N)/2 per slot) dominates
@@ -40,7 +47,9 @@ class CkksEncoder {
   std::vector<double> decode_real(const Plaintext& pt, size_t count) const;
 
   /// Lower-level helpers (used by the decryptor for noise flooding):
-  /// plaintext -> centered integer coefficients as doubles (not divided by the scale).
+  /// plaintext -> centered integer coefficients as doubles (not divided by the scale): correctly
+  /// rounded below 2^127 in magnitude (and at levels with Q < 2^130, below 2^62), beyond that
+  /// within a few ulps. Throws std::invalid_argument if the plaintext does not match the context.
   std::vector<double> to_coefficients(const Plaintext& pt) const;
   /// Centered coefficients -> slots, dividing by `scale`.
   std::vector<std::complex<double>> coefficients_to_slots(std::span<const double> coeffs,
