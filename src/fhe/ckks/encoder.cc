@@ -18,14 +18,14 @@ namespace {
 
 // out[i] = round-half-even(in[i]) for |in[i]| < 2^51: adding and subtracting 1.5 * 2^52 leaves the
 // nearest integer (the FPU rounds to nearest even). Same IEEE operations in both clones.
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 void round_all(int64_t* out, const double* in, size_t n) {
   const double kMagic = 0x1.8p52;
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>((in[i] + kMagic) - kMagic);
 }
 
 // out[i] = v[i] mod q for |v[i]| < q: add q to negative values, branch-free.
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 void lift_signed(uint64_t* out, const int64_t* v, size_t n, uint64_t q) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t u = static_cast<uint64_t>(v[i]);
@@ -39,7 +39,7 @@ constexpr uint64_t kInfBits = 0x7ff0000000000000;  // +infinity; NaNs lie above 
 // max_i |in[i]| as IEEE-754 bits: with the sign cleared, the bit patterns of finite doubles order
 // like their values, and an infinity or NaN gives a result >= kInfBits. An integer max reduction
 // vectorizes where a floating-point one (with NaN semantics) does not.
-__attribute__((target_clones("avx512f", "avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 uint64_t max_abs_bits(const double* in, size_t n) {
   uint64_t m = 0;
   for (size_t i = 0; i < n; ++i) {
