@@ -1,6 +1,6 @@
 // The 32-user match (issue #2 §4/§6): client encrypts a query (seeded secret-key encryption),
 // server computes masked equality against the roster (one score; re-randomize, flood, mod switch),
-// client decrypts 32 scores. Distinct inputs per iteration.
+// client decrypts 32 scores. Distinct inputs per iteration. Then the look-up's multi-score reply.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -13,6 +13,7 @@ namespace {
 
 using namespace v100::fhe;
 using namespace v100::fhe::bfv;
+using v100::Bytes;
 
 constexpr size_t kPool = 8;
 
@@ -112,5 +113,95 @@ void BM_Total(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Total)->Name("match32/total")->Unit(benchmark::kMicrosecond);
+
+// The look-up's multi-score equality (4 scores per user from one product): one reply with a
+// scratch reused across calls (as a look-up reuses it across blocks), its serialization, the
+// query parse (once per look-up) and the client's decryption.
+struct ScoreEnv {
+  std::vector<Ciphertext> rosters, queries;
+  std::vector<Bytes> query_bytes, reply_bytes;
+};
+
+ScoreEnv& senv() {
+  static std::unique_ptr<ScoreEnv> s;
+  if (s) return *s;
+  auto& e = menv();
+  s = std::make_unique<ScoreEnv>();
+  for (size_t i = 0; i < kPool; ++i) {
+    std::vector<uint16_t> x(match::kUsers * match::kValues, 0), y(match::kTokenValues);
+    for (size_t k = 0; k < match::kUsers; ++k) {
+      v100::random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(x.data() + k * match::kValues), match::kTokenValues * 2));
+    }
+    v100::random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(y.data()), y.size() * 2));
+    s->rosters.push_back(e.client->encrypt_roster(x));
+    s->queries.push_back(e.client->encrypt_token_query(y));
+    s->query_bytes.push_back(match::serialize_score_query(*e.ctx, s->queries.back()));
+    match::ScoreScratch scratch;
+    match::ScoreReply reply;
+    e.server->score_reply(s->rosters.back(), s->queries.back(), scratch, reply);
+    s->reply_bytes.push_back(match::serialize_score_reply(*e.ctx, reply));
+  }
+  return *s;
+}
+
+void BM_ScoreReply(benchmark::State& state) {
+  auto& e = menv();
+  auto& s = senv();
+  match::ScoreScratch scratch;
+  match::ScoreReply reply;
+  size_t i = 0;
+  for (auto _ : state) {
+    e.server->score_reply(s.rosters[i % kPool], s.queries[(i + 1) % kPool], scratch, reply);
+    ++i;
+    benchmark::DoNotOptimize(reply.c0.data());
+  }
+}
+BENCHMARK(BM_ScoreReply)->Name("match32/score_reply")->Unit(benchmark::kMicrosecond);
+
+void BM_ScoreReplySerialize(benchmark::State& state) {
+  auto& e = menv();
+  auto& s = senv();
+  auto reply = *match::deserialize_score_reply(*e.ctx, s.reply_bytes[0]);
+  for (auto _ : state) {
+    Bytes b = match::serialize_score_reply(*e.ctx, reply);
+    benchmark::DoNotOptimize(b.data());
+  }
+}
+BENCHMARK(BM_ScoreReplySerialize)->Name("match32/score_reply_serialize")->Unit(benchmark::kMicrosecond);
+
+void BM_ScoreQueryParse(benchmark::State& state) {
+  auto& e = menv();
+  auto& s = senv();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto q = match::deserialize_score_query(*e.ctx, s.query_bytes[i++ % kPool]);
+    benchmark::DoNotOptimize(q);
+  }
+}
+BENCHMARK(BM_ScoreQueryParse)->Name("match32/score_query_parse")->Unit(benchmark::kMicrosecond);
+
+void BM_ScoreScratch(benchmark::State& state) {
+  auto& e = menv();
+  auto& s = senv();
+  for (auto _ : state) {
+    match::ScoreScratch scratch;  // fresh stream + first-use allocation, once per look-up and thread
+    match::ScoreReply reply;
+    e.server->score_reply(s.rosters[0], s.queries[1], scratch, reply);
+    benchmark::DoNotOptimize(reply.c0.data());
+  }
+}
+BENCHMARK(BM_ScoreScratch)->Name("match32/score_reply_first")->Unit(benchmark::kMicrosecond);
+
+void BM_ScoreDecrypt(benchmark::State& state) {
+  auto& e = menv();
+  auto& s = senv();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto r = match::deserialize_score_reply(*e.ctx, s.reply_bytes[i++ % kPool]);
+    auto scores = e.client->decrypt_score_reply(*r);
+    benchmark::DoNotOptimize(scores.data());
+  }
+}
+BENCHMARK(BM_ScoreDecrypt)->Name("match32/score_client_decrypt")->Unit(benchmark::kMicrosecond);
 
 }  // namespace

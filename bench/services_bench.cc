@@ -35,7 +35,7 @@ struct LookupFixture {
     for (size_t b = 0; b < members / kSlotsPerBlock; ++b) {
       std::vector<Bytes> ups;
       for (size_t k = 0; k < kSlotsPerBlock; ++k)
-        ups.push_back(fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_user_block(k, random_token())));
+        ups.push_back(fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_token_block(k, random_token())));
       std::vector<ByteSpan> spans(ups.begin(), ups.end());
       blocks.push_back(*server->sum_block(spans));
     }

@@ -1,5 +1,7 @@
 #include "services/lookup.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <stdexcept>
 #include <thread>
@@ -36,34 +38,27 @@ LookupClient::LookupClient(ByteSpan bfv_seed32) : impl_(std::make_unique<Impl>()
 LookupClient::~LookupClient() = default;
 
 Bytes LookupClient::encrypt_query(std::span<const uint16_t> token) const {
-  if (token.size() != kTokenValues) throw std::invalid_argument("lookup: token must have 128 values");
-  return fhe::serialize_ciphertext(roster_context()->rlwe(), impl_->client->encrypt_query(token));
+  if (token.size() != kTokenValues) throw std::invalid_argument("lookup: token must have 32 values");
+  return match::serialize_score_query(*roster_context(), impl_->client->encrypt_token_query(token));
 }
 
 Result<std::optional<uint16_t>> LookupClient::find(const std::vector<Bytes>& reply,
                                                    std::span<const uint16_t> occupied) const {
   using R = Result<std::optional<uint16_t>>;
-  if (reply.empty() || reply.size() % kScoresPerBlock != 0) return R::error("lookup: malformed reply");
-  size_t num_blocks = reply.size() / kScoresPerBlock;
-  // scores[block][score][slot-in-block]
-  std::vector<std::vector<std::vector<uint64_t>>> scores(num_blocks);
-  for (size_t b = 0; b < num_blocks; ++b) {
-    for (size_t i = 0; i < kScoresPerBlock; ++i) {
-      auto ct = fhe::deserialize_ciphertext(roster_context()->rlwe(), reply[b * kScoresPerBlock + i], 2);
-      if (!ct.is_ok()) return R::error("lookup reply: " + ct.message());
-      try {
-        scores[b].push_back(impl_->client->decrypt_scores(*ct));
-      } catch (const std::exception& e) {
-        return R::error(std::string("lookup reply: ") + e.what());
-      }
-    }
+  if (reply.empty()) return R::error("lookup: empty reply");
+  // scores[block][slot-in-block][w]
+  std::vector<std::vector<std::array<uint64_t, kScoresPerSlot>>> scores(reply.size());
+  for (size_t b = 0; b < reply.size(); ++b) {
+    auto r = match::deserialize_score_reply(*roster_context(), reply[b]);
+    if (!r.is_ok()) return R::error("lookup reply: " + r.message());
+    scores[b] = impl_->client->decrypt_score_reply(*r);  // shape checked by the parser
   }
   std::optional<uint16_t> found;
   for (uint16_t slot : occupied) {
     size_t b = slot / kSlotsPerBlock, k = slot % kSlotsPerBlock;
-    if (b >= num_blocks) continue;
+    if (b >= scores.size()) continue;
     bool all_zero = true;
-    for (size_t i = 0; i < kScoresPerBlock; ++i) all_zero = all_zero && scores[b][i][k] == 0;
+    for (uint64_t v : scores[b][k]) all_zero = all_zero && v == 0;
     if (all_zero && !found) found = slot;
   }
   return found;
@@ -106,18 +101,20 @@ Result<Bytes> LookupServer::sum_block(const std::vector<ByteSpan>& uploads) cons
 }
 
 struct LookupServer::PreparedRoster {
-  std::vector<fhe::Ciphertext> blocks;
+  std::vector<fhe::Ciphertext> blocks;  // size 2, full level, NTT form
 };
 
 Result<std::shared_ptr<const LookupServer::PreparedRoster>> LookupServer::prepare(
     const std::vector<ByteSpan>& blocks) const {
   using R = Result<std::shared_ptr<const PreparedRoster>>;
   const auto& ctx = roster_context();
+  fhe::bfv::Evaluator ev(ctx);
   auto out = std::make_shared<PreparedRoster>();
   for (ByteSpan b : blocks) {
     auto ct = fhe::deserialize_ciphertext(ctx->rlwe(), b, 2);
     if (!ct.is_ok()) return R::error("lookup block: " + ct.message());
     if (ct->num_q() != ctx->num_q()) return R::error("lookup block: wrong level");
+    if (!ct->is_ntt()) ev.to_ntt_inplace(*ct);
     out->blocks.push_back(std::move(ct).value());
   }
   return std::shared_ptr<const PreparedRoster>(std::move(out));
@@ -134,19 +131,19 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
                                                 unsigned threads) const {
   using R = Result<std::vector<Bytes>>;
   const auto& ctx = roster_context();
-  auto q = fhe::deserialize_ciphertext(ctx->rlwe(), query, 2);
+  auto q = match::deserialize_score_query(*ctx, query);  // full level, NTT form by construction
   if (!q.is_ok()) return R::error("lookup query: " + q.message());
-  if (q->num_q() != ctx->num_q()) return R::error("lookup query: wrong level");
   const auto& blocks = roster.blocks;
-  std::vector<Bytes> out(blocks.size() * kScoresPerBlock);
+  std::vector<Bytes> out(blocks.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto work = [&] {
     try {
+      match::ScoreScratch scratch;  // buffers and a fresh randomness stream, reused across blocks
+      match::ScoreReply reply;
       for (size_t b = next++; b < blocks.size(); b = next++) {
-        auto replies = impl_->server->masked_equality(blocks[b], *q, kScoresPerBlock);
-        for (size_t i = 0; i < kScoresPerBlock; ++i)
-          out[b * kScoresPerBlock + i] = fhe::serialize_ciphertext(ctx->rlwe(), replies[i]);
+        impl_->server->score_reply(blocks[b], *q, scratch, reply);
+        out[b] = match::serialize_score_reply(*ctx, reply);
       }
     } catch (const std::exception&) {
       failed = true;

@@ -1,13 +1,21 @@
 // Directory look-up ("FHE routing", DESIGN.md §3 step 5) on the encrypted roster.
 //
 // The roster is one "bfv-meeting-4096" ciphertext per block of 32 slots: the sum of the members'
-// uploads, each holding its 128-value identity token in its slot's coefficients (the 32-user match
-// layout, fhe/bfv/match.h). A member looking for a token sends Enc(token) replicated in every block;
-// for each block the server returns kScoresPerBlock independent masked scores
-// s_k = sum_j r_j (x_kj - y_j) (fresh nonzero r per score and per request), re-randomized, flooded
-// and switched down to one prime. s_k is 0 for every score exactly when slot k holds the token;
-// otherwise each score is uniform mod t = 65537, so a false match has probability t^-2 ≈ 2^-32
-// per slot (the issue asks <= 2^-30 per block).
+// uploads. Slot k of a block owns coefficients 128k .. 128k+127: its 32-value identity token at
+// 128k .. 128k+31 and zeros after it (the multi-score layout of fhe/bfv/match.h). A member
+// looking for a token sends Enc(token, zero padding) replicated in every block. For each block the
+// server returns ONE reply (MatchServer::score_reply): a single product by a mask polynomial with
+// fresh uniform nonzero values (per block and per request) carries kScoresPerSlot = 4 independent
+// scores per slot, s_kw = sum_j r_wj (x_kj - y_j) at coefficient 128k + 32w + 31. All four are 0
+// when slot k holds the token; otherwise each is 0 with probability <= 1/(t-1), t = 65537,
+// independently: a false match has probability about 2^-64 per slot, 2^-59 per block (the issue
+// asks <= 2^-30 per block).
+//
+// Each reply is re-randomized with a fresh encryption of zero at the full modulus, switched to
+// one prime and flooded, and it carries c0 only at the score positions: the other coefficients of
+// the product (partial sums of the roster) cannot be decrypted from it at all. One mask serves the
+// 32 slots of a block (identical differences x_k - y give identical scores); blocks never share
+// masks.
 //
 // The decision is the key holder's: the server sees ciphertexts only and cannot read, let alone
 // act on, the comparison. It learns that a look-up happened, nothing about whom or whether found.
@@ -22,15 +30,16 @@
 #include "core/bytes.h"
 #include "core/status.h"
 #include "fhe/bfv/context.h"
+#include "fhe/bfv/match.h"
 
 namespace v100::services {
 
-/// Independent masked scores per block.
-inline constexpr size_t kScoresPerBlock = 2;
+/// Independent masked scores per slot (all in the block's one reply).
+inline constexpr size_t kScoresPerSlot = fhe::bfv::match::kScoresPerUser;
 /// Slots per roster block.
-inline constexpr size_t kSlotsPerBlock = 32;
-/// Token values per slot.
-inline constexpr size_t kTokenValues = 128;
+inline constexpr size_t kSlotsPerBlock = fhe::bfv::match::kUsers;
+/// Token values per slot (16 bits each); the slot's other coefficients are zero padding.
+inline constexpr size_t kTokenValues = fhe::bfv::match::kTokenValues;
 /// The roster's parameter set.
 inline constexpr const char* kRosterSet = "bfv-meeting-4096";
 
@@ -46,12 +55,14 @@ class LookupClient {
   LookupClient(const LookupClient&) = delete;
   LookupClient& operator=(const LookupClient&) = delete;
 
-  /// Serialized query: the token (128 values < 2^16) in every block. Throws std::invalid_argument
-  /// on a wrong token size.
+  /// Serialized query: the token (kTokenValues values < 2^16, zero padding) in every block, a
+  /// fresh symmetric encryption in the match::serialize_score_query form (82 KB).
+  /// Throws std::invalid_argument on a wrong token size.
   Bytes encrypt_query(std::span<const uint16_t> token) const;
-  /// Reads the server's reply (kScoresPerBlock ciphertexts per block, block-major) and returns the
-  /// matching slot, or nullopt when the token is absent. `occupied` lists the slots that hold a
-  /// member (others are ignored). Error when a reply does not parse or has the wrong count.
+  /// Reads the server's reply (one serialized match::ScoreReply per block, in block order) and
+  /// returns the matching slot (all kScoresPerSlot scores zero), or nullopt when the token is
+  /// absent. `occupied` lists the slots that hold a member (others are ignored). Error when a
+  /// reply does not parse.
   Result<std::optional<uint16_t>> find(const std::vector<Bytes>& reply, std::span<const uint16_t> occupied) const;
 
  private:
@@ -75,8 +86,9 @@ class LookupServer {
   /// Parses and validates block ciphertexts. Error on a block that does not parse or is at the
   /// wrong level.
   Result<std::shared_ptr<const PreparedRoster>> prepare(const std::vector<ByteSpan>& blocks) const;
-  /// Answers a query: kScoresPerBlock replies per block, block-major, computed on up to `threads`
-  /// threads. Error on a query that does not parse.
+  /// Answers a query: one reply per block, in block order, computed on up to `threads` threads
+  /// (the query is parsed once; each thread reuses its buffers across blocks). Error on a query
+  /// that does not parse or is at the wrong level.
   Result<std::vector<Bytes>> answer(ByteSpan query, const PreparedRoster& roster, unsigned threads = 1) const;
   /// prepare() then answer().
   Result<std::vector<Bytes>> answer(ByteSpan query, const std::vector<ByteSpan>& blocks, unsigned threads = 1) const;

@@ -13,6 +13,7 @@
 #include "meeting/client/invitation.h"
 #include "meeting/client/keystore.h"
 #include "meeting/client/roster.h"
+#include "meeting/client/roster_bfv.h"
 #include "meeting/client/schedule.h"
 
 namespace v100::meeting::client {
@@ -190,7 +191,10 @@ TEST(ClientRoster, NameAndIdentityBlobs) {
 
 TEST(ClientRoster, TokenIsDeterministicAndDistinct) {
   auto a = identity_token(alice().user_id());
-  ASSERT_EQ(a.size(), 128u);
+  ASSERT_EQ(a.size(), kTokenCoeffs);
+  // A shorter token is a prefix of a longer one.
+  auto longer = identity_token(alice().user_id(), 2 * kTokenCoeffs);
+  EXPECT_TRUE(std::equal(a.begin(), a.end(), longer.begin()));
   EXPECT_EQ(a, identity_token(alice().user_id()));
   EXPECT_NE(a, identity_token(bob().user_id()));
   // The token is SHAKE256("v100/token/v1" || user id) as little-endian u16s.
@@ -201,6 +205,25 @@ TEST(ClientRoster, TokenIsDeterministicAndDistinct) {
   x.squeeze(b);
   EXPECT_EQ(a[0], b[0] | (b[1] << 8));
   EXPECT_EQ(a[1], b[2] | (b[3] << 8));
+}
+
+TEST(ClientRoster, BfvSlotHoldsTokenThenZeroPadding) {
+  // Two members of one block and one of the next: each slot decrypts to its token followed by
+  // kSlotCoeffs - kTokenCoeffs zeros (the look-up's layout), whatever its neighbours hold.
+  Bytes seed = random_bytes(32);
+  RosterCipher rc(seed);
+  Bytes c0 = rc.encrypt_token(0, alice().user_id());
+  Bytes c1 = rc.encrypt_token(1, bob().user_id());
+  Bytes c33 = rc.encrypt_token(33, alice().user_id());
+  auto tokens = rc.decrypt_tokens({{0, c0}, {1, c1}, {33, c33}});
+  ASSERT_TRUE(tokens.is_ok()) << tokens.message();
+  const UserId a = alice().user_id(), b = bob().user_id();
+  for (auto [slot, who] : {std::pair<uint16_t, UserId>{0, a}, {1, b}, {33, a}}) {
+    const auto& got = tokens->at(slot);
+    ASSERT_EQ(got.size(), kSlotCoeffs);
+    auto want = identity_token(who, kTokenCoeffs);
+    for (size_t i = 0; i < kSlotCoeffs; ++i) EXPECT_EQ(got[i], i < kTokenCoeffs ? want[i] : 0u) << slot << ":" << i;
+  }
 }
 
 }  // namespace

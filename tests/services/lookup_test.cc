@@ -34,7 +34,7 @@ struct Meeting {
       tokens.push_back(token(rng));
       slots.push_back(s);
       uploads[s / kSlotsPerBlock].push_back(
-          fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_user_block(s % kSlotsPerBlock, tokens.back())));
+          fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_token_block(s % kSlotsPerBlock, tokens.back())));
     }
     for (auto& u : uploads) {
       std::vector<ByteSpan> spans(u.begin(), u.end());
@@ -58,7 +58,7 @@ TEST(Lookup, FindsEveryMemberAndNoStranger) {
   for (size_t s : {0u, 1u, 31u, 32u, 39u}) {
     auto reply = m.server->answer(client.encrypt_query(m.tokens[s]), m.blocks(), 2);
     ASSERT_TRUE(reply.is_ok()) << reply.message();
-    EXPECT_EQ(reply->size(), 2 * kScoresPerBlock);
+    EXPECT_EQ(reply->size(), 2u);  // one reply per block
     auto found = client.find(*reply, m.slots);
     ASSERT_TRUE(found.is_ok()) << found.message();
     ASSERT_TRUE(found->has_value()) << "member " << s << " not found";
@@ -73,10 +73,48 @@ TEST(Lookup, FindsEveryMemberAndNoStranger) {
   }
   // A token differing from a member's in a single value is a stranger too.
   auto near = m.tokens[7];
-  near[100] ^= 1;
+  near[kTokenValues - 1] ^= 1;
   auto found = client.find(*m.server->answer(client.encrypt_query(near), m.blocks()), m.slots);
   ASSERT_TRUE(found.is_ok());
   EXPECT_FALSE(found->has_value());
+}
+
+TEST(Lookup, NeighboursDifferingInOneValueAndThreads) {
+  // Three blocks, every slot of the first two occupied. Slots 30 and 31 hold the queried token
+  // with one value changed (first / last); slot 32 (first of the next block) holds it exactly.
+  // One reply per block; one, two and three threads agree.
+  Meeting m(70, "lookup neighbours");
+  auto target = m.tokens[32];
+  auto near_first = target, near_last = target;
+  near_first[0] ^= 0x4000;
+  near_last[kTokenValues - 1] = static_cast<uint16_t>(target[kTokenValues - 1] + 1);
+  const auto& ctx = roster_context();
+  fhe::bfv::match::MatchClient mc(ctx, m.keygen->secret_key());
+  std::vector<Bytes> block0;
+  for (uint16_t s = 0; s < kSlotsPerBlock; ++s) {
+    const auto& tk = s == 30 ? near_first : s == 31 ? near_last : m.tokens[s];
+    block0.push_back(fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_token_block(s, tk)));
+  }
+  std::vector<ByteSpan> spans(block0.begin(), block0.end());
+  m.block_sums[0] = *m.server->sum_block(spans);
+  LookupClient client(m.seed);
+  Bytes query = client.encrypt_query(target);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    auto reply = m.server->answer(query, m.blocks(), threads);
+    ASSERT_TRUE(reply.is_ok()) << reply.message();
+    EXPECT_EQ(reply->size(), 3u);
+    auto found = client.find(*reply, m.slots);
+    ASSERT_TRUE(found.is_ok()) << found.message();
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ(**found, 32u) << threads << " threads";
+  }
+  // Looking for a near token finds exactly the slot that holds it, not the target's slot.
+  for (uint16_t slot : {uint16_t{30}, uint16_t{31}}) {
+    auto found = client.find(*m.server->answer(client.encrypt_query(slot == 30 ? near_first : near_last), m.blocks()), m.slots);
+    ASSERT_TRUE(found.is_ok());
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ(**found, slot);
+  }
 }
 
 TEST(Lookup, WrongKeyOrBytesGiveErrorsNotCrashes) {

@@ -1,10 +1,14 @@
 #include "fhe/bfv/match.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/secure.h"
 #include "fhe/common/prg.h"
+#include "fhe/common/serialize.h"
+#include "math/ntt.h"
 #include "math/poly.h"
 
 namespace v100::fhe::bfv::match {
@@ -14,7 +18,205 @@ void check_layout(const BfvContext& ctx) {
   if (ctx.n() % kValues != 0) throw std::invalid_argument("match: N must be a multiple of 128");
   if (ctx.t() <= 0xFFFF) throw std::invalid_argument("match: t must exceed 2^16 (16-bit values)");
 }
+
+// A mask value uniform in [1, t-1] from a 64-bit random word: 1 + floor(word (t-1) / 2^64), each
+// value hit by floor or ceil of 2^64 / (t-1) words (statistical distance < t / 2^64 < 2^-47), and
+// no division.
+uint64_t nonzero_mod_t(uint64_t word, uint64_t t) {
+  return 1 + static_cast<uint64_t>((static_cast<unsigned __int128>(word) * (t - 1)) >> 64);
+}
+
+// Centered lift of m in [0, t) into Z_q (m > t/2 stands for m - t): keeps |M|_inf <= t/2, which is
+// what the noise bounds at the top of match.h assume.
+uint64_t lift_centered(uint64_t m, uint64_t t, uint64_t q) {
+  return m + ((q - t) & (0 - static_cast<uint64_t>(m > t / 2)));
+}
+
+// Flooding noise F uniform in [-2^b, 2^b) from a random word, as a residue mod q (2^(b+1) < q:
+// one conditional add of q maps it into [0, q)).
+uint64_t flood_residue(uint64_t word, int b, uint64_t q) {
+  const int64_t f = static_cast<int64_t>(word & ((uint64_t{2} << b) - 1)) - (int64_t{1} << b);
+  return static_cast<uint64_t>(f) + (q & static_cast<uint64_t>(f >> 63));
+}
+
+// Switches `count` values held as residues res[j] mod q_j (j < num_q, coefficient form) down to
+// q_0: afterwards res[0][i] = round(c_i / (q_1 ... q_{num_q-1})) mod q_0 (the BFV modulus switch;
+// it adds at most (1 + |s|_1) / 2 of rounding noise). The caller has added floor(q_{num_q-1} / 2)
+// to every residue, which makes the first step a floor, c' = (c - [c]_{q_l}) / q_l with the
+// remainder in [0, q_l): two vectorized passes. Further steps (num_q > 2: no named set with the
+// match layout) subtract the centered remainder. tmp: `count` words.
+void switch_to_q0(uint64_t* const* res, size_t num_q, size_t count, const RlweContext& r, uint64_t* tmp) {
+  for (size_t l = num_q; l-- > 1;) {
+    const uint64_t ql = r.modulus(l).value(), half = ql / 2;
+    const uint64_t* last = res[l];
+    for (size_t j = 0; j < l; ++j) {
+      const math::Modulus& qj = r.modulus(j);
+      const uint64_t ql_mod = math::reduce(ql, qj), inv = math::inv_mod(ql_mod, qj);
+      const uint64_t* rem = tmp;
+      if (l == num_q - 1) {
+        if (ql <= qj.value()) {
+          rem = last;  // already below q_j
+        } else {
+          math::poly_reduce_below(tmp, last, ql, count, qj);
+        }
+      } else {
+        for (size_t i = 0; i < count; ++i) {
+          tmp[i] = math::sub_mod(math::reduce(last[i], qj), ql_mod & (0 - static_cast<uint64_t>(last[i] > half)), qj);
+        }
+      }
+      // (c - rem) / q_l = c * inv + rem * (q_j - inv)
+      math::poly_mul_scalar(res[j], res[j], inv, count, qj);
+      math::poly_mul_scalar_add(res[j], rem, qj.value() - inv, count, qj);
+    }
+  }
+}
+
+// io[i] = (io[i] + base + e[i]) mod q for io[i], base < q and small signed e (|e| <= 21 < q).
+void add_offset_small(uint64_t* io, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t x = base + q + static_cast<uint64_t>(static_cast<int64_t>(e[i]));  // in [q - 21, 2q + 21)
+    io[i] = math::csub(io[i] + math::csub(math::csub(x, q), q), q);
+  }
+}
+
+// Byte-aligned little-endian values: value i at bytes [i w, i w + w). Writes through 8-byte stores
+// (the caller leaves 8 bytes of slack); values are < 2^(8w).
+void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
+  for (size_t i = 0; i < n; ++i) std::memcpy(p + i * w, &v[i], 8);
+}
+
+// Reads n values of w bytes from exactly n * w bytes; false if any is >= q.
+bool get_values(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
+  const uint64_t mask = w == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * w)) - 1;
+  // Values whose 8-byte load stays inside the input; the last few are read byte by byte.
+  const size_t wide = n * w >= 8 ? (n * w - 8) / w + 1 : 0;
+  uint64_t bad = 0;
+  for (size_t i = 0; i < wide; ++i) {
+    uint64_t x;
+    std::memcpy(&x, p + i * w, 8);  // little-endian host (x86-64)
+    v[i] = x & mask;
+    bad |= static_cast<uint64_t>(v[i] >= q);
+  }
+  for (size_t i = wide; i < n; ++i) {
+    uint64_t x = 0;
+    for (size_t b = 0; b < w; ++b) x |= static_cast<uint64_t>(p[i * w + b]) << (8 * b);
+    v[i] = x;
+    bad |= static_cast<uint64_t>(x >= q);
+  }
+  return bad == 0;
+}
+
+constexpr uint8_t kReplyMagic[4] = {'V', '1', 'M', 'R'};
+constexpr uint8_t kQueryMagic[4] = {'V', '1', 'M', 'Q'};
+constexpr uint8_t kReplyVersion = 1;
+constexpr size_t kWireHeader = 4 + 1 + 8;  // magic, version, parameter id
+
+void put_header(uint8_t* p, const uint8_t (&magic)[4], uint64_t id) {
+  std::memcpy(p, magic, 4);
+  p[4] = kReplyVersion;
+  for (int i = 0; i < 8; ++i) p[5 + i] = static_cast<uint8_t>(id >> (8 * i));
+}
+
+Status check_header(ByteReader& r, const uint8_t (&magic)[4], uint64_t id, const char* what) {
+  ByteSpan m;
+  uint8_t version = 0;
+  uint64_t got = 0;
+  if (!r.bytes(4, m) || !std::equal(m.begin(), m.end(), magic)) return Status::error(std::string(what) + ": bad magic");
+  if (!r.u8(version) || version != kReplyVersion) return Status::error(std::string(what) + ": unsupported version");
+  if (!r.u64(got) || got != id) return Status::error(std::string(what) + ": wrong parameter set");
+  return Status::ok();
+}
+
+size_t value_width(const math::Modulus& q) { return static_cast<size_t>(q.bit_count() + 7) / 8; }
 }  // namespace
+
+Bytes serialize_score_reply(const BfvContext& ctx, const ScoreReply& reply) {
+  const math::Modulus& q0 = ctx.rlwe().modulus(0);
+  const size_t w = value_width(q0), n = reply.c1.n(), count = reply.c0.size();
+  if (reply.c1.num_q() != 1 || reply.c1.is_ntt() || n != ctx.n() || count > 0xFFFF) {
+    throw std::invalid_argument("serialize_score_reply: reply of the wrong shape");
+  }
+  const size_t c1_at = kWireHeader + 1, c0_at = c1_at + n * w + 2, total = c0_at + count * w;
+  Bytes out(total + 8);  // + slack for the last 8-byte store
+  uint8_t* p = out.data();
+  put_header(p, kReplyMagic, ctx.param_id());
+  p[kWireHeader] = static_cast<uint8_t>(w);
+  put_values(p + c1_at, reply.c1.residue(0), n, w);
+  p[c0_at - 2] = static_cast<uint8_t>(count);
+  p[c0_at - 1] = static_cast<uint8_t>(count >> 8);
+  put_values(p + c0_at, reply.c0.data(), count, w);
+  out.resize(total);
+  return out;
+}
+
+Result<ScoreReply> deserialize_score_reply(const BfvContext& ctx, ByteSpan in) {
+  using R = Result<ScoreReply>;
+  ByteReader r(in);
+  if (Status st = check_header(r, kReplyMagic, ctx.param_id(), "score reply"); !st) return st;
+  const math::Modulus& q0 = ctx.rlwe().modulus(0);
+  const size_t w = value_width(q0), n = ctx.n();
+  uint8_t width = 0;
+  if (!r.u8(width) || width != w) return R::error("score reply: wrong value width");
+  ScoreReply out;
+  out.c1 = RnsPoly(n, 1, 0, false);
+  ByteSpan body;
+  if (!r.bytes(n * w, body)) return R::error("score reply: truncated c1");
+  if (!get_values(out.c1.residue(0), body.data(), n, w, q0.value())) return R::error("score reply: value out of range");
+  uint16_t count = 0;
+  if (!r.u16(count) || count != kScoresPerUser * (n / kValues)) return R::error("score reply: wrong score count");
+  out.c0.resize(count);
+  if (!r.bytes(count * w, body)) return R::error("score reply: truncated scores");
+  if (!get_values(out.c0.data(), body.data(), count, w, q0.value())) return R::error("score reply: value out of range");
+  if (!r.at_end()) return R::error("score reply: trailing bytes");
+  return out;
+}
+
+Bytes serialize_score_query(const BfvContext& ctx, const Ciphertext& query) {
+  const RlweContext& r = ctx.rlwe();
+  const size_t n = r.n(), L = r.num_q();
+  if (query.size() != 2 || !query.is_ntt() || query.num_q() != L || query.param_id != ctx.param_id()) {
+    throw std::invalid_argument("serialize_score_query: need a size-2 full-level NTT-form ciphertext");
+  }
+  size_t total = kWireHeader;
+  for (size_t j = 0; j < L; ++j) total += 2 * n * value_width(r.modulus(j));
+  Bytes out(total + 8);
+  uint8_t* p = out.data();
+  put_header(p, kQueryMagic, ctx.param_id());
+  size_t at = kWireHeader;
+  for (const RnsPoly& poly : query.polys) {
+    for (size_t j = 0; j < L; ++j) {
+      const size_t w = value_width(r.modulus(j));
+      put_values(p + at, poly.residue(j), n, w);
+      at += n * w;
+    }
+  }
+  out.resize(total);
+  return out;
+}
+
+Result<Ciphertext> deserialize_score_query(const BfvContext& ctx, ByteSpan in) {
+  using R = Result<Ciphertext>;
+  const RlweContext& r = ctx.rlwe();
+  const size_t n = r.n(), L = r.num_q();
+  ByteReader rd(in);
+  if (Status st = check_header(rd, kQueryMagic, ctx.param_id(), "score query"); !st) return st;
+  Ciphertext ct;
+  ct.param_id = ctx.param_id();
+  for (int p = 0; p < 2; ++p) {
+    ct.polys.emplace_back(n, L, 0, true);
+    for (size_t j = 0; j < L; ++j) {
+      const math::Modulus& q = r.modulus(j);
+      const size_t w = value_width(q);
+      ByteSpan body;
+      if (!rd.bytes(n * w, body)) return R::error("score query: truncated");
+      if (!get_values(ct.polys.back().residue(j), body.data(), n, w, q.value())) {
+        return R::error("score query: value out of range");
+      }
+    }
+  }
+  if (!rd.at_end()) return R::error("score query: trailing bytes");
+  return ct;
+}
 
 MatchClient::MatchClient(BfvContextPtr ctx, const SecretKey& sk)
     : ctx_(ctx), enc_(ctx), sym_(ctx, sk), dec_(ctx, sk), num_users_(ctx->n() / kValues) {
@@ -51,10 +253,58 @@ std::vector<uint64_t> MatchClient::decrypt_scores(const Ciphertext& reply) const
   return out;
 }
 
+Ciphertext MatchClient::encrypt_token_block(size_t user, std::span<const uint16_t> token) const {
+  if (user >= num_users_ || token.size() != kTokenValues) throw std::invalid_argument("encrypt_token_block: bad block");
+  std::vector<uint64_t> c(ctx_->n(), 0);
+  std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(user * kValues));
+  Ciphertext ct = sym_.encrypt(enc_.encode(c));
+  secure_wipe(c);
+  return ct;
+}
+
+Ciphertext MatchClient::encrypt_token_query(std::span<const uint16_t> token) const {
+  if (token.size() != kTokenValues) throw std::invalid_argument("encrypt_token_query: need 32 values");
+  std::vector<uint64_t> c(ctx_->n(), 0);
+  for (size_t k = 0; k < num_users_; ++k) {
+    std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(k * kValues));
+  }
+  Ciphertext ct = sym_.encrypt(enc_.encode(c));
+  secure_wipe(c);
+  return ct;
+}
+
+std::vector<std::array<uint64_t, kScoresPerUser>> MatchClient::decrypt_score_reply(const ScoreReply& reply) const {
+  const size_t n = ctx_->n();
+  if (reply.c1.n() != n || reply.c1.num_q() != 1 || reply.c1.num_special() != 0 || reply.c1.is_ntt() ||
+      reply.c0.size() != kScoresPerUser * num_users_) {
+    throw std::invalid_argument("decrypt_score_reply: reply of the wrong shape");
+  }
+  // A level-1 ciphertext whose c0 is zero away from the score positions: only those decrypt to
+  // anything meaningful, and only those are read.
+  Ciphertext ct;
+  ct.param_id = ctx_->param_id();
+  ct.polys.emplace_back(n, 1, 0, false);
+  ct.polys.push_back(reply.c1);
+  for (size_t k = 0; k < num_users_; ++k) {
+    for (size_t w = 0; w < kScoresPerUser; ++w) ct.polys[0].residue(0)[score_index(k, w)] = reply.c0[k * kScoresPerUser + w];
+  }
+  Plaintext pt = dec_.decrypt(ct);
+  std::vector<std::array<uint64_t, kScoresPerUser>> out(num_users_);
+  for (size_t k = 0; k < num_users_; ++k) {
+    for (size_t w = 0; w < kScoresPerUser; ++w) out[k][w] = pt.coeffs[score_index(k, w)];
+  }
+  secure_wipe(pt.coeffs);
+  return out;
+}
+
 MatchServer::MatchServer(BfvContextPtr ctx, PublicKey pk)
     : ctx_(ctx), pk_(std::move(pk)), ev_(ctx), num_users_(ctx->n() / kValues) {
   check_layout(*ctx_);
   if (pk_.param_id != ctx_->param_id()) throw std::invalid_argument("MatchServer: key for another parameter set");
+  if (pk_.b.num_q() != ctx_->num_q() || pk_.a.num_q() != ctx_->num_q() || !pk_.b.is_ntt() || !pk_.a.is_ntt()) {
+    throw std::invalid_argument("MatchServer: public key must be full-level NTT form");
+  }
+  score_tables_ = make_score_tables(*ctx_, pk_);
   // Flooding after the switch to q_0: |F| <= 2^b with b = floor(log2(q_0 / t)) - 3 keeps
   // F + rounding noise below Delta_1 / 2 (the rounding noise of the switch is <= (1 + |s|_1) / 2).
   const double lq0 = std::log2(static_cast<double>(ctx_->rlwe().modulus(0).value()));
@@ -104,7 +354,6 @@ Ciphertext MatchServer::finalize(Ciphertext product) const {
   // non-result coefficients (0 at the results), F uniform in [-2^b, 2^b).
   const math::Modulus& q0 = r.modulus(0);
   const uint64_t d = ctx_->level(1).delta_mod_q[0], ds = math::shoup_precompute(d, q0);
-  const uint64_t fmask = (uint64_t{2} << flood_bits_) - 1, foff = uint64_t{1} << flood_bits_;
   std::vector<uint64_t> words(n);
   prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
   uint64_t* c0 = ct.polys[0].residue(0);
@@ -117,16 +366,217 @@ Ciphertext MatchServer::finalize(Ciphertext product) const {
     c0[i] = math::add_mod(c0[i], math::mul_shoup(uval, d, ds, q0), q0);
   }
   prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
-  for (size_t i = 0; i < n; ++i) {
-    // F in [-2^b, 2^b) with 2^(b+1) < q_0: one conditional add of q_0 maps it into [0, q_0).
-    int64_t f = static_cast<int64_t>(words[i] & fmask) - static_cast<int64_t>(foff);
-    uint64_t fr = static_cast<uint64_t>(f) + (qv & static_cast<uint64_t>(f >> 63));
-    c0[i] = math::add_mod(c0[i], fr, q0);
-  }
+  for (size_t i = 0; i < n; ++i) c0[i] = math::add_mod(c0[i], flood_residue(words[i], flood_bits_, qv), q0);
   secure_wipe(words);
   secure_wipe(small);
   secure_wipe(u);
   return ct;
+}
+
+// Per-prime constants of score_reply. The c0 of a reply is needed only at the score positions
+// c = v m + v - 1 (v = kTokenValues, m < G = N / v), and those coefficients come out of the NTT
+// form without a full inverse transform. With out[i] = a(psi^e_i), e_i = 2 bitrev(i) + 1:
+//   a_c = (1/N) sum_i out[i] psi^(-e_i c) = (1/N) sum_g zeta_g^(-m) B_g,
+//   B_g = sum_{i in group g} out[i] psi^(-(v-1) e_i),   zeta_g = psi^(v e_i),
+// where psi^(v e_i) depends only on e_i mod 2G, i.e. on the top log2(G) bits of i: group g is the
+// v consecutive indices g v .. g v + v - 1. The outer sum is a G-point negacyclic inverse NTT
+// (its own tables; its psi' generates the same roots, so group g goes to the input index whose
+// root psi'^(2 bitrev(j) + 1) equals zeta_g). Cost: one dyadic product, N additions and a 128-point
+// transform instead of a 4096-point one.
+struct MatchServer::ScoreTables {
+  struct Prime {
+    std::vector<uint64_t> weight;          // psi^(-(v-1) e_i) * G / N mod q, NTT order
+    std::vector<uint64_t> b_weight;        // pk.b * weight (the c0 part of Enc(0), pre-weighted)
+    std::vector<uint32_t> slot;            // small-NTT input index of group g
+    std::unique_ptr<math::NttTables> small;
+  };
+  std::vector<Prime> primes;
+  std::vector<uint64_t> half;  // floor(q_{L-1} / 2) mod q_j (the rounding offset of the switch)
+};
+
+namespace {
+int log2_exact(size_t x) {
+  int l = 0;
+  while ((size_t{1} << l) < x) ++l;
+  return l;
+}
+}  // namespace
+
+// A word buffer that grows but never shrinks or zero-fills (every use overwrites what it reads).
+class WordBuffer {
+ public:
+  uint64_t* get(size_t count) {
+    if (count > size_) {
+      wipe();
+      data_.reset(new uint64_t[count]);  // default-initialized: no zero fill
+      size_ = count;
+    }
+    return data_.get();
+  }
+  void wipe() {
+    if (data_) secure_wipe(data_.get(), size_ * sizeof(uint64_t));
+  }
+
+ private:
+  std::unique_ptr<uint64_t[]> data_;
+  size_t size_ = 0;
+};
+
+struct ScoreScratch::Impl {
+  explicit Impl(Prg p) : prg(std::move(p)) {}
+  Prg prg;
+  WordBuffer mask;   // M in NTT form, one residue at a time (secret: wiped)
+  WordBuffer u;      // u mod q_j in NTT form, then errors mod q_j (secret: wiped)
+  WordBuffer words;  // mask values and flooding words (secret: wiped)
+  WordBuffer p0;     // c0 of product + Enc(0), NTT form, one residue at a time
+  WordBuffer p1;     // c1 residues 1..L-1 (residue 0 is computed in the reply)
+  WordBuffer c0;     // c0 at the score positions, residue-major
+  WordBuffer tmp;    // N words
+  std::vector<int8_t> small;  // u ternary, then e1 (N) and e0 (at the score positions) (wiped)
+  ~Impl() {
+    mask.wipe();
+    u.wipe();
+    words.wipe();
+    secure_wipe(small);
+  }
+};
+
+ScoreScratch::ScoreScratch() : impl_(std::make_unique<Impl>(Prg::fresh())) {}
+ScoreScratch::ScoreScratch(std::span<const uint8_t> seed)
+    : impl_(std::make_unique<Impl>(Prg(Prg::Kind::kAes256Ctr, seed, kScoreScratchLabel))) {}
+ScoreScratch::~ScoreScratch() = default;
+
+std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(const BfvContext& ctx,
+                                                                              const PublicKey& pk) {
+  const RlweContext& r = ctx.rlwe();
+  const size_t n = r.n(), L = r.num_q(), v = kTokenValues, groups = n / v;
+  const int log_n = log2_exact(n), log_g = log2_exact(groups);
+  auto out = std::make_shared<ScoreTables>();
+  for (size_t j = 0; j < L; ++j) {
+    const math::Modulus& q = r.modulus(j);
+    const math::NttTables& big = r.ntt(j);
+    ScoreTables::Prime p;
+    p.small = std::make_unique<math::NttTables>(groups, q);
+    // zeta = psi^v = psi'^k0 for some odd k0.
+    const uint64_t zeta = math::pow_mod(big.psi(), v, q), psi_small = p.small->psi();
+    uint64_t k0 = 0;
+    for (uint64_t k = 1; k < 2 * groups && k0 == 0; k += 2) {
+      if (math::pow_mod(psi_small, k, q) == zeta) k0 = k;
+    }
+    if (k0 == 0) throw std::logic_error("match: no small-NTT root matches psi^v");
+    p.slot.resize(groups);
+    for (size_t g = 0; g < groups; ++g) {
+      const uint64_t e = (k0 * (2 * math::bit_reverse(g, log_g) + 1)) % (2 * groups);
+      p.slot[g] = static_cast<uint32_t>(math::bit_reverse((e - 1) / 2, log_g));
+    }
+    const uint64_t scale = math::inv_mod(v % q.value(), q);  // G / N
+    p.weight.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t e = 2 * math::bit_reverse(i, log_n) + 1;
+      p.weight[i] = math::mul_mod(math::pow_mod(big.psi_inv(), ((v - 1) * e) % (2 * n), q), scale, q);
+    }
+    p.b_weight.resize(n);
+    math::poly_mul(p.b_weight.data(), pk.b.residue(j), p.weight.data(), n, q);
+    out->primes.push_back(std::move(p));
+    out->half.push_back(math::reduce(r.modulus(L - 1).value() / 2, q));
+  }
+  return out;
+}
+
+void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query, ScoreScratch& scratch,
+                              ScoreReply& out) const {
+  const RlweContext& r = ctx_->rlwe();
+  const size_t n = r.n(), L = r.num_q(), num_scores = kScoresPerUser * num_users_, v = kTokenValues;
+  for (const Ciphertext* c : {&roster, &query}) {
+    if (c->size() != 2 || c->num_q() != L || !c->is_ntt() || c->param_id != ctx_->param_id()) {
+      throw std::invalid_argument("score_reply: need size-2 full-level NTT-form ciphertexts");
+    }
+  }
+  const ScoreTables& tab = *score_tables_;
+  ScoreScratch::Impl& s = *scratch.impl_;
+  // Every buffer keeps its size between calls: no allocation and no zero-fill after the first block.
+  uint64_t* const mask = s.mask.get(n);
+  uint64_t* const u = s.u.get(n);
+  uint64_t* const words = s.words.get(kValues + num_scores);
+  uint64_t* const p0 = s.p0.get(n);
+  uint64_t* const p1 = s.p1.get(n * L);
+  uint64_t* const c0s = s.c0.get(num_scores * L);
+  uint64_t* const tmp = s.tmp.get(n);
+  s.small.resize(n + num_scores);
+  if (out.c1.n() != n || out.c1.num_q() != 1 || out.c1.num_special() != 0) out.c1 = RnsPoly(n, 1, 0, false);
+  out.c1.set_ntt(false);
+  out.c0.resize(num_scores);
+
+  // Randomness: the 128 mask values r_wi (at w v + i) and the flooding words in one fill, then u
+  // and the errors.
+  s.prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), (kValues + num_scores) * 8));
+  const uint64_t t = ctx_->t();
+  for (size_t i = 0; i < kValues; ++i) words[i] = nonzero_mod_t(words[i], t);
+  sample_ternary(s.small.data(), n, s.prg);
+
+  std::vector<uint64_t*> c1_res(L), c0_pos(L);
+  for (size_t j = 0; j < L; ++j) {
+    c1_res[j] = j == 0 ? out.c1.residue(0) : p1 + j * n;
+    c0_pos[j] = c0s + j * num_scores;
+  }
+  for (size_t j = 0; j < L; ++j) {
+    const math::Modulus& q = r.modulus(j);
+    const math::NttTables& tables = r.ntt(j);
+    // M(X) = sum_w X^(w v) R_w(X): coefficient w v + v-1-i is r_wi; 0..127 set, the rest zero.
+    for (size_t w = 0; w < kScoresPerUser; ++w) {
+      for (size_t i = 0; i < v; ++i) mask[w * v + v - 1 - i] = lift_centered(words[w * v + i], t, q.value());
+    }
+    std::fill(mask + kValues, mask + n, 0);
+    math::ntt_forward(mask, tables);
+    // u mod q_j in NTT form.
+    signed_to_mod(u, s.small.data(), n, q.value());
+    math::ntt_forward(u, tables);
+    // c0 is needed only at the score positions (ScoreTables): its weighted form
+    // ((roster - query) * M + b u) * weight = (roster - query) * (M weight) + u * (b weight), then
+    // the sum of each group and a G-point inverse NTT.
+    const ScoreTables::Prime& pt = tab.primes[j];
+    uint64_t* mw = tmp;
+    math::poly_mul(mw, mask, pt.weight.data(), n, q);
+    math::poly_sub(p0, roster.polys[0].residue(j), query.polys[0].residue(j), n, q);
+    {
+      const uint64_t* lhs[2] = {p0, u};
+      const uint64_t* rhs[2] = {mw, pt.b_weight.data()};
+      math::poly_dot(p0, lhs, rhs, 2, n, q);
+    }
+    uint64_t* dst = c0_pos[j];
+    for (size_t g = 0; g < num_scores; ++g) {
+      uint64_t acc = 0;  // v values < 2^50 each: no overflow
+      for (size_t i = 0; i < v; ++i) acc += p0[g * v + i];
+      dst[pt.slot[g]] = math::reduce(acc, q);
+    }
+    math::ntt_inverse(dst, *pt.small);
+    // c1 = (roster - query) * M + a u, back to coefficients.
+    uint64_t* c1 = c1_res[j];
+    math::poly_sub(c1, roster.polys[1].residue(j), query.polys[1].residue(j), n, q);
+    {
+      const uint64_t* lhs[2] = {c1, u};
+      const uint64_t* rhs[2] = {mask, pk_.a.residue(j)};
+      math::poly_dot(c1, lhs, rhs, 2, n, q);
+    }
+    math::ntt_inverse(c1, tables);
+  }
+  // e1 on c1 and e0 on the score positions of c0, at every prime (the encryption of zero is
+  // complete before the switch, so the residues mod q_1.. look fresh too and the rounding of the
+  // switch does not depend on M), together with the rounding offset floor(q_{L-1} / 2).
+  sample_cbd21(s.small.data(), n + num_scores, s.prg);
+  for (size_t j = 0; j < L; ++j) {
+    const uint64_t q = r.modulus(j).value();
+    add_offset_small(c1_res[j], s.small.data(), n, tab.half[j], q);
+    add_offset_small(c0_pos[j], s.small.data() + n, num_scores, tab.half[j], q);
+  }
+  switch_to_q0(c1_res.data(), L, n, r, tmp);
+  switch_to_q0(c0_pos.data(), L, num_scores, r, tmp);
+  // Flooding on the score positions (the only c0 coefficients sent).
+  const math::Modulus& q0 = r.modulus(0);
+  const uint64_t* flood = words + kValues;
+  for (size_t i = 0; i < num_scores; ++i) {
+    out.c0[i] = math::add_mod(c0_pos[0][i], flood_residue(flood[i], flood_bits_, q0.value()), q0);
+  }
 }
 
 Ciphertext MatchServer::inner_products(const Ciphertext& roster, const PreparedReference& ref) const {
@@ -145,19 +595,16 @@ std::vector<Ciphertext> MatchServer::masked_equality(const Ciphertext& roster, c
     // Fresh mask: r_j uniform in [1, t-1] (64-bit words reduced mod t-1: bias < 2^-47), placed
     // as R(X) = sum_j r_j X^(127 - j), centered lift, NTT form (built directly, no Plaintext).
     const RlweContext& r = ctx_->rlwe();
-    const uint64_t t = ctx_->t(), tm1 = t - 1, half = t / 2;
+    const uint64_t t = ctx_->t();
     uint64_t rv[kValues];
-    for (size_t j = 0; j < kValues; ++j) rv[j] = 1 + prg.next_u64() % tm1;
+    for (size_t j = 0; j < kValues; ++j) rv[j] = nonzero_mod_t(prg.next_u64(), t);
     PlaintextNtt rn;
     rn.param_id = ctx_->param_id();
     rn.poly = r.make_poly(diff.num_q(), false, true);
     for (size_t res = 0; res < diff.num_q(); ++res) {
       uint64_t* o = rn.poly.residue(res);
       const uint64_t q = r.modulus(res).value();
-      for (size_t j = 0; j < kValues; ++j) {
-        uint64_t m = rv[j];
-        o[kValues - 1 - j] = m + ((q - t) & (0 - static_cast<uint64_t>(m > half)));
-      }
+      for (size_t j = 0; j < kValues; ++j) o[kValues - 1 - j] = lift_centered(rv[j], t, q);
       math::ntt_forward(o, r.ntt(res));
     }
     secure_wipe(rv, sizeof rv);

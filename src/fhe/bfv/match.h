@@ -1,39 +1,62 @@
-// The 32-user encrypted match (issue #2 §4): 32 users x 128 values (16-bit pieces of an identity
-// token or a feature vector) in ONE N = 4096 ciphertext, scored against a query without rotations.
+// The 32-user encrypted match (issue #2 §4): 32 users x 128 coefficients in ONE N = 4096
+// ciphertext, scored against a query without rotations. Two layouts share the ciphertext shape:
 //
-// Layout (coefficient packing): user k's value j is the coefficient of X^(128k + j). A reference
-// y is multiplied as the reversed polynomial Y(X) = sum_j y_j X^(127 - j); in the product,
-// coefficient 128k + 127 is exactly sum_j x_kj y_j: the pairs (a, b) with a + b = 128k + 127 and
-// b < 128 all have a in user k's block, and a + b < N + 127 so nothing wraps around X^N = -1.
-// One multiply_plain with a precomputed NTT-form plaintext does all 32 inner products.
+// Inner products / single-score masked equality (128 values per user): user k's value j is the
+// coefficient of X^(128k + j). A reference y is multiplied as the reversed polynomial
+// Y(X) = sum_j y_j X^(127 - j); in the product, coefficient 128k + 127 is exactly sum_j x_kj y_j:
+// the pairs (a, b) with a + b = 128k + 127 and b < 128 all have a in user k's block, and
+// a + b < N + 127 so nothing wraps around X^N = -1. One multiply_plain does all 32 inner products.
+// masked_equality multiplies (roster - query) by R(X) = sum_j r_j X^(127 - j), fresh uniform
+// nonzero r_j mod t: coefficient 128k + 127 is s_k = sum_j r_j (x_kj - y_j), 0 if user k matches,
+// otherwise uniform over Z_t (false match 1/t per score).
 //
-// Masked equality: the client sends Enc(y) replicated in every block; the server computes
-// (roster - query) * R(X), R(X) = sum_j r_j X^(127 - j) with fresh uniform nonzero r_j mod t, so
-// coefficient 128k + 127 is s_k = sum_j r_j (x_kj - y_j): 0 if user k matches, otherwise uniform
-// over Z_t (false match 1/t per score; num_scores independent R give t^-num_scores, ~2^-32 for 2).
+// Multi-score equality (the directory look-up, services/lookup.h; score_reply): S =
+// kScoresPerUser = 4 scores per user from ONE product. User k's token of v = 128 / S = 32 values
+// sits at coefficients 128k .. 128k+31; coefficients 128k+32 .. 128k+127 are ZERO padding (uploads
+// and query alike). The mask is M(X) = sum_{w<S} X^(w v) R_w(X), R_w(X) = sum_{j<v} r_wj
+// X^(v-1-j), every r_wj uniform in [1, t-1] (128 values: M fills coefficients 0..127). With
+// d = roster - query, coefficient 128k + (w+1) v - 1 (score w of user k) is
+//   sum_j r_wj (x_kj - y_j)  +  sum_{w' != w} sum_j r_w'j d_(128k + (w - w') v + j),
+// and every index of the second sum lies in a padding region: user k's own (w' < w: offsets v ..
+// 127) or user k-1's (w' > w: offsets 128 - (w'-w) v + j >= v; for k = 0 user 31's, negated
+// through X^N = -1). No token coefficient reaches a score position through the wrap (a + b <=
+// N + v - 2). So with honest (zero) padding no score mixes two users, and for x_k != y the S
+// scores are independent and each is 0 with probability <= 1/(t-1): a false match has
+// probability about t^-4 ≈ 2^-64 per user, 2^-59 per block of 32 (the issue asks <= 2^-30 per
+// block; two scores would give only 32 t^-2 ≈ 2^-27 per block). A member who writes garbage into
+// padding can only spoil its own and its neighbour's scores (it could write into their slots
+// anyway); to forge a match it would need to know the query, and then it could upload the queried
+// token itself.
 //
-// What the key holder may learn (and what the server does about it), see finalize():
-//  1. The other coefficients of the product are partial sums of the roster (sum over j >= i of
-//     x_kj r_(j-i) ...): the server adds a fresh uniform plaintext mod t at every non-result
-//     coefficient, so they decrypt to uniform noise.
-//  2. c1 = a * R would reveal R (hence r) to whoever knows a: the server adds a fresh public-key
-//     encryption of zero (b u, a u + e1), which makes (c0, c1) a fresh-looking RLWE sample.
-//  3. The reply is modulus-switched to the first prime q_0 (half the size); this divides the
-//     R-dependent decryption noise e * R (|e * R| <= 128 * 21 * t/2 ≈ 2^26.4) by q_1 ≈ 2^36, so it
-//     is below one unit. The server then floods c0 with uniform noise in [-2^b, 2^b),
-//     b = flood_bits() = floor(log2(q_0 / t)) - 3 (16 for bfv-meeting-4096): statistical distance
-//     about 2^-25 per coefficient between replies for different masks. Full 40-bit smudging would
-//     need q_0 / t >= 2^45, i.e. a larger modulus than N = 4096 allows at 128-bit security with
+// What the key holder may learn (and what the server does about it):
+//  1. The other coefficients of the product are partial sums of the roster. finalize() (first
+//     layout) adds a fresh uniform plaintext mod t at every non-result coefficient; score_reply()
+//     does better: its reply carries c0 ONLY at the 128 score positions (c1 in full), so the other
+//     coefficients are not decryptable at all, and the reply is half the size.
+//  2. c1 = d1 * M would reveal M to whoever knows d1: the server adds a fresh public-key encryption
+//     of zero (b u + e0, a u + e1) at the FULL modulus, which makes the reply a fresh-looking RLWE
+//     sample, including its residue mod q_1 (so the rounding of step 3 does not depend on M).
+//  3. The reply is modulus-switched to the first prime q_0; this divides the M-dependent
+//     decryption noise e * M (|e * M| <= 128 * 21 * 33 * t/2 ≈ 2^31.5 for a 32-member roster) by
+//     q_1 ≈ 2^36, below one unit. The server then floods c0 with uniform noise in [-2^b, 2^b),
+//     b = flood_bits() = floor(log2(q_0 / t)) - 3 (16 for bfv-meeting-4096). Full 40-bit smudging
+//     would need q_0 / t >= 2^45, a larger modulus than N = 4096 allows at 128-bit security with
 //     depth-1 rotations — a documented limit.
-//  Across blocks the same r_j are used (a polynomial product cannot apply per-block masks), so two
-//  users with identical differences (x_k - y) get identical scores; documented.
+//  One mask serves all 32 users of a ciphertext (a polynomial product cannot apply per-user
+//  masks), so two users with identical differences (x_k - y) get identical scores; documented.
+//  Each call (each roster block) draws fresh masks.
 // The server learns nothing: it sees ciphertexts only, and the match decision is made by a key
 // holder (a server cannot act on a comparison it cannot read).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "core/bytes.h"
+#include "core/status.h"
 
 #include "fhe/bfv/context.h"
 #include "fhe/bfv/encoder.h"
@@ -49,8 +72,32 @@ inline constexpr size_t kValues = 128;
 /// Users per ciphertext at N = 4096.
 inline constexpr size_t kUsers = 32;
 
-/// Coefficient index holding user k's score.
+/// Coefficient index holding user k's score (first layout).
 inline size_t result_index(size_t user) { return kValues * user + kValues - 1; }
+
+/// Independent masked scores per user in the multi-score layout.
+inline constexpr size_t kScoresPerUser = 4;
+/// Token values per user in the multi-score layout (the rest of the user's 128 coefficients is
+/// zero padding). 32 x 16 bits = 512 bits of identity: collisions are not a concern.
+inline constexpr size_t kTokenValues = kValues / kScoresPerUser;
+static_assert(kTokenValues * kScoresPerUser == kValues, "the S masks must tile a user's 128 coefficients");
+/// Coefficient index of score `which` (< kScoresPerUser) of user k in the multi-score layout:
+/// 128k + 31, + 63, + 95, + 127.
+inline size_t score_index(size_t user, size_t which) { return kValues * user + kTokenValues * (which + 1) - 1; }
+
+/// The compact reply of score_reply(): c1 mod q_0 in coefficient form, and c0 only at the score
+/// positions (score_index(k, w), k-major, N / 32 of them), also mod q_0. Decrypts the scores and nothing else.
+struct ScoreReply {
+  RnsPoly c1;
+  std::vector<uint64_t> c0;
+};
+/// Wire form: "V1MR", version 1, the parameter id, the value width B = ceil(bits(q_0) / 8), then
+/// the N values of c1 and a u16 count and the c0 values, each value B bytes little-endian (byte
+/// aligned: 11% above bit packing for a 36-bit q_0, and a plain copy to write and read).
+Bytes serialize_score_reply(const BfvContext& ctx, const ScoreReply& reply);
+/// Parses and validates a reply (header, parameter id, one coefficient-form residue, count =
+/// kScoresPerUser N / 128, every value below q_0, no trailing bytes). Never throws.
+Result<ScoreReply> deserialize_score_reply(const BfvContext& ctx, ByteSpan in);
 
 /// Key-holder side: encrypts rosters, blocks and queries (seeded secret-key encryption: half the
 /// upload), decrypts scores. Keeps a reference to the secret key (must outlive the client).
@@ -69,6 +116,15 @@ class MatchClient {
   /// The num_users() scores of one reply ciphertext (coefficients 128k + 127), each in [0, t).
   std::vector<uint64_t> decrypt_scores(const Ciphertext& reply) const;
 
+  /// Multi-score layout: one user's 32-value token in block `user`, zero padding, other blocks zero.
+  /// Throws std::invalid_argument on a bad user or token size.
+  Ciphertext encrypt_token_block(size_t user, std::span<const uint16_t> token) const;
+  /// Multi-score layout: the 32-value token with zero padding in every block (for score_reply).
+  Ciphertext encrypt_token_query(std::span<const uint16_t> token) const;
+  /// The scores of every user ([k][w] = coefficient score_index(k, w)), each in [0, t). Throws
+  /// std::invalid_argument on a reply of the wrong shape (deserialize_score_reply rules them out).
+  std::vector<std::array<uint64_t, kScoresPerUser>> decrypt_score_reply(const ScoreReply& reply) const;
+
  private:
   BfvContextPtr ctx_;
   CoefficientEncoder enc_;
@@ -80,6 +136,46 @@ class MatchClient {
 /// A reference vector prepared once (NTT form of the reversed polynomial), reusable.
 struct PreparedReference {
   PlaintextNtt poly;
+};
+
+/// Wire form of a multi-score query (MatchClient::encrypt_token_query): "V1MQ", version 1, the
+/// parameter id, then c0 and c1 in NTT form, every residue at the full level, each value
+/// ceil(bits(q_j) / 8) bytes little-endian. c1 is sent in full rather than as a 32-byte seed:
+/// expanding it costs the server about 17 µs of AES per look-up (a fifth of a 32-member look-up)
+/// against 41 KB more upload (a 1024-member look-up downloads 650 KB anyway). Throws
+/// std::invalid_argument unless the ciphertext has size 2, NTT form and the full level.
+Bytes serialize_score_query(const BfvContext& ctx, const Ciphertext& query);
+/// Parses and validates a query (header, parameter id, sizes, every value below its prime, no
+/// trailing bytes). Never throws.
+Result<Ciphertext> deserialize_score_query(const BfvContext& ctx, ByteSpan in);
+
+/// Label of the deterministic ScoreScratch stream.
+inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test";
+
+/// Scratch space of score_reply(), reused across the blocks of a look-up by one thread: buffers
+/// allocated once and a randomness stream. The secret buffers (masks, u, errors) are wiped on
+/// destruction. Not thread-safe: one per thread.
+///
+/// Stream layout per score_reply() call (a contract, so tests can model the masks exactly): first
+/// 128 + kScoresPerUser * N / 128 little-endian 64-bit words — word w v + i gives r_wi = 1 +
+/// floor(word (t - 1) / 2^64), the rest are the flooding words — then u (sample_ternary) and the
+/// errors.
+class ScoreScratch {
+ public:
+  /// Fresh stream: Prg::fresh() (OS CSPRNG seed). What every server uses.
+  ScoreScratch();
+  /// Deterministic stream Prg(kAes256Ctr, seed, kScoreScratchLabel), for tests and known-answer
+  /// runs only: replies from two scratches with the same seed share masks and noise. Throws
+  /// std::invalid_argument unless the seed has 32 bytes.
+  explicit ScoreScratch(std::span<const uint8_t> seed);
+  ~ScoreScratch();
+  ScoreScratch(const ScoreScratch&) = delete;
+  ScoreScratch& operator=(const ScoreScratch&) = delete;
+
+ private:
+  friend class MatchServer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// Server side: needs only the public key. Thread-safe.
@@ -98,6 +194,13 @@ class MatchServer {
   /// As masked_equality with a plaintext query y (128 values).
   std::vector<Ciphertext> masked_equality_plain(const Ciphertext& roster, std::span<const uint16_t> y,
                                                 size_t num_scores) const;
+  /// Multi-score equality of one roster block against a query (both size-2, full level, NTT form;
+  /// multi-score layout): the reply's scores are [k][w] = sum_j r_wj (x_kj - y_j) mod t with fresh
+  /// masks r_w (see the top of this file). Per call: one mask NTT and one u NTT per prime, one
+  /// encryption of zero, four inverse NTTs, a switch to q_0. `out` is reused
+  /// (its buffers are resized, not reallocated, on the next call). Throws std::invalid_argument on
+  /// mismatched shapes.
+  void score_reply(const Ciphertext& roster, const Ciphertext& query, ScoreScratch& scratch, ScoreReply& out) const;
   /// Re-randomizes a product (NTT or coefficient form, full level) into a reply: + Enc_pk(0),
   /// mod switch to one prime, uniform plaintext at non-result coefficients, flooded c0 noise.
   Ciphertext finalize(Ciphertext product) const;
@@ -110,6 +213,9 @@ class MatchServer {
   Evaluator ev_;
   size_t num_users_;
   int flood_bits_;
+  struct ScoreTables;  // score_reply's per-prime constants (match.cc)
+  static std::shared_ptr<const ScoreTables> make_score_tables(const BfvContext& ctx, const PublicKey& pk);
+  std::shared_ptr<const ScoreTables> score_tables_;
 };
 
 }  // namespace v100::fhe::bfv::match

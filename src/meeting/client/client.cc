@@ -764,7 +764,9 @@ Result<std::vector<MemberView>> Client::fetch_roster() {
     auto idn = s_->ensure_identity(e.slot);
     if (idn && name && idn->user_id == name->user_id && idn->display_name == name->display_name) {
       v.identity_verified = true;
+      // The slot holds the member's token followed by zero padding (the look-up's layout).
       auto expect = identity_token(idn->user_id, kTokenCoeffs);
+      expect.resize(kSlotCoeffs, 0);
       auto it = tokens->find(e.slot);
       v.token_verified = it != tokens->end() && std::equal(it->second.begin(), it->second.end(), expect.begin(),
                                                            expect.end());

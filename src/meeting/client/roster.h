@@ -64,8 +64,9 @@ Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, u
                                          ByteSpan blob);
 
 /// The identity token of a user: `count` 16-bit values, SHAKE256("v100/token/v1" || user id) read
-/// as little-endian u16s. This is what goes into the BFV roster block (fhe/bfv/match.h: 128
-/// values per user, each < 2^16 < t). Two different users share a token with probability 2^-2048.
-std::vector<uint16_t> identity_token(const UserId& user_id, size_t count = 128);
+/// as little-endian u16s. The BFV roster block holds the first 32 (roster_bfv.h kTokenCoeffs; the
+/// look-up's multi-score layout, fhe/bfv/match.h), each < 2^16 < t. Two different users share a
+/// 32-value token with probability 2^-512. A shorter token is a prefix of a longer one.
+std::vector<uint16_t> identity_token(const UserId& user_id, size_t count = 32);
 
 }  // namespace v100::meeting::client

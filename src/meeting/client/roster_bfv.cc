@@ -13,6 +13,10 @@
 
 namespace v100::meeting::client {
 
+static_assert(kRosterBlockMembers == fhe::bfv::match::kUsers && kSlotCoeffs == fhe::bfv::match::kValues &&
+                  kTokenCoeffs == fhe::bfv::match::kTokenValues,
+              "the roster layout is the look-up's multi-score layout");
+
 struct RosterCipher::Impl {
   fhe::bfv::BfvContextPtr ctx;
   std::unique_ptr<fhe::KeyGenerator> keygen;
@@ -22,7 +26,7 @@ RosterCipher::RosterCipher(ByteSpan bfv_seed) : impl_(std::make_unique<Impl>()) 
   auto ctx = fhe::bfv::BfvContext::create(kRosterBfvParams);
   if (!ctx) throw std::runtime_error(std::string("roster BFV parameters: ") + ctx.message());
   impl_->ctx = *ctx;
-  if (impl_->ctx->n() < kRosterBlockMembers * kTokenCoeffs) throw std::runtime_error("roster BFV ring too small");
+  if (impl_->ctx->n() < kRosterBlockMembers * kSlotCoeffs) throw std::runtime_error("roster BFV ring too small");
   impl_->keygen = std::make_unique<fhe::KeyGenerator>(impl_->ctx->rlwe_ptr(), bfv_seed);
 }
 
@@ -32,7 +36,7 @@ uint64_t RosterCipher::t() const { return impl_->ctx->t(); }
 
 Bytes RosterCipher::encrypt_token(uint16_t slot, const UserId& user_id) const {
   fhe::bfv::match::MatchClient mc(impl_->ctx, impl_->keygen->secret_key());
-  auto ct = mc.encrypt_user_block(slot % kRosterBlockMembers, identity_token(user_id, kTokenCoeffs));
+  auto ct = mc.encrypt_token_block(slot % kRosterBlockMembers, identity_token(user_id, kTokenCoeffs));
   return fhe::serialize_ciphertext(impl_->ctx->rlwe(), ct);
 }
 
@@ -63,9 +67,9 @@ Result<std::map<uint16_t, std::vector<uint64_t>>> RosterCipher::decrypt_tokens(
   for (const auto& [slot, bytes] : entries) {
     (void)bytes;
     const auto& coeffs = plain_by_block[static_cast<uint16_t>(slot / kRosterBlockMembers)];
-    size_t pos = (slot % kRosterBlockMembers) * kTokenCoeffs;
+    size_t pos = (slot % kRosterBlockMembers) * kSlotCoeffs;
     out[slot] = std::vector<uint64_t>(coeffs.begin() + static_cast<std::ptrdiff_t>(pos),
-                                      coeffs.begin() + static_cast<std::ptrdiff_t>(pos + kTokenCoeffs));
+                                      coeffs.begin() + static_cast<std::ptrdiff_t>(pos + kSlotCoeffs));
   }
   return out;
 }

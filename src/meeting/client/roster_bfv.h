@@ -1,9 +1,11 @@
 // The BFV side of the roster (DESIGN.md §3 step 3): each member encrypts its identity token into
 // its slot's position of its block. Layout ("bfv-meeting-4096": N = 4096, t = 65537): block b holds
-// slots 32b .. 32b+31; slot s puts its 128-value token (roster.h identity_token) in coefficients
-// 128 (s mod 32) .. 128 (s mod 32) + 127 of an otherwise-zero plaintext (coefficient encoding,
-// the layout of the 32-user match). Adding the block's ciphertexts gives one ciphertext holding
-// all 32 tokens; the server's look-up (issue #7) computes on exactly that sum.
+// slots 32b .. 32b+31; slot s owns coefficients 128 (s mod 32) .. 128 (s mod 32) + 127 and puts its
+// 32-value token (roster.h identity_token) in the first 32 of them, the other 96 staying zero, in
+// an otherwise-zero plaintext (coefficient encoding, the multi-score layout of fhe/bfv/match.h).
+// Adding the block's ciphertexts gives one ciphertext holding all 32 tokens; the server's look-up
+// (issue #7) computes on exactly that sum. The zero padding is part of the contract: nonzero
+// padding spoils this slot's and the next slot's look-up scores (members check it, decrypt_tokens).
 //
 // Every member derives the same BFV secret key from KeySchedule::bfv_seed(), so members encrypt
 // with the seeded symmetric encryptor (half-size ciphertexts) and decrypt the roster themselves.
@@ -20,9 +22,11 @@
 
 namespace v100::meeting::client {
 
-/// Members per roster block and token coefficients per member.
+/// Members per roster block, coefficients per member (its token, then zero padding), and token
+/// values per member.
 inline constexpr size_t kRosterBlockMembers = 32;
-inline constexpr size_t kTokenCoeffs = 128;
+inline constexpr size_t kSlotCoeffs = 128;
+inline constexpr size_t kTokenCoeffs = 32;
 /// The BFV parameter set of the roster.
 inline constexpr const char* kRosterBfvParams = "bfv-meeting-4096";
 

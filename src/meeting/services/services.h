@@ -4,7 +4,7 @@
 // Wire: ServiceRequest{service, op, blobs} -> ServiceResponse{status, blobs}; all blobs are
 // ciphertexts, random handles or slot lists, never plaintext metadata.
 //
-//  service 1 LOOKUP     op 1 QUERY  [query ct]                -> [2 replies per roster block..., slots]
+//  service 1 LOOKUP     op 1 QUERY  [query ct]                -> [1 reply per roster block..., slots]
 //  service 2 DURATIONS  op 1 JOIN   [ct of join second @slot]  -> []          (acc -= ct)
 //                       op 2 LEAVE  [ct of leave second @slot] -> []          (acc += ct)
 //                       op 3 FETCH  []                         -> [acc, total @ coefficient N-1]

@@ -1,10 +1,18 @@
-// The 32-user match against plaintext inner products and masked-equality semantics.
+// The 32-user match against plaintext inner products and masked-equality semantics, and the
+// multi-score equality of the look-up against a plaintext model of the masked product.
 #include "fhe/bfv/match.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
 #include "bfv_test_util.h"
+#include "fhe/common/prg.h"
 #include "fhe/common/serialize.h"
+#include "math/ntt.h"
+#include "math/poly.h"
 
 namespace v100::fhe::bfv::testing {
 namespace {
@@ -135,6 +143,248 @@ TEST_F(Match, ReplySerializesAndSizesShrink) {
   // Seeded upload: one polynomial over 2 primes; reply: two polynomials over 1 prime.
   EXPECT_LT(up.size(), 2 * 4096 * 37 / 8 + 64);
   EXPECT_LT(down.size(), 2 * 4096 * 37 / 8 + 64);
+}
+
+// ---- Multi-score equality (score_reply): the look-up's layout ----
+
+using match::kScoresPerUser;
+using match::kTokenValues;
+using match::score_index;
+
+// The roster plaintext: every user's token followed by zero padding (user-major, N values).
+std::vector<uint16_t> token_layout(const std::vector<std::vector<uint16_t>>& tokens) {
+  std::vector<uint16_t> x(kUsers * kValues, 0);
+  for (size_t k = 0; k < tokens.size(); ++k) std::copy(tokens[k].begin(), tokens[k].end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
+  return x;
+}
+
+// Independent plaintext model of a reply's scores: the negacyclic product (X - Y) * M mod t,
+// computed coefficient by coefficient, read at the score positions. The masks come from the
+// documented stream layout of ScoreScratch (first 128 words: r_wi = 1 + floor(word (t-1) / 2^64)).
+std::vector<std::array<uint64_t, kScoresPerUser>> model_scores(const std::vector<uint16_t>& x, const std::vector<uint16_t>& y_token,
+                                                  std::span<const uint8_t> stream_seed, uint64_t t, size_t n) {
+  Prg prg(Prg::Kind::kAes256Ctr, stream_seed, match::kScoreScratchLabel);
+  std::vector<uint64_t> m(kValues);
+  for (size_t w = 0; w < kScoresPerUser; ++w) {
+    for (size_t i = 0; i < kTokenValues; ++i) {
+      m[w * kTokenValues + kTokenValues - 1 - i] = 1 + static_cast<uint64_t>((static_cast<unsigned __int128>(prg.next_u64()) * (t - 1)) >> 64);
+    }
+  }
+  std::vector<uint64_t> d(n);
+  for (size_t a = 0; a < n; ++a) {
+    uint64_t y = a % kValues < kTokenValues ? y_token[a % kValues] : 0;
+    d[a] = (x[a] + t - y) % t;
+  }
+  std::vector<std::array<uint64_t, kScoresPerUser>> out(kUsers);
+  for (size_t k = 0; k < kUsers; ++k) {
+    for (size_t w = 0; w < kScoresPerUser; ++w) {
+      const size_t c = score_index(k, w);
+      uint64_t acc = 0;
+      for (size_t b = 0; b < kValues; ++b) {
+        // d_a M_b with a + b = c, or a + b = c + N (negated: X^N = -1).
+        const uint64_t prod = d[(c + n - b) % n] * m[b] % t;
+        acc = (b <= c ? acc + prod : acc + t - prod) % t;
+      }
+      out[k][w] = acc;
+    }
+  }
+  return out;
+}
+
+class MatchScores : public Match {
+ protected:
+  // One reply with a known-seed scratch, through the wire form both ways.
+  std::vector<std::array<uint64_t, kScoresPerUser>> scores(const Ciphertext& roster, std::span<const uint16_t> y,
+                                                           std::span<const uint8_t> stream_seed) {
+    Ciphertext query = client.encrypt_token_query(y);
+    auto parsed = match::deserialize_score_query(*e.ctx, match::serialize_score_query(*e.ctx, query));
+    EXPECT_TRUE(parsed.is_ok()) << parsed.message();
+    match::ScoreScratch scratch(stream_seed);
+    match::ScoreReply reply;
+    server.score_reply(roster, *parsed, scratch, reply);
+    auto back = match::deserialize_score_reply(*e.ctx, match::serialize_score_reply(*e.ctx, reply));
+    EXPECT_TRUE(back.is_ok()) << back.message();
+    return client.decrypt_score_reply(*back);
+  }
+  std::vector<uint8_t> seed = std::vector<uint8_t>(32, 1);
+};
+
+bool all_zero(const std::array<uint64_t, kScoresPerUser>& s) {
+  for (uint64_t v : s) {
+    if (v != 0) return false;
+  }
+  return true;
+}
+
+TEST_F(MatchScores, EveryScoreEqualsThePlaintextModel) {
+  TestRng rng(200);
+  for (size_t match_at : {0u, 13u, 31u}) {  // first, middle and last user of the block
+    std::vector<std::vector<uint16_t>> tokens(kUsers);
+    for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+    auto y = tokens[match_at];
+    auto x = token_layout(tokens);
+    seed.assign(32, static_cast<uint8_t>(match_at));
+    Ciphertext roster = client.encrypt_roster(x);
+    auto got = scores(roster, y, seed);
+    auto want = model_scores(x, y, seed, e.t, e.n);
+    ASSERT_EQ(got.size(), kUsers);
+    for (size_t k = 0; k < kUsers; ++k) {
+      for (size_t w = 0; w < kScoresPerUser; ++w) EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
+      EXPECT_EQ(all_zero(got[k]), k == match_at) << "user " << k;
+    }
+  }
+}
+
+TEST_F(MatchScores, BlocksFromSeparateUploadsAndTwoMatches) {
+  // Every slot occupied by its own upload (the roster as members build it); two users hold the
+  // queried token; the neighbours of the first differ from it in one value (first / last).
+  TestRng rng(201);
+  std::vector<std::vector<uint16_t>> tokens(kUsers);
+  for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+  auto y = random_u16(rng, kTokenValues);
+  tokens[7] = y;
+  tokens[22] = y;
+  tokens[6] = y;
+  tokens[6][0] ^= 0x8000;
+  tokens[8] = y;
+  tokens[8][kTokenValues - 1] = static_cast<uint16_t>(y[kTokenValues - 1] + 1);
+  Evaluator ev(e.ctx);
+  Ciphertext roster = client.encrypt_token_block(0, tokens[0]);
+  for (size_t k = 1; k < kUsers; ++k) ev.add_inplace(roster, client.encrypt_token_block(k, tokens[k]));
+  auto got = scores(roster, y, seed);
+  auto want = model_scores(token_layout(tokens), y, seed, e.t, e.n);
+  for (size_t k = 0; k < kUsers; ++k) {
+    for (size_t w = 0; w < kScoresPerUser; ++w) EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
+    EXPECT_EQ(all_zero(got[k]), k == 7 || k == 22) << "user " << k;
+  }
+}
+
+TEST_F(MatchScores, AbsentTokenMatchesNobody) {
+  TestRng rng(202);
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<std::vector<uint16_t>> tokens(kUsers);
+    for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+    auto y = random_u16(rng, kTokenValues);
+    seed.assign(32, static_cast<uint8_t>(40 + rep));
+    auto x = token_layout(tokens);
+    auto got = scores(client.encrypt_roster(x), y, seed);
+    auto want = model_scores(x, y, seed, e.t, e.n);
+    for (size_t k = 0; k < kUsers; ++k) {
+      EXPECT_EQ(got[k], want[k]) << "user " << k;
+      EXPECT_FALSE(all_zero(got[k])) << "false match for user " << k;
+    }
+  }
+}
+
+TEST_F(MatchScores, GarbageInPaddingSpoilsNeighboursButForgesNoMatch) {
+  // Padding is zero for honest members. Put garbage in the padding of users 4, 9 and 31 (31's
+  // padding reaches user 0 through X^N = -1). The model (which includes the padding) still
+  // predicts every score; the affected users are 4, 5, 9, 10, 31 and 0: the matching users 5 and 0
+  // lose their match (their neighbour spoiled it), and nobody else gains one.
+  TestRng rng(203);
+  std::vector<std::vector<uint16_t>> tokens(kUsers);
+  for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+  auto y = random_u16(rng, kTokenValues);
+  for (size_t k : {0u, 5u, 12u}) tokens[k] = y;
+  auto x = token_layout(tokens);
+  for (size_t k : {4u, 9u, 31u}) {
+    for (size_t i = kTokenValues; i < kValues; ++i) x[k * kValues + i] = static_cast<uint16_t>(rng.u64());
+  }
+  auto got = scores(client.encrypt_roster(x), y, seed);
+  auto want = model_scores(x, y, seed, e.t, e.n);
+  for (size_t k = 0; k < kUsers; ++k) {
+    EXPECT_EQ(got[k], want[k]) << "user " << k;
+    EXPECT_EQ(all_zero(got[k]), k == 12) << "user " << k;
+  }
+  // Only a garbage-free neighbourhood keeps scores independent of the padding: users 12 and 20
+  // see exactly the scores of the honest roster.
+  auto honest = model_scores(token_layout(tokens), y, seed, e.t, e.n);
+  EXPECT_EQ(got[12], honest[12]);
+  EXPECT_EQ(got[20], honest[20]);
+  EXPECT_NE(got[5], honest[5]);
+  EXPECT_NE(got[0], honest[0]);
+}
+
+TEST_F(MatchScores, NoiseWithinTheAnalyticBound) {
+  // Decryption noise at the score positions: flooding in [-2^b, 2^b) plus the switch's rounding
+  // (<= (1 + N) / 2) and the Delta mismatch (< t): far below q_0 / (2t), and the flooding is
+  // really there (the largest of the 128 noises is above 2^(b-2)).
+  TestRng rng(204);
+  std::vector<std::vector<uint16_t>> tokens(kUsers);
+  for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+  Ciphertext query = client.encrypt_token_query(tokens[3]);
+  match::ScoreScratch scratch;
+  match::ScoreReply reply;
+  server.score_reply(client.encrypt_roster(token_layout(tokens)), query, scratch, reply);
+  auto got = client.decrypt_score_reply(reply);
+  // Phase c0 + c1 s mod q_0 at the score positions (s residue 0 is mod q_0, NTT form).
+  const math::Modulus& mq0 = e.ctx->rlwe().modulus(0);
+  std::vector<uint64_t> c1s(reply.c1.residue(0), reply.c1.residue(0) + e.n);
+  math::ntt_forward(c1s.data(), e.ctx->rlwe().ntt(0));
+  math::poly_mul(c1s.data(), c1s.data(), e.keygen->secret_key().s_ntt().residue(0), e.n, mq0);
+  math::ntt_inverse(c1s.data(), e.ctx->rlwe().ntt(0));
+  const uint64_t q0 = e.ctx->rlwe().modulus(0).value(), delta = q0 / e.t;
+  const double bound = std::ldexp(1.0, server.flood_bits()) + static_cast<double>(e.t) + (1.0 + static_cast<double>(e.n)) / 2;
+  ASSERT_LT(bound, static_cast<double>(q0) / (2.0 * static_cast<double>(e.t)));
+  double worst = 0;
+  for (size_t k = 0; k < kUsers; ++k) {
+    for (size_t w = 0; w < kScoresPerUser; ++w) {
+      const uint64_t x = math::add_mod(c1s[score_index(k, w)], reply.c0[k * kScoresPerUser + w], mq0);
+      const uint64_t dm = static_cast<uint64_t>((static_cast<unsigned __int128>(delta) * got[k][w]) % q0);
+      const uint64_t diff = (x + q0 - dm) % q0;
+      const double noise = diff > q0 / 2 ? static_cast<double>(q0 - diff) : static_cast<double>(diff);
+      EXPECT_LE(noise, bound) << "user " << k << " score " << w;
+      worst = std::max(worst, noise);
+    }
+  }
+  EXPECT_GT(worst, std::ldexp(1.0, server.flood_bits() - 2));
+}
+
+TEST_F(MatchScores, WireFormsRejectHostileBytes) {
+  TestRng rng(205);
+  auto y = random_u16(rng, kTokenValues);
+  Ciphertext query = client.encrypt_token_query(y);
+  Bytes qb = match::serialize_score_query(*e.ctx, query);
+  match::ScoreScratch scratch;
+  match::ScoreReply reply;
+  server.score_reply(client.encrypt_roster(token_layout({y})), query, scratch, reply);
+  Bytes rb = match::serialize_score_reply(*e.ctx, reply);
+  // Sizes: the query is two polynomials, the reply c1 + 128 values, 5 bytes per value.
+  EXPECT_EQ(qb.size(), 13u + 4 * e.n * 5);
+  EXPECT_EQ(rb.size(), 13u + 1u + e.n * 5 + 2 + kUsers * kScoresPerUser * 5);
+  ASSERT_TRUE(match::deserialize_score_query(*e.ctx, qb).is_ok());
+  ASSERT_TRUE(match::deserialize_score_reply(*e.ctx, rb).is_ok());
+  for (const Bytes* good : {&qb, &rb}) {
+    const bool is_query = good == &qb;
+    auto parses = [&](const Bytes& b) {
+      return is_query ? match::deserialize_score_query(*e.ctx, b).is_ok() : match::deserialize_score_reply(*e.ctx, b).is_ok();
+    };
+    Bytes b = *good;
+    b.pop_back();
+    EXPECT_FALSE(parses(b)) << "truncated";
+    b = *good;
+    b.push_back(0);
+    EXPECT_FALSE(parses(b)) << "trailing byte";
+    b = *good;
+    b[0] ^= 1;
+    EXPECT_FALSE(parses(b)) << "magic";
+    b = *good;
+    b[5] ^= 1;
+    EXPECT_FALSE(parses(b)) << "parameter id";
+    b = *good;
+    // A value >= q_0 in the first coefficient (5 bytes of 0xFF).
+    const size_t first = is_query ? 13 : 14;
+    std::fill(b.begin() + static_cast<std::ptrdiff_t>(first), b.begin() + static_cast<std::ptrdiff_t>(first + 5), 0xFF);
+    EXPECT_FALSE(parses(b)) << "out of range";
+    EXPECT_FALSE(parses(Bytes{})) << "empty";
+  }
+  // The other wire form's bytes are refused (magic).
+  EXPECT_FALSE(match::deserialize_score_reply(*e.ctx, qb).is_ok());
+  EXPECT_FALSE(match::deserialize_score_query(*e.ctx, rb).is_ok());
+  // A wrong-shape reply is a caller error on the client.
+  match::ScoreReply bad = reply;
+  bad.c0.pop_back();
+  EXPECT_THROW(client.decrypt_score_reply(bad), std::invalid_argument);
 }
 
 }  // namespace
