@@ -2,12 +2,13 @@
 // Every butterfly is the portable one (fft.cc) with the same multiplies, adds and subtracts in the
 // same order and no FMA (this file is compiled with -ffp-contract=off), so the values
 // are bit-identical; only the traversal differs:
-//  - stages with half-length h >= 8 run on contiguous vectors, two stages per pass where possible
+//  - stages with half-length h >= 64 run on contiguous vectors, two stages per pass where possible
 //    (the radix-4 grouping of two radix-2 stages; each value still sees the same two butterflies);
-//  - the three stages with h = 4, 2, 1 run on 64-value blocks transposed as 8 x 8 (register r holds
-//    value r of 8 consecutive groups of 8), where every butterfly is between two registers with a
-//    broadcast twiddle. The transposed block is left in place: the slot gather/scatter tables
-//    (fft.cc, vector layout) already point into it.
+//  - the six stages with h <= 32 run on 64-value blocks held in 8 registers: h = 32, 16, 8 between
+//    rows of 8 values, then h = 4, 2, 1 after an 8 x 8 transpose (register r holds value r of every
+//    row), where every butterfly is between two registers with a broadcast twiddle. The transposed
+//    block is left in place: the slot gather/scatter tables (fft.cc, vector layout) point into it;
+//  - stages that pair values less than 1024 apart run block by block (cache blocking).
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -154,17 +155,25 @@ void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, c
   for (size_t b = 0; b < n; b += block) {
     double* bre = re + b;
     double* bim = im + b;
-    if (block >= 16) forward_stages(bre, bim, block, block / 2, 8, tw_re, tw_im);
-    // h = 4, 2, 1 on transposed 64-value blocks.
+    if (block >= 128) forward_stages(bre, bim, block, block / 2, 64, tw_re, tw_im);
+    // The last six stages on 64-value blocks in registers: h = 32, 16, 8 between rows (row g holds
+    // values 8g..8g+7), then h = 4, 2, 1 after an 8 x 8 transpose (register r holds value r of
+    // every row), left transposed in memory.
     for (size_t s = 0; s < block; s += 64) {
+      Cvec v[8];
+      for (int g = 0; g < 8; ++g) v[g] = load(bre, bim, s + 8 * g);
+      for (int g = 0; g < 4; ++g) dif(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
+      for (int g : {0, 1, 4, 5}) {
+        dif(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
+      }
+      for (int g = 0; g < 8; g += 2) dif(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
       __m512d xr[8], xi[8];
       for (int r = 0; r < 8; ++r) {
-        xr[r] = _mm512_loadu_pd(bre + s + 8 * r);
-        xi[r] = _mm512_loadu_pd(bim + s + 8 * r);
+        xr[r] = v[r].re;
+        xi[r] = v[r].im;
       }
       transpose8(xr);
       transpose8(xi);
-      Cvec v[8];
       for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
       for (int r = 0; r < 4; ++r) dif(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
       for (int r : {0, 1, 4, 5}) dif(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
@@ -179,7 +188,8 @@ void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, c
   for (size_t b = 0; b < n; b += block) {
     double* bre = re + b;
     double* bim = im + b;
-    // h = 1, 2, 4 on transposed 64-value blocks (the scatter left them transposed), then back.
+    // The first six stages on 64-value blocks in registers: h = 1, 2, 4 on the transposed block
+    // (as the scatter left it), transpose back, then h = 8, 16, 32 between rows.
     for (size_t s = 0; s < block; s += 64) {
       Cvec v[8];
       for (int r = 0; r < 8; ++r) v[r] = load(bre, bim, s + 8 * r);
@@ -193,12 +203,15 @@ void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, c
       }
       transpose8(xr);
       transpose8(xi);
-      for (int r = 0; r < 8; ++r) {
-        _mm512_storeu_pd(bre + s + 8 * r, xr[r]);
-        _mm512_storeu_pd(bim + s + 8 * r, xi[r]);
+      for (int g = 0; g < 8; ++g) v[g] = {xr[g], xi[g]};
+      for (int g = 0; g < 8; g += 2) dit(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
+      for (int g : {0, 1, 4, 5}) {
+        dit(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
       }
+      for (int g = 0; g < 4; ++g) dit(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
+      for (int g = 0; g < 8; ++g) store(bre, bim, s + 8 * g, v[g]);
     }
-    if (block >= 16) inverse_stages(bre, bim, block, 8, block / 2, tw_re, tw_im);
+    if (block >= 128) inverse_stages(bre, bim, block, 64, block / 2, tw_re, tw_im);
   }
   if (n > block) inverse_stages(re, im, n, block, n / 2, tw_re, tw_im);
 }
