@@ -36,7 +36,6 @@ void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* 
                               size_t n, uint64_t q);
 void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
                             uint64_t e, size_t n, uint64_t q, uint64_t ratio);
-void permute_avx512(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio);
 void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 

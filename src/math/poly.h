@@ -58,7 +58,7 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
                          uint64_t s, size_t n, const Modulus& q);
 
 /// out[i] = in[perm[i]] (a gather, e.g. a Galois automorphism in the NTT domain). perm[i] < n;
-/// out must not alias in. AVX-512 gathers when available.
+/// out must not alias in.
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 
 /// Portable reference versions (never vectorized), for tests and benchmarks.

@@ -243,15 +243,6 @@ void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q,
   }
 }
 
-void permute_avx512(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(perm + i));
-    _mm512_storeu_si512(out + i, _mm512_i32gather_epi64(idx, reinterpret_cast<const long long*>(in), 8));
-  }
-  for (; i < n; ++i) out[i] = in[perm[i]];
-}
-
 void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
                               size_t n, uint64_t q) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
