@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -64,8 +65,34 @@ Result<std::optional<uint16_t>> LookupClient::find(const std::vector<Bytes>& rep
   return found;
 }
 
+// One thread's share of a look-up: a scratch (buffers + randomness) and the reply being built.
+// Kept between look-ups (buffers allocated once; secrets wiped and the stream renewed on return).
+struct LookupWorker {
+  match::ScoreScratch scratch;
+  match::ScoreReply reply;
+};
+
 struct LookupServer::Impl {
   std::unique_ptr<match::MatchServer> server;
+  // Idle workers and query buffers, reused by the next look-up (bounded: at most kMaxIdle each).
+  static constexpr size_t kMaxIdle = 8;
+  std::mutex mu;
+  std::vector<std::unique_ptr<LookupWorker>> workers;
+  std::vector<std::unique_ptr<fhe::Ciphertext>> queries;
+
+  template <class T>
+  std::unique_ptr<T> take(std::vector<std::unique_ptr<T>>& pool) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (pool.empty()) return std::make_unique<T>();
+    auto p = std::move(pool.back());
+    pool.pop_back();
+    return p;
+  }
+  template <class T>
+  void give(std::vector<std::unique_ptr<T>>& pool, std::unique_ptr<T> p) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (pool.size() < kMaxIdle) pool.push_back(std::move(p));
+  }
 };
 
 LookupServer::LookupServer() : impl_(std::make_unique<Impl>()) {}
@@ -131,20 +158,23 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
                                                 unsigned threads) const {
   using R = Result<std::vector<Bytes>>;
   const auto& ctx = roster_context();
-  auto q = match::deserialize_score_query(*ctx, query);  // full level, NTT form by construction
-  if (!q.is_ok()) return R::error("lookup query: " + q.message());
+  Impl& im = *impl_;
+  // Parsed once per look-up (full level, NTT form by construction), into a reused buffer.
+  std::unique_ptr<fhe::Ciphertext> q = im.take(im.queries);
+  if (Status st = match::deserialize_score_query_into(*ctx, query, *q); !st) return R::error("lookup query: " + st.message());
   const auto& blocks = roster.blocks;
   std::vector<Bytes> out(blocks.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   auto work = [&] {
+    std::unique_ptr<LookupWorker> w = im.take(im.workers);
     try {
-      match::ScoreScratch scratch;  // buffers and a fresh randomness stream, reused across blocks
-      match::ScoreReply reply;
       for (size_t b = next++; b < blocks.size(); b = next++) {
-        impl_->server->score_reply(blocks[b], *q, scratch, reply);
-        out[b] = match::serialize_score_reply(*ctx, reply);
+        im.server->score_reply(blocks[b], *q, w->scratch, w->reply);
+        out[b] = match::serialize_score_reply(*ctx, w->reply);
       }
+      w->scratch.renew();  // wipe this look-up's masks and noise; fresh stream for the next
+      im.give(im.workers, std::move(w));
     } catch (const std::exception&) {
       failed = true;
     }
@@ -154,6 +184,7 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
   for (unsigned i = 1; i < n; ++i) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  im.give(im.queries, std::move(q));
   if (failed) return R::error("lookup: evaluation failed (mismatched ciphertexts)");
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/cpu.h"
 #include "core/secure.h"
 #include "fhe/common/prg.h"
 #include "fhe/common/serialize.h"
@@ -71,12 +72,36 @@ void switch_to_q0(uint64_t* const* res, size_t num_q, size_t count, const RlweCo
   }
 }
 
-// io[i] = (io[i] + base + e[i]) mod q for io[i], base < q and small signed e (|e| <= 21 < q).
-void add_offset_small(uint64_t* io, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+// out[i] = (base + e[i]) mod q, or with kAdd out[i] = (out[i] + base + e[i]) mod q, for out[i],
+// base < q and small signed e (|e| <= 21 < q). One source compiled twice: the baseline build
+// (SSE2) and an AVX-512 clone the compiler vectorizes 8 lanes wide; both are the same integer
+// arithmetic, so the results are bit-identical (a test compares them through cpu::force_portable).
+template <bool kAdd>
+__attribute__((always_inline)) inline void offset_small_body(uint64_t* out, const int8_t* e, size_t n, uint64_t base,
+                                                             uint64_t q) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t x = base + q + static_cast<uint64_t>(static_cast<int64_t>(e[i]));  // in [q - 21, 2q + 21)
-    io[i] = math::csub(io[i] + math::csub(math::csub(x, q), q), q);
+    const uint64_t y = math::csub(math::csub(x, q), q);
+    out[i] = kAdd ? math::csub(out[i] + y, q) : y;
   }
+}
+template <bool kAdd>
+void offset_small_portable(uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+  offset_small_body<kAdd>(out, e, n, base, q);
+}
+template <bool kAdd>
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void offset_small_avx512(
+    uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+  offset_small_body<kAdd>(out, e, n, base, q);
+}
+bool use_avx512() {
+  const cpu::Features& f = cpu::active();
+  return f.avx512f && f.avx512vl && f.avx512bw && f.avx512dq;
+}
+template <bool kAdd>
+void offset_small(uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+  if (use_avx512()) return offset_small_avx512<kAdd>(out, e, n, base, q);
+  offset_small_portable<kAdd>(out, e, n, base, q);
 }
 
 // Byte-aligned little-endian values: value i at bytes [i w, i w + w). Writes through 8-byte stores
@@ -85,8 +110,10 @@ void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
   for (size_t i = 0; i < n; ++i) std::memcpy(p + i * w, &v[i], 8);
 }
 
-// Reads n values of w bytes from exactly n * w bytes; false if any is >= q.
-bool get_values(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
+// Reads n values of w bytes from exactly n * w bytes; false if any is >= q. Same twin scheme as
+// offset_small.
+__attribute__((always_inline)) inline bool get_values_body(uint64_t* v, const uint8_t* p, size_t n, size_t w,
+                                                           uint64_t q) {
   const uint64_t mask = w == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * w)) - 1;
   // Values whose 8-byte load stays inside the input; the last few are read byte by byte.
   const size_t wide = n * w >= 8 ? (n * w - 8) / w + 1 : 0;
@@ -104,6 +131,16 @@ bool get_values(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
     bad |= static_cast<uint64_t>(x >= q);
   }
   return bad == 0;
+}
+bool get_values_portable(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
+  return get_values_body(v, p, n, w, q);
+}
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values_avx512(uint64_t* v, const uint8_t* p,
+                                                                                      size_t n, size_t w, uint64_t q) {
+  return get_values_body(v, p, n, w, q);
+}
+bool get_values(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
+  return use_avx512() ? get_values_avx512(v, p, n, w, q) : get_values_portable(v, p, n, w, q);
 }
 
 constexpr uint8_t kReplyMagic[4] = {'V', '1', 'M', 'R'};
@@ -194,27 +231,33 @@ Bytes serialize_score_query(const BfvContext& ctx, const Ciphertext& query) {
   return out;
 }
 
-Result<Ciphertext> deserialize_score_query(const BfvContext& ctx, ByteSpan in) {
-  using R = Result<Ciphertext>;
+Status deserialize_score_query_into(const BfvContext& ctx, ByteSpan in, Ciphertext& out) {
   const RlweContext& r = ctx.rlwe();
   const size_t n = r.n(), L = r.num_q();
   ByteReader rd(in);
   if (Status st = check_header(rd, kQueryMagic, ctx.param_id(), "score query"); !st) return st;
-  Ciphertext ct;
-  ct.param_id = ctx.param_id();
-  for (int p = 0; p < 2; ++p) {
-    ct.polys.emplace_back(n, L, 0, true);
+  out.param_id = ctx.param_id();
+  out.scale = 1.0;
+  out.clear_seed();
+  out.polys.resize(2);
+  for (RnsPoly& poly : out.polys) {
+    if (poly.n() != n || poly.num_q() != L || poly.num_special() != 0) poly = RnsPoly(n, L, 0, true);
+    poly.set_ntt(true);
     for (size_t j = 0; j < L; ++j) {
       const math::Modulus& q = r.modulus(j);
       const size_t w = value_width(q);
       ByteSpan body;
-      if (!rd.bytes(n * w, body)) return R::error("score query: truncated");
-      if (!get_values(ct.polys.back().residue(j), body.data(), n, w, q.value())) {
-        return R::error("score query: value out of range");
-      }
+      if (!rd.bytes(n * w, body)) return Status::error("score query: truncated");
+      if (!get_values(poly.residue(j), body.data(), n, w, q.value())) return Status::error("score query: value out of range");
     }
   }
-  if (!rd.at_end()) return R::error("score query: trailing bytes");
+  if (!rd.at_end()) return Status::error("score query: trailing bytes");
+  return Status::ok();
+}
+
+Result<Ciphertext> deserialize_score_query(const BfvContext& ctx, ByteSpan in) {
+  Ciphertext ct;
+  if (Status st = deserialize_score_query_into(ctx, in, ct); !st) return st;
   return ct;
 }
 
@@ -439,9 +482,19 @@ struct ScoreScratch::Impl {
     words.wipe();
     secure_wipe(small);
   }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 };
 
 ScoreScratch::ScoreScratch() : impl_(std::make_unique<Impl>(Prg::fresh())) {}
+
+void ScoreScratch::renew() {
+  impl_->mask.wipe();
+  impl_->u.wipe();
+  impl_->words.wipe();
+  secure_wipe(impl_->small);
+  impl_->prg = Prg::fresh();
+}
 ScoreScratch::ScoreScratch(std::span<const uint8_t> seed)
     : impl_(std::make_unique<Impl>(Prg(Prg::Kind::kAes256Ctr, seed, kScoreScratchLabel))) {}
 ScoreScratch::~ScoreScratch() = default;
@@ -529,7 +582,7 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
     std::fill(mask + kValues, mask + n, 0);
     math::ntt_forward(mask, tables);
     // u mod q_j in NTT form.
-    signed_to_mod(u, s.small.data(), n, q.value());
+    offset_small<false>(u, s.small.data(), n, 0, q.value());
     math::ntt_forward(u, tables);
     // c0 is needed only at the score positions (ScoreTables): its weighted form
     // ((roster - query) * M + b u) * weight = (roster - query) * (M weight) + u * (b weight), then
@@ -566,8 +619,8 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   sample_cbd21(s.small.data(), n + num_scores, s.prg);
   for (size_t j = 0; j < L; ++j) {
     const uint64_t q = r.modulus(j).value();
-    add_offset_small(c1_res[j], s.small.data(), n, tab.half[j], q);
-    add_offset_small(c0_pos[j], s.small.data() + n, num_scores, tab.half[j], q);
+    offset_small<true>(c1_res[j], s.small.data(), n, tab.half[j], q);
+    offset_small<true>(c0_pos[j], s.small.data() + n, num_scores, tab.half[j], q);
   }
   switch_to_q0(c1_res.data(), L, n, r, tmp);
   switch_to_q0(c0_pos.data(), L, num_scores, r, tmp);

@@ -148,6 +148,10 @@ Bytes serialize_score_query(const BfvContext& ctx, const Ciphertext& query);
 /// Parses and validates a query (header, parameter id, sizes, every value below its prime, no
 /// trailing bytes). Never throws.
 Result<Ciphertext> deserialize_score_query(const BfvContext& ctx, ByteSpan in);
+/// As deserialize_score_query, into `out`, reusing its polynomials when they already have the
+/// query's shape (a server parses one query per look-up into the same buffers). On error `out`
+/// holds garbage. Never throws.
+Status deserialize_score_query_into(const BfvContext& ctx, ByteSpan in, Ciphertext& out);
 
 /// Label of the deterministic ScoreScratch stream.
 inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test";
@@ -169,6 +173,9 @@ class ScoreScratch {
   /// std::invalid_argument unless the seed has 32 bytes.
   explicit ScoreScratch(std::span<const uint8_t> seed);
   ~ScoreScratch();
+  /// Wipes the secret buffers and restarts with a fresh stream (Prg::fresh()); the buffers stay
+  /// allocated. For a server that keeps scratches between look-ups.
+  void renew();
   ScoreScratch(const ScoreScratch&) = delete;
   ScoreScratch& operator=(const ScoreScratch&) = delete;
 

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "bfv_test_util.h"
+#include "core/cpu.h"
 #include "fhe/common/prg.h"
 #include "fhe/common/serialize.h"
 #include "math/ntt.h"
@@ -338,6 +339,24 @@ TEST_F(MatchScores, NoiseWithinTheAnalyticBound) {
     }
   }
   EXPECT_GT(worst, std::ldexp(1.0, server.flood_bits() - 2));
+}
+
+TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
+  TestRng rng(206);
+  std::vector<std::vector<uint16_t>> tokens(kUsers);
+  for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
+  Ciphertext roster = client.encrypt_roster(token_layout(tokens));
+  Ciphertext query = client.encrypt_token_query(tokens[9]);
+  match::ScoreReply replies[2];
+  for (int portable = 0; portable < 2; ++portable) {
+    cpu::force_portable(portable == 1);
+    match::ScoreScratch scratch(seed);
+    server.score_reply(roster, query, scratch, replies[portable]);
+    server.score_reply(roster, query, scratch, replies[portable]);  // a second block: reused buffers
+  }
+  cpu::force_portable(false);
+  EXPECT_EQ(replies[0].c1.data(), replies[1].c1.data());
+  EXPECT_EQ(replies[0].c0, replies[1].c0);
 }
 
 TEST_F(MatchScores, WireFormsRejectHostileBytes) {
