@@ -300,7 +300,10 @@ detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
     t.ifma_ok &= qi.value() < (uint64_t{1} << 50);
   }
   const uint64_t min_q = *std::min_element(t.q.begin(), t.q.end());
-  while ((uint64_t{2} << t.frac_bits) <= min_q) ++t.frac_bits;  // 2^t <= min q_i < 2^(t+1)
+  // t = min(floor(log2 min q_i), 40): 2^t <= every q_i keeps c_i below 2^52, and t <= 40 keeps the
+  // sum (below k * 2^(t+1) with lazy y_i < 2 q_i) far from 2^64; the fixed-point error 1.5 k / 2^t
+  // is then negligible for any realistic prime size.
+  while (t.frac_bits < 40 && (uint64_t{2} << t.frac_bits) <= min_q) ++t.frac_bits;
   for (uint64_t q : t.q) {
     t.frac.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(1) << (52 + t.frac_bits)) / q));
   }

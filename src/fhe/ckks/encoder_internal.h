@@ -13,7 +13,8 @@ namespace v100::fhe::ckks::detail {
 /// Constants of the fast decode CRT at one level l >= 1 (k = l + 1 primes, Q = q_0 ... q_l > 2^64).
 /// For a coefficient with residues x_i:
 ///   y_i   = [x_i * (Q/q_i)^-1]_(q_i)
-///   kappa = (sum_i floor(y_i * c_i / 2^52) + 2^(t-1)) >> t,  c_i = floor(2^(52+t) / q_i), 2^t <= min q_i
+///   kappa = (sum_i floor(y_i * c_i / 2^52) + 2^(t-1)) >> t,  c_i = floor(2^(52+t) / q_i),
+///           2^t <= min q_i, t <= 40
 ///           (a fixed-point round(sum_i y_i / q_i), exact integer arithmetic)
 ///   X     = sum_i y_i * (Q/q_i) - kappa * Q           (mod 2^64)
 /// and X, read as a signed 64-bit integer, is accepted as the centered value x when |X| <= 2^62
