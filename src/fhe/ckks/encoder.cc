@@ -466,8 +466,8 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   }
   const detail::DecodeCrt t = make_decode_crt(c, l);
   if (vector && t.ifma_ok) {
-    std::vector<uint32_t> rejected(n);
-    const size_t num = detail::crt_decode_ifma(out.data(), rejected.data(), coef, n, t);
+    std::unique_ptr<uint32_t[]> rejected(new uint32_t[n]);  // written before read: no zero-fill
+    const size_t num = detail::crt_decode_ifma(out.data(), rejected.get(), coef, n, t);
     for (size_t r = 0; r < num; ++r) out[rejected[r]] = wide_value(rejected[r]);
     return out;
   }
