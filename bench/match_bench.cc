@@ -114,9 +114,10 @@ void BM_Total(benchmark::State& state) {
 }
 BENCHMARK(BM_Total)->Name("match32/total")->Unit(benchmark::kMicrosecond);
 
-// The look-up's multi-score equality (4 scores per user from one product): one reply with a
-// scratch reused across calls (as a look-up reuses it across blocks), its serialization, the
-// query parse (once per look-up) and the client's decryption.
+// The look-up's multi-score equality (4 scores per user from one product): one reply with a mask
+// and a scratch reused across calls (as a look-up reuses them across blocks), one reply with its
+// own mask and scratch, the serialization, the query parse (once per look-up) and the client's
+// decryption.
 struct ScoreEnv {
   std::vector<Ciphertext> rosters, queries;
   std::vector<Bytes> query_bytes, reply_bytes;
@@ -137,8 +138,10 @@ ScoreEnv& senv() {
     s->queries.push_back(e.client->encrypt_token_query(y));
     s->query_bytes.push_back(match::serialize_score_query(*e.ctx, s->queries.back()));
     match::ScoreScratch scratch;
+    match::ScoreMask mask;
     match::ScoreReply reply;
-    e.server->score_reply(s->rosters.back(), s->queries.back(), scratch, reply);
+    e.server->draw_mask(scratch, mask);
+    e.server->score_reply(s->rosters.back(), s->queries.back(), mask, scratch, reply);
     s->reply_bytes.push_back(match::serialize_score_reply(*e.ctx, reply));
   }
   return *s;
@@ -148,10 +151,12 @@ void BM_ScoreReply(benchmark::State& state) {
   auto& e = menv();
   auto& s = senv();
   match::ScoreScratch scratch;
+  match::ScoreMask mask;
   match::ScoreReply reply;
+  e.server->draw_mask(scratch, mask);
   size_t i = 0;
   for (auto _ : state) {
-    e.server->score_reply(s.rosters[i % kPool], s.queries[(i + 1) % kPool], scratch, reply);
+    e.server->score_reply(s.rosters[i % kPool], s.queries[(i + 1) % kPool], mask, scratch, reply);
     ++i;
     benchmark::DoNotOptimize(reply.c0.data());
   }
@@ -184,13 +189,15 @@ void BM_ScoreScratch(benchmark::State& state) {
   auto& e = menv();
   auto& s = senv();
   for (auto _ : state) {
-    match::ScoreScratch scratch;  // fresh stream + first-use allocation, once per look-up and thread
+    match::ScoreScratch scratch;  // fresh stream + first-use allocation
+    match::ScoreMask mask;        // one mask NTT per prime
     match::ScoreReply reply;
-    e.server->score_reply(s.rosters[0], s.queries[1], scratch, reply);
+    e.server->draw_mask(scratch, mask);
+    e.server->score_reply(s.rosters[0], s.queries[1], mask, scratch, reply);
     benchmark::DoNotOptimize(reply.c0.data());
   }
 }
-BENCHMARK(BM_ScoreScratch)->Name("match32/score_reply_first")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScoreScratch)->Name("match32/score_reply_with_mask")->Unit(benchmark::kMicrosecond);
 
 void BM_ScoreDecrypt(benchmark::State& state) {
   auto& e = menv();

@@ -79,6 +79,7 @@ struct LookupServer::Impl {
   std::mutex mu;
   std::vector<std::unique_ptr<LookupWorker>> workers;
   std::vector<std::unique_ptr<fhe::Ciphertext>> queries;
+  std::vector<std::unique_ptr<match::ScoreMask>> masks;
 
   template <class T>
   std::unique_ptr<T> take(std::vector<std::unique_ptr<T>>& pool) {
@@ -164,16 +165,23 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
   if (Status st = match::deserialize_score_query_into(*ctx, query, *q); !st) return R::error("lookup query: " + st.message());
   const auto& blocks = roster.blocks;
   std::vector<Bytes> out(blocks.size());
+  if (blocks.empty()) {
+    im.give(im.queries, std::move(q));
+    return out;
+  }
+  // One mask for the whole look-up, drawn from the calling thread's stream (see lookup.h).
+  std::unique_ptr<LookupWorker> first = im.take(im.workers);
+  std::unique_ptr<match::ScoreMask> mask = im.take(im.masks);
+  im.server->draw_mask(first->scratch, *mask);
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  auto work = [&] {
-    std::unique_ptr<LookupWorker> w = im.take(im.workers);
+  auto work = [&](std::unique_ptr<LookupWorker> w) {
     try {
       for (size_t b = next++; b < blocks.size(); b = next++) {
-        im.server->score_reply(blocks[b], *q, w->scratch, w->reply);
+        im.server->score_reply(blocks[b], *q, *mask, w->scratch, w->reply);
         out[b] = match::serialize_score_reply(*ctx, w->reply);
       }
-      w->scratch.renew();  // wipe this look-up's masks and noise; fresh stream for the next
+      w->scratch.renew();  // wipe this look-up's noise; fresh stream for the next
       im.give(im.workers, std::move(w));
     } catch (const std::exception&) {
       failed = true;
@@ -181,10 +189,11 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
   };
   unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(blocks.size())));
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < n; ++i) pool.emplace_back(work);
-  work();
+  for (unsigned i = 1; i < n; ++i) pool.emplace_back(work, im.take(im.workers));
+  work(std::move(first));
   for (auto& t : pool) t.join();
   im.give(im.queries, std::move(q));
+  im.give(im.masks, std::move(mask));  // overwritten by the next draw; wiped when the server goes
   if (failed) return R::error("lookup: evaluation failed (mismatched ciphertexts)");
   return out;
 }

@@ -5,17 +5,25 @@
 // 128k .. 128k+31 and zeros after it (the multi-score layout of fhe/bfv/match.h). A member
 // looking for a token sends Enc(token, zero padding) replicated in every block. For each block the
 // server returns ONE reply (MatchServer::score_reply): a single product by a mask polynomial with
-// fresh uniform nonzero values (per block and per request) carries kScoresPerSlot = 4 independent
+// fresh uniform nonzero values (per request; see Masks below) carries kScoresPerSlot = 4 independent
 // scores per slot, s_kw = sum_j r_wj (x_kj - y_j) at coefficient 128k + 32w + 31. All four are 0
 // when slot k holds the token; otherwise each is 0 with probability <= 1/(t-1), t = 65537,
 // independently: a false match has probability about 2^-64 per slot, 2^-59 per block (the issue
 // asks <= 2^-30 per block).
 //
-// Each reply is re-randomized with a fresh encryption of zero at the full modulus, switched to
-// one prime and flooded, and it carries c0 only at the score positions: the other coefficients of
-// the product (partial sums of the roster) cannot be decrypted from it at all. One mask serves the
-// 32 slots of a block (identical differences x_k - y give identical scores); blocks never share
-// masks.
+// Each reply is re-randomized with a fresh encryption of zero at the full modulus (fresh u, e per
+// block), switched to one prime and flooded, and it carries c0 only at the score positions: the
+// other coefficients of the product (partial sums of the roster) cannot be decrypted from it.
+//
+// Masks: one per look-up, shared by all its blocks (MatchServer::draw_mask; a new one for every
+// request). A polynomial product already applies one mask to the 32 slots of a block; sharing it
+// across blocks extends that to the whole roster: slots whose differences x_k - y are equal (or
+// linearly related) get equal (related) scores, wherever they sit. Who could see that is the key
+// holder, a member who can decrypt every roster token with the same key anyway, so it learns
+// nothing it could not compute; a mask per block would matter only for a querier who cannot read
+// the roster, which this design does not have. The false-match bound is per slot and unchanged.
+// Sharing saves one NTT per prime per block (about a fifth of a block's cost); a deployment that
+// wants independent blocks draws a mask per block (MatchServer::draw_mask before each reply).
 //
 // The decision is the key holder's: the server sees ciphertexts only and cannot read, let alone
 // act on, the comparison. It learns that a look-up happened, nothing about whom or whether found.

@@ -456,6 +456,7 @@ class WordBuffer {
     }
     return data_.get();
   }
+  const uint64_t* data() const { return data_.get(); }
   void wipe() {
     if (data_) secure_wipe(data_.get(), size_ * sizeof(uint64_t));
   }
@@ -468,16 +469,14 @@ class WordBuffer {
 struct ScoreScratch::Impl {
   explicit Impl(Prg p) : prg(std::move(p)) {}
   Prg prg;
-  WordBuffer mask;   // M in NTT form, one residue at a time (secret: wiped)
   WordBuffer u;      // u mod q_j in NTT form, then errors mod q_j (secret: wiped)
-  WordBuffer words;  // mask values and flooding words (secret: wiped)
+  WordBuffer words;  // mask values (draw_mask), then flooding words (secret: wiped)
   WordBuffer p0;     // c0 of product + Enc(0), NTT form, one residue at a time
   WordBuffer p1;     // c1 residues 1..L-1 (residue 0 is computed in the reply)
   WordBuffer c0;     // c0 at the score positions, residue-major
   WordBuffer tmp;    // N words
   std::vector<int8_t> small;  // u ternary, then e1 (N) and e0 (at the score positions) (wiped)
   ~Impl() {
-    mask.wipe();
     u.wipe();
     words.wipe();
     secure_wipe(small);
@@ -489,7 +488,6 @@ struct ScoreScratch::Impl {
 ScoreScratch::ScoreScratch() : impl_(std::make_unique<Impl>(Prg::fresh())) {}
 
 void ScoreScratch::renew() {
-  impl_->mask.wipe();
   impl_->u.wipe();
   impl_->words.wipe();
   secure_wipe(impl_->small);
@@ -498,6 +496,49 @@ void ScoreScratch::renew() {
 ScoreScratch::ScoreScratch(std::span<const uint8_t> seed)
     : impl_(std::make_unique<Impl>(Prg(Prg::Kind::kAes256Ctr, seed, kScoreScratchLabel))) {}
 ScoreScratch::~ScoreScratch() = default;
+
+struct ScoreMask::Impl {
+  WordBuffer m;    // M in NTT form, residue-major (L * N)
+  WordBuffer mw;   // M * weight, residue-major (L * N)
+  size_t n = 0, num_q = 0;
+  uint64_t param_id = 0;
+  ~Impl() {
+    m.wipe();
+    mw.wipe();
+  }
+};
+
+ScoreMask::ScoreMask() : impl_(std::make_unique<Impl>()) {}
+ScoreMask::~ScoreMask() = default;
+bool ScoreMask::empty() const { return impl_->num_q == 0; }
+
+void MatchServer::draw_mask(ScoreScratch& scratch, ScoreMask& mask) const {
+  const RlweContext& r = ctx_->rlwe();
+  const size_t n = r.n(), L = r.num_q(), v = kTokenValues;
+  ScoreScratch::Impl& s = *scratch.impl_;
+  ScoreMask::Impl& mk = *mask.impl_;
+  uint64_t* const words = s.words.get(kValues);
+  s.prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), kValues * 8));
+  const uint64_t t = ctx_->t();
+  for (size_t i = 0; i < kValues; ++i) words[i] = nonzero_mod_t(words[i], t);
+  uint64_t* const all_m = mk.m.get(n * L);
+  uint64_t* const all_mw = mk.mw.get(n * L);
+  for (size_t j = 0; j < L; ++j) {
+    const math::Modulus& q = r.modulus(j);
+    // M(X) = sum_w X^(w v) R_w(X): coefficient w v + v-1-i is r_wi; 0..127 set, the rest zero.
+    uint64_t* m = all_m + j * n;
+    for (size_t w = 0; w < kScoresPerUser; ++w) {
+      for (size_t i = 0; i < v; ++i) m[w * v + v - 1 - i] = lift_centered(words[w * v + i], t, q.value());
+    }
+    std::fill(m + kValues, m + n, 0);
+    math::ntt_forward(m, r.ntt(j));
+    math::poly_mul(all_mw + j * n, m, score_tables_->primes[j].weight.data(), n, q);
+  }
+  secure_wipe(words, kValues * sizeof(uint64_t));
+  mk.n = n;
+  mk.num_q = L;
+  mk.param_id = ctx_->param_id();
+}
 
 std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(const BfvContext& ctx,
                                                                               const PublicKey& pk) {
@@ -536,8 +577,8 @@ std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(c
   return out;
 }
 
-void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query, ScoreScratch& scratch,
-                              ScoreReply& out) const {
+void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query, const ScoreMask& mask,
+                              ScoreScratch& scratch, ScoreReply& out) const {
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n(), L = r.num_q(), num_scores = kScoresPerUser * num_users_, v = kTokenValues;
   for (const Ciphertext* c : {&roster, &query}) {
@@ -545,12 +586,15 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
       throw std::invalid_argument("score_reply: need size-2 full-level NTT-form ciphertexts");
     }
   }
+  const ScoreMask::Impl& mk = *mask.impl_;
+  if (mk.n != n || mk.num_q != L || mk.param_id != ctx_->param_id()) {
+    throw std::invalid_argument("score_reply: mask not drawn for this parameter set");
+  }
   const ScoreTables& tab = *score_tables_;
   ScoreScratch::Impl& s = *scratch.impl_;
   // Every buffer keeps its size between calls: no allocation and no zero-fill after the first block.
-  uint64_t* const mask = s.mask.get(n);
   uint64_t* const u = s.u.get(n);
-  uint64_t* const words = s.words.get(kValues + num_scores);
+  uint64_t* const flood = s.words.get(num_scores);
   uint64_t* const p0 = s.p0.get(n);
   uint64_t* const p1 = s.p1.get(n * L);
   uint64_t* const c0s = s.c0.get(num_scores * L);
@@ -560,11 +604,8 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   out.c1.set_ntt(false);
   out.c0.resize(num_scores);
 
-  // Randomness: the 128 mask values r_wi (at w v + i) and the flooding words in one fill, then u
-  // and the errors.
-  s.prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words), (kValues + num_scores) * 8));
-  const uint64_t t = ctx_->t();
-  for (size_t i = 0; i < kValues; ++i) words[i] = nonzero_mod_t(words[i], t);
+  // Randomness: the flooding words, then u and the errors.
+  s.prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(flood), num_scores * 8));
   sample_ternary(s.small.data(), n, s.prg);
 
   std::vector<uint64_t*> c1_res(L), c0_pos(L);
@@ -575,12 +616,8 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   for (size_t j = 0; j < L; ++j) {
     const math::Modulus& q = r.modulus(j);
     const math::NttTables& tables = r.ntt(j);
-    // M(X) = sum_w X^(w v) R_w(X): coefficient w v + v-1-i is r_wi; 0..127 set, the rest zero.
-    for (size_t w = 0; w < kScoresPerUser; ++w) {
-      for (size_t i = 0; i < v; ++i) mask[w * v + v - 1 - i] = lift_centered(words[w * v + i], t, q.value());
-    }
-    std::fill(mask + kValues, mask + n, 0);
-    math::ntt_forward(mask, tables);
+    const uint64_t* m = mk.m.data() + j * n;
+    const uint64_t* mw = mk.mw.data() + j * n;
     // u mod q_j in NTT form.
     offset_small<false>(u, s.small.data(), n, 0, q.value());
     math::ntt_forward(u, tables);
@@ -588,8 +625,6 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
     // ((roster - query) * M + b u) * weight = (roster - query) * (M weight) + u * (b weight), then
     // the sum of each group and a G-point inverse NTT.
     const ScoreTables::Prime& pt = tab.primes[j];
-    uint64_t* mw = tmp;
-    math::poly_mul(mw, mask, pt.weight.data(), n, q);
     math::poly_sub(p0, roster.polys[0].residue(j), query.polys[0].residue(j), n, q);
     {
       const uint64_t* lhs[2] = {p0, u};
@@ -608,7 +643,7 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
     math::poly_sub(c1, roster.polys[1].residue(j), query.polys[1].residue(j), n, q);
     {
       const uint64_t* lhs[2] = {c1, u};
-      const uint64_t* rhs[2] = {mask, pk_.a.residue(j)};
+      const uint64_t* rhs[2] = {m, pk_.a.residue(j)};
       math::poly_dot(c1, lhs, rhs, 2, n, q);
     }
     math::ntt_inverse(c1, tables);
@@ -626,7 +661,6 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   switch_to_q0(c0_pos.data(), L, num_scores, r, tmp);
   // Flooding on the score positions (the only c0 coefficients sent).
   const math::Modulus& q0 = r.modulus(0);
-  const uint64_t* flood = words + kValues;
   for (size_t i = 0; i < num_scores; ++i) {
     out.c0[i] = math::add_mod(c0_pos[0][i], flood_residue(flood[i], flood_bits_, q0.value()), q0);
   }

@@ -44,7 +44,8 @@
 //     depth-1 rotations — a documented limit.
 //  One mask serves all 32 users of a ciphertext (a polynomial product cannot apply per-user
 //  masks), so two users with identical differences (x_k - y) get identical scores; documented.
-//  Each call (each roster block) draws fresh masks.
+//  masked_equality draws fresh masks per call; score_reply takes a drawn ScoreMask, which the
+//  caller may apply to several blocks (services/lookup.h shares one per look-up and says why).
 // The server learns nothing: it sees ciphertexts only, and the match decision is made by a key
 // holder (a server cannot act on a comparison it cannot read).
 #pragma once
@@ -160,10 +161,10 @@ inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test
 /// allocated once and a randomness stream. The secret buffers (masks, u, errors) are wiped on
 /// destruction. Not thread-safe: one per thread.
 ///
-/// Stream layout per score_reply() call (a contract, so tests can model the masks exactly): first
-/// 128 + kScoresPerUser * N / 128 little-endian 64-bit words — word w v + i gives r_wi = 1 +
-/// floor(word (t - 1) / 2^64), the rest are the flooding words — then u (sample_ternary) and the
-/// errors.
+/// Stream layout (a contract, so tests can model the masks exactly): draw_mask() takes the next
+/// 128 little-endian 64-bit words — word w v + i gives r_wi = 1 + floor(word (t - 1) / 2^64);
+/// each score_reply() takes the next kScoresPerUser * N / 128 words (flooding), then u
+/// (sample_ternary) and the errors.
 class ScoreScratch {
  public:
   /// Fresh stream: Prg::fresh() (OS CSPRNG seed). What every server uses.
@@ -178,6 +179,25 @@ class ScoreScratch {
   void renew();
   ScoreScratch(const ScoreScratch&) = delete;
   ScoreScratch& operator=(const ScoreScratch&) = delete;
+
+ private:
+  friend class MatchServer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A drawn mask M(X) = sum_w X^(w v) R_w(X) of the multi-score layout, ready to apply to any
+/// number of roster blocks (MatchServer::draw_mask): M in NTT form and M times the c0 extraction
+/// weights, at every prime. Secret: wiped on destruction and overwritten by the next draw.
+/// Read-only once drawn: threads may share it.
+class ScoreMask {
+ public:
+  ScoreMask();
+  ~ScoreMask();
+  ScoreMask(const ScoreMask&) = delete;
+  ScoreMask& operator=(const ScoreMask&) = delete;
+  /// True until draw_mask() has filled it.
+  bool empty() const;
 
  private:
   friend class MatchServer;
@@ -201,13 +221,18 @@ class MatchServer {
   /// As masked_equality with a plaintext query y (128 values).
   std::vector<Ciphertext> masked_equality_plain(const Ciphertext& roster, std::span<const uint16_t> y,
                                                 size_t num_scores) const;
+  /// Draws fresh masks r_wi (uniform in [1, t-1], from the scratch's stream) into `mask`: one NTT
+  /// per prime. A look-up draws one mask and applies it to all its blocks (services/lookup.h says
+  /// what that shares); drawing one per block gives blocks independent scores.
+  void draw_mask(ScoreScratch& scratch, ScoreMask& mask) const;
   /// Multi-score equality of one roster block against a query (both size-2, full level, NTT form;
-  /// multi-score layout): the reply's scores are [k][w] = sum_j r_wj (x_kj - y_j) mod t with fresh
-  /// masks r_w (see the top of this file). Per call: one mask NTT and one u NTT per prime, one
-  /// encryption of zero, four inverse NTTs, a switch to q_0. `out` is reused
-  /// (its buffers are resized, not reallocated, on the next call). Throws std::invalid_argument on
-  /// mismatched shapes.
-  void score_reply(const Ciphertext& roster, const Ciphertext& query, ScoreScratch& scratch, ScoreReply& out) const;
+  /// multi-score layout): the reply's scores are [k][w] = sum_j r_wj (x_kj - y_j) mod t with the
+  /// masks of `mask` (see the top of this file). Per call: a fresh encryption of zero (one u NTT
+  /// per prime), two inverse NTTs for c1, c0 at the score positions only, a switch to q_0, fresh
+  /// flooding. `out` is reused (its buffers are resized, not reallocated, on the next call).
+  /// Throws std::invalid_argument on mismatched shapes or an empty mask.
+  void score_reply(const Ciphertext& roster, const Ciphertext& query, const ScoreMask& mask, ScoreScratch& scratch,
+                   ScoreReply& out) const;
   /// Re-randomizes a product (NTT or coefficient form, full level) into a reply: + Enc_pk(0),
   /// mod switch to one prime, uniform plaintext at non-result coefficients, flooded c0 noise.
   Ciphertext finalize(Ciphertext product) const;

@@ -201,8 +201,10 @@ class MatchScores : public Match {
     auto parsed = match::deserialize_score_query(*e.ctx, match::serialize_score_query(*e.ctx, query));
     EXPECT_TRUE(parsed.is_ok()) << parsed.message();
     match::ScoreScratch scratch(stream_seed);
+    match::ScoreMask mask;
     match::ScoreReply reply;
-    server.score_reply(roster, *parsed, scratch, reply);
+    server.draw_mask(scratch, mask);
+    server.score_reply(roster, *parsed, mask, scratch, reply);
     auto back = match::deserialize_score_reply(*e.ctx, match::serialize_score_reply(*e.ctx, reply));
     EXPECT_TRUE(back.is_ok()) << back.message();
     return client.decrypt_score_reply(*back);
@@ -315,8 +317,10 @@ TEST_F(MatchScores, NoiseWithinTheAnalyticBound) {
   for (auto& tk : tokens) tk = random_u16(rng, kTokenValues);
   Ciphertext query = client.encrypt_token_query(tokens[3]);
   match::ScoreScratch scratch;
+  match::ScoreMask mask;
   match::ScoreReply reply;
-  server.score_reply(client.encrypt_roster(token_layout(tokens)), query, scratch, reply);
+  server.draw_mask(scratch, mask);
+  server.score_reply(client.encrypt_roster(token_layout(tokens)), query, mask, scratch, reply);
   auto got = client.decrypt_score_reply(reply);
   // Phase c0 + c1 s mod q_0 at the score positions (s residue 0 is mod q_0, NTT form).
   const math::Modulus& mq0 = e.ctx->rlwe().modulus(0);
@@ -351,8 +355,10 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
   for (int portable = 0; portable < 2; ++portable) {
     cpu::force_portable(portable == 1);
     match::ScoreScratch scratch(seed);
-    server.score_reply(roster, query, scratch, replies[portable]);
-    server.score_reply(roster, query, scratch, replies[portable]);  // a second block: reused buffers
+    match::ScoreMask mask;
+    server.draw_mask(scratch, mask);
+    server.score_reply(roster, query, mask, scratch, replies[portable]);
+    server.score_reply(roster, query, mask, scratch, replies[portable]);  // a second block: reused buffers
   }
   cpu::force_portable(false);
   EXPECT_EQ(replies[0].c1.data(), replies[1].c1.data());
@@ -365,8 +371,14 @@ TEST_F(MatchScores, WireFormsRejectHostileBytes) {
   Ciphertext query = client.encrypt_token_query(y);
   Bytes qb = match::serialize_score_query(*e.ctx, query);
   match::ScoreScratch scratch;
+  match::ScoreMask mask;
   match::ScoreReply reply;
-  server.score_reply(client.encrypt_roster(token_layout({y})), query, scratch, reply);
+  EXPECT_TRUE(mask.empty());
+  EXPECT_THROW(server.score_reply(client.encrypt_roster(token_layout({y})), query, mask, scratch, reply),
+               std::invalid_argument);
+  server.draw_mask(scratch, mask);
+  EXPECT_FALSE(mask.empty());
+  server.score_reply(client.encrypt_roster(token_layout({y})), query, mask, scratch, reply);
   Bytes rb = match::serialize_score_reply(*e.ctx, reply);
   // Sizes: the query is two polynomials, the reply c1 + 128 values, 5 bytes per value.
   EXPECT_EQ(qb.size(), 13u + 4 * e.n * 5);
