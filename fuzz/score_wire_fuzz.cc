@@ -15,15 +15,16 @@ using namespace v100::fhe;
 using namespace v100::fhe::bfv;
 
 namespace {
+// Server scratch first (no context needed), then the keys and one roster block.
 struct FuzzEnv {
+  match::ScoreScratch scratch{std::vector<uint8_t>(32, 0x5c)};
+  match::ScoreMask mask;
+  match::ScoreReply reply;
   BfvContextPtr ctx = *BfvContext::create("bfv-meeting-4096");
   KeyGenerator keygen{ctx->rlwe_ptr(), std::vector<uint8_t>(32, 0x5b)};
   match::MatchClient client{ctx, keygen.secret_key()};
   match::MatchServer server{ctx, keygen.public_key()};
   Ciphertext roster = client.encrypt_token_block(3, std::vector<uint16_t>(match::kTokenValues, 7));
-  match::ScoreScratch scratch{std::vector<uint8_t>(32, 0x5c)};
-  match::ScoreMask mask;
-  match::ScoreReply reply;
   FuzzEnv() { server.draw_mask(scratch, mask); }
 };
 }  // namespace
