@@ -242,22 +242,48 @@ Plaintext CkksEncoder::encode_constant(double value, double scale, size_t level)
 
 namespace detail {
 
-bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out) {
+namespace {
+
+// The 64-bit CRT of DecodeCrt on residues r_i (any representatives below 2^52): X, and whether it
+// is certified.
+uint64_t crt64(const DecodeCrt& t, const uint64_t* r, bool* ok) {
   uint64_t f = 0, acc = 0;
   for (size_t i = 0; i < t.k; ++i) {
-    const uint64_t y = math::mul_shoup(coef[i * n + idx], t.ih[i], t.ih_shoup[i], t.q[i]);
+    const uint64_t y = math::mul_shoup(r[i], t.ih[i], t.ih_shoup[i], t.q[i]);
     f += static_cast<uint64_t>((static_cast<unsigned __int128>(y) * t.frac[i]) >> 52);
     acc += y * t.hat[i];
   }
   const uint64_t kappa = (f + (uint64_t{1} << (t.frac_bits - 1))) >> t.frac_bits;
   const uint64_t x = acc - kappa * t.q_all;
-  bool ok = x + (uint64_t{1} << 62) <= (uint64_t{1} << 63);
+  bool good = x + (uint64_t{1} << 62) <= (uint64_t{1} << 63);
   for (size_t i = 0; i < t.k; ++i) {
-    const uint64_t quo = (x - coef[i * n + idx]) * t.q_inv[i];
-    ok &= quo + t.bound[i] <= 2 * t.bound[i];
+    const uint64_t quo = (x - r[i]) * t.q_inv[i];
+    good &= quo + t.bound[i] <= 2 * t.bound[i];
   }
-  *out = static_cast<double>(static_cast<int64_t>(x));
-  return ok;
+  *ok = good;
+  return x;
+}
+
+}  // namespace
+
+bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out) {
+  uint64_t r[64], m[64];  // k <= 64 (make_decode_crt)
+  for (size_t i = 0; i < t.k; ++i) r[i] = coef[i * n + idx];
+  bool ok = false;
+  const uint64_t x = crt64(t, r, &ok);
+  if (ok) {
+    *out = static_cast<double>(static_cast<int64_t>(x));
+    return true;
+  }
+  if (!t.high_ok) return false;
+  for (size_t i = 0; i < t.k; ++i) {
+    const math::Modulus& q = t.moduli[i];
+    m[i] = math::mul_mod(math::sub_mod(r[i], math::reduce(x, q), q), t.inv64[i], q);
+  }
+  const uint64_t high = crt64(t, m, &ok);
+  if (!ok) return false;
+  *out = static_cast<double>(static_cast<int64_t>(high)) * 0x1p64 + static_cast<double>(x);
+  return true;
 }
 
 }  // namespace detail
@@ -298,7 +324,15 @@ detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
     t.q_inv.push_back(inverse_mod_2_64(qi.value()));
     t.bound.push_back(((uint64_t{1} << 63) - 1) / qi.value());
     t.ifma_ok &= qi.value() < (uint64_t{1} << 50);
+    t.moduli.push_back(qi);
+    const uint64_t inv64 = math::inv_mod(math::reduce_u128(1, 0, qi), qi);  // (2^64 mod q_i)^-1
+    const uint64_t r52inv = math::mul_mod(math::reduce(uint64_t{1} << 52, qi), inv64, qi);
+    t.inv64.push_back(inv64);
+    t.inv64_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(inv64) << 52) / qi.value()));
+    t.r52inv.push_back(r52inv);
+    t.r52inv_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(r52inv) << 52) / qi.value()));
   }
+  t.high_ok = c.log_q(l) > 130;  // Q > 2^129 with margin for the rounding of log_q
   const uint64_t min_q = *std::min_element(t.q.begin(), t.q.end());
   // t = min(floor(log2 min q_i), 40): 2^t <= every q_i keeps c_i below 2^52, and t <= 40 keeps the
   // sum (below k * 2^(t+1) with lazy y_i < 2 q_i) far from 2^64; the fixed-point error 1.5 k / 2^t
@@ -460,7 +494,7 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
     if (!wide) wide.emplace(c, l, coef);
     return wide->value(k);
   };
-  if (c.log_q(l) < 64) {  // the fast path needs Q > 2^63
+  if (c.log_q(l) < 64 || l >= 64) {  // the fast path needs Q > 2^63 (and at most 64 primes)
     for (size_t k = 0; k < n; ++k) out[k] = wide_value(k);
     return out;
   }

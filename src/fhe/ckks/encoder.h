@@ -5,10 +5,12 @@
 //
 // Decode CRT, in tiers (encoder_internal.h): a 64-bit direct CRT, x = sum_i y_i (Q/q_i) - kappa Q
 // mod 2^64, accepted only when |x| <= 2^62 and x matches every residue (an exact divisibility
-// test), which covers every plaintext of ordinary magnitude (AVX-512 IFMA kernel, bit-identical
-// portable twin); then the same modulo 2^128, certified against every residue; then Garner's
-// mixed radix with balanced digits (no cancellation). So decode is right for any coefficient in
-// (-Q/2, Q/2), including scales near the modulus; only the cost grows with the magnitude.
+// test), which covers every plaintext of ordinary magnitude; at levels with Q > 2^129, the same
+// CRT on the residues of (x - (x mod 2^64)) / 2^64 extends that to |x| <= 2^126 (both as an AVX-512
+// IFMA kernel with a bit-identical portable twin); then, per coefficient, the direct CRT modulo
+// 2^128 certified against every residue, and Garner's mixed radix with balanced digits (no
+// cancellation). So decode is right for any coefficient in (-Q/2, Q/2), including scales near the
+// modulus; only the cost grows with the magnitude.
 //
 // Precision: the FFT runs in double with twiddles correct to 1/2 ulp; with Delta = 2^40 the
 // rounding to integers (|error| <= 1/2 per coefficient, about 2^-40 * sqrt(N)/2 per slot) dominates
@@ -48,8 +50,8 @@ class CkksEncoder {
 
   /// Lower-level helpers (used by the decryptor for noise flooding):
   /// plaintext -> centered integer coefficients as doubles (not divided by the scale): correctly
-  /// rounded below 2^127 in magnitude (and at levels with Q < 2^130, below 2^62), beyond that
-  /// within a few ulps. Throws std::invalid_argument if the plaintext does not match the context.
+  /// rounded below 2^62 in magnitude, beyond that within a few ulps. Throws std::invalid_argument
+  /// if the plaintext does not match the context.
   std::vector<double> to_coefficients(const Plaintext& pt) const;
   /// Centered coefficients -> slots, dividing by `scale`.
   std::vector<std::complex<double>> coefficients_to_slots(std::span<const double> coeffs,

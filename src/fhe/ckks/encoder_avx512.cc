@@ -2,7 +2,8 @@
 // crt_fast_one in encoder.cc and the level-0 loop in CkksEncoder::to_coefficients. y_i is a lazy
 // 52-bit Shoup product (every q_i < 2^50), kappa a fixed-point sum of 52-bit high products, and X
 // and the divisibility checks exact 64-bit integer arithmetic; an accepted X is the centered value
-// itself whatever representatives were used (DecodeCrt), so both paths agree bit for bit.
+// itself whatever representatives were used (DecodeCrt), so both paths agree bit for bit; so does
+// the high-word tier.
 // GCC 12's AVX-512 headers trip -W(maybe-)uninitialized on their own `__Y = __Y` placeholder.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -19,6 +20,60 @@ inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_c
 }  // namespace
 
 namespace {
+
+constexpr uint64_t kMask52 = (uint64_t{1} << 52) - 1;
+
+// a * w mod q in [0, 2q) for a < 2^52 (52-bit Shoup, ws = floor(w 2^52 / q), q < 2^50).
+inline __m512i mul_shoup_lazy(__m512i a, uint64_t w, uint64_t ws, uint64_t q) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i quot = _mm512_madd52hi_epu64(zero, a, bcast(ws));
+  const __m512i lo = _mm512_madd52lo_epu64(zero, a, bcast(w));
+  return _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, bcast((uint64_t{1} << 52) - q)), bcast(kMask52));
+}
+
+// The 64-bit CRT of DecodeCrt on one block of residue vectors r[0..k) (each below 2^52): X, and
+// the lanes that fail the certification.
+inline __m512i crt64(const DecodeCrt& t, const __m512i* r, __mmask8* bad) {
+  __m512i f = _mm512_setzero_si512(), acc = _mm512_setzero_si512();
+  for (size_t i = 0; i < t.k; ++i) {
+    const __m512i y = mul_shoup_lazy(r[i], t.ih[i], t.ih_shoup52[i], t.q[i]);
+    f = _mm512_madd52hi_epu64(f, y, bcast(t.frac[i]));
+    acc = _mm512_add_epi64(acc, _mm512_mullo_epi64(y, bcast(t.hat[i])));
+  }
+  const __m512i kappa = _mm512_srli_epi64(_mm512_add_epi64(f, bcast(uint64_t{1} << (t.frac_bits - 1))),
+                                          static_cast<unsigned>(t.frac_bits));
+  const __m512i x = _mm512_sub_epi64(acc, _mm512_mullo_epi64(kappa, bcast(t.q_all)));
+  __mmask8 b = _mm512_cmpgt_epu64_mask(_mm512_add_epi64(x, bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
+  for (size_t i = 0; i < t.k; ++i) {
+    const __m512i quo = _mm512_mullo_epi64(_mm512_sub_epi64(x, r[i]), bcast(t.q_inv[i]));
+    b |= _mm512_cmpgt_epu64_mask(_mm512_add_epi64(quo, bcast(t.bound[i])), bcast(2 * t.bound[i]));
+  }
+  *bad = b;
+  return x;
+}
+
+// The high-word tier (DecodeCrt) for the `bad` lanes of the block at c, whose low word is x_lo:
+// writes the lanes it accepts and returns those it rejects too.
+__mmask8 high_tier(double* out, const uint64_t* coef, size_t n, size_t c, __m512i x_lo, __mmask8 bad,
+                   const DecodeCrt& t) {
+  __m512i m[64];  // k <= 64 (make_decode_crt)
+  // m_i = (x_i - x_lo) * 2^-64 = x_i * 2^-64 - lo52 * 2^-64 - hi12 * 2^52 * 2^-64 (mod q_i).
+  const __m512i hi12 = _mm512_srli_epi64(x_lo, 52), lo52 = _mm512_and_si512(x_lo, bcast(kMask52));
+  for (size_t i = 0; i < t.k; ++i) {
+    const uint64_t q = t.q[i];
+    const __m512i w = mul_shoup_lazy(load(coef + i * n + c), t.inv64[i], t.inv64_shoup52[i], q);
+    const __m512i u = mul_shoup_lazy(lo52, t.inv64[i], t.inv64_shoup52[i], q);
+    const __m512i v = mul_shoup_lazy(hi12, t.r52inv[i], t.r52inv_shoup52[i], q);
+    const __m512i mi = _mm512_sub_epi64(_mm512_sub_epi64(_mm512_add_epi64(w, bcast(4 * q)), u), v);  // (0, 6q)
+    m[i] = _mm512_min_epu64(mi, _mm512_sub_epi64(mi, bcast(4 * q)));                                // [0, 4q)
+  }
+  __mmask8 bad_high = 0;
+  const __m512i high = crt64(t, m, &bad_high);
+  const __m512d value = _mm512_add_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(high), _mm512_set1_pd(0x1p64)),
+                                      _mm512_cvtepu64_pd(x_lo));
+  _mm512_mask_storeu_pd(out + c, static_cast<__mmask8>(bad & ~bad_high), value);
+  return static_cast<__mmask8>(bad & bad_high);
+}
 
 // crt_fast_one on kBlocks * 8 coefficients from c: independent blocks interleaved so that the
 // dependency chains (Shoup product -> conversion -> sum -> kappa -> X -> checks) overlap.
@@ -62,6 +117,7 @@ size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t 
   size_t num_rejected = 0;
   for (int b = 0; b < kBlocks; ++b) {
     _mm512_storeu_pd(out + c + 8 * b, _mm512_cvtepi64_pd(xv[b]));
+    if (bad[b] && t.high_ok) bad[b] = high_tier(out, coef, n, c + 8 * b, xv[b], bad[b], t);
     for (unsigned lane = 0; bad[b] && lane < 8; ++lane) {
       if ((bad[b] >> lane) & 1) rejected[num_rejected++] = static_cast<uint32_t>(c + 8 * b + lane);
     }

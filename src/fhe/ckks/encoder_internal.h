@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "math/modulus.h"
+
 namespace v100::fhe::ckks::detail {
 
 /// Constants of the fast decode CRT at one level l >= 1 (k = l + 1 primes, Q = q_0 ... q_l > 2^64).
@@ -23,8 +25,14 @@ namespace v100::fhe::ckks::detail {
 /// |x| <= Q/2, X = x. The acceptance never depends on kappa being right: kappa only decides whether
 /// a value with |x| <= 2^62 is found (it is whenever the fixed-point error, below 1.5 k / 2^t, stays
 /// under 1/2 - 2^62/Q). So a y_i left in [0, 2 q_i) changes kappa by one and X not at all (q_i times
-/// Q/q_i is Q), and every path that accepts gives the same X. Rejected coefficients (|x| > 2^62)
-/// take the scalar wide path.
+/// Q/q_i is Q), and every path that accepts gives the same X.
+///
+/// High-word tier (levels with Q > 2^129): for a rejected coefficient, with X as above (= x mod 2^64
+/// whenever kappa was right), the residues m_i = [(x_i - X) * 2^-64]_(q_i) are those of
+/// m = (x - X) / 2^64, so the same 64-bit CRT on them gives M; if it accepts, x' = M * 2^64 + X is
+/// congruent to x modulo every q_i and |x'| <= 2^126 + 2^64 < Q/2, so x' = x (again whatever kappa
+/// was). The double is (double)M * 2^64 + (double)X (within an ulp, the same on every path).
+/// Coefficients rejected by both tiers take the scalar wide path (encoder.cc).
 struct DecodeCrt {
   size_t k = 0;
   std::vector<uint64_t> q;            // q_i
@@ -38,10 +46,17 @@ struct DecodeCrt {
   int frac_bits = 0;                  // t
   uint64_t q_all = 0;                 // Q mod 2^64
   bool ifma_ok = false;               // every q_i < 2^50
+  // High-word tier.
+  bool high_ok = false;               // Q > 2^129
+  std::vector<uint64_t> inv64;        // 2^-64 mod q_i
+  std::vector<uint64_t> inv64_shoup52;
+  std::vector<uint64_t> r52inv;       // 2^52 * 2^-64 mod q_i (for the top 12 bits of X)
+  std::vector<uint64_t> r52inv_shoup52;
+  std::vector<math::Modulus> moduli;  // q_i with Barrett constants (portable high-word tier)
 };
 
-/// The fast CRT for one coefficient (the portable model of crt_decode_ifma): true and *out = x
-/// (rounded to double) when the checks pass.
+/// Both tiers for one coefficient (the portable model of crt_decode_ifma): true and *out = x
+/// (as a double) when one of them accepts.
 bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out);
 
 /// crt_fast_one for coefficients [0, n) (n a multiple of 8), AVX-512 IFMA. Writes out[idx] for every
