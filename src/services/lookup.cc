@@ -193,7 +193,8 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
   work(std::move(first));
   for (auto& t : pool) t.join();
   im.give(im.queries, std::move(q));
-  im.give(im.masks, std::move(mask));  // overwritten by the next draw; wiped when the server goes
+  mask->wipe();  // the masks are secret: not kept past the look-up
+  im.give(im.masks, std::move(mask));
   if (failed) return R::error("lookup: evaluation failed (mismatched ciphertexts)");
   return out;
 }

@@ -196,8 +196,10 @@ class ScoreMask {
   ~ScoreMask();
   ScoreMask(const ScoreMask&) = delete;
   ScoreMask& operator=(const ScoreMask&) = delete;
-  /// True until draw_mask() has filled it.
+  /// True until draw_mask() has filled it, and after wipe().
   bool empty() const;
+  /// Wipes the mask (the buffers stay allocated for the next draw_mask()).
+  void wipe();
 
  private:
   friend class MatchServer;

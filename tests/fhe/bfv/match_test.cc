@@ -363,6 +363,26 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
   cpu::force_portable(false);
   EXPECT_EQ(replies[0].c1.data(), replies[1].c1.data());
   EXPECT_EQ(replies[0].c0, replies[1].c0);
+  // The wire parsers: same values, and the same verdict on a value >= q_0 in the vector body
+  // (first value) and in the scalar tail (last value).
+  Bytes qb = match::serialize_score_query(*e.ctx, query);
+  Bytes bad_head = qb, bad_tail = qb;
+  std::fill(bad_head.begin() + 13, bad_head.begin() + 18, 0xFF);
+  std::fill(bad_tail.end() - 5, bad_tail.end(), 0xFF);
+  Ciphertext parsed[2];
+  for (int portable = 0; portable < 2; ++portable) {
+    cpu::force_portable(portable == 1);
+    auto p = match::deserialize_score_query(*e.ctx, qb);
+    ASSERT_TRUE(p.is_ok());
+    parsed[portable] = std::move(p).value();
+    EXPECT_FALSE(match::deserialize_score_query(*e.ctx, bad_head).is_ok());
+    EXPECT_FALSE(match::deserialize_score_query(*e.ctx, bad_tail).is_ok());
+  }
+  cpu::force_portable(false);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(parsed[0].polys[i].data(), parsed[1].polys[i].data());
+    EXPECT_EQ(parsed[0].polys[i].data(), query.polys[i].data());
+  }
 }
 
 TEST_F(MatchScores, WireFormsRejectHostileBytes) {
@@ -378,6 +398,11 @@ TEST_F(MatchScores, WireFormsRejectHostileBytes) {
                std::invalid_argument);
   server.draw_mask(scratch, mask);
   EXPECT_FALSE(mask.empty());
+  mask.wipe();
+  EXPECT_TRUE(mask.empty());
+  EXPECT_THROW(server.score_reply(client.encrypt_roster(token_layout({y})), query, mask, scratch, reply),
+               std::invalid_argument);
+  server.draw_mask(scratch, mask);
   server.score_reply(client.encrypt_roster(token_layout({y})), query, mask, scratch, reply);
   Bytes rb = match::serialize_score_reply(*e.ctx, reply);
   // Sizes: the query is two polynomials, the reply c1 + 128 values, 5 bytes per value.
