@@ -266,24 +266,42 @@ uint64_t crt64(const DecodeCrt& t, const uint64_t* r, bool* ok) {
 
 }  // namespace
 
+double balanced_sum(const uint64_t* words, int top) {
+  int64_t balanced[kMaxHighTiers + 1];
+  uint64_t carry = 0;
+  for (int s = 0; s < top; ++s) {
+    const uint64_t v = words[s] + carry;  // wraps only for 2^64 - 1 + 1, which carries too
+    balanced[s] = static_cast<int64_t>(v);
+    carry = (v >> 63) | (carry & (v == 0 ? 1 : 0));
+  }
+  balanced[top] = static_cast<int64_t>(words[top] + carry);
+  double x = static_cast<double>(balanced[top]);
+  for (int s = top; s-- > 0;) x = x * 0x1p64 + static_cast<double>(balanced[s]);
+  return x;
+}
+
 bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out) {
-  uint64_t r[64], m[64];  // k <= 64 (make_decode_crt)
-  for (size_t i = 0; i < t.k; ++i) r[i] = coef[i * n + idx];
+  uint64_t m[64];  // k <= 64 (make_decode_crt)
+  for (size_t i = 0; i < t.k; ++i) m[i] = coef[i * n + idx];
+  uint64_t words[kMaxHighTiers + 1];
   bool ok = false;
-  const uint64_t x = crt64(t, r, &ok);
+  words[0] = crt64(t, m, &ok);
   if (ok) {
-    *out = static_cast<double>(static_cast<int64_t>(x));
+    *out = static_cast<double>(static_cast<int64_t>(words[0]));
     return true;
   }
-  if (!t.high_ok) return false;
-  for (size_t i = 0; i < t.k; ++i) {
-    const math::Modulus& q = t.moduli[i];
-    m[i] = math::mul_mod(math::sub_mod(r[i], math::reduce(x, q), q), t.inv64[i], q);
+  for (int j = 1; j <= t.high_tiers; ++j) {
+    for (size_t i = 0; i < t.k; ++i) {
+      const math::Modulus& q = t.moduli[i];
+      m[i] = math::mul_mod(math::sub_mod(m[i], math::reduce(words[j - 1], q), q), t.inv64[i], q);
+    }
+    words[j] = crt64(t, m, &ok);
+    if (ok) {
+      *out = balanced_sum(words, j);
+      return true;
+    }
   }
-  const uint64_t high = crt64(t, m, &ok);
-  if (!ok) return false;
-  *out = static_cast<double>(static_cast<int64_t>(high)) * 0x1p64 + static_cast<double>(x);
-  return true;
+  return false;
 }
 
 }  // namespace detail
@@ -332,7 +350,7 @@ detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
     t.r52inv.push_back(r52inv);
     t.r52inv_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(r52inv) << 52) / qi.value()));
   }
-  t.high_ok = c.log_q(l) > 130;  // Q > 2^129 with margin for the rounding of log_q
+  while (t.high_tiers < detail::kMaxHighTiers && 64.0 * (t.high_tiers + 1) + 66 < c.log_q(l)) ++t.high_tiers;
   const uint64_t min_q = *std::min_element(t.q.begin(), t.q.end());
   // t = min(floor(log2 min q_i), 40): 2^t <= every q_i keeps c_i below 2^52, and t <= 40 keeps the
   // sum (below k * 2^(t+1) with lazy y_i < 2 q_i) far from 2^64; the fixed-point error 1.5 k / 2^t

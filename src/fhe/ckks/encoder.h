@@ -5,12 +5,13 @@
 //
 // Decode CRT, in tiers (encoder_internal.h): a 64-bit direct CRT, x = sum_i y_i (Q/q_i) - kappa Q
 // mod 2^64, accepted only when |x| <= 2^62 and x matches every residue (an exact divisibility
-// test), which covers every plaintext of ordinary magnitude; at levels with Q > 2^129, the same
-// CRT on the residues of (x - (x mod 2^64)) / 2^64 extends that to |x| <= 2^126 (both as an AVX-512
-// IFMA kernel with a bit-identical portable twin); then, per coefficient, the direct CRT modulo
-// 2^128 certified against every residue, and Garner's mixed radix with balanced digits (no
-// cancellation). So decode is right for any coefficient in (-Q/2, Q/2), including scales near the
-// modulus; only the cost grows with the magnitude.
+// test), which covers every plaintext of ordinary magnitude; where Q allows, the same CRT on the
+// residues of (x - (x mod 2^64)) / 2^64, word by word, extends that to |x| <= 2^(62 + 64j) for
+// j = 1..4 with 64j + 66 < log2 Q (all of it an AVX-512 IFMA kernel with a bit-identical portable
+// twin); then, per coefficient, the direct CRT modulo 2^128 certified against every residue, and
+// Garner's mixed radix with balanced digits (no cancellation). So decode is right for any
+// coefficient in (-Q/2, Q/2), including scales near the modulus; only the cost grows with the
+// magnitude.
 //
 // Precision: the FFT runs in double with twiddles correct to 1/2 ulp; with Delta = 2^40 the
 // rounding to integers (|error| <= 1/2 per coefficient, about 2^-40 * sqrt(N)/2 per slot) dominates

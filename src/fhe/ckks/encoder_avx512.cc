@@ -2,8 +2,8 @@
 // crt_fast_one in encoder.cc and the level-0 loop in CkksEncoder::to_coefficients. y_i is a lazy
 // 52-bit Shoup product (every q_i < 2^50), kappa a fixed-point sum of 52-bit high products, and X
 // and the divisibility checks exact 64-bit integer arithmetic; an accepted X is the centered value
-// itself whatever representatives were used (DecodeCrt), so both paths agree bit for bit; so does
-// the high-word tier.
+// itself whatever representatives were used (DecodeCrt), so both paths agree bit for bit; so do
+// the high-word tiers.
 // GCC 12's AVX-512 headers trip -W(maybe-)uninitialized on their own `__Y = __Y` placeholder.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -52,27 +52,48 @@ inline __m512i crt64(const DecodeCrt& t, const __m512i* r, __mmask8* bad) {
   return x;
 }
 
-// The high-word tier (DecodeCrt) for the `bad` lanes of the block at c, whose low word is x_lo:
-// writes the lanes it accepts and returns those it rejects too.
-__mmask8 high_tier(double* out, const uint64_t* coef, size_t n, size_t c, __m512i x_lo, __mmask8 bad,
-                   const DecodeCrt& t) {
-  __m512i m[64];  // k <= 64 (make_decode_crt)
-  // m_i = (x_i - x_lo) * 2^-64 = x_i * 2^-64 - lo52 * 2^-64 - hi12 * 2^52 * 2^-64 (mod q_i).
-  const __m512i hi12 = _mm512_srli_epi64(x_lo, 52), lo52 = _mm512_and_si512(x_lo, bcast(kMask52));
-  for (size_t i = 0; i < t.k; ++i) {
-    const uint64_t q = t.q[i];
-    const __m512i w = mul_shoup_lazy(load(coef + i * n + c), t.inv64[i], t.inv64_shoup52[i], q);
-    const __m512i u = mul_shoup_lazy(lo52, t.inv64[i], t.inv64_shoup52[i], q);
-    const __m512i v = mul_shoup_lazy(hi12, t.r52inv[i], t.r52inv_shoup52[i], q);
-    const __m512i mi = _mm512_sub_epi64(_mm512_sub_epi64(_mm512_add_epi64(w, bcast(4 * q)), u), v);  // (0, 6q)
-    m[i] = _mm512_min_epu64(mi, _mm512_sub_epi64(mi, bcast(4 * q)));                                // [0, 4q)
+// balanced_sum on 8 lanes: the same integer and double operations in the same order.
+inline __m512d balanced_sum(const __m512i* words, int top) {
+  __m512i balanced[kMaxHighTiers + 1];
+  __m512i carry = _mm512_setzero_si512();
+  const __m512i one = bcast(1);
+  for (int s = 0; s < top; ++s) {
+    const __m512i v = _mm512_add_epi64(words[s], carry);
+    balanced[s] = v;
+    const __m512i wrapped = _mm512_maskz_mov_epi64(_mm512_cmpeq_epi64_mask(v, _mm512_setzero_si512()), carry);
+    carry = _mm512_or_si512(_mm512_srli_epi64(v, 63), _mm512_and_si512(wrapped, one));
   }
-  __mmask8 bad_high = 0;
-  const __m512i high = crt64(t, m, &bad_high);
-  const __m512d value = _mm512_add_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(high), _mm512_set1_pd(0x1p64)),
-                                      _mm512_cvtepu64_pd(x_lo));
-  _mm512_mask_storeu_pd(out + c, static_cast<__mmask8>(bad & ~bad_high), value);
-  return static_cast<__mmask8>(bad & bad_high);
+  balanced[top] = _mm512_add_epi64(words[top], carry);
+  __m512d x = _mm512_cvtepi64_pd(balanced[top]);
+  for (int s = top; s-- > 0;) x = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1p64)), _mm512_cvtepi64_pd(balanced[s]));
+  return x;
+}
+
+// The high-word tiers (DecodeCrt) for the `bad` lanes of the block at c, whose low word is x_lo:
+// writes the lanes they accept and returns those that every tier rejects.
+__mmask8 high_tiers(double* out, const uint64_t* coef, size_t n, size_t c, __m512i x_lo, __mmask8 bad,
+                    const DecodeCrt& t) {
+  __m512i m[64];  // k <= 64 (make_decode_crt)
+  __m512i words[kMaxHighTiers + 1];
+  words[0] = x_lo;
+  for (int j = 1; j <= t.high_tiers && bad; ++j) {
+    // m_i <- (m_i - X) * 2^-64 = m_i * 2^-64 - lo52(X) * 2^-64 - hi12(X) * 2^52 * 2^-64 (mod q_i).
+    const __m512i x = words[j - 1];
+    const __m512i hi12 = _mm512_srli_epi64(x, 52), lo52 = _mm512_and_si512(x, bcast(kMask52));
+    for (size_t i = 0; i < t.k; ++i) {
+      const uint64_t q = t.q[i];
+      const __m512i w = mul_shoup_lazy(j == 1 ? load(coef + i * n + c) : m[i], t.inv64[i], t.inv64_shoup52[i], q);
+      const __m512i u = mul_shoup_lazy(lo52, t.inv64[i], t.inv64_shoup52[i], q);
+      const __m512i v = mul_shoup_lazy(hi12, t.r52inv[i], t.r52inv_shoup52[i], q);
+      const __m512i mi = _mm512_sub_epi64(_mm512_sub_epi64(_mm512_add_epi64(w, bcast(4 * q)), u), v);  // (0, 6q)
+      m[i] = _mm512_min_epu64(mi, _mm512_sub_epi64(mi, bcast(4 * q)));                                // [0, 4q)
+    }
+    __mmask8 rejected = 0;
+    words[j] = crt64(t, m, &rejected);
+    _mm512_mask_storeu_pd(out + c, static_cast<__mmask8>(bad & ~rejected), balanced_sum(words, j));
+    bad = static_cast<__mmask8>(bad & rejected);
+  }
+  return bad;
 }
 
 // crt_fast_one on kBlocks * 8 coefficients from c: independent blocks interleaved so that the
@@ -117,7 +138,7 @@ size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t 
   size_t num_rejected = 0;
   for (int b = 0; b < kBlocks; ++b) {
     _mm512_storeu_pd(out + c + 8 * b, _mm512_cvtepi64_pd(xv[b]));
-    if (bad[b] && t.high_ok) bad[b] = high_tier(out, coef, n, c + 8 * b, xv[b], bad[b], t);
+    if (bad[b] && t.high_tiers > 0) bad[b] = high_tiers(out, coef, n, c + 8 * b, xv[b], bad[b], t);
     for (unsigned lane = 0; bad[b] && lane < 8; ++lane) {
       if ((bad[b] >> lane) & 1) rejected[num_rejected++] = static_cast<uint32_t>(c + 8 * b + lane);
     }

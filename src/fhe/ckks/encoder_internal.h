@@ -27,12 +27,19 @@ namespace v100::fhe::ckks::detail {
 /// under 1/2 - 2^62/Q). So a y_i left in [0, 2 q_i) changes kappa by one and X not at all (q_i times
 /// Q/q_i is Q), and every path that accepts gives the same X.
 ///
-/// High-word tier (levels with Q > 2^129): for a rejected coefficient, with X as above (= x mod 2^64
-/// whenever kappa was right), the residues m_i = [(x_i - X) * 2^-64]_(q_i) are those of
-/// m = (x - X) / 2^64, so the same 64-bit CRT on them gives M; if it accepts, x' = M * 2^64 + X is
-/// congruent to x modulo every q_i and |x'| <= 2^126 + 2^64 < Q/2, so x' = x (again whatever kappa
-/// was). The double is (double)M * 2^64 + (double)X (within an ulp, the same on every path).
-/// Coefficients rejected by both tiers take the scalar wide path (encoder.cc).
+/// High-word tiers: for a rejected coefficient, with X_0 = X as above (= x mod 2^64 whenever kappa
+/// was right), the residues m_i = [(x_i - X_0) * 2^-64]_(q_i) are those of m = (x - X_0) / 2^64,
+/// so the same 64-bit CRT on them gives X_1 = m mod 2^64, certified as m itself when |m| <= 2^62;
+/// and so on, word by word, for tiers j = 1..high_tiers. A coefficient accepted at tier j is
+/// x' = X_j * 2^(64j) + sum_(s<j) X_s 2^(64s) (X_j signed, the rest unsigned); x' is congruent to
+/// x modulo every q_i and |x'| <= 2^(62+64j) + 2^(64j) < Q/2 (high_tiers is chosen so), hence
+/// x' = x, again whatever the kappas were. The double is summed from the top word down over
+/// balanced words (|word| <= 2^63, carries moved up), so there is no cancellation and the result
+/// is within a few ulps, the same on every path. Coefficients rejected by every tier take the
+/// scalar wide path (encoder.cc).
+/// At most this many high-word tiers (values up to 2^318 in magnitude).
+inline constexpr int kMaxHighTiers = 4;
+
 struct DecodeCrt {
   size_t k = 0;
   std::vector<uint64_t> q;            // q_i
@@ -46,8 +53,8 @@ struct DecodeCrt {
   int frac_bits = 0;                  // t
   uint64_t q_all = 0;                 // Q mod 2^64
   bool ifma_ok = false;               // every q_i < 2^50
-  // High-word tier.
-  bool high_ok = false;               // Q > 2^129
+  // High-word tiers.
+  int high_tiers = 0;                 // largest j with 64 j + 66 < log2 Q (0 below Q = 2^130)
   std::vector<uint64_t> inv64;        // 2^-64 mod q_i
   std::vector<uint64_t> inv64_shoup52;
   std::vector<uint64_t> r52inv;       // 2^52 * 2^-64 mod q_i (for the top 12 bits of X)
@@ -58,6 +65,11 @@ struct DecodeCrt {
 /// Both tiers for one coefficient (the portable model of crt_decode_ifma): true and *out = x
 /// (as a double) when one of them accepts.
 bool crt_fast_one(const DecodeCrt& t, const uint64_t* coef, size_t n, size_t idx, double* out);
+
+/// The double nearest (within a few ulps) to words[top] * 2^(64 top) + sum_(s<top) words[s] 2^(64s)
+/// (words[top] signed, |words[top]| <= 2^62; the others unsigned), via balanced words, summed
+/// from the top (DecodeCrt).
+double balanced_sum(const uint64_t* words, int top);
 
 /// crt_fast_one for coefficients [0, n) (n a multiple of 8), AVX-512 IFMA. Writes out[idx] for every
 /// accepted coefficient and the indices of the rejected ones to `rejected`; returns their count.
