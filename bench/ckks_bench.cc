@@ -1,8 +1,10 @@
 // CKKS benchmarks (issue #3): encode, decode, encrypt_pk, decrypt, multiply_relin_rescale, rotate for
-// ckks-8192 and ckks-16384. Every iteration uses a different input from a precomputed pool.
+// ckks-8192 and ckks-16384, plus decode_large_scale (plaintexts at scale 2^(log2 Q - 70), the
+// decoder's high-word CRT tiers). Every iteration uses a different input from a precomputed pool.
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +30,7 @@ struct Fixture {
   GaloisKeys gk;
   std::vector<std::vector<double>> values;
   std::vector<Plaintext> pts;
+  std::vector<Plaintext> large_pts;  // scale 2^(log2 Q - 70): coefficients far beyond 2^64
   std::vector<Ciphertext> cts;
 };
 
@@ -50,6 +53,8 @@ Fixture& fixture(const std::string& name) {
       for (auto& x : v) x = static_cast<double>(v100::random_u64() >> 11) * 0x1.0p-53 * 2 - 1;
       f->values.push_back(v);
       f->pts.push_back(f->enc->encode(v));
+      const size_t top = f->ctx->max_level();
+      f->large_pts.push_back(f->enc->encode(v, std::ldexp(1.0, static_cast<int>(f->ctx->log_q(top)) - 70), top));
       f->cts.push_back(f->encryptor->encrypt(f->pts.back()));
     }
   }
@@ -65,6 +70,12 @@ void BM_Decode(benchmark::State& state, const char* name) {
   Fixture& f = fixture(name);
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(f.enc->decode(f.pts[i++ % kPool]));
+}
+// Decoding near the top of the modulus (e.g. a product before rescaling): the CRT's high-word tiers.
+void BM_DecodeLarge(benchmark::State& state, const char* name) {
+  Fixture& f = fixture(name);
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(f.enc->decode(f.large_pts[i++ % kPool]));
 }
 void BM_EncryptPk(benchmark::State& state, const char* name) {
   Fixture& f = fixture(name);
@@ -96,6 +107,7 @@ void BM_Rotate(benchmark::State& state, const char* name) {
 
 V100_CKKS_BENCH(BM_Encode, "encode");
 V100_CKKS_BENCH(BM_Decode, "decode");
+V100_CKKS_BENCH(BM_DecodeLarge, "decode_large_scale");
 V100_CKKS_BENCH(BM_EncryptPk, "encrypt_pk");
 V100_CKKS_BENCH(BM_Decrypt, "decrypt");
 V100_CKKS_BENCH(BM_MulRelinRescale, "multiply_relin_rescale");
