@@ -115,6 +115,54 @@ void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
   for (size_t i = 0; i < n; ++i) std::memcpy(p + i * w, &v[i], 8);
 }
 
+// u uniform in {-1, 0, 1}^n, drawn in 64-byte chunks: a byte b < 255 gives b mod 3, mapped
+// {0, 1, 2} -> {0, 1, -1} (255 = 3 * 85 values, so b mod 3 is uniform); 255 is rejected (a
+// rejection says only that a stream byte was 255, nothing about an accepted value). The
+// portable path maps byte by byte; the AVX-512 path maps a chunk without a 255 (78% of them) in one
+// go and falls back to the same byte loop otherwise, so both give identical output from one stream.
+// (fhe::sample_ternary draws the same distribution byte by byte; this is its vector-friendly twin
+// for the look-up's per-block u.)
+inline int8_t ternary_of(uint32_t b) {
+  const uint32_t r = b - 3 * ((b * 171) >> 9);  // b mod 3 for b < 256
+  return static_cast<int8_t>(static_cast<int>(r) - 3 * static_cast<int>(r >> 1));
+}
+size_t ternary_bytes(int8_t* out, size_t i, size_t n, const uint8_t* chunk) {
+  for (size_t k = 0; k < 64 && i < n; ++k) {
+    out[i] = ternary_of(chunk[k]);
+    i += chunk[k] != 255;
+  }
+  return i;
+}
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool ternary_chunk_avx512(int8_t* out, size_t take,
+                                                                                        const uint8_t* chunk) {
+  const __mmask64 live = take == 64 ? ~__mmask64{0} : (__mmask64{1} << take) - 1;
+  const __m512i b = _mm512_loadu_si512(chunk);
+  if (_mm512_mask_cmpeq_epi8_mask(live, b, _mm512_set1_epi8(-1)) != 0) return false;
+  const __m512i k171 = _mm512_set1_epi16(171), three = _mm512_set1_epi16(3);
+  for (int half = 0; half < 2; ++half) {
+    const __m512i w = _mm512_cvtepu8_epi16(half == 0 ? _mm512_castsi512_si256(b) : _mm512_extracti64x4_epi64(b, 1));
+    const __m512i r = _mm512_sub_epi16(w, _mm512_mullo_epi16(three, _mm512_srli_epi16(_mm512_mullo_epi16(w, k171), 9)));
+    const __m512i t = _mm512_sub_epi16(r, _mm512_mullo_epi16(three, _mm512_srli_epi16(r, 1)));
+    const __mmask32 m = static_cast<__mmask32>(live >> (32 * half));
+    _mm256_mask_storeu_epi8(out + 32 * half, m, _mm512_cvtepi16_epi8(t));
+  }
+  return true;
+}
+void ternary_chunked_impl(int8_t* out, size_t n, Prg& prg) {
+  alignas(64) uint8_t chunk[64];
+  const bool vec = use_avx512();
+  for (size_t i = 0; i < n;) {
+    prg.fill(chunk);
+    const size_t take = std::min<size_t>(64, n - i);
+    if (vec && ternary_chunk_avx512(out + i, take, chunk)) {
+      i += take;
+    } else {
+      i = ternary_bytes(out, i, n, chunk);
+    }
+  }
+  secure_wipe(chunk, sizeof chunk);
+}
+
 // Reads n values of w bytes from exactly n * w bytes; false if any is >= q. Same twin scheme as
 // offset_small.
 __attribute__((always_inline)) inline bool get_values_body(uint64_t* v, const uint8_t* p, size_t n, size_t w,
@@ -200,6 +248,8 @@ Status check_header(ByteReader& r, const uint8_t (&magic)[4], uint64_t id, const
 
 size_t value_width(const math::Modulus& q) { return static_cast<size_t>(q.bit_count() + 7) / 8; }
 }  // namespace
+
+void detail::sample_ternary_chunked(int8_t* out, size_t n, Prg& prg) { ternary_chunked_impl(out, n, prg); }
 
 Bytes serialize_score_reply(const BfvContext& ctx, const ScoreReply& reply) {
   const math::Modulus& q0 = ctx.rlwe().modulus(0);
@@ -645,7 +695,7 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
 
   // Randomness: the flooding words, then u and the errors.
   s.prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(flood), num_scores * 8));
-  sample_ternary(s.small.data(), n, s.prg);
+  detail::sample_ternary_chunked(s.small.data(), n, s.prg);
 
   std::vector<uint64_t*> c1_res(L), c0_pos(L);
   for (size_t j = 0; j < L; ++j) {

@@ -38,8 +38,10 @@
 //     sample, including its residue mod q_1 (so the rounding of step 3 does not depend on M).
 //  3. The reply is modulus-switched to the first prime q_0; this divides the M-dependent
 //     decryption noise e * M (|e * M| <= 128 * 21 * 33 * t/2 ≈ 2^31.5 for a 32-member roster) by
-//     q_1 ≈ 2^36, below one unit. The server then floods c0 with uniform noise in [-2^b, 2^b),
-//     b = flood_bits() = floor(log2(q_0 / t)) - 3 (16 for bfv-meeting-4096). Full 40-bit smudging
+//     q_1 ≈ 2^36, to at most 2^-4.5 of a unit, so it moves the rounded phase by one unit with
+//     probability <= 2^-4.5. The server then floods c0 with uniform noise in [-2^b, 2^b),
+//     b = flood_bits() = floor(log2(q_0 / t)) - 3 (16 for bfv-meeting-4096): statistical distance
+//     <= 2^-4.5 / 2^17 ≈ 2^-21 per flooded coefficient at worst. Full 40-bit smudging
 //     would need q_0 / t >= 2^45, a larger modulus than N = 4096 allows at 128-bit security with
 //     depth-1 rotations — a documented limit.
 //  One mask serves all 32 users of a ciphertext (a polynomial product cannot apply per-user
@@ -58,13 +60,13 @@
 
 #include "core/bytes.h"
 #include "core/status.h"
-
 #include "fhe/bfv/context.h"
 #include "fhe/bfv/encoder.h"
 #include "fhe/bfv/encryptor.h"
 #include "fhe/bfv/evaluator.h"
 #include "fhe/common/ciphertext.h"
 #include "fhe/common/keys.h"
+#include "fhe/common/prg.h"
 
 namespace v100::fhe::bfv::match {
 
@@ -163,8 +165,8 @@ inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test
 ///
 /// Stream layout (a contract, so tests can model the masks exactly): draw_mask() takes the next
 /// 128 little-endian 64-bit words — word w v + i gives r_wi = 1 + floor(word (t - 1) / 2^64);
-/// each score_reply() takes the next kScoresPerUser * N / 128 words (flooding), then u
-/// (sample_ternary) and the errors.
+/// each score_reply() takes the next kScoresPerUser * N / 128 words (flooding), then u (uniform
+/// ternary, 64-byte chunks) and the errors (sample_cbd21).
 class ScoreScratch {
  public:
   /// Fresh stream: Prg::fresh() (OS CSPRNG seed). What every server uses.
@@ -251,5 +253,12 @@ class MatchServer {
   static std::shared_ptr<const ScoreTables> make_score_tables(const BfvContext& ctx, const PublicKey& pk);
   std::shared_ptr<const ScoreTables> score_tables_;
 };
+
+namespace detail {
+/// The u sampler of score_reply (public for tests): n values uniform in {-1, 0, 1} from 64-byte
+/// chunks of the stream; byte b < 255 gives b mod 3 mapped {0, 1, 2} -> {0, 1, -1}, byte 255 is
+/// skipped, the unused rest of the last chunk is dropped. Same output on every CPU path.
+void sample_ternary_chunked(int8_t* out, size_t n, Prg& prg);
+}  // namespace detail
 
 }  // namespace v100::fhe::bfv::match

@@ -385,6 +385,42 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
   }
 }
 
+TEST(MatchTernary, ChunkedSamplerMatchesByteModelOnEveryPath) {
+  // Model: read the stream in 64-byte chunks; each byte other than 255 gives b mod 3 as
+  // {0, 1, 2} -> {0, 1, -1}; stop at n values (the rest of the chunk is dropped).
+  const std::vector<uint8_t> seed(32, 0x42);
+  for (size_t n : {size_t{1}, size_t{63}, size_t{64}, size_t{100}, size_t{4096}}) {
+    Prg model_prg(Prg::Kind::kAes256Ctr, seed, "ternary test");
+    std::vector<int8_t> want;
+    while (want.size() < n) {
+      uint8_t chunk[64];
+      model_prg.fill(chunk);
+      for (uint8_t b : chunk) {
+        if (want.size() == n) break;
+        if (b == 255) continue;
+        const int r = b % 3;
+        want.push_back(static_cast<int8_t>(r == 2 ? -1 : r));
+      }
+    }
+    for (int portable = 0; portable < 2; ++portable) {
+      cpu::force_portable(portable == 1);
+      Prg prg(Prg::Kind::kAes256Ctr, seed, "ternary test");
+      std::vector<int8_t> got(n);
+      match::detail::sample_ternary_chunked(got.data(), n, prg);
+      EXPECT_EQ(got, want) << "n = " << n << (portable ? " portable" : " vector");
+    }
+    cpu::force_portable(false);
+  }
+  // Uniform: each value about a third of 3 * 2^16 draws (within 6 standard deviations).
+  Prg prg(Prg::Kind::kAes256Ctr, seed, "ternary histogram");
+  std::vector<int8_t> u(3 << 16);
+  match::detail::sample_ternary_chunked(u.data(), u.size(), prg);
+  for (int v : {-1, 0, 1}) {
+    const double count = static_cast<double>(std::count(u.begin(), u.end(), static_cast<int8_t>(v)));
+    EXPECT_NEAR(count, 65536.0, 6 * std::sqrt(65536.0 * 2 / 3)) << v;
+  }
+}
+
 TEST_F(MatchScores, WireFormsRejectHostileBytes) {
   TestRng rng(205);
   auto y = random_u16(rng, kTokenValues);
