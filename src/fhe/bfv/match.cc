@@ -384,8 +384,10 @@ Ciphertext MatchClient::encrypt_token_block(size_t user, std::span<const uint16_
   if (user >= num_users_ || token.size() != kTokenValues) throw std::invalid_argument("encrypt_token_block: bad block");
   std::vector<uint64_t> c(ctx_->n(), 0);
   std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(user * kValues));
-  Ciphertext ct = sym_.encrypt(enc_.encode(c));
+  Plaintext pt = enc_.encode(c);
+  Ciphertext ct = sym_.encrypt(pt);
   secure_wipe(c);
+  secure_wipe(pt.coeffs);
   return ct;
 }
 
@@ -395,8 +397,10 @@ Ciphertext MatchClient::encrypt_token_query(std::span<const uint16_t> token) con
   for (size_t k = 0; k < num_users_; ++k) {
     std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(k * kValues));
   }
-  Ciphertext ct = sym_.encrypt(enc_.encode(c));
+  Plaintext pt = enc_.encode(c);
+  Ciphertext ct = sym_.encrypt(pt);
   secure_wipe(c);
+  secure_wipe(pt.coeffs);
   return ct;
 }
 
