@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <iterator>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -17,7 +17,7 @@ namespace v100::fhe::ckks {
 namespace {
 
 // out[i] = round-half-even(in[i]) for |in[i]| < 2^51: adding and subtracting 1.5 * 2^52 leaves the
-// nearest integer (the FPU rounds to nearest even). Same IEEE operations in both clones.
+// nearest integer (the FPU rounds to nearest even). Same IEEE operations in every clone.
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 void round_all(int64_t* out, const double* in, size_t n) {
   const double kMagic = 0x1.8p52;
