@@ -475,10 +475,8 @@ class WideCrt {
   u128 q_all_ = 0;
 };
 
-}  // namespace
-
-std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
-  const CkksContext& c = *ctx_;
+// CkksEncoder::to_coefficients into out[0..N).
+void to_coefficients_into(const CkksContext& c, const Plaintext& pt, double* out) {
   const size_t n = c.n();
   const size_t l = pt.level;
   if (pt.n != n || l > c.max_level() || pt.data.size() != (l + 1) * n) {
@@ -493,19 +491,18 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
     std::copy_n(pt.residue(j), n, coef + j * n);
     math::ntt_inverse(coef + j * n, c.ntt(j));
   }
-  std::vector<double> out(n);
   const bool vector = use_avx512_ifma() && n % 8 == 0;
   if (l == 0) {
     const uint64_t q0 = c.modulus(0).value(), half = q0 >> 1;
     if (vector) {
-      detail::center_lift_avx512(out.data(), coef, n, q0);
-      return out;
+      detail::center_lift_avx512(out, coef, n, q0);
+      return;
     }
     for (size_t k = 0; k < n; ++k) {
       uint64_t x = coef[k];
       out[k] = x > half ? -static_cast<double>(q0 - x) : static_cast<double>(x);
     }
-    return out;
+    return;
   }
   std::optional<WideCrt> wide;  // built on the first coefficient the fast path rejects
   auto wide_value = [&](size_t k) {
@@ -514,18 +511,25 @@ std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
   };
   if (c.log_q(l) < 64 || l >= 64) {  // the fast path needs Q > 2^63 (and at most 64 primes)
     for (size_t k = 0; k < n; ++k) out[k] = wide_value(k);
-    return out;
+    return;
   }
   const detail::DecodeCrt t = make_decode_crt(c, l);
   if (vector && t.ifma_ok) {
     std::unique_ptr<uint32_t[]> rejected(new uint32_t[n]);  // written before read: no zero-fill
-    const size_t num = detail::crt_decode_ifma(out.data(), rejected.get(), coef, n, t);
+    const size_t num = detail::crt_decode_ifma(out, rejected.get(), coef, n, t);
     for (size_t r = 0; r < num; ++r) out[rejected[r]] = wide_value(rejected[r]);
-    return out;
+    return;
   }
   for (size_t k = 0; k < n; ++k) {
     if (!detail::crt_fast_one(t, coef, n, k, &out[k])) out[k] = wide_value(k);
   }
+}
+
+}  // namespace
+
+std::vector<double> CkksEncoder::to_coefficients(const Plaintext& pt) const {
+  std::vector<double> out(ctx_->n());
+  to_coefficients_into(*ctx_, pt, out.data());
   return out;
 }
 
@@ -540,8 +544,9 @@ std::vector<std::complex<double>> CkksEncoder::coefficients_to_slots(std::span<c
 
 std::vector<std::complex<double>> CkksEncoder::decode(const Plaintext& pt) const {
   if (!(pt.scale > 0) || !std::isfinite(pt.scale)) throw std::invalid_argument("CKKS decode: bad scale");
-  std::vector<double> coeffs = to_coefficients(pt);
-  return coefficients_to_slots(coeffs, pt.scale);
+  std::unique_ptr<double[]> coeffs(new double[ctx_->n()]);  // every entry written: no zero-fill
+  to_coefficients_into(*ctx_, pt, coeffs.get());
+  return coefficients_to_slots(std::span<const double>(coeffs.get(), ctx_->n()), pt.scale);
 }
 
 std::vector<double> CkksEncoder::decode_real(const Plaintext& pt, size_t count) const {
