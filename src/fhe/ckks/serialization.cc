@@ -65,28 +65,43 @@ Status unpack(ByteReader& r, uint64_t* data, size_t n, const std::vector<size_t>
   for (size_t m : moduli) total_bits += static_cast<size_t>(ctx.modulus(m).bit_count()) * n;
   ByteSpan bytes;
   if (!r.bytes((total_bits + 7) / 8, bytes)) return Status::error("ckks: truncated polynomial data");
-  size_t bitpos = 0;
+  // One continuous little-endian bit stream; a 128-bit accumulator refilled 8 bytes at a time
+  // (the bit-by-bit loop this replaced was half of the analytics aggregation's server time).
+  const uint8_t* in = bytes.data();
+  const size_t len = bytes.size();
+  unsigned __int128 acc = 0;
+  int nacc = 0;  // < width <= 61 before a refill: at most 125 bits held
+  size_t pos = 0;
+  uint64_t out_of_range = 0;
   for (size_t k = 0; k < moduli.size(); ++k) {
     const math::Modulus& q = ctx.modulus(moduli[k]);
     const int width = q.bit_count();
+    const uint64_t mask = (uint64_t{1} << width) - 1, qv = q.value();
     uint64_t* p = data + k * n;
     for (size_t i = 0; i < n; ++i) {
-      uint64_t v = 0;
-      for (int b = 0; b < width;) {
-        size_t byte = bitpos >> 3;
-        int off = static_cast<int>(bitpos & 7);
-        int take = std::min(8 - off, width - b);
-        uint64_t chunk = (bytes[byte] >> off) & ((1u << take) - 1);
-        v |= chunk << b;
-        b += take;
-        bitpos += static_cast<size_t>(take);
+      while (nacc < width) {
+        if (pos + 8 <= len) {
+          uint64_t word;
+          std::memcpy(&word, in + pos, 8);
+          acc |= static_cast<unsigned __int128>(word) << nacc;
+          nacc += 64;
+          pos += 8;
+        } else {
+          acc |= static_cast<unsigned __int128>(in[pos++]) << nacc;
+          nacc += 8;
+        }
       }
-      if (v >= q.value()) return Status::error("ckks: residue out of range");
+      const uint64_t v = static_cast<uint64_t>(acc) & mask;
+      acc >>= width;
+      nacc -= width;
+      out_of_range |= static_cast<uint64_t>(v >= qv);
       p[i] = v;
     }
   }
-  // Padding bits of the last byte must be zero (canonical encoding).
-  if ((bitpos & 7) != 0 && (bytes[bitpos >> 3] >> (bitpos & 7)) != 0) return Status::error("ckks: nonzero padding");
+  if (out_of_range) return Status::error("ckks: residue out of range");
+  // Every byte was consumed; the bits left over are the last byte's padding, which must be zero
+  // (canonical encoding).
+  if (acc != 0) return Status::error("ckks: nonzero padding");
   return Status::ok();
 }
 
