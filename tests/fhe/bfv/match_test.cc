@@ -385,6 +385,34 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
   }
 }
 
+TEST(MatchScoresOtherSets, FourPrimesAndSixByteValues) {
+  // bfv-8192: 64 users per ciphertext, four 43-bit primes (three switching steps, the last two with
+  // centered remainders), 6-byte wire values, a 256-point extraction transform.
+  Env& e8 = env("bfv-8192");
+  match::MatchClient c8(e8.ctx, e8.keygen->secret_key());
+  match::MatchServer s8(e8.ctx, e8.pk);
+  TestRng rng(207);
+  const size_t users = c8.num_users();
+  std::vector<uint16_t> x(users * kValues, 0), y = random_u16(rng, kTokenValues);
+  for (size_t k = 0; k < users; ++k) {
+    auto tk = k == 40 || k == 63 ? y : random_u16(rng, kTokenValues);
+    std::copy(tk.begin(), tk.end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
+  }
+  Ciphertext roster = c8.encrypt_roster(x);
+  auto q = match::deserialize_score_query(*e8.ctx, match::serialize_score_query(*e8.ctx, c8.encrypt_token_query(y)));
+  ASSERT_TRUE(q.is_ok()) << q.message();
+  match::ScoreScratch scratch;
+  match::ScoreMask mask;
+  match::ScoreReply reply;
+  s8.draw_mask(scratch, mask);
+  s8.score_reply(roster, *q, mask, scratch, reply);
+  auto back = match::deserialize_score_reply(*e8.ctx, match::serialize_score_reply(*e8.ctx, reply));
+  ASSERT_TRUE(back.is_ok()) << back.message();
+  auto got = c8.decrypt_score_reply(*back);
+  ASSERT_EQ(got.size(), users);
+  for (size_t k = 0; k < users; ++k) EXPECT_EQ(all_zero(got[k]), k == 40 || k == 63) << "user " << k;
+}
+
 TEST(MatchTernary, ChunkedSamplerMatchesByteModelOnEveryPath) {
   // Model: read the stream in 64-byte chunks; each byte other than 255 gives b mod 3 as
   // {0, 1, 2} -> {0, 1, -1}; stop at n values (the rest of the chunk is dropped).
