@@ -254,6 +254,15 @@ void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t) {
   }
 }
 
+void ntt_inverse_from(uint64_t* out, const uint64_t* in, const NttTables& t) {
+  if (ntt_uses_ifma(t)) {
+    detail::ntt_inverse_ifma(out, t, false, in);
+  } else {
+    std::copy(in, in + t.n(), out);
+    ntt_inverse_portable(out, t, false);
+  }
+}
+
 void ntt_forward_lazy(uint64_t* a, const NttTables& t) {
   if (ntt_uses_ifma(t)) {
     detail::ntt_forward_ifma(a, t, true);

@@ -90,6 +90,8 @@ void ntt_forward_lazy(uint64_t* a, const NttTables& t);
 /// In-place inverse negacyclic NTT including n^-1. Input bit-reversed in [0, q) (any value < 2q is
 /// accepted); output natural order in [0, q).
 void ntt_inverse(uint64_t* a, const NttTables& t);
+/// Out-of-place ntt_inverse: out = INTT(in) (in unchanged; out must not overlap in).
+void ntt_inverse_from(uint64_t* out, const uint64_t* in, const NttTables& t);
 /// As ntt_inverse but the output is left in [0, 2q).
 void ntt_inverse_lazy(uint64_t* a, const NttTables& t);
 

@@ -153,7 +153,9 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_
   }
 }
 
-void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
+void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+  // `src` (the input when out of place) is read by the first (fused) pass only.
+  const uint64_t* in = src ? src : a;
   const size_t n = tb.n();
   const Consts k(tb.modulus().value());
   static const Perms perms;
@@ -165,7 +167,7 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy) {
   const uint64_t* ws = tb.inv_root_pows_shoup52();
   const size_t m8 = n / 16;
   for (size_t b = 0; b < n / 16; ++b) {
-    __m512i lo = load(a + 16 * b), hi = load(a + 16 * b + 8);
+    __m512i lo = load(in + 16 * b), hi = load(in + 16 * b + 8);
     __m512i x = _mm512_permutex2var_epi64(lo, perms.x1, hi), y = _mm512_permutex2var_epi64(lo, perms.y1, hi);
     inv_bf(x, y, load(ew[2] + 8 * b), load(ews[2] + 8 * b), k);
     __m512i x2 = _mm512_unpacklo_epi64(x, y), y2 = _mm512_unpackhi_epi64(x, y);

@@ -11,7 +11,7 @@ namespace v100::math::detail {
 
 /// src: the input when out of place (read by the first pass only), or nullptr for in place.
 void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
-void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy);
+void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
 
 /// Element-wise kernels for q < 2^50 (n any size; tails handled with masks).
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);

@@ -124,6 +124,9 @@ TEST_P(NttSizes, RoundTripAndConvolution) {
     std::vector<uint64_t> oop(n);
     ntt_forward_from(oop.data(), a.data(), t);
     ASSERT_EQ(oop, fa) << "out of place, portable=" << portable;
+    std::vector<uint64_t> ioop(n);
+    ntt_inverse_from(ioop.data(), fa.data(), t);
+    ASSERT_EQ(ioop, a) << "inverse out of place, portable=" << portable;
     auto back = fa;
     ntt_inverse(back.data(), t);
     ASSERT_EQ(back, a) << "round trip, portable=" << portable;
@@ -178,9 +181,14 @@ TEST(Ntt, IfmaMatchesPortableBitForBit) {
         ntt_forward_from(o.data(), a.data(), t);
         ASSERT_EQ(o, p) << "forward_from n=" << n << " bits=" << bits;
         ASSERT_EQ(a, a_copy);
+        std::vector<uint64_t> io(n, 3);
+        const auto v_copy = v;
+        ntt_inverse_from(io.data(), v.data(), t);
+        ASSERT_EQ(v, v_copy);
         ntt_inverse(v.data(), t);
         ntt_inverse_portable(p.data(), t);
         ASSERT_EQ(v, p) << "inverse n=" << n << " bits=" << bits;
+        ASSERT_EQ(io, v) << "inverse_from n=" << n << " bits=" << bits;
         ASSERT_EQ(v, a);
       }
     }

@@ -482,15 +482,11 @@ void to_coefficients_into(const CkksContext& c, const Plaintext& pt, double* out
   if (pt.n != n || l > c.max_level() || pt.data.size() != (l + 1) * n) {
     throw std::invalid_argument("CKKS decode: plaintext does not match the context");
   }
-  // Copy and transform one residue at a time, so that each inverse NTT finds its input in L2
-  // (the whole copy at ckks-16384's top level is larger than L2). No zero-fill: every word is
-  // written by the copy.
+  // Out-of-place inverse NTTs read the plaintext directly (no copy). No zero-fill: every word is
+  // written by the transform.
   std::unique_ptr<uint64_t[]> coef_buf(new uint64_t[(l + 1) * n]);
   uint64_t* const coef = coef_buf.get();
-  for (size_t j = 0; j <= l; ++j) {
-    std::copy_n(pt.residue(j), n, coef + j * n);
-    math::ntt_inverse(coef + j * n, c.ntt(j));
-  }
+  for (size_t j = 0; j <= l; ++j) math::ntt_inverse_from(coef + j * n, pt.residue(j), c.ntt(j));
   const bool vector = use_avx512_ifma() && n % 8 == 0;
   if (l == 0) {
     const uint64_t q0 = c.modulus(0).value(), half = q0 >> 1;

@@ -369,8 +369,7 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
     // round(c / q_l) coefficient-wise = (c + H - [c + H]_(q_l)) / q_l with H = h * sum X^i,
     // h = floor(q_l / 2): x = [c + H]_(q_l) in coefficient form, r = x - H mod q_j, then
     // (c_j - NTT(r)) * q_l^-1. Error <= 1/2 per coefficient.
-    std::copy(a.poly(p, l), a.poly(p, l) + n, x);
-    math::ntt_inverse(x, c.ntt(l));
+    math::ntt_inverse_from(x, a.poly(p, l), c.ntt(l));
     for (size_t i = 0; i < n; ++i) x[i] = math::add_mod(x[i], half, ql);
     for (size_t j = 0; j < l; ++j) {
       const math::Modulus& qj = c.modulus(j);

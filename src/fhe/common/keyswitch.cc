@@ -43,9 +43,10 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
   if (key.num_digits() < nq) throw std::invalid_argument("ks_accumulate: key has too few digits");
   Scratch& s = scratch();
   uint64_t* coef = grow(s.coef, nq * n);
-  std::copy(c, c + nq * n, coef);
   if (c_is_ntt) {
-    for (size_t i = 0; i < nq; ++i) math::ntt_inverse(coef + i * n, ctx.ntt(i));
+    for (size_t i = 0; i < nq; ++i) math::ntt_inverse_from(coef + i * n, c + i * n, ctx.ntt(i));
+  } else {
+    std::copy(c, c + nq * n, coef);
   }
   uint64_t* dig = grow(s.digits, nq * n);
   std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
@@ -85,8 +86,7 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
   for (size_t k = 0; k < K; ++k) {
     uint64_t* yk = y + k * n;
     const math::Modulus& pk = ctx.modulus(L + k);
-    std::copy(x + (nq + k) * n, x + (nq + k + 1) * n, yk);
-    math::ntt_inverse(yk, ctx.ntt(L + k));
+    math::ntt_inverse_from(yk, x + (nq + k) * n, ctx.ntt(L + k));
     math::poly_add_scalar(yk, yk, ctx.p_half_mod(L + k), n, pk);
     if (K > 1) math::poly_mul_scalar(yk, yk, ctx.phat_inv_mod_p(k), n, pk);
   }
@@ -128,11 +128,9 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   Scratch& s = scratch();
   uint64_t* a = grow(s.y, n);
   uint64_t* t = grow(s.z, n);
-  std::copy(x + l * n, x + (l + 1) * n, a);
-  math::ntt_inverse(a, ctx.ntt(l));
+  math::ntt_inverse_from(a, x + l * n, ctx.ntt(l));
   math::poly_add_scalar(a, a, mod(h, ql), n, ql);
-  std::copy(x + nq * n, x + (nq + 1) * n, t);
-  math::ntt_inverse(t, ctx.ntt(L));
+  math::ntt_inverse_from(t, x + nq * n, ctx.ntt(L));
   math::poly_add_scalar(t, t, mod(h, P), n, P);
   uint64_t* v = grow(s.v, n);
   lift(v, a, ql.value(), n, P);
