@@ -50,8 +50,8 @@ uint64_t flood_residue(uint64_t word, int b, uint64_t q) {
 // q_0: afterwards res[0][i] = round(c_i / (q_1 ... q_{num_q-1})) mod q_0 (the BFV modulus switch;
 // it adds at most (1 + |s|_1) / 2 of rounding noise). The caller has added floor(q_{num_q-1} / 2)
 // to every residue, which makes the first step a floor, c' = (c - [c]_{q_l}) / q_l with the
-// remainder in [0, q_l): two vectorized passes. Further steps (num_q > 2: no named set with the
-// match layout) subtract the centered remainder. tmp: `count` words.
+// remainder in [0, q_l): two vectorized passes. Further steps (num_q > 2, e.g. bfv-8192) subtract
+// the centered remainder. tmp: `count` words.
 void switch_to_q0(uint64_t* const* res, size_t num_q, size_t count, const RlweContext& r, uint64_t* tmp) {
   for (size_t l = num_q; l-- > 1;) {
     const uint64_t ql = r.modulus(l).value(), half = ql / 2;
