@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "fhe/bfv/match.h"
 #include "fhe/common/keys.h"
 #include "fhe/common/serialize.h"
@@ -114,6 +117,30 @@ TEST(Lookup, NeighboursDifferingInOneValueAndThreads) {
     ASSERT_TRUE(found.is_ok());
     ASSERT_TRUE(found->has_value());
     EXPECT_EQ(**found, slot);
+  }
+}
+
+TEST(Lookup, ConcurrentLookUpsShareOneServer) {
+  // The server's worker pool may run several look-ups on one LookupServer at once (pooled
+  // scratches, masks and query buffers): each finds its own member.
+  Meeting m(64, "lookup concurrent");
+  LookupClient client(m.seed);
+  std::vector<std::optional<uint16_t>> found(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < found.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (int rep = 0; rep < 3; ++rep) {
+        auto reply = m.server->answer(client.encrypt_query(m.tokens[17 * i]), m.blocks(), 1 + (i % 2));
+        if (!reply.is_ok()) return;
+        auto f = client.find(*reply, m.slots);
+        if (f.is_ok()) found[i] = *f;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < found.size(); ++i) {
+    ASSERT_TRUE(found[i].has_value()) << i;
+    EXPECT_EQ(*found[i], 17 * i);
   }
 }
 
