@@ -170,9 +170,10 @@ void ternary_chunked_impl(int8_t* out, size_t n, Prg& prg) {
 // traffic, and c0's products are never stored). The results are fully reduced, hence identical to
 // the portable path (tested through cpu::force_portable).
 //
-// Montgomery with R = 2^52: for x_i, y_i < q, V = x1 y1 + x2 y2 < 2 q^2 is held as hi 2^52 + lo
-// (lo < 2^53); m = (lo mod 2^52)(-q^-1) mod 2^52 makes V + m q divisible by 2^52 and
-// t = (V + m q) / 2^52 = hi + hi52(m q) + carry < 2q is V R^-1 mod q. A second product by R^2
+// Montgomery with R = 2^52: for x1, y1, y2 < q and x2 < 4q (u straight from the lazy NTT),
+// V = x1 y1 + x2 y2 < 5 q^2 is held as hi 2^52 + lo (lo < 2^53); m = (lo mod 2^52)(-q^-1) mod
+// 2^52 makes V + m q divisible by 2^52 and t = (V + m q) / 2^52 = hi + hi52(m q) + carry is
+// V R^-1 mod q, below q (5q / 2^52 + 1) < 2q for q < 2^49 (use_ifma). A second product by R^2
 // (c1), or a final scalar product by R (c0's group sums), removes the R^-1.
 struct Mont52Consts {
   uint64_t q = 0, q_neg_inv = 0, r_mod = 0, r2_mod = 0;
@@ -244,9 +245,32 @@ V100_MATCH_IFMA void fused_c0_sums_ifma(uint64_t* sums, const uint64_t* roster, 
   }
 }
 
+// The end of c1 for two primes (q_1 <= q_0): with h = floor(q_1 / 2) and the error e1,
+// out = ((c_0 + h + e) - ((c_1 + h + e) mod q_1)) q_1^-1 mod q_0 — the error, the rounding offset
+// and the switch to q_0 of switch_to_q0 in one pass (c_0 is `out` on entry, in place).
+V100_MATCH_IFMA void finish_c1_ifma(uint64_t* out, const uint64_t* c1_hi, const int8_t* e, size_t n, uint64_t h0,
+                                    uint64_t h1, uint64_t q1v, uint64_t inv_r, const Mont52Consts& c) {
+  const __m512i q0 = _mm512_set1_epi64(static_cast<long long>(c.q));
+  const __m512i q1 = _mm512_set1_epi64(static_cast<long long>(q1v));
+  const __m512i qinv = _mm512_set1_epi64(static_cast<long long>(c.q_neg_inv));
+  const __m512i hq0 = _mm512_set1_epi64(static_cast<long long>(h0 + c.q));
+  const __m512i hq1 = _mm512_set1_epi64(static_cast<long long>(h1 + q1v));
+  const __m512i k = _mm512_set1_epi64(static_cast<long long>(inv_r));
+  for (size_t i = 0; i < n; i += 8) {
+    const __m512i ev = _mm512_cvtepi8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(e + i)));
+    // h + q + e + c is in [q - 21, 3q + 21): three conditional subtractions of q.
+    __m512i x0 = _mm512_add_epi64(_mm512_add_epi64(hq0, ev), _mm512_loadu_si512(out + i));
+    __m512i x1 = _mm512_add_epi64(_mm512_add_epi64(hq1, ev), _mm512_loadu_si512(c1_hi + i));
+    x0 = csub_v(csub_v(csub_v(x0, q0), q0), q0);
+    x1 = csub_v(csub_v(csub_v(x1, q1), q1), q1);
+    const __m512i d = sub_mod_v(x0, x1, q0);  // x1 < q_1 <= q_0
+    _mm512_storeu_si512(out + i, csub_v(mont_mul(d, k, q0, qinv), q0));
+  }
+}
+
 bool use_ifma(const math::Modulus& q) {
   const cpu::Features& f = cpu::active();
-  return use_avx512() && f.avx512ifma && q.value() < (uint64_t{1} << 50);
+  return use_avx512() && f.avx512ifma && q.value() < (uint64_t{1} << 49);
 }
 
 // Reads n values of w bytes from exactly n * w bytes; false if any is >= q. Same twin scheme as
@@ -610,6 +634,7 @@ struct MatchServer::ScoreTables {
   std::vector<Prime> primes;
   std::vector<uint64_t> half;  // floor(q_{L-1} / 2) mod q_j (the rounding offset of the switch)
   std::vector<Mont52Consts> mont;  // per prime, for the fused IFMA passes
+  uint64_t q1_inv_r = 0;           // q_1^-1 R mod q_0 (two primes: finish_c1_ifma)
 };
 
 namespace {
@@ -757,6 +782,10 @@ std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(c
     out->half.push_back(math::reduce(r.modulus(L - 1).value() / 2, q));
     out->mont.emplace_back(q);
   }
+  if (L == 2) {
+    const math::Modulus& q0 = r.modulus(0);
+    out->q1_inv_r = math::mul_mod(math::inv_mod(math::reduce(r.modulus(1).value(), q0), q0), out->mont[0].r_mod, q0);
+  }
   return out;
 }
 
@@ -801,9 +830,14 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
     const math::NttTables& tables = r.ntt(j);
     const uint64_t* m = mk.m.data() + j * n;
     const uint64_t* mw = mk.mw.data() + j * n;
-    // u mod q_j in NTT form.
+    // u mod q_j in NTT form (the fused IFMA passes take it in [0, 4q): see mont_sum's bound).
+    const bool fused = use_ifma(q) && n % 8 == 0 && v % 8 == 0;
     offset_small<false>(u, s.small.data(), n, 0, q.value());
-    math::ntt_forward(u, tables);
+    if (fused) {
+      math::ntt_forward_lazy(u, tables);
+    } else {
+      math::ntt_forward(u, tables);
+    }
     // c0 is needed only at the score positions (ScoreTables): its weighted form
     // ((roster - query) * M + b u) * weight = (roster - query) * (M weight) + u * (b weight), then
     // the sum of each group and a G-point inverse NTT.
@@ -814,7 +848,7 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
     const uint64_t* r1 = roster.polys[1].residue(j);
     const uint64_t* y0 = query.polys[0].residue(j);
     const uint64_t* y1 = query.polys[1].residue(j);
-    if (use_ifma(q) && n % 8 == 0 && v % 8 == 0) {
+    if (fused) {
       const Mont52Consts& mc = tab.mont[j];
       fused_c0_sums_ifma(p0, r0, y0, mw, u, pt.b_weight.data(), num_scores, v, mc, q);
       for (size_t g = 0; g < num_scores; ++g) dst[pt.slot[g]] = p0[g];
@@ -845,12 +879,19 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   // complete before the switch, so the residues mod q_1.. look fresh too and the rounding of the
   // switch does not depend on M), together with the rounding offset floor(q_{L-1} / 2).
   sample_cbd21(s.small.data(), n + num_scores, s.prg);
+  const bool fused_finish = L == 2 && r.modulus(1).value() <= r.modulus(0).value() && use_ifma(r.modulus(0)) &&
+                            use_ifma(r.modulus(1)) && n % 8 == 0;
   for (size_t j = 0; j < L; ++j) {
     const uint64_t q = r.modulus(j).value();
-    offset_small<true>(c1_res[j], s.small.data(), n, tab.half[j], q);
+    if (!fused_finish) offset_small<true>(c1_res[j], s.small.data(), n, tab.half[j], q);
     offset_small<true>(c0_pos[j], s.small.data() + n, num_scores, tab.half[j], q);
   }
-  switch_to_q0(c1_res.data(), L, n, r, tmp);
+  if (fused_finish) {
+    finish_c1_ifma(c1_res[0], c1_res[1], s.small.data(), n, tab.half[0], tab.half[1], r.modulus(1).value(),
+                   tab.q1_inv_r, tab.mont[0]);
+  } else {
+    switch_to_q0(c1_res.data(), L, n, r, tmp);
+  }
   switch_to_q0(c0_pos.data(), L, num_scores, r, tmp);
   // Flooding on the score positions (the only c0 coefficients sent).
   const math::Modulus& q0 = r.modulus(0);
