@@ -131,7 +131,8 @@ ScoreEnv& senv() {
   for (size_t i = 0; i < kPool; ++i) {
     std::vector<uint16_t> x(match::kUsers * match::kValues, 0), y(match::kTokenValues);
     for (size_t k = 0; k < match::kUsers; ++k) {
-      v100::random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(x.data() + k * match::kValues), match::kTokenValues * 2));
+      v100::random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(x.data() + k * match::kValues),
+                                            match::kTokenValues * 2));
     }
     v100::random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(y.data()), y.size() * 2));
     s->rosters.push_back(e.client->encrypt_roster(x));

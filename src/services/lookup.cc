@@ -101,7 +101,8 @@ LookupServer::~LookupServer() = default;
 
 Result<std::shared_ptr<const LookupServer>> LookupServer::create(ByteSpan public_key_blob) {
   auto pk = fhe::deserialize_public_key(roster_context()->rlwe(), public_key_blob);
-  if (!pk.is_ok()) return Result<std::shared_ptr<const LookupServer>>::error("lookup public key: " + pk.message());
+  if (!pk.is_ok())
+    return Result<std::shared_ptr<const LookupServer>>::error("lookup public key: " + pk.message());
   std::shared_ptr<LookupServer> s(new LookupServer());
   s->impl_->server = std::make_unique<match::MatchServer>(roster_context(), std::move(pk).value());
   return std::shared_ptr<const LookupServer>(std::move(s));
@@ -162,7 +163,8 @@ Result<std::vector<Bytes>> LookupServer::answer(ByteSpan query, const PreparedRo
   Impl& im = *impl_;
   // Parsed once per look-up (full level, NTT form by construction), into a reused buffer.
   std::unique_ptr<fhe::Ciphertext> q = im.take(im.queries);
-  if (Status st = match::deserialize_score_query_into(*ctx, query, *q); !st) return R::error("lookup query: " + st.message());
+  if (Status st = match::deserialize_score_query_into(*ctx, query, *q); !st)
+    return R::error("lookup query: " + st.message());
   const auto& blocks = roster.blocks;
   std::vector<Bytes> out(blocks.size());
   if (blocks.empty()) {

@@ -71,7 +71,8 @@ class LookupClient {
   /// returns the matching slot (all kScoresPerSlot scores zero), or nullopt when the token is
   /// absent. `occupied` lists the slots that hold a member (others are ignored). Error when a
   /// reply does not parse.
-  Result<std::optional<uint16_t>> find(const std::vector<Bytes>& reply, std::span<const uint16_t> occupied) const;
+  Result<std::optional<uint16_t>> find(const std::vector<Bytes>& reply,
+                                       std::span<const uint16_t> occupied) const;
 
  private:
   struct Impl;
@@ -99,7 +100,8 @@ class LookupServer {
   /// that does not parse or is at the wrong level.
   Result<std::vector<Bytes>> answer(ByteSpan query, const PreparedRoster& roster, unsigned threads = 1) const;
   /// prepare() then answer().
-  Result<std::vector<Bytes>> answer(ByteSpan query, const std::vector<ByteSpan>& blocks, unsigned threads = 1) const;
+  Result<std::vector<Bytes>> answer(ByteSpan query, const std::vector<ByteSpan>& blocks,
+                                    unsigned threads = 1) const;
 
  private:
   LookupServer();

@@ -113,7 +113,8 @@ TEST(Lookup, NeighboursDifferingInOneValueAndThreads) {
   }
   // Looking for a near token finds exactly the slot that holds it, not the target's slot.
   for (uint16_t slot : {uint16_t{30}, uint16_t{31}}) {
-    auto found = client.find(*m.server->answer(client.encrypt_query(slot == 30 ? near_first : near_last), m.blocks()), m.slots);
+    auto found = client.find(
+        *m.server->answer(client.encrypt_query(slot == 30 ? near_first : near_last), m.blocks()), m.slots);
     ASSERT_TRUE(found.is_ok());
     ASSERT_TRUE(found->has_value());
     EXPECT_EQ(**found, slot);

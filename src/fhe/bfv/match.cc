@@ -4,11 +4,11 @@
 // math/poly_avx512.cc).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#include <string.h>  // explicit_bzero (glibc)
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <string.h>  // explicit_bzero (glibc)
 #include <stdexcept>
 
 #include "core/cpu.h"
@@ -68,7 +68,8 @@ void switch_to_q0(uint64_t* const* res, size_t num_q, size_t count, const RlweCo
         }
       } else {
         for (size_t i = 0; i < count; ++i) {
-          tmp[i] = math::sub_mod(math::reduce(last[i], qj), ql_mod & (0 - static_cast<uint64_t>(last[i] > half)), qj);
+          tmp[i] = math::sub_mod(math::reduce(last[i], qj),
+                                 ql_mod & (0 - static_cast<uint64_t>(last[i] > half)), qj);
         }
       }
       // (c - rem) / q_l = c * inv + rem * (q_j - inv)
@@ -83,8 +84,8 @@ void switch_to_q0(uint64_t* const* res, size_t num_q, size_t count, const RlweCo
 // (SSE2) and an AVX-512 clone the compiler vectorizes 8 lanes wide; both are the same integer
 // arithmetic, so the results are bit-identical (a test compares them through cpu::force_portable).
 template <bool kAdd>
-__attribute__((always_inline)) inline void offset_small_body(uint64_t* out, const int8_t* e, size_t n, uint64_t base,
-                                                             uint64_t q) {
+__attribute__((always_inline)) inline void offset_small_body(uint64_t* out, const int8_t* e, size_t n,
+                                                             uint64_t base, uint64_t q) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t x = base + q + static_cast<uint64_t>(static_cast<int64_t>(e[i]));  // in [q - 21, 2q + 21)
     const uint64_t y = math::csub(math::csub(x, q), q);
@@ -134,15 +135,17 @@ size_t ternary_bytes(int8_t* out, size_t i, size_t n, const uint8_t* chunk) {
   }
   return i;
 }
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool ternary_chunk_avx512(int8_t* out, size_t take,
-                                                                                        const uint8_t* chunk) {
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool ternary_chunk_avx512(
+    int8_t* out, size_t take, const uint8_t* chunk) {
   const __mmask64 live = take == 64 ? ~__mmask64{0} : (__mmask64{1} << take) - 1;
   const __m512i b = _mm512_loadu_si512(chunk);
   if (_mm512_mask_cmpeq_epi8_mask(live, b, _mm512_set1_epi8(-1)) != 0) return false;
   const __m512i k171 = _mm512_set1_epi16(171), three = _mm512_set1_epi16(3);
   for (int half = 0; half < 2; ++half) {
-    const __m512i w = _mm512_cvtepu8_epi16(half == 0 ? _mm512_castsi512_si256(b) : _mm512_extracti64x4_epi64(b, 1));
-    const __m512i r = _mm512_sub_epi16(w, _mm512_mullo_epi16(three, _mm512_srli_epi16(_mm512_mullo_epi16(w, k171), 9)));
+    const __m512i w =
+        _mm512_cvtepu8_epi16(half == 0 ? _mm512_castsi512_si256(b) : _mm512_extracti64x4_epi64(b, 1));
+    const __m512i r =
+        _mm512_sub_epi16(w, _mm512_mullo_epi16(three, _mm512_srli_epi16(_mm512_mullo_epi16(w, k171), 9)));
     const __m512i t = _mm512_sub_epi16(r, _mm512_mullo_epi16(three, _mm512_srli_epi16(r, 1)));
     const __mmask32 m = static_cast<__mmask32>(live >> (32 * half));
     _mm256_mask_storeu_epi8(out + 32 * half, m, _mm512_cvtepi16_epi8(t));
@@ -188,7 +191,8 @@ struct Mont52Consts {
 
 #define V100_MATCH_IFMA __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512ifma")))
 
-V100_MATCH_IFMA inline __m512i mont_sum(__m512i x1, __m512i y1, __m512i x2, __m512i y2, __m512i q, __m512i qinv) {
+V100_MATCH_IFMA inline __m512i mont_sum(__m512i x1, __m512i y1, __m512i x2, __m512i y2, __m512i q,
+                                        __m512i qinv) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i lo = _mm512_madd52lo_epu64(_mm512_madd52lo_epu64(zero, x1, y1), x2, y2);
   const __m512i hi = _mm512_madd52hi_epu64(_mm512_madd52hi_epu64(zero, x1, y1), x2, y2);
@@ -207,21 +211,25 @@ V100_MATCH_IFMA inline __m512i mont_mul(__m512i x, __m512i y, __m512i q, __m512i
 }
 
 // x mod q for x < 2q; (r - y) mod q for r, y < q.
-V100_MATCH_IFMA inline __m512i csub_v(__m512i x, __m512i q) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, q)); }
+V100_MATCH_IFMA inline __m512i csub_v(__m512i x, __m512i q) {
+  return _mm512_min_epu64(x, _mm512_sub_epi64(x, q));
+}
 V100_MATCH_IFMA inline __m512i sub_mod_v(__m512i r, __m512i y, __m512i q) {
   const __m512i d = _mm512_sub_epi64(r, y);
   return _mm512_min_epu64(d, _mm512_add_epi64(d, q));
 }
 
 // out = (roster - query) * m + u * a mod q (n a multiple of 8).
-V100_MATCH_IFMA void fused_c1_ifma(uint64_t* out, const uint64_t* roster, const uint64_t* query, const uint64_t* m,
-                                   const uint64_t* u, const uint64_t* a, size_t n, const Mont52Consts& c) {
+V100_MATCH_IFMA void fused_c1_ifma(uint64_t* out, const uint64_t* roster, const uint64_t* query,
+                                   const uint64_t* m, const uint64_t* u, const uint64_t* a, size_t n,
+                                   const Mont52Consts& c) {
   const __m512i q = _mm512_set1_epi64(static_cast<long long>(c.q));
   const __m512i qinv = _mm512_set1_epi64(static_cast<long long>(c.q_neg_inv));
   const __m512i r2 = _mm512_set1_epi64(static_cast<long long>(c.r2_mod));
   for (size_t i = 0; i < n; i += 8) {
     const __m512i d = sub_mod_v(_mm512_loadu_si512(roster + i), _mm512_loadu_si512(query + i), q);
-    const __m512i t = mont_sum(d, _mm512_loadu_si512(m + i), _mm512_loadu_si512(u + i), _mm512_loadu_si512(a + i), q, qinv);
+    const __m512i t =
+        mont_sum(d, _mm512_loadu_si512(m + i), _mm512_loadu_si512(u + i), _mm512_loadu_si512(a + i), q, qinv);
     _mm512_storeu_si512(out + i, csub_v(mont_mul(t, r2, q, qinv), q));
   }
 }
@@ -229,8 +237,9 @@ V100_MATCH_IFMA void fused_c1_ifma(uint64_t* out, const uint64_t* roster, const 
 // sums[g] = sum over i in group g (v consecutive indices, v a multiple of 8) of
 // ((roster - query) * mw + u * bw)[i] mod q.
 V100_MATCH_IFMA void fused_c0_sums_ifma(uint64_t* sums, const uint64_t* roster, const uint64_t* query,
-                                        const uint64_t* mw, const uint64_t* u, const uint64_t* bw, size_t groups,
-                                        size_t v, const Mont52Consts& c, const math::Modulus& mod) {
+                                        const uint64_t* mw, const uint64_t* u, const uint64_t* bw,
+                                        size_t groups, size_t v, const Mont52Consts& c,
+                                        const math::Modulus& mod) {
   const __m512i q = _mm512_set1_epi64(static_cast<long long>(c.q));
   const __m512i qinv = _mm512_set1_epi64(static_cast<long long>(c.q_neg_inv));
   for (size_t g = 0; g < groups; ++g) {
@@ -248,8 +257,9 @@ V100_MATCH_IFMA void fused_c0_sums_ifma(uint64_t* sums, const uint64_t* roster, 
 // The end of c1 for two primes (q_1 <= q_0): with h = floor(q_1 / 2) and the error e1,
 // out = ((c_0 + h + e) - ((c_1 + h + e) mod q_1)) q_1^-1 mod q_0 — the error, the rounding offset
 // and the switch to q_0 of switch_to_q0 in one pass (c_0 is `out` on entry, in place).
-V100_MATCH_IFMA void finish_c1_ifma(uint64_t* out, const uint64_t* c1_hi, const int8_t* e, size_t n, uint64_t h0,
-                                    uint64_t h1, uint64_t q1v, uint64_t inv_r, const Mont52Consts& c) {
+V100_MATCH_IFMA void finish_c1_ifma(uint64_t* out, const uint64_t* c1_hi, const int8_t* e, size_t n,
+                                    uint64_t h0, uint64_t h1, uint64_t q1v, uint64_t inv_r,
+                                    const Mont52Consts& c) {
   const __m512i q0 = _mm512_set1_epi64(static_cast<long long>(c.q));
   const __m512i q1 = _mm512_set1_epi64(static_cast<long long>(q1v));
   const __m512i qinv = _mm512_set1_epi64(static_cast<long long>(c.q_neg_inv));
@@ -298,21 +308,24 @@ __attribute__((always_inline)) inline bool get_values_body(uint64_t* v, const ui
 bool get_values_portable(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
   return get_values_body(v, p, n, w, q);
 }
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values_avx512(uint64_t* v, const uint8_t* p,
-                                                                                      size_t n, size_t w, uint64_t q) {
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values_avx512(uint64_t* v,
+                                                                                     const uint8_t* p,
+                                                                                     size_t n, size_t w,
+                                                                                     uint64_t q) {
   return get_values_body(v, p, n, w, q);
 }
 // 5-byte values (the named sets' 36-bit primes), 8 per step: the 40 bytes are loaded under a byte
 // mask (no read past the input), qwords {0,1}, {1,2}, {2,3}, {3,4} go to the four 128-bit lanes
 // (lane l then starts at byte 8 floor(10 l / 8)), and a per-lane byte shuffle moves value 2l + h
 // (bytes 10 l + 5 h .. + 4) to the low 5 bytes of qword h, zeroing the rest.
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values5_avx512(uint64_t* v, const uint8_t* p,
-                                                                                       size_t n, uint64_t q) {
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values5_avx512(uint64_t* v,
+                                                                                      const uint8_t* p,
+                                                                                      size_t n, uint64_t q) {
   alignas(64) static const int8_t kShuffle[64] = {
-      0, 1, 2, 3, 4, -1, -1, -1, 5,  6,  7,  8,  9,  -1, -1, -1,  // lane 0: offset 0
-      2, 3, 4, 5, 6, -1, -1, -1, 7,  8,  9,  10, 11, -1, -1, -1,  // lane 1: offset 2
-      4, 5, 6, 7, 8, -1, -1, -1, 9,  10, 11, 12, 13, -1, -1, -1,  // lane 2: offset 4
-      6, 7, 8, 9, 10, -1, -1, -1, 11, 12, 13, 14, 15, -1, -1, -1  // lane 3: offset 6
+      0, 1, 2, 3, 4,  -1, -1, -1, 5,  6,  7,  8,  9,  -1, -1, -1,  // lane 0: offset 0
+      2, 3, 4, 5, 6,  -1, -1, -1, 7,  8,  9,  10, 11, -1, -1, -1,  // lane 1: offset 2
+      4, 5, 6, 7, 8,  -1, -1, -1, 9,  10, 11, 12, 13, -1, -1, -1,  // lane 2: offset 4
+      6, 7, 8, 9, 10, -1, -1, -1, 11, 12, 13, 14, 15, -1, -1, -1   // lane 3: offset 6
   };
   alignas(64) static const int64_t kSpread[8] = {0, 1, 1, 2, 2, 3, 3, 4};
   const __m512i shuffle = _mm512_load_si512(kShuffle);
@@ -350,16 +363,22 @@ Status check_header(ByteReader& r, const uint8_t (&magic)[4], uint64_t id, const
   ByteSpan m;
   uint8_t version = 0;
   uint64_t got = 0;
-  if (!r.bytes(4, m) || !std::equal(m.begin(), m.end(), magic)) return Status::error(std::string(what) + ": bad magic");
-  if (!r.u8(version) || version != kReplyVersion) return Status::error(std::string(what) + ": unsupported version");
+  if (!r.bytes(4, m) || !std::equal(m.begin(), m.end(), magic))
+    return Status::error(std::string(what) + ": bad magic");
+  if (!r.u8(version) || version != kReplyVersion)
+    return Status::error(std::string(what) + ": unsupported version");
   if (!r.u64(got) || got != id) return Status::error(std::string(what) + ": wrong parameter set");
   return Status::ok();
 }
 
-size_t value_width(const math::Modulus& q) { return static_cast<size_t>(q.bit_count() + 7) / 8; }
+size_t value_width(const math::Modulus& q) {
+  return static_cast<size_t>(q.bit_count() + 7) / 8;
+}
 }  // namespace
 
-void detail::sample_ternary_chunked(int8_t* out, size_t n, Prg& prg) { ternary_chunked_impl(out, n, prg); }
+void detail::sample_ternary_chunked(int8_t* out, size_t n, Prg& prg) {
+  ternary_chunked_impl(out, n, prg);
+}
 
 Bytes serialize_score_reply(const BfvContext& ctx, const ScoreReply& reply) {
   const math::Modulus& q0 = ctx.rlwe().modulus(0);
@@ -392,12 +411,15 @@ Result<ScoreReply> deserialize_score_reply(const BfvContext& ctx, ByteSpan in) {
   out.c1 = RnsPoly(n, 1, 0, false);
   ByteSpan body;
   if (!r.bytes(n * w, body)) return R::error("score reply: truncated c1");
-  if (!get_values(out.c1.residue(0), body.data(), n, w, q0.value())) return R::error("score reply: value out of range");
+  if (!get_values(out.c1.residue(0), body.data(), n, w, q0.value()))
+    return R::error("score reply: value out of range");
   uint16_t count = 0;
-  if (!r.u16(count) || count != kScoresPerUser * (n / kValues)) return R::error("score reply: wrong score count");
+  if (!r.u16(count) || count != kScoresPerUser * (n / kValues))
+    return R::error("score reply: wrong score count");
   out.c0.resize(count);
   if (!r.bytes(count * w, body)) return R::error("score reply: truncated scores");
-  if (!get_values(out.c0.data(), body.data(), count, w, q0.value())) return R::error("score reply: value out of range");
+  if (!get_values(out.c0.data(), body.data(), count, w, q0.value()))
+    return R::error("score reply: value out of range");
   if (!r.at_end()) return R::error("score reply: trailing bytes");
   return out;
 }
@@ -442,7 +464,8 @@ Status deserialize_score_query_into(const BfvContext& ctx, ByteSpan in, Cipherte
       const size_t w = value_width(q);
       ByteSpan body;
       if (!rd.bytes(n * w, body)) return Status::error("score query: truncated");
-      if (!get_values(poly.residue(j), body.data(), n, w, q.value())) return Status::error("score query: value out of range");
+      if (!get_values(poly.residue(j), body.data(), n, w, q.value()))
+        return Status::error("score query: value out of range");
     }
   }
   if (!rd.at_end()) return Status::error("score query: trailing bytes");
@@ -467,7 +490,8 @@ Ciphertext MatchClient::encrypt_roster(std::span<const uint16_t> values) const {
 }
 
 Ciphertext MatchClient::encrypt_user_block(size_t user, std::span<const uint16_t> values) const {
-  if (user >= num_users_ || values.size() != kValues) throw std::invalid_argument("encrypt_user_block: bad block");
+  if (user >= num_users_ || values.size() != kValues)
+    throw std::invalid_argument("encrypt_user_block: bad block");
   std::vector<uint64_t> c(ctx_->n(), 0);
   for (size_t j = 0; j < kValues; ++j) c[user * kValues + j] = values[j];
   return sym_.encrypt(enc_.encode(c));
@@ -491,7 +515,8 @@ std::vector<uint64_t> MatchClient::decrypt_scores(const Ciphertext& reply) const
 }
 
 Ciphertext MatchClient::encrypt_token_block(size_t user, std::span<const uint16_t> token) const {
-  if (user >= num_users_ || token.size() != kTokenValues) throw std::invalid_argument("encrypt_token_block: bad block");
+  if (user >= num_users_ || token.size() != kTokenValues)
+    throw std::invalid_argument("encrypt_token_block: bad block");
   std::vector<uint64_t> c(ctx_->n(), 0);
   std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(user * kValues));
   Plaintext pt = enc_.encode(c);
@@ -514,7 +539,8 @@ Ciphertext MatchClient::encrypt_token_query(std::span<const uint16_t> token) con
   return ct;
 }
 
-std::vector<std::array<uint64_t, kScoresPerUser>> MatchClient::decrypt_score_reply(const ScoreReply& reply) const {
+std::vector<std::array<uint64_t, kScoresPerUser>> MatchClient::decrypt_score_reply(
+    const ScoreReply& reply) const {
   const size_t n = ctx_->n();
   if (reply.c1.n() != n || reply.c1.num_q() != 1 || reply.c1.num_special() != 0 || reply.c1.is_ntt() ||
       reply.c0.size() != kScoresPerUser * num_users_) {
@@ -527,7 +553,8 @@ std::vector<std::array<uint64_t, kScoresPerUser>> MatchClient::decrypt_score_rep
   ct.polys.emplace_back(n, 1, 0, false);
   ct.polys.push_back(reply.c1);
   for (size_t k = 0; k < num_users_; ++k) {
-    for (size_t w = 0; w < kScoresPerUser; ++w) ct.polys[0].residue(0)[score_index(k, w)] = reply.c0[k * kScoresPerUser + w];
+    for (size_t w = 0; w < kScoresPerUser; ++w)
+      ct.polys[0].residue(0)[score_index(k, w)] = reply.c0[k * kScoresPerUser + w];
   }
   Plaintext pt = dec_.decrypt(ct);
   std::vector<std::array<uint64_t, kScoresPerUser>> out(num_users_);
@@ -541,8 +568,10 @@ std::vector<std::array<uint64_t, kScoresPerUser>> MatchClient::decrypt_score_rep
 MatchServer::MatchServer(BfvContextPtr ctx, PublicKey pk)
     : ctx_(ctx), pk_(std::move(pk)), ev_(ctx), num_users_(ctx->n() / kValues) {
   check_layout(*ctx_);
-  if (pk_.param_id != ctx_->param_id()) throw std::invalid_argument("MatchServer: key for another parameter set");
-  if (pk_.b.num_q() != ctx_->num_q() || pk_.a.num_q() != ctx_->num_q() || !pk_.b.is_ntt() || !pk_.a.is_ntt()) {
+  if (pk_.param_id != ctx_->param_id())
+    throw std::invalid_argument("MatchServer: key for another parameter set");
+  if (pk_.b.num_q() != ctx_->num_q() || pk_.a.num_q() != ctx_->num_q() || !pk_.b.is_ntt() ||
+      !pk_.a.is_ntt()) {
     throw std::invalid_argument("MatchServer: public key must be full-level NTT form");
   }
   score_tables_ = make_score_tables(*ctx_, pk_);
@@ -603,7 +632,8 @@ Ciphertext MatchServer::finalize(Ciphertext product) const {
     const uint64_t w = words[i];
     // Low 32 bits -> U via Lemire's multiply-shift on 32 bits would be biased; use the full word:
     // U = w mod t (bias < t / 2^64 < 2^-47); F from an independent 64-bit word below.
-    uint64_t uval = math::reduce(w, ctx_->t_modulus()) & (static_cast<uint64_t>(i % kValues == kValues - 1) - 1);
+    uint64_t uval =
+        math::reduce(w, ctx_->t_modulus()) & (static_cast<uint64_t>(i % kValues == kValues - 1) - 1);
     c0[i] = math::add_mod(c0[i], math::mul_shoup(uval, d, ds, q0), q0);
   }
   prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(words.data()), words.size() * 8));
@@ -626,13 +656,13 @@ Ciphertext MatchServer::finalize(Ciphertext product) const {
 // transform instead of a 4096-point one.
 struct MatchServer::ScoreTables {
   struct Prime {
-    std::vector<uint64_t> weight;          // psi^(-(v-1) e_i) * G / N mod q, NTT order
-    std::vector<uint64_t> b_weight;        // pk.b * weight (the c0 part of Enc(0), pre-weighted)
-    std::vector<uint32_t> slot;            // small-NTT input index of group g
+    std::vector<uint64_t> weight;    // psi^(-(v-1) e_i) * G / N mod q, NTT order
+    std::vector<uint64_t> b_weight;  // pk.b * weight (the c0 part of Enc(0), pre-weighted)
+    std::vector<uint32_t> slot;      // small-NTT input index of group g
     std::unique_ptr<math::NttTables> small;
   };
   std::vector<Prime> primes;
-  std::vector<uint64_t> half;  // floor(q_{L-1} / 2) mod q_j (the rounding offset of the switch)
+  std::vector<uint64_t> half;      // floor(q_{L-1} / 2) mod q_j (the rounding offset of the switch)
   std::vector<Mont52Consts> mont;  // per prime, for the fused IFMA passes
   uint64_t q1_inv_r = 0;           // q_1^-1 R mod q_0 (two primes: finish_c1_ifma)
 };
@@ -671,12 +701,12 @@ class WordBuffer {
 struct ScoreScratch::Impl {
   explicit Impl(Prg p) : prg(std::move(p)) {}
   Prg prg;
-  WordBuffer u;      // u mod q_j in NTT form, then errors mod q_j (secret: wiped)
-  WordBuffer words;  // mask values (draw_mask), then flooding words (secret: wiped)
-  WordBuffer p0;     // c0 of product + Enc(0), NTT form, one residue at a time
-  WordBuffer p1;     // c1 residues 1..L-1 (residue 0 is computed in the reply)
-  WordBuffer c0;     // c0 at the score positions, residue-major
-  WordBuffer tmp;    // N words
+  WordBuffer u;               // u mod q_j in NTT form, then errors mod q_j (secret: wiped)
+  WordBuffer words;           // mask values (draw_mask), then flooding words (secret: wiped)
+  WordBuffer p0;              // c0 of product + Enc(0), NTT form, one residue at a time
+  WordBuffer p1;              // c1 residues 1..L-1 (residue 0 is computed in the reply)
+  WordBuffer c0;              // c0 at the score positions, residue-major
+  WordBuffer tmp;             // N words
   std::vector<int8_t> small;  // u ternary, then e1 (N) and e0 (at the score positions) (wiped)
   ~Impl() {
     u.wipe();
@@ -700,8 +730,8 @@ ScoreScratch::ScoreScratch(std::span<const uint8_t> seed)
 ScoreScratch::~ScoreScratch() = default;
 
 struct ScoreMask::Impl {
-  WordBuffer m;    // M in NTT form, residue-major (L * N)
-  WordBuffer mw;   // M * weight, residue-major (L * N)
+  WordBuffer m;   // M in NTT form, residue-major (L * N)
+  WordBuffer mw;  // M * weight, residue-major (L * N)
   size_t n = 0, num_q = 0;
   uint64_t param_id = 0;
   ~Impl() {
@@ -712,7 +742,9 @@ struct ScoreMask::Impl {
 
 ScoreMask::ScoreMask() : impl_(std::make_unique<Impl>()) {}
 ScoreMask::~ScoreMask() = default;
-bool ScoreMask::empty() const { return impl_->num_q == 0; }
+bool ScoreMask::empty() const {
+  return impl_->num_q == 0;
+}
 void ScoreMask::wipe() {
   impl_->m.wipe();
   impl_->mw.wipe();
@@ -748,7 +780,7 @@ void MatchServer::draw_mask(ScoreScratch& scratch, ScoreMask& mask) const {
 }
 
 std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(const BfvContext& ctx,
-                                                                              const PublicKey& pk) {
+                                                                               const PublicKey& pk) {
   const RlweContext& r = ctx.rlwe();
   const size_t n = r.n(), L = r.num_q(), v = kTokenValues, groups = n / v;
   const int log_n = log2_exact(n), log_g = log2_exact(groups);
@@ -784,7 +816,8 @@ std::shared_ptr<const MatchServer::ScoreTables> MatchServer::make_score_tables(c
   }
   if (L == 2) {
     const math::Modulus& q0 = r.modulus(0);
-    out->q1_inv_r = math::mul_mod(math::inv_mod(math::reduce(r.modulus(1).value(), q0), q0), out->mont[0].r_mod, q0);
+    out->q1_inv_r =
+        math::mul_mod(math::inv_mod(math::reduce(r.modulus(1).value(), q0), q0), out->mont[0].r_mod, q0);
   }
   return out;
 }
@@ -879,8 +912,8 @@ void MatchServer::score_reply(const Ciphertext& roster, const Ciphertext& query,
   // complete before the switch, so the residues mod q_1.. look fresh too and the rounding of the
   // switch does not depend on M), together with the rounding offset floor(q_{L-1} / 2).
   sample_cbd21(s.small.data(), n + num_scores, s.prg);
-  const bool fused_finish = L == 2 && r.modulus(1).value() <= r.modulus(0).value() && use_ifma(r.modulus(0)) &&
-                            use_ifma(r.modulus(1)) && n % 8 == 0;
+  const bool fused_finish = L == 2 && r.modulus(1).value() <= r.modulus(0).value() &&
+                            use_ifma(r.modulus(0)) && use_ifma(r.modulus(1)) && n % 8 == 0;
   for (size_t j = 0; j < L; ++j) {
     const uint64_t q = r.modulus(j).value();
     if (!fused_finish) offset_small<true>(c1_res[j], s.small.data(), n, tab.half[j], q);
@@ -937,7 +970,8 @@ std::vector<Ciphertext> MatchServer::masked_equality(const Ciphertext& roster, c
   return out;
 }
 
-std::vector<Ciphertext> MatchServer::masked_equality_plain(const Ciphertext& roster, std::span<const uint16_t> y,
+std::vector<Ciphertext> MatchServer::masked_equality_plain(const Ciphertext& roster,
+                                                           std::span<const uint16_t> y,
                                                            size_t num_scores) const {
   if (y.size() != kValues) throw std::invalid_argument("masked_equality_plain: need 128 values");
   Plaintext q;

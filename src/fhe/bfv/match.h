@@ -76,7 +76,9 @@ inline constexpr size_t kValues = 128;
 inline constexpr size_t kUsers = 32;
 
 /// Coefficient index holding user k's score (first layout).
-inline size_t result_index(size_t user) { return kValues * user + kValues - 1; }
+inline size_t result_index(size_t user) {
+  return kValues * user + kValues - 1;
+}
 
 /// Independent masked scores per user in the multi-score layout.
 inline constexpr size_t kScoresPerUser = 4;
@@ -86,10 +88,13 @@ inline constexpr size_t kTokenValues = kValues / kScoresPerUser;
 static_assert(kTokenValues * kScoresPerUser == kValues, "the S masks must tile a user's 128 coefficients");
 /// Coefficient index of score `which` (< kScoresPerUser) of user k in the multi-score layout:
 /// 128k + 31, + 63, + 95, + 127.
-inline size_t score_index(size_t user, size_t which) { return kValues * user + kTokenValues * (which + 1) - 1; }
+inline size_t score_index(size_t user, size_t which) {
+  return kValues * user + kTokenValues * (which + 1) - 1;
+}
 
 /// The compact reply of score_reply(): c1 mod q_0 in coefficient form, and c0 only at the score
-/// positions (score_index(k, w), k-major, N / 32 of them), also mod q_0. Decrypts the scores and nothing else.
+/// positions (score_index(k, w), k-major, N / 32 of them), also mod q_0. Decrypts to the scores
+/// and nothing else.
 struct ScoreReply {
   RnsPoly c1;
   std::vector<uint64_t> c0;
@@ -160,8 +165,8 @@ Status deserialize_score_query_into(const BfvContext& ctx, ByteSpan in, Cipherte
 inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test";
 
 /// Scratch space of score_reply(), reused across the blocks of a look-up by one thread: buffers
-/// allocated once and a randomness stream. The secret buffers (masks, u, errors) are wiped on
-/// destruction. Not thread-safe: one per thread.
+/// allocated once and a randomness stream. The secret buffers (mask values, u, errors, flooding)
+/// are wiped on destruction and by renew(). Not thread-safe: one per thread.
 ///
 /// Stream layout (a contract, so tests can model the masks exactly): draw_mask() takes the next
 /// 128 little-endian 64-bit words — word w v + i gives r_wi = 1 + floor(word (t - 1) / 2^64);
@@ -235,8 +240,8 @@ class MatchServer {
   /// per prime), two inverse NTTs for c1, c0 at the score positions only, a switch to q_0, fresh
   /// flooding. `out` is reused (its buffers are resized, not reallocated, on the next call).
   /// Throws std::invalid_argument on mismatched shapes or an empty mask.
-  void score_reply(const Ciphertext& roster, const Ciphertext& query, const ScoreMask& mask, ScoreScratch& scratch,
-                   ScoreReply& out) const;
+  void score_reply(const Ciphertext& roster, const Ciphertext& query, const ScoreMask& mask,
+                   ScoreScratch& scratch, ScoreReply& out) const;
   /// Re-randomizes a product (NTT or coefficient form, full level) into a reply: + Enc_pk(0),
   /// mod switch to one prime, uniform plaintext at non-result coefficients, flooded c0 noise.
   Ciphertext finalize(Ciphertext product) const;

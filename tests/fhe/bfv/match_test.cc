@@ -69,8 +69,10 @@ TEST_F(Match, NonResultCoefficientsAreRerandomized) {
     for (size_t b = 0; b < kValues; ++b) {
       uint64_t v = uint64_t{x[a]} * y[kValues - 1 - b] % e.t;
       size_t idx = a + b;
-      if (idx < e.n) prod[idx] = (prod[idx] + v) % e.t;
-      else prod[idx - e.n] = (prod[idx - e.n] + e.t - v) % e.t;
+      if (idx < e.n)
+        prod[idx] = (prod[idx] + v) % e.t;
+      else
+        prod[idx - e.n] = (prod[idx - e.n] + e.t - v) % e.t;
     }
   }
   size_t same = 0, others = 0;
@@ -89,14 +91,16 @@ TEST_F(Match, MaskedEqualityZeroExactlyOnMatches) {
   TestRng rng(102);
   auto x = random_u16(rng, kUsers * kValues);
   auto y = random_u16(rng, kValues);
-  for (size_t k : {3u, 17u, 31u}) std::copy(y.begin(), y.end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
+  for (size_t k : {3u, 17u, 31u})
+    std::copy(y.begin(), y.end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
   x[5 * kValues] = y[0];  // user 5 matches everywhere but one value
   std::copy(y.begin() + 1, y.end(), x.begin() + 5 * kValues + 1);
   x[5 * kValues + 64] = static_cast<uint16_t>(y[64] + 1);
   Ciphertext roster = client.encrypt_roster(x);
   Ciphertext query = client.encrypt_query(y);
   for (int variant = 0; variant < 2; ++variant) {
-    auto replies = variant == 0 ? server.masked_equality(roster, query, 2) : server.masked_equality_plain(roster, y, 2);
+    auto replies =
+        variant == 0 ? server.masked_equality(roster, query, 2) : server.masked_equality_plain(roster, y, 2);
     ASSERT_EQ(replies.size(), 2u);
     auto s0 = client.decrypt_scores(replies[0]);
     auto s1 = client.decrypt_scores(replies[1]);
@@ -119,7 +123,8 @@ TEST_F(Match, BlocksFromSeparateUsersAddIntoOneRoster) {
   Evaluator ev(e.ctx);
   Ciphertext roster = client.encrypt_user_block(0, std::span<const uint16_t>(x.data(), kValues));
   for (size_t k = 1; k < kUsers; ++k) {
-    ev.add_inplace(roster, client.encrypt_user_block(k, std::span<const uint16_t>(x.data() + k * kValues, kValues)));
+    ev.add_inplace(roster,
+                   client.encrypt_user_block(k, std::span<const uint16_t>(x.data() + k * kValues, kValues)));
   }
   auto scores = client.decrypt_scores(server.inner_products(roster, server.prepare_reference(y)));
   for (size_t k = 0; k < kUsers; ++k) {
@@ -155,20 +160,24 @@ using match::score_index;
 // The roster plaintext: every user's token followed by zero padding (user-major, N values).
 std::vector<uint16_t> token_layout(const std::vector<std::vector<uint16_t>>& tokens) {
   std::vector<uint16_t> x(kUsers * kValues, 0);
-  for (size_t k = 0; k < tokens.size(); ++k) std::copy(tokens[k].begin(), tokens[k].end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
+  for (size_t k = 0; k < tokens.size(); ++k)
+    std::copy(tokens[k].begin(), tokens[k].end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
   return x;
 }
 
 // Independent plaintext model of a reply's scores: the negacyclic product (X - Y) * M mod t,
 // computed coefficient by coefficient, read at the score positions. The masks come from the
 // documented stream layout of ScoreScratch (first 128 words: r_wi = 1 + floor(word (t-1) / 2^64)).
-std::vector<std::array<uint64_t, kScoresPerUser>> model_scores(const std::vector<uint16_t>& x, const std::vector<uint16_t>& y_token,
-                                                  std::span<const uint8_t> stream_seed, uint64_t t, size_t n) {
+std::vector<std::array<uint64_t, kScoresPerUser>> model_scores(const std::vector<uint16_t>& x,
+                                                               const std::vector<uint16_t>& y_token,
+                                                               std::span<const uint8_t> stream_seed,
+                                                               uint64_t t, size_t n) {
   Prg prg(Prg::Kind::kAes256Ctr, stream_seed, match::kScoreScratchLabel);
   std::vector<uint64_t> m(kValues);
   for (size_t w = 0; w < kScoresPerUser; ++w) {
     for (size_t i = 0; i < kTokenValues; ++i) {
-      m[w * kTokenValues + kTokenValues - 1 - i] = 1 + static_cast<uint64_t>((static_cast<unsigned __int128>(prg.next_u64()) * (t - 1)) >> 64);
+      m[w * kTokenValues + kTokenValues - 1 - i] =
+          1 + static_cast<uint64_t>((static_cast<unsigned __int128>(prg.next_u64()) * (t - 1)) >> 64);
     }
   }
   std::vector<uint64_t> d(n);
@@ -195,7 +204,8 @@ std::vector<std::array<uint64_t, kScoresPerUser>> model_scores(const std::vector
 class MatchScores : public Match {
  protected:
   // One reply with a known-seed scratch, through the wire form both ways.
-  std::vector<std::array<uint64_t, kScoresPerUser>> scores(const Ciphertext& roster, std::span<const uint16_t> y,
+  std::vector<std::array<uint64_t, kScoresPerUser>> scores(const Ciphertext& roster,
+                                                           std::span<const uint16_t> y,
                                                            std::span<const uint8_t> stream_seed) {
     Ciphertext query = client.encrypt_token_query(y);
     auto parsed = match::deserialize_score_query(*e.ctx, match::serialize_score_query(*e.ctx, query));
@@ -232,7 +242,8 @@ TEST_F(MatchScores, EveryScoreEqualsThePlaintextModel) {
     auto want = model_scores(x, y, seed, e.t, e.n);
     ASSERT_EQ(got.size(), kUsers);
     for (size_t k = 0; k < kUsers; ++k) {
-      for (size_t w = 0; w < kScoresPerUser; ++w) EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
+      for (size_t w = 0; w < kScoresPerUser; ++w)
+        EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
       EXPECT_EQ(all_zero(got[k]), k == match_at) << "user " << k;
     }
   }
@@ -257,7 +268,8 @@ TEST_F(MatchScores, BlocksFromSeparateUploadsAndTwoMatches) {
   auto got = scores(roster, y, seed);
   auto want = model_scores(token_layout(tokens), y, seed, e.t, e.n);
   for (size_t k = 0; k < kUsers; ++k) {
-    for (size_t w = 0; w < kScoresPerUser; ++w) EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
+    for (size_t w = 0; w < kScoresPerUser; ++w)
+      EXPECT_EQ(got[k][w], want[k][w]) << "user " << k << " score " << w;
     EXPECT_EQ(all_zero(got[k]), k == 7 || k == 22) << "user " << k;
   }
 }
@@ -329,7 +341,8 @@ TEST_F(MatchScores, NoiseWithinTheAnalyticBound) {
   math::poly_mul(c1s.data(), c1s.data(), e.keygen->secret_key().s_ntt().residue(0), e.n, mq0);
   math::ntt_inverse(c1s.data(), e.ctx->rlwe().ntt(0));
   const uint64_t q0 = e.ctx->rlwe().modulus(0).value(), delta = q0 / e.t;
-  const double bound = std::ldexp(1.0, server.flood_bits()) + static_cast<double>(e.t) + (1.0 + static_cast<double>(e.n)) / 2;
+  const double bound =
+      std::ldexp(1.0, server.flood_bits()) + static_cast<double>(e.t) + (1.0 + static_cast<double>(e.n)) / 2;
   ASSERT_LT(bound, static_cast<double>(q0) / (2.0 * static_cast<double>(e.t)));
   double worst = 0;
   for (size_t k = 0; k < kUsers; ++k) {
@@ -399,7 +412,8 @@ TEST(MatchScoresOtherSets, FourPrimesAndSixByteValues) {
     std::copy(tk.begin(), tk.end(), x.begin() + static_cast<std::ptrdiff_t>(k * kValues));
   }
   Ciphertext roster = c8.encrypt_roster(x);
-  auto q = match::deserialize_score_query(*e8.ctx, match::serialize_score_query(*e8.ctx, c8.encrypt_token_query(y)));
+  auto q = match::deserialize_score_query(*e8.ctx,
+                                          match::serialize_score_query(*e8.ctx, c8.encrypt_token_query(y)));
   ASSERT_TRUE(q.is_ok()) << q.message();
   match::ScoreScratch scratch;
   match::ScoreMask mask;
@@ -477,7 +491,8 @@ TEST_F(MatchScores, WireFormsRejectHostileBytes) {
   for (const Bytes* good : {&qb, &rb}) {
     const bool is_query = good == &qb;
     auto parses = [&](const Bytes& b) {
-      return is_query ? match::deserialize_score_query(*e.ctx, b).is_ok() : match::deserialize_score_reply(*e.ctx, b).is_ok();
+      return is_query ? match::deserialize_score_query(*e.ctx, b).is_ok()
+                      : match::deserialize_score_reply(*e.ctx, b).is_ok();
     };
     Bytes b = *good;
     b.pop_back();
@@ -494,7 +509,8 @@ TEST_F(MatchScores, WireFormsRejectHostileBytes) {
     b = *good;
     // A value >= q_0 in the first coefficient (5 bytes of 0xFF).
     const size_t first = is_query ? 13 : 14;
-    std::fill(b.begin() + static_cast<std::ptrdiff_t>(first), b.begin() + static_cast<std::ptrdiff_t>(first + 5), 0xFF);
+    std::fill(b.begin() + static_cast<std::ptrdiff_t>(first),
+              b.begin() + static_cast<std::ptrdiff_t>(first + 5), 0xFF);
     EXPECT_FALSE(parses(b)) << "out of range";
     EXPECT_FALSE(parses(Bytes{})) << "empty";
   }
