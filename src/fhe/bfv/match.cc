@@ -113,7 +113,7 @@ void offset_small(uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint6
 
 // Byte-aligned little-endian values: value i at bytes [i w, i w + w). Writes through 8-byte stores
 // (the caller leaves 8 bytes of slack); values are < 2^(8w).
-void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
+void put_values_portable(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
   for (size_t i = 0; i < n; ++i) std::memcpy(p + i * w, &v[i], 8);
 }
 
@@ -341,6 +341,39 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values5_a
   }
   const bool tail_ok = get_values_body(v + i, p + i * 5, n - i, 5, q);
   return bad == 0 && tail_ok;
+}
+
+// The inverse of get_values5_avx512: 8 values (< 2^40) to 40 bytes. A per-lane byte shuffle puts
+// values 2l, 2l+1 at bytes 10 l - 8 l .. + 9 of lane l (offsets 0, 2, 4, 6), the lanes' low qwords
+// go to output qwords 0..3 and their high qwords to 1..4 (OR-ed), and a byte-masked store writes
+// exactly 40 bytes.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void put_values5_avx512(uint8_t* p,
+                                                                                      const uint64_t* v,
+                                                                                      size_t n) {
+  alignas(64) static const int8_t kShuffle[64] = {
+      0,  1,  2,  3,  4,  8,  9, 10, 11, 12, -1, -1, -1, -1, -1, -1,  // lane 0: offset 0
+      -1, -1, 0,  1,  2,  3,  4, 8,  9,  10, 11, 12, -1, -1, -1, -1,  // lane 1: offset 2
+      -1, -1, -1, -1, 0,  1,  2, 3,  4,  8,  9,  10, 11, 12, -1, -1,  // lane 2: offset 4
+      -1, -1, -1, -1, -1, -1, 0, 1,  2,  3,  4,  8,  9,  10, 11, 12   // lane 3: offset 6
+  };
+  alignas(64) static const int64_t kLow[8] = {0, 2, 4, 6, 0, 0, 0, 0};
+  alignas(64) static const int64_t kHigh[8] = {0, 1, 3, 5, 7, 0, 0, 0};
+  const __m512i shuffle = _mm512_load_si512(kShuffle);
+  const __m512i low = _mm512_load_si512(kLow), high = _mm512_load_si512(kHigh);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512i x = _mm512_shuffle_epi8(_mm512_loadu_si512(v + i), shuffle);
+    const __m512i packed = _mm512_or_si512(_mm512_maskz_permutexvar_epi64(0x0F, low, x),
+                                           _mm512_maskz_permutexvar_epi64(0x1E, high, x));
+    _mm512_mask_storeu_epi8(p + i * 5, 0xFFFFFFFFFFull, packed);
+  }
+  put_values_portable(p + i * 5, v + i, n - i, 5);
+}
+
+// Writes through 8-byte stores on the portable path: the caller leaves 8 bytes of slack.
+void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
+  if (w == 5 && use_avx512()) return put_values5_avx512(p, v, n);
+  put_values_portable(p, v, n, w);
 }
 
 bool get_values(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {

@@ -383,8 +383,11 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
   std::fill(bad_head.begin() + 13, bad_head.begin() + 18, 0xFF);
   std::fill(bad_tail.end() - 5, bad_tail.end(), 0xFF);
   Ciphertext parsed[2];
+  Bytes written[2], reply_bytes[2];
   for (int portable = 0; portable < 2; ++portable) {
     cpu::force_portable(portable == 1);
+    written[portable] = match::serialize_score_query(*e.ctx, query);
+    reply_bytes[portable] = match::serialize_score_reply(*e.ctx, replies[0]);
     auto p = match::deserialize_score_query(*e.ctx, qb);
     ASSERT_TRUE(p.is_ok());
     parsed[portable] = std::move(p).value();
@@ -392,6 +395,8 @@ TEST_F(MatchScores, PortableAndVectorPathsAreBitIdentical) {
     EXPECT_FALSE(match::deserialize_score_query(*e.ctx, bad_tail).is_ok());
   }
   cpu::force_portable(false);
+  EXPECT_EQ(written[0], written[1]);
+  EXPECT_EQ(reply_bytes[0], reply_bytes[1]);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(parsed[0].polys[i].data(), parsed[1].polys[i].data());
     EXPECT_EQ(parsed[0].polys[i].data(), query.polys[i].data());
