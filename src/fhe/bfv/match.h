@@ -171,7 +171,7 @@ inline constexpr const char* kScoreScratchLabel = "v100/match/score-scratch/test
 /// Stream layout (a contract, so tests can model the masks exactly): draw_mask() takes the next
 /// 128 little-endian 64-bit words — word w v + i gives r_wi = 1 + floor(word (t - 1) / 2^64);
 /// each score_reply() takes the next kScoresPerUser * N / 128 words (flooding), then u (uniform
-/// ternary, 64-byte chunks) and the errors (sample_cbd21).
+/// ternary, 64-byte chunks) and the errors (CBD(21), three per 16 bytes).
 class ScoreScratch {
  public:
   /// Fresh stream: Prg::fresh() (OS CSPRNG seed). What every server uses.
@@ -264,6 +264,13 @@ namespace detail {
 /// chunks of the stream; byte b < 255 gives b mod 3 mapped {0, 1, 2} -> {0, 1, -1}, byte 255 is
 /// skipped, the unused rest of the last chunk is dropped. Same output on every CPU path.
 void sample_ternary_chunked(int8_t* out, size_t n, Prg& prg);
+/// The error sampler of score_reply (public for tests): n values from CBD(21), the distribution
+/// of fhe::sample_cbd21, with 16 stream bytes per 3 values. The stream is read in 128-byte blocks
+/// of 16 little-endian words X_0..X_7, Y_0..Y_7, each giving 24 values in order
+/// d(X_k & m, X_k >> 21 & m), d(Y_k & m, Y_k >> 21 & m), d(X_k >> 42 & m, Y_k >> 42 & m) (k < 8,
+/// m = 2^21 - 1, d(a, b) = popcount(a) - popcount(b)); fills of 8 blocks, the unused rest of the
+/// last fill is dropped. Constant time; same output on every CPU path.
+void sample_cbd21_dense(int8_t* out, size_t n, Prg& prg);
 }  // namespace detail
 
 }  // namespace v100::fhe::bfv::match

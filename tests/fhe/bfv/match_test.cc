@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cmath>
 
 #include "bfv_test_util.h"
@@ -432,6 +433,62 @@ TEST(MatchScoresOtherSets, FourPrimesAndSixByteValues) {
   for (size_t k = 0; k < users; ++k) EXPECT_EQ(all_zero(got[k]), k == 40 || k == 63) << "user " << k;
 }
 
+// Runs a sampler on a fresh stream (seed, label) on the vector and the portable path; both must
+// give `want`.
+void expect_sampler_on_every_path(const std::vector<int8_t>& want, const std::vector<uint8_t>& seed,
+                                  const char* label, void (*sample)(int8_t*, size_t, Prg&)) {
+  for (int portable = 0; portable < 2; ++portable) {
+    cpu::force_portable(portable == 1);
+    Prg prg(Prg::Kind::kAes256Ctr, seed, label);
+    std::vector<int8_t> got(want.size());
+    sample(got.data(), got.size(), prg);
+    EXPECT_EQ(got, want) << label << ", n = " << want.size() << (portable ? " portable" : " vector");
+  }
+  cpu::force_portable(false);
+}
+
+TEST(MatchErrors, DenseCbd21MatchesWordModelOnEveryPath) {
+  // Model: 128-byte blocks of 16 words X_0..7, Y_0..7 give, per k, d(X lo, X mid), d(Y lo, Y mid),
+  // d(X hi, Y hi) placed at k, 8 + k, 16 + k; fills of 8 blocks (1 KiB), the rest dropped.
+  auto pc = [](uint64_t x) { return static_cast<int>(std::bitset<64>(x).count()); };
+  const uint64_t m = (uint64_t{1} << 21) - 1;
+  const std::vector<uint8_t> seed(32, 0x43);
+  for (size_t n : {size_t{1}, size_t{23}, size_t{24}, size_t{200}, size_t{4224}}) {
+    Prg model_prg(Prg::Kind::kAes256Ctr, seed, "cbd test");
+    std::vector<int8_t> want;
+    while (want.size() < n) {
+      uint64_t w[128];
+      model_prg.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(w), sizeof w));
+      for (size_t b = 0; b < 8 && want.size() < n; ++b) {
+        int8_t block[24];
+        for (size_t k = 0; k < 8; ++k) {
+          const uint64_t x = w[16 * b + k], y = w[16 * b + 8 + k];
+          block[k] = static_cast<int8_t>(pc(x & m) - pc((x >> 21) & m));
+          block[8 + k] = static_cast<int8_t>(pc(y & m) - pc((y >> 21) & m));
+          block[16 + k] = static_cast<int8_t>(pc((x >> 42) & m) - pc((y >> 42) & m));
+        }
+        for (int8_t v : block)
+          if (want.size() < n) want.push_back(v);
+      }
+    }
+    expect_sampler_on_every_path(want, seed, "cbd test", match::detail::sample_cbd21_dense);
+  }
+  // Moments of CBD(21): mean 0, variance 10.5, support [-21, 21].
+  Prg prg(Prg::Kind::kAes256Ctr, seed, "cbd moments");
+  std::vector<int8_t> e(1 << 18);
+  match::detail::sample_cbd21_dense(e.data(), e.size(), prg);
+  double sum = 0, sq = 0;
+  for (int8_t v : e) {
+    ASSERT_LE(std::abs(v), kCbdBound);
+    sum += v;
+    sq += static_cast<double>(v) * v;
+  }
+  const double mean = sum / static_cast<double>(e.size()),
+               var = sq / static_cast<double>(e.size()) - mean * mean;
+  EXPECT_NEAR(mean, 0.0, 0.05);
+  EXPECT_NEAR(var, kCbdVariance, 0.15);
+}
+
 TEST(MatchTernary, ChunkedSamplerMatchesByteModelOnEveryPath) {
   // Model: read the stream in 64-byte chunks; each byte other than 255 gives b mod 3 as
   // {0, 1, 2} -> {0, 1, -1}; stop at n values (the rest of the chunk is dropped).
@@ -449,14 +506,7 @@ TEST(MatchTernary, ChunkedSamplerMatchesByteModelOnEveryPath) {
         want.push_back(static_cast<int8_t>(r == 2 ? -1 : r));
       }
     }
-    for (int portable = 0; portable < 2; ++portable) {
-      cpu::force_portable(portable == 1);
-      Prg prg(Prg::Kind::kAes256Ctr, seed, "ternary test");
-      std::vector<int8_t> got(n);
-      match::detail::sample_ternary_chunked(got.data(), n, prg);
-      EXPECT_EQ(got, want) << "n = " << n << (portable ? " portable" : " vector");
-    }
-    cpu::force_portable(false);
+    expect_sampler_on_every_path(want, seed, "ternary test", match::detail::sample_ternary_chunked);
   }
   // Uniform: each value about a third of 3 * 2^16 draws (within 6 standard deviations).
   Prg prg(Prg::Kind::kAes256Ctr, seed, "ternary histogram");
