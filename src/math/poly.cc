@@ -93,6 +93,16 @@ void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) 
   for (size_t i = 0; i < n; ++i) out[i] = in[perm[i]];
 }
 
+void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
+                      const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q) {
+  const uint64_t sr = reduce(s, q);
+  for (size_t i = 0; i < n; ++i) {
+    d2[i] = mul_mod(a1[i], b1[i], q);
+    f0[i] = mul_mod(mul_mod(a0[i], b0[i], q), sr, q);
+    f1[i] = mul_mod(add_mod(mul_mod(a0[i], b1[i], q), mul_mod(a1[i], b0[i], q), q), sr, q);
+  }
+}
+
 }  // namespace portable
 
 namespace {
@@ -185,10 +195,34 @@ void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const u
                const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
   if (use_ifma(q)) {
     Mont52 mc(q.value());
-    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2);
+    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2, false);
   }
   portable::poly_dot(out0, a, b0, count, n, q);
   portable::poly_dot(out1, a, b1, count, n, q);
+}
+
+void poly_dot2_add(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+                   const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    Mont52 mc(q.value());
+    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2, true);
+  }
+  std::vector<uint64_t> t(n);
+  portable::poly_dot(t.data(), a, b0, count, n, q);
+  portable::poly_add(out0, out0, t.data(), n, q);
+  portable::poly_dot(t.data(), a, b1, count, n, q);
+  portable::poly_add(out1, out1, t.data(), n, q);
+}
+
+void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
+                      const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q) {
+  if (use_ifma(q)) {
+    Mont52 mc(q.value());
+    const uint64_t sr = reduce(s, q);
+    return detail::poly_tensor_fold_ifma(d2, f0, f1, a0, a1, b0, b1, sr, shoup52(sr, q), n, q.value(), mc.q_neg_inv,
+                                         mc.r2);
+  }
+  portable::poly_tensor_fold(d2, f0, f1, a0, a1, b0, b1, s, n, q);
 }
 
 void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t n, const Modulus& q) {

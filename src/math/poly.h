@@ -41,6 +41,13 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
 /// (both outputs of a key switch read each digit once). out0/out1 must not alias any input.
 void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
                const uint64_t* const* b1, size_t count, size_t n, const Modulus& q);
+/// As poly_dot2 but adds to the outputs: out0 += sum a[d] b0[d], out1 += sum a[d] b1[d].
+void poly_dot2_add(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
+                   const uint64_t* const* b1, size_t count, size_t n, const Modulus& q);
+/// The tensor of two size-2 ciphertext residues in one pass: d2 = a1 b1, f0 = s a0 b0,
+/// f1 = s (a0 b1 + a1 b0) (inputs in [0, q); s any value). Outputs must not alias inputs.
+void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
+                      const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q);
 /// out[i] = in[i] mod q for inputs below `bound` (faster than poly_reduce when bound <= 2^52, e.g.
 /// residues of another prime below 2^52). out may equal in.
 void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t n, const Modulus& q);
@@ -81,6 +88,8 @@ void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint
 void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
                          uint64_t s, size_t n, const Modulus& q);
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
+void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
+                      const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q);
 }  // namespace portable
 
 }  // namespace v100::math

@@ -155,8 +155,8 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
 
 namespace {
 // Sum of products for kOuts outputs sharing the left operands a[d] (loaded once per chunk).
-// kScaleAdd: out[o] += s * sum instead of out[o] = sum (s < q, ss its 52-bit Shoup constant).
-template <int kOuts, bool kScaleAdd = false>
+// kMode: 0 out[o] = sum; 1 out[o] += s * sum (s < q, ss its 52-bit Shoup constant); 2 out[o] += sum.
+template <int kOuts, int kMode = 0>
 void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* const* const* b, size_t count,
                 size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, uint64_t s = 0, uint64_t ss = 0) {
   const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
@@ -199,8 +199,10 @@ void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* 
       }
     }
     for (int o = 0; o < kOuts; ++o) {
-      if constexpr (kScaleAdd) {
+      if constexpr (kMode == 1) {
         total[o] = csub(_mm512_add_epi64(load(out[o] + i, msk), mul_const(total[o], vs, vss, vq)), vq);
+      } else if constexpr (kMode == 2) {
+        total[o] = csub(_mm512_add_epi64(load(out[o] + i, msk), total[o]), vq);
       }
       store(out[o] + i, total[o], msk);
     }
@@ -224,14 +226,58 @@ void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uin
                               uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
   uint64_t* outs[1] = {out};
   const uint64_t* const* bs[1] = {b};
-  dot_kernel<1, true>(outs, a, bs, count, n, q, q_neg_inv, r2, s, s_shoup52);
+  dot_kernel<1, 1>(outs, a, bs, count, n, q, q_neg_inv, r2, s, s_shoup52);
 }
 
 void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
-                    const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+                    const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
+                    bool accumulate) {
   uint64_t* outs[2] = {out0, out1};
   const uint64_t* const* bs[2] = {b0, b1};
-  dot_kernel<2>(outs, a, bs, count, n, q, q_neg_inv, r2);
+  if (accumulate) {
+    dot_kernel<2, 2>(outs, a, bs, count, n, q, q_neg_inv, r2);
+  } else {
+    dot_kernel<2>(outs, a, bs, count, n, q, q_neg_inv, r2);
+  }
+}
+
+// The tensor of (a0, a1) x (b0, b1): d2 = a1 b1, f0 = s a0 b0, f1 = s (a0 b1 + a1 b0), one pass.
+void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
+                           const uint64_t* b0, const uint64_t* b1, uint64_t s, uint64_t s_shoup52, size_t n,
+                           uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i vss = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
+  const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
+  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i zero = _mm512_setzero_si512();
+  auto redc = [&](__m512i hi, __m512i lo) {
+    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
+    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
+    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
+  };
+  // lo/hi: split sums of up to two 52x52 products -> value mod q (as in dot_kernel).
+  auto finish = [&](__m512i lo, __m512i hi) {
+    __m512i h = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+    __m512i r = redc(h, _mm512_and_si512(lo, mask52));
+    __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
+    __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
+    return csub(redc(phi, plo), vq);
+  };
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 msk = tail_mask(n - i);
+    __m512i x0 = load(a0 + i, msk), x1 = load(a1 + i, msk), y0 = load(b0 + i, msk), y1 = load(b1 + i, msk);
+    __m512i v11 = finish(_mm512_madd52lo_epu64(zero, x1, y1), _mm512_madd52hi_epu64(zero, x1, y1));
+    __m512i v00 = finish(_mm512_madd52lo_epu64(zero, x0, y0), _mm512_madd52hi_epu64(zero, x0, y0));
+    __m512i clo = _mm512_madd52lo_epu64(_mm512_madd52lo_epu64(zero, x0, y1), x1, y0);
+    __m512i chi = _mm512_madd52hi_epu64(_mm512_madd52hi_epu64(zero, x0, y1), x1, y0);
+    __m512i vx = finish(clo, chi);
+    store(d2 + i, v11, msk);
+    store(f0 + i, mul_const(v00, vs, vss, vq), msk);
+    store(f1 + i, mul_const(vx, vs, vss, vq), msk);
+  }
 }
 
 void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio) {

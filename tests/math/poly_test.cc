@@ -280,3 +280,53 @@ TEST(Poly, PermuteOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+TEST(Poly, TensorFoldAndDot2AddOnBothPaths) {
+  testing::TestRng rng("poly-tensor");
+  for (int bits : {20, 40, 49, 50, 55}) {
+    const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+    Modulus q(qv);
+    for (size_t n : {3u, 64u, 1001u}) {
+      std::vector<uint64_t> a0(n), a1(n), b0(n), b1(n), base0(n), base1(n);
+      for (size_t i = 0; i < n; ++i) {
+        a0[i] = (i % 4 == 0) ? qv - 1 : rng.below(qv);
+        a1[i] = rng.below(qv);
+        b0[i] = (i % 5 == 0) ? qv - 1 : rng.below(qv);
+        b1[i] = (i % 6 == 0) ? qv - 1 : rng.below(qv);
+        base0[i] = rng.below(qv);
+        base1[i] = rng.below(qv);
+      }
+      const uint64_t s = rng.u64();
+      const uint64_t* xs[2] = {a0.data(), a1.data()};
+      const uint64_t* ys0[2] = {b0.data(), b1.data()};
+      const uint64_t* ys1[2] = {b1.data(), b0.data()};
+      std::vector<uint64_t> r[2][5];
+      for (int path = 0; path < 2; ++path) {
+        cpu::force_portable(path == 1);
+        for (auto& t : r[path]) t.assign(n, 0);
+        poly_tensor_fold(r[path][0].data(), r[path][1].data(), r[path][2].data(), a0.data(), a1.data(), b0.data(),
+                         b1.data(), s, n, q);
+        r[path][3] = base0;
+        r[path][4] = base1;
+        poly_dot2_add(r[path][3].data(), r[path][4].data(), xs, ys0, ys1, 2, n, q);
+        cpu::force_portable(false);
+      }
+      for (int k = 0; k < 5; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
+      for (size_t i = 0; i < n; ++i) {
+        const u128 sm = s % qv;
+        ASSERT_EQ(r[0][0][i], static_cast<uint64_t>(u128(a1[i]) * b1[i] % qv));
+        ASSERT_EQ(r[0][1][i], static_cast<uint64_t>(u128(a0[i]) * b0[i] % qv * sm % qv));
+        const u128 cross = (u128(a0[i]) * b1[i] % qv + u128(a1[i]) * b0[i] % qv) % qv;
+        ASSERT_EQ(r[0][2][i], static_cast<uint64_t>(cross * sm % qv));
+        ASSERT_EQ(r[0][3][i], static_cast<uint64_t>((base0[i] + (u128(a0[i]) * b0[i] + u128(a1[i]) * b1[i]) % qv) % qv));
+        ASSERT_EQ(r[0][4][i], static_cast<uint64_t>((base1[i] + cross) % qv));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math

@@ -329,19 +329,14 @@ Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphe
   const size_t n = a->n, l = a->level;
   Scratch& sc = scratch();
   uint64_t* d2 = grow(sc.coef, (l + 1) * n);
-  for (size_t j = 0; j <= l; ++j) math::poly_mul(d2 + j * n, a->poly(1, j), b->poly(1, j), n, ctx_->modulus(j));
   uint64_t* acc0 = grow(sc.o0, (l + 2) * n);
   uint64_t* acc1 = grow(sc.o1, (l + 2) * n);
-  key_switch(d2, l, rk.key, acc0, acc1);
+  // One pass over the operands: d2 for the key switch, P d0 and P d1 straight into the sums.
   for (size_t j = 0; j <= l; ++j) {
-    const math::Modulus& q = ctx_->modulus(j);
-    const uint64_t* x0[1] = {a->poly(0, j)};
-    const uint64_t* y0[1] = {b->poly(0, j)};
-    math::poly_dot_scalar_add(acc0 + j * n, x0, y0, 1, rc.p_mod_q(j), n, q);
-    const uint64_t* x1[2] = {a->poly(0, j), a->poly(1, j)};
-    const uint64_t* y1[2] = {b->poly(1, j), b->poly(0, j)};
-    math::poly_dot_scalar_add(acc1 + j * n, x1, y1, 2, rc.p_mod_q(j), n, q);
+    math::poly_tensor_fold(d2 + j * n, acc0 + j * n, acc1 + j * n, a->poly(0, j), a->poly(1, j), b->poly(0, j),
+                           b->poly(1, j), rc.p_mod_q(j), n, ctx_->modulus(j));
   }
+  key_switch(d2, l, rk.key, acc0, acc1, /*add_to_chain=*/true);
   Ciphertext r;
   r.resize(n, 2, l - 1);
   r.scale = a->scale * b->scale / static_cast<double>(ctx_->modulus(l).value());
@@ -405,9 +400,9 @@ RnsPoly to_rns(const uint64_t* d, size_t n, size_t num_q) {
 void from_rns(const RnsPoly& p, uint64_t* out) { std::copy(p.data().begin(), p.data().end(), out); }
 }  // namespace
 
-void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* acc0,
-                           uint64_t* acc1) const {
-  fhe::ks_accumulate(*ctx_->rlwe(), d, /*c_is_ntt=*/true, l + 1, key, acc0, acc1);
+void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* acc0, uint64_t* acc1,
+                           bool add_to_chain) const {
+  fhe::ks_accumulate(*ctx_->rlwe(), d, /*c_is_ntt=*/true, l + 1, key, acc0, acc1, add_to_chain);
 }
 
 // ---- rotations ----

@@ -101,8 +101,9 @@ class Evaluator {
                                                                      Ciphertext& ta, Ciphertext& tb) const;
   /// Key switching of one polynomial d (NTT, level l) through fhe/common, before the division by
   /// P: acc0/acc1 ((l + 1 + K) * N words each, q_0..q_l then P) with acc0 + acc1 s ≈ P d s_from.
-  void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* acc0,
-                  uint64_t* acc1) const;
+  /// With add_to_chain the chain residues are added to acc0/acc1 (see fhe::ks_accumulate).
+  void key_switch(const uint64_t* d, size_t level, const KeySwitchKey& key, uint64_t* acc0, uint64_t* acc1,
+                  bool add_to_chain = false) const;
 
   ContextPtr ctx_;
   CkksEncoder encoder_;

@@ -37,7 +37,7 @@ void check_shape(const RlweContext& ctx, size_t nq, const char* op) {
 }  // namespace
 
 void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq, const KSwitchKey& key,
-                   uint64_t* acc0, uint64_t* acc1) {
+                   uint64_t* acc0, uint64_t* acc1, bool add_to_chain) {
   const size_t n = ctx.n(), K = ctx.num_p(), L = ctx.num_q();
   check_shape(ctx, nq, "ks_accumulate");
   if (key.num_digits() < nq) throw std::invalid_argument("ks_accumulate: key has too few digits");
@@ -71,7 +71,11 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
       bp[i] = key.b[i].residue(kr);
       ap[i] = key.a[i].residue(kr);
     }
-    math::poly_dot2(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
+    if (add_to_chain && r < nq) {
+      math::poly_dot2_add(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
+    } else {
+      math::poly_dot2(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
+    }
   }
 }
 

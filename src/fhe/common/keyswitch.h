@@ -41,9 +41,11 @@ void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key,
 /// c over q_0..q_{nq-1} (raw residue-major buffer of nq * N words, NTT form if c_is_ntt), writes
 /// acc0, acc1 (each (nq + K) * N words, residues q_0..q_{nq-1} then p_0..p_{K-1}, NTT form) with
 /// acc0 + acc1 * s ≈ P * c * s_from (mod Q_l * P), i.e. the key-switching sum before the division
-/// by P. Throws std::invalid_argument on a bad nq or a key with too few digits.
+/// by P. With add_to_chain, the chain residues (q_0..q_{nq-1}) are added to what acc0/acc1 hold
+/// (e.g. P times the rest of a ciphertext, folded in before one modulus-down); the special residues
+/// are always written. Throws std::invalid_argument on a bad nq or a key with too few digits.
 void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq, const KSwitchKey& key,
-                   uint64_t* acc0, uint64_t* acc1);
+                   uint64_t* acc0, uint64_t* acc1, bool add_to_chain = false);
 
 /// Divides x ((nq + K) * N words: q_0..q_{nq-1} then the special primes, NTT form) by P with
 /// rounding; writes nq residues (NTT form) to out, which may alias x.
