@@ -154,24 +154,43 @@ void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t
 }
 
 namespace {
+// Montgomery reduction with R = 2^52 of split sums of 52x52-bit products (lo = sum of low halves,
+// hi = sum of high halves, V = hi * 2^52 + lo < 8 q^2): REDC(V) = V R^-1 (< 2^52 for q < 2^50),
+// then REDC(that * (R^2 mod q)) = V below 2q, and one correction. REDC(x = H R + L) =
+// H + hi52(m q) + [L != 0] with m = lo52(L q'): L + lo52(m q) is 0 or exactly 2^52.
+struct SplitReducer {
+  __m512i vq, qp, vr2, mask52, one, zero;
+  SplitReducer(uint64_t q, uint64_t q_neg_inv, uint64_t r2)
+      : vq(_mm512_set1_epi64(static_cast<long long>(q))),
+        qp(_mm512_set1_epi64(static_cast<long long>(q_neg_inv))),
+        vr2(_mm512_set1_epi64(static_cast<long long>(r2))),
+        mask52(_mm512_set1_epi64((1LL << 52) - 1)),
+        one(_mm512_set1_epi64(1)),
+        zero(_mm512_setzero_si512()) {}
+  __m512i redc(__m512i hi, __m512i lo) const {
+    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
+    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
+    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
+  }
+  /// V mod q in [0, q).
+  __m512i value(__m512i lo, __m512i hi) const {
+    __m512i h = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+    __m512i r = redc(h, _mm512_and_si512(lo, mask52));
+    __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
+    __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
+    return csub(redc(phi, plo), vq);
+  }
+};
+
 // Sum of products for kOuts outputs sharing the left operands a[d] (loaded once per chunk).
 // kMode: 0 out[o] = sum; 1 out[o] += s * sum (s < q, ss its 52-bit Shoup constant); 2 out[o] += sum.
 template <int kOuts, int kMode = 0>
 void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* const* const* b, size_t count,
                 size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, uint64_t s = 0, uint64_t ss = 0) {
+  const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
   const __m512i vss = _mm512_set1_epi64(static_cast<long long>(ss));
-  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
-  const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
-  const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
-  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512i zero = _mm512_setzero_si512();
-  auto redc = [&](__m512i hi, __m512i lo) {
-    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
-    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
-    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
-  };
+  const __m512i vq = red.vq, zero = red.zero;
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 msk = tail_mask(n - i);
     __m512i total[kOuts];
@@ -188,15 +207,7 @@ void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* 
           hi[o] = _mm512_madd52hi_epu64(hi[o], va, vb);
         }
       }
-      for (int o = 0; o < kOuts; ++o) {
-        __m512i h = _mm512_add_epi64(hi[o], _mm512_srli_epi64(lo[o], 52));
-        __m512i l = _mm512_and_si512(lo[o], mask52);
-        __m512i r = redc(h, l);  // V / R mod q, < 2^52
-        __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
-        __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
-        __m512i v = csub(redc(phi, plo), vq);  // V mod q
-        total[o] = csub(_mm512_add_epi64(total[o], v), vq);
-      }
+      for (int o = 0; o < kOuts; ++o) total[o] = csub(_mm512_add_epi64(total[o], red.value(lo[o], hi[o])), vq);
     }
     for (int o = 0; o < kOuts; ++o) {
       if constexpr (kMode == 1) {
@@ -210,11 +221,7 @@ void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* 
 }
 }  // namespace
 
-// Sum of up to 8 products per chunk in split 52-bit accumulators (lo = sum of low halves < 2^55,
-// hi = sum of high halves), V = hi * 2^52 + lo < 8 q^2. Two Montgomery reductions with R = 2^52
-// bring it to [0, q): REDC(V) = V R^-1 (< 2^52 for q < 2^50), then REDC(that * (R^2 mod q)) = V,
-// below 2q, and one correction. REDC(x = H R + L) = H + hi52(m q) + [L != 0] with
-// m = lo52(L q'): L + lo52(m q) is 0 or exactly 2^52.
+// Sum of up to 8 products per chunk in split 52-bit accumulators, reduced by SplitReducer.
 void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
                    uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
   uint64_t* outs[1] = {out};
@@ -245,27 +252,11 @@ void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, co
 void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                            const uint64_t* b0, const uint64_t* b1, uint64_t s, uint64_t s_shoup52, size_t n,
                            uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+  const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
   const __m512i vss = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
-  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
-  const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
-  const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
-  const __m512i mask52 = _mm512_set1_epi64((1LL << 52) - 1);
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512i zero = _mm512_setzero_si512();
-  auto redc = [&](__m512i hi, __m512i lo) {
-    __m512i m = _mm512_madd52lo_epu64(zero, lo, qp);
-    __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
-    return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
-  };
-  // lo/hi: split sums of up to two 52x52 products -> value mod q (as in dot_kernel).
-  auto finish = [&](__m512i lo, __m512i hi) {
-    __m512i h = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
-    __m512i r = redc(h, _mm512_and_si512(lo, mask52));
-    __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
-    __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
-    return csub(redc(phi, plo), vq);
-  };
+  const __m512i vq = red.vq, zero = red.zero;
+  auto finish = [&](__m512i lo, __m512i hi) { return red.value(lo, hi); };
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 msk = tail_mask(n - i);
     __m512i x0 = load(a0 + i, msk), x1 = load(a1 + i, msk), y0 = load(b0 + i, msk), y1 = load(b1 + i, msk);
