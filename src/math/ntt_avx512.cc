@@ -66,10 +66,14 @@ struct Perms {
 
 }  // namespace
 
-void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+namespace {
+
+// kOutOfPlace: the first pass reads `src`; later passes work in `a`. In the in-place instance the
+// first pass reads `a` itself, so the compiler sees one pointer and keeps loads and stores apart.
+template <bool kOutOfPlace>
+void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
   const size_t n = tb.n();
-  // `src` (the input when out of place) is read by the first pass only; later passes work in a.
-  const uint64_t* in = src ? src : a;
+  const uint64_t* in = kOutOfPlace ? src : a;
   const Consts k(tb.modulus().value());
   const uint64_t* w = tb.root_pows();
   const uint64_t* ws = tb.root_pows_shoup52();
@@ -153,9 +157,10 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_
   }
 }
 
-void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
-  // `src` (the input when out of place) is read by the first (fused) pass only.
-  const uint64_t* in = src ? src : a;
+template <bool kOutOfPlace>
+void inverse_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+  // The input when out of place is read by the first (fused) pass only.
+  const uint64_t* in = kOutOfPlace ? src : a;
   const size_t n = tb.n();
   const Consts k(tb.modulus().value());
   static const Perms perms;
@@ -243,6 +248,24 @@ void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_
     }
     store(x + j, rx);
     store(y + j, ry);
+  }
+}
+
+}  // namespace
+
+void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+  if (src) {
+    forward_impl<true>(a, tb, lazy, src);
+  } else {
+    forward_impl<false>(a, tb, lazy, nullptr);
+  }
+}
+
+void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+  if (src) {
+    inverse_impl<true>(a, tb, lazy, src);
+  } else {
+    inverse_impl<false>(a, tb, lazy, nullptr);
   }
 }
 
