@@ -469,10 +469,13 @@ int run_demo(const Args& args) {
               "as UTF-8 / UTF-16LE / UTF-16BE: %zu found\n",
               files, bytes, canaries.size(), hits);
   ok &= hits == 0;
-  size_t number_hits = number_canary_hits(data_dir, number_canaries);
+  size_t too_short = 0;
+  size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short);
   std::printf("Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
-              "text and 32/64-bit LE/BE where distinctive: %zu found\n",
-              number_canaries.size(), number_hits);
+              "text (5+ digits) and 32/64-bit LE/BE (values >= 2^24): %zu found; %zu values too short to tell "
+              "from chance matches in this much ciphertext were not searched (pass distinctive values, e.g. "
+              "--rate 98765)\n",
+              number_canaries.size(), number_hits, too_short);
   ok &= number_hits == 0;
 
   double avg_join = 0;

@@ -30,9 +30,10 @@ struct ServicesDemoResult {
 ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vector<DemoMember> members,
                                      uint64_t rate_cents, const std::string& report_dir);
 
-/// Searches every file under `dir` (database, WAL, logs) for each number as decimal text (3+
-/// digits) and as 32/64-bit little/big-endian words (values >= 2^24: shorter patterns occur in any
-/// few megabytes of ciphertext by chance). Prints each hit; returns the count.
-size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers);
+/// Searches every file under `dir` (database, WAL, logs) for each number as decimal text (5+
+/// digits) and as 32/64-bit little/big-endian words (values >= 2^24): shorter patterns occur in any
+/// few megabytes of ciphertext by chance. Prints each hit; returns the count; `too_short` gets the
+/// number of values with fewer than 5 decimal digits (not searched as text).
+size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short);
 
 }  // namespace v100::tools
