@@ -36,7 +36,6 @@ Scratch& scratch() {
   thread_local Scratch s;
   return s;
 }
-uint64_t* grow(std::vector<uint64_t>& v, size_t n) { return fhe::scratch_words(v, n); }
 
 }  // namespace
 
@@ -68,11 +67,11 @@ void Evaluator::check_scales(double a, double b, const char* op) const {
   }
 }
 
-void Evaluator::check_scale_room(const Ciphertext& a, const char* op) const {
-  if (std::log2(a.scale) + 1 > ctx_->log_q(a.level)) {
-    throw std::invalid_argument(std::string("CKKS ") + op + ": scale overflow (" + fmt_scale(a.scale) +
-                                " does not fit in log2 Q = " + std::to_string(ctx_->log_q(a.level)) +
-                                " at level " + std::to_string(a.level) + ")");
+void Evaluator::check_scale_room(double scale, size_t level, const char* op) const {
+  if (std::log2(scale) + 1 > ctx_->log_q(level)) {
+    throw std::invalid_argument(std::string("CKKS ") + op + ": scale overflow (" + fmt_scale(scale) +
+                                " does not fit in log2 Q = " + std::to_string(ctx_->log_q(level)) +
+                                " at level " + std::to_string(level) + ")");
   }
 }
 
@@ -174,7 +173,7 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const 
   check(a, "multiply_plain");
   check_plain(p, a.level, "multiply_plain");
   a.scale *= p.scale;
-  check_scale_room(a, "multiply_plain");
+  check_scale_room(a.scale, a.level, "multiply_plain");
   for (size_t q = 0; q < a.size; ++q) {
     for (size_t j = 0; j <= a.level; ++j) math::poly_mul(a.poly(q, j), a.poly(q, j), p.residue(j), a.n, ctx_->modulus(j));
   }
@@ -213,7 +212,7 @@ Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const
   }
   Ciphertext r = a;
   r.scale = a.scale * const_scale;
-  check_scale_room(r, "multiply_const");
+  check_scale_room(r.scale, r.level, "multiply_const");
   for (size_t j = 0; j <= r.level; ++j) {
     const uint64_t k = round_to_residue(v, ctx_->modulus(j));
     for (size_t p = 0; p < r.size; ++p) math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
@@ -248,10 +247,7 @@ std::pair<const Ciphertext*, const Ciphertext*> Evaluator::align_for_multiply(co
   const Ciphertext* pb = &b;
   if (pa->level != level) { ta = mod_down_to(*pa, level); pa = &ta; }
   if (pb->level != level) { tb = mod_down_to(*pb, level); pb = &tb; }
-  Ciphertext probe;  // scale check only
-  probe.scale = a.scale * b.scale;
-  probe.level = level;
-  check_scale_room(probe, "multiply");
+  check_scale_room(a.scale * b.scale, level, "multiply");
   return {pa, pb};
 }
 
@@ -283,8 +279,8 @@ void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
   const size_t n = a.n, l = a.level;
   const fhe::RlweContext& rc = *ctx_->rlwe();
   Scratch& sc = scratch();
-  uint64_t* acc0 = grow(sc.o0, (l + 1 + rc.num_p()) * n);
-  uint64_t* acc1 = grow(sc.o1, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc0 = fhe::scratch_words(sc.o0, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 1 + rc.num_p()) * n);
   key_switch(a.poly(2, 0), l, rk.key, acc0, acc1);
   fhe::mod_down_p(rc, acc0, l + 1, acc0);
   fhe::mod_down_p(rc, acc1, l + 1, acc1);
@@ -328,9 +324,9 @@ Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphe
   auto [a, b] = align_for_multiply(a_in, b_in, ta, tb);
   const size_t n = a->n, l = a->level;
   Scratch& sc = scratch();
-  uint64_t* d2 = grow(sc.coef, (l + 1) * n);
-  uint64_t* acc0 = grow(sc.o0, (l + 2) * n);
-  uint64_t* acc1 = grow(sc.o1, (l + 2) * n);
+  uint64_t* d2 = fhe::scratch_words(sc.coef, (l + 1) * n);
+  uint64_t* acc0 = fhe::scratch_words(sc.o0, (l + 2) * n);
+  uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 2) * n);
   // One pass over the operands: d2 for the key switch, P d0 and P d1 straight into the sums.
   for (size_t j = 0; j <= l; ++j) {
     math::poly_tensor_fold(d2 + j * n, acc0 + j * n, acc1 + j * n, a->poly(0, j), a->poly(1, j), b->poly(0, j),
@@ -355,8 +351,8 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   const math::Modulus& ql = c.modulus(l);
   const uint64_t half = ql.value() >> 1;
   Scratch& sc = scratch();
-  uint64_t* x = grow(sc.coef, n);
-  uint64_t* r = grow(sc.r, n);
+  uint64_t* x = fhe::scratch_words(sc.coef, n);
+  uint64_t* r = fhe::scratch_words(sc.r, n);
   Ciphertext out;
   out.resize(n, a.size, l - 1);
   out.scale = a.scale / static_cast<double>(ql.value());
@@ -417,14 +413,14 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   // phi_g on both polynomials (a permutation of NTT slots), then switch phi_g(c_1) from phi_g(s)
   // to s. The hoisted path below permutes the decomposed digits instead.
   Scratch& sc = scratch();
-  uint64_t* c0g = grow(sc.coef, (l + 1) * n);
-  uint64_t* c1g = grow(sc.r, (l + 1) * n);
+  uint64_t* c0g = fhe::scratch_words(sc.coef, (l + 1) * n);
+  uint64_t* c1g = fhe::scratch_words(sc.r, (l + 1) * n);
   for (size_t j = 0; j <= l; ++j) {
     math::permute(c0g + j * n, a.poly(0, j), perm, n);
     math::permute(c1g + j * n, a.poly(1, j), perm, n);
   }
-  uint64_t* acc0 = grow(sc.o0, (l + 1 + rc.num_p()) * n);
-  uint64_t* acc1 = grow(sc.o1, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc0 = fhe::scratch_words(sc.o0, (l + 1 + rc.num_p()) * n);
+  uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 1 + rc.num_p()) * n);
   key_switch(c1g, l, key, acc0, acc1);
   Ciphertext r;
   r.resize(n, 2, l);

@@ -94,7 +94,7 @@ class Evaluator {
   void check(const Ciphertext& a, const char* op) const;
   void check_plain(const Plaintext& p, size_t level, const char* op) const;
   void check_scales(double a, double b, const char* op) const;
-  void check_scale_room(const Ciphertext& a, const char* op) const;
+  void check_scale_room(double scale, size_t level, const char* op) const;
   /// Checks two multiplicands, brings them to a common level (copies in ta / tb when needed) and
   /// checks that the product's scale fits; returns the operands to use.
   std::pair<const Ciphertext*, const Ciphertext*> align_for_multiply(const Ciphertext& a, const Ciphertext& b,

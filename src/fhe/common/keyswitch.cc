@@ -21,17 +21,41 @@ Scratch& scratch() {
   thread_local Scratch s;
   return s;
 }
-uint64_t* grow(std::vector<uint64_t>& v, size_t words) { return scratch_words(v, words); }
 
 constexpr size_t kMaxDigits = 64;  // check_params allows at most 60 chain primes
 
-// out = in mod m for values below `in_bound` (a copy when they are already reduced).
-void lift(uint64_t* out, const uint64_t* in, uint64_t in_bound, size_t n, const math::Modulus& m) {
-  math::poly_reduce_below(out, in, in_bound, n, m);
-}
-
 void check_shape(const RlweContext& ctx, size_t nq, const char* op) {
   if (nq == 0 || nq > ctx.num_q()) throw std::invalid_argument(std::string(op) + ": bad number of residues");
+}
+
+void check_input(const RlweContext& ctx, const RnsPoly& c, const char* op) {
+  if (c.n() != ctx.n() || c.num_special() != 0 || c.num_q() == 0 || c.num_q() > ctx.num_q()) {
+    throw std::invalid_argument(std::string(op) + ": polynomial shape does not match the context");
+  }
+}
+
+// The nq residues of c in coefficient form (c itself in either domain), in the thread's scratch.
+uint64_t* coefficients(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq) {
+  const size_t n = ctx.n();
+  uint64_t* coef = scratch_words(scratch().coef, nq * n);
+  if (c_is_ntt) {
+    for (size_t i = 0; i < nq; ++i) math::ntt_inverse_from(coef + i * n, c + i * n, ctx.ntt(i));
+  } else {
+    std::copy(c, c + nq * n, coef);
+  }
+  return coef;
+}
+
+// d = NTT of digit i (coefficients below q_i) lifted to the context prime kr.
+void digit_ntt(const RlweContext& ctx, const uint64_t* digit, size_t i, size_t kr, uint64_t* d) {
+  const math::Modulus& m = ctx.modulus(kr);
+  const uint64_t qi = ctx.modulus(i).value();
+  if (qi <= m.value()) {
+    math::ntt_forward_from(d, digit, ctx.ntt(kr));  // already reduced: no copy
+  } else {
+    math::poly_reduce_below(d, digit, qi, ctx.n(), m);
+    math::ntt_forward(d, ctx.ntt(kr));
+  }
 }
 
 }  // namespace
@@ -41,14 +65,8 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
   const size_t n = ctx.n(), K = ctx.num_p(), L = ctx.num_q();
   check_shape(ctx, nq, "ks_accumulate");
   if (key.num_digits() < nq) throw std::invalid_argument("ks_accumulate: key has too few digits");
-  Scratch& s = scratch();
-  uint64_t* coef = grow(s.coef, nq * n);
-  if (c_is_ntt) {
-    for (size_t i = 0; i < nq; ++i) math::ntt_inverse_from(coef + i * n, c + i * n, ctx.ntt(i));
-  } else {
-    std::copy(c, c + nq * n, coef);
-  }
-  uint64_t* dig = grow(s.digits, nq * n);
+  const uint64_t* coef = coefficients(ctx, c, c_is_ntt, nq);
+  uint64_t* dig = scratch_words(scratch().digits, nq * n);
   std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
   // One target residue at a time: the nq digits lifted to it and transformed, then two dot
   // products with the key (lazy reduction across digits). The working set stays in L2.
@@ -59,14 +77,8 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
       if (i == r && c_is_ntt) {
         dp[i] = c + i * n;  // digit i's own residue is c's residue i, already in NTT form
       } else {
-        uint64_t* d = dig + i * n;
-        if (ctx.modulus(i).value() <= m.value()) {
-          math::ntt_forward_from(d, coef + i * n, ctx.ntt(kr));  // already reduced: no copy
-        } else {
-          lift(d, coef + i * n, ctx.modulus(i).value(), n, m);
-          math::ntt_forward(d, ctx.ntt(kr));
-        }
-        dp[i] = d;
+        digit_ntt(ctx, coef + i * n, i, kr, dig + i * n);
+        dp[i] = dig + i * n;
       }
       bp[i] = key.b[i].residue(kr);
       ap[i] = key.a[i].residue(kr);
@@ -86,7 +98,7 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
   // y_k = [(x + floor(P/2)) * (P/p_k)^-1]_{p_k}: adding P/2 before the (floor) conversion and
   // subtracting it after makes the division by P round to nearest (exact for K = 1; the fast
   // conversion may add one P for K > 1, a quotient error of one).
-  uint64_t* y = grow(s.y, K * n);
+  uint64_t* y = scratch_words(s.y, K * n);
   for (size_t k = 0; k < K; ++k) {
     uint64_t* yk = y + k * n;
     const math::Modulus& pk = ctx.modulus(L + k);
@@ -94,8 +106,8 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
     math::poly_add_scalar(yk, yk, ctx.p_half_mod(L + k), n, pk);
     if (K > 1) math::poly_mul_scalar(yk, yk, ctx.phat_inv_mod_p(k), n, pk);
   }
-  uint64_t* v = grow(s.v, n);
-  uint64_t* w = grow(s.w, n);
+  uint64_t* v = scratch_words(s.v, n);
+  uint64_t* w = scratch_words(s.w, n);
   for (size_t j = 0; j < nq; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
     const uint64_t minus_half = qj.value() - ctx.p_half_mod(j);
@@ -104,7 +116,7 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
     } else {
       std::fill(v, v + n, 0);
       for (size_t k = 0; k < K; ++k) {
-        lift(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
+        math::poly_reduce_below(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
         math::poly_mul_scalar_add(v, w, ctx.phat_mod_q(k, j), n, qj);
       }
       math::poly_add_scalar(v, v, minus_half, n, qj);
@@ -130,14 +142,14 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   const u128 h = M / 2;
   auto mod = [](u128 v, const math::Modulus& m) { return static_cast<uint64_t>(v % m.value()); };
   Scratch& s = scratch();
-  uint64_t* a = grow(s.y, n);
-  uint64_t* t = grow(s.z, n);
+  uint64_t* a = scratch_words(s.y, n);
+  uint64_t* t = scratch_words(s.z, n);
   math::ntt_inverse_from(a, x + l * n, ctx.ntt(l));
   math::poly_add_scalar(a, a, mod(h, ql), n, ql);
   math::ntt_inverse_from(t, x + nq * n, ctx.ntt(L));
   math::poly_add_scalar(t, t, mod(h, P), n, P);
-  uint64_t* v = grow(s.v, n);
-  lift(v, a, ql.value(), n, P);
+  uint64_t* v = scratch_words(s.v, n);
+  math::poly_reduce_below(v, a, ql.value(), n, P);
   math::poly_sub_mul_scalar(t, t, v, math::inv_mod(math::reduce(ql.value(), P), P), n, P);
   for (size_t j = 0; j < l; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
@@ -149,16 +161,9 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
 }
 
 KeySwitchDecomposition ks_decompose(const RlweContext& ctx, const RnsPoly& c) {
+  check_input(ctx, c, "ks_decompose");
   const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
-  if (c.n() != n || c.num_special() != 0 || nq == 0 || nq > ctx.num_q()) {
-    throw std::invalid_argument("ks_decompose: polynomial shape does not match the context");
-  }
-  Scratch& s = scratch();
-  uint64_t* coef = grow(s.coef, nq * n);
-  std::copy(c.data().begin(), c.data().begin() + static_cast<std::ptrdiff_t>(nq * n), coef);
-  if (c.is_ntt()) {
-    for (size_t i = 0; i < nq; ++i) math::ntt_inverse(coef + i * n, ctx.ntt(i));
-  }
+  const uint64_t* coef = coefficients(ctx, c.data().data(), c.is_ntt(), nq);
   KeySwitchDecomposition d;
   d.num_q = nq;
   d.digits.reserve(nq);
@@ -170,8 +175,7 @@ KeySwitchDecomposition ks_decompose(const RlweContext& ctx, const RnsPoly& c) {
         std::copy(c.residue(i), c.residue(i) + n, dst);
         continue;
       }
-      lift(dst, coef + i * n, ctx.modulus(i).value(), n, ctx.modulus_of(digit, r));
-      math::ntt_forward(dst, ctx.ntt_of(digit, r));
+      digit_ntt(ctx, coef + i * n, i, digit.modulus_index(r, ctx.num_q()), dst);
     }
     d.digits.push_back(std::move(digit));
   }
@@ -184,7 +188,7 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
   if (key.num_digits() < nq) throw std::invalid_argument("ks_apply: key has too few digits");
   const std::vector<uint32_t>* perm = galois_elt == 1 ? nullptr : &ctx.galois_ntt_permutation(galois_elt);
   RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);
-  uint64_t* permuted = perm ? grow(scratch().digits, nq * n) : nullptr;
+  uint64_t* permuted = perm ? scratch_words(scratch().digits, nq * n) : nullptr;
   std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
   for (size_t r = 0; r < nq + K; ++r) {
     const size_t kr = r < nq ? r : L + (r - nq);
@@ -206,10 +210,8 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
 }
 
 void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0, RnsPoly& out1) {
+  check_input(ctx, c, "key_switch");
   const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
-  if (c.n() != n || c.num_special() != 0 || nq == 0 || nq > ctx.num_q()) {
-    throw std::invalid_argument("key_switch: polynomial shape does not match the context");
-  }
   RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);
   ks_accumulate(ctx, c.data().data(), c.is_ntt(), nq, key, acc0.data().data(), acc1.data().data());
   mod_down_special(ctx, acc0);
@@ -219,12 +221,10 @@ void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key,
 }
 
 void mod_down_special(const RlweContext& ctx, RnsPoly& poly) {
-  const size_t n = ctx.n(), nq = poly.num_q(), K = ctx.num_p();
-  if (poly.num_special() != K || !poly.is_ntt()) {
+  if (poly.num_special() != ctx.num_p() || !poly.is_ntt()) {
     throw std::invalid_argument("mod_down_special: needs an NTT polynomial with special residues");
   }
-  (void)n;
-  mod_down_p(ctx, poly.data().data(), nq, poly.data().data());
+  mod_down_p(ctx, poly.data().data(), poly.num_q(), poly.data().data());
   poly.drop_special();
 }
 
