@@ -74,6 +74,18 @@ inline void transpose8(__m512d r[8]) {
   r[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xdd);
 }
 
+// Transposes an 8 x 8 block of complex values (real and imaginary parts separately).
+inline void transpose8(Cvec v[8]) {
+  __m512d xr[8], xi[8];
+  for (int r = 0; r < 8; ++r) {
+    xr[r] = v[r].re;
+    xi[r] = v[r].im;
+  }
+  transpose8(xr);
+  transpose8(xi);
+  for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
+}
+
 inline __m512d bc(double x) { return _mm512_set1_pd(x); }
 
 // One stage of half-length h >= 8 over len values (a multiple of 2h) from re/im; the twiddle of
@@ -167,14 +179,7 @@ void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, c
         dif(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
       }
       for (int g = 0; g < 8; g += 2) dif(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
-      __m512d xr[8], xi[8];
-      for (int r = 0; r < 8; ++r) {
-        xr[r] = v[r].re;
-        xi[r] = v[r].im;
-      }
-      transpose8(xr);
-      transpose8(xi);
-      for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
+      transpose8(v);
       for (int r = 0; r < 4; ++r) dif(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
       for (int r : {0, 1, 4, 5}) dif(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
       for (int r = 0; r < 8; r += 2) dif(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
@@ -196,14 +201,7 @@ void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, c
       for (int r = 0; r < 8; r += 2) dit(v[r], v[r + 1], bc(tw_re[1]), bc(tw_im[1]));
       for (int r : {0, 1, 4, 5}) dit(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
       for (int r = 0; r < 4; ++r) dit(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
-      __m512d xr[8], xi[8];
-      for (int r = 0; r < 8; ++r) {
-        xr[r] = v[r].re;
-        xi[r] = v[r].im;
-      }
-      transpose8(xr);
-      transpose8(xi);
-      for (int g = 0; g < 8; ++g) v[g] = {xr[g], xi[g]};
+      transpose8(v);
       for (int g = 0; g < 8; g += 2) dit(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
       for (int g : {0, 1, 4, 5}) {
         dit(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
