@@ -29,17 +29,20 @@ struct NttFixture {
   std::vector<uint64_t> pool, work;
 };
 
-NttFixture& fixture(size_t n) {
-  static NttFixture f4096(4096, 50), f8192(8192, 50);
+// Bits 50: the largest IFMA primes (every butterfly corrects its input). Bits 40: CKKS scale primes,
+// small enough for the loose forward transform (no per-layer correction).
+NttFixture& fixture(size_t n, int bits) {
+  static NttFixture f4096(4096, 50), f8192(8192, 50), f8192_40(8192, 40), f16384_40(16384, 40);
+  if (bits == 40) return n == 8192 ? f8192_40 : f16384_40;
   return n == 4096 ? f4096 : f8192;
 }
 
 // The pool entries are rotated through and transformed in place: each iteration transforms a
 // different polynomial (after the first 64 iterations the entries are previous outputs, which are
 // just as random), so no copy is needed inside the timed loop.
-template <void (*Fn)(uint64_t*, const NttTables&), size_t N>
+template <void (*Fn)(uint64_t*, const NttTables&), size_t N, int kBits = 50>
 void BM_Ntt(benchmark::State& state) {
-  NttFixture& f = fixture(N);
+  NttFixture& f = fixture(N, kBits);
   const size_t n = f.tables.n();
   size_t i = 0;
   for (auto _ : state) {
@@ -62,12 +65,14 @@ BENCHMARK(BM_Ntt<fwd_portable, 4096>)->Name("ntt/4096/forward_portable")->Unit(b
 BENCHMARK(BM_Ntt<fwd_portable_lazy, 4096>)->Name("ntt/4096/forward_portable_lazy")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<inv_portable, 4096>)->Name("ntt/4096/inverse_portable")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_forward, 8192>)->Name("ntt/8192/forward")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Ntt<ntt_forward, 8192, 40>)->Name("ntt/8192/forward_q40")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Ntt<ntt_forward, 16384, 40>)->Name("ntt/16384/forward_q40")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_inverse, 8192>)->Name("ntt/8192/inverse")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<fwd_portable, 8192>)->Name("ntt/8192/forward_portable")->Unit(benchmark::kMicrosecond);
 
 // Dyadic product of two pool entries into a scratch buffer.
 void BM_PolyMul(benchmark::State& state) {
-  NttFixture& f = fixture(4096);
+  NttFixture& f = fixture(4096, 50);
   const size_t n = f.tables.n();
   size_t i = 0;
   for (auto _ : state) {
@@ -81,7 +86,7 @@ void BM_PolyMul(benchmark::State& state) {
 BENCHMARK(BM_PolyMul)->Name("math/4096/poly_mul")->Unit(benchmark::kMicrosecond);
 
 void BM_PolyMulPortable(benchmark::State& state) {
-  NttFixture& f = fixture(4096);
+  NttFixture& f = fixture(4096, 50);
   const size_t n = f.tables.n();
   size_t i = 0;
   for (auto _ : state) {
@@ -119,7 +124,7 @@ namespace {
 
 // Key-switching inner product: 2 digit x key products summed, n = 4096.
 void BM_PolyDot(benchmark::State& state) {
-  NttFixture& f = fixture(4096);
+  NttFixture& f = fixture(4096, 50);
   const size_t n = f.tables.n();
   size_t i = 0;
   for (auto _ : state) {

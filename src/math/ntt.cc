@@ -89,7 +89,7 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
   n_inv_w_ = mul_mod(n_inv_, inv_root_pows_[1], q);
   n_inv_w_shoup_ = shoup_precompute(n_inv_w_, q);
 
-  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 32;
+  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 64;
   if (ifma_capable_) {
     root_pows_shoup52_.resize(n);
     inv_root_pows_shoup52_.resize(n);

@@ -6,7 +6,7 @@
 // transform of the negacyclic product.
 //
 // Two code paths, chosen at run time through cpu::active(): portable C++ (64-bit Shoup, any q < 2^61)
-// and AVX-512 IFMA (52-bit lanes, q < 2^50, n >= 32). Fully reduced outputs (ntt_forward,
+// and AVX-512 IFMA (52-bit lanes, q < 2^50, n >= 64). Fully reduced outputs (ntt_forward,
 // ntt_inverse) are bit-identical across paths. The lazy variants return some representative in the
 // documented range; the representative may differ between paths (it is the same value mod q).
 #pragma once
@@ -37,7 +37,7 @@ class NttTables {
   uint64_t psi_inv() const { return psi_inv_; }
   /// n^-1 mod q.
   uint64_t n_inv() const { return n_inv_; }
-  /// True when the AVX-512 IFMA kernels can be used for this table (q < 2^50 and n >= 32); the CPU
+  /// True when the AVX-512 IFMA kernels can be used for this table (q < 2^50 and n >= 64); the CPU
   /// check is separate (cpu::active()).
   bool ifma_capable() const { return ifma_capable_; }
 
