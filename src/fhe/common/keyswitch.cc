@@ -50,8 +50,10 @@ uint64_t* coefficients(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt,
 void digit_ntt(const RlweContext& ctx, const uint64_t* digit, size_t i, size_t kr, uint64_t* d) {
   const math::Modulus& m = ctx.modulus(kr);
   const uint64_t qi = ctx.modulus(i).value();
-  if (qi <= m.value()) {
-    math::ntt_forward_from(d, digit, ctx.ntt(kr));  // already reduced: no copy
+  if (qi <= 4 * m.value()) {
+    // The forward NTT accepts inputs below 4 m: digits of a prime at most 4 m (every pair of
+    // 40-bit scale primes, every smaller digit) need no reduction pass and no copy.
+    math::ntt_forward_from(d, digit, ctx.ntt(kr));
   } else {
     math::poly_reduce_below(d, digit, qi, ctx.n(), m);
     math::ntt_forward(d, ctx.ntt(kr));
