@@ -1,6 +1,7 @@
 #include "math/poly.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "math/ntt_internal.h"
@@ -52,6 +53,28 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
       total = add_mod(total, reduce_u128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), q), q);
     }
     out[i] = total;
+  }
+}
+
+void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
+                           size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+  using u128 = unsigned __int128;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t* blk = key + (i / 8) * stride * 16 + i % 8;
+    uint64_t total[2] = {accumulate ? out0[i] : 0, accumulate ? out1[i] : 0};
+    for (size_t d0 = 0; d0 < count; d0 += 64) {  // products < 2^122: 64 fit in 128 bits
+      const size_t d1 = std::min(count, d0 + 64);
+      u128 acc[2] = {0, 0};
+      for (size_t d = d0; d < d1; ++d) {
+        acc[0] += static_cast<u128>(a[d][i]) * blk[d * 16];
+        acc[1] += static_cast<u128>(a[d][i]) * blk[d * 16 + 8];
+      }
+      for (int o = 0; o < 2; ++o) {
+        total[o] = add_mod(total[o], reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q), q);
+      }
+    }
+    out0[i] = total[0];
+    out1[i] = total[1];
   }
 }
 
@@ -191,27 +214,15 @@ uint64_t ratio52(const Modulus& q) {
 }
 }  // namespace
 
-void poly_dot2(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
-               const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
+void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
+                           size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+  if (n % 8 != 0 || count > stride) throw std::invalid_argument("poly_dot2_interleaved: bad shape");
   if (use_ifma(q)) {
     Mont52 mc(q.value());
-    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2, false);
+    return detail::poly_dot2_interleaved_ifma(out0, out1, a, key, count, stride, n, q.value(), mc.q_neg_inv, mc.r2,
+                                              accumulate);
   }
-  portable::poly_dot(out0, a, b0, count, n, q);
-  portable::poly_dot(out1, a, b1, count, n, q);
-}
-
-void poly_dot2_add(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
-                   const uint64_t* const* b1, size_t count, size_t n, const Modulus& q) {
-  if (use_ifma(q)) {
-    Mont52 mc(q.value());
-    return detail::poly_dot2_ifma(out0, out1, a, b0, b1, count, n, q.value(), mc.q_neg_inv, mc.r2, true);
-  }
-  std::vector<uint64_t> t(n);
-  portable::poly_dot(t.data(), a, b0, count, n, q);
-  portable::poly_add(out0, out0, t.data(), n, q);
-  portable::poly_dot(t.data(), a, b1, count, n, q);
-  portable::poly_add(out1, out1, t.data(), n, q);
+  portable::poly_dot2_interleaved(out0, out1, a, key, count, stride, n, q, accumulate);
 }
 
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,

@@ -182,69 +182,72 @@ struct SplitReducer {
   }
 };
 
-// Sum of products for kOuts outputs sharing the left operands a[d] (loaded once per chunk).
-// kMode: 0 out[o] = sum; 1 out[o] += s * sum (s < q, ss its 52-bit Shoup constant); 2 out[o] += sum.
-template <int kOuts, int kMode = 0>
-void dot_kernel(uint64_t* const* out, const uint64_t* const* a, const uint64_t* const* const* b, size_t count,
-                size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, uint64_t s = 0, uint64_t ss = 0) {
+// Sum of products, up to 8 per chunk in split 52-bit accumulators reduced by SplitReducer.
+// kScaleAdd: out += s * sum (s < q, ss its 52-bit Shoup constant); else out = sum.
+template <bool kScaleAdd>
+void dot_kernel(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
+                uint64_t q, uint64_t q_neg_inv, uint64_t r2, uint64_t s = 0, uint64_t ss = 0) {
   const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
   const __m512i vss = _mm512_set1_epi64(static_cast<long long>(ss));
   const __m512i vq = red.vq, zero = red.zero;
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 msk = tail_mask(n - i);
-    __m512i total[kOuts];
-    for (int o = 0; o < kOuts; ++o) total[o] = zero;
+    __m512i total = zero;
     for (size_t d0 = 0; d0 < count; d0 += 8) {
       const size_t d1 = count < d0 + 8 ? count : d0 + 8;
-      __m512i lo[kOuts], hi[kOuts];
-      for (int o = 0; o < kOuts; ++o) lo[o] = hi[o] = zero;
+      __m512i lo = zero, hi = zero;
       for (size_t d = d0; d < d1; ++d) {
-        __m512i va = load(a[d] + i, msk);
-        for (int o = 0; o < kOuts; ++o) {
-          __m512i vb = load(b[o][d] + i, msk);
-          lo[o] = _mm512_madd52lo_epu64(lo[o], va, vb);
-          hi[o] = _mm512_madd52hi_epu64(hi[o], va, vb);
-        }
+        __m512i va = load(a[d] + i, msk), vb = load(b[d] + i, msk);
+        lo = _mm512_madd52lo_epu64(lo, va, vb);
+        hi = _mm512_madd52hi_epu64(hi, va, vb);
       }
-      for (int o = 0; o < kOuts; ++o) total[o] = csub(_mm512_add_epi64(total[o], red.value(lo[o], hi[o])), vq);
+      total = csub(_mm512_add_epi64(total, red.value(lo, hi)), vq);
     }
-    for (int o = 0; o < kOuts; ++o) {
-      if constexpr (kMode == 1) {
-        total[o] = csub(_mm512_add_epi64(load(out[o] + i, msk), mul_const(total[o], vs, vss, vq)), vq);
-      } else if constexpr (kMode == 2) {
-        total[o] = csub(_mm512_add_epi64(load(out[o] + i, msk), total[o]), vq);
-      }
-      store(out[o] + i, total[o], msk);
-    }
+    if constexpr (kScaleAdd) total = csub(_mm512_add_epi64(load(out + i, msk), mul_const(total, vs, vss, vq)), vq);
+    store(out + i, total, msk);
   }
 }
 }  // namespace
 
-// Sum of up to 8 products per chunk in split 52-bit accumulators, reduced by SplitReducer.
 void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count, size_t n,
                    uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
-  uint64_t* outs[1] = {out};
-  const uint64_t* const* bs[1] = {b};
-  dot_kernel<1>(outs, a, bs, count, n, q, q_neg_inv, r2);
+  dot_kernel<false>(out, a, b, count, n, q, q_neg_inv, r2);
 }
 
 void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
                               uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
-  uint64_t* outs[1] = {out};
-  const uint64_t* const* bs[1] = {b};
-  dot_kernel<1, 1>(outs, a, bs, count, n, q, q_neg_inv, r2, s, s_shoup52);
+  dot_kernel<true>(out, a, b, count, n, q, q_neg_inv, r2, s, s_shoup52);
 }
 
-void poly_dot2_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* const* b0,
-                    const uint64_t* const* b1, size_t count, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
-                    bool accumulate) {
-  uint64_t* outs[2] = {out0, out1};
-  const uint64_t* const* bs[2] = {b0, b1};
-  if (accumulate) {
-    dot_kernel<2, 2>(outs, a, bs, count, n, q, q_neg_inv, r2);
-  } else {
-    dot_kernel<2>(outs, a, bs, count, n, q, q_neg_inv, r2);
+// Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16.
+// Up to 8 products per chunk in split 52-bit accumulators, as dot_kernel.
+void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
+                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
+                                bool accumulate) {
+  const SplitReducer red(q, q_neg_inv, r2);
+  const __m512i vq = red.vq, zero = red.zero;
+  const __mmask8 all = 0xff;
+  for (size_t i = 0; i < n; i += 8) {
+    const uint64_t* blk = key + (i / 8) * stride * 16;
+    __m512i total0 = accumulate ? load(out0 + i, all) : zero;
+    __m512i total1 = accumulate ? load(out1 + i, all) : zero;
+    for (size_t d0 = 0; d0 < count; d0 += 8) {
+      const size_t d1 = count < d0 + 8 ? count : d0 + 8;
+      __m512i lo0 = zero, hi0 = zero, lo1 = zero, hi1 = zero;
+      for (size_t d = d0; d < d1; ++d) {
+        const __m512i va = load(a[d] + i, all);
+        const __m512i vb0 = load(blk + d * 16, all), vb1 = load(blk + d * 16 + 8, all);
+        lo0 = _mm512_madd52lo_epu64(lo0, va, vb0);
+        hi0 = _mm512_madd52hi_epu64(hi0, va, vb0);
+        lo1 = _mm512_madd52lo_epu64(lo1, va, vb1);
+        hi1 = _mm512_madd52hi_epu64(hi1, va, vb1);
+      }
+      total0 = csub(_mm512_add_epi64(total0, red.value(lo0, hi0)), vq);
+      total1 = csub(_mm512_add_epi64(total1, red.value(lo1, hi1)), vq);
+    }
+    store(out0 + i, total0, all);
+    store(out1 + i, total1, all);
   }
 }
 

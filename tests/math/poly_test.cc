@@ -101,27 +101,10 @@ TEST(Poly, DotProductMatchesReferenceOnBothPaths) {
         poly_dot(slow.data(), ap.data(), bp.data(), count, n, q);
         cpu::force_portable(false);
         ASSERT_EQ(fast, slow) << bits << " " << count << " " << n;
-        // The two-output form: out1 uses the b operands in reverse order.
-        std::vector<const uint64_t*> bq(bp.rbegin(), bp.rend());
-        std::vector<uint64_t> d0[2], d1[2];
-        for (int path = 0; path < 2; ++path) {
-          cpu::force_portable(path == 1);
-          d0[path].assign(n, 7);
-          d1[path].assign(n, 9);
-          poly_dot2(d0[path].data(), d1[path].data(), ap.data(), bp.data(), bq.data(), count, n, q);
-          cpu::force_portable(false);
-        }
-        ASSERT_EQ(d0[0], d0[1]);
-        ASSERT_EQ(d1[0], d1[1]);
-        ASSERT_EQ(d0[0], fast);
         for (size_t i = 0; i < n; ++i) {
-          u128 acc = 0, acc2 = 0;
-          for (size_t d = 0; d < count; ++d) {
-            acc = (acc + u128(av[d][i]) * bv[d][i]) % qv;
-            acc2 = (acc2 + u128(av[d][i]) * bv[count - 1 - d][i]) % qv;
-          }
+          u128 acc = 0;
+          for (size_t d = 0; d < count; ++d) acc = (acc + u128(av[d][i]) * bv[d][i]) % qv;
           ASSERT_EQ(fast[i], static_cast<uint64_t>(acc)) << bits << " " << count << " " << n << " " << i;
-          ASSERT_EQ(d1[0][i], static_cast<uint64_t>(acc2)) << bits << " " << count << " " << n << " " << i;
         }
       }
     }
@@ -284,48 +267,101 @@ TEST(Poly, PermuteOnBothPaths) {
 namespace v100::math {
 namespace {
 
-TEST(Poly, TensorFoldAndDot2AddOnBothPaths) {
+TEST(Poly, TensorFoldOnBothPaths) {
   testing::TestRng rng("poly-tensor");
   for (int bits : {20, 40, 49, 50, 55}) {
     const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
     Modulus q(qv);
     for (size_t n : {3u, 64u, 1001u}) {
-      std::vector<uint64_t> a0(n), a1(n), b0(n), b1(n), base0(n), base1(n);
+      std::vector<uint64_t> a0(n), a1(n), b0(n), b1(n);
       for (size_t i = 0; i < n; ++i) {
         a0[i] = (i % 4 == 0) ? qv - 1 : rng.below(qv);
         a1[i] = rng.below(qv);
         b0[i] = (i % 5 == 0) ? qv - 1 : rng.below(qv);
         b1[i] = (i % 6 == 0) ? qv - 1 : rng.below(qv);
-        base0[i] = rng.below(qv);
-        base1[i] = rng.below(qv);
       }
       const uint64_t s = rng.u64();
-      const uint64_t* xs[2] = {a0.data(), a1.data()};
-      const uint64_t* ys0[2] = {b0.data(), b1.data()};
-      const uint64_t* ys1[2] = {b1.data(), b0.data()};
-      std::vector<uint64_t> r[2][5];
+      std::vector<uint64_t> r[2][3];
       for (int path = 0; path < 2; ++path) {
         cpu::force_portable(path == 1);
         for (auto& t : r[path]) t.assign(n, 0);
         poly_tensor_fold(r[path][0].data(), r[path][1].data(), r[path][2].data(), a0.data(), a1.data(), b0.data(),
                          b1.data(), s, n, q);
-        r[path][3] = base0;
-        r[path][4] = base1;
-        poly_dot2_add(r[path][3].data(), r[path][4].data(), xs, ys0, ys1, 2, n, q);
         cpu::force_portable(false);
       }
-      for (int k = 0; k < 5; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
+      for (int k = 0; k < 3; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
       for (size_t i = 0; i < n; ++i) {
         const u128 sm = s % qv;
         ASSERT_EQ(r[0][0][i], static_cast<uint64_t>(u128(a1[i]) * b1[i] % qv));
         ASSERT_EQ(r[0][1][i], static_cast<uint64_t>(u128(a0[i]) * b0[i] % qv * sm % qv));
         const u128 cross = (u128(a0[i]) * b1[i] % qv + u128(a1[i]) * b0[i] % qv) % qv;
         ASSERT_EQ(r[0][2][i], static_cast<uint64_t>(cross * sm % qv));
-        ASSERT_EQ(r[0][3][i], static_cast<uint64_t>((base0[i] + (u128(a0[i]) * b0[i] + u128(a1[i]) * b1[i]) % qv) % qv));
-        ASSERT_EQ(r[0][4][i], static_cast<uint64_t>((base1[i] + cross) % qv));
       }
     }
   }
+}
+
+// The key-switching dot products against a digit-interleaved key block, set and accumulate, both
+// paths, against an __int128 model; strides above count (lower levels use the first digits only).
+TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
+  testing::TestRng rng("poly-dot2-interleaved");
+  for (int bits : {20, 40, 49, 50, 55, 61}) {
+    const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+    Modulus q(qv);
+    for (size_t count : {0u, 1u, 2u, 3u, 8u, 9u, 17u}) {
+      for (size_t extra : {0u, 2u}) {
+        const size_t stride = count + extra;
+        for (size_t n : {8u, 64u, 4096u}) {
+          if (n == 4096 && count > 9) continue;
+          std::vector<std::vector<uint64_t>> av(count, std::vector<uint64_t>(n));
+          std::vector<const uint64_t*> ap;
+          for (size_t d = 0; d < count; ++d) {
+            for (size_t i = 0; i < n; ++i) av[d][i] = (i % 5 == 0) ? qv - 1 : rng.below(qv);
+            ap.push_back(av[d].data());
+          }
+          std::vector<uint64_t> key(n / 8 * stride * 16);
+          for (size_t i = 0; i < key.size(); ++i) key[i] = (i % 7 == 0) ? qv - 1 : rng.below(qv);
+          std::vector<uint64_t> base0(n), base1(n);
+          for (size_t i = 0; i < n; ++i) {
+            base0[i] = rng.below(qv);
+            base1[i] = rng.below(qv);
+          }
+          std::vector<uint64_t> r[2][4];
+          for (int path = 0; path < 2; ++path) {
+            cpu::force_portable(path == 1);
+            r[path][0].assign(n, 5);
+            r[path][1].assign(n, 6);
+            poly_dot2_interleaved(r[path][0].data(), r[path][1].data(), ap.data(), key.data(), count, stride, n, q,
+                                  false);
+            r[path][2] = base0;
+            r[path][3] = base1;
+            poly_dot2_interleaved(r[path][2].data(), r[path][3].data(), ap.data(), key.data(), count, stride, n, q,
+                                  true);
+            cpu::force_portable(false);
+          }
+          for (int k = 0; k < 4; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
+          for (size_t i = 0; i < n; ++i) {
+            u128 s0 = 0, s1 = 0;
+            for (size_t d = 0; d < count; ++d) {
+              const uint64_t* blk = key.data() + ((i / 8) * stride + d) * 16 + i % 8;
+              s0 = (s0 + u128(av[d][i]) * blk[0]) % qv;
+              s1 = (s1 + u128(av[d][i]) * blk[8]) % qv;
+            }
+            ASSERT_EQ(r[0][0][i], static_cast<uint64_t>(s0)) << bits << " " << count << " " << n << " " << i;
+            ASSERT_EQ(r[0][1][i], static_cast<uint64_t>(s1));
+            ASSERT_EQ(r[0][2][i], static_cast<uint64_t>((base0[i] + s0) % qv));
+            ASSERT_EQ(r[0][3][i], static_cast<uint64_t>((base1[i] + s1) % qv));
+          }
+        }
+      }
+    }
+  }
+  std::vector<uint64_t> out(12), key(16 * 4);
+  const uint64_t* one[1] = {out.data()};
+  EXPECT_THROW(poly_dot2_interleaved(out.data(), out.data(), one, key.data(), 1, 1, 12, Modulus(97), false),
+               std::invalid_argument);  // n not a multiple of 8
+  EXPECT_THROW(poly_dot2_interleaved(out.data(), out.data(), one, key.data(), 2, 1, 8, Modulus(97), false),
+               std::invalid_argument);  // count > stride
 }
 
 }  // namespace

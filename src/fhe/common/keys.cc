@@ -107,13 +107,42 @@ PublicKey KeyGenerator::public_key() const {
   return pk;
 }
 
+void KSwitchKey::set_digit(size_t i, const RnsPoly& b, const RnsPoly& a) {
+  if (i >= digits || b.n() != n || a.n() != n || b.num_q() != num_q || a.num_q() != num_q ||
+      b.num_special() != num_special || a.num_special() != num_special || !b.is_ntt() || !a.is_ntt()) {
+    throw std::invalid_argument("KSwitchKey::set_digit: digit index or component shape does not match the key");
+  }
+  const size_t blocks = n / 8;
+  for (size_t r = 0; r < num_q + num_special; ++r) {
+    const uint64_t* br = b.residue(r);
+    const uint64_t* ar = a.residue(r);
+    uint64_t* dst = data.data() + (r * blocks * digits + i) * 16;
+    for (size_t j = 0; j < blocks; ++j, dst += digits * 16) {
+      std::copy(br + 8 * j, br + 8 * j + 8, dst);
+      std::copy(ar + 8 * j, ar + 8 * j + 8, dst + 8);
+    }
+  }
+}
+
+RnsPoly KSwitchKey::digit(size_t i, size_t half) const {
+  if (i >= digits) throw std::out_of_range("KSwitchKey: digit index out of range");
+  RnsPoly p(n, num_q, num_special, true);
+  const size_t blocks = n / 8;
+  for (size_t r = 0; r < num_q + num_special; ++r) {
+    uint64_t* out = p.residue(r);
+    const uint64_t* src = data.data() + (r * blocks * digits + i) * 16 + half;
+    for (size_t j = 0; j < blocks; ++j, src += digits * 16) std::copy(src, src + 8, out + 8 * j);
+  }
+  return p;
+}
+
 KSwitchKey KeyGenerator::make_kswitch_key(const RnsPoly& s_from, uint32_t tag) const {
   const RlweContext& c = *ctx_;
   const size_t L = c.num_q(), n = c.n();
   if (s_from.num_q() != L || s_from.num_special() != c.num_p() || !s_from.is_ntt()) {
     throw std::invalid_argument("make_kswitch_key: s_from must be NTT form over all primes");
   }
-  KSwitchKey key;
+  KSwitchKey key(n, L, L, c.num_p());
   key.a_seed = a_seed_;
   key.tag = tag;
   const RnsPoly& s = sk_.s_ntt();
@@ -131,8 +160,7 @@ KSwitchKey KeyGenerator::make_kswitch_key(const RnsPoly& s_from, uint32_t tag) c
     // + P * g_i * s_from: g_i ≡ 1 mod q_i and ≡ 0 mod every other prime (P ≡ 0 mod p_k).
     math::poly_mul_scalar(tmp.data(), s_from.residue(i), c.p_mod_q(i), n, c.modulus(i));
     math::poly_add(b.residue(i), b.residue(i), tmp.data(), n, c.modulus(i));
-    key.b.push_back(std::move(b));
-    key.a.push_back(std::move(a));
+    key.set_digit(i, b, a);
   }
   secure_wipe(tmp);
   return key;

@@ -34,6 +34,13 @@ void check_input(const RlweContext& ctx, const RnsPoly& c, const char* op) {
   }
 }
 
+void check_key(const RlweContext& ctx, const KSwitchKey& key, size_t nq, const char* op) {
+  if (key.n != ctx.n() || key.num_q != ctx.num_q() || key.num_special != ctx.num_p() || key.num_digits() < nq ||
+      key.data.size() != key.num_digits() * (key.num_q + key.num_special) * 2 * key.n) {
+    throw std::invalid_argument(std::string(op) + ": key shape does not match the context");
+  }
+}
+
 // The nq residues of c in coefficient form (c itself in either domain), in the thread's scratch.
 uint64_t* coefficients(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, size_t nq) {
   const size_t n = ctx.n();
@@ -66,15 +73,14 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
                    uint64_t* acc0, uint64_t* acc1, bool add_to_chain) {
   const size_t n = ctx.n(), K = ctx.num_p(), L = ctx.num_q();
   check_shape(ctx, nq, "ks_accumulate");
-  if (key.num_digits() < nq) throw std::invalid_argument("ks_accumulate: key has too few digits");
+  check_key(ctx, key, nq, "ks_accumulate");
   const uint64_t* coef = coefficients(ctx, c, c_is_ntt, nq);
   uint64_t* dig = scratch_words(scratch().digits, nq * n);
-  std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
+  std::array<const uint64_t*, kMaxDigits> dp{};
   // One target residue at a time: the nq digits lifted to it and transformed, then two dot
-  // products with the key (lazy reduction across digits). The working set stays in L2.
+  // products with the key's interleaved block for that residue (lazy reduction across digits).
   for (size_t r = 0; r < nq + K; ++r) {
     const size_t kr = r < nq ? r : L + (r - nq);
-    const math::Modulus& m = ctx.modulus(kr);
     for (size_t i = 0; i < nq; ++i) {
       if (i == r && c_is_ntt) {
         dp[i] = c + i * n;  // digit i's own residue is c's residue i, already in NTT form
@@ -82,14 +88,9 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
         digit_ntt(ctx, coef + i * n, i, kr, dig + i * n);
         dp[i] = dig + i * n;
       }
-      bp[i] = key.b[i].residue(kr);
-      ap[i] = key.a[i].residue(kr);
     }
-    if (add_to_chain && r < nq) {
-      math::poly_dot2_add(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
-    } else {
-      math::poly_dot2(acc0 + r * n, acc1 + r * n, dp.data(), bp.data(), ap.data(), nq, n, m);
-    }
+    math::poly_dot2_interleaved(acc0 + r * n, acc1 + r * n, dp.data(), key.residue_block(kr), nq, key.num_digits(),
+                                n, ctx.modulus(kr), add_to_chain && r < nq);
   }
 }
 
@@ -187,11 +188,11 @@ KeySwitchDecomposition ks_decompose(const RlweContext& ctx, const RnsPoly& c) {
 void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, const KSwitchKey& key,
               uint32_t galois_elt, RnsPoly& out0, RnsPoly& out1) {
   const size_t n = ctx.n(), nq = decomp.num_q, K = ctx.num_p(), L = ctx.num_q();
-  if (key.num_digits() < nq) throw std::invalid_argument("ks_apply: key has too few digits");
+  check_key(ctx, key, nq, "ks_apply");
   const std::vector<uint32_t>* perm = galois_elt == 1 ? nullptr : &ctx.galois_ntt_permutation(galois_elt);
   RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);
   uint64_t* permuted = perm ? scratch_words(scratch().digits, nq * n) : nullptr;
-  std::array<const uint64_t*, kMaxDigits> dp{}, bp{}, ap{};
+  std::array<const uint64_t*, kMaxDigits> dp{};
   for (size_t r = 0; r < nq + K; ++r) {
     const size_t kr = r < nq ? r : L + (r - nq);
     for (size_t i = 0; i < nq; ++i) {
@@ -200,10 +201,9 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
         math::permute(permuted + i * n, dp[i], perm->data(), n);
         dp[i] = permuted + i * n;
       }
-      bp[i] = key.b[i].residue(kr);
-      ap[i] = key.a[i].residue(kr);
     }
-    math::poly_dot2(acc0.residue(r), acc1.residue(r), dp.data(), bp.data(), ap.data(), nq, n, ctx.modulus(kr));
+    math::poly_dot2_interleaved(acc0.residue(r), acc1.residue(r), dp.data(), key.residue_block(kr), nq,
+                                key.num_digits(), n, ctx.modulus(kr), false);
   }
   mod_down_special(ctx, acc0);
   mod_down_special(ctx, acc1);

@@ -76,12 +76,12 @@ Status trunc(const char* what) { return Status::error(std::string("truncated inp
 void write_kswitch_key(ByteWriter& w, const RlweContext& ctx, const KSwitchKey& k) {
   w.u32(k.tag);
   w.bytes(k.a_seed);
-  w.u32(static_cast<uint32_t>(k.b.size()));
-  for (const RnsPoly& b : k.b) write_poly(w, ctx, b);
+  w.u32(static_cast<uint32_t>(k.num_digits()));
+  for (size_t i = 0; i < k.num_digits(); ++i) write_poly(w, ctx, k.digit_b(i));
 }
 
 Result<KSwitchKey> read_kswitch_key(ByteReader& r, const RlweContext& ctx) {
-  KSwitchKey k;
+  KSwitchKey k(ctx.n(), ctx.num_q(), ctx.num_q(), ctx.num_p());
   ByteSpan seed;
   uint32_t digits = 0;
   if (!r.u32(k.tag) || !r.bytes(32, seed) || !r.u32(digits)) return trunc("key-switching key header");
@@ -93,8 +93,7 @@ Result<KSwitchKey> read_kswitch_key(ByteReader& r, const RlweContext& ctx) {
     if (b->num_q() != ctx.num_q() || b->num_special() != ctx.num_p() || !b->is_ntt()) {
       return Status::error("key-switching key: component has the wrong shape");
     }
-    k.b.push_back(std::move(*b));
-    k.a.push_back(expand_uniform_ntt(ctx, k.a_seed, ksk_a_label(k.tag, i), ctx.num_q(), true));
+    k.set_digit(i, *b, expand_uniform_ntt(ctx, k.a_seed, ksk_a_label(k.tag, i), ctx.num_q(), true));
   }
   return k;
 }

@@ -15,11 +15,8 @@ using namespace v100::fhe::ckks::testing;
 namespace {
 
 bool same(const KeySwitchKey& x, const KeySwitchKey& y) {
-  if (x.a.size() != y.a.size() || x.b.size() != y.b.size()) return false;
-  for (size_t i = 0; i < x.a.size(); ++i) {
-    if (x.a[i].data() != y.a[i].data() || x.b[i].data() != y.b[i].data()) return false;
-  }
-  return true;
+  return x.data == y.data && x.n == y.n && x.digits == y.digits && x.num_q == y.num_q &&
+         x.num_special == y.num_special && x.tag == y.tag && x.a_seed == y.a_seed;
 }
 
 struct Env {
