@@ -237,17 +237,24 @@ void ntt_inverse_portable(uint64_t* a, const NttTables& tb, bool lazy) {
 
 bool ntt_uses_ifma(const NttTables& t) { return t.ifma_capable() && detail::cpu_has_ifma(); }
 
-void ntt_forward(uint64_t* a, const NttTables& t) {
+void ntt_forward(uint64_t* a, const NttTables& t) { ntt_forward(a, t, nullptr, 0); }
+
+void ntt_forward(uint64_t* a, const NttTables& t, const void* prefetch, size_t prefetch_bytes) {
   if (ntt_uses_ifma(t)) {
-    detail::ntt_forward_ifma(a, t, false);
+    detail::ntt_forward_ifma(a, t, false, nullptr, prefetch, prefetch_bytes);
   } else {
     ntt_forward_portable(a, t, false);
   }
 }
 
 void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t) {
+  ntt_forward_from(out, in, t, nullptr, 0);
+}
+
+void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t, const void* prefetch,
+                      size_t prefetch_bytes) {
   if (ntt_uses_ifma(t)) {
-    detail::ntt_forward_ifma(out, t, false, in);
+    detail::ntt_forward_ifma(out, t, false, in, prefetch, prefetch_bytes);
   } else {
     std::copy(in, in + t.n(), out);
     ntt_forward_portable(out, t, false);

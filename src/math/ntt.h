@@ -82,9 +82,17 @@ class NttTables {
 /// In-place forward negacyclic NTT. Input natural order in [0, q) (any value < 4q is accepted);
 /// output bit-reversed, in [0, q).
 void ntt_forward(uint64_t* a, const NttTables& t);
+/// ntt_forward with a prefetch range, as ntt_forward_from below.
+void ntt_forward(uint64_t* a, const NttTables& t, const void* prefetch, size_t prefetch_bytes);
 /// Out-of-place ntt_forward: out = NTT(in) (in is left unchanged; out must not overlap in), without
 /// the copy an in-place transform of a copy would need.
 void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t);
+/// ntt_forward_from that also pulls [prefetch, prefetch + prefetch_bytes) into the caches while it
+/// computes (software prefetches spread over its last pass; no effect on the result). Key switching
+/// streams each target residue's key block this way during the digit transforms, so the memory
+/// transfer overlaps arithmetic instead of stalling the inner products that follow.
+void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t, const void* prefetch,
+                      size_t prefetch_bytes);
 /// As ntt_forward but the output is left in [0, 4q) (skips the final correction).
 void ntt_forward_lazy(uint64_t* a, const NttTables& t);
 /// In-place inverse negacyclic NTT including n^-1. Input bit-reversed in [0, q) (any value < 2q is

@@ -71,7 +71,8 @@ namespace {
 // kOutOfPlace: the first pass reads `src`; later passes work in `a`. In the in-place instance the
 // first pass reads `a` itself, so the compiler sees one pointer and keeps loads and stores apart.
 template <bool kOutOfPlace>
-void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src, const char* pf,
+                  size_t pf_bytes) {
   const size_t n = tb.n();
   const uint64_t* in = kOutOfPlace ? src : a;
   const Consts k(tb.modulus().value());
@@ -143,7 +144,14 @@ void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
   // multiple of 4 (the IFMA tables require n >= 64).
   constexpr int kBlocks = 4;
   const size_t m8 = n / 16;
+  // The caller's prefetch range is spread over the tail's iterations (whole cache lines).
+  const size_t pf_lines = (pf_bytes + 63) / 64, iters = n / 16 / kBlocks;
+  const size_t pf_per_iter = (pf_lines + iters - 1) / iters;
+  size_t pf_next = 0;
   for (size_t b0 = 0; b0 < n / 16; b0 += kBlocks) {
+    for (size_t p = 0; p < pf_per_iter && pf_next < pf_lines; ++p, ++pf_next) {
+      _mm_prefetch(pf + 64 * pf_next, _MM_HINT_T2);
+    }
     __m512i x[kBlocks], y[kBlocks], u[kBlocks], v[kBlocks];
     for (int i = 0; i < kBlocks; ++i) {
       x[i] = load(a + 16 * (b0 + i));
@@ -284,11 +292,13 @@ void inverse_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
 
 }  // namespace
 
-void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {
+void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src, const void* prefetch,
+                      size_t prefetch_bytes) {
+  const char* pf = static_cast<const char*>(prefetch);
   if (src) {
-    forward_impl<true>(a, tb, lazy, src);
+    forward_impl<true>(a, tb, lazy, src, pf, prefetch_bytes);
   } else {
-    forward_impl<false>(a, tb, lazy, nullptr);
+    forward_impl<false>(a, tb, lazy, nullptr, pf, prefetch_bytes);
   }
 }
 

@@ -10,8 +10,13 @@
 namespace v100::math::detail {
 
 /// src: the input when out of place (read by the first pass only), or nullptr for in place.
-void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
+/// prefetch/prefetch_bytes: a range to pull into the caches while transforming (see ntt_forward_from).
+void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr,
+                      const void* prefetch = nullptr, size_t prefetch_bytes = 0);
 void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
+
+/// out[i] = in[perm[i]] (block-structured permutations vectorized; see poly_avx512.cc).
+void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 
 /// Element-wise kernels for q < 2^50 (n any size; tails handled with masks).
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);

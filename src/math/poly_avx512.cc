@@ -220,6 +220,29 @@ void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uin
   dot_kernel<true>(out, a, b, count, n, q, q_neg_inv, r2, s, s_shoup52);
 }
 
+// out[i] = in[perm[i]]. The Galois permutations of bit-reversed NTT slots map each aligned block of
+// 8 slots onto one aligned block (slot 8m + t comes from block m' = f(m), lane t' = a permutation
+// of t), so such a block is one load, one lane permute and one store; blocks that do not have this
+// shape (any other permutation) take the scalar loop. (AVX-512 gathers were 8x slower than scalar.)
+void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
+  // The source blocks come in scattered order, which the hardware prefetcher cannot predict: fetch
+  // the block needed kAhead blocks later (an input in L3 or DRAM otherwise stalls every block).
+  constexpr size_t kAhead = 16;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    if (i + 8 * kAhead < n) _mm_prefetch(reinterpret_cast<const char*>(in + perm[i + 8 * kAhead]), _MM_HINT_T0);
+    const __m512i p = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(perm + i)));
+    const uint32_t base = perm[i] & ~7u;
+    const __m512i block = _mm512_set1_epi64(static_cast<long long>(base >> 3));
+    if (_mm512_cmpneq_epu64_mask(_mm512_srli_epi64(p, 3), block) == 0) {
+      _mm512_storeu_si512(out + i, _mm512_permutexvar_epi64(p, _mm512_loadu_si512(in + base)));
+    } else {
+      for (size_t t = i; t < i + 8; ++t) out[t] = in[perm[t]];
+    }
+  }
+  for (; i < n; ++i) out[i] = in[perm[i]];
+}
+
 // Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16.
 // Up to 8 products per chunk in split 52-bit accumulators, as dot_kernel.
 void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,

@@ -183,6 +183,13 @@ TEST(Ntt, IfmaMatchesPortableBitForBit) {
         ntt_forward_from(o.data(), a.data(), t);
         ASSERT_EQ(o, p) << "forward_from n=" << n << " bits=" << bits;
         ASSERT_EQ(a, a_copy);
+        // With a prefetch range (any readable bytes, here the input itself plus a tail that is not
+        // a whole cache line): same output, in place and out of place.
+        std::vector<uint64_t> o2(n, 2), ip = a;
+        ntt_forward_from(o2.data(), a.data(), t, a.data(), n * sizeof(uint64_t) - 3);
+        ntt_forward(ip.data(), t, a.data(), n * sizeof(uint64_t));
+        ASSERT_EQ(o2, p) << "forward_from (prefetch) n=" << n << " bits=" << bits;
+        ASSERT_EQ(ip, p) << "forward (prefetch) n=" << n << " bits=" << bits;
         std::vector<uint64_t> io(n, 3);
         const auto v_copy = v;
         ntt_inverse_from(io.data(), v.data(), t);

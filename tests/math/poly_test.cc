@@ -241,16 +241,31 @@ TEST(Poly, FusedModDownKernelsOnBothPaths) {
 namespace v100::math {
 namespace {
 
+// Random permutations (scalar blocks), block-structured ones like the Galois permutations of NTT
+// slots (aligned 8-blocks to aligned 8-blocks, lanes shuffled: the vector path), and a mix where
+// one lane of a block-structured permutation leaves its block.
 TEST(Poly, PermuteOnBothPaths) {
   testing::TestRng rng("poly-permute");
-  for (size_t n : {1u, 7u, 64u, 4099u}) {
+  for (int kind = 0; kind < 3; ++kind) for (size_t n : {1u, 7u, 64u, 4096u, 4099u}) {
     std::vector<uint64_t> in(n);
     std::vector<uint32_t> perm(n);
     for (size_t i = 0; i < n; ++i) {
       in[i] = rng.u64();
       perm[i] = static_cast<uint32_t>(i);
     }
-    for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+    if (kind == 0 || n % 8 != 0) {
+      for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+    } else {
+      std::vector<uint32_t> blocks(n / 8);
+      for (size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<uint32_t>(b);
+      for (size_t b = blocks.size(); b > 1; --b) std::swap(blocks[b - 1], blocks[rng.below(b)]);
+      for (size_t b = 0; b < blocks.size(); ++b) {
+        uint32_t lanes[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+        for (size_t t = 8; t > 1; --t) std::swap(lanes[t - 1], lanes[rng.below(t)]);
+        for (size_t t = 0; t < 8; ++t) perm[8 * b + t] = 8 * blocks[b] + lanes[t];
+      }
+      if (kind == 2) std::swap(perm[3], perm[n - 2]);  // blocks 0 and last no longer block-structured
+    }
     for (int path = 0; path < 2; ++path) {
       cpu::force_portable(path == 1);
       std::vector<uint64_t> out(n, 0);

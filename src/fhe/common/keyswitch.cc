@@ -53,17 +53,19 @@ uint64_t* coefficients(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt,
   return coef;
 }
 
-// d = NTT of digit i (coefficients below q_i) lifted to the context prime kr.
-void digit_ntt(const RlweContext& ctx, const uint64_t* digit, size_t i, size_t kr, uint64_t* d) {
+// d = NTT of digit i (coefficients below q_i) lifted to the context prime kr; pulls
+// [pf, pf + pf_bytes) into the caches meanwhile (math::ntt_forward_from).
+void digit_ntt(const RlweContext& ctx, const uint64_t* digit, size_t i, size_t kr, uint64_t* d,
+               const void* pf = nullptr, size_t pf_bytes = 0) {
   const math::Modulus& m = ctx.modulus(kr);
   const uint64_t qi = ctx.modulus(i).value();
   if (qi <= 4 * m.value()) {
     // The forward NTT accepts inputs below 4 m: digits of a prime at most 4 m (every pair of
     // 40-bit scale primes, every smaller digit) need no reduction pass and no copy.
-    math::ntt_forward_from(d, digit, ctx.ntt(kr));
+    math::ntt_forward_from(d, digit, ctx.ntt(kr), pf, pf_bytes);
   } else {
     math::poly_reduce_below(d, digit, qi, ctx.n(), m);
-    math::ntt_forward(d, ctx.ntt(kr));
+    math::ntt_forward(d, ctx.ntt(kr), pf, pf_bytes);
   }
 }
 
@@ -81,11 +83,20 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
   // products with the key's interleaved block for that residue (lazy reduction across digits).
   for (size_t r = 0; r < nq + K; ++r) {
     const size_t kr = r < nq ? r : L + (r - nq);
+    // This residue's key block streams in during the digit transforms (one slice per transform):
+    // the memory transfer overlaps arithmetic, and the inner products below find the block in L2/L3
+    // (at N = 16384 the keys exceed the last-level cache and come from DRAM every time).
+    const char* kb = reinterpret_cast<const char*>(key.residue_block(kr));
+    const size_t kbytes = key.num_digits() * 2 * n * sizeof(uint64_t);
+    const size_t transforms = nq - (c_is_ntt && r < nq ? 1 : 0);
+    size_t slice = 0;
     for (size_t i = 0; i < nq; ++i) {
       if (i == r && c_is_ntt) {
         dp[i] = c + i * n;  // digit i's own residue is c's residue i, already in NTT form
       } else {
-        digit_ntt(ctx, coef + i * n, i, kr, dig + i * n);
+        const size_t lo = kbytes * slice / transforms, hi = kbytes * (slice + 1) / transforms;
+        ++slice;
+        digit_ntt(ctx, coef + i * n, i, kr, dig + i * n, kb + lo, hi - lo);
         dp[i] = dig + i * n;
       }
     }

@@ -87,6 +87,12 @@ TEST(FheGalois, NttPermutationMatchesCoefficientDefinition) {
     apply_galois(*ctx, ntt_in, g, got_ntt);
     ctx->from_ntt(got_ntt);
     EXPECT_EQ(got_ntt.data(), want.data()) << "g = " << g;
+    // Block structure (math::permute's vector path relies on it for speed): every aligned block of
+    // 8 NTT slots comes from one aligned block.
+    const auto& perm = ctx->galois_ntt_permutation(g);
+    for (size_t b = 0; b < n; b += 8) {
+      for (size_t t = 1; t < 8; ++t) ASSERT_EQ(perm[b + t] / 8, perm[b] / 8) << "g = " << g << " block " << b / 8;
+    }
   }
   EXPECT_EQ(galois_elt_for_step(0, n), 1u);
   EXPECT_EQ(galois_elt_for_step(static_cast<int>(n / 2), n), 1u);
