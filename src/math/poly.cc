@@ -229,7 +229,8 @@ void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* 
                       const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q) {
   if (use_ifma(q)) {
     Mont52 mc(q.value());
-    const uint64_t sr = reduce(s, q);
+    // The kernel takes s R mod q (R = 2^52; see poly_avx512.cc).
+    const uint64_t sr = mul_mod(reduce(s, q), (uint64_t{1} << 52) % q.value(), q);
     return detail::poly_tensor_fold_ifma(d2, f0, f1, a0, a1, b0, b1, sr, shoup52(sr, q), n, q.value(), mc.q_neg_inv,
                                          mc.r2);
   }

@@ -172,10 +172,13 @@ struct SplitReducer {
     __m512i r = _mm512_madd52hi_epu64(hi, m, vq);
     return _mm512_mask_add_epi64(r, _mm512_test_epi64_mask(lo, lo), r, one);
   }
+  /// V R^-1 mod q, below 2q (< 2^52): a valid input for mul_const.
+  __m512i montgomery(__m512i lo, __m512i hi) const {
+    return redc(_mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52)), _mm512_and_si512(lo, mask52));
+  }
   /// V mod q in [0, q).
   __m512i value(__m512i lo, __m512i hi) const {
-    __m512i h = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
-    __m512i r = redc(h, _mm512_and_si512(lo, mask52));
+    __m512i r = montgomery(lo, hi);
     __m512i plo = _mm512_madd52lo_epu64(zero, r, vr2);
     __m512i phi = _mm512_madd52hi_epu64(zero, r, vr2);
     return csub(redc(phi, plo), vq);
@@ -275,6 +278,8 @@ void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* 
 }
 
 // The tensor of (a0, a1) x (b0, b1): d2 = a1 b1, f0 = s a0 b0, f1 = s (a0 b1 + a1 b0), one pass.
+// The caller passes s = s' R mod q (R = 2^52): f0 and f1 are then one Montgomery reduction and one
+// Shoup product each, (V R^-1)(s' R) = s' V, instead of an exact reduction and a product.
 void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                            const uint64_t* b0, const uint64_t* b1, uint64_t s, uint64_t s_shoup52, size_t n,
                            uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
@@ -287,10 +292,10 @@ void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint6
     __mmask8 msk = tail_mask(n - i);
     __m512i x0 = load(a0 + i, msk), x1 = load(a1 + i, msk), y0 = load(b0 + i, msk), y1 = load(b1 + i, msk);
     __m512i v11 = finish(_mm512_madd52lo_epu64(zero, x1, y1), _mm512_madd52hi_epu64(zero, x1, y1));
-    __m512i v00 = finish(_mm512_madd52lo_epu64(zero, x0, y0), _mm512_madd52hi_epu64(zero, x0, y0));
+    __m512i v00 = red.montgomery(_mm512_madd52lo_epu64(zero, x0, y0), _mm512_madd52hi_epu64(zero, x0, y0));
     __m512i clo = _mm512_madd52lo_epu64(_mm512_madd52lo_epu64(zero, x0, y1), x1, y0);
     __m512i chi = _mm512_madd52hi_epu64(_mm512_madd52hi_epu64(zero, x0, y1), x1, y0);
-    __m512i vx = finish(clo, chi);
+    __m512i vx = red.montgomery(clo, chi);
     store(d2 + i, v11, msk);
     store(f0 + i, mul_const(v00, vs, vss, vq), msk);
     store(f1 + i, mul_const(vx, vs, vss, vq), msk);

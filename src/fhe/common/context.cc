@@ -76,6 +76,15 @@ Result<std::shared_ptr<const RlweContext>> RlweContext::create(const RlweParams&
       ctx->phat_mod_q_[k * L + j] = pr;
     }
   }
+  ctx->q_inv_mod_.assign(L * (L + K), 0);
+  for (size_t l = 0; l < L; ++l) {
+    for (size_t idx = 0; idx < L + K; ++idx) {
+      if (idx != l) {
+        const math::Modulus& m = ctx->moduli_[idx];
+        ctx->q_inv_mod_[l * (L + K) + idx] = math::inv_mod(math::reduce(params.q[l], m), m);
+      }
+    }
+  }
   return std::shared_ptr<const RlweContext>(std::move(ctx));
 }
 

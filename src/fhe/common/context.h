@@ -61,6 +61,9 @@ class RlweContext {
   /// (P/p_k)^-1 mod p_k and (P/p_k) mod q_j: fast base conversion from the special base to q_j.
   uint64_t phat_inv_mod_p(size_t k) const { return phat_inv_mod_p_[k]; }
   uint64_t phat_mod_q(size_t k, size_t j) const { return phat_mod_q_[k * num_q() + j]; }
+  /// q_l^-1 mod (prime idx), l a chain index, idx any other context index (0 for idx = l): the
+  /// modulus-down by P * q_l (CKKS multiply + relinearize + rescale) without modular inversions.
+  uint64_t q_inv_mod(size_t l, size_t idx) const { return q_inv_mod_[l * moduli_.size() + idx]; }
 
   // ---- Galois automorphisms X -> X^g (g odd, 0 < g < 2N) ----
   /// Permutation `perm` of NTT positions such that NTT(a(X^g))[i] = NTT(a)[perm[i]]. Cached; the
@@ -75,7 +78,7 @@ class RlweContext {
   int log_n_ = 0;
   std::vector<math::Modulus> moduli_;
   std::vector<std::unique_ptr<math::NttTables>> ntt_;
-  std::vector<uint64_t> p_mod_q_, p_inv_mod_q_, p_half_mod_, phat_inv_mod_p_, phat_mod_q_;
+  std::vector<uint64_t> p_mod_q_, p_inv_mod_q_, p_half_mod_, phat_inv_mod_p_, phat_mod_q_, q_inv_mod_;
   mutable std::mutex galois_mu_;
   mutable std::unordered_map<uint32_t, std::unique_ptr<std::vector<uint32_t>>> galois_cache_;
 };

@@ -164,13 +164,15 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   math::poly_add_scalar(t, t, mod(h, P), n, P);
   uint64_t* v = scratch_words(s.v, n);
   math::poly_reduce_below(v, a, ql.value(), n, P);
-  math::poly_sub_mul_scalar(t, t, v, math::inv_mod(math::reduce(ql.value(), P), P), n, P);
+  math::poly_sub_mul_scalar(t, t, v, ctx.q_inv_mod(l, L), n, P);
   for (size_t j = 0; j < l; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
     // v = [x + h]_M - h mod q_j = a + q_l * t - h.
     math::poly_lift_combine(v, a, t, ql.value(), qj.value() - mod(h, qj), n, qj);
     math::ntt_forward(v, ctx.ntt(j));
-    math::poly_sub_mul_scalar(out + j * n, x + j * n, v, math::inv_mod(mod(M, qj), qj), n, qj);
+    // (P q_l)^-1 mod q_j from the context's tables.
+    math::poly_sub_mul_scalar(out + j * n, x + j * n, v, math::mul_mod(ctx.p_inv_mod_q(j), ctx.q_inv_mod(l, j), qj),
+                              n, qj);
   }
 }
 
