@@ -59,6 +59,9 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
   using u128 = unsigned __int128;
+  // Key words are b * 2^52 mod q: each reduced sum is multiplied by 2^-52 mod q.
+  const uint64_t rinv = inv_mod(static_cast<uint64_t>((u128{1} << 52) % q.value()), q);
+  const uint64_t rinv_s = shoup_precompute(rinv, q);
   for (size_t i = 0; i < n; ++i) {
     const uint64_t* blk = key + (i / 8) * stride * 16 + i % 8;
     uint64_t total[2] = {accumulate ? out0[i] : 0, accumulate ? out1[i] : 0};
@@ -70,7 +73,8 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
         acc[1] += static_cast<u128>(a[d][i]) * blk[d * 16 + 8];
       }
       for (int o = 0; o < 2; ++o) {
-        total[o] = add_mod(total[o], reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q), q);
+        const uint64_t sum = reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q);
+        total[o] = add_mod(total[o], mul_shoup(sum, rinv, rinv_s, q), q);
       }
     }
     out0[i] = total[0];

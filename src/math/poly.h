@@ -40,7 +40,8 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
 /// The key-switching inner products against a digit-interleaved key block (one contiguous stream,
 /// so the hardware prefetcher follows it; separate key planes were 2 x count concurrent streams and
 /// ran at a third of the memory bandwidth). For each 8-coefficient block j and digit d < stride,
-/// `key + (j * stride + d) * 16` holds eight words of b0[d] then eight of b1[d]. Sets (or with
+/// `key + (j * stride + d) * 16` holds eight words of b0[d] then eight of b1[d], in Montgomery form
+/// (b * 2^52 mod q: one reduction per output instead of an exact two-step one). Sets (or with
 /// `accumulate`, adds to) out0 = sum_{d < count} a[d] * b0[d], out1 = sum a[d] * b1[d]; all inputs in
 /// [0, q), count <= stride, n a multiple of 8. out0/out1 must not alias any input.
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,

@@ -246,13 +246,15 @@ void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_
   for (; i < n; ++i) out[i] = in[perm[i]];
 }
 
-// Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16.
+// Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16,
+// key words in Montgomery form.
 // Up to 8 products per chunk in split 52-bit accumulators, as dot_kernel.
 void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                                 size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
                                 bool accumulate) {
   const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vq = red.vq, zero = red.zero;
+  const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
   const __mmask8 all = 0xff;
   for (size_t i = 0; i < n; i += 8) {
     const uint64_t* blk = key + (i / 8) * stride * 16;
@@ -269,8 +271,10 @@ void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* 
         lo1 = _mm512_madd52lo_epu64(lo1, va, vb1);
         hi1 = _mm512_madd52hi_epu64(hi1, va, vb1);
       }
-      total0 = csub(_mm512_add_epi64(total0, red.value(lo0, hi0)), vq);
-      total1 = csub(_mm512_add_epi64(total1, red.value(lo1, hi1)), vq);
+      // Key words carry the factor 2^52: one Montgomery reduction gives the sum itself, below 3q
+      // (sum < 8 q^2, so sum / 2^52 < 2q for q < 2^50); with the running total (< q), below 4q.
+      total0 = csub(csub(_mm512_add_epi64(total0, red.montgomery(lo0, hi0)), two_q), vq);
+      total1 = csub(csub(_mm512_add_epi64(total1, red.montgomery(lo1, hi1)), two_q), vq);
     }
     store(out0 + i, total0, all);
     store(out1 + i, total1, all);

@@ -355,12 +355,17 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
             cpu::force_portable(false);
           }
           for (int k = 0; k < 4; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
+          // Key words are in Montgomery form: the model multiplies by 2^-52 mod q (Fermat, q prime).
+          u128 rinv = 1, base = (u128{1} << 52) % qv;
+          for (uint64_t e = qv - 2; e; e >>= 1, base = base * base % qv) {
+            if (e & 1) rinv = rinv * base % qv;
+          }
           for (size_t i = 0; i < n; ++i) {
             u128 s0 = 0, s1 = 0;
             for (size_t d = 0; d < count; ++d) {
               const uint64_t* blk = key.data() + ((i / 8) * stride + d) * 16 + i % 8;
-              s0 = (s0 + u128(av[d][i]) * blk[0]) % qv;
-              s1 = (s1 + u128(av[d][i]) * blk[8]) % qv;
+              s0 = (s0 + u128(av[d][i]) * blk[0] % qv * rinv) % qv;
+              s1 = (s1 + u128(av[d][i]) * blk[8] % qv * rinv) % qv;
             }
             ASSERT_EQ(r[0][0][i], static_cast<uint64_t>(s0)) << bits << " " << count << " " << n << " " << i;
             ASSERT_EQ(r[0][1][i], static_cast<uint64_t>(s1));

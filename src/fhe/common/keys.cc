@@ -107,24 +107,42 @@ PublicKey KeyGenerator::public_key() const {
   return pk;
 }
 
-void KSwitchKey::set_digit(size_t i, const RnsPoly& b, const RnsPoly& a) {
+void KSwitchKey::check_context(const RlweContext& ctx) const {
+  if (ctx.n() != n || ctx.num_q() != num_q || ctx.num_p() != num_special || digits > num_q ||
+      data.size() != digits * (num_q + num_special) * 2 * n) {
+    throw std::invalid_argument("KSwitchKey: key shape does not match the context");
+  }
+}
+
+namespace {
+// 2^52 mod q and its inverse (the Montgomery factor of key words; math::poly_dot2_interleaved).
+uint64_t mont_factor(const math::Modulus& m) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) % m.value());
+}
+}  // namespace
+
+void KSwitchKey::set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, const RnsPoly& a) {
+  check_context(ctx);
   if (i >= digits || b.n() != n || a.n() != n || b.num_q() != num_q || a.num_q() != num_q ||
       b.num_special() != num_special || a.num_special() != num_special || !b.is_ntt() || !a.is_ntt()) {
     throw std::invalid_argument("KSwitchKey::set_digit: digit index or component shape does not match the key");
   }
   const size_t blocks = n / 8;
+  std::vector<uint64_t> bm(n), am(n);
   for (size_t r = 0; r < num_q + num_special; ++r) {
-    const uint64_t* br = b.residue(r);
-    const uint64_t* ar = a.residue(r);
+    const math::Modulus& m = ctx.modulus(r);
+    math::poly_mul_scalar(bm.data(), b.residue(r), mont_factor(m), n, m);
+    math::poly_mul_scalar(am.data(), a.residue(r), mont_factor(m), n, m);
     uint64_t* dst = data.data() + (r * blocks * digits + i) * 16;
     for (size_t j = 0; j < blocks; ++j, dst += digits * 16) {
-      std::copy(br + 8 * j, br + 8 * j + 8, dst);
-      std::copy(ar + 8 * j, ar + 8 * j + 8, dst + 8);
+      std::copy(bm.data() + 8 * j, bm.data() + 8 * j + 8, dst);
+      std::copy(am.data() + 8 * j, am.data() + 8 * j + 8, dst + 8);
     }
   }
 }
 
-RnsPoly KSwitchKey::digit(size_t i, size_t half) const {
+RnsPoly KSwitchKey::digit(const RlweContext& ctx, size_t i, size_t half) const {
+  check_context(ctx);
   if (i >= digits) throw std::out_of_range("KSwitchKey: digit index out of range");
   RnsPoly p(n, num_q, num_special, true);
   const size_t blocks = n / 8;
@@ -132,6 +150,8 @@ RnsPoly KSwitchKey::digit(size_t i, size_t half) const {
     uint64_t* out = p.residue(r);
     const uint64_t* src = data.data() + (r * blocks * digits + i) * 16 + half;
     for (size_t j = 0; j < blocks; ++j, src += digits * 16) std::copy(src, src + 8, out + 8 * j);
+    const math::Modulus& m = ctx.modulus(r);
+    math::poly_mul_scalar(out, out, math::inv_mod(mont_factor(m), m), n, m);
   }
   return p;
 }
@@ -160,7 +180,7 @@ KSwitchKey KeyGenerator::make_kswitch_key(const RnsPoly& s_from, uint32_t tag) c
     // + P * g_i * s_from: g_i ≡ 1 mod q_i and ≡ 0 mod every other prime (P ≡ 0 mod p_k).
     math::poly_mul_scalar(tmp.data(), s_from.residue(i), c.p_mod_q(i), n, c.modulus(i));
     math::poly_add(b.residue(i), b.residue(i), tmp.data(), n, c.modulus(i));
-    key.set_digit(i, b, a);
+    key.set_digit(c, i, b, a);
   }
   secure_wipe(tmp);
   return key;

@@ -78,7 +78,7 @@ struct PublicKey {
 struct KSwitchKey {
   /// Residue r (context modulus index: chain primes, then special primes), 8-coefficient block j,
   /// digit i: words [(r * blocks + j) * digits + i] * 16 + 0..7 are b_i, + 8..15 are a_i
-  /// (blocks = n / 8).
+  /// (blocks = n / 8), each in Montgomery form (value * 2^52 mod the residue's prime).
   std::vector<uint64_t> data;
   /// Shape: ring degree, digits (= chain primes), chain and special residues of every component.
   size_t n = 0, digits = 0, num_q = 0, num_special = 0;
@@ -98,14 +98,15 @@ struct KSwitchKey {
   /// The interleaved block of residue r (the `key` argument of math::poly_dot2_interleaved, with
   /// stride num_digits()).
   const uint64_t* residue_block(size_t r) const { return data.data() + r * digits * 2 * n; }
-  /// Stores digit i's (b, a) (NTT form, num_q chain and num_special special residues).
-  void set_digit(size_t i, const RnsPoly& b, const RnsPoly& a);
-  /// Digit i's b or a as a polynomial (copies).
-  RnsPoly digit_b(size_t i) const { return digit(i, 0); }
-  RnsPoly digit_a(size_t i) const { return digit(i, 8); }
+  /// Stores digit i's (b, a) (NTT form over all of ctx's primes; the key's shape must be ctx's).
+  void set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, const RnsPoly& a);
+  /// Digit i's b or a as a polynomial (copies, out of Montgomery form).
+  RnsPoly digit_b(const RlweContext& ctx, size_t i) const { return digit(ctx, i, 0); }
+  RnsPoly digit_a(const RlweContext& ctx, size_t i) const { return digit(ctx, i, 8); }
 
  private:
-  RnsPoly digit(size_t i, size_t half) const;
+  RnsPoly digit(const RlweContext& ctx, size_t i, size_t half) const;
+  void check_context(const RlweContext& ctx) const;
 };
 
 /// Relinearization key (s^2 -> s).

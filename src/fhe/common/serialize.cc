@@ -77,7 +77,7 @@ void write_kswitch_key(ByteWriter& w, const RlweContext& ctx, const KSwitchKey& 
   w.u32(k.tag);
   w.bytes(k.a_seed);
   w.u32(static_cast<uint32_t>(k.num_digits()));
-  for (size_t i = 0; i < k.num_digits(); ++i) write_poly(w, ctx, k.digit_b(i));
+  for (size_t i = 0; i < k.num_digits(); ++i) write_poly(w, ctx, k.digit_b(ctx, i));
 }
 
 Result<KSwitchKey> read_kswitch_key(ByteReader& r, const RlweContext& ctx) {
@@ -93,7 +93,7 @@ Result<KSwitchKey> read_kswitch_key(ByteReader& r, const RlweContext& ctx) {
     if (b->num_q() != ctx.num_q() || b->num_special() != ctx.num_p() || !b->is_ntt()) {
       return Status::error("key-switching key: component has the wrong shape");
     }
-    k.set_digit(i, *b, expand_uniform_ntt(ctx, k.a_seed, ksk_a_label(k.tag, i), ctx.num_q(), true));
+    k.set_digit(ctx, i, *b, expand_uniform_ntt(ctx, k.a_seed, ksk_a_label(k.tag, i), ctx.num_q(), true));
   }
   return k;
 }
