@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "core/cpu.h"
 #include "math/ntt_internal.h"
+#include "math/poly.h"
 #include "math/primes.h"
 
 namespace v100::math {
@@ -268,6 +270,26 @@ void ntt_inverse_from(uint64_t* out, const uint64_t* in, const NttTables& t) {
     std::copy(in, in + t.n(), out);
     ntt_inverse_portable(out, t, false);
   }
+}
+
+void ntt_lift_sub_mul(uint64_t* out, const uint64_t* x, const uint64_t* a, const uint64_t* b, uint64_t c,
+                      uint64_t e, uint64_t s, const NttTables& t) {
+  const Modulus& q = t.modulus();
+  const size_t n = t.n();
+  thread_local std::vector<uint64_t> scratch;
+  if (scratch.size() < n) scratch.resize(n);
+  if (ntt_uses_ifma(t)) {
+    using u128 = unsigned __int128;
+    const uint64_t cr = reduce(c, q), sr = reduce(s, q);
+    const auto shoup52 = [&](uint64_t w) { return static_cast<uint64_t>((static_cast<u128>(w) << 52) / q.value()); };
+    const uint64_t ratio = static_cast<uint64_t>((static_cast<u128>(1) << 52) / q.value());
+    detail::ntt_lift_sub_mul_ifma(out, x, a, b, cr, shoup52(cr), reduce(e, q), sr, shoup52(sr), t, ratio,
+                                  scratch.data());
+    return;
+  }
+  poly_lift_combine(scratch.data(), a, b, c, e, n, q);
+  ntt_forward(scratch.data(), t);
+  poly_sub_mul_scalar(out, x, scratch.data(), s, n, q);
 }
 
 void ntt_forward_lazy(uint64_t* a, const NttTables& t) {

@@ -93,6 +93,14 @@ void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t);
 /// transfer overlaps arithmetic instead of stalling the inner products that follow.
 void ntt_forward_from(uint64_t* out, const uint64_t* in, const NttTables& t, const void* prefetch,
                       size_t prefetch_bytes);
+/// One residue of a modulus-down step, fused: out[i] = (x[i] - V[i]) * s mod q, where V = NTT(v) and
+/// v[i] = (a[i] + b[i] * c + e) mod q (a[i], b[i] < 2^52; b may be nullptr for v = a + e); x in [0, q);
+/// c, e, s any 64-bit values. The same result as poly_lift_combine, ntt_forward and
+/// poly_sub_mul_scalar in turn, but v is computed where the transform's first pass reads it and the
+/// subtraction happens where its last pass writes, so neither v nor V goes through memory. out may
+/// equal x; nothing else may alias.
+void ntt_lift_sub_mul(uint64_t* out, const uint64_t* x, const uint64_t* a, const uint64_t* b, uint64_t c,
+                      uint64_t e, uint64_t s, const NttTables& t);
 /// As ntt_forward but the output is left in [0, 4q) (skips the final correction).
 void ntt_forward_lazy(uint64_t* a, const NttTables& t);
 /// In-place inverse negacyclic NTT including n^-1. Input bit-reversed in [0, q) (any value < 2q is

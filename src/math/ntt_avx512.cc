@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "math/ifma_ops.h"
 #include "math/ntt_internal.h"
 
 namespace v100::math::detail {
@@ -23,7 +24,7 @@ struct Consts {
         zero(_mm512_setzero_si512()) {}
 };
 
-inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
+using ifma::csub;
 
 // a * w mod q in [0, 2q) for a < 2^52 (Shoup, 52-bit). The subtraction of quot*q is folded into
 // the third multiply-add: lo52(quot * (2^52 - q)) = -quot*q mod 2^52.
@@ -68,20 +69,24 @@ struct Perms {
 
 namespace {
 
-// kOutOfPlace: the first pass reads `src`; later passes work in `a`. In the in-place instance the
-// first pass reads `a` itself, so the compiler sees one pointer and keeps loads and stores apart.
-template <bool kOutOfPlace>
-void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src, const char* pf,
-                  size_t pf_bytes) {
+// The forward transform into `a`. The first pass reads its input through first_load(idx) (the 8
+// coefficients idx .. idx+7, each below 4q); later passes work in `a`; the final pass hands each
+// 8 outputs (positions idx .. idx+7, in [0, q) unless lazy, else [0, 4q)) to final_store(idx, v).
+// Plain transforms load from the input array and store into `a`; fused callers compute the input
+// on the fly and post-process the output without writing either to memory.
+template <class FirstLoad, class FinalStore>
+void forward_core(uint64_t* a, const NttTables& tb, bool lazy, const FirstLoad& first_load,
+                  const FinalStore& final_store, const char* pf, size_t pf_bytes) {
   const size_t n = tb.n();
-  const uint64_t* in = kOutOfPlace ? src : a;
   const Consts k(tb.modulus().value());
   const uint64_t* w = tb.root_pows();
   const uint64_t* ws = tb.root_pows_shoup52();
+  const auto from_a = [a](size_t idx) { return load(a + idx); };
   // Layers with half-size t >= 16, two at a time (radix-4 passes halve the loads and stores);
   // a single radix-2 pass first when their number is odd. One broadcast twiddle per group.
   size_t t = n;
   size_t m = 1;
+  bool first = true;
   int generic_layers = 0;
   for (size_t tt = n / 2; tt >= 16; tt >>= 1) ++generic_layers;
   if (generic_layers & 1) {
@@ -89,19 +94,17 @@ void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
     const __m512i wi = _mm512_set1_epi64(static_cast<long long>(w[1]));
     const __m512i wsi = _mm512_set1_epi64(static_cast<long long>(ws[1]));
     for (size_t j = 0; j < t; j += 8) {
-      __m512i vx = load(in + j), vy = load(in + t + j);
+      __m512i vx = first_load(j), vy = first_load(t + j);
       fwd_bf(vx, vy, wi, wsi, k);
       store(a + j, vx);
       store(a + t + j, vy);
     }
     m = 2;
-    in = a;
+    first = false;
   }
-  // The last pair of generic layers (half-sizes 32 and 16, m = n / 64) is fused with the tail below.
-  for (; m < n / 64; m <<= 2) {
-    // Layer m (half-size t/2 after the shift below) then layer 2m (half-size t/4).
-    t >>= 1;
-    const size_t h = t / 2;
+  // Layer m (half-size t/2) then layer 2m (half-size t/4) over groups of 2t coefficients.
+  const auto radix4 = [&](size_t t2, const auto& ld) {
+    const size_t h = t2 / 2;
     for (size_t i = 0; i < m; ++i) {
       const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
       const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
@@ -109,22 +112,30 @@ void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
       const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i]));
       const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m + 2 * i + 1]));
       const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i + 1]));
-      uint64_t* base = a + 2 * i * t;
-      const uint64_t* ib = in + 2 * i * t;
+      const size_t base = 2 * i * t2;
       for (size_t j = 0; j < h; j += 8) {
-        __m512i x0 = load(ib + j), x1 = load(ib + h + j), x2 = load(ib + t + j), x3 = load(ib + t + h + j);
+        __m512i x0 = ld(base + j), x1 = ld(base + h + j), x2 = ld(base + t2 + j), x3 = ld(base + t2 + h + j);
         fwd_bf(x0, x2, w1, ws1, k);
         fwd_bf(x1, x3, w1, ws1, k);
         fwd_bf(x0, x1, w2, ws2, k);
         fwd_bf(x2, x3, w3, ws3, k);
-        store(base + j, x0);
-        store(base + h + j, x1);
-        store(base + t + j, x2);
-        store(base + t + h + j, x3);
+        store(a + base + j, x0);
+        store(a + base + h + j, x1);
+        store(a + base + t2 + j, x2);
+        store(a + base + t2 + h + j, x3);
       }
     }
+  };
+  // The last pair of generic layers (half-sizes 32 and 16, m = n / 64) is fused with the tail below.
+  for (; m < n / 64; m <<= 2) {
     t >>= 1;
-    in = a;
+    if (first) {
+      radix4(t, first_load);
+      first = false;
+    } else {
+      radix4(t, from_a);
+    }
+    t >>= 1;
   }
   // Final pass, one 64-coefficient group at a time, all in registers: layers with half-sizes 32 and
   // 16 (one broadcast twiddle each per group), then layers t = 8, 4, 2, 1 for the group's four
@@ -140,69 +151,83 @@ void forward_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
   // The four blocks go through their four layers in lockstep: one block's layers form a dependent
   // chain (about 50 cycles of multiply-add and shuffle latency) that the out-of-order window cannot
   // overlap well with the next block's; four independent chains side by side keep the multiply
-  // units busy (the tail ran about 1.3x faster this way on the Zen 4 machine, and fusing it with
-  // the half-size 32/16 pass saved that pass's stores and reloads: another ~8% of the transform).
+  // units busy (the tail ran about 1.3x faster this way on the Zen 4 machine).
   constexpr int kBlocks = 4;
   const size_t m8 = n / 16, m64 = n / 64;
   // The caller's prefetch range is spread over the groups (whole cache lines).
   const size_t pf_lines = (pf_bytes + 63) / 64;
   const size_t pf_per_iter = (pf_lines + m64 - 1) / m64;
   size_t pf_next = 0;
-  for (size_t g = 0; g < m64; ++g) {
-    for (size_t p = 0; p < pf_per_iter && pf_next < pf_lines; ++p, ++pf_next) {
-      _mm_prefetch(pf + 64 * pf_next, _MM_HINT_T2);
-    }
-    const size_t b0 = kBlocks * g;
-    const uint64_t* ib = in + 64 * g;
-    __m512i x[kBlocks], y[kBlocks], u[kBlocks], v[kBlocks];
-    {
-      // Half-size 32: coefficient c pairs with c + 32; half-size 16: c with c + 16 in each half.
-      const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m64 + g]));
-      const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m64 + g]));
-      const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g]));
-      const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g]));
-      const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g + 1]));
-      const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g + 1]));
-      // Block q of the group is (x[q], y[q]) = coefficients 16q .. 16q + 15.
-      for (int q = 0; q < kBlocks; ++q) {
-        x[q] = load(ib + 16 * q);
-        y[q] = load(ib + 16 * q + 8);
+  const auto final_pass = [&](const auto& ld) {
+    for (size_t g = 0; g < m64; ++g) {
+      for (size_t p = 0; p < pf_per_iter && pf_next < pf_lines; ++p, ++pf_next) {
+        _mm_prefetch(pf + 64 * pf_next, _MM_HINT_T2);
       }
-      fwd_bf(x[0], x[2], w1, ws1, k);
-      fwd_bf(y[0], y[2], w1, ws1, k);
-      fwd_bf(x[1], x[3], w1, ws1, k);
-      fwd_bf(y[1], y[3], w1, ws1, k);
-      fwd_bf(x[0], x[1], w2, ws2, k);
-      fwd_bf(y[0], y[1], w2, ws2, k);
-      fwd_bf(x[2], x[3], w3, ws3, k);
-      fwd_bf(y[2], y[3], w3, ws3, k);
-    }
-    for (int i = 0; i < kBlocks; ++i) {
-      fwd_bf(x[i], y[i], _mm512_set1_epi64(static_cast<long long>(w[m8 + b0 + i])),
-             _mm512_set1_epi64(static_cast<long long>(ws[m8 + b0 + i])), k);
-    }
-    for (int i = 0; i < kBlocks; ++i) {
-      u[i] = _mm512_shuffle_i64x2(x[i], y[i], 0x44);
-      v[i] = _mm512_shuffle_i64x2(x[i], y[i], 0xEE);
-      fwd_bf(u[i], v[i], load(ew[0] + 8 * (b0 + i)), load(ews[0] + 8 * (b0 + i)), k);
-    }
-    for (int i = 0; i < kBlocks; ++i) {
-      x[i] = _mm512_shuffle_i64x2(u[i], v[i], 0x88);
-      y[i] = _mm512_shuffle_i64x2(u[i], v[i], 0xDD);
-      fwd_bf(x[i], y[i], load(ew[1] + 8 * (b0 + i)), load(ews[1] + 8 * (b0 + i)), k);
-    }
-    for (int i = 0; i < kBlocks; ++i) {
-      u[i] = _mm512_unpacklo_epi64(x[i], y[i]);
-      v[i] = _mm512_unpackhi_epi64(x[i], y[i]);
-      fwd_bf(u[i], v[i], load(ew[2] + 8 * (b0 + i)), load(ews[2] + 8 * (b0 + i)), k);
-      if (!lazy) {
-        u[i] = csub(csub(u[i], k.two_q), k.q);
-        v[i] = csub(csub(v[i], k.two_q), k.q);
+      const size_t b0 = kBlocks * g;
+      __m512i x[kBlocks], y[kBlocks], u[kBlocks], v[kBlocks];
+      {
+        // Half-size 32: coefficient c pairs with c + 32; half-size 16: c with c + 16 in each half.
+        const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m64 + g]));
+        const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m64 + g]));
+        const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g]));
+        const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g]));
+        const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g + 1]));
+        const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g + 1]));
+        // Block q of the group is (x[q], y[q]) = coefficients 16q .. 16q + 15.
+        for (int q = 0; q < kBlocks; ++q) {
+          x[q] = ld(64 * g + 16 * q);
+          y[q] = ld(64 * g + 16 * q + 8);
+        }
+        fwd_bf(x[0], x[2], w1, ws1, k);
+        fwd_bf(y[0], y[2], w1, ws1, k);
+        fwd_bf(x[1], x[3], w1, ws1, k);
+        fwd_bf(y[1], y[3], w1, ws1, k);
+        fwd_bf(x[0], x[1], w2, ws2, k);
+        fwd_bf(y[0], y[1], w2, ws2, k);
+        fwd_bf(x[2], x[3], w3, ws3, k);
+        fwd_bf(y[2], y[3], w3, ws3, k);
       }
-      store(a + 16 * (b0 + i), _mm512_permutex2var_epi64(u[i], perms.out_lo, v[i]));
-      store(a + 16 * (b0 + i) + 8, _mm512_permutex2var_epi64(u[i], perms.out_hi, v[i]));
+      for (int i = 0; i < kBlocks; ++i) {
+        fwd_bf(x[i], y[i], _mm512_set1_epi64(static_cast<long long>(w[m8 + b0 + i])),
+               _mm512_set1_epi64(static_cast<long long>(ws[m8 + b0 + i])), k);
+      }
+      for (int i = 0; i < kBlocks; ++i) {
+        u[i] = _mm512_shuffle_i64x2(x[i], y[i], 0x44);
+        v[i] = _mm512_shuffle_i64x2(x[i], y[i], 0xEE);
+        fwd_bf(u[i], v[i], load(ew[0] + 8 * (b0 + i)), load(ews[0] + 8 * (b0 + i)), k);
+      }
+      for (int i = 0; i < kBlocks; ++i) {
+        x[i] = _mm512_shuffle_i64x2(u[i], v[i], 0x88);
+        y[i] = _mm512_shuffle_i64x2(u[i], v[i], 0xDD);
+        fwd_bf(x[i], y[i], load(ew[1] + 8 * (b0 + i)), load(ews[1] + 8 * (b0 + i)), k);
+      }
+      for (int i = 0; i < kBlocks; ++i) {
+        u[i] = _mm512_unpacklo_epi64(x[i], y[i]);
+        v[i] = _mm512_unpackhi_epi64(x[i], y[i]);
+        fwd_bf(u[i], v[i], load(ew[2] + 8 * (b0 + i)), load(ews[2] + 8 * (b0 + i)), k);
+        if (!lazy) {
+          u[i] = csub(csub(u[i], k.two_q), k.q);
+          v[i] = csub(csub(v[i], k.two_q), k.q);
+        }
+        final_store(16 * (b0 + i), _mm512_permutex2var_epi64(u[i], perms.out_lo, v[i]));
+        final_store(16 * (b0 + i) + 8, _mm512_permutex2var_epi64(u[i], perms.out_hi, v[i]));
+      }
     }
+  };
+  if (first) {
+    final_pass(first_load);
+  } else {
+    final_pass(from_a);
   }
+}
+
+// Plain transforms: out of place reads `src` in the first pass; in place reads `a` itself.
+void forward_plain(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src, const char* pf,
+                   size_t pf_bytes) {
+  const uint64_t* in = src ? src : a;
+  forward_core(
+      a, tb, lazy, [in](size_t idx) { return load(in + idx); }, [a](size_t idx, __m512i v) { store(a + idx, v); },
+      pf, pf_bytes);
 }
 
 template <bool kOutOfPlace>
@@ -316,12 +341,31 @@ void inverse_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
 
 void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src, const void* prefetch,
                       size_t prefetch_bytes) {
-  const char* pf = static_cast<const char*>(prefetch);
-  if (src) {
-    forward_impl<true>(a, tb, lazy, src, pf, prefetch_bytes);
-  } else {
-    forward_impl<false>(a, tb, lazy, nullptr, pf, prefetch_bytes);
-  }
+  forward_plain(a, tb, lazy, src, static_cast<const char*>(prefetch), prefetch_bytes);
+}
+
+void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, const uint64_t* b, uint64_t c,
+                           uint64_t c_shoup52, uint64_t e, uint64_t s, uint64_t s_shoup52, const NttTables& tb,
+                           uint64_t ratio, uint64_t* scratch) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(tb.modulus().value()));
+  const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
+  const __m512i vc = _mm512_set1_epi64(static_cast<long long>(c));
+  const __m512i vcs = _mm512_set1_epi64(static_cast<long long>(c_shoup52));
+  const __m512i ve = _mm512_set1_epi64(static_cast<long long>(e));
+  const __m512i vs = _mm512_set1_epi64(static_cast<long long>(s));
+  const __m512i vss = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
+  // v = (a + b c + e) mod q, computed where the first pass reads it.
+  const auto lift = [&](size_t idx) {
+    __m512i r = csub(_mm512_add_epi64(ifma::reduce52(load(a + idx), vr, vq), ve), vq);
+    if (b) r = csub(_mm512_add_epi64(r, ifma::mul_const(ifma::reduce52(load(b + idx), vr, vq), vc, vcs, vq)), vq);
+    return r;
+  };
+  // out = (x - V) s, where the final pass produces V (fully reduced).
+  const auto sub_mul = [&](size_t idx, __m512i v) {
+    const __m512i d = csub(_mm512_add_epi64(_mm512_sub_epi64(load(x + idx), v), vq), vq);
+    store(out + idx, ifma::mul_const(d, vs, vss, vq));
+  };
+  forward_core(scratch, tb, false, lift, sub_mul, nullptr, 0);
 }
 
 void ntt_inverse_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* src) {

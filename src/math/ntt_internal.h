@@ -14,6 +14,11 @@ namespace v100::math::detail {
 void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr,
                       const void* prefetch = nullptr, size_t prefetch_bytes = 0);
 void ntt_inverse_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr);
+/// math::ntt_lift_sub_mul for q < 2^50: c, e, s reduced mod q, *_shoup52 their 52-bit Shoup
+/// constants, ratio = floor(2^52 / q), scratch n words (not aliasing any other argument).
+void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, const uint64_t* b, uint64_t c,
+                           uint64_t c_shoup52, uint64_t e, uint64_t s, uint64_t s_shoup52, const NttTables& t,
+                           uint64_t ratio, uint64_t* scratch);
 
 /// out[i] = in[perm[i]] (block-structured permutations vectorized; see poly_avx512.cc).
 void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);

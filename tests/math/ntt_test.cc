@@ -204,6 +204,45 @@ TEST(Ntt, IfmaMatchesPortableBitForBit) {
   }
 }
 
+// The fused modulus-down step against its definition: v built coefficient by coefficient with
+// __int128 arithmetic, transformed by the (separately tested) forward NTT, then (x - V) s per slot
+// in __int128; both paths, with and without b, out aliasing x, inputs up to 2^52 - 1.
+TEST(Ntt, LiftSubMulMatchesDefinition) {
+  TestRng rng("ntt-lift-sub-mul");
+  for (size_t n : {64u, 128u, 1024u, 8192u, 16384u}) {
+    for (int bits : {30, 40, 49, 50, 55}) {
+      const uint64_t qv = generate_ntt_primes(bits, n, 1)[0];
+      NttTables t(n, Modulus(qv));
+      std::vector<uint64_t> a(n), b(n), x = random_poly(rng, n, qv);
+      for (size_t i = 0; i < n; ++i) {
+        a[i] = i % 9 == 0 ? (uint64_t{1} << 52) - 1 : rng.u64() >> 12;
+        b[i] = i % 7 == 0 ? (uint64_t{1} << 52) - 1 : rng.u64() >> 12;
+      }
+      const uint64_t c = rng.u64(), e = rng.u64(), s = rng.u64();
+      for (bool with_b : {false, true}) {
+        std::vector<uint64_t> v(n);
+        for (size_t i = 0; i < n; ++i) {
+          u128 val = u128(a[i]) % qv + u128(e % qv);
+          if (with_b) val += u128(b[i] % qv) * (c % qv) % qv;
+          v[i] = static_cast<uint64_t>(val % qv);
+        }
+        ntt_forward_portable(v.data(), t);
+        std::vector<uint64_t> want(n);
+        for (size_t i = 0; i < n; ++i) want[i] = static_cast<uint64_t>(u128((x[i] + qv - v[i]) % qv) * (s % qv) % qv);
+        for (int path = 0; path < 2; ++path) {
+          cpu::force_portable(path == 1);
+          std::vector<uint64_t> out(n, 5), inplace = x;
+          ntt_lift_sub_mul(out.data(), x.data(), a.data(), with_b ? b.data() : nullptr, c, e, s, t);
+          ntt_lift_sub_mul(inplace.data(), inplace.data(), a.data(), with_b ? b.data() : nullptr, c, e, s, t);
+          cpu::force_portable(false);
+          ASSERT_EQ(out, want) << "n=" << n << " bits=" << bits << " b=" << with_b << " path=" << path;
+          ASSERT_EQ(inplace, want) << "n=" << n << " bits=" << bits << " (out == x)";
+        }
+      }
+    }
+  }
+}
+
 TEST(Ntt, LargeNRoundTrip) {
   TestRng rng("ntt-large");
   for (size_t n : {size_t{1} << 15, size_t{1} << 17}) {

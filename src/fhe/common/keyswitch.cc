@@ -125,16 +125,16 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
   for (size_t j = 0; j < nq; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
     const uint64_t minus_half = qj.value() - ctx.p_half_mod(j);
-    if (K == 1) {
-      math::poly_lift_combine(v, y, nullptr, 0, minus_half, n, qj);
-    } else {
-      std::fill(v, v + n, 0);
-      for (size_t k = 0; k < K; ++k) {
-        math::poly_reduce_below(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
-        math::poly_mul_scalar_add(v, w, ctx.phat_mod_q(k, j), n, qj);
-      }
-      math::poly_add_scalar(v, v, minus_half, n, qj);
+    if (K == 1) {  // lift, transform and subtract fused (math::ntt_lift_sub_mul)
+      math::ntt_lift_sub_mul(out + j * n, x + j * n, y, nullptr, 0, minus_half, ctx.p_inv_mod_q(j), ctx.ntt(j));
+      continue;
     }
+    std::fill(v, v + n, 0);
+    for (size_t k = 0; k < K; ++k) {
+      math::poly_reduce_below(w, y + k * n, ctx.modulus(L + k).value(), n, qj);
+      math::poly_mul_scalar_add(v, w, ctx.phat_mod_q(k, j), n, qj);
+    }
+    math::poly_add_scalar(v, v, minus_half, n, qj);
     math::ntt_forward(v, ctx.ntt(j));
     math::poly_sub_mul_scalar(out + j * n, x + j * n, v, ctx.p_inv_mod_q(j), n, qj);
   }
@@ -167,12 +167,9 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   math::poly_sub_mul_scalar(t, t, v, ctx.q_inv_mod(l, L), n, P);
   for (size_t j = 0; j < l; ++j) {
     const math::Modulus& qj = ctx.modulus(j);
-    // v = [x + h]_M - h mod q_j = a + q_l * t - h.
-    math::poly_lift_combine(v, a, t, ql.value(), qj.value() - mod(h, qj), n, qj);
-    math::ntt_forward(v, ctx.ntt(j));
-    // (P q_l)^-1 mod q_j from the context's tables.
-    math::poly_sub_mul_scalar(out + j * n, x + j * n, v, math::mul_mod(ctx.p_inv_mod_q(j), ctx.q_inv_mod(l, j), qj),
-                              n, qj);
+    // out_j = (x_j - NTT(v)) (P q_l)^-1 with v = [x + h]_M - h mod q_j = a + q_l * t - h, fused.
+    math::ntt_lift_sub_mul(out + j * n, x + j * n, a, t, ql.value(), qj.value() - mod(h, qj),
+                           math::mul_mod(ctx.p_inv_mod_q(j), ctx.q_inv_mod(l, j), qj), ctx.ntt(j));
   }
 }
 
