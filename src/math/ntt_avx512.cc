@@ -49,6 +49,19 @@ inline void inv_bf(__m512i& x, __m512i& y, __m512i w, __m512i ws, const Consts& 
   y = mul_shoup_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), k.two_q), w, ws, k);
 }
 
+// Broadcast twiddles of a forward radix-4 group: layer m (group i) and layer 2m (its two halves).
+struct Radix4Twiddles {
+  __m512i w1, ws1, w2, ws2, w3, ws3;
+  Radix4Twiddles(const uint64_t* w, const uint64_t* ws, size_t m, size_t i)
+      : w1(bcast(w[m + i])),
+        ws1(bcast(ws[m + i])),
+        w2(bcast(w[2 * m + 2 * i])),
+        ws2(bcast(ws[2 * m + 2 * i])),
+        w3(bcast(w[2 * m + 2 * i + 1])),
+        ws3(bcast(ws[2 * m + 2 * i + 1])) {}
+  static __m512i bcast(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
+};
+
 inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
 inline void store(uint64_t* p, __m512i v) { _mm512_storeu_si512(reinterpret_cast<void*>(p), v); }
 
@@ -106,19 +119,14 @@ void forward_core(uint64_t* a, const NttTables& tb, bool lazy, const FirstLoad& 
   const auto radix4 = [&](size_t t2, const auto& ld) {
     const size_t h = t2 / 2;
     for (size_t i = 0; i < m; ++i) {
-      const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m + i]));
-      const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m + i]));
-      const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[2 * m + 2 * i]));
-      const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i]));
-      const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m + 2 * i + 1]));
-      const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m + 2 * i + 1]));
+      const Radix4Twiddles tw(w, ws, m, i);
       const size_t base = 2 * i * t2;
       for (size_t j = 0; j < h; j += 8) {
         __m512i x0 = ld(base + j), x1 = ld(base + h + j), x2 = ld(base + t2 + j), x3 = ld(base + t2 + h + j);
-        fwd_bf(x0, x2, w1, ws1, k);
-        fwd_bf(x1, x3, w1, ws1, k);
-        fwd_bf(x0, x1, w2, ws2, k);
-        fwd_bf(x2, x3, w3, ws3, k);
+        fwd_bf(x0, x2, tw.w1, tw.ws1, k);
+        fwd_bf(x1, x3, tw.w1, tw.ws1, k);
+        fwd_bf(x0, x1, tw.w2, tw.ws2, k);
+        fwd_bf(x2, x3, tw.w3, tw.ws3, k);
         store(a + base + j, x0);
         store(a + base + h + j, x1);
         store(a + base + t2 + j, x2);
@@ -167,25 +175,20 @@ void forward_core(uint64_t* a, const NttTables& tb, bool lazy, const FirstLoad& 
       __m512i x[kBlocks], y[kBlocks], u[kBlocks], v[kBlocks];
       {
         // Half-size 32: coefficient c pairs with c + 32; half-size 16: c with c + 16 in each half.
-        const __m512i w1 = _mm512_set1_epi64(static_cast<long long>(w[m64 + g]));
-        const __m512i ws1 = _mm512_set1_epi64(static_cast<long long>(ws[m64 + g]));
-        const __m512i w2 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g]));
-        const __m512i ws2 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g]));
-        const __m512i w3 = _mm512_set1_epi64(static_cast<long long>(w[2 * m64 + 2 * g + 1]));
-        const __m512i ws3 = _mm512_set1_epi64(static_cast<long long>(ws[2 * m64 + 2 * g + 1]));
+        const Radix4Twiddles tw(w, ws, m64, g);
         // Block q of the group is (x[q], y[q]) = coefficients 16q .. 16q + 15.
         for (int q = 0; q < kBlocks; ++q) {
           x[q] = ld(64 * g + 16 * q);
           y[q] = ld(64 * g + 16 * q + 8);
         }
-        fwd_bf(x[0], x[2], w1, ws1, k);
-        fwd_bf(y[0], y[2], w1, ws1, k);
-        fwd_bf(x[1], x[3], w1, ws1, k);
-        fwd_bf(y[1], y[3], w1, ws1, k);
-        fwd_bf(x[0], x[1], w2, ws2, k);
-        fwd_bf(y[0], y[1], w2, ws2, k);
-        fwd_bf(x[2], x[3], w3, ws3, k);
-        fwd_bf(y[2], y[3], w3, ws3, k);
+        fwd_bf(x[0], x[2], tw.w1, tw.ws1, k);
+        fwd_bf(y[0], y[2], tw.w1, tw.ws1, k);
+        fwd_bf(x[1], x[3], tw.w1, tw.ws1, k);
+        fwd_bf(y[1], y[3], tw.w1, tw.ws1, k);
+        fwd_bf(x[0], x[1], tw.w2, tw.ws2, k);
+        fwd_bf(y[0], y[1], tw.w2, tw.ws2, k);
+        fwd_bf(x[2], x[3], tw.w3, tw.ws3, k);
+        fwd_bf(y[2], y[3], tw.w3, tw.ws3, k);
       }
       for (int i = 0; i < kBlocks; ++i) {
         fwd_bf(x[i], y[i], _mm512_set1_epi64(static_cast<long long>(w[m8 + b0 + i])),
