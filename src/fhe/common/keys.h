@@ -89,8 +89,12 @@ struct KSwitchKey {
   uint32_t tag = 0;
 
   /// Empty key of the given shape (all words zero).
-  KSwitchKey(size_t n_, size_t digits_, size_t num_q_, size_t num_special_)
-      : data(digits_ * (num_q_ + num_special_) * 2 * n_), n(n_), digits(digits_), num_q(num_q_), num_special(num_special_) {}
+  KSwitchKey(size_t ring_degree, size_t digit_count, size_t chain_residues, size_t special_residues)
+      : data(digit_count * (chain_residues + special_residues) * 2 * ring_degree),
+        n(ring_degree),
+        digits(digit_count),
+        num_q(chain_residues),
+        num_special(special_residues) {}
   KSwitchKey() = default;
 
   /// Number of digits (= number of chain primes).
