@@ -30,4 +30,18 @@ inline __m512i reduce52(__m512i x, __m512i ratio, __m512i vq) {
   return csub(_mm512_sub_epi64(x, _mm512_madd52lo_epu64(zero, quot, vq)), vq);
 }
 
+// (a + b c + e) mod q for a, b < 2^52 (c, e < q; cs the Shoup constant of c): the lift step of a
+// modulus-down. Without b: (a + e) mod q.
+inline __m512i lift_combine(__m512i a, const __m512i* b, __m512i c, __m512i cs, __m512i e, __m512i ratio,
+                            __m512i vq) {
+  __m512i r = csub(_mm512_add_epi64(reduce52(a, ratio, vq), e), vq);
+  if (b) r = csub(_mm512_add_epi64(r, mul_const(reduce52(*b, ratio, vq), c, cs, vq)), vq);
+  return r;
+}
+
+// (x - v) s mod q for x, v < q (s < q, ss its Shoup constant).
+inline __m512i sub_mul(__m512i x, __m512i v, __m512i s, __m512i ss, __m512i vq) {
+  return mul_const(csub(_mm512_add_epi64(_mm512_sub_epi64(x, v), vq), vq), s, ss, vq);
+}
+
 }  // namespace v100::math::detail::ifma

@@ -279,12 +279,9 @@ void ntt_lift_sub_mul(uint64_t* out, const uint64_t* x, const uint64_t* a, const
   thread_local std::vector<uint64_t> scratch;
   if (scratch.size() < n) scratch.resize(n);
   if (ntt_uses_ifma(t)) {
-    using u128 = unsigned __int128;
     const uint64_t cr = reduce(c, q), sr = reduce(s, q);
-    const auto shoup52 = [&](uint64_t w) { return static_cast<uint64_t>((static_cast<u128>(w) << 52) / q.value()); };
-    const uint64_t ratio = static_cast<uint64_t>((static_cast<u128>(1) << 52) / q.value());
-    detail::ntt_lift_sub_mul_ifma(out, x, a, b, cr, shoup52(cr), reduce(e, q), sr, shoup52(sr), t, ratio,
-                                  scratch.data());
+    detail::ntt_lift_sub_mul_ifma(out, x, a, b, cr, detail::shoup52(cr, q), reduce(e, q), sr, detail::shoup52(sr, q),
+                                  t, detail::ratio52(q), scratch.data());
     return;
   }
   poly_lift_combine(scratch.data(), a, b, c, e, n, q);

@@ -359,15 +359,11 @@ void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, 
   const __m512i vss = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
   // v = (a + b c + e) mod q, computed where the first pass reads it.
   const auto lift = [&](size_t idx) {
-    __m512i r = csub(_mm512_add_epi64(ifma::reduce52(load(a + idx), vr, vq), ve), vq);
-    if (b) r = csub(_mm512_add_epi64(r, ifma::mul_const(ifma::reduce52(load(b + idx), vr, vq), vc, vcs, vq)), vq);
-    return r;
+    const __m512i vb = b ? load(b + idx) : vq;
+    return ifma::lift_combine(load(a + idx), b ? &vb : nullptr, vc, vcs, ve, vr, vq);
   };
   // out = (x - V) s, where the final pass produces V (fully reduced).
-  const auto sub_mul = [&](size_t idx, __m512i v) {
-    const __m512i d = csub(_mm512_add_epi64(_mm512_sub_epi64(load(x + idx), v), vq), vq);
-    store(out + idx, ifma::mul_const(d, vs, vss, vq));
-  };
+  const auto sub_mul = [&](size_t idx, __m512i v) { store(out + idx, ifma::sub_mul(load(x + idx), v, vs, vss, vq)); };
   forward_core(scratch, tb, false, lift, sub_mul, nullptr, 0);
 }
 

@@ -9,6 +9,15 @@
 
 namespace v100::math::detail {
 
+/// floor(w * 2^52 / q): the 52-bit Shoup constant of w < q.
+inline uint64_t shoup52(uint64_t w, const Modulus& q) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / q.value());
+}
+/// floor(2^52 / q): the quotient estimate of the 52-bit reduction.
+inline uint64_t ratio52(const Modulus& q) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) / q.value());
+}
+
 /// src: the input when out of place (read by the first pass only), or nullptr for in place.
 /// prefetch/prefetch_bytes: a range to pull into the caches while transforming (see ntt_forward_from).
 void ntt_forward_ifma(uint64_t* a, const NttTables& t, bool lazy, const uint64_t* src = nullptr,

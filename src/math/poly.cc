@@ -209,14 +209,8 @@ void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n,
   portable::poly_mul_scalar_add(out, a, s, n, q);
 }
 
-namespace {
-uint64_t shoup52(uint64_t w, const Modulus& q) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 52) / q.value());
-}
-uint64_t ratio52(const Modulus& q) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) / q.value());
-}
-}  // namespace
+using detail::ratio52;
+using detail::shoup52;
 
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {

@@ -316,8 +316,7 @@ void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* 
   const __m512i ws = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 m = tail_mask(n - i);
-    __m512i d = csub(_mm512_add_epi64(_mm512_sub_epi64(load(x + i, m), load(v + i, m)), vq), vq);
-    store(out + i, mul_const(d, w, ws, vq), m);
+    store(out + i, ifma::sub_mul(load(x + i, m), load(v + i, m), w, ws, vq), m);
   }
 }
 
@@ -330,9 +329,8 @@ void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b,
   const __m512i ve = _mm512_set1_epi64(static_cast<long long>(e));
   for (size_t i = 0; i < n; i += 8) {
     __mmask8 m = tail_mask(n - i);
-    __m512i r = csub(_mm512_add_epi64(reduce52(load(a + i, m), vr, vq), ve), vq);
-    if (b) r = csub(_mm512_add_epi64(r, mul_const(reduce52(load(b + i, m), vr, vq), vc, vcs, vq)), vq);
-    store(out + i, r, m);
+    const __m512i vb = b ? load(b + i, m) : vq;
+    store(out + i, ifma::lift_combine(load(a + i, m), b ? &vb : nullptr, vc, vcs, ve, vr, vq), m);
   }
 }
 
