@@ -71,33 +71,44 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
   psi_inv_ = inv_mod(psi_, q);
   n_inv_ = inv_mod(static_cast<uint64_t>(n) % qv, q);
 
-  root_pows_.resize(n);
-  inv_root_pows_.resize(n);
-  root_pows_shoup_.resize(n);
-  inv_root_pows_shoup_.resize(n);
+  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 64;
+  {
+    // Table sizes in words: n for the root tables, n / 2 per expanded inner layer (IFMA only).
+    size_t off = 0;
+    for (int id = 0; id < kNumTables; ++id) {
+      offset_[id] = off;
+      const bool ifma_only = id != kRoot && id != kInvRoot && id != kRootShoup && id != kInvRootShoup;
+      const bool expanded = (id >= kFwdExp && id < kInvRoot) || (id >= kInvExp && id < kRootShoup);
+      if (!ifma_only || ifma_capable_) off += expanded ? n / 2 : n;
+    }
+    store_.assign(off, 0);
+  }
+  uint64_t* root = table(kRoot);
+  uint64_t* inv_root = table(kInvRoot);
+  uint64_t* root_s64 = table(kRootShoup);
+  uint64_t* inv_root_s64 = table(kInvRootShoup);
   uint64_t p = 1, pi = 1;
   for (size_t k = 0; k < n; ++k) {
     size_t r = bit_reverse(k, log_n_);
-    root_pows_[r] = p;
-    inv_root_pows_[r] = pi;
+    root[r] = p;
+    inv_root[r] = pi;
     p = mul_mod(p, psi_, q);
     pi = mul_mod(pi, psi_inv_, q);
   }
   for (size_t k = 0; k < n; ++k) {
-    root_pows_shoup_[k] = shoup_precompute(root_pows_[k], q);
-    inv_root_pows_shoup_[k] = shoup_precompute(inv_root_pows_[k], q);
+    root_s64[k] = shoup_precompute(root[k], q);
+    inv_root_s64[k] = shoup_precompute(inv_root[k], q);
   }
   n_inv_shoup_ = shoup_precompute(n_inv_, q);
-  n_inv_w_ = mul_mod(n_inv_, inv_root_pows_[1], q);
+  n_inv_w_ = mul_mod(n_inv_, inv_root[1], q);
   n_inv_w_shoup_ = shoup_precompute(n_inv_w_, q);
 
-  ifma_capable_ = qv < (uint64_t{1} << 50) && n >= 64;
   if (ifma_capable_) {
-    root_pows_shoup52_.resize(n);
-    inv_root_pows_shoup52_.resize(n);
+    uint64_t* root_s52 = table(kRootShoup52);
+    uint64_t* inv_root_s52 = table(kInvRootShoup52);
     for (size_t k = 0; k < n; ++k) {
-      root_pows_shoup52_[k] = shoup52(root_pows_[k], qv);
-      inv_root_pows_shoup52_[k] = shoup52(inv_root_pows_[k], qv);
+      root_s52[k] = shoup52(root[k], qv);
+      inv_root_s52[k] = shoup52(inv_root[k], qv);
     }
     n_inv_shoup52_ = shoup52(n_inv_, qv);
     n_inv_w_shoup52_ = shoup52(n_inv_w_, qv);
@@ -111,17 +122,17 @@ NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
       size_t t = size_t{4} >> layer;
       size_t m = n / (2 * t);
       size_t blocks = n / 16;
-      fwd_exp_[layer].resize(n / 2);
-      fwd_exp_shoup_[layer].resize(n / 2);
-      inv_exp_[layer].resize(n / 2);
-      inv_exp_shoup_[layer].resize(n / 2);
+      uint64_t* fwd_exp = table(kFwdExp + layer);
+      uint64_t* fwd_exp_shoup = table(kFwdExpShoup + layer);
+      uint64_t* inv_exp = table(kInvExp + layer);
+      uint64_t* inv_exp_shoup = table(kInvExpShoup + layer);
       for (size_t b = 0; b < blocks; ++b) {
         for (size_t l = 0; l < 8; ++l) {
           size_t idx = m + b * (8 / t) + kLaneGroup[layer][l];
-          fwd_exp_[layer][b * 8 + l] = root_pows_[idx];
-          fwd_exp_shoup_[layer][b * 8 + l] = root_pows_shoup52_[idx];
-          inv_exp_[layer][b * 8 + l] = inv_root_pows_[idx];
-          inv_exp_shoup_[layer][b * 8 + l] = inv_root_pows_shoup52_[idx];
+          fwd_exp[b * 8 + l] = root[idx];
+          fwd_exp_shoup[b * 8 + l] = root_s52[idx];
+          inv_exp[b * 8 + l] = inv_root[idx];
+          inv_exp_shoup[b * 8 + l] = inv_root_s52[idx];
         }
       }
     }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_alloc.h"
 #include "math/modulus.h"
 
 namespace v100::math {
@@ -43,26 +44,26 @@ class NttTables {
 
   // --- Tables used by the kernels (public for the kernels; not part of the stable API) ---
   /// psi^bitrev(k) for k in [0, n), and its 64-bit Shoup constant.
-  const uint64_t* root_pows() const { return root_pows_.data(); }
-  const uint64_t* root_pows_shoup() const { return root_pows_shoup_.data(); }
+  const uint64_t* root_pows() const { return table(kRoot); }
+  const uint64_t* root_pows_shoup() const { return table(kRootShoup); }
   /// psi^-bitrev(k) for k in [0, n), and its 64-bit Shoup constant.
-  const uint64_t* inv_root_pows() const { return inv_root_pows_.data(); }
-  const uint64_t* inv_root_pows_shoup() const { return inv_root_pows_shoup_.data(); }
+  const uint64_t* inv_root_pows() const { return table(kInvRoot); }
+  const uint64_t* inv_root_pows_shoup() const { return table(kInvRootShoup); }
   /// n^-1 and n^-1 * psi^-bitrev(1) with Shoup constants (merged into the last inverse layer).
   uint64_t n_inv_shoup() const { return n_inv_shoup_; }
   uint64_t n_inv_w() const { return n_inv_w_; }
   uint64_t n_inv_w_shoup() const { return n_inv_w_shoup_; }
 
   /// 52-bit Shoup tables for the IFMA path (empty unless ifma_capable()): floor(w * 2^52 / q).
-  const uint64_t* root_pows_shoup52() const { return root_pows_shoup52_.data(); }
-  const uint64_t* inv_root_pows_shoup52() const { return inv_root_pows_shoup52_.data(); }
+  const uint64_t* root_pows_shoup52() const { return table(kRootShoup52); }
+  const uint64_t* inv_root_pows_shoup52() const { return table(kInvRootShoup52); }
   /// Lane-expanded twiddles for the three innermost layers (t = 4, 2, 1; index 0, 1, 2), n/2 entries
   /// each: entry [b*8 + l] is the twiddle of lane l of 16-coefficient block b (lane order as the
   /// kernel's shuffles leave it).
-  const uint64_t* fwd_expanded(int layer) const { return fwd_exp_[layer].data(); }
-  const uint64_t* fwd_expanded_shoup52(int layer) const { return fwd_exp_shoup_[layer].data(); }
-  const uint64_t* inv_expanded(int layer) const { return inv_exp_[layer].data(); }
-  const uint64_t* inv_expanded_shoup52(int layer) const { return inv_exp_shoup_[layer].data(); }
+  const uint64_t* fwd_expanded(int layer) const { return table(kFwdExp + layer); }
+  const uint64_t* fwd_expanded_shoup52(int layer) const { return table(kFwdExpShoup + layer); }
+  const uint64_t* inv_expanded(int layer) const { return table(kInvExp + layer); }
+  const uint64_t* inv_expanded_shoup52(int layer) const { return table(kInvExpShoup + layer); }
   uint64_t n_inv_shoup52() const { return n_inv_shoup52_; }
   uint64_t n_inv_w_shoup52() const { return n_inv_w_shoup52_; }
 
@@ -74,9 +75,17 @@ class NttTables {
   uint64_t n_inv_shoup_ = 0, n_inv_w_ = 0, n_inv_w_shoup_ = 0;
   uint64_t n_inv_shoup52_ = 0, n_inv_w_shoup52_ = 0;
   bool ifma_capable_ = false;
-  std::vector<uint64_t> root_pows_, root_pows_shoup_, inv_root_pows_, inv_root_pows_shoup_;
-  std::vector<uint64_t> root_pows_shoup52_, inv_root_pows_shoup52_;
-  std::vector<uint64_t> fwd_exp_[3], fwd_exp_shoup_[3], inv_exp_[3], inv_exp_shoup_[3];
+  // Every table lives in one block (huge-page backed when large: core/huge_alloc.h); the tables
+  // are addressed by offset so copies stay valid. Forward tables first, then inverse, then the
+  // portable path's 64-bit Shoup constants.
+  enum Table : int {
+    kRoot, kRootShoup52, kFwdExp, kFwdExpShoup = kFwdExp + 3, kInvRoot = kFwdExpShoup + 3, kInvRootShoup52,
+    kInvExp, kInvExpShoup = kInvExp + 3, kRootShoup = kInvExpShoup + 3, kInvRootShoup, kNumTables
+  };
+  const uint64_t* table(int id) const { return store_.data() + offset_[id]; }
+  uint64_t* table(int id) { return store_.data() + offset_[id]; }
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> store_;
+  size_t offset_[kNumTables] = {};
 };
 
 /// In-place forward negacyclic NTT. Input natural order in [0, q) (any value < 4q is accepted);

@@ -6,11 +6,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_alloc.h"
+
 namespace v100::fhe::ckks {
+
+/// Polynomial storage: huge-page backed from 1 MB up (core/huge_alloc.h), i.e. from N = 16384 on.
+using Words = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
 
 /// An encoded message m with slots ≈ m_coeffs / scale, at `level` (primes q_0..q_level), NTT form.
 struct Plaintext {
-  std::vector<uint64_t> data;  // (level + 1) * N words
+  Words data;  // (level + 1) * N words
   size_t n = 0;                // ring degree
   size_t level = 0;
   double scale = 0;
@@ -22,7 +27,7 @@ struct Plaintext {
 /// A ciphertext (c_0, ..., c_(size-1)) with c_0 + c_1 s + c_2 s^2 ≈ m (mod q_0...q_level).
 /// size is 2, or 3 right after a multiplication without relinearization.
 struct Ciphertext {
-  std::vector<uint64_t> data;  // size * (level + 1) * N words
+  Words data;  // size * (level + 1) * N words
   size_t n = 0;
   size_t size = 0;
   size_t level = 0;

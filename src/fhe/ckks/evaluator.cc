@@ -19,7 +19,7 @@ std::string fmt_scale(double s) { return "2^" + std::to_string(std::log2(s)); }
 void truncate(Ciphertext& a, size_t new_level) {
   if (new_level == a.level) return;
   const size_t n = a.n;
-  std::vector<uint64_t> d(a.size * (new_level + 1) * n);
+  Words d(a.size * (new_level + 1) * n);
   for (size_t p = 0; p < a.size; ++p) {
     std::copy(a.poly(p, 0), a.poly(p, 0) + (new_level + 1) * n, d.data() + p * (new_level + 1) * n);
   }
@@ -30,7 +30,7 @@ void truncate(Ciphertext& a, size_t new_level) {
 // Per-thread scratch buffers, grown on demand and reused: key switching touches megabytes of
 // temporaries per call, and fresh allocations of that size cost page faults on every call.
 struct Scratch {
-  std::vector<uint64_t> coef, r, o0, o1;
+  ScratchBuffer coef, r, o0, o1;
 };
 Scratch& scratch() {
   thread_local Scratch s;

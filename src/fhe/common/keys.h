@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_alloc.h"
 #include "core/secure.h"
 #include "fhe/common/context.h"
 #include "fhe/common/rns_poly.h"
@@ -79,7 +80,7 @@ struct KSwitchKey {
   /// Residue r (context modulus index: chain primes, then special primes), 8-coefficient block j,
   /// digit i: words [(r * blocks + j) * digits + i] * 16 + 0..7 are b_i, + 8..15 are a_i
   /// (blocks = n / 8), each in Montgomery form (value * 2^52 mod the residue's prime).
-  std::vector<uint64_t> data;
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> data;
   /// Shape: ring degree, digits (= chain primes), chain and special residues of every component.
   size_t n = 0, digits = 0, num_q = 0, num_special = 0;
   /// a_i = expand_uniform_ntt(a_seed, ksk_a_label(tag, i)); tag 0 = relinearization, else the

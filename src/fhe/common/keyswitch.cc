@@ -15,7 +15,7 @@ namespace {
 
 // Per-thread scratch (fhe/common/scratch.h).
 struct Scratch {
-  std::vector<uint64_t> coef, digits, y, z, v, w;
+  ScratchBuffer coef, digits, y, z, v, w;
 };
 Scratch& scratch() {
   thread_local Scratch s;

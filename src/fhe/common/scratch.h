@@ -8,10 +8,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_alloc.h"
+
 namespace v100::fhe {
 
+/// A scratch buffer (huge-page backed from 1 MB up: core/huge_alloc.h).
+using ScratchBuffer = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+
 /// Grows `v` to at least `words` words (never shrinks) and returns its data.
-inline uint64_t* scratch_words(std::vector<uint64_t>& v, size_t words) {
+template <class Alloc>
+inline uint64_t* scratch_words(std::vector<uint64_t, Alloc>& v, size_t words) {
   if (v.size() < words) v.resize(words);
   return v.data();
 }
