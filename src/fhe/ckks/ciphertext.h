@@ -11,6 +11,7 @@
 namespace v100::fhe::ckks {
 
 /// Polynomial storage: huge-page backed from 1 MB up (core/huge_alloc.h), i.e. from N = 16384 on.
+/// Words(n) and resize(n) leave new words unwritten (the allocator default-initializes).
 using Words = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
 
 /// An encoded message m with slots ≈ m_coeffs / scale, at `level` (primes q_0..q_level), NTT form.
@@ -42,6 +43,14 @@ struct Ciphertext {
     size = num_polys;
     level = lvl;
     data.assign(num_polys * (lvl + 1) * ring_degree, 0);
+  }
+  /// As resize, but the words are left unwritten: for producers that write every word.
+  void resize_for_overwrite(size_t ring_degree, size_t num_polys, size_t lvl) {
+    n = ring_degree;
+    size = num_polys;
+    level = lvl;
+    data.clear();
+    data.resize(num_polys * (lvl + 1) * ring_degree);
   }
 };
 

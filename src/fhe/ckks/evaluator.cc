@@ -334,7 +334,7 @@ Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphe
   }
   key_switch(d2, l, rk.key, acc0, acc1, /*add_to_chain=*/true);
   Ciphertext r;
-  r.resize(n, 2, l - 1);
+  r.resize_for_overwrite(n, 2, l - 1);  // both polynomials written below
   r.scale = a->scale * b->scale / static_cast<double>(ctx_->modulus(l).value());
   fhe::mod_down_p_and_last(rc, acc0, l + 1, r.poly(0, 0));
   fhe::mod_down_p_and_last(rc, acc1, l + 1, r.poly(1, 0));
@@ -423,7 +423,7 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 1 + rc.num_p()) * n);
   key_switch(c1g, l, key, acc0, acc1);
   Ciphertext r;
-  r.resize(n, 2, l);
+  r.resize_for_overwrite(n, 2, l);  // both polynomials written below
   r.scale = a.scale;
   fhe::mod_down_p(rc, acc0, l + 1, r.poly(0, 0));
   fhe::mod_down_p(rc, acc1, l + 1, r.poly(1, 0));

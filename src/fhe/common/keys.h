@@ -91,7 +91,7 @@ struct KSwitchKey {
 
   /// Empty key of the given shape (all words zero).
   KSwitchKey(size_t ring_degree, size_t digit_count, size_t chain_residues, size_t special_residues)
-      : data(digit_count * (chain_residues + special_residues) * 2 * ring_degree),
+      : data(digit_count * (chain_residues + special_residues) * 2 * ring_degree, 0),
         n(ring_degree),
         digits(digit_count),
         num_q(chain_residues),
