@@ -31,6 +31,8 @@ void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, 
 
 /// out[i] = in[perm[i]] (block-structured permutations vectorized; see poly_avx512.cc).
 void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
+void permute_add_ifma(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                      uint64_t q);
 
 /// Element-wise kernels for q < 2^50 (n any size; tails handled with masks).
 void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);

@@ -120,6 +120,11 @@ void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) 
   for (size_t i = 0; i < n; ++i) out[i] = in[perm[i]];
 }
 
+void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                 const Modulus& q) {
+  for (size_t i = 0; i < n; ++i) out[i] = add_mod(x[i], in[perm[i]], q);
+}
+
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                       const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q) {
   const uint64_t sr = reduce(s, q);
@@ -276,6 +281,12 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
   if (detail::cpu_has_ifma()) return detail::permute_ifma(out, in, perm, n);
   portable::permute(out, in, perm, n);
+}
+
+void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                 const Modulus& q) {
+  if (detail::cpu_has_ifma()) return detail::permute_add_ifma(out, x, in, perm, n, q.value());
+  portable::permute_add(out, x, in, perm, n, q);
 }
 
 void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) {

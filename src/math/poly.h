@@ -69,6 +69,10 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
 /// out[i] = in[perm[i]] (a gather, e.g. a Galois automorphism in the NTT domain). perm[i] < n;
 /// out must not alias in.
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
+/// out[i] = (x[i] + in[perm[i]]) mod q for x, in in [0, q): a permuted polynomial added to another
+/// in one pass (a rotation's c_0 term). out may alias x but not in.
+void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                 const Modulus& q);
 
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
@@ -92,6 +96,8 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
+void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                 const Modulus& q);
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                       const uint64_t* b0, const uint64_t* b1, uint64_t s, size_t n, const Modulus& q);
 }  // namespace portable

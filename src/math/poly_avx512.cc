@@ -212,10 +212,14 @@ void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uin
 // 8 slots onto one aligned block (slot 8m + t comes from block m' = f(m), lane t' = a permutation
 // of t), so such a block is one load, one lane permute and one store; blocks that do not have this
 // shape (any other permutation) take the scalar loop. (AVX-512 gathers were 8x slower than scalar.)
-void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
+namespace {
+// out[i] = in[perm[i]], or with kAdd (x[i] + in[perm[i]]) mod q (x, in below q < 2^63).
+template <bool kAdd>
+void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n, uint64_t q) {
   // The source blocks come in scattered order, which the hardware prefetcher cannot predict: fetch
   // the block needed kAhead blocks later (an input in L3 or DRAM otherwise stalls every block).
   constexpr size_t kAhead = 16;
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     if (i + 8 * kAhead < n) _mm_prefetch(reinterpret_cast<const char*>(in + perm[i + 8 * kAhead]), _MM_HINT_T0);
@@ -223,12 +227,38 @@ void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_
     const uint32_t base = perm[i] & ~7u;
     const __m512i block = _mm512_set1_epi64(static_cast<long long>(base >> 3));
     if (_mm512_cmpneq_epu64_mask(_mm512_srli_epi64(p, 3), block) == 0) {
-      _mm512_storeu_si512(out + i, _mm512_permutexvar_epi64(p, _mm512_loadu_si512(in + base)));
+      __m512i v = _mm512_permutexvar_epi64(p, _mm512_loadu_si512(in + base));
+      if constexpr (kAdd) v = ifma::csub(_mm512_add_epi64(v, _mm512_loadu_si512(x + i)), vq);
+      _mm512_storeu_si512(out + i, v);
     } else {
-      for (size_t t = i; t < i + 8; ++t) out[t] = in[perm[t]];
+      for (size_t t = i; t < i + 8; ++t) {
+        if constexpr (kAdd) {
+          const uint64_t sum = x[t] + in[perm[t]];
+          out[t] = sum >= q ? sum - q : sum;
+        } else {
+          out[t] = in[perm[t]];
+        }
+      }
     }
   }
-  for (; i < n; ++i) out[i] = in[perm[i]];
+  for (; i < n; ++i) {
+    if constexpr (kAdd) {
+      const uint64_t sum = x[i] + in[perm[i]];
+      out[i] = sum >= q ? sum - q : sum;
+    } else {
+      out[i] = in[perm[i]];
+    }
+  }
+}
+}  // namespace
+
+void permute_ifma(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n) {
+  permute_impl<false>(out, nullptr, in, perm, n, 0);
+}
+
+void permute_add_ifma(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                      uint64_t q) {
+  permute_impl<true>(out, x, in, perm, n, q);
 }
 
 // Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16,

@@ -244,7 +244,7 @@ namespace {
 // Random permutations (scalar blocks), block-structured ones like the Galois permutations of NTT
 // slots (aligned 8-blocks to aligned 8-blocks, lanes shuffled: the vector path), and a mix where
 // one lane of a block-structured permutation leaves its block.
-TEST(Poly, PermuteOnBothPaths) {
+TEST(Poly, PermuteAndPermuteAddOnBothPaths) {
   testing::TestRng rng("poly-permute");
   for (int kind = 0; kind < 3; ++kind) for (size_t n : {1u, 7u, 64u, 4096u, 4099u}) {
     std::vector<uint64_t> in(n);
@@ -272,6 +272,28 @@ TEST(Poly, PermuteOnBothPaths) {
       permute(out.data(), in.data(), perm.data(), n);
       cpu::force_portable(false);
       for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], in[perm[i]]) << n << " " << i;
+    }
+    // permute_add against (x + in[perm]) mod q, out separate and out aliasing x, with values at q - 1.
+    for (int bits : {30, 50, 60}) {
+      const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+      Modulus q(qv);
+      std::vector<uint64_t> inq(n), x(n);
+      for (size_t i = 0; i < n; ++i) {
+        inq[i] = (i % 5 == 0) ? qv - 1 : in[i] % qv;
+        x[i] = (i % 3 == 0) ? qv - 1 : rng.below(qv);
+      }
+      for (int path = 0; path < 2; ++path) {
+        for (int alias = 0; alias < 2; ++alias) {
+          cpu::force_portable(path == 1);
+          std::vector<uint64_t> out = alias ? x : std::vector<uint64_t>(n, 7);
+          permute_add(out.data(), alias ? out.data() : x.data(), inq.data(), perm.data(), n, q);
+          cpu::force_portable(false);
+          for (size_t i = 0; i < n; ++i) {
+            ASSERT_EQ(out[i], static_cast<uint64_t>((static_cast<unsigned __int128>(x[i]) + inq[perm[i]]) % qv))
+                << n << " " << i << " bits " << bits << " path " << path << " alias " << alias;
+          }
+        }
+      }
     }
   }
 }

@@ -342,15 +342,22 @@ void Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, const R
 // ---------------------------------------------------------------- rotations
 
 namespace {
+// out = (phi_g(c0) + k0, k1), all NTT form; phi_g(c0) is added in the same pass that permutes it.
 void galois_finish(const RlweContext& r, const Ciphertext& a, uint32_t g, RnsPoly& k0, RnsPoly& k1, Ciphertext& out) {
-  RnsPoly c0 = a.polys[0];
-  r.to_ntt(c0);
-  RnsPoly rc0;
-  apply_galois(r, c0, g, rc0);
-  for (size_t j = 0; j < a.num_q(); ++j) math::poly_add(rc0.residue(j), rc0.residue(j), k0.residue(j), r.n(), r.modulus(j));
+  const RnsPoly* c0 = &a.polys[0];
+  RnsPoly c0_ntt;
+  if (!c0->is_ntt()) {
+    c0_ntt = *c0;
+    r.to_ntt(c0_ntt);
+    c0 = &c0_ntt;
+  }
+  const std::vector<uint32_t>& perm = r.galois_ntt_permutation(g);
+  for (size_t j = 0; j < a.num_q(); ++j) {
+    math::permute_add(k0.residue(j), k0.residue(j), c0->residue(j), perm.data(), r.n(), r.modulus(j));
+  }
   Ciphertext res;
   res.param_id = a.param_id;
-  res.polys.push_back(std::move(rc0));
+  res.polys.push_back(std::move(k0));
   res.polys.push_back(std::move(k1));
   out = std::move(res);
 }

@@ -410,15 +410,11 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   const fhe::RlweContext& rc = *c.rlwe();
   const size_t n = a.n, l = a.level;
   const uint32_t* perm = c.galois_permutation(g).data();
-  // phi_g on both polynomials (a permutation of NTT slots), then switch phi_g(c_1) from phi_g(s)
-  // to s. The hoisted path below permutes the decomposed digits instead.
+  // phi_g (a permutation of NTT slots) on c_1, switched from phi_g(s) to s; phi_g(c_0) is added to
+  // the result in the pass that permutes it. The hoisted path below permutes the decomposed digits.
   Scratch& sc = scratch();
-  uint64_t* c0g = fhe::scratch_words(sc.coef, (l + 1) * n);
   uint64_t* c1g = fhe::scratch_words(sc.r, (l + 1) * n);
-  for (size_t j = 0; j <= l; ++j) {
-    math::permute(c0g + j * n, a.poly(0, j), perm, n);
-    math::permute(c1g + j * n, a.poly(1, j), perm, n);
-  }
+  for (size_t j = 0; j <= l; ++j) math::permute(c1g + j * n, a.poly(1, j), perm, n);
   uint64_t* acc0 = fhe::scratch_words(sc.o0, (l + 1 + rc.num_p()) * n);
   uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 1 + rc.num_p()) * n);
   key_switch(c1g, l, key, acc0, acc1);
@@ -427,7 +423,7 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   r.scale = a.scale;
   fhe::mod_down_p(rc, acc0, l + 1, r.poly(0, 0));
   fhe::mod_down_p(rc, acc1, l + 1, r.poly(1, 0));
-  for (size_t j = 0; j <= l; ++j) math::poly_add(r.poly(0, j), r.poly(0, j), c0g + j * n, n, c.modulus(j));
+  for (size_t j = 0; j <= l; ++j) math::permute_add(r.poly(0, j), r.poly(0, j), a.poly(0, j), perm, n, c.modulus(j));
   return r;
 }
 
@@ -482,14 +478,13 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
     const uint64_t g = c.rotation_galois_element(steps[k]);
     const auto& perm = c.galois_permutation(g);
     Ciphertext r;
-    r.resize(n, 2, l);
+    r.resize_for_overwrite(n, 2, l);  // both polynomials written below
     r.scale = a.scale;
     RnsPoly o0, o1;
     fhe::ks_apply(rc, dec, *keys[k], static_cast<uint32_t>(g), o0, o1);
     from_rns(o1, r.poly(1, 0));
     for (size_t j = 0; j <= l; ++j) {
-      math::permute(r.poly(0, j), a.poly(0, j), perm.data(), n);
-      math::poly_add(r.poly(0, j), r.poly(0, j), o0.residue(j), n, c.modulus(j));
+      math::permute_add(r.poly(0, j), o0.residue(j), a.poly(0, j), perm.data(), n, c.modulus(j));
     }
     out.push_back(std::move(r));
   }
