@@ -31,6 +31,7 @@ Features detect() {
   f.avx512ifma = zmm && ((b >> 21) & 1);
   f.avx512bw = zmm && ((b >> 30) & 1);
   f.avx512vl = zmm && ((b >> 31) & 1);
+  f.avx512vbmi = zmm && ((c >> 1) & 1);
   return f;
 }
 

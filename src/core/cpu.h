@@ -11,6 +11,7 @@ struct Features {
   bool avx512bw = false;
   bool avx512vl = false;
   bool avx512ifma = false;
+  bool avx512vbmi = false;
 };
 
 /// What the CPU (and OS, via XGETBV) supports. Computed once; thread-safe.

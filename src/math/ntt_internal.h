@@ -52,6 +52,9 @@ void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint
 void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                                 size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
                                 bool accumulate);
+void poly_dot2_interleaved_packed40_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                         const uint8_t* key, size_t count, size_t stride, size_t n, uint64_t q,
+                                         uint64_t q_neg_inv, uint64_t r2, bool accumulate);
 /// s here is s' * 2^52 mod q for the product scale s' (the kernel's Montgomery form; see poly.cc).
 void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                            const uint64_t* b0, const uint64_t* b1, uint64_t s, uint64_t s_shoup52, size_t n,

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/cpu.h"
 #include "math/ntt_internal.h"
 
 namespace v100::math {
@@ -56,21 +57,24 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
   }
 }
 
-void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
-                           size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+namespace {
+// The portable inner products against an interleaved key block; key_word(j, d, half, lane) reads
+// one word (half 0: b0, 1: b1).
+template <class KeyWord>
+void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const KeyWord& key_word,
+                      size_t count, size_t n, const Modulus& q, bool accumulate) {
   using u128 = unsigned __int128;
   // Key words are b * 2^52 mod q: each reduced sum is multiplied by 2^-52 mod q.
   const uint64_t rinv = inv_mod(static_cast<uint64_t>((u128{1} << 52) % q.value()), q);
   const uint64_t rinv_s = shoup_precompute(rinv, q);
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t* blk = key + (i / 8) * stride * 16 + i % 8;
     uint64_t total[2] = {accumulate ? out0[i] : 0, accumulate ? out1[i] : 0};
     for (size_t d0 = 0; d0 < count; d0 += 64) {  // products < 2^122: 64 fit in 128 bits
       const size_t d1 = std::min(count, d0 + 64);
       u128 acc[2] = {0, 0};
       for (size_t d = d0; d < d1; ++d) {
-        acc[0] += static_cast<u128>(a[d][i]) * blk[d * 16];
-        acc[1] += static_cast<u128>(a[d][i]) * blk[d * 16 + 8];
+        acc[0] += static_cast<u128>(a[d][i]) * key_word(i / 8, d, 0, i % 8);
+        acc[1] += static_cast<u128>(a[d][i]) * key_word(i / 8, d, 1, i % 8);
       }
       for (int o = 0; o < 2; ++o) {
         const uint64_t sum = reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q);
@@ -80,6 +84,30 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
     out0[i] = total[0];
     out1[i] = total[1];
   }
+}
+}  // namespace
+
+void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
+                           size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+  dot2_interleaved(
+      out0, out1, a,
+      [key, stride](size_t j, size_t d, size_t half, size_t lane) {
+        return key[(j * stride + d) * 16 + half * 8 + lane];
+      },
+      count, n, q, accumulate);
+}
+
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
+                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+  dot2_interleaved(
+      out0, out1, a,
+      [key, stride](size_t j, size_t d, size_t half, size_t lane) {
+        const uint8_t* w = key + (j * stride + d) * 80 + half * 40 + lane * 5;
+        uint64_t v = 0;
+        for (int b = 4; b >= 0; --b) v = (v << 8) | w[b];
+        return v;
+      },
+      count, n, q, accumulate);
 }
 
 void poly_mul_scalar_add(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, const Modulus& q) {
@@ -226,6 +254,19 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
                                               accumulate);
   }
   portable::poly_dot2_interleaved(out0, out1, a, key, count, stride, n, q, accumulate);
+}
+
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
+                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+  if (n % 8 != 0 || count > stride || q.value() >= (uint64_t{1} << 40)) {
+    throw std::invalid_argument("poly_dot2_interleaved_packed40: bad shape or modulus above 2^40");
+  }
+  if (use_ifma(q) && cpu::active().avx512vbmi) {
+    Mont52 mc(q.value());
+    return detail::poly_dot2_interleaved_packed40_ifma(out0, out1, a, key, count, stride, n, q.value(), mc.q_neg_inv,
+                                                       mc.r2, accumulate);
+  }
+  portable::poly_dot2_interleaved_packed40(out0, out1, a, key, count, stride, n, q, accumulate);
 }
 
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,

@@ -46,6 +46,14 @@ void poly_dot(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b,
 /// [0, q), count <= stride, n a multiple of 8. out0/out1 must not alias any input.
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
+/// poly_dot2_interleaved with the key packed at 40 bits per word (for primes q < 2^40, whose key
+/// words fit: at N = 16384 the 23.6 MB switching keys come from DRAM on every use, and packing cuts
+/// the bytes of the 40-bit residues by 3/8). Block j, digit d at byte (j * stride + d) * 80: eight
+/// 5-byte little-endian words of b0[d], then eight of b1[d]. The key buffer must stay readable for
+/// kPacked40Slack bytes past the last block (the vector kernel loads 64 bytes per 40).
+inline constexpr size_t kPacked40Slack = 24;
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
+                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
 /// The tensor of two size-2 ciphertext residues in one pass: d2 = a1 b1, f0 = s a0 b0,
 /// f1 = s (a0 b1 + a1 b0) (inputs in [0, q); s any value). Outputs must not alias inputs.
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
@@ -95,6 +103,8 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
                          uint64_t s, size_t n, const Modulus& q);
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
+                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
                  const Modulus& q);

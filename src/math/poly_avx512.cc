@@ -261,26 +261,44 @@ void permute_add_ifma(uint64_t* out, const uint64_t* x, const uint64_t* in, cons
   permute_impl<true>(out, x, in, perm, n, q);
 }
 
-// Key block layout as in poly.h: block j (8 coefficients), digit d at key + (j * stride + d) * 16,
-// key words in Montgomery form.
-// Up to 8 products per chunk in split 52-bit accumulators, as dot_kernel.
-void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
-                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
-                                bool accumulate) {
+namespace {
+// Key block layouts as in poly.h. Plain: block j (8 coefficients), digit d at word (j * stride + d)
+// * 16: eight words of b0 then eight of b1. Packed (kPacked): the same at byte (j * stride + d) * 80,
+// 5-byte words; one byte permute (AVX-512 VBMI) spreads eight of them into 64-bit lanes.
+// Key words in Montgomery form. Up to 8 products per chunk in split 52-bit accumulators, as
+// dot_kernel.
+template <bool kPacked>
+void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key, size_t count,
+                      size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, bool accumulate) {
   const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vq = red.vq, zero = red.zero;
   const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
   const __mmask8 all = 0xff;
+  // Byte k < 5 of lane l takes key byte 5 l + k; bytes 5..7 are zeroed by the mask.
+  const __m512i spread = _mm512_set_epi64(0x0000002726252423LL, 0x0000002221201f1eLL, 0x0000001d1c1b1a19LL,
+                                          0x0000001817161514LL, 0x000000131211100fLL, 0x0000000e0d0c0b0aLL,
+                                          0x0000000908070605LL, 0x0000000403020100LL);
+  constexpr __mmask64 kLow5 = 0x1F1F1F1F1F1F1F1FULL;
+  const auto key_words = [&](const uint8_t* p) {
+    if constexpr (kPacked) {
+      return _mm512_maskz_permutexvar_epi8(kLow5, spread, _mm512_loadu_si512(p));
+    } else {
+      return _mm512_loadu_si512(p);
+    }
+  };
+  constexpr size_t kDigitBytes = kPacked ? 80 : 128, kHalf = kDigitBytes / 2;
   // The key is one stream, but the hardware prefetcher stops at 4 KB pages: read from DRAM with
   // nothing to hide the transfer (hoisted rotations apply one key after another) it stalls at
-  // every page. Prefetch 4 blocks ahead (stride * 2 lines per block; 2 and 8+ measured slower).
+  // every page. Prefetch 4 blocks ahead (2 and 8+ measured slower).
   constexpr size_t kAhead = 4;
-  const size_t blk_words = stride * 16;
+  const size_t blk_bytes = stride * kDigitBytes;
   for (size_t i = 0; i < n; i += 8) {
-    const uint64_t* blk = key + (i / 8) * blk_words;
+    const uint8_t* blk = key + (i / 8) * blk_bytes;
     if (i + 8 * kAhead < n) {
-      const char* ahead = reinterpret_cast<const char*>(blk + kAhead * blk_words);
-      for (size_t line = 0; line < blk_words * 8; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
+      const uint8_t* ahead = blk + kAhead * blk_bytes;
+      for (size_t line = 0; line < blk_bytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
+      }
     }
     __m512i total0 = accumulate ? load(out0 + i, all) : zero;
     __m512i total1 = accumulate ? load(out1 + i, all) : zero;
@@ -289,7 +307,7 @@ void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* 
       __m512i lo0 = zero, hi0 = zero, lo1 = zero, hi1 = zero;
       for (size_t d = d0; d < d1; ++d) {
         const __m512i va = load(a[d] + i, all);
-        const __m512i vb0 = load(blk + d * 16, all), vb1 = load(blk + d * 16 + 8, all);
+        const __m512i vb0 = key_words(blk + d * kDigitBytes), vb1 = key_words(blk + d * kDigitBytes + kHalf);
         lo0 = _mm512_madd52lo_epu64(lo0, va, vb0);
         hi0 = _mm512_madd52hi_epu64(hi0, va, vb0);
         lo1 = _mm512_madd52lo_epu64(lo1, va, vb1);
@@ -303,6 +321,20 @@ void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* 
     store(out0 + i, total0, all);
     store(out1 + i, total1, all);
   }
+}
+}  // namespace
+
+void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
+                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
+                                bool accumulate) {
+  dot2_interleaved<false>(out0, out1, a, reinterpret_cast<const uint8_t*>(key), count, stride, n, q, q_neg_inv, r2,
+                          accumulate);
+}
+
+void poly_dot2_interleaved_packed40_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                         const uint8_t* key, size_t count, size_t stride, size_t n, uint64_t q,
+                                         uint64_t q_neg_inv, uint64_t r2, bool accumulate) {
+  dot2_interleaved<true>(out0, out1, a, key, count, stride, n, q, q_neg_inv, r2, accumulate);
 }
 
 // The tensor of (a0, a1) x (b0, b1): d2 = a1 b1, f0 = s a0 b0, f1 = s (a0 b1 + a1 b0), one pass.

@@ -339,10 +339,11 @@ TEST(Poly, TensorFoldOnBothPaths) {
 }
 
 // The key-switching dot products against a digit-interleaved key block, set and accumulate, both
-// paths, against an __int128 model; strides above count (lower levels use the first digits only).
+// paths, against an __int128 model; strides above count (lower levels use the first digits only);
+// for q < 2^40 also the 40-bit packed key layout.
 TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
   testing::TestRng rng("poly-dot2-interleaved");
-  for (int bits : {20, 40, 49, 50, 55, 61}) {
+  for (int bits : {20, 39, 40, 49, 50, 55, 61}) {
     const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
     Modulus q(qv);
     for (size_t count : {0u, 1u, 2u, 3u, 8u, 9u, 17u}) {
@@ -377,6 +378,32 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
             cpu::force_portable(false);
           }
           for (int k = 0; k < 4; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
+          if (qv < (uint64_t{1} << 40)) {
+            // The same key packed at 40 bits per word (plus the kernel's read slack) gives the same sums.
+            std::vector<uint8_t> packed(n / 8 * stride * 80 + kPacked40Slack, 0xEE);
+            for (size_t j = 0; j < n / 8; ++j) {
+              for (size_t d = 0; d < stride; ++d) {
+                for (size_t w = 0; w < 16; ++w) {
+                  const uint64_t v = key[(j * stride + d) * 16 + w];
+                  for (size_t b = 0; b < 5; ++b) {
+                    packed[(j * stride + d) * 80 + w * 5 + b] = static_cast<uint8_t>(v >> (8 * b));
+                  }
+                }
+              }
+            }
+            for (int path = 0; path < 2; ++path) {
+              cpu::force_portable(path == 1);
+              std::vector<uint64_t> p0(n, 5), p1(n, 6), p2 = base0, p3 = base1;
+              const uint8_t* kp = packed.data();
+              poly_dot2_interleaved_packed40(p0.data(), p1.data(), ap.data(), kp, count, stride, n, q, false);
+              poly_dot2_interleaved_packed40(p2.data(), p3.data(), ap.data(), kp, count, stride, n, q, true);
+              cpu::force_portable(false);
+              ASSERT_EQ(p0, r[0][0]) << "packed, path " << path << " bits " << bits << " count " << count;
+              ASSERT_EQ(p1, r[0][1]) << "packed, path " << path;
+              ASSERT_EQ(p2, r[0][2]) << "packed, path " << path;
+              ASSERT_EQ(p3, r[0][3]) << "packed, path " << path;
+            }
+          }
           // Key words are in Montgomery form: the model multiplies by 2^-52 mod q (Fermat, q prime).
           u128 rinv = 1, base = (u128{1} << 52) % qv;
           for (uint64_t e = qv - 2; e; e >>= 1, base = base * base % qv) {
@@ -403,6 +430,12 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
   EXPECT_THROW(poly_dot2_interleaved(out.data(), out.data(), one, key.data(), 1, 1, 12, Modulus(97), false),
                std::invalid_argument);  // n not a multiple of 8
   EXPECT_THROW(poly_dot2_interleaved(out.data(), out.data(), one, key.data(), 2, 1, 8, Modulus(97), false),
+               std::invalid_argument);  // count > stride
+  std::vector<uint8_t> packed(80 * 4 + kPacked40Slack);
+  EXPECT_THROW(poly_dot2_interleaved_packed40(out.data(), out.data(), one, packed.data(), 1, 1, 8,
+                                              Modulus(generate_ntt_primes(41, 8, 1)[0]), false),
+               std::invalid_argument);  // key words above 40 bits
+  EXPECT_THROW(poly_dot2_interleaved_packed40(out.data(), out.data(), one, packed.data(), 2, 1, 8, Modulus(97), false),
                std::invalid_argument);  // count > stride
 }
 

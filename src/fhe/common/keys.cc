@@ -107,19 +107,48 @@ PublicKey KeyGenerator::public_key() const {
   return pk;
 }
 
-void KSwitchKey::check_context(const RlweContext& ctx) const {
-  if (ctx.n() != n || ctx.num_q() != num_q || ctx.num_p() != num_special || digits > num_q ||
-      data.size() != digits * (num_q + num_special) * 2 * n) {
-    throw std::invalid_argument("KSwitchKey: key shape does not match the context");
-  }
-}
-
 namespace {
-// 2^52 mod q and its inverse (the Montgomery factor of key words; math::poly_dot2_interleaved).
+// 2^52 mod q (the Montgomery factor of key words; math::poly_dot2_interleaved).
 uint64_t mont_factor(const math::Modulus& m) {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) % m.value());
 }
+// Residues of primes below 2^40 are stored at 40 bits per word.
+bool packs40(const math::Modulus& m) { return m.value() < (uint64_t{1} << 40); }
+constexpr size_t kSlackWords = (math::kPacked40Slack + 7) / 8;
 }  // namespace
+
+KSwitchKey::KSwitchKey(const RlweContext& ctx, size_t digit_count)
+    : n(ctx.n()), digits(digit_count), num_q(ctx.num_q()), num_special(ctx.num_p()) {
+  const size_t residues = num_q + num_special, blocks = n / 8;
+  block_offset.resize(residues + 1);
+  packed40.resize(residues);
+  size_t off = 0;
+  for (size_t r = 0; r < residues; ++r) {
+    block_offset[r] = off;
+    packed40[r] = packs40(ctx.modulus(r)) ? 1 : 0;
+    off += blocks * digits * (packed40[r] ? 10 : 16);  // 80 or 128 bytes per (block, digit)
+  }
+  block_offset[residues] = off;
+  data.assign(off + kSlackWords, 0);
+}
+
+bool KSwitchKey::matches(const RlweContext& ctx, size_t min_digits) const {
+  const size_t residues = ctx.num_q() + ctx.num_p();
+  if (ctx.n() != n || ctx.num_q() != num_q || ctx.num_p() != num_special || digits > num_q || digits < min_digits ||
+      n % 8 != 0 || block_offset.size() != residues + 1 || packed40.size() != residues) {
+    return false;
+  }
+  size_t off = 0;
+  for (size_t r = 0; r < residues; ++r) {
+    if (block_offset[r] != off || packed40[r] != (packs40(ctx.modulus(r)) ? 1 : 0)) return false;
+    off += (n / 8) * digits * (packed40[r] ? 10 : 16);
+  }
+  return block_offset[residues] == off && data.size() == off + kSlackWords;
+}
+
+void KSwitchKey::check_context(const RlweContext& ctx) const {
+  if (!matches(ctx, 0)) throw std::invalid_argument("KSwitchKey: key shape does not match the context");
+}
 
 void KSwitchKey::set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, const RnsPoly& a) {
   check_context(ctx);
@@ -128,15 +157,28 @@ void KSwitchKey::set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, c
     throw std::invalid_argument("KSwitchKey::set_digit: digit index or component shape does not match the key");
   }
   const size_t blocks = n / 8;
-  std::vector<uint64_t> bm(n), am(n);
+  std::vector<uint64_t> mont[2] = {std::vector<uint64_t>(n), std::vector<uint64_t>(n)};
   for (size_t r = 0; r < num_q + num_special; ++r) {
     const math::Modulus& m = ctx.modulus(r);
-    math::poly_mul_scalar(bm.data(), b.residue(r), mont_factor(m), n, m);
-    math::poly_mul_scalar(am.data(), a.residue(r), mont_factor(m), n, m);
-    uint64_t* dst = data.data() + (r * blocks * digits + i) * 16;
-    for (size_t j = 0; j < blocks; ++j, dst += digits * 16) {
-      std::copy(bm.data() + 8 * j, bm.data() + 8 * j + 8, dst);
-      std::copy(am.data() + 8 * j, am.data() + 8 * j + 8, dst + 8);
+    math::poly_mul_scalar(mont[0].data(), b.residue(r), mont_factor(m), n, m);
+    math::poly_mul_scalar(mont[1].data(), a.residue(r), mont_factor(m), n, m);
+    if (packed40[r]) {
+      uint8_t* base = reinterpret_cast<uint8_t*>(data.data() + block_offset[r]);
+      for (size_t j = 0; j < blocks; ++j) {
+        for (size_t half = 0; half < 2; ++half) {
+          uint8_t* dst = base + (j * digits + i) * 80 + half * 40;
+          for (size_t lane = 0; lane < 8; ++lane) {
+            const uint64_t v = mont[half][8 * j + lane];
+            for (size_t byte = 0; byte < 5; ++byte) dst[lane * 5 + byte] = static_cast<uint8_t>(v >> (8 * byte));
+          }
+        }
+      }
+    } else {
+      uint64_t* dst = data.data() + block_offset[r] + i * 16;
+      for (size_t j = 0; j < blocks; ++j, dst += digits * 16) {
+        std::copy(mont[0].data() + 8 * j, mont[0].data() + 8 * j + 8, dst);
+        std::copy(mont[1].data() + 8 * j, mont[1].data() + 8 * j + 8, dst + 8);
+      }
     }
   }
 }
@@ -148,8 +190,20 @@ RnsPoly KSwitchKey::digit(const RlweContext& ctx, size_t i, size_t half) const {
   const size_t blocks = n / 8;
   for (size_t r = 0; r < num_q + num_special; ++r) {
     uint64_t* out = p.residue(r);
-    const uint64_t* src = data.data() + (r * blocks * digits + i) * 16 + half;
-    for (size_t j = 0; j < blocks; ++j, src += digits * 16) std::copy(src, src + 8, out + 8 * j);
+    if (packed40[r]) {
+      const uint8_t* base = reinterpret_cast<const uint8_t*>(data.data() + block_offset[r]);
+      for (size_t j = 0; j < blocks; ++j) {
+        const uint8_t* src = base + (j * digits + i) * 80 + half * 40;
+        for (size_t lane = 0; lane < 8; ++lane) {
+          uint64_t v = 0;
+          for (size_t byte = 5; byte-- > 0;) v = (v << 8) | src[lane * 5 + byte];
+          out[8 * j + lane] = v;
+        }
+      }
+    } else {
+      const uint64_t* src = data.data() + block_offset[r] + i * 16 + half * 8;
+      for (size_t j = 0; j < blocks; ++j, src += digits * 16) std::copy(src, src + 8, out + 8 * j);
+    }
     const math::Modulus& m = ctx.modulus(r);
     math::poly_mul_scalar(out, out, math::inv_mod(mont_factor(m), m), n, m);
   }
@@ -162,7 +216,7 @@ KSwitchKey KeyGenerator::make_kswitch_key(const RnsPoly& s_from, uint32_t tag) c
   if (s_from.num_q() != L || s_from.num_special() != c.num_p() || !s_from.is_ntt()) {
     throw std::invalid_argument("make_kswitch_key: s_from must be NTT form over all primes");
   }
-  KSwitchKey key(n, L, L, c.num_p());
+  KSwitchKey key(c, L);
   key.a_seed = a_seed_;
   key.tag = tag;
   const RnsPoly& s = sk_.s_ntt();

@@ -77,37 +77,46 @@ struct PublicKey {
 /// streams reach on the same machine. Per-digit polynomials are built on demand (digit_b /
 /// digit_a) for serialization and tests.
 struct KSwitchKey {
-  /// Residue r (context modulus index: chain primes, then special primes), 8-coefficient block j,
-  /// digit i: words [(r * blocks + j) * digits + i] * 16 + 0..7 are b_i, + 8..15 are a_i
-  /// (blocks = n / 8), each in Montgomery form (value * 2^52 mod the residue's prime).
+  /// Residue r (context modulus index: chain primes, then special primes) starts at word
+  /// block_offset[r]. Within it, 8-coefficient block j, digit i: words [j * digits + i] * 16 + 0..7
+  /// are b_i, + 8..15 are a_i, each in Montgomery form (value * 2^52 mod the residue's prime). The
+  /// residues of primes below 2^40 are packed (packed40[r]): the same order at 80 bytes per (block,
+  /// digit), 5-byte little-endian words (math::poly_dot2_interleaved_packed40); at N = 16384 that
+  /// cuts the key from 23.6 to 16.5 MB, read from DRAM on every use. The buffer ends with
+  /// math::kPacked40Slack spare bytes.
   std::vector<uint64_t, HugePageAllocator<uint64_t>> data;
   /// Shape: ring degree, digits (= chain primes), chain and special residues of every component.
   size_t n = 0, digits = 0, num_q = 0, num_special = 0;
+  /// Word offset of each residue's block (num_q + num_special + 1 entries, the last = end).
+  std::vector<size_t> block_offset;
+  /// Whether residue r is packed at 40 bits per word.
+  std::vector<uint8_t> packed40;
   /// a_i = expand_uniform_ntt(a_seed, ksk_a_label(tag, i)); tag 0 = relinearization, else the
   /// Galois element.
   std::array<uint8_t, 32> a_seed{};
   /// 0 for relinearization, else the Galois element.
   uint32_t tag = 0;
 
-  /// Empty key of the given shape (all words zero).
-  KSwitchKey(size_t ring_degree, size_t digit_count, size_t chain_residues, size_t special_residues)
-      : data(digit_count * (chain_residues + special_residues) * 2 * ring_degree, 0),
-        n(ring_degree),
-        digits(digit_count),
-        num_q(chain_residues),
-        num_special(special_residues) {}
+  /// Empty key (all words zero) with digit_count digits over every prime of ctx.
+  KSwitchKey(const RlweContext& ctx, size_t digit_count);
   KSwitchKey() = default;
 
   /// Number of digits (= number of chain primes).
   size_t num_digits() const { return digits; }
-  /// The interleaved block of residue r (the `key` argument of math::poly_dot2_interleaved, with
-  /// stride num_digits()).
-  const uint64_t* residue_block(size_t r) const { return data.data() + r * digits * 2 * n; }
+  /// The interleaved block of residue r (the `key` argument of math::poly_dot2_interleaved, or of
+  /// math::poly_dot2_interleaved_packed40 as bytes when residue_packed(r), with stride num_digits()).
+  const uint64_t* residue_block(size_t r) const { return data.data() + block_offset[r]; }
+  /// Whether residue r's block is packed at 40 bits per word.
+  bool residue_packed(size_t r) const { return packed40[r] != 0; }
+  /// Size in bytes of residue r's block.
+  size_t residue_block_bytes(size_t r) const { return (block_offset[r + 1] - block_offset[r]) * sizeof(uint64_t); }
+  /// Whether the key's shape and layout are those of ctx with at least `min_digits` digits.
+  bool matches(const RlweContext& ctx, size_t min_digits) const;
   /// Stores digit i's (b, a) (NTT form over all of ctx's primes; the key's shape must be ctx's).
   void set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, const RnsPoly& a);
   /// Digit i's b or a as a polynomial (copies, out of Montgomery form).
   RnsPoly digit_b(const RlweContext& ctx, size_t i) const { return digit(ctx, i, 0); }
-  RnsPoly digit_a(const RlweContext& ctx, size_t i) const { return digit(ctx, i, 8); }
+  RnsPoly digit_a(const RlweContext& ctx, size_t i) const { return digit(ctx, i, 1); }
 
  private:
   RnsPoly digit(const RlweContext& ctx, size_t i, size_t half) const;

@@ -35,9 +35,18 @@ void check_input(const RlweContext& ctx, const RnsPoly& c, const char* op) {
 }
 
 void check_key(const RlweContext& ctx, const KSwitchKey& key, size_t nq, const char* op) {
-  if (key.n != ctx.n() || key.num_q != ctx.num_q() || key.num_special != ctx.num_p() || key.num_digits() < nq ||
-      key.data.size() != key.num_digits() * (key.num_q + key.num_special) * 2 * key.n) {
-    throw std::invalid_argument(std::string(op) + ": key shape does not match the context");
+  if (!key.matches(ctx, nq)) throw std::invalid_argument(std::string(op) + ": key shape does not match the context");
+}
+
+// The inner products of residue r (context index kr) against the key's block for it.
+void key_dot(const RlweContext& ctx, const KSwitchKey& key, size_t kr, const uint64_t* const* digits, size_t count,
+             uint64_t* out0, uint64_t* out1, bool accumulate) {
+  if (key.residue_packed(kr)) {
+    math::poly_dot2_interleaved_packed40(out0, out1, digits, reinterpret_cast<const uint8_t*>(key.residue_block(kr)),
+                                         count, key.num_digits(), ctx.n(), ctx.modulus(kr), accumulate);
+  } else {
+    math::poly_dot2_interleaved(out0, out1, digits, key.residue_block(kr), count, key.num_digits(), ctx.n(),
+                                ctx.modulus(kr), accumulate);
   }
 }
 
@@ -87,7 +96,7 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
     // the memory transfer overlaps arithmetic, and the inner products below find the block in L2/L3
     // (at N = 16384 the keys exceed the last-level cache and come from DRAM every time).
     const char* kb = reinterpret_cast<const char*>(key.residue_block(kr));
-    const size_t kbytes = key.num_digits() * 2 * n * sizeof(uint64_t);
+    const size_t kbytes = key.residue_block_bytes(kr);
     const size_t transforms = nq - (c_is_ntt && r < nq ? 1 : 0);
     size_t slice = 0;
     for (size_t i = 0; i < nq; ++i) {
@@ -100,8 +109,7 @@ void ks_accumulate(const RlweContext& ctx, const uint64_t* c, bool c_is_ntt, siz
         dp[i] = dig + i * n;
       }
     }
-    math::poly_dot2_interleaved(acc0 + r * n, acc1 + r * n, dp.data(), key.residue_block(kr), nq, key.num_digits(),
-                                n, ctx.modulus(kr), add_to_chain && r < nq);
+    key_dot(ctx, key, kr, dp.data(), nq, acc0 + r * n, acc1 + r * n, add_to_chain && r < nq);
   }
 }
 
@@ -212,8 +220,7 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
         dp[i] = permuted + i * n;
       }
     }
-    math::poly_dot2_interleaved(acc0.residue(r), acc1.residue(r), dp.data(), key.residue_block(kr), nq,
-                                key.num_digits(), n, ctx.modulus(kr), false);
+    key_dot(ctx, key, kr, dp.data(), nq, acc0.residue(r), acc1.residue(r), false);
   }
   mod_down_special(ctx, acc0);
   mod_down_special(ctx, acc1);

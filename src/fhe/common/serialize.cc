@@ -81,7 +81,7 @@ void write_kswitch_key(ByteWriter& w, const RlweContext& ctx, const KSwitchKey& 
 }
 
 Result<KSwitchKey> read_kswitch_key(ByteReader& r, const RlweContext& ctx) {
-  KSwitchKey k(ctx.n(), ctx.num_q(), ctx.num_q(), ctx.num_p());
+  KSwitchKey k(ctx, ctx.num_q());
   ByteSpan seed;
   uint32_t digits = 0;
   if (!r.u32(k.tag) || !r.bytes(32, seed) || !r.u32(digits)) return trunc("key-switching key header");
