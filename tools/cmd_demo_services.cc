@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -150,13 +151,15 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
   return out;
 }
 
-size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short) {
+size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short,
+                          double& chance) {
   // Only patterns that cannot turn up by chance are searched: a k-byte pattern occurs about
   // size / 2^(8k) times in megabytes of ciphertext (4.8 MB: 0.3 expected hits for 3 bytes, so a
   // 3-digit duration was "found" in about one demo in four). Decimal text needs 5+ digits (40
   // bits); binary forms need a value >= 2^24 (4+ significant bytes). Shorter values are counted
   // and reported, not searched.
   too_short = 0;
+  chance = 0;
   std::vector<std::pair<std::string, Bytes>> pats;
   for (uint64_t v : numbers) {
     std::string dec = std::to_string(v);
@@ -181,6 +184,7 @@ size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& n
     std::ifstream f(entry.path(), std::ios::binary);
     Bytes data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     for (const auto& [what, p] : pats) {
+      if (data.size() >= p.size()) chance += static_cast<double>(data.size() - p.size() + 1) / std::pow(256.0, p.size());
       if (std::search(data.begin(), data.end(), p.begin(), p.end()) != data.end()) {
         std::printf("  FOUND %s in %s\n", what.c_str(), entry.path().filename().c_str());
         ++hits;

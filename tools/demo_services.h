@@ -33,7 +33,10 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
 /// Searches every file under `dir` (database, WAL, logs) for each number as decimal text (5+
 /// digits) and as 32/64-bit little/big-endian words (values >= 2^24): shorter patterns occur in any
 /// few megabytes of ciphertext by chance. Prints each hit; returns the count; `too_short` gets the
-/// number of values with fewer than 5 decimal digits (not searched as text).
-size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short);
+/// number of values with fewer than 5 decimal digits (not searched as text), `chance` the number of
+/// matches expected by chance if the files were random bytes (sum of size / 256^length; about 0.02
+/// for the demo's 4.8 MB: the 4-byte forms of 32-bit values can still turn up, rarely).
+size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short,
+                          double& chance);
 
 }  // namespace v100::tools
