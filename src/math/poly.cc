@@ -102,10 +102,7 @@ void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64
   dot2_interleaved(
       out0, out1, a,
       [key, stride](size_t j, size_t d, size_t half, size_t lane) {
-        const uint8_t* w = key + (j * stride + d) * 80 + half * 40 + lane * 5;
-        uint64_t v = 0;
-        for (int b = 4; b >= 0; --b) v = (v << 8) | w[b];
-        return v;
+        return load40(key + (j * stride + d) * 80 + half * 40 + lane * 5);
       },
       count, n, q, accumulate);
 }

@@ -52,6 +52,15 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
 /// 5-byte little-endian words of b0[d], then eight of b1[d]. The key buffer must stay readable for
 /// kPacked40Slack bytes past the last block (the vector kernel loads 64 bytes per 40).
 inline constexpr size_t kPacked40Slack = 24;
+/// One 5-byte little-endian key word of the packed layout: write v (< 2^40) at p, read it back.
+inline void store40(uint8_t* p, uint64_t v) {
+  for (int b = 0; b < 5; ++b) p[b] = static_cast<uint8_t>(v >> (8 * b));
+}
+inline uint64_t load40(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int b = 4; b >= 0; --b) v = (v << 8) | p[b];
+  return v;
+}
 void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
                                     size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
 /// The tensor of two size-2 ciphertext residues in one pass: d2 = a1 b1, f0 = s a0 b0,

@@ -220,6 +220,14 @@ void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const ui
   // the block needed kAhead blocks later (an input in L3 or DRAM otherwise stalls every block).
   constexpr size_t kAhead = 16;
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const auto scalar = [&](size_t t) {
+    if constexpr (kAdd) {
+      const uint64_t sum = x[t] + in[perm[t]];
+      out[t] = sum >= q ? sum - q : sum;
+    } else {
+      out[t] = in[perm[t]];
+    }
+  };
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     if (i + 8 * kAhead < n) _mm_prefetch(reinterpret_cast<const char*>(in + perm[i + 8 * kAhead]), _MM_HINT_T0);
@@ -231,24 +239,10 @@ void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const ui
       if constexpr (kAdd) v = ifma::csub(_mm512_add_epi64(v, _mm512_loadu_si512(x + i)), vq);
       _mm512_storeu_si512(out + i, v);
     } else {
-      for (size_t t = i; t < i + 8; ++t) {
-        if constexpr (kAdd) {
-          const uint64_t sum = x[t] + in[perm[t]];
-          out[t] = sum >= q ? sum - q : sum;
-        } else {
-          out[t] = in[perm[t]];
-        }
-      }
+      for (size_t t = i; t < i + 8; ++t) scalar(t);
     }
   }
-  for (; i < n; ++i) {
-    if constexpr (kAdd) {
-      const uint64_t sum = x[i] + in[perm[i]];
-      out[i] = sum >= q ? sum - q : sum;
-    } else {
-      out[i] = in[perm[i]];
-    }
-  }
+  for (; i < n; ++i) scalar(i);
 }
 }  // namespace
 

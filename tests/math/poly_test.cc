@@ -385,7 +385,7 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
               for (size_t d = 0; d < stride; ++d) {
                 for (size_t w = 0; w < 16; ++w) {
                   const uint64_t v = key[(j * stride + d) * 16 + w];
-                  for (size_t b = 0; b < 5; ++b) {
+                  for (size_t b = 0; b < 5; ++b) {  // by hand, independently of math::store40
                     packed[(j * stride + d) * 80 + w * 5 + b] = static_cast<uint8_t>(v >> (8 * b));
                   }
                 }

@@ -115,18 +115,20 @@ uint64_t mont_factor(const math::Modulus& m) {
 // Residues of primes below 2^40 are stored at 40 bits per word.
 bool packs40(const math::Modulus& m) { return m.value() < (uint64_t{1} << 40); }
 constexpr size_t kSlackWords = (math::kPacked40Slack + 7) / 8;
+// Words of one residue's block: 80 (packed) or 128 bytes per (8-coefficient block, digit).
+size_t block_words(size_t n, size_t digits, bool packed) { return n / 8 * digits * (packed ? 10 : 16); }
 }  // namespace
 
 KSwitchKey::KSwitchKey(const RlweContext& ctx, size_t digit_count)
     : n(ctx.n()), digits(digit_count), num_q(ctx.num_q()), num_special(ctx.num_p()) {
-  const size_t residues = num_q + num_special, blocks = n / 8;
+  const size_t residues = num_q + num_special;
   block_offset.resize(residues + 1);
   packed40.resize(residues);
   size_t off = 0;
   for (size_t r = 0; r < residues; ++r) {
     block_offset[r] = off;
     packed40[r] = packs40(ctx.modulus(r)) ? 1 : 0;
-    off += blocks * digits * (packed40[r] ? 10 : 16);  // 80 or 128 bytes per (block, digit)
+    off += block_words(n, digits, packed40[r] != 0);
   }
   block_offset[residues] = off;
   data.assign(off + kSlackWords, 0);
@@ -141,7 +143,7 @@ bool KSwitchKey::matches(const RlweContext& ctx, size_t min_digits) const {
   size_t off = 0;
   for (size_t r = 0; r < residues; ++r) {
     if (block_offset[r] != off || packed40[r] != (packs40(ctx.modulus(r)) ? 1 : 0)) return false;
-    off += (n / 8) * digits * (packed40[r] ? 10 : 16);
+    off += block_words(n, digits, packed40[r] != 0);
   }
   return block_offset[residues] == off && data.size() == off + kSlackWords;
 }
@@ -167,10 +169,7 @@ void KSwitchKey::set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, c
       for (size_t j = 0; j < blocks; ++j) {
         for (size_t half = 0; half < 2; ++half) {
           uint8_t* dst = base + (j * digits + i) * 80 + half * 40;
-          for (size_t lane = 0; lane < 8; ++lane) {
-            const uint64_t v = mont[half][8 * j + lane];
-            for (size_t byte = 0; byte < 5; ++byte) dst[lane * 5 + byte] = static_cast<uint8_t>(v >> (8 * byte));
-          }
+          for (size_t lane = 0; lane < 8; ++lane) math::store40(dst + lane * 5, mont[half][8 * j + lane]);
         }
       }
     } else {
@@ -194,11 +193,7 @@ RnsPoly KSwitchKey::digit(const RlweContext& ctx, size_t i, size_t half) const {
       const uint8_t* base = reinterpret_cast<const uint8_t*>(data.data() + block_offset[r]);
       for (size_t j = 0; j < blocks; ++j) {
         const uint8_t* src = base + (j * digits + i) * 80 + half * 40;
-        for (size_t lane = 0; lane < 8; ++lane) {
-          uint64_t v = 0;
-          for (size_t byte = 5; byte-- > 0;) v = (v << 8) | src[lane * 5 + byte];
-          out[8 * j + lane] = v;
-        }
+        for (size_t lane = 0; lane < 8; ++lane) out[8 * j + lane] = math::load40(src + lane * 5);
       }
     } else {
       const uint64_t* src = data.data() + block_offset[r] + i * 16 + half * 8;
