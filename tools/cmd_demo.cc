@@ -262,7 +262,7 @@ int run_demo(const Args& args) {
     auto opened = meeting::client::open_invitation(*p.id, delivered);
     if (!opened) return false;
     auto tj = Clock::now();
-    Status st = p.client->join(opened->meeting_secret.span(), opened->session);
+    Status st = p.client->join(opened->meeting_secret.span(), opened->session, opened->join_seed.span());
     join_ms.push_back(ms_since(tj));
     if (!st) {
       std::fprintf(stderr, "v100 demo: %s cannot join: %s\n", p.name.c_str(), st.message().c_str());

@@ -123,7 +123,8 @@ int run_join(const Args& args) {
     auto opened = mc::open_invitation(*id, inv);
     if (!opened) return fail(opened.message());
     std::printf("invitation from %s\n", mc::short_id(opened->inviter_id).c_str());
-    if (Status st = client.join(opened->meeting_secret.span(), opened->session); !st) return fail(st.message());
+    if (Status st = client.join(opened->meeting_secret.span(), opened->session, opened->join_seed.span()); !st)
+      return fail(st.message());
   }
   auto title = client.meeting_title();
   std::printf("joined \"%s\" in slot %u as %s\n", title ? title->c_str() : "?", *client.slot(),

@@ -15,6 +15,7 @@
 #include "meeting/client/roster.h"
 #include "meeting/client/roster_bfv.h"
 #include "meeting/client/schedule.h"
+#include "meeting/protocol/messages.h"
 
 namespace v100::meeting::client {
 namespace {
@@ -186,7 +187,12 @@ TEST(ClientRoster, NameAndIdentityBlobs) {
   EXPECT_FALSE(open_identity_blob(rk.span(), handle, 4, 11, ib).is_ok());
   SecretBytes rk2 = ks.roster_key(2);
   EXPECT_FALSE(open_identity_blob(rk2.span(), handle, 5, 11, ib).is_ok());
-  EXPECT_EQ(identity_blob_kind(11), 0x800bu);
+  // Kinds are per slot, in the server-policed range, one per slot, none outside it.
+  EXPECT_EQ(protocol::identity_kind_slot(protocol::identity_key_kind(5)), 5);
+  EXPECT_EQ(protocol::identity_kind_slot(protocol::identity_key_kind(1023)), 1023);
+  EXPECT_EQ(protocol::identity_kind_slot(protocol::kKeyHostVerifier), -1);
+  EXPECT_EQ(protocol::identity_kind_slot(protocol::kKeyBfvPublic), -1);
+  EXPECT_EQ(protocol::identity_kind_slot(static_cast<uint16_t>(protocol::kIdentityKeyKindBase + 1024)), -1);
 }
 
 TEST(ClientRoster, TokenIsDeterministicAndDistinct) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -94,12 +95,15 @@ struct Participant {
 /// Server + participants.
 class Harness {
  public:
-  explicit Harness(const char* tag, std::string data_dir = "") {
+  /// `tweak` adjusts the server options (short expiry times in tests).
+  explicit Harness(const char* tag, std::string data_dir = "",
+                   std::function<void(server::ServerOptions&)> tweak = {}) {
     dir_ = data_dir.empty() ? temp_dir(tag) : data_dir;
     std::filesystem::create_directories(dir_);
     server::ServerOptions o;
     o.data_dir = dir_;
     o.port = 0;
+    if (tweak) tweak(o);
     server_ = std::make_unique<server::Server>(o);
     Status st = server_->start();
     if (!st) throw std::runtime_error("server start: " + st.message());

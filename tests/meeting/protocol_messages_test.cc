@@ -67,6 +67,8 @@ std::vector<Message> samples() {
   v.push_back(Ack{});
   v.push_back(Error{ErrorCode::kBadProof, "membership proof did not verify"});
   v.push_back(MemberEvent{MemberEventKind::kOffline, 12, 3});
+  v.push_back(MemberEvent{MemberEventKind::kRemoved, 1023, 99});
+  v.push_back(RemoveMember{7, rand_arr<32>(), rand_blob(32), rand_blob(64)});
   return v;
 }
 

@@ -95,7 +95,8 @@ TEST_F(ServerTest, FullControlFlow) {
   ASSERT_TRUE(info);
   EXPECT_EQ(info->info_blob, cm.info_blob);
   EXPECT_EQ(info->max_members, 8);
-  ASSERT_EQ(info->keys.size(), 2u);
+  ASSERT_EQ(info->keys.size(), 3u);  // the two FHE keys and the host's identity blob
+  EXPECT_EQ(info->keys[2].kind, identity_key_kind(0));
   auto kb = host->expect<KeyBlob>(GetKeyBlob{kKeyBfvGalois});
   ASSERT_TRUE(kb);
   EXPECT_EQ(kb->blob, cm.keys[1].blob);
@@ -134,6 +135,8 @@ TEST_F(ServerTest, FullControlFlow) {
   EXPECT_TRUE(host->expect<Ack>(PostEpoch{1, {{0, e0}, {1, e1}}}));
   EXPECT_EQ(host->error_code(PostEpoch{1, {{0, e0}}}), static_cast<int>(ErrorCode::kStaleEpoch));
   EXPECT_EQ(host->error_code(PostEpoch{2, {{5, e0}}}), static_cast<int>(ErrorCode::kBadSlot));
+  EXPECT_EQ(host->error_code(PostEpoch{3, {{0, e0}}}), static_cast<int>(ErrorCode::kStaleEpoch));  // +1 only
+  EXPECT_EQ(guest->error_code(PostEpoch{2, {{0, e0}}}), static_cast<int>(ErrorCode::kNotDistributor));
   ASSERT_TRUE(guest->wait_for([](Peer& p) { return p.events_locked() >= 1; }));
   auto pushed = std::get<EpochKey>(guest->events().at(0));
   EXPECT_EQ(pushed.epoch, 1u);
@@ -421,7 +424,7 @@ TEST_F(ServerTest, RestartResumesFromTheDatabase) {
   Bytes ct = random_bytes(3000), nm = random_bytes(30);
   ASSERT_TRUE(a->expect<Ack>(PutRoster{3, ct, nm}));
   Bytes eb = random_bytes(900);
-  ASSERT_TRUE(a->expect<Ack>(PostEpoch{7, {{3, eb}}}));
+  ASSERT_TRUE(a->expect<Ack>(PostEpoch{1, {{3, eb}}}));
   const SlotToken token = acc->slot_token;
 
   // Stop mid-meeting (a is connected), restart on the same dir.
@@ -432,7 +435,7 @@ TEST_F(ServerTest, RestartResumesFromTheDatabase) {
   auto racc = back->join(tm.handle, tm.join_seed, true, 3, token);
   ASSERT_TRUE(racc);
   EXPECT_EQ(racc->slot, 3);
-  EXPECT_EQ(racc->epoch, 7u);
+  EXPECT_EQ(racc->epoch, 1u);
   EXPECT_EQ(racc->join_seq, 4u);
   auto ek = back->expect<EpochKey>(FetchEpochKey{});
   ASSERT_TRUE(ek);

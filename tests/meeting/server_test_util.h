@@ -89,9 +89,18 @@ class Peer {
     return 0;
   }
 
-  /// Join with the Ed25519 join seed; returns JoinAccepted.
+  /// Join with the Ed25519 join seed; returns JoinAccepted. A new member then stores an (opaque,
+  /// random) identity blob in its slot, as the SDK does, unless `with_identity` is false: the server
+  /// announces a member to the others and counts it for the distributor only once it has one.
   std::optional<JoinAccepted> join(const Handle& h, ByteSpan seed, bool reclaim = false, uint16_t slot = 0,
-                                   const SlotToken& token = {}) {
+                                   const SlotToken& token = {}, bool with_identity = true) {
+    auto acc = join_only(h, seed, reclaim, slot, token);
+    if (acc && !reclaim && with_identity && !expect<Ack>(PutKeyBlob{identity_key_kind(acc->slot), random_bytes(2000)}))
+      return std::nullopt;
+    return acc;
+  }
+  std::optional<JoinAccepted> join_only(const Handle& h, ByteSpan seed, bool reclaim, uint16_t slot,
+                                        const SlotToken& token) {
     auto ch = expect<JoinChallenge>(JoinChallengeRequest{h});
     if (!ch) return std::nullopt;
     JoinProve jp;

@@ -30,9 +30,6 @@ namespace {
 // Held-back frames (epoch not installed yet) are bounded so a flood of frames with future KIDs
 // cannot grow memory: beyond this the oldest is dropped.
 constexpr size_t kMaxHeldFrames = 4096;
-// How long the distributor waits for a new member's identity blob before rekeying without it
-// (it is retried later); the member uploads it right after JoinAccepted.
-constexpr milliseconds kIdentityWait{3000};
 // Meeting-info plaintext is padded to a multiple of this, so the blob does not reveal the title's
 // exact length.
 constexpr size_t kInfoPad = 256;
@@ -93,7 +90,11 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   bool rekey_needed = false;
   bool fetch_epoch_needed = false;
   bool stop = false;
-  Clock::time_point next_rekey_retry = Clock::time_point::max();
+  bool removed = false;  // the host removed this member (MemberEvent kRemoved)
+  // Host-only: the Ed25519 seed whose public key the server holds as kKeyHostVerifier.
+  SecretBytes host_seed;
+  // After a removal the host's new join key (not derivable from ms): invitations carry it.
+  SecretBytes join_seed_override;
   std::thread worker;
 
   // ---- media (media_mu; lock order media_mu -> mu) ----
@@ -193,6 +194,16 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       case proto::MemberEventKind::kLeft:
         members.erase(ev.slot);
         break;
+      case proto::MemberEventKind::kRemoved:
+        if (ev.slot == my_slot) {
+          // The host removed us: the server no longer counts this connection as a member.
+          reset_meeting_locked();
+          removed = true;
+          cv.notify_all();
+          return;
+        }
+        members.erase(ev.slot);
+        break;
       case proto::MemberEventKind::kOnline:
         if (auto it = members.find(ev.slot); it != members.end()) it->second.online = true;
         break;
@@ -273,7 +284,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       rk.assign(roster_key.span().begin(), roster_key.span().end());
       h = handle;
     }
-    auto blob = call_expect<proto::KeyBlob>(proto::GetKeyBlob{identity_blob_kind(join_seq)}, "GetKeyBlob");
+    auto blob = call_expect<proto::KeyBlob>(proto::GetKeyBlob{proto::identity_key_kind(slot)}, "GetKeyBlob");
     std::optional<IdentityEntry> out;
     if (blob) {
       auto e = open_identity_blob(rk, h, slot, join_seq, blob->blob);
@@ -377,20 +388,12 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       if (!i_am_distributor_locked()) return;
       for (const auto& [s, m] : members) slots.push_back(s);
     }
-    auto deadline = Clock::now() + kIdentityWait;
+    // The server announces a member only once its identity blob is stored, so every listed slot
+    // has one; a blob that does not open or verify (a member that uploaded garbage) leaves that
+    // slot out of the epoch, without waiting or retrying: the others are not held up by it.
     std::map<uint16_t, IdentityEntry> ids;
-    for (;;) {
-      for (uint16_t s : slots)
-        if (!ids.count(s))
-          if (auto e = ensure_identity(s)) ids.emplace(s, std::move(*e));
-      if (ids.size() == slots.size() || Clock::now() > deadline) break;
-      {
-        std::unique_lock lk(mu);
-        if (stop) return;
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    bool missing = ids.size() != slots.size();
+    for (uint16_t s : slots)
+      if (auto e = ensure_identity(s)) ids.emplace(s, std::move(*e));
     std::vector<uint16_t> member_slots;
     for (const auto& [s, e] : ids) member_slots.push_back(s);
     uint16_t me_slot;
@@ -403,7 +406,6 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       if (!ids.count(me_slot)) return;  // our own identity blob not readable yet: retry later
       h.assign(handle.begin(), handle.end());
       next = std::max(epoch, server_epoch) + 1;
-      next_rekey_retry = missing ? Clock::now() + milliseconds(500) : Clock::time_point::max();
     }
     for (int attempt = 0; attempt < 4; ++attempt) {
       SecretBytes fresh = random_seed32();
@@ -420,9 +422,10 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       }
       if (r) {
         if (auto* err = std::get_if<proto::Error>(&r->msg); err && err->code == proto::ErrorCode::kStaleEpoch) {
+          // The server takes exactly its epoch + 1.
           auto info = call_expect<proto::MeetingInfo>(proto::GetMeeting{}, "GetMeeting");
-          if (info) next = std::max(next, info->epoch) + 1;
-          else ++next;
+          if (!info) return;
+          next = info->epoch + 1;
           continue;
         }
         if (auto* err = std::get_if<proto::Error>(&r->msg); err && err->code == proto::ErrorCode::kBadSlot) {
@@ -441,11 +444,6 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
         return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed;
       });
       if (stop) return;
-      // A member whose identity was missing at the last rekey: try again.
-      if (Clock::now() >= next_rekey_retry) {
-        rekey_needed = true;
-        next_rekey_retry = Clock::time_point::max();
-      }
       while (!epoch_items.empty()) {
         EpochKeyItem item = std::move(epoch_items.front());
         epoch_items.pop_front();
@@ -492,6 +490,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     epoch_slots.clear();
     code.clear();
     epoch_items.clear();
+    host_seed = SecretBytes();
+    join_seed_override = SecretBytes();
   }
 };
 
@@ -549,12 +549,56 @@ Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t s
   RosterCipher rc(bfv_seed.span());
   cm.keys.push_back({proto::kKeyBfvPublic, rc.public_key_blob()});
   cm.keys.push_back({proto::kKeyBfvRelin, rc.relin_keys_blob()});
+  out.host_key = random_seed32();
+  auto host_verifier = proto::ed25519_public_key(out.host_key.span());
+  if (!host_verifier) return R::error("host verifier: " + host_verifier.message());
+  cm.keys.push_back({proto::kKeyHostVerifier, std::move(host_verifier).value()});
   if (Status st = s_->call_ack(cm, "CreateMeeting"); !st) return st;
   if (Status st = join(out.meeting_secret.span(), session); !st) return st;
+  set_host_key(out.host_key.span());
   return out;
 }
 
-Status Client::join(ByteSpan meeting_secret, uint64_t session) {
+void Client::set_host_key(ByteSpan host_key) {
+  std::lock_guard lk(s_->mu);
+  s_->host_seed = SecretBytes(host_key);
+}
+
+bool Client::was_removed() const {
+  std::lock_guard lk(s_->mu);
+  return s_->removed;
+}
+
+Status Client::remove_member(uint16_t slot) {
+  proto::Handle handle;
+  SecretBytes host_seed;
+  {
+    std::lock_guard lk(s_->mu);
+    if (!s_->joined) return Status::error("remove_member: not in a meeting");
+    if (s_->host_seed.empty()) return Status::error("remove_member: this client does not hold the host key");
+    handle = s_->handle;
+    host_seed = s_->host_seed.clone();
+  }
+  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
+  if (!ch) return ch.status();
+  SecretBytes join_seed = random_seed32();
+  auto verifier = proto::ed25519_public_key(join_seed.span());
+  if (!verifier) return Status::error("join verifier: " + verifier.message());
+  proto::RemoveMember rm;
+  rm.slot = slot;
+  rm.nonce = ch->nonce;
+  rm.new_join_verifier = std::move(verifier).value();
+  auto proof = proto::ed25519_sign(host_seed.span(), proto::remove_transcript(handle, rm.nonce, slot, rm.new_join_verifier));
+  if (!proof) return Status::error("host proof: " + proof.message());
+  rm.proof = std::move(proof).value();
+  if (Status st = s_->call_ack(rm, "RemoveMember"); !st) return st;
+  std::lock_guard lk(s_->mu);
+  s_->join_seed_override = std::move(join_seed);
+  return Status::ok();
+}
+
+Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_seed_in) {
+  if (!join_seed_in.empty() && join_seed_in.size() != 32) return Status::error("join: join seed must be 32 bytes");
   auto ks = std::make_unique<KeySchedule>(meeting_secret);
   proto::Handle handle = ks->handle(session);
   {
@@ -563,7 +607,7 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session) {
   }
   auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
   if (!ch) return ch.status();
-  SecretBytes join_seed = ks->join_key(session);
+  SecretBytes join_seed = join_seed_in.empty() ? ks->join_key(session) : SecretBytes(join_seed_in);
   auto proof = proto::make_join_proof_ed25519(join_seed.span(), handle, ch->nonce);
   if (!proof) return Status::error("join proof: " + proof.message());
   proto::JoinProve jp;
@@ -595,6 +639,8 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session) {
     s_->epoch_slots.clear();
     s_->code.clear();
     s_->ks = std::move(ks);
+    s_->removed = false;
+    if (!join_seed_in.empty()) s_->join_seed_override = SecretBytes(join_seed_in);
     s_->receiver = std::make_unique<media::ReceiverContext>();
     s_->held.clear();
   }
@@ -605,8 +651,11 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session) {
   }
   // Identity blob first (the distributor needs it to send us the epoch key), then the roster.
   Bytes ib = seal_identity_blob(*s_->id, roster_key.span(), handle, acc->slot, acc->join_seq, s_->opt.display_name);
-  auto put = s_->call(proto::PutKeyBlob{identity_blob_kind(acc->join_seq), std::move(ib)});
-  if (!put) return Status::error("PutKeyBlob: " + put.message());
+  // The server refuses an identity blob for any slot but ours; a refusal here is an error, not
+  // something to carry on without (no one could key us).
+  if (Status st = s_->call_ack(proto::PutKeyBlob{proto::identity_key_kind(acc->slot), std::move(ib)}, "PutKeyBlob");
+      !st)
+    return st;
   proto::PutRoster pr;
   pr.slot = acc->slot;
   pr.roster_ct = rc->encrypt_token(acc->slot, s_->id->user_id());
@@ -644,7 +693,7 @@ Status Client::leave() {
 Result<Bytes> Client::invite(const PublicIdentity& invitee) const {
   std::lock_guard lk(s_->mu);
   if (!s_->ks) return Result<Bytes>::error("invite: not in a meeting");
-  return make_invitation(*s_->id, invitee, s_->ks->secret(), s_->session, "");
+  return make_invitation(*s_->id, invitee, s_->ks->secret(), s_->session, "", s_->join_seed_override.span());
 }
 
 Status Client::post_invitation(const PublicIdentity& invitee, ByteSpan invitation) {

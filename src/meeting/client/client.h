@@ -99,6 +99,9 @@ struct CreatedMeeting {
   SecretBytes meeting_secret;
   uint64_t session = 0;
   protocol::Handle handle{};
+  /// The host key (Ed25519 seed, random, never derived from ms): its public key is registered with
+  /// the meeting and authorizes remove_member(). Only the host holds it.
+  SecretBytes host_key;
 };
 
 class Client {
@@ -120,7 +123,21 @@ class Client {
   /// Joins session `session` of the meeting whose secret is `meeting_secret` (from an invitation):
   /// membership proof, roster upload (BFV token + sealed name + sealed identity), subscription.
   /// Returns once joined; the first epoch key arrives asynchronously (wait_for_epoch()).
-  Status join(ByteSpan meeting_secret, uint64_t session);
+  /// `join_seed`: empty (the join key is KDF(ms, "join")), or the replacement join key an
+  /// invitation carries after the host removed someone (OpenedInvitation::join_seed).
+  Status join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_seed = {});
+
+  /// Host only (the client that created the meeting, or one given its host key with
+  /// set_host_key()): removes the member in `slot`. The server frees the slot and replaces the join
+  /// verifier with a fresh random join key's (the removed member could derive the old one from ms);
+  /// the distributor then rekeys without the member, so it opens no later frame. Invitations made
+  /// by this client afterwards carry the new join key. Error if not host, not joined, or no member
+  /// in `slot` (other than ourselves).
+  Status remove_member(uint16_t slot);
+  /// Gives this client the host key of the meeting it is in (e.g. a host that restarted).
+  void set_host_key(ByteSpan host_key);
+  /// Whether the host removed this client from its meeting.
+  bool was_removed() const;
 
   /// Leaves the meeting (the server deletes the slot; the others rekey without us). The client
   /// keeps its last keys so tests can show they no longer open new frames.

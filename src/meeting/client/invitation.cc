@@ -20,8 +20,10 @@ SecretBytes box_key(ByteSpan shared_secret, ByteSpan ct) {
 }  // namespace
 
 Bytes make_invitation(const Identity& host, const PublicIdentity& invitee, ByteSpan meeting_secret,
-                      uint64_t session, std::string_view title) {
+                      uint64_t session, std::string_view title, ByteSpan join_seed) {
   if (meeting_secret.size() != 32) throw std::invalid_argument("make_invitation: ms must be 32 bytes");
+  if (!join_seed.empty() && join_seed.size() != 32)
+    throw std::invalid_argument("make_invitation: join seed must be empty or 32 bytes");
   if (title.size() > kMaxTitle) throw std::invalid_argument("make_invitation: title too long");
   Encapsulation enc = encapsulate_to(invitee);
   ByteWriter w;
@@ -34,6 +36,7 @@ Bytes make_invitation(const Identity& host, const PublicIdentity& invitee, ByteS
   pt.bytes(meeting_secret);
   pt.u64(session);
   pt.blob(as_bytes(title));
+  pt.bytes(join_seed);
   SecretBytes plain(pt.buffer());
   secure_wipe(pt.buffer());
   SecretBytes key = box_key(enc.shared_secret.span(), enc.ciphertext);
@@ -68,9 +71,12 @@ Result<OpenedInvitation> open_invitation(const Identity& me, ByteSpan invitation
   ByteReader pr(plain->span());
   ByteSpan ms, title;
   OpenedInvitation out;
-  if (!pr.bytes(32, ms) || !pr.u64(out.session) || !pr.blob(title, kMaxTitle) || !pr.at_end())
+  ByteSpan join_seed;
+  if (!pr.bytes(32, ms) || !pr.u64(out.session) || !pr.blob(title, kMaxTitle))
     return R::error("invitation payload malformed");
+  if (!pr.at_end() && (!pr.bytes(32, join_seed) || !pr.at_end())) return R::error("invitation payload malformed");
   out.meeting_secret = SecretBytes(ms);
+  if (!join_seed.empty()) out.join_seed = SecretBytes(join_seed);
   out.title.assign(title.begin(), title.end());
   out.inviter_id = inviter->user_id();
   out.inviter = std::move(inviter).value();

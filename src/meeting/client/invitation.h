@@ -7,7 +7,9 @@
 //   "V100INV\x01" | inviter PublicIdentity | invitee user_id (32) | u32 |ct| || X-Wing ct |
 //   u32 |box| || AES-256-GCM box | u32 |sig| || ML-DSA-65 signature over everything before it
 // box key = HKDF-SHA-512(IKM = X-Wing shared secret, salt = "v100/invitation/v1", info = ct),
-// box plaintext = ms (32) || u64 session || u32 |title| || title, AAD = everything before the box.
+// box plaintext = ms (32) || u64 session || u32 |title| || title [|| join seed (32)], AAD =
+// everything before the box. The join seed is present only after the host removed a member: the
+// join key is then no longer KDF(ms, "join"), which the removed member could still derive.
 #pragma once
 
 #include <cstdint>
@@ -25,13 +27,16 @@ struct OpenedInvitation {
   SecretBytes meeting_secret;   ///< ms, 32 bytes
   uint64_t session = 0;         ///< which session's handle to join
   std::string title;            ///< the meeting title, as the host wrote it (may be empty)
+  SecretBytes join_seed;        ///< empty, or the host's replacement join key (after a removal)
   PublicIdentity inviter;       ///< who signed it (the app decides whether to trust them)
   UserId inviter_id{};
 };
 
 /// Makes an invitation for `invitee` from `host`.
+/// `join_seed`: empty, or the 32-byte join key that replaced KDF(ms, "join") after a removal.
+/// Throws std::invalid_argument on a wrong-size ms or join seed or a too-long title.
 Bytes make_invitation(const Identity& host, const PublicIdentity& invitee, ByteSpan meeting_secret,
-                      uint64_t session, std::string_view title);
+                      uint64_t session, std::string_view title, ByteSpan join_seed = {});
 
 /// Opens an invitation addressed to `me`. Error on anything malformed, a bad signature, an
 /// invitation for someone else or a failed decryption. Never throws.

@@ -55,8 +55,6 @@ bool read_padded_name(ByteReader& r, std::string& name) {
 
 }  // namespace
 
-uint16_t identity_blob_kind(uint64_t join_seq) { return static_cast<uint16_t>(0x8000u | (join_seq & 0x7fffu)); }
-
 Bytes seal_name_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot, std::string_view display_name,
                      const UserId& user_id) {
   ByteWriter w;

@@ -6,8 +6,8 @@
 //      u16 |name| || name zero-padded to 200 bytes || user id (32)
 //    with AAD "v100/name" || handle || u16 slot, so the server does not even learn the name's
 //    length and an entry cannot be moved to another slot or meeting;
-//  * an identity blob (PutKeyBlob, kind identity_blob_kind(join_seq)): AES-256-GCM under
-//    roster_key_k of
+//  * an identity blob (PutKeyBlob, kind protocol::identity_key_kind(slot): the server lets only
+//    the member in that slot write it and deletes it with the slot): AES-256-GCM under roster_key_k of
 //      PublicIdentity || u16 |name| || name padded to 200 || u32 |sig| || ML-DSA-65 signature
 //    (ctx "v100/roster/v1") over handle || u16 slot || u64 join_seq || PublicIdentity || name,
 //    AAD "v100/identity" || handle || u16 slot || u64 join_seq. Other members need these public
@@ -45,10 +45,6 @@ struct IdentityEntry {
   UserId user_id{};
   std::string display_name;
 };
-
-/// Key-blob kind under which the member with `join_seq` stores its identity blob (0x8000 | low
-/// 15 bits of join_seq; the protocol leaves kinds to the application).
-uint16_t identity_blob_kind(uint64_t join_seq);
 
 /// Seals a name blob. Throws std::invalid_argument on a name longer than kMaxDisplayName.
 Bytes seal_name_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot, std::string_view display_name,

@@ -36,6 +36,16 @@ Bytes join_transcript(const Handle& handle, const Nonce& nonce) {
   return w.take();
 }
 
+Bytes remove_transcript(const Handle& handle, const Nonce& nonce, uint16_t slot, ByteSpan new_join_verifier) {
+  ByteWriter w;
+  w.bytes(as_bytes(std::string_view(kRemoveTranscriptLabel)));
+  w.bytes(handle);
+  w.bytes(nonce);
+  w.u16(slot);
+  w.blob(new_join_verifier);
+  return w.take();
+}
+
 size_t join_verifier_size(JoinScheme scheme) {
   switch (scheme) {
     case JoinScheme::kEd25519: return 32;

@@ -40,6 +40,13 @@ bool ed25519_verify(ByteSpan public_key, ByteSpan msg, ByteSpan signature);
 /// Convenience for clients: the proof for JoinProve with an Ed25519 join-key seed.
 Result<Bytes> make_join_proof_ed25519(ByteSpan join_seed, const Handle& handle, const Nonce& nonce);
 
+/// Domain-separation label of a host's RemoveMember proof.
+inline constexpr char kRemoveTranscriptLabel[] = "V100-remove-v1";
+
+/// Bytes signed by the host to remove a member: label || handle || nonce || u16 slot ||
+/// u32 |new_join_verifier| || new_join_verifier.
+Bytes remove_transcript(const Handle& handle, const Nonce& nonce, uint16_t slot, ByteSpan new_join_verifier);
+
 /// Signature verifier hook: (public key, message, signature) -> valid.
 using SignatureVerifier = std::function<bool(ByteSpan, ByteSpan, ByteSpan)>;
 

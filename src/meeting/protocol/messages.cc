@@ -76,10 +76,15 @@ Result<M> decode_full(ByteSpan msg) {
 }
 
 bool is_known_type(uint8_t t) {
-  return (t >= 1 && t <= 19) || (t >= 64 && t <= 77);
+  return (t >= 1 && t <= 19) || t == 30 || (t >= 64 && t <= 77);
 }
 
 bool valid_scheme(uint8_t s) { return s == 1 || s == 2; }
+
+bool valid_error_code(uint16_t c) {
+  return (c >= 1 && c <= static_cast<uint16_t>(ErrorCode::kBusy)) || c == static_cast<uint16_t>(ErrorCode::kNotDistributor) ||
+         c == static_cast<uint16_t>(ErrorCode::kNotHost);
+}
 
 bool read_blob_list(ByteReader& r, std::vector<Bytes>& out, size_t max_count, size_t min_len,
                     size_t max_len) {
@@ -113,6 +118,7 @@ const char* msg_type_name(uint8_t type) {
     case MsgType::kSubscribe: return "Subscribe";
     case MsgType::kMediaFrame: return "MediaFrame";
     case MsgType::kLeave: return "Leave";
+    case MsgType::kRemoveMember: return "RemoveMember";
     case MsgType::kMailboxPut: return "MailboxPut";
     case MsgType::kMailboxFetch: return "MailboxFetch";
     case MsgType::kServiceRequest: return "ServiceRequest";
@@ -694,7 +700,7 @@ void Error::write(ByteWriter& w) const {
 Result<Error> Error::read(ByteReader& r) {
   Error m;
   uint16_t c = 0;
-  if (!r.u16(c) || c == 0 || c > static_cast<uint16_t>(ErrorCode::kBusy)) return fail<Error>("Error", "code");
+  if (!r.u16(c) || !valid_error_code(c)) return fail<Error>("Error", "code");
   m.code = static_cast<ErrorCode>(c);
   ByteSpan t;
   if (!r.blob(t, kMaxErrorText)) return fail<Error>("Error", "text");
@@ -714,13 +720,32 @@ void MemberEvent::write(ByteWriter& w) const {
 Result<MemberEvent> MemberEvent::read(ByteReader& r) {
   MemberEvent m;
   uint8_t k = 0;
-  if (!r.u8(k) || k == 0 || k > 5) return fail<MemberEvent>("MemberEvent", "kind");
+  if (!r.u8(k) || k == 0 || k > 6) return fail<MemberEvent>("MemberEvent", "kind");
   m.kind = static_cast<MemberEventKind>(k);
   if (!r.u16(m.slot) || m.slot >= kMaxMembers) return fail<MemberEvent>("MemberEvent", "slot");
   if (!r.u64(m.join_seq)) return fail<MemberEvent>("MemberEvent", "join_seq");
   return m;
 }
 V100_MESSAGE_CODEC(MemberEvent)
+
+// ---- RemoveMember ----
+
+void RemoveMember::write(ByteWriter& w) const {
+  w.u16(slot);
+  w.bytes(nonce);
+  w.blob(new_join_verifier);
+  w.blob(proof);
+}
+Result<RemoveMember> RemoveMember::read(ByteReader& r) {
+  RemoveMember m;
+  constexpr const char* kN = "RemoveMember";
+  if (!r.u16(m.slot) || m.slot >= kMaxMembers) return fail<RemoveMember>(kN, "slot");
+  if (!read_fixed(r, m.nonce)) return fail<RemoveMember>(kN, "nonce");
+  if (!read_blob(r, m.new_join_verifier, 1, kMaxVerifierBytes)) return fail<RemoveMember>(kN, "new_join_verifier");
+  if (!read_blob(r, m.proof, 1, kMaxProofBytes)) return fail<RemoveMember>(kN, "proof");
+  return m;
+}
+V100_MESSAGE_CODEC(RemoveMember)
 
 #undef V100_MESSAGE_CODEC
 
@@ -753,6 +778,7 @@ Result<Envelope> decode(ByteSpan msg) {
     case MsgType::kSubscribe: return decode_as<Subscribe>(msg, rid);
     case MsgType::kMediaFrame: return decode_as<MediaFrame>(msg, rid);
     case MsgType::kLeave: return decode_as<Leave>(msg, rid);
+    case MsgType::kRemoveMember: return decode_as<RemoveMember>(msg, rid);
     case MsgType::kMailboxPut: return decode_as<MailboxPut>(msg, rid);
     case MsgType::kMailboxFetch: return decode_as<MailboxFetch>(msg, rid);
     case MsgType::kServiceRequest: return decode_as<ServiceRequest>(msg, rid);

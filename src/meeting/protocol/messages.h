@@ -92,6 +92,7 @@ enum class MsgType : uint8_t {
   kPing = 17,
   kEndMeeting = 18,
   kPutKeyBlob = 19,
+  kRemoveMember = 30,
 
   kServerHello = 64,
   kAck = 65,
@@ -134,6 +135,8 @@ enum class ErrorCode : uint16_t {
   kNotFound = 18,          ///< key blob / epoch key / record absent
   kAlreadyJoined = 19,     ///< JoinProve on a connection that is already a member
   kBusy = 20,              ///< server overloaded (worker queue full); retry later
+  kNotDistributor = 30,    ///< PostEpoch from a member that is not the epoch distributor
+  kNotHost = 31,           ///< RemoveMember without a valid host proof (or a meeting without host)
 };
 
 /// Membership-proof schemes. The verifier is a public key registered at CreateMeeting; the proof
@@ -144,7 +147,12 @@ enum class JoinScheme : uint8_t {
                   ///< (FIPS 204 pure ML-DSA, context string "v100/join")
 };
 
-/// Suggested key-blob kinds (the server does not interpret them; any u16 is accepted).
+/// Key-blob kinds. 1..0x7eff are free for the application (the server does not interpret them;
+/// the suggested FHE kinds below). The server reserves the rest:
+///  * kKeyHostVerifier: the host's Ed25519 public key (32 bytes), given only in CreateMeeting; it
+///    verifies RemoveMember. Never replaced by PutKeyBlob.
+///  * identity_key_kind(slot) = 0x8000 | slot: the identity blob of whoever holds `slot`. Only the
+///    member in that slot may write it (PutKeyBlob replaces it); it is deleted when the slot is freed.
 enum KeyKind : uint16_t {
   kKeyBfvPublic = 1,
   kKeyBfvRelin = 2,
@@ -152,7 +160,17 @@ enum KeyKind : uint16_t {
   kKeyCkksPublic = 4,
   kKeyCkksRelin = 5,
   kKeyCkksGalois = 6,
+  kKeyHostVerifier = 0x7f01,
 };
+/// First reserved key kind (kinds >= this are the server's to police).
+inline constexpr uint16_t kFirstReservedKeyKind = 0x7f00;
+inline constexpr uint16_t kIdentityKeyKindBase = 0x8000;
+/// Key-blob kind of the identity blob of `slot` (< kMaxMembers).
+constexpr uint16_t identity_key_kind(uint16_t slot) { return static_cast<uint16_t>(kIdentityKeyKindBase | slot); }
+/// The slot of an identity kind, or -1 when `kind` is not one.
+constexpr int identity_kind_slot(uint16_t kind) {
+  return kind >= kIdentityKeyKindBase && kind < kIdentityKeyKindBase + kMaxMembers ? kind - kIdentityKeyKindBase : -1;
+}
 
 /// Media kinds in MediaFrame (lets a congested relay drop video before audio).
 enum class MediaKind : uint8_t { kAudio = 0, kVideo = 1, kData = 2 };
@@ -164,6 +182,7 @@ enum class MemberEventKind : uint8_t {
   kOnline = 3,       ///< a member reclaimed its slot (reconnect)
   kOffline = 4,      ///< a member's connection closed without Leave (slot kept)
   kMeetingEnded = 5, ///< EndMeeting: all state deleted; slot field is the ender's
+  kRemoved = 6,      ///< the host removed this slot's member (RemoveMember), or it expired
 };
 
 /// Subscribe modes.
@@ -488,6 +507,21 @@ struct MemberEvent {
   V100_PROTOCOL_MESSAGE(MemberEvent);
 };
 
+/// Host-only: removes the member in `slot` (RemoveMember), and replaces the join verifier so that
+/// the old join key (which every member, the removed one included, could derive) stops admitting
+/// anyone. `nonce` comes from JoinChallengeRequest(own handle) on this connection (single use);
+/// `proof` = Ed25519 signature under the host key over remove_transcript(handle, nonce, slot,
+/// new_join_verifier) (join_proof.h). The server frees the slot (roster, epoch blob, identity blob,
+/// token), detaches the removed connection and pushes MemberEvent(kRemoved); the distributor then
+/// rekeys without it. Reply: Ack or Error(kNotHost / kBadSlot / kNoChallenge).
+struct RemoveMember {
+  uint16_t slot = 0;
+  Nonce nonce{};
+  Bytes new_join_verifier;   ///< public key of the new join key (size fixed by the scheme)
+  Bytes proof;               ///< 64-byte Ed25519 signature
+  V100_PROTOCOL_MESSAGE(RemoveMember);
+};
+
 #undef V100_PROTOCOL_MESSAGE
 
 /// Any message.
@@ -497,7 +531,7 @@ using Message = std::variant<Hello, ServerHello, CreateMeeting, JoinChallengeReq
                              PostEpoch, FetchEpochKey, EpochKey, Subscribe, MediaFrame,
                              MediaBundle, Leave, EndMeeting, MailboxPut, MailboxFetch,
                              MailboxItems, ServiceRequest, ServiceResponse, Ping, Pong, Ack, Error,
-                             MemberEvent>;
+                             MemberEvent, RemoveMember>;
 
 /// A decoded message with its request id.
 struct Envelope {

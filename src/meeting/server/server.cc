@@ -80,6 +80,11 @@ struct MemberSlot {
   uint64_t join_seq = 0;
   std::array<uint8_t, 32> token_hash{};
   SessionPtr session;  ///< null while the member is offline
+  /// Its identity blob is stored: only then is the member announced (MemberEvent kJoined, listed in
+  /// JoinAccepted) and counted for the distributor.
+  bool identity = false;
+  /// When it went offline (or the meeting was loaded), or joined: for the expiry sweep.
+  std::chrono::steady_clock::time_point since{};
 };
 
 /// In-memory state of a loaded meeting. All fields except the routes are touched only by the
@@ -90,9 +95,24 @@ class MeetingRuntime {
   uint16_t max_members = 0;
   JoinScheme scheme = JoinScheme::kEd25519;
   Bytes verifier;
+  Bytes host_verifier;  ///< Ed25519 public key for RemoveMember; empty: the meeting has no host key
   uint64_t epoch = 0;
   uint64_t next_join_seq = 1;
   std::map<uint16_t, MemberSlot> members;
+
+  /// The slot whose member distributes epochs: the online member with a stored identity and the
+  /// smallest join_seq (the host while it is there). -1 when there is none. The SDK applies the same
+  /// rule to the members it has been told of (docs/protocol.md §4.5).
+  int distributor() const {
+    int best = -1;
+    uint64_t best_seq = UINT64_MAX;
+    for (const auto& [slot, ms] : members)
+      if (ms.session && ms.identity && ms.join_seq < best_seq) {
+        best_seq = ms.join_seq;
+        best = slot;
+      }
+    return best;
+  }
 
   std::shared_ptr<const Routes> routes() const {
     std::lock_guard lock(routes_mu_);
@@ -153,6 +173,9 @@ class Server::Impl {
   void rebuild_routes(MeetingRuntime& m);
   void push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot);
   void detach_member(const SessionPtr& s);
+  Status free_slot(MeetingRuntime& m, uint16_t slot, MemberEventKind event);
+  void schedule_sweep();
+  void sweep();
 
   void handle(const SessionPtr& s, uint32_t rid, const CreateMeeting& m);
   void handle(const SessionPtr& s, uint32_t rid, const JoinChallengeRequest& m);
@@ -170,6 +193,9 @@ class Server::Impl {
   void handle(const SessionPtr& s, uint32_t rid, const MailboxPut& m);
   void handle(const SessionPtr& s, uint32_t rid, const MailboxFetch& m);
   void handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& m);
+  void handle(const SessionPtr& s, uint32_t rid, const RemoveMember& m);
+
+  std::unique_ptr<net::steady_timer> sweep_timer_;
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -569,6 +595,8 @@ Status Server::Impl::start() {
   stopping_ = false;
   running_ = true;
   do_accept();
+  sweep_timer_ = std::make_unique<net::steady_timer>(ioc_);
+  schedule_sweep();
   for (int i = 0; i < std::max(1, opts_.io_threads); ++i) io_threads_.emplace_back([this] { ioc_.run(); });
   log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
   return Status::ok();
@@ -675,8 +703,49 @@ void Server::Impl::detach_member(const SessionPtr& s) {
   auto it = meeting->members.find(static_cast<uint16_t>(slot));
   if (it == meeting->members.end() || it->second.session != s) return;
   it->second.session.reset();
+  it->second.since = std::chrono::steady_clock::now();
   rebuild_routes(*meeting);
   push_to_members(*meeting, MemberEvent{MemberEventKind::kOffline, it->first, it->second.join_seq}.encode(), slot);
+}
+
+// Control thread: frees a slot that expired (offline too long, or no identity in time) as Leave
+// would, and tells the others if they knew of it.
+Status Server::Impl::free_slot(MeetingRuntime& m, uint16_t slot, MemberEventKind event) {
+  auto it = m.members.find(slot);
+  if (it == m.members.end()) return Status::ok();
+  if (Status st = store_->delete_slot(m.handle, slot); !st) return st;
+  const MemberSlot gone = it->second;
+  m.members.erase(it);
+  if (gone.session) {
+    gone.session->set_membership(nullptr, -1);
+    gone.session->close("slot expired", true);
+  }
+  rebuild_routes(m);
+  if (gone.identity) push_to_members(m, MemberEvent{event, slot, gone.join_seq}.encode(), -1);
+  return Status::ok();
+}
+
+void Server::Impl::sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [h, m] : meetings_) {
+    std::vector<uint16_t> expired;
+    for (const auto& [slot, ms] : m->members) {
+      const bool offline_too_long = !ms.session && now - ms.since >= opts_.offline_slot_ttl;
+      const bool no_identity = ms.session && !ms.identity && now - ms.since >= opts_.identity_timeout;
+      if (offline_too_long || no_identity) expired.push_back(slot);
+    }
+    for (uint16_t slot : expired)
+      if (!free_slot(*m, slot, MemberEventKind::kLeft)) log(LogLevel::kWarn, "could not free an expired slot");
+  }
+}
+
+void Server::Impl::schedule_sweep() {
+  sweep_timer_->expires_after(opts_.sweep_interval);
+  sweep_timer_->async_wait([this](beast::error_code ec) {
+    if (ec || stopping_) return;
+    submit_control([this] { sweep(); }, false);
+    schedule_sweep();
+  });
 }
 
 MeetingPtr Server::Impl::find_meeting(const Handle& h) {
@@ -694,7 +763,20 @@ MeetingPtr Server::Impl::find_meeting(const Handle& h) {
   m->verifier = r.join_verifier;
   m->epoch = r.epoch;
   m->next_join_seq = r.next_join_seq;
-  for (const auto& sr : *slots) m->members[sr.slot] = MemberSlot{sr.join_seq, sr.token_hash, nullptr};
+  auto kinds = store_->list_key_blobs(h);
+  if (!kinds) return nullptr;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& sr : *slots)
+    if (sr.slot < m->max_members) m->members[sr.slot] = MemberSlot{sr.join_seq, sr.token_hash, nullptr, false, now};
+  for (const auto& k : *kinds) {
+    const int owner = identity_kind_slot(k.kind);
+    if (auto slot_it = m->members.find(static_cast<uint16_t>(owner)); owner >= 0 && slot_it != m->members.end())
+      slot_it->second.identity = true;
+    if (k.kind == kKeyHostVerifier) {
+      auto hv = store_->get_key_blob(h, kKeyHostVerifier);
+      if (hv && hv->has_value()) m->host_verifier = std::move(**hv);
+    }
+  }
   auto routes = std::make_shared<Routes>();
   routes->by_sender.resize(m->max_members);
   m->set_routes(std::move(routes));
@@ -745,7 +827,8 @@ void Server::Impl::on_control(const SessionPtr& s, Envelope env) {
                       std::is_same_v<T, PostEpoch> || std::is_same_v<T, FetchEpochKey> ||
                       std::is_same_v<T, Subscribe> || std::is_same_v<T, Leave> ||
                       std::is_same_v<T, EndMeeting> || std::is_same_v<T, MailboxPut> ||
-                      std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest>) {
+                      std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest> ||
+                      std::is_same_v<T, RemoveMember>) {
           handle(s, env.request_id, m);
         } else {
           fail(s, env.request_id, ErrorCode::kBadMessage, "unexpected message type");
@@ -758,6 +841,12 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const CreateMeeting
   if (!join_scheme_supported(m.scheme)) return fail(s, rid, ErrorCode::kUnsupportedScheme, "join scheme not supported");
   if (m.join_verifier.size() != join_verifier_size(m.scheme))
     return fail(s, rid, ErrorCode::kBadMessage, "join verifier has the wrong size");
+  for (const auto& k : m.keys) {
+    if (k.kind == kKeyHostVerifier && k.blob.size() != join_verifier_size(JoinScheme::kEd25519))
+      return fail(s, rid, ErrorCode::kBadMessage, "host verifier must be an Ed25519 public key");
+    if (k.kind >= kFirstReservedKeyKind && k.kind != kKeyHostVerifier)
+      return fail(s, rid, ErrorCode::kBadMessage, "reserved key kind");
+  }
   if (find_meeting(m.handle)) return fail(s, rid, ErrorCode::kMeetingExists, "handle in use");
   store::MeetingRecord rec;
   rec.handle = m.handle;
@@ -788,8 +877,11 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinProve& m)
   if (s->membership().first) return fail(s, rid, ErrorCode::kAlreadyJoined, "already a member");
   MeetingPtr meeting = find_meeting(m.handle);
   if (!meeting) return fail(s, rid, ErrorCode::kUnknownMeeting, "unknown meeting");
-  if (!verify_join_proof(meeting->scheme, meeting->verifier, m.handle, m.nonce, m.proof))
+  // A new slot needs the join key; a reclaim is proven by the slot's own random token alone (the
+  // join key may have changed since: RemoveMember replaces it), so its proof is not checked.
+  if (!m.reclaim && !verify_join_proof(meeting->scheme, meeting->verifier, m.handle, m.nonce, m.proof))
     return fail(s, rid, ErrorCode::kBadProof, "membership proof did not verify");
+  const auto now = std::chrono::steady_clock::now();
 
   uint16_t slot = 0;
   SlotToken token{};
@@ -807,6 +899,7 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinProve& m)
       it->second.session->close("replaced by reconnect", false);
     }
     it->second.session = s;
+    it->second.since = now;
     event = MemberEventKind::kOnline;
   } else {
     bool found = false;
@@ -822,7 +915,7 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinProve& m)
     store::SlotRecord rec{slot, hash::sha3_256(token), meeting->next_join_seq};
     if (!store_->add_slot(meeting->handle, rec, meeting->next_join_seq + 1))
       return fail(s, rid, ErrorCode::kInternal, "store error");
-    meeting->members[slot] = MemberSlot{rec.join_seq, rec.token_hash, s};
+    meeting->members[slot] = MemberSlot{rec.join_seq, rec.token_hash, s, false, now};
     meeting->next_join_seq++;
   }
   s->set_membership(meeting, slot);
@@ -835,9 +928,12 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const JoinProve& m)
   acc.slot_token = token;
   acc.epoch = meeting->epoch;
   acc.join_seq = meeting->members[slot].join_seq;
-  for (const auto& [sl, ms] : meeting->members) acc.members.push_back({sl, ms.join_seq, ms.session != nullptr});
+  // Members are told of a new slot once its identity blob is stored (PutKeyBlob), not before.
+  for (const auto& [sl, ms] : meeting->members)
+    if (ms.identity || sl == slot) acc.members.push_back({sl, ms.join_seq, ms.session != nullptr});
   reply(s, rid, acc);
-  push_to_members(*meeting, MemberEvent{event, slot, acc.join_seq}.encode(), slot);
+  if (event == MemberEventKind::kOnline && meeting->members[slot].identity)
+    push_to_members(*meeting, MemberEvent{event, slot, acc.join_seq}.encode(), slot);
 }
 
 namespace {
@@ -880,6 +976,20 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const PutKeyBlob& k
   int slot;
   auto m = require_member(s, rid, &slot);
   if (!m) return;
+  if (const int owner = identity_kind_slot(k.kind); owner >= 0) {
+    // An identity blob lives under its writer's own slot: nobody can plant one for another slot,
+    // and a slot's blob goes with the slot (free_slot). The member may replace its own.
+    if (owner != slot) return fail(s, rid, ErrorCode::kBadSlot, "identity blob of another slot");
+    if (!store_->put_key_blob(m->handle, k.kind, k.blob)) return fail(s, rid, ErrorCode::kInternal, "store error");
+    MemberSlot& ms = m->members[static_cast<uint16_t>(slot)];
+    const bool announce = !ms.identity;
+    ms.identity = true;
+    reply(s, rid, Ack{});
+    if (announce)
+      push_to_members(*m, MemberEvent{MemberEventKind::kJoined, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
+    return;
+  }
+  if (k.kind >= kFirstReservedKeyKind) return fail(s, rid, ErrorCode::kBadMessage, "reserved key kind");
   auto added = store_->add_key_blob(m->handle, k.kind, k.blob);
   if (!added) return fail(s, rid, ErrorCode::kInternal, "store error");
   if (!*added) return fail(s, rid, ErrorCode::kBadMessage, "key kind already stored");
@@ -915,7 +1025,11 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const PostEpoch& p)
   int slot;
   auto m = require_member(s, rid, &slot);
   if (!m) return;
-  if (p.epoch <= m->epoch) return fail(s, rid, ErrorCode::kStaleEpoch, "epoch must increase");
+  // Only the distributor numbers epochs, and only one step at a time: a member cannot jump the
+  // counter (to 2^64-1, ending rekeying) or overwrite another member's blob with its own epoch.
+  if (m->distributor() != slot) return fail(s, rid, ErrorCode::kNotDistributor, "not the epoch distributor");
+  if (m->epoch == UINT64_MAX || p.epoch != m->epoch + 1)
+    return fail(s, rid, ErrorCode::kStaleEpoch, "epoch must be the current one plus one");
   for (const auto& e : p.entries)
     if (!m->members.count(e.slot)) return fail(s, rid, ErrorCode::kBadSlot, "recipient slot not occupied");
   if (!store_->put_epoch(m->handle, p.epoch, static_cast<uint16_t>(slot), p.entries))
@@ -955,14 +1069,48 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const Leave&) {
   auto m = require_member(s, rid, &slot);
   if (!m) return;
   if (!store_->delete_slot(m->handle, static_cast<uint16_t>(slot))) return fail(s, rid, ErrorCode::kInternal, "store error");
-  const uint64_t seq = m->members[static_cast<uint16_t>(slot)].join_seq;
+  const MemberSlot ms = m->members[static_cast<uint16_t>(slot)];
   m->members.erase(static_cast<uint16_t>(slot));
   s->set_membership(nullptr, -1);
   s->sub_mode_ = SubscribeMode::kNone;
   s->sub_slots_.clear();
   rebuild_routes(*m);
   reply(s, rid, Ack{});
-  push_to_members(*m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), seq}.encode(), slot);
+  if (ms.identity)
+    push_to_members(*m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const RemoveMember& r) {
+  int slot;
+  auto m = require_member(s, rid, &slot);
+  if (!m) return;
+  // The challenge (JoinChallengeRequest for the own handle) is consumed whatever happens.
+  auto ch = std::move(s->challenge_);
+  s->challenge_.reset();
+  if (!ch || !ct_equal(ch->first, m->handle) || !ct_equal(ch->second, r.nonce))
+    return fail(s, rid, ErrorCode::kNoChallenge, "no matching challenge");
+  if (m->host_verifier.empty()) return fail(s, rid, ErrorCode::kNotHost, "meeting has no host key");
+  if (r.new_join_verifier.size() != join_verifier_size(m->scheme))
+    return fail(s, rid, ErrorCode::kBadMessage, "new join verifier has the wrong size");
+  if (!ed25519_verify(m->host_verifier, remove_transcript(m->handle, r.nonce, r.slot, r.new_join_verifier), r.proof))
+    return fail(s, rid, ErrorCode::kNotHost, "host proof did not verify");
+  if (r.slot == slot || !m->members.count(r.slot)) return fail(s, rid, ErrorCode::kBadSlot, "no other member in that slot");
+  if (!store_->remove_member(m->handle, r.slot, r.new_join_verifier))
+    return fail(s, rid, ErrorCode::kInternal, "store error");
+  m->verifier = r.new_join_verifier;
+  const MemberSlot gone = m->members[r.slot];
+  m->members.erase(r.slot);
+  const Bytes event = MemberEvent{MemberEventKind::kRemoved, r.slot, gone.join_seq}.encode();
+  if (gone.session) {
+    gone.session->set_membership(nullptr, -1);
+    gone.session->sub_mode_ = SubscribeMode::kNone;
+    gone.session->sub_slots_.clear();
+    gone.session->send_control(event);  // the removed member learns it, then is a stranger
+  }
+  rebuild_routes(*m);
+  log(LogLevel::kInfo, "member removed by the host");
+  reply(s, rid, Ack{});
+  push_to_members(*m, event, -1);  // the host too: the distributor (maybe the host) rekeys on it
 }
 
 void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const EndMeeting&) {

@@ -50,6 +50,15 @@ struct ServerOptions {
   /// completing is a slow consumer and is disconnected.
   std::chrono::milliseconds slow_consumer_timeout{5000};
   int max_violations = 16;              ///< bad/forged/over-rate messages before disconnect
+  /// A slot whose member stays offline (connection closed without Leave) this long is freed, as if
+  /// it had left: one member cannot fill a meeting with slots and walk away. Kept in memory only
+  /// (counted from the meeting's load after a restart).
+  std::chrono::milliseconds offline_slot_ttl{300000};
+  /// A new member must store its identity blob within this time or its slot is freed and its
+  /// connection closed: other members are told of a join only once its identity is readable.
+  std::chrono::milliseconds identity_timeout{20000};
+  /// How often the control thread looks for expired slots.
+  std::chrono::milliseconds sweep_interval{1000};
   bool log_to_file = true;              ///< also log to data_dir/server.log
 };
 

@@ -178,6 +178,14 @@ class SqliteStore final : public Store {
     return sqlite3_changes(db_) == 1;
   }
 
+  Status put_key_blob(const Handle& h, uint16_t kind, ByteSpan blob) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO key_blobs VALUES (?,?,?)");
+    s.blob(1, h).i64(2, kind).blob(3, blob);
+    if (s.step() != SQLITE_DONE) return err("put key blob");
+    return Status::ok();
+  }
+
   Result<std::optional<Bytes>> get_key_blob(const Handle& h, uint16_t kind) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, "SELECT blob FROM key_blobs WHERE handle=? AND kind=?");
@@ -241,13 +249,19 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Txn t(this);
     if (!t.ok()) return err("begin");
-    for (const char* sql : {"DELETE FROM slots WHERE handle=? AND slot=?",
-                            "DELETE FROM roster WHERE handle=? AND slot=?",
-                            "DELETE FROM epoch_blobs WHERE handle=? AND slot=?"}) {
-      Stmt s(db_, sql);
-      s.blob(1, h).i64(2, slot);
-      if (s.step() != SQLITE_DONE) return err("delete slot");
-    }
+    if (Status st = delete_slot_rows(h, slot); !st) return st;
+    return t.commit();
+  }
+
+  Status remove_member(const Handle& h, uint16_t slot, ByteSpan new_join_verifier) override {
+    std::lock_guard lock(mu_);
+    Txn t(this);
+    if (!t.ok()) return err("begin");
+    if (Status st = delete_slot_rows(h, slot); !st) return st;
+    Stmt s(db_, "UPDATE meetings SET join_verifier=? WHERE handle=?");
+    s.blob(1, new_join_verifier).blob(2, h);
+    if (s.step() != SQLITE_DONE) return err("update join verifier");
+    if (sqlite3_changes(db_) != 1) return Status::error("store: unknown meeting");
     return t.commit();
   }
 
@@ -453,6 +467,21 @@ class SqliteStore final : public Store {
     bool ok_ = false;
     bool done_ = false;
   };
+
+  // A slot's rows in every table, its identity blob included (caller holds mu_ in a transaction).
+  Status delete_slot_rows(const Handle& h, uint16_t slot) {
+    for (const char* sql : {"DELETE FROM slots WHERE handle=? AND slot=?",
+                            "DELETE FROM roster WHERE handle=? AND slot=?",
+                            "DELETE FROM epoch_blobs WHERE handle=? AND slot=?"}) {
+      Stmt s(db_, sql);
+      s.blob(1, h).i64(2, slot);
+      if (s.step() != SQLITE_DONE) return err("delete slot");
+    }
+    Stmt s(db_, "DELETE FROM key_blobs WHERE handle=? AND kind=?");
+    s.blob(1, h).i64(2, protocol::identity_key_kind(slot));
+    if (s.step() != SQLITE_DONE) return err("delete identity blob");
+    return Status::ok();
+  }
 
   Status exec(const char* sql) {
     char* msg = nullptr;

@@ -88,6 +88,9 @@ class Store {
 
   /// Adds a key blob; returns false (not an error) if that kind already exists.
   virtual Result<bool> add_key_blob(const Handle& handle, uint16_t kind, ByteSpan blob) = 0;
+  /// Inserts or replaces a key blob (the server uses it for a slot's identity blob, which only the
+  /// slot's member may write).
+  virtual Status put_key_blob(const Handle& handle, uint16_t kind, ByteSpan blob) = 0;
   virtual Result<std::optional<Bytes>> get_key_blob(const Handle& handle, uint16_t kind) = 0;
   virtual Result<std::vector<protocol::KeyBlobInfo>> list_key_blobs(const Handle& handle) = 0;
 
@@ -95,8 +98,12 @@ class Store {
   /// atomically. Error if the slot is taken.
   virtual Status add_slot(const Handle& handle, const SlotRecord& slot, uint64_t next_join_seq) = 0;
   virtual Result<std::vector<SlotRecord>> list_slots(const Handle& handle) = 0;
-  /// Frees a slot and deletes its roster entry and epoch blob.
+  /// Frees a slot and deletes its roster entry, epoch blob and identity blob
+  /// (key kind protocol::identity_key_kind(slot)).
   virtual Status delete_slot(const Handle& handle, uint16_t slot) = 0;
+  /// RemoveMember: frees `slot` like delete_slot and replaces the meeting's join verifier, in one
+  /// transaction (a crash cannot leave the removed member's slot with a new verifier or the reverse).
+  virtual Status remove_member(const Handle& handle, uint16_t slot, ByteSpan new_join_verifier) = 0;
 
   /// Inserts or replaces a slot's roster entry.
   virtual Status put_roster(const Handle& handle, const RosterRecord& entry) = 0;
