@@ -129,10 +129,10 @@ int run_join(const Args& args) {
       }
       size_t junk = 0, ignored = 0;
       for (int i = 0; i < 120 && !opened; ++i) {
-        auto got = client.receive_invitations();
-        if (!got) return fail(got.message());
-        junk += got->junk_skipped;
-        for (auto& inv : got->invitations) {
+        auto receipt = client.receive_invitations();
+        if (!receipt) return fail(receipt.message());
+        junk += receipt->junk_skipped;
+        for (auto& inv : receipt->invitations) {
           if (opened || (from && inv.inviter_id != *from)) {
             ++ignored;
             continue;
