@@ -657,6 +657,9 @@ Status Client::post_invitation(const PublicIdentity& invitee, ByteSpan invitatio
     auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{mp.mailbox},
                                                       "MailboxChallengeRequest");
     if (!ch) return ch.status();
+    // A server may ask up to 2^32 digests; past 2^26 (minutes of CPU) the SDK declines instead.
+    constexpr unsigned kMaxBitsWePay = 26;
+    if (ch->put_bits > kMaxBitsWePay) return Status::error("MailboxPut: the server asks for too much work");
     mp.nonce = ch->nonce;
     mp.work = proto::solve_mailbox_put_work(mp.mailbox, mp.blob, mp.nonce, ch->put_bits);
     auto env = s_->call(mp);

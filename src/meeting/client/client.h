@@ -139,7 +139,8 @@ class Client {
   /// Posts an invitation into the invitee's anonymous mailbox on the server, paying the proof of
   /// work the server asks for (2^bits SHA3-256 digests; about 0.2 s at the default 16 bits on an
   /// empty mailbox, more on a crowded one). Retries once if the mailbox filled up meanwhile.
-  /// Error on kMailboxFull (the owner has not cleared it), kRateLimited, or a connection failure.
+  /// Error on kMailboxFull (the owner has not cleared it), kRateLimited, a demand above 26 bits
+  /// of work, or a connection failure.
   Status post_invitation(const PublicIdentity& invitee, ByteSpan invitation);
   /// Reads this identity's mailbox with an owner proof (ML-DSA-65 signature over a fresh server
   /// nonce) and deletes, by id, every item it processed: the invitations it opened (returned) and
