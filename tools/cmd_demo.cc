@@ -17,6 +17,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -252,15 +253,17 @@ int run_demo(const Args& args) {
     Peer& p = *peers[i];
     auto inv = host.client->invite(p.id->public_identity());
     if (!inv) return false;
-    Bytes delivered = *inv;
+    std::optional<meeting::client::OpenedInvitation> opened;
     if (i % 2 == 0) {  // every other invitation goes through the server's anonymous mailbox
       if (!host.client->post_invitation(p.id->public_identity(), *inv)) return false;
-      auto items = p.client->fetch_invitations();
-      if (!items || items->empty()) return false;
-      delivered = items->front();
+      auto got = p.client->receive_invitations();
+      if (!got || got->invitations.empty()) return false;
+      opened = std::move(got->invitations.front());
+    } else {
+      auto o = meeting::client::open_invitation(*p.id, *inv);
+      if (!o) return false;
+      opened = std::move(o).value();
     }
-    auto opened = meeting::client::open_invitation(*p.id, delivered);
-    if (!opened) return false;
     auto tj = Clock::now();
     Status st = p.client->join(opened->meeting_secret.span(), opened->session, opened->join_seed.span());
     join_ms.push_back(ms_since(tj));

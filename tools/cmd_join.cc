@@ -2,12 +2,13 @@
 //
 //   host:   v100 join --server 127.0.0.1:4433 --pin FP --key host.key --create "Title"
 //                     [--invite a.pub,b.pub] [--invite-dir DIR] [--name NAME] [--seconds S]
-//   guest:  v100 join --server 127.0.0.1:4433 --pin FP --key me.key (--invitation FILE | --mailbox)
-//                     [--name NAME] [--seconds S]
+//   guest:  v100 join --server 127.0.0.1:4433 --pin FP --key me.key
+//                     (--invitation FILE | --mailbox [--from HOST.pub]) [--name NAME] [--seconds S]
 //
 // The host creates the meeting and posts an invitation for each listed public identity into the
 // server's anonymous mailbox (and writes it to --invite-dir if given). A guest opens its
-// invitation (from a file, or by polling its mailbox for up to 60 s), joins, and sends synthetic
+// invitation (from a file, or by polling its mailbox for up to 60 s: items that are not a valid
+// invitation to it are skipped, counted and deleted; with --from only that inviter's count), joins, and sends synthetic
 // 50 fps audio for S seconds (default 30), printing key epochs and security codes as they change;
 // at the end it prints the decrypted roster and the frames received per sender, then leaves.
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "command.h"
@@ -54,7 +56,8 @@ int run_join(const Args& args) {
   if (key.empty() || (pin.empty() && !has_flag(args, "--insecure"))) {
     std::fprintf(stderr,
                  "usage: v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
-                 "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE | --mailbox)\n"
+                 "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE |\n"
+                 "          --mailbox [--from HOST.pub])\n"
                  "         [--name NAME] [--seconds S]\n");
     return 2;
   }
@@ -106,22 +109,42 @@ int run_join(const Args& args) {
       std::printf("invited %s (mailbox%s)\n", who.c_str(), dir.empty() ? "" : " and invite dir");
     }
   } else {
-    Bytes inv;
+    std::optional<mc::OpenedInvitation> opened;
     if (has_flag(args, "--invitation")) {
       auto f = mc::read_file(flag_value(args, "--invitation"));
       if (!f) return fail(f.message());
-      inv = std::move(f).value();
+      auto o = mc::open_invitation(*id, *f);
+      if (!o) return fail(o.message());
+      opened = std::move(o).value();
     } else {
-      for (int i = 0; i < 120 && inv.empty(); ++i) {
-        auto items = client.fetch_invitations();
-        if (!items) return fail(items.message());
-        if (!items->empty()) inv = items->front();
-        else std::this_thread::sleep_for(500ms);
+      // Only invitations signed by --from (if given) count: anyone can post a valid invitation
+      // to a meeting of their own. Everything read is deleted from the mailbox, junk included.
+      std::optional<mc::UserId> from;
+      if (has_flag(args, "--from")) {
+        auto text = mc::read_file(flag_value(args, "--from"));
+        if (!text) return fail(text.message());
+        auto pub = mc::parse_public_identity_text(std::string(text->begin(), text->end()));
+        if (!pub) return fail("--from: " + pub.message());
+        from = pub->user_id();
       }
-      if (inv.empty()) return fail("no invitation arrived in the mailbox within 60 s");
+      size_t junk = 0, ignored = 0;
+      for (int i = 0; i < 120 && !opened; ++i) {
+        auto receipt = client.receive_invitations();
+        if (!receipt) return fail(receipt.message());
+        junk += receipt->junk_skipped;
+        for (auto& inv : receipt->invitations) {
+          if (opened || (from && inv.inviter_id != *from)) {
+            ++ignored;
+            continue;
+          }
+          opened = std::move(inv);
+        }
+        if (!opened) std::this_thread::sleep_for(500ms);
+      }
+      if (junk > 0 || ignored > 0)
+        std::printf("mailbox: skipped %zu junk item(s), ignored %zu other invitation(s)\n", junk, ignored);
+      if (!opened) return fail("no invitation arrived in the mailbox within 60 s");
     }
-    auto opened = mc::open_invitation(*id, inv);
-    if (!opened) return fail(opened.message());
     std::printf("invitation from %s\n", mc::short_id(opened->inviter_id).c_str());
     if (Status st = client.join(opened->meeting_secret.span(), opened->session, opened->join_seed.span()); !st)
       return fail(st.message());

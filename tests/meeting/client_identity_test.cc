@@ -110,10 +110,13 @@ TEST(ClientInvitation, RoundTripAndRejections) {
   }
   EXPECT_FALSE(open_invitation(bob(), ByteSpan(inv.data(), inv.size() - 1)).is_ok());
   EXPECT_FALSE(open_invitation(bob(), {}).is_ok());
-  // The mailbox id depends on the invitee only and is not the user id itself.
-  EXPECT_EQ(mailbox_id(bob().user_id()), mailbox_id(bob().user_id()));
-  EXPECT_NE(mailbox_id(bob().user_id()), mailbox_id(carol().user_id()));
-  EXPECT_NE(mailbox_id(bob().user_id()), bob().user_id());
+  // The mailbox id depends on the invitee's ML-DSA key only (the server checks the owner proof
+  // against it) and is not the user id itself: SHA3-256("v100/mailbox/v2" || sig_pk).
+  Bytes pre(as_bytes(std::string_view("v100/mailbox/v2")).begin(), as_bytes(std::string_view("v100/mailbox/v2")).end());
+  pre.insert(pre.end(), bob().public_identity().sig_pk.begin(), bob().public_identity().sig_pk.end());
+  EXPECT_EQ(mailbox_id(bob().public_identity()), hash::sha3_256(pre));
+  EXPECT_NE(mailbox_id(bob().public_identity()), mailbox_id(carol().public_identity()));
+  EXPECT_NE(mailbox_id(bob().public_identity()), bob().user_id());
 }
 
 TEST(ClientGroup, EpochBlobOpensOnlyForItsRecipient) {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "e2e_harness.h"
@@ -27,16 +28,19 @@ using protocol::MediaKind;
 void invite_and_join(Participant& host, Participant& p, bool via_mailbox) {
   auto inv = host.client->invite(p.id->public_identity());
   ASSERT_TRUE(inv.is_ok()) << inv.message();
-  Bytes delivered = *inv;
+  std::optional<client::OpenedInvitation> opened;
   if (via_mailbox) {
     ASSERT_TRUE(host.client->post_invitation(p.id->public_identity(), *inv).is_ok());
-    auto items = p.client->fetch_invitations();
-    ASSERT_TRUE(items.is_ok()) << items.message();
-    ASSERT_EQ(items->size(), 1u);
-    delivered = (*items)[0];
+    auto got = p.client->receive_invitations();
+    ASSERT_TRUE(got.is_ok()) << got.message();
+    ASSERT_EQ(got->invitations.size(), 1u);
+    EXPECT_EQ(got->junk_skipped, 0u);
+    opened = std::move(got->invitations[0]);
+  } else {
+    auto o = client::open_invitation(*p.id, *inv);
+    ASSERT_TRUE(o.is_ok()) << o.message();
+    opened = std::move(o).value();
   }
-  auto opened = client::open_invitation(*p.id, delivered);
-  ASSERT_TRUE(opened.is_ok()) << opened.message();
   EXPECT_EQ(opened->inviter_id, host.id->user_id());
   Status st = p.client->join(opened->meeting_secret.span(), opened->session);
   ASSERT_TRUE(st.is_ok()) << st.message();

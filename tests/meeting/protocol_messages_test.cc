@@ -1,11 +1,14 @@
 // Wire protocol: every message round-trips; every truncation, extension and hostile length/enum
-// is rejected without crashing; join proofs match RFC 8032 and reject replays/forgeries.
+// is rejected without crashing; join proofs match RFC 8032 and reject replays/forgeries; mailbox
+// owner proofs bind key, mailbox, nonce and ids; put work is hashcash over the documented digest.
 #include <gtest/gtest.h>
 
 #include "core/rng.h"
 #include "hash/sha3.h"
 #include "meeting/protocol/join_proof.h"
+#include "meeting/protocol/mailbox_proof.h"
 #include "meeting/protocol/messages.h"
+#include "pq/mldsa/mldsa.h"
 
 namespace v100::meeting::protocol {
 namespace {
@@ -57,9 +60,15 @@ std::vector<Message> samples() {
                            MediaFrame{2, MediaKind::kData, rand_blob(10)}}});
   v.push_back(Leave{});
   v.push_back(EndMeeting{});
-  v.push_back(MailboxPut{rand_arr<32>(), rand_blob(6000)});
-  v.push_back(MailboxFetch{rand_arr<32>(), true});
-  v.push_back(MailboxItems{{rand_blob(10), rand_blob(20)}});
+  v.push_back(MailboxChallengeRequest{rand_arr<32>()});
+  v.push_back(MailboxChallenge{rand_arr<32>(), 17});
+  v.push_back(MailboxPut{rand_arr<32>(), rand_arr<32>(), random_u64(), rand_blob(6000)});
+  v.push_back(MailboxFetch{rand_arr<32>(), rand_arr<32>(), rand_blob(kMailboxOwnerKeyBytes), {},
+                           rand_blob(kMailboxOwnerSigBytes)});
+  v.push_back(MailboxFetch{rand_arr<32>(), rand_arr<32>(), rand_blob(kMailboxOwnerKeyBytes),
+                           {rand_arr<16>(), rand_arr<16>()}, rand_blob(kMailboxOwnerSigBytes)});
+  v.push_back(MailboxItems{{{rand_arr<16>(), rand_blob(10)}, {rand_arr<16>(), rand_blob(20)}}, true});
+  v.push_back(MailboxItems{{}, false});
   v.push_back(ServiceRequest{1, 2, {rand_blob(100), {}, rand_blob(3)}});
   v.push_back(ServiceResponse{1, 2, 0, {rand_blob(50)}});
   v.push_back(Ping{random_u64()});
@@ -131,7 +140,7 @@ TEST(ProtocolMessages, HostileHeadersRejected) {
   Bytes bad = wire;
   bad[0] = 2;  // wire version
   EXPECT_FALSE(decode(bad).is_ok());
-  for (int t : {0, 20, 63, 78, 200, 255}) {
+  for (int t : {0, 21, 63, 79, 200, 255}) {
     bad = wire;
     bad[1] = static_cast<uint8_t>(t);
     EXPECT_FALSE(decode(bad).is_ok()) << t;
@@ -152,6 +161,42 @@ TEST(ProtocolMessages, HostileLengthsRejectedBeforeAllocation) {
   // MailboxItems claiming 60000 items in a few bytes.
   Bytes mi = {1, 74, 0, 0, 0, 0, 0x60, 0xea, 0, 0, 0, 0};
   EXPECT_FALSE(decode(mi).is_ok());
+  // MailboxFetch claiming 100 ids to delete with none present.
+  MailboxFetch mf{{}, {}, Bytes(kMailboxOwnerKeyBytes, 1), {}, Bytes(kMailboxOwnerSigBytes, 2)};
+  Bytes mfw = mf.encode(1);
+  const size_t count_at = kHeaderBytes + 64 + 4 + kMailboxOwnerKeyBytes;
+  mfw[count_at] = 100;
+  EXPECT_FALSE(decode(mfw).is_ok());
+  // Owner key and signature lengths are exact (hostile length prefix included).
+  for (size_t n : {size_t{0}, kMailboxOwnerKeyBytes - 1, kMailboxOwnerKeyBytes + 1}) {
+    MailboxFetch bad = mf;
+    bad.owner_key = Bytes(n, 1);
+    EXPECT_FALSE(decode(bad.encode(1)).is_ok()) << n;
+    bad = mf;
+    bad.signature = Bytes(n == 0 ? 0 : n + kMailboxOwnerSigBytes - kMailboxOwnerKeyBytes, 2);
+    EXPECT_FALSE(decode(bad.encode(1)).is_ok()) << n;
+  }
+  mfw = mf.encode(1);
+  mfw[kHeaderBytes + 64 + 3] = 0xff;  // owner key length 0xff0007a0
+  EXPECT_FALSE(decode(mfw).is_ok());
+  // Duplicate ids (delete list, item list) and more ids than a mailbox holds.
+  MailboxItemId same = rand_arr<16>();
+  MailboxFetch dup = mf;
+  dup.delete_ids = {same, same};
+  EXPECT_FALSE(decode(dup.encode(1)).is_ok());
+  dup.delete_ids.assign(kMaxMailboxItems + 1, {});
+  for (size_t i = 0; i < dup.delete_ids.size(); ++i) dup.delete_ids[i][0] = static_cast<uint8_t>(i);
+  EXPECT_FALSE(decode(dup.encode(1)).is_ok());
+  EXPECT_FALSE(decode(MailboxItems{{{same, Bytes{1}}, {same, Bytes{2}}}, false}.encode(1)).is_ok());
+  EXPECT_FALSE(decode(MailboxItems{{{same, Bytes{}}}, false}.encode(1)).is_ok());  // empty blob
+  EXPECT_FALSE(decode(MailboxPut{{}, {}, 0, Bytes(kMaxMailboxBlobBytes + 1, 0)}.encode(1)).is_ok());
+  EXPECT_FALSE(decode(MailboxPut{{}, {}, 0, Bytes{}}.encode(1)).is_ok());
+  // Difficulty above the protocol's cap; `more` flag other than 0/1.
+  EXPECT_FALSE(decode(MailboxChallenge{{}, kMaxMailboxPutBits + 1}.encode(1)).is_ok());
+  EXPECT_TRUE(decode(MailboxChallenge{{}, kMaxMailboxPutBits}.encode(1)).is_ok());
+  Bytes more = MailboxItems{{}, true}.encode(1);
+  more.back() = 2;
+  EXPECT_FALSE(decode(more).is_ok());
   // Roster count within bound but far more than the bytes left.
   Bytes ro = {1, 71, 0, 0, 0, 0, 0x00, 0x04, 0, 0};
   EXPECT_FALSE(decode(ro).is_ok());
@@ -269,5 +314,114 @@ TEST(JoinProof, ProofBindsHandleAndNonce) {
   EXPECT_EQ(std::string(t.begin(), t.begin() + 12), "V100-join-v1");
 }
 
+namespace mailbox {
+
+namespace mldsa = pq::mldsa;
+
+Bytes concat(std::initializer_list<ByteSpan> parts) {
+  Bytes out;
+  for (ByteSpan p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// A signed owner fetch for the key pair's mailbox.
+MailboxFetch signed_fetch(const mldsa::KeyPair<mldsa::kMlDsa65>& kp, const Nonce& nonce,
+                          std::vector<MailboxItemId> ids, std::string_view ctx = kMailboxOwnerContext) {
+  MailboxFetch f;
+  f.owner_key.assign(kp.public_key.span().begin(), kp.public_key.span().end());
+  f.mailbox = mailbox_id_for_owner(f.owner_key);
+  f.nonce = nonce;
+  f.delete_ids = std::move(ids);
+  auto sig = mldsa::sign(kp.secret_key, mailbox_owner_transcript(f.mailbox, nonce, f.delete_ids), mldsa::as_context(ctx));
+  f.signature.assign(sig.span().begin(), sig.span().end());
+  return f;
+}
+
+TEST(MailboxProof, IdAndTranscriptLayout) {
+  auto kp = mldsa::generate_key<mldsa::kMlDsa65>();
+  const MailboxId box = mailbox_id_for_owner(kp.public_key.span());
+  EXPECT_EQ(box, hash::sha3_256(concat({as_bytes(std::string_view("v100/mailbox/v2")), kp.public_key.span()})));
+  const Nonce n = rand_arr<32>();
+  const MailboxItemId a = rand_arr<16>(), b = rand_arr<16>();
+  const uint8_t count[2] = {2, 0};
+  EXPECT_EQ(mailbox_owner_transcript(box, n, std::vector<MailboxItemId>{a, b}),
+            concat({as_bytes(std::string_view("v100/mailbox-owner/v1")), box, n, count, a, b}));
+}
+
+TEST(MailboxProof, OwnerProofBindsKeyMailboxNonceAndIds) {
+  auto kp = mldsa::generate_key<mldsa::kMlDsa65>();
+  auto other = mldsa::generate_key<mldsa::kMlDsa65>();
+  const Nonce n = rand_arr<32>();
+  const MailboxItemId a = rand_arr<16>(), b = rand_arr<16>();
+  MailboxFetch f = signed_fetch(kp, n, {a, b});
+  EXPECT_TRUE(verify_mailbox_owner(f, n).is_ok());
+  EXPECT_FALSE(verify_mailbox_owner(f, rand_arr<32>()).is_ok());  // replay under a new nonce
+  MailboxFetch g = f;
+  g.delete_ids = {a};  // fewer ids than signed
+  EXPECT_FALSE(verify_mailbox_owner(g, n).is_ok());
+  g.delete_ids = {b, a};  // reordered
+  EXPECT_FALSE(verify_mailbox_owner(g, n).is_ok());
+  g = f;
+  g.mailbox = mailbox_id_for_owner(other.public_key.span());  // someone else's mailbox
+  EXPECT_FALSE(verify_mailbox_owner(g, n).is_ok());
+  // A stranger's own valid signature does not open the victim's mailbox.
+  MailboxFetch s = signed_fetch(other, n, {a});
+  s.mailbox = f.mailbox;
+  EXPECT_FALSE(verify_mailbox_owner(s, n).is_ok());
+  // Another context (a join proof's) or a flipped signature bit does not verify.
+  EXPECT_FALSE(verify_mailbox_owner(signed_fetch(kp, n, {}, "v100/join"), n).is_ok());
+  g = f;
+  g.signature[100] ^= 1;
+  EXPECT_FALSE(verify_mailbox_owner(g, n).is_ok());
+  g = f;
+  g.owner_key.pop_back();
+  EXPECT_FALSE(verify_mailbox_owner(g, n).is_ok());
+}
+
+TEST(MailboxProof, PutWorkIsHashcashOverTheDocumentedDigest) {
+  // leading_zero_bits on digests built by hand.
+  std::array<uint8_t, 32> d{};
+  EXPECT_EQ(leading_zero_bits(d), 256u);
+  d[0] = 0x80;
+  EXPECT_EQ(leading_zero_bits(d), 0u);
+  d[0] = 0;
+  d[2] = 0x10;
+  EXPECT_EQ(leading_zero_bits(d), 19u);
+
+  const MailboxId box = rand_arr<32>();
+  const Nonce n = rand_arr<32>();
+  const Bytes blob = rand_blob(500);
+  // The digest, computed here from its definition: SHA3-256(label || mailbox || SHA3-256(blob) ||
+  // nonce || u64le work).
+  auto digest = [&](ByteSpan b, const Nonce& nn, uint64_t w) {
+    uint8_t le[8];
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<uint8_t>(w >> (8 * i));
+    const auto bh = hash::sha3_256(b);
+    return hash::sha3_256(concat({as_bytes(std::string_view("v100/mailbox-put/v1")), box, bh, nn, le}));
+  };
+  const uint64_t w0 = random_u64();
+  EXPECT_EQ(mailbox_put_digest(box, hash::sha3_256(blob), n, w0), digest(blob, n, w0));
+
+  constexpr unsigned kBits = 12;
+  uint64_t attempts = 0;
+  const uint64_t work = solve_mailbox_put_work(box, blob, n, kBits, &attempts);
+  const unsigned got = leading_zero_bits(digest(blob, n, work));
+  EXPECT_GE(got, kBits);
+  EXPECT_EQ(attempts, work + 1);
+  MailboxPut p{box, n, work, blob};
+  EXPECT_TRUE(mailbox_put_work_ok(p, kBits));
+  EXPECT_TRUE(mailbox_put_work_ok(p, got));
+  EXPECT_FALSE(mailbox_put_work_ok(p, got + 1));
+  // The work is bound to the blob and the nonce: reusing it elsewhere is judged on the new digest.
+  MailboxPut q = p;
+  q.blob[0] ^= 1;
+  EXPECT_EQ(mailbox_put_work_ok(q, kBits), leading_zero_bits(digest(q.blob, n, work)) >= kBits);
+  q = p;
+  q.nonce = rand_arr<32>();
+  EXPECT_EQ(mailbox_put_work_ok(q, kBits), leading_zero_bits(digest(blob, q.nonce, work)) >= kBits);
+  EXPECT_THROW(solve_mailbox_put_work(box, blob, n, kMaxMailboxPutBits + 1), std::invalid_argument);
+}
+
+}  // namespace mailbox
 }  // namespace
 }  // namespace v100::meeting::protocol

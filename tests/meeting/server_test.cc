@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hash/sha3.h"
+#include "pq/mldsa/mldsa.h"
 #include "server_test_util.h"
 
 namespace v100::meeting {
@@ -146,17 +147,26 @@ TEST_F(ServerTest, FullControlFlow) {
   ASSERT_TRUE(fetched);
   EXPECT_EQ(fetched->blob, e1);
 
-  // Mailbox: anonymous drop and fetch.
+  // Mailbox: anyone may drop (with work); only the owner lists and deletes (mailbox_test.cc).
   Peer* stranger = add_peer();
-  MailboxId box;
-  random_bytes(box);
+  auto owner = pq::mldsa::generate_key<pq::mldsa::kMlDsa65>();
+  const MailboxId box = mailbox_id_for_owner(owner.public_key.span());
   Bytes inv = random_bytes(6000);
-  EXPECT_TRUE(stranger->expect<Ack>(MailboxPut{box, inv}));
-  auto items = stranger->expect<MailboxItems>(MailboxFetch{box, true});
+  EXPECT_EQ(stranger->mailbox_put(box, inv), 0);
+  auto ch = stranger->expect<MailboxChallenge>(MailboxChallengeRequest{box});
+  ASSERT_TRUE(ch);
+  MailboxFetch mf;
+  mf.mailbox = box;
+  mf.nonce = ch->nonce;
+  mf.owner_key.assign(owner.public_key.span().begin(), owner.public_key.span().end());
+  auto sig = pq::mldsa::sign(owner.secret_key, mailbox_owner_transcript(box, mf.nonce, {}),
+                             pq::mldsa::as_context(kMailboxOwnerContext));
+  mf.signature.assign(sig.span().begin(), sig.span().end());
+  auto items = stranger->expect<MailboxItems>(mf);
   ASSERT_TRUE(items);
   ASSERT_EQ(items->items.size(), 1u);
-  EXPECT_EQ(items->items[0], inv);
-  EXPECT_TRUE(stranger->expect<MailboxItems>(MailboxFetch{box, true})->items.empty());
+  EXPECT_EQ(items->items[0].blob, inv);
+  EXPECT_EQ(stranger->error_code(mf), static_cast<int>(ErrorCode::kNoChallenge));  // replay
   auto pong = stranger->expect<Pong>(Ping{42});
   ASSERT_TRUE(pong);
   EXPECT_EQ(pong->token, 42u);
@@ -315,7 +325,7 @@ TEST_F(ServerTest, HostileClientsDoNotDisturbTheMeeting) {
   // 3. Oversized message: disconnected.
   {
     Peer* g = add_peer();
-    ASSERT_TRUE(g->client->send(MailboxPut{{}, random_bytes(60000)}.encode(1)));
+    ASSERT_TRUE(g->client->send(MailboxPut{{}, {}, 0, random_bytes(60000)}.encode(1)));
     Bytes big = encode_media_frame(0, MediaKind::kVideo, random_bytes(200000));
     big.resize(2u << 20, 0);
     ASSERT_TRUE(g->client->send(big));
@@ -514,7 +524,7 @@ TEST_F(ServerTest, DataDirAndLogsAreBlind) {
   ASSERT_TRUE(host->expect<Ack>(PutRoster{acc->slot, random_bytes(2000), seal(name)}));
   MailboxId box;
   random_bytes(box);
-  ASSERT_TRUE(host->expect<Ack>(MailboxPut{box, seal("invite for " + name)}));
+  ASSERT_EQ(host->mailbox_put(box, seal("invite for " + name)), 0);
   (void)host->error_code(JoinChallengeRequest{Handle{}});
   peers_.clear();
   srv_->stop();

@@ -14,6 +14,7 @@
 
 #include "core/rng.h"
 #include "meeting/protocol/join_proof.h"
+#include "meeting/protocol/mailbox_proof.h"
 #include "meeting/protocol/messages.h"
 #include "meeting/protocol/transport_client.h"
 #include "meeting/server/log.h"
@@ -114,6 +115,15 @@ class Peer {
     return expect<JoinAccepted>(jp);
   }
 
+  /// Challenge + proof of work + MailboxPut; returns the reply's error code (0 on Ack).
+  int mailbox_put(const MailboxId& box, const Bytes& blob, uint64_t* attempts = nullptr) {
+    auto ch = expect<MailboxChallenge>(MailboxChallengeRequest{box});
+    if (!ch) return -1;
+    MailboxPut p{box, ch->nonce, 0, blob};
+    p.work = solve_mailbox_put_work(box, blob, ch->nonce, ch->put_bits, attempts);
+    return error_code(p);
+  }
+
   /// All media frames received so far (bundles flattened), in arrival order.
   std::vector<MediaFrame> frames() {
     std::lock_guard lock(mu);
@@ -186,6 +196,7 @@ inline server::ServerOptions test_options(const std::string& dir) {
   o.io_threads = 2;
   o.handshake_timeout = 3000ms;
   o.idle_timeout = 10000ms;
+  o.mailbox_put_base_bits = 8;  // cheap puts under sanitizers; mailbox_test checks the schedule
   return o;
 }
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <sqlite3.h>
+
 #include "core/rng.h"
 #include "meeting/store/store.h"
 
@@ -140,18 +142,46 @@ TEST(StoreSqlite, MailboxAndServiceRecords) {
   auto st = open_sqlite_store(dir.str());
   ASSERT_TRUE(st.is_ok());
   Store& s = **st;
-  protocol::MailboxId id;
+  protocol::MailboxId id, other;
   random_bytes(id);
+  random_bytes(other);
+  auto item = [] {
+    protocol::MailboxItemId i;
+    random_bytes(i);
+    return i;
+  };
   Bytes x = random_bytes(100), y = random_bytes(200);
-  EXPECT_TRUE(*s.mailbox_put(id, x, 2));
-  EXPECT_TRUE(*s.mailbox_put(id, y, 2));
-  EXPECT_FALSE(*s.mailbox_put(id, y, 2));  // full
-  auto peek = s.mailbox_fetch(id, false);
-  ASSERT_EQ(peek->size(), 2u);
-  EXPECT_EQ((*peek)[0], x);  // oldest first
-  auto got = s.mailbox_fetch(id, true);
-  ASSERT_EQ(got->size(), 2u);
-  EXPECT_TRUE(s.mailbox_fetch(id, true)->empty());
+  const auto ix = item(), iy = item();
+  EXPECT_TRUE(*s.mailbox_put(id, ix, x, 2));
+  EXPECT_TRUE(*s.mailbox_put(id, iy, y, 2));
+  EXPECT_FALSE(*s.mailbox_put(id, item(), y, 2));  // full
+  EXPECT_TRUE(*s.mailbox_put(other, ix, x, 2));
+  EXPECT_EQ(*s.mailbox_count(id), 2u);
+  EXPECT_EQ(*s.mailbox_count(other), 1u);  // the same item id in another mailbox is another item
+  bool more = true;
+  auto all = s.mailbox_list(id, 10, 1 << 20, &more);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_FALSE(more);
+  EXPECT_EQ((*all)[0], (protocol::MailboxItem{ix, x}));  // oldest first
+  EXPECT_EQ((*all)[1], (protocol::MailboxItem{iy, y}));
+  // Byte budget: the first item always comes, the second would pass 150 bytes.
+  auto page = s.mailbox_list(id, 10, 150, &more);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_TRUE(more);
+  page = s.mailbox_list(id, 1, 1 << 20, &more);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_TRUE(more);
+  // Delete by id, only in this mailbox; unknown ids are ignored.
+  EXPECT_EQ(*s.mailbox_delete(other, {iy}), 0u);
+  EXPECT_EQ(*s.mailbox_delete(id, {ix, item()}), 1u);
+  all = s.mailbox_list(id, 10, 1 << 20, &more);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id, iy);
+  EXPECT_EQ(*s.mailbox_count(other), 1u);
+  EXPECT_EQ(*s.mailbox_delete(id, {iy}), 1u);
+  EXPECT_TRUE(s.mailbox_list(id, 10, 1 << 20, &more)->empty());
+  EXPECT_EQ(*s.mailbox_count(id), 0u);
 
   Bytes scope = random_bytes(32);
   ASSERT_TRUE(s.put_service_record(scope, 3, as_bytes("a"), x).is_ok());
@@ -199,6 +229,43 @@ TEST(StoreSqlite, RefusesNewerSchema) {
   EXPECT_FALSE(open_sqlite_store(dir.str()).is_ok());
 }
 
+// A schema v1 database (mailbox items without ids, under v1 mailbox ids no client reads any more)
+// opens as v2: the old mailbox rows are gone, the rest is kept, and the mailbox takes items by id.
+TEST(StoreSqlite, MigratesSchemaV1Mailbox) {
+  TempDir dir;
+  fs::create_directories(dir.str());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.str() + "/" + kDatabaseFile).c_str(), &db), SQLITE_OK);
+    const char* v1 = R"sql(
+      CREATE TABLE meetings (handle BLOB PRIMARY KEY, max_members INTEGER NOT NULL, scheme INTEGER NOT NULL,
+        join_verifier BLOB NOT NULL, info_blob BLOB NOT NULL, epoch INTEGER NOT NULL,
+        next_join_seq INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE mailbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mailbox_id BLOB NOT NULL, blob BLOB NOT NULL);
+      CREATE INDEX mailbox_by_id ON mailbox (mailbox_id, seq);
+      INSERT INTO mailbox (mailbox_id, blob) VALUES (zeroblob(32), x'0102');
+      INSERT INTO meetings VALUES (zeroblob(32), 8, 1, x'01', x'02', 3, 4);
+      PRAGMA user_version=1;)sql";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto st = open_sqlite_store(dir.str());
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  Store& s = **st;
+  protocol::MailboxId zero{};
+  EXPECT_EQ(*s.mailbox_count(zero), 0u);
+  auto m = s.get_meeting(Handle{});
+  ASSERT_TRUE(m.is_ok() && m->has_value());
+  EXPECT_EQ((*m)->epoch, 3u);
+  protocol::MailboxItemId item;
+  random_bytes(item);
+  EXPECT_TRUE(*s.mailbox_put(zero, item, Bytes{7}, 4));
+  bool more = false;
+  auto items = s.mailbox_list(zero, 4, 1 << 20, &more);
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_EQ((*items)[0].id, item);
+}
+
 // Bytes that would betray the store (a name, a title) appear only inside blobs a client encrypted;
 // here we check the converse property the store is responsible for: deleted blobs do not linger
 // in the database or WAL files (secure_delete), so a seizure after Leave finds nothing.
@@ -215,8 +282,9 @@ TEST(StoreSqlite, DeletedBlobsAreWipedFromFiles) {
     ASSERT_TRUE((*st)->put_roster(m.handle, RosterRecord{0, random_bytes(64), blob}).is_ok());
     ASSERT_TRUE((*st)->delete_slot(m.handle, 0).is_ok());
     protocol::MailboxId id{};
-    ASSERT_TRUE((*st)->mailbox_put(id, blob, 4).is_ok());
-    ASSERT_TRUE((*st)->mailbox_fetch(id, true).is_ok());
+    protocol::MailboxItemId item{};
+    ASSERT_TRUE((*st)->mailbox_put(id, item, blob, 4).is_ok());
+    ASSERT_EQ(*(*st)->mailbox_delete(id, {item}), 1u);
   }
   for (const auto& e : fs::directory_iterator(dir.str())) {
     std::ifstream f(e.path(), std::ios::binary);

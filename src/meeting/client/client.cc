@@ -18,6 +18,7 @@
 #include "meeting/client/roster_bfv.h"
 #include "meeting/client/schedule.h"
 #include "meeting/protocol/join_proof.h"
+#include "meeting/protocol/mailbox_proof.h"
 
 namespace v100::meeting::client {
 
@@ -698,18 +699,64 @@ Result<Bytes> Client::invite(const PublicIdentity& invitee) const {
 
 Status Client::post_invitation(const PublicIdentity& invitee, ByteSpan invitation) {
   proto::MailboxPut mp;
-  mp.mailbox = mailbox_id(invitee.user_id());
+  mp.mailbox = mailbox_id(invitee);
   mp.blob.assign(invitation.begin(), invitation.end());
-  return s_->call_ack(mp, "MailboxPut");
+  // A second try covers a put that raced other puts past a difficulty step (kBadProof).
+  for (int attempt = 0;; ++attempt) {
+    auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{mp.mailbox},
+                                                      "MailboxChallengeRequest");
+    if (!ch) return ch.status();
+    // A server may ask up to 2^32 digests; past 2^26 (minutes of CPU) the SDK declines instead.
+    constexpr unsigned kMaxBitsWePay = 26;
+    if (ch->put_bits > kMaxBitsWePay) return Status::error("MailboxPut: the server asks for too much work");
+    mp.nonce = ch->nonce;
+    mp.work = proto::solve_mailbox_put_work(mp.mailbox, mp.blob, mp.nonce, ch->put_bits);
+    auto env = s_->call(mp);
+    if (!env) return Status::error(std::string("MailboxPut: ") + env.message());
+    if (std::holds_alternative<proto::Ack>(env->msg)) return Status::ok();
+    const auto* e = std::get_if<proto::Error>(&env->msg);
+    if (attempt == 0 && e && e->code == proto::ErrorCode::kBadProof) continue;
+    return error_status(*env, "MailboxPut");
+  }
 }
 
-Result<std::vector<Bytes>> Client::fetch_invitations() {
-  proto::MailboxFetch mf;
-  mf.mailbox = mailbox_id(s_->id->user_id());
-  mf.remove = true;
-  auto r = s_->call_expect<proto::MailboxItems>(mf, "MailboxFetch");
-  if (!r) return r.status();
-  return std::move(r->items);
+Result<MailboxReceipt> Client::receive_invitations() {
+  using R = Result<MailboxReceipt>;
+  // Each round deletes what the previous round processed and lists what is left; a bounded
+  // number of rounds so a stream of new junk cannot keep the caller here.
+  constexpr int kMaxRounds = 4;
+  const PublicIdentity& me = s_->id->public_identity();
+  const proto::MailboxId box = mailbox_id(me);
+  MailboxReceipt out;
+  std::vector<proto::MailboxItemId> processed;
+  auto fetch = [&](const std::vector<proto::MailboxItemId>& del) -> Result<proto::MailboxItems> {
+    auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{box}, "MailboxChallengeRequest");
+    if (!ch) return ch.status();
+    proto::MailboxFetch mf;
+    mf.mailbox = box;
+    mf.nonce = ch->nonce;
+    mf.owner_key = me.sig_pk;
+    mf.delete_ids = del;
+    mf.signature = s_->id->sign(proto::mailbox_owner_transcript(box, mf.nonce, del), proto::kMailboxOwnerContext);
+    return s_->call_expect<proto::MailboxItems>(mf, "MailboxFetch");
+  };
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto items = fetch(processed);
+    if (!items) return R::error(items.message());
+    processed.clear();
+    for (const auto& item : items->items) {
+      auto opened = open_invitation(*s_->id, item.blob);
+      if (opened) out.invitations.push_back(std::move(opened).value());
+      else ++out.junk_skipped;  // someone else's bytes: skipped, deleted with the rest
+      processed.push_back(item.id);
+    }
+    if (processed.empty()) break;
+  }
+  if (!processed.empty()) {  // the last round's deletions (what it lists stays for next time)
+    auto items = fetch(processed);
+    if (!items) return R::error(items.message());
+  }
+  return out;
 }
 
 Result<std::string> Client::meeting_title() {

@@ -43,6 +43,7 @@
 #include "core/secure.h"
 #include "core/status.h"
 #include "meeting/client/identity.h"
+#include "meeting/client/invitation.h"
 #include "meeting/protocol/messages.h"
 #include "meeting/protocol/transport_client.h"
 
@@ -92,6 +93,12 @@ struct ClientStats {
   uint64_t frames_held_back = 0;       ///< waited for their epoch (then delivered or dropped)
   uint64_t epochs_installed = 0;
   uint64_t epochs_distributed = 0;     ///< PostEpoch sent by this client as distributor
+};
+
+/// What receive_invitations() found and removed from this identity's mailbox.
+struct MailboxReceipt {
+  std::vector<OpenedInvitation> invitations;  ///< opened and verified, oldest first
+  size_t junk_skipped = 0;                    ///< items that did not open as an invitation to us
 };
 
 /// The meeting created by create_meeting(): keep the secret to invite people.
@@ -146,10 +153,17 @@ class Client {
   /// An invitation to the current meeting for `invitee` (X-Wing + ML-DSA-65, invitation.h).
   /// Error if not in a meeting.
   Result<Bytes> invite(const PublicIdentity& invitee) const;
-  /// Posts an invitation into the invitee's anonymous mailbox on the server.
+  /// Posts an invitation into the invitee's anonymous mailbox on the server, paying the proof of
+  /// work the server asks for (2^bits SHA3-256 digests; about 0.2 s at the default 16 bits on an
+  /// empty mailbox, more on a crowded one). Retries once if the mailbox filled up meanwhile.
+  /// Error on kMailboxFull (the owner has not cleared it), kRateLimited, a demand above 26 bits
+  /// of work, or a connection failure.
   Status post_invitation(const PublicIdentity& invitee, ByteSpan invitation);
-  /// Fetches (and removes) invitations waiting in this identity's mailbox.
-  Result<std::vector<Bytes>> fetch_invitations();
+  /// Reads this identity's mailbox with an owner proof (ML-DSA-65 signature over a fresh server
+  /// nonce) and deletes, by id, every item it processed: the invitations it opened (returned) and
+  /// the junk that did not open (counted, skipped). Junk never stops it: it keeps going through
+  /// every item (up to a few pages, the rest stays for the next call).
+  Result<MailboxReceipt> receive_invitations();
 
   /// The meeting title, decrypted from the sealed info blob the server holds.
   Result<std::string> meeting_title();

@@ -4,6 +4,7 @@
 
 #include "hash/sha3.h"
 #include "meeting/client/crypto.h"
+#include "meeting/protocol/mailbox_proof.h"
 
 namespace v100::meeting::client {
 namespace {
@@ -83,11 +84,8 @@ Result<OpenedInvitation> open_invitation(const Identity& me, ByteSpan invitation
   return out;
 }
 
-std::array<uint8_t, 32> mailbox_id(const UserId& invitee) {
-  hash::Sha3_256 h;
-  h.update(as_bytes("v100/mailbox/v1"));
-  h.update(invitee);
-  return h.final();
+std::array<uint8_t, 32> mailbox_id(const PublicIdentity& invitee) {
+  return protocol::mailbox_id_for_owner(invitee.sig_pk);
 }
 
 }  // namespace v100::meeting::client

@@ -43,9 +43,10 @@ Bytes make_invitation(const Identity& host, const PublicIdentity& invitee, ByteS
 Result<OpenedInvitation> open_invitation(const Identity& me, ByteSpan invitation);
 
 /// The anonymous-mailbox id where invitations for `invitee` are posted:
-/// SHA3-256("v100/mailbox/v1" || user id). The server sees a random-looking id and sealed bytes;
-/// the known limit: a server that already holds someone's public keys can tell that *an*
-/// invitation (not from whom, nor for which meeting) waits for them.
-std::array<uint8_t, 32> mailbox_id(const UserId& invitee);
+/// protocol::mailbox_id_for_owner(invitee.sig_pk) = SHA3-256("v100/mailbox/v2" || ML-DSA-65 pk),
+/// the derivation the server checks the owner's proof against. The server sees a random-looking
+/// id and sealed bytes; the known limit: a server that already holds someone's public keys can
+/// tell that *an* invitation (not from whom, nor for which meeting) waits for them.
+std::array<uint8_t, 32> mailbox_id(const PublicIdentity& invitee);
 
 }  // namespace v100::meeting::client

@@ -76,7 +76,7 @@ Result<M> decode_full(ByteSpan msg) {
 }
 
 bool is_known_type(uint8_t t) {
-  return (t >= 1 && t <= 19) || t == 30 || (t >= 64 && t <= 77);
+  return (t >= 1 && t <= 20) || t == 30 || (t >= 64 && t <= 78);
 }
 
 bool valid_scheme(uint8_t s) { return s == 1 || s == 2; }
@@ -125,6 +125,7 @@ const char* msg_type_name(uint8_t type) {
     case MsgType::kPing: return "Ping";
     case MsgType::kEndMeeting: return "EndMeeting";
     case MsgType::kPutKeyBlob: return "PutKeyBlob";
+    case MsgType::kMailboxChallengeRequest: return "MailboxChallengeRequest";
     case MsgType::kServerHello: return "ServerHello";
     case MsgType::kAck: return "Ack";
     case MsgType::kError: return "Error";
@@ -139,6 +140,7 @@ const char* msg_type_name(uint8_t type) {
     case MsgType::kServiceResponse: return "ServiceResponse";
     case MsgType::kPong: return "Pong";
     case MsgType::kMediaBundle: return "MediaBundle";
+    case MsgType::kMailboxChallenge: return "MailboxChallenge";
   }
   return "?";
 }
@@ -606,35 +608,97 @@ V100_MESSAGE_CODEC(EndMeeting)
 
 // ---- mailbox ----
 
+void MailboxChallengeRequest::write(ByteWriter& w) const { w.bytes(mailbox); }
+Result<MailboxChallengeRequest> MailboxChallengeRequest::read(ByteReader& r) {
+  MailboxChallengeRequest m;
+  if (!read_fixed(r, m.mailbox)) return fail<MailboxChallengeRequest>("MailboxChallengeRequest", "mailbox");
+  return m;
+}
+V100_MESSAGE_CODEC(MailboxChallengeRequest)
+
+void MailboxChallenge::write(ByteWriter& w) const {
+  w.bytes(nonce);
+  w.u8(put_bits);
+}
+Result<MailboxChallenge> MailboxChallenge::read(ByteReader& r) {
+  MailboxChallenge m;
+  if (!read_fixed(r, m.nonce)) return fail<MailboxChallenge>("MailboxChallenge", "nonce");
+  if (!r.u8(m.put_bits) || m.put_bits > kMaxMailboxPutBits) return fail<MailboxChallenge>("MailboxChallenge", "put_bits");
+  return m;
+}
+V100_MESSAGE_CODEC(MailboxChallenge)
+
 void MailboxPut::write(ByteWriter& w) const {
   w.bytes(mailbox);
+  w.bytes(nonce);
+  w.u64(work);
   w.blob(blob);
 }
 Result<MailboxPut> MailboxPut::read(ByteReader& r) {
   MailboxPut m;
-  if (!read_fixed(r, m.mailbox)) return fail<MailboxPut>("MailboxPut", "mailbox");
-  if (!read_blob(r, m.blob, 1, kMaxMailboxBlobBytes)) return fail<MailboxPut>("MailboxPut", "blob");
+  constexpr const char* kN = "MailboxPut";
+  if (!read_fixed(r, m.mailbox)) return fail<MailboxPut>(kN, "mailbox");
+  if (!read_fixed(r, m.nonce)) return fail<MailboxPut>(kN, "nonce");
+  if (!r.u64(m.work)) return fail<MailboxPut>(kN, "work");
+  if (!read_blob(r, m.blob, 1, kMaxMailboxBlobBytes)) return fail<MailboxPut>(kN, "blob");
   return m;
 }
 V100_MESSAGE_CODEC(MailboxPut)
 
+namespace {
+// A list of distinct item ids; the count is bounded before anything is allocated.
+bool read_item_ids(ByteReader& r, std::vector<MailboxItemId>& out) {
+  size_t n = 0;
+  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes)) return false;
+  out.resize(n);
+  std::set<MailboxItemId> seen;
+  for (auto& id : out)
+    if (!read_fixed(r, id) || !seen.insert(id).second) return false;
+  return true;
+}
+}  // namespace
+
 void MailboxFetch::write(ByteWriter& w) const {
   w.bytes(mailbox);
-  w.u8(remove ? 1 : 0);
+  w.bytes(nonce);
+  w.blob(owner_key);
+  write_u16_count(w, delete_ids.size());
+  for (const auto& id : delete_ids) w.bytes(id);
+  w.blob(signature);
 }
 Result<MailboxFetch> MailboxFetch::read(ByteReader& r) {
   MailboxFetch m;
-  if (!read_fixed(r, m.mailbox)) return fail<MailboxFetch>("MailboxFetch", "mailbox");
-  if (!read_bool(r, m.remove)) return fail<MailboxFetch>("MailboxFetch", "remove");
+  constexpr const char* kN = "MailboxFetch";
+  if (!read_fixed(r, m.mailbox)) return fail<MailboxFetch>(kN, "mailbox");
+  if (!read_fixed(r, m.nonce)) return fail<MailboxFetch>(kN, "nonce");
+  if (!read_blob(r, m.owner_key, kMailboxOwnerKeyBytes, kMailboxOwnerKeyBytes)) return fail<MailboxFetch>(kN, "owner_key");
+  if (!read_item_ids(r, m.delete_ids)) return fail<MailboxFetch>(kN, "delete_ids");
+  if (!read_blob(r, m.signature, kMailboxOwnerSigBytes, kMailboxOwnerSigBytes))
+    return fail<MailboxFetch>(kN, "signature");
   return m;
 }
 V100_MESSAGE_CODEC(MailboxFetch)
 
-void MailboxItems::write(ByteWriter& w) const { write_blob_list(w, items); }
+void MailboxItems::write(ByteWriter& w) const {
+  write_u16_count(w, items.size());
+  for (const auto& it : items) {
+    w.bytes(it.id);
+    w.blob(it.blob);
+  }
+  w.u8(more ? 1 : 0);
+}
 Result<MailboxItems> MailboxItems::read(ByteReader& r) {
   MailboxItems m;
-  if (!read_blob_list(r, m.items, kMaxMailboxItems, 1, kMaxMailboxBlobBytes))
-    return fail<MailboxItems>("MailboxItems", "items");
+  constexpr const char* kN = "MailboxItems";
+  size_t n = 0;
+  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes + 5)) return fail<MailboxItems>(kN, "item count");
+  m.items.resize(n);
+  std::set<MailboxItemId> seen;
+  for (auto& it : m.items) {
+    if (!read_fixed(r, it.id) || !seen.insert(it.id).second) return fail<MailboxItems>(kN, "item id");
+    if (!read_blob(r, it.blob, 1, kMaxMailboxBlobBytes)) return fail<MailboxItems>(kN, "item blob");
+  }
+  if (!read_bool(r, m.more)) return fail<MailboxItems>(kN, "more");
   return m;
 }
 V100_MESSAGE_CODEC(MailboxItems)
@@ -785,6 +849,7 @@ Result<Envelope> decode(ByteSpan msg) {
     case MsgType::kPing: return decode_as<Ping>(msg, rid);
     case MsgType::kEndMeeting: return decode_as<EndMeeting>(msg, rid);
     case MsgType::kPutKeyBlob: return decode_as<PutKeyBlob>(msg, rid);
+    case MsgType::kMailboxChallengeRequest: return decode_as<MailboxChallengeRequest>(msg, rid);
     case MsgType::kServerHello: return decode_as<ServerHello>(msg, rid);
     case MsgType::kAck: return decode_as<Ack>(msg, rid);
     case MsgType::kError: return decode_as<Error>(msg, rid);
@@ -799,6 +864,7 @@ Result<Envelope> decode(ByteSpan msg) {
     case MsgType::kServiceResponse: return decode_as<ServiceResponse>(msg, rid);
     case MsgType::kPong: return decode_as<Pong>(msg, rid);
     case MsgType::kMediaBundle: return decode_as<MediaBundle>(msg, rid);
+    case MsgType::kMailboxChallenge: return decode_as<MailboxChallenge>(msg, rid);
   }
   return Result<Envelope>::error("message: unknown type");
 }

@@ -42,6 +42,7 @@ inline constexpr size_t kHandleBytes = 32;     ///< meeting handle: random / KDF
 inline constexpr size_t kNonceBytes = 32;      ///< join challenge nonce
 inline constexpr size_t kSlotTokenBytes = 32;  ///< secret token to reclaim a slot on reconnect
 inline constexpr size_t kMailboxIdBytes = 32;  ///< anonymous mailbox id
+inline constexpr size_t kMailboxItemIdBytes = 16;  ///< server-assigned random id of a mailbox item
 
 /// Hard upper bound on one WebSocket message (the server may announce a lower one).
 inline constexpr size_t kMaxMessageBytes = 16u << 20;
@@ -58,7 +59,12 @@ inline constexpr size_t kSlotsPerBlock = 32;             ///< roster members per
 inline constexpr size_t kMaxMediaPayload = 256u << 10;   ///< one SFrame frame
 inline constexpr size_t kMaxBundleFrames = 256;          ///< frames in one MediaBundle
 inline constexpr size_t kMaxMailboxBlobBytes = 64u << 10;
-inline constexpr size_t kMaxMailboxItems = 64;           ///< items held per mailbox
+inline constexpr size_t kMaxMailboxItems = 128;          ///< items held per mailbox (and per list)
+/// Mailbox owner proof (MailboxFetch): the owner's ML-DSA-65 public key and FIPS 204 signature.
+inline constexpr size_t kMailboxOwnerKeyBytes = 1952;    ///< FIPS 204 Table 2, ML-DSA-65 pk
+inline constexpr size_t kMailboxOwnerSigBytes = 3309;    ///< FIPS 204 Table 2, ML-DSA-65 sig
+/// Highest proof-of-work difficulty (leading zero bits) a MailboxChallenge may ask for.
+inline constexpr uint8_t kMaxMailboxPutBits = 32;
 inline constexpr size_t kMaxServiceBlobs = 64;
 inline constexpr size_t kMaxServiceBlobBytes = 12u << 20;
 inline constexpr size_t kMaxErrorText = 256;
@@ -69,6 +75,7 @@ using Handle = std::array<uint8_t, kHandleBytes>;
 using Nonce = std::array<uint8_t, kNonceBytes>;
 using SlotToken = std::array<uint8_t, kSlotTokenBytes>;
 using MailboxId = std::array<uint8_t, kMailboxIdBytes>;
+using MailboxItemId = std::array<uint8_t, kMailboxItemIdBytes>;
 
 /// Message type codes (byte 1 of the header). 1..63 client -> server, 64..127 server -> client.
 /// MediaFrame (12) travels both ways.
@@ -92,6 +99,7 @@ enum class MsgType : uint8_t {
   kPing = 17,
   kEndMeeting = 18,
   kPutKeyBlob = 19,
+  kMailboxChallengeRequest = 20,
   kRemoveMember = 30,
 
   kServerHello = 64,
@@ -108,6 +116,7 @@ enum class MsgType : uint8_t {
   kServiceResponse = 75,
   kPong = 76,
   kMediaBundle = 77,
+  kMailboxChallenge = 78,
 };
 
 /// Short stable name of a type ("Hello", ...), or "?" for an unknown code.
@@ -433,25 +442,65 @@ struct EndMeeting {
   V100_PROTOCOL_MESSAGE(EndMeeting);
 };
 
-/// Anonymous (no membership needed): drop an opaque blob (an invitation) into a mailbox.
-/// Reply: Ack or Error(kMailboxFull).
+// The mailbox (docs/protocol.md §4 item 8). Anyone may drop an invitation into a mailbox, paying
+// a proof of work whose difficulty rises with the mailbox's fill level; only the owner (the holder
+// of the ML-DSA-65 key whose mailbox_id_for_owner() is the mailbox id, mailbox_proof.h) may list
+// items and delete them, by id. Both need a fresh MailboxChallenge, consumed by the next
+// MailboxPut or MailboxFetch on the connection whatever its outcome.
+
+/// Anonymous: asks for a single-use nonce for `mailbox` and the work a put costs there now.
+/// Reply: MailboxChallenge.
+struct MailboxChallengeRequest {
+  MailboxId mailbox{};
+  V100_PROTOCOL_MESSAGE(MailboxChallengeRequest);
+};
+
+/// A fresh random nonce bound to this connection and mailbox, valid for one MailboxPut or
+/// MailboxFetch, and the proof-of-work difficulty (leading zero bits) a MailboxPut needs now.
+struct MailboxChallenge {
+  Nonce nonce{};
+  uint8_t put_bits = 0;   ///< 0..kMaxMailboxPutBits
+  V100_PROTOCOL_MESSAGE(MailboxChallenge);
+};
+
+/// Anonymous: drop an opaque blob (an invitation) into a mailbox. `work` is a counter such that
+/// mailbox_put_digest(mailbox, SHA3-256(blob), nonce, work) has at least the challenge's put_bits
+/// leading zero bits. Reply: Ack, or Error (kNoChallenge, kBadProof: not enough work,
+/// kRateLimited: this connection's put budget is spent, kMailboxFull).
 struct MailboxPut {
   MailboxId mailbox{};
+  Nonce nonce{};
+  uint64_t work = 0;
   Bytes blob;   ///< 1..kMaxMailboxBlobBytes
   V100_PROTOCOL_MESSAGE(MailboxPut);
 };
 
-/// Anonymous: fetch all blobs in a mailbox (oldest first), deleting them if `remove`.
-/// Reply: MailboxItems (possibly empty).
+/// Owner only: delete the listed items (those the owner has processed; unknown ids are ignored),
+/// then list what is left, oldest first. `owner_key` is the owner's ML-DSA-65 public key (the
+/// mailbox id must be mailbox_id_for_owner(owner_key)), `signature` its FIPS 204 signature with
+/// context "v100/mailbox" over mailbox_owner_transcript(mailbox, nonce, delete_ids).
+/// Reply: MailboxItems, or Error (kNoChallenge, kBadProof).
 struct MailboxFetch {
   MailboxId mailbox{};
-  bool remove = true;
+  Nonce nonce{};
+  Bytes owner_key;                       ///< exactly kMailboxOwnerKeyBytes
+  std::vector<MailboxItemId> delete_ids; ///< distinct, <= kMaxMailboxItems
+  Bytes signature;                       ///< exactly kMailboxOwnerSigBytes
   V100_PROTOCOL_MESSAGE(MailboxFetch);
 };
 
-/// Reply to MailboxFetch.
+/// One stored mailbox item: its server-assigned random id and the opaque blob.
+struct MailboxItem {
+  MailboxItemId id{};
+  Bytes blob;
+  bool operator==(const MailboxItem&) const = default;
+};
+
+/// Reply to MailboxFetch: items oldest first (distinct ids), within the server's reply budget;
+/// `more` when further items wait (delete these and fetch again to see them).
 struct MailboxItems {
-  std::vector<Bytes> items;   ///< <= kMaxMailboxItems
+  std::vector<MailboxItem> items;   ///< <= kMaxMailboxItems
+  bool more = false;
   V100_PROTOCOL_MESSAGE(MailboxItems);
 };
 
@@ -531,7 +580,7 @@ using Message = std::variant<Hello, ServerHello, CreateMeeting, JoinChallengeReq
                              PostEpoch, FetchEpochKey, EpochKey, Subscribe, MediaFrame,
                              MediaBundle, Leave, EndMeeting, MailboxPut, MailboxFetch,
                              MailboxItems, ServiceRequest, ServiceResponse, Ping, Pong, Ack, Error,
-                             MemberEvent, RemoveMember>;
+                             MemberEvent, MailboxChallengeRequest, MailboxChallenge, RemoveMember>;
 
 /// A decoded message with its request id.
 struct Envelope {

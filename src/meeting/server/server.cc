@@ -20,6 +20,7 @@
 #include "core/secure.h"
 #include "hash/sha3.h"
 #include "meeting/protocol/join_proof.h"
+#include "meeting/protocol/mailbox_proof.h"
 #include "meeting/server/log.h"
 #include "meeting/server/tls.h"
 #include "meeting/server/worker_pool.h"
@@ -190,8 +191,10 @@ class Server::Impl {
   void handle(const SessionPtr& s, uint32_t rid, const Subscribe& m);
   void handle(const SessionPtr& s, uint32_t rid, const Leave& m);
   void handle(const SessionPtr& s, uint32_t rid, const EndMeeting& m);
+  void handle(const SessionPtr& s, uint32_t rid, const MailboxChallengeRequest& m);
   void handle(const SessionPtr& s, uint32_t rid, const MailboxPut& m);
   void handle(const SessionPtr& s, uint32_t rid, const MailboxFetch& m);
+  unsigned mailbox_put_bits(size_t items_held) const;
   void handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& m);
   void handle(const SessionPtr& s, uint32_t rid, const RemoveMember& m);
 
@@ -211,6 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& o = srv_.opts_;
     msg_bucket_.init(o.max_messages_per_s, 2 * o.max_messages_per_s);
     byte_bucket_.init(o.max_bytes_per_s, std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
+    mailbox_puts_.init(o.mailbox_puts_per_s, o.mailbox_put_burst);
   }
 
   uint64_t id() const { return id_; }
@@ -297,6 +301,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Control-thread-only state.
   std::optional<std::pair<Handle, Nonce>> challenge_;
+  std::optional<std::pair<MailboxId, Nonce>> mailbox_challenge_;  ///< one MailboxPut/Fetch
+  Bucket mailbox_puts_;
   SubscribeMode sub_mode_ = SubscribeMode::kNone;
   std::vector<uint16_t> sub_slots_;
   std::atomic<size_t> pending_control_{0};
@@ -567,6 +573,10 @@ Status Server::Impl::start() {
   if (opts_.data_dir.empty()) return Status::error("server: data_dir required");
   if (opts_.max_message_bytes < 4096 || opts_.max_message_bytes > kMaxMessageBytes)
     return Status::error("server: max_message_bytes out of range");
+  if (opts_.mailbox_capacity == 0 || opts_.mailbox_capacity > kMaxMailboxItems ||
+      opts_.mailbox_put_items_per_bit == 0 || opts_.mailbox_put_max_bits > kMaxMailboxPutBits ||
+      opts_.mailbox_put_base_bits > opts_.mailbox_put_max_bits)
+    return Status::error("server: mailbox options out of range");
   auto st = store::open_sqlite_store(opts_.data_dir);
   if (!st) return st.status();
   store_ = std::move(*st);
@@ -828,7 +838,7 @@ void Server::Impl::on_control(const SessionPtr& s, Envelope env) {
                       std::is_same_v<T, Subscribe> || std::is_same_v<T, Leave> ||
                       std::is_same_v<T, EndMeeting> || std::is_same_v<T, MailboxPut> ||
                       std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest> ||
-                      std::is_same_v<T, RemoveMember>) {
+                      std::is_same_v<T, MailboxChallengeRequest> || std::is_same_v<T, RemoveMember>) {
           handle(s, env.request_id, m);
         } else {
           fail(s, env.request_id, ErrorCode::kBadMessage, "unexpected message type");
@@ -1128,17 +1138,63 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const EndMeeting&) 
   reply(s, rid, Ack{});
 }
 
+unsigned Server::Impl::mailbox_put_bits(size_t items_held) const {
+  return static_cast<unsigned>(std::min<size_t>(
+      opts_.mailbox_put_max_bits, opts_.mailbox_put_base_bits + items_held / opts_.mailbox_put_items_per_bit));
+}
+
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const MailboxChallengeRequest& m) {
+  auto held = store_->mailbox_count(m.mailbox);
+  if (!held) return fail(s, rid, ErrorCode::kInternal, "store error");
+  MailboxChallenge ch;
+  random_bytes(ch.nonce);
+  ch.put_bits = static_cast<uint8_t>(mailbox_put_bits(*held));
+  s->mailbox_challenge_ = std::make_pair(m.mailbox, ch.nonce);  // replaces an unused one
+  reply(s, rid, ch);
+}
+
+namespace {
+// Consumes the connection's mailbox challenge whatever happens next: one nonce, one try.
+bool take_mailbox_challenge(const SessionPtr& s, const MailboxId& box, const Nonce& nonce) {
+  auto ch = std::move(s->mailbox_challenge_);
+  s->mailbox_challenge_.reset();
+  return ch && ct_equal(ch->first, box) && ct_equal(ch->second, nonce);
+}
+}  // namespace
+
 void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const MailboxPut& p) {
-  auto ok = store_->mailbox_put(p.mailbox, p.blob, kMaxMailboxItems);
+  if (!take_mailbox_challenge(s, p.mailbox, p.nonce))
+    return fail(s, rid, ErrorCode::kNoChallenge, "no matching mailbox challenge");
+  // Spent before the work is checked, so failed puts cost the connection its budget too.
+  if (!s->mailbox_puts_.take(1, std::chrono::steady_clock::now()))
+    return fail(s, rid, ErrorCode::kRateLimited, "mailbox put budget spent");
+  auto held = store_->mailbox_count(p.mailbox);
+  if (!held) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (*held >= opts_.mailbox_capacity) return fail(s, rid, ErrorCode::kMailboxFull, "mailbox full");
+  // The difficulty of the fill level now, not when the challenge was issued: work solved on many
+  // connections while the mailbox was empty cannot all land at the empty price.
+  if (!mailbox_put_work_ok(p, mailbox_put_bits(*held)))
+    return fail(s, rid, ErrorCode::kBadProof, "not enough mailbox put work");
+  MailboxItemId item;
+  random_bytes(item);
+  auto ok = store_->mailbox_put(p.mailbox, item, p.blob, opts_.mailbox_capacity);
   if (!ok) return fail(s, rid, ErrorCode::kInternal, "store error");
   if (!*ok) return fail(s, rid, ErrorCode::kMailboxFull, "mailbox full");
   reply(s, rid, Ack{});
 }
 
 void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const MailboxFetch& f) {
-  auto items = store_->mailbox_fetch(f.mailbox, f.remove);
+  if (!take_mailbox_challenge(s, f.mailbox, f.nonce))
+    return fail(s, rid, ErrorCode::kNoChallenge, "no matching mailbox challenge");
+  if (!verify_mailbox_owner(f, f.nonce)) return fail(s, rid, ErrorCode::kBadProof, "mailbox owner proof did not verify");
+  if (!f.delete_ids.empty() && !store_->mailbox_delete(f.mailbox, f.delete_ids))
+    return fail(s, rid, ErrorCode::kInternal, "store error");
+  MailboxItems out;
+  const size_t budget = opts_.max_message_bytes - std::min<size_t>(opts_.max_message_bytes / 2, 64u << 10);
+  auto items = store_->mailbox_list(f.mailbox, kMaxMailboxItems, budget, &out.more);
   if (!items) return fail(s, rid, ErrorCode::kInternal, "store error");
-  reply(s, rid, MailboxItems{std::move(*items)});
+  out.items = std::move(*items);
+  reply(s, rid, out);
 }
 
 void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& r) {

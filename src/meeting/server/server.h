@@ -60,6 +60,15 @@ struct ServerOptions {
   /// How often the control thread looks for expired slots.
   std::chrono::milliseconds sweep_interval{1000};
   bool log_to_file = true;              ///< also log to data_dir/server.log
+
+  // Mailbox (docs/protocol.md §4 item 8, §6). A put costs 2^bits SHA3-256 digests on average,
+  // bits = min(max_bits, base_bits + items held / items_per_bit); the owner deletes by id.
+  size_t mailbox_capacity = 128;             ///< items per mailbox (1..protocol::kMaxMailboxItems)
+  unsigned mailbox_put_base_bits = 16;       ///< work on an empty mailbox
+  unsigned mailbox_put_items_per_bit = 4;    ///< one more bit per this many items held
+  unsigned mailbox_put_max_bits = 24;        ///< cap (<= protocol::kMaxMailboxPutBits)
+  double mailbox_puts_per_s = 1;             ///< per connection, token bucket (in memory)
+  double mailbox_put_burst = 32;
 };
 
 /// Counters for tests, benchmarks and the shutdown summary. No identities.

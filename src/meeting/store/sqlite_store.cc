@@ -14,7 +14,7 @@
 namespace v100::meeting::store {
 namespace {
 
-// Schema v1. No column holds a time, a name, an address or an amount.
+// Schema v2. No column holds a time, a name, an address or an amount.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meetings (
   handle BLOB PRIMARY KEY, max_members INTEGER NOT NULL, scheme INTEGER NOT NULL,
@@ -32,11 +32,20 @@ CREATE TABLE IF NOT EXISTS epoch_blobs (
   handle BLOB NOT NULL, slot INTEGER NOT NULL, epoch INTEGER NOT NULL, from_slot INTEGER NOT NULL,
   blob BLOB NOT NULL, PRIMARY KEY (handle, slot));
 CREATE TABLE IF NOT EXISTS mailbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, mailbox_id BLOB NOT NULL, blob BLOB NOT NULL);
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, mailbox_id BLOB NOT NULL, item_id BLOB NOT NULL,
+  blob BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS mailbox_by_id ON mailbox (mailbox_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS mailbox_item ON mailbox (mailbox_id, item_id);
 CREATE TABLE IF NOT EXISTS service_records (
   scope BLOB NOT NULL, service INTEGER NOT NULL, record_key BLOB NOT NULL, value BLOB NOT NULL,
   PRIMARY KEY (scope, service, record_key));
+)sql";
+
+// v1 -> v2: v1 mailbox items have no item id and sit under v1 mailbox ids (a KDF of the user id)
+// that no v2 client fetches, so they are dropped (secure_delete zeroes their pages).
+constexpr const char* kMigrateV1ToV2 = R"sql(
+DROP INDEX IF EXISTS mailbox_by_id;
+DROP TABLE IF EXISTS mailbox;
 )sql";
 
 // A prepared statement; reset on destruction. Bind helpers take spans so blobs are never copied
@@ -104,7 +113,8 @@ class SqliteStore final : public Store {
     if (version < kSchemaVersion) {
       Status s = exec("BEGIN");
       if (!s) return s;
-      s = exec(kSchema);
+      if (version == 1) s = exec(kMigrateV1ToV2);
+      if (s) s = exec(kSchema);
       if (s) s = exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
       if (!s) {
         (void)exec("ROLLBACK");
@@ -326,7 +336,16 @@ class SqliteStore final : public Store {
         static_cast<uint64_t>(s.col_i64(0)), static_cast<uint16_t>(s.col_i64(1)), s.col_blob(2)});
   }
 
-  Result<bool> mailbox_put(const protocol::MailboxId& id, ByteSpan blob, size_t max_items) override {
+  Result<size_t> mailbox_count(const protocol::MailboxId& id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT count(*) FROM mailbox WHERE mailbox_id=?");
+    s.blob(1, id);
+    if (s.step() != SQLITE_ROW) return err("count mailbox");
+    return static_cast<size_t>(s.col_i64(0));
+  }
+
+  Result<bool> mailbox_put(const protocol::MailboxId& id, const protocol::MailboxItemId& item, ByteSpan blob,
+                           size_t max_items) override {
     std::lock_guard lock(mu_);
     Txn t(this);
     if (!t.ok()) return err("begin");
@@ -337,8 +356,8 @@ class SqliteStore final : public Store {
       if (static_cast<size_t>(s.col_i64(0)) >= max_items) return false;
     }
     {
-      Stmt s(db_, "INSERT INTO mailbox (mailbox_id, blob) VALUES (?,?)");
-      s.blob(1, id).blob(2, blob);
+      Stmt s(db_, "INSERT INTO mailbox (mailbox_id, item_id, blob) VALUES (?,?,?)");
+      s.blob(1, id).blob(2, item).blob(3, blob);
       if (s.step() != SQLITE_DONE) return err("mailbox put");
     }
     Status c = t.commit();
@@ -346,26 +365,46 @@ class SqliteStore final : public Store {
     return true;
   }
 
-  Result<std::vector<Bytes>> mailbox_fetch(const protocol::MailboxId& id, bool remove) override {
+  Result<std::vector<protocol::MailboxItem>> mailbox_list(const protocol::MailboxId& id, size_t max_items,
+                                                          size_t max_bytes, bool* more) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT item_id, blob FROM mailbox WHERE mailbox_id=? ORDER BY seq");
+    s.blob(1, id);
+    std::vector<protocol::MailboxItem> out;
+    size_t bytes = 0;
+    *more = false;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      protocol::MailboxItem it;
+      Bytes blob = s.col_blob(1);
+      if (out.size() >= max_items || (!out.empty() && bytes + blob.size() > max_bytes)) {
+        *more = true;
+        break;
+      }
+      if (!to_array(s.col_blob(0), it.id)) return err("mailbox item id");
+      bytes += blob.size();
+      it.blob = std::move(blob);
+      out.push_back(std::move(it));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err("mailbox list");
+    return out;
+  }
+
+  Result<size_t> mailbox_delete(const protocol::MailboxId& id,
+                                const std::vector<protocol::MailboxItemId>& items) override {
     std::lock_guard lock(mu_);
     Txn t(this);
     if (!t.ok()) return err("begin");
-    std::vector<Bytes> out;
-    {
-      Stmt s(db_, "SELECT blob FROM mailbox WHERE mailbox_id=? ORDER BY seq");
-      s.blob(1, id);
-      int rc;
-      while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.col_blob(0));
-      if (rc != SQLITE_DONE) return err("mailbox fetch");
-    }
-    if (remove) {
-      Stmt s(db_, "DELETE FROM mailbox WHERE mailbox_id=?");
-      s.blob(1, id);
+    size_t n = 0;
+    for (const auto& item : items) {
+      Stmt s(db_, "DELETE FROM mailbox WHERE mailbox_id=? AND item_id=?");
+      s.blob(1, id).blob(2, item);
       if (s.step() != SQLITE_DONE) return err("mailbox delete");
+      n += static_cast<size_t>(sqlite3_changes(db_));
     }
     Status c = t.commit();
     if (!c) return c;
-    return out;
+    return n;
   }
 
   Status put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) override {
@@ -432,8 +471,8 @@ class SqliteStore final : public Store {
          "SELECT count(*), coalesce(sum(length(name_blob)),0) FROM roster"},
         {"epoch key blob", "X-Wing encapsulated, signed epoch secret for one slot",
          "SELECT count(*), coalesce(sum(length(blob)),0) FROM epoch_blobs"},
-        {"mailbox blob", "anonymous invitation (X-Wing ciphertext + AEAD + ML-DSA signature) under a random mailbox id",
-         "SELECT count(*), coalesce(sum(length(blob)+length(mailbox_id)),0) FROM mailbox"},
+        {"mailbox blob", "anonymous invitation (X-Wing ciphertext + AEAD + ML-DSA signature) under a random-looking mailbox id, with a random item id",
+         "SELECT count(*), coalesce(sum(length(blob)+length(mailbox_id)+length(item_id)),0) FROM mailbox"},
         {"service record", "opaque ciphertext held by an FHE service (durations, billing, analytics)",
          "SELECT count(*), coalesce(sum(length(record_key)+length(value)+length(scope)),0) FROM service_records"},
     };

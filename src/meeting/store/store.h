@@ -26,7 +26,9 @@ using protocol::Handle;
 
 /// Schema version written to the database (PRAGMA user_version). Bumped on any schema change;
 /// opening a database with a newer version fails instead of guessing.
-inline constexpr int kSchemaVersion = 1;
+/// v2: mailbox items carry a random item id (delete by id); a v1 database is migrated by dropping
+/// its mailbox table (items under v1 mailbox ids, which no client reads any more).
+inline constexpr int kSchemaVersion = 2;
 
 /// A registered meeting.
 struct MeetingRecord {
@@ -120,10 +122,19 @@ class Store {
   virtual Result<std::optional<EpochBlobRecord>> get_epoch_blob(const Handle& handle,
                                                                 uint16_t slot) = 0;
 
-  /// Appends a blob to a mailbox; returns false when it already holds max_items.
-  virtual Result<bool> mailbox_put(const protocol::MailboxId& id, ByteSpan blob, size_t max_items) = 0;
-  /// The mailbox's blobs, oldest first; deleted if `remove`.
-  virtual Result<std::vector<Bytes>> mailbox_fetch(const protocol::MailboxId& id, bool remove) = 0;
+  /// Number of items a mailbox holds.
+  virtual Result<size_t> mailbox_count(const protocol::MailboxId& id) = 0;
+  /// Appends an item (the caller picks a random item id) to a mailbox; returns false when it
+  /// already holds max_items. Error if the item id is already used in that mailbox.
+  virtual Result<bool> mailbox_put(const protocol::MailboxId& id, const protocol::MailboxItemId& item,
+                                   ByteSpan blob, size_t max_items) = 0;
+  /// The mailbox's items, oldest first, at most max_items, stopping before the blob bytes would
+  /// exceed max_bytes (at least one item is returned if any exists). `more` is set when items remain.
+  virtual Result<std::vector<protocol::MailboxItem>> mailbox_list(const protocol::MailboxId& id, size_t max_items,
+                                                                  size_t max_bytes, bool* more) = 0;
+  /// Deletes the listed items of this mailbox (ids not in it are ignored); returns how many went.
+  virtual Result<size_t> mailbox_delete(const protocol::MailboxId& id,
+                                        const std::vector<protocol::MailboxItemId>& items) = 0;
 
   // Opaque records for server-side services (issue #7): (scope, service, key) -> value. `scope` is
   // a random handle (meeting or account handle); keys and values are opaque bytes.
