@@ -9,12 +9,8 @@ namespace v100::tools {
 namespace {
 
 int run_audit(const Args& args) {
-  std::string dir = flag_value(args, "--data-dir");
-  if (dir.empty()) {
-    std::fprintf(stderr, "usage: v100 audit --data-dir DIR [--json]\n");
-    return 2;
-  }
-  auto report = meeting::server::audit_report(dir, has_flag(args, "--json"));
+  std::string dir = args.value("--data-dir");
+  auto report = meeting::server::audit_report(dir, args.has("--json"));
   if (!report) {
     std::fprintf(stderr, "v100 audit: %s\n", report.message().c_str());
     return 1;
@@ -25,6 +21,9 @@ int run_audit(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("audit", "print everything the server stores: --data-dir DIR [--json]", run_audit);
+V100_COMMAND("audit", "print everything the server stores: --data-dir DIR [--json]",
+             CommandSpec{.usage = "v100 audit --data-dir DIR [--json]",
+                         .options = {opt_required("--data-dir"), opt_switch("--json")}},
+             run_audit);
 
 }  // namespace v100::tools

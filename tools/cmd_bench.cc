@@ -45,10 +45,10 @@ std::string json_escape(const std::string& s) {
 }
 
 int run_bench(const Args& args) {
-  bool json = has_flag(args, "--json");
-  std::string filter = flag_value(args, "--filter", ".");
-  std::string reps = flag_value(args, "--repetitions", "5");
-  std::string min_time = flag_value(args, "--min-time", "0.05");
+  bool json = args.has("--json");
+  std::string filter = args.value("--filter", ".");
+  std::string reps = args.value("--repetitions", "5");
+  std::string min_time = args.value("--min-time", "0.05");
   std::vector<std::string> bargs = {"v100-bench", "--benchmark_filter=" + filter,
                                     "--benchmark_repetitions=" + reps,
                                     "--benchmark_min_time=" + min_time,
@@ -77,6 +77,10 @@ int run_bench(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("bench", "run the benchmark suites; --json, --filter REGEX, --repetitions N", run_bench);
+V100_COMMAND("bench", "run the benchmark suites; --json, --filter REGEX, --repetitions N",
+             CommandSpec{.usage = "v100 bench [--json] [--filter REGEX] [--repetitions N] [--min-time SECONDS]",
+                         .options = {opt_switch("--json"), opt_value("--filter"), opt_value("--repetitions"),
+                                     opt_value("--min-time")}},
+             run_bench);
 
 }  // namespace v100::tools

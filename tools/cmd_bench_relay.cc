@@ -12,18 +12,18 @@ namespace {
 
 int run_bench_relay(const Args& args) {
   meeting::server::RelayBenchOptions o;
-  o.participants = std::stoi(flag_value(args, "--participants", "25"));
-  o.fps = std::stoi(flag_value(args, "--fps", "50"));
-  o.frame_bytes = std::stoul(flag_value(args, "--frame-bytes", "1200"));
-  o.seconds = std::stod(flag_value(args, "--seconds", "5"));
-  o.io_threads = std::stoi(flag_value(args, "--io-threads", "2"));
-  o.fhe_jobs_per_s = std::stoi(flag_value(args, "--fhe-jobs", "0"));
+  o.participants = std::stoi(args.value("--participants", "25"));
+  o.fps = std::stoi(args.value("--fps", "50"));
+  o.frame_bytes = std::stoul(args.value("--frame-bytes", "1200"));
+  o.seconds = std::stod(args.value("--seconds", "5"));
+  o.io_threads = std::stoi(args.value("--io-threads", "2"));
+  o.fhe_jobs_per_s = std::stoi(args.value("--fhe-jobs", "0"));
   auto r = meeting::server::run_relay_bench(o);
   if (!r) {
     std::fprintf(stderr, "v100 bench-relay: %s\n", r.message().c_str());
     return 1;
   }
-  if (has_flag(args, "--json")) {
+  if (args.has("--json")) {
     std::printf("{\"frames_per_s\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"lost_frames\": %llu, "
                 "\"max_ms\": %.3f, \"participants\": %d, \"fps\": %d, \"frame_bytes\": %zu, "
                 "\"fhe_jobs_done\": %llu}\n",
@@ -44,6 +44,11 @@ int run_bench_relay(const Args& args) {
 }  // namespace
 
 V100_COMMAND("bench-relay", "loopback media relay benchmark: --participants P --fps F --frame-bytes B --seconds S [--json]",
+             CommandSpec{.usage = "v100 bench-relay [--participants P] [--fps F] [--frame-bytes B] [--seconds S]\n"
+                                  "                       [--io-threads N] [--fhe-jobs N] [--json]",
+                         .options = {opt_value("--participants"), opt_value("--fps"), opt_value("--frame-bytes"),
+                                     opt_value("--seconds"), opt_value("--io-threads"), opt_value("--fhe-jobs"),
+                                     opt_switch("--json")}},
              run_bench_relay);
 
 }  // namespace v100::tools

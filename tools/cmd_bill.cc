@@ -27,11 +27,7 @@ std::string this_month() {
 }
 
 int run_account_new(const Args& args) {
-  std::string out = flag_value(args, "--out"), card_out = flag_value(args, "--card-out");
-  if (out.empty() || card_out.empty()) {
-    std::fprintf(stderr, "usage: v100 account-new --out KEYFILE --card-out CARDFILE [--fast]\n");
-    return 2;
-  }
+  std::string out = args.value("--out"), card_out = args.value("--card-out");
   auto pass = mc::read_passphrase("passphrase for " + out + ": ", true);
   if (!pass.is_ok()) {
     std::fprintf(stderr, "v100 account-new: %s\n", pass.message().c_str());
@@ -39,7 +35,7 @@ int run_account_new(const Args& args) {
   }
   auto account = ms::BillingAccount::create();
   mc::ScryptParams params;
-  if (has_flag(args, "--fast")) params.log2_n = 12;
+  if (args.has("--fast")) params.log2_n = 12;
   Bytes sealed = mc::keystore_seal(account.seed().span(), *pass, params);
   if (auto s = mc::write_private_file(out, sealed); !s) {
     std::fprintf(stderr, "v100 account-new: %s\n", s.message().c_str());
@@ -55,12 +51,8 @@ int run_account_new(const Args& args) {
 }
 
 int run_bill(const Args& args) {
-  std::string keyfile = flag_value(args, "--account");
-  std::string port = flag_value(args, "--port"), pin = flag_value(args, "--pin");
-  if (keyfile.empty() || port.empty()) {
-    std::fprintf(stderr, "usage: v100 bill --account KEYFILE --port P --pin SHA256 [--host H] [--month YYYY-MM] [--register-rate CENTS]\n");
-    return 2;
-  }
+  std::string keyfile = args.value("--account");
+  std::string port = args.value("--port"), pin = args.value("--pin");
   auto file = mc::read_file(keyfile);
   if (!file.is_ok()) {
     std::fprintf(stderr, "v100 bill: %s\n", file.message().c_str());
@@ -78,7 +70,7 @@ int run_bill(const Args& args) {
   }
   ms::BillingAccount account(std::move(seed).value());
   mc::ClientOptions o;
-  o.transport.host = flag_value(args, "--host", "127.0.0.1");
+  o.transport.host = args.value("--host", "127.0.0.1");
   o.transport.port = static_cast<uint16_t>(std::stoul(port));
   o.transport.pin_sha256 = pin;
   auto id = std::make_shared<const mc::Identity>(mc::Identity::generate());  // an anonymous connection
@@ -87,7 +79,7 @@ int run_bill(const Args& args) {
     std::fprintf(stderr, "v100 bill: %s\n", client.message().c_str());
     return 1;
   }
-  std::string rate = flag_value(args, "--register-rate");
+  std::string rate = args.value("--register-rate");
   if (!rate.empty()) {
     if (auto s = account.register_account(**client, std::stoull(rate)); !s) {
       std::fprintf(stderr, "v100 bill: register: %s\n", s.message().c_str());
@@ -95,7 +87,7 @@ int run_bill(const Args& args) {
     }
     std::printf("account registered with its encrypted rate\n");
   }
-  std::string month = flag_value(args, "--month", this_month());
+  std::string month = args.value("--month", this_month());
   auto bill = account.fetch_bill(**client, month);
   if (!bill.is_ok()) {
     std::fprintf(stderr, "v100 bill: %s\n", bill.message().c_str());
@@ -108,7 +100,15 @@ int run_bill(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("account-new", "make a billing account: --out KEYFILE --card-out CARDFILE", run_account_new);
-V100_COMMAND("bill", "decrypt a month's bill: --account KEYFILE --port P --pin SHA256 [--month YYYY-MM]", run_bill);
+V100_COMMAND("account-new", "make a billing account: --out KEYFILE --card-out CARDFILE",
+             CommandSpec{.usage = "v100 account-new --out KEYFILE --card-out CARDFILE [--fast]",
+                         .options = {opt_required("--out"), opt_required("--card-out"), opt_switch("--fast")}},
+             run_account_new);
+V100_COMMAND("bill", "decrypt a month's bill: --account KEYFILE --port P --pin SHA256 [--month YYYY-MM]",
+             CommandSpec{.usage = "v100 bill --account KEYFILE --port P --pin SHA256 [--host H] [--month YYYY-MM]\n"
+                                  "                [--register-rate CENTS]",
+                         .options = {opt_required("--account"), opt_required("--port"), opt_value("--pin"),
+                                     opt_value("--host"), opt_value("--month"), opt_value("--register-rate")}},
+             run_bill);
 
 }  // namespace v100::tools

@@ -165,16 +165,16 @@ size_t canary_hits(const std::string& dir, const std::vector<std::string>& canar
 
 int run_demo(const Args& args) {
   const auto t_start = Clock::now();
-  int n = std::stoi(flag_value(args, "--participants", "8"));
-  double seconds = std::stod(flag_value(args, "--seconds", "20"));
-  std::string title = flag_value(args, "--title", "V100 demo: quarterly planning");
-  std::string data_dir = flag_value(args, "--data-dir");
-  const uint64_t rate_cents = std::stoull(flag_value(args, "--rate", "1999"));
+  int n = std::stoi(args.value("--participants", "8"));
+  double seconds = std::stod(args.value("--seconds", "20"));
+  std::string title = args.value("--title", "V100 demo: quarterly planning");
+  std::string data_dir = args.value("--data-dir");
+  const uint64_t rate_cents = std::stoull(args.value("--rate", "1999"));
   if (n < 2 || n > 64 || seconds < 1 || seconds > 3600 || rate_cents > 1'000'000) {
     std::fprintf(stderr, "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000\n");
     return 2;
   }
-  std::vector<std::string> names = split_names(flag_value(args, "--names"));
+  std::vector<std::string> names = split_names(args.value("--names"));
   for (size_t i = names.size(); i < static_cast<size_t>(n); ++i)
     names.push_back(i < std::size(kDefaultNames) ? kDefaultNames[i] : "Participant " + std::to_string(i + 1));
   names.resize(static_cast<size_t>(n));
@@ -513,6 +513,10 @@ int run_demo(const Args& args) {
 
 V100_COMMAND("demo",
              "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --rate CENTS --data-dir DIR",
+             CommandSpec{.usage = "v100 demo [--participants N] [--seconds S] [--names A,B,..] [--title TEXT]\n"
+                                  "                [--rate CENTS] [--data-dir DIR]",
+                         .options = {opt_value("--participants"), opt_value("--seconds"), opt_value("--names"),
+                                     opt_value("--title"), opt_value("--rate"), opt_value("--data-dir")}},
              run_demo);
 
 }  // namespace v100::tools

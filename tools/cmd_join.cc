@@ -50,18 +50,11 @@ int fail(const std::string& msg) {
 }
 
 int run_join(const Args& args) {
-  std::string server = flag_value(args, "--server", "127.0.0.1:4433");
-  std::string pin = flag_value(args, "--pin");
-  std::string key = flag_value(args, "--key");
-  if (key.empty() || (pin.empty() && !has_flag(args, "--insecure"))) {
-    std::fprintf(stderr,
-                 "usage: v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
-                 "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE |\n"
-                 "          --mailbox [--from HOST.pub])\n"
-                 "         [--name NAME] [--seconds S]\n");
-    return 2;
-  }
-  double seconds = std::stod(flag_value(args, "--seconds", "30"));
+  std::string server = args.value("--server", "127.0.0.1:4433");
+  std::string pin = args.value("--pin");
+  std::string key = args.value("--key");
+  if (pin.empty() && !args.has("--insecure")) throw UsageError("option --pin is required (or --insecure)");
+  double seconds = std::stod(args.value("--seconds", "30"));
   auto pass = mc::read_passphrase("passphrase for " + key + ": ", false);
   if (!pass) return fail(pass.message());
   auto loaded = mc::load_identity(key, *pass);
@@ -74,7 +67,7 @@ int run_join(const Args& args) {
   opt.transport.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
   opt.transport.pin_sha256 = pin;
   opt.transport.insecure_no_verify = pin.empty();
-  opt.display_name = flag_value(args, "--name", "v100 user " + to_hex(id->user_id()).substr(0, 6));
+  opt.display_name = args.value("--name", "v100 user " + to_hex(id->user_id()).substr(0, 6));
   auto c = mc::Client::connect(id, opt);
   if (!c) return fail(c.message());
   mc::Client& client = **c;
@@ -88,12 +81,12 @@ int run_join(const Args& args) {
     e.second++;
   });
 
-  if (has_flag(args, "--create")) {
-    auto created = client.create_meeting(flag_value(args, "--create"), 1);
+  if (args.has("--create")) {
+    auto created = client.create_meeting(args.value("--create"), 1);
     if (!created) return fail(created.message());
     std::printf("created meeting, handle %s...\n", to_hex(created->handle).substr(0, 16).c_str());
-    std::string dir = flag_value(args, "--invite-dir");
-    for (const auto& path : split(flag_value(args, "--invite"))) {
+    std::string dir = args.value("--invite-dir");
+    for (const auto& path : split(args.value("--invite"))) {
       auto text = mc::read_file(path);
       if (!text) return fail(text.message());
       auto pub = mc::parse_public_identity_text(std::string(text->begin(), text->end()));
@@ -110,8 +103,8 @@ int run_join(const Args& args) {
     }
   } else {
     std::optional<mc::OpenedInvitation> opened;
-    if (has_flag(args, "--invitation")) {
-      auto f = mc::read_file(flag_value(args, "--invitation"));
+    if (args.has("--invitation")) {
+      auto f = mc::read_file(args.value("--invitation"));
       if (!f) return fail(f.message());
       auto o = mc::open_invitation(*id, *f);
       if (!o) return fail(o.message());
@@ -120,8 +113,8 @@ int run_join(const Args& args) {
       // Only invitations signed by --from (if given) count: anyone can post a valid invitation
       // to a meeting of their own. Everything read is deleted from the mailbox, junk included.
       std::optional<mc::UserId> from;
-      if (has_flag(args, "--from")) {
-        auto text = mc::read_file(flag_value(args, "--from"));
+      if (args.has("--from")) {
+        auto text = mc::read_file(args.value("--from"));
         if (!text) return fail(text.message());
         auto pub = mc::parse_public_identity_text(std::string(text->begin(), text->end()));
         if (!pub) return fail("--from: " + pub.message());
@@ -194,6 +187,15 @@ int run_join(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join.cc)", run_join);
+V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join.cc)",
+             CommandSpec{.usage = "v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
+                                  "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE |\n"
+                                  "          --mailbox [--from HOST.pub])\n"
+                                  "         [--name NAME] [--seconds S] [--insecure]",
+                         .options = {opt_value("--server"), opt_value("--pin"), opt_required("--key"),
+                                     opt_value("--create"), opt_value("--invite"), opt_value("--invite-dir"),
+                                     opt_value("--invitation"), opt_switch("--mailbox"), opt_value("--from"), opt_value("--name"),
+                                     opt_value("--seconds"), opt_switch("--insecure")}},
+             run_join);
 
 }  // namespace v100::tools

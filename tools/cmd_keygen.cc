@@ -16,18 +16,14 @@ namespace {
 namespace mc = meeting::client;
 
 int run_keygen(const Args& args) {
-  std::string out = flag_value(args, "--out");
-  if (out.empty()) {
-    std::fprintf(stderr, "usage: v100 keygen --out FILE [--fast]   (passphrase: $V100_PASSPHRASE or prompt)\n");
-    return 2;
-  }
+  std::string out = args.value("--out");
   auto pass = mc::read_passphrase("passphrase for " + out + ": ", true);
   if (!pass) {
     std::fprintf(stderr, "v100 keygen: %s\n", pass.message().c_str());
     return 1;
   }
   mc::ScryptParams params;
-  if (has_flag(args, "--fast")) params.log2_n = 12;
+  if (args.has("--fast")) params.log2_n = 12;
   mc::Identity id = mc::Identity::generate();
   if (Status st = mc::save_identity(out, id, *pass, params); !st) {
     std::fprintf(stderr, "v100 keygen: %s\n", st.message().c_str());
@@ -46,6 +42,9 @@ int run_keygen(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("keygen", "make an identity key file: --out FILE [--fast]", run_keygen);
+V100_COMMAND("keygen", "make an identity key file: --out FILE [--fast]",
+             CommandSpec{.usage = "v100 keygen --out FILE [--fast]   (passphrase: $V100_PASSPHRASE or prompt)",
+                         .options = {opt_required("--out"), opt_switch("--fast")}},
+             run_keygen);
 
 }  // namespace v100::tools

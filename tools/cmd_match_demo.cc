@@ -24,8 +24,8 @@ double us_since(Clock::time_point t0) {
 int run_match_demo(const Args& args) {
   using namespace v100::fhe;
   using namespace v100::fhe::bfv;
-  const size_t query_user = std::stoul(flag_value(args, "--query-user", "13"));
-  const size_t num_scores = std::stoul(flag_value(args, "--scores", "2"));
+  const size_t query_user = std::stoul(args.value("--query-user", "13"));
+  const size_t num_scores = std::stoul(args.value("--scores", "2"));
   if (query_user >= match::kUsers || num_scores < 1 || num_scores > 4) {
     std::fprintf(stderr, "match-demo: --query-user in [0, 31], --scores in [1, 4]\n");
     return 2;
@@ -137,7 +137,10 @@ int run_match_demo(const Args& args) {
   return (matches == 1 && ip_ok == match::kUsers) ? 0 : 1;
 }
 
-V100_COMMAND("match-demo", "32-user encrypted match end to end (BFV, coefficient packing)", run_match_demo);
+V100_COMMAND("match-demo", "32-user encrypted match end to end (BFV, coefficient packing)",
+             CommandSpec{.usage = "v100 match-demo [--query-user K] [--scores S]",
+                         .options = {opt_value("--query-user"), opt_value("--scores")}},
+             run_match_demo);
 
 }  // namespace
 }  // namespace v100::tools

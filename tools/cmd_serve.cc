@@ -18,19 +18,14 @@ namespace {
 
 int run_serve(const Args& args) {
   meeting::server::ServerOptions o;
-  o.data_dir = flag_value(args, "--data-dir");
-  if (o.data_dir.empty()) {
-    std::fprintf(stderr, "usage: v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
-                         "                  [--io-threads N] [--workers N] [--verbose]\n");
-    return 2;
-  }
-  o.port = static_cast<uint16_t>(std::stoi(flag_value(args, "--port", "8443")));
-  o.bind_address = flag_value(args, "--bind", "127.0.0.1");
-  o.cert_file = flag_value(args, "--cert");
-  o.key_file = flag_value(args, "--key");
-  o.io_threads = std::stoi(flag_value(args, "--io-threads", "2"));
-  o.worker_threads = std::stoi(flag_value(args, "--workers", "1"));
-  if (has_flag(args, "--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
+  o.data_dir = args.value("--data-dir");
+  o.port = static_cast<uint16_t>(std::stoi(args.value("--port", "8443")));
+  o.bind_address = args.value("--bind", "127.0.0.1");
+  o.cert_file = args.value("--cert");
+  o.key_file = args.value("--key");
+  o.io_threads = std::stoi(args.value("--io-threads", "2"));
+  o.worker_threads = std::stoi(args.value("--workers", "1"));
+  if (args.has("--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
 
   // Block the stop signals in every thread (the server's threads inherit this mask) and wait for
   // them here, so shutdown runs in an ordinary thread, not in a signal handler.
@@ -68,6 +63,12 @@ int run_serve(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F]", run_serve);
+V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F]",
+             CommandSpec{.usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
+                                  "                  [--io-threads N] [--workers N] [--verbose]",
+                         .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
+                                     opt_value("--key"), opt_value("--bind"), opt_value("--io-threads"),
+                                     opt_value("--workers"), opt_switch("--verbose")}},
+             run_serve);
 
 }  // namespace v100::tools

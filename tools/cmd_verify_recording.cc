@@ -88,12 +88,8 @@ std::string json_escape(const std::string& s) {
 }
 
 int verify_recording_cmd(const Args& args) {
-  std::string file = args.empty() ? "" : args[0];
-  std::string pub = flag_value(args, "--pubkey");
-  if (file.empty() || file.rfind("--", 0) == 0 || pub.empty()) {
-    std::fprintf(stderr, "usage: v100 verify-recording FILE --pubkey FILE [--json]\n");
-    return 2;
-  }
+  const std::string& file = args.positional()[0];
+  std::string pub = args.value("--pubkey");
   auto pk = load_public_key(pub);
   if (!pk) {
     std::fprintf(stderr, "verify-recording: %s\n", pk.message().c_str());
@@ -105,7 +101,7 @@ int verify_recording_cmd(const Args& args) {
     return 2;
   }
   media::RecordingReport r = media::verify_recording(data, *pk);
-  if (has_flag(args, "--json")) {
+  if (args.has("--json")) {
     std::printf(
         "{\"ok\": %s, \"problem\": \"%s\", \"frame\": %s, \"frames_verified\": %llu, "
         "\"segments_verified\": %llu, \"recording_id\": \"%s\", \"message\": \"%s\"}\n",
@@ -124,15 +120,11 @@ int verify_recording_cmd(const Args& args) {
 }
 
 int record_demo_cmd(const Args& args) {
-  std::string out = args.empty() ? "" : args[0];
-  std::string pub_out = flag_value(args, "--pubkey-out");
-  if (out.empty() || out.rfind("--", 0) == 0 || pub_out.empty()) {
-    std::fprintf(stderr, "usage: v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]\n");
-    return 2;
-  }
-  const unsigned long frames = std::stoul(flag_value(args, "--frames", "300"));
+  const std::string& out = args.positional()[0];
+  std::string pub_out = args.value("--pubkey-out");
+  const unsigned long frames = std::stoul(args.value("--frames", "300"));
   media::RecordingOptions opts;
-  opts.frames_per_segment = static_cast<uint32_t>(std::stoul(flag_value(args, "--per-segment", "64")));
+  opts.frames_per_segment = static_cast<uint32_t>(std::stoul(args.value("--per-segment", "64")));
   auto kp = mldsa::generate_key<mldsa::kMlDsa65>();
   SecretBytes epoch_secret = random_seed32();
   media::SenderContext tx(1);
@@ -162,8 +154,14 @@ int record_demo_cmd(const Args& args) {
 }  // namespace
 
 V100_COMMAND("verify-recording", "check a recording's signed manifests: FILE --pubkey FILE [--json]",
+             CommandSpec{.usage = "v100 verify-recording FILE --pubkey FILE [--json]",
+                         .options = {opt_required("--pubkey"), opt_switch("--json")},
+                         .positionals = 1},
              verify_recording_cmd);
 V100_COMMAND("record-demo", "write a demo signed recording: OUT --pubkey-out FILE [--frames N]",
+             CommandSpec{.usage = "v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]",
+                         .options = {opt_required("--pubkey-out"), opt_value("--frames"), opt_value("--per-segment")},
+                         .positionals = 1},
              record_demo_cmd);
 
 }  // namespace v100::tools

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "core/secure.h"
 
@@ -113,8 +114,32 @@ struct Aead::Impl {
   }
 };
 
+namespace {
+
+// The sizes this implementation can honour. Anything else is refused, never mapped to the nearest
+// cipher: an AES key of 24 bytes would otherwise key AES-256 and read 8 bytes past the caller's key.
+void check_params(const SuiteParams& p) {
+  auto fail = [](const std::string& why) { throw std::invalid_argument("Aead: " + why); };
+  if (p.nka != 16 && p.nka != 32)
+    fail("AES key size " + std::to_string(p.nka) + " bytes is not supported (only 16 = AES-128, 32 = AES-256)");
+  if (p.nn != kNonceSize) fail("nonce size " + std::to_string(p.nn) + " is not supported (only 12)");
+  if (p.kind == AeadKind::kAesGcm) {
+    if (p.nk != p.nka) fail("an AES-GCM key is the AES key alone (nk must equal nka)");
+    if (p.nt < 4 || p.nt > kMaxTagSize) fail("AES-GCM tag size " + std::to_string(p.nt) + " is not in 4..16");
+  } else {
+    const size_t hmac_size = p.hash == HashKind::kSha256 ? 32 : 64;
+    if (p.nk <= p.nka) fail("an AES-CTR+HMAC key needs an HMAC part after the AES key (nk > nka)");
+    if (p.nt < 4 || p.nt > hmac_size) fail("HMAC tag size " + std::to_string(p.nt) + " is out of range");
+  }
+}
+
+}  // namespace
+
 Aead::Aead(const SuiteParams& params, ByteSpan key) : params_(params), impl_(std::make_unique<Impl>()) {
-  if (key.size() != params.nk) throw std::invalid_argument("Aead: key has the wrong size for the suite");
+  check_params(params);
+  if (key.size() != params.nk)
+    throw std::invalid_argument("Aead: key is " + std::to_string(key.size()) + " bytes, the suite needs " +
+                                std::to_string(params.nk));
   const EVP_CIPHER* cipher = cipher_for(params);
   Impl& m = *impl_;
   m.enc = EVP_CIPHER_CTX_new();

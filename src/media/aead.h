@@ -18,8 +18,11 @@ namespace v100::media {
 /// A keyed AEAD. Move-only; the key material inside OpenSSL is wiped when the contexts are freed.
 class Aead {
  public:
-  /// Keys the contexts with `key` (params.nk bytes). Throws std::invalid_argument on a wrong key
-  /// size (caller bug) and std::runtime_error if OpenSSL cannot allocate a context.
+  /// Keys the contexts with `key` (params.nk bytes). Throws std::invalid_argument (caller bug) on
+  /// a key that is not params.nk bytes and on parameters this class cannot honour: an AES key
+  /// (params.nka) other than 16 or 32 bytes, a nonce other than 12, a GCM key with an HMAC part, a
+  /// CTR+HMAC key without one, or a tag size out of range. Throws std::runtime_error if OpenSSL
+  /// cannot allocate a context.
   Aead(const SuiteParams& params, ByteSpan key);
   ~Aead();
   Aead(Aead&&) noexcept;

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "services/analytics.h"
 
 namespace v100::services {
 
-/// A self-contained SVG document (UTF-8) of `summary.histogram`.
+/// `text` with the five XML special characters (& < > " ') replaced by entity references, safe
+/// both as element content and inside a double- or single-quoted attribute value.
+std::string xml_escape(std::string_view text);
+
+/// A self-contained, well-formed SVG document (UTF-8) of `summary.histogram`.
 std::string speaking_chart_svg(const SpeakingSummary& summary);
 
 }  // namespace v100::services

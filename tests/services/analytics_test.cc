@@ -63,7 +63,7 @@ TEST(Analytics, ReportMatchesPlaintextModel) {
   EXPECT_NEAR(r.mean_attention[3], sum_model[3] / members, 1e-3);
   std::string svg = speaking_chart_svg(r.speaking);
   EXPECT_NE(svg.find("<svg"), std::string::npos);
-  EXPECT_NE(svg.find(speaking_bucket_label(0)), std::string::npos);
+  EXPECT_NE(svg.find(xml_escape(speaking_bucket_label(0))), std::string::npos);  // escaped: "&lt;10s"
 }
 
 TEST(Analytics, HostileReportsRejected) {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -324,8 +325,32 @@ class Session : public std::enable_shared_from_this<Session> {
                                      [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
   }
 
+  // The protocol is binary WebSocket at exactly /v100 (docs/protocol.md §1): the upgrade request
+  // is read here, its target checked, and only then handed to the WebSocket accept.
   void on_tls(beast::error_code ec) {
     if (ec) return finish();
+    upgrade_.emplace();
+    upgrade_->header_limit(8 * 1024);
+    beast::http::async_read(ws_.next_layer(), buf_, *upgrade_,
+                            [self = shared_from_this()](beast::error_code e, size_t) { self->on_upgrade(e); });
+  }
+
+  void on_upgrade(beast::error_code ec) {
+    if (ec) return finish();
+    auto req = upgrade_->release();
+    upgrade_.reset();
+    buf_.consume(buf_.size());  // a client sends no frame before the 101 response
+    if (req.target() != "/v100" || !websocket::is_upgrade(req)) {
+      srv_.counters_.violations.fetch_add(1);
+      auto res = std::make_shared<beast::http::response<beast::http::string_body>>(beast::http::status::not_found,
+                                                                                     req.version());
+      res->set(beast::http::field::connection, "close");
+      res->body() = "V100 speaks binary WebSocket at /v100\n";
+      res->prepare_payload();
+      beast::http::async_write(ws_.next_layer(), *res,
+                               [self = shared_from_this(), res](beast::error_code, size_t) { self->finish(); });
+      return;
+    }
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket timeouts take over
     websocket::stream_base::timeout t{};
     t.handshake_timeout = srv_.opts_.handshake_timeout;
@@ -335,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.read_message_max(srv_.opts_.max_message_bytes);
     ws_.auto_fragment(false);
     ws_.binary(true);
-    ws_.async_accept([self = shared_from_this()](beast::error_code e) {
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code e) {
       if (e) return self->finish();
       self->do_read();
     });
@@ -344,6 +369,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read() {
     ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->finish();
+      if (self->ws_.got_text()) {  // every V100 message is binary: a text frame ends the connection
+        self->buf_.consume(self->buf_.size());
+        self->srv_.counters_.violations.fetch_add(1);
+        self->close("text frame", true);
+        return self->do_read();  // fails once the socket is closed, and so reaches finish()
+      }
       self->on_message();
       if (!self->closing_) self->do_read();
     });
@@ -541,6 +572,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Ws ws_;
   net::steady_timer hello_timer_;
   beast::flat_buffer buf_;
+  std::optional<beast::http::request_parser<beast::http::empty_body>> upgrade_;
 
   // Strand-only.
   bool hello_done_ = false;
@@ -584,12 +616,8 @@ Status Server::Impl::start() {
   auto tls = ensure_tls_material(opts_.data_dir, opts_.cert_file, opts_.key_file);
   if (!tls) return tls.status();
   tls_ = *tls;
+  if (Status s = configure_server_tls(ssl_ctx_.native_handle(), tls_); !s) return s;
   try {
-    ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                         ssl::context::single_dh_use);
-    ssl_ctx_.use_certificate_chain_file(tls_.cert_file);
-    ssl_ctx_.use_private_key_file(tls_.key_file, ssl::context::pem);
     acceptor_ = std::make_unique<tcp::acceptor>(ioc_);
     tcp::endpoint ep(net::ip::make_address(opts_.bind_address), opts_.port);
     acceptor_->open(ep.protocol());
@@ -761,9 +789,13 @@ void Server::Impl::schedule_sweep() {
 MeetingPtr Server::Impl::find_meeting(const Handle& h) {
   auto it = meetings_.find(h);
   if (it != meetings_.end()) return it->second;
+  // A damaged stored meeting is refused (the store names the rule, never the handle): its
+  // requests get kUnknownMeeting and the server keeps serving the others.
   auto rec = store_->get_meeting(h);
+  if (!rec) log(LogLevel::kWarn, "meeting refused: %s", rec.message().c_str());
   if (!rec || !rec->has_value()) return nullptr;
   auto slots = store_->list_slots(h);
+  if (!slots) log(LogLevel::kWarn, "meeting refused: %s", slots.message().c_str());
   if (!slots) return nullptr;
   auto m = std::make_shared<MeetingRuntime>();
   const auto& r = **rec;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
 
@@ -64,7 +65,15 @@ Result<TlsMaterial> ensure_tls_material(const std::string& data_dir, const std::
     m.cert_file = data_dir + "/cert.pem";
     m.key_file = data_dir + "/key.pem";
     std::error_code ec;
-    if (!std::filesystem::exists(m.cert_file, ec) || !std::filesystem::exists(m.key_file, ec)) {
+    const bool have_cert = std::filesystem::exists(m.cert_file, ec);
+    const bool have_key = std::filesystem::exists(m.key_file, ec);
+    if (have_cert != have_key)
+      return Result<TlsMaterial>::error(
+          "tls: " + (have_cert ? m.key_file : m.cert_file) + " is missing but " +
+          (have_cert ? m.cert_file : m.key_file) +
+          " exists; refusing to make a new certificate (its pin would change). Restore the missing file, or "
+          "remove both to start over with a new pin");
+    if (!have_cert) {
       Status s = generate_self_signed(m.cert_file, m.key_file);
       if (!s) return s;
       m.generated = true;
@@ -74,6 +83,26 @@ Result<TlsMaterial> ensure_tls_material(const std::string& data_dir, const std::
   if (!fp) return fp.status();
   m.fingerprint = *fp;
   return m;
+}
+
+Status configure_server_tls(SSL_CTX* ctx, const TlsMaterial& m) {
+  if (ctx == nullptr) return Status::error("tls: no context");
+  SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+    return Status::error("tls: cannot set the minimum protocol version");
+  if (SSL_CTX_set1_groups_list(ctx, kServerTlsGroups) != 1) return Status::error("tls: cannot set the groups");
+  if (SSL_CTX_set_cipher_list(ctx, kServerTls12Ciphers) != 1)
+    return Status::error("tls: cannot set the TLS 1.2 cipher suites");
+  if (SSL_CTX_set_ciphersuites(ctx, kServerTls13Ciphers) != 1)
+    return Status::error("tls: cannot set the TLS 1.3 cipher suites");
+  if (SSL_CTX_use_certificate_chain_file(ctx, m.cert_file.c_str()) != 1)
+    return Status::error("tls: cannot load the certificate chain " + m.cert_file);
+  if (SSL_CTX_use_PrivateKey_file(ctx, m.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    return Status::error("tls: cannot load the private key " + m.key_file);
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return Status::error("tls: " + m.key_file + " does not match the certificate " + m.cert_file);
+  return Status::ok();
 }
 
 }  // namespace v100::meeting::server

@@ -1,10 +1,19 @@
 // SQLite backend of the Store interface. One connection guarded by a mutex (the server's store
 // traffic is control-plane only: media never touches it). WAL mode so readers do not block the
 // writer and a crash loses nothing committed; secure_delete so freed pages are zeroed and a
-// deleted roster entry or mailbox blob does not linger in the file.
+// deleted roster entry or mailbox blob does not linger in the file, and a TRUNCATE checkpoint
+// after every delete so the old page images do not linger in the -wal file either.
+//
+// Rows are not trusted: the file may be damaged or edited by hand. Every row read is checked
+// against the protocol's limits (slots below the meeting's max_members and kMaxMembers, blob
+// sizes, 32-byte hashes) before it reaches the server, which indexes arrays by slot. A bad row
+// makes the read fail with "store: damaged ... record (...)" naming the table and the rule, never
+// a handle or a value: the server refuses that meeting (logging the message) and keeps running.
+// Refusing beats skipping the row: a skipped slot would hand a held seat to the next joiner.
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -88,6 +97,14 @@ bool to_array(const Bytes& b, std::array<uint8_t, N>& out) {
   return true;
 }
 
+Status damaged(const char* table, const std::string& rule) {
+  return Status::error(std::string("store: damaged ") + table + " record (" + rule + ")");
+}
+
+// Row checks. Integers are checked as read (int64) before any narrowing cast.
+bool in_range(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
+constexpr int64_t kSlotLimit = static_cast<int64_t>(protocol::kMaxMembers);
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -154,14 +171,22 @@ class SqliteStore final : public Store {
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<MeetingRecord>{};
     if (rc != SQLITE_ROW) return err("select meeting");
+    const int64_t max_members = s.col_i64(0), scheme = s.col_i64(1), epoch = s.col_i64(4),
+                  next_join_seq = s.col_i64(5);
     MeetingRecord m;
     m.handle = h;
-    m.max_members = static_cast<uint16_t>(s.col_i64(0));
-    m.scheme = static_cast<uint8_t>(s.col_i64(1));
     m.join_verifier = s.col_blob(2);
     m.info_blob = s.col_blob(3);
-    m.epoch = static_cast<uint64_t>(s.col_i64(4));
-    m.next_join_seq = static_cast<uint64_t>(s.col_i64(5));
+    if (!in_range(max_members, 1, kSlotLimit)) return damaged("meeting", "max_members not in 1..kMaxMembers");
+    if (!in_range(scheme, 0, 255)) return damaged("meeting", "join scheme not a byte");
+    if (m.join_verifier.empty() || m.join_verifier.size() > protocol::kMaxVerifierBytes)
+      return damaged("meeting", "join verifier size");
+    if (m.info_blob.size() > protocol::kMaxInfoBlobBytes) return damaged("meeting", "info blob size");
+    if (epoch < 0 || next_join_seq < 1) return damaged("meeting", "negative counter");
+    m.max_members = static_cast<uint16_t>(max_members);
+    m.scheme = static_cast<uint8_t>(scheme);
+    m.epoch = static_cast<uint64_t>(epoch);
+    m.next_join_seq = static_cast<uint64_t>(next_join_seq);
     return std::optional<MeetingRecord>(std::move(m));
   }
 
@@ -177,7 +202,7 @@ class SqliteStore final : public Store {
       s.blob(1, h);
       if (s.step() != SQLITE_DONE) return err("delete meeting");
     }
-    return t.commit();
+    return commit_and_scrub(t);
   }
 
   Result<bool> add_key_blob(const Handle& h, uint16_t kind, ByteSpan blob) override {
@@ -203,7 +228,9 @@ class SqliteStore final : public Store {
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<Bytes>{};
     if (rc != SQLITE_ROW) return err("select key blob");
-    return std::optional<Bytes>(s.col_blob(0));
+    Bytes blob = s.col_blob(0);
+    if (blob.size() > protocol::kMaxKeyBlobBytes) return damaged("key blob", "size");
+    return std::optional<Bytes>(std::move(blob));
   }
 
   Result<std::vector<protocol::KeyBlobInfo>> list_key_blobs(const Handle& h) override {
@@ -212,8 +239,12 @@ class SqliteStore final : public Store {
     s.blob(1, h);
     std::vector<protocol::KeyBlobInfo> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW)
-      out.push_back({static_cast<uint16_t>(s.col_i64(0)), static_cast<uint32_t>(s.col_i64(1))});
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const int64_t kind = s.col_i64(0), size = s.col_i64(1);
+      if (!in_range(kind, 0, 0xffff) || !in_range(size, 0, static_cast<int64_t>(protocol::kMaxKeyBlobBytes)))
+        return damaged("key blob", "kind or size");
+      out.push_back({static_cast<uint16_t>(kind), static_cast<uint32_t>(size)});
+    }
     if (rc != SQLITE_DONE) return err("list key blobs");
     return out;
   }
@@ -240,15 +271,27 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SlotRecord>> list_slots(const Handle& h) override {
     std::lock_guard lock(mu_);
+    // A slot must lie below its meeting's max_members (the server sizes per-slot tables by it).
+    int64_t limit = kSlotLimit;
+    {
+      Stmt m(db_, "SELECT max_members FROM meetings WHERE handle=?");
+      m.blob(1, h);
+      int rc = m.step();
+      if (rc == SQLITE_ROW) limit = std::min(limit, m.col_i64(0));
+      else if (rc != SQLITE_DONE) return err("select meeting");
+    }
     Stmt s(db_, "SELECT slot, token_hash, join_seq FROM slots WHERE handle=? ORDER BY slot");
     s.blob(1, h);
     std::vector<SlotRecord> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       SlotRecord r;
-      r.slot = static_cast<uint16_t>(s.col_i64(0));
-      if (!to_array(s.col_blob(1), r.token_hash)) return Status::error("store: corrupt slot record");
-      r.join_seq = static_cast<uint64_t>(s.col_i64(2));
+      const int64_t slot = s.col_i64(0), join_seq = s.col_i64(2);
+      if (!in_range(slot, 0, limit - 1)) return damaged("slot", "slot not below the meeting's max_members");
+      if (!to_array(s.col_blob(1), r.token_hash)) return damaged("slot", "token hash not 32 bytes");
+      if (join_seq < 0) return damaged("slot", "negative join order");
+      r.slot = static_cast<uint16_t>(slot);
+      r.join_seq = static_cast<uint64_t>(join_seq);
       out.push_back(r);
     }
     if (rc != SQLITE_DONE) return err("list slots");
@@ -260,7 +303,7 @@ class SqliteStore final : public Store {
     Txn t(this);
     if (!t.ok()) return err("begin");
     if (Status st = delete_slot_rows(h, slot); !st) return st;
-    return t.commit();
+    return commit_and_scrub(t);
   }
 
   Status remove_member(const Handle& h, uint16_t slot, ByteSpan new_join_verifier) override {
@@ -272,7 +315,7 @@ class SqliteStore final : public Store {
     s.blob(1, new_join_verifier).blob(2, h);
     if (s.step() != SQLITE_DONE) return err("update join verifier");
     if (sqlite3_changes(db_) != 1) return Status::error("store: unknown meeting");
-    return t.commit();
+    return commit_and_scrub(t);
   }
 
   Status put_roster(const Handle& h, const RosterRecord& e) override {
@@ -293,7 +336,11 @@ class SqliteStore final : public Store {
     if (more) *more = false;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-      RosterRecord r{static_cast<uint16_t>(s.col_i64(0)), s.col_blob(1), s.col_blob(2)};
+      const int64_t slot = s.col_i64(0);
+      if (!in_range(slot, 0, kSlotLimit - 1)) return damaged("roster", "slot not below kMaxMembers");
+      RosterRecord r{static_cast<uint16_t>(slot), s.col_blob(1), s.col_blob(2)};
+      if (r.roster_ct.size() > protocol::kMaxRosterCtBytes || r.name_blob.size() > protocol::kMaxNameBlobBytes)
+        return damaged("roster", "blob size");
       size_t sz = r.roster_ct.size() + r.name_blob.size();
       if ((max_entries != 0 && out.size() == max_entries) || (!out.empty() && bytes + sz > max_bytes)) {
         if (more) *more = true;
@@ -332,8 +379,12 @@ class SqliteStore final : public Store {
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<EpochBlobRecord>{};
     if (rc != SQLITE_ROW) return err("get epoch blob");
-    return std::optional<EpochBlobRecord>(EpochBlobRecord{
-        static_cast<uint64_t>(s.col_i64(0)), static_cast<uint16_t>(s.col_i64(1)), s.col_blob(2)});
+    const int64_t epoch = s.col_i64(0), from_slot = s.col_i64(1);
+    Bytes blob = s.col_blob(2);
+    if (epoch < 0 || !in_range(from_slot, 0, kSlotLimit - 1) || blob.size() > protocol::kMaxEpochBlobBytes)
+      return damaged("epoch blob", "epoch, sender slot or size");
+    return std::optional<EpochBlobRecord>(
+        EpochBlobRecord{static_cast<uint64_t>(epoch), static_cast<uint16_t>(from_slot), std::move(blob)});
   }
 
   Result<size_t> mailbox_count(const protocol::MailboxId& id) override {
@@ -377,11 +428,12 @@ class SqliteStore final : public Store {
     while ((rc = s.step()) == SQLITE_ROW) {
       protocol::MailboxItem it;
       Bytes blob = s.col_blob(1);
+      if (blob.empty() || blob.size() > protocol::kMaxMailboxBlobBytes) return damaged("mailbox", "blob size");
       if (out.size() >= max_items || (!out.empty() && bytes + blob.size() > max_bytes)) {
         *more = true;
         break;
       }
-      if (!to_array(s.col_blob(0), it.id)) return err("mailbox item id");
+      if (!to_array(s.col_blob(0), it.id)) return damaged("mailbox", "item id not 16 bytes");
       bytes += blob.size();
       it.blob = std::move(blob);
       out.push_back(std::move(it));
@@ -402,7 +454,7 @@ class SqliteStore final : public Store {
       if (s.step() != SQLITE_DONE) return err("mailbox delete");
       n += static_cast<size_t>(sqlite3_changes(db_));
     }
-    Status c = t.commit();
+    Status c = n > 0 ? commit_and_scrub(t) : t.commit();
     if (!c) return c;
     return n;
   }
@@ -441,7 +493,7 @@ class SqliteStore final : public Store {
     Stmt s(db_, "DELETE FROM service_records WHERE scope=? AND service=?");
     s.blob(1, scope).i64(2, service);
     if (s.step() != SQLITE_DONE) return err("delete service records");
-    return Status::ok();
+    return sqlite3_changes(db_) > 0 ? scrub_wal() : Status::ok();
   }
 
   Result<std::vector<AuditLine>> audit() override {
@@ -530,6 +582,20 @@ class SqliteStore final : public Store {
       return Status::error("store: " + m);
     }
     return Status::ok();
+  }
+
+  // Deleted bytes must leave the disk now, not at the next clean stop: secure_delete zeroes the
+  // freed cells and pages in the new page images, and a TRUNCATE checkpoint writes those images
+  // into the database file and empties the -wal file, which still held the old images. With one
+  // connection under mu_ no reader can hold the checkpoint back.
+  Status scrub_wal() {
+    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) != SQLITE_OK)
+      return err("checkpoint after delete");
+    return Status::ok();
+  }
+  Status commit_and_scrub(Txn& t) {
+    Status c = t.commit();
+    return c ? scrub_wal() : c;
   }
 
   Status err(const char* what) { return Status::error(std::string("store: ") + what + ": " + sqlite3_errmsg(db_)); }
