@@ -1,5 +1,5 @@
 // `v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR] [--io-threads N]
-//  [--workers N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
+//  [--workers N] [--memory-budget MB] [--store-quota MB] [--max-per-address N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
 // gracefully (every acknowledged request is in the database; a restart resumes from it).
 #include <csignal>
 #include <cstdio>
@@ -21,7 +21,8 @@ int run_serve(const Args& args) {
   o.data_dir = flag_value(args, "--data-dir");
   if (o.data_dir.empty()) {
     std::fprintf(stderr, "usage: v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
-                         "                  [--io-threads N] [--workers N] [--verbose]\n");
+                         "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
+                         "                  [--store-quota MB (0: none)] [--max-per-address N] [--verbose]\n");
     return 2;
   }
   o.port = static_cast<uint16_t>(std::stoi(flag_value(args, "--port", "8443")));
@@ -30,6 +31,10 @@ int run_serve(const Args& args) {
   o.key_file = flag_value(args, "--key");
   o.io_threads = std::stoi(flag_value(args, "--io-threads", "2"));
   o.worker_threads = std::stoi(flag_value(args, "--workers", "1"));
+  // Resource model (SECURITY.md): memory the peers can pin, disk they can fill, slots they hold.
+  if (auto mb = flag_value(args, "--memory-budget"); !mb.empty()) o.memory_budget_bytes = std::stoull(mb) << 20;
+  if (auto mb = flag_value(args, "--store-quota"); !mb.empty()) o.store_quota_bytes = std::stoull(mb) << 20;
+  if (auto n = flag_value(args, "--max-per-address"); !n.empty()) o.max_connections_per_address = std::stoul(n);
   if (has_flag(args, "--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
 
   // Block the stop signals in every thread (the server's threads inherit this mask) and wait for
