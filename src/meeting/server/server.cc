@@ -405,7 +405,8 @@ class Session : public std::enable_shared_from_this<Session> {
       constexpr size_t kFirstRead = 16u << 10;
       const size_t target = std::min(have == 0 ? kFirstRead : 2 * have, message_limit() + 1);
       if (!grow_buffer(target)) {
-        close("memory budget", false);
+        srv_.counters_.dropped.fetch_add(1);
+        log(LogLevel::kDebug, "connection closed by server: %s", "memory budget");
         return finish();
       }
     }
@@ -568,6 +569,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!env) {
       violation("undecodable request");
       return reply_error(h->request_id, ErrorCode::kBadMessage, "malformed request");
+    }
+    if ((type == MsgType::kCreateMeeting || type == MsgType::kPutKeyBlob || type == MsgType::kMailboxPut ||
+         type == MsgType::kServiceRequest) &&
+        !srv_.guard_->admits(msg.size())) {
+      return reply_error(h->request_id, ErrorCode::kBusy, "store quota reached");
     }
     if (pending_control_.load() >= srv_.opts_.max_pending_control) {
       violation("too many pending requests");
