@@ -10,7 +10,9 @@
 //
 // Hostile input: every message is validated before use; per-connection limits on message size,
 // message and byte rate, handshake and idle time, and send-queue bytes; repeated violations, a
-// client that does not read, or exceeding a limit closes that connection only.
+// client that does not read, or exceeding a limit closes that connection only. Everything peers
+// make the server hold is charged to one memory budget before it is allocated, and the disk to a
+// store quota (the resource model: SECURITY.md, "Resource limits").
 #pragma once
 
 #include <chrono>
