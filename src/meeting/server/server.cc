@@ -366,7 +366,9 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Sets the current message's limit from its header: members get max_message_bytes; before
   /// joining, only CreateMeeting and ServiceRequest may be large, and only while the address has
   /// an anonymous-store token and the store has room — otherwise the message is read and dropped
-  /// (discarded as it arrives) and answered with an error.
+  /// (discarded as it arrives) and answered with an error. Every CreateMeeting takes a token (the
+  /// per-address creation rate); an anonymous ServiceRequest only once it outgrows
+  /// anon_message_bytes (billing registrations are large, bill fetches small).
   void classify_message() {
     const auto* p = static_cast<const uint8_t*>(buf_.data().data());
     msg_rid_ = static_cast<uint32_t>(p[2]) | static_cast<uint32_t>(p[3]) << 8 | static_cast<uint32_t>(p[4]) << 16 |
@@ -374,8 +376,17 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto type = static_cast<MsgType>(p[1]);
     const bool member = membership().first != nullptr;
     msg_limit_ = member ? srv_.opts_.max_message_bytes : srv_.opts_.anon_message_bytes;
-    const bool stores = hello_done_ && (type == MsgType::kCreateMeeting || (type == MsgType::kServiceRequest && !member));
-    if (!stores) return;
+    if (!hello_done_) return;
+    if (type == MsgType::kServiceRequest && !member) {
+      msg_token_pending_ = true;
+      return;
+    }
+    if (type == MsgType::kCreateMeeting) admit_anonymous_store();
+  }
+
+  /// Takes the address's store token for the current message (or marks it refused).
+  void admit_anonymous_store() {
+    msg_token_pending_ = false;
     if (!srv_.guard_->admits(0)) {
       msg_refusal_ = ErrorCode::kBusy;
     } else if (!srv_.peers_.take_store_token(addr_)) {
@@ -421,6 +432,7 @@ class Session : public std::enable_shared_from_this<Session> {
     msg_bytes_ += n;
     byte_bucket_.spend(static_cast<double>(n), now);  // bytes are charged as they arrive
     if (!msg_limit_ && buf_.size() >= kHeaderBytes) classify_message();
+    if (msg_token_pending_ && buf_.size() > message_limit()) admit_anonymous_store();
     if (msg_refusal_) {
       buf_.consume(buf_.size());  // a refused message is not kept
     } else if (buf_.size() > message_limit()) {
@@ -447,6 +459,7 @@ class Session : public std::enable_shared_from_this<Session> {
     msg_bytes_ = 0;
     msg_limit_ = 0;
     msg_refusal_.reset();
+    msg_token_pending_ = false;
     if (refusal) {
       buf_ = beast::flat_buffer{};
       rx_charge_.reset();
@@ -735,6 +748,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t msg_limit_ = 0;
   uint32_t msg_rid_ = 0;
   std::optional<ErrorCode> msg_refusal_;
+  bool msg_token_pending_ = false;  // an anonymous ServiceRequest: a token is needed if it grows
   std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
   size_t write_size_ = 0;  // the write in progress (0: none)
   std::chrono::steady_clock::time_point write_start_{};
