@@ -13,6 +13,15 @@
 
 #include "server_test_util.h"
 
+// ASan keeps freed memory in a quarantine (RSS is not the program's footprint there), and the
+// sanitizer runtimes need descriptors of their own (UBSan's vptr check opens a pipe: at EMFILE it
+// reports a false error and aborts), so RSS bounds and the descriptor test run in plain builds.
+#if defined(V100_SANITIZE) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 namespace v100::meeting {
 namespace {
 
@@ -109,7 +118,9 @@ TEST_F(ServerLimitsTest, UnfinishedMessagesStayWithinTheMemoryBudget) {
               static_cast<unsigned long long>(st.memory_refusals), static_cast<unsigned long long>(st.connections_dropped));
   EXPECT_LE(st.memory_used, o.memory_budget_bytes);
   EXPECT_GT(st.memory_refusals, 0u);
-  EXPECT_LT(growth_mib, 96 + 64) << "RSS grew past the budget (+64 MiB for client-side buffers and TLS)";
+  if (!kSanitized) {
+    EXPECT_LT(growth_mib, 96 + 64) << "RSS grew past the budget (+64 MiB for client-side buffers and TLS)";
+  }
   EXPECT_LT(completed_15, 40u);
   EXPECT_GE(st.connections_dropped, 30u) << "connections over the budget are closed";
   expect_honest_alive(h);
@@ -147,7 +158,9 @@ TEST_F(ServerLimitsTest, NeverReadingClientIsClosedAndReleased) {
   std::printf("[ figures ] never-reading client: closed after %.1f s, RSS growth %.1f MiB, budget used %.1f MiB\n",
               secs, growth_mib, static_cast<double>(srv_->stats().memory_used) / (1 << 20));
   EXPECT_GT(srv_->stats().connections_dropped, 0u);
-  EXPECT_LT(growth_mib, 64 + 32);
+  if (!kSanitized) {
+    EXPECT_LT(growth_mib, 64 + 32);
+  }
   expect_honest_alive(h);
 }
 
@@ -331,6 +344,7 @@ TEST_F(ServerLimitsTest, IdleMeetingsAreEvicted) {
 // /proc/<pid>/stat), a client arriving meanwhile gets a prompt close, and once descriptors
 // free up a real client is served.
 TEST_F(ServerLimitsTest, DescriptorExhaustionBacksOff) {
+  if (kSanitized) GTEST_SKIP() << "the sanitizer runtime itself fails at EMFILE";
   int out[2];
   ASSERT_EQ(::pipe(out), 0);
   fs::create_directories(dir_);
