@@ -1,5 +1,5 @@
 // `v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR] [--io-threads N]
-//  [--workers N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
+//  [--workers N] [--memory-budget MB] [--store-quota MB] [--max-per-address N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
 // gracefully (every acknowledged request is in the database; a restart resumes from it).
 #include <csignal>
 #include <cstdio>
@@ -25,6 +25,10 @@ int run_serve(const Args& args) {
   o.key_file = args.value("--key");
   o.io_threads = std::stoi(args.value("--io-threads", "2"));
   o.worker_threads = std::stoi(args.value("--workers", "1"));
+  // Resource model (SECURITY.md): memory the peers can pin, disk they can fill, slots they hold.
+  if (auto mb = args.value("--memory-budget"); !mb.empty()) o.memory_budget_bytes = std::stoull(mb) << 20;
+  if (auto mb = args.value("--store-quota"); !mb.empty()) o.store_quota_bytes = std::stoull(mb) << 20;
+  if (auto n = args.value("--max-per-address"); !n.empty()) o.max_connections_per_address = std::stoul(n);
   if (args.has("--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
 
   // Block the stop signals in every thread (the server's threads inherit this mask) and wait for
@@ -65,10 +69,12 @@ int run_serve(const Args& args) {
 
 V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F]",
              CommandSpec{.usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
-                                  "                  [--io-threads N] [--workers N] [--verbose]",
+                                  "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
+                                  "                  [--store-quota MB (0: none)] [--max-per-address N] [--verbose]",
                          .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
                                      opt_value("--key"), opt_value("--bind"), opt_value("--io-threads"),
-                                     opt_value("--workers"), opt_switch("--verbose")}},
+                                     opt_value("--workers"), opt_value("--memory-budget"), opt_value("--store-quota"),
+                                     opt_value("--max-per-address"), opt_switch("--verbose")}},
              run_serve);
 
 }  // namespace v100::tools

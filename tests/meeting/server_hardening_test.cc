@@ -373,12 +373,15 @@ TEST_F(HardeningTest, DeletedBlobsLeaveTheDatabaseAndTheWal) {
     protocol::MailboxId box{}, other_box{};
     random_bytes(box);
     random_bytes(other_box);
-    ASSERT_TRUE(*s.mailbox_put(box, with_canary(size, canary), 8));
-    ASSERT_TRUE(*s.mailbox_put(other_box, with_canary(size, other_canary), 8));
+    protocol::MailboxItemId item{}, other_item{};
+    random_bytes(item);
+    random_bytes(other_item);
+    ASSERT_TRUE(*s.mailbox_put(box, item, with_canary(size, canary), 8));
+    ASSERT_TRUE(*s.mailbox_put(other_box, other_item, with_canary(size, other_canary), 8));
     ASSERT_TRUE(on_disk(dir_, canary)) << "the scan cannot see a stored blob";
-    auto fetched = s.mailbox_fetch(box, true);
-    ASSERT_TRUE(fetched.is_ok());
-    ASSERT_EQ(fetched->size(), 1u);
+    auto deleted = s.mailbox_delete(box, {item});
+    ASSERT_TRUE(deleted.is_ok());
+    ASSERT_EQ(*deleted, 1u);
     EXPECT_FALSE(on_disk(dir_, canary)) << "a deleted mailbox blob is still on disk";
     EXPECT_TRUE(on_disk(dir_, other_canary)) << "an undeleted blob vanished";
   }

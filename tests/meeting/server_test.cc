@@ -30,30 +30,12 @@ uint32_t payload_seq(const Bytes& p) {
   return p[2] | (p[3] << 8) | (p[4] << 16) | (static_cast<uint32_t>(p[5]) << 24);
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ServerFixture {
  protected:
   void SetUp() override {
     server::set_log_stderr(false);
     dir_ = temp_dir("server");
     start(test_options(dir_));
-  }
-  void TearDown() override {
-    peers_.clear();
-    if (srv_) srv_->stop();
-    srv_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  void start(server::ServerOptions o) {
-    srv_ = std::make_unique<server::Server>(o);
-    Status s = srv_->start();
-    ASSERT_TRUE(s.is_ok()) << s.message();
-  }
-  Peer* add_peer() {
-    auto p = Peer::connect(srv_->port(), srv_->fingerprint());
-    if (!p) return nullptr;
-    peers_.push_back(std::move(p));
-    return peers_.back().get();
   }
   // Creates the meeting and joins n members subscribed to all.
   std::vector<Peer*> meeting_of(const TestMeeting& tm, int n) {
@@ -72,10 +54,6 @@ class ServerTest : public ::testing::Test {
     }
     return v;
   }
-
-  std::string dir_;
-  std::unique_ptr<server::Server> srv_;
-  std::vector<std::unique_ptr<Peer>> peers_;
 };
 
 TEST_F(ServerTest, FullControlFlow) {

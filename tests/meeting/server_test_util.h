@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -11,6 +18,9 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <poll.h>
+#include <unistd.h>
 
 #include "core/rng.h"
 #include "meeting/protocol/join_proof.h"
@@ -198,6 +208,143 @@ inline server::ServerOptions test_options(const std::string& dir) {
   o.idle_timeout = 10000ms;
   o.mailbox_put_base_bits = 8;  // cheap puts under sanitizers; mailbox_test checks the schedule
   return o;
+}
+
+/// A fixture owning an in-process server (start() with options), its data dir and its peers.
+class ServerFixture : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    peers_.clear();
+    if (srv_) srv_->stop();
+    srv_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  void start(server::ServerOptions o) {
+    srv_ = std::make_unique<server::Server>(o);
+    Status s = srv_->start();
+    ASSERT_TRUE(s.is_ok()) << s.message();
+  }
+  Peer* add_peer() {
+    auto p = Peer::connect(srv_->port(), srv_->fingerprint());
+    if (!p) return nullptr;
+    peers_.push_back(std::move(p));
+    return peers_.back().get();
+  }
+
+  std::string dir_;
+  std::unique_ptr<server::Server> srv_;
+  std::vector<std::unique_ptr<Peer>> peers_;
+};
+
+/// Seconds until the server closes a raw TCP connection that sends nothing (a read sees EOF or a
+/// reset); negative if the server sent data instead.
+inline double seconds_until_closed(boost::asio::ip::tcp::socket& s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  char c;
+  boost::system::error_code ec;
+  s.read_some(boost::asio::buffer(&c, 1), ec);
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return ec ? t : -t;
+}
+
+/// A hand-driven WebSocket-over-TLS client for attacks the SDK transport cannot make: unfinished
+/// messages (non-final frames), drips, control-frame floods. Synchronous; one thread.
+class RawWs {
+ public:
+  using Stream = boost::beast::websocket::stream<boost::beast::ssl_stream<boost::asio::ip::tcp::socket>>;
+
+  /// Connects, handshakes TLS and WebSocket, and (if `hello`) exchanges Hello/ServerHello.
+  static std::unique_ptr<RawWs> connect(uint16_t port, bool hello = true) {
+    auto r = std::make_unique<RawWs>();
+    boost::beast::error_code ec;
+    boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+    boost::beast::get_lowest_layer(*r->ws).connect(ep, ec);
+    if (!ec) r->ws->next_layer().handshake(boost::asio::ssl::stream_base::client, ec);
+    if (!ec) r->ws->handshake("127.0.0.1", "/v100", ec);
+    if (ec) return nullptr;
+    r->ws->binary(true);
+    if (hello) {
+      if (!r->send(Hello{}.encode(1))) return nullptr;
+      boost::beast::flat_buffer b;
+      r->ws->read(b, ec);
+      if (ec) return nullptr;
+    }
+    return r;
+  }
+  RawWs() : ctx(boost::asio::ssl::context::tls_client), ws(std::make_unique<Stream>(ioc, ctx)) {
+    ctx.set_verify_mode(boost::asio::ssl::verify_none);
+  }
+
+  /// One whole message.
+  bool send(ByteSpan m) {
+    boost::beast::error_code ec;
+    ws->write(boost::asio::buffer(m.data(), m.size()), ec);
+    return !ec;
+  }
+  /// One frame of a message (`fin`: the last one).
+  bool send_part(ByteSpan m, bool fin) {
+    boost::beast::error_code ec;
+    ws->write_some(fin, boost::asio::buffer(m.data(), m.size()), ec);
+    return !ec;
+  }
+  bool ping() {
+    boost::beast::error_code ec;
+    ws->ping({}, ec);
+    return !ec;
+  }
+  /// Reads one whole message and decodes it.
+  std::optional<Envelope> read_one() {
+    boost::beast::error_code ec;
+    boost::beast::flat_buffer b;
+    ws->read(b, ec);
+    if (ec) return std::nullopt;
+    auto d = decode(ByteSpan(static_cast<const uint8_t*>(b.data().data()), b.size()));
+    if (!d) return std::nullopt;
+    return std::move(d).value();
+  }
+  /// Joins `h` with the Ed25519 join seed (challenge, proof); true on JoinAccepted.
+  bool join(const Handle& h, ByteSpan seed) {
+    if (!send(JoinChallengeRequest{h}.encode(2))) return false;
+    auto ch = read_one();
+    if (!ch || !std::holds_alternative<JoinChallenge>(ch->msg)) return false;
+    const Nonce n = std::get<JoinChallenge>(ch->msg).nonce;
+    JoinProve jp{h, n, *make_join_proof_ed25519(seed, h, n)};
+    if (!send(jp.encode(3))) return false;
+    auto acc = read_one();
+    return acc && std::holds_alternative<JoinAccepted>(acc->msg);
+  }
+  /// Reads (and drops) until the server closes the connection or `t` passes; true if closed.
+  bool closed_within(std::chrono::milliseconds t) {
+    auto& sock = boost::beast::get_lowest_layer(*ws);
+    const auto deadline = std::chrono::steady_clock::now() + t;
+    while (std::chrono::steady_clock::now() < deadline) {
+      boost::beast::error_code ec;
+      if (!sock.available(ec) && !ec) {
+        pollfd p{sock.native_handle(), POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
+      }
+      boost::beast::flat_buffer b;
+      ws->read(b, ec);
+      if (ec) return true;
+    }
+    return false;
+  }
+
+  boost::asio::io_context ioc;
+  boost::asio::ssl::context ctx;
+  std::unique_ptr<Stream> ws;
+};
+
+/// Resident set size of this process in bytes (/proc/self/statm).
+inline size_t rss_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long pages = 0, resident = 0;
+  if (std::fscanf(f, "%lu %lu", &pages, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace v100::meeting::testutil

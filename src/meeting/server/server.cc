@@ -10,6 +10,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <deque>
 #include <future>
 #include <map>
@@ -22,7 +26,10 @@
 #include "hash/sha3.h"
 #include "meeting/protocol/join_proof.h"
 #include "meeting/protocol/mailbox_proof.h"
+#include "meeting/server/budget.h"
 #include "meeting/server/log.h"
+#include "meeting/server/peer_table.h"
+#include "meeting/server/store_guard.h"
 #include "meeting/server/tls.h"
 #include "meeting/server/worker_pool.h"
 
@@ -40,30 +47,28 @@ namespace {
 /// Coalesced MediaBundle writes stay below this size (a few TLS records).
 constexpr size_t kMaxBundleBytes = 64u << 10;
 
-/// Token bucket for per-connection rate limits.
-struct Bucket {
-  double tokens = 0, rate = 0, burst = 0;
-  std::chrono::steady_clock::time_point last{};
-  void init(double r, double b) {
-    rate = r;
-    burst = b;
-    tokens = b;
-    last = std::chrono::steady_clock::now();
-  }
-  bool take(double n, std::chrono::steady_clock::time_point now) {
-    double dt = std::chrono::duration<double>(now - last).count();
-    last = now;
-    tokens = std::min(burst, tokens + rate * dt);
-    if (tokens < n) return false;
-    tokens -= n;
-    return true;
-  }
-};
+/// Inbound buffers up to this capacity are "small" charges; beyond it they are bulk charges,
+/// which may use only part of the memory budget (MemoryBudget).
+constexpr size_t kSmallBuffer = 64u << 10;
 
 struct Counters {
   std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, dropped{0}, frames_in{0}, relayed{0},
-      frames_dropped{0}, violations{0}, meetings_loaded{0};
+      frames_dropped{0}, violations{0}, meetings_loaded{0}, meetings_resident{0}, accept_backoffs{0};
 };
+
+/// The raw bytes of a peer address: the per-address table's key (memory only, never logged).
+std::string address_key(const tcp::socket& s) {
+  beast::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return {};
+  const auto a = ep.address();
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  auto b = a.to_v6().to_bytes();
+  return std::string(b.begin(), b.end());
+}
 
 }  // namespace
 
@@ -101,6 +106,10 @@ class MeetingRuntime {
   uint64_t epoch = 0;
   uint64_t next_join_seq = 1;
   std::map<uint16_t, MemberSlot> members;
+  /// When the last connected member went away (unset while one is connected); the housekeeping
+  /// sweep evicts the meeting from memory meeting_evict_after later.
+  std::chrono::steady_clock::time_point unused_since{};
+  BudgetCharge charge;  ///< this runtime's estimated footprint
 
   /// The slot whose member distributes epochs: the online member with a stored identity and the
   /// smallest join_seq (the host while it is there). -1 when there is none. The SDK applies the same
@@ -135,7 +144,14 @@ using MeetingPtr = std::shared_ptr<MeetingRuntime>;
 
 class Server::Impl {
  public:
-  explicit Impl(ServerOptions o) : opts_(std::move(o)), ioc_(std::max(1, opts_.io_threads)), ssl_ctx_(ssl::context::tls_server) {}
+  explicit Impl(ServerOptions o)
+      : opts_(std::move(o)),
+        budget_(opts_.memory_budget_bytes ? opts_.memory_budget_bytes : default_memory_budget()),
+        peers_(opts_.max_connections_per_address, opts_.anon_stores_per_s, opts_.anon_stores_burst),
+        ioc_(std::max(1, opts_.io_threads)),
+        ssl_ctx_(ssl::context::tls_server),
+        accept_timer_(ioc_),
+        housekeeping_timer_(ioc_) {}
   ~Impl() { stop(); }
 
   Status start();
@@ -148,11 +164,19 @@ class Server::Impl {
 
   ServerOptions opts_;
   Counters counters_;
+  MemoryBudget budget_;  // before everything that holds a charge (sessions in ioc_, meetings)
+  PeerTable peers_;
+  std::atomic<size_t> handshaking_{0};
   std::unique_ptr<store::Store> store_;
+  StoreGuard* guard_ = nullptr;  // store_ itself
   TlsMaterial tls_;
   net::io_context ioc_;
   ssl::context ssl_ctx_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  net::steady_timer accept_timer_;        // back-off when out of descriptors
+  std::chrono::milliseconds accept_backoff_{0};
+  int reserve_fd_ = -1;                   // spent to accept-and-close when out of descriptors
+  net::steady_timer housekeeping_timer_;  // meeting eviction, per-address table sweep
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> control_;
   std::unique_ptr<WorkerPool> workers_;
@@ -171,6 +195,9 @@ class Server::Impl {
 
  private:
   void do_accept();
+  void on_accept_exhausted();
+  void schedule_housekeeping();
+  void evict_unused_meetings();
   MeetingPtr find_meeting(const Handle& h);
   void rebuild_routes(MeetingRuntime& m);
   void push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot);
@@ -210,12 +237,21 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   using Ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
-  Session(Server::Impl& srv, tcp::socket&& socket, uint64_t id)
-      : srv_(srv), id_(id), ws_(std::move(socket), srv.ssl_ctx_), hello_timer_(ws_.get_executor()) {
+  /// `addr`: the peer's address key, admitted in the per-address table (released in finish()).
+  Session(Server::Impl& srv, tcp::socket&& socket, uint64_t id, std::string addr)
+      : srv_(srv),
+        id_(id),
+        addr_(std::move(addr)),
+        ws_(std::move(socket), srv.ssl_ctx_),
+        hello_timer_(ws_.get_executor()),
+        watchdog_(ws_.get_executor()),
+        throttle_timer_(ws_.get_executor()) {
     const auto& o = srv_.opts_;
     msg_bucket_.init(o.max_messages_per_s, 2 * o.max_messages_per_s);
     byte_bucket_.init(o.max_bytes_per_s, std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
     mailbox_puts_.init(o.mailbox_puts_per_s, o.mailbox_put_burst);
+    rx_charge_.attach(srv_.budget_);
+    tx_charge_.attach(srv_.budget_);
   }
 
   uint64_t id() const { return id_; }
@@ -231,7 +267,10 @@ class Session : public std::enable_shared_from_this<Session> {
     {
       std::lock_guard lock(send_mu_);
       if (closed_) return;
-      if (out_bytes_ + buf->size() > srv_.opts_.send_queue_bytes + 2 * srv_.opts_.max_message_bytes) {
+      // Replies are charged to the memory budget before they are queued; a connection whose
+      // replies cannot be held is closed (it is not reading, or the server is at its budget).
+      if (out_bytes_ + buf->size() > srv_.opts_.send_queue_bytes + 2 * srv_.opts_.max_message_bytes ||
+          !tx_charge_.resize(out_bytes_ + inflight_bytes_ + buf->size())) {
         overflow = true;
       } else {
         out_bytes_ += buf->size();
@@ -253,7 +292,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (closed_) return;
       size_t limit = srv_.opts_.send_queue_bytes;
       if (kind != MediaKind::kAudio) limit -= limit / 4;  // keep the last quarter for audio
-      if (media_bytes_ + frame->size() > limit) {
+      if (media_bytes_ + frame->size() > limit || !tx_charge_.resize(out_bytes_ + inflight_bytes_ + frame->size())) {
         srv_.counters_.frames_dropped.fetch_add(1, std::memory_order_relaxed);
         const auto now = std::chrono::steady_clock::now();
         if (!dropping_) {
@@ -284,6 +323,8 @@ class Session : public std::enable_shared_from_this<Session> {
       log(LogLevel::kDebug, "connection closed by server: %s", why);
       beast::error_code ec;
       self->hello_timer_.cancel();
+      self->watchdog_.cancel();
+      self->throttle_timer_.cancel();
       beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
       beast::get_lowest_layer(self->ws_).socket().close(ec);
     });
@@ -303,7 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Control-thread-only state.
   std::optional<std::pair<Handle, Nonce>> challenge_;
   std::optional<std::pair<MailboxId, Nonce>> mailbox_challenge_;  ///< one MailboxPut/Fetch
-  Bucket mailbox_puts_;
+  TokenBucket mailbox_puts_;
   SubscribeMode sub_mode_ = SubscribeMode::kNone;
   std::vector<uint16_t> sub_slots_;
   std::atomic<size_t> pending_control_{0};
@@ -321,6 +362,7 @@ class Session : public std::enable_shared_from_this<Session> {
     hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec && !self->hello_done_) self->close("no hello in time", true);
     });
+    arm_watchdog();
     ws_.next_layer().async_handshake(ssl::stream_base::server,
                                      [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
   }
@@ -358,6 +400,12 @@ class Session : public std::enable_shared_from_this<Session> {
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.read_message_max(srv_.opts_.max_message_bytes);
+    // Control frames from the client cost a message like any other, so a ping flood is a message
+    // flood; they never count as progress (a peer that only pings is closed by the watchdog).
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind != websocket::frame_type::close && !msg_bucket_.take(1, std::chrono::steady_clock::now()))
+        violation("control frame flood");
+    });
     ws_.auto_fragment(false);
     ws_.binary(true);
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code e) {
@@ -366,18 +414,168 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // ---- inbound: a message is read piece by piece so that its memory is charged before it is
+  // allocated, its limit depends on what it is and who sends it, and its pace is watched.
+
+  /// The limit of the message being read (its type is known once its header has arrived).
+  size_t message_limit() const { return msg_limit_ ? msg_limit_ : srv_.opts_.anon_message_bytes; }
+
+  /// Sets the current message's limit from its header: members get max_message_bytes; before
+  /// joining, only CreateMeeting and ServiceRequest may be large, and only while the address has
+  /// an anonymous-store token and the store has room — otherwise the message is read and dropped
+  /// (discarded as it arrives) and answered with an error. Every CreateMeeting takes a token (the
+  /// per-address creation rate); an anonymous ServiceRequest only once it outgrows
+  /// anon_message_bytes (billing registrations are large, bill fetches small).
+  void classify_message() {
+    const auto* p = static_cast<const uint8_t*>(buf_.data().data());
+    msg_rid_ = static_cast<uint32_t>(p[2]) | static_cast<uint32_t>(p[3]) << 8 | static_cast<uint32_t>(p[4]) << 16 |
+               static_cast<uint32_t>(p[5]) << 24;
+    const auto type = static_cast<MsgType>(p[1]);
+    const bool member = membership().first != nullptr;
+    msg_limit_ = member ? srv_.opts_.max_message_bytes : srv_.opts_.anon_message_bytes;
+    if (!hello_done_) return;
+    if (type == MsgType::kServiceRequest && !member) {
+      msg_token_pending_ = true;
+      return;
+    }
+    if (type == MsgType::kCreateMeeting) admit_anonymous_store();
+  }
+
+  /// Takes the address's store token for the current message (or marks it refused).
+  void admit_anonymous_store() {
+    msg_token_pending_ = false;
+    if (!srv_.guard_->admits(0)) {
+      msg_refusal_ = ErrorCode::kBusy;
+    } else if (!srv_.peers_.take_store_token(addr_)) {
+      msg_refusal_ = ErrorCode::kRateLimited;
+    } else {
+      msg_limit_ = srv_.opts_.max_message_bytes;
+    }
+  }
+
+  /// Grows the inbound buffer to `target` bytes, charging first (old and new buffer both exist
+  /// during the copy). False when the budget refuses.
+  bool grow_buffer(size_t target) {
+    if (!rx_charge_.resize(rx_charge_.bytes() + target, target > kSmallBuffer)) return false;
+    beast::flat_buffer next;
+    next.reserve(target);  // an empty flat_buffer allocates exactly `target`
+    const auto d = buf_.data();
+    next.commit(net::buffer_copy(next.prepare(d.size()), d));
+    buf_ = std::move(next);
+    (void)rx_charge_.resize(buf_.capacity());
+    return true;
+  }
+
   void do_read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->finish();
-      if (self->ws_.got_text()) {  // every V100 message is binary: a text frame ends the connection
-        self->buf_.consume(self->buf_.size());
-        self->srv_.counters_.violations.fetch_add(1);
-        self->close("text frame", true);
-        return self->do_read();  // fails once the socket is closed, and so reaches finish()
+    if (closing_) return finish();
+    const size_t have = buf_.size();
+    if (buf_.capacity() == have) {
+      constexpr size_t kFirstRead = 16u << 10;
+      const size_t target = std::min(have == 0 ? kFirstRead : 2 * have, message_limit() + 1);
+      if (!grow_buffer(target)) {
+        srv_.counters_.dropped.fetch_add(1);
+        log(LogLevel::kDebug, "connection closed by server: %s", "memory budget");
+        return finish();
       }
-      self->on_message();
-      if (!self->closing_) self->do_read();
+    }
+    ws_.async_read_some(buf_, buf_.capacity() - buf_.size(),
+                        [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(beast::error_code ec, size_t n) {
+    if (ec) return finish();
+    if (ws_.got_text()) {  // every V100 message is binary: a text frame ends the connection
+      buf_.consume(buf_.size());
+      violation("text frame");
+      srv_.counters_.dropped.fetch_add(1);
+      log(LogLevel::kDebug, "connection closed by server: %s", "text frame");
+      return finish();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (n > 0 && msg_bytes_ == 0) msg_start_ = now;
+    msg_bytes_ += n;
+    byte_bucket_.spend(static_cast<double>(n), now);  // bytes are charged as they arrive
+    if (!msg_limit_ && buf_.size() >= kHeaderBytes) classify_message();
+    if (msg_token_pending_ && buf_.size() > message_limit()) admit_anonymous_store();
+    if (msg_refusal_) {
+      buf_.consume(buf_.size());  // a refused message is not kept
+    } else if (buf_.size() > message_limit()) {
+      violation("message too large");
+      close("message too large", true);
+      return finish();
+    }
+    if (ws_.is_message_done()) end_message();
+    const double wait = byte_bucket_.debt_seconds();
+    if (wait <= 0 || closing_) return do_read();
+    // Over the byte rate: stop reading (TCP pushes back on the sender) until the debt is paid.
+    throttle_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(wait)));
+    throttle_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (e) return self->finish();
+      self->do_read();
     });
+  }
+
+  /// A whole message is in buf_: hand it on with its charge, free the buffer.
+  void end_message() {
+    const std::optional<ErrorCode> refusal = msg_refusal_;
+    const uint32_t rid = msg_rid_;
+    msg_bytes_ = 0;
+    msg_limit_ = 0;
+    msg_refusal_.reset();
+    msg_token_pending_ = false;
+    if (refusal) {
+      buf_ = beast::flat_buffer{};
+      rx_charge_.reset();
+      rx_charge_.attach(srv_.budget_);
+      violation("anonymous store refused");
+      return reply_error(rid, *refusal, *refusal == ErrorCode::kBusy ? "store quota reached" : "anonymous store rate");
+    }
+    const auto d = buf_.data();
+    const auto* p = static_cast<const uint8_t*>(d.data());
+    Bytes msg(p, p + d.size());
+    buf_ = beast::flat_buffer{};
+    BudgetCharge held = std::move(rx_charge_);  // now covers msg (capacity >= its size)
+    (void)held.resize(msg.size());
+    rx_charge_.attach(srv_.budget_);
+    on_message(std::move(msg), std::move(held));
+  }
+
+  // ---- deadlines a drip cannot reset (checked by one timer per connection).
+
+  void arm_watchdog() {
+    const auto& o = srv_.opts_;
+    const auto tick = std::clamp(std::min(o.transfer_grace, o.anon_progress_timeout) / 4,
+                                 std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    watchdog_.expires_after(tick);
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_) return;
+      self->check_deadlines();
+      if (!self->closing_) self->arm_watchdog();
+    });
+  }
+
+  void check_deadlines() {
+    const auto& o = srv_.opts_;
+    const auto now = std::chrono::steady_clock::now();
+    // A transfer of `bytes` so far may have taken transfer_grace + bytes / min rate.
+    auto allowed = [&](size_t bytes) {
+      return o.transfer_grace + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(
+                                    static_cast<double>(bytes) / o.min_transfer_bytes_per_s));
+    };
+    if (msg_bytes_ > 0 && now - msg_start_ > allowed(msg_bytes_)) return close("message too slow", true);
+    if (write_size_ > 0 && now - write_start_ > allowed(write_size_)) return close("reader too slow", true);
+    if (!hello_done_) return;  // hello_timer_ covers the handshake
+    const bool member = membership().first != nullptr;
+    if (now - last_progress_ > (member ? o.member_progress_timeout : o.anon_progress_timeout))
+      close("no progress", true);
+  }
+
+  void progress() { last_progress_ = std::chrono::steady_clock::now(); }
+
+  void end_handshake() {
+    if (handshaking_) srv_.handshaking_.fetch_sub(1);
+    handshaking_ = false;
   }
 
   void violation(const char* what) {
@@ -390,19 +588,14 @@ class Session : public std::enable_shared_from_this<Session> {
     send_control(Error{code, text}.encode(rid));
   }
 
-  void on_message() {
-    auto data = buf_.data();
-    const size_t n = data.size();
-    const auto now = std::chrono::steady_clock::now();
-    if (!msg_bucket_.take(1, now) || !byte_bucket_.take(static_cast<double>(n), now)) {
-      buf_.consume(n);
+  /// One complete message; `held` is its charge on the memory budget (kept by a queued request
+  /// until the control thread has handled it).
+  void on_message(Bytes msg, BudgetCharge held) {
+    if (!msg_bucket_.take(1, std::chrono::steady_clock::now())) {
       violation("rate limit");
       if (!closing_) reply_error(0, ErrorCode::kRateLimited, "rate limit");
       return;
     }
-    const auto* p = static_cast<const uint8_t*>(data.data());
-    Bytes msg(p, p + n);
-    buf_.consume(n);
 
     auto h = decode_header(msg);
     if (!hello_done_) {
@@ -422,6 +615,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       hello_done_ = true;
       hello_timer_.cancel();
+      end_handshake();
+      progress();
       ServerHello sh;
       sh.version = kProtocolVersion;
       sh.max_message_bytes = static_cast<uint32_t>(srv_.opts_.max_message_bytes);
@@ -439,6 +634,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (type == MsgType::kPing) {
       auto ping = Ping::decode(msg);
       if (!ping) return violation("bad ping");
+      if (membership().first) progress();  // a member's keep-alive; a stranger's ping is not progress
       return send_control(Pong{ping->token}.encode(h->request_id));
     }
     if (h->type >= 64 || type == MsgType::kHello) {
@@ -451,16 +647,24 @@ class Session : public std::enable_shared_from_this<Session> {
       violation("undecodable request");
       return reply_error(h->request_id, ErrorCode::kBadMessage, "malformed request");
     }
+    if ((type == MsgType::kCreateMeeting || type == MsgType::kPutKeyBlob || type == MsgType::kMailboxPut ||
+         type == MsgType::kServiceRequest) &&
+        !srv_.guard_->admits(msg.size())) {
+      return reply_error(h->request_id, ErrorCode::kBusy, "store quota reached");
+    }
     if (pending_control_.load() >= srv_.opts_.max_pending_control) {
       violation("too many pending requests");
       return reply_error(h->request_id, ErrorCode::kBusy, "too many pending requests");
     }
     pending_control_.fetch_add(1);
+    progress();
     auto self = shared_from_this();
+    auto charge = std::make_shared<BudgetCharge>(std::move(held));  // std::function needs copyable
     bool queued = srv_.submit_control(
-        [self, e = std::move(*env)]() mutable {
+        [self, charge, e = std::move(*env)]() mutable {
           self->srv_.on_control(self, std::move(e));
           self->pending_control_.fetch_sub(1);
+          charge->reset();
         },
         false);
     if (!queued) {
@@ -476,6 +680,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!meeting) return violation("media from non-member");
     if (v->slot != slot) return violation("forged slot");  // a member speaks only for itself
     srv_.counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
+    progress();
     const MediaKind kind = v->kind;
     auto routes = meeting->routes();
     if (static_cast<size_t>(slot) >= routes->by_sender.size()) return;
@@ -502,6 +707,8 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(send_mu_);
       if (closed_ || outq_.empty()) {
         writing_ = false;
+        inflight_bytes_ = 0;
+        (void)tx_charge_.resize(out_bytes_);
         if (close_when_flushed_ && !closed_) {
           close_when_flushed_ = false;
           close("protocol error", true);
@@ -531,7 +738,12 @@ class Session : public std::enable_shared_from_this<Session> {
       } else {
         single = std::move(first.data);
       }
+      // The message being written stays charged until its write completes.
+      inflight_bytes_ = bundled ? bundle_.size() : single->size();
+      (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
+    write_start_ = std::chrono::steady_clock::now();
+    write_size_ = bundled ? bundle_.size() : single->size();
     net::const_buffer buffer = bundled ? net::const_buffer(bundle_.data(), bundle_.size())
                                        : net::const_buffer(single->data(), single->size());
     ws_.async_write(buffer, [self = shared_from_this(), single](beast::error_code ec, size_t) {
@@ -546,6 +758,8 @@ class Session : public std::enable_shared_from_this<Session> {
         std::lock_guard lock(self->send_mu_);
         self->dropping_ = false;  // a write completed: the subscriber is making progress
       }
+      self->write_size_ = 0;
+      if (self->membership().first) self->progress();  // a member receiving media is active
       self->do_write();
     });
   }
@@ -557,10 +771,17 @@ class Session : public std::enable_shared_from_this<Session> {
       if (closed_) return;
       closed_ = true;
       outq_.clear();
-      out_bytes_ = media_bytes_ = 0;
+      out_bytes_ = media_bytes_ = inflight_bytes_ = 0;
+      tx_charge_.reset();
     }
     closing_ = true;
     hello_timer_.cancel();
+    watchdog_.cancel();
+    throttle_timer_.cancel();
+    buf_ = beast::flat_buffer{};
+    rx_charge_.reset();
+    end_handshake();
+    srv_.peers_.release(addr_);
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
     srv_.counters_.open.fetch_sub(1);
@@ -569,17 +790,33 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Server::Impl& srv_;
   const uint64_t id_;
+  const std::string addr_;  // memory only: the per-address table's key
   Ws ws_;
   net::steady_timer hello_timer_;
+  net::steady_timer watchdog_;        // transfer and progress deadlines
+  net::steady_timer throttle_timer_;  // reading paused while over the byte rate
   beast::flat_buffer buf_;
   std::optional<beast::http::request_parser<beast::http::empty_body>> upgrade_;
+  BudgetCharge rx_charge_;  // buf_'s capacity
 
   // Strand-only.
   bool hello_done_ = false;
+  bool handshaking_ = true;  // counted in srv_.handshaking_ until Hello or close
   bool closing_ = false;
   int violations_ = 0;
-  Bucket msg_bucket_, byte_bucket_;
+  TokenBucket msg_bucket_, byte_bucket_;
   Bytes bundle_;
+  // The message being read: bytes so far, when its first byte came, its limit (0: type not yet
+  // known), request id, and the error it gets if it is a refused anonymous store.
+  size_t msg_bytes_ = 0;
+  std::chrono::steady_clock::time_point msg_start_{};
+  size_t msg_limit_ = 0;
+  uint32_t msg_rid_ = 0;
+  std::optional<ErrorCode> msg_refusal_;
+  bool msg_token_pending_ = false;  // an anonymous ServiceRequest: a token is needed if it grows
+  std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
+  size_t write_size_ = 0;  // the write in progress (0: none)
+  std::chrono::steady_clock::time_point write_start_{};
 
   // Send queue.
   std::mutex send_mu_;
@@ -588,6 +825,8 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t media_bytes_ = 0;
   bool dropping_ = false;
   std::chrono::steady_clock::time_point drop_since_{};
+  size_t inflight_bytes_ = 0;  // the message being written, still charged
+  BudgetCharge tx_charge_;     // out_bytes_ + inflight_bytes_
   bool writing_ = false;
   bool closed_ = false;
   bool close_when_flushed_ = false;
@@ -611,7 +850,10 @@ Status Server::Impl::start() {
     return Status::error("server: mailbox options out of range");
   auto st = store::open_sqlite_store(opts_.data_dir);
   if (!st) return st.status();
-  store_ = std::move(*st);
+  auto guard = std::make_unique<StoreGuard>(std::move(*st), opts_.data_dir, opts_.store_quota_bytes,
+                                            opts_.store_reserve_bytes);
+  guard_ = guard.get();
+  store_ = std::move(guard);
   if (opts_.log_to_file) set_log_file(opts_.data_dir + "/server.log");
   auto tls = ensure_tls_material(opts_.data_dir, opts_.cert_file, opts_.key_file);
   if (!tls) return tls.status();
@@ -624,6 +866,7 @@ Status Server::Impl::start() {
     acceptor_->set_option(net::socket_base::reuse_address(true));
     acceptor_->bind(ep);
     acceptor_->listen(net::socket_base::max_listen_connections);
+    acceptor_->native_non_blocking(true);  // on_accept_exhausted() drains it with ::accept4
     port_ = acceptor_->local_endpoint().port();
   } catch (const std::exception& e) {
     return Status::error(std::string("server: ") + e.what());
@@ -632,9 +875,12 @@ Status Server::Impl::start() {
   workers_ = std::make_unique<WorkerPool>(std::max(1, opts_.worker_threads), opts_.worker_queue);
   stopping_ = false;
   running_ = true;
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  accept_backoff_ = std::chrono::milliseconds(0);
   do_accept();
   sweep_timer_ = std::make_unique<net::steady_timer>(ioc_);
   schedule_sweep();
+  schedule_housekeeping();
   for (int i = 0; i < std::max(1, opts_.io_threads); ++i) io_threads_.emplace_back([this] { ioc_.run(); });
   log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
   return Status::ok();
@@ -643,17 +889,23 @@ Status Server::Impl::start() {
 void Server::Impl::do_accept() {
   acceptor_->async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping_) return;
+    if (ec.value() == EMFILE || ec.value() == ENFILE) return on_accept_exhausted();
     if (!ec) {
+      accept_backoff_ = std::chrono::milliseconds(0);
       counters_.accepted.fetch_add(1);
-      if (counters_.open.load() >= opts_.max_connections) {
+      std::string addr = address_key(socket);  // memory only
+      // Global cap, cap on connections still handshaking (all addresses), per-address cap.
+      if (counters_.open.load() >= opts_.max_connections || handshaking_.load() >= opts_.max_handshaking ||
+          !peers_.admit(addr)) {
         counters_.rejected.fetch_add(1);
         beast::error_code ignored;
         socket.close(ignored);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
         const uint64_t id = next_session_id_.fetch_add(1);
-        counters_.open.fetch_add(1);  // balanced in Session::finish()
-        auto s = std::make_shared<Session>(*this, std::move(socket), id);
+        counters_.open.fetch_add(1);        // balanced in Session::finish()
+        handshaking_.fetch_add(1);          // balanced at Hello or in Session::finish()
+        auto s = std::make_shared<Session>(*this, std::move(socket), id, std::move(addr));
         {
           std::lock_guard lock(sessions_mu_);
           sessions_[id] = s;
@@ -665,6 +917,66 @@ void Server::Impl::do_accept() {
   });
 }
 
+// Out of descriptors (EMFILE/ENFILE): the connection stays in the backlog and accept fails again at
+// once, so retrying immediately would spin the I/O threads. Spend the reserve descriptor to
+// accept-and-close what is waiting (those clients get a prompt close instead of a timeout), take
+// it back, and retry after a back-off doubling from accept_backoff_min to accept_backoff_max.
+void Server::Impl::on_accept_exhausted() {
+  counters_.accept_backoffs.fetch_add(1);
+  if (reserve_fd_ >= 0) {
+    ::close(reserve_fd_);
+    reserve_fd_ = -1;
+    for (int i = 0; i < 64; ++i) {
+      const int fd = ::accept4(acceptor_->native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) break;
+      ::close(fd);
+      counters_.accepted.fetch_add(1);
+      counters_.rejected.fetch_add(1);
+    }
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  accept_backoff_ = accept_backoff_.count() == 0 ? opts_.accept_backoff_min
+                                                 : std::min(2 * accept_backoff_, opts_.accept_backoff_max);
+  log(LogLevel::kWarn, "out of file descriptors: accept paused %lld ms", static_cast<long long>(accept_backoff_.count()));
+  accept_timer_.expires_after(accept_backoff_);
+  accept_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec && !stopping_) do_accept();
+  });
+}
+
+// Per-address table sweep and meeting eviction, a few times per meeting_evict_after (<= 1 s).
+void Server::Impl::schedule_housekeeping() {
+  const auto period = std::clamp(opts_.meeting_evict_after / 4, std::chrono::milliseconds(10),
+                                 std::chrono::milliseconds(1000));
+  housekeeping_timer_.expires_after(period);
+  housekeeping_timer_.async_wait([this](beast::error_code ec) {
+    if (ec || stopping_) return;
+    peers_.sweep();
+    (void)submit_control([this] { evict_unused_meetings(); }, false);
+    schedule_housekeeping();
+  });
+}
+
+// Control thread: a loaded meeting with no connected member is dropped from memory once it has
+// been unused for meeting_evict_after (its state is in the store; find_meeting reloads it).
+void Server::Impl::evict_unused_meetings() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = meetings_.begin(); it != meetings_.end();) {
+    MeetingRuntime& m = *it->second;
+    const bool online = std::any_of(m.members.begin(), m.members.end(), [](const auto& e) { return e.second.session != nullptr; });
+    if (online) {
+      m.unused_since = {};
+    } else if (m.unused_since == std::chrono::steady_clock::time_point{}) {
+      m.unused_since = now;
+    } else if (now - m.unused_since >= opts_.meeting_evict_after) {
+      it = meetings_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+  counters_.meetings_resident.store(meetings_.size());
+}
+
 void Server::Impl::stop() {
   std::lock_guard lock(lifecycle_mu_);
   if (!running_) return;
@@ -674,6 +986,8 @@ void Server::Impl::stop() {
     net::post(acceptor_->get_executor(), [this, &closed] {
       beast::error_code ec;
       acceptor_->close(ec);
+      accept_timer_.cancel();
+      housekeeping_timer_.cancel();
       closed.set_value();
     });
     closed.get_future().wait_for(std::chrono::seconds(2));
@@ -696,6 +1010,8 @@ void Server::Impl::stop() {
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  reserve_fd_ = -1;
   {
     std::lock_guard l(sessions_mu_);
     sessions_.clear();
@@ -822,8 +1138,13 @@ MeetingPtr Server::Impl::find_meeting(const Handle& h) {
   auto routes = std::make_shared<Routes>();
   routes->by_sender.resize(m->max_members);
   m->set_routes(std::move(routes));
+  // Charged on the memory budget (an estimate: the runtime, its slots and its routing table).
+  m->charge = BudgetCharge(budget_, sizeof(MeetingRuntime) + m->verifier.size() + slots->size() * 128 +
+                                        m->max_members * sizeof(std::vector<SessionPtr>));
+  if (!m->charge.ok()) return nullptr;
   meetings_[h] = m;
   counters_.meetings_loaded.fetch_add(1);
+  counters_.meetings_resident.store(meetings_.size());
   return m;
 }
 
@@ -1283,6 +1604,11 @@ ServerStats Server::stats() const {
   s.frames_dropped = c.frames_dropped.load();
   s.violations = c.violations.load();
   s.meetings_loaded = c.meetings_loaded.load();
+  s.meetings_resident = c.meetings_resident.load();
+  s.memory_used = impl_->budget_.used();
+  s.memory_refusals = impl_->budget_.refusals();
+  s.accept_backoffs = c.accept_backoffs.load();
+  s.store_refusals = impl_->guard_ ? impl_->guard_->refusals() : 0;
   return s;
 }
 

@@ -10,7 +10,9 @@
 //
 // Hostile input: every message is validated before use; per-connection limits on message size,
 // message and byte rate, handshake and idle time, and send-queue bytes; repeated violations, a
-// client that does not read, or exceeding a limit closes that connection only.
+// client that does not read, or exceeding a limit closes that connection only. Everything peers
+// make the server hold is charged to one memory budget before it is allocated, and the disk to a
+// store quota (the resource model: SECURITY.md, "Resource limits").
 #pragma once
 
 #include <chrono>
@@ -69,6 +71,37 @@ struct ServerOptions {
   unsigned mailbox_put_max_bits = 24;        ///< cap (<= protocol::kMaxMailboxPutBits)
   double mailbox_puts_per_s = 1;             ///< per connection, token bucket (in memory)
   double mailbox_put_burst = 32;
+  // Resource model (SECURITY.md, "Resource limits"): what untrusted peers can make the server hold.
+  /// Sum of partial inbound messages, queued requests, queued replies/media and loaded meetings.
+  /// 0: default_memory_budget() (a quarter of RAM, 64 MiB..2 GiB). Large inbound messages may use
+  /// 3/4 of it, so small requests always find room.
+  size_t memory_budget_bytes = 0;
+  /// Per-message limit before a connection has joined a meeting. CreateMeeting and anonymous
+  /// ServiceRequests may use max_message_bytes only while the address has a store token.
+  size_t anon_message_bytes = 256u << 10;
+  /// A message (inbound) or a write (outbound) in progress must move at least this many bytes per
+  /// second after `transfer_grace`; a drip cannot keep a large buffer alive.
+  double min_transfer_bytes_per_s = 64.0 * 1024;
+  std::chrono::milliseconds transfer_grace{5000};
+  /// A connection must make application progress this often (a complete valid request; for a
+  /// member also media or a completed delivery; WebSocket pings/pongs do not count).
+  std::chrono::milliseconds member_progress_timeout{300000};
+  std::chrono::milliseconds anon_progress_timeout{15000};  ///< after Hello, before joining
+  size_t max_connections_per_address = 32;  ///< concurrent, in memory only
+  size_t max_handshaking = 256;             ///< connections (all addresses) that have not sent Hello
+  /// Anonymous stores per address (CreateMeeting, non-member ServiceRequest): rate and burst.
+  double anon_stores_per_s = 10.0 / 60;
+  double anon_stores_burst = 10;
+  /// Loaded meetings with no connected member are dropped from memory after this (the store
+  /// keeps them; the next join reloads).
+  std::chrono::milliseconds meeting_evict_after{30000};
+  /// Bytes the database may hold (live pages); writes beyond it are refused, deletes never are.
+  /// 0: no quota.
+  uint64_t store_quota_bytes = 4ull << 30;
+  /// A file of this size is kept in data_dir and deleted to let deletes run on a full disk.
+  uint64_t store_reserve_bytes = 16u << 20;
+  /// First and last back-off of the accept loop when the process is out of descriptors.
+  std::chrono::milliseconds accept_backoff_min{50}, accept_backoff_max{1000};
 };
 
 /// Counters for tests, benchmarks and the shutdown summary. No identities.
@@ -82,6 +115,11 @@ struct ServerStats {
   uint64_t frames_dropped = 0;         ///< deliveries dropped (congested subscriber)
   uint64_t violations = 0;
   uint64_t meetings_loaded = 0;
+  uint64_t meetings_resident = 0;      ///< loaded now (evicted when nobody is connected)
+  uint64_t memory_used = 0;            ///< bytes charged to the memory budget now
+  uint64_t memory_refusals = 0;        ///< charges refused (the request was refused or closed)
+  uint64_t accept_backoffs = 0;        ///< accept loop pauses for lack of descriptors
+  uint64_t store_refusals = 0;         ///< writes refused by the store quota or rate
 };
 
 /// What a service handler sees: the caller's membership (if joined) and the request.

@@ -1,7 +1,10 @@
 // Server handlers of the metadata services. They run on the server's worker pool and see only
 // ciphertexts and random handles; every error is a Result (the server answers Error and goes on).
+#include <list>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "hash/sha3.h"
 #include "meeting/protocol/messages.h"
@@ -39,21 +42,57 @@ std::mutex& rmw_mutex() {
   return m;
 }
 
-// ---- look-up ----
+// A least-recently-used map with a fixed number of entries. The services' caches hold state
+// rebuilt from the store on a miss (a billing account's prepared keys, 4.7 MiB; a meeting's
+// prepared roster), so a bound costs only a rebuild, while an unbounded cache let anonymous
+// registrations grow the server without limit. Thread-safe.
+template <typename V>
+class LruCache {
+ public:
+  explicit LruCache(size_t capacity) : capacity_(capacity) {}
+  std::optional<V> get(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+  }
+  void put(const std::string& key, V value) {
+    std::lock_guard lock(mu_);
+    if (auto it = index_.find(key); it != index_.end()) {
+      it->second->second = std::move(value);
+      order_.splice(order_.begin(), order_, it->second);
+      return;
+    }
+    order_.emplace_front(key, std::move(value));
+    index_[key] = order_.begin();
+    if (order_.size() > capacity_) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
 
-struct LookupCache {
-  std::mutex mu;
-  struct Entry {
-    std::string fingerprint;
-    std::shared_ptr<const svc::LookupServer> server;
-    std::shared_ptr<const svc::LookupServer::PreparedRoster> roster;
-    std::vector<uint16_t> slots;
-  };
-  std::map<std::string, Entry> by_meeting;
+ private:
+  std::mutex mu_;
+  const size_t capacity_;
+  std::list<std::pair<std::string, V>> order_;  // most recent first
+  std::unordered_map<std::string, typename std::list<std::pair<std::string, V>>::iterator> index_;
 };
 
-LookupCache& lookup_cache() {
-  static LookupCache c;
+// ---- look-up ----
+
+struct LookupEntry {
+  std::string fingerprint;
+  std::shared_ptr<const svc::LookupServer> server;
+  std::shared_ptr<const svc::LookupServer::PreparedRoster> roster;
+  std::vector<uint16_t> slots;
+};
+
+/// Prepared rosters of the most recently queried meetings.
+constexpr size_t kLookupCacheEntries = 8;
+
+LruCache<LookupEntry>& lookup_cache() {
+  static LruCache<LookupEntry> c(kLookupCacheEntries);
   return c;
 }
 
@@ -86,13 +125,8 @@ R lookup_query(const ServiceCall& call) {
   if (entries.empty()) return fail("lookup: empty roster");
   std::string fp = roster_fingerprint(entries);
 
-  auto& cache = lookup_cache();
-  LookupCache::Entry entry;
-  {
-    std::lock_guard<std::mutex> lock(cache.mu);
-    auto it = cache.by_meeting.find(scope);
-    if (it != cache.by_meeting.end() && it->second.fingerprint == fp) entry = it->second;
-  }
+  LookupEntry entry;
+  if (auto hit = lookup_cache().get(scope); hit && hit->fingerprint == fp) entry = std::move(*hit);
   if (!entry.roster) {
     auto pk = call.store->get_key_blob(*call.meeting, protocol::kKeyBfvPublic);
     if (!pk.is_ok() || !pk->has_value()) return fail("lookup: meeting has no BFV public key");
@@ -119,8 +153,7 @@ R lookup_query(const ServiceCall& call) {
     entry.fingerprint = fp;
     entry.server = *server;
     entry.roster = *prepared;
-    std::lock_guard<std::mutex> lock(cache.mu);
-    cache.by_meeting[scope] = entry;
+    lookup_cache().put(scope, entry);
   }
   auto replies = entry.server->answer(call.blobs[0], *entry.roster, 1);
   if (!replies.is_ok()) return fail(replies.message());
@@ -165,13 +198,12 @@ R durations(const ServiceCall& call) {
 
 // ---- billing ----
 
-struct BillingCache {
-  std::mutex mu;
-  std::map<std::string, std::shared_ptr<const svc::BillingAccountState>> accounts;
-};
+/// Prepared account states (4.7 MiB each) of the most recently billed accounts. Registration
+/// does not fill it (anyone may register): the first fold does.
+constexpr size_t kBillingCacheEntries = 8;
 
-BillingCache& billing_cache() {
-  static BillingCache c;
+LruCache<std::shared_ptr<const svc::BillingAccountState>>& billing_cache() {
+  static LruCache<std::shared_ptr<const svc::BillingAccountState>> c(kBillingCacheEntries);
   return c;
 }
 
@@ -193,8 +225,6 @@ R billing(const ServiceCall& call) {
     if (!call.store->put_service_record(account, kBilling, key("rk"), call.blobs[1]).is_ok() ||
         !call.store->put_service_record(account, kBilling, key("rate"), call.blobs[2]).is_ok())
       return fail("billing: store");
-    std::lock_guard<std::mutex> l2(billing_cache().mu);
-    billing_cache().accounts[account_id] = *state;
     return ServiceReply{};
   }
   if (call.blobs.size() < 2 || call.blobs[1].size() != kPeriodBytes) return fail("billing: bad period handle");
@@ -202,13 +232,8 @@ R billing(const ServiceCall& call) {
   period_key.insert(period_key.end(), call.blobs[1].begin(), call.blobs[1].end());
   if (call.op == 2) {
     if (call.blobs.size() != 3) return fail("billing: bad request");
-    std::shared_ptr<const svc::BillingAccountState> state;
-    {
-      std::lock_guard<std::mutex> lock(billing_cache().mu);
-      auto it = billing_cache().accounts.find(account_id);
-      if (it != billing_cache().accounts.end()) state = it->second;
-    }
-    if (!state) {  // after a restart: rebuild from the store
+    std::shared_ptr<const svc::BillingAccountState> state = billing_cache().get(account_id).value_or(nullptr);
+    if (!state) {  // not recently used, or after a restart: rebuild from the store
       auto rk = call.store->get_service_record(account, kBilling, key("rk"));
       auto rate = call.store->get_service_record(account, kBilling, key("rate"));
       if (!rk.is_ok() || !rate.is_ok() || !rk->has_value() || !rate->has_value())
@@ -216,8 +241,7 @@ R billing(const ServiceCall& call) {
       auto s = svc::BillingAccountState::create(**rk, **rate);
       if (!s.is_ok()) return fail(s.message());
       state = *s;
-      std::lock_guard<std::mutex> lock(billing_cache().mu);
-      billing_cache().accounts[account_id] = state;
+      billing_cache().put(account_id, state);
     }
     std::lock_guard<std::mutex> lock(rmw_mutex());
     auto acc = call.store->get_service_record(account, kBilling, period_key);

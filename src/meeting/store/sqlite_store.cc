@@ -537,6 +537,18 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<uint64_t> bytes_in_use() override {
+    std::lock_guard lock(mu_);
+    int64_t v[3] = {0, 0, 0};
+    const char* sql[3] = {"PRAGMA page_count", "PRAGMA freelist_count", "PRAGMA page_size"};
+    for (int i = 0; i < 3; ++i) {
+      Stmt s(db_, sql[i]);
+      if (s.step() != SQLITE_ROW) return err("page count");
+      v[i] = s.col_i64(0);
+    }
+    return static_cast<uint64_t>(std::max<int64_t>(0, v[0] - v[1]) * v[2]);
+  }
+
  private:
   // RAII transaction: rolls back unless commit() succeeded.
   class Txn {

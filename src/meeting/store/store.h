@@ -147,6 +147,10 @@ class Store {
 
   /// Every kind of record held, with counts, sizes and a plain description (`v100 audit`).
   virtual Result<std::vector<AuditLine>> audit() = 0;
+
+  /// Bytes of live data (pages in use, free pages excluded) for the server's store quota.
+  /// Default: 0 (a backend without a notion of size is never over quota).
+  virtual Result<uint64_t> bytes_in_use() { return uint64_t{0}; }
 };
 
 /// Opens (creating if needed) the SQLite store `dir`/v100.db in WAL mode. `dir` is created with
