@@ -182,8 +182,9 @@ Digest32 sha256(ByteSpan data) {
 
 Bytes TokenChallenge::encode() const {
   if (issuer_name.empty() || issuer_name.size() > 0xFFFF || origin_info.size() > 0xFFFF ||
-      !(redemption_context.empty() || redemption_context.size() == 32))
-    throw std::invalid_argument("TokenChallenge field out of range");
+      !(redemption_context.empty() || redemption_context.size() == 32) || !printable_ascii(as_bytes(issuer_name)) ||
+      !printable_ascii(as_bytes(origin_info)))
+    throw std::invalid_argument("TokenChallenge field out of range (names: printable ASCII, no spaces)");
   BeWriter w;
   w.u16(token_type);
   w.u16(static_cast<uint16_t>(issuer_name.size()));
@@ -217,6 +218,14 @@ Result<TokenChallenge> TokenChallenge::parse(ByteSpan bytes) {
   c.redemption_context.assign(ctx.begin(), ctx.end());
   c.origin_info = std::string(as_text(origin));
   return c;
+}
+
+Bytes admission_challenge(const std::string& issuer_name, const std::string& origin) {
+  if (origin.empty()) throw std::invalid_argument("admission challenge: empty origin");
+  TokenChallenge c;
+  c.issuer_name = issuer_name;
+  c.origin_info = origin;
+  return c.encode();
 }
 
 Bytes TokenRequest::encode() const {
