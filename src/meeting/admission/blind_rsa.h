@@ -32,7 +32,7 @@ namespace v100::meeting::admission::blind_rsa {
 inline constexpr size_t kSaltLen = 48;
 /// SHA-384 output size hLen.
 inline constexpr size_t kHashLen = 48;
-/// Smallest modulus accepted (bits). RFC 9474 §6 asks for at least 2048.
+/// Smallest modulus accepted (bits): 2048, the size Privacy Pass type 2 uses (RFC 9578 §8.2.2).
 inline constexpr int kMinModulusBits = 2048;
 /// Largest modulus accepted (bits): bounds the work a hostile key can cause.
 inline constexpr int kMaxModulusBits = 4096;

@@ -63,7 +63,7 @@ struct TokenChallenge {
 };
 
 /// The challenge a V100 server answers with tokens issued out of band: type 0x0002, the issuer's
-/// name, no redemption context (tokens are fetched before the connection exists, RFC 9577 §2.1.1),
+/// name, no redemption context (tokens are fetched before the connection exists; RFC 9577 §2.1),
 /// origin_info = the server's name. Every user shares it, so it identifies no one. Throws
 /// std::invalid_argument if a name is empty/too long.
 Bytes admission_challenge(const std::string& issuer_name, const std::string& origin);
