@@ -76,14 +76,17 @@ int run_issuer_keygen(const Args& args) {
     std::fprintf(stderr, "usage: v100 issuer-keygen --out issuer.key --pub-out issuer.pub\n");
     return 2;
   }
-  if (std::filesystem::exists(out)) return fail("issuer-keygen", out + " exists; refusing to overwrite an issuer key");
+  if (std::filesystem::exists(out))
+    return fail("issuer-keygen", out + " exists; refusing to overwrite an issuer key");
   adm::IssuerKey key = adm::IssuerKey::generate();
   SecretBytes pem = key.to_pkcs8_pem();
   if (Status st = write_file(out, pem.span(), 0600); !st) return fail("issuer-keygen", st.message());
   const std::string pub = key.public_key().pem();
   if (Status st = write_file(pub_out, as_bytes(pub), 0644); !st) return fail("issuer-keygen", st.message());
-  std::printf("issuer key    %s (PKCS#8, RSA-2048, keep secret)\npublic key    %s (RSASSA-PSS SPKI)\ntoken_key_id  %s\n",
-              out.c_str(), pub_out.c_str(), to_hex(key.public_key().token_key_id()).c_str());
+  std::printf(
+      "issuer key    %s (PKCS#8, RSA-2048, keep secret)\npublic key    %s (RSASSA-PSS SPKI)\ntoken_key_id  "
+      "%s\n",
+      out.c_str(), pub_out.c_str(), to_hex(key.public_key().token_key_id()).c_str());
   return 0;
 }
 
@@ -93,9 +96,10 @@ int run_token_request(const Args& args) {
   const std::string out = flag_value(args, "--out"), state_out = flag_value(args, "--state");
   const std::string count_text = flag_value(args, "--count", "1");
   if (pub_path.empty() || origin.empty() || out.empty() || state_out.empty()) {
-    std::fprintf(stderr,
-                 "usage: v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
-                 "                          --out req.bin --state state.bin\n");
+    std::fprintf(
+        stderr,
+        "usage: v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
+        "                          --out req.bin --state state.bin\n");
     return 2;
   }
   char* end = nullptr;
@@ -127,8 +131,9 @@ int run_token_request(const Args& args) {
     return fail("token-request", st.message());
   if (Status st = write_file(out, adm::encode_request_batch(requests), 0644); !st)
     return fail("token-request", st.message());
-  std::printf("%lu token request(s) -> %s (send to the issuer)\nstate -> %s (secret, keep until token-finalize)\n",
-              count, out.c_str(), state_out.c_str());
+  std::printf(
+      "%lu token request(s) -> %s (send to the issuer)\nstate -> %s (secret, keep until token-finalize)\n",
+      count, out.c_str(), state_out.c_str());
   return 0;
 }
 
@@ -189,7 +194,8 @@ int run_token_finalize(const Args& args) {
     wallet.tokens.push_back(std::move(t).value());
   }
   // Tokens are bearer credentials: private to the user until spent.
-  if (Status st = write_file(out, adm::encode_wallet(wallet), 0600); !st) return fail("token-finalize", st.message());
+  if (Status st = write_file(out, adm::encode_wallet(wallet), 0600); !st)
+    return fail("token-finalize", st.message());
   std::printf("%zu token(s) -> %s (each admits once)\n", wallet.tokens.size(), out.c_str());
   return 0;
 }
@@ -224,12 +230,16 @@ int run_token_verify(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("issuer-keygen", "admission-token issuer key: --out issuer.key --pub-out issuer.pub", run_issuer_keygen);
-V100_COMMAND("token-request", "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
+V100_COMMAND("issuer-keygen", "admission-token issuer key: --out issuer.key --pub-out issuer.pub",
+             run_issuer_keygen);
+V100_COMMAND("token-request",
+             "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
              run_token_request);
 V100_COMMAND("token-issue", "sign blinded token requests: --key issuer.key --in req.bin --out resp.bin",
              run_token_issue);
-V100_COMMAND("token-finalize", "unblind into tokens: --state S --in resp.bin --out tokens.bin", run_token_finalize);
-V100_COMMAND("token-verify", "check tokens as the server would: --issuer-pub P --in tokens.bin", run_token_verify);
+V100_COMMAND("token-finalize", "unblind into tokens: --state S --in resp.bin --out tokens.bin",
+             run_token_finalize);
+V100_COMMAND("token-verify", "check tokens as the server would: --issuer-pub P --in tokens.bin",
+             run_token_verify);
 
 }  // namespace v100::tools

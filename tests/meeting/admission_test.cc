@@ -40,13 +40,15 @@ struct BnDel {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
 using Bn = std::unique_ptr<BIGNUM, BnDel>;
-Bn bn(ByteSpan b) { return Bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr)); }
+Bn bn(ByteSpan b) {
+  return Bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
+}
 
 // PKCS#8 PEM of the RSA key (n, e, d, p, q), CRT values derived here (OpenSSL 3.0 does not
 // derive them on import).
 std::string pkcs8_from_components(const nlohmann::json& v) {
-  Bn n = bn(hex_field(v, "n")), e = bn(hex_field(v, "e")), d = bn(hex_field(v, "d")), p = bn(hex_field(v, "p")),
-     q = bn(hex_field(v, "q"));
+  Bn n = bn(hex_field(v, "n")), e = bn(hex_field(v, "e")), d = bn(hex_field(v, "d")),
+     p = bn(hex_field(v, "p")), q = bn(hex_field(v, "q"));
   Bn dp(BN_new()), dq(BN_new()), qinv(BN_new()), p1(BN_dup(p.get())), q1(BN_dup(q.get()));
   BN_CTX* ctx = BN_CTX_new();
   BN_sub_word(p1.get(), 1);
@@ -69,7 +71,8 @@ std::string pkcs8_from_components(const nlohmann::json& v) {
   EVP_PKEY* pkey = nullptr;
   EVP_PKEY_fromdata_init(pctx);
   EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_KEYPAIR, params);
-  OSSL_ENCODER_CTX* ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr);
+  OSSL_ENCODER_CTX* ectx =
+      OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr);
   unsigned char* data = nullptr;
   size_t len = 0;
   OSSL_ENCODER_to_data(ectx, &data, &len);
@@ -192,8 +195,8 @@ TEST(PrivacyPassVectors, Rfc9578Type2) {
     ASSERT_TRUE(parsed.is_ok()) << parsed.message();
     EXPECT_EQ(parsed->encode(), challenge);
 
-    auto req = testing_only::make_token_request_with(*pub, challenge, hex_field(v, "nonce"), hex_field(v, "salt"),
-                                                     hex_field(v, "blind"));
+    auto req = testing_only::make_token_request_with(*pub, challenge, hex_field(v, "nonce"),
+                                                     hex_field(v, "salt"), hex_field(v, "blind"));
     ASSERT_TRUE(req.is_ok()) << req.message();
     EXPECT_EQ(to_hex(req->request.encode()), to_hex(hex_field(v, "token_request")));
 
@@ -320,7 +323,7 @@ TEST(PrivacyPass, IssuerTranscriptCannotBeLinkedToTokens) {
     for (int jx = 0; jx < 2; ++jx) {
       Bn bsig = bn(resps[i].blind_sig), sig = bn(toks[jx]->authenticator), bmsg = bn((*reqs)[i].blinded_msg);
       Bn em(BN_new()), sig_inv(BN_new()), r(BN_new()), re(BN_new()), lhs(BN_new());
-      ASSERT_TRUE(BN_mod_exp(em.get(), sig.get(), e.get(), n.get(), ctx));   // EM_j = sig_j^e
+      ASSERT_TRUE(BN_mod_exp(em.get(), sig.get(), e.get(), n.get(), ctx));  // EM_j = sig_j^e
       ASSERT_TRUE(BN_mod_inverse(sig_inv.get(), sig.get(), n.get(), ctx));
       ASSERT_TRUE(BN_mod_mul(r.get(), bsig.get(), sig_inv.get(), n.get(), ctx));  // r_ij
       ASSERT_TRUE(BN_mod_exp(re.get(), r.get(), e.get(), n.get(), ctx));
@@ -339,8 +342,8 @@ TEST(PrivacyPass, EveryTamperedFieldIsRejected) {
   const Bytes good = issue_one(challenge).encode();
   // Offsets of one byte inside each field: type, nonce, challenge_digest, token_key_id,
   // authenticator (first and last byte).
-  for (size_t off : {size_t{0}, size_t{1}, size_t{2}, size_t{33}, size_t{34}, size_t{65}, size_t{66}, size_t{97},
-                     size_t{98}, kTokenLen - 1}) {
+  for (size_t off : {size_t{0}, size_t{1}, size_t{2}, size_t{33}, size_t{34}, size_t{65}, size_t{66},
+                     size_t{97}, size_t{98}, kTokenLen - 1}) {
     for (uint8_t bit : {uint8_t{0x01}, uint8_t{0x80}}) {
       Bytes bad = good;
       bad[off] ^= bit;
@@ -373,10 +376,12 @@ TEST(PrivacyPass, WrongKeyWrongChallengeRejected) {
   TokenRequest wrong = req->request;
   wrong.truncated_token_key_id ^= 1;
   EXPECT_FALSE(issue(issuer(), wrong).is_ok());
-  if (other_issuer().public_key().truncated_token_key_id() != issuer().public_key().truncated_token_key_id()) {
+  if (other_issuer().public_key().truncated_token_key_id() !=
+      issuer().public_key().truncated_token_key_id()) {
     EXPECT_FALSE(issue(other_issuer(), req->request).is_ok());
   }
-  EXPECT_FALSE(finalize_token(other_issuer().public_key(), req->state, issue(issuer(), req->request).value()).is_ok());
+  EXPECT_FALSE(
+      finalize_token(other_issuer().public_key(), req->state, issue(issuer(), req->request).value()).is_ok());
 }
 
 TEST(PrivacyPass, TruncatedAndExtendedEncodingsRejected) {
@@ -398,16 +403,22 @@ TEST(PrivacyPass, TruncatedAndExtendedEncodingsRejected) {
     longer.push_back(0);
     EXPECT_FALSE(parse(longer)) << what << " extended";
   };
-  check(challenge, [](ByteSpan b) { return TokenChallenge::parse(b).is_ok(); }, "TokenChallenge");
-  check(req_bytes, [](ByteSpan b) { return TokenRequest::parse(b).is_ok(); }, "TokenRequest");
-  check(resp_bytes, [](ByteSpan b) { return TokenResponse::parse(b).is_ok(); }, "TokenResponse");
-  check(tok_bytes, [](ByteSpan b) { return Token::parse(b).is_ok(); }, "Token");
-  check(spki, [](ByteSpan b) { return IssuerPublicKey::from_spki(b).is_ok(); }, "SPKI");
+  check(
+      challenge, [](ByteSpan b) { return TokenChallenge::parse(b).is_ok(); }, "TokenChallenge");
+  check(
+      req_bytes, [](ByteSpan b) { return TokenRequest::parse(b).is_ok(); }, "TokenRequest");
+  check(
+      resp_bytes, [](ByteSpan b) { return TokenResponse::parse(b).is_ok(); }, "TokenResponse");
+  check(
+      tok_bytes, [](ByteSpan b) { return Token::parse(b).is_ok(); }, "Token");
+  check(
+      spki, [](ByteSpan b) { return IssuerPublicKey::from_spki(b).is_ok(); }, "SPKI");
 
   // Unknown token types.
   for (Bytes b : {req_bytes, tok_bytes, challenge}) {
     b[1] = 0x01;
-    EXPECT_FALSE(TokenRequest::parse(b).is_ok() || Token::parse(b).is_ok() || TokenChallenge::parse(b).is_ok());
+    EXPECT_FALSE(TokenRequest::parse(b).is_ok() || Token::parse(b).is_ok() ||
+                 TokenChallenge::parse(b).is_ok());
   }
   // redemption_context of a length other than 0 or 32.
   Bytes bad_ctx = {0x00, 0x02, 0x00, 0x01, 'i', 0x05, 1, 2, 3, 4, 5, 0x00, 0x00};
@@ -449,7 +460,8 @@ TEST(PrivacyPass, BatchFilesRoundTripAndRejectDamage) {
   auto pub = IssuerPublicKey::from_spki(st2->issuer_spki).value();
   TokenWallet w;
   w.challenge = st2->challenge;
-  for (size_t i = 0; i < resps2.size(); ++i) w.tokens.push_back(finalize_token(pub, st2->pending[i], resps2[i]).value());
+  for (size_t i = 0; i < resps2.size(); ++i)
+    w.tokens.push_back(finalize_token(pub, st2->pending[i], resps2[i]).value());
   const Bytes wallet = encode_wallet(w);
   auto w2 = parse_wallet(wallet);
   ASSERT_TRUE(w2.is_ok()) << w2.message();
@@ -458,7 +470,8 @@ TEST(PrivacyPass, BatchFilesRoundTripAndRejectDamage) {
 
   for (const Bytes& f : {wallet, resp_file, Bytes(state_bytes.span().begin(), state_bytes.span().end())}) {
     for (size_t n : {size_t{0}, size_t{7}, size_t{10}, f.size() / 2, f.size() - 1})
-      EXPECT_FALSE(parse_wallet(ByteSpan(f.data(), n)).is_ok() || parse_response_batch(ByteSpan(f.data(), n)).is_ok() ||
+      EXPECT_FALSE(parse_wallet(ByteSpan(f.data(), n)).is_ok() ||
+                   parse_response_batch(ByteSpan(f.data(), n)).is_ok() ||
                    parse_client_state(ByteSpan(f.data(), n)).is_ok());
     Bytes longer = f;
     longer.push_back(1);
@@ -473,7 +486,8 @@ TEST(PrivacyPass, BatchFilesRoundTripAndRejectDamage) {
 TEST(PrivacyPass, DoubleSpendGuard) {
   const Bytes challenge = challenge_for("meet.example");
   const auto& pk = issuer().public_key();
-  const Bytes a = issue_one(challenge).encode(), b = issue_one(challenge).encode(), c = issue_one(challenge).encode();
+  const Bytes a = issue_one(challenge).encode(), b = issue_one(challenge).encode(),
+              c = issue_one(challenge).encode();
   SpentTokenSet spent(2);
   auto first = redeem(a, challenge, pk, spent);
   ASSERT_TRUE(first.is_ok());

@@ -23,10 +23,13 @@ void put_u16(Bytes& b, size_t v) {
 void put_u32(Bytes& b, size_t v) {
   for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<uint8_t>(v >> s));
 }
-void put(Bytes& b, ByteSpan s) { b.insert(b.end(), s.begin(), s.end()); }
+void put(Bytes& b, ByteSpan s) {
+  b.insert(b.end(), s.begin(), s.end());
+}
 
 Bytes header(const char* magic, size_t count) {
-  if (count == 0 || count > kMaxBatch) throw std::invalid_argument("batch size must be 1.." + std::to_string(kMaxBatch));
+  if (count == 0 || count > kMaxBatch)
+    throw std::invalid_argument("batch size must be 1.." + std::to_string(kMaxBatch));
   Bytes b(magic, magic + kMagicLen);
   put_u16(b, count);
   return b;
@@ -80,15 +83,17 @@ Result<std::vector<T>> parse_fixed(ByteSpan bytes, const char* magic, const char
   size_t count = 0;
   if (Status st = read_header(c, magic, what, count); !st) return st;
   if (bytes.size() != kMagicLen + 2 + count * rec_len)
-    return Result<std::vector<T>>::error(std::string(what) + ": length does not match " + std::to_string(count) +
-                                         " records");
+    return Result<std::vector<T>>::error(std::string(what) + ": length does not match " +
+                                         std::to_string(count) + " records");
   std::vector<T> out;
   out.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     ByteSpan rec;
     if (!c.take(rec_len, rec)) return Result<std::vector<T>>::error(std::string(what) + ": truncated");
     auto item = parse(rec);
-    if (!item) return Result<std::vector<T>>::error(std::string(what) + " #" + std::to_string(i) + ": " + item.message());
+    if (!item)
+      return Result<std::vector<T>>::error(std::string(what) + " #" + std::to_string(i) + ": " +
+                                           item.message());
     out.push_back(std::move(item).value());
   }
   return out;
@@ -99,7 +104,8 @@ Result<Bytes> read_challenge(Cursor& c, const char* what) {
   ByteSpan s;
   if (!c.u32(len) || len > kMaxChallenge || !c.take(len, s))
     return Result<Bytes>::error(std::string(what) + ": truncated challenge");
-  if (auto ch = TokenChallenge::parse(s); !ch) return Result<Bytes>::error(std::string(what) + ": " + ch.message());
+  if (auto ch = TokenChallenge::parse(s); !ch)
+    return Result<Bytes>::error(std::string(what) + ": " + ch.message());
   return Bytes(s.begin(), s.end());
 }
 
@@ -112,7 +118,8 @@ Bytes encode_request_batch(const std::vector<TokenRequest>& requests) {
 }
 
 Result<std::vector<TokenRequest>> parse_request_batch(ByteSpan bytes) {
-  return parse_fixed<TokenRequest>(bytes, kRequestMagic, "request batch", kTokenRequestLen, &TokenRequest::parse);
+  return parse_fixed<TokenRequest>(bytes, kRequestMagic, "request batch", kTokenRequestLen,
+                                   &TokenRequest::parse);
 }
 
 Bytes encode_response_batch(const std::vector<TokenResponse>& responses) {

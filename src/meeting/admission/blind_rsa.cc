@@ -61,8 +61,12 @@ using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
 using Mont = std::unique_ptr<BN_MONT_CTX, MontFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 
-Bn bn_new() { return Bn(BN_new()); }
-Bn bn_from(ByteSpan be) { return Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr)); }
+Bn bn_new() {
+  return Bn(BN_new());
+}
+Bn bn_from(ByteSpan be) {
+  return Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr));
+}
 
 const EVP_MD* sha384_md() {
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA384", nullptr);
@@ -73,7 +77,8 @@ void sha384(ByteSpan a, ByteSpan b, ByteSpan c, uint8_t out[kHashLen]) {
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   unsigned len = 0;
   if (!ctx || EVP_DigestInit_ex(ctx.get(), sha384_md(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 || EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
       EVP_DigestUpdate(ctx.get(), c.data(), c.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out, &len) != 1 ||
       len != kHashLen)
     throw std::runtime_error("OpenSSL SHA-384 failed");
@@ -150,7 +155,8 @@ Result<BlindOutput> blind_core(const PublicKey& pk, ByteSpan msg, ByteSpan salt,
   if (!mod) return mod.status();
   BN_CTX* ctx = mod->ctx.get();
   Bn m = bn_from(*encoded), g = bn_new(), r = bn_new(), inv = bn_new(), x = bn_new(), z = bn_new();
-  if (!m || !g || !r || !inv || !x || !z) return Result<BlindOutput>::error("OpenSSL BIGNUM allocation failed");
+  if (!m || !g || !r || !inv || !x || !z)
+    return Result<BlindOutput>::error("OpenSSL BIGNUM allocation failed");
   BN_set_flags(r.get(), BN_FLG_CONSTTIME);
   BN_set_flags(inv.get(), BN_FLG_CONSTTIME);
   BN_set_flags(x.get(), BN_FLG_CONSTTIME);
@@ -180,7 +186,8 @@ Result<BlindOutput> blind_core(const PublicKey& pk, ByteSpan msg, ByteSpan salt,
   out.blinded_msg.resize(pk.modulus_len());
   out.inv = SecretBytes(pk.modulus_len());
   const int k = static_cast<int>(pk.modulus_len());
-  if (BN_bn2binpad(z.get(), out.blinded_msg.data(), k) != k || BN_bn2binpad(inv.get(), out.inv.data(), k) != k)
+  if (BN_bn2binpad(z.get(), out.blinded_msg.data(), k) != k ||
+      BN_bn2binpad(inv.get(), out.inv.data(), k) != k)
     return Result<BlindOutput>::error("OpenSSL BN_bn2binpad failed");
   return out;
 }
@@ -226,7 +233,9 @@ Result<PublicKey> PublicKey::from_evp(EVP_PKEY* pkey) {
   return from_n_e(nb, eb);
 }
 
-void PrivateKey::EvpFree::operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+void PrivateKey::EvpFree::operator()(EVP_PKEY* p) const {
+  EVP_PKEY_free(p);
+}
 
 PrivateKey::~PrivateKey() = default;
 
@@ -245,7 +254,8 @@ Result<PrivateKey> PrivateKey::adopt(EVP_PKEY* pkey) {
 }
 
 PrivateKey PrivateKey::generate(int bits) {
-  if (bits < kMinModulusBits || bits > kMaxModulusBits) throw std::invalid_argument("RSA key size out of range");
+  if (bits < kMinModulusBits || bits > kMaxModulusBits)
+    throw std::invalid_argument("RSA key size out of range");
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   EVP_PKEY* pkey = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
@@ -257,7 +267,8 @@ PrivateKey PrivateKey::generate(int bits) {
 }
 
 Result<PrivateKey> PrivateKey::from_pkcs8(ByteSpan pem_or_der) {
-  if (pem_or_der.empty() || pem_or_der.size() > 16384) return Result<PrivateKey>::error("bad private key size");
+  if (pem_or_der.empty() || pem_or_der.size() > 16384)
+    return Result<PrivateKey>::error("bad private key size");
   const std::string_view text(reinterpret_cast<const char*>(pem_or_der.data()), pem_or_der.size());
   const bool pem = text.starts_with("-----BEGIN");
   EVP_PKEY* pkey = nullptr;
@@ -291,8 +302,8 @@ Result<Bytes> emsa_pss_encode(ByteSpan msg, size_t em_bits, ByteSpan salt) {
   const size_t em_len = (em_bits + 7) / 8;
   if (em_len < kHashLen + salt.size() + 2) return Result<Bytes>::error("encoding error: modulus too small");
   uint8_t m_hash[kHashLen], h[kHashLen];
-  sha384(msg, {}, {}, m_hash);                                   // step 2
-  static constexpr uint8_t kZeros[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // step 5: M' = 0^8 || mHash || salt
+  sha384(msg, {}, {}, m_hash);                                       // step 2
+  static constexpr uint8_t kZeros[8] = {0, 0, 0, 0, 0, 0, 0, 0};     // step 5: M' = 0^8 || mHash || salt
   sha384(ByteSpan(kZeros, 8), ByteSpan(m_hash, kHashLen), salt, h);  // step 6
   Bytes em(em_len, 0);
   const size_t db_len = em_len - kHashLen - 1;
@@ -300,8 +311,8 @@ Result<Bytes> emsa_pss_encode(ByteSpan msg, size_t em_bits, ByteSpan salt) {
   em[db_len - salt.size() - 1] = 0x01;
   if (!salt.empty()) std::memcpy(em.data() + db_len - salt.size(), salt.data(), salt.size());
   mgf1_xor(ByteSpan(h, kHashLen), MutableByteSpan(em.data(), db_len));  // steps 9-10
-  em[0] &= static_cast<uint8_t>(0xFF >> (8 * em_len - em_bits));         // step 11
-  std::memcpy(em.data() + db_len, h, kHashLen);                          // step 12
+  em[0] &= static_cast<uint8_t>(0xFF >> (8 * em_len - em_bits));        // step 11
+  std::memcpy(em.data() + db_len, h, kHashLen);                         // step 12
   em[em_len - 1] = 0xbc;
   return em;
 }
@@ -325,7 +336,8 @@ Result<Bytes> blind_sign(const PrivateKey& sk, ByteSpan blinded_msg) {
   Bytes s(k);
   size_t s_len = k;
   PkeyCtx sctx(EVP_PKEY_CTX_new_from_pkey(nullptr, sk.evp(), nullptr));
-  if (!sctx || EVP_PKEY_sign_init(sctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(sctx.get(), RSA_NO_PADDING) != 1 ||
+  if (!sctx || EVP_PKEY_sign_init(sctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(sctx.get(), RSA_NO_PADDING) != 1 ||
       EVP_PKEY_sign(sctx.get(), s.data(), &s_len, blinded_msg.data(), k) != 1 || s_len != k)
     return Result<Bytes>::error("signing failure");
   // Steps 3-4: m' = RSAVP1(pk, s) must equal m (catches faults in the private-key operation).
@@ -351,7 +363,8 @@ Result<Bytes> finalize(const PublicKey& pk, ByteSpan msg, ByteSpan blind_sig, co
   BN_set_flags(inv.get(), BN_FLG_CONSTTIME);
   if (BN_ucmp(z.get(), mod->n.get()) >= 0) return Result<Bytes>::error("invalid signature: blind_sig >= n");
   if (BN_ucmp(inv.get(), mod->n.get()) >= 0) return Result<Bytes>::error("invalid blinding state: inv >= n");
-  if (!mod->mul_secret(s.get(), z.get(), inv.get())) return Result<Bytes>::error("OpenSSL BIGNUM operation failed");
+  if (!mod->mul_secret(s.get(), z.get(), inv.get()))
+    return Result<Bytes>::error("OpenSSL BIGNUM operation failed");
   Bytes sig(k);
   if (BN_bn2binpad(s.get(), sig.data(), static_cast<int>(k)) != static_cast<int>(k))
     return Result<Bytes>::error("OpenSSL BN_bn2binpad failed");
@@ -363,7 +376,8 @@ bool verify(const PublicKey& pk, ByteSpan msg, ByteSpan sig) {
   if (sig.size() != pk.modulus_len()) return false;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> mctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by mctx
-  if (!mctx || EVP_DigestVerifyInit_ex(mctx.get(), &pctx, "SHA384", nullptr, nullptr, pk.evp(), nullptr) != 1 ||
+  if (!mctx ||
+      EVP_DigestVerifyInit_ex(mctx.get(), &pctx, "SHA384", nullptr, nullptr, pk.evp(), nullptr) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
       EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA384", nullptr) != 1 ||
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, static_cast<int>(kSaltLen)) != 1)
@@ -377,7 +391,8 @@ bool verify(const PublicKey& pk, ByteSpan msg, ByteSpan sig) {
 
 namespace v100::meeting::admission::testing_only {
 
-Result<blind_rsa::BlindOutput> blind_with(const blind_rsa::PublicKey& pk, ByteSpan msg, ByteSpan salt, ByteSpan inv) {
+Result<blind_rsa::BlindOutput> blind_with(const blind_rsa::PublicKey& pk, ByteSpan msg, ByteSpan salt,
+                                          ByteSpan inv) {
   using namespace blind_rsa;
   Bn inv_bn = bn_from(inv), n = bn_from(pk.n()), r = bn_new();
   BnCtx ctx(BN_CTX_new());
@@ -386,7 +401,8 @@ Result<blind_rsa::BlindOutput> blind_with(const blind_rsa::PublicKey& pk, ByteSp
   return blind_core(pk, msg, salt, r.get());
 }
 
-Result<blind_rsa::BlindOutput> blind_with_r(const blind_rsa::PublicKey& pk, ByteSpan msg, ByteSpan salt, ByteSpan r) {
+Result<blind_rsa::BlindOutput> blind_with_r(const blind_rsa::PublicKey& pk, ByteSpan msg, ByteSpan salt,
+                                            ByteSpan r) {
   using namespace blind_rsa;
   Bn r_bn = bn_from(r);
   if (!r_bn) return Result<BlindOutput>::error("OpenSSL BIGNUM allocation failed");

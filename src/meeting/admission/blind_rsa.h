@@ -119,7 +119,8 @@ struct BlindOutput {
 /// RFC 9474 §4.4 Finalize(pk, msg, blind_sig, inv): unblinds and verifies the result with OpenSSL's
 /// RSASSA-PSS verification (SHA-384, MGF1-SHA-384, sLen 48). Errors: "unexpected input size",
 /// "invalid signature". Never throws.
-[[nodiscard]] Result<Bytes> finalize(const PublicKey& pk, ByteSpan msg, ByteSpan blind_sig, const SecretBytes& inv);
+[[nodiscard]] Result<Bytes> finalize(const PublicKey& pk, ByteSpan msg, ByteSpan blind_sig,
+                                     const SecretBytes& inv);
 
 /// RFC 9474 §4.5: RSASSA-PSS-VERIFY(pk, msg, sig) with SHA-384, MGF1-SHA-384, sLen 48, through
 /// OpenSSL. False on any malformed input (wrong length, sig >= n, bad encoding).

@@ -79,7 +79,9 @@ bool printable_ascii(ByteSpan s) {
   return std::all_of(s.begin(), s.end(), [](uint8_t c) { return c > 0x20 && c < 0x7f; });
 }
 
-std::string_view as_text(ByteSpan b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view as_text(ByteSpan b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 // Fixed-size layout written in place (GCC 12 -O3 misreports vector::insert growth here).
 Bytes token_input_of(uint16_t type, const std::array<uint8_t, kNonceLen>& nonce, const Digest32& digest,
@@ -118,13 +120,14 @@ void der_length(Bytes& out, size_t len) {
 // maskGenAlgorithm mgf1(sha384), saltLength 48 } }, the hash AlgorithmIdentifiers with absent
 // parameters (RFC 5754 §2), exactly as in RFC 9578 §6.5 and its Appendix A.2 pkS.
 constexpr uint8_t kRsassaPssSha384AlgId[] = {
-    0x30, 0x3d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,  // rsassaPss
-    0x30, 0x30,                                                                    // params
+    0x30, 0x3d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,              // rsassaPss
+    0x30, 0x30,                                                                                // params
     0xa0, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,  // [0] sha384
     0xa1, 0x1a, 0x30, 0x18, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08,  // [1] mgf1
     0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,              //     sha384
     0xa2, 0x03, 0x02, 0x01, 0x30,                                                              // [2] 48
 };
+static_assert(sizeof kRsassaPssSha384AlgId == 2 + 0x3d);
 
 // The RFC 9578 §6.5 SPKI of (n, e). The RSAPublicKey inside comes from OpenSSL (i2d_PublicKey);
 // the outer SEQUENCE and AlgorithmIdentifier are written here because OpenSSL 3.0 encodes an
@@ -182,8 +185,8 @@ Digest32 sha256(ByteSpan data) {
 
 Bytes TokenChallenge::encode() const {
   if (issuer_name.empty() || issuer_name.size() > 0xFFFF || origin_info.size() > 0xFFFF ||
-      !(redemption_context.empty() || redemption_context.size() == 32) || !printable_ascii(as_bytes(issuer_name)) ||
-      !printable_ascii(as_bytes(origin_info)))
+      !(redemption_context.empty() || redemption_context.size() == 32) ||
+      !printable_ascii(as_bytes(issuer_name)) || !printable_ascii(as_bytes(origin_info)))
     throw std::invalid_argument("TokenChallenge field out of range (names: printable ASCII, no spaces)");
   BeWriter w;
   w.u16(token_type);
@@ -209,9 +212,11 @@ Result<TokenChallenge> TokenChallenge::parse(ByteSpan bytes) {
   if (name_len == 0) return R::error("TokenChallenge: empty issuer_name");
   if (!printable_ascii(name)) return R::error("TokenChallenge: issuer_name is not a server name");
   if (!r.u8(ctx_len)) return R::error("TokenChallenge truncated (redemption_context)");
-  if (ctx_len != 0 && ctx_len != 32) return R::error("TokenChallenge: redemption_context must be 0 or 32 bytes");
+  if (ctx_len != 0 && ctx_len != 32)
+    return R::error("TokenChallenge: redemption_context must be 0 or 32 bytes");
   if (!r.bytes(ctx_len, ctx)) return R::error("TokenChallenge truncated (redemption_context)");
-  if (!r.u16(origin_len) || !r.bytes(origin_len, origin)) return R::error("TokenChallenge truncated (origin_info)");
+  if (!r.u16(origin_len) || !r.bytes(origin_len, origin))
+    return R::error("TokenChallenge truncated (origin_info)");
   if (!printable_ascii(origin)) return R::error("TokenChallenge: origin_info is not a list of server names");
   if (!r.at_end()) return R::error("TokenChallenge: trailing bytes");
   c.issuer_name = std::string(as_text(name));
@@ -251,7 +256,9 @@ Result<TokenRequest> TokenRequest::parse(ByteSpan bytes) {
   return t;
 }
 
-Bytes TokenResponse::encode() const { return blind_sig; }
+Bytes TokenResponse::encode() const {
+  return blind_sig;
+}
 
 Result<TokenResponse> TokenResponse::parse(ByteSpan bytes) {
   if (bytes.size() != kTokenResponseLen)
@@ -267,12 +274,15 @@ Bytes Token::encode() const {
   return out;
 }
 
-Bytes Token::token_input() const { return token_input_of(token_type, nonce, challenge_digest, token_key_id); }
+Bytes Token::token_input() const {
+  return token_input_of(token_type, nonce, challenge_digest, token_key_id);
+}
 
 Result<Token> Token::parse(ByteSpan bytes) {
   using R = Result<Token>;
   if (bytes.size() != kTokenLen)
-    return R::error("Token must be " + std::to_string(kTokenLen) + " bytes, got " + std::to_string(bytes.size()));
+    return R::error("Token must be " + std::to_string(kTokenLen) + " bytes, got " +
+                    std::to_string(bytes.size()));
   BeReader r(bytes);
   Token t;
   ByteSpan auth;
@@ -374,7 +384,8 @@ Result<ClientRequest> make_token_request(const IssuerPublicKey& pk, ByteSpan cha
   return out;
 }
 
-Result<Token> finalize_token(const IssuerPublicKey& pk, const PendingToken& state, const TokenResponse& response) {
+Result<Token> finalize_token(const IssuerPublicKey& pk, const PendingToken& state,
+                             const TokenResponse& response) {
   if (state.token_key_id != pk.token_key_id())
     return Result<Token>::error("token state was made for another issuer key");
   if (response.blind_sig.size() != kNk) return Result<Token>::error("TokenResponse: wrong blind_sig size");
@@ -389,10 +400,12 @@ Result<Token> finalize_token(const IssuerPublicKey& pk, const PendingToken& stat
 }
 
 Result<TokenResponse> issue(const IssuerKey& key, const TokenRequest& request) {
-  if (request.token_type != kTokenTypeBlindRsa2048) return Result<TokenResponse>::error("unsupported token type");
+  if (request.token_type != kTokenTypeBlindRsa2048)
+    return Result<TokenResponse>::error("unsupported token type");
   if (request.truncated_token_key_id != key.public_key().truncated_token_key_id())
     return Result<TokenResponse>::error("TokenRequest is for another issuer key");
-  if (request.blinded_msg.size() != kNk) return Result<TokenResponse>::error("TokenRequest: wrong blinded_msg size");
+  if (request.blinded_msg.size() != kNk)
+    return Result<TokenResponse>::error("TokenRequest: wrong blinded_msg size");
   auto sig = blind_rsa::blind_sign(key.rsa(), request.blinded_msg);
   if (!sig) return sig.status();
   return TokenResponse{std::move(sig).value()};
@@ -400,8 +413,10 @@ Result<TokenResponse> issue(const IssuerKey& key, const TokenRequest& request) {
 
 Status verify_token(const Token& token, ByteSpan challenge, const IssuerPublicKey& pk) {
   if (token.token_type != kTokenTypeBlindRsa2048) return Status::error("token: unsupported token type");
-  if (token.challenge_digest != sha256(challenge)) return Status::error("token was issued for another challenge");
-  if (token.token_key_id != pk.token_key_id()) return Status::error("token was issued under another issuer key");
+  if (token.challenge_digest != sha256(challenge))
+    return Status::error("token was issued for another challenge");
+  if (token.token_key_id != pk.token_key_id())
+    return Status::error("token was issued under another issuer key");
   if (token.authenticator.size() != kNk) return Status::error("token: wrong authenticator size");
   if (!blind_rsa::verify(pk.rsa(), token.token_input(), token.authenticator))
     return Status::error("token: invalid authenticator");
@@ -434,9 +449,12 @@ size_t SpentTokenSet::size() const {
   return seen_.size();
 }
 
-Digest32 nonce_hash(const Token& token) { return sha256(token.nonce); }
+Digest32 nonce_hash(const Token& token) {
+  return sha256(token.nonce);
+}
 
-Result<Digest32> redeem(ByteSpan token_bytes, ByteSpan challenge, const IssuerPublicKey& pk, SpentTokenSet& spent) {
+Result<Digest32> redeem(ByteSpan token_bytes, ByteSpan challenge, const IssuerPublicKey& pk,
+                        SpentTokenSet& spent) {
   auto token = Token::parse(token_bytes);
   if (!token) return token.status();
   if (Status st = verify_token(*token, challenge, pk); !st) return st;
