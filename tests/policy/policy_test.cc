@@ -2,13 +2,16 @@
 // - no non-cryptographic randomness (rand, srand, std::mt19937, random_device) anywhere in src/ or tests/;
 // - no include edge that climbs a layer (DESIGN.md §1): a file may include only its own folder and
 //   strictly lower layers;
-// - no memcmp in crypto code (constant-time compares only).
+// - no memcmp in crypto code (constant-time compares only);
+// - the admission layer's test hooks (fixed salt, blind and nonce) are reachable only from tests and
+//   fuzz targets, never from src/ (outside the file pair implementing them) or tools/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,7 +29,7 @@ const std::map<std::string, int>& ranks() {
       {"core", 0},          {"hash", 1},          {"math", 2},
       {"pq/mlkem", 2},      {"pq/mldsa", 2},      {"fhe/common", 3},
       {"pq/xwing", 3},      {"media", 3},         {"fhe/bfv", 4},
-      {"fhe/ckks", 4},      {"meeting/protocol", 5}, {"meeting/store", 6},
+      {"fhe/ckks", 4},      {"meeting/protocol", 5}, {"meeting/admission", 5}, {"meeting/store", 6},
       {"services", 5},      {"meeting/server", 7}, {"meeting/client", 7}, {"meeting/services", 8},
   };
   return r;
@@ -110,11 +113,24 @@ TEST(Policy, IncludesNeverClimbALayer) {
 
 TEST(Policy, NoMemcmpInCryptoCode) {
   std::vector<std::string> offenders;
-  for (const char* dir : {"src/pq", "src/media"}) {
+  for (const char* dir : {"src/pq", "src/media", "src/meeting/admission"}) {
     for (const auto& p : sources(kRoot / dir))
       if (code_of(p).find("memcmp(") != std::string::npos) offenders.push_back(fs::relative(p, kRoot).string());
   }
   EXPECT_TRUE(offenders.empty()) << "use ct_equal, not memcmp: " << ::testing::PrintToString(offenders);
+}
+
+TEST(Policy, AdmissionTestHooksStayInTests) {
+  const std::regex inc(R"re(#\s*include\s*"meeting/admission/testing\.h")re");
+  const std::set<std::string> allowed = {"src/meeting/admission/blind_rsa.cc", "src/meeting/admission/privacy_pass.cc"};
+  std::vector<std::string> offenders;
+  for (const char* dir : {"src", "tools", "bench"}) {
+    for (const auto& p : sources(kRoot / dir)) {
+      std::string rel = fs::relative(p, kRoot).string();
+      if (!allowed.count(rel) && std::regex_search(code_of(p), inc)) offenders.push_back(rel);
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << "test-only hooks included by: " << ::testing::PrintToString(offenders);
 }
 
 }  // namespace
