@@ -71,11 +71,7 @@ int fail(const char* cmd, const std::string& msg) {
 }
 
 int run_issuer_keygen(const Args& args) {
-  const std::string out = flag_value(args, "--out"), pub_out = flag_value(args, "--pub-out");
-  if (out.empty() || pub_out.empty()) {
-    std::fprintf(stderr, "usage: v100 issuer-keygen --out issuer.key --pub-out issuer.pub\n");
-    return 2;
-  }
+  const std::string out = args.value("--out"), pub_out = args.value("--pub-out");
   if (std::filesystem::exists(out))
     return fail("issuer-keygen", out + " exists; refusing to overwrite an issuer key");
   adm::IssuerKey key = adm::IssuerKey::generate();
@@ -91,17 +87,10 @@ int run_issuer_keygen(const Args& args) {
 }
 
 int run_token_request(const Args& args) {
-  const std::string pub_path = flag_value(args, "--issuer-pub"), origin = flag_value(args, "--origin");
-  const std::string issuer_name = flag_value(args, "--issuer-name", origin);
-  const std::string out = flag_value(args, "--out"), state_out = flag_value(args, "--state");
-  const std::string count_text = flag_value(args, "--count", "1");
-  if (pub_path.empty() || origin.empty() || out.empty() || state_out.empty()) {
-    std::fprintf(
-        stderr,
-        "usage: v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
-        "                          --out req.bin --state state.bin\n");
-    return 2;
-  }
+  const std::string pub_path = args.value("--issuer-pub"), origin = args.value("--origin");
+  const std::string issuer_name = args.value("--issuer-name", origin);
+  const std::string out = args.value("--out"), state_out = args.value("--state");
+  const std::string count_text = args.value("--count", "1");
   char* end = nullptr;
   const unsigned long count = std::strtoul(count_text.c_str(), &end, 10);
   if (*end != '\0' || count == 0 || count > adm::kMaxBatch)
@@ -138,12 +127,8 @@ int run_token_request(const Args& args) {
 }
 
 int run_token_issue(const Args& args) {
-  const std::string key_path = flag_value(args, "--key"), in = flag_value(args, "--in"),
-                    out = flag_value(args, "--out");
-  if (key_path.empty() || in.empty() || out.empty()) {
-    std::fprintf(stderr, "usage: v100 token-issue --key issuer.key --in req.bin --out resp.bin\n");
-    return 2;
-  }
+  const std::string key_path = args.value("--key"), in = args.value("--in"),
+                    out = args.value("--out");
   auto key_file = read_file(key_path);
   if (!key_file) return fail("token-issue", key_file.message());
   auto key = adm::IssuerKey::from_pkcs8(*key_file);
@@ -166,12 +151,8 @@ int run_token_issue(const Args& args) {
 }
 
 int run_token_finalize(const Args& args) {
-  const std::string state_path = flag_value(args, "--state"), in = flag_value(args, "--in"),
-                    out = flag_value(args, "--out");
-  if (state_path.empty() || in.empty() || out.empty()) {
-    std::fprintf(stderr, "usage: v100 token-finalize --state state.bin --in resp.bin --out tokens.bin\n");
-    return 2;
-  }
+  const std::string state_path = args.value("--state"), in = args.value("--in"),
+                    out = args.value("--out");
   auto state_file = read_file(state_path);
   if (!state_file) return fail("token-finalize", state_file.message());
   auto state = adm::parse_client_state(*state_file);
@@ -201,11 +182,7 @@ int run_token_finalize(const Args& args) {
 }
 
 int run_token_verify(const Args& args) {
-  const std::string pub_path = flag_value(args, "--issuer-pub"), in = flag_value(args, "--in");
-  if (pub_path.empty() || in.empty()) {
-    std::fprintf(stderr, "usage: v100 token-verify --issuer-pub issuer.pub --in tokens.bin\n");
-    return 2;
-  }
+  const std::string pub_path = args.value("--issuer-pub"), in = args.value("--in");
   auto pub_bytes = read_file(pub_path);
   if (!pub_bytes) return fail("token-verify", pub_bytes.message());
   auto pk = adm::IssuerPublicKey::from_pem_or_der(*pub_bytes);
@@ -231,15 +208,26 @@ int run_token_verify(const Args& args) {
 }  // namespace
 
 V100_COMMAND("issuer-keygen", "admission-token issuer key: --out issuer.key --pub-out issuer.pub",
+             CommandSpec{.usage = "v100 issuer-keygen --out issuer.key --pub-out issuer.pub",
+                         .options = {opt_required("--out"), opt_required("--pub-out")}},
              run_issuer_keygen);
-V100_COMMAND("token-request",
-             "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
+V100_COMMAND("token-request", "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
+             CommandSpec{.usage = "v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
+                                  "                   --out req.bin --state state.bin",
+                         .options = {opt_required("--issuer-pub"), opt_required("--origin"), opt_value("--issuer-name"), opt_value("--count"),
+                                     opt_required("--out"), opt_required("--state")}},
              run_token_request);
 V100_COMMAND("token-issue", "sign blinded token requests: --key issuer.key --in req.bin --out resp.bin",
+             CommandSpec{.usage = "v100 token-issue --key issuer.key --in req.bin --out resp.bin",
+                         .options = {opt_required("--key"), opt_required("--in"), opt_required("--out")}},
              run_token_issue);
 V100_COMMAND("token-finalize", "unblind into tokens: --state S --in resp.bin --out tokens.bin",
+             CommandSpec{.usage = "v100 token-finalize --state state.bin --in resp.bin --out tokens.bin",
+                         .options = {opt_required("--state"), opt_required("--in"), opt_required("--out")}},
              run_token_finalize);
 V100_COMMAND("token-verify", "check tokens as the server would: --issuer-pub P --in tokens.bin",
+             CommandSpec{.usage = "v100 token-verify --issuer-pub issuer.pub --in tokens.bin",
+                         .options = {opt_required("--issuer-pub"), opt_required("--in")}},
              run_token_verify);
 
 }  // namespace v100::tools

@@ -24,6 +24,7 @@
 #include "hash/sha3.h"
 #include "meeting/client/client.h"
 #include "meeting/client/invitation.h"
+#include "meeting/admission/batch.h"
 #include "meeting/client/keystore.h"
 
 namespace v100::tools {
@@ -82,6 +83,21 @@ int run_join(const Args& args) {
   });
 
   if (args.has("--create")) {
+    if (args.has("--admission-tokens")) {
+      // A server that admits by token: redeem the first unspent one of the wallet (spent ones are
+      // refused by the server and skipped; the file is not rewritten).
+      auto file = mc::read_file(args.value("--admission-tokens"));
+      if (!file) return fail(file.message());
+      auto wallet = meeting::admission::parse_wallet(*file);
+      if (!wallet) return fail("--admission-tokens: " + wallet.message());
+      bool admitted = false;
+      for (const auto& t : wallet->tokens)
+        if (client.redeem_admission_token(t.encode()).is_ok()) {
+          admitted = true;
+          break;
+        }
+      if (!admitted) return fail("no unspent admission token in " + args.value("--admission-tokens"));
+    }
     auto created = client.create_meeting(args.value("--create"), 1);
     if (!created) return fail(created.message());
     std::printf("created meeting, handle %s...\n", to_hex(created->handle).substr(0, 16).c_str());
@@ -189,11 +205,13 @@ int run_join(const Args& args) {
 
 V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join.cc)",
              CommandSpec{.usage = "v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
-                                  "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] | --invitation FILE |\n"
+                                  "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] [--admission-tokens FILE] |\n"
+                                  "          --invitation FILE |\n"
                                   "          --mailbox [--from HOST.pub])\n"
                                   "         [--name NAME] [--seconds S] [--insecure]",
                          .options = {opt_value("--server"), opt_value("--pin"), opt_required("--key"),
                                      opt_value("--create"), opt_value("--invite"), opt_value("--invite-dir"),
+                                     opt_value("--admission-tokens"),
                                      opt_value("--invitation"), opt_switch("--mailbox"), opt_value("--from"), opt_value("--name"),
                                      opt_value("--seconds"), opt_switch("--insecure")}},
              run_join);

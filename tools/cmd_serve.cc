@@ -2,6 +2,8 @@
 //  [--workers N] [--memory-budget MB] [--store-quota MB] [--max-per-address N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
 // gracefully (every acknowledged request is in the database; a restart resumes from it).
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <pthread.h>
 #include <string>
@@ -29,6 +31,17 @@ int run_serve(const Args& args) {
   if (auto mb = args.value("--memory-budget"); !mb.empty()) o.memory_budget_bytes = std::stoull(mb) << 20;
   if (auto mb = args.value("--store-quota"); !mb.empty()) o.store_quota_bytes = std::stoull(mb) << 20;
   if (auto n = args.value("--max-per-address"); !n.empty()) o.max_connections_per_address = std::stoul(n);
+  if (args.has("--admission-issuer-pub")) {
+    // Anonymous stores need a Privacy Pass token from this issuer (docs/admission.md).
+    std::ifstream f(args.value("--admission-issuer-pub"), std::ios::binary);
+    if (!f) {
+      std::fprintf(stderr, "v100 serve: cannot read %s\n", args.value("--admission-issuer-pub").c_str());
+      return 1;
+    }
+    o.admission_issuer_pub.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    o.admission_issuer_name = args.value("--admission-issuer-name");
+    o.admission_origin = args.value("--admission-origin");
+  }
   if (args.has("--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
 
   // Block the stop signals in every thread (the server's threads inherit this mask) and wait for
@@ -70,11 +83,15 @@ int run_serve(const Args& args) {
 V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F]",
              CommandSpec{.usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
                                   "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
-                                  "                  [--store-quota MB (0: none)] [--max-per-address N] [--verbose]",
+                                  "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
+                                  "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
+                                  "                   [--admission-origin NAME]] [--verbose]",
                          .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
                                      opt_value("--key"), opt_value("--bind"), opt_value("--io-threads"),
                                      opt_value("--workers"), opt_value("--memory-budget"), opt_value("--store-quota"),
-                                     opt_value("--max-per-address"), opt_switch("--verbose")}},
+                                     opt_value("--max-per-address"), opt_value("--admission-issuer-pub"),
+                                     opt_value("--admission-issuer-name"), opt_value("--admission-origin"),
+                                     opt_switch("--verbose")}},
              run_serve);
 
 }  // namespace v100::tools

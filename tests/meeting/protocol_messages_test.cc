@@ -78,6 +78,7 @@ std::vector<Message> samples() {
   v.push_back(MemberEvent{MemberEventKind::kOffline, 12, 3});
   v.push_back(MemberEvent{MemberEventKind::kRemoved, 1023, 99});
   v.push_back(RemoveMember{7, rand_arr<32>(), rand_blob(32), rand_blob(64)});
+  v.push_back(RedeemToken{rand_blob(354)});
   return v;
 }
 

@@ -560,6 +560,10 @@ Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t s
   return out;
 }
 
+Status Client::redeem_admission_token(ByteSpan token) {
+  return s_->call_ack(proto::RedeemToken{Bytes(token.begin(), token.end())}, "RedeemToken");
+}
+
 void Client::set_host_key(ByteSpan host_key) {
   std::lock_guard lk(s_->mu);
   s_->host_seed = SecretBytes(host_key);

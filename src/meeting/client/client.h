@@ -134,6 +134,11 @@ class Client {
   /// invitation carries after the host removed someone (OpenedInvitation::join_seed).
   Status join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_seed = {});
 
+  /// Redeems one anonymous admission token (docs/admission.md) on this connection: on a server
+  /// that requires them, each create_meeting() (and billing registration) spends one. Error if
+  /// the token does not verify, was already redeemed, or the server takes none.
+  Status redeem_admission_token(ByteSpan token);
+
   /// Host only (the client that created the meeting, or one given its host key with
   /// set_host_key()): removes the member in `slot`. The server frees the slot and replaces the join
   /// verifier with a fresh random join key's (the removed member could derive the old one from ms);

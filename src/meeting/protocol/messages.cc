@@ -76,14 +76,14 @@ Result<M> decode_full(ByteSpan msg) {
 }
 
 bool is_known_type(uint8_t t) {
-  return (t >= 1 && t <= 20) || t == 30 || (t >= 64 && t <= 78);
+  return (t >= 1 && t <= 20) || t == 30 || t == 31 || (t >= 64 && t <= 78);
 }
 
 bool valid_scheme(uint8_t s) { return s == 1 || s == 2; }
 
 bool valid_error_code(uint16_t c) {
   return (c >= 1 && c <= static_cast<uint16_t>(ErrorCode::kBusy)) || c == static_cast<uint16_t>(ErrorCode::kNotDistributor) ||
-         c == static_cast<uint16_t>(ErrorCode::kNotHost);
+         c == static_cast<uint16_t>(ErrorCode::kNotHost) || c == static_cast<uint16_t>(ErrorCode::kAdmissionRequired);
 }
 
 bool read_blob_list(ByteReader& r, std::vector<Bytes>& out, size_t max_count, size_t min_len,
@@ -119,6 +119,7 @@ const char* msg_type_name(uint8_t type) {
     case MsgType::kMediaFrame: return "MediaFrame";
     case MsgType::kLeave: return "Leave";
     case MsgType::kRemoveMember: return "RemoveMember";
+    case MsgType::kRedeemToken: return "RedeemToken";
     case MsgType::kMailboxPut: return "MailboxPut";
     case MsgType::kMailboxFetch: return "MailboxFetch";
     case MsgType::kServiceRequest: return "ServiceRequest";
@@ -811,6 +812,14 @@ Result<RemoveMember> RemoveMember::read(ByteReader& r) {
 }
 V100_MESSAGE_CODEC(RemoveMember)
 
+void RedeemToken::write(ByteWriter& w) const { w.blob(token); }
+Result<RedeemToken> RedeemToken::read(ByteReader& r) {
+  RedeemToken m;
+  if (!read_blob(r, m.token, 1, kMaxAdmissionTokenBytes)) return fail<RedeemToken>("RedeemToken", "token");
+  return m;
+}
+V100_MESSAGE_CODEC(RedeemToken)
+
 #undef V100_MESSAGE_CODEC
 
 // ---- any message ----
@@ -843,6 +852,7 @@ Result<Envelope> decode(ByteSpan msg) {
     case MsgType::kMediaFrame: return decode_as<MediaFrame>(msg, rid);
     case MsgType::kLeave: return decode_as<Leave>(msg, rid);
     case MsgType::kRemoveMember: return decode_as<RemoveMember>(msg, rid);
+    case MsgType::kRedeemToken: return decode_as<RedeemToken>(msg, rid);
     case MsgType::kMailboxPut: return decode_as<MailboxPut>(msg, rid);
     case MsgType::kMailboxFetch: return decode_as<MailboxFetch>(msg, rid);
     case MsgType::kServiceRequest: return decode_as<ServiceRequest>(msg, rid);

@@ -68,6 +68,7 @@ inline constexpr uint8_t kMaxMailboxPutBits = 32;
 inline constexpr size_t kMaxServiceBlobs = 64;
 inline constexpr size_t kMaxServiceBlobBytes = 12u << 20;
 inline constexpr size_t kMaxErrorText = 256;
+inline constexpr size_t kMaxAdmissionTokenBytes = 1024;  ///< one Privacy Pass token (354 B for type 2)
 inline constexpr size_t kMaxRosterEntries = 1024;
 
 /// Fixed-size byte strings.
@@ -101,6 +102,7 @@ enum class MsgType : uint8_t {
   kPutKeyBlob = 19,
   kMailboxChallengeRequest = 20,
   kRemoveMember = 30,
+  kRedeemToken = 31,
 
   kServerHello = 64,
   kAck = 65,
@@ -146,6 +148,8 @@ enum class ErrorCode : uint16_t {
   kBusy = 20,              ///< server overloaded (worker queue full); retry later
   kNotDistributor = 30,    ///< PostEpoch from a member that is not the epoch distributor
   kNotHost = 31,           ///< RemoveMember without a valid host proof (or a meeting without host)
+  kAdmissionRequired = 32, ///< an anonymous store (CreateMeeting, billing registration) needs a
+                           ///< redeemed admission token on this connection (RedeemToken)
 };
 
 /// Membership-proof schemes. The verifier is a public key registered at CreateMeeting; the proof
@@ -571,6 +575,15 @@ struct RemoveMember {
   V100_PROTOCOL_MESSAGE(RemoveMember);
 };
 
+/// Redeems one anonymous admission token (Privacy Pass type 2, docs/admission.md) on a server
+/// configured with an issuer: the connection gains one credit for an anonymous store
+/// (CreateMeeting, or a billing registration). Reply: Ack, or Error(kBadProof: does not verify
+/// or already redeemed; kBadMessage: this server takes no tokens).
+struct RedeemToken {
+  Bytes token;  ///< 1..kMaxAdmissionTokenBytes
+  V100_PROTOCOL_MESSAGE(RedeemToken);
+};
+
 #undef V100_PROTOCOL_MESSAGE
 
 /// Any message.
@@ -580,7 +593,8 @@ using Message = std::variant<Hello, ServerHello, CreateMeeting, JoinChallengeReq
                              PostEpoch, FetchEpochKey, EpochKey, Subscribe, MediaFrame,
                              MediaBundle, Leave, EndMeeting, MailboxPut, MailboxFetch,
                              MailboxItems, ServiceRequest, ServiceResponse, Ping, Pong, Ack, Error,
-                             MemberEvent, MailboxChallengeRequest, MailboxChallenge, RemoveMember>;
+                             MemberEvent, MailboxChallengeRequest, MailboxChallenge, RemoveMember,
+                             RedeemToken>;
 
 /// A decoded message with its request id.
 struct Envelope {

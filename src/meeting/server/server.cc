@@ -24,6 +24,7 @@
 #include "core/rng.h"
 #include "core/secure.h"
 #include "hash/sha3.h"
+#include "meeting/admission/privacy_pass.h"
 #include "meeting/protocol/join_proof.h"
 #include "meeting/protocol/mailbox_proof.h"
 #include "meeting/server/budget.h"
@@ -166,6 +167,8 @@ class Server::Impl {
   Counters counters_;
   MemoryBudget budget_;  // before everything that holds a charge (sessions in ioc_, meetings)
   PeerTable peers_;
+  std::optional<admission::IssuerPublicKey> admission_key_;  // set: anonymous stores need tokens
+  Bytes admission_challenge_;
   std::atomic<size_t> handshaking_{0};
   std::unique_ptr<store::Store> store_;
   StoreGuard* guard_ = nullptr;  // store_ itself
@@ -225,6 +228,7 @@ class Server::Impl {
   unsigned mailbox_put_bits(size_t items_held) const;
   void handle(const SessionPtr& s, uint32_t rid, const ServiceRequest& m);
   void handle(const SessionPtr& s, uint32_t rid, const RemoveMember& m);
+  void handle(const SessionPtr& s, uint32_t rid, const RedeemToken& m);
 
   std::unique_ptr<net::steady_timer> sweep_timer_;
 };
@@ -345,6 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::pair<Handle, Nonce>> challenge_;
   std::optional<std::pair<MailboxId, Nonce>> mailbox_challenge_;  ///< one MailboxPut/Fetch
   TokenBucket mailbox_puts_;
+  std::atomic<uint32_t> admission_credits_{0};  ///< redeemed tokens (control thread adds, strand takes)
   SubscribeMode sub_mode_ = SubscribeMode::kNone;
   std::vector<uint16_t> sub_slots_;
   std::atomic<size_t> pending_control_{0};
@@ -446,6 +451,14 @@ class Session : public std::enable_shared_from_this<Session> {
     msg_token_pending_ = false;
     if (!srv_.guard_->admits(0)) {
       msg_refusal_ = ErrorCode::kBusy;
+    } else if (srv_.admission_key_) {
+      // The operator's issuer admits users: one redeemed token per anonymous store, whatever
+      // the address (a NAT'd organisation is not throttled; a stranger has no tokens).
+      uint32_t c = admission_credits_.load();
+      while (c > 0 && !admission_credits_.compare_exchange_weak(c, c - 1)) {
+      }
+      if (c == 0) msg_refusal_ = ErrorCode::kAdmissionRequired;
+      else msg_limit_ = srv_.opts_.max_message_bytes;
     } else if (!srv_.peers_.take_store_token(addr_)) {
       msg_refusal_ = ErrorCode::kRateLimited;
     } else {
@@ -848,6 +861,15 @@ Status Server::Impl::start() {
       opts_.mailbox_put_items_per_bit == 0 || opts_.mailbox_put_max_bits > kMaxMailboxPutBits ||
       opts_.mailbox_put_base_bits > opts_.mailbox_put_max_bits)
     return Status::error("server: mailbox options out of range");
+  if (!opts_.admission_issuer_pub.empty()) {
+    auto pk = admission::IssuerPublicKey::from_pem_or_der(opts_.admission_issuer_pub);
+    if (!pk) return Status::error("server: admission issuer key: " + pk.message());
+    if (opts_.admission_issuer_name.empty()) return Status::error("server: admission issuer name required");
+    admission_key_ = std::move(pk).value();
+    admission_challenge_ = admission::admission_challenge(
+        opts_.admission_issuer_name,
+        opts_.admission_origin.empty() ? opts_.admission_issuer_name : opts_.admission_origin);
+  }
   auto st = store::open_sqlite_store(opts_.data_dir);
   if (!st) return st.status();
   auto guard = std::make_unique<StoreGuard>(std::move(*st), opts_.data_dir, opts_.store_quota_bytes,
@@ -1191,7 +1213,8 @@ void Server::Impl::on_control(const SessionPtr& s, Envelope env) {
                       std::is_same_v<T, Subscribe> || std::is_same_v<T, Leave> ||
                       std::is_same_v<T, EndMeeting> || std::is_same_v<T, MailboxPut> ||
                       std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest> ||
-                      std::is_same_v<T, MailboxChallengeRequest> || std::is_same_v<T, RemoveMember>) {
+                      std::is_same_v<T, MailboxChallengeRequest> || std::is_same_v<T, RemoveMember> ||
+                      std::is_same_v<T, RedeemToken>) {
           handle(s, env.request_id, m);
         } else {
           fail(s, env.request_id, ErrorCode::kBadMessage, "unexpected message type");
@@ -1441,6 +1464,25 @@ void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const Leave&) {
   reply(s, rid, Ack{});
   if (ms.identity)
     push_to_members(*m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
+}
+
+// Privacy Pass redemption (docs/admission.md): verify against the issuer key and the server's
+// challenge, then record SHA-256(nonce) in the store (a second redemption, even after a restart,
+// is refused). The issuer signed a blinded value, so nothing here links the token to the user it
+// was issued to.
+void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const RedeemToken& r) {
+  if (!admission_key_) return fail(s, rid, ErrorCode::kBadMessage, "this server takes no admission tokens");
+  if (s->admission_credits_.load() >= opts_.max_admission_credits)
+    return fail(s, rid, ErrorCode::kRateLimited, "unspent admission tokens on this connection");
+  auto token = admission::Token::parse(r.token);
+  if (!token || !admission::verify_token(*token, admission_challenge_, *admission_key_))
+    return fail(s, rid, ErrorCode::kBadProof, "admission token did not verify");
+  const admission::Digest32 h = admission::nonce_hash(*token);
+  auto fresh = store_->add_spent_token(h);
+  if (!fresh) return fail(s, rid, ErrorCode::kBusy, "store refused");
+  if (!*fresh) return fail(s, rid, ErrorCode::kBadProof, "admission token already redeemed");
+  s->admission_credits_.fetch_add(1);
+  reply(s, rid, Ack{});
 }
 
 void Server::Impl::handle(const SessionPtr& s, uint32_t rid, const RemoveMember& r) {

@@ -100,6 +100,15 @@ struct ServerOptions {
   uint64_t store_quota_bytes = 4ull << 30;
   /// A file of this size is kept in data_dir and deleted to let deletes run on a full disk.
   uint64_t store_reserve_bytes = 16u << 20;
+  /// Anonymous admission (docs/admission.md): when set (the issuer's public key, PEM or DER), an
+  /// anonymous store (CreateMeeting, a billing registration) needs one redeemed Privacy Pass token
+  /// on the connection instead of the per-address store token. Tokens answer the challenge built
+  /// from admission_issuer_name and admission_origin (the origin defaults to the issuer name).
+  Bytes admission_issuer_pub;
+  std::string admission_issuer_name;
+  std::string admission_origin;
+  /// Redeemed tokens a connection may hold unspent.
+  uint32_t max_admission_credits = 16;
   /// First and last back-off of the accept loop when the process is out of descriptors.
   std::chrono::milliseconds accept_backoff_min{50}, accept_backoff_max{1000};
 };

@@ -117,6 +117,9 @@ Result<size_t> StoreGuard::mailbox_delete(const protocol::MailboxId& id,
                                           const std::vector<protocol::MailboxItemId>& items) {
   return remove([&] { return inner_->mailbox_delete(id, items); });
 }
+Result<bool> StoreGuard::add_spent_token(ByteSpan nonce_hash) {
+  return write(nonce_hash.size(), false, [&] { return inner_->add_spent_token(nonce_hash); });
+}
 Status StoreGuard::put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) {
   return write(key.size() + value.size(), false, [&] { return inner_->put_service_record(scope, service, key, value); });
 }

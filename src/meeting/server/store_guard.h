@@ -73,6 +73,7 @@ class StoreGuard final : public store::Store {
   }
   Result<size_t> mailbox_delete(const protocol::MailboxId& id,
                                 const std::vector<protocol::MailboxItemId>& items) override;
+  Result<bool> add_spent_token(ByteSpan nonce_hash) override;
   Status put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) override;
   Result<std::optional<Bytes>> get_service_record(ByteSpan scope, uint16_t service, ByteSpan key) override {
     return inner_->get_service_record(scope, service, key);

@@ -23,7 +23,7 @@
 namespace v100::meeting::store {
 namespace {
 
-// Schema v2. No column holds a time, a name, an address or an amount.
+// Schema v3 (v3 added spent_tokens). No column holds a time, a name, an address or an amount.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meetings (
   handle BLOB PRIMARY KEY, max_members INTEGER NOT NULL, scheme INTEGER NOT NULL,
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS mailbox (
   blob BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS mailbox_by_id ON mailbox (mailbox_id, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS mailbox_item ON mailbox (mailbox_id, item_id);
+CREATE TABLE IF NOT EXISTS spent_tokens (nonce_hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS service_records (
   scope BLOB NOT NULL, service INTEGER NOT NULL, record_key BLOB NOT NULL, value BLOB NOT NULL,
   PRIMARY KEY (scope, service, record_key));
@@ -459,6 +460,14 @@ class SqliteStore final : public Store {
     return n;
   }
 
+  Result<bool> add_spent_token(ByteSpan nonce_hash) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT OR IGNORE INTO spent_tokens VALUES (?)");
+    s.blob(1, nonce_hash);
+    if (s.step() != SQLITE_DONE) return err("insert spent token");
+    return sqlite3_changes(db_) == 1;
+  }
+
   Status put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, "INSERT OR REPLACE INTO service_records VALUES (?,?,?,?)");
@@ -525,6 +534,8 @@ class SqliteStore final : public Store {
          "SELECT count(*), coalesce(sum(length(blob)),0) FROM epoch_blobs"},
         {"mailbox blob", "anonymous invitation (X-Wing ciphertext + AEAD + ML-DSA signature) under a random-looking mailbox id, with a random item id",
          "SELECT count(*), coalesce(sum(length(blob)+length(mailbox_id)+length(item_id)),0) FROM mailbox"},
+        {"spent admission token", "SHA-256 of a redeemed token's random nonce (unlinkable to its issuance)",
+         "SELECT count(*), coalesce(sum(length(nonce_hash)),0) FROM spent_tokens"},
         {"service record", "opaque ciphertext held by an FHE service (durations, billing, analytics)",
          "SELECT count(*), coalesce(sum(length(record_key)+length(value)+length(scope)),0) FROM service_records"},
     };

@@ -28,7 +28,7 @@ using protocol::Handle;
 /// opening a database with a newer version fails instead of guessing.
 /// v2: mailbox items carry a random item id (delete by id); a v1 database is migrated by dropping
 /// its mailbox table (items under v1 mailbox ids, which no client reads any more).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// A registered meeting.
 struct MeetingRecord {
@@ -144,6 +144,10 @@ class Store {
   virtual Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope,
                                                                             uint16_t service) = 0;
   virtual Status delete_service_records(ByteSpan scope, uint16_t service) = 0;
+
+  /// Records a redeemed admission token by SHA-256 of its random nonce (docs/admission.md): true if
+  /// new, false if it was already redeemed. The hash cannot be linked to the token's issuance.
+  virtual Result<bool> add_spent_token(ByteSpan nonce_hash) = 0;
 
   /// Every kind of record held, with counts, sizes and a plain description (`v100 audit`).
   virtual Result<std::vector<AuditLine>> audit() = 0;
