@@ -18,6 +18,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <unordered_map>
 
@@ -174,6 +175,12 @@ class Server::Impl {
   StoreGuard* guard_ = nullptr;  // store_ itself
   TlsMaterial tls_;
   net::io_context ioc_;
+  // TLS handshakes run here, on their own thread, not on the relay's I/O threads: a handshake
+  // flood costs at most this one core and never delays media. Declared after ioc_ so it is
+  // destroyed first (its pending handlers hold sessions whose sockets belong to ioc_).
+  net::io_context hs_ioc_{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> hs_work_;
+  std::thread hs_thread_;
   ssl::context ssl_ctx_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   net::steady_timer accept_timer_;        // back-off when out of descriptors
@@ -320,6 +327,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   /// Closes the connection from any thread. `misbehaved` counts it as dropped.
   void close(const char* why, bool misbehaved) {
+    if (!tls_done_.load()) {
+      // Handshaking: only the handshake thread may touch the socket. Closing it there ends the
+      // handshake with an error, which comes back to this strand (on_tls -> finish).
+      net::post(srv_.hs_ioc_, [self = shared_from_this(), why, misbehaved] {
+        if (self->tls_done_.load()) return self->close(why, misbehaved);  // finished meanwhile
+        if (self->hs_closed_.exchange(true)) return;
+        if (misbehaved) self->srv_.counters_.dropped.fetch_add(1);
+        log(LogLevel::kDebug, "connection closed by server: %s", why);
+        beast::error_code ec;
+        beast::get_lowest_layer(self->ws_).socket().close(ec);
+      });
+      return;
+    }
     net::post(ws_.get_executor(), [self = shared_from_this(), why, misbehaved] {
       if (self->closing_) return;
       self->closing_ = true;
@@ -368,8 +388,14 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!ec && !self->hello_done_) self->close("no hello in time", true);
     });
     arm_watchdog();
-    ws_.next_layer().async_handshake(ssl::stream_base::server,
-                                     [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
+    // The handshake's steps (and its CPU: key exchange, signature) run on the handshake thread: a
+    // composed operation runs its intermediate steps on its handler's executor. Until tls_done_,
+    // the socket belongs to that thread (close() routes there); then back to this strand.
+    ws_.next_layer().async_handshake(
+        ssl::stream_base::server, net::bind_executor(srv_.hs_ioc_, [self = shared_from_this()](beast::error_code ec) {
+          self->tls_done_.store(true);
+          net::dispatch(self->ws_.get_executor(), [self, ec] { self->on_tls(ec); });
+        }));
   }
 
   // The protocol is binary WebSocket at exactly /v100 (docs/protocol.md §1): the upgrade request
@@ -814,6 +840,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Strand-only.
   bool hello_done_ = false;
+  std::atomic<bool> tls_done_{false};   // set on the handshake thread when the handshake ends
+  std::atomic<bool> hs_closed_{false};  // closed while handshaking
   bool handshaking_ = true;  // counted in srv_.handshaking_ until Hello or close
   bool closing_ = false;
   int violations_ = 0;
@@ -903,7 +931,13 @@ Status Server::Impl::start() {
   sweep_timer_ = std::make_unique<net::steady_timer>(ioc_);
   schedule_sweep();
   schedule_housekeeping();
-  for (int i = 0; i < std::max(1, opts_.io_threads); ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+  hs_work_.emplace(hs_ioc_.get_executor());
+  hs_thread_ = std::thread([this] { hs_ioc_.run(); });
+  pthread_setname_np(hs_thread_.native_handle(), "v100-tls");  // names show in top and /proc
+  for (int i = 0; i < std::max(1, opts_.io_threads); ++i) {
+    io_threads_.emplace_back([this] { ioc_.run(); });
+    pthread_setname_np(io_threads_.back().native_handle(), "v100-io");
+  }
   log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
   return Status::ok();
 }
@@ -1029,6 +1063,9 @@ void Server::Impl::stop() {
   control_->stop();
   workers_->stop();
   meetings_.clear();  // control thread has stopped: safe
+  hs_work_.reset();
+  hs_ioc_.stop();
+  if (hs_thread_.joinable()) hs_thread_.join();
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
