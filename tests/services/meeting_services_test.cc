@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "core/rng.h"
@@ -23,13 +24,14 @@ using namespace std::chrono_literals;
 namespace svc = v100::services;
 
 struct Fixture {
-  explicit Fixture(const char* tag) {
+  explicit Fixture(const char* tag, std::function<void(server::ServerOptions&)> tweak = {}) {
     dir = (std::filesystem::temp_directory_path() / (std::string("v100-svc-") + tag + "-" + to_hex(random_bytes(6)))).string();
     std::filesystem::create_directories(dir);
     server::ServerOptions o;
     o.data_dir = dir;
     o.port = 0;
     o.worker_threads = 2;
+    if (tweak) tweak(o);
     srv = std::make_unique<server::Server>(o);
     register_metadata_services(*srv);
     Status st = srv->start();
@@ -206,6 +208,44 @@ TEST(MeetingServices, EndToEndAgainstPlaintextModel) {
   for (const auto& [slot, d] : dur_model) numbers.push_back(d);
   auto hits = find_canaries(fx.dir, canary_patterns({names[0], names[1], names[2], names[3], title}, numbers));
   EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
+}
+
+// Hardening issue, item 1: billing registrations were cached for the process's life (4.7 MiB each:
+// 300 took the server from 14 MiB to 1.4 GiB). Now the cache is a small LRU and registrations are
+// anonymous stores: one address gets 10, then 10 a minute. Measured by the process's RSS (the server
+// runs in this process) over 24 registrations with the per-address quota lifted, and the default
+// quota refusing the 11th.
+size_t rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  f >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(MeetingServices, BillingRegistrationsDoNotPinMemory) {
+  {
+    Fixture fx("billing-flood", [](server::ServerOptions& o) { o.anon_stores_burst = 1000; });
+    auto& attacker = fx.connect("stranger");
+    const uint64_t rate = 1234;
+    // Warm up (first registration: parameter tables, code pages), then measure.
+    ASSERT_TRUE(BillingAccount::create().register_account(attacker, rate).is_ok());
+    const size_t rss0 = rss_bytes();
+    constexpr int kRegistrations = 24;
+    for (int i = 0; i < kRegistrations; ++i)
+      ASSERT_TRUE(BillingAccount::create().register_account(attacker, rate).is_ok()) << i;
+    const double growth_mib = static_cast<double>(rss_bytes() - std::min(rss_bytes(), rss0)) / (1 << 20);
+    std::printf("[ figures ] %d billing registrations: RSS growth %.1f MiB (was ~4.7 MiB each, %.0f MiB)\n",
+                kRegistrations, growth_mib, kRegistrations * 4.7);
+#if !defined(V100_SANITIZE) && !defined(__SANITIZE_ADDRESS__)
+    EXPECT_LT(growth_mib, kRegistrations * 4.7 * 0.6) << "registrations are pinned in memory";
+#endif
+  }
+  // Default quota: an address registers 10 accounts, then waits (10 per minute).
+  Fixture fx("billing-quota");
+  auto& attacker = fx.connect("stranger");
+  int accepted = 0;
+  for (int i = 0; i < 12; ++i) accepted += BillingAccount::create().register_account(attacker, 99).is_ok();
+  EXPECT_EQ(accepted, 10);
 }
 
 }  // namespace
