@@ -508,3 +508,57 @@ TEST_F(ServerLimitsTest, HandshakeFloodLeavesTheRelayAlone) {
 
 }  // namespace
 }  // namespace v100::meeting
+
+#include <sys/mount.h>
+
+namespace v100::meeting {
+namespace {
+
+// Attack 3, the end state: a full disk. Before, every join failed and so did EndMeeting, the only
+// way to free space. Now a reserve file in the data dir is given up so deletes (EndMeeting, Leave)
+// run, and the server recovers once space is back. The data dir is a small tmpfs (needs mount
+// rights: skipped where the test cannot mount, e.g. an unprivileged container).
+TEST_F(ServerLimitsTest, FullDiskStillLetsMeetingsEnd) {
+  fs::create_directories(dir_);
+  if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=48m") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{dir_};
+  {
+    auto o = test_options(dir_);
+    start(o);
+    Peer* host = add_peer();
+    ASSERT_TRUE(host);
+    TestMeeting tm;
+    ASSERT_TRUE(host->expect<Ack>(tm.create_msg(8)));
+    ASSERT_TRUE(host->join(tm.handle, tm.join_seed));
+    Peer* guest = add_peer();
+    ASSERT_TRUE(guest && guest->join(tm.handle, tm.join_seed));
+    ASSERT_TRUE(host->expect<Ack>(PutRoster{0, random_bytes(200000), random_bytes(40)}));
+    // Fill the disk to the last byte.
+    {
+      std::ofstream filler(dir_ + "/filler", std::ios::binary);
+      const Bytes chunk = random_bytes(64 << 10);
+      while (filler.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(chunk.size())))
+        filler.flush();
+    }
+    // Deletes still work: a member leaves and the host ends the meeting.
+    EXPECT_TRUE(guest->expect<Ack>(Leave{}));
+    EXPECT_TRUE(host->expect<Ack>(EndMeeting{}));
+    EXPECT_EQ(host->error_code(JoinChallengeRequest{tm.handle}), static_cast<int>(ErrorCode::kUnknownMeeting));
+    // Space comes back: the server works again without a restart.
+    fs::remove(dir_ + "/filler");
+    Peer* next = add_peer();
+    ASSERT_TRUE(next);
+    TestMeeting tm2;
+    EXPECT_TRUE(next->expect<Ack>(tm2.create_msg(8)));
+    EXPECT_TRUE(next->join(tm2.handle, tm2.join_seed));
+    peers_.clear();
+    srv_->stop();
+    srv_.reset();
+  }
+}
+
+}  // namespace
+}  // namespace v100::meeting
