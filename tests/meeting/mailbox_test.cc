@@ -34,6 +34,9 @@ class MailboxTest : public ::testing::Test {
  protected:
   void SetUp() override { server::set_log_stderr(false); }
   void TearDown() override {
+    // Every attack ran beside an honest meeting: its media still flows and newcomers join fast.
+    if (honest_) honest_->expect_alive();
+    honest_.reset();
     clients_.clear();
     peers_.clear();
     if (srv_) srv_->stop();
@@ -45,6 +48,8 @@ class MailboxTest : public ::testing::Test {
     srv_ = std::make_unique<server::Server>(o);
     Status s = srv_->start();
     ASSERT_TRUE(s.is_ok()) << s.message();
+    honest_ = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+    ASSERT_TRUE(honest_);
   }
   void start() {
     dir_ = temp_dir("mailbox");
@@ -79,6 +84,7 @@ class MailboxTest : public ::testing::Test {
   std::unique_ptr<server::Server> srv_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::vector<std::unique_ptr<Client>> clients_;
+  std::unique_ptr<HonestMeeting> honest_;
 };
 
 // A MailboxFetch for `box` signed by `signer` over (box, nonce, ids), presenting `key`.

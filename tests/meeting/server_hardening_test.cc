@@ -47,10 +47,18 @@ class HardeningTest : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  // Every refused connection is torn down (the open counter returns to zero), not left half-open.
-  bool all_connections_closed() {
-    for (int i = 0; i < 200 && srv_->stats().connections_open > 0; ++i) std::this_thread::sleep_for(10ms);
-    return srv_->stats().connections_open == 0;
+  // Every refused connection is torn down (the open counter returns to the honest meeting's
+  // connections), not left half-open.
+  bool all_connections_closed(uint64_t expected_open = kHonestConnections) {
+    for (int i = 0; i < 200 && srv_->stats().connections_open > expected_open; ++i) std::this_thread::sleep_for(10ms);
+    return srv_->stats().connections_open == expected_open;
+  }
+  // Every attack runs beside an honest meeting (two connections) that must keep working.
+  static constexpr uint64_t kHonestConnections = 2;
+  std::unique_ptr<HonestMeeting> honest() {
+    auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+    EXPECT_TRUE(h) << "honest meeting did not start";
+    return h;
   }
   Status start() {
     srv_ = std::make_unique<server::Server>(test_options(dir_));
@@ -107,6 +115,8 @@ TlsOutcome tls_handshake(uint16_t port, int max_version, const char* groups, con
 
 TEST_F(HardeningTest, TlsRefusesFiniteFieldGroupsAndCbcSuites) {
   ASSERT_TRUE(start().is_ok());
+  auto h = honest();
+  ASSERT_TRUE(h);
   const uint16_t port = srv_->port();
   // The CPU-burn attack: a TLS 1.3 ClientHello offering only ffdhe8192.
   EXPECT_FALSE(tls_handshake(port, TLS1_3_VERSION, "ffdhe8192", nullptr).ok);
@@ -139,6 +149,7 @@ TEST_F(HardeningTest, TlsRefusesFiniteFieldGroupsAndCbcSuites) {
   }
   // The SDK's own transport still connects and says Hello.
   EXPECT_NE(Peer::connect(port, srv_->fingerprint()), nullptr);
+  h->expect_alive();
 }
 
 // ---- WebSocket: binary at exactly /v100 ----
@@ -181,6 +192,8 @@ bool is_timeout(const beast::error_code& ec) {
 
 TEST_F(HardeningTest, UpgradeOnlyAtV100) {
   ASSERT_TRUE(start().is_ok());
+  auto h = honest();
+  ASSERT_TRUE(h);
   for (const char* target : {"/", "/v100/", "/V100", "/v1000", "/v100?x=1", "/chat", "/../v100"}) {
     RawClient c;
     beast::error_code ec = c.connect(srv_->port(), target);
@@ -200,10 +213,13 @@ TEST_F(HardeningTest, UpgradeOnlyAtV100) {
   auto env = protocol::decode(reply);
   ASSERT_TRUE(env.is_ok()) << env.message();
   EXPECT_TRUE(std::holds_alternative<protocol::ServerHello>(env->msg));
+  h->expect_alive();
 }
 
 TEST_F(HardeningTest, TextFrameClosesTheConnection) {
   ASSERT_TRUE(start().is_ok());
+  auto h = honest();
+  ASSERT_TRUE(h);
   const Bytes hello = protocol::Hello{}.encode(1);
   // A text frame first, and a text frame after a valid binary Hello: both end the connection.
   for (bool after_hello : {false, true}) {
@@ -231,6 +247,7 @@ TEST_F(HardeningTest, TextFrameClosesTheConnection) {
   }
   // Both sessions were torn down, not left half-open.
   EXPECT_TRUE(all_connections_closed());
+  h->expect_alive();
 }
 
 // ---- the store: damaged rows, deleted bytes ----
@@ -278,6 +295,8 @@ TEST_F(HardeningTest, DamagedSlotRowIsRefusedNotACrash) {
   sqlite3_close(db);
 
   ASSERT_TRUE(start().is_ok());
+  auto h = honest();
+  ASSERT_TRUE(h);
   auto p = Peer::connect(srv_->port(), srv_->fingerprint());
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->error_code(JoinChallengeRequest{tm.handle}), static_cast<int>(ErrorCode::kUnknownMeeting));
@@ -288,6 +307,8 @@ TEST_F(HardeningTest, DamagedSlotRowIsRefusedNotACrash) {
   TestMeeting other;
   EXPECT_TRUE(q->expect<Ack>(other.create_msg(4)).has_value());
   EXPECT_TRUE(q->join(other.handle, other.join_seed).has_value());
+  h->expect_alive();
+  h.reset();
   stop();
   // The operator learns why from the log, which names neither the meeting nor the values.
   const std::string log = read_all(dir_ + "/server.log");

@@ -35,52 +35,6 @@ class ServerLimitsTest : public ServerFixture {
     server::set_log_stderr(false);
     dir_ = temp_dir("limits");
   }
-
-  /// An honest meeting of two members; member 0 streams audio to member 1 until stop().
-  struct Honest {
-    TestMeeting tm;
-    Peer* talker = nullptr;
-    Peer* listener = nullptr;
-    std::atomic<bool> run{true};
-    std::atomic<uint32_t> sent{0};
-    std::thread thread;
-    void start() {
-      thread = std::thread([this] {
-        for (uint32_t s = 0; run; ++s) {
-          if (!talker->client->send(encode_media_frame(0, MediaKind::kAudio, random_bytes(200)))) break;
-          sent = s + 1;
-          std::this_thread::sleep_for(5ms);
-        }
-      });
-    }
-    void stop() {
-      run = false;
-      if (thread.joinable()) thread.join();
-    }
-    ~Honest() { stop(); }
-  };
-  void start_honest(Honest& h) {
-    h.talker = add_peer();
-    h.listener = add_peer();
-    ASSERT_TRUE(h.talker && h.listener);
-    ASSERT_TRUE(h.talker->expect<Ack>(h.tm.create_msg()));
-    ASSERT_TRUE(h.talker->join(h.tm.handle, h.tm.join_seed));
-    ASSERT_TRUE(h.listener->join(h.tm.handle, h.tm.join_seed));
-    ASSERT_TRUE(h.listener->expect<Ack>(Subscribe{SubscribeMode::kAll, {}}));
-    h.start();
-  }
-  /// The honest meeting still works: a new member joins in under a second, and the listener
-  /// keeps receiving the talker's frames.
-  void expect_honest_alive(Honest& h) {
-    const size_t before = h.listener->frame_count();
-    EXPECT_TRUE(h.listener->wait_for([&](Peer& p) { return p.frames_locked() >= before + 20; }, 5s))
-        << "media stopped flowing";
-    Peer* late = add_peer();
-    ASSERT_NE(late, nullptr);
-    const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_TRUE(late->join(h.tm.handle, h.tm.join_seed));
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "join took too long";
-  }
 };
 
 // Attack 1a: 40 connections each start a 15 MiB CreateMeeting and never finish it. Before, each
@@ -92,8 +46,8 @@ TEST_F(ServerLimitsTest, UnfinishedMessagesStayWithinTheMemoryBudget) {
   o.anon_stores_burst = 100;  // let every attacker start a large message: the budget is under test
   o.max_connections_per_address = 64;
   start(o);
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   const size_t rss0 = rss_bytes();
 
   const Bytes chunk = random_bytes(1u << 20);
@@ -124,7 +78,7 @@ TEST_F(ServerLimitsTest, UnfinishedMessagesStayWithinTheMemoryBudget) {
   }
   EXPECT_LT(completed_15, 40u);
   EXPECT_GE(st.connections_dropped, 30u) << "connections over the budget are closed";
-  expect_honest_alive(h);
+  h->expect_alive();
   attackers.clear();
   for (int i = 0; i < 200 && srv_->stats().memory_used > (4u << 20); ++i) std::this_thread::sleep_for(10ms);
   EXPECT_LT(srv_->stats().memory_used, 4u << 20) << "charges released when the attackers left";
@@ -138,8 +92,8 @@ TEST_F(ServerLimitsTest, NeverReadingClientIsClosedAndReleased) {
   o.max_message_bytes = 1u << 20;
   o.transfer_grace = 500ms;
   start(o);
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   // A meeting with a 900 KB key blob: each GetKeyBlob answers 900 KB.
   TestMeeting big;
   CreateMeeting cm = big.create_msg();
@@ -164,7 +118,7 @@ TEST_F(ServerLimitsTest, NeverReadingClientIsClosedAndReleased) {
   if (!kSanitized) {
     EXPECT_LT(growth_mib, 64 + 32);
   }
-  expect_honest_alive(h);
+  h->expect_alive();
 }
 
 // Attack 4a: connections that keep themselves alive without doing anything: a drip inside an
@@ -176,8 +130,8 @@ TEST_F(ServerLimitsTest, DripsAndPingOnlyConnectionsAreClosed) {
   o.anon_progress_timeout = 1500ms;
   o.idle_timeout = 30000ms;  // the old idle timer alone never fires: the attackers send bytes
   start(o);
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   auto drip = RawWs::connect(srv_->port());
   auto pinger = RawWs::connect(srv_->port());
   auto app_pinger = RawWs::connect(srv_->port());
@@ -201,9 +155,9 @@ TEST_F(ServerLimitsTest, DripsAndPingOnlyConnectionsAreClosed) {
   EXPECT_TRUE(app_pinger->closed_within(1s)) << "app-ping-only kept alive";
   std::printf("[ figures ] drip, ping-only and app-ping-only connections all closed within %.1f s\n", secs);
   EXPECT_GE(srv_->stats().connections_dropped, 3u);
-  ASSERT_TRUE(h.talker->client->is_open());
-  ASSERT_TRUE(h.listener->client->is_open());
-  expect_honest_alive(h);
+  ASSERT_TRUE(h->talker().client->is_open());
+  ASSERT_TRUE(h->listener().client->is_open());
+  h->expect_alive();
 }
 
 // Attack 4b: WebSocket ping floods and app Ping floods are charged to the message rate.
@@ -211,8 +165,8 @@ TEST_F(ServerLimitsTest, PingFloodsAreRateLimited) {
   auto o = test_options(dir_);
   o.max_messages_per_s = 500;  // burst 1000
   start(o);
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   auto ws_flood = RawWs::connect(srv_->port());
   ASSERT_TRUE(ws_flood);
   int sent = 0;
@@ -229,7 +183,7 @@ TEST_F(ServerLimitsTest, PingFloodsAreRateLimited) {
   std::printf("[ figures ] ping floods: %d WebSocket pings, %d app Pings sent before the close\n", sent, app_sent);
   EXPECT_LT(sent, 100000);
   EXPECT_LT(app_sent, 100000);
-  expect_honest_alive(h);
+  h->expect_alive();
 }
 
 // Attack 4c: one address holding many slots; and many connections stuck before Hello.
@@ -327,8 +281,8 @@ TEST_F(ServerLimitsTest, IdleMeetingsAreEvicted) {
   o.meeting_evict_after = 1000ms;
   o.anon_stores_burst = 100;
   start(o);
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   Peer* p = add_peer();
   for (int i = 0; i < 20; ++i) {
     TestMeeting tm;
@@ -338,7 +292,7 @@ TEST_F(ServerLimitsTest, IdleMeetingsAreEvicted) {
   EXPECT_GE(srv_->stats().meetings_resident, 20u);
   for (int i = 0; i < 400 && srv_->stats().meetings_resident > 1; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(srv_->stats().meetings_resident, 1u) << "only the honest meeting (members online) stays";
-  expect_honest_alive(h);
+  h->expect_alive();
 }
 
 #ifdef V100_BIN
@@ -459,8 +413,8 @@ double thread_cpu_seconds(const std::string& name) {
 // media flowing.
 TEST_F(ServerLimitsTest, HandshakeFloodLeavesTheRelayAlone) {
   start(test_options(dir_));
-  Honest h;
-  start_honest(h);
+  auto h = HonestMeeting::start(srv_->port(), srv_->fingerprint());
+  ASSERT_TRUE(h);
   std::this_thread::sleep_for(200ms);
   std::atomic<bool> run{true};
   std::atomic<uint64_t> full{0}, refused{0};
@@ -482,8 +436,8 @@ TEST_F(ServerLimitsTest, HandshakeFloodLeavesTheRelayAlone) {
       (ec ? refused : full).fetch_add(1);
     }
   };
-  const size_t frames0 = h.listener->frame_count();
-  const uint32_t sent0 = h.sent;
+  const size_t frames0 = h->listener().frame_count();
+  const uint32_t sent0 = h->sent();
   const double tls0 = thread_cpu_seconds("v100-tls"), io0 = thread_cpu_seconds("v100-io");
   std::thread a(flood, false), b(flood, true);
   std::this_thread::sleep_for(2s);
@@ -491,19 +445,19 @@ TEST_F(ServerLimitsTest, HandshakeFloodLeavesTheRelayAlone) {
   a.join();
   b.join();
   const double tls_cpu = thread_cpu_seconds("v100-tls") - tls0, io_cpu = thread_cpu_seconds("v100-io") - io0;
-  const uint32_t sent = h.sent - sent0;
+  const uint32_t sent = h->sent() - sent0;
   // Frames sent during the flood arrive (allow those still in flight).
-  EXPECT_TRUE(h.listener->wait_for([&](Peer& p) { return p.frames_locked() >= frames0 + sent * 95 / 100; }, 5s))
+  EXPECT_TRUE(h->listener().wait_for([&](Peer& p) { return p.frames_locked() >= frames0 + sent * 95 / 100; }, 5s))
       << "frames lost during the handshake flood";
   std::printf("[ figures ] handshake flood: %llu full X25519 handshakes, %llu ffdhe-only hellos refused in 2 s; "
               "%u frames sent beside it, %zu received; CPU: handshake thread %.2f s, relay threads %.2f s\n",
               static_cast<unsigned long long>(full.load()), static_cast<unsigned long long>(refused.load()), sent,
-              h.listener->frame_count() - frames0, tls_cpu, io_cpu);
+              h->listener().frame_count() - frames0, tls_cpu, io_cpu);
   // The handshakes' CPU is spent on the handshake thread, not on the threads that relay media.
   EXPECT_GT(tls_cpu, io_cpu);
   EXPECT_GT(full.load(), 0u);
   EXPECT_GT(refused.load(), 0u);
-  expect_honest_alive(h);
+  h->expect_alive();
 }
 
 }  // namespace

@@ -11,12 +11,14 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <poll.h>
@@ -235,6 +237,61 @@ class ServerFixture : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<server::Server> srv_;
   std::vector<std::unique_ptr<Peer>> peers_;
+};
+
+/// An honest meeting beside an attack: a talker streams 200-byte audio frames every 5 ms to a
+/// listener until destroyed. expect_alive() checks that media still flows and that a newcomer
+/// joins in under a second (the hardening issue's bar for every attack test).
+class HonestMeeting {
+ public:
+  static std::unique_ptr<HonestMeeting> start(uint16_t port, const std::string& fingerprint) {
+    auto h = std::make_unique<HonestMeeting>();
+    h->port_ = port;
+    h->fingerprint_ = fingerprint;
+    h->talker_ = Peer::connect(port, fingerprint);
+    h->listener_ = Peer::connect(port, fingerprint);
+    if (!h->talker_ || !h->listener_ || !h->talker_->expect<Ack>(h->tm_.create_msg()) ||
+        !h->talker_->join(h->tm_.handle, h->tm_.join_seed) || !h->listener_->join(h->tm_.handle, h->tm_.join_seed) ||
+        !h->listener_->expect<Ack>(Subscribe{SubscribeMode::kAll, {}}))
+      return nullptr;
+    HonestMeeting* raw = h.get();
+    h->thread_ = std::thread([raw] {
+      for (uint32_t s = 0; raw->run_; ++s) {
+        if (!raw->talker_->client->send(encode_media_frame(0, MediaKind::kAudio, random_bytes(200)))) break;
+        raw->sent_ = s + 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    return h;
+  }
+  HonestMeeting() = default;
+  ~HonestMeeting() {
+    run_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  void expect_alive() {
+    const size_t before = listener_->frame_count();
+    EXPECT_TRUE(listener_->wait_for([&](Peer& p) { return p.frames_locked() >= before + 20; }, 5s))
+        << "media stopped flowing";
+    auto late = Peer::connect(port_, fingerprint_);
+    ASSERT_NE(late, nullptr);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(late->join(tm_.handle, tm_.join_seed));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "join took too long";
+  }
+  Peer& talker() { return *talker_; }
+  Peer& listener() { return *listener_; }
+  const TestMeeting& meeting() const { return tm_; }
+  uint32_t sent() const { return sent_; }
+
+ private:
+  uint16_t port_ = 0;
+  std::string fingerprint_;
+  TestMeeting tm_;
+  std::unique_ptr<Peer> talker_, listener_;
+  std::atomic<bool> run_{true};
+  std::atomic<uint32_t> sent_{0};
+  std::thread thread_;
 };
 
 /// Seconds until the server closes a raw TCP connection that sends nothing (a read sees EOF or a
