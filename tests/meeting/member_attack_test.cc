@@ -122,6 +122,7 @@ TEST(MemberAttack, EpochPostsOnlyFromTheDistributorOneStepAtATime) {
   ASSERT_TRUE(c.client->wait_for_epoch(3, 20s)) << "newcomer never keyed";
   EXPECT_LT(Clock::now() - t0, 1s) << "join to first key took too long";
   EXPECT_GT(host.client->epoch(), before);
+  ASSERT_TRUE(b.client->wait_for_epoch(3, 20s));
   EXPECT_EQ(b.client->security_code(), c.client->security_code());
   ASSERT_TRUE(b.client->leave().is_ok());
   ASSERT_TRUE(host.client->wait_for_epoch(2, 20s));
@@ -157,6 +158,7 @@ TEST(MemberAttack, IdentityBlobsBelongToTheirSlot) {
   invite_and_join(host, b);
   EXPECT_EQ(*b.client->slot(), next);
   ASSERT_TRUE(b.client->wait_for_epoch(2, 20s)) << "joiner never keyed";
+  ASSERT_TRUE(host.client->wait_for_epoch(2, 20s));
   EXPECT_EQ(b.client->security_code(), host.client->security_code());
   auto roster = host.client->fetch_roster();
   ASSERT_TRUE(roster.is_ok()) << roster.message();
@@ -279,7 +281,9 @@ TEST(MemberAttack, HostRemovesAMember) {
   // The host's later invitations carry the new join key: a newcomer joins and is keyed.
   Participant& d = h.add("Dee");
   invite_and_join(host, d);
-  ASSERT_TRUE(d.client->wait_for_epoch_at_least(before + 2, 10s));
+  ASSERT_TRUE(d.client->wait_for_epoch(3, 10s));
+  ASSERT_TRUE(b.client->wait_for_epoch(3, 10s));
+  EXPECT_GT(d.client->epoch(), before + 1);
   EXPECT_EQ(d.client->security_code(), b.client->security_code());
   // Bea reconnects (slot token; the join key changed under her) and keeps her slot.
   const uint16_t b_slot = *b.client->slot();
