@@ -186,7 +186,7 @@ class Server::Impl {
   net::steady_timer accept_timer_;        // back-off when out of descriptors
   std::chrono::milliseconds accept_backoff_{0};
   int reserve_fd_ = -1;                   // spent to accept-and-close when out of descriptors
-  net::steady_timer housekeeping_timer_;  // meeting eviction, per-address table sweep
+  net::steady_timer housekeeping_timer_;  // slot expiry, meeting eviction, per-address table sweep
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> control_;
   std::unique_ptr<WorkerPool> workers_;
@@ -213,8 +213,7 @@ class Server::Impl {
   void push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot);
   void detach_member(const SessionPtr& s);
   Status free_slot(MeetingRuntime& m, uint16_t slot, MemberEventKind event);
-  void schedule_sweep();
-  void sweep();
+  void expire_slots();
 
   void handle(const SessionPtr& s, uint32_t rid, const CreateMeeting& m);
   void handle(const SessionPtr& s, uint32_t rid, const JoinChallengeRequest& m);
@@ -237,7 +236,6 @@ class Server::Impl {
   void handle(const SessionPtr& s, uint32_t rid, const RemoveMember& m);
   void handle(const SessionPtr& s, uint32_t rid, const RedeemToken& m);
 
-  std::unique_ptr<net::steady_timer> sweep_timer_;
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -928,8 +926,6 @@ Status Server::Impl::start() {
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   accept_backoff_ = std::chrono::milliseconds(0);
   do_accept();
-  sweep_timer_ = std::make_unique<net::steady_timer>(ioc_);
-  schedule_sweep();
   schedule_housekeeping();
   hs_work_.emplace(hs_ioc_.get_executor());
   hs_thread_ = std::thread([this] { hs_ioc_.run(); });
@@ -1000,15 +996,23 @@ void Server::Impl::on_accept_exhausted() {
   });
 }
 
-// Per-address table sweep and meeting eviction, a few times per meeting_evict_after (<= 1 s).
+// Per-address table sweep, slot expiry and meeting eviction, every sweep_interval or a quarter of
+// meeting_evict_after, whichever is shorter (10 ms..1 s).
 void Server::Impl::schedule_housekeeping() {
-  const auto period = std::clamp(opts_.meeting_evict_after / 4, std::chrono::milliseconds(10),
-                                 std::chrono::milliseconds(1000));
+  // One periodic pass for everything that expires: per-address entries (here), expired member
+  // slots and unused meetings (on the control thread, the owner of meeting state).
+  const auto period = std::clamp(std::min(opts_.meeting_evict_after / 4, opts_.sweep_interval),
+                                 std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   housekeeping_timer_.expires_after(period);
   housekeeping_timer_.async_wait([this](beast::error_code ec) {
     if (ec || stopping_) return;
     peers_.sweep();
-    (void)submit_control([this] { evict_unused_meetings(); }, false);
+    (void)submit_control(
+        [this] {
+          expire_slots();
+          evict_unused_meetings();
+        },
+        false);
     schedule_housekeeping();
   });
 }
@@ -1138,7 +1142,7 @@ Status Server::Impl::free_slot(MeetingRuntime& m, uint16_t slot, MemberEventKind
   return Status::ok();
 }
 
-void Server::Impl::sweep() {
+void Server::Impl::expire_slots() {
   const auto now = std::chrono::steady_clock::now();
   for (auto& [h, m] : meetings_) {
     std::vector<uint16_t> expired;
@@ -1150,15 +1154,6 @@ void Server::Impl::sweep() {
     for (uint16_t slot : expired)
       if (!free_slot(*m, slot, MemberEventKind::kLeft)) log(LogLevel::kWarn, "could not free an expired slot");
   }
-}
-
-void Server::Impl::schedule_sweep() {
-  sweep_timer_->expires_after(opts_.sweep_interval);
-  sweep_timer_->async_wait([this](beast::error_code ec) {
-    if (ec || stopping_) return;
-    submit_control([this] { sweep(); }, false);
-    schedule_sweep();
-  });
 }
 
 MeetingPtr Server::Impl::find_meeting(const Handle& h) {

@@ -59,7 +59,7 @@ struct ServerOptions {
   /// A new member must store its identity blob within this time or its slot is freed and its
   /// connection closed: other members are told of a join only once its identity is readable.
   std::chrono::milliseconds identity_timeout{20000};
-  /// How often the control thread looks for expired slots.
+  /// How often the housekeeping pass looks for expired slots (at most; see schedule_housekeeping).
   std::chrono::milliseconds sweep_interval{1000};
   bool log_to_file = true;              ///< also log to data_dir/server.log
 
