@@ -22,6 +22,7 @@
 namespace v100::meeting::e2e {
 namespace {
 
+using protocol::MediaEnvelope;
 using protocol::MediaKind;
 
 // Joins `p` to the host's meeting through an invitation (out of band, or via the mailbox).
@@ -141,16 +142,16 @@ TEST(E2eMeeting, KeyChangesOnJoinAndLeave) {
 
   // Capture what Bea sees from Cai on the wire (before decryption).
   std::mutex tap_mu;
-  std::vector<std::pair<MediaKind, Bytes>> from_c;
+  std::vector<std::pair<MediaEnvelope, Bytes>> from_c;
   uint16_t c_slot = *c.client->slot();
-  b.client->set_raw_frame_tap([&](uint16_t slot, MediaKind kind, ByteSpan f) {
+  b.client->set_raw_frame_tap([&](uint16_t slot, MediaEnvelope kind, ByteSpan f) {
     if (slot != c_slot) return;
     std::lock_guard lk(tap_mu);
     from_c.emplace_back(kind, Bytes(f.begin(), f.end()));
   });
   send_round({&c}, 0, 5);
   ASSERT_TRUE(b.wait_total(5, 10s));
-  std::vector<std::pair<MediaKind, Bytes>> old_epoch_frames;
+  std::vector<std::pair<MediaEnvelope, Bytes>> old_epoch_frames;
   {
     std::lock_guard lk(tap_mu);
     old_epoch_frames = from_c;
@@ -168,7 +169,7 @@ TEST(E2eMeeting, KeyChangesOnJoinAndLeave) {
 
   send_round({&c}, 5, 5);
   ASSERT_TRUE(b.wait_total(10, 10s));
-  std::vector<std::pair<MediaKind, Bytes>> new_epoch_frames;
+  std::vector<std::pair<MediaEnvelope, Bytes>> new_epoch_frames;
   {
     std::lock_guard lk(tap_mu);
     new_epoch_frames = from_c;

@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 using e2e::Harness;
 using e2e::Participant;
 using protocol::ErrorCode;
+using protocol::MediaEnvelope;
 using protocol::MediaKind;
 using Clock = std::chrono::steady_clock;
 
@@ -62,10 +63,10 @@ void send_frames(Participant& p, uint32_t first, uint32_t n) {
 // how many of those `outsider` (a member who left or was removed) can decrypt.
 size_t frames_opened_by_outsider(Participant& member, Participant& sender, client::Client& outsider) {
   std::mutex mu;
-  std::vector<std::pair<MediaKind, Bytes>> wire;
+  std::vector<std::pair<MediaEnvelope, Bytes>> wire;
   const uint16_t slot = *sender.client->slot();
   const size_t seen = member.received_total();
-  member.client->set_raw_frame_tap([&](uint16_t from, MediaKind kind, ByteSpan f) {
+  member.client->set_raw_frame_tap([&](uint16_t from, MediaEnvelope kind, ByteSpan f) {
     if (from != slot) return;
     std::lock_guard lk(mu);
     wire.emplace_back(kind, Bytes(f.begin(), f.end()));

@@ -56,6 +56,7 @@ std::vector<Message> samples() {
   v.push_back(Subscribe{SubscribeMode::kAll, {}});
   v.push_back(Subscribe{SubscribeMode::kList, {1, 2, 900}});
   v.push_back(MediaFrame{7, MediaKind::kVideo, rand_blob(1200)});
+  v.push_back(MediaFrame{8, MediaKind::kScreen, rand_blob(3000), true, 1});
   v.push_back(MediaBundle{{MediaFrame{1, MediaKind::kAudio, rand_blob(100)},
                            MediaFrame{2, MediaKind::kData, rand_blob(10)}}});
   v.push_back(Leave{});
@@ -149,6 +150,45 @@ TEST(ProtocolMessages, HostileHeadersRejected) {
   EXPECT_FALSE(decode(Bytes{}).is_ok());
 }
 
+TEST(ProtocolMessages, MediaEnvelopeIsOneStrictByte) {
+  // Every byte either parses and re-encodes to itself, or is refused; count the valid ones from
+  // the rule (kinds 0..4, layers 0..3, keyframe only on video and screen).
+  int valid = 0;
+  for (int b = 0; b < 256; ++b) {
+    auto e = MediaEnvelope::parse(static_cast<uint8_t>(b));
+    if (!e) continue;
+    ++valid;
+    EXPECT_EQ(e->byte(), b);
+  }
+  EXPECT_EQ(valid, (5 + 2) * 4);
+  EXPECT_FALSE(MediaEnvelope::parse(0x08));  // keyframe bit on audio
+  EXPECT_FALSE(MediaEnvelope::parse(0x05));  // unknown kind
+  EXPECT_FALSE(MediaEnvelope::parse(0x41));  // reserved bit
+  // On the wire: MediaFrame and MediaBundle carry it; decoders refuse a bad one.
+  MediaEnvelope key{MediaKind::kScreen, true, 2};
+  Bytes f = encode_media_frame(3, key, Bytes(40, 1));
+  auto v = decode_media_frame_view(f);
+  ASSERT_TRUE(v.is_ok());
+  EXPECT_EQ(v->env, key);
+  auto full = decode(f);
+  ASSERT_TRUE(full.is_ok());
+  EXPECT_EQ(std::get<MediaFrame>(full->msg).envelope(), key);
+  f[kHeaderBytes + 2] = 0x0A;  // keyframe bit on data
+  EXPECT_FALSE(decode_media_frame_view(f).is_ok());
+  EXPECT_FALSE(decode(f).is_ok());
+  MediaBundle bundle;
+  bundle.frames.push_back({1, MediaKind::kAudio, Bytes(10, 2)});
+  bundle.frames.push_back({2, MediaKind::kVideo, Bytes(20, 3), true, 0});
+  Bytes bw = bundle.encode();
+  auto views = decode_media_bundle_view(bw);
+  ASSERT_TRUE(views.is_ok());
+  ASSERT_EQ(views->size(), 2u);
+  EXPECT_EQ((*views)[1].env, (MediaEnvelope{MediaKind::kVideo, true, 0}));
+  EXPECT_EQ((*views)[1].payload.size(), 20u);
+  bw.push_back(0);
+  EXPECT_FALSE(decode_media_bundle_view(bw).is_ok());
+}
+
 TEST(ProtocolMessages, HostileLengthsRejectedBeforeAllocation) {
   // MediaFrame claiming a 4 GiB payload.
   Bytes f = {1, 12, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 2, 3};
@@ -207,7 +247,7 @@ TEST(ProtocolMessages, RangeAndEnumChecks) {
   auto enc = [](const auto& m) { return m.encode(1); };
   EXPECT_FALSE(decode(enc(MediaFrame{kMaxMembers, MediaKind::kAudio, Bytes{1}})).is_ok());
   Bytes k = enc(MediaFrame{1, MediaKind::kAudio, Bytes{1}});
-  k[kHeaderBytes + 2] = 3;  // kind out of range
+  k[kHeaderBytes + 2] = 5;  // kind out of range (0..4)
   EXPECT_FALSE(decode(k).is_ok());
   EXPECT_FALSE(decode(enc(Hello{3, 1})).is_ok());  // min > max
   EXPECT_FALSE(decode(enc(Hello{0, 1})).is_ok());

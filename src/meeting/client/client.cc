@@ -35,11 +35,16 @@ constexpr size_t kMaxHeldFrames = 4096;
 // exact length.
 constexpr size_t kInfoPad = 256;
 
-// SFrame metadata (authenticated, not encrypted): the sender slot and media kind, so neither can be
-// changed by the relay without failing the tag check.
-std::array<uint8_t, 3> frame_metadata(uint16_t slot, proto::MediaKind kind) {
-  return {static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8), static_cast<uint8_t>(kind)};
+// SFrame metadata (authenticated, not encrypted): the sender slot and the media envelope (kind,
+// keyframe bit, layer), so none of them can be changed by the relay without failing the tag check.
+std::array<uint8_t, 3> frame_metadata(uint16_t slot, proto::MediaEnvelope env) {
+  return {static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8), env.byte()};
 }
+
+// SDK control frames (MediaKind::kControl, encrypted like media; the relay cannot tell them apart).
+constexpr uint8_t kControlKeyframeRequest = 1;  // | target slot u16 | kind u8
+// A receiver asks one sender for a keyframe at most this often per stream.
+constexpr std::chrono::milliseconds kKeyframeRequestInterval{300};
 
 Status error_status(const proto::Envelope& env, const char* what) {
   if (const auto* e = std::get_if<proto::Error>(&env.msg))
@@ -101,7 +106,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   // ---- media (media_mu; lock order media_mu -> mu) ----
   struct Held {
     uint16_t slot;
-    proto::MediaKind kind;
+    proto::MediaEnvelope env;
     uint64_t epoch;
     Bytes frame;
     Clock::time_point at;
@@ -111,19 +116,26 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   std::deque<Held> held;
   FrameHandler handler;
   RawFrameTap tap;
+  KeyframeRequestHandler keyframe_handler;
+  EpochHandler epoch_handler;  // guarded by mu
+  std::map<uint32_t, Clock::time_point> keyframe_asked;  // stream (slot << 8 | kind) -> last request
   std::mutex send_mu;
   std::unique_ptr<media::SenderContext> sender;
   uint16_t send_slot = 0;
 
   // ---- stats ----
   std::atomic<uint64_t> frames_sent{0}, frames_received{0}, frames_undecryptable{0}, frames_held{0},
-      epochs_installed{0}, epochs_distributed{0};
+      epochs_installed{0}, epochs_distributed{0}, controls_received{0}, keyframe_requests_sent{0},
+      keyframe_requests_received{0};
 
   // ------------------------------------------------------------------------------------------
   std::shared_ptr<proto::TransportClient> tp() const {
     std::lock_guard lk(transport_mu);
     return transport;
   }
+
+  // Encrypts and sends one frame (media or SDK control) under the current epoch.
+  Status send_sealed(proto::MediaEnvelope env, ByteSpan payload);
 
   Result<proto::Envelope> call(const proto::Message& m) {
     auto t = tp();
@@ -165,14 +177,18 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     auto type = static_cast<proto::MsgType>(hdr->type);
     if (type == proto::MsgType::kMediaFrame) {
       auto v = proto::decode_media_frame_view(msg);
-      if (v) on_frame(v->slot, v->kind, v->payload);
+      if (v) on_frame(v->slot, v->env, v->payload);
+      return;
+    }
+    if (type == proto::MsgType::kMediaBundle) {
+      auto frames = proto::decode_media_bundle_view(msg);
+      if (frames)
+        for (const auto& f : *frames) on_frame(f.slot, f.env, f.payload);
       return;
     }
     auto env = proto::decode(msg);
     if (!env) return;
-    if (auto* b = std::get_if<proto::MediaBundle>(&env->msg)) {
-      for (const auto& f : b->frames) on_frame(f.slot, f.kind, f.payload);
-    } else if (auto* ev = std::get_if<proto::MemberEvent>(&env->msg)) {
+    if (auto* ev = std::get_if<proto::MemberEvent>(&env->msg)) {
       on_member_event(*ev);
     } else if (auto* ek = std::get_if<proto::EpochKey>(&env->msg)) {
       std::lock_guard lk(mu);
@@ -221,18 +237,24 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   }
 
   // Caller holds media_mu.
-  void deliver(uint16_t slot, proto::MediaKind kind, ByteSpan frame) {
-    auto meta = frame_metadata(slot, kind);
+  void deliver(uint16_t slot, proto::MediaEnvelope env, ByteSpan frame) {
+    auto meta = frame_metadata(slot, env);
     auto r = receiver->unprotect(meta, frame);
     if (!r) {
       ++frames_undecryptable;
+      return;
+    }
+    if (env.kind == proto::MediaKind::kControl) {
+      on_control(slot, r->payload);
       return;
     }
     ++frames_received;
     if (!handler) return;
     DecryptedFrame f;
     f.slot = slot;
-    f.kind = kind;
+    f.kind = env.kind;
+    f.keyframe = env.keyframe;
+    f.layer = env.layer;
     f.epoch = r->info.epoch;
     f.counter = r->info.counter;
     f.payload = std::move(r->payload);
@@ -248,9 +270,24 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     handler(f);
   }
 
-  void on_frame(uint16_t slot, proto::MediaKind kind, ByteSpan frame) {
+  // Caller holds media_mu. A decrypted SDK control frame from `from`.
+  void on_control(uint16_t from, ByteSpan payload) {
+    ++controls_received;
+    if (payload.size() != 4 || payload[0] != kControlKeyframeRequest) return;  // unknown: ignored
+    const uint16_t target = static_cast<uint16_t>(payload[1] | (payload[2] << 8));
+    auto kind = static_cast<proto::MediaKind>(payload[3]);
+    if (kind != proto::MediaKind::kVideo && kind != proto::MediaKind::kScreen) return;
+    {
+      std::lock_guard lk(mu);
+      if (!joined || target != my_slot) return;
+    }
+    ++keyframe_requests_received;
+    if (keyframe_handler) keyframe_handler(from, kind);
+  }
+
+  void on_frame(uint16_t slot, proto::MediaEnvelope env, ByteSpan frame) {
     std::lock_guard lk(media_mu);
-    if (tap) tap(slot, kind, frame);
+    if (tap) tap(slot, env, frame);
     if (!receiver) return;
     auto h = media::decode_header(frame);
     if (!h) {
@@ -263,11 +300,11 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       // Its key is on the way (the distributor's EpochKey push may be processed after the
       // sender's first frames): hold it back, released in order by install_epoch().
       if (held.size() >= kMaxHeldFrames) held.pop_front();
-      held.push_back({slot, kind, e, Bytes(frame.begin(), frame.end()), Clock::now()});
+      held.push_back({slot, env, e, Bytes(frame.begin(), frame.end()), Clock::now()});
       ++frames_held;
       return;
     }
-    deliver(slot, kind, frame);
+    deliver(slot, env, frame);
   }
 
   // ---- key worker ----------------------------------------------------------------------------
@@ -346,7 +383,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     std::deque<Held> keep;
     for (auto& f : held) {
       if (f.epoch <= e) {
-        deliver(f.slot, f.kind, f.frame);
+        deliver(f.slot, f.env, f.frame);
       } else if (now - f.at < opt.hold_back) {
         keep.push_back(std::move(f));
       } else {
@@ -355,6 +392,12 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     }
     held.swap(keep);
     cv.notify_all();
+    EpochHandler eh;
+    {
+      std::lock_guard lk(mu);
+      eh = epoch_handler;
+    }
+    if (eh) eh(e);  // e.g. senders send a keyframe under each new epoch
   }
 
   void handle_epoch_key(const EpochKeyItem& item) {
@@ -646,7 +689,9 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_see
     s_->ks = std::move(ks);
     s_->removed = false;
     if (!join_seed_in.empty()) s_->join_seed_override = SecretBytes(join_seed_in);
-    s_->receiver = std::make_unique<media::ReceiverContext>();
+    // A sender's audio, video and control share one SFrame counter; the relay sends audio ahead
+    // of queued video, so a video frame may arrive a few hundred counters late.
+    s_->receiver = std::make_unique<media::ReceiverContext>(media::ReceiverOptions{.replay_window = 2048});
     s_->held.clear();
   }
   {
@@ -801,20 +846,59 @@ Status Client::subscribe(proto::SubscribeMode mode, std::vector<uint16_t> slots)
 }
 
 Status Client::send_frame(proto::MediaKind kind, ByteSpan payload) {
+  return send_frame(proto::MediaEnvelope{kind}, payload);
+}
+
+Status Client::send_frame(proto::MediaEnvelope env, ByteSpan payload) {
+  if (env.kind == proto::MediaKind::kControl) return Status::error("send_frame: kControl is the SDK's own");
+  if (!proto::MediaEnvelope::parse(env.byte()) || env.layer > proto::kMaxMediaLayer)
+    return Status::error("send_frame: invalid media envelope");
+  return s_->send_sealed(env, payload);
+}
+
+Status Client::request_keyframe(uint16_t slot, proto::MediaKind kind) {
+  if (kind != proto::MediaKind::kVideo && kind != proto::MediaKind::kScreen)
+    return Status::error("request_keyframe: video or screen only");
+  {
+    std::lock_guard lk(s_->media_mu);
+    const uint32_t stream = (uint32_t{slot} << 8) | static_cast<uint8_t>(kind);
+    auto now = Clock::now();
+    auto it = s_->keyframe_asked.find(stream);
+    if (it != s_->keyframe_asked.end() && now - it->second < kKeyframeRequestInterval) return Status::ok();
+    s_->keyframe_asked[stream] = now;
+  }
+  const uint8_t req[4] = {kControlKeyframeRequest, static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8),
+                          static_cast<uint8_t>(kind)};
+  Status st = s_->send_sealed(proto::MediaEnvelope{proto::MediaKind::kControl}, ByteSpan(req, sizeof req));
+  if (st) ++s_->keyframe_requests_sent;
+  return st;
+}
+
+void Client::set_keyframe_request_handler(KeyframeRequestHandler handler) {
+  std::lock_guard lk(s_->media_mu);
+  s_->keyframe_handler = std::move(handler);
+}
+
+void Client::set_epoch_handler(EpochHandler handler) {
+  std::lock_guard lk(s_->mu);
+  s_->epoch_handler = std::move(handler);
+}
+
+Status Client::State::send_sealed(proto::MediaEnvelope env, ByteSpan payload) {
   Bytes msg;
   {
-    std::lock_guard lk(s_->send_mu);
-    if (!s_->sender) return Status::error("send_frame: not in a meeting");
-    if (!s_->sender->has_key()) return Status::error("send_frame: no epoch key yet");
-    auto meta = frame_metadata(s_->send_slot, kind);
-    auto sf = s_->sender->protect(meta, payload);
+    std::lock_guard lk(send_mu);
+    if (!sender) return Status::error("send_frame: not in a meeting");
+    if (!sender->has_key()) return Status::error("send_frame: no epoch key yet");
+    auto meta = frame_metadata(send_slot, env);
+    auto sf = sender->protect(meta, payload);
     if (!sf) return sf.status();
-    msg = proto::encode_media_frame(s_->send_slot, kind, *sf);
+    msg = proto::encode_media_frame(send_slot, env, *sf);
   }
-  auto t = s_->tp();
+  auto t = tp();
   if (!t) return Status::error("send_frame: not connected");
   if (Status st = t->send(std::move(msg)); !st) return st;
-  ++s_->frames_sent;
+  ++frames_sent;
   return Status::ok();
 }
 
@@ -928,10 +1012,10 @@ bool Client::wait_for_epoch_at_least(uint64_t e, milliseconds timeout) const {
   return s_->cv.wait_for(lk, timeout, [&] { return s_->epoch >= e; });
 }
 
-Result<Bytes> Client::try_decrypt(uint16_t slot, proto::MediaKind kind, ByteSpan sframe) {
+Result<Bytes> Client::try_decrypt(uint16_t slot, proto::MediaEnvelope env, ByteSpan sframe) {
   std::lock_guard lk(s_->media_mu);
   if (!s_->receiver) return Result<Bytes>::error("no keys");
-  auto meta = frame_metadata(slot, kind);
+  auto meta = frame_metadata(slot, env);
   auto r = s_->receiver->unprotect(meta, sframe);
   if (!r) return r.status();
   return std::move(r->payload);
@@ -991,6 +1075,8 @@ ClientStats Client::stats() const {
   st.frames_held_back = s_->frames_held;
   st.epochs_installed = s_->epochs_installed;
   st.epochs_distributed = s_->epochs_distributed;
+  st.keyframe_requests_sent = s_->keyframe_requests_sent;
+  st.keyframe_requests_received = s_->keyframe_requests_received;
   return st;
 }
 

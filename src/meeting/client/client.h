@@ -66,6 +66,8 @@ struct ClientOptions {
 struct DecryptedFrame {
   uint16_t slot = 0;                                   ///< sender's slot
   protocol::MediaKind kind = protocol::MediaKind::kAudio;
+  bool keyframe = false;                               ///< envelope bit, authenticated
+  uint8_t layer = 0;                                   ///< envelope layer, authenticated
   uint64_t epoch = 0;                                  ///< key epoch it was encrypted under
   uint64_t counter = 0;                                ///< SFrame counter (per sender and epoch)
   Bytes payload;                                       ///< the codec bytes the sender passed
@@ -93,6 +95,8 @@ struct ClientStats {
   uint64_t frames_held_back = 0;       ///< waited for their epoch (then delivered or dropped)
   uint64_t epochs_installed = 0;
   uint64_t epochs_distributed = 0;     ///< PostEpoch sent by this client as distributor
+  uint64_t keyframe_requests_sent = 0;      ///< request_keyframe() calls that went out
+  uint64_t keyframe_requests_received = 0;  ///< requests from others for our keyframes
 };
 
 /// What receive_invitations() found and removed from this identity's mailbox.
@@ -115,6 +119,10 @@ class Client {
  public:
   /// Called for every decrypted frame (see the threading note above).
   using FrameHandler = std::function<void(const DecryptedFrame&)>;
+  /// Called when another member asks for a keyframe of our `kind` stream (I/O thread; quick).
+  using KeyframeRequestHandler = std::function<void(uint16_t from_slot, protocol::MediaKind kind)>;
+  /// Called on the key thread after each new epoch is installed (senders send a keyframe).
+  using EpochHandler = std::function<void(uint64_t epoch)>;
 
   /// Connects and says Hello. Error if the server is unreachable, the pin does not match or the
   /// protocol version is not supported. Throws std::invalid_argument on a display name > 200 bytes.
@@ -180,6 +188,18 @@ class Client {
   /// Encrypts `payload` (any codec's bytes) under the current epoch and sends it. Error if not
   /// joined, no epoch key yet, or the connection's send queue is full.
   Status send_frame(protocol::MediaKind kind, ByteSpan payload);
+  /// The same with the whole media envelope (keyframe bit, layer): the relay reads it to queue
+  /// and drop (audio first, video deltas up to the next keyframe); it is authenticated with the
+  /// frame. kControl is reserved for the SDK.
+  Status send_frame(protocol::MediaEnvelope env, ByteSpan payload);
+  /// Asks the member in `slot` for a keyframe of its `kind` stream (video or screen), through an
+  /// encrypted control frame the server relays without knowing what it is. At most one request
+  /// per stream every 300 ms goes out (more calls return ok and do nothing).
+  Status request_keyframe(uint16_t slot, protocol::MediaKind kind);
+  /// Receives other members' keyframe requests for this client's streams.
+  void set_keyframe_request_handler(KeyframeRequestHandler handler);
+  /// Called after each new epoch is installed.
+  void set_epoch_handler(EpochHandler handler);
 
   /// Fetches the roster: name blobs and BFV tokens of every occupied slot, decrypted and checked
   /// against the members' sealed identities.
@@ -202,9 +222,9 @@ class Client {
 
   /// Tries to decrypt one relayed frame with this client's current keys, without delivering it.
   /// For tests: a member that has left cannot open frames of later epochs.
-  Result<Bytes> try_decrypt(uint16_t slot, protocol::MediaKind kind, ByteSpan sframe);
+  Result<Bytes> try_decrypt(uint16_t slot, protocol::MediaEnvelope env, ByteSpan sframe);
   /// Test and diagnostics hook: sees every relayed frame as received, before decryption.
-  using RawFrameTap = std::function<void(uint16_t slot, protocol::MediaKind kind, ByteSpan sframe)>;
+  using RawFrameTap = std::function<void(uint16_t slot, protocol::MediaEnvelope env, ByteSpan sframe)>;
   void set_raw_frame_tap(RawFrameTap tap);
 
   // ---- for services built on the SDK (issue #7: look-up, durations, billing, analytics) ----

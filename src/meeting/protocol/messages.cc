@@ -511,11 +511,13 @@ Result<Subscribe> Subscribe::read(ByteReader& r) {
 V100_MESSAGE_CODEC(Subscribe)
 
 namespace {
-bool read_frame_body(ByteReader& r, uint16_t& slot, MediaKind& kind, ByteSpan& payload) {
-  uint8_t k = 0;
+bool read_frame_body(ByteReader& r, uint16_t& slot, MediaEnvelope& env, ByteSpan& payload) {
+  uint8_t b = 0;
   if (!r.u16(slot) || slot >= kMaxMembers) return false;
-  if (!r.u8(k) || k > 2) return false;
-  kind = static_cast<MediaKind>(k);
+  if (!r.u8(b)) return false;
+  auto e = MediaEnvelope::parse(b);
+  if (!e) return false;
+  env = *e;
   if (!r.blob(payload, kMaxMediaPayload) || payload.empty()) return false;
   return true;
 }
@@ -523,13 +525,17 @@ bool read_frame_body(ByteReader& r, uint16_t& slot, MediaKind& kind, ByteSpan& p
 
 void MediaFrame::write(ByteWriter& w) const {
   w.u16(slot);
-  w.u8(static_cast<uint8_t>(kind));
+  w.u8(envelope().byte());
   w.blob(payload);
 }
 Result<MediaFrame> MediaFrame::read(ByteReader& r) {
   MediaFrame m;
   ByteSpan p;
-  if (!read_frame_body(r, m.slot, m.kind, p)) return fail<MediaFrame>("MediaFrame", "frame");
+  MediaEnvelope env;
+  if (!read_frame_body(r, m.slot, env, p)) return fail<MediaFrame>("MediaFrame", "frame");
+  m.kind = env.kind;
+  m.keyframe = env.keyframe;
+  m.layer = env.layer;
   m.payload.assign(p.begin(), p.end());
   return m;
 }
@@ -542,17 +548,32 @@ Result<MediaFrameView> decode_media_frame_view(ByteSpan msg) {
     return Result<MediaFrameView>::error("expected MediaFrame");
   ByteReader r(msg.subspan(kHeaderBytes));
   MediaFrameView v;
-  if (!read_frame_body(r, v.slot, v.kind, v.payload) || !r.at_end())
+  if (!read_frame_body(r, v.slot, v.env, v.payload) || !r.at_end())
     return Result<MediaFrameView>::error("MediaFrame: bad frame");
   return v;
 }
 
-Bytes encode_media_frame(uint16_t slot, MediaKind kind, ByteSpan payload, uint32_t request_id) {
+Result<std::vector<MediaFrameView>> decode_media_bundle_view(ByteSpan msg) {
+  using R = Result<std::vector<MediaFrameView>>;
+  auto h = decode_header(msg);
+  if (!h) return h.status();
+  if (h->type != static_cast<uint8_t>(MsgType::kMediaBundle)) return R::error("expected MediaBundle");
+  ByteReader r(msg.subspan(kHeaderBytes));
+  size_t n = 0;
+  if (!read_count(r, n, kMaxBundleFrames, 8) || n == 0) return R::error("MediaBundle: bad count");
+  std::vector<MediaFrameView> out(n);
+  for (auto& v : out)
+    if (!read_frame_body(r, v.slot, v.env, v.payload)) return R::error("MediaBundle: bad frame");
+  if (!r.at_end()) return R::error("MediaBundle: trailing bytes");
+  return out;
+}
+
+Bytes encode_media_frame(uint16_t slot, MediaEnvelope env, ByteSpan payload, uint32_t request_id) {
   ByteWriter w;
   w.buffer().reserve(kHeaderBytes + 7 + payload.size());
   write_header(w, MsgType::kMediaFrame, request_id);
   w.u16(slot);
-  w.u8(static_cast<uint8_t>(kind));
+  w.u8(env.byte());
   w.blob(payload);
   return w.take();
 }
@@ -587,7 +608,7 @@ void append_to_media_bundle(Bytes& bundle, const MediaFrameView& f) {
   const size_t n = f.payload.size();
   bundle.push_back(static_cast<uint8_t>(f.slot));
   bundle.push_back(static_cast<uint8_t>(f.slot >> 8));
-  bundle.push_back(static_cast<uint8_t>(f.kind));
+  bundle.push_back(f.env.byte());
   for (int i = 0; i < 4; ++i) bundle.push_back(static_cast<uint8_t>(n >> (8 * i)));
   bundle.insert(bundle.end(), f.payload.begin(), f.payload.end());
 }

@@ -56,7 +56,9 @@ inline constexpr size_t kMaxNameBlobBytes = 1024;        ///< AEAD display-name 
 inline constexpr size_t kMaxEpochBlobBytes = 16u << 10;  ///< one encapsulated epoch secret
 inline constexpr size_t kMaxMembers = 1024;              ///< slots per meeting (32 blocks of 32)
 inline constexpr size_t kSlotsPerBlock = 32;             ///< roster members per BFV ciphertext
-inline constexpr size_t kMaxMediaPayload = 256u << 10;   ///< one SFrame frame
+/// One SFrame frame: room for a VP8 keyframe of 1080p at a high quality (an intra frame of
+/// 1920x1080 I420 at ~0.4 bit per pixel is ~400 KB; twice that for screen content), docs/protocol.md §5.
+inline constexpr size_t kMaxMediaPayload = 1u << 20;
 inline constexpr size_t kMaxBundleFrames = 256;          ///< frames in one MediaBundle
 inline constexpr size_t kMaxMailboxBlobBytes = 64u << 10;
 inline constexpr size_t kMaxMailboxItems = 128;          ///< items held per mailbox (and per list)
@@ -185,8 +187,37 @@ constexpr int identity_kind_slot(uint16_t kind) {
   return kind >= kIdentityKeyKindBase && kind < kIdentityKeyKindBase + kMaxMembers ? kind - kIdentityKeyKindBase : -1;
 }
 
-/// Media kinds in MediaFrame (lets a congested relay drop video before audio).
-enum class MediaKind : uint8_t { kAudio = 0, kVideo = 1, kData = 2 };
+/// Media kinds in MediaFrame (lets a congested relay send audio first and drop video deltas).
+/// kControl carries the SDK's own encrypted control messages (keyframe requests); the relay
+/// treats it as it treats data and cannot tell one control message from another.
+enum class MediaKind : uint8_t { kAudio = 0, kVideo = 1, kData = 2, kScreen = 3, kControl = 4 };
+inline constexpr uint8_t kMaxMediaKind = 4;
+inline constexpr uint8_t kMaxMediaLayer = 3;
+
+/// The media envelope: everything the relay may know about a frame, one byte on the wire
+/// (bits 0-2 kind, bit 3 keyframe, bits 4-5 layer, bits 6-7 zero). It travels in the clear and
+/// is authenticated as SFrame metadata (AAD) together with the sender's slot, so a relay that
+/// changes it makes the frame fail to decrypt (docs/protocol.md §5).
+struct MediaEnvelope {
+  MediaKind kind = MediaKind::kAudio;
+  bool keyframe = false;   ///< a video/screen frame that decodes on its own
+  uint8_t layer = 0;       ///< 0..kMaxMediaLayer (simulcast/SVC layer; 0 today)
+  uint8_t byte() const {
+    return static_cast<uint8_t>(static_cast<uint8_t>(kind) | (keyframe ? 0x08 : 0) | (layer << 4));
+  }
+  /// nullopt for a byte no sender may produce (unknown kind, reserved bits, a keyframe bit on a
+  /// kind without keyframes).
+  static std::optional<MediaEnvelope> parse(uint8_t b) {
+    const uint8_t kind = b & 0x07;
+    const bool key = (b & 0x08) != 0;
+    if (kind > kMaxMediaKind || (b & 0xc0) != 0) return std::nullopt;
+    if (key && kind != static_cast<uint8_t>(MediaKind::kVideo) && kind != static_cast<uint8_t>(MediaKind::kScreen))
+      return std::nullopt;
+    return MediaEnvelope{static_cast<MediaKind>(kind), key, static_cast<uint8_t>((b >> 4) & 0x03)};
+  }
+  bool is_video() const { return kind == MediaKind::kVideo || kind == MediaKind::kScreen; }
+  bool operator==(const MediaEnvelope&) const = default;
+};
 
 /// MemberEvent kinds.
 enum class MemberEventKind : uint8_t {
@@ -425,6 +456,9 @@ struct MediaFrame {
   uint16_t slot = 0;
   MediaKind kind = MediaKind::kAudio;
   Bytes payload;   ///< opaque SFrame bytes, 1..kMaxMediaPayload
+  bool keyframe = false;   ///< envelope bits (MediaEnvelope), validated on decode
+  uint8_t layer = 0;
+  MediaEnvelope envelope() const { return {kind, keyframe, layer}; }
   V100_PROTOCOL_MESSAGE(MediaFrame);
 };
 
@@ -612,13 +646,18 @@ Bytes encode(const Message& msg, uint32_t request_id = 0);
 /// MediaFrame::decode but borrows the payload from `msg`.
 struct MediaFrameView {
   uint16_t slot = 0;
-  MediaKind kind = MediaKind::kAudio;
+  MediaEnvelope env;
   ByteSpan payload;
 };
 Result<MediaFrameView> decode_media_frame_view(ByteSpan msg);
+/// Zero-copy views of a MediaBundle's frames (validated like MediaBundle::decode).
+Result<std::vector<MediaFrameView>> decode_media_bundle_view(ByteSpan msg);
 
 /// Encodes a MediaFrame from borrowed parts (no intermediate copy).
-Bytes encode_media_frame(uint16_t slot, MediaKind kind, ByteSpan payload, uint32_t request_id = 0);
+Bytes encode_media_frame(uint16_t slot, MediaEnvelope env, ByteSpan payload, uint32_t request_id = 0);
+inline Bytes encode_media_frame(uint16_t slot, MediaKind kind, ByteSpan payload, uint32_t request_id = 0) {
+  return encode_media_frame(slot, MediaEnvelope{kind}, payload, request_id);
+}
 
 /// Appends one MediaFrame body (slot, kind, payload) to a MediaBundle under construction; used by
 /// the relay to coalesce already-validated frames. `bundle` must start with

@@ -7,6 +7,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -95,6 +96,10 @@ class TransportClient::Impl {
       return Status::error("transport: connect failed: " + ec.message());
     }
     lowest.expires_never();
+    if (opts_.read_limit_bytes_per_s > 0) {
+      // A slow link: the kernel holds little, so the server's queue sees the backlog.
+      lowest.socket().set_option(net::socket_base::receive_buffer_size(32 << 10), ec);
+    }
     stream_->set_option(ws::stream_base::timeout::suggested(beast::role_type::client));
     {
       std::lock_guard lock(mu_);
@@ -236,7 +241,17 @@ class TransportClient::Impl {
       Bytes msg(static_cast<const uint8_t*>(data.data()),
                 static_cast<const uint8_t*>(data.data()) + data.size());
       self->buf_.consume(self->buf_.size());
+      const size_t n = msg.size();
       self->deliver(std::move(msg));
+      if (self->opts_.read_limit_bytes_per_s > 0) {
+        // Throttled reads: pause as long as these bytes take at the configured rate.
+        self->throttle_.expires_after(std::chrono::microseconds(
+            static_cast<int64_t>(1e6 * static_cast<double>(n) / self->opts_.read_limit_bytes_per_s)));
+        self->throttle_.async_wait([self](beast::error_code e) {
+          if (!e) self->do_read();
+        });
+        return;
+      }
       self->do_read();
     });
   }
@@ -305,6 +320,7 @@ class TransportClient::Impl {
   std::unique_ptr<Stream> stream_;
   std::thread thread_;
   beast::flat_buffer buf_;
+  net::steady_timer throttle_{ioc_};
 
   mutable std::mutex mu_;
   bool open_ = false;

@@ -43,6 +43,9 @@ struct TransportOptions {
   size_t max_message_bytes = kMaxMessageBytes;
   size_t max_send_queue_bytes = 64u << 20;
   std::chrono::milliseconds connect_timeout{5000};
+  /// Tests and diagnostics: read at most this many bytes per second (0: no limit), with a small
+  /// socket receive buffer, as a participant on a slow link would.
+  double read_limit_bytes_per_s = 0;
 };
 
 /// One client connection. Create with connect(); destroy or close() to disconnect.

@@ -1,6 +1,7 @@
 #include "meeting/server/relay_bench.h"
 
 #include <algorithm>
+#include <ctime>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -29,33 +30,94 @@ int64_t now_ns() {
 // Per-receiver tallies, written only by that client's I/O thread until the run ends.
 struct Receiver {
   std::mutex mu;
-  std::vector<float> latency_ms;
-  uint64_t delivered = 0;
+  std::vector<float> audio_ms, video_ms;
+  uint64_t audio = 0, video = 0, keyframes = 0;
   void on_message(const Bytes& m) {
-    auto env = decode(m);
-    if (!env) return;
     const int64_t now = now_ns();
-    auto record = [&](const MediaFrame& f) {
+    auto record = [&](const MediaFrameView& f) {
       if (f.payload.size() < 8) return;
       int64_t t = 0;
       for (int i = 0; i < 8; ++i) t |= static_cast<int64_t>(f.payload[i]) << (8 * i);
+      const auto ms = static_cast<float>((now - t) / 1e6);
       std::lock_guard lock(mu);
-      latency_ms.push_back(static_cast<float>((now - t) / 1e6));
-      ++delivered;
+      if (f.env.is_video()) {
+        video_ms.push_back(ms);
+        ++video;
+        keyframes += f.env.keyframe;
+      } else {
+        audio_ms.push_back(ms);
+        ++audio;
+      }
     };
-    if (auto* f = std::get_if<MediaFrame>(&env->msg)) record(*f);
-    if (auto* b = std::get_if<MediaBundle>(&env->msg))
-      for (const auto& f : b->frames) record(f);
+    if (auto f = decode_media_frame_view(m)) return record(*f);
+    if (auto b = decode_media_bundle_view(m))
+      for (const auto& f : *b) record(f);
   }
 };
+
+// One send of the schedule: who, when (ns from the start), what.
+struct Event {
+  int64_t at_ns;
+  int who;
+  MediaEnvelope env;
+  size_t bytes;
+};
+
+std::vector<Event> schedule(const RelayBenchOptions& o) {
+  std::vector<Event> ev;
+  const int p = o.participants;
+  const auto horizon = static_cast<int64_t>(o.seconds * 1e9);
+  auto periodic = [&](int64_t period, int who, int64_t offset, auto make) {
+    int64_t n = 0;
+    for (int64_t t = offset; t < horizon; t += period, ++n) {
+      auto [env, bytes] = make(n);
+      ev.push_back({t, who, env, bytes});
+    }
+  };
+  for (int i = 0; i < p; ++i) {
+    if (o.profile == "meeting") {
+      // Senders are spread evenly over each period, like independent real clients.
+      periodic(20'000'000, i, 20'000'000LL * i / p,
+               [&](int64_t) { return std::pair{MediaEnvelope{MediaKind::kAudio}, o.audio_bytes}; });
+      const int64_t vperiod = 1'000'000'000LL / 30;
+      periodic(vperiod, i, vperiod * i / p, [&](int64_t n) {
+        // A keyframe every 60 frames (2 s), each sender at its own phase.
+        const bool key = (n + (60LL * i) / p) % 60 == 0 || n == 0;
+        return std::pair{MediaEnvelope{MediaKind::kVideo, key}, key ? o.video_keyframe_bytes : o.video_delta_bytes};
+      });
+    } else {
+      const int64_t period = 1'000'000'000LL / o.fps;
+      periodic(period, i, period * i / p,
+               [&](int64_t) { return std::pair{MediaEnvelope{MediaKind::kAudio}, o.frame_bytes}; });
+    }
+  }
+  std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.at_ns < b.at_ns; });
+  return ev;
+}
+
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double percentile(std::vector<float>& v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  size_t idx = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5));
+  return static_cast<double>(v[idx]);
+}
 
 }  // namespace
 
 Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   using R = Result<RelayBenchResult>;
   if (opt.participants < 2 || opt.participants > 1024 || opt.fps < 1 || opt.frame_bytes < 16 ||
-      opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0)
+      opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0 || opt.audio_bytes < 16 || opt.video_delta_bytes < 16 ||
+      opt.video_keyframe_bytes > kMaxMediaPayload || opt.video_keyframe_bytes < 16)
     return R::error("bench-relay: parameters out of range");
+  if (opt.profile != "synthetic" && opt.profile != "meeting")
+    return R::error("bench-relay: profile must be synthetic or meeting");
   namespace fs = std::filesystem;
   const std::string dir = (fs::temp_directory_path() / ("v100-relay-bench-" + to_hex(random_bytes(6)))).string();
   set_log_stderr(false);
@@ -64,6 +126,7 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   so.io_threads = opt.io_threads;
   so.log_to_file = false;
   so.max_connections = static_cast<size_t>(opt.participants) + 16;
+  so.max_connections_per_address = so.max_connections;  // every client is on loopback
   std::atomic<uint64_t> burned{0};
   RelayBenchResult res;
   {
@@ -91,7 +154,6 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
     std::vector<uint16_t> slots;
     for (int i = 0; i < opt.participants; ++i) {
       receivers.push_back(std::make_unique<Receiver>());
-      receivers.back()->latency_ms.reserve(static_cast<size_t>(opt.fps * opt.seconds * opt.participants) + 64);
       Receiver* r = receivers.back().get();
       auto c = TransportClient::connect(to, [r](Bytes m) { r->on_message(m); });
       if (!c) return c.status();
@@ -139,58 +201,80 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
       });
     }
 
-    // Senders are spread evenly over each frame period, like independent real clients.
+    const std::vector<Event> events = schedule(opt);
+    Bytes pool = random_bytes(std::max({opt.frame_bytes, opt.video_keyframe_bytes, opt.audio_bytes}));
     const int p = opt.participants;
-    const auto slot_period = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / (opt.fps * static_cast<double>(p))));
-    const int64_t total_ticks = static_cast<int64_t>(opt.seconds * opt.fps) * p;
-    Bytes payload = random_bytes(opt.frame_bytes);
+    const double cpu0 = process_cpu_s();
     const auto t0 = Clock::now();
-    uint64_t sent = 0;
-    for (int64_t k = 0; k < total_ticks; ++k) {
-      std::this_thread::sleep_until(t0 + slot_period * k);
-      const int i = static_cast<int>(k % p);
+    for (const Event& e : events) {
+      std::this_thread::sleep_until(t0 + std::chrono::nanoseconds(e.at_ns));
       const int64_t t = now_ns();
-      for (int b = 0; b < 8; ++b) payload[b] = static_cast<uint8_t>(t >> (8 * b));
-      if (clients[i]->send(encode_media_frame(slots[i], MediaKind::kAudio, payload))) ++sent;
+      for (int b = 0; b < 8; ++b) pool[b] = static_cast<uint8_t>(t >> (8 * b));
+      if (!clients[e.who]->send(encode_media_frame(slots[e.who], e.env, ByteSpan(pool.data(), e.bytes)))) continue;
+      if (e.env.is_video()) {
+        ++res.video_sent;
+        res.keyframes_sent += e.env.keyframe;
+      } else {
+        ++res.audio_sent;
+      }
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    // Drain: wait for stragglers (bounded).
-    const uint64_t expected = sent * static_cast<uint64_t>(p - 1);
-    auto delivered_now = [&] {
-      uint64_t d = 0;
+    const auto fanout = static_cast<uint64_t>(p - 1);
+    res.audio_expected = res.audio_sent * fanout;
+    res.video_expected = res.video_sent * fanout;
+    res.keyframes_expected = res.keyframes_sent * fanout;
+    // Drain: wait for stragglers (bounded). Video deltas may be dropped by design, so wait for
+    // audio and keyframes.
+    auto tallies = [&] {
+      uint64_t a = 0, k = 0;
       for (auto& r : receivers) {
         std::lock_guard lock(r->mu);
-        d += r->delivered;
+        a += r->audio;
+        k += r->keyframes;
       }
-      return d;
+      return std::pair{a, k};
     };
     const auto drain_deadline = Clock::now() + std::chrono::seconds(3);
-    while (delivered_now() < expected && Clock::now() < drain_deadline)
+    while (Clock::now() < drain_deadline) {
+      auto [a, k] = tallies();
+      if (a >= res.audio_expected && k >= res.keyframes_expected) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    res.server_cpu_s = process_cpu_s() - cpu0;
     running = false;
     if (fhe_thread.joinable()) fhe_thread.join();
     fhe_client.reset();
+    const ServerStats ss = server.stats();
     clients.clear();
     server.stop();
 
-    std::vector<float> all;
+    std::vector<float> audio_ms, video_ms;
     for (auto& r : receivers) {
       std::lock_guard lock(r->mu);
-      all.insert(all.end(), r->latency_ms.begin(), r->latency_ms.end());
-      res.delivered += r->delivered;
+      audio_ms.insert(audio_ms.end(), r->audio_ms.begin(), r->audio_ms.end());
+      video_ms.insert(video_ms.end(), r->video_ms.begin(), r->video_ms.end());
+      res.audio_delivered += r->audio;
+      res.video_delivered += r->video;
+      res.keyframes_delivered += r->keyframes;
     }
-    std::sort(all.begin(), all.end());
-    auto pct = [&](double q) {
-      if (all.empty()) return 0.0;
-      size_t idx = std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size() - 1) + 0.5));
-      return static_cast<double>(all[idx]);
-    };
-    res.sent = sent;
-    res.expected = expected;
-    res.lost_frames = expected > res.delivered ? expected - res.delivered : 0;
+    res.sent = res.audio_sent + res.video_sent;
+    res.expected = res.audio_expected + res.video_expected;
+    res.delivered = res.audio_delivered + res.video_delivered;
+    res.lost_frames = res.expected > res.delivered ? res.expected - res.delivered : 0;
+    res.audio_lost = res.audio_expected > res.audio_delivered ? res.audio_expected - res.audio_delivered : 0;
+    res.keyframes_dropped =
+        res.keyframes_expected > res.keyframes_delivered ? res.keyframes_expected - res.keyframes_delivered : 0;
+    res.video_deltas_dropped = ss.video_deltas_dropped;
+    res.relay_audio_dropped = ss.audio_dropped;
     res.frames_per_s = static_cast<double>(res.delivered) / elapsed;
-    res.p50_ms = pct(0.50);
-    res.p99_ms = pct(0.99);
+    res.audio_p50_ms = percentile(audio_ms, 0.50);
+    res.audio_p99_ms = percentile(audio_ms, 0.99);
+    res.video_p50_ms = percentile(video_ms, 0.50);
+    res.video_p99_ms = percentile(video_ms, 0.99);
+    std::vector<float> all = std::move(audio_ms);
+    all.insert(all.end(), video_ms.begin(), video_ms.end());
+    res.p50_ms = percentile(all, 0.50);
+    res.p99_ms = percentile(all, 0.99);
     res.max_ms = all.empty() ? 0 : all.back();
     res.fhe_jobs_done = burned.load();
   }

@@ -20,6 +20,11 @@ struct RelayBenchOptions {
   int io_threads = 2;
   /// Simulated FHE jobs per second on the worker pool (each ~2 ms of hashing), 0 = none.
   int fhe_jobs_per_s = 0;
+  /// "synthetic": `fps` frames of `frame_bytes` each (audio kind). "meeting": what a video call
+  /// sends: Opus-sized audio (100 B) at 50 fps and VP8-sized video at 30 fps (3 KB deltas, a
+  /// 40 KB keyframe every 2 s, staggered across senders), all to all; fps/frame_bytes unused.
+  std::string profile = "synthetic";
+  size_t audio_bytes = 100, video_delta_bytes = 3000, video_keyframe_bytes = 40000;
 };
 
 /// Benchmark results.
@@ -31,6 +36,15 @@ struct RelayBenchResult {
   uint64_t delivered = 0;
   uint64_t lost_frames = 0;  ///< expected - delivered
   uint64_t fhe_jobs_done = 0;
+  // The meeting profile, per kind (the synthetic profile fills the audio figures).
+  double audio_p50_ms = 0, audio_p99_ms = 0, video_p50_ms = 0, video_p99_ms = 0;
+  uint64_t audio_sent = 0, audio_expected = 0, audio_delivered = 0, audio_lost = 0;
+  uint64_t video_sent = 0, video_expected = 0, video_delivered = 0;
+  uint64_t keyframes_sent = 0, keyframes_expected = 0, keyframes_delivered = 0;
+  uint64_t video_deltas_dropped = 0;  ///< by the relay's subscriber queues (ServerStats)
+  uint64_t keyframes_dropped = 0;     ///< expected - delivered keyframes
+  uint64_t relay_audio_dropped = 0;   ///< ServerStats::audio_dropped
+  double server_cpu_s = 0;            ///< CPU time of the whole process during the run
 };
 
 /// Runs the benchmark. Error if the server or a client cannot start.

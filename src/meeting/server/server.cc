@@ -1,5 +1,6 @@
 #include "meeting/server/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -30,6 +31,7 @@
 #include "meeting/protocol/mailbox_proof.h"
 #include "meeting/server/budget.h"
 #include "meeting/server/log.h"
+#include "meeting/server/media_queue.h"
 #include "meeting/server/peer_table.h"
 #include "meeting/server/store_guard.h"
 #include "meeting/server/tls.h"
@@ -56,6 +58,7 @@ constexpr size_t kSmallBuffer = 64u << 10;
 struct Counters {
   std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, dropped{0}, frames_in{0}, relayed{0},
       frames_dropped{0}, violations{0}, meetings_loaded{0}, meetings_resident{0}, accept_backoffs{0};
+  std::array<std::atomic<uint64_t>, kNumDropReasons> drops{};  // by DropReason
 };
 
 /// The raw bytes of a peer address: the per-address table's key (memory only, never logged).
@@ -166,6 +169,10 @@ class Server::Impl {
 
   ServerOptions opts_;
   Counters counters_;
+  void count_drop(DropReason r, uint64_t n) {
+    counters_.frames_dropped.fetch_add(n, std::memory_order_relaxed);
+    counters_.drops[static_cast<size_t>(r)].fetch_add(n, std::memory_order_relaxed);
+  }
   MemoryBudget budget_;  // before everything that holds a charge (sessions in ioc_, meetings)
   PeerTable peers_;
   std::optional<admission::IssuerPublicKey> admission_key_;  // set: anonymous stores need tokens
@@ -254,7 +261,10 @@ class Session : public std::enable_shared_from_this<Session> {
         ws_(std::move(socket), srv.ssl_ctx_),
         hello_timer_(ws_.get_executor()),
         watchdog_(ws_.get_executor()),
-        throttle_timer_(ws_.get_executor()) {
+        throttle_timer_(ws_.get_executor()),
+        mq_(MediaQueueLimits{.audio_bytes = srv.opts_.send_queue_bytes / 4,
+                             .video_bytes = srv.opts_.send_queue_bytes - srv.opts_.send_queue_bytes / 4,
+                             .max_video_lag = srv.opts_.max_video_lag}) {
     const auto& o = srv_.opts_;
     msg_bucket_.init(o.max_messages_per_s, 2 * o.max_messages_per_s);
     byte_bucket_.init(o.max_bytes_per_s, std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
@@ -283,7 +293,7 @@ class Session : public std::enable_shared_from_this<Session> {
         overflow = true;
       } else {
         out_bytes_ += buf->size();
-        outq_.push_back({std::move(buf), false});
+        ctrlq_.push_back(std::move(buf));
         kick = !writing_;
         writing_ = writing_ || kick;
       }
@@ -292,32 +302,44 @@ class Session : public std::enable_shared_from_this<Session> {
     if (kick) net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
   }
 
-  /// Queues a relayed frame unless this subscriber is congested (then it is dropped, video
-  /// first; a subscriber whose queue stays full without progress is disconnected).
-  void send_media(const std::shared_ptr<const Bytes>& frame, MediaKind kind) {
+  /// Queues a relayed frame by the subscriber queue's policy (media_queue.h: audio first, video
+  /// deltas dropped up to the next keyframe while behind). A subscriber that keeps dropping
+  /// without one write completing is a slow consumer and is disconnected.
+  void send_media(const std::shared_ptr<const Bytes>& frame, uint16_t slot, MediaEnvelope env) {
     bool kick = false, slow = false;
     {
       std::lock_guard lock(send_mu_);
       if (closed_) return;
-      size_t limit = srv_.opts_.send_queue_bytes;
-      if (kind != MediaKind::kAudio) limit -= limit / 4;  // keep the last quarter for audio
-      if (media_bytes_ + frame->size() > limit || !tx_charge_.resize(out_bytes_ + inflight_bytes_ + frame->size())) {
-        srv_.counters_.frames_dropped.fetch_add(1, std::memory_order_relaxed);
-        const auto now = std::chrono::steady_clock::now();
-        if (!dropping_) {
-          dropping_ = true;
-          drop_since_ = now;
-        } else {
-          slow = now - drop_since_ > srv_.opts_.slow_consumer_timeout;
+      const auto now = std::chrono::steady_clock::now();
+      MediaQueue::Push r;
+      if (!tx_charge_.resize(out_bytes_ + inflight_bytes_ + frame->size())) {
+        mq_.note_external_drop(slot, env, DropReason::kBudget);
+        r.reason = DropReason::kBudget;
+      } else {
+        r = mq_.push(frame, slot, env, now);
+      }
+      out_bytes_ -= r.superseded_bytes;
+      if (r.superseded) srv_.count_drop(DropReason::kSuperseded, r.superseded);
+      if (!r.queued) {
+        srv_.count_drop(r.reason, 1);
+        // Video deltas dropped while behind are the policy working; only audio or keyframes that
+        // cannot be queued mean the subscriber is not keeping up at all.
+        if (r.reason == DropReason::kAudioOverflow || r.reason == DropReason::kKeyframeOverflow ||
+            r.reason == DropReason::kBudget) {
+          if (!dropping_) {
+            dropping_ = true;
+            drop_since_ = now;
+          } else {
+            slow = now - drop_since_ > srv_.opts_.slow_consumer_timeout;
+          }
         }
       } else {
-        media_bytes_ += frame->size();
         out_bytes_ += frame->size();
-        outq_.push_back({frame, true});
         srv_.counters_.relayed.fetch_add(1, std::memory_order_relaxed);
         kick = !writing_;
         writing_ = writing_ || kick;
       }
+      (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
     if (slow) return close("slow consumer", true);
     if (kick) net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
@@ -373,11 +395,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<size_t> pending_control_{0};
 
  private:
-  struct Out {
-    std::shared_ptr<const Bytes> data;
-    bool media;
-  };
-
   void on_start() {
     beast::get_lowest_layer(ws_).expires_after(srv_.opts_.handshake_timeout);
     // The whole path to Hello must finish within handshake_timeout.
@@ -718,14 +735,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (v->slot != slot) return violation("forged slot");  // a member speaks only for itself
     srv_.counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
     progress();
-    const MediaKind kind = v->kind;
+    const MediaEnvelope env = v->env;
     auto routes = meeting->routes();
     if (static_cast<size_t>(slot) >= routes->by_sender.size()) return;
     const auto& subs = routes->by_sender[slot];
     if (subs.empty()) return;
     std::fill(msg.begin() + 2, msg.begin() + 6, 0);  // relayed frames carry request id 0
     auto buf = std::make_shared<const Bytes>(std::move(msg));
-    for (const auto& s : subs) s->send_media(buf, kind);
+    for (const auto& s : subs) s->send_media(buf, slot, env);
   }
 
   void close_after_flush() {
@@ -742,7 +759,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool bundled = false;
     {
       std::lock_guard lock(send_mu_);
-      if (closed_ || outq_.empty()) {
+      if (closed_ || (ctrlq_.empty() && mq_.empty())) {
         writing_ = false;
         inflight_bytes_ = 0;
         (void)tx_charge_.resize(out_bytes_);
@@ -752,28 +769,33 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         return;
       }
-      Out first = std::move(outq_.front());
-      outq_.pop_front();
-      out_bytes_ -= first.data->size();
-      if (first.media) media_bytes_ -= first.data->size();
-      if (first.media && !outq_.empty() && outq_.front().media) {
-        // Frames queued behind a write leave together: one WebSocket message, one TLS write.
-        begin_media_bundle(bundle_);
-        bundle_.insert(bundle_.end(), first.data->begin() + kHeaderBytes, first.data->end());
-        uint16_t count = 1;
-        while (!outq_.empty() && outq_.front().media && count < kMaxBundleFrames &&
-               bundle_.size() + outq_.front().data->size() <= kMaxBundleBytes) {
-          const Bytes& f = *outq_.front().data;
-          bundle_.insert(bundle_.end(), f.begin() + kHeaderBytes, f.end());
-          out_bytes_ -= f.size();
-          media_bytes_ -= f.size();
-          outq_.pop_front();
-          ++count;
-        }
-        finish_media_bundle(bundle_, count);
-        bundled = true;
+      if (!ctrlq_.empty()) {
+        // Replies and pushes (epoch keys among them) leave before media.
+        single = std::move(ctrlq_.front());
+        ctrlq_.pop_front();
+        out_bytes_ -= single->size();
       } else {
-        single = std::move(first.data);
+        const QueuedFrame* f = mq_.front();
+        if (mq_.frames() == 1) {
+          single = f->data;
+          out_bytes_ -= single->size();
+          mq_.pop();
+        } else {
+          // Frames queued behind a write leave together (audio first): one WebSocket message,
+          // one TLS write.
+          begin_media_bundle(bundle_);
+          uint16_t count = 0;
+          while ((f = mq_.front()) != nullptr && count < kMaxBundleFrames &&
+                 (count == 0 || bundle_.size() + f->data->size() <= kMaxBundleBytes)) {
+            const Bytes& b = *f->data;
+            bundle_.insert(bundle_.end(), b.begin() + kHeaderBytes, b.end());
+            out_bytes_ -= b.size();
+            mq_.pop();
+            ++count;
+          }
+          finish_media_bundle(bundle_, count);
+          bundled = true;
+        }
       }
       // The message being written stays charged until its write completes.
       inflight_bytes_ = bundled ? bundle_.size() : single->size();
@@ -807,8 +829,9 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(send_mu_);
       if (closed_) return;
       closed_ = true;
-      outq_.clear();
-      out_bytes_ = media_bytes_ = inflight_bytes_ = 0;
+      ctrlq_.clear();
+      mq_.clear();
+      out_bytes_ = inflight_bytes_ = 0;
       tx_charge_.reset();
     }
     closing_ = true;
@@ -859,9 +882,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Send queue.
   std::mutex send_mu_;
-  std::deque<Out> outq_;
+  std::deque<std::shared_ptr<const Bytes>> ctrlq_;  // replies and pushes, never dropped
+  MediaQueue mq_;                                   // relayed frames (media_queue.h)
   size_t out_bytes_ = 0;
-  size_t media_bytes_ = 0;
   bool dropping_ = false;
   std::chrono::steady_clock::time_point drop_since_{};
   size_t inflight_bytes_ = 0;  // the message being written, still charged
@@ -954,6 +977,10 @@ void Server::Impl::do_accept() {
         socket.close(ignored);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
+        // A small kernel send buffer keeps the backlog in the subscriber's media queue, where the
+        // relay can still send audio first and drop stale video deltas (media_queue.h).
+        if (opts_.socket_send_buffer > 0)
+          socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(opts_.socket_send_buffer)), ec);
         const uint64_t id = next_session_id_.fetch_add(1);
         counters_.open.fetch_add(1);        // balanced in Session::finish()
         handshaking_.fetch_add(1);          // balanced at Hello or in Session::finish()
@@ -1676,6 +1703,14 @@ ServerStats Server::stats() const {
   s.frames_in = c.frames_in.load();
   s.frames_relayed = c.relayed.load();
   s.frames_dropped = c.frames_dropped.load();
+  auto d = [&](DropReason r) { return c.drops[static_cast<size_t>(r)].load(); };
+  s.video_deltas_dropped = d(DropReason::kVideoBehind) + d(DropReason::kAwaitingKeyframe) + d(DropReason::kSuperseded);
+  s.video_dropped_behind = d(DropReason::kVideoBehind);
+  s.video_dropped_awaiting_keyframe = d(DropReason::kAwaitingKeyframe);
+  s.video_dropped_superseded = d(DropReason::kSuperseded);
+  s.keyframes_dropped = d(DropReason::kKeyframeOverflow);
+  s.audio_dropped = d(DropReason::kAudioOverflow);
+  s.budget_dropped = d(DropReason::kBudget);
   s.violations = c.violations.load();
   s.meetings_loaded = c.meetings_loaded.load();
   s.meetings_resident = c.meetings_resident.load();

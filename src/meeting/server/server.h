@@ -47,7 +47,13 @@ struct ServerOptions {
   size_t max_pending_control = 64;      ///< per connection: requests queued, not yet answered
   std::chrono::milliseconds handshake_timeout{10000};  ///< TCP accept to Hello
   std::chrono::milliseconds idle_timeout{30000};       ///< no traffic and no pong
-  size_t send_queue_bytes = 4u << 20;   ///< per connection outbound media budget
+  size_t send_queue_bytes = 4u << 20;   ///< per connection outbound media: 1/4 audio, 3/4 video
+  /// A subscriber whose oldest queued video frame is older than this is behind: its video deltas
+  /// are dropped up to the next keyframe (media_queue.h).
+  std::chrono::milliseconds max_video_lag{400};
+  /// SO_SNDBUF of client sockets (0: the kernel's autotuning). Small, so a backlog stays in the
+  /// media queue where audio goes first and stale video can be dropped.
+  size_t socket_send_buffer = 256u << 10;
   /// A subscriber whose queue stays full (frames being dropped) this long without one write
   /// completing is a slow consumer and is disconnected.
   std::chrono::milliseconds slow_consumer_timeout{5000};
@@ -121,7 +127,14 @@ struct ServerStats {
   uint64_t connections_dropped = 0;    ///< closed by the server for misbehaviour or slowness
   uint64_t frames_in = 0;
   uint64_t frames_relayed = 0;         ///< frame deliveries queued to subscribers
-  uint64_t frames_dropped = 0;         ///< deliveries dropped (congested subscriber)
+  uint64_t frames_dropped = 0;         ///< deliveries dropped (congested subscriber), all reasons
+  uint64_t video_deltas_dropped = 0;   ///< the three video-delta reasons below together
+  uint64_t video_dropped_behind = 0;   ///< deltas arriving while the subscriber's video lagged
+  uint64_t video_dropped_awaiting_keyframe = 0;  ///< later deltas of a stream that lost one
+  uint64_t video_dropped_superseded = 0;  ///< queued deltas replaced by their stream's keyframe
+  uint64_t keyframes_dropped = 0;      ///< keyframes beyond the hard cap (should stay 0)
+  uint64_t audio_dropped = 0;          ///< audio/data/control beyond their queue (should stay 0)
+  uint64_t budget_dropped = 0;         ///< refused by the memory budget
   uint64_t violations = 0;
   uint64_t meetings_loaded = 0;
   uint64_t meetings_resident = 0;      ///< loaded now (evicted when nobody is connected)
