@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace v100::codec {
 
@@ -130,11 +132,15 @@ Picture render_test_pattern(uint16_t sender, uint32_t frame, int width, int heig
   if (!p.valid()) return p;
   const Layout l = layout_for(width, height);
 
-  // Middle band: a left-to-right luma ramp (texture the encoder must keep) and the moving box.
+  // Middle band: a static texture (a keyframe must code it, a delta need not, as with a real camera
+  // background) and, over it, the moving box.
+  std::vector<double> across(static_cast<size_t>(width)), down(static_cast<size_t>(height));
+  for (int x = 0; x < width; ++x) across[static_cast<size_t>(x)] = std::sin(0.37 * x);
+  for (int y = 0; y < height; ++y) down[static_cast<size_t>(y)] = std::cos(0.23 * y);
   for (int y = l.band_top; y < l.band_bottom; ++y)
     for (int x = 0; x < width; ++x)
-      p.y[static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)] =
-          static_cast<uint8_t>(40 + x * 80 / width);
+      p.y[static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)] = static_cast<uint8_t>(
+          100.0 + 40.0 * across[static_cast<size_t>(x)] * down[static_cast<size_t>(y)] + 25.0 * std::sin(0.09 * (x + 2 * y)));
   const int band = l.band_bottom - l.band_top;
   const int box = std::max(1, band * 3 / 5);
   const int travel = std::max(1, width - box);

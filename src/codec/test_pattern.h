@@ -19,8 +19,9 @@ struct PatternInfo {
 
 /// Renders the test pattern for (sender, frame) at width x height:
 /// - top left, the text "S<sender> F<frame, at least 5 digits>" in a hand-made 5x7 font, white;
-/// - a horizontal luma ramp in the middle band with a coloured box (hue from the sender) whose
-///   position moves with `frame`, so consecutive frames give the encoder real motion;
+/// - a static sine texture in the middle band (costly in a keyframe, free in a delta, like a camera's
+///   background) with a coloured box (hue from the sender) moving with `frame`, so consecutive
+///   frames give the encoder real motion;
 /// - at the bottom, a 16 x 4 grid of black (0) / white (1) cells carrying 64 bits, row-major, most
 ///   significant first: sender (16), frame (32), CRC-16/CCITT-FALSE over those six big-endian bytes.
 /// The cell side is min(width / 20, height / 12) pixels (30 at 640x360). Non-positive sizes give an
