@@ -18,7 +18,7 @@ constexpr int kPictures = 60;  // 2 s of distinct frames, cycled
 constexpr int kAudioFrames = 50;
 
 codec::Vp8Config steady_config() {
-  codec::Vp8Config cfg;            // 640x360, 30 fps, 800 kbps, speed 8, one thread
+  codec::Vp8Config cfg;             // 640x360, 30 fps, 800 kbps, speed 8, one thread
   cfg.keyframe_interval = 1 << 30;  // no automatic keyframe inside the timed loop
   return cfg;
 }
@@ -28,7 +28,8 @@ void BM_Vp8Encode360p(benchmark::State& state) {
   for (int f = 0; f < kPictures; ++f) pics.push_back(codec::render_test_pattern(1, static_cast<uint32_t>(f)));
   auto enc = codec::Vp8Encoder::create(steady_config());
   if (!enc) return state.SkipWithError(enc.message().c_str());
-  for (int f = 0; f < kPictures; ++f) (void)enc->encode(pics[static_cast<size_t>(f)]);  // keyframe, rate control settles
+  for (int f = 0; f < kPictures; ++f)
+    (void)enc->encode(pics[static_cast<size_t>(f)]);  // keyframe, rate control settles
   size_t i = 0, bytes = 0;
   for (auto _ : state) {
     auto pkts = enc->encode(pics[i++ % kPictures]);

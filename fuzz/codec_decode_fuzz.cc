@@ -43,7 +43,8 @@ void fuzz_opus(ByteSpan in, int channels) {
   if (!dec) std::abort();
   for (ByteSpan packet : split_frames(in)) {
     auto pcm = packet.size() == 1 && packet[0] == 0 ? dec->conceal_lost() : dec->decode(packet);
-    if (pcm && (pcm->size() > size_t{5760} * size_t(channels) || pcm->size() % size_t(channels) != 0)) std::abort();
+    if (pcm && (pcm->size() > size_t{5760} * size_t(channels) || pcm->size() % size_t(channels) != 0))
+      std::abort();
   }
 }
 

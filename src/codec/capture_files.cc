@@ -11,12 +11,15 @@ namespace v100::codec {
 
 namespace {
 
-void append_text(Bytes& out, const std::string& s) { out.insert(out.end(), s.begin(), s.end()); }
+void append_text(Bytes& out, const std::string& s) {
+  out.insert(out.end(), s.begin(), s.end());
+}
 
 }  // namespace
 
 Bytes y4m_header(int w, int h, int fps) {
-  if (w <= 0 || h <= 0 || fps <= 0) throw std::invalid_argument("y4m_header: width, height and fps must be positive");
+  if (w <= 0 || h <= 0 || fps <= 0)
+    throw std::invalid_argument("y4m_header: width, height and fps must be positive");
   Bytes out;
   append_text(out, "YUV4MPEG2 W" + std::to_string(w) + " H" + std::to_string(h) + " F" + std::to_string(fps) +
                        ":1 Ip A1:1 C420jpeg\n");
@@ -49,13 +52,13 @@ Bytes wav_file(std::span<const int16_t> pcm, int sample_rate, int channels) {
   w.u32(static_cast<uint32_t>(kHeaderAfterRiffSize + data_bytes));
   w.bytes(as_bytes("WAVE"));
   w.bytes(as_bytes("fmt "));
-  w.u32(16);      // fmt chunk size
-  w.u16(1);       // WAVE_FORMAT_PCM
+  w.u32(16);  // fmt chunk size
+  w.u16(1);   // WAVE_FORMAT_PCM
   w.u16(static_cast<uint16_t>(channels));
   w.u32(static_cast<uint32_t>(sample_rate));
   w.u32(static_cast<uint32_t>(byte_rate));
   w.u16(static_cast<uint16_t>(channels * kBytesPerSample));  // block align
-  w.u16(16);      // bits per sample
+  w.u16(16);                                                 // bits per sample
   w.bytes(as_bytes("data"));
   w.u32(static_cast<uint32_t>(data_bytes));
   for (int16_t s : pcm) w.u16(static_cast<uint16_t>(s));

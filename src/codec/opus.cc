@@ -20,8 +20,14 @@ constexpr int kMaxEncodedBytes = 4000;
 
 Status check_config(const OpusConfig& c) {
   switch (c.sample_rate) {
-    case 8000: case 12000: case 16000: case 24000: case 48000: break;
-    default: return Status::error("opus: sample rate must be 8000, 12000, 16000, 24000 or 48000");
+    case 8000:
+    case 12000:
+    case 16000:
+    case 24000:
+    case 48000:
+      break;
+    default:
+      return Status::error("opus: sample rate must be 8000, 12000, 16000, 24000 or 48000");
   }
   if (c.channels != 1 && c.channels != 2) return Status::error("opus: channels must be 1 or 2");
   if (c.bitrate < 6000 || c.bitrate > 510000) return Status::error("opus: bitrate out of range 6000..510000");
@@ -49,7 +55,9 @@ OpusEncoder::OpusEncoder(OpusEncoder&&) noexcept = default;
 OpusEncoder& OpusEncoder::operator=(OpusEncoder&&) noexcept = default;
 OpusEncoder::~OpusEncoder() = default;
 
-const OpusConfig& OpusEncoder::config() const { return state_->config; }
+const OpusConfig& OpusEncoder::config() const {
+  return state_->config;
+}
 
 Result<OpusEncoder> OpusEncoder::create(const OpusConfig& c) {
   if (auto st = check_config(c); !st) return st;
@@ -57,7 +65,8 @@ Result<OpusEncoder> OpusEncoder::create(const OpusConfig& c) {
   s->config = c;
   int err = OPUS_OK;
   s->enc = opus_encoder_create(c.sample_rate, c.channels, OPUS_APPLICATION_VOIP, &err);
-  if (err != OPUS_OK || s->enc == nullptr) return Result<OpusEncoder>::error(opus_message("encoder create", err));
+  if (err != OPUS_OK || s->enc == nullptr)
+    return Result<OpusEncoder>::error(opus_message("encoder create", err));
   if (int e = opus_encoder_ctl(s->enc, OPUS_SET_BITRATE(c.bitrate)); e != OPUS_OK)
     return Result<OpusEncoder>::error(opus_message("set bitrate", e));
   return OpusEncoder(std::move(s));
@@ -105,7 +114,8 @@ Result<OpusDecoder> OpusDecoder::create(const OpusConfig& c) {
   s->config = c;
   int err = OPUS_OK;
   s->dec = opus_decoder_create(c.sample_rate, c.channels, &err);
-  if (err != OPUS_OK || s->dec == nullptr) return Result<OpusDecoder>::error(opus_message("decoder create", err));
+  if (err != OPUS_OK || s->dec == nullptr)
+    return Result<OpusDecoder>::error(opus_message("decoder create", err));
   return OpusDecoder(std::move(s));
 }
 

@@ -21,7 +21,9 @@ struct OpusConfig {
 inline constexpr int kOpusFrameSamples = 960;
 
 /// Samples per channel in 20 ms at `sample_rate` (kOpusFrameSamples at 48 kHz).
-constexpr int opus_frame_samples(int sample_rate) { return sample_rate / 50; }
+constexpr int opus_frame_samples(int sample_rate) {
+  return sample_rate / 50;
+}
 
 /// Opus encoder (OPUS_APPLICATION_VOIP). Movable, not copyable; not safe from two threads at once.
 class OpusEncoder {
@@ -39,6 +41,7 @@ class OpusEncoder {
   /// values (kOpusFrameSamples * channels at 48 kHz). Error on any other length or a libopus failure.
   Result<Bytes> encode(std::span<const int16_t> pcm);
 
+  /// The configuration it was created with. Precondition: not moved from.
   const OpusConfig& config() const;
 
  private:

@@ -4,7 +4,7 @@
 namespace v100::codec {
 
 namespace {
-constexpr uint8_t kBlackLuma = 16;    // BT.601 limited range
+constexpr uint8_t kBlackLuma = 16;  // BT.601 limited range
 constexpr uint8_t kNeutralChroma = 128;
 }  // namespace
 

@@ -48,7 +48,7 @@ int glyph_index(char c) {
 
 // Where everything goes; a function of the picture size only, so the reader finds the grid again.
 struct Layout {
-  int cell, grid_x, grid_y;  // code grid: kGridCols x kGridRows cells of cell x cell pixels
+  int cell, grid_x, grid_y;   // code grid: kGridCols x kGridRows cells of cell x cell pixels
   int scale, text_x, text_y;  // text: glyph pixels are scale x scale
   int band_top, band_bottom;  // the moving box lives in [band_top, band_bottom)
 };
@@ -139,13 +139,15 @@ Picture render_test_pattern(uint16_t sender, uint32_t frame, int width, int heig
   for (int y = 0; y < height; ++y) down[static_cast<size_t>(y)] = std::cos(0.23 * y);
   for (int y = l.band_top; y < l.band_bottom; ++y)
     for (int x = 0; x < width; ++x)
-      p.y[static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)] = static_cast<uint8_t>(
-          100.0 + 40.0 * across[static_cast<size_t>(x)] * down[static_cast<size_t>(y)] + 25.0 * std::sin(0.09 * (x + 2 * y)));
+      p.y[static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)] =
+          static_cast<uint8_t>(100.0 + 40.0 * across[static_cast<size_t>(x)] * down[static_cast<size_t>(y)] +
+                               25.0 * std::sin(0.09 * (x + 2 * y)));
   const int band = l.band_bottom - l.band_top;
   const int box = std::max(1, band * 3 / 5);
   const int travel = std::max(1, width - box);
   const int step = std::max(1, width / 80);
-  const int box_x = static_cast<int>(uint64_t{frame} * static_cast<uint64_t>(step) % static_cast<uint64_t>(travel));
+  const int box_x =
+      static_cast<int>(uint64_t{frame} * static_cast<uint64_t>(step) % static_cast<uint64_t>(travel));
   const int box_y = l.band_top + (band - box) / 2;
   fill(p, box_x, box_y, box_x + box, box_y + box, 170, static_cast<uint8_t>(48 + (sender * 53) % 160),
        static_cast<uint8_t>(48 + (sender * 97 + 80) % 160));
@@ -167,12 +169,14 @@ Picture render_test_pattern(uint16_t sender, uint32_t frame, int width, int heig
 std::optional<PatternInfo> read_test_pattern(const Picture& pic) {
   if (!pic.valid()) return std::nullopt;
   const Layout l = layout_for(pic.width, pic.height);
-  if (l.grid_x + kGridCols * l.cell > pic.width || l.grid_y + kGridRows * l.cell > pic.height) return std::nullopt;
+  if (l.grid_x + kGridCols * l.cell > pic.width || l.grid_y + kGridRows * l.cell > pic.height)
+    return std::nullopt;
   const int half = std::max(1, l.cell / 2);
   const int inset = (l.cell - half) / 2;
   uint64_t word = 0;
   for (int i = 0; i < kCodeBits; ++i) {
-    const int x0 = l.grid_x + (i % kGridCols) * l.cell + inset, y0 = l.grid_y + (i / kGridCols) * l.cell + inset;
+    const int x0 = l.grid_x + (i % kGridCols) * l.cell + inset,
+              y0 = l.grid_y + (i / kGridCols) * l.cell + inset;
     int sum = 0;
     for (int y = y0; y < y0 + half; ++y)
       for (int x = x0; x < x0 + half; ++x)

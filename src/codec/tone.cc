@@ -41,7 +41,9 @@ void fft(std::vector<std::complex<double>>& a) {
 
 }  // namespace
 
-double tone_frequency(uint16_t sender) { return 440.0 + 110.0 * static_cast<double>(sender % 16); }
+double tone_frequency(uint16_t sender) {
+  return 440.0 + 110.0 * static_cast<double>(sender % 16);
+}
 
 void render_tone(double freq_hz, uint64_t first_sample, std::span<int16_t> out, int sample_rate,
                  double amplitude) {
@@ -75,7 +77,8 @@ double dominant_frequency(std::span<const int16_t> pcm, int sample_rate) {
   while (nfft < std::max(n, static_cast<size_t>(sample_rate))) nfft <<= 1;  // bins of <= 1 Hz
   std::vector<std::complex<double>> a(nfft);
   for (size_t i = 0; i < n; ++i) {
-    const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n - 1));
+    const double w =
+        0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n - 1));
     a[i] = (pcm[i] - mean) * w;
   }
   fft(a);

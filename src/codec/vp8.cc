@@ -26,14 +26,16 @@ std::string vpx_message(vpx_codec_ctx_t* ctx, const char* what) {
   return m;
 }
 
-bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
+bool in_range(int v, int lo, int hi) {
+  return v >= lo && v <= hi;
+}
 
 // Points a libvpx image descriptor at the three planes of `pic` (no copy). libvpx reads the input
 // image only (it copies it into its own lookahead buffer), so the const_cast never leads to a write.
 void wrap_picture(const Picture& pic, vpx_image_t& img) {
   auto* y = const_cast<uint8_t*>(pic.y.data());
-  vpx_img_wrap(&img, VPX_IMG_FMT_I420, static_cast<unsigned>(pic.width), static_cast<unsigned>(pic.height),
-               1, y);
+  vpx_img_wrap(&img, VPX_IMG_FMT_I420, static_cast<unsigned>(pic.width), static_cast<unsigned>(pic.height), 1,
+               y);
   img.planes[VPX_PLANE_Y] = y;
   img.planes[VPX_PLANE_U] = const_cast<uint8_t*>(pic.u.data());
   img.planes[VPX_PLANE_V] = const_cast<uint8_t*>(pic.v.data());
@@ -70,7 +72,9 @@ Vp8Encoder::Vp8Encoder(Vp8Encoder&&) noexcept = default;
 Vp8Encoder& Vp8Encoder::operator=(Vp8Encoder&&) noexcept = default;
 Vp8Encoder::~Vp8Encoder() = default;
 
-const Vp8Config& Vp8Encoder::config() const { return state_->config; }
+const Vp8Config& Vp8Encoder::config() const {
+  return state_->config;
+}
 
 Result<Vp8Encoder> Vp8Encoder::create(const Vp8Config& c) {
   if (!in_range(c.width, 2, kMaxVp8Dimension) || !in_range(c.height, 2, kMaxVp8Dimension))
@@ -131,7 +135,8 @@ Result<std::vector<EncodedVideo>> Vp8Encoder::encode(const Picture& pic, bool fo
   while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&state_->ctx, &iter)) {
     if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
     const auto* p = static_cast<const uint8_t*>(pkt->data.frame.buf);
-    out.push_back(EncodedVideo{Bytes(p, p + pkt->data.frame.sz), (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0});
+    out.push_back(
+        EncodedVideo{Bytes(p, p + pkt->data.frame.sz), (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0});
   }
   return out;
 }
@@ -139,11 +144,13 @@ Result<std::vector<EncodedVideo>> Vp8Encoder::encode(const Picture& pic, bool fo
 // ----- decoder -----
 
 Result<Vp8FrameInfo> peek_vp8_frame(ByteSpan frame) {
-  if (frame.size() < kFrameTagSize) return Result<Vp8FrameInfo>::error("vp8: frame shorter than its 3-byte tag");
+  if (frame.size() < kFrameTagSize)
+    return Result<Vp8FrameInfo>::error("vp8: frame shorter than its 3-byte tag");
   Vp8FrameInfo info;
   info.keyframe = (frame[0] & 1) == 0;  // frame tag bit 0: 0 = key frame
   if (!info.keyframe) return info;
-  if (frame.size() < kKeyframeHeaderSize) return Result<Vp8FrameInfo>::error("vp8: truncated keyframe header");
+  if (frame.size() < kKeyframeHeaderSize)
+    return Result<Vp8FrameInfo>::error("vp8: truncated keyframe header");
   if (frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a)
     return Result<Vp8FrameInfo>::error("vp8: keyframe without start code");
   info.width = (frame[6] | frame[7] << 8) & 0x3fff;
@@ -167,7 +174,9 @@ Vp8Decoder::Vp8Decoder(Vp8Decoder&&) noexcept = default;
 Vp8Decoder& Vp8Decoder::operator=(Vp8Decoder&&) noexcept = default;
 Vp8Decoder::~Vp8Decoder() = default;
 
-bool Vp8Decoder::has_reference() const { return state_ && state_->has_reference; }
+bool Vp8Decoder::has_reference() const {
+  return state_ && state_->has_reference;
+}
 
 Result<Vp8Decoder> Vp8Decoder::create(const Vp8DecoderConfig& c) {
   if (!in_range(c.max_width, 1, kMaxVp8Dimension) || !in_range(c.max_height, 1, kMaxVp8Dimension))
@@ -228,15 +237,18 @@ Result<Picture> Vp8Decoder::decode(ByteSpan frame) {
     return R::error("vp8: frame decoded but not shown");
   }
   if (img->fmt != VPX_IMG_FMT_I420 || img->d_w == 0 || img->d_h == 0 ||
-      img->d_w > static_cast<unsigned>(s.config.max_width) || img->d_h > static_cast<unsigned>(s.config.max_height))
+      img->d_w > static_cast<unsigned>(s.config.max_width) ||
+      img->d_h > static_cast<unsigned>(s.config.max_height))
     return R::error("vp8: unexpected decoded image format");
 
   Picture pic;
   pic.width = static_cast<int>(img->d_w);
   pic.height = static_cast<int>(img->d_h);
   copy_plane(img->planes[VPX_PLANE_Y], img->stride[VPX_PLANE_Y], pic.width, pic.height, pic.y);
-  copy_plane(img->planes[VPX_PLANE_U], img->stride[VPX_PLANE_U], pic.chroma_width(), pic.chroma_height(), pic.u);
-  copy_plane(img->planes[VPX_PLANE_V], img->stride[VPX_PLANE_V], pic.chroma_width(), pic.chroma_height(), pic.v);
+  copy_plane(img->planes[VPX_PLANE_U], img->stride[VPX_PLANE_U], pic.chroma_width(), pic.chroma_height(),
+             pic.u);
+  copy_plane(img->planes[VPX_PLANE_V], img->stride[VPX_PLANE_V], pic.chroma_width(), pic.chroma_height(),
+             pic.v);
   s.has_reference = true;
   return pic;
 }

@@ -48,6 +48,7 @@ class Vp8Encoder {
   /// or when libvpx fails.
   Result<std::vector<EncodedVideo>> encode(const Picture& pic, bool force_keyframe = false);
 
+  /// The configuration it was created with. Precondition: not moved from.
   const Vp8Config& config() const;
 
  private:

@@ -12,7 +12,9 @@
 namespace v100::codec {
 namespace {
 
-std::string text(ByteSpan b) { return std::string(b.begin(), b.end()); }
+std::string text(ByteSpan b) {
+  return std::string(b.begin(), b.end());
+}
 
 TEST(CaptureFiles, Y4mHeaderAndFrames) {
   Bytes y4m = y4m_header(640, 360, 30);

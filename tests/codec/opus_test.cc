@@ -48,13 +48,16 @@ TEST(Opus, ToneSurvivesRoundTripForEachSender) {
     EXPECT_GE(smallest, 3u);
     EXPECT_LE(largest, 400u);
     if (sender == 3)
-      std::printf("[ figures ] Opus 48 kHz mono 32 kbit/s, %.0f Hz tone: packets %zu..%zu B, mean %.1f B; decoded peak %.2f Hz\n",
-                  freq, smallest, largest, mean, got);
+      std::printf(
+          "[ figures ] Opus 48 kHz mono 32 kbit/s, %.0f Hz tone: packets %zu..%zu B, mean %.1f B; decoded "
+          "peak %.2f Hz\n",
+          freq, smallest, largest, mean, got);
   }
 }
 
 TEST(Opus, StereoAndNarrowerRates) {
-  for (OpusConfig cfg : {OpusConfig{48000, 2, 64000}, OpusConfig{16000, 1, 16000}, OpusConfig{8000, 1, 12000}}) {
+  for (OpusConfig cfg :
+       {OpusConfig{48000, 2, 64000}, OpusConfig{16000, 1, 16000}, OpusConfig{8000, 1, 12000}}) {
     SCOPED_TRACE(cfg.sample_rate * 10 + cfg.channels);
     auto enc = OpusEncoder::create(cfg);
     auto dec = OpusDecoder::create(cfg);
@@ -130,9 +133,14 @@ TEST(Opus, HostilePacketsGiveErrorsNotCrashes) {
       const Bytes& base = real[rng.below(static_cast<uint32_t>(real.size()))];
       Bytes in;
       switch (i % 3) {
-        case 0: in = rng.bytes(rng.below(1500)); break;
-        case 1: in.assign(base.begin(), base.begin() + rng.below(static_cast<uint32_t>(base.size()))); break;
-        default: in = testing::flip_bits(base, rng);
+        case 0:
+          in = rng.bytes(rng.below(1500));
+          break;
+        case 1:
+          in.assign(base.begin(), base.begin() + rng.below(static_cast<uint32_t>(base.size())));
+          break;
+        default:
+          in = testing::flip_bits(base, rng);
       }
       auto r = dec->decode(in);
       if (!r) {

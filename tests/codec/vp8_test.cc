@@ -36,7 +36,8 @@ std::vector<EncodedVideo> encode_pattern(const Vp8Config& cfg, uint16_t sender, 
   std::vector<EncodedVideo> out;
   for (int f = 0; f < n; ++f) {
     bool force = std::find(force_at.begin(), force_at.end(), f) != force_at.end();
-    auto pkts = enc->encode(render_test_pattern(sender, static_cast<uint32_t>(f), cfg.width, cfg.height), force);
+    auto pkts =
+        enc->encode(render_test_pattern(sender, static_cast<uint32_t>(f), cfg.width, cfg.height), force);
     EXPECT_TRUE(pkts) << pkts.message();
     EXPECT_EQ(pkts->size(), 1u) << "frame " << f;  // no lag, no frame dropping: one packet per picture
     for (auto& p : *pkts) out.push_back(std::move(p));
@@ -74,12 +75,15 @@ TEST(Vp8, RoundTrip90PatternFramesAt360p) {
     ASSERT_TRUE(read.has_value());
     EXPECT_EQ(read->sender, kSender);
     EXPECT_EQ(read->frame, f);
-    worst_psnr = std::min(worst_psnr, luma_psnr(*pic, render_test_pattern(kSender, static_cast<uint32_t>(f))));
+    worst_psnr =
+        std::min(worst_psnr, luma_psnr(*pic, render_test_pattern(kSender, static_cast<uint32_t>(f))));
   }
   ASSERT_EQ(keys, 2u);
   const double mean_key = double(key_bytes) / double(keys), mean_delta = double(delta_bytes) / double(deltas);
-  std::printf("[ figures ] VP8 640x360@30 500 kbps: keyframe %.0f B, delta %.0f B mean (%.1fx), worst luma PSNR %.1f dB\n",
-              mean_key, mean_delta, mean_key / mean_delta, worst_psnr);
+  std::printf(
+      "[ figures ] VP8 640x360@30 500 kbps: keyframe %.0f B, delta %.0f B mean (%.1fx), worst luma PSNR %.1f "
+      "dB\n",
+      mean_key, mean_delta, mean_key / mean_delta, worst_psnr);
   EXPECT_GT(mean_key, 4 * mean_delta);
   EXPECT_GT(worst_psnr, 25.0);
   // CBR: the deltas, averaged, stay near the target rate (500 kbps at 30 fps is ~2083 bytes a frame).
@@ -222,8 +226,12 @@ TEST(Vp8, HostileInputGivesErrorsNotCrashes) {
           in[3] = 0x9d, in[4] = 0x01, in[5] = 0x2a;
         }
         break;
-      case 1: in.assign(base.begin(), base.begin() + rng.below(static_cast<uint32_t>(base.size()))); break;
-      case 2: in = testing::flip_bits(base, rng); break;
+      case 1:
+        in.assign(base.begin(), base.begin() + rng.below(static_cast<uint32_t>(base.size())));
+        break;
+      case 2:
+        in = testing::flip_bits(base, rng);
+        break;
       default: {  // splice: a real frame's header over random bytes
         in = rng.bytes(base.size());
         std::copy_n(base.begin(), std::min<size_t>(base.size(), 3 + rng.below(32)), in.begin());
