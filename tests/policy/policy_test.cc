@@ -1,7 +1,7 @@
 // Rules that matter, checked on the source tree itself:
 // - no non-cryptographic randomness (rand, srand, std::mt19937, random_device) anywhere in src/ or tests/;
 // - no include edge that climbs a layer (DESIGN.md §1): a file may include only its own folder and
-//   strictly lower layers;
+//   strictly lower layers; the codec layer (libvpx/libopus wrappers) includes only core;
 // - no memcmp in crypto code (constant-time compares only);
 // - the admission layer's test hooks (fixed salt, blind and nonce) are reachable only from tests and
 //   fuzz targets, never from src/ (outside the file pair implementing them) or tools/.
@@ -28,9 +28,10 @@ const std::map<std::string, int>& ranks() {
   static const std::map<std::string, int> r = {
       {"core", 0},          {"hash", 1},          {"math", 2},
       {"pq/mlkem", 2},      {"pq/mldsa", 2},      {"fhe/common", 3},
-      {"pq/xwing", 3},      {"media", 3},         {"fhe/bfv", 4},
-      {"fhe/ckks", 4},      {"meeting/protocol", 5}, {"meeting/admission", 5}, {"meeting/store", 6},
-      {"services", 5},      {"meeting/server", 7}, {"meeting/client", 7}, {"meeting/services", 8},
+      {"pq/xwing", 3},      {"media", 3},         {"codec", 3},
+      {"fhe/bfv", 4},       {"fhe/ckks", 4},      {"meeting/protocol", 5},
+      {"meeting/admission", 5}, {"meeting/store", 6}, {"services", 5},
+      {"meeting/server", 7}, {"meeting/client", 7}, {"meeting/services", 8},
   };
   return r;
 }
@@ -109,6 +110,22 @@ TEST(Policy, IncludesNeverClimbALayer) {
   }
   EXPECT_GT(edges, 0u);
   EXPECT_TRUE(offenders.empty()) << "include edges that climb a layer: " << ::testing::PrintToString(offenders);
+}
+
+// The codec layer wraps libvpx/libopus for tests and capture files; it needs nothing above core, and
+// keeping it that narrow keeps codec code out of every crypto and meeting dependency chain.
+TEST(Policy, CodecIncludesOnlyCore) {
+  const std::regex inc(R"re(#\s*include\s*"([^"]+)")re");
+  std::vector<std::string> offenders;
+  for (const auto& p : sources(kRoot / "src/codec")) {
+    std::string text = read(p);
+    for (std::sregex_iterator it(text.begin(), text.end(), inc), end; it != end; ++it) {
+      std::string to = layer_of((*it)[1].str());
+      if (!to.empty() && to != "core" && to != "codec")
+        offenders.push_back(fs::relative(p, kRoot).string() + " -> " + (*it)[1].str());
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << "codec includes above core: " << ::testing::PrintToString(offenders);
 }
 
 TEST(Policy, NoMemcmpInCryptoCode) {
