@@ -43,8 +43,9 @@ std::array<uint8_t, 3> frame_metadata(uint16_t slot, proto::MediaEnvelope env) {
 
 // SDK control frames (MediaKind::kControl, encrypted like media; the relay cannot tell them apart).
 constexpr uint8_t kControlKeyframeRequest = 1;  // | target slot u16 | kind u8
-// A receiver asks one sender for a keyframe at most this often per stream.
-constexpr std::chrono::milliseconds kKeyframeRequestInterval{300};
+// A receiver asks one sender for a keyframe at most once a second per stream (a keyframe is ~7x a
+// delta and goes to every subscriber: requests must not become the congestion they cure).
+constexpr std::chrono::milliseconds kKeyframeRequestInterval{1000};
 
 Status error_status(const proto::Envelope& env, const char* what) {
   if (const auto* e = std::get_if<proto::Error>(&env.msg))

@@ -194,7 +194,7 @@ class Client {
   Status send_frame(protocol::MediaEnvelope env, ByteSpan payload);
   /// Asks the member in `slot` for a keyframe of its `kind` stream (video or screen), through an
   /// encrypted control frame the server relays without knowing what it is. At most one request
-  /// per stream every 300 ms goes out (more calls return ok and do nothing).
+  /// per stream a second goes out (more calls return ok and do nothing).
   Status request_keyframe(uint16_t slot, protocol::MediaKind kind);
   /// Receives other members' keyframe requests for this client's streams.
   void set_keyframe_request_handler(KeyframeRequestHandler handler);

@@ -355,7 +355,7 @@ void TestMediaSource::run() {
     if (audio_ && now >= next_audio) {
       codec::render_tone(freq, sample, pcm);
       sample += pcm.size();
-      if (session_.send_audio(pcm, wall_clock_us())) ++audio_;
+      if (session_.send_audio(pcm, wall_clock_us())) ++packets_;
       next_audio += audio_period;
       continue;
     }

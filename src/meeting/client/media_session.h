@@ -153,7 +153,7 @@ class TestMediaSource {
   ~TestMediaSource();  ///< stops
   void stop();
   uint32_t frames_sent() const { return frames_.load(); }
-  uint32_t audio_sent() const { return audio_.load(); }
+  uint32_t audio_sent() const { return packets_.load(); }
 
  private:
   void run();
@@ -162,7 +162,7 @@ class TestMediaSource {
   int width_, height_, fps_;
   bool video_, audio_;
   std::atomic<bool> stop_{false};
-  std::atomic<uint32_t> frames_{0}, audio_{0};
+  std::atomic<uint32_t> frames_{0}, packets_{0};
   std::thread thread_;
 };
 

@@ -735,7 +735,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (v->slot != slot) return violation("forged slot");  // a member speaks only for itself
     srv_.counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
     progress();
-    const MediaEnvelope env = v->env;
+    MediaEnvelope env = v->env;
+    if (srv_.opts_.test_relay_tamper) {
+      // Tests: a hostile relay rewrites the frame (envelope, slot, bytes) before fanning it out.
+      srv_.opts_.test_relay_tamper(msg);
+      auto t = decode_media_frame_view(msg);
+      if (!t) return;
+      env = t->env;
+    }
     auto routes = meeting->routes();
     if (static_cast<size_t>(slot) >= routes->by_sender.size()) return;
     const auto& subs = routes->by_sender[slot];

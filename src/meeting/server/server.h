@@ -115,6 +115,9 @@ struct ServerOptions {
   std::string admission_origin;
   /// Redeemed tokens a connection may hold unspent.
   uint32_t max_admission_credits = 16;
+  /// Tests only: a hostile relay. Called with every relayed MediaFrame message (after the
+  /// sender's slot was checked) and may rewrite it; receivers must then refuse the frame.
+  std::function<void(Bytes& media_frame_message)> test_relay_tamper;
   /// First and last back-off of the accept loop when the process is out of descriptors.
   std::chrono::milliseconds accept_backoff_min{50}, accept_backoff_max{1000};
 };
