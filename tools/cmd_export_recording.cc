@@ -35,7 +35,8 @@ const char* kind_name(media::MediaKind k) {
 }
 
 std::optional<uint16_t> parse_slot(const std::string& s) {
-  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
   const unsigned long v = std::stoul(s);
   if (v > 0xFFFF) return std::nullopt;
   return static_cast<uint16_t>(v);
@@ -43,19 +44,22 @@ std::optional<uint16_t> parse_slot(const std::string& s) {
 
 void print_export(const media::WebmExport& ex, const std::string& out, bool json) {
   if (json) {
-    std::printf("{\"ok\": true, \"out\": \"%s\", \"bytes\": %zu, \"duration_ms\": %.3f, \"frames_ignored\": %llu, "
-                "\"frames_skipped\": %llu, \"tracks\": [",
-                json_escape(out).c_str(), ex.webm.size(), ex.duration_ms,
-                static_cast<unsigned long long>(ex.frames_ignored), static_cast<unsigned long long>(ex.frames_skipped));
+    std::printf(
+        "{\"ok\": true, \"out\": \"%s\", \"bytes\": %zu, \"duration_ms\": %.3f, \"frames_ignored\": %llu, "
+        "\"frames_skipped\": %llu, \"tracks\": [",
+        json_escape(out).c_str(), ex.webm.size(), ex.duration_ms,
+        static_cast<unsigned long long>(ex.frames_ignored),
+        static_cast<unsigned long long>(ex.frames_skipped));
     for (size_t i = 0; i < ex.tracks.size(); ++i) {
       const media::ExportedTrack& t = ex.tracks[i];
-      std::printf("%s{\"number\": %llu, \"slot\": %u, \"kind\": \"%s\", \"codec\": \"%s\", \"width\": %u, "
-                  "\"height\": %u, \"frames\": %llu, \"keyframes\": %llu, \"skipped\": %llu, \"start_ms\": %lld, "
-                  "\"duration_ms\": %.3f}",
-                  i ? ", " : "", static_cast<unsigned long long>(t.number), unsigned{t.slot}, kind_name(t.kind),
-                  t.codec_id.c_str(), t.width, t.height, static_cast<unsigned long long>(t.frames),
-                  static_cast<unsigned long long>(t.keyframes), static_cast<unsigned long long>(t.skipped),
-                  static_cast<long long>(t.start_ms), t.duration_ms);
+      std::printf(
+          "%s{\"number\": %llu, \"slot\": %u, \"kind\": \"%s\", \"codec\": \"%s\", \"width\": %u, "
+          "\"height\": %u, \"frames\": %llu, \"keyframes\": %llu, \"skipped\": %llu, \"start_ms\": %lld, "
+          "\"duration_ms\": %.3f}",
+          i ? ", " : "", static_cast<unsigned long long>(t.number), unsigned{t.slot}, kind_name(t.kind),
+          t.codec_id.c_str(), t.width, t.height, static_cast<unsigned long long>(t.frames),
+          static_cast<unsigned long long>(t.keyframes), static_cast<unsigned long long>(t.skipped),
+          static_cast<long long>(t.start_ms), t.duration_ms);
     }
     std::printf("]}\n");
     return;
@@ -63,12 +67,14 @@ void print_export(const media::WebmExport& ex, const std::string& out, bool json
   std::printf("wrote %s (%zu bytes): %zu tracks, %.3f s\n", out.c_str(), ex.webm.size(), ex.tracks.size(),
               ex.duration_ms / 1000.0);
   for (const media::ExportedTrack& t : ex.tracks) {
-    std::printf("  track %llu: slot %u %-6s %-6s", static_cast<unsigned long long>(t.number), unsigned{t.slot},
-                kind_name(t.kind), t.codec_id.c_str());
+    std::printf("  track %llu: slot %u %-6s %-6s", static_cast<unsigned long long>(t.number),
+                unsigned{t.slot}, kind_name(t.kind), t.codec_id.c_str());
     if (t.width) std::printf(" %ux%u", t.width, t.height);
-    std::printf("  %llu frames (%llu key), starts %.3f s, lasts %.3f s", static_cast<unsigned long long>(t.frames),
-                static_cast<unsigned long long>(t.keyframes), t.start_ms / 1000.0, t.duration_ms / 1000.0);
-    if (t.skipped) std::printf(", %llu skipped before a key frame", static_cast<unsigned long long>(t.skipped));
+    std::printf("  %llu frames (%llu key), starts %.3f s, lasts %.3f s",
+                static_cast<unsigned long long>(t.frames), static_cast<unsigned long long>(t.keyframes),
+                t.start_ms / 1000.0, t.duration_ms / 1000.0);
+    if (t.skipped)
+      std::printf(", %llu skipped before a key frame", static_cast<unsigned long long>(t.skipped));
     std::printf("\n");
   }
   if (ex.frames_ignored)
@@ -134,11 +140,12 @@ int export_recording_cmd(const Args& args) {
 }  // namespace
 
 V100_COMMAND("export-recording", "verify, decrypt and export a media recording to WebM: FILE --out OUT.webm",
-             CommandSpec{.usage = "v100 export-recording FILE --out OUT.webm [--key KEYFILE (default FILE.key)] "
-                                  "[--pubkey PK (default FILE.pub)] [--slot N] [--json]",
-                         .options = {opt_required("--out"), opt_value("--key"), opt_value("--pubkey"),
-                                     opt_value("--slot"), opt_switch("--json")},
-                         .positionals = 1},
+             CommandSpec{
+                 .usage = "v100 export-recording FILE --out OUT.webm [--key KEYFILE (default FILE.key)] "
+                          "[--pubkey PK (default FILE.pub)] [--slot N] [--json]",
+                 .options = {opt_required("--out"), opt_value("--key"), opt_value("--pubkey"),
+                             opt_value("--slot"), opt_switch("--json")},
+                 .positionals = 1},
              export_recording_cmd);
 
 }  // namespace v100::tools

@@ -124,9 +124,10 @@ V100_COMMAND("verify-recording", "check a recording's signed manifests: FILE --p
                          .positionals = 1},
              verify_recording_cmd);
 V100_COMMAND("record-demo", "write a demo signed recording: OUT --pubkey-out FILE [--frames N]",
-             CommandSpec{.usage = "v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]",
-                         .options = {opt_required("--pubkey-out"), opt_value("--frames"), opt_value("--per-segment")},
-                         .positionals = 1},
+             CommandSpec{
+                 .usage = "v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]",
+                 .options = {opt_required("--pubkey-out"), opt_value("--frames"), opt_value("--per-segment")},
+                 .positionals = 1},
              record_demo_cmd);
 
 }  // namespace v100::tools

@@ -29,7 +29,8 @@ Result<Vp8FrameTag> parse_vp8_frame_tag(ByteSpan frame) {
 Result<Vp8KeyframeHeader> parse_vp8_keyframe_header(ByteSpan frame) {
   using R = Result<Vp8KeyframeHeader>;
   if (frame.size() < kVp8KeyframeHeaderBytes)
-    return R::error("VP8 key frame of " + std::to_string(frame.size()) + " bytes is shorter than its 10-byte header");
+    return R::error("VP8 key frame of " + std::to_string(frame.size()) +
+                    " bytes is shorter than its 10-byte header");
   Result<Vp8FrameTag> tag = parse_vp8_frame_tag(frame);
   if (!tag) return R::error(tag.message());
   if (!tag->keyframe) return R::error("VP8 frame tag says inter frame, not key frame");
@@ -87,7 +88,8 @@ Result<uint32_t> opus_packet_samples(ByteSpan packet) {
 }
 
 Bytes make_opus_head(uint8_t channels, uint16_t pre_skip, uint32_t input_rate) {
-  if (channels < 1 || channels > 2) throw std::invalid_argument("make_opus_head: mapping family 0 has 1 or 2 channels");
+  if (channels < 1 || channels > 2)
+    throw std::invalid_argument("make_opus_head: mapping family 0 has 1 or 2 channels");
   // RFC 7845 §5.1: magic, version 1, channel count, pre-skip (LE), input sample rate (LE), output
   // gain (Q7.8 dB, LE), channel mapping family 0 (no mapping table).
   Bytes h = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, channels};

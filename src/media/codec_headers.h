@@ -16,8 +16,8 @@ namespace v100::media {
 
 /// RFC 6386 §9.1 frame tag (first 3 bytes of every VP8 frame, little-endian bit fields).
 struct Vp8FrameTag {
-  bool keyframe = false;         ///< frame type bit is 0
-  uint8_t version = 0;           ///< 0..3 (the profile); larger values are refused
+  bool keyframe = false;  ///< frame type bit is 0
+  uint8_t version = 0;    ///< 0..3 (the profile); larger values are refused
   bool show_frame = false;
   uint32_t first_part_size = 0;  ///< 19-bit size of the first partition
 };

@@ -26,7 +26,8 @@ constexpr uint8_t kMaxCodec = static_cast<uint8_t>(MediaCodec::kOpus);
 constexpr size_t kFileHeaderBytes = 8 + 16 + 2;
 
 Status check_info(const RecordedFrameInfo& info) {
-  if ((info.envelope & 7) > kMaxKind) return Status::error("media kind " + std::to_string(info.envelope & 7) + " unknown");
+  if ((info.envelope & 7) > kMaxKind)
+    return Status::error("media kind " + std::to_string(info.envelope & 7) + " unknown");
   if (info.envelope & 0xC0) return Status::error("reserved envelope bits set");
   if (info.codec > kMaxCodec) return Status::error("codec " + std::to_string(info.codec) + " unknown");
   return Status::ok();

@@ -57,10 +57,10 @@ inline constexpr size_t kMaxRecordedPayload = 16u << 20;
 
 /// The clear facts about one recorded frame.
 struct RecordedFrameInfo {
-  uint16_t slot = 0;      ///< sender slot
-  uint8_t envelope = 0;   ///< clear media envelope byte (layout in the file comment)
-  uint8_t codec = 0;      ///< MediaCodec value
-  uint32_t seq = 0;       ///< per sender track
+  uint16_t slot = 0;        ///< sender slot
+  uint8_t envelope = 0;     ///< clear media envelope byte (layout in the file comment)
+  uint8_t codec = 0;        ///< MediaCodec value
+  uint32_t seq = 0;         ///< per sender track
   uint64_t capture_us = 0;  ///< sender's capture clock, µs
   uint64_t receive_us = 0;  ///< recorder's clock since the recording started, µs
 
@@ -102,8 +102,8 @@ class MediaRecorder {
   /// Closes the last segment (signed, flagged final) and returns the rest of the output. add()
   /// refuses afterwards; calling finish() twice throws std::logic_error.
   Bytes finish();
-  /// Convenience for short recordings: finish() and write everything not drained yet to `path`.
-  /// Error if the file cannot be written.
+  /// Convenience for recordings kept in memory (never drained): finish() and write the whole
+  /// output to `path` (created or truncated). Error if the file cannot be written.
   Status finish_to_file(const std::string& path);
 
   /// The recording key (secret: store it with save_recording_key, never print it).

@@ -18,7 +18,9 @@ constexpr uint32_t kOpusRate = 48000;
 constexpr uint64_t kOpusSeekPreRollNs = 80000000;  // 80 ms (WebM Opus mapping)
 
 // Track order within a slot: camera, screen, audio.
-int kind_rank(MediaKind k) { return k == MediaKind::kVideo ? 0 : k == MediaKind::kScreen ? 1 : 2; }
+int kind_rank(MediaKind k) {
+  return k == MediaKind::kVideo ? 0 : k == MediaKind::kScreen ? 1 : 2;
+}
 
 const char* kind_name(MediaKind k) {
   return k == MediaKind::kVideo ? "video" : k == MediaKind::kScreen ? "screen" : "audio";
@@ -68,8 +70,8 @@ Result<WebmExport> export_webm(const MediaRecordingContents& contents, const Exp
       ++out.frames_ignored;
       continue;
     }
-    const std::string where = "frame " + std::to_string(i) + " (slot " + std::to_string(info.slot) + " " +
-                              kind_name(kind) + "): ";
+    const std::string where =
+        "frame " + std::to_string(i) + " (slot " + std::to_string(info.slot) + " " + kind_name(kind) + "): ";
     TrackBuild& t = builds[{info.slot, kind_rank(kind)}];
     if (!t.anchored) {
       t.anchored = true;

@@ -48,7 +48,7 @@ struct ExportedTrack {
   uint64_t number = 0;  ///< WebM track number
   uint16_t slot = 0;
   MediaKind kind = MediaKind::kVideo;
-  std::string codec_id;  ///< "V_VP8" or "A_OPUS"
+  std::string codec_id;            ///< "V_VP8" or "A_OPUS"
   uint32_t width = 0, height = 0;  ///< video
   uint64_t frames = 0;             ///< blocks written
   uint64_t keyframes = 0;          ///< of which key frames (all, for audio)
@@ -61,9 +61,9 @@ struct ExportedTrack {
 struct WebmExport {
   Bytes webm;
   std::vector<ExportedTrack> tracks;
-  double duration_ms = 0;        ///< Info Duration
-  uint64_t frames_ignored = 0;   ///< frames of another slot, kind or codec
-  uint64_t frames_skipped = 0;   ///< sum of the tracks' skipped frames (also of unwritten tracks)
+  double duration_ms = 0;       ///< Info Duration
+  uint64_t frames_ignored = 0;  ///< frames of another slot, kind or codec
+  uint64_t frames_skipped = 0;  ///< sum of the tracks' skipped frames (also of unwritten tracks)
 };
 
 /// Builds the WebM file. Errors: nothing to export (no decodable VP8 or Opus frame, for the slot

@@ -153,7 +153,8 @@ Bytes track_entry(const WebmTrackSpec& t, uint64_t number) {
 // SeekHead pointing at Info, Tracks and (when `with_cues`) Cues.
 Bytes seek_head(uint64_t info_pos, uint64_t tracks_pos, bool with_cues, uint64_t cues_pos) {
   Bytes body;
-  const std::pair<uint32_t, uint64_t> entries[] = {{kInfo, info_pos}, {kTracks, tracks_pos}, {kCues, cues_pos}};
+  const std::pair<uint32_t, uint64_t> entries[] = {
+      {kInfo, info_pos}, {kTracks, tracks_pos}, {kCues, cues_pos}};
   for (const auto& [id, pos] : entries) {
     if (id == kCues && !with_cues) break;
     Bytes seek, idb;
@@ -192,7 +193,9 @@ void WebmWriter::add_frame(uint64_t track, int64_t time_ms, bool keyframe, ByteS
 Bytes WebmWriter::finish(double duration_ms) const {
   // Interleave the tracks by time. At equal times a video key frame goes first, so it can open
   // the cluster the other tracks' frames of that instant join.
-  auto opens = [&](const Frame& f) { return f.keyframe && tracks_[f.track - 1].type == WebmTrackType::kVideo; };
+  auto opens = [&](const Frame& f) {
+    return f.keyframe && tracks_[f.track - 1].type == WebmTrackType::kVideo;
+  };
   std::vector<size_t> order(frames_.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -276,7 +279,8 @@ Bytes WebmWriter::finish(double duration_ms) const {
   Bytes sh = seek_head(info_pos, tracks_pos, with_cues, cues_pos);
   Bytes seg;
   seg.reserve(cues_pos + cues_el.size());
-  for (const Bytes* part : {&sh, &info, &tracks, &clusters, &cues_el}) seg.insert(seg.end(), part->begin(), part->end());
+  for (const Bytes* part : {&sh, &info, &tracks, &clusters, &cues_el})
+    seg.insert(seg.end(), part->begin(), part->end());
 
   Bytes out = ebml_header();
   put_id(out, kSegment);

@@ -35,9 +35,9 @@ enum class WebmTrackType : uint8_t { kVideo = 1, kAudio = 2 };
 /// One track's TrackEntry.
 struct WebmTrackSpec {
   WebmTrackType type = WebmTrackType::kVideo;
-  std::string codec_id{};  ///< "V_VP8", "A_OPUS", ...
-  std::string name{};      ///< optional, shown by players
-  Bytes codec_private{};   ///< e.g. the OpusHead
+  std::string codec_id{};                      ///< "V_VP8", "A_OPUS", ...
+  std::string name{};                          ///< optional, shown by players
+  Bytes codec_private{};                       ///< e.g. the OpusHead
   uint32_t pixel_width = 0, pixel_height = 0;  ///< video: both non-zero
   double sampling_frequency = 0;               ///< audio: > 0
   uint8_t channels = 0;                        ///< audio: > 0

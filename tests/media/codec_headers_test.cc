@@ -46,8 +46,8 @@ TEST(Vp8Header, MalformedKeyFramesRefused) {
   bad_start[4] = 0x02;
   EXPECT_FALSE(parse_vp8_keyframe_header(bad_start));
   EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(10, 0, 64)));
-  EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(10, 64, 0x8000)));  // height 0, scale 2
-  EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(10, 64, 64, 4)));   // reserved version
+  EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(10, 64, 0x8000)));     // height 0, scale 2
+  EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(10, 64, 64, 4)));      // reserved version
   EXPECT_FALSE(parse_vp8_keyframe_header(vp8_key(55, 64, 64, 0, 64)));  // partition past the end
   EXPECT_TRUE(parse_vp8_keyframe_header(vp8_key(54, 64, 64, 0, 64)));   // exactly fits
   Bytes inter = vp8_key(10, 64, 64);
@@ -60,11 +60,11 @@ TEST(Vp8Header, MalformedKeyFramesRefused) {
 }
 
 TEST(OpusPacket, DurationsFromToc) {
-  EXPECT_EQ(*opus_packet_samples(Bytes{15 << 3}), 960u);             // hybrid FB 20 ms
-  EXPECT_EQ(*opus_packet_samples(Bytes{12 << 3}), 480u);             // hybrid SWB 10 ms
-  EXPECT_EQ(*opus_packet_samples(Bytes{16 << 3}), 120u);             // CELT 2.5 ms
+  EXPECT_EQ(*opus_packet_samples(Bytes{15 << 3}), 960u);              // hybrid FB 20 ms
+  EXPECT_EQ(*opus_packet_samples(Bytes{12 << 3}), 480u);              // hybrid SWB 10 ms
+  EXPECT_EQ(*opus_packet_samples(Bytes{16 << 3}), 120u);              // CELT 2.5 ms
   EXPECT_EQ(*opus_packet_samples(Bytes{(3 << 3) | 1, 0, 0}), 5760u);  // SILK 60 ms x 2 = 120 ms
-  EXPECT_EQ(*opus_packet_samples(Bytes{(31 << 3) | 3, 3}), 2880u);   // CELT 20 ms, code 3, 3 frames
+  EXPECT_EQ(*opus_packet_samples(Bytes{(31 << 3) | 3, 3}), 2880u);    // CELT 20 ms, code 3, 3 frames
   EXPECT_FALSE(opus_packet_samples(Bytes{}));
   EXPECT_FALSE(opus_packet_samples(Bytes{(31 << 3) | 3}));     // count byte missing
   EXPECT_FALSE(opus_packet_samples(Bytes{(31 << 3) | 3, 0}));  // zero frames

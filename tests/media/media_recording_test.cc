@@ -77,7 +77,8 @@ Recorded record(const std::vector<RecordedFrame>& frames, uint32_t per_segment =
 size_t frame_body_offset(const Bytes& file, uint64_t index) {
   size_t pos = 26, seen = 0;
   while (pos + 5 <= file.size()) {
-    const uint32_t len = file[pos + 1] | file[pos + 2] << 8 | file[pos + 3] << 16 | uint32_t{file[pos + 4]} << 24;
+    const uint32_t len =
+        file[pos + 1] | file[pos + 2] << 8 | file[pos + 3] << 16 | uint32_t{file[pos + 4]} << 24;
     if (file[pos] == kRecordFrame && seen++ == index) return pos + 5;
     pos += 5 + len;
   }
@@ -213,11 +214,15 @@ TEST(MediaRecording, SignedButMalformedFramesRefused) {
 }
 
 TEST(MediaRecording, MetadataLayoutAndValidation) {
-  RecordedFrameInfo info{.slot = 0x1234, .envelope = 0x39, .codec = 2, .seq = 0xA1B2C3D4,
-                         .capture_us = 0x0102030405060708, .receive_us = 0x1112131415161718};
+  RecordedFrameInfo info{.slot = 0x1234,
+                         .envelope = 0x39,
+                         .codec = 2,
+                         .seq = 0xA1B2C3D4,
+                         .capture_us = 0x0102030405060708,
+                         .receive_us = 0x1112131415161718};
   const Bytes m = encode_frame_metadata(info);
-  const Bytes want = {1,    0x34, 0x12, 0x39, 2,    0xD4, 0xC3, 0xB2, 0xA1, 8,    7,    6,    5,
-                      4,    3,    2,    1,    0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11};
+  const Bytes want = {1, 0x34, 0x12, 0x39, 2,    0xD4, 0xC3, 0xB2, 0xA1, 8,    7,    6,   5,
+                      4, 3,    2,    1,    0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11};
   EXPECT_EQ(m, want);
   auto back = parse_frame_metadata(m);
   ASSERT_TRUE(back);
@@ -251,8 +256,7 @@ TEST(MediaRecording, AddRefusesBadInfoAndAfterFinish) {
   (void)rec.finish();
   EXPECT_FALSE(rec.add({.envelope = 0, .codec = 2}, Bytes{1, 2, 3}));
   EXPECT_THROW((void)rec.finish(), std::logic_error);
-  EXPECT_THROW(MediaRecorder(keys().secret_key, aes128_options()),
-               std::invalid_argument);
+  EXPECT_THROW(MediaRecorder(keys().secret_key, aes128_options()), std::invalid_argument);
 }
 
 TEST(MediaRecording, KeyFilesArePrivateHex) {

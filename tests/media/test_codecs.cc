@@ -10,7 +10,8 @@
 
 namespace v100::media::testing {
 
-std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int num_frames, int keyframe_interval) {
+std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int num_frames,
+                                         int keyframe_interval) {
   vpx_codec_enc_cfg_t cfg;
   if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK)
     throw std::runtime_error("vpx config");
@@ -19,11 +20,12 @@ std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int nu
   cfg.g_timebase = {1, 30};
   cfg.rc_target_bitrate = 300;
   cfg.g_lag_in_frames = 0;
-  cfg.rc_dropframe_thresh = 0;  // every input frame gives an output frame
+  cfg.rc_dropframe_thresh = 0;    // every input frame gives an output frame
   cfg.kf_mode = VPX_KF_DISABLED;  // key frames only where forced below
   cfg.g_threads = 1;
   vpx_codec_ctx_t codec;
-  if (vpx_codec_enc_init(&codec, vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK) throw std::runtime_error("vpx init");
+  if (vpx_codec_enc_init(&codec, vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK)
+    throw std::runtime_error("vpx init");
   std::unique_ptr<vpx_codec_ctx_t, decltype(&vpx_codec_destroy)> guard(&codec, &vpx_codec_destroy);
   vpx_image_t img;
   if (!vpx_img_alloc(&img, VPX_IMG_FMT_I420, width, height, 16)) throw std::runtime_error("vpx image");
@@ -47,7 +49,8 @@ std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int nu
     while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&codec, &iter)) {
       if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
       const auto* p = static_cast<const uint8_t*>(pkt->data.frame.buf);
-      out.push_back(Vp8Frame{Bytes(p, p + pkt->data.frame.sz), (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0});
+      out.push_back(
+          Vp8Frame{Bytes(p, p + pkt->data.frame.sz), (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0});
     }
   }
   if (out.size() != static_cast<size_t>(num_frames)) throw std::runtime_error("vpx dropped frames");

@@ -17,7 +17,8 @@ struct Vp8Frame {
 
 /// `num_frames` frames of a moving test pattern at `width` x `height`, 30 fps, a key frame every
 /// `keyframe_interval` frames (the first frame is one). Throws std::runtime_error if libvpx fails.
-std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int num_frames, int keyframe_interval);
+std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int num_frames,
+                                         int keyframe_interval);
 
 /// `num_packets` Opus packets of 20 ms each (48 kHz, mono) of a 440 Hz tone. Throws
 /// std::runtime_error if libopus fails.

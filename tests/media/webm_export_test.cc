@@ -43,19 +43,25 @@ int64_t expected_ms(uint64_t receive0, uint64_t capture0, uint64_t capture) {
 
 void add_video(Scenario& s, uint16_t slot, MediaKind kind, const std::vector<testing::Vp8Frame>& frames,
                uint64_t capture0, uint64_t receive0, uint64_t period_us, unsigned w, unsigned h) {
-  Expected& e = s.tracks["slot " + std::to_string(slot) + (kind == MediaKind::kScreen ? " screen" : " video")];
+  Expected& e =
+      s.tracks["slot " + std::to_string(slot) + (kind == MediaKind::kScreen ? " screen" : " video")];
   e.codec_id = "V_VP8";
   e.width = w;
   e.height = h;
   bool started = false;
   for (size_t i = 0; i < frames.size(); ++i) {
     RecordedFrame f;
-    f.info = {slot, make_envelope(kind, frames[i].keyframe), 1, static_cast<uint32_t>(i),
-              capture0 + i * period_us, receive0 + i * period_us + (i % 3) * 4000};
+    f.info = {slot,
+              make_envelope(kind, frames[i].keyframe),
+              1,
+              static_cast<uint32_t>(i),
+              capture0 + i * period_us,
+              receive0 + i * period_us + (i % 3) * 4000};
     f.payload = frames[i].data;
     started = started || frames[i].keyframe;
     if (started)
-      e.blocks.emplace_back(expected_ms(receive0, capture0, f.info.capture_us), frames[i].keyframe, f.payload);
+      e.blocks.emplace_back(expected_ms(receive0, capture0, f.info.capture_us), frames[i].keyframe,
+                            f.payload);
     else
       ++e.skipped;
     s.contents.frames.push_back(std::move(f));
@@ -76,7 +82,11 @@ Scenario make_scenario() {
   a.codec_id = "A_OPUS";
   for (size_t i = 0; i < tone.size(); ++i) {
     RecordedFrame f;
-    f.info = {1, make_envelope(MediaKind::kAudio, false), 2, static_cast<uint32_t>(i), 7000000 + i * 20000,
+    f.info = {1,
+              make_envelope(MediaKind::kAudio, false),
+              2,
+              static_cast<uint32_t>(i),
+              7000000 + i * 20000,
               90000 + i * 20000 + (i % 2) * 3000};
     f.payload = tone[i];
     a.blocks.emplace_back(expected_ms(90000, 7000000, f.info.capture_us), true, f.payload);
@@ -87,8 +97,9 @@ Scenario make_scenario() {
     ++s.ignored;
   }
   // Interleave the senders by receive time, as a recorder sees them.
-  std::stable_sort(s.contents.frames.begin(), s.contents.frames.end(),
-                   [](const RecordedFrame& x, const RecordedFrame& y) { return x.info.receive_us < y.info.receive_us; });
+  std::stable_sort(
+      s.contents.frames.begin(), s.contents.frames.end(),
+      [](const RecordedFrame& x, const RecordedFrame& y) { return x.info.receive_us < y.info.receive_us; });
   return s;
 }
 
@@ -166,7 +177,8 @@ TEST(WebmExport, LibwebmReadsTracksBlocksAndTimes) {
     }
     // The last Opus packet lasts 20 ms, the last video frame as long as the one before it.
     const size_t n = blocks.size();
-    const double last = e.codec_id == "A_OPUS" ? 20.0 : static_cast<double>(blocks[n - 1]->time - blocks[n - 2]->time);
+    const double last =
+        e.codec_id == "A_OPUS" ? 20.0 : static_cast<double>(blocks[n - 1]->time - blocks[n - 2]->time);
     end = std::max(end, static_cast<double>(blocks.back()->time) + last);
   }
   EXPECT_NEAR(ex->duration_ms, end, 1.0);
@@ -222,7 +234,8 @@ TEST(WebmExport, SlotFilterAndAudioOnly) {
 }
 
 RecordedFrame vp8(uint16_t slot, bool envelope_key, Bytes payload, uint64_t t_us = 0, uint8_t layer = 0) {
-  return {{slot, make_envelope(MediaKind::kVideo, envelope_key, layer), 1, 0, t_us, t_us}, std::move(payload)};
+  return {{slot, make_envelope(MediaKind::kVideo, envelope_key, layer), 1, 0, t_us, t_us},
+          std::move(payload)};
 }
 
 TEST(WebmExport, RefusesMalformedFramesByIndex) {
@@ -242,7 +255,8 @@ TEST(WebmExport, RefusesMalformedFramesByIndex) {
   Bytes zero_size = cam[0].data;
   zero_size[6] = zero_size[7] = 0;
   refuse(vp8(1, true, zero_size), "zero width");
-  refuse(vp8(1, true, Bytes(cam[0].data.begin(), cam[0].data.begin() + 8)), "runs past the end of the 8-byte frame");
+  refuse(vp8(1, true, Bytes(cam[0].data.begin(), cam[0].data.begin() + 8)),
+         "runs past the end of the 8-byte frame");
   refuse(vp8(1, true, cam[1].data), "the envelope says key frame");
   refuse(vp8(1, false, Bytes{0x01}), "shorter than its frame tag");
   refuse({{1, make_envelope(MediaKind::kAudio, false), 2, 0, 0, 0}, Bytes{}}, "Opus packet: empty");
@@ -281,8 +295,8 @@ TEST(WebmExport, SkipsUndecodableFramesAndHoldsTimeOnClockSteps) {
 
 TEST(WebmWriter, ClustersSplitEveryFiveSecondsAndHugeGaps) {
   WebmWriter w;
-  const uint64_t a = w.add_track({.type = WebmTrackType::kAudio, .codec_id = "A_OPUS", .sampling_frequency = 48000,
-                                  .channels = 1});
+  const uint64_t a = w.add_track(
+      {.type = WebmTrackType::kAudio, .codec_id = "A_OPUS", .sampling_frequency = 48000, .channels = 1});
   const Bytes pkt = {15 << 3, 0, 0};
   for (int64_t t : {int64_t{0}, int64_t{20}, int64_t{4999}, int64_t{5001}, int64_t{5002}, int64_t{40000},
                     int64_t{1000000000000}})

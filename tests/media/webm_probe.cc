@@ -49,7 +49,8 @@ class Collector : public webm::Callback {
     out_.tracks.push_back(std::move(p));
     return webm::Status(webm::Status::kOkCompleted);
   }
-  webm::Status OnClusterBegin(const webm::ElementMetadata&, const webm::Cluster& c, webm::Action* action) override {
+  webm::Status OnClusterBegin(const webm::ElementMetadata&, const webm::Cluster& c,
+                              webm::Action* action) override {
     cluster_time_ = static_cast<int64_t>(c.timecode.value());
     first_ = true;
     ++out_.clusters;
@@ -82,7 +83,8 @@ class Collector : public webm::Callback {
     return webm::Status(webm::Status::kOkCompleted);
   }
   webm::Status OnCuePoint(const webm::ElementMetadata&, const webm::CuePoint& c) override {
-    for (const auto& pos : c.cue_track_positions) out_.cues.emplace_back(c.time.value(), pos.value().track.value());
+    for (const auto& pos : c.cue_track_positions)
+      out_.cues.emplace_back(c.time.value(), pos.value().track.value());
     return webm::Status(webm::Status::kOkCompleted);
   }
 
@@ -119,8 +121,10 @@ ProbeResult run_ffprobe(const std::string& path) {
   ProbeResult r;
   if (std::system("command -v ffprobe >/dev/null 2>&1") != 0) return r;
   const std::string err = path + ".stderr", out = path + ".json";
-  const std::string cmd = "ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames "
-                          "-show_entries format=duration -of json '" + path + "' >'" + out + "' 2>'" + err + "'";
+  const std::string cmd =
+      "ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames "
+      "-show_entries format=duration -of json '" +
+      path + "' >'" + out + "' 2>'" + err + "'";
   const int rc = std::system(cmd.c_str());
   r.stderr_text = slurp(err);
   const std::string json = slurp(out);

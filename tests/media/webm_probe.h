@@ -36,7 +36,7 @@ struct ParsedWebm {
   uint64_t timestamp_scale = 0;
   double duration = 0;
   std::vector<ParsedTrack> tracks;
-  std::vector<ParsedBlock> blocks;  ///< file order
+  std::vector<ParsedBlock> blocks;                  ///< file order
   std::vector<std::pair<uint64_t, uint64_t>> cues;  ///< (time, track)
   uint64_t clusters = 0;
 };
@@ -49,10 +49,10 @@ struct ProbeStream {
   int64_t nb_read_frames = -1;
 };
 struct ProbeResult {
-  bool ran = false;       ///< ffprobe found and exited 0
+  bool ran = false;         ///< ffprobe found and exited 0
   std::string stderr_text;  ///< what `-v error` printed (empty for a clean file)
   std::vector<ProbeStream> streams;
-  double duration = -1;   ///< format duration, seconds
+  double duration = -1;  ///< format duration, seconds
 };
 
 /// `ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames -show_entries

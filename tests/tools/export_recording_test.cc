@@ -50,8 +50,8 @@ class ExportRecordingCli : public ::testing::Test {
                              static_cast<uint32_t>(i), 1000000 + i * 33333, 10000 + i * 33333},
                             cam[i].data));
       }
-      ASSERT_TRUE(rec.add({1, media::make_envelope(media::MediaKind::kAudio, false), 2, static_cast<uint32_t>(i),
-                           2000000 + i * 20000, 10000 + i * 20000},
+      ASSERT_TRUE(rec.add({1, media::make_envelope(media::MediaKind::kAudio, false), 2,
+                           static_cast<uint32_t>(i), 2000000 + i * 20000, 10000 + i * 20000},
                           tone[i]));
     }
     ASSERT_TRUE(rec.finish_to_file(rec_));
@@ -160,13 +160,17 @@ TEST_F(ExportRecordingCli, KeyProblems) {
   EXPECT_NE(r.err.find("frame 0"), std::string::npos) << r.err;
   EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --key " + (dir_ / "none").string()).rc, 2);
   std::ofstream(dir_ / "bad.key") << "not hex";
-  EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --key " + (dir_ / "bad.key").string()).rc, 2);
-  EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --pubkey " + (dir_ / "none").string()).rc, 2);
+  EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --key " + (dir_ / "bad.key").string()).rc,
+            2);
+  EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --pubkey " + (dir_ / "none").string()).rc,
+            2);
   EXPECT_EQ(v100("export-recording " + rec_ + " --out " + (dir_ / "no" / "dir" / "x.webm").string()).rc, 2);
   // Another recorder's public key: the recording does not verify.
   const auto other = mldsa::generate_key<mldsa::kMlDsa65>();
   std::ofstream(dir_ / "other.pub") << to_hex(other.public_key.span());
-  EXPECT_EQ(v100("export-recording " + rec_ + " --out " + out + " --pubkey " + (dir_ / "other.pub").string()).rc, 1);
+  EXPECT_EQ(
+      v100("export-recording " + rec_ + " --out " + out + " --pubkey " + (dir_ / "other.pub").string()).rc,
+      1);
 }
 
 }  // namespace
