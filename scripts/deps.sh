@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential make cmake ninja-build pkg-config git ca-certificates
       libssl-dev libsqlite3-dev libboost-dev libboost-system-dev libgmp-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libxml2-dev valgrind clang libclang-rt-14-dev sqlite3
-      libvpx-dev libopus-dev)
+      ffmpeg libwebm-dev libvpx-dev libopus-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,50 +7,16 @@
 // SFrame frames signed with a fresh key (for trying verify-recording; the frames are random media).
 #if __has_include("pq/mldsa/mldsa.h")
 
-#include <cctype>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "command.h"
 #include "core/rng.h"
 #include "media/recording.h"
 #include "media/sframe_context.h"
+#include "recording_files.h"
 
 namespace v100::tools {
-namespace {
-
-namespace mldsa = v100::pq::mldsa;
-
-bool read_file(const std::string& path, Bytes& out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  return true;
-}
-
-bool write_file(const std::string& path, ByteSpan data) {
-  std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  return static_cast<bool>(f);
-}
-
-Result<mldsa::PublicKey65> load_public_key(const std::string& path) {
-  Bytes raw;
-  if (!read_file(path, raw)) return Result<mldsa::PublicKey65>::error("cannot read " + path);
-  if (raw.size() != mldsa::PublicKey65::kBytes) {
-    // Hex text, possibly with whitespace.
-    std::string hex;
-    for (uint8_t c : raw)
-      if (!std::isspace(c)) hex.push_back(static_cast<char>(c));
-    auto decoded = from_hex(hex);
-    if (!decoded)
-      return Result<mldsa::PublicKey65>::error(path + ": neither a raw nor a hex ML-DSA-65 public key");
-    raw = std::move(*decoded);
-  }
-  return mldsa::PublicKey65::parse(raw);
-}
 
 const char* problem_name(media::RecordingProblem p) {
   switch (p) {
@@ -78,14 +44,27 @@ const char* problem_name(media::RecordingProblem p) {
   return "unknown";
 }
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o.push_back('\\');
-    o.push_back(c);
+void print_recording_report(const media::RecordingReport& r, bool json) {
+  if (json) {
+    std::printf(
+        "{\"ok\": %s, \"problem\": \"%s\", \"frame\": %s, \"frames_verified\": %llu, "
+        "\"segments_verified\": %llu, \"recording_id\": \"%s\", \"message\": \"%s\"}\n",
+        r.ok() ? "true" : "false", problem_name(r.problem),
+        r.frame ? std::to_string(*r.frame).c_str() : "null",
+        static_cast<unsigned long long>(r.frames_verified),
+        static_cast<unsigned long long>(r.segments_verified), to_hex(r.recording_id).c_str(),
+        json_escape(r.message).c_str());
+  } else {
+    std::printf("recording %s: %s\n", to_hex(r.recording_id).c_str(), r.ok() ? "VERIFIED" : "FAILED");
+    std::printf("  %s\n", r.message.c_str());
+    if (!r.ok() && r.frame)
+      std::printf("  first bad frame: %llu\n", static_cast<unsigned long long>(*r.frame));
   }
-  return o;
 }
+
+namespace {
+
+namespace mldsa = v100::pq::mldsa;
 
 int verify_recording_cmd(const Args& args) {
   const std::string& file = args.positional()[0];
@@ -101,21 +80,7 @@ int verify_recording_cmd(const Args& args) {
     return 2;
   }
   media::RecordingReport r = media::verify_recording(data, *pk);
-  if (args.has("--json")) {
-    std::printf(
-        "{\"ok\": %s, \"problem\": \"%s\", \"frame\": %s, \"frames_verified\": %llu, "
-        "\"segments_verified\": %llu, \"recording_id\": \"%s\", \"message\": \"%s\"}\n",
-        r.ok() ? "true" : "false", problem_name(r.problem),
-        r.frame ? std::to_string(*r.frame).c_str() : "null",
-        static_cast<unsigned long long>(r.frames_verified),
-        static_cast<unsigned long long>(r.segments_verified), to_hex(r.recording_id).c_str(),
-        json_escape(r.message).c_str());
-  } else {
-    std::printf("recording %s: %s\n", to_hex(r.recording_id).c_str(), r.ok() ? "VERIFIED" : "FAILED");
-    std::printf("  %s\n", r.message.c_str());
-    if (!r.ok() && r.frame)
-      std::printf("  first bad frame: %llu\n", static_cast<unsigned long long>(*r.frame));
-  }
+  print_recording_report(r, args.has("--json"));
   return r.ok() ? 0 : 1;
 }
 
@@ -159,9 +124,10 @@ V100_COMMAND("verify-recording", "check a recording's signed manifests: FILE --p
                          .positionals = 1},
              verify_recording_cmd);
 V100_COMMAND("record-demo", "write a demo signed recording: OUT --pubkey-out FILE [--frames N]",
-             CommandSpec{.usage = "v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]",
-                         .options = {opt_required("--pubkey-out"), opt_value("--frames"), opt_value("--per-segment")},
-                         .positionals = 1},
+             CommandSpec{
+                 .usage = "v100 record-demo OUT --pubkey-out FILE [--frames N] [--per-segment N]",
+                 .options = {opt_required("--pubkey-out"), opt_value("--frames"), opt_value("--per-segment")},
+                 .positionals = 1},
              record_demo_cmd);
 
 }  // namespace v100::tools

@@ -53,6 +53,11 @@ expect_refused match-demo 13
 expect_refused verify-recording a b --pubkey k
 expect_refused verify-recording --pubkey k
 expect_refused record-demo --pubkey-out k
+expect_refused export-recording a
+expect_refused export-recording --out x
+expect_refused export-recording a b --out x
+expect_refused export-recording a --out x --slot 70000
+expect_refused export-recording a --out x --slot two
 
 # What the parser accepts still reaches the command: a demo recording written with a positional
 # argument and both value spellings verifies, and --help prints the usage with status 0.
