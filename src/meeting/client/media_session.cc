@@ -115,6 +115,7 @@ struct MediaSession::Impl {
       return;
     }
     auto parsed = parse_media_payload(f.payload);
+    if (parsed && opt.on_received) opt.on_received(f, parsed->first, parsed->second);
     if (f.kind == MediaKind::kAudio) return handle_audio(f, parsed);
     if (f.kind == MediaKind::kVideo || f.kind == MediaKind::kScreen) return handle_video(f, parsed);
   }

@@ -114,6 +114,9 @@ struct MediaSessionOptions {
   std::function<void(const DecodedPicture&)> on_picture;
   std::function<void(const DecodedAudio&)> on_audio;
   std::function<void(const DecryptedFrame&)> on_other;  ///< data frames, on the decode thread
+  /// Every audio/video/screen frame as received, before decoding (decode thread): a recorder
+  /// stores these (media/media_recording.h), header parsed, codec bytes in `codec_bytes`.
+  std::function<void(const DecryptedFrame&, const MediaHeader&, ByteSpan codec_bytes)> on_received;
   size_t max_queue = 512;              ///< frames waiting for the decode thread
   bool decode_video = true;            ///< false: count video frames without decoding them
 };
