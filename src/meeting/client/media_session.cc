@@ -60,17 +60,27 @@ struct MediaSession::Impl {
       on_request{0}, on_epoch{0}, send_errors{0};
 
   // ---- receiving ----
+  using Clock = std::chrono::steady_clock;
   struct Stream {  // one remote sender's video or screen
     std::optional<codec::Vp8Decoder> dec;
     bool need_keyframe = true;
     std::optional<uint32_t> last_seq;
+    std::optional<Clock::time_point> last_frame_at;
+    Clock::time_point asked_at{};  // last keyframe request (at most one a second)
   };
   struct Remote {
     Stream video[2];
     std::optional<codec::OpusDecoder> audio;
     std::optional<uint32_t> last_audio_seq;
+    Clock::time_point last_audio_at{};
     SenderMediaStats stats;
   };
+  // A video stream silent this long while its sender's audio flows has lost frames the relay
+  // dropped (it drops deltas up to the next keyframe): ask for a keyframe instead of waiting for
+  // the sender's periodic one. Streams silent longer than kStallGiveUp are off, not stalled.
+  static constexpr std::chrono::milliseconds kStallAfter{400}, kStallGiveUp{10000};
+  std::vector<std::pair<uint16_t, MediaKind>> to_ask;  // keyframe requests, sent outside rx_mu
+  Clock::time_point last_stall_check{};
   mutable std::mutex rx_mu;  // remotes and queue
   std::map<uint16_t, Remote> remotes;
   std::deque<DecryptedFrame> queue;
@@ -98,13 +108,44 @@ struct MediaSession::Impl {
   void decode_loop() {
     std::unique_lock lk(rx_mu);
     for (;;) {
-      rx_cv.wait(lk, [&] { return stopping || !queue.empty(); });
+      rx_cv.wait_for(lk, std::chrono::milliseconds(100), [&] { return stopping || !queue.empty(); });
       if (stopping) return;
-      DecryptedFrame f = std::move(queue.front());
-      queue.pop_front();
-      lk.unlock();
-      handle(f);
-      lk.lock();
+      check_stalls();
+      if (!queue.empty()) {
+        DecryptedFrame f = std::move(queue.front());
+        queue.pop_front();
+        lk.unlock();
+        handle(f);
+        lk.lock();
+      }
+      if (!to_ask.empty()) {
+        // The client's locks are taken outside ours (its I/O thread holds them when it hands
+        // us a frame).
+        auto asks = std::move(to_ask);
+        to_ask.clear();
+        lk.unlock();
+        for (auto [slot, kind] : asks) (void)client.request_keyframe(slot, kind);  // rate-limited
+        lk.lock();
+      }
+    }
+  }
+
+  // Holds rx_mu.
+  void check_stalls() {
+    const auto now = Clock::now();
+    if (now - last_stall_check < std::chrono::milliseconds(100)) return;
+    last_stall_check = now;
+    for (auto& [slot, r] : remotes) {
+      if (now - r.last_audio_at > std::chrono::milliseconds(200)) continue;  // sender silent or gone
+      for (size_t i = 0; i < 2; ++i) {
+        Stream& s = r.video[i];
+        if (!s.last_frame_at) continue;
+        const auto quiet = now - *s.last_frame_at;
+        if (quiet > kStallAfter && quiet < kStallGiveUp) {
+          s.need_keyframe = true;
+          ask_keyframe(slot, i ? MediaKind::kScreen : MediaKind::kVideo, r, s);
+        }
+      }
     }
   }
 
@@ -120,9 +161,13 @@ struct MediaSession::Impl {
     if (f.kind == MediaKind::kVideo || f.kind == MediaKind::kScreen) return handle_video(f, parsed);
   }
 
-  void ask_keyframe(uint16_t slot, MediaKind kind, SenderMediaStats& st) {
-    ++st.keyframe_requests;
-    (void)client.request_keyframe(slot, kind);  // rate-limited by the client
+  // Holds rx_mu: queued, sent by the decode loop.
+  void ask_keyframe(uint16_t slot, MediaKind kind, Remote& r, Stream& s) {
+    const auto now = Clock::now();
+    if (now - s.asked_at < std::chrono::seconds(1)) return;
+    s.asked_at = now;
+    ++r.stats.keyframe_requests;
+    to_ask.emplace_back(slot, kind);
   }
 
   void handle_video(const DecryptedFrame& f, const Result<std::pair<MediaHeader, ByteSpan>>& parsed) {
@@ -142,9 +187,10 @@ struct MediaSession::Impl {
         s.need_keyframe = true;
       }
       s.last_seq = h.seq;
+      s.last_frame_at = Clock::now();
       if (s.need_keyframe && !f.keyframe) {
         ++r.stats.deltas_skipped;
-        ask_keyframe(f.slot, f.kind, r.stats);
+        ask_keyframe(f.slot, f.kind, r, s);
         return;
       }
       if (!opt.decode_video) {
@@ -165,7 +211,7 @@ struct MediaSession::Impl {
       if (!pic) {
         ++r.stats.decode_errors;
         s.need_keyframe = true;
-        ask_keyframe(f.slot, f.kind, r.stats);
+        ask_keyframe(f.slot, f.kind, r, s);
         return;
       }
       s.need_keyframe = false;
@@ -205,6 +251,7 @@ struct MediaSession::Impl {
         }
       }
       r.last_audio_seq = h.seq;
+      r.last_audio_at = Clock::now();
       auto pcm = r.audio->decode(parsed->second);
       if (!pcm) {
         ++r.stats.decode_errors;

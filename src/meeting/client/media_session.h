@@ -111,12 +111,12 @@ struct MediaSessionOptions {
   codec::Vp8Config video{};            ///< camera encoder (640x360, 30 fps by default)
   codec::Vp8Config screen{.width = 1280, .height = 720, .fps = 5, .bitrate_kbps = 1200, .keyframe_interval = 50};
   codec::OpusConfig audio{};
-  std::function<void(const DecodedPicture&)> on_picture;
-  std::function<void(const DecodedAudio&)> on_audio;
-  std::function<void(const DecryptedFrame&)> on_other;  ///< data frames, on the decode thread
+  std::function<void(const DecodedPicture&)> on_picture = nullptr;
+  std::function<void(const DecodedAudio&)> on_audio = nullptr;
+  std::function<void(const DecryptedFrame&)> on_other = nullptr;  ///< data frames, on the decode thread
   /// Every audio/video/screen frame as received, before decoding (decode thread): a recorder
   /// stores these (media/media_recording.h), header parsed, codec bytes in `codec_bytes`.
-  std::function<void(const DecryptedFrame&, const MediaHeader&, ByteSpan codec_bytes)> on_received;
+  std::function<void(const DecryptedFrame&, const MediaHeader&, ByteSpan codec_bytes)> on_received = nullptr;
   size_t max_queue = 512;              ///< frames waiting for the decode thread
   bool decode_video = true;            ///< false: count video frames without decoding them
 };
