@@ -789,30 +789,38 @@ class Session : public std::enable_shared_from_this<Session> {
           mq_.pop();
         } else {
           // Frames queued behind a write leave together (audio first): one WebSocket message,
-          // one TLS write.
+          // one TLS write, gathered from the shared frame buffers (no copy per subscriber).
           begin_media_bundle(bundle_);
+          gather_.assign(1, net::const_buffer(bundle_.data(), bundle_.size()));
+          gather_frames_.clear();
+          size_t bytes = bundle_.size();
           uint16_t count = 0;
           while ((f = mq_.front()) != nullptr && count < kMaxBundleFrames &&
-                 (count == 0 || bundle_.size() + f->data->size() <= kMaxBundleBytes)) {
+                 (count == 0 || bytes + f->data->size() <= kMaxBundleBytes)) {
             const Bytes& b = *f->data;
-            bundle_.insert(bundle_.end(), b.begin() + kHeaderBytes, b.end());
+            gather_.emplace_back(b.data() + kHeaderBytes, b.size() - kHeaderBytes);
+            gather_frames_.push_back(f->data);
+            bytes += b.size() - kHeaderBytes;
             out_bytes_ -= b.size();
             mq_.pop();
             ++count;
           }
           finish_media_bundle(bundle_, count);
+          bundle_bytes_ = bytes;
           bundled = true;
         }
       }
       // The message being written stays charged until its write completes.
-      inflight_bytes_ = bundled ? bundle_.size() : single->size();
+      inflight_bytes_ = bundled ? bundle_bytes_ : single->size();
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
     write_start_ = std::chrono::steady_clock::now();
-    write_size_ = bundled ? bundle_.size() : single->size();
-    net::const_buffer buffer = bundled ? net::const_buffer(bundle_.data(), bundle_.size())
-                                       : net::const_buffer(single->data(), single->size());
-    ws_.async_write(buffer, [self = shared_from_this(), single](beast::error_code ec, size_t) {
+    write_size_ = bundled ? bundle_bytes_ : single->size();
+    if (!bundled) {
+      gather_.assign(1, net::const_buffer(single->data(), single->size()));
+      gather_frames_.clear();
+    }
+    ws_.async_write(gather_, [self = shared_from_this(), single](beast::error_code ec, size_t) {
       if (ec) {
         {
           std::lock_guard lock(self->send_mu_);
@@ -874,7 +882,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   int violations_ = 0;
   TokenBucket msg_bucket_, byte_bucket_;
-  Bytes bundle_;
+  Bytes bundle_;                                           // a bundle's header
+  std::vector<net::const_buffer> gather_;                  // the message being written
+  std::vector<std::shared_ptr<const Bytes>> gather_frames_;  // keeps its frames alive
+  size_t bundle_bytes_ = 0;
   // The message being read: bytes so far, when its first byte came, its limit (0: type not yet
   // known), request id, and the error it gets if it is a refused anonymous store.
   size_t msg_bytes_ = 0;
