@@ -36,12 +36,13 @@ int run_bench_sustained(const Args& args) {
                 "\"users_matched_per_s\": %.0f, \"per_core\": %.0f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, "
                 "\"cv_percent\": %.2f, \"rss_setup_mb\": %.1f, \"rss_start_mb\": %.1f, \"rss_end_mb\": %.1f, "
                 "\"errors\": %llu, \"checked\": %llu, \"check_fraction\": %.4f, \"setup_s\": %.1f, "
+                "\"cpu_ms_per_op\": %.3f, \"loadavg_start\": %.2f, \"loadavg_end\": %.2f, "
                 "\"cpu\": \"%s\", \"window_ops\": [%s]%s%s%s}\n",
                 r->service.c_str(), r->transport.c_str(), r->seconds, r->threads, r->members, r->meetings,
                 static_cast<unsigned long long>(r->ops), r->ops_per_s, r->ops_per_s, r->members_per_s, r->per_core,
                 r->p50_ms, r->p99_ms, r->cv_percent, r->rss_setup_mb, r->rss_start_mb, r->rss_end_mb,
                 static_cast<unsigned long long>(r->errors), static_cast<unsigned long long>(r->checked),
-                1.0 / o.check_every, r->setup_s, cpu.c_str(), windows.c_str(),
+                1.0 / o.check_every, r->setup_s, r->cpu_ms_per_op, r->loadavg_start, r->loadavg_end, cpu.c_str(), windows.c_str(),
                 r->errors ? ", \"first_error\": \"" : "", r->errors ? r->first_error.c_str() : "", r->errors ? "\"" : "");
   } else {
     const char* unit = r->service == "lookup" ? "look-ups" : r->service == "billing" ? "folds" : "reports";
@@ -55,6 +56,8 @@ int run_bench_sustained(const Args& args) {
     std::printf("  replies checked against the model: %llu (1 in %u); errors %llu%s%s\n",
                 static_cast<unsigned long long>(r->checked), o.check_every, static_cast<unsigned long long>(r->errors),
                 r->errors ? ": " : "", r->errors ? r->first_error.c_str() : "");
+    std::printf("  process CPU per op %.3f ms; load average %.2f -> %.2f\n", r->cpu_ms_per_op, r->loadavg_start,
+                r->loadavg_end);
     std::printf("  cpu: %s\n", cpu.c_str());
   }
   return r->errors == 0 ? 0 : 1;

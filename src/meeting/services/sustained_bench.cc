@@ -1,5 +1,6 @@
 #include "meeting/services/sustained_bench.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +37,20 @@ double rss_mb() {
   uint64_t size = 0, resident = 0;
   f >> size >> resident;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double loadavg() {
+  std::ifstream f("/proc/loadavg");
+  double v = 0;
+  f >> v;
+  return v;
 }
 
 double percentile(std::vector<float>& v, double p) {
@@ -273,11 +288,15 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
   for (int d = 0; d < drivers; ++d) threads.emplace_back(drive, d);
   warmed.wait();
   res.rss_start_mb = rss_mb();
+  res.loadavg_start = loadavg();
+  const double cpu0 = cpu_seconds();
   start = Clock::now();
   end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.seconds));
   go.count_down();
   std::this_thread::sleep_until(end);
   res.rss_end_mb = rss_mb();
+  const double cpu1 = cpu_seconds();
+  res.loadavg_end = loadavg();
   for (auto& t : threads) t.join();
   if (srv) srv->stop();
 
@@ -290,6 +309,7 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
     lat.insert(lat.end(), ds.latency_ms.begin(), ds.latency_ms.end());
   }
   res.ops_per_s = static_cast<double>(res.ops) / opt.seconds;
+  res.cpu_ms_per_op = res.ops ? 1e3 * (cpu1 - cpu0) / static_cast<double>(res.ops) : 0;
   res.members_per_s = res.ops_per_s * static_cast<double>(wl.members_per_op());
   res.per_core = res.members_per_s / opt.threads;
   res.p50_ms = percentile(lat, 0.50);

@@ -57,6 +57,10 @@ struct SustainedResult {
   double rss_start_mb = 0;      ///< after one warm-up request per meeting (caches filled)
   double rss_end_mb = 0;        ///< at the end of the timed window
   double setup_s = 0;
+  /// CPU seconds the whole process (workers, drivers, checks) used in the timed window, per op:
+  /// what a figure costs on a machine shared with other work.
+  double cpu_ms_per_op = 0;
+  double loadavg_start = 0, loadavg_end = 0;  ///< /proc/loadavg 1-minute figure (other work on the host)
 };
 
 /// Runs it. Error on bad options or when the store or server cannot start; errors of individual
