@@ -61,6 +61,8 @@ void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint6
                            uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
                               uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+void poly_drop_prime_ifma(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t ql_mod,
+                          uint64_t inv, uint64_t inv_shoup52, size_t n, uint64_t q);
 void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
                               size_t n, uint64_t q);
 void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,

@@ -117,6 +117,18 @@ void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) 
   for (size_t i = 0; i < n; ++i) out[i] = reduce(in[i], q);
 }
 
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
+                     const Modulus& qj) {
+  if (ql >= 2 * qj.value()) throw std::invalid_argument("poly_drop_prime: q_l must be below 2 q_j");
+  const uint64_t qjv = qj.value(), half = ql / 2, ql_mod = reduce(ql, qj);
+  const uint64_t inv = reduce(inv_ql, qj), inv_s = shoup_precompute(inv, qj);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t big = 0 - static_cast<uint64_t>(c[i] > half);  // c read as c - q_l
+    const uint64_t lift = sub_mod(csub(c[i], qjv), ql_mod & big, qj);
+    out[i] = mul_shoup(sub_mod(x[i], lift, qj), inv, inv_s, qj);
+  }
+}
+
 void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,
                          const Modulus& q) {
   const uint64_t sr = reduce(s, q);
@@ -285,6 +297,16 @@ void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t
   }
   if (use_ifma(q) && bound <= (uint64_t{1} << 52)) return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio52(q));
   poly_reduce(out, in, n, q);
+}
+
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
+                     const Modulus& qj) {
+  if (ql >= 2 * qj.value()) throw std::invalid_argument("poly_drop_prime: q_l must be below 2 q_j");
+  if (use_ifma(qj)) {
+    const uint64_t inv = reduce(inv_ql, qj);
+    return detail::poly_drop_prime_ifma(out, x, c, ql, reduce(ql, qj), inv, shoup52(inv, qj), n, qj.value());
+  }
+  portable::poly_drop_prime(out, x, c, ql, inv_ql, n, qj);
 }
 
 void poly_sub_mul_scalar(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, size_t n,

@@ -91,8 +91,18 @@ void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
                  const Modulus& q);
 
+/// One residue of a modulus switch that drops the last prime q_l (BFV/BGV rounding, c' = (c -
+/// [c]_{q_l}) / q_l): out = (x - lift(c)) * inv_ql mod q_j, where lift(c) is c < q_l read centered
+/// (c - q_l when c > q_l / 2) and reduced mod q_j; inv_ql = q_l^-1 mod q_j. Needs q_l < 2 q_j (the
+/// named parameter sets: same-size primes; throws std::invalid_argument otherwise). Inputs below
+/// their moduli; out may alias x.
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
+                     const Modulus& qj);
+
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
+                     const Modulus& qj);
 void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);

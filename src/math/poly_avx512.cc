@@ -376,6 +376,23 @@ void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* 
   }
 }
 
+void poly_drop_prime_ifma(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t ql_mod,
+                          uint64_t inv, uint64_t inv_shoup52, size_t n, uint64_t q) {
+  const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
+  const __m512i vhalf = _mm512_set1_epi64(static_cast<long long>(ql / 2));
+  const __m512i vqlm = _mm512_set1_epi64(static_cast<long long>(ql_mod));
+  const __m512i w = _mm512_set1_epi64(static_cast<long long>(inv));
+  const __m512i ws = _mm512_set1_epi64(static_cast<long long>(inv_shoup52));
+  for (size_t i = 0; i < n; i += 8) {
+    __mmask8 m = tail_mask(n - i);
+    const __m512i vc = load(c + i, m);
+    // lift = (c mod q) - (c > q_l/2 ? q_l mod q : 0), mod q: c < q_l < 2q, one subtraction each.
+    const __m512i big = _mm512_maskz_mov_epi64(_mm512_cmpgt_epu64_mask(vc, vhalf), vqlm);
+    const __m512i lift = ifma::csub(_mm512_add_epi64(_mm512_sub_epi64(ifma::csub(vc, vq), big), vq), vq);
+    store(out + i, ifma::sub_mul(load(x + i, m), lift, w, ws, vq), m);
+  }
+}
+
 void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
                             uint64_t e, size_t n, uint64_t q, uint64_t ratio) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));

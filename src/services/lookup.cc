@@ -133,6 +133,12 @@ struct LookupServer::PreparedRoster {
   std::vector<fhe::Ciphertext> blocks;  // size 2, full level, NTT form
 };
 
+size_t LookupServer::prepared_bytes(const PreparedRoster& roster) {
+  size_t bytes = sizeof(PreparedRoster);
+  for (const auto& b : roster.blocks) bytes += b.size() * b.num_q() * b.n() * sizeof(uint64_t);
+  return bytes;
+}
+
 Result<std::shared_ptr<const LookupServer::PreparedRoster>> LookupServer::prepare(
     const std::vector<ByteSpan>& blocks) const {
   using R = Result<std::shared_ptr<const PreparedRoster>>;

@@ -92,6 +92,8 @@ class LookupServer {
   /// The roster's block ciphertexts parsed and validated once, kept in memory between look-ups
   /// (the server rebuilds it when the roster changes). Immutable; share freely.
   struct PreparedRoster;
+  /// Bytes a prepared roster holds in memory (its block ciphertexts).
+  static size_t prepared_bytes(const PreparedRoster& roster);
   /// Parses and validates block ciphertexts. Error on a block that does not parse or is at the
   /// wrong level.
   Result<std::shared_ptr<const PreparedRoster>> prepare(const std::vector<ByteSpan>& blocks) const;

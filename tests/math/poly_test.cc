@@ -441,3 +441,41 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
 
 }  // namespace
 }  // namespace v100::math
+
+namespace v100::math {
+namespace {
+
+// The modulus-switch step against an __int128 reference of (x - centered(c)) / q_l mod q_j, on both
+// paths, with q_l above and below q_j and c at the rounding boundary.
+TEST(Poly, DropPrimeOnBothPaths) {
+  testing::TestRng rng("poly-drop-prime");
+  for (int bits : {36, 43, 50}) {
+    const auto primes = generate_ntt_primes(bits, 8, 2);
+    for (int order = 0; order < 2; ++order) {
+      const uint64_t qjv = primes[order], qlv = primes[1 - order];
+      Modulus qj(qjv), ql(qlv);
+      const uint64_t inv = inv_mod(reduce(qlv, qj), qj);
+      for (size_t n : {5u, 64u, 1003u}) {
+        std::vector<uint64_t> x(n), c(n), r[2];
+        for (size_t i = 0; i < n; ++i) {
+          x[i] = rng.below(qjv);
+          c[i] = i % 4 == 0 ? qlv / 2 + (i % 8 == 0) : i % 4 == 1 ? qlv - 1 : rng.below(qlv);
+        }
+        for (int path = 0; path < 2; ++path) {
+          cpu::force_portable(path == 1);
+          r[path].assign(n, 0);
+          poly_drop_prime(r[path].data(), x.data(), c.data(), qlv, inv, n, qj);
+          cpu::force_portable(false);
+        }
+        ASSERT_EQ(r[0], r[1]) << bits;
+        for (size_t i = 0; i < n; ++i) {
+          const u128 lift = c[i] > qlv / 2 ? (u128(c[i]) + qjv * 4 - qlv % qjv) % qjv : c[i] % qjv;
+          ASSERT_EQ(r[0][i], static_cast<uint64_t>((u128(x[i]) + qjv - lift) % qjv * inv % qjv));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v100::math

@@ -451,50 +451,72 @@ void Evaluator::inner_product_plain(const Ciphertext& a, const PlaintextNtt& p, 
 
 // ---------------------------------------------------------------- modulus switching
 
-void Evaluator::mod_switch_to_next_inplace(Ciphertext& a) const {
-  check(a);
-  const size_t k = a.num_q();
-  if (k < 2) throw std::invalid_argument("mod_switch_to_next: already at the last prime");
-  const RlweContext& r = ctx_->rlwe();
-  const size_t n = r.n();
+namespace {
+
+// Drops the last prime of `a` into `out` (which may be `a`): c' = (c - [c]_{q_l}) / q_l per residue,
+// [c]_{q_l} centered, so c / q_l is rounded to nearest. In coefficient form one fused pass per
+// residue reads the last residue in place (math::poly_drop_prime); in NTT form the last residue
+// goes to the coefficient domain once and its lift to each q_j back to NTT form.
+void drop_last_prime(const RlweContext& r, const Ciphertext& a, Ciphertext& out) {
+  const size_t k = a.num_q(), n = r.n();
   const math::Modulus& ql = r.modulus(k - 1);
   const uint64_t qlv = ql.value(), half = qlv / 2;
-  std::vector<uint64_t> last(n), w(n);
-  for (auto& p : a.polys) {
-    std::copy(p.residue(k - 1), p.residue(k - 1) + n, last.begin());
-    if (p.is_ntt()) math::ntt_inverse(last.data(), r.ntt(k - 1));
+  const bool ntt = a.is_ntt();
+  if (&out != &a) {
+    out.polys.resize(a.size());
+    for (auto& p : out.polys)
+      if (p.n() != n || p.num_q() != k - 1 || p.num_special() != 0) p = RnsPoly(n, k - 1, 0, ntt);
+    for (auto& p : out.polys) p.set_ntt(ntt);
+    out.param_id = a.param_id;
+    out.scale = a.scale;
+  }
+  std::vector<uint64_t> last, w;
+  for (size_t pi = 0; pi < a.size(); ++pi) {
+    const RnsPoly& src = a.polys[pi];
+    RnsPoly& dst = out.polys[pi];
+    const uint64_t* c = src.residue(k - 1);
+    if (ntt) {
+      last.assign(c, c + n);
+      math::ntt_inverse(last.data(), r.ntt(k - 1));
+      c = last.data();
+      w.resize(n);
+    }
     for (size_t j = 0; j + 1 < k; ++j) {
       const math::Modulus& qj = r.modulus(j);
       const uint64_t ql_mod = math::reduce(qlv, qj);
-      // c' = (c - [c]_{q_l}) / q_l with [c]_{q_l} centered: rounds c / q_l to nearest.
-      if (qlv < 2 * qj.value()) {
-        // Same-size primes (all named sets): one conditional subtraction reduces mod q_j.
-        const uint64_t qjv = qj.value();
-        for (size_t i = 0; i < n; ++i) {
-          uint64_t v = math::csub(last[i], qjv);
-          uint64_t big = 0 - static_cast<uint64_t>(last[i] > half);
-          w[i] = math::sub_mod(v, ql_mod & big, qj);
-        }
-      } else {
-        for (size_t i = 0; i < n; ++i) {
-          uint64_t v = math::reduce(last[i], qj);
-          uint64_t big = 0 - static_cast<uint64_t>(last[i] > half);
-          w[i] = math::sub_mod(v, ql_mod & big, qj);
-        }
+      const uint64_t inv = math::inv_mod(ql_mod, qj);
+      if (!ntt && qlv < 2 * qj.value()) {
+        math::poly_drop_prime(dst.residue(j), src.residue(j), c, qlv, inv, n, qj);
+        continue;
       }
-      if (p.is_ntt()) math::ntt_forward(w.data(), r.ntt(j));
-      uint64_t inv = math::inv_mod(ql_mod, qj);
-      math::poly_sub(p.residue(j), p.residue(j), w.data(), n, qj);
-      math::poly_mul_scalar(p.residue(j), p.residue(j), inv, n, qj);
+      w.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t v = math::reduce(c[i], qj);
+        uint64_t big = 0 - static_cast<uint64_t>(c[i] > half);
+        w[i] = math::sub_mod(v, ql_mod & big, qj);
+      }
+      if (ntt) math::ntt_forward(w.data(), r.ntt(j));
+      math::poly_sub_mul_scalar(dst.residue(j), src.residue(j), w.data(), inv, n, qj);
     }
-    p.truncate_q(k - 1);
   }
-  a.clear_seed();
+  if (&out == &a)
+    for (auto& p : out.polys) p.truncate_q(k - 1);
+  out.clear_seed();
+}
+
+}  // namespace
+
+void Evaluator::mod_switch_to_next_inplace(Ciphertext& a) const {
+  check(a);
+  if (a.num_q() < 2) throw std::invalid_argument("mod_switch_to_next: already at the last prime");
+  drop_last_prime(ctx_->rlwe(), a, a);
 }
 
 void Evaluator::mod_switch_to_next(const Ciphertext& a, Ciphertext& out) const {
-  out = a;
-  mod_switch_to_next_inplace(out);
+  check(a);
+  if (a.num_q() < 2) throw std::invalid_argument("mod_switch_to_next: already at the last prime");
+  if (&out == &a) return drop_last_prime(ctx_->rlwe(), out, out);
+  drop_last_prime(ctx_->rlwe(), a, out);
 }
 
 void Evaluator::mod_switch_to_inplace(Ciphertext& a, size_t num_q) const {

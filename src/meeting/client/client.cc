@@ -593,7 +593,9 @@ Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t s
   SecretBytes bfv_seed = ks.bfv_seed();
   RosterCipher rc(bfv_seed.span());
   cm.keys.push_back({proto::kKeyBfvPublic, rc.public_key_blob()});
-  cm.keys.push_back({proto::kKeyBfvRelin, rc.relin_keys_blob()});
+  // Only the public key: no server computation on the roster multiplies ciphertexts (the look-up
+  // is ct x mask), so relinearization keys (112 KB, 75% of a meeting's key bytes) are not stored;
+  // any member can regenerate them from the BFV seed should a service need them.
   out.host_key = random_seed32();
   auto host_verifier = proto::ed25519_public_key(out.host_key.span());
   if (!host_verifier) return R::error("host verifier: " + host_verifier.message());

@@ -59,6 +59,7 @@ class StoreGuard final : public store::Store {
                                                       size_t max_bytes, bool* more) override {
     return inner_->get_roster(handle, first_slot, max_entries, max_bytes, more);
   }
+  std::optional<uint64_t> roster_generation(const Handle& handle) override { return inner_->roster_generation(handle); }
   Status put_epoch(const Handle& handle, uint64_t epoch, uint16_t from_slot,
                    const std::vector<protocol::EpochEntry>& entries) override;
   Result<std::optional<store::EpochBlobRecord>> get_epoch_blob(const Handle& handle, uint16_t slot) override {

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "hash/sha3.h"
@@ -36,16 +37,21 @@ Bytes slot_key(std::string_view prefix, uint16_t slot) {
   return k;
 }
 
-// Read-modify-write of accumulators must not interleave between worker threads.
-std::mutex& rmw_mutex() {
-  static std::mutex m;
-  return m;
+// Read-modify-write of an accumulator must not interleave between worker threads; one lock per
+// scope (a meeting or an account, hashed onto a fixed set of stripes), so folds and reports of
+// different scopes run in parallel on the worker pool.
+std::mutex& rmw_mutex(ByteSpan scope) {
+  static constexpr size_t kStripes = 64;
+  static std::mutex stripes[kStripes];
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: scopes are random handles, any mix will do
+  for (uint8_t b : scope) h = (h ^ b) * 1099511628211ull;
+  return stripes[h % kStripes];
 }
 
-// A least-recently-used map with a fixed number of entries. The services' caches hold state
-// rebuilt from the store on a miss (a billing account's prepared keys, 4.7 MiB; a meeting's
-// prepared roster), so a bound costs only a rebuild, while an unbounded cache let anonymous
-// registrations grow the server without limit. Thread-safe.
+// A least-recently-used map bounded by a total cost (entries, or bytes). The services' caches hold
+// state rebuilt from the store on a miss (a billing account's prepared keys, 4.7 MiB; a meeting's
+// prepared roster, 196 KiB per block of 32 members), so a bound costs only a rebuild, while an
+// unbounded cache let anonymous registrations grow the server without limit. Thread-safe.
 template <typename V>
 class LruCache {
  public:
@@ -55,49 +61,61 @@ class LruCache {
     auto it = index_.find(key);
     if (it == index_.end()) return std::nullopt;
     order_.splice(order_.begin(), order_, it->second);
-    return it->second->second;
+    return it->second->value;
   }
-  void put(const std::string& key, V value) {
+  /// Inserts or replaces; drops least recently used entries until the total cost fits (an entry
+  /// costlier than the whole capacity is not kept).
+  void put(const std::string& key, V value, size_t cost = 1) {
     std::lock_guard lock(mu_);
     if (auto it = index_.find(key); it != index_.end()) {
-      it->second->second = std::move(value);
-      order_.splice(order_.begin(), order_, it->second);
-      return;
+      used_ -= it->second->cost;
+      order_.erase(it->second);
+      index_.erase(it);
     }
-    order_.emplace_front(key, std::move(value));
+    order_.push_front(Node{key, std::move(value), cost});
     index_[key] = order_.begin();
-    if (order_.size() > capacity_) {
-      index_.erase(order_.back().first);
+    used_ += cost;
+    while (used_ > capacity_ && !order_.empty()) {
+      used_ -= order_.back().cost;
+      index_.erase(order_.back().key);
       order_.pop_back();
     }
   }
 
  private:
+  struct Node {
+    std::string key;
+    V value;
+    size_t cost;
+  };
   std::mutex mu_;
   const size_t capacity_;
-  std::list<std::pair<std::string, V>> order_;  // most recent first
-  std::unordered_map<std::string, typename std::list<std::pair<std::string, V>>::iterator> index_;
+  size_t used_ = 0;
+  std::list<Node> order_;  // most recent first
+  std::unordered_map<std::string, typename std::list<Node>::iterator> index_;
 };
 
 // ---- look-up ----
 
 struct LookupEntry {
-  std::string fingerprint;
+  std::optional<uint64_t> generation;  // Store::roster_generation when the store tells one
+  std::string fingerprint;             // otherwise a digest of the roster rows
   std::shared_ptr<const svc::LookupServer> server;
   std::shared_ptr<const svc::LookupServer::PreparedRoster> roster;
   std::vector<uint16_t> slots;
 };
 
-/// Prepared rosters of the most recently queried meetings.
-constexpr size_t kLookupCacheEntries = 8;
+/// Prepared rosters of the most recently queried meetings, bounded by their bytes: 256 MiB holds
+/// 40 meetings of 1024 members or 1300 of 32 (SECURITY.md, "Resource limits").
+constexpr size_t kLookupCacheBytes = 256u << 20;
 
 LruCache<LookupEntry>& lookup_cache() {
-  static LruCache<LookupEntry> c(kLookupCacheEntries);
+  static LruCache<LookupEntry> c(kLookupCacheBytes);
   return c;
 }
 
 // A cheap fingerprint of the roster: every (slot, size, head, tail) — a re-upload changes the
-// ciphertext's fresh seed and so its bytes.
+// ciphertext's fresh seed and so its bytes. Used only with a store that tells no generation.
 std::string roster_fingerprint(const std::vector<store::RosterRecord>& roster) {
   hash::Sha3_256 h;
   for (const auto& r : roster) {
@@ -113,47 +131,65 @@ std::string roster_fingerprint(const std::vector<store::RosterRecord>& roster) {
   return std::string(d.begin(), d.end());
 }
 
+// Reads the roster and the meeting's public key from the store and prepares the blocks.
+Result<LookupEntry> build_lookup_entry(const ServiceCall& call, std::vector<store::RosterRecord> entries) {
+  using RE = Result<LookupEntry>;
+  LookupEntry entry;
+  auto pk = call.store->get_key_blob(*call.meeting, protocol::kKeyBfvPublic);
+  if (!pk.is_ok() || !pk->has_value()) return RE::error("lookup: meeting has no BFV public key");
+  auto server = svc::LookupServer::create(**pk);
+  if (!server.is_ok()) return RE::error(server.message());
+  std::map<size_t, std::vector<ByteSpan>> blocks;
+  for (const auto& r : entries) {
+    blocks[r.slot / svc::kSlotsPerBlock].push_back(r.roster_ct);
+    entry.slots.push_back(r.slot);
+  }
+  // Blocks are dense from 0 so reply i belongs to block i; an empty block gets no reply.
+  size_t num_blocks = blocks.rbegin()->first + 1;
+  std::vector<Bytes> sums(num_blocks);
+  for (auto& [b, ups] : blocks) {
+    auto s = (*server)->sum_block(ups);
+    if (!s.is_ok()) return RE::error(s.message());
+    sums[b] = std::move(s).value();
+  }
+  for (size_t b = 0; b < num_blocks; ++b)
+    if (sums[b].empty()) sums[b] = sums[blocks.begin()->first];  // placeholder: no occupied slot
+  std::vector<ByteSpan> spans(sums.begin(), sums.end());
+  auto prepared = (*server)->prepare(spans);
+  if (!prepared.is_ok()) return RE::error(prepared.message());
+  entry.server = *server;
+  entry.roster = *prepared;
+  return entry;
+}
+
 R lookup_query(const ServiceCall& call) {
   if (call.op != 1 || call.blobs.size() != 1) return fail("lookup: bad request");
   std::string scope(call.meeting->begin(), call.meeting->end());
-  bool more = false;
-  auto roster = call.store->get_roster(*call.meeting, 0, 0, SIZE_MAX, &more);
-  if (!roster.is_ok()) return fail("lookup: roster unavailable");
-  std::vector<store::RosterRecord> entries;
-  for (auto& r : *roster)
-    if (!r.roster_ct.empty()) entries.push_back(std::move(r));
-  if (entries.empty()) return fail("lookup: empty roster");
-  std::string fp = roster_fingerprint(entries);
-
+  // The generation is read before the rows (Store::roster_generation): when it matches the cached
+  // one, the roster has not changed and is not read at all (a 1024-member roster is 56 MB).
+  const std::optional<uint64_t> generation = call.store->roster_generation(*call.meeting);
+  std::optional<LookupEntry> hit = lookup_cache().get(scope);
   LookupEntry entry;
-  if (auto hit = lookup_cache().get(scope); hit && hit->fingerprint == fp) entry = std::move(*hit);
+  if (generation && hit && hit->generation == generation) entry = std::move(*hit);
   if (!entry.roster) {
-    auto pk = call.store->get_key_blob(*call.meeting, protocol::kKeyBfvPublic);
-    if (!pk.is_ok() || !pk->has_value()) return fail("lookup: meeting has no BFV public key");
-    auto server = svc::LookupServer::create(**pk);
-    if (!server.is_ok()) return fail(server.message());
-    std::map<size_t, std::vector<ByteSpan>> blocks;
-    for (const auto& r : entries) {
-      blocks[r.slot / svc::kSlotsPerBlock].push_back(r.roster_ct);
-      entry.slots.push_back(r.slot);
+    bool more = false;
+    auto roster = call.store->get_roster(*call.meeting, 0, 0, SIZE_MAX, &more);
+    if (!roster.is_ok()) return fail("lookup: roster unavailable");
+    std::vector<store::RosterRecord> entries;
+    for (auto& r : *roster)
+      if (!r.roster_ct.empty()) entries.push_back(std::move(r));
+    if (entries.empty()) return fail("lookup: empty roster");
+    std::string fp = generation ? std::string() : roster_fingerprint(entries);
+    if (!generation && hit && !hit->generation && hit->fingerprint == fp) {
+      entry = std::move(*hit);
+    } else {
+      auto built = build_lookup_entry(call, std::move(entries));
+      if (!built.is_ok()) return fail(built.message());
+      entry = std::move(built).value();
+      entry.generation = generation;
+      entry.fingerprint = std::move(fp);
+      lookup_cache().put(scope, entry, svc::LookupServer::prepared_bytes(*entry.roster));
     }
-    // Blocks are dense from 0 so reply i belongs to block i; an empty block gets no reply.
-    size_t num_blocks = blocks.rbegin()->first + 1;
-    std::vector<Bytes> sums(num_blocks);
-    for (auto& [b, ups] : blocks) {
-      auto s = (*server)->sum_block(ups);
-      if (!s.is_ok()) return fail(s.message());
-      sums[b] = std::move(s).value();
-    }
-    for (size_t b = 0; b < num_blocks; ++b)
-      if (sums[b].empty()) sums[b] = sums[blocks.begin()->first];  // placeholder: no occupied slot
-    std::vector<ByteSpan> spans(sums.begin(), sums.end());
-    auto prepared = (*server)->prepare(spans);
-    if (!prepared.is_ok()) return fail(prepared.message());
-    entry.fingerprint = fp;
-    entry.server = *server;
-    entry.roster = *prepared;
-    lookup_cache().put(scope, entry);
   }
   auto replies = entry.server->answer(call.blobs[0], *entry.roster, 1);
   if (!replies.is_ok()) return fail(replies.message());
@@ -174,7 +210,7 @@ R durations(const ServiceCall& call) {
   const Bytes acc_key = key("acc");
   if (call.op == 1 || call.op == 2) {
     if (call.blobs.size() != 1) return fail("durations: bad request");
-    std::lock_guard<std::mutex> lock(rmw_mutex());
+    std::lock_guard<std::mutex> lock(rmw_mutex(scope_of(call)));
     auto acc = call.store->get_service_record(scope_of(call), kDurations, acc_key);
     if (!acc.is_ok()) return fail("durations: store");
     Bytes cur = acc->value_or(Bytes{});
@@ -218,7 +254,7 @@ R billing(const ServiceCall& call) {
     if (call.blobs.size() != 3) return fail("billing: bad request");
     auto state = svc::BillingAccountState::create(call.blobs[1], call.blobs[2]);  // validates both
     if (!state.is_ok()) return fail(state.message());
-    std::lock_guard<std::mutex> lock(rmw_mutex());
+    std::lock_guard<std::mutex> lock(rmw_mutex(account));
     auto existing = call.store->get_service_record(account, kBilling, key("rk"));
     if (!existing.is_ok()) return fail("billing: store");
     if (existing->has_value()) return fail("billing: account exists");
@@ -243,7 +279,7 @@ R billing(const ServiceCall& call) {
       state = *s;
       billing_cache().put(account_id, state);
     }
-    std::lock_guard<std::mutex> lock(rmw_mutex());
+    std::lock_guard<std::mutex> lock(rmw_mutex(account));
     auto acc = call.store->get_service_record(account, kBilling, period_key);
     if (!acc.is_ok()) return fail("billing: store");
     auto next = state->fold(acc->value_or(Bytes{}), call.blobs[2]);
@@ -315,14 +351,25 @@ server::ServiceHandler members_only(R (*f)(const ServiceCall&)) {
 
 }  // namespace
 
+server::ServiceHandler metadata_service_handler(ServiceId service) {
+  switch (service) {
+    case kLookup:
+      return members_only(&lookup_query);
+    case kDurations:
+      return members_only(&durations);
+    case kAnalytics:
+      return members_only(&analytics);
+    case kBilling:
+      return [](const ServiceCall& call) -> R {
+        if (!call.store) return fail("billing: no store");
+        return billing(call);
+      };
+  }
+  throw std::invalid_argument("metadata_service_handler: unknown service");
+}
+
 void register_metadata_services(server::Server& server) {
-  server.register_service(kLookup, members_only(&lookup_query));
-  server.register_service(kDurations, members_only(&durations));
-  server.register_service(kAnalytics, members_only(&analytics));
-  server.register_service(kBilling, [](const ServiceCall& call) -> R {
-    if (!call.store) return fail("billing: no store");
-    return billing(call);
-  });
+  for (ServiceId id : {kLookup, kDurations, kAnalytics, kBilling}) server.register_service(id, metadata_service_handler(id));
 }
 
 }  // namespace v100::meeting::services

@@ -43,6 +43,10 @@ enum ServiceId : uint16_t { kLookup = 1, kDurations = 2, kBilling = 3, kAnalytic
 
 /// Registers the four services on a server (before start()). Handlers are thread-safe.
 void register_metadata_services(server::Server& server);
+/// The handler register_metadata_services installs for `service`: the same code the server's
+/// worker pool runs, for in-process drivers (`v100 bench-sustained`). Thread-safe.
+/// Throws std::invalid_argument on an id outside ServiceId.
+server::ServiceHandler metadata_service_handler(ServiceId service);
 
 /// What the host learns about a meeting's durations.
 struct DurationReport {

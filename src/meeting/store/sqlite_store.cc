@@ -14,9 +14,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "meeting/store/store.h"
 
@@ -146,6 +149,7 @@ class SqliteStore final : public Store {
 
   Status create_meeting(const MeetingRecord& m, const std::vector<protocol::KeyBlobEntry>& keys) override {
     std::lock_guard lock(mu_);
+    bump_roster(m.handle);
     Txn t(this);
     if (!t.ok()) return err("begin");
     {
@@ -193,6 +197,7 @@ class SqliteStore final : public Store {
 
   Status delete_meeting(const Handle& h) override {
     std::lock_guard lock(mu_);
+    roster_gen_.erase(key_of(h));  // a later create_meeting starts a new generation
     Txn t(this);
     if (!t.ok()) return err("begin");
     for (const char* sql : {"DELETE FROM meetings WHERE handle=?", "DELETE FROM key_blobs WHERE handle=?",
@@ -301,6 +306,7 @@ class SqliteStore final : public Store {
 
   Status delete_slot(const Handle& h, uint16_t slot) override {
     std::lock_guard lock(mu_);
+    bump_roster(h);
     Txn t(this);
     if (!t.ok()) return err("begin");
     if (Status st = delete_slot_rows(h, slot); !st) return st;
@@ -309,6 +315,7 @@ class SqliteStore final : public Store {
 
   Status remove_member(const Handle& h, uint16_t slot, ByteSpan new_join_verifier) override {
     std::lock_guard lock(mu_);
+    bump_roster(h);
     Txn t(this);
     if (!t.ok()) return err("begin");
     if (Status st = delete_slot_rows(h, slot); !st) return st;
@@ -321,10 +328,18 @@ class SqliteStore final : public Store {
 
   Status put_roster(const Handle& h, const RosterRecord& e) override {
     std::lock_guard lock(mu_);
+    bump_roster(h);
     Stmt s(db_, "INSERT OR REPLACE INTO roster VALUES (?,?,?,?)");
     s.blob(1, h).i64(2, e.slot).blob(3, e.roster_ct).blob(4, e.name_blob);
     if (s.step() != SQLITE_DONE) return err("put roster");
     return Status::ok();
+  }
+
+  std::optional<uint64_t> roster_generation(const Handle& h) override {
+    std::lock_guard lock(mu_);
+    auto [it, fresh] = roster_gen_.try_emplace(key_of(h), 0);
+    if (fresh) it->second = next_generation();
+    return it->second;
   }
 
   Result<std::vector<RosterRecord>> get_roster(const Handle& h, uint16_t first_slot, size_t max_entries,
@@ -623,8 +638,19 @@ class SqliteStore final : public Store {
 
   Status err(const char* what) { return Status::error(std::string("store: ") + what + ": " + sqlite3_errmsg(db_)); }
 
+  // Roster generations (see Store::roster_generation), bumped under mu_ with the write. A reader
+  // that takes the generation BEFORE reading the rows can only pair a generation with rows at
+  // least as new as it, so a cache keyed by it is never stale (at worst rebuilt once more).
+  static uint64_t next_generation() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
+  static std::string key_of(const Handle& h) { return std::string(h.begin(), h.end()); }
+  void bump_roster(const Handle& h) { roster_gen_[key_of(h)] = next_generation(); }
+
   sqlite3* db_;
   std::mutex mu_;
+  std::unordered_map<std::string, uint64_t> roster_gen_;  // meetings touched since open
 };
 
 }  // namespace

@@ -152,6 +152,13 @@ class Store {
   /// Every kind of record held, with counts, sizes and a plain description (`v100 audit`).
   virtual Result<std::vector<AuditLine>> audit() = 0;
 
+  /// A number that changes whenever the meeting's roster may have changed (put_roster, delete_slot,
+  /// remove_member, create_meeting, delete_meeting), never repeated within this process (across
+  /// every store), so a cache of work derived from the roster can be checked without reading the
+  /// roster. In memory only: a fresh value after every open. nullopt when the backend cannot tell
+  /// (the caller then reads the roster). Default: nullopt.
+  virtual std::optional<uint64_t> roster_generation(const Handle& /*handle*/) { return std::nullopt; }
+
   /// Bytes of live data (pages in use, free pages excluded) for the server's store quota.
   /// Default: 0 (a backend without a notion of size is never over quota).
   virtual Result<uint64_t> bytes_in_use() { return uint64_t{0}; }

@@ -168,6 +168,12 @@ TEST_P(BfvOps, ModulusSwitchingKeepsMessageAndShrinks) {
   EXPECT_LT(serialize_ciphertext(e().ctx->rlwe(), sw).size(), before);
   Ciphertext coeff = ca;
   e().ev->from_ntt_inplace(coeff);
+  Ciphertext coeff_out;  // out of place, coefficient form: the same ciphertext as in place
+  e().ev->mod_switch_to_next(coeff, coeff_out);
+  e().ev->mod_switch_to_next(coeff, coeff_out);  // reuses the output's buffers
+  e().ev->mod_switch_to_inplace(coeff, coeff.num_q() - 1);
+  for (size_t p = 0; p < coeff.size(); ++p) EXPECT_EQ(coeff_out.polys[p].data(), coeff.polys[p].data());
+  EXPECT_EQ(dec(coeff_out), a);
   e().ev->mod_switch_to_inplace(coeff, 1);
   EXPECT_EQ(dec(coeff), a);
   // Ops still work at the lower level (key switching on a prefix of the chain).
