@@ -1,0 +1,2 @@
+// V100 browser SDK: the public entry point (ES module). See web/README.md for what exists.
+export const kSdkVersion = "0.1.0";
