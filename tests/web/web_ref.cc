@@ -5,6 +5,11 @@
 //
 //   v100_web_ref pq     ML-KEM / ML-DSA / SHA-3 through the C ABI of web/wasm/v100_wasm.h, the
 //                       same file the WebAssembly module is built from.
+//   v100_web_ref sframe       frames protected by media::SenderContext (suite 5, V100 KIDs and
+//                             base keys, the client's slot|envelope metadata) for fixed epoch secrets.
+//   v100_web_ref sframe-open  reads {"epoch_secret", "epoch", "frames": [{"slot", "envelope", "frame"}]}
+//                             on stdin (frames the TypeScript SDK protected) and prints what
+//                             media::ReceiverContext makes of each: the payload hex or an error.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <cstdio>
@@ -13,8 +18,14 @@
 #include <string>
 #include <string_view>
 
+#include <iostream>
+#include <iterator>
+
 #include "core/bytes.h"
 #include "hash/sha3.h"
+#include "media/key_schedule.h"
+#include "media/sframe_context.h"
+#include "meeting/protocol/messages.h"
 #include "v100_wasm.h"
 
 namespace {
@@ -96,6 +107,77 @@ json pq_cases() {
   return cases;
 }
 
+namespace proto = v100::meeting::protocol;
+
+// The client's SFrame metadata (src/meeting/client/client.cc frame_metadata): slot u16 LE | envelope.
+Bytes frame_metadata(uint16_t slot, proto::MediaEnvelope env) {
+  return {static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8), env.byte()};
+}
+
+json sframe_cases() {
+  json out = json::object();
+  const Bytes ms = derive("sframe/meeting-secret", 32);
+  out["meeting_secret"] = hex(ms);
+  json epochs = json::array();
+  for (uint64_t epoch : {uint64_t{0}, uint64_t{3}, uint64_t{4097}}) {
+    const v100::SecretBytes es = v100::media::derive_epoch_secret(ms, epoch);
+    json e = {{"epoch", epoch}, {"epoch_secret", to_hex(es.span())}, {"senders", json::array()}};
+    for (uint16_t slot : {uint16_t{0}, uint16_t{5}, uint16_t{4095}}) {
+      const auto suite = v100::media::kDefaultCipherSuite;
+      const v100::SecretBytes base = v100::media::derive_base_key(suite, es.span(), epoch, slot);
+      v100::media::SenderContext tx(slot);
+      tx.set_epoch(epoch, es.span());
+      json frames = json::array();
+      const proto::MediaEnvelope envs[] = {{proto::MediaKind::kAudio, false, 0},
+                                           {proto::MediaKind::kVideo, true, 0},
+                                           {proto::MediaKind::kVideo, false, 1},
+                                           {proto::MediaKind::kScreen, true, 2},
+                                           {proto::MediaKind::kControl, false, 0}};
+      size_t i = 0;
+      for (const auto& env : envs) {
+        // Sizes 0, 1, 17, 300, 1200: empty, short and MTU-sized payloads.
+        const size_t len = std::array<size_t, 5>{0, 1, 17, 300, 1200}[i];
+        const Bytes payload = derive("sframe/payload/" + std::to_string(epoch) + "/" + std::to_string(slot) + "/" +
+                                         std::to_string(i++),
+                                     len);
+        auto sf = tx.protect(frame_metadata(slot, env), payload);
+        if (!sf) {
+          std::fprintf(stderr, "v100_web_ref: protect failed: %s\n", sf.message().c_str());
+          std::exit(1);
+        }
+        frames.push_back({{"envelope", env.byte()}, {"payload", hex(payload)}, {"frame", hex(*sf)}});
+      }
+      e["senders"].push_back({{"slot", slot}, {"base_key", to_hex(base.span())},
+                              {"kid", v100::media::make_kid(epoch, slot)}, {"frames", frames}});
+    }
+    epochs.push_back(e);
+  }
+  out["epochs"] = epochs;
+  return out;
+}
+
+json sframe_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const Bytes es = v100::from_hex(in.at("epoch_secret").get<std::string>()).value();
+  v100::media::ReceiverContext rx;
+  rx.set_epoch(in.at("epoch").get<uint64_t>(), es);
+  json results = json::array();
+  for (const auto& f : in.at("frames")) {
+    const Bytes frame = v100::from_hex(f.at("frame").get<std::string>()).value();
+    const auto env = proto::MediaEnvelope::parse(f.at("envelope").get<uint8_t>());
+    if (!env) {
+      results.push_back({{"error", "bad envelope"}});
+      continue;
+    }
+    auto r = rx.unprotect(frame_metadata(f.at("slot").get<uint16_t>(), *env), frame);
+    if (r)
+      results.push_back({{"payload", hex(r->payload)}, {"slot", r->info.slot}, {"counter", r->info.counter}});
+    else
+      results.push_back({{"error", r.message()}});
+  }
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,8 +185,12 @@ int main(int argc, char** argv) {
   json out;
   if (what == "pq") {
     out = pq_cases();
+  } else if (what == "sframe") {
+    out = sframe_cases();
+  } else if (what == "sframe-open") {
+    out = sframe_open();
   } else {
-    std::fprintf(stderr, "usage: v100_web_ref pq\n");
+    std::fprintf(stderr, "usage: v100_web_ref pq | sframe | sframe-open\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -1,4 +1,7 @@
-// Byte helpers shared by the SDK: hex, concatenation, comparison, little-endian access.
+// Byte helpers shared by the SDK: hex, concatenation, comparison.
+
+/** Bytes in an ordinary (not shared) ArrayBuffer: what WebCrypto and postMessage transfer accept. */
+export type Bytes = Uint8Array<ArrayBuffer>;
 
 /** Lower-case hex of `b`. */
 export function toHex(b: Uint8Array): string {
@@ -8,7 +11,7 @@ export function toHex(b: Uint8Array): string {
 }
 
 /** Parses hex (either case, even length); throws RangeError on anything else. */
-export function fromHex(hex: string): Uint8Array {
+export function fromHex(hex: string): Bytes {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError("fromHex: not an even-length hex string");
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; ++i) out[i] = parseInt(hex.substr(2 * i, 2), 16);
@@ -16,7 +19,7 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** The concatenation of `parts`. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Bytes {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

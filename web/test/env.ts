@@ -11,10 +11,14 @@ export function readRef<T>(name: string): T {
   return JSON.parse(readFileSync(join(root, "build", "web-test", "ref", `${name}.json`), "utf8")) as T;
 }
 
-/** An official vector file under ../shared/vectors (V100_VECTORS_DIR overrides). */
+/**
+ * An official vector file under ../shared/vectors (V100_VECTORS_DIR overrides). Integers of more
+ * than 15 digits become strings, so 64-bit values survive (JSON.parse would round them to doubles).
+ */
 export function readVectors<T>(rel: string): T {
   const dir = process.env["V100_VECTORS_DIR"] ?? join(root, "..", "shared", "vectors");
-  return JSON.parse(readFileSync(join(dir, rel), "utf8")) as T;
+  const text = readFileSync(join(dir, rel), "utf8").replace(/(:\s*)(\d{16,})/g, '$1"$2"');
+  return JSON.parse(text) as T;
 }
 
 let wasm: Promise<PqWasm> | undefined;
