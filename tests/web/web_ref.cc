@@ -10,6 +10,11 @@
 //   v100_web_ref sframe-open  reads {"epoch_secret", "epoch", "frames": [{"slot", "envelope", "frame"}]}
 //                             on stdin (frames the TypeScript SDK protected) and prints what
 //                             media::ReceiverContext makes of each: the payload hex or an error.
+//   v100_web_ref protocol     sample wire messages: the fields (as the TS SDK names them; "hex:" bytes,
+//                             "u64:" 64-bit decimals, "str:" text) and the C++ encoding.
+//   v100_web_ref protocol-check  reads a JSON list of hex messages (encoded by the TS SDK) on stdin;
+//                             prints for each the C++ decode result and whether re-encoding gives
+//                             the same bytes.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <cstdio>
@@ -178,6 +183,157 @@ json sframe_open() {
   return results;
 }
 
+json hx(const Bytes& b) { return "hex:" + to_hex(b); }
+template <size_t N>
+json hx(const std::array<uint8_t, N>& b) {
+  return "hex:" + to_hex(b);
+}
+json u64s(uint64_t v) { return "u64:" + std::to_string(v); }
+
+json frame_fields(const proto::MediaFrame& f) {
+  return {{"slot", f.slot},
+          {"envelope", {{"kind", static_cast<int>(f.kind)}, {"keyframe", f.keyframe}, {"layer", f.layer}}},
+          {"payload", hx(f.payload)}};
+}
+
+json protocol_cases() {
+  json cases = json::array();
+  auto add = [&](const std::string& type, json fields, const proto::Message& m, uint32_t rid) {
+    fields["type"] = type;
+    cases.push_back({{"request_id", rid}, {"fields", fields}, {"hex", to_hex(proto::encode(m, rid))}});
+  };
+  auto arr = [](std::string_view label) {
+    std::array<uint8_t, 32> a{};
+    const Bytes b = derive(label, 32);
+    std::copy(b.begin(), b.end(), a.begin());
+    return a;
+  };
+  const Bytes blob1 = derive("proto/blob1", 40), blob2 = derive("proto/blob2", 3), blob3 = derive("proto/blob3", 1);
+  add("Hello", {{"minVersion", 1}, {"maxVersion", 1}}, proto::Hello{}, 1);
+  add("ServerHello", {{"version", 1}, {"maxMessageBytes", 16777216}, {"maxMediaPayload", 1048576}, {"maxMembers", 1024}},
+      proto::ServerHello{1, 16777216, 1048576, 1024}, 1);
+  {
+    proto::CreateMeeting m;
+    m.handle = arr("proto/handle");
+    m.max_members = 64;
+    m.scheme = proto::JoinScheme::kMlDsa65;
+    m.join_verifier = blob1;
+    m.info_blob = {};
+    m.keys = {{1, blob2}, {0x7f01, blob3}};
+    add("CreateMeeting",
+        {{"handle", hx(m.handle)}, {"maxMembers", 64}, {"scheme", 2}, {"joinVerifier", hx(blob1)}, {"infoBlob", "hex:"},
+         {"keys", json::array({{{"kind", 1}, {"blob", hx(blob2)}}, {{"kind", 0x7f01}, {"blob", hx(blob3)}}})}},
+        m, 2);
+  }
+  add("JoinChallengeRequest", {{"handle", hx(arr("proto/handle"))}}, proto::JoinChallengeRequest{arr("proto/handle")}, 3);
+  add("JoinChallenge", {{"nonce", hx(arr("proto/nonce"))}}, proto::JoinChallenge{arr("proto/nonce")}, 3);
+  for (bool reclaim : {false, true}) {
+    proto::JoinProve m;
+    m.handle = arr("proto/handle");
+    m.nonce = arr("proto/nonce");
+    m.proof = blob1;
+    m.reclaim = reclaim;
+    json rc = nullptr;
+    if (reclaim) {
+      m.reclaim_slot = 1023;
+      m.reclaim_token = arr("proto/token");
+      rc = {{"slot", 1023}, {"token", hx(m.reclaim_token)}};
+    }
+    add("JoinProve", {{"handle", hx(m.handle)}, {"nonce", hx(m.nonce)}, {"proof", hx(blob1)}, {"reclaim", rc}}, m, 4);
+  }
+  {
+    proto::JoinAccepted m;
+    m.slot = 7;
+    m.slot_token = arr("proto/token");
+    m.epoch = 0x0123456789abcdefull;
+    m.join_seq = 3;
+    m.members = {{7, 3, true}, {0, 1, false}, {1000, 0xffffffffffffffffull, true}};
+    add("JoinAccepted",
+        {{"slot", 7}, {"slotToken", hx(m.slot_token)}, {"epoch", u64s(m.epoch)}, {"joinSeq", "u64:3"},
+         {"members", json::array({{{"slot", 7}, {"joinSeq", "u64:3"}, {"online", true}},
+                                  {{"slot", 0}, {"joinSeq", "u64:1"}, {"online", false}},
+                                  {{"slot", 1000}, {"joinSeq", u64s(0xffffffffffffffffull)}, {"online", true}}})}},
+        m, 4);
+  }
+  add("GetMeeting", json::object(), proto::GetMeeting{}, 5);
+  {
+    proto::MeetingInfo m;
+    m.max_members = 32;
+    m.scheme = proto::JoinScheme::kEd25519;
+    m.epoch = 9;
+    m.info_blob = blob1;
+    m.keys = {{1, 123456}, {2, 12u << 20}};
+    add("MeetingInfo",
+        {{"maxMembers", 32}, {"scheme", 1}, {"epoch", "u64:9"}, {"infoBlob", hx(blob1)},
+         {"keys", json::array({{{"kind", 1}, {"size", 123456}}, {{"kind", 2}, {"size", 12u << 20}}})}},
+        m, 5);
+  }
+  add("GetKeyBlob", {{"kind", 0x8005}}, proto::GetKeyBlob{0x8005}, 6);
+  add("PutKeyBlob", {{"kind", 0x8005}, {"blob", hx(blob1)}}, proto::PutKeyBlob{0x8005, blob1}, 6);
+  add("KeyBlob", {{"kind", 3}, {"blob", hx(blob2)}}, proto::KeyBlob{3, blob2}, 6);
+  add("PutRoster", {{"slot", 31}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}}, proto::PutRoster{31, blob1, blob2}, 7);
+  add("FetchRoster", {{"firstSlot", 32}, {"maxEntries", 0}}, proto::FetchRoster{32, 0}, 8);
+  {
+    proto::Roster m;
+    m.entries = {{2, blob1, blob2}, {40, blob3, blob3}};
+    m.more = true;
+    m.next_slot = 41;
+    add("Roster",
+        {{"entries", json::array({{{"slot", 2}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}},
+                                  {{"slot", 40}, {"rosterCt", hx(blob3)}, {"nameBlob", hx(blob3)}}})},
+         {"more", true}, {"nextSlot", 41}},
+        m, 8);
+  }
+  {
+    proto::PostEpoch m;
+    m.epoch = 12;
+    m.entries = {{1, blob1}, {0, blob2}};
+    add("PostEpoch",
+        {{"epoch", "u64:12"},
+         {"entries", json::array({{{"slot", 1}, {"blob", hx(blob1)}}, {{"slot", 0}, {"blob", hx(blob2)}}})}},
+        m, 9);
+  }
+  add("FetchEpochKey", json::object(), proto::FetchEpochKey{}, 10);
+  add("EpochKey", {{"epoch", "u64:12"}, {"fromSlot", 1}, {"blob", hx(blob1)}}, proto::EpochKey{12, 1, blob1}, 0);
+  add("Subscribe", {{"mode", 1}, {"slots", json::array()}}, proto::Subscribe{proto::SubscribeMode::kAll, {}}, 11);
+  add("Subscribe", {{"mode", 2}, {"slots", {5, 0, 1023}}}, proto::Subscribe{proto::SubscribeMode::kList, {5, 0, 1023}},
+      11);
+  proto::MediaFrame f1{3, proto::MediaKind::kVideo, blob1, true, 2};
+  proto::MediaFrame f2{4, proto::MediaKind::kAudio, blob3, false, 0};
+  proto::MediaFrame f3{1023, proto::MediaKind::kControl, blob2, false, 0};
+  json mf = frame_fields(f1);
+  add("MediaFrame", mf, f1, 0);
+  add("MediaBundle", {{"frames", json::array({frame_fields(f1), frame_fields(f2), frame_fields(f3)})}},
+      proto::MediaBundle{{f1, f2, f3}}, 0);
+  add("Leave", json::object(), proto::Leave{}, 13);
+  add("EndMeeting", json::object(), proto::EndMeeting{}, 18);
+  add("Ping", {{"token", u64s(0xfedcba9876543210ull)}}, proto::Ping{0xfedcba9876543210ull}, 0xffffffffu);
+  add("Pong", {{"token", u64s(0xfedcba9876543210ull)}}, proto::Pong{0xfedcba9876543210ull}, 0xffffffffu);
+  add("Ack", json::object(), proto::Ack{}, 0x01020304);
+  add("Error", {{"code", 11}, {"text", "str:stale epoch (12 <= 12)"}},
+      proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
+  add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
+      proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  return cases;
+}
+
+json protocol_check() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  json results = json::array();
+  for (const auto& h : in) {
+    const Bytes msg = v100::from_hex(h.get<std::string>()).value();
+    auto env = proto::decode(msg);
+    if (!env) {
+      results.push_back({{"error", env.message()}});
+      continue;
+    }
+    const Bytes again = proto::encode(env->msg, env->request_id);
+    const auto type = proto::msg_type_name(msg[1]);
+    results.push_back({{"type", type}, {"request_id", env->request_id}, {"same", again == msg}});
+  }
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,8 +345,12 @@ int main(int argc, char** argv) {
     out = sframe_cases();
   } else if (what == "sframe-open") {
     out = sframe_open();
+  } else if (what == "protocol") {
+    out = protocol_cases();
+  } else if (what == "protocol-check") {
+    out = protocol_check();
   } else {
-    std::fprintf(stderr, "usage: v100_web_ref pq | sframe | sframe-open\n");
+    std::fprintf(stderr, "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());
