@@ -19,12 +19,11 @@
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <cstdio>
 #include <cstring>
+#include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <iostream>
-#include <iterator>
 
 #include "core/bytes.h"
 #include "hash/sha3.h"
@@ -47,7 +46,9 @@ Bytes derive(std::string_view label, size_t n) {
   return out;
 }
 
-std::string hex(const Bytes& b) { return to_hex(b); }
+std::string hex(const Bytes& b) {
+  return to_hex(b);
+}
 
 void check(int rc, const char* what) {
   if (rc < 0) {
@@ -62,41 +63,62 @@ json pq_cases() {
     for (int i = 0; i < 3; ++i) {
       const std::string tag = "mlkem" + std::to_string(k) + "/" + std::to_string(i);
       Bytes d = derive(tag + "/d", 32), z = derive(tag + "/z", 32), m = derive(tag + "/m", 32);
-      Bytes ek(v100_mlkem_ek_len(k)), dk(v100_mlkem_dk_len(k)), ct(v100_mlkem_ct_len(k)), ss(32), ss2(32), ss3(32);
+      Bytes ek(v100_mlkem_ek_len(k)), dk(v100_mlkem_dk_len(k)), ct(v100_mlkem_ct_len(k)), ss(32), ss2(32),
+          ss3(32);
       check(v100_mlkem_keygen(k, ek.data(), dk.data(), d.data(), z.data()), "mlkem keygen");
       check(v100_mlkem_encaps(k, ct.data(), ss.data(), ek.data(), ek.size(), m.data()), "mlkem encaps");
       check(v100_mlkem_decaps(k, ss2.data(), dk.data(), dk.size(), ct.data(), ct.size()), "mlkem decaps");
       Bytes bad = ct;
       bad[static_cast<size_t>(i) * 7] ^= 1;  // implicit rejection path
       check(v100_mlkem_decaps(k, ss3.data(), dk.data(), dk.size(), bad.data(), bad.size()), "mlkem decaps");
-      cases.push_back({{"op", "mlkem"}, {"k", k}, {"d", hex(d)}, {"z", hex(z)}, {"m", hex(m)}, {"ek", hex(ek)},
-                       {"dk", hex(dk)}, {"ct", hex(ct)}, {"ss", hex(ss)}, {"ss_decaps", hex(ss2)},
-                       {"ct_bad", hex(bad)}, {"ss_bad", hex(ss3)}});
+      cases.push_back({{"op", "mlkem"},
+                       {"k", k},
+                       {"d", hex(d)},
+                       {"z", hex(z)},
+                       {"m", hex(m)},
+                       {"ek", hex(ek)},
+                       {"dk", hex(dk)},
+                       {"ct", hex(ct)},
+                       {"ss", hex(ss)},
+                       {"ss_decaps", hex(ss2)},
+                       {"ct_bad", hex(bad)},
+                       {"ss_bad", hex(ss3)}});
     }
   }
   for (int set : {44, 65, 87}) {
     for (int i = 0; i < 2; ++i) {
       const std::string tag = "mldsa" + std::to_string(set) + "/" + std::to_string(i);
       Bytes xi = derive(tag + "/xi", 32), rnd = derive(tag + "/rnd", 32), zero(32, 0);
-      Bytes msg = derive(tag + "/msg", static_cast<size_t>(33 + 500 * i)), ctx = derive(tag + "/ctx", i == 0 ? 0 : 17);
+      Bytes msg = derive(tag + "/msg", static_cast<size_t>(33 + 500 * i)),
+            ctx = derive(tag + "/ctx", i == 0 ? 0 : 17);
       Bytes pk(v100_mldsa_pk_len(set)), sk(v100_mldsa_sk_len(set));
       Bytes sig_det(v100_mldsa_sig_len(set)), sig_hedged(v100_mldsa_sig_len(set));
       check(v100_mldsa_keygen(set, pk.data(), sk.data(), xi.data()), "mldsa keygen");
-      check(v100_mldsa_sign(set, sig_det.data(), sk.data(), sk.size(), msg.data(), msg.size(), ctx.data(), ctx.size(),
-                            zero.data()),
+      check(v100_mldsa_sign(set, sig_det.data(), sk.data(), sk.size(), msg.data(), msg.size(), ctx.data(),
+                            ctx.size(), zero.data()),
             "mldsa sign");
       check(v100_mldsa_sign(set, sig_hedged.data(), sk.data(), sk.size(), msg.data(), msg.size(), ctx.data(),
                             ctx.size(), rnd.data()),
             "mldsa sign");
-      const int ok = v100_mldsa_verify(set, pk.data(), pk.size(), msg.data(), msg.size(), ctx.data(), ctx.size(),
-                                       sig_hedged.data(), sig_hedged.size());
+      const int ok = v100_mldsa_verify(set, pk.data(), pk.size(), msg.data(), msg.size(), ctx.data(),
+                                       ctx.size(), sig_hedged.data(), sig_hedged.size());
       Bytes bad = msg;
       bad[0] ^= 0x80;
-      const int bad_rc = v100_mldsa_verify(set, pk.data(), pk.size(), bad.data(), bad.size(), ctx.data(), ctx.size(),
-                                           sig_hedged.data(), sig_hedged.size());
-      cases.push_back({{"op", "mldsa"}, {"set", set}, {"xi", hex(xi)}, {"rnd", hex(rnd)}, {"msg", hex(msg)},
-                       {"ctx", hex(ctx)}, {"pk", hex(pk)}, {"sk", hex(sk)}, {"sig_det", hex(sig_det)},
-                       {"sig_hedged", hex(sig_hedged)}, {"verify", ok}, {"msg_bad", hex(bad)}, {"verify_bad", bad_rc}});
+      const int bad_rc = v100_mldsa_verify(set, pk.data(), pk.size(), bad.data(), bad.size(), ctx.data(),
+                                           ctx.size(), sig_hedged.data(), sig_hedged.size());
+      cases.push_back({{"op", "mldsa"},
+                       {"set", set},
+                       {"xi", hex(xi)},
+                       {"rnd", hex(rnd)},
+                       {"msg", hex(msg)},
+                       {"ctx", hex(ctx)},
+                       {"pk", hex(pk)},
+                       {"sk", hex(sk)},
+                       {"sig_det", hex(sig_det)},
+                       {"sig_hedged", hex(sig_hedged)},
+                       {"verify", ok},
+                       {"msg_bad", hex(bad)},
+                       {"verify_bad", bad_rc}});
     }
   }
   for (size_t len : {0, 1, 135, 136, 137, 1000}) {
@@ -142,8 +164,8 @@ json sframe_cases() {
       for (const auto& env : envs) {
         // Sizes 0, 1, 17, 300, 1200: empty, short and MTU-sized payloads.
         const size_t len = std::array<size_t, 5>{0, 1, 17, 300, 1200}[i];
-        const Bytes payload = derive("sframe/payload/" + std::to_string(epoch) + "/" + std::to_string(slot) + "/" +
-                                         std::to_string(i++),
+        const Bytes payload = derive("sframe/payload/" + std::to_string(epoch) + "/" + std::to_string(slot) +
+                                         "/" + std::to_string(i++),
                                      len);
         auto sf = tx.protect(frame_metadata(slot, env), payload);
         if (!sf) {
@@ -152,8 +174,10 @@ json sframe_cases() {
         }
         frames.push_back({{"envelope", env.byte()}, {"payload", hex(payload)}, {"frame", hex(*sf)}});
       }
-      e["senders"].push_back({{"slot", slot}, {"base_key", to_hex(base.span())},
-                              {"kid", v100::media::make_kid(epoch, slot)}, {"frames", frames}});
+      e["senders"].push_back({{"slot", slot},
+                              {"base_key", to_hex(base.span())},
+                              {"kid", v100::media::make_kid(epoch, slot)},
+                              {"frames", frames}});
     }
     epochs.push_back(e);
   }
@@ -183,12 +207,16 @@ json sframe_open() {
   return results;
 }
 
-json hx(const Bytes& b) { return "hex:" + to_hex(b); }
+json hx(const Bytes& b) {
+  return "hex:" + to_hex(b);
+}
 template <size_t N>
 json hx(const std::array<uint8_t, N>& b) {
   return "hex:" + to_hex(b);
 }
-json u64s(uint64_t v) { return "u64:" + std::to_string(v); }
+json u64s(uint64_t v) {
+  return "u64:" + std::to_string(v);
+}
 
 json frame_fields(const proto::MediaFrame& f) {
   return {{"slot", f.slot},
@@ -208,9 +236,11 @@ json protocol_cases() {
     std::copy(b.begin(), b.end(), a.begin());
     return a;
   };
-  const Bytes blob1 = derive("proto/blob1", 40), blob2 = derive("proto/blob2", 3), blob3 = derive("proto/blob3", 1);
+  const Bytes blob1 = derive("proto/blob1", 40), blob2 = derive("proto/blob2", 3),
+              blob3 = derive("proto/blob3", 1);
   add("Hello", {{"minVersion", 1}, {"maxVersion", 1}}, proto::Hello{}, 1);
-  add("ServerHello", {{"version", 1}, {"maxMessageBytes", 16777216}, {"maxMediaPayload", 1048576}, {"maxMembers", 1024}},
+  add("ServerHello",
+      {{"version", 1}, {"maxMessageBytes", 16777216}, {"maxMediaPayload", 1048576}, {"maxMembers", 1024}},
       proto::ServerHello{1, 16777216, 1048576, 1024}, 1);
   {
     proto::CreateMeeting m;
@@ -221,11 +251,17 @@ json protocol_cases() {
     m.info_blob = {};
     m.keys = {{1, blob2}, {0x7f01, blob3}};
     add("CreateMeeting",
-        {{"handle", hx(m.handle)}, {"maxMembers", 64}, {"scheme", 2}, {"joinVerifier", hx(blob1)}, {"infoBlob", "hex:"},
-         {"keys", json::array({{{"kind", 1}, {"blob", hx(blob2)}}, {{"kind", 0x7f01}, {"blob", hx(blob3)}}})}},
+        {{"handle", hx(m.handle)},
+         {"maxMembers", 64},
+         {"scheme", 2},
+         {"joinVerifier", hx(blob1)},
+         {"infoBlob", "hex:"},
+         {"keys",
+          json::array({{{"kind", 1}, {"blob", hx(blob2)}}, {{"kind", 0x7f01}, {"blob", hx(blob3)}}})}},
         m, 2);
   }
-  add("JoinChallengeRequest", {{"handle", hx(arr("proto/handle"))}}, proto::JoinChallengeRequest{arr("proto/handle")}, 3);
+  add("JoinChallengeRequest", {{"handle", hx(arr("proto/handle"))}},
+      proto::JoinChallengeRequest{arr("proto/handle")}, 3);
   add("JoinChallenge", {{"nonce", hx(arr("proto/nonce"))}}, proto::JoinChallenge{arr("proto/nonce")}, 3);
   for (bool reclaim : {false, true}) {
     proto::JoinProve m;
@@ -239,7 +275,8 @@ json protocol_cases() {
       m.reclaim_token = arr("proto/token");
       rc = {{"slot", 1023}, {"token", hx(m.reclaim_token)}};
     }
-    add("JoinProve", {{"handle", hx(m.handle)}, {"nonce", hx(m.nonce)}, {"proof", hx(blob1)}, {"reclaim", rc}}, m, 4);
+    add("JoinProve",
+        {{"handle", hx(m.handle)}, {"nonce", hx(m.nonce)}, {"proof", hx(blob1)}, {"reclaim", rc}}, m, 4);
   }
   {
     proto::JoinAccepted m;
@@ -249,10 +286,14 @@ json protocol_cases() {
     m.join_seq = 3;
     m.members = {{7, 3, true}, {0, 1, false}, {1000, 0xffffffffffffffffull, true}};
     add("JoinAccepted",
-        {{"slot", 7}, {"slotToken", hx(m.slot_token)}, {"epoch", u64s(m.epoch)}, {"joinSeq", "u64:3"},
-         {"members", json::array({{{"slot", 7}, {"joinSeq", "u64:3"}, {"online", true}},
-                                  {{"slot", 0}, {"joinSeq", "u64:1"}, {"online", false}},
-                                  {{"slot", 1000}, {"joinSeq", u64s(0xffffffffffffffffull)}, {"online", true}}})}},
+        {{"slot", 7},
+         {"slotToken", hx(m.slot_token)},
+         {"epoch", u64s(m.epoch)},
+         {"joinSeq", "u64:3"},
+         {"members",
+          json::array({{{"slot", 7}, {"joinSeq", "u64:3"}, {"online", true}},
+                       {{"slot", 0}, {"joinSeq", "u64:1"}, {"online", false}},
+                       {{"slot", 1000}, {"joinSeq", u64s(0xffffffffffffffffull)}, {"online", true}}})}},
         m, 4);
   }
   add("GetMeeting", json::object(), proto::GetMeeting{}, 5);
@@ -264,14 +305,18 @@ json protocol_cases() {
     m.info_blob = blob1;
     m.keys = {{1, 123456}, {2, 12u << 20}};
     add("MeetingInfo",
-        {{"maxMembers", 32}, {"scheme", 1}, {"epoch", "u64:9"}, {"infoBlob", hx(blob1)},
+        {{"maxMembers", 32},
+         {"scheme", 1},
+         {"epoch", "u64:9"},
+         {"infoBlob", hx(blob1)},
          {"keys", json::array({{{"kind", 1}, {"size", 123456}}, {{"kind", 2}, {"size", 12u << 20}}})}},
         m, 5);
   }
   add("GetKeyBlob", {{"kind", 0x8005}}, proto::GetKeyBlob{0x8005}, 6);
   add("PutKeyBlob", {{"kind", 0x8005}, {"blob", hx(blob1)}}, proto::PutKeyBlob{0x8005, blob1}, 6);
   add("KeyBlob", {{"kind", 3}, {"blob", hx(blob2)}}, proto::KeyBlob{3, blob2}, 6);
-  add("PutRoster", {{"slot", 31}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}}, proto::PutRoster{31, blob1, blob2}, 7);
+  add("PutRoster", {{"slot", 31}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}},
+      proto::PutRoster{31, blob1, blob2}, 7);
   add("FetchRoster", {{"firstSlot", 32}, {"maxEntries", 0}}, proto::FetchRoster{32, 0}, 8);
   {
     proto::Roster m;
@@ -281,7 +326,8 @@ json protocol_cases() {
     add("Roster",
         {{"entries", json::array({{{"slot", 2}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}},
                                   {{"slot", 40}, {"rosterCt", hx(blob3)}, {"nameBlob", hx(blob3)}}})},
-         {"more", true}, {"nextSlot", 41}},
+         {"more", true},
+         {"nextSlot", 41}},
         m, 8);
   }
   {
@@ -294,10 +340,12 @@ json protocol_cases() {
         m, 9);
   }
   add("FetchEpochKey", json::object(), proto::FetchEpochKey{}, 10);
-  add("EpochKey", {{"epoch", "u64:12"}, {"fromSlot", 1}, {"blob", hx(blob1)}}, proto::EpochKey{12, 1, blob1}, 0);
-  add("Subscribe", {{"mode", 1}, {"slots", json::array()}}, proto::Subscribe{proto::SubscribeMode::kAll, {}}, 11);
-  add("Subscribe", {{"mode", 2}, {"slots", {5, 0, 1023}}}, proto::Subscribe{proto::SubscribeMode::kList, {5, 0, 1023}},
+  add("EpochKey", {{"epoch", "u64:12"}, {"fromSlot", 1}, {"blob", hx(blob1)}}, proto::EpochKey{12, 1, blob1},
+      0);
+  add("Subscribe", {{"mode", 1}, {"slots", json::array()}}, proto::Subscribe{proto::SubscribeMode::kAll, {}},
       11);
+  add("Subscribe", {{"mode", 2}, {"slots", {5, 0, 1023}}},
+      proto::Subscribe{proto::SubscribeMode::kList, {5, 0, 1023}}, 11);
   proto::MediaFrame f1{3, proto::MediaKind::kVideo, blob1, true, 2};
   proto::MediaFrame f2{4, proto::MediaKind::kAudio, blob3, false, 0};
   proto::MediaFrame f3{1023, proto::MediaKind::kControl, blob2, false, 0};

@@ -25,7 +25,9 @@ namespace mldsa = v100::pq::mldsa;
 
 using Seed = std::span<const uint8_t, 32>;
 
-std::span<const uint8_t> in(const uint8_t* p, size_t n) { return {n == 0 ? nullptr : p, n}; }
+std::span<const uint8_t> in(const uint8_t* p, size_t n) {
+  return {n == 0 ? nullptr : p, n};
+}
 
 // ---- ML-KEM ----
 
@@ -65,10 +67,14 @@ int mlkem_decaps(uint8_t* ss, const uint8_t* dk, size_t dk_len, const uint8_t* c
 template <typename F>
 int with_rank(int k, F&& f) {
   switch (k) {
-    case 2: return f.template operator()<2>();
-    case 3: return f.template operator()<3>();
-    case 4: return f.template operator()<4>();
-    default: return kV100ErrParameterSet;
+    case 2:
+      return f.template operator()<2>();
+    case 3:
+      return f.template operator()<3>();
+    case 4:
+      return f.template operator()<4>();
+    default:
+      return kV100ErrParameterSet;
   }
 }
 
@@ -77,10 +83,14 @@ int with_rank(int k, F&& f) {
 template <typename F>
 int with_set(int set, F&& f) {
   switch (set) {
-    case 44: return f.template operator()<mldsa::kMlDsa44>();
-    case 65: return f.template operator()<mldsa::kMlDsa65>();
-    case 87: return f.template operator()<mldsa::kMlDsa87>();
-    default: return kV100ErrParameterSet;
+    case 44:
+      return f.template operator()<mldsa::kMlDsa44>();
+    case 65:
+      return f.template operator()<mldsa::kMlDsa65>();
+    case 87:
+      return f.template operator()<mldsa::kMlDsa87>();
+    default:
+      return kV100ErrParameterSet;
   }
 }
 
@@ -96,8 +106,8 @@ int mldsa_sign_internal(uint8_t* sig, const uint8_t* sk, size_t sk_len, std::spa
 }
 
 template <mldsa::ParameterSet P>
-int mldsa_verify_internal(const uint8_t* pk, size_t pk_len, std::span<const uint8_t> m_prime, const uint8_t* sig,
-                          size_t sig_len) {
+int mldsa_verify_internal(const uint8_t* pk, size_t pk_len, std::span<const uint8_t> m_prime,
+                          const uint8_t* sig, size_t sig_len) {
   if (pk_len != mldsa::PublicKey<P>::kBytes) return kV100ErrLength;
   auto key = mldsa::PublicKey<P>::parse(in(pk, pk_len));
   if (!key) return kV100ErrInput;
@@ -122,17 +132,26 @@ extern "C" {
 
 V100_EXPORT size_t v100_mlkem_ek_len(int k) {
   size_t n = 0;
-  (void)with_rank(k, [&]<int K>() { n = mlkem::Params<K>::kEncapsulationKeyBytes; return 0; });
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kEncapsulationKeyBytes;
+    return 0;
+  });
   return n;
 }
 V100_EXPORT size_t v100_mlkem_dk_len(int k) {
   size_t n = 0;
-  (void)with_rank(k, [&]<int K>() { n = mlkem::Params<K>::kDecapsulationKeyBytes; return 0; });
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kDecapsulationKeyBytes;
+    return 0;
+  });
   return n;
 }
 V100_EXPORT size_t v100_mlkem_ct_len(int k) {
   size_t n = 0;
-  (void)with_rank(k, [&]<int K>() { n = mlkem::Params<K>::kCiphertextBytes; return 0; });
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kCiphertextBytes;
+    return 0;
+  });
   return n;
 }
 
@@ -152,17 +171,26 @@ V100_EXPORT int v100_mlkem_decaps(int k, uint8_t ss[32], const uint8_t* dk, size
 
 V100_EXPORT size_t v100_mldsa_pk_len(int set) {
   size_t n = 0;
-  (void)with_set(set, [&]<mldsa::ParameterSet P>() { n = mldsa::PublicKey<P>::kBytes; return 0; });
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::PublicKey<P>::kBytes;
+    return 0;
+  });
   return n;
 }
 V100_EXPORT size_t v100_mldsa_sk_len(int set) {
   size_t n = 0;
-  (void)with_set(set, [&]<mldsa::ParameterSet P>() { n = mldsa::SecretKey<P>::kBytes; return 0; });
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::SecretKey<P>::kBytes;
+    return 0;
+  });
   return n;
 }
 V100_EXPORT size_t v100_mldsa_sig_len(int set) {
   size_t n = 0;
-  (void)with_set(set, [&]<mldsa::ParameterSet P>() { n = mldsa::Signature<P>::kBytes; return 0; });
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::Signature<P>::kBytes;
+    return 0;
+  });
   return n;
 }
 
@@ -179,7 +207,8 @@ V100_EXPORT int v100_mldsa_sign(int set, uint8_t* sig, const uint8_t* sk, size_t
                                 size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t rnd[32]) {
   if (ctx_len > mldsa::kMaxContextBytes) return kV100ErrLength;
   const v100::Bytes m_prime = external_m_prime(msg, msg_len, ctx, ctx_len);
-  return with_set(set, [&]<mldsa::ParameterSet P>() { return mldsa_sign_internal<P>(sig, sk, sk_len, m_prime, rnd); });
+  return with_set(
+      set, [&]<mldsa::ParameterSet P>() { return mldsa_sign_internal<P>(sig, sk, sk_len, m_prime, rnd); });
 }
 
 V100_EXPORT int v100_mldsa_sign_internal(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len,
@@ -189,12 +218,14 @@ V100_EXPORT int v100_mldsa_sign_internal(int set, uint8_t* sig, const uint8_t* s
   });
 }
 
-V100_EXPORT int v100_mldsa_verify(int set, const uint8_t* pk, size_t pk_len, const uint8_t* msg, size_t msg_len,
-                                  const uint8_t* ctx, size_t ctx_len, const uint8_t* sig, size_t sig_len) {
+V100_EXPORT int v100_mldsa_verify(int set, const uint8_t* pk, size_t pk_len, const uint8_t* msg,
+                                  size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t* sig,
+                                  size_t sig_len) {
   if (ctx_len > mldsa::kMaxContextBytes) return kV100Invalid;  // Alg. 3 line 1-2: return false
   const v100::Bytes m_prime = external_m_prime(msg, msg_len, ctx, ctx_len);
-  return with_set(set,
-                  [&]<mldsa::ParameterSet P>() { return mldsa_verify_internal<P>(pk, pk_len, m_prime, sig, sig_len); });
+  return with_set(set, [&]<mldsa::ParameterSet P>() {
+    return mldsa_verify_internal<P>(pk, pk_len, m_prime, sig, sig_len);
+  });
 }
 
 V100_EXPORT int v100_mldsa_verify_internal(int set, const uint8_t* pk, size_t pk_len, const uint8_t* m_prime,
@@ -215,7 +246,9 @@ V100_EXPORT int v100_shake256(uint8_t* out, size_t out_len, const uint8_t* data,
   return kV100Ok;
 }
 
-V100_EXPORT void* v100_alloc(size_t n) { return std::malloc(n == 0 ? 1 : n); }
+V100_EXPORT void* v100_alloc(size_t n) {
+  return std::malloc(n == 0 ? 1 : n);
+}
 
 V100_EXPORT void v100_free(void* p, size_t n) {
   if (p == nullptr) return;

@@ -18,10 +18,10 @@ extern "C" {
 
 enum {
   kV100Ok = 0,
-  kV100Invalid = 1,          ///< verify: the signature does not verify (not an error of the call)
-  kV100ErrParameterSet = -1, ///< unknown parameter set
-  kV100ErrLength = -2,       ///< an input has the wrong length
-  kV100ErrInput = -3,        ///< an input fails its standard check (FIPS 203 §7.2/§7.3, FIPS 204 skDecode)
+  kV100Invalid = 1,           ///< verify: the signature does not verify (not an error of the call)
+  kV100ErrParameterSet = -1,  ///< unknown parameter set
+  kV100ErrLength = -2,        ///< an input has the wrong length
+  kV100ErrInput = -3,         ///< an input fails its standard check (FIPS 203 §7.2/§7.3, FIPS 204 skDecode)
 };
 
 /// ML-KEM (FIPS 203) by module rank k = 2, 3, 4 (ML-KEM-512/768/1024); sizes of ek, dk, ct in bytes.
@@ -33,11 +33,13 @@ size_t v100_mlkem_ct_len(int k);
 int v100_mlkem_keygen(int k, uint8_t* ek, uint8_t* dk, const uint8_t d[32], const uint8_t z[32]);
 
 /// ML-KEM.Encaps_internal(ek, m) (Alg. 17) after the §7.2 check of ek: ct and the 32-byte shared secret.
-int v100_mlkem_encaps(int k, uint8_t* ct, uint8_t ss[32], const uint8_t* ek, size_t ek_len, const uint8_t m[32]);
+int v100_mlkem_encaps(int k, uint8_t* ct, uint8_t ss[32], const uint8_t* ek, size_t ek_len,
+                      const uint8_t m[32]);
 
 /// ML-KEM.Decaps (Alg. 18/21) after the §7.3 check of dk; implicit rejection (a bad ct gives a
 /// pseudo-random ss, not an error).
-int v100_mlkem_decaps(int k, uint8_t ss[32], const uint8_t* dk, size_t dk_len, const uint8_t* ct, size_t ct_len);
+int v100_mlkem_decaps(int k, uint8_t ss[32], const uint8_t* dk, size_t dk_len, const uint8_t* ct,
+                      size_t ct_len);
 
 /// ML-DSA (FIPS 204) by parameter set 44, 65, 87; sizes of pk, sk, signature in bytes.
 size_t v100_mldsa_pk_len(int set);
@@ -49,8 +51,8 @@ int v100_mldsa_keygen(int set, uint8_t* pk, uint8_t* sk, const uint8_t xi[32]);
 
 /// ML-DSA.Sign (Alg. 2) of msg under the context ctx (at most 255 bytes) with the given rnd: 32
 /// zero bytes for the deterministic variant, 32 fresh random bytes for the hedged one.
-int v100_mldsa_sign(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* msg, size_t msg_len,
-                    const uint8_t* ctx, size_t ctx_len, const uint8_t rnd[32]);
+int v100_mldsa_sign(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* msg,
+                    size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t rnd[32]);
 
 /// ML-DSA.Sign_internal(sk, M', rnd) (Alg. 7): M' given whole (the ACVP vectors use it).
 int v100_mldsa_sign_internal(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* m_prime,
@@ -61,8 +63,8 @@ int v100_mldsa_verify(int set, const uint8_t* pk, size_t pk_len, const uint8_t* 
                       const uint8_t* ctx, size_t ctx_len, const uint8_t* sig, size_t sig_len);
 
 /// ML-DSA.Verify_internal(pk, M', sigma) (Alg. 8).
-int v100_mldsa_verify_internal(int set, const uint8_t* pk, size_t pk_len, const uint8_t* m_prime, size_t m_prime_len,
-                               const uint8_t* sig, size_t sig_len);
+int v100_mldsa_verify_internal(int set, const uint8_t* pk, size_t pk_len, const uint8_t* m_prime,
+                               size_t m_prime_len, const uint8_t* sig, size_t sig_len);
 
 /// SHA3-256 and SHAKE256 (FIPS 202).
 int v100_sha3_256(uint8_t out[32], const uint8_t* in, size_t in_len);
