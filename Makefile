@@ -39,7 +39,7 @@ wasm:
 test-web: wasm
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) --target v100_web_ref
-	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json
+	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json && npm run --silent bundle
 	mkdir -p build/web-test/ref
 	for k in pq sframe protocol; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs
