@@ -1,6 +1,6 @@
 # Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
 JOBS ?= $(shell nproc)
-.PHONY: deps release dev demo test test-release test-dev bench fuzz fuzz-run tsan clean format
+.PHONY: deps release dev demo test test-release test-dev test-web wasm bench fuzz fuzz-run tsan clean format
 
 deps:
 	@./scripts/deps.sh
@@ -24,7 +24,25 @@ test-dev: dev
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE slow
 
 # Every test: the normal (release) build and the sanitizer (ASan+UBSan) build.
-test: test-release test-dev
+test: test-release test-dev test-web
+
+# The web client (web/, issue #15). `wasm`: the WebAssembly module of the portable core/hash/pq code
+# (Debian's emscripten; its acorn comes from Debian's node-acorn through NODE_PATH). `test-web`: the
+# native reference tool, the module, the TypeScript SDK (npm ci from the lockfile, tsc strict) and the
+# node tests; writes build/web-test/summary.json.
+EMENV = NODE_PATH=/usr/share/nodejs
+wasm:
+	@./scripts/deps.sh web
+	$(EMENV) cmake --preset wasm >/dev/null
+	$(EMENV) cmake --build build/wasm -j $(JOBS)
+
+test-web: wasm
+	cmake --preset release >/dev/null
+	cmake --build build/release -j $(JOBS) --target v100_web_ref
+	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json && npm run --silent bundle
+	mkdir -p build/web-test/ref
+	for k in pq sframe protocol; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
+	node web/scripts/run-tests.mjs
 
 bench: release
 	./build/release/tools/v100 bench
@@ -48,7 +66,7 @@ fuzz-run: fuzz
 	done
 
 format:
-	find src tests bench tools fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	find src tests bench tools fuzz web/wasm -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build

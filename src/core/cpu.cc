@@ -1,12 +1,15 @@
 #include "core/cpu.h"
 
+#if V100_CPU_X86
 #include <cpuid.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 namespace v100::cpu {
+#if V100_CPU_X86
 namespace {
 
 uint64_t xgetbv0() {
@@ -72,5 +75,14 @@ const char* model_name() {
   }();
   return name.c_str();
 }
+#else
+const char* model_name() {
+#if defined(__wasm__)
+  return "wasm32 (portable code only)";
+#else
+  return "unknown (portable code only)";
+#endif
+}
+#endif
 
 }  // namespace v100::cpu

@@ -2,6 +2,15 @@
 // portable twin that must give bit-identical results; tests compare the two.
 #pragma once
 
+// V100_CPU_X86: 1 where the AVX2/AVX-512 kernels exist (x86-64 native builds). Elsewhere (the
+// WebAssembly build, other ISAs) only portable code is compiled: active() is a constant with no
+// features, so every dispatch branch folds away and the vector kernels need not be linked.
+#if defined(__x86_64__) || defined(__i386__)
+#define V100_CPU_X86 1
+#else
+#define V100_CPU_X86 0
+#endif
+
 namespace v100::cpu {
 
 struct Features {
@@ -14,6 +23,7 @@ struct Features {
   bool avx512vbmi = false;
 };
 
+#if V100_CPU_X86
 /// What the CPU (and OS, via XGETBV) supports. Computed once; thread-safe.
 const Features& detected();
 
@@ -24,6 +34,13 @@ const Features& active();
 /// Test hook: when true, active() reports no vector features. Not thread-safe against concurrent
 /// dispatch; call it before starting work.
 void force_portable(bool on);
+#else
+/// No vector kernels are compiled for this target: nothing is detected, nothing dispatched.
+inline constexpr Features kNoFeatures{};
+constexpr const Features& detected() { return kNoFeatures; }
+constexpr const Features& active() { return kNoFeatures; }
+inline void force_portable(bool) {}
+#endif
 
 /// A human-readable CPU model string (from /proc/cpuinfo or CPUID brand string).
 const char* model_name();

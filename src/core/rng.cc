@@ -1,6 +1,12 @@
 #include "core/rng.h"
 
+// The native build draws from OpenSSL's DRBG. The WebAssembly build (V100_NO_OPENSSL) calls
+// getentropy, which the host provides from crypto.getRandomValues (WASI random_get).
+#if V100_NO_OPENSSL
+#include <unistd.h>
+#else
 #include <openssl/rand.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +15,17 @@ namespace v100 {
 
 void random_bytes(std::span<uint8_t> out) {
   size_t off = 0;
+#if V100_NO_OPENSSL
+  while (off < out.size()) {
+    size_t n = out.size() - off;
+    if (n > 256) n = 256;  // getentropy's limit per call
+    if (getentropy(out.data() + off, n) != 0) {
+      std::fputs("v100: system random number generator failed\n", stderr);
+      std::abort();
+    }
+    off += n;
+  }
+#else
   while (off < out.size()) {
     // RAND_bytes takes an int length; chunk large requests.
     size_t n = out.size() - off;
@@ -19,6 +36,7 @@ void random_bytes(std::span<uint8_t> out) {
     }
     off += n;
   }
+#endif
 }
 
 Bytes random_bytes(size_t n) {

@@ -1,17 +1,37 @@
 #include "core/secure.h"
 
+// V100_NO_OPENSSL: the WebAssembly build (no OpenSSL there) wipes with explicit_bzero and compares
+// with an OR-accumulating loop the optimizer cannot short-circuit (the bytes are read through a
+// volatile pointer).
+#if V100_NO_OPENSSL
+#include <string.h>
+#else
 #include <openssl/crypto.h>
+#endif
 
 namespace v100 {
 
 void secure_wipe(void* p, size_t n) {
-  if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
+  if (p == nullptr || n == 0) return;
+#if V100_NO_OPENSSL
+  explicit_bzero(p, n);
+#else
+  OPENSSL_cleanse(p, n);
+#endif
 }
 
 bool ct_equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
+#if V100_NO_OPENSSL
+  const volatile uint8_t* x = a.data();
+  const volatile uint8_t* y = b.data();
+  uint8_t acc = 0;
+  for (size_t i = 0; i < a.size(); ++i) acc = static_cast<uint8_t>(acc | (x[i] ^ y[i]));
+  return acc == 0;
+#else
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+#endif
 }
 
 }  // namespace v100

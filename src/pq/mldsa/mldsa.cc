@@ -3,7 +3,9 @@
 // because their inputs are secret while signing.
 #include "pq/mldsa/mldsa.h"
 
+#if !V100_NO_OPENSSL
 #include <openssl/evp.h>
+#endif
 
 #include <cstring>
 #include <stdexcept>
@@ -463,6 +465,10 @@ Bytes prehash_digest(PreHash ph, ByteSpan message) {
     case PreHash::kShake256: return sponge(136, 0x1f, 64);  // 512-bit output (Alg. 4 line 21)
     default: break;
   }
+#if V100_NO_OPENSSL
+  // The WebAssembly build has no OpenSSL; a browser pre-hashes SHA-2 with WebCrypto.
+  throw std::invalid_argument("ML-DSA: SHA-2 pre-hash is not available in this build");
+#else
   const EVP_MD* md = nullptr;
   switch (ph) {
     case PreHash::kSha224: md = EVP_sha224(); break;
@@ -478,6 +484,7 @@ Bytes prehash_digest(PreHash ph, ByteSpan message) {
   if (EVP_Digest(message.data(), message.size(), out.data(), &len, md, nullptr) != 1 || len != out.size())
     throw std::runtime_error("ML-DSA: OpenSSL digest failed");
   return out;
+#endif
 }
 
 template <ParameterSet P>

@@ -1,0 +1,406 @@
+// v100_web_ref: the native side of the web client's byte-identity tests (make test-web). Prints, as
+// JSON on stdout, fixed inputs and what the native build computes from them; the node tests under
+// web/test replay the inputs through the WebAssembly module and the TypeScript SDK and demand the
+// same bytes.
+//
+//   v100_web_ref pq     ML-KEM / ML-DSA / SHA-3 through the C ABI of web/wasm/v100_wasm.h, the
+//                       same file the WebAssembly module is built from.
+//   v100_web_ref sframe       frames protected by media::SenderContext (suite 5, V100 KIDs and
+//                             base keys, the client's slot|envelope metadata) for fixed epoch secrets.
+//   v100_web_ref sframe-open  reads {"epoch_secret", "epoch", "frames": [{"slot", "envelope", "frame"}]}
+//                             on stdin (frames the TypeScript SDK protected) and prints what
+//                             media::ReceiverContext makes of each: the payload hex or an error.
+//   v100_web_ref protocol     sample wire messages: the fields (as the TS SDK names them; "hex:" bytes,
+//                             "u64:" 64-bit decimals, "str:" text) and the C++ encoding.
+//   v100_web_ref protocol-check  reads a JSON list of hex messages (encoded by the TS SDK) on stdin;
+//                             prints for each the C++ decode result and whether re-encoding gives
+//                             the same bytes.
+//
+// Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "hash/sha3.h"
+#include "media/key_schedule.h"
+#include "media/sframe_context.h"
+#include "meeting/protocol/messages.h"
+#include "v100_wasm.h"
+
+namespace {
+
+using nlohmann::json;
+using v100::Bytes;
+using v100::to_hex;
+
+// n reproducible bytes: SHAKE256("v100-web-ref/" || label).
+Bytes derive(std::string_view label, size_t n) {
+  std::string s = "v100-web-ref/" + std::string(label);
+  Bytes out(n);
+  v100::hash::shake256(out, v100::as_bytes(s));
+  return out;
+}
+
+std::string hex(const Bytes& b) {
+  return to_hex(b);
+}
+
+void check(int rc, const char* what) {
+  if (rc < 0) {
+    std::fprintf(stderr, "v100_web_ref: %s failed (%d)\n", what, rc);
+    std::exit(1);
+  }
+}
+
+json pq_cases() {
+  json cases = json::array();
+  for (int k : {2, 3, 4}) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string tag = "mlkem" + std::to_string(k) + "/" + std::to_string(i);
+      Bytes d = derive(tag + "/d", 32), z = derive(tag + "/z", 32), m = derive(tag + "/m", 32);
+      Bytes ek(v100_mlkem_ek_len(k)), dk(v100_mlkem_dk_len(k)), ct(v100_mlkem_ct_len(k)), ss(32), ss2(32),
+          ss3(32);
+      check(v100_mlkem_keygen(k, ek.data(), dk.data(), d.data(), z.data()), "mlkem keygen");
+      check(v100_mlkem_encaps(k, ct.data(), ss.data(), ek.data(), ek.size(), m.data()), "mlkem encaps");
+      check(v100_mlkem_decaps(k, ss2.data(), dk.data(), dk.size(), ct.data(), ct.size()), "mlkem decaps");
+      Bytes bad = ct;
+      bad[static_cast<size_t>(i) * 7] ^= 1;  // implicit rejection path
+      check(v100_mlkem_decaps(k, ss3.data(), dk.data(), dk.size(), bad.data(), bad.size()), "mlkem decaps");
+      cases.push_back({{"op", "mlkem"},
+                       {"k", k},
+                       {"d", hex(d)},
+                       {"z", hex(z)},
+                       {"m", hex(m)},
+                       {"ek", hex(ek)},
+                       {"dk", hex(dk)},
+                       {"ct", hex(ct)},
+                       {"ss", hex(ss)},
+                       {"ss_decaps", hex(ss2)},
+                       {"ct_bad", hex(bad)},
+                       {"ss_bad", hex(ss3)}});
+    }
+  }
+  for (int set : {44, 65, 87}) {
+    for (int i = 0; i < 2; ++i) {
+      const std::string tag = "mldsa" + std::to_string(set) + "/" + std::to_string(i);
+      Bytes xi = derive(tag + "/xi", 32), rnd = derive(tag + "/rnd", 32), zero(32, 0);
+      Bytes msg = derive(tag + "/msg", static_cast<size_t>(33 + 500 * i)),
+            ctx = derive(tag + "/ctx", i == 0 ? 0 : 17);
+      Bytes pk(v100_mldsa_pk_len(set)), sk(v100_mldsa_sk_len(set));
+      Bytes sig_det(v100_mldsa_sig_len(set)), sig_hedged(v100_mldsa_sig_len(set));
+      check(v100_mldsa_keygen(set, pk.data(), sk.data(), xi.data()), "mldsa keygen");
+      check(v100_mldsa_sign(set, sig_det.data(), sk.data(), sk.size(), msg.data(), msg.size(), ctx.data(),
+                            ctx.size(), zero.data()),
+            "mldsa sign");
+      check(v100_mldsa_sign(set, sig_hedged.data(), sk.data(), sk.size(), msg.data(), msg.size(), ctx.data(),
+                            ctx.size(), rnd.data()),
+            "mldsa sign");
+      const int ok = v100_mldsa_verify(set, pk.data(), pk.size(), msg.data(), msg.size(), ctx.data(),
+                                       ctx.size(), sig_hedged.data(), sig_hedged.size());
+      Bytes bad = msg;
+      bad[0] ^= 0x80;
+      const int bad_rc = v100_mldsa_verify(set, pk.data(), pk.size(), bad.data(), bad.size(), ctx.data(),
+                                           ctx.size(), sig_hedged.data(), sig_hedged.size());
+      cases.push_back({{"op", "mldsa"},
+                       {"set", set},
+                       {"xi", hex(xi)},
+                       {"rnd", hex(rnd)},
+                       {"msg", hex(msg)},
+                       {"ctx", hex(ctx)},
+                       {"pk", hex(pk)},
+                       {"sk", hex(sk)},
+                       {"sig_det", hex(sig_det)},
+                       {"sig_hedged", hex(sig_hedged)},
+                       {"verify", ok},
+                       {"msg_bad", hex(bad)},
+                       {"verify_bad", bad_rc}});
+    }
+  }
+  for (size_t len : {0, 1, 135, 136, 137, 1000}) {
+    Bytes in = derive("sha3/" + std::to_string(len), len), out(32);
+    check(v100_sha3_256(out.data(), in.data(), in.size()), "sha3_256");
+    cases.push_back({{"op", "sha3_256"}, {"in", hex(in)}, {"out", hex(out)}});
+  }
+  for (size_t out_len : {0, 32, 200, 1000}) {
+    Bytes in = derive("shake/" + std::to_string(out_len), out_len / 3), out(out_len);
+    check(v100_shake256(out.data(), out.size(), in.data(), in.size()), "shake256");
+    cases.push_back({{"op", "shake256"}, {"in", hex(in)}, {"out", hex(out)}});
+  }
+  return cases;
+}
+
+namespace proto = v100::meeting::protocol;
+
+// The client's SFrame metadata (src/meeting/client/client.cc frame_metadata): slot u16 LE | envelope.
+Bytes frame_metadata(uint16_t slot, proto::MediaEnvelope env) {
+  return {static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8), env.byte()};
+}
+
+json sframe_cases() {
+  json out = json::object();
+  const Bytes ms = derive("sframe/meeting-secret", 32);
+  out["meeting_secret"] = hex(ms);
+  json epochs = json::array();
+  for (uint64_t epoch : {uint64_t{0}, uint64_t{3}, uint64_t{4097}}) {
+    const v100::SecretBytes es = v100::media::derive_epoch_secret(ms, epoch);
+    json e = {{"epoch", epoch}, {"epoch_secret", to_hex(es.span())}, {"senders", json::array()}};
+    for (uint16_t slot : {uint16_t{0}, uint16_t{5}, uint16_t{4095}}) {
+      const auto suite = v100::media::kDefaultCipherSuite;
+      const v100::SecretBytes base = v100::media::derive_base_key(suite, es.span(), epoch, slot);
+      v100::media::SenderContext tx(slot);
+      tx.set_epoch(epoch, es.span());
+      json frames = json::array();
+      const proto::MediaEnvelope envs[] = {{proto::MediaKind::kAudio, false, 0},
+                                           {proto::MediaKind::kVideo, true, 0},
+                                           {proto::MediaKind::kVideo, false, 1},
+                                           {proto::MediaKind::kScreen, true, 2},
+                                           {proto::MediaKind::kControl, false, 0}};
+      size_t i = 0;
+      for (const auto& env : envs) {
+        // Sizes 0, 1, 17, 300, 1200: empty, short and MTU-sized payloads.
+        const size_t len = std::array<size_t, 5>{0, 1, 17, 300, 1200}[i];
+        const Bytes payload = derive("sframe/payload/" + std::to_string(epoch) + "/" + std::to_string(slot) +
+                                         "/" + std::to_string(i++),
+                                     len);
+        auto sf = tx.protect(frame_metadata(slot, env), payload);
+        if (!sf) {
+          std::fprintf(stderr, "v100_web_ref: protect failed: %s\n", sf.message().c_str());
+          std::exit(1);
+        }
+        frames.push_back({{"envelope", env.byte()}, {"payload", hex(payload)}, {"frame", hex(*sf)}});
+      }
+      e["senders"].push_back({{"slot", slot},
+                              {"base_key", to_hex(base.span())},
+                              {"kid", v100::media::make_kid(epoch, slot)},
+                              {"frames", frames}});
+    }
+    epochs.push_back(e);
+  }
+  out["epochs"] = epochs;
+  return out;
+}
+
+json sframe_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const Bytes es = v100::from_hex(in.at("epoch_secret").get<std::string>()).value();
+  v100::media::ReceiverContext rx;
+  rx.set_epoch(in.at("epoch").get<uint64_t>(), es);
+  json results = json::array();
+  for (const auto& f : in.at("frames")) {
+    const Bytes frame = v100::from_hex(f.at("frame").get<std::string>()).value();
+    const auto env = proto::MediaEnvelope::parse(f.at("envelope").get<uint8_t>());
+    if (!env) {
+      results.push_back({{"error", "bad envelope"}});
+      continue;
+    }
+    auto r = rx.unprotect(frame_metadata(f.at("slot").get<uint16_t>(), *env), frame);
+    if (r)
+      results.push_back({{"payload", hex(r->payload)}, {"slot", r->info.slot}, {"counter", r->info.counter}});
+    else
+      results.push_back({{"error", r.message()}});
+  }
+  return results;
+}
+
+json hx(const Bytes& b) {
+  return "hex:" + to_hex(b);
+}
+template <size_t N>
+json hx(const std::array<uint8_t, N>& b) {
+  return "hex:" + to_hex(b);
+}
+json u64s(uint64_t v) {
+  return "u64:" + std::to_string(v);
+}
+
+json frame_fields(const proto::MediaFrame& f) {
+  return {{"slot", f.slot},
+          {"envelope", {{"kind", static_cast<int>(f.kind)}, {"keyframe", f.keyframe}, {"layer", f.layer}}},
+          {"payload", hx(f.payload)}};
+}
+
+json protocol_cases() {
+  json cases = json::array();
+  auto add = [&](const std::string& type, json fields, const proto::Message& m, uint32_t rid) {
+    fields["type"] = type;
+    cases.push_back({{"request_id", rid}, {"fields", fields}, {"hex", to_hex(proto::encode(m, rid))}});
+  };
+  auto arr = [](std::string_view label) {
+    std::array<uint8_t, 32> a{};
+    const Bytes b = derive(label, 32);
+    std::copy(b.begin(), b.end(), a.begin());
+    return a;
+  };
+  const Bytes blob1 = derive("proto/blob1", 40), blob2 = derive("proto/blob2", 3),
+              blob3 = derive("proto/blob3", 1);
+  add("Hello", {{"minVersion", 1}, {"maxVersion", 1}}, proto::Hello{}, 1);
+  add("ServerHello",
+      {{"version", 1}, {"maxMessageBytes", 16777216}, {"maxMediaPayload", 1048576}, {"maxMembers", 1024}},
+      proto::ServerHello{1, 16777216, 1048576, 1024}, 1);
+  {
+    proto::CreateMeeting m;
+    m.handle = arr("proto/handle");
+    m.max_members = 64;
+    m.scheme = proto::JoinScheme::kMlDsa65;
+    m.join_verifier = blob1;
+    m.info_blob = {};
+    m.keys = {{1, blob2}, {0x7f01, blob3}};
+    add("CreateMeeting",
+        {{"handle", hx(m.handle)},
+         {"maxMembers", 64},
+         {"scheme", 2},
+         {"joinVerifier", hx(blob1)},
+         {"infoBlob", "hex:"},
+         {"keys",
+          json::array({{{"kind", 1}, {"blob", hx(blob2)}}, {{"kind", 0x7f01}, {"blob", hx(blob3)}}})}},
+        m, 2);
+  }
+  add("JoinChallengeRequest", {{"handle", hx(arr("proto/handle"))}},
+      proto::JoinChallengeRequest{arr("proto/handle")}, 3);
+  add("JoinChallenge", {{"nonce", hx(arr("proto/nonce"))}}, proto::JoinChallenge{arr("proto/nonce")}, 3);
+  for (bool reclaim : {false, true}) {
+    proto::JoinProve m;
+    m.handle = arr("proto/handle");
+    m.nonce = arr("proto/nonce");
+    m.proof = blob1;
+    m.reclaim = reclaim;
+    json rc = nullptr;
+    if (reclaim) {
+      m.reclaim_slot = 1023;
+      m.reclaim_token = arr("proto/token");
+      rc = {{"slot", 1023}, {"token", hx(m.reclaim_token)}};
+    }
+    add("JoinProve",
+        {{"handle", hx(m.handle)}, {"nonce", hx(m.nonce)}, {"proof", hx(blob1)}, {"reclaim", rc}}, m, 4);
+  }
+  {
+    proto::JoinAccepted m;
+    m.slot = 7;
+    m.slot_token = arr("proto/token");
+    m.epoch = 0x0123456789abcdefull;
+    m.join_seq = 3;
+    m.members = {{7, 3, true}, {0, 1, false}, {1000, 0xffffffffffffffffull, true}};
+    add("JoinAccepted",
+        {{"slot", 7},
+         {"slotToken", hx(m.slot_token)},
+         {"epoch", u64s(m.epoch)},
+         {"joinSeq", "u64:3"},
+         {"members",
+          json::array({{{"slot", 7}, {"joinSeq", "u64:3"}, {"online", true}},
+                       {{"slot", 0}, {"joinSeq", "u64:1"}, {"online", false}},
+                       {{"slot", 1000}, {"joinSeq", u64s(0xffffffffffffffffull)}, {"online", true}}})}},
+        m, 4);
+  }
+  add("GetMeeting", json::object(), proto::GetMeeting{}, 5);
+  {
+    proto::MeetingInfo m;
+    m.max_members = 32;
+    m.scheme = proto::JoinScheme::kEd25519;
+    m.epoch = 9;
+    m.info_blob = blob1;
+    m.keys = {{1, 123456}, {2, 12u << 20}};
+    add("MeetingInfo",
+        {{"maxMembers", 32},
+         {"scheme", 1},
+         {"epoch", "u64:9"},
+         {"infoBlob", hx(blob1)},
+         {"keys", json::array({{{"kind", 1}, {"size", 123456}}, {{"kind", 2}, {"size", 12u << 20}}})}},
+        m, 5);
+  }
+  add("GetKeyBlob", {{"kind", 0x8005}}, proto::GetKeyBlob{0x8005}, 6);
+  add("PutKeyBlob", {{"kind", 0x8005}, {"blob", hx(blob1)}}, proto::PutKeyBlob{0x8005, blob1}, 6);
+  add("KeyBlob", {{"kind", 3}, {"blob", hx(blob2)}}, proto::KeyBlob{3, blob2}, 6);
+  add("PutRoster", {{"slot", 31}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}},
+      proto::PutRoster{31, blob1, blob2}, 7);
+  add("FetchRoster", {{"firstSlot", 32}, {"maxEntries", 0}}, proto::FetchRoster{32, 0}, 8);
+  {
+    proto::Roster m;
+    m.entries = {{2, blob1, blob2}, {40, blob3, blob3}};
+    m.more = true;
+    m.next_slot = 41;
+    add("Roster",
+        {{"entries", json::array({{{"slot", 2}, {"rosterCt", hx(blob1)}, {"nameBlob", hx(blob2)}},
+                                  {{"slot", 40}, {"rosterCt", hx(blob3)}, {"nameBlob", hx(blob3)}}})},
+         {"more", true},
+         {"nextSlot", 41}},
+        m, 8);
+  }
+  {
+    proto::PostEpoch m;
+    m.epoch = 12;
+    m.entries = {{1, blob1}, {0, blob2}};
+    add("PostEpoch",
+        {{"epoch", "u64:12"},
+         {"entries", json::array({{{"slot", 1}, {"blob", hx(blob1)}}, {{"slot", 0}, {"blob", hx(blob2)}}})}},
+        m, 9);
+  }
+  add("FetchEpochKey", json::object(), proto::FetchEpochKey{}, 10);
+  add("EpochKey", {{"epoch", "u64:12"}, {"fromSlot", 1}, {"blob", hx(blob1)}}, proto::EpochKey{12, 1, blob1},
+      0);
+  add("Subscribe", {{"mode", 1}, {"slots", json::array()}}, proto::Subscribe{proto::SubscribeMode::kAll, {}},
+      11);
+  add("Subscribe", {{"mode", 2}, {"slots", {5, 0, 1023}}},
+      proto::Subscribe{proto::SubscribeMode::kList, {5, 0, 1023}}, 11);
+  proto::MediaFrame f1{3, proto::MediaKind::kVideo, blob1, true, 2};
+  proto::MediaFrame f2{4, proto::MediaKind::kAudio, blob3, false, 0};
+  proto::MediaFrame f3{1023, proto::MediaKind::kControl, blob2, false, 0};
+  json mf = frame_fields(f1);
+  add("MediaFrame", mf, f1, 0);
+  add("MediaBundle", {{"frames", json::array({frame_fields(f1), frame_fields(f2), frame_fields(f3)})}},
+      proto::MediaBundle{{f1, f2, f3}}, 0);
+  add("Leave", json::object(), proto::Leave{}, 13);
+  add("EndMeeting", json::object(), proto::EndMeeting{}, 18);
+  add("Ping", {{"token", u64s(0xfedcba9876543210ull)}}, proto::Ping{0xfedcba9876543210ull}, 0xffffffffu);
+  add("Pong", {{"token", u64s(0xfedcba9876543210ull)}}, proto::Pong{0xfedcba9876543210ull}, 0xffffffffu);
+  add("Ack", json::object(), proto::Ack{}, 0x01020304);
+  add("Error", {{"code", 11}, {"text", "str:stale epoch (12 <= 12)"}},
+      proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
+  add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
+      proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  return cases;
+}
+
+json protocol_check() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  json results = json::array();
+  for (const auto& h : in) {
+    const Bytes msg = v100::from_hex(h.get<std::string>()).value();
+    auto env = proto::decode(msg);
+    if (!env) {
+      results.push_back({{"error", env.message()}});
+      continue;
+    }
+    const Bytes again = proto::encode(env->msg, env->request_id);
+    const auto type = proto::msg_type_name(msg[1]);
+    results.push_back({{"type", type}, {"request_id", env->request_id}, {"same", again == msg}});
+  }
+  return results;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view what = argc > 1 ? argv[1] : "";
+  json out;
+  if (what == "pq") {
+    out = pq_cases();
+  } else if (what == "sframe") {
+    out = sframe_cases();
+  } else if (what == "sframe-open") {
+    out = sframe_open();
+  } else if (what == "protocol") {
+    out = protocol_cases();
+  } else if (what == "protocol-check") {
+    out = protocol_check();
+  } else {
+    std::fprintf(stderr, "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check\n");
+    return 2;
+  }
+  std::puts(out.dump(1).c_str());
+  return 0;
+}

@@ -1,0 +1,40 @@
+// Runs the compiled web tests (build/web/js/test/*.test.js) with node:test and writes
+// build/web-test/summary.json: counts, and per test its file, name, duration and any failure.
+// Exit status 1 if any test failed. Run from the repository root (make test-web does).
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "node:test";
+
+const root = process.env.V100_ROOT ?? process.cwd();
+const dir = join(root, "build", "web", "js", "test");
+const files = readdirSync(dir).filter((f) => f.endsWith(".test.js")).sort().map((f) => join(dir, f));
+const started = Date.now();
+const tests = [];
+
+await new Promise((resolve, reject) => {
+  const stream = run({ files, concurrency: 1 });
+  stream.on("test:pass", (d) => {
+    if (d.nesting !== 0 || d.skip) return;
+    tests.push({ file: d.file?.replace(dir + "/", ""), name: d.name, ok: true, ms: Math.round(d.details.duration_ms) });
+    console.log(`ok    ${d.name} (${Math.round(d.details.duration_ms)} ms)`);
+  });
+  stream.on("test:fail", (d) => {
+    if (d.nesting !== 0) return;
+    const err = d.details.error;
+    const msg = String(err?.cause?.message ?? err?.message ?? err);
+    tests.push({ file: d.file?.replace(dir + "/", ""), name: d.name, ok: false, ms: Math.round(d.details.duration_ms),
+                 error: msg });
+    console.log(`FAIL  ${d.name}\n      ${msg.split("\n").join("\n      ")}`);
+  });
+  stream.on("error", reject);
+  stream.on("end", resolve);
+  stream.resume();
+});
+
+const failed = tests.filter((t) => !t.ok).length;
+const summary = { suite: "web", files: files.length, tests: tests.length, passed: tests.length - failed, failed,
+                  duration_ms: Date.now() - started, node: process.version, results: tests };
+mkdirSync(join(root, "build", "web-test"), { recursive: true });
+writeFileSync(join(root, "build", "web-test", "summary.json"), JSON.stringify(summary, null, 1) + "\n");
+console.log(`web tests: ${summary.passed}/${summary.tests} passed (${files.length} files, ${summary.duration_ms} ms)`);
+if (failed > 0 || tests.length === 0) process.exitCode = 1;

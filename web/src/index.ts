@@ -1,0 +1,6 @@
+// V100 browser SDK: the public entry point (ES module). See web/README.md for what exists.
+export const kSdkVersion = "0.1.0";
+export * from "./bytes.js";
+export * from "./protocol.js";
+export * from "./sframe.js";
+export * from "./wasm.js";

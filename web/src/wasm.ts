@@ -1,0 +1,238 @@
+// The WebAssembly module of V100's post-quantum primitives (web/wasm/v100_wasm.h), built by
+// Debian's emscripten from the same C++ sources as the native build (portable code paths). This
+// file instantiates the standalone module itself (no emscripten JavaScript glue) and wraps its
+// C ABI in typed methods. Works the same in a page, a Worker and node.
+//
+// Randomness is always an argument: callers draw seeds, coins and signing rnd from
+// crypto.getRandomValues. Inputs are copied into the module's heap and the heap copies are wiped
+// (v100_free) after each call.
+
+/** ML-KEM module rank: 2, 3, 4 = ML-KEM-512, -768, -1024 (FIPS 203 Table 2). */
+export type MlKemRank = 2 | 3 | 4;
+/** ML-DSA parameter set (FIPS 204 Table 1). */
+export type MlDsaSet = 44 | 65 | 87;
+
+/** An error returned by the module: the code of web/wasm/v100_wasm.h and what was called. */
+export class WasmError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly code: number,
+  ) {
+    super(`${fn}: ${codeName(code)} (${code})`);
+    this.name = "WasmError";
+  }
+}
+
+function codeName(code: number): string {
+  switch (code) {
+    case -1: return "unknown parameter set";
+    case -2: return "input has the wrong length";
+    case -3: return "input fails its standard check";
+    default: return "error";
+  }
+}
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  _initialize(): void;
+  v100_alloc(n: number): number;
+  v100_free(p: number, n: number): void;
+  v100_mlkem_ek_len(k: number): number;
+  v100_mlkem_dk_len(k: number): number;
+  v100_mlkem_ct_len(k: number): number;
+  v100_mlkem_keygen(k: number, ek: number, dk: number, d: number, z: number): number;
+  v100_mlkem_encaps(k: number, ct: number, ss: number, ek: number, ekLen: number, m: number): number;
+  v100_mlkem_decaps(k: number, ss: number, dk: number, dkLen: number, ct: number, ctLen: number): number;
+  v100_mldsa_pk_len(set: number): number;
+  v100_mldsa_sk_len(set: number): number;
+  v100_mldsa_sig_len(set: number): number;
+  v100_mldsa_keygen(set: number, pk: number, sk: number, xi: number): number;
+  v100_mldsa_sign(set: number, sig: number, sk: number, skLen: number, msg: number, msgLen: number, ctx: number,
+                  ctxLen: number, rnd: number): number;
+  v100_mldsa_sign_internal(set: number, sig: number, sk: number, skLen: number, mp: number, mpLen: number,
+                           rnd: number): number;
+  v100_mldsa_verify(set: number, pk: number, pkLen: number, msg: number, msgLen: number, ctx: number,
+                    ctxLen: number, sig: number, sigLen: number): number;
+  v100_mldsa_verify_internal(set: number, pk: number, pkLen: number, mp: number, mpLen: number, sig: number,
+                             sigLen: number): number;
+  v100_sha3_256(out: number, data: number, len: number): number;
+  v100_shake256(out: number, outLen: number, data: number, len: number): number;
+}
+
+/** A buffer in the module's heap: `ptr` and its length. */
+interface Slot {
+  ptr: number;
+  len: number;
+}
+
+class ProcExit extends Error {}
+
+/** The module's imports: entropy from WebCrypto, and the two runtime hooks emscripten links in. */
+function imports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      getentropy(ptr: number, len: number): number {
+        globalThis.crypto.getRandomValues(new Uint8Array(memory().buffer, ptr, len));
+        return 0;
+      },
+      emscripten_notify_memory_growth(): void {},
+    },
+    wasi_snapshot_preview1: {
+      proc_exit(code: number): never {
+        throw new ProcExit(`v100.wasm aborted (exit ${code})`);
+      },
+      random_get(ptr: number, len: number): number {
+        globalThis.crypto.getRandomValues(new Uint8Array(memory().buffer, ptr, len));
+        return 0;
+      },
+    },
+  };
+}
+
+/** The instantiated module. One instance is single-threaded; use one per Worker. */
+export class PqWasm {
+  private constructor(private readonly x: Exports) {}
+
+  /** Instantiates the module from its bytes (fetched, or read from disk under node). */
+  static async load(bytes: BufferSource): Promise<PqWasm> {
+    let exports: Exports | undefined;
+    const { instance } = await WebAssembly.instantiate(bytes, imports(() => exports!.memory));
+    exports = instance.exports as unknown as Exports;
+    exports._initialize();
+    return new PqWasm(exports);
+  }
+
+  // ---- ML-KEM (FIPS 203) ----
+
+  /** ML-KEM.KeyGen_internal(d, z) (Alg. 16). */
+  mlkemKeygen(k: MlKemRank, d: Uint8Array, z: Uint8Array): { ek: Uint8Array; dk: Uint8Array } {
+    need("mlkemKeygen", d, 32);
+    need("mlkemKeygen", z, 32);
+    const ekLen = this.x.v100_mlkem_ek_len(k), dkLen = this.x.v100_mlkem_dk_len(k);
+    return this.call([d, z], [ekLen, dkLen], ([pd, pz], [pek, pdk]) => {
+      this.rc("mlkemKeygen", this.x.v100_mlkem_keygen(k, pek.ptr, pdk.ptr, pd.ptr, pz.ptr));
+    }, ([ek, dk]) => ({ ek, dk }));
+  }
+
+  /** ML-KEM.Encaps_internal(ek, m) (Alg. 17) after the §7.2 check: throws WasmError on a bad ek. */
+  mlkemEncaps(k: MlKemRank, ek: Uint8Array, m: Uint8Array): { ct: Uint8Array; ss: Uint8Array } {
+    need("mlkemEncaps", m, 32);
+    return this.call([ek, m], [this.x.v100_mlkem_ct_len(k), 32], ([pek, pm], [pct, pss]) => {
+      this.rc("mlkemEncaps", this.x.v100_mlkem_encaps(k, pct.ptr, pss.ptr, pek.ptr, pek.len, pm.ptr));
+    }, ([ct, ss]) => ({ ct, ss }));
+  }
+
+  /** ML-KEM.Decaps (Alg. 21) with implicit rejection; throws WasmError on a malformed dk or ct length. */
+  mlkemDecaps(k: MlKemRank, dk: Uint8Array, ct: Uint8Array): Uint8Array {
+    return this.call([dk, ct], [32], ([pdk, pct], [pss]) => {
+      this.rc("mlkemDecaps", this.x.v100_mlkem_decaps(k, pss.ptr, pdk.ptr, pdk.len, pct.ptr, pct.len));
+    }, ([ss]) => ss);
+  }
+
+  // ---- ML-DSA (FIPS 204) ----
+
+  /** ML-DSA.KeyGen_internal(xi) (Alg. 6). */
+  mldsaKeygen(set: MlDsaSet, xi: Uint8Array): { pk: Uint8Array; sk: Uint8Array } {
+    need("mldsaKeygen", xi, 32);
+    return this.call([xi], [this.x.v100_mldsa_pk_len(set), this.x.v100_mldsa_sk_len(set)], ([pxi], [ppk, psk]) => {
+      this.rc("mldsaKeygen", this.x.v100_mldsa_keygen(set, ppk.ptr, psk.ptr, pxi.ptr));
+    }, ([pk, sk]) => ({ pk, sk }));
+  }
+
+  /** ML-DSA.Sign (Alg. 2); rnd = 32 zero bytes for the deterministic variant, else fresh random. */
+  mldsaSign(set: MlDsaSet, sk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, rnd: Uint8Array): Uint8Array {
+    need("mldsaSign", rnd, 32);
+    return this.call([sk, msg, ctx, rnd], [this.x.v100_mldsa_sig_len(set)], ([psk, pm, pc, pr], [psig]) => {
+      this.rc("mldsaSign", this.x.v100_mldsa_sign(set, psig.ptr, psk.ptr, psk.len, pm.ptr, pm.len, pc.ptr, pc.len,
+                                                  pr.ptr));
+    }, ([sig]) => sig);
+  }
+
+  /** ML-DSA.Sign_internal(sk, M', rnd) (Alg. 7). */
+  mldsaSignInternal(set: MlDsaSet, sk: Uint8Array, mPrime: Uint8Array, rnd: Uint8Array): Uint8Array {
+    need("mldsaSignInternal", rnd, 32);
+    return this.call([sk, mPrime, rnd], [this.x.v100_mldsa_sig_len(set)], ([psk, pm, pr], [psig]) => {
+      this.rc("mldsaSignInternal",
+              this.x.v100_mldsa_sign_internal(set, psig.ptr, psk.ptr, psk.len, pm.ptr, pm.len, pr.ptr));
+    }, ([sig]) => sig);
+  }
+
+  /** ML-DSA.Verify (Alg. 3): true iff valid. Throws WasmError only for a public key of the wrong length. */
+  mldsaVerify(set: MlDsaSet, pk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, sig: Uint8Array): boolean {
+    let rc = 0;
+    this.call([pk, msg, ctx, sig], [], ([ppk, pm, pc, ps]) => {
+      rc = this.rc("mldsaVerify", this.x.v100_mldsa_verify(set, ppk.ptr, ppk.len, pm.ptr, pm.len, pc.ptr, pc.len,
+                                                           ps.ptr, ps.len));
+    }, () => 0);
+    return rc === 0;
+  }
+
+  /** ML-DSA.Verify_internal(pk, M', sigma) (Alg. 8). */
+  mldsaVerifyInternal(set: MlDsaSet, pk: Uint8Array, mPrime: Uint8Array, sig: Uint8Array): boolean {
+    let rc = 0;
+    this.call([pk, mPrime, sig], [], ([ppk, pm, ps]) => {
+      rc = this.rc("mldsaVerifyInternal",
+                   this.x.v100_mldsa_verify_internal(set, ppk.ptr, ppk.len, pm.ptr, pm.len, ps.ptr, ps.len));
+    }, () => 0);
+    return rc === 0;
+  }
+
+  // ---- SHA-3 (FIPS 202) ----
+
+  sha3_256(data: Uint8Array): Uint8Array {
+    return this.call([data], [32], ([pd], [po]) => {
+      this.rc("sha3_256", this.x.v100_sha3_256(po.ptr, pd.ptr, pd.len));
+    }, ([out]) => out);
+  }
+
+  shake256(data: Uint8Array, outLen: number): Uint8Array {
+    return this.call([data], [outLen], ([pd], [po]) => {
+      this.rc("shake256", this.x.v100_shake256(po.ptr, po.len, pd.ptr, pd.len));
+    }, ([out]) => out);
+  }
+
+  // ---- heap plumbing ----
+
+  private rc(fn: string, code: number): number {
+    if (code < 0) throw new WasmError(fn, code);
+    return code;
+  }
+
+  // Copies `inputs` into the heap, reserves `outLens` bytes, runs `body`, copies the outputs out,
+  // and wipes and frees every slot whatever happens.
+  private call<I extends readonly Uint8Array[], O extends readonly number[], R>(
+      inputs: readonly [...I], outLens: readonly [...O],
+      body: (ins: { [K in keyof I]: Slot }, outs: { [K in keyof O]: Slot }) => void,
+      result: (outs: { [K in keyof O]: Uint8Array }) => R): R {
+    const slots: Slot[] = [];
+    try {
+      const ins = inputs.map((bytes) => {
+        const s = this.alloc(bytes.length);
+        slots.push(s);
+        new Uint8Array(this.x.memory.buffer, s.ptr, bytes.length).set(bytes);
+        return s;
+      });
+      const outs = outLens.map((n) => {
+        const s = this.alloc(n);
+        slots.push(s);
+        return s;
+      });
+      body(ins as { [K in keyof I]: Slot }, outs as { [K in keyof O]: Slot });
+      // memory.buffer is re-read after the call: growth replaces the ArrayBuffer.
+      const copies = outs.map((s) => new Uint8Array(this.x.memory.buffer, s.ptr, s.len).slice());
+      return result(copies as { [K in keyof O]: Uint8Array });
+    } finally {
+      for (const s of slots) this.x.v100_free(s.ptr, s.len);
+    }
+  }
+
+  private alloc(n: number): Slot {
+    const ptr = this.x.v100_alloc(n);
+    if (ptr === 0) throw new Error("v100.wasm: out of memory");
+    return { ptr, len: n };
+  }
+}
+
+function need(fn: string, bytes: Uint8Array, len: number): void {
+  if (bytes.length !== len) throw new WasmError(fn, -2);
+}

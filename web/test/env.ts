@@ -1,0 +1,30 @@
+// Where the tests find what the build made. make test-web sets V100_ROOT; default: the current
+// directory (the repository root).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PqWasm } from "../src/wasm.js";
+
+export const root = process.env["V100_ROOT"] ?? process.cwd();
+
+/** A reference file printed by the native tool v100_web_ref (build/web-test/ref/<name>.json). */
+export function readRef<T>(name: string): T {
+  return JSON.parse(readFileSync(join(root, "build", "web-test", "ref", `${name}.json`), "utf8")) as T;
+}
+
+/**
+ * An official vector file under ../shared/vectors (V100_VECTORS_DIR overrides). Integers of more
+ * than 15 digits become strings, so 64-bit values survive (JSON.parse would round them to doubles).
+ */
+export function readVectors<T>(rel: string): T {
+  const dir = process.env["V100_VECTORS_DIR"] ?? join(root, "..", "shared", "vectors");
+  const text = readFileSync(join(dir, rel), "utf8").replace(/(:\s*)(\d{16,})/g, '$1"$2"');
+  return JSON.parse(text) as T;
+}
+
+let wasm: Promise<PqWasm> | undefined;
+/** The WebAssembly module from build/wasm (V100_WASM overrides the path), loaded once. */
+export function loadWasm(): Promise<PqWasm> {
+  const path = process.env["V100_WASM"] ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm");
+  wasm ??= PqWasm.load(readFileSync(path));
+  return wasm;
+}

@@ -1,0 +1,259 @@
+// The C ABI of web/wasm/v100_wasm.h over the C++ API of pq/mlkem, pq/mldsa and hash. The parameter
+// set is a run-time argument here and a template argument below; each entry point switches once.
+#include "v100_wasm.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+#include "core/secure.h"
+#include "hash/sha3.h"
+#include "pq/mldsa/mldsa.h"
+#include "pq/mlkem/mlkem.h"
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/emscripten.h>
+#define V100_EXPORT EMSCRIPTEN_KEEPALIVE
+#else
+#define V100_EXPORT
+#endif
+
+namespace {
+
+namespace mlkem = v100::pq::mlkem;
+namespace mldsa = v100::pq::mldsa;
+
+using Seed = std::span<const uint8_t, 32>;
+
+std::span<const uint8_t> in(const uint8_t* p, size_t n) {
+  return {n == 0 ? nullptr : p, n};
+}
+
+// ---- ML-KEM ----
+
+template <int K>
+int mlkem_keygen(uint8_t* ek, uint8_t* dk, const uint8_t* d, const uint8_t* z) {
+  auto kp = mlkem::keygen_internal<K>(Seed(d, 32), Seed(z, 32));
+  std::memcpy(ek, kp.ek.bytes().data(), mlkem::Params<K>::kEncapsulationKeyBytes);
+  std::memcpy(dk, kp.dk.bytes().data(), mlkem::Params<K>::kDecapsulationKeyBytes);
+  return kV100Ok;
+}
+
+template <int K>
+int mlkem_encaps(uint8_t* ct, uint8_t* ss, const uint8_t* ek, size_t ek_len, const uint8_t* m) {
+  if (ek_len != mlkem::Params<K>::kEncapsulationKeyBytes) return kV100ErrLength;
+  auto key = mlkem::EncapsulationKey<K>::from_bytes(in(ek, ek_len));
+  if (!key) return kV100ErrInput;  // FIPS 203 §7.2 modulus check
+  auto e = mlkem::encaps_internal<K>(*key, Seed(m, 32));
+  std::memcpy(ct, e.ciphertext.bytes().data(), mlkem::Params<K>::kCiphertextBytes);
+  std::memcpy(ss, e.key.span().data(), 32);
+  return kV100Ok;
+}
+
+template <int K>
+int mlkem_decaps(uint8_t* ss, const uint8_t* dk, size_t dk_len, const uint8_t* ct, size_t ct_len) {
+  if (dk_len != mlkem::Params<K>::kDecapsulationKeyBytes || ct_len != mlkem::Params<K>::kCiphertextBytes)
+    return kV100ErrLength;
+  auto key = mlkem::DecapsulationKey<K>::from_bytes(in(dk, dk_len));
+  if (!key) return kV100ErrInput;  // FIPS 203 §7.3 hash check
+  auto c = mlkem::Ciphertext<K>::from_bytes(in(ct, ct_len));
+  if (!c) return kV100ErrLength;
+  auto k = mlkem::decaps<K>(*key, *c);
+  std::memcpy(ss, k.span().data(), 32);
+  return kV100Ok;
+}
+
+// Calls f.template operator()<K>() for the rank k, or returns kV100ErrParameterSet.
+template <typename F>
+int with_rank(int k, F&& f) {
+  switch (k) {
+    case 2:
+      return f.template operator()<2>();
+    case 3:
+      return f.template operator()<3>();
+    case 4:
+      return f.template operator()<4>();
+    default:
+      return kV100ErrParameterSet;
+  }
+}
+
+// ---- ML-DSA ----
+
+template <typename F>
+int with_set(int set, F&& f) {
+  switch (set) {
+    case 44:
+      return f.template operator()<mldsa::kMlDsa44>();
+    case 65:
+      return f.template operator()<mldsa::kMlDsa65>();
+    case 87:
+      return f.template operator()<mldsa::kMlDsa87>();
+    default:
+      return kV100ErrParameterSet;
+  }
+}
+
+template <mldsa::ParameterSet P>
+int mldsa_sign_internal(uint8_t* sig, const uint8_t* sk, size_t sk_len, std::span<const uint8_t> m_prime,
+                        const uint8_t* rnd) {
+  if (sk_len != mldsa::SecretKey<P>::kBytes) return kV100ErrLength;
+  auto key = mldsa::SecretKey<P>::parse(in(sk, sk_len));
+  if (!key) return kV100ErrInput;
+  auto s = mldsa::sign_internal<P>(*key, m_prime, Seed(rnd, 32));
+  std::memcpy(sig, s.bytes().data(), mldsa::Signature<P>::kBytes);
+  return kV100Ok;
+}
+
+template <mldsa::ParameterSet P>
+int mldsa_verify_internal(const uint8_t* pk, size_t pk_len, std::span<const uint8_t> m_prime,
+                          const uint8_t* sig, size_t sig_len) {
+  if (pk_len != mldsa::PublicKey<P>::kBytes) return kV100ErrLength;
+  auto key = mldsa::PublicKey<P>::parse(in(pk, pk_len));
+  if (!key) return kV100ErrInput;
+  auto s = mldsa::Signature<P>::parse(in(sig, sig_len));
+  if (!s) return kV100Invalid;  // wrong length or malformed: never verifies
+  return mldsa::verify_internal<P>(*key, m_prime, *s) ? kV100Ok : kV100Invalid;
+}
+
+// M' = 0x00 || len(ctx) || ctx || M (FIPS 204 Alg. 2 line 10, Alg. 3 line 5).
+v100::Bytes external_m_prime(const uint8_t* msg, size_t msg_len, const uint8_t* ctx, size_t ctx_len) {
+  v100::Bytes m(2 + ctx_len + msg_len);
+  m[0] = 0;
+  m[1] = static_cast<uint8_t>(ctx_len);
+  if (ctx_len != 0) std::memcpy(m.data() + 2, ctx, ctx_len);
+  if (msg_len != 0) std::memcpy(m.data() + 2 + ctx_len, msg, msg_len);
+  return m;
+}
+
+}  // namespace
+
+extern "C" {
+
+V100_EXPORT size_t v100_mlkem_ek_len(int k) {
+  size_t n = 0;
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kEncapsulationKeyBytes;
+    return 0;
+  });
+  return n;
+}
+V100_EXPORT size_t v100_mlkem_dk_len(int k) {
+  size_t n = 0;
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kDecapsulationKeyBytes;
+    return 0;
+  });
+  return n;
+}
+V100_EXPORT size_t v100_mlkem_ct_len(int k) {
+  size_t n = 0;
+  (void)with_rank(k, [&]<int K>() {
+    n = mlkem::Params<K>::kCiphertextBytes;
+    return 0;
+  });
+  return n;
+}
+
+V100_EXPORT int v100_mlkem_keygen(int k, uint8_t* ek, uint8_t* dk, const uint8_t d[32], const uint8_t z[32]) {
+  return with_rank(k, [&]<int K>() { return mlkem_keygen<K>(ek, dk, d, z); });
+}
+
+V100_EXPORT int v100_mlkem_encaps(int k, uint8_t* ct, uint8_t ss[32], const uint8_t* ek, size_t ek_len,
+                                  const uint8_t m[32]) {
+  return with_rank(k, [&]<int K>() { return mlkem_encaps<K>(ct, ss, ek, ek_len, m); });
+}
+
+V100_EXPORT int v100_mlkem_decaps(int k, uint8_t ss[32], const uint8_t* dk, size_t dk_len, const uint8_t* ct,
+                                  size_t ct_len) {
+  return with_rank(k, [&]<int K>() { return mlkem_decaps<K>(ss, dk, dk_len, ct, ct_len); });
+}
+
+V100_EXPORT size_t v100_mldsa_pk_len(int set) {
+  size_t n = 0;
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::PublicKey<P>::kBytes;
+    return 0;
+  });
+  return n;
+}
+V100_EXPORT size_t v100_mldsa_sk_len(int set) {
+  size_t n = 0;
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::SecretKey<P>::kBytes;
+    return 0;
+  });
+  return n;
+}
+V100_EXPORT size_t v100_mldsa_sig_len(int set) {
+  size_t n = 0;
+  (void)with_set(set, [&]<mldsa::ParameterSet P>() {
+    n = mldsa::Signature<P>::kBytes;
+    return 0;
+  });
+  return n;
+}
+
+V100_EXPORT int v100_mldsa_keygen(int set, uint8_t* pk, uint8_t* sk, const uint8_t xi[32]) {
+  return with_set(set, [&]<mldsa::ParameterSet P>() {
+    auto kp = mldsa::generate_key_internal<P>(Seed(xi, 32));
+    std::memcpy(pk, kp.public_key.bytes().data(), mldsa::PublicKey<P>::kBytes);
+    std::memcpy(sk, kp.secret_key.bytes().data(), mldsa::SecretKey<P>::kBytes);
+    return kV100Ok;
+  });
+}
+
+V100_EXPORT int v100_mldsa_sign(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* msg,
+                                size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t rnd[32]) {
+  if (ctx_len > mldsa::kMaxContextBytes) return kV100ErrLength;
+  const v100::Bytes m_prime = external_m_prime(msg, msg_len, ctx, ctx_len);
+  return with_set(
+      set, [&]<mldsa::ParameterSet P>() { return mldsa_sign_internal<P>(sig, sk, sk_len, m_prime, rnd); });
+}
+
+V100_EXPORT int v100_mldsa_sign_internal(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len,
+                                         const uint8_t* m_prime, size_t m_prime_len, const uint8_t rnd[32]) {
+  return with_set(set, [&]<mldsa::ParameterSet P>() {
+    return mldsa_sign_internal<P>(sig, sk, sk_len, in(m_prime, m_prime_len), rnd);
+  });
+}
+
+V100_EXPORT int v100_mldsa_verify(int set, const uint8_t* pk, size_t pk_len, const uint8_t* msg,
+                                  size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t* sig,
+                                  size_t sig_len) {
+  if (ctx_len > mldsa::kMaxContextBytes) return kV100Invalid;  // Alg. 3 line 1-2: return false
+  const v100::Bytes m_prime = external_m_prime(msg, msg_len, ctx, ctx_len);
+  return with_set(set, [&]<mldsa::ParameterSet P>() {
+    return mldsa_verify_internal<P>(pk, pk_len, m_prime, sig, sig_len);
+  });
+}
+
+V100_EXPORT int v100_mldsa_verify_internal(int set, const uint8_t* pk, size_t pk_len, const uint8_t* m_prime,
+                                           size_t m_prime_len, const uint8_t* sig, size_t sig_len) {
+  return with_set(set, [&]<mldsa::ParameterSet P>() {
+    return mldsa_verify_internal<P>(pk, pk_len, in(m_prime, m_prime_len), sig, sig_len);
+  });
+}
+
+V100_EXPORT int v100_sha3_256(uint8_t out[32], const uint8_t* data, size_t data_len) {
+  const auto h = v100::hash::sha3_256(in(data, data_len));
+  std::memcpy(out, h.data(), h.size());
+  return kV100Ok;
+}
+
+V100_EXPORT int v100_shake256(uint8_t* out, size_t out_len, const uint8_t* data, size_t data_len) {
+  v100::hash::shake256(std::span<uint8_t>(out_len == 0 ? nullptr : out, out_len), in(data, data_len));
+  return kV100Ok;
+}
+
+V100_EXPORT void* v100_alloc(size_t n) {
+  return std::malloc(n == 0 ? 1 : n);
+}
+
+V100_EXPORT void v100_free(void* p, size_t n) {
+  if (p == nullptr) return;
+  v100::secure_wipe(p, n);
+  std::free(p);
+}
+
+}  // extern "C"

@@ -1,0 +1,80 @@
+// The C ABI of V100's post-quantum primitives for the web client. Compiled to WebAssembly from the
+// same sources as the native build (src/core, src/hash, src/pq/mlkem, src/pq/mldsa, portable paths),
+// and natively into the reference tool that proves the two builds give byte-identical outputs.
+//
+// Conventions (BoringSSL's): outputs first, then inputs; byte counts are `*_len`. Every function
+// returns kV100Ok (0) on success, or a negative code; nothing throws or aborts on bad bytes. All
+// functions are deterministic: randomness (seeds, encapsulation coins, signing rnd) is an input,
+// drawn by the caller from crypto.getRandomValues. Output buffers must have the documented size.
+// Not thread-safe across one WebAssembly instance only because the instance itself is not.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  kV100Ok = 0,
+  kV100Invalid = 1,           ///< verify: the signature does not verify (not an error of the call)
+  kV100ErrParameterSet = -1,  ///< unknown parameter set
+  kV100ErrLength = -2,        ///< an input has the wrong length
+  kV100ErrInput = -3,         ///< an input fails its standard check (FIPS 203 §7.2/§7.3, FIPS 204 skDecode)
+};
+
+/// ML-KEM (FIPS 203) by module rank k = 2, 3, 4 (ML-KEM-512/768/1024); sizes of ek, dk, ct in bytes.
+size_t v100_mlkem_ek_len(int k);
+size_t v100_mlkem_dk_len(int k);
+size_t v100_mlkem_ct_len(int k);
+
+/// ML-KEM.KeyGen_internal(d, z) (Alg. 16): ek and dk from the two 32-byte seeds.
+int v100_mlkem_keygen(int k, uint8_t* ek, uint8_t* dk, const uint8_t d[32], const uint8_t z[32]);
+
+/// ML-KEM.Encaps_internal(ek, m) (Alg. 17) after the §7.2 check of ek: ct and the 32-byte shared secret.
+int v100_mlkem_encaps(int k, uint8_t* ct, uint8_t ss[32], const uint8_t* ek, size_t ek_len,
+                      const uint8_t m[32]);
+
+/// ML-KEM.Decaps (Alg. 18/21) after the §7.3 check of dk; implicit rejection (a bad ct gives a
+/// pseudo-random ss, not an error).
+int v100_mlkem_decaps(int k, uint8_t ss[32], const uint8_t* dk, size_t dk_len, const uint8_t* ct,
+                      size_t ct_len);
+
+/// ML-DSA (FIPS 204) by parameter set 44, 65, 87; sizes of pk, sk, signature in bytes.
+size_t v100_mldsa_pk_len(int set);
+size_t v100_mldsa_sk_len(int set);
+size_t v100_mldsa_sig_len(int set);
+
+/// ML-DSA.KeyGen_internal(xi) (Alg. 6).
+int v100_mldsa_keygen(int set, uint8_t* pk, uint8_t* sk, const uint8_t xi[32]);
+
+/// ML-DSA.Sign (Alg. 2) of msg under the context ctx (at most 255 bytes) with the given rnd: 32
+/// zero bytes for the deterministic variant, 32 fresh random bytes for the hedged one.
+int v100_mldsa_sign(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* msg,
+                    size_t msg_len, const uint8_t* ctx, size_t ctx_len, const uint8_t rnd[32]);
+
+/// ML-DSA.Sign_internal(sk, M', rnd) (Alg. 7): M' given whole (the ACVP vectors use it).
+int v100_mldsa_sign_internal(int set, uint8_t* sig, const uint8_t* sk, size_t sk_len, const uint8_t* m_prime,
+                             size_t m_prime_len, const uint8_t rnd[32]);
+
+/// ML-DSA.Verify (Alg. 3): kV100Ok if valid, kV100Invalid if not (malformed signature included).
+int v100_mldsa_verify(int set, const uint8_t* pk, size_t pk_len, const uint8_t* msg, size_t msg_len,
+                      const uint8_t* ctx, size_t ctx_len, const uint8_t* sig, size_t sig_len);
+
+/// ML-DSA.Verify_internal(pk, M', sigma) (Alg. 8).
+int v100_mldsa_verify_internal(int set, const uint8_t* pk, size_t pk_len, const uint8_t* m_prime,
+                               size_t m_prime_len, const uint8_t* sig, size_t sig_len);
+
+/// SHA3-256 and SHAKE256 (FIPS 202).
+int v100_sha3_256(uint8_t out[32], const uint8_t* in, size_t in_len);
+int v100_shake256(uint8_t* out, size_t out_len, const uint8_t* in, size_t in_len);
+
+/// Heap for the JavaScript side: v100_alloc(n) returns n bytes (nullptr if out of memory);
+/// v100_free wipes the n bytes before freeing them, so secrets passed through the heap do not linger.
+void* v100_alloc(size_t n);
+void v100_free(void* p, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
