@@ -120,61 +120,73 @@ struct MediaSession::Impl {
     if (f.kind == MediaKind::kVideo || f.kind == MediaKind::kScreen) return handle_video(f, parsed);
   }
 
-  void ask_keyframe(uint16_t slot, MediaKind kind, SenderMediaStats& st) {
-    ++st.keyframe_requests;
+  // Lock order: the Client holds its own mutex while it calls the frame handler (enqueue takes
+  // rx_mu), so nothing may call into the Client while holding rx_mu. handle_video() notes the
+  // request under rx_mu and sends it after unlocking.
+  void send_keyframe_request(uint16_t slot, MediaKind kind) {
     (void)client.request_keyframe(slot, kind);  // rate-limited by the client
   }
 
   void handle_video(const DecryptedFrame& f, const Result<std::pair<MediaHeader, ByteSpan>>& parsed) {
     std::optional<DecodedPicture> out;
+    bool ask_keyframe = false;
     {
       std::lock_guard lk(rx_mu);
-      Remote& r = remotes[f.slot];
-      Stream& s = r.video[video_index(f.kind)];
-      if (!parsed || parsed->first.codec != kCodecVp8) {
-        ++r.stats.decode_errors;
-        return;
-      }
-      const MediaHeader& h = parsed->first;
-      if (s.last_seq && h.seq != *s.last_seq + 1) {
-        if (static_cast<int32_t>(h.seq - *s.last_seq) <= 0) return;  // late duplicate or reordered: skip
-        r.stats.video_gaps += h.seq - *s.last_seq - 1;
-        s.need_keyframe = true;
-      }
-      s.last_seq = h.seq;
-      if (s.need_keyframe && !f.keyframe) {
-        ++r.stats.deltas_skipped;
-        ask_keyframe(f.slot, f.kind, r.stats);
-        return;
-      }
-      if (!opt.decode_video) {
-        s.need_keyframe = false;
-        ++r.stats.video_frames;
-        r.stats.keyframes += f.keyframe;
-        return;
-      }
-      if (!s.dec) {
-        auto d = codec::Vp8Decoder::create();
-        if (!d) {
-          ++r.stats.decode_errors;
-          return;
-        }
-        s.dec.emplace(std::move(*d));
-      }
-      auto pic = s.dec->decode(parsed->second);
-      if (!pic) {
-        ++r.stats.decode_errors;
-        s.need_keyframe = true;
-        ask_keyframe(f.slot, f.kind, r.stats);
-        return;
-      }
+      ask_keyframe = video_locked(f, parsed, out);
+    }
+    if (ask_keyframe) send_keyframe_request(f.slot, f.kind);
+    if (out && opt.on_picture) opt.on_picture(*out);
+  }
+
+  // Under rx_mu: one video/screen frame through its stream's decoder into `out`. Returns whether the
+  // sender should be asked for a keyframe (sent by the caller after unlocking).
+  bool video_locked(const DecryptedFrame& f, const Result<std::pair<MediaHeader, ByteSpan>>& parsed,
+                    std::optional<DecodedPicture>& out) {
+    Remote& r = remotes[f.slot];
+    Stream& s = r.video[video_index(f.kind)];
+    if (!parsed || parsed->first.codec != kCodecVp8) {
+      ++r.stats.decode_errors;
+      return false;
+    }
+    const MediaHeader& h = parsed->first;
+    if (s.last_seq && h.seq != *s.last_seq + 1) {
+      if (static_cast<int32_t>(h.seq - *s.last_seq) <= 0) return false;  // late duplicate or reordered: skip
+      r.stats.video_gaps += h.seq - *s.last_seq - 1;
+      s.need_keyframe = true;
+    }
+    s.last_seq = h.seq;
+    if (s.need_keyframe && !f.keyframe) {
+      ++r.stats.deltas_skipped;
+      ++r.stats.keyframe_requests;
+      return true;
+    }
+    if (!opt.decode_video) {
       s.need_keyframe = false;
       ++r.stats.video_frames;
       r.stats.keyframes += f.keyframe;
-      out = DecodedPicture{f.slot, f.kind, f.keyframe, h.seq, h.capture_us, f.sender_name, f.identity_verified,
-                           std::move(*pic)};
+      return false;
     }
-    if (out && opt.on_picture) opt.on_picture(*out);
+    if (!s.dec) {
+      auto d = codec::Vp8Decoder::create();
+      if (!d) {
+        ++r.stats.decode_errors;
+        return false;
+      }
+      s.dec.emplace(std::move(*d));
+    }
+    auto pic = s.dec->decode(parsed->second);
+    if (!pic) {
+      ++r.stats.decode_errors;
+      s.need_keyframe = true;
+      ++r.stats.keyframe_requests;
+      return true;
+    }
+    s.need_keyframe = false;
+    ++r.stats.video_frames;
+    r.stats.keyframes += f.keyframe;
+    out = DecodedPicture{f.slot, f.kind, f.keyframe, h.seq, h.capture_us, f.sender_name, f.identity_verified,
+                         std::move(*pic)};
+    return false;
   }
 
   void handle_audio(const DecryptedFrame& f, const Result<std::pair<MediaHeader, ByteSpan>>& parsed) {
