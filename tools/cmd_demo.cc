@@ -507,7 +507,7 @@ int run_demo(const Args& args) {
   ok &= hits == 0;
   size_t too_short = 0;
   double chance = 0;
-  size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short, chance);
+  size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short, chance, participant_files);
   std::printf("Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
               "text (5+ digits) and 32/64-bit LE/BE (values >= 2^24): %zu found (%.3f expected by chance in this "
               "much ciphertext); %zu values too short to tell from chance matches were not searched (pass "
