@@ -41,7 +41,9 @@ void DemoMedia::close() {
   session_.reset();
 }
 
-mc::MediaSessionStats DemoMedia::sent() const { return session_ ? session_->stats() : last_sent_; }
+mc::MediaSessionStats DemoMedia::sent() const {
+  return session_ ? session_->stats() : last_sent_;
+}
 
 namespace {
 
@@ -57,8 +59,10 @@ Probe run_ffprobe(const std::string& path) {
   Probe p;
   if (std::system("command -v ffprobe >/dev/null 2>&1") != 0) return p;
   p.found = true;
-  const std::string cmd = "ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames "
-                          "-show_entries format=duration -of compact=p=0 '" + path + "' 2>&1";
+  const std::string cmd =
+      "ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames "
+      "-show_entries format=duration -of compact=p=0 '" +
+      path + "' 2>&1";
   std::FILE* f = popen(cmd.c_str(), "r");
   if (!f) return p;
   std::string text;
@@ -92,20 +96,20 @@ bool finish_demo_recording(mc::SessionRecorder& recorder, const std::string& web
     return false;
   }
   const auto stats = recorder.stats();
-  std::printf("  %s: %llu frames, %llu codec bytes, signed (ML-DSA-65) and encrypted under the recording key "
-              "(.key), public key in .pub; %llu frames not stored\n",
-              recorder.path().c_str(),
-              static_cast<unsigned long long>([&] {
-                uint64_t n = 0;
-                for (const auto& [track, c] : stats.frames) n += c;
-                return n;
-              }()),
-              static_cast<unsigned long long>(stats.bytes), static_cast<unsigned long long>(stats.errors));
+  std::printf(
+      "  %s: %llu frames, %llu codec bytes, signed (ML-DSA-65) and encrypted under the recording key "
+      "(.key), public key in .pub; %llu frames not stored\n",
+      recorder.path().c_str(), static_cast<unsigned long long>([&] {
+        uint64_t n = 0;
+        for (const auto& [track, c] : stats.frames) n += c;
+        return n;
+      }()),
+      static_cast<unsigned long long>(stats.bytes), static_cast<unsigned long long>(stats.errors));
   bool ok = stats.errors == 0;
   std::printf("  v100 export-recording %s --out %s\n", recorder.path().c_str(), webm_path.c_str());
   media::WebmExport ex;
-  if (export_recording(recorder.path(), webm_path, recorder.path() + ".key", recorder.path() + ".pub", {}, false,
-                       &ex) != 0)
+  if (export_recording(recorder.path(), webm_path, recorder.path() + ".key", recorder.path() + ".pub", {},
+                       false, &ex) != 0)
     return false;
   // Every stored frame is in its track, or was skipped before the track's first keyframe.
   for (const media::ExportedTrack& t : ex.tracks) {

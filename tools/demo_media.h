@@ -22,7 +22,8 @@ class DemoMedia {
  public:
   /// Creates the session on `client` (before it joins, so no frame is missed). `decode_video` false:
   /// video is counted, not decoded. `recorder`, if given, stores every received frame.
-  Status start(meeting::client::Client& client, bool decode_video, meeting::client::SessionRecorder* recorder);
+  Status start(meeting::client::Client& client, bool decode_video,
+               meeting::client::SessionRecorder* recorder);
   /// Starts the test pattern and tone of `slot` (sender id = slot).
   void start_sending(uint16_t slot);
   void stop_sending();

@@ -80,7 +80,8 @@ bool print_media_checks(const std::string& receiver, const std::map<uint16_t, Se
       std::snprintf(pattern, sizeof pattern, "ok (%u..%u)", c.first_frame, c.last_frame);
     } else {
       std::snprintf(pattern, sizeof pattern, "FAILED (%llu of %llu bad)",
-                    static_cast<unsigned long long>(c.bad_pictures), static_cast<unsigned long long>(c.pictures));
+                    static_cast<unsigned long long>(c.bad_pictures),
+                    static_cast<unsigned long long>(c.pictures));
     }
     char tone[64];
     std::snprintf(tone, sizeof tone, "%s %.1f Hz (sent %.0f)", c.tone_ok() ? "ok" : "FAILED", c.frequency,

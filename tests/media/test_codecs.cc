@@ -19,13 +19,14 @@ std::vector<Vp8Frame> encode_vp8_pattern(unsigned width, unsigned height, int nu
   if (!enc) throw std::runtime_error("vp8 encoder: " + enc.message());
   std::vector<Vp8Frame> out;
   for (int i = 0; i < num_frames; ++i) {
-    const codec::Picture pic =
-        codec::render_test_pattern(1, static_cast<uint32_t>(i), static_cast<int>(width), static_cast<int>(height));
+    const codec::Picture pic = codec::render_test_pattern(1, static_cast<uint32_t>(i),
+                                                          static_cast<int>(width), static_cast<int>(height));
     auto packets = enc->encode(pic, i % keyframe_interval == 0);
     if (!packets) throw std::runtime_error("vp8 encode: " + packets.message());
     for (auto& p : *packets) out.push_back(Vp8Frame{std::move(p.data), p.keyframe});
   }
-  if (out.size() != static_cast<size_t>(num_frames)) throw std::runtime_error("vp8: not one packet per picture");
+  if (out.size() != static_cast<size_t>(num_frames))
+    throw std::runtime_error("vp8: not one packet per picture");
   return out;
 }
 

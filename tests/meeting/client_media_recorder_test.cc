@@ -99,8 +99,8 @@ TEST(SessionRecorder, RecordsAMeetingThatExportsPlaysAndVerifies) {
   {
     std::vector<std::unique_ptr<client::TestMediaSource>> sources;
     for (size_t i = 0; i < 3; ++i)
-      sources.push_back(std::make_unique<client::TestMediaSource>(*sessions[i], *h.people[i]->client->slot(), 320,
-                                                                  180, 30));
+      sources.push_back(std::make_unique<client::TestMediaSource>(*sessions[i], *h.people[i]->client->slot(),
+                                                                  320, 180, 30));
     std::this_thread::sleep_for(kSending);
   }
   std::this_thread::sleep_for(300ms);  // frames in flight
@@ -113,7 +113,7 @@ TEST(SessionRecorder, RecordsAMeetingThatExportsPlaysAndVerifies) {
   const uint16_t sa = *a.client->slot(), sb = *b.client->slot();
   ASSERT_EQ(stats.frames.size(), 4u);
   for (uint16_t s : {sa, sb}) {
-    EXPECT_GT(stats.frames.at({s, MediaKind::kVideo}), 60u);  // ~90 sent at 30 fps
+    EXPECT_GT(stats.frames.at({s, MediaKind::kVideo}), 60u);   // ~90 sent at 30 fps
     EXPECT_GT(stats.frames.at({s, MediaKind::kAudio}), 100u);  // ~150 sent at 50 packets/s
   }
   EXPECT_GT(pictures, 120u);
@@ -141,7 +141,8 @@ TEST(SessionRecorder, RecordsAMeetingThatExportsPlaysAndVerifies) {
     EXPECT_EQ(t.frames, stats.frames.at({t.slot, static_cast<MediaKind>(t.kind)})) << "track " << t.number;
     EXPECT_EQ(t.skipped, 0u);
     const double period_ms = t.kind == media::MediaKind::kAudio ? 20.0 : 1000.0 / 30;
-    EXPECT_NEAR(t.duration_ms, static_cast<double>(t.frames) * period_ms, 3 * period_ms) << "track " << t.number;
+    EXPECT_NEAR(t.duration_ms, static_cast<double>(t.frames) * period_ms, 3 * period_ms)
+        << "track " << t.number;
     end_ms = std::max(end_ms, static_cast<double>(t.start_ms) + t.duration_ms);
   }
   EXPECT_NEAR(ex->duration_ms, end_ms, 1.0);
