@@ -17,16 +17,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 int main(int argc, char** argv) {
   // usage: driver CORPUS_DIR [ITERATIONS]
+  // A missing or empty corpus fails: mutating nothing but random bytes would pass while testing
+  // little (a misnamed seed folder went unnoticed that way).
+  if (argc < 2 || !std::filesystem::is_directory(argv[1])) {
+    std::fprintf(stderr, "fuzz smoke: no corpus directory %s\n", argc > 1 ? argv[1] : "(none given)");
+    return 1;
+  }
   std::vector<std::vector<uint8_t>> corpus;
-  if (argc > 1 && std::filesystem::is_directory(argv[1])) {
-    for (const auto& e : std::filesystem::directory_iterator(argv[1])) {
-      std::ifstream f(e.path(), std::ios::binary);
-      corpus.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    }
+  for (const auto& e : std::filesystem::directory_iterator(argv[1])) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream f(e.path(), std::ios::binary);
+    corpus.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  if (corpus.empty()) {
+    std::fprintf(stderr, "fuzz smoke: corpus directory %s holds no seed\n", argv[1]);
+    return 1;
   }
   long iterations = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 20000;
   for (const auto& c : corpus) LLVMFuzzerTestOneInput(c.data(), c.size());
-  if (corpus.empty()) corpus.push_back({});
 
   v100::hash::Shake256 xof;  // fixed seed: reproducible runs
   const char kSeed[] = "v100 fuzz smoke";

@@ -2,12 +2,14 @@
 //
 // Starts a server in this process and N clients (default 8) that talk to it over real TLS
 // WebSocket connections on loopback, and runs an S-second meeting (default 20): every member
-// sends end-to-end encrypted audio (50 frames/s) and video (15 frames/s); two members join late
-// and one leaves, each change starting a new key epoch. At the end it prints what each participant
-// decrypted (roster, frame counts, security code), what the server holds (the audit), a check
-// that no name or title reached the server's disk, and timings. Exit status 0 when every check
-// passes. With --data-dir the server's database and log stay there; otherwise a temporary
-// directory is used and removed.
+// sends end-to-end encrypted real media (demo_media.h: VP8 640x360 at 30 fps of its own test
+// pattern, Opus of its own tone) and decodes what it receives; two members join late and one
+// leaves, each change starting a new key epoch; one member records what it receives. At the end it
+// prints what each participant decrypted (roster, frame counts, security code), what each decoded
+// from each sender (pattern and tone checked), the recording exported to WebM (and ffprobe's view of
+// it), what the server holds (the audit), a check that no name or title reached the server's disk,
+// and timings. Exit status 0 when every check passes. With --data-dir the server's database and
+// log, the recording and the WebM stay there; otherwise a temporary directory is used and removed.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -26,9 +29,9 @@
 #include <vector>
 
 #include "command.h"
+#include "demo_media.h"
 #include "demo_services.h"
 #include "core/rng.h"
-#include "hash/sha3.h"
 #include "meeting/client/client.h"
 #include "meeting/client/invitation.h"
 #include "meeting/server/audit.h"
@@ -40,9 +43,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using meeting::client::Client;
-using meeting::client::DecryptedFrame;
 using meeting::client::Identity;
-using meeting::protocol::MediaKind;
 using Clock = std::chrono::steady_clock;
 
 const char* const kDefaultNames[] = {"Ada",    "Grace",   "Alan",   "Barbara", "Edsger", "Frances",
@@ -60,32 +61,10 @@ struct Peer {
   std::atomic<bool> active{false};  // in the meeting and sending
   bool left = false;
   bool late = false;
-  std::mutex mu;
-  std::map<uint16_t, std::array<uint64_t, 2>> got;  // by sender slot: audio, video
-  uint64_t unverified = 0;
-  uint64_t sent_audio = 0, sent_video = 0;
-  uint32_t video_seq = 0;
   std::optional<uint16_t> last_slot;
   std::optional<Clock::time_point> joined_at;  // for the durations service (host: the start)
-
-  void on_frame(const DecryptedFrame& f) {
-    std::lock_guard lk(mu);
-    got[f.slot][f.kind == MediaKind::kVideo ? 1 : 0]++;
-    if (!f.identity_verified) ++unverified;
-  }
+  DemoMedia media;
 };
-
-// Synthetic codec bytes: the content is irrelevant to V100 (any codec's bytes), only the sizes
-// matter: Opus-like 20 ms audio (~64 kbit/s) and video with a key frame every 2 s.
-Bytes synthetic_frame(size_t len, uint64_t seq) {
-  Bytes b(len);
-  hash::Shake256 x;
-  uint8_t s[8];
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<uint8_t>(seq >> (8 * i));
-  x.absorb(s);
-  x.squeeze(b);
-  return b;
-}
 
 std::vector<std::string> split_names(const std::string& s) {
   std::vector<std::string> out;
@@ -132,8 +111,9 @@ Bytes utf16(const std::string& s, bool big_endian) {
 // pattern turns up by chance about size / 2^(8k) times in random-looking data: a 3-letter name in
 // UTF-8 was "found" in the 4.8 MB database in about four demos in ten. Patterns under 4 bytes are
 // counted in too_short and not searched (their UTF-16 forms, 6+ bytes, are).
-size_t canary_hits(const std::string& dir, const std::vector<std::string>& canaries, size_t& files, size_t& bytes,
-                   size_t& too_short) {
+// Files named in `skip` (the recorder's own files) are not the server's and not searched.
+size_t canary_hits(const std::string& dir, const std::vector<std::string>& canaries, const std::set<std::string>& skip,
+                   size_t& files, size_t& bytes, size_t& too_short) {
   constexpr size_t kMinPattern = 4;
   size_t hits = 0;
   files = bytes = too_short = 0;
@@ -148,7 +128,7 @@ size_t canary_hits(const std::string& dir, const std::vector<std::string>& canar
     }
   }
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file() || skip.count(entry.path().filename().string())) continue;
     std::ifstream f(entry.path(), std::ios::binary);
     Bytes data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     ++files;
@@ -163,6 +143,47 @@ size_t canary_hits(const std::string& dir, const std::vector<std::string>& canar
   return hits;
 }
 
+// With --video-decoders K, members 0..K-1 (and the recorder) decode the video they receive and the
+// others count it without decoding (every member decodes audio). By default all decode: 8 members
+// encoding 640x360 at 30 fps and decoding 7 streams each take about 1.2 of 2 cores (README, "What
+// the demo shows"); K is for slower machines.
+std::string describe_decoders(const std::vector<std::unique_ptr<Peer>>& peers, int video_decoders,
+                              size_t recorder_index) {
+  std::string who;
+  size_t count = 0;
+  for (size_t i = 0; i < peers.size(); ++i)
+    if (static_cast<int>(i) < video_decoders || i == recorder_index) {
+      who += (who.empty() ? "" : ", ") + peers[i]->name;
+      ++count;
+    }
+  if (count == peers.size()) return "all";
+  return who;
+}
+
+// What each member decoded from each other member, checked (media_check.h). The leaver sent and
+// received until it left; everyone else overlapped with everyone.
+bool print_media_results(const std::vector<std::unique_ptr<Peer>>& peers,
+                         const std::map<uint16_t, std::string>& slot_names) {
+  std::printf("\nWhat the participants decoded, per sender (VP8 pictures whose code grid must name the sender "
+              "with rising frame numbers; Opus audio whose dominant frequency must be the sender's tone "
+              "within %.0f Hz)\n",
+              kToneToleranceHz);
+  print_media_check_header();
+  bool ok = true;
+  for (size_t r = 0; r < peers.size(); ++r) {
+    std::vector<uint16_t> expected;
+    for (size_t s = 0; s < peers.size(); ++s) {
+      if (s == r) continue;
+      auto slot = peers[s]->left ? peers[s]->last_slot : peers[s]->client->slot();
+      if (slot) expected.push_back(*slot);
+    }
+    ok &= print_media_checks(peers[r]->name, peers[r]->media.check().results(), slot_names,
+                             peers[r]->media.decodes_video(), expected);
+  }
+  std::printf("  every decoded picture and every tone matched its sender: %s\n", ok ? "yes" : "NO");
+  return ok;
+}
+
 int run_demo(const Args& args) {
   const auto t_start = Clock::now();
   int n = std::stoi(args.value("--participants", "8"));
@@ -170,8 +191,10 @@ int run_demo(const Args& args) {
   std::string title = args.value("--title", "V100 demo: quarterly planning");
   std::string data_dir = args.value("--data-dir");
   const uint64_t rate_cents = std::stoull(args.value("--rate", "1999"));
-  if (n < 2 || n > 64 || seconds < 1 || seconds > 3600 || rate_cents > 1'000'000) {
-    std::fprintf(stderr, "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000\n");
+  const int video_decoders = std::stoi(args.value("--video-decoders", std::to_string(n)));
+  if (n < 2 || n > 64 || seconds < 1 || seconds > 3600 || rate_cents > 1'000'000 || video_decoders < 0) {
+    std::fprintf(stderr,
+                 "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000, --video-decoders >= 0\n");
     return 2;
   }
   std::vector<std::string> names = split_names(args.value("--names"));
@@ -201,6 +224,20 @@ int run_demo(const Args& args) {
   std::printf("server   127.0.0.1:%u  TLS certificate sha256 %s...  (started in %.0f ms)\n", server->port(),
               server->fingerprint().substr(0, 16).c_str(), t_server);
 
+  // Who joins late, who leaves, who records (a member present from the start to the end, not the
+  // host, so the recording shows any member can make one), who decodes video.
+  const size_t late_count = n >= 5 ? 2 : 0;
+  const size_t first_wave = static_cast<size_t>(n) - late_count;
+  const size_t leaver = n >= 3 ? 1 : SIZE_MAX;
+  const size_t recorder_index = first_wave - 1;  // never the leaver: first_wave >= 3 when n >= 3
+  const std::string recording_path = (std::filesystem::path(data_dir) / "recording.v100rec").string();
+  const std::string webm_path = (std::filesystem::path(data_dir) / "meeting.webm").string();
+  auto recorder = meeting::client::SessionRecorder::create(recording_path);
+  if (!recorder) {
+    std::fprintf(stderr, "v100 demo: %s\n", recorder.message().c_str());
+    return 1;
+  }
+
   // ---- identities and connections ----
   std::vector<std::unique_ptr<Peer>> peers;
   t = Clock::now();
@@ -223,8 +260,12 @@ int run_demo(const Args& args) {
       return 1;
     }
     p->client = std::move(c).value();
-    Peer* raw = p.get();
-    p->client->set_frame_handler([raw](const DecryptedFrame& f) { raw->on_frame(f); });
+    const size_t i = static_cast<size_t>(&p - peers.data());
+    const bool decode_video = static_cast<int>(i) < video_decoders || i == recorder_index;
+    if (Status st = p->media.start(*p->client, decode_video, i == recorder_index ? recorder->get() : nullptr); !st) {
+      std::fprintf(stderr, "v100 demo: %s: media: %s\n", p->name.c_str(), st.message().c_str());
+      return 1;
+    }
   }
   double t_connect = ms_since(t) / n;
   std::printf("clients  %d identities (ML-DSA-65 + X-Wing, %.1f ms each), %d TLS connections (%.1f ms each)\n", n,
@@ -242,11 +283,7 @@ int run_demo(const Args& args) {
   std::printf("create   %s hosts; handle %s... registered with BFV public keys (%.0f ms incl. host join)\n",
               host.name.c_str(), to_hex(created->handle).substr(0, 12).c_str(), t_create);
   host.active = true;
-
-  size_t late_count = n >= 5 ? 2 : 0;
-  size_t first_wave = peers.size() - late_count;
   for (size_t i = first_wave; i < peers.size(); ++i) peers[i]->late = true;
-  size_t leaver = n >= 3 ? 1 : SIZE_MAX;
 
   std::vector<double> join_ms;
   auto join_peer = [&](size_t i) -> bool {
@@ -307,30 +344,15 @@ int run_demo(const Args& args) {
     wait_epoch_all(("joined: " + who).c_str(), t_meeting);
   }
 
-  // ---- media ----
-  std::atomic<bool> stop_media{false};
-  std::thread media([&] {
-    auto next = Clock::now();
-    uint64_t tick = 0;
-    while (!stop_media) {
-      for (auto& p : peers) {
-        if (!p->active) continue;
-        Client& c = *p->client;
-        if (c.epoch() == 0) continue;
-        // Audio: one 20 ms frame every tick (50 fps).
-        if (c.send_frame(MediaKind::kAudio, synthetic_frame(160, tick))) p->sent_audio++;
-        // Video: 15 fps (3 frames every 10 ticks), 1.2 KB, a 6 KB key frame every 2 s.
-        if ((tick * 15) / 50 != ((tick + 1) * 15) / 50) {
-          size_t len = p->video_seq % 30 == 0 ? 6000 : 1200;
-          if (c.send_frame(MediaKind::kVideo, synthetic_frame(len, tick ^ 0x5555))) p->sent_video++;
-          p->video_seq++;
-        }
-      }
-      ++tick;
-      next += 20ms;
-      std::this_thread::sleep_until(next);
-    }
-  });
+  // ---- media: each member sends its own test pattern and tone from here on ----
+  auto start_sending = [&](size_t i) {
+    if (auto slot = peers[i]->client->slot()) peers[i]->media.start_sending(*slot);
+  };
+  for (size_t i = 0; i < first_wave; ++i) start_sending(i);
+  std::printf("[%5.1fs] media: %zu members send VP8 640x360 at 30 fps (their test pattern) and Opus (their tone); "
+              "%s decode video, all decode audio; %s records what it receives\n",
+              at(), first_wave, describe_decoders(peers, video_decoders, recorder_index).c_str(),
+              peers[recorder_index]->name.c_str());
 
   auto sleep_until_s = [&](double s) {
     while (at() < s) std::this_thread::sleep_for(10ms);
@@ -344,12 +366,14 @@ int run_demo(const Args& args) {
       who += (i > first_wave ? ", " : "") + peers[i]->name;
     }
     wait_epoch_all(("late join: " + who).c_str(), tj);
+    for (size_t i = first_wave; i < peers.size(); ++i) start_sending(i);
   }
   if (leaver != SIZE_MAX) {
     sleep_until_s(seconds * 0.65);
     Peer& l = *peers[leaver];
     auto tl = Clock::now();
     l.active = false;
+    l.media.stop_sending();
     l.last_slot = l.client->slot();
     Status st = l.client->leave();
     l.left = st.is_ok();
@@ -357,9 +381,8 @@ int run_demo(const Args& args) {
     wait_epoch_all(("left: " + l.name).c_str(), tl);
   }
   sleep_until_s(seconds);
-  stop_media = true;
-  media.join();
-  std::this_thread::sleep_for(300ms);  // frames in flight
+  for (auto& p : peers) p->media.stop_sending();
+  std::this_thread::sleep_for(500ms);  // frames in flight, decode queues
 
   // ---- what each participant decrypted ----
   std::printf("\nWhat the participants decrypted\n");
@@ -398,21 +421,15 @@ int run_demo(const Args& args) {
   bool codes_agree = true;
   for (auto& p : peers) {
     auto st = p->client->stats();
-    uint64_t ra = 0, rv = 0;
-    {
-      std::lock_guard lk(p->mu);
-      for (auto& [slot, c] : p->got) {
-        ra += c[0];
-        rv += c[1];
-      }
-      ok &= p->unverified == 0;
-    }
+    const auto sent = p->media.sent();
+    ok &= p->media.unverified() == 0;
     auto slot = p->left ? p->last_slot : p->client->slot();
     std::string c = p->active ? p->client->security_code() : "(left)";
     std::printf("  %-12s %5s %6llu %-23s %9llu %9llu %10llu %10llu %6llu\n", p->name.c_str(),
                 slot ? std::to_string(*slot).c_str() : "-", static_cast<unsigned long long>(p->client->epoch()),
-                c.c_str(), static_cast<unsigned long long>(p->sent_audio), static_cast<unsigned long long>(p->sent_video),
-                static_cast<unsigned long long>(ra), static_cast<unsigned long long>(rv),
+                c.c_str(), static_cast<unsigned long long>(sent.audio_sent), static_cast<unsigned long long>(sent.video_sent),
+                static_cast<unsigned long long>(p->media.received_audio()),
+                static_cast<unsigned long long>(p->media.received_video()),
                 static_cast<unsigned long long>(st.frames_undecryptable));
     if (p->active) {
       if (code.empty()) code = c;
@@ -421,15 +438,13 @@ int run_demo(const Args& args) {
   }
   std::printf("  security codes agree across the %zu members: %s\n", count_active(), codes_agree ? "yes" : "NO");
   ok &= codes_agree;
-  // Per-sender detail for one receiver.
-  {
-    std::lock_guard lk(observer->mu);
-    std::printf("  %s received, per sender:", observer->name.c_str());
-    for (auto& [slot, c] : observer->got)
-      std::printf(" %s %llu+%llu", slot_names.count(slot) ? slot_names[slot].c_str() : "?",
-                  static_cast<unsigned long long>(c[0]), static_cast<unsigned long long>(c[1]));
-    std::printf(" (audio+video)\n");
-  }
+  ok &= print_media_results(peers, slot_names);
+
+  // ---- the recording: one member's, exported to WebM the way `v100 export-recording` does ----
+  for (auto& p : peers) p->media.close();  // no more frames reach the recorder
+  std::printf("\nThe recording of %s (what it received, kept on its side; the server never sees it)\n",
+              peers[recorder_index]->name.c_str());
+  ok &= finish_demo_recording(**recorder, webm_path);
 
   // ---- metadata services (issue #7) on the members still present ----
   std::vector<uint64_t> number_canaries;
@@ -447,7 +462,7 @@ int run_demo(const Args& args) {
                                              : std::chrono::duration<double>(*p->joined_at - t_meeting).count())
                                    : 0;
       m.leave_second = end_s;
-      m.audio_frames = p->sent_audio;
+      m.audio_frames = p->media.sent().audio_sent;
       dm.push_back(m);
     }
     // The host's chart lands in the data dir when one is given (kept), else in a report folder.
@@ -479,15 +494,20 @@ int run_demo(const Args& args) {
   std::vector<std::string> canaries = names;
   canaries.push_back(title);
   size_t files = 0, bytes = 0, short_patterns = 0;
-  size_t hits = canary_hits(data_dir, canaries, files, bytes, short_patterns);
-  std::printf("\nBlindness check: searched %zu files (%zu bytes: database, WAL, log) for %zu names and the title "
+  const std::filesystem::path rec_file(recording_path);
+  const std::set<std::string> participant_files = {
+      rec_file.filename().string(), rec_file.filename().string() + ".key", rec_file.filename().string() + ".pub",
+      std::filesystem::path(webm_path).filename().string()};
+  size_t hits = canary_hits(data_dir, canaries, participant_files, files, bytes, short_patterns);
+  std::printf("\nBlindness check: searched %zu files (%zu bytes: database, WAL, log; not the recorder's own files) "
+              "for %zu names and the title "
               "as UTF-8 / UTF-16LE / UTF-16BE: %zu found; %zu forms under 4 bytes (3-letter names in UTF-8) "
               "too short to tell from chance matches were not searched\n",
               files, bytes, canaries.size(), hits, short_patterns);
   ok &= hits == 0;
   size_t too_short = 0;
   double chance = 0;
-  size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short, chance);
+  size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short, chance, participant_files);
   std::printf("Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
               "text (5+ digits) and 32/64-bit LE/BE (values >= 2^24): %zu found (%.3f expected by chance in this "
               "much ciphertext); %zu values too short to tell from chance matches were not searched (pass "
@@ -504,7 +524,10 @@ int run_demo(const Args& args) {
               t_server, t_keygen, t_connect, t_create, avg_join, max_rekey, t_roster,
               std::chrono::duration<double>(Clock::now() - t_start).count());
   if (temp_dir) std::filesystem::remove_all(data_dir);
-  else std::printf("Server database and log left in %s (try: v100 audit --data-dir %s)\n", data_dir.c_str(), data_dir.c_str());
+  else
+    std::printf("Server database and log, recording.v100rec (+ .key, .pub) and meeting.webm left in %s (try: v100 "
+                "audit --data-dir %s)\n",
+                data_dir.c_str(), data_dir.c_str());
   std::printf("%s\n", ok ? "demo OK" : "demo FAILED");
   return ok ? 0 : 1;
 }
@@ -514,9 +537,10 @@ int run_demo(const Args& args) {
 V100_COMMAND("demo",
              "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --rate CENTS --data-dir DIR",
              CommandSpec{.usage = "v100 demo [--participants N] [--seconds S] [--names A,B,..] [--title TEXT]\n"
-                                  "                [--rate CENTS] [--data-dir DIR]",
+                                  "                [--rate CENTS] [--video-decoders K] [--data-dir DIR]",
                          .options = {opt_value("--participants"), opt_value("--seconds"), opt_value("--names"),
-                                     opt_value("--title"), opt_value("--rate"), opt_value("--data-dir")}},
+                                     opt_value("--title"), opt_value("--rate"), opt_value("--video-decoders"),
+                                     opt_value("--data-dir")}},
              run_demo);
 
 }  // namespace v100::tools

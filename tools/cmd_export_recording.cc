@@ -84,15 +84,20 @@ void print_export(const media::WebmExport& ex, const std::string& out, bool json
 
 int export_recording_cmd(const Args& args) {
   const std::string& file = args.positional()[0];
-  const std::string out = args.value("--out");
-  const std::string key_path = args.value("--key", file + ".key");
-  const std::string pub_path = args.value("--pubkey", file + ".pub");
-  const bool json = args.has("--json");
   media::ExportOptions opts;
   if (args.has("--slot")) {
     opts.slot = parse_slot(args.value("--slot"));
     if (!opts.slot) throw UsageError("--slot takes a sender slot number (0..65535)");
   }
+  return export_recording(file, args.value("--out"), args.value("--key", file + ".key"),
+                          args.value("--pubkey", file + ".pub"), opts, args.has("--json"));
+}
+
+}  // namespace
+
+int export_recording(const std::string& file, const std::string& out, const std::string& key_path,
+                     const std::string& pub_path, const media::ExportOptions& opts, bool json,
+                     media::WebmExport* result) {
   auto pk = load_public_key(pub_path);
   if (!pk) {
     std::fprintf(stderr, "export-recording: %s\n", pk.message().c_str());
@@ -134,10 +139,9 @@ int export_recording_cmd(const Args& args) {
     return 2;
   }
   print_export(*ex, out, json);
+  if (result) *result = std::move(*ex);
   return 0;
 }
-
-}  // namespace
 
 V100_COMMAND("export-recording", "verify, decrypt and export a media recording to WebM: FILE --out OUT.webm",
              CommandSpec{

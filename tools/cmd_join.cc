@@ -11,6 +11,14 @@
 // invitation to it are skipped, counted and deleted; with --from only that inviter's count), joins, and sends synthetic
 // 50 fps audio for S seconds (default 30), printing key epochs and security codes as they change;
 // at the end it prints the decrypted roster and the frames received per sender, then leaves.
+//
+// --media test-pattern: real media instead (meeting/client/media_session.h): it sends its test
+// pattern (VP8 640x360, 30 fps) and tone (Opus) with sender id = its slot, decodes what it receives
+// and, when it leaves, prints per sender the decoded pictures and audio packets and whether each
+// picture's pattern named that sender with rising frame numbers and the audio carried that sender's
+// tone (media_check.h); exit status 1 if a check failed. --record FILE (with --media) records what
+// it receives: FILE, FILE.key (the recording key, 0600) and FILE.pub (the recording's ML-DSA-65
+// public key); `v100 export-recording FILE --out X.webm` plays it.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -22,7 +30,10 @@
 
 #include "command.h"
 #include "hash/sha3.h"
+#include "media_check.h"
 #include "meeting/client/client.h"
+#include "meeting/client/media_recorder.h"
+#include "meeting/client/media_session.h"
 #include "meeting/client/invitation.h"
 #include "meeting/admission/batch.h"
 #include "meeting/client/keystore.h"
@@ -56,6 +67,10 @@ int run_join(const Args& args) {
   std::string key = args.value("--key");
   if (pin.empty() && !args.has("--insecure")) throw UsageError("option --pin is required (or --insecure)");
   double seconds = std::stod(args.value("--seconds", "30"));
+  const bool real_media = args.has("--media");
+  if (real_media && args.value("--media") != "test-pattern")
+    throw UsageError("--media takes test-pattern (the only media source so far)");
+  if (args.has("--record") && !real_media) throw UsageError("--record needs --media test-pattern");
   auto pass = mc::read_passphrase("passphrase for " + key + ": ", false);
   if (!pass) return fail(pass.message());
   auto loaded = mc::load_identity(key, *pass);
@@ -75,12 +90,37 @@ int run_join(const Args& args) {
 
   std::mutex mu;
   std::map<uint16_t, std::pair<std::string, uint64_t>> got;
-  client.set_frame_handler([&](const mc::DecryptedFrame& f) {
+  auto count_frame = [&](const mc::DecryptedFrame& f) {
     std::lock_guard lk(mu);
     auto& e = got[f.slot];
     e.first = f.sender_name;
     e.second++;
-  });
+  };
+  // Real media: a MediaSession (it takes over the frame handler) that checks what it decodes and,
+  // with --record, records what it receives.
+  std::unique_ptr<mc::SessionRecorder> recorder;
+  ReceivedMediaCheck check;
+  std::unique_ptr<mc::MediaSession> media;
+  if (real_media) {
+    if (args.has("--record")) {
+      auto r = mc::SessionRecorder::create(args.value("--record"));
+      if (!r) return fail(r.message());
+      recorder = std::move(r).value();
+    }
+    mc::MediaSessionOptions mo;
+    mo.on_picture = [&](const mc::DecodedPicture& p) { check.on_picture(p); };
+    mo.on_audio = [&](const mc::DecodedAudio& a) { check.on_audio(a); };
+    mo.on_received = [&, rec = recorder.get()](const mc::DecryptedFrame& f, const mc::MediaHeader& h, ByteSpan b) {
+      count_frame(f);
+      if (rec) rec->on_received(f, h, b);
+    };
+    auto m = mc::MediaSession::create(client, std::move(mo));
+    if (!m) return fail(m.message());
+    media = std::move(m).value();
+  } else {
+    client.set_frame_handler(count_frame);
+  }
+  std::unique_ptr<mc::TestMediaSource> source;
 
   if (args.has("--create")) {
     if (args.has("--admission-tokens")) {
@@ -172,7 +212,9 @@ int run_join(const Args& args) {
       std::printf("epoch %llu: %zu members, security code %s\n", static_cast<unsigned long long>(e),
                   client.epoch_members().size(), client.security_code().c_str());
     }
-    if (e > 0) {
+    if (e > 0 && media) {
+      if (!source) source = std::make_unique<mc::TestMediaSource>(*media, *client.slot(), 640, 360, 30);
+    } else if (e > 0) {
       Bytes frame(160);
       hash::Shake256 x;
       x.absorb(ByteSpan(reinterpret_cast<const uint8_t*>(&seq), sizeof seq));
@@ -183,6 +225,8 @@ int run_join(const Args& args) {
     next += 20ms;
     std::this_thread::sleep_until(next);
   }
+  if (source) source->stop();
+  if (media) std::this_thread::sleep_for(300ms);  // frames in flight and in the decode queue
   auto roster = client.fetch_roster();
   if (roster) {
     std::printf("roster:\n");
@@ -197,8 +241,39 @@ int run_join(const Args& args) {
       std::printf("received %llu frames from slot %u (%s)\n", static_cast<unsigned long long>(e.second), slot,
                   e.first.c_str());
   }
+  int status = 0;
+  if (media) {
+    std::map<uint16_t, std::string> names;
+    std::vector<uint16_t> senders;  // everyone it received frames from must pass the checks
+    {
+      std::lock_guard lk(mu);
+      for (const auto& [slot, e] : got) {
+        names[slot] = e.first.empty() ? "slot " + std::to_string(slot) : e.first;
+        senders.push_back(slot);
+      }
+    }
+    if (roster)
+      for (const auto& m : *roster) names[m.slot] = m.display_name;
+    std::printf("decoded, per sender (pattern: every picture names the sender, frame numbers rising; tone: "
+                "within %.0f Hz of the sender's):\n",
+                kToneToleranceHz);
+    print_media_check_header();
+    const bool ok = print_media_checks(opt.display_name, check.results(), names, true, senders);
+    const auto sent = media->stats();
+    std::printf("sent %llu video frames (%llu keyframes), %llu audio packets\n",
+                static_cast<unsigned long long>(sent.video_sent), static_cast<unsigned long long>(sent.keyframes_sent),
+                static_cast<unsigned long long>(sent.audio_sent));
+    source.reset();
+    media.reset();  // no more frames reach the recorder
+    if (!ok) status = 1;
+    if (recorder) {
+      if (Status st = recorder->finish(); !st) return fail(st.message());
+      std::printf("recorded %s (+ .key, .pub): export with v100 export-recording %s --out meeting.webm\n",
+                  recorder->path().c_str(), recorder->path().c_str());
+    }
+  }
   (void)client.leave();
-  return 0;
+  return status;
 }
 
 }  // namespace
@@ -208,12 +283,14 @@ V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join
                                   "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] [--admission-tokens FILE] |\n"
                                   "          --invitation FILE |\n"
                                   "          --mailbox [--from HOST.pub])\n"
-                                  "         [--name NAME] [--seconds S] [--insecure]",
+                                  "         [--name NAME] [--seconds S] [--insecure]\n"
+                                  "         [--media test-pattern [--record FILE]]",
                          .options = {opt_value("--server"), opt_value("--pin"), opt_required("--key"),
                                      opt_value("--create"), opt_value("--invite"), opt_value("--invite-dir"),
                                      opt_value("--admission-tokens"),
                                      opt_value("--invitation"), opt_switch("--mailbox"), opt_value("--from"), opt_value("--name"),
-                                     opt_value("--seconds"), opt_switch("--insecure")}},
+                                     opt_value("--seconds"), opt_switch("--insecure"), opt_value("--media"),
+                                     opt_value("--record")}},
              run_join);
 
 }  // namespace v100::tools

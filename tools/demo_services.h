@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,10 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
 /// few megabytes of ciphertext by chance. Prints each hit; returns the count; `too_short` gets the
 /// number of values with fewer than 5 decimal digits (not searched as text), `chance` the number of
 /// matches expected by chance if the files were random bytes (sum of size / 256^length; about 0.02
-/// for the demo's 4.8 MB: the 4-byte forms of 32-bit values can still turn up, rarely).
+/// for the demo's 4.8 MB: the 4-byte forms of 32-bit values can still turn up, rarely). Files named
+/// in `skip` (a participant's own files: the recording and its WebM) are not the server's and are
+/// not searched.
 size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& numbers, size_t& too_short,
-                          double& chance);
+                          double& chance, const std::set<std::string>& skip = {});
 
 }  // namespace v100::tools

@@ -1,4 +1,4 @@
-// Helpers shared by the recording commands (verify-recording, record-demo, export-recording):
+// Helpers shared by the recording commands (verify-recording, export-recording, demo, join):
 // whole-file reads and writes, the recorder's ML-DSA-65 public key (raw or hex text), and the
 // verification report as verify-recording prints it.
 #pragma once
@@ -11,6 +11,7 @@
 #include "core/bytes.h"
 #include "core/status.h"
 #include "media/recording.h"
+#include "media/webm_export.h"
 #include "pq/mldsa/mldsa.h"
 
 namespace v100::tools {
@@ -67,5 +68,14 @@ inline std::string json_escape(const std::string& s) {
 const char* problem_name(media::RecordingProblem p);
 /// Prints a verification report the way verify-recording does (text, or one JSON object).
 void print_recording_report(const media::RecordingReport& r, bool json);
+
+/// What `v100 export-recording` does (cmd_export_recording.cc): verifies `file` against the public
+/// key at `pub_path`, decrypts it with the key at `key_path`, writes the WebM to `out` and prints
+/// its tracks (one JSON object with `json`). Returns the command's exit status (0 exported; 1 the
+/// recording does not verify, decrypt or export; 2 unreadable or malformed files, unwritable out);
+/// on 0 fills `result` if given.
+int export_recording(const std::string& file, const std::string& out, const std::string& key_path,
+                     const std::string& pub_path, const media::ExportOptions& opts, bool json,
+                     media::WebmExport* result = nullptr);
 
 }  // namespace v100::tools

@@ -1,6 +1,6 @@
-// WebM export of media recordings, checked by readers that are not ours: real VP8 (libvpx) and
-// Opus (libopus) frames are recorded with MediaRecorder, opened, exported, then parsed back by
-// Debian's libwebm (tracks, codec ids, block counts, key flags, timestamps, payloads) and decoded by
+// WebM export of media recordings, checked by readers that are not ours: real VP8 and Opus frames
+// (v100_codec) are recorded with MediaRecorder, opened, exported, then parsed back by Debian's
+// libwebm (tracks, codec ids, block counts, key flags, timestamps, payloads) and decoded by
 // ffprobe (streams, decoded frame counts, duration, no errors). Hostile frames are refused.
 #include "media/webm_export.h"
 
