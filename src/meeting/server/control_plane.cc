@@ -163,21 +163,11 @@ void fail(const SessionContextPtr& s, uint32_t rid, ErrorCode code, const char* 
 }  // namespace
 
 void ControlPlane::handle(const SessionContextPtr& s, Envelope env) {
-  // The request-handler registry: one overload of handle() per request type. New request kinds
-  // (issue #7 services) arrive through ServiceRequest and the service registry instead.
+  // Dispatch by the message table (messages.h): every request row has a handle() overload here.
   std::visit(
       [&](auto& m) {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, CreateMeeting> || std::is_same_v<T, JoinChallengeRequest> ||
-                      std::is_same_v<T, JoinProve> || std::is_same_v<T, GetMeeting> ||
-                      std::is_same_v<T, GetKeyBlob> || std::is_same_v<T, PutKeyBlob> ||
-                      std::is_same_v<T, PutRoster> || std::is_same_v<T, FetchRoster> ||
-                      std::is_same_v<T, PostEpoch> || std::is_same_v<T, FetchEpochKey> ||
-                      std::is_same_v<T, Subscribe> || std::is_same_v<T, Leave> ||
-                      std::is_same_v<T, EndMeeting> || std::is_same_v<T, MailboxPut> ||
-                      std::is_same_v<T, MailboxFetch> || std::is_same_v<T, ServiceRequest> ||
-                      std::is_same_v<T, MailboxChallengeRequest> || std::is_same_v<T, RemoveMember> ||
-                      std::is_same_v<T, RedeemToken>) {
+        if constexpr (kFlowOf<T> == Flow::kRequest || kFlowOf<T> == Flow::kStoringRequest) {
           handle(s, env.request_id, m);
         } else {
           fail(s, env.request_id, ErrorCode::kBadMessage, "unexpected message type");

@@ -454,15 +454,16 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       violation("bad header");
       return reply_error(0, ErrorCode::kBadMessage, "bad header");
     }
-    const auto type = static_cast<MsgType>(h->type);
-    if (type == MsgType::kMediaFrame) return relay(std::move(msg));
-    if (type == MsgType::kPing) {
+    // Dispatch by the message table's flow (messages.h).
+    const Flow flow = *message_flow(h->type);  // decode_header admits table codes only
+    if (flow == Flow::kMedia) return relay(std::move(msg));
+    if (flow == Flow::kPing) {
       auto ping = Ping::decode(msg);
       if (!ping) return violation("bad ping");
       if (membership().first) progress();  // a member's keep-alive; a stranger's ping is not progress
       return send_control(Pong{ping->token}.encode(h->request_id));
     }
-    if (h->type >= 64 || type == MsgType::kHello) {
+    if (flow != Flow::kRequest && flow != Flow::kStoringRequest) {
       violation("unexpected type");
       return reply_error(h->request_id, ErrorCode::kBadMessage, "unexpected message type");
     }
@@ -472,11 +473,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       violation("undecodable request");
       return reply_error(h->request_id, ErrorCode::kBadMessage, "malformed request");
     }
-    if ((type == MsgType::kCreateMeeting || type == MsgType::kPutKeyBlob || type == MsgType::kMailboxPut ||
-         type == MsgType::kServiceRequest) &&
-        !srv_.guard_->admits(msg.size())) {
+    if (flow == Flow::kStoringRequest && !srv_.guard_->admits(msg.size()))
       return reply_error(h->request_id, ErrorCode::kBusy, "store quota reached");
-    }
     if (pending_control_.load() >= srv_.opts_.max_pending_control) {
       violation("too many pending requests");
       return reply_error(h->request_id, ErrorCode::kBusy, "too many pending requests");
