@@ -70,8 +70,15 @@ Status Server::Impl::start() {
   store_ = std::move(guard);
   control_pool_ = std::make_unique<WorkerPool>(1, opts_.control_queue);
   workers_ = std::make_unique<WorkerPool>(std::max(1, opts_.worker_threads), opts_.worker_queue);
-  control_ = std::make_unique<ControlPlane>(opts_, *store_, budget_, services_,
-                                            [this](std::function<void()> job) { return workers_->try_submit(std::move(job)); });
+  guard_->set_write_timer(&store_write_seconds_);
+  control_ = std::make_unique<ControlPlane>(opts_, *store_, budget_, services_, [this](std::function<void()> job) {
+    const bool queued = workers_->try_submit([this, job = std::move(job)] {
+      ScopedTimer t(&fhe_job_seconds_);
+      job();
+    });
+    if (!queued) counters_.fhe_refused.fetch_add(1);
+    return queued;
+  });
   if (Status s = control_->init(); !s) return s;
   if (opts_.log_to_file) set_log_file(opts_.data_dir + "/server.log");
   auto tls = ensure_tls_material(opts_.data_dir, opts_.cert_file, opts_.key_file);
@@ -90,7 +97,12 @@ Status Server::Impl::start() {
   } catch (const std::exception& e) {
     return Status::error(std::string("server: ") + e.what());
   }
+  if (opts_.admin_enabled) {
+    admin_ = std::make_unique<AdminServer>([this](std::string_view path) { return admin_response(path); });
+    if (Status a = admin_->start(opts_.admin_bind_address, opts_.admin_port); !a) return a;
+  }
   stopping_ = false;
+  draining_ = false;
   running_ = true;
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   accept_backoff_ = std::chrono::milliseconds(0);
@@ -109,7 +121,7 @@ Status Server::Impl::start() {
 
 void Server::Impl::do_accept() {
   acceptor_->async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-    if (stopping_) return;
+    if (stopping_ || draining_) return;
     if (ec.value() == EMFILE || ec.value() == ENFILE) return on_accept_exhausted();
     if (!ec) {
       accept_backoff_ = std::chrono::milliseconds(0);
@@ -162,7 +174,7 @@ void Server::Impl::on_accept_exhausted() {
   log(LogLevel::kWarn, "out of file descriptors: accept paused %lld ms", static_cast<long long>(accept_backoff_.count()));
   accept_timer_.expires_after(accept_backoff_);
   accept_timer_.async_wait([this](beast::error_code ec) {
-    if (!ec && !stopping_) do_accept();
+    if (!ec && !stopping_ && !draining_) do_accept();
   });
 }
 
@@ -229,6 +241,8 @@ void Server::Impl::stop() {
     sessions_.clear();
   }
   running_ = false;
+  if (admin_) admin_->stop();  // last: /healthz answers while the server stops
+  admin_.reset();
   const uint64_t dropped = counters_.dropped.load(), viol = counters_.violations.load();
   log(LogLevel::kInfo, "stopped (connections dropped %llu, violations %llu)",
       static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(viol));
@@ -262,7 +276,37 @@ void Server::Impl::on_session_closed(uint64_t id, const SessionContextPtr& s) {
 }
 
 
-void Server::Impl::on_control(const SessionContextPtr& s, Envelope env) { control_->handle(s, std::move(env)); }
+void Server::Impl::on_control(const SessionContextPtr& s, Envelope env) {
+  ScopedTimer t(&control_request_seconds_);
+  control_->handle(s, std::move(env));
+}
+
+// Stop accepting (the listener closes: a load balancer's next connection fails over), let the
+// requests already received finish and their replies reach the wire, then return; stop() follows.
+void Server::Impl::drain(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(lifecycle_mu_);
+    if (!running_ || draining_) return;
+    draining_ = true;
+    std::promise<void> closed;
+    net::post(acceptor_->get_executor(), [this, &closed] {
+      beast::error_code ec;
+      acceptor_->close(ec);
+      accept_timer_.cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait_for(std::chrono::seconds(2));
+  }
+  log(LogLevel::kInfo, "draining: not accepting, finishing requests");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (control_pool_->pending() > 0 || workers_->pending() > 0 || counters_.control_out.load() > 0))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+bool Server::Impl::ready() const {
+  return running_ && !stopping_ && !draining_ && guard_ != nullptr && guard_->admits(0);
+}
 
 // ------------------------------------------------------------------------------------------------
 
@@ -276,6 +320,10 @@ void Server::register_service(uint16_t service, ServiceHandler handler) {
 Status Server::start() { return impl_->start(); }
 void Server::stop() { impl_->stop(); }
 uint16_t Server::port() const { return impl_->port_; }
+uint16_t Server::admin_port() const { return impl_->admin_ ? impl_->admin_->port() : 0; }
+std::string Server::metrics_text() const { return impl_->render_metrics(); }
+bool Server::ready() const { return impl_->ready(); }
+void Server::drain(std::chrono::milliseconds timeout) { impl_->drain(timeout); }
 std::string Server::fingerprint() const { return impl_->tls_.fingerprint; }
 store::Store* Server::store() { return impl_->store_.get(); }
 

@@ -19,9 +19,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "meeting/server/admin.h"
 #include "meeting/server/budget.h"
 #include "meeting/server/control_plane.h"
 #include "meeting/server/media_queue.h"
+#include "meeting/server/metrics.h"
 #include "meeting/server/peer_table.h"
 #include "meeting/server/server.h"
 #include "meeting/server/session_context.h"
@@ -34,7 +36,9 @@ namespace v100::meeting::server {
 /// Aggregate counters (no identities), bumped from any thread.
 struct Counters {
   std::atomic<uint64_t> accepted{0}, rejected{0}, open{0}, dropped{0}, frames_in{0}, relayed{0},
-      frames_dropped{0}, violations{0}, accept_backoffs{0};
+      frames_dropped{0}, violations{0}, accept_backoffs{0}, fhe_refused{0};
+  /// Replies and pushes queued or being written, all connections (drain waits for 0).
+  std::atomic<int64_t> control_out{0};
   std::array<std::atomic<uint64_t>, kNumDropReasons> drops{};  // by DropReason
 };
 
@@ -45,6 +49,10 @@ class Server::Impl {
 
   Status start();
   void stop();
+  void drain(std::chrono::milliseconds timeout);
+  bool ready() const;
+  std::string render_metrics() const;  // server_metrics.cc
+  AdminServer::Response admin_response(std::string_view path) const;  // server_metrics.cc
 
   // Called by sessions.
   void on_session_closed(uint64_t id, const SessionContextPtr& s);
@@ -58,6 +66,9 @@ class Server::Impl {
 
   ServerOptions opts_;
   Counters counters_;
+  Histogram fhe_job_seconds_;          // a service job's run time on the worker pool
+  Histogram control_request_seconds_;  // a control request on the control thread
+  Histogram store_write_seconds_;      // one store write or delete (StoreGuard)
   MemoryBudget budget_;  // before everything that holds a charge (sessions in ioc_, meetings)
   PeerTable peers_;
   std::atomic<size_t> handshaking_{0};
@@ -85,6 +96,8 @@ class Server::Impl {
   uint16_t port_ = 0;
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> draining_{false};  // not accepting; /readyz says no
+  std::unique_ptr<AdminServer> admin_;
   std::mutex lifecycle_mu_;
 
   std::mutex sessions_mu_;

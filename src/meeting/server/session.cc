@@ -83,6 +83,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       } else {
         out_bytes_ += buf->size();
         ctrlq_.push_back(std::move(buf));
+        srv_.counters_.control_out.fetch_add(1, std::memory_order_relaxed);
         kick = !writing_;
         writing_ = writing_ || kick;
       }
@@ -516,7 +517,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
 
   void do_write() {
     std::shared_ptr<const Bytes> single;
-    bool bundled = false;
+    bool bundled = false, control = false;
     {
       std::lock_guard lock(send_mu_);
       if (closed_ || (ctrlq_.empty() && mq_.empty())) {
@@ -533,6 +534,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         // Replies and pushes (epoch keys among them) leave before media.
         single = std::move(ctrlq_.front());
         ctrlq_.pop_front();
+        control = true;  // counted in control_out until written
         out_bytes_ -= single->size();
       } else {
         const QueuedFrame* f = mq_.front();
@@ -565,7 +567,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     write_size_ = bundled ? bundle_.size() : single->size();
     net::const_buffer buffer = bundled ? net::const_buffer(bundle_.data(), bundle_.size())
                                        : net::const_buffer(single->data(), single->size());
-    ws_.async_write(buffer, [self = shared_from_this(), single](beast::error_code ec, size_t) {
+    ws_.async_write(buffer, [self = shared_from_this(), single, control](beast::error_code ec, size_t) {
+      if (control) self->srv_.counters_.control_out.fetch_sub(1, std::memory_order_relaxed);
       if (ec) {
         {
           std::lock_guard lock(self->send_mu_);
@@ -589,6 +592,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       std::lock_guard lock(send_mu_);
       if (closed_) return;
       closed_ = true;
+      srv_.counters_.control_out.fetch_sub(static_cast<int64_t>(ctrlq_.size()), std::memory_order_relaxed);
       ctrlq_.clear();
       mq_.clear();
       out_bytes_ = inflight_bytes_ = 0;
