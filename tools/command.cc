@@ -1,11 +1,11 @@
 // The option parser of the `v100` tool (command.h): command lines and config files.
+#include "command.h"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iterator>
 #include <set>
-
-#include "command.h"
 
 namespace v100::tools {
 
@@ -19,7 +19,8 @@ std::string_view trim(std::string_view s) {
 }
 
 const OptionSpec* find_option(const CommandSpec& spec, std::string_view name) {
-  auto it = std::find_if(spec.options.begin(), spec.options.end(), [&](const OptionSpec& o) { return name == o.name; });
+  auto it = std::find_if(spec.options.begin(), spec.options.end(),
+                         [&](const OptionSpec& o) { return name == o.name; });
   return it == spec.options.end() ? nullptr : &*it;
 }
 
@@ -48,8 +49,10 @@ std::vector<ConfigEntry> parse_config(std::string_view text, const std::string& 
     const std::string key(trim(line.substr(0, eq)));
     std::string_view value = trim(line.substr(eq + 1));
     if (key.empty()) throw UsageError(at + "missing key before '='");
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    else if (value.find('"') != std::string_view::npos) throw UsageError(at + key + ": unbalanced quote");
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    else if (value.find('"') != std::string_view::npos)
+      throw UsageError(at + key + ": unbalanced quote");
     if (value.empty()) throw UsageError(at + key + ": empty value");
     if (auto [it, fresh] = seen.emplace(key, line_no); !fresh)
       throw UsageError(at + key + " given twice (also on line " + std::to_string(it->second) + ")");
@@ -97,7 +100,8 @@ Args Args::parse(const CommandSpec& spec, const std::vector<std::string>& argv) 
       if (!opt) throw UsageError(at + "unknown key '" + e.key + "'");
       if (out.given_.count(name)) continue;  // the command line wins
       if (!opt->takes_value) {
-        if (e.value != "true" && e.value != "false") throw UsageError(at + e.key + ": expected true or false");
+        if (e.value != "true" && e.value != "false")
+          throw UsageError(at + e.key + ": expected true or false");
         if (e.value == "false") continue;
       }
       out.given_.emplace(name, opt->takes_value ? e.value : std::string());
@@ -105,7 +109,8 @@ Args Args::parse(const CommandSpec& spec, const std::vector<std::string>& argv) 
     }
   }
   for (const OptionSpec& o : spec.options)
-    if (o.required && !out.given_.count(o.name)) throw UsageError(std::string("option ") + o.name + " is required");
+    if (o.required && !out.given_.count(o.name))
+      throw UsageError(std::string("option ") + o.name + " is required");
   if (out.positional_.size() != spec.positionals) {
     if (out.positional_.size() > spec.positionals)
       throw UsageError("unexpected argument '" + out.positional_[spec.positionals] + "'");
@@ -144,7 +149,8 @@ uint64_t Args::uint_value(std::string_view name, uint64_t fallback, uint64_t min
   if (ec != std::errc() || end != v.data() + v.size())
     throw UsageError(where(name) + ": '" + v + "' is not a non-negative integer");
   if (n < min || n > max)
-    throw UsageError(where(name) + ": " + v + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
+    throw UsageError(where(name) + ": " + v + " is out of range (" + std::to_string(min) + ".." +
+                     std::to_string(max) + ")");
   return n;
 }
 

@@ -67,7 +67,10 @@ class ControlPlaneTest : public ::testing::Test {
       return r;
     };
     cp_ = std::make_unique<ControlPlane>(opts_, *store_, budget_, std::move(services),
-                                         [](std::function<void()> job) { job(); return true; });
+                                         [](std::function<void()> job) {
+                                           job();
+                                           return true;
+                                         });
     ASSERT_TRUE(cp_->init().is_ok());
   }
   void TearDown() override {
@@ -111,7 +114,8 @@ class ControlPlaneTest : public ::testing::Test {
     auto acc = call(s, JoinProve{h, n, *make_join_proof_ed25519(seed_, h, n)});
     EXPECT_TRUE(std::holds_alternative<JoinAccepted>(acc.msg)) << static_cast<int>(error_of(acc));
     const uint16_t slot = std::get<JoinAccepted>(acc.msg).slot;
-    EXPECT_TRUE(std::holds_alternative<Ack>(call(s, PutKeyBlob{identity_key_kind(slot), Bytes{1, 2, 3}}).msg));
+    EXPECT_TRUE(
+        std::holds_alternative<Ack>(call(s, PutKeyBlob{identity_key_kind(slot), Bytes{1, 2, 3}}).msg));
     return slot;
   }
 
@@ -134,8 +138,9 @@ TEST_F(ControlPlaneTest, RefusesWhatIsNotAControlRequest) {
 
 TEST_F(ControlPlaneTest, JoinAnnounceEpochAndRelayRoutes) {
   const Handle h = create_meeting(4);
-  EXPECT_EQ(error_of(call(anon_, CreateMeeting{h, 4, JoinScheme::kEd25519, *ed25519_public_key(seed_), {}, {}})),
-            ErrorCode::kMeetingExists);
+  EXPECT_EQ(
+      error_of(call(anon_, CreateMeeting{h, 4, JoinScheme::kEd25519, *ed25519_public_key(seed_), {}, {}})),
+      ErrorCode::kMeetingExists);
   auto a = std::make_shared<RecordingSession>(), b = std::make_shared<RecordingSession>();
   EXPECT_EQ(join(a, h), 0);
   EXPECT_EQ(join(b, h), 1);

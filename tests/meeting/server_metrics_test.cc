@@ -102,17 +102,23 @@ TEST_F(ServerMetricsTest, ScrapedDuringAMeeting) {
   const Exposition a = parse(first.body);
 
   // Every family announced, with its type; histograms complete.
-  const std::map<std::string, std::string> expected = {
-      {"v100_connections_accepted_total", "counter"}, {"v100_connections_rejected_total", "counter"},
-      {"v100_connections_dropped_total", "counter"},  {"v100_connections_open", "gauge"},
-      {"v100_frames_in_total", "counter"},            {"v100_frames_relayed_total", "counter"},
-      {"v100_frames_dropped_total", "counter"},       {"v100_fhe_job_duration_seconds", "histogram"},
-      {"v100_fhe_queue_depth", "gauge"},              {"v100_control_queue_depth", "gauge"},
-      {"v100_control_request_duration_seconds", "histogram"},
-      {"v100_store_write_duration_seconds", "histogram"},
-      {"v100_memory_budget_used_bytes", "gauge"},     {"v100_memory_budget_limit_bytes", "gauge"},
-      {"v100_ready", "gauge"}};
-  for (const auto& [name, type] : expected) EXPECT_EQ(a.types.count(name) ? a.types.at(name) : "", type) << name;
+  const std::map<std::string, std::string> expected = {{"v100_connections_accepted_total", "counter"},
+                                                       {"v100_connections_rejected_total", "counter"},
+                                                       {"v100_connections_dropped_total", "counter"},
+                                                       {"v100_connections_open", "gauge"},
+                                                       {"v100_frames_in_total", "counter"},
+                                                       {"v100_frames_relayed_total", "counter"},
+                                                       {"v100_frames_dropped_total", "counter"},
+                                                       {"v100_fhe_job_duration_seconds", "histogram"},
+                                                       {"v100_fhe_queue_depth", "gauge"},
+                                                       {"v100_control_queue_depth", "gauge"},
+                                                       {"v100_control_request_duration_seconds", "histogram"},
+                                                       {"v100_store_write_duration_seconds", "histogram"},
+                                                       {"v100_memory_budget_used_bytes", "gauge"},
+                                                       {"v100_memory_budget_limit_bytes", "gauge"},
+                                                       {"v100_ready", "gauge"}};
+  for (const auto& [name, type] : expected)
+    EXPECT_EQ(a.types.count(name) ? a.types.at(name) : "", type) << name;
   for (const auto& [name, type] : a.types) {
     if (type != "histogram") continue;
     EXPECT_TRUE(a.samples.count(name + "_bucket{le=\"+Inf\"}")) << name;
@@ -139,8 +145,8 @@ TEST_F(ServerMetricsTest, ScrapedDuringAMeeting) {
   const Exposition b = parse(http(srv_->admin_port(), "GET", "/metrics").body);
   for (const auto& [key, value] : a.samples) {
     const std::string family = key.substr(0, key.find('{'));
-    const bool monotonic = family.ends_with("_total") || family.ends_with("_bucket") || family.ends_with("_count") ||
-                           family.ends_with("_sum");
+    const bool monotonic = family.ends_with("_total") || family.ends_with("_bucket") ||
+                           family.ends_with("_count") || family.ends_with("_sum");
     if (!monotonic) continue;
     ASSERT_TRUE(b.samples.count(key)) << key;
     EXPECT_GE(b.samples.at(key), value) << key;

@@ -33,12 +33,14 @@ class ConfigFile : public ::testing::Test {
     }
     return "";
   }
-  std::string path_ = (std::filesystem::temp_directory_path() / ("v100-conf-" + to_hex(random_bytes(6)))).string();
+  std::string path_ =
+      (std::filesystem::temp_directory_path() / ("v100-conf-" + to_hex(random_bytes(6)))).string();
 };
 
 TEST(ParseConfig, KeysValuesCommentsAndQuotes) {
-  const auto e = parse_config("# a comment\n\n  port = 8443  \ndata-dir=\"/var/lib/v100 # not a comment\"\r\nverbose = true\n",
-                              "f.conf");
+  const auto e = parse_config(
+      "# a comment\n\n  port = 8443  \ndata-dir=\"/var/lib/v100 # not a comment\"\r\nverbose = true\n",
+      "f.conf");
   ASSERT_EQ(e.size(), 3u);
   EXPECT_EQ(e[0].key, "port");
   EXPECT_EQ(e[0].value, "8443");
@@ -109,7 +111,8 @@ TEST_F(ConfigFile, UnknownKeysAndBadValuesAreErrorsNamingTheLine) {
   plain.config_file = false;
   EXPECT_EQ(error_of(plain, {"--config", f, "--data-dir", "d"}), "unknown option '--config'");
   // Command-line values are checked the same way.
-  EXPECT_THROW((void)Args::parse(kSpec, {"--data-dir", "d", "--port", "-1"}).uint_value("--port", 0), UsageError);
+  EXPECT_THROW((void)Args::parse(kSpec, {"--data-dir", "d", "--port", "-1"}).uint_value("--port", 0),
+               UsageError);
 }
 
 }  // namespace

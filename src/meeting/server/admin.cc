@@ -1,12 +1,13 @@
 #include "meeting/server/admin.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
-#include <pthread.h>
 #include <thread>
 
 namespace v100::meeting::server {
@@ -104,9 +105,13 @@ void AdminServer::State::accept() {
   });
 }
 
-AdminServer::AdminServer(Handler handler) : state_(std::make_unique<State>()) { state_->handler = std::move(handler); }
+AdminServer::AdminServer(Handler handler) : state_(std::make_unique<State>()) {
+  state_->handler = std::move(handler);
+}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 Status AdminServer::start(const std::string& address, uint16_t port) {
   State& s = *state_;
@@ -144,6 +149,8 @@ void AdminServer::stop() {
   s.acceptor.reset();
 }
 
-uint16_t AdminServer::port() const { return state_->port; }
+uint16_t AdminServer::port() const {
+  return state_->port;
+}
 
 }  // namespace v100::meeting::server

@@ -20,7 +20,7 @@ class Histogram {
  public:
   /// Upper bounds in seconds (the +Inf bucket is implicit).
   static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   void observe(std::chrono::nanoseconds d);
   /// Cumulative count of observations <= kBounds[i] (i < kBounds.size()), then the total.
   std::array<uint64_t, kBounds.size() + 1> cumulative() const;

@@ -51,7 +51,7 @@ class Server::Impl {
   void stop();
   void drain(std::chrono::milliseconds timeout);
   bool ready() const;
-  std::string render_metrics() const;  // server_metrics.cc
+  std::string render_metrics() const;                                 // server_metrics.cc
   AdminServer::Response admin_response(std::string_view path) const;  // server_metrics.cc
 
   // Called by sessions.
@@ -69,7 +69,7 @@ class Server::Impl {
   Histogram fhe_job_seconds_;          // a service job's run time on the worker pool
   Histogram control_request_seconds_;  // a control request on the control thread
   Histogram store_write_seconds_;      // one store write or delete (StoreGuard)
-  MemoryBudget budget_;  // before everything that holds a charge (sessions in ioc_, meetings)
+  MemoryBudget budget_;                // before everything that holds a charge (sessions in ioc_, meetings)
   PeerTable peers_;
   std::atomic<size_t> handshaking_{0};
   std::unique_ptr<store::Store> store_;
@@ -86,7 +86,7 @@ class Server::Impl {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   boost::asio::steady_timer accept_timer_;  // back-off when out of descriptors
   std::chrono::milliseconds accept_backoff_{0};
-  int reserve_fd_ = -1;                     // spent to accept-and-close when out of descriptors
+  int reserve_fd_ = -1;                           // spent to accept-and-close when out of descriptors
   boost::asio::steady_timer housekeeping_timer_;  // slot expiry, meeting eviction, per-address sweep
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> control_pool_;

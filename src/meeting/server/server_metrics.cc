@@ -10,20 +10,24 @@ std::string Server::Impl::render_metrics() const {
   const Counters& c = counters_;
   PrometheusWriter w;
   w.counter("v100_connections_accepted_total", "TCP connections accepted.", c.accepted.load());
-  w.counter("v100_connections_rejected_total", "Connections closed at accept (global, handshake or per-address limit, no descriptors).",
+  w.counter("v100_connections_rejected_total",
+            "Connections closed at accept (global, handshake or per-address limit, no descriptors).",
             c.rejected.load());
-  w.counter("v100_connections_dropped_total", "Connections closed by the server for misbehaviour or slowness.",
-            c.dropped.load());
+  w.counter("v100_connections_dropped_total",
+            "Connections closed by the server for misbehaviour or slowness.", c.dropped.load());
   w.gauge("v100_connections_open", "Connections open now.", static_cast<double>(c.open.load()));
   w.gauge("v100_connections_handshaking", "Connections that have not completed Hello.",
           static_cast<double>(handshaking_.load()));
-  w.counter("v100_violations_total", "Protocol violations (bad, forged or over-rate messages).", c.violations.load());
-  w.counter("v100_accept_backoffs_total", "Accept loop pauses for lack of file descriptors.", c.accept_backoffs.load());
+  w.counter("v100_violations_total", "Protocol violations (bad, forged or over-rate messages).",
+            c.violations.load());
+  w.counter("v100_accept_backoffs_total", "Accept loop pauses for lack of file descriptors.",
+            c.accept_backoffs.load());
 
   w.counter("v100_frames_in_total", "Media frames received from members.", c.frames_in.load());
   w.counter("v100_frames_relayed_total", "Media frame deliveries queued to subscribers.", c.relayed.load());
   auto drops = [&](DropReason r) { return c.drops[static_cast<size_t>(r)].load(); };
-  w.counter_by("v100_frames_dropped_total", "Media frame deliveries dropped, by reason (media_queue.h).", "reason",
+  w.counter_by("v100_frames_dropped_total", "Media frame deliveries dropped, by reason (media_queue.h).",
+               "reason",
                {{"video_behind", drops(DropReason::kVideoBehind)},
                 {"awaiting_keyframe", drops(DropReason::kAwaitingKeyframe)},
                 {"superseded", drops(DropReason::kSuperseded)},
@@ -45,12 +49,15 @@ std::string Server::Impl::render_metrics() const {
             c.fhe_refused.load());
 
   w.histogram("v100_store_write_duration_seconds", "Store writes and deletes.", store_write_seconds_);
-  w.gauge("v100_store_used_bytes", "Live bytes in the store.", static_cast<double>(guard_ ? guard_->used() : 0));
-  w.gauge("v100_store_quota_bytes", "Store quota (0: none).", static_cast<double>(guard_ ? guard_->quota() : 0));
+  w.gauge("v100_store_used_bytes", "Live bytes in the store.",
+          static_cast<double>(guard_ ? guard_->used() : 0));
+  w.gauge("v100_store_quota_bytes", "Store quota (0: none).",
+          static_cast<double>(guard_ ? guard_->quota() : 0));
   w.counter("v100_store_refusals_total", "Writes refused by the store quota or a missing reserve.",
             guard_ ? guard_->refusals() : 0);
 
-  w.gauge("v100_memory_budget_used_bytes", "Bytes charged to the memory budget.", static_cast<double>(budget_.used()));
+  w.gauge("v100_memory_budget_used_bytes", "Bytes charged to the memory budget.",
+          static_cast<double>(budget_.used()));
   w.gauge("v100_memory_budget_limit_bytes", "The memory budget.", static_cast<double>(budget_.limit()));
   w.counter("v100_memory_refusals_total", "Charges the memory budget refused.", budget_.refusals());
 

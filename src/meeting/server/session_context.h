@@ -30,7 +30,8 @@ class SessionContext {
   /// Queues a control reply or push. Never dropped: a connection that cannot hold it is closed.
   virtual void send_control(Bytes msg) = 0;
   /// Queues a relayed frame under the subscriber queue's policy (media_queue.h); may drop it.
-  virtual void send_media(const std::shared_ptr<const Bytes>& frame, uint16_t slot, protocol::MediaEnvelope env) = 0;
+  virtual void send_media(const std::shared_ptr<const Bytes>& frame, uint16_t slot,
+                          protocol::MediaEnvelope env) = 0;
   /// Closes the connection. `misbehaved` counts it as dropped.
   virtual void close(const char* why, bool misbehaved) = 0;
 
@@ -47,7 +48,8 @@ class SessionContext {
 
   // Control-thread state of the connection.
   std::optional<std::pair<protocol::Handle, protocol::Nonce>> challenge_;  ///< one JoinProve/RemoveMember
-  std::optional<std::pair<protocol::MailboxId, protocol::Nonce>> mailbox_challenge_;  ///< one MailboxPut/Fetch
+  std::optional<std::pair<protocol::MailboxId, protocol::Nonce>>
+      mailbox_challenge_;  ///< one MailboxPut/Fetch
   TokenBucket mailbox_puts_;
   std::atomic<uint32_t> admission_credits_{0};  ///< redeemed tokens (control thread adds, reader takes)
   protocol::SubscribeMode sub_mode_ = protocol::SubscribeMode::kNone;
