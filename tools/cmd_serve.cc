@@ -1,6 +1,8 @@
-// `v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR] [--io-threads N]
-//  [--workers N] [--memory-budget MB] [--store-quota MB] [--max-per-address N] [--verbose]`: runs the meeting server until SIGTERM/SIGINT, then stops
-// gracefully (every acknowledged request is in the database; a restart resumes from it).
+// `v100 serve --port P --data-dir DIR [...]` or `v100 serve --config FILE [...]`: runs the meeting
+// server until SIGTERM/SIGINT, then drains (stops accepting, lets the requests already received
+// finish, at most --drain-seconds) and stops gracefully (every acknowledged request is in the
+// database; a restart resumes from it). Every option is also a config-file key (docs/deploy.md).
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -21,16 +23,23 @@ namespace {
 int run_serve(const Args& args) {
   meeting::server::ServerOptions o;
   o.data_dir = args.value("--data-dir");
-  o.port = static_cast<uint16_t>(std::stoi(args.value("--port", "8443")));
+  o.port = static_cast<uint16_t>(args.uint_value("--port", 8443, 0, 65535));
   o.bind_address = args.value("--bind", "127.0.0.1");
   o.cert_file = args.value("--cert");
   o.key_file = args.value("--key");
-  o.io_threads = std::stoi(args.value("--io-threads", "2"));
-  o.worker_threads = std::stoi(args.value("--workers", "1"));
+  o.io_threads = static_cast<int>(args.uint_value("--io-threads", 2, 1, 256));
+  o.worker_threads = static_cast<int>(args.uint_value("--workers", 1, 1, 256));
   // Resource model (SECURITY.md): memory the peers can pin, disk they can fill, slots they hold.
-  if (auto mb = args.value("--memory-budget"); !mb.empty()) o.memory_budget_bytes = std::stoull(mb) << 20;
-  if (auto mb = args.value("--store-quota"); !mb.empty()) o.store_quota_bytes = std::stoull(mb) << 20;
-  if (auto n = args.value("--max-per-address"); !n.empty()) o.max_connections_per_address = std::stoul(n);
+  o.memory_budget_bytes = args.uint_value("--memory-budget", 0, 0, 1u << 20) << 20;
+  o.store_quota_bytes = args.uint_value("--store-quota", o.store_quota_bytes >> 20, 0, 1ull << 30) << 20;
+  o.max_connections_per_address = args.uint_value("--max-per-address", o.max_connections_per_address, 1, 1u << 20);
+  // The operator's endpoint (metrics, health, readiness): plain HTTP, loopback unless told.
+  if (const uint64_t admin = args.uint_value("--admin-port", 0, 0, 65535); admin != 0) {
+    o.admin_enabled = true;
+    o.admin_port = static_cast<uint16_t>(admin);
+    o.admin_bind_address = args.value("--admin-bind", "127.0.0.1");
+  }
+  const auto drain = std::chrono::seconds(args.uint_value("--drain-seconds", 10, 0, 3600));
   if (args.has("--admission-issuer-pub")) {
     // Anonymous stores need a Privacy Pass token from this issuer (docs/admission.md).
     std::ifstream f(args.value("--admission-issuer-pub"), std::ios::binary);
@@ -68,11 +77,16 @@ int run_serve(const Args& args) {
     return 1;
   }
   std::printf("v100 serve: listening on %s:%u\n", o.bind_address.c_str(), server.port());
+  if (o.admin_enabled)
+    std::printf("v100 serve: admin (metrics, healthz, readyz) on http://%s:%u\n", o.admin_bind_address.c_str(),
+                server.admin_port());
   std::printf("certificate SHA-256 fingerprint (pin this): %s\n", server.fingerprint().c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
-  std::printf("v100 serve: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  std::printf("v100 serve: %s received, draining\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  std::fflush(stdout);
+  server.drain(drain);
   server.stop();
   std::printf("v100 serve: stopped cleanly\n");
   return 0;
@@ -80,18 +94,23 @@ int run_serve(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F]",
+V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F] or --config FILE",
              CommandSpec{.usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
                                   "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
                                   "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
+                                  "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
                                   "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
-                                  "                   [--admission-origin NAME]] [--verbose]",
+                                  "                   [--admission-origin NAME]] [--verbose]\n"
+                                  "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
+                                  "                  the dashes: `port = 8443`; the command line overrides the file)",
                          .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
                                      opt_value("--key"), opt_value("--bind"), opt_value("--io-threads"),
                                      opt_value("--workers"), opt_value("--memory-budget"), opt_value("--store-quota"),
-                                     opt_value("--max-per-address"), opt_value("--admission-issuer-pub"),
-                                     opt_value("--admission-issuer-name"), opt_value("--admission-origin"),
-                                     opt_switch("--verbose")}},
+                                     opt_value("--max-per-address"), opt_value("--admin-port"),
+                                     opt_value("--admin-bind"), opt_value("--drain-seconds"),
+                                     opt_value("--admission-issuer-pub"), opt_value("--admission-issuer-name"),
+                                     opt_value("--admission-origin"), opt_switch("--verbose")},
+                         .config_file = true},
              run_serve);
 
 }  // namespace v100::tools

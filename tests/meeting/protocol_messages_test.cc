@@ -100,6 +100,36 @@ TEST(ProtocolMessages, EveryMessageRoundTrips) {
   }
 }
 
+// The message table (messages.h) generates the enum, the names, the variant and decode(): every
+// code it lists decodes to the alternative of that name, and no other code is accepted. The codes
+// are the wire format (docs/protocol.md §3), pinned here.
+TEST(ProtocolMessages, MessageTableIsConsistent) {
+  size_t rows = 0;
+  for (int t = 0; t < 256; ++t) {
+    const auto flow = message_flow(static_cast<uint8_t>(t));
+    Bytes header = {kWireVersion, static_cast<uint8_t>(t), 0, 0, 0, 0};
+    EXPECT_EQ(decode_header(header).is_ok(), flow.has_value()) << t;
+    if (!flow) {
+      EXPECT_STREQ(msg_type_name(static_cast<uint8_t>(t)), "?");
+      continue;
+    }
+    ++rows;
+    // Codes 64.. are server -> client; below, client -> server (MediaFrame both ways).
+    EXPECT_EQ(*flow == Flow::kToClient, t >= 64) << msg_type_name(static_cast<uint8_t>(t));
+  }
+  EXPECT_EQ(rows, std::variant_size_v<Message>);
+  for (const Message& m : samples()) {
+    const Bytes wire = encode(m);
+    EXPECT_EQ(std::visit([](const auto& x) { return static_cast<uint8_t>(x.kType); }, m), wire[1]);
+  }
+  static_assert(static_cast<int>(MsgType::kHello) == 1 && static_cast<int>(MsgType::kMailboxChallengeRequest) == 20 &&
+                static_cast<int>(MsgType::kRemoveMember) == 30 && static_cast<int>(MsgType::kRedeemToken) == 31 &&
+                static_cast<int>(MsgType::kServerHello) == 64 && static_cast<int>(MsgType::kMailboxChallenge) == 78);
+  static_assert(kFlowOf<MediaFrame> == Flow::kMedia && kFlowOf<CreateMeeting> == Flow::kStoringRequest &&
+                kFlowOf<Ping> == Flow::kPing && kFlowOf<Hello> == Flow::kHello && kFlowOf<Ack> == Flow::kToClient);
+  EXPECT_STREQ(msg_type_name(static_cast<uint8_t>(MsgType::kJoinProve)), "JoinProve");
+}
+
 TEST(ProtocolMessages, HeaderLayoutIsAsDocumented) {
   Bytes wire = Ping{0x0102030405060708ull}.encode(0xA1B2C3D4u);
   ASSERT_EQ(wire.size(), kHeaderBytes + 8);

@@ -75,9 +75,7 @@ Result<M> decode_full(ByteSpan msg) {
   return m;
 }
 
-bool is_known_type(uint8_t t) {
-  return (t >= 1 && t <= 20) || t == 30 || t == 31 || (t >= 64 && t <= 78);
-}
+bool is_known_type(uint8_t t) { return message_flow(t).has_value(); }
 
 bool valid_scheme(uint8_t s) { return s == 1 || s == 2; }
 
@@ -104,44 +102,12 @@ void write_blob_list(ByteWriter& w, const std::vector<Bytes>& v) {
 }  // namespace
 
 const char* msg_type_name(uint8_t type) {
-  switch (static_cast<MsgType>(type)) {
-    case MsgType::kHello: return "Hello";
-    case MsgType::kCreateMeeting: return "CreateMeeting";
-    case MsgType::kJoinChallengeRequest: return "JoinChallengeRequest";
-    case MsgType::kJoinProve: return "JoinProve";
-    case MsgType::kGetMeeting: return "GetMeeting";
-    case MsgType::kGetKeyBlob: return "GetKeyBlob";
-    case MsgType::kPutRoster: return "PutRoster";
-    case MsgType::kFetchRoster: return "FetchRoster";
-    case MsgType::kPostEpoch: return "PostEpoch";
-    case MsgType::kFetchEpochKey: return "FetchEpochKey";
-    case MsgType::kSubscribe: return "Subscribe";
-    case MsgType::kMediaFrame: return "MediaFrame";
-    case MsgType::kLeave: return "Leave";
-    case MsgType::kRemoveMember: return "RemoveMember";
-    case MsgType::kRedeemToken: return "RedeemToken";
-    case MsgType::kMailboxPut: return "MailboxPut";
-    case MsgType::kMailboxFetch: return "MailboxFetch";
-    case MsgType::kServiceRequest: return "ServiceRequest";
-    case MsgType::kPing: return "Ping";
-    case MsgType::kEndMeeting: return "EndMeeting";
-    case MsgType::kPutKeyBlob: return "PutKeyBlob";
-    case MsgType::kMailboxChallengeRequest: return "MailboxChallengeRequest";
-    case MsgType::kServerHello: return "ServerHello";
-    case MsgType::kAck: return "Ack";
-    case MsgType::kError: return "Error";
-    case MsgType::kJoinChallenge: return "JoinChallenge";
-    case MsgType::kJoinAccepted: return "JoinAccepted";
-    case MsgType::kMeetingInfo: return "MeetingInfo";
-    case MsgType::kKeyBlob: return "KeyBlob";
-    case MsgType::kRoster: return "Roster";
-    case MsgType::kEpochKey: return "EpochKey";
-    case MsgType::kMemberEvent: return "MemberEvent";
-    case MsgType::kMailboxItems: return "MailboxItems";
-    case MsgType::kServiceResponse: return "ServiceResponse";
-    case MsgType::kPong: return "Pong";
-    case MsgType::kMediaBundle: return "MediaBundle";
-    case MsgType::kMailboxChallenge: return "MailboxChallenge";
+  switch (type) {
+#define V100_MSG_NAME(Name, code, flow) \
+  case code:                            \
+    return #Name;
+    V100_PROTOCOL_MESSAGES(V100_MSG_NAME)
+#undef V100_MSG_NAME
   }
   return "?";
 }
@@ -858,44 +824,12 @@ Result<Envelope> decode(ByteSpan msg) {
   auto h = decode_header(msg);
   if (!h) return h.status();
   const uint32_t rid = h->request_id;
-  switch (static_cast<MsgType>(h->type)) {
-    case MsgType::kHello: return decode_as<Hello>(msg, rid);
-    case MsgType::kCreateMeeting: return decode_as<CreateMeeting>(msg, rid);
-    case MsgType::kJoinChallengeRequest: return decode_as<JoinChallengeRequest>(msg, rid);
-    case MsgType::kJoinProve: return decode_as<JoinProve>(msg, rid);
-    case MsgType::kGetMeeting: return decode_as<GetMeeting>(msg, rid);
-    case MsgType::kGetKeyBlob: return decode_as<GetKeyBlob>(msg, rid);
-    case MsgType::kPutRoster: return decode_as<PutRoster>(msg, rid);
-    case MsgType::kFetchRoster: return decode_as<FetchRoster>(msg, rid);
-    case MsgType::kPostEpoch: return decode_as<PostEpoch>(msg, rid);
-    case MsgType::kFetchEpochKey: return decode_as<FetchEpochKey>(msg, rid);
-    case MsgType::kSubscribe: return decode_as<Subscribe>(msg, rid);
-    case MsgType::kMediaFrame: return decode_as<MediaFrame>(msg, rid);
-    case MsgType::kLeave: return decode_as<Leave>(msg, rid);
-    case MsgType::kRemoveMember: return decode_as<RemoveMember>(msg, rid);
-    case MsgType::kRedeemToken: return decode_as<RedeemToken>(msg, rid);
-    case MsgType::kMailboxPut: return decode_as<MailboxPut>(msg, rid);
-    case MsgType::kMailboxFetch: return decode_as<MailboxFetch>(msg, rid);
-    case MsgType::kServiceRequest: return decode_as<ServiceRequest>(msg, rid);
-    case MsgType::kPing: return decode_as<Ping>(msg, rid);
-    case MsgType::kEndMeeting: return decode_as<EndMeeting>(msg, rid);
-    case MsgType::kPutKeyBlob: return decode_as<PutKeyBlob>(msg, rid);
-    case MsgType::kMailboxChallengeRequest: return decode_as<MailboxChallengeRequest>(msg, rid);
-    case MsgType::kServerHello: return decode_as<ServerHello>(msg, rid);
-    case MsgType::kAck: return decode_as<Ack>(msg, rid);
-    case MsgType::kError: return decode_as<Error>(msg, rid);
-    case MsgType::kJoinChallenge: return decode_as<JoinChallenge>(msg, rid);
-    case MsgType::kJoinAccepted: return decode_as<JoinAccepted>(msg, rid);
-    case MsgType::kMeetingInfo: return decode_as<MeetingInfo>(msg, rid);
-    case MsgType::kKeyBlob: return decode_as<KeyBlob>(msg, rid);
-    case MsgType::kRoster: return decode_as<Roster>(msg, rid);
-    case MsgType::kEpochKey: return decode_as<EpochKey>(msg, rid);
-    case MsgType::kMemberEvent: return decode_as<MemberEvent>(msg, rid);
-    case MsgType::kMailboxItems: return decode_as<MailboxItems>(msg, rid);
-    case MsgType::kServiceResponse: return decode_as<ServiceResponse>(msg, rid);
-    case MsgType::kPong: return decode_as<Pong>(msg, rid);
-    case MsgType::kMediaBundle: return decode_as<MediaBundle>(msg, rid);
-    case MsgType::kMailboxChallenge: return decode_as<MailboxChallenge>(msg, rid);
+  switch (h->type) {
+#define V100_MSG_DECODE(Name, code, flow) \
+  case code:                              \
+    return decode_as<Name>(msg, rid);
+    V100_PROTOCOL_MESSAGES(V100_MSG_DECODE)
+#undef V100_MSG_DECODE
   }
   return Result<Envelope>::error("message: unknown type");
 }

@@ -80,48 +80,78 @@ using SlotToken = std::array<uint8_t, kSlotTokenBytes>;
 using MailboxId = std::array<uint8_t, kMailboxIdBytes>;
 using MailboxItemId = std::array<uint8_t, kMailboxItemIdBytes>;
 
-/// Message type codes (byte 1 of the header). 1..63 client -> server, 64..127 server -> client.
-/// MediaFrame (12) travels both ways.
-enum class MsgType : uint8_t {
-  kHello = 1,
-  kCreateMeeting = 2,
-  kJoinChallengeRequest = 3,
-  kJoinProve = 4,
-  kGetMeeting = 5,
-  kGetKeyBlob = 6,
-  kPutRoster = 7,
-  kFetchRoster = 8,
-  kPostEpoch = 9,
-  kFetchEpochKey = 10,
-  kSubscribe = 11,
-  kMediaFrame = 12,
-  kLeave = 13,
-  kMailboxPut = 14,
-  kMailboxFetch = 15,
-  kServiceRequest = 16,
-  kPing = 17,
-  kEndMeeting = 18,
-  kPutKeyBlob = 19,
-  kMailboxChallengeRequest = 20,
-  kRemoveMember = 30,
-  kRedeemToken = 31,
-
-  kServerHello = 64,
-  kAck = 65,
-  kError = 66,
-  kJoinChallenge = 67,
-  kJoinAccepted = 68,
-  kMeetingInfo = 69,
-  kKeyBlob = 70,
-  kRoster = 71,
-  kEpochKey = 72,
-  kMemberEvent = 73,
-  kMailboxItems = 74,
-  kServiceResponse = 75,
-  kPong = 76,
-  kMediaBundle = 77,
-  kMailboxChallenge = 78,
+/// How a message travels; the column of the message table that drives the server's dispatch.
+enum class Flow : uint8_t {
+  kHello,           ///< client -> server: the first message of a connection (ServerHello answers)
+  kRequest,         ///< client -> server: validated and applied by the control plane, one reply
+  kStoringRequest,  ///< a kRequest that may grow the store: refused early when the store is full
+  kMedia,           ///< both ways: relayed by the I/O thread that read it, never answered
+  kPing,            ///< client -> server: answered by the I/O thread that read it
+  kToClient,        ///< server -> client only: replies and pushes
 };
+
+/// The message table: one row per message, `X(Name, type code, Flow)`. Name is the struct below
+/// and MsgType::k<Name>. Codes 1..63 are client -> server, 64..127 server -> client; MediaFrame (12)
+/// travels both ways. The table generates MsgType, msg_type_name(), message_flow(), the Message
+/// variant, decode() and the server's dispatch: a new message is one row, its struct (write/read)
+/// and, for a request, one ControlPlane::handle overload (a missing one does not compile).
+#define V100_PROTOCOL_MESSAGES(X)                   \
+  X(Hello, 1, kHello)                               \
+  X(CreateMeeting, 2, kStoringRequest)              \
+  X(JoinChallengeRequest, 3, kRequest)              \
+  X(JoinProve, 4, kRequest)                         \
+  X(GetMeeting, 5, kRequest)                        \
+  X(GetKeyBlob, 6, kRequest)                        \
+  X(PutRoster, 7, kRequest)                         \
+  X(FetchRoster, 8, kRequest)                       \
+  X(PostEpoch, 9, kRequest)                         \
+  X(FetchEpochKey, 10, kRequest)                    \
+  X(Subscribe, 11, kRequest)                        \
+  X(MediaFrame, 12, kMedia)                         \
+  X(Leave, 13, kRequest)                            \
+  X(MailboxPut, 14, kStoringRequest)                \
+  X(MailboxFetch, 15, kRequest)                     \
+  X(ServiceRequest, 16, kStoringRequest)            \
+  X(Ping, 17, kPing)                                \
+  X(EndMeeting, 18, kRequest)                       \
+  X(PutKeyBlob, 19, kStoringRequest)                \
+  X(MailboxChallengeRequest, 20, kRequest)          \
+  X(RemoveMember, 30, kRequest)                     \
+  X(RedeemToken, 31, kRequest)                      \
+  X(ServerHello, 64, kToClient)                     \
+  X(Ack, 65, kToClient)                             \
+  X(Error, 66, kToClient)                           \
+  X(JoinChallenge, 67, kToClient)                   \
+  X(JoinAccepted, 68, kToClient)                    \
+  X(MeetingInfo, 69, kToClient)                     \
+  X(KeyBlob, 70, kToClient)                         \
+  X(Roster, 71, kToClient)                          \
+  X(EpochKey, 72, kToClient)                        \
+  X(MemberEvent, 73, kToClient)                     \
+  X(MailboxItems, 74, kToClient)                    \
+  X(ServiceResponse, 75, kToClient)                 \
+  X(Pong, 76, kToClient)                            \
+  X(MediaBundle, 77, kToClient)                     \
+  X(MailboxChallenge, 78, kToClient)
+
+/// Message type codes (byte 1 of the header), from the message table.
+enum class MsgType : uint8_t {
+#define V100_MSG_ENUM(Name, code, flow) k##Name = code,
+  V100_PROTOCOL_MESSAGES(V100_MSG_ENUM)
+#undef V100_MSG_ENUM
+};
+
+/// The flow of a type code, or nullopt for a code that is not in the table.
+constexpr std::optional<Flow> message_flow(uint8_t type) {
+  switch (type) {
+#define V100_MSG_FLOW(Name, code, flow) \
+  case code:                            \
+    return Flow::flow;
+    V100_PROTOCOL_MESSAGES(V100_MSG_FLOW)
+#undef V100_MSG_FLOW
+  }
+  return std::nullopt;
+}
 
 /// Short stable name of a type ("Hello", ...), or "?" for an unknown code.
 const char* msg_type_name(uint8_t type);
@@ -620,15 +650,21 @@ struct RedeemToken {
 
 #undef V100_PROTOCOL_MESSAGE
 
-/// Any message.
-using Message = std::variant<Hello, ServerHello, CreateMeeting, JoinChallengeRequest,
-                             JoinChallenge, JoinProve, JoinAccepted, GetMeeting, MeetingInfo,
-                             GetKeyBlob, PutKeyBlob, KeyBlob, PutRoster, FetchRoster, Roster,
-                             PostEpoch, FetchEpochKey, EpochKey, Subscribe, MediaFrame,
-                             MediaBundle, Leave, EndMeeting, MailboxPut, MailboxFetch,
-                             MailboxItems, ServiceRequest, ServiceResponse, Ping, Pong, Ack, Error,
-                             MemberEvent, MailboxChallengeRequest, MailboxChallenge, RemoveMember,
-                             RedeemToken>;
+namespace detail {
+template <typename First, typename... Rest>
+struct VariantOfRest {
+  using type = std::variant<Rest...>;
+};
+}  // namespace detail
+
+/// Any message: one alternative per row of the message table, in table order.
+#define V100_MSG_TYPE(Name, code, flow) , Name
+using Message = detail::VariantOfRest<void V100_PROTOCOL_MESSAGES(V100_MSG_TYPE)>::type;
+#undef V100_MSG_TYPE
+
+/// The flow of message type M (from the message table).
+template <typename M>
+inline constexpr Flow kFlowOf = *message_flow(static_cast<uint8_t>(M::kType));
 
 /// A decoded message with its request id.
 struct Envelope {

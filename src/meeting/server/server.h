@@ -120,6 +120,12 @@ struct ServerOptions {
   std::function<void(Bytes& media_frame_message)> test_relay_tamper;
   /// First and last back-off of the accept loop when the process is out of descriptors.
   std::chrono::milliseconds accept_backoff_min{50}, accept_backoff_max{1000};
+  /// The operator's endpoint: plain HTTP with /metrics (Prometheus text format 0.0.4, aggregate
+  /// counters, gauges and histograms only), /healthz and /readyz. Off unless admin_enabled; bind it
+  /// to loopback or a private interface (it has no TLS and no authentication).
+  bool admin_enabled = false;
+  std::string admin_bind_address = "127.0.0.1";
+  uint16_t admin_port = 0;  ///< 0: an ephemeral port (see Server::admin_port())
 };
 
 /// Counters for tests, benchmarks and the shutdown summary. No identities.
@@ -186,8 +192,20 @@ class Server {
   /// committed). Idempotent; safe from any thread except the server's own.
   void stop();
 
+  /// Graceful drain before stop(): stops accepting connections (the listener closes; /readyz
+  /// answers 503), then waits until the requests already received have been handled and their
+  /// replies written, or `timeout`. Connections stay open; media keeps flowing. Idempotent.
+  void drain(std::chrono::milliseconds timeout);
+
   /// Bound port (after start()).
   uint16_t port() const;
+  /// Bound admin port (after start() with admin_enabled), else 0.
+  uint16_t admin_port() const;
+  /// The /metrics exposition (Prometheus text format 0.0.4). No label names a meeting, handle,
+  /// slot or address.
+  std::string metrics_text() const;
+  /// What /readyz answers: running, not draining, and the store admits writes.
+  bool ready() const;
   /// SHA-256 fingerprint of the TLS certificate (after start()).
   std::string fingerprint() const;
   /// Current counters.

@@ -58,6 +58,7 @@ Status StoreGuard::admit(uint64_t payload, bool member_write) {
 template <typename F>
 auto StoreGuard::write(uint64_t payload, bool member_write, F&& f) -> decltype(f()) {
   if (Status st = admit(payload, member_write); !st) return st;
+  ScopedTimer timer(write_timer_);
   auto r = f();
   refresh();
   return r;
@@ -65,6 +66,7 @@ auto StoreGuard::write(uint64_t payload, bool member_write, F&& f) -> decltype(f
 
 template <typename F>
 auto StoreGuard::remove(F&& f) -> decltype(f()) {
+  ScopedTimer timer(write_timer_);
   auto r = f();
   if (!r.is_ok() && reserve_present_ && reserve_bytes_ > 0) {
     // Possibly a full disk: give up the reserve so the delete's WAL pages fit, and retry.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "meeting/server/metrics.h"
 #include "meeting/store/store.h"
 
 namespace v100::meeting::server {
@@ -27,12 +28,16 @@ class StoreGuard final : public store::Store {
 
   /// Writes refused so far (quota or missing reserve).
   uint64_t refusals() const { return refusals_.load(); }
+  /// The quota (0: none).
+  uint64_t quota() const { return quota_; }
   /// Live bytes at the last refresh.
   uint64_t used() const { return used_.load(); }
   /// True when a write of `payload` bytes would be admitted now (a cheap pre-check for callers
   /// that want to refuse before reading a large request). `member_write`: slots, roster and
   /// epochs, which may use an eighth over the quota.
   bool admits(uint64_t payload, bool member_write = false) const;
+  /// Times every write and delete into `h` (null: none). Set before the guard is shared.
+  void set_write_timer(Histogram* h) { write_timer_ = h; }
   /// True when the reserve file is in place.
   bool reserve_present() const { return reserve_present_.load(); }
 
@@ -99,6 +104,7 @@ class StoreGuard final : public store::Store {
   const std::string reserve_path_;
   const uint64_t quota_, reserve_bytes_;
   std::atomic<uint64_t> used_{0};
+  Histogram* write_timer_ = nullptr;
   std::atomic<uint64_t> refusals_{0};
   std::atomic<bool> reserve_present_{false};
 };

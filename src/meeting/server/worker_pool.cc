@@ -39,6 +39,11 @@ size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
+size_t WorkerPool::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + running_;
+}
+
 void WorkerPool::run() {
   for (;;) {
     std::function<void()> task;
@@ -48,12 +53,16 @@ void WorkerPool::run() {
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     try {
       task();
     } catch (...) {
       // A task must not take a worker down; handlers report errors through their own replies.
     }
+    task = nullptr;  // its captures go before the task counts as done
+    std::lock_guard lock(mu_);
+    --running_;
   }
 }
 

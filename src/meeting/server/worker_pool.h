@@ -33,6 +33,8 @@ class WorkerPool {
 
   /// Tasks waiting (not running).
   size_t queued() const;
+  /// Tasks waiting or running.
+  size_t pending() const;
   /// Number of worker threads.
   size_t size() const { return threads_.size(); }
 
@@ -43,6 +45,7 @@ class WorkerPool {
   std::deque<std::function<void()>> queue_;
   std::vector<std::thread> threads_;
   size_t max_queue_;
+  size_t running_ = 0;
   bool stopping_ = false;
 };
 
