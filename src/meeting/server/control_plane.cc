@@ -30,7 +30,16 @@ Status ControlPlane::init() {
   return Status::ok();
 }
 
+ControlPlane::~ControlPlane() { clear(); }
+
 void ControlPlane::clear() {
+  // A member's connection and its meeting point at each other (membership, slot): break that.
+  for (auto& [h, m] : meetings_) {
+    for (auto& [slot, ms] : m->members)
+      if (ms.session && ms.session->membership().first == m) ms.session->set_membership(nullptr, -1);
+    m->members.clear();
+    m->set_routes(std::make_shared<Routes>());
+  }
   meetings_.clear();
   meetings_resident_.store(0);
 }

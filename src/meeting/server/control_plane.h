@@ -36,6 +36,7 @@ class ControlPlane {
   /// (service jobs use it from their own threads).
   ControlPlane(const ServerOptions& opts, store::Store& store, MemoryBudget& budget,
                std::map<uint16_t, ServiceHandler> services, ServiceRunner run_service);
+  ~ControlPlane();  ///< clear()s
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
@@ -56,7 +57,7 @@ class ControlPlane {
   /// drops from memory meetings unused for meeting_evict_after (the store keeps them).
   void housekeeping(std::chrono::steady_clock::time_point now);
 
-  /// Drops every loaded meeting (the server has stopped).
+  /// Drops every loaded meeting and detaches its members' connections (the server has stopped).
   void clear();
 
   /// Meetings loaded from the store so far / in memory now. Any thread.
