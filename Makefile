@@ -23,8 +23,10 @@ test-release: release
 test-dev: dev
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE slow
 
-# Every test: the normal (release) build and the sanitizer (ASan+UBSan) build.
-test: test-release test-dev test-web
+# Every test: the normal (release) build and the sanitizer (ASan+UBSan) build. The web tests
+# (`make test-web`) are not in it yet: they need Node >= 20 (Debian 12's nodejs is 18, without a
+# global WebCrypto) and the npm registry for `npm ci`, which a fresh Debian 12 root does not give.
+test: test-release test-dev
 
 # The web client (web/, issue #15). `wasm`: the WebAssembly module of the portable core/hash/pq code
 # (Debian's emscripten; its acorn comes from Debian's node-acorn through NODE_PATH). `test-web`: the
