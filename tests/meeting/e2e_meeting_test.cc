@@ -160,6 +160,11 @@ TEST(E2eMeeting, KeyChangesOnJoinAndLeave) {
     std::lock_guard lk(tap_mu);
     from_c.emplace_back(kind, Bytes(f.begin(), f.end()));
   });
+  // The tap writes into these locals: remove it on every way out (a failed ASSERT returns early).
+  struct TapGuard {
+    Client* c;
+    ~TapGuard() { c->set_raw_frame_tap(nullptr); }
+  } tap_guard{b.client.get()};
   send_round({&c}, 0, 5);
   ASSERT_TRUE(b.wait_total(5, 10s));
   std::vector<std::pair<MediaEnvelope, Bytes>> old_epoch_frames;

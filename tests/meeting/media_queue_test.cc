@@ -45,6 +45,9 @@ TEST(MediaQueue, AudioLeavesBeforeQueuedVideo) {
 TEST(MediaQueue, BehindDropsDeltasUpToTheNextKeyframeOfThatStreamOnly) {
   MediaQueue q({.audio_bytes = 1000, .video_bytes = 10000, .max_video_lag = 10s});
   const auto t = Clock::now();
+  // Slot 1 marks keyframes (one went out already).
+  ASSERT_TRUE(q.push(frame(100, 9), 1, key(), t).queued);
+  q.pop();
   // Fill the video queue: three 3000-byte deltas of slot 0 (9000 bytes).
   for (uint8_t i = 1; i <= 3; ++i) ASSERT_TRUE(q.push(frame(3000, i), 0, delta(), t).queued);
   // Slot 1's delta does not fit: dropped, and slot 1 now waits for a keyframe.
@@ -117,8 +120,23 @@ TEST(MediaQueue, AudioIsDroppedOnlyWhenItsOwnQueueIsFull) {
   EXPECT_EQ(r.reason, DropReason::kAudioOverflow);
 }
 
+TEST(MediaQueue, AStreamThatNeverMarksKeyframesIsNeverHeldForOne) {
+  MediaQueue q({.audio_bytes = 1000, .video_bytes = 3000, .max_video_lag = 10s});
+  const auto t = Clock::now();
+  ASSERT_TRUE(q.push(frame(3000, 1), 0, delta(), t).queued);
+  auto r = q.push(frame(3000, 2), 2, delta(), t);  // behind: dropped
+  EXPECT_EQ(r.reason, DropReason::kVideoBehind);
+  EXPECT_FALSE(q.awaiting_keyframe(2, MediaKind::kVideo));
+  q.pop();
+  EXPECT_TRUE(q.push(frame(3000, 3), 2, delta(), t).queued);  // not behind any more: queued
+  q.note_external_drop(2, delta(), DropReason::kBudget);
+  EXPECT_FALSE(q.awaiting_keyframe(2, MediaKind::kVideo));
+}
+
 TEST(MediaQueue, ExternalDropOfADeltaMakesItsStreamWait) {
   MediaQueue q;
+  ASSERT_TRUE(q.push(frame(100, 0), 7, key(), Clock::now()).queued);
+  q.pop();
   q.note_external_drop(7, delta(), DropReason::kBudget);
   EXPECT_TRUE(q.awaiting_keyframe(7, MediaKind::kVideo));
   EXPECT_FALSE(q.push(frame(100, 1), 7, delta(), Clock::now()).queued);

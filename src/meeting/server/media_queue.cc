@@ -28,7 +28,7 @@ const char* drop_reason_name(DropReason r) {
 }
 
 MediaQueue::MediaQueue(MediaQueueLimits limits)
-    : limits_(limits), awaiting_(2 * protocol::kMaxMembers, false) {}
+    : limits_(limits), awaiting_(2 * protocol::kMaxMembers, false), keyed_(2 * protocol::kMaxMembers, false) {}
 
 bool MediaQueue::awaiting_keyframe(uint16_t slot, MediaKind kind) const {
   return slot < protocol::kMaxMembers && awaiting_[stream_of(slot, kind)];
@@ -36,7 +36,8 @@ bool MediaQueue::awaiting_keyframe(uint16_t slot, MediaKind kind) const {
 
 void MediaQueue::note_external_drop(uint16_t slot, MediaEnvelope env, DropReason reason) {
   count(reason);
-  if (env.is_video() && slot < protocol::kMaxMembers) awaiting_[stream_of(slot, env.kind)] = true;
+  if (env.is_video() && slot < protocol::kMaxMembers && keyed_[stream_of(slot, env.kind)])
+    awaiting_[stream_of(slot, env.kind)] = true;
 }
 
 MediaQueue::Push MediaQueue::push(std::shared_ptr<const Bytes> data, uint16_t slot, MediaEnvelope env,
@@ -55,6 +56,7 @@ MediaQueue::Push MediaQueue::push(std::shared_ptr<const Bytes> data, uint16_t sl
   }
 
   const size_t stream = stream_of(slot, env.kind);
+  if (env.keyframe) keyed_[stream] = true;
   const bool behind = video_bytes_ + size > limits_.video_bytes ||
                       (!video_.empty() && now - video_.front().at > limits_.max_video_lag);
   if (!env.keyframe) {
@@ -63,7 +65,7 @@ MediaQueue::Push MediaQueue::push(std::shared_ptr<const Bytes> data, uint16_t sl
       return r;
     }
     if (behind) {
-      awaiting_[stream] = true;
+      awaiting_[stream] = keyed_[stream];  // a stream without keyframes is never held for one
       count(r.reason = DropReason::kVideoBehind);
       return r;
     }

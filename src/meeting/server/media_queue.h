@@ -10,7 +10,9 @@
 //     more than `video_bytes` or its oldest queued video frame is older than `max_video_lag`.
 //     Then an arriving delta is dropped and its stream (sender slot and kind) waits for a
 //     keyframe: every later delta of that stream is dropped too (it could not be decoded), up to
-//     the next keyframe. A keyframe is never dropped for congestion: it replaces the deltas of its
+//     the next keyframe (only for a stream that marks keyframes: one that never set the bit, e.g.
+//     an app's own codec, has each delta dropped while behind but is never held). A keyframe is
+//     never dropped for congestion: it replaces the deltas of its
 //     stream still queued (they are superseded) and is queued, up to a hard cap of twice
 //     `video_bytes` (a keyframe beyond that is dropped and counted: the subscriber is hopeless).
 //   - Every drop is counted with its reason (DropReason), per queue and by the server.
@@ -106,6 +108,7 @@ class MediaQueue {
   std::deque<QueuedFrame> audio_, video_;
   size_t audio_bytes_ = 0, video_bytes_ = 0;
   std::vector<bool> awaiting_;  // per stream (slot x {video, screen})
+  std::vector<bool> keyed_;     // the stream has marked a keyframe: it may be held for the next
   std::array<uint64_t, kNumDropReasons> drops_{};
 };
 
