@@ -46,6 +46,15 @@ class Xof {
 
 Bytes key_of(std::string_view k) { return Bytes(k.begin(), k.end()); }
 
+// The meeting handle of every entry of a workload's table.
+template <class T>
+std::vector<protocol::Handle> handles_of(const std::vector<T>& items, protocol::Handle T::*member) {
+  std::vector<protocol::Handle> out;
+  out.reserve(items.size());
+  for (const auto& i : items) out.push_back(i.*member);
+  return out;
+}
+
 // A meeting record the server can load and join (Ed25519 join key), with its key blobs.
 Status create_meeting(store::Store& st, const protocol::Handle& h, size_t members, ByteSpan join_verifier,
                       std::vector<protocol::KeyBlobEntry> keys, Xof& xof) {
@@ -86,11 +95,7 @@ class LookupWorkload final : public Workload {
   size_t scopes() const override { return meetings_.size(); }
   size_t members() const override { return members_; }
   size_t members_per_op() const override { return members_; }
-  std::vector<protocol::Handle> meeting_handles() const override {
-    std::vector<protocol::Handle> out;
-    for (const auto& m : meetings_) out.push_back(m.handle);
-    return out;
-  }
+  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(meetings_, &Meeting::handle); }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
@@ -185,11 +190,7 @@ class BillingWorkload final : public Workload {
   size_t scopes() const override { return accounts_.size(); }
   size_t members() const override { return 1; }
   size_t members_per_op() const override { return 1; }
-  std::vector<protocol::Handle> meeting_handles() const override {
-    std::vector<protocol::Handle> out;
-    for (const auto& a : accounts_) out.push_back(a.meeting);
-    return out;
-  }
+  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(accounts_, &Account::meeting); }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
@@ -261,11 +262,7 @@ class AnalyticsWorkload final : public Workload {
   size_t scopes() const override { return meetings_.size(); }
   size_t members() const override { return members_; }
   size_t members_per_op() const override { return members_; }
-  std::vector<protocol::Handle> meeting_handles() const override {
-    std::vector<protocol::Handle> out;
-    for (const auto& m : meetings_) out.push_back(m.handle);
-    return out;
-  }
+  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(meetings_, &Meeting::handle); }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
