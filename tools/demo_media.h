@@ -38,12 +38,13 @@ class DemoMedia {
   const ReceivedMediaCheck& check() const { return check_; }
 
  private:
-  std::unique_ptr<meeting::client::MediaSession> session_;
-  std::unique_ptr<meeting::client::TestMediaSource> source_;
-  meeting::client::MediaSessionStats last_sent_{};
+  // Declared before the session: its decode thread calls into these until it is destroyed.
   ReceivedMediaCheck check_;
   bool decode_video_ = true;
   std::atomic<uint64_t> rx_audio_{0}, rx_video_{0}, unverified_{0};
+  meeting::client::MediaSessionStats last_sent_{};
+  std::unique_ptr<meeting::client::MediaSession> session_;
+  std::unique_ptr<meeting::client::TestMediaSource> source_;
 };
 
 /// Finishes `recorder` (FILE, FILE.key, FILE.pub), exports it the way `v100 export-recording` does

@@ -41,6 +41,15 @@ struct MediaPeer {
   std::map<uint16_t, std::vector<int16_t>> pcm;      // decoded (not concealed) audio
   std::map<uint16_t, Clock::time_point> first_picture;
 
+  // The session's decode thread calls back into the maps above, so it stops before they go.
+  ~MediaPeer() {
+    source.reset();
+    media.reset();
+  }
+  MediaPeer() = default;
+  MediaPeer(const MediaPeer&) = delete;
+  MediaPeer& operator=(const MediaPeer&) = delete;
+
   void on_picture(const DecodedPicture& d) {
     auto info = codec::read_test_pattern(d.picture);
     std::lock_guard lk(mu);
