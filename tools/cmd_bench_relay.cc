@@ -17,6 +17,7 @@ int run_bench_relay(const Args& args) {
   o.frame_bytes = std::stoul(args.value("--frame-bytes", "1200"));
   o.seconds = std::stod(args.value("--seconds", "5"));
   o.io_threads = std::stoi(args.value("--io-threads", "2"));
+  o.client_threads = std::stoi(args.value("--client-threads", "2"));
   o.fhe_jobs_per_s = std::stoi(args.value("--fhe-jobs", "0"));
   o.profile = args.value("--profile", "synthetic");
   auto r = meeting::server::run_relay_bench(o);
@@ -31,13 +32,13 @@ int run_bench_relay(const Args& args) {
                 "\"fhe_jobs_done\": %llu, \"audio_p50_ms\": %.3f, \"audio_p99_ms\": %.3f, \"video_p50_ms\": %.3f, "
                 "\"video_p99_ms\": %.3f, \"audio_lost\": %llu, \"video_deltas_dropped\": %llu, "
                 "\"keyframes_dropped\": %llu, \"audio_delivered\": %llu, \"video_delivered\": %llu, "
-                "\"video_expected\": %llu, \"cpu_s\": %.2f, \"seconds\": %.1f}\n",
+                "\"video_expected\": %llu, \"cpu_s\": %.2f, \"seconds\": %.1f, \"client_threads\": %d}\n",
                 o.profile.c_str(), r->frames_per_s, r->p50_ms, r->p99_ms, static_cast<ull>(r->lost_frames), r->max_ms,
                 o.participants, o.fps, o.frame_bytes, static_cast<ull>(r->fhe_jobs_done), r->audio_p50_ms,
                 r->audio_p99_ms, r->video_p50_ms, r->video_p99_ms, static_cast<ull>(r->audio_lost),
                 static_cast<ull>(r->video_deltas_dropped), static_cast<ull>(r->keyframes_dropped),
                 static_cast<ull>(r->audio_delivered), static_cast<ull>(r->video_delivered),
-                static_cast<ull>(r->video_expected), r->server_cpu_s, o.seconds);
+                static_cast<ull>(r->video_expected), r->server_cpu_s, o.seconds, o.client_threads);
   } else if (o.profile == "meeting") {
     std::printf("relay: %d participants, meeting profile (audio 50 fps, video 30 fps), %.1f s\n", o.participants,
                 o.seconds);
@@ -66,10 +67,11 @@ int run_bench_relay(const Args& args) {
 
 V100_COMMAND("bench-relay", "loopback media relay benchmark: --participants P --fps F --frame-bytes B --seconds S [--json]",
              CommandSpec{.usage = "v100 bench-relay [--participants P] [--profile synthetic|meeting] [--fps F]\n"
-                                  "                       [--frame-bytes B] [--seconds S] [--io-threads N] [--fhe-jobs N] [--json]",
+                                  "                       [--frame-bytes B] [--seconds S] [--io-threads N] [--client-threads N]\n"
+                                  "                       [--fhe-jobs N] [--json]",
                          .options = {opt_value("--participants"), opt_value("--fps"), opt_value("--frame-bytes"),
                                      opt_value("--seconds"), opt_value("--io-threads"), opt_value("--fhe-jobs"),
-                                     opt_value("--profile"), opt_switch("--json")}},
+                                     opt_value("--profile"), opt_value("--client-threads"), opt_switch("--json")}},
              run_bench_relay);
 
 }  // namespace v100::tools

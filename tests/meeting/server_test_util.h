@@ -51,11 +51,13 @@ class Peer {
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
-  static std::unique_ptr<Peer> connect(uint16_t port, const std::string& fingerprint, bool hello = true) {
+  static std::unique_ptr<Peer> connect(uint16_t port, const std::string& fingerprint, bool hello = true,
+                                       std::shared_ptr<TransportIoPool> pool = nullptr) {
     auto p = std::make_unique<Peer>();
     TransportOptions o;
     o.port = port;
     o.pin_sha256 = fingerprint;
+    o.io_pool = std::move(pool);
     Peer* raw = p.get();
     auto c = TransportClient::connect(o, [raw](Bytes m) { raw->on_message(std::move(m)); });
     if (!c) {
@@ -227,8 +229,9 @@ class ServerFixture : public ::testing::Test {
     Status s = srv_->start();
     ASSERT_TRUE(s.is_ok()) << s.message();
   }
-  Peer* add_peer() {
-    auto p = Peer::connect(srv_->port(), srv_->fingerprint());
+  /// A connected peer; on `pool`'s threads when given.
+  Peer* add_peer(std::shared_ptr<TransportIoPool> pool = nullptr) {
+    auto p = Peer::connect(srv_->port(), srv_->fingerprint(), true, std::move(pool));
     if (!p) return nullptr;
     peers_.push_back(std::move(p));
     return peers_.back().get();

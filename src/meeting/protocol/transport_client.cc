@@ -19,6 +19,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "meeting/protocol/tls_pin.h"
 
@@ -30,13 +32,47 @@ namespace ws = boost::beast::websocket;
 namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
-// All socket operations run on the single I/O thread (io_context run by one thread = implicit
-// strand). Public methods hand work over with net::post and synchronize through mu_.
+class TransportIoPool::Impl {
+ public:
+  explicit Impl(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      contexts_.push_back(std::make_unique<net::io_context>(1));
+      work_.push_back(net::make_work_guard(*contexts_.back()));
+    }
+    for (auto& c : contexts_) threads_.emplace_back([ctx = c.get()] { ctx->run(); });
+  }
+  ~Impl() {
+    work_.clear();
+    for (auto& c : contexts_) c->stop();
+    for (auto& t : threads_) t.join();
+  }
+  /// The context (one thread) for a new connection, round robin.
+  net::io_context& next() { return *contexts_[next_.fetch_add(1) % contexts_.size()]; }
+
+ private:
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::atomic<size_t> next_{0};
+};
+
+TransportIoPool::TransportIoPool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TransportIoPool::~TransportIoPool() = default;
+
+Result<std::shared_ptr<TransportIoPool>> TransportIoPool::create(int threads) {
+  if (threads < 1 || threads > 64) return Status::error("transport: io pool threads must be in [1, 64]");
+  return std::shared_ptr<TransportIoPool>(new TransportIoPool(std::make_unique<Impl>(threads)));
+}
+
+// All socket operations run on one I/O thread (an io_context run by one thread = implicit strand):
+// the connection's own, or one thread of a shared TransportIoPool. Public methods hand work over
+// with net::post and synchronize through mu_.
 class TransportClient::Impl {
  public:
   Impl(const TransportOptions& o, Handler h)
       : opts_(o),
         handler_(std::move(h)),
+        io_(o.io_pool ? &o.io_pool->impl().next() : &own_ioc_),
         ssl_ctx_(ssl::context::tls_client) {}
 
   ~Impl() { stop_thread(); }
@@ -61,35 +97,49 @@ class TransportClient::Impl {
         return certificate_fingerprint(X509_STORE_CTX_get_current_cert(st)) == pin;
       });
     }
-    stream_ = std::make_unique<Stream>(ioc_, ssl_ctx_);
-    // Connect on the calling thread with the io_context run here (no I/O thread yet, so nothing
-    // races with the stream); each step is bounded by the tcp_stream timer.
+    stream_ = std::make_unique<Stream>(*io_, ssl_ctx_);
+    throttle_.emplace(*io_);
+    // Connect step by step, each bounded by the tcp_stream timer. Own thread: the io_context runs
+    // here (no I/O thread yet, so nothing races with the stream). Pool: each step starts on the
+    // connection's pool thread and this thread waits for its handler.
     beast::error_code ec;
+    std::promise<void> step;
+    auto done = [&](beast::error_code e) {
+      ec = e;
+      if (pooled()) step.set_value();
+    };
     auto run_step = [&](auto&& initiate) {
       ec = {};
-      initiate();
-      ioc_.restart();
-      ioc_.run();
+      if (pooled()) {
+        step = std::promise<void>();
+        auto finished = step.get_future();
+        net::post(*io_, [&] { initiate(); });
+        finished.wait();
+      } else {
+        initiate();
+        own_ioc_.restart();
+        own_ioc_.run();
+      }
       return !ec;
     };
     auto& lowest = beast::get_lowest_layer(*stream_);
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(*io_);
     auto results = resolver.resolve(opts_.host, std::to_string(opts_.port), ec);
     bool ok = !ec;
     ok = ok && run_step([&] {
       lowest.expires_after(opts_.connect_timeout);
-      lowest.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+      lowest.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { done(e); });
     });
     ok = ok && run_step([&] {
       SSL_set_tlsext_host_name(stream_->next_layer().native_handle(), opts_.host.c_str());
       lowest.expires_after(opts_.connect_timeout);
-      stream_->next_layer().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+      stream_->next_layer().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { done(e); });
     });
     ok = ok && run_step([&] {
       lowest.expires_after(opts_.connect_timeout);
       stream_->binary(true);
       stream_->read_message_max(opts_.max_message_bytes);
-      stream_->async_handshake(opts_.host, "/v100", [&](beast::error_code e) { ec = e; });
+      stream_->async_handshake(opts_.host, "/v100", [&](beast::error_code e) { done(e); });
     });
     if (!ok) {
       set_closed("connect failed: " + ec.message());
@@ -105,10 +155,13 @@ class TransportClient::Impl {
       std::lock_guard lock(mu_);
       open_ = true;
     }
-    ioc_.restart();
-    work_.emplace(net::make_work_guard(ioc_));
-    thread_ = std::thread([this] { ioc_.run(); });
-    net::post(stream_->get_executor(), [self = this] { self->do_read(); });
+    if (!pooled()) {
+      own_ioc_.restart();
+      work_.emplace(net::make_work_guard(own_ioc_));
+      thread_ = std::thread([this] { own_ioc_.run(); });
+    }
+    started_ = true;
+    net::post(stream_->get_executor(), [self = this, t = OpToken(this)] { self->do_read(); });
     return Status::ok();
   }
 
@@ -123,7 +176,7 @@ class TransportClient::Impl {
       if (writing_) return Status::ok();
       writing_ = true;
     }
-    net::post(stream_->get_executor(), [self = this] { self->do_write(); });
+    net::post(stream_->get_executor(), [self = this, t = OpToken(this)] { self->do_write(); });
     return Status::ok();
   }
 
@@ -182,12 +235,12 @@ class TransportClient::Impl {
       std::lock_guard lock(mu_);
       was_open = open_;
     }
-    if (was_open && stream_ && thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) {
+    if (was_open && stream_ && started_ && !on_io_thread()) {
       // Polite WebSocket close, bounded in time; the socket is shut either way.
       auto done = std::make_shared<std::promise<void>>();
       auto fut = done->get_future();
-      net::post(stream_->get_executor(), [this, done] {
-        stream_->async_close(ws::close_code::normal, [this, done](beast::error_code) {
+      net::post(stream_->get_executor(), [this, done, t = OpToken(this)] {
+        stream_->async_close(ws::close_code::normal, [this, done, t2 = OpToken(this)](beast::error_code) {
           beast::error_code ec;
           beast::get_lowest_layer(*stream_).socket().close(ec);
           done->set_value();
@@ -203,18 +256,52 @@ class TransportClient::Impl {
   using Stream = ws::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 
-  // Handlers capture a raw `this`: they only ever run on thread_, which is joined here before
-  // the Impl (and its io_context, which owns any pending handler) is destroyed.
+  bool pooled() const { return io_ != &own_ioc_; }
+  bool on_io_thread() const { return io_->get_executor().running_in_this_thread(); }
+
+  // Handlers capture a raw `this` and an OpToken, which counts them until they are destroyed (run
+  // or dropped). Own thread: it is joined here before the Impl (and its io_context, which owns any
+  // pending handler) is destroyed. Pool: the socket is shut on the connection's thread and this
+  // waits until no handler of this connection is left.
+  struct OpToken {
+    Impl* impl;
+    explicit OpToken(Impl* i) : impl(i) {
+      std::lock_guard lock(impl->ops_mu_);
+      ++impl->ops_;
+    }
+    OpToken(OpToken&& o) noexcept : impl(std::exchange(o.impl, nullptr)) {}
+    OpToken(const OpToken&) = delete;
+    OpToken& operator=(const OpToken&) = delete;
+    OpToken& operator=(OpToken&&) = delete;
+    ~OpToken() {
+      if (!impl) return;
+      std::lock_guard lock(impl->ops_mu_);  // notified under the lock: the waiter frees the Impl
+      if (--impl->ops_ == 0) impl->ops_cv_.notify_all();
+    }
+  };
+
+  void shut_socket() {
+    beast::error_code ec;
+    if (stream_) beast::get_lowest_layer(*stream_).socket().close(ec);
+    if (throttle_) throttle_->cancel();
+  }
+
   void stop_thread() {
-    if (!thread_.joinable()) return;
-    if (std::this_thread::get_id() == thread_.get_id()) {
-      // Called from a handler: shut the socket; the owner's destructor joins later.
-      beast::error_code ec;
-      if (stream_) beast::get_lowest_layer(*stream_).socket().close(ec);
+    if (!started_) return;
+    if (on_io_thread()) {
+      // Called from a handler: shut the socket; the owner's destructor finishes later.
+      shut_socket();
       return;
     }
+    if (pooled()) {
+      net::post(*io_, [self = this, t = OpToken(this)] { self->shut_socket(); });
+      std::unique_lock lock(ops_mu_);
+      ops_cv_.wait(lock, [&] { return ops_ == 0; });
+      return;
+    }
+    if (!thread_.joinable()) return;
     work_.reset();
-    ioc_.stop();
+    own_ioc_.stop();
     thread_.join();
   }
 
@@ -232,7 +319,7 @@ class TransportClient::Impl {
   }
 
   void do_read() {
-    stream_->async_read(buf_, [self = this](beast::error_code ec, size_t) {
+    stream_->async_read(buf_, [self = this, t = OpToken(this)](beast::error_code ec, size_t) {
       if (ec) {
         self->set_closed(ec.message());
         return;
@@ -245,9 +332,9 @@ class TransportClient::Impl {
       self->deliver(std::move(msg));
       if (self->opts_.read_limit_bytes_per_s > 0) {
         // Throttled reads: pause as long as these bytes take at the configured rate.
-        self->throttle_.expires_after(std::chrono::microseconds(
+        self->throttle_->expires_after(std::chrono::microseconds(
             static_cast<int64_t>(1e6 * static_cast<double>(n) / self->opts_.read_limit_bytes_per_s)));
-        self->throttle_.async_wait([self](beast::error_code e) {
+        self->throttle_->async_wait([self, t2 = OpToken(self)](beast::error_code e) {
           if (!e) self->do_read();
         });
         return;
@@ -294,7 +381,7 @@ class TransportClient::Impl {
       }
       front = &outq_.front();  // deque: stable while only this thread pops
     }
-    stream_->async_write(net::buffer(*front), [self = this](beast::error_code ec, size_t) {
+    stream_->async_write(net::buffer(*front), [self = this, t = OpToken(this)](beast::error_code ec, size_t) {
       {
         std::lock_guard lock(self->mu_);
         self->queued_bytes_ -= self->outq_.front().size();
@@ -314,13 +401,19 @@ class TransportClient::Impl {
 
   TransportOptions opts_;
   Handler handler_;
-  net::io_context ioc_;
+  // Before the io_context: handlers it destroys still count themselves out.
+  std::mutex ops_mu_;
+  std::condition_variable ops_cv_;
+  size_t ops_ = 0;
+  net::io_context own_ioc_;  // unused with a pool
+  net::io_context* io_;
   ssl::context ssl_ctx_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::unique_ptr<Stream> stream_;
   std::thread thread_;
+  bool started_ = false;
   beast::flat_buffer buf_;
-  net::steady_timer throttle_{ioc_};
+  std::optional<net::steady_timer> throttle_;
 
   mutable std::mutex mu_;
   bool open_ = false;

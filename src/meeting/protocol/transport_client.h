@@ -14,7 +14,8 @@
 // chain validation is not used (the server's certificate is self-signed by default).
 // `insecure_no_verify` exists for tests that do not care.
 //
-// Threading: one internal I/O thread per connection. send(), call(), receive() and close() are
+// Threading: one internal I/O thread per connection, or, with `io_pool`, one of the pool's threads
+// (a process holding many connections: a benchmark, a gateway). send(), call(), receive() and close() are
 // thread-safe. `on_message` runs on the I/O thread: it must not block and must not call call()
 // (it may call send()). Outbound messages are queued up to `max_send_queue_bytes`; send() fails
 // beyond that (back-pressure instead of unbounded memory).
@@ -32,6 +33,25 @@
 
 namespace v100::meeting::protocol {
 
+/// I/O threads shared by many connections. Each connection is served by exactly one of them, so
+/// its handlers never run concurrently; one thread serving many sockets wakes once for all that
+/// are ready instead of once per socket. Destroy the pool only after its connections.
+class TransportIoPool {
+ public:
+  /// `threads` in [1, 64].
+  static Result<std::shared_ptr<TransportIoPool>> create(int threads);
+  ~TransportIoPool();
+  TransportIoPool(const TransportIoPool&) = delete;
+  TransportIoPool& operator=(const TransportIoPool&) = delete;
+
+  class Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit TransportIoPool(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Connection options.
 struct TransportOptions {
   std::string host = "127.0.0.1";
@@ -46,6 +66,8 @@ struct TransportOptions {
   /// Tests and diagnostics: read at most this many bytes per second (0: no limit), with a small
   /// socket receive buffer, as a participant on a slow link would.
   double read_limit_bytes_per_s = 0;
+  /// Serve this connection on a shared pool's thread instead of a thread of its own.
+  std::shared_ptr<TransportIoPool> io_pool;
 };
 
 /// One client connection. Create with connect(); destroy or close() to disconnect.

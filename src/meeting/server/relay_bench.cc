@@ -112,7 +112,7 @@ double percentile(std::vector<float>& v, double q) {
 
 Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   using R = Result<RelayBenchResult>;
-  if (opt.participants < 2 || opt.participants > 1024 || opt.fps < 1 || opt.frame_bytes < 16 ||
+  if (opt.participants < 2 || opt.participants > 1024 || opt.client_threads < 0 || opt.client_threads > 64 || opt.fps < 1 || opt.frame_bytes < 16 ||
       opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0 || opt.audio_bytes < 16 || opt.video_delta_bytes < 16 ||
       opt.video_keyframe_bytes > kMaxMediaPayload || opt.video_keyframe_bytes < 16)
     return R::error("bench-relay: parameters out of range");
@@ -146,6 +146,11 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
     TransportOptions to;
     to.port = server.port();
     to.pin_sha256 = server.fingerprint();
+    if (opt.client_threads > 0) {
+      auto pool = TransportIoPool::create(opt.client_threads);
+      if (!pool) return pool.status();
+      to.io_pool = *pool;
+    }
     Handle handle;
     random_bytes(handle);
     Bytes seed = random_bytes(32);

@@ -18,6 +18,10 @@ struct RelayBenchOptions {
   size_t frame_bytes = 1200;
   double seconds = 5;
   int io_threads = 2;
+  /// Threads serving the P client connections (a shared TransportIoPool); 0: a thread per client,
+  /// as P separate apps would have. The clients stand in for P machines, so by default they cost
+  /// this one as little as they can.
+  int client_threads = 2;
   /// Simulated FHE jobs per second on the worker pool (each ~2 ms of hashing), 0 = none.
   int fhe_jobs_per_s = 0;
   /// "synthetic": `fps` frames of `frame_bytes` each (audio kind). "meeting": what a video call
