@@ -47,7 +47,6 @@ Server::Impl::Impl(ServerOptions o)
     : opts_(std::move(o)),
       budget_(opts_.memory_budget_bytes ? opts_.memory_budget_bytes : default_memory_budget()),
       peers_(opts_.max_connections_per_address, opts_.anon_stores_per_s, opts_.anon_stores_burst),
-      ioc_(std::max(1, opts_.io_threads)),
       ssl_ctx_(ssl::context::tls_server),
       accept_timer_(ioc_),
       housekeeping_timer_(ioc_) {}
@@ -111,16 +110,27 @@ Status Server::Impl::start() {
   hs_work_.emplace(hs_ioc_.get_executor());
   hs_thread_ = std::thread([this] { hs_ioc_.run(); });
   pthread_setname_np(hs_thread_.native_handle(), "v100-tls");  // names show in top and /proc
+  more_iocs_.clear();
+  io_work_.clear();
+  ioc_.restart();
+  for (int i = 1; i < std::max(1, opts_.io_threads); ++i) more_iocs_.push_back(std::make_unique<net::io_context>(1));
   for (int i = 0; i < std::max(1, opts_.io_threads); ++i) {
-    io_threads_.emplace_back([this] { ioc_.run(); });
+    net::io_context& c = i == 0 ? ioc_ : *more_iocs_[static_cast<size_t>(i - 1)];
+    io_work_.push_back(net::make_work_guard(c));
+    io_threads_.emplace_back([&c] { c.run(); });
     pthread_setname_np(io_threads_.back().native_handle(), "v100-io");
   }
   log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
   return Status::ok();
 }
 
+net::io_context& Server::Impl::next_io_context() {
+  const size_t n = next_ioc_.fetch_add(1, std::memory_order_relaxed) % (more_iocs_.size() + 1);
+  return n == 0 ? ioc_ : *more_iocs_[n - 1];
+}
+
 void Server::Impl::do_accept() {
-  acceptor_->async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(net::make_strand(next_io_context()), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping_ || draining_) return;
     if (ec.value() == EMFILE || ec.value() == ENFILE) return on_accept_exhausted();
     if (!ec) {
@@ -231,7 +241,9 @@ void Server::Impl::stop() {
   hs_work_.reset();
   hs_ioc_.stop();
   if (hs_thread_.joinable()) hs_thread_.join();
+  io_work_.clear();
   ioc_.stop();
+  for (auto& c : more_iocs_) c->stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
   if (reserve_fd_ >= 0) ::close(reserve_fd_);

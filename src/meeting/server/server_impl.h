@@ -75,7 +75,15 @@ class Server::Impl {
   std::unique_ptr<store::Store> store_;
   StoreGuard* guard_ = nullptr;  // store_ itself
   TlsMaterial tls_;
-  boost::asio::io_context ioc_;
+  // One io_context per I/O thread, each run by that thread alone: a connection lives on one of
+  // them (round robin at accept), so its handlers never wait for another thread's strand and a
+  // thread busy with its sockets is not woken for the other's. ioc_ (thread 0) also holds the
+  // acceptor and the timers.
+  boost::asio::io_context ioc_{1};
+  std::vector<std::unique_ptr<boost::asio::io_context>> more_iocs_;  // threads 1..n-1
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> io_work_;
+  std::atomic<size_t> next_ioc_{0};
+  boost::asio::io_context& next_io_context();
   // TLS handshakes run here, on their own thread, not on the relay's I/O threads: a handshake
   // flood costs at most this one core and never delays media. Declared after ioc_ so it is
   // destroyed first (its pending handlers hold sessions whose sockets belong to ioc_).
