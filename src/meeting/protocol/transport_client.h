@@ -35,7 +35,9 @@ namespace v100::meeting::protocol {
 
 /// I/O threads shared by many connections. Each connection is served by exactly one of them, so
 /// its handlers never run concurrently; one thread serving many sockets wakes once for all that
-/// are ready instead of once per socket. Destroy the pool only after its connections.
+/// are ready instead of once per socket. A connection on a pool is closed or destroyed from a
+/// thread outside the pool (never from a handler of any of its connections). The pool lives as
+/// long as its last connection.
 class TransportIoPool {
  public:
   /// `threads` in [1, 64].
