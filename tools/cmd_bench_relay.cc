@@ -18,6 +18,7 @@ int run_bench_relay(const Args& args) {
   o.seconds = std::stod(args.value("--seconds", "5"));
   o.io_threads = std::stoi(args.value("--io-threads", "2"));
   o.client_threads = std::stoi(args.value("--client-threads", "2"));
+  o.media_flush_us = std::stoi(args.value("--flush-us", "-1"));
   o.fhe_jobs_per_s = std::stoi(args.value("--fhe-jobs", "0"));
   o.profile = args.value("--profile", "synthetic");
   auto r = meeting::server::run_relay_bench(o);
@@ -68,10 +69,12 @@ int run_bench_relay(const Args& args) {
 V100_COMMAND("bench-relay", "loopback media relay benchmark: --participants P --fps F --frame-bytes B --seconds S [--json]",
              CommandSpec{.usage = "v100 bench-relay [--participants P] [--profile synthetic|meeting] [--fps F]\n"
                                   "                       [--frame-bytes B] [--seconds S] [--io-threads N] [--client-threads N]\n"
+                                  "                       [--flush-us US]\n"
                                   "                       [--fhe-jobs N] [--json]",
                          .options = {opt_value("--participants"), opt_value("--fps"), opt_value("--frame-bytes"),
                                      opt_value("--seconds"), opt_value("--io-threads"), opt_value("--fhe-jobs"),
-                                     opt_value("--profile"), opt_value("--client-threads"), opt_switch("--json")}},
+                                     opt_value("--profile"), opt_value("--client-threads"), opt_value("--flush-us"),
+                                     opt_switch("--json")}},
              run_bench_relay);
 
 }  // namespace v100::tools

@@ -112,7 +112,8 @@ double percentile(std::vector<float>& v, double q) {
 
 Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   using R = Result<RelayBenchResult>;
-  if (opt.participants < 2 || opt.participants > 1024 || opt.client_threads < 0 || opt.client_threads > 64 || opt.fps < 1 || opt.frame_bytes < 16 ||
+  if (opt.participants < 2 || opt.participants > 1024 || opt.client_threads < 0 || opt.client_threads > 64 ||
+      opt.media_flush_us > 100000 || opt.fps < 1 || opt.frame_bytes < 16 ||
       opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0 || opt.audio_bytes < 16 || opt.video_delta_bytes < 16 ||
       opt.video_keyframe_bytes > kMaxMediaPayload || opt.video_keyframe_bytes < 16)
     return R::error("bench-relay: parameters out of range");
@@ -124,6 +125,7 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   ServerOptions so;
   so.data_dir = dir;
   so.io_threads = opt.io_threads;
+  if (opt.media_flush_us >= 0) so.media_flush_interval = std::chrono::microseconds(opt.media_flush_us);
   so.log_to_file = false;
   so.max_connections = static_cast<size_t>(opt.participants) + 16;
   so.max_connections_per_address = so.max_connections;  // every client is on loopback

@@ -22,6 +22,8 @@ struct RelayBenchOptions {
   /// as P separate apps would have. The clients stand in for P machines, so by default they cost
   /// this one as little as they can.
   int client_threads = 2;
+  /// ServerOptions::media_flush_interval in µs (-1: the server's default; 0: write at once).
+  int media_flush_us = -1;
   /// Simulated FHE jobs per second on the worker pool (each ~2 ms of hashing), 0 = none.
   int fhe_jobs_per_s = 0;
   /// "synthetic": `fps` frames of `frame_bytes` each (audio kind). "meeting": what a video call

@@ -110,12 +110,16 @@ Status Server::Impl::start() {
   hs_work_.emplace(hs_ioc_.get_executor());
   hs_thread_ = std::thread([this] { hs_ioc_.run(); });
   pthread_setname_np(hs_thread_.native_handle(), "v100-tls");  // names show in top and /proc
+  // A flush list goes before its context; ioc_'s stays (a handler of an earlier run may hold it).
+  if (flush_lists_.size() > 1) flush_lists_.resize(1);
   more_iocs_.clear();
   io_work_.clear();
   ioc_.restart();
   for (int i = 1; i < std::max(1, opts_.io_threads); ++i) more_iocs_.push_back(std::make_unique<net::io_context>(1));
   for (int i = 0; i < std::max(1, opts_.io_threads); ++i) {
     net::io_context& c = i == 0 ? ioc_ : *more_iocs_[static_cast<size_t>(i - 1)];
+    if (opts_.media_flush_interval.count() > 0 && flush_lists_.size() <= static_cast<size_t>(i))
+      flush_lists_.push_back(std::make_unique<FlushList>(c, opts_.media_flush_interval));
     io_work_.push_back(net::make_work_guard(c));
     io_threads_.emplace_back([&c] { c.run(); });
     pthread_setname_np(io_threads_.back().native_handle(), "v100-io");
@@ -127,6 +131,43 @@ Status Server::Impl::start() {
 net::io_context& Server::Impl::next_io_context() {
   const size_t n = next_ioc_.fetch_add(1, std::memory_order_relaxed) % (more_iocs_.size() + 1);
   return n == 0 ? ioc_ : *more_iocs_[n - 1];
+}
+
+Server::Impl::FlushList* Server::Impl::flush_list_for(const net::any_io_executor& ex) {
+  auto& ctx = net::query(ex, net::execution::context);
+  for (auto& f : flush_lists_)
+    if (static_cast<net::execution_context*>(&f->context()) == &ctx) return f.get();
+  return nullptr;
+}
+
+void Server::Impl::FlushList::add(std::shared_ptr<SessionContext> s) {
+  bool arm;
+  {
+    std::lock_guard lock(mu_);
+    arm = due_.empty();
+    due_.push_back(std::move(s));
+  }
+  if (!arm) return;
+  net::post(ctx_, [this] {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](beast::error_code ec) {
+      if (!ec) flush();
+    });
+  });
+}
+
+void Server::Impl::FlushList::flush() {
+  std::vector<std::shared_ptr<SessionContext>> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(due_);
+  }
+  for (auto& s : batch) s->flush_media();
+}
+
+void Server::Impl::FlushList::clear() {
+  std::lock_guard lock(mu_);
+  due_.clear();
 }
 
 void Server::Impl::do_accept() {
@@ -246,6 +287,7 @@ void Server::Impl::stop() {
   for (auto& c : more_iocs_) c->stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
+  for (auto& f : flush_lists_) f->clear();  // the sessions they still hold
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
   reserve_fd_ = -1;
   {

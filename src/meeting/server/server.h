@@ -54,6 +54,10 @@ struct ServerOptions {
   /// SO_SNDBUF of client sockets (0: the kernel's autotuning). Small, so a backlog stays in the
   /// media queue where audio goes first and stale video can be dropped.
   size_t socket_send_buffer = 256u << 10;
+  /// Relayed media waiting for an idle connection is written on the next flush tick of its I/O
+  /// thread, at most this much later, so frames from many senders leave in one write (one TLS
+  /// record, one syscall, one wake-up of the receiver) instead of one each. 0: write at once.
+  std::chrono::microseconds media_flush_interval{2000};
   /// A subscriber whose queue stays full (frames being dropped) this long without one write
   /// completing is a slow consumer and is disconnected.
   std::chrono::milliseconds slow_consumer_timeout{5000};

@@ -82,6 +82,27 @@ class Server::Impl {
   boost::asio::io_context ioc_{1};
   std::vector<std::unique_ptr<boost::asio::io_context>> more_iocs_;  // threads 1..n-1
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> io_work_;
+  /// The connections of one I/O context with media waiting (opts_.media_flush_interval): the first
+  /// to join arms the context's timer; when it fires, each writes everything queued for it.
+  class FlushList {
+   public:
+    FlushList(boost::asio::io_context& ctx, std::chrono::microseconds interval)
+        : ctx_(ctx), timer_(ctx), interval_(interval) {}
+    boost::asio::io_context& context() { return ctx_; }
+    void add(std::shared_ptr<SessionContext> s);
+    void clear();
+
+   private:
+    void flush();
+    boost::asio::io_context& ctx_;
+    boost::asio::steady_timer timer_;  // the context's thread only
+    std::chrono::microseconds interval_;
+    std::mutex mu_;
+    std::vector<std::shared_ptr<SessionContext>> due_;
+  };
+  std::vector<std::unique_ptr<FlushList>> flush_lists_;  // one per I/O context, after them
+  /// The flush list of the I/O context running `ex`, or nullptr (flushing off).
+  FlushList* flush_list_for(const boost::asio::any_io_executor& ex);
   std::atomic<size_t> next_ioc_{0};
   boost::asio::io_context& next_io_context();
   // TLS handshakes run here, on their own thread, not on the relay's I/O threads: a handshake

@@ -60,9 +60,14 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     mailbox_puts_.init(o.mailbox_puts_per_s, o.mailbox_put_burst);
     rx_charge_.attach(srv_.budget_);
     tx_charge_.attach(srv_.budget_);
+    flush_ = srv_.flush_list_for(ws_.get_executor());
   }
 
   uint64_t id() const { return id_; }
+
+  void flush_media() override {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+  }
 
   void start() {
     net::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->on_start(); });
@@ -132,7 +137,11 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
     if (slow) return close("slow consumer", true);
-    if (kick) net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+    if (!kick) return;
+    // Idle connection: the write waits for its I/O thread's flush tick, gathering the frames of
+    // other senders on the way (ServerOptions::media_flush_interval).
+    if (flush_) return flush_->add(shared_from_this());
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
   }
 
   /// Closes the connection from any thread. `misbehaved` counts it as dropped.
@@ -660,6 +669,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   std::mutex send_mu_;
   std::deque<std::shared_ptr<const Bytes>> ctrlq_;  // replies and pushes, never dropped
   MediaQueue mq_;                                   // relayed frames (media_queue.h)
+  Server::Impl::FlushList* flush_ = nullptr;        // this connection's I/O thread's, or none
   size_t out_bytes_ = 0;
   bool dropping_ = false;
   std::chrono::steady_clock::time_point drop_since_{};

@@ -34,6 +34,8 @@ class SessionContext {
                           protocol::MediaEnvelope env) = 0;
   /// Closes the connection. `misbehaved` counts it as dropped.
   virtual void close(const char* why, bool misbehaved) = 0;
+  /// Writes the media queued since the last flush tick (Server::Impl::FlushList).
+  virtual void flush_media() {}
 
   /// Membership: written by the control thread, read by the relay and the read loop.
   void set_membership(MeetingPtr m, int slot) {
