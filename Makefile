@@ -23,15 +23,24 @@ test-release: release
 test-dev: dev
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE slow
 
-# Every test: the normal (release) build and the sanitizer (ASan+UBSan) build. The web tests
-# (`make test-web`) are not in it yet: they need Node >= 20 (Debian 12's nodejs is 18, without a
-# global WebCrypto) and the npm registry for `npm ci`, which a fresh Debian 12 root does not give.
-test: test-release test-dev
+# Every test: the normal (release) build, the web client (WASM module + TypeScript SDK on Node, a few
+# minutes; before the sanitizer build so that it reuses the release objects and fails early) and the
+# sanitizer (ASan+UBSan) build.
+test: test-release test-web test-dev
 
 # The web client (web/, issue #15). `wasm`: the WebAssembly module of the portable core/hash/pq code
 # (Debian's emscripten; its acorn comes from Debian's node-acorn through NODE_PATH). `test-web`: the
 # native reference tool, the module, the TypeScript SDK (npm ci from the lockfile, tsc strict) and the
 # node tests; writes build/web-test/summary.json.
+# Node: Debian 12's nodejs 18 is the floor (web/package.json engines); the tests import WebCrypto
+# from node:crypto where 18 has no global one. The tools are npm's, pinned by web/package-lock.json,
+# not Debian's node-typescript 4.8 / esbuild 0.17: the tsconfig needs TypeScript >= 5.0
+# (verbatimModuleSyntax) and Debian has no playwright, the browser driver the page tests need.
+# npm ci reaches the registry with the CA store of the node that runs it. Debian's nodejs reads the
+# system store (/etc/ssl/certs, so a CA added with update-ca-certificates is trusted); other builds
+# read their bundled store plus NODE_EXTRA_CA_CERTS. No --use-openssl-ca here: Debian's node does not
+# need it, and on other builds it replaces the bundled store by the OpenSSL directory they were
+# compiled with, which need not be the system's.
 EMENV = NODE_PATH=/usr/share/nodejs
 wasm:
 	@./scripts/deps.sh web
@@ -41,7 +50,7 @@ wasm:
 test-web: wasm
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) --target v100_web_ref
-	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json && npm run --silent bundle
+	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
 	for k in pq sframe protocol; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs

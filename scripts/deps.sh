@@ -4,6 +4,7 @@
 #   scripts/deps.sh        the native build
 #   scripts/deps.sh web    also the web client's toolchain (make test-web): Debian's emscripten
 #                          (3.1.6; its node-acorn dependency is found through NODE_PATH) and nodejs/npm
+#                          (Debian's nodejs 18 is enough; an installed npm, e.g. NodeSource's, is kept)
 set -euo pipefail
 pkgs=(build-essential make cmake ninja-build pkg-config git ca-certificates
       libssl-dev libsqlite3-dev libboost-dev libboost-system-dev libgmp-dev

@@ -2,6 +2,7 @@
 // (src/meeting/protocol/messages.cc): messages built here from the field values v100_web_ref
 // protocol prints encode to exactly the C++ bytes and decode back to the same values; messages
 // encoded here decode in C++ and re-encode to the same bytes (v100_web_ref protocol-check).
+import "./node-webcrypto.js";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";

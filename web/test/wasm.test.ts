@@ -1,5 +1,6 @@
 // The WebAssembly module against the native build (byte identity on the same inputs, printed by
 // v100_web_ref pq) and against the NIST ACVP vectors in ../shared/vectors/acvp.
+import "./node-webcrypto.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromHex, toHex } from "../src/bytes.js";
