@@ -12,11 +12,11 @@ export function readRef<T>(name: string): T {
 }
 
 /**
- * An official vector file under ../shared/vectors (V100_VECTORS_DIR overrides). Integers of more
+ * An official vector file under tests/data/vectors (V100_VECTORS_DIR overrides). Integers of more
  * than 15 digits become strings, so 64-bit values survive (JSON.parse would round them to doubles).
  */
 export function readVectors<T>(rel: string): T {
-  const dir = process.env["V100_VECTORS_DIR"] ?? join(root, "..", "shared", "vectors");
+  const dir = process.env["V100_VECTORS_DIR"] ?? join(root, "tests", "data", "vectors");
   const text = readFileSync(join(dir, rel), "utf8").replace(/(:\s*)(\d{16,})/g, '$1"$2"');
   return JSON.parse(text) as T;
 }

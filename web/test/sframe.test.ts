@@ -1,4 +1,4 @@
-// SFrame in TypeScript (web/src/sframe.ts) against the RFC 9605 vectors (../shared/vectors/sframe)
+// SFrame in TypeScript (web/src/sframe.ts) against the RFC 9605 vectors (tests/data/vectors/sframe)
 // and against the C++ SDK: frames printed by v100_web_ref sframe open here, and frames protected
 // here open in media::ReceiverContext (v100_web_ref sframe-open).
 import "./node-webcrypto.js";

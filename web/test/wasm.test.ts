@@ -1,5 +1,5 @@
 // The WebAssembly module against the native build (byte identity on the same inputs, printed by
-// v100_web_ref pq) and against the NIST ACVP vectors in ../shared/vectors/acvp.
+// v100_web_ref pq) and against the NIST ACVP vectors in tests/data/vectors/acvp.
 import "./node-webcrypto.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -48,7 +48,7 @@ test("WASM == native: ML-KEM, ML-DSA, SHA3-256, SHAKE256 on v100_web_ref inputs"
   assert.deepEqual(Object.fromEntries(seen), { mlkem: 9, mldsa: 6, sha3_256: 6, shake256: 4 });
 });
 
-// ---- NIST ACVP (internalProjection.json; see ../shared/vectors/README.md) ----
+// ---- NIST ACVP (internalProjection.json; see tests/data/vectors/README.md) ----
 
 interface AcvpFile<G> {
   testGroups: G[];
