@@ -378,6 +378,7 @@ int run_demo(const Args& args) {
     Status st = l.client->leave();
     l.left = st.is_ok();
     ok &= st.is_ok();
+    if (!st) std::printf("         leave FAILED: %s\n", st.message().c_str());
     wait_epoch_all(("left: " + l.name).c_str(), tl);
   }
   sleep_until_s(seconds);
@@ -423,6 +424,9 @@ int run_demo(const Args& args) {
     auto st = p->client->stats();
     const auto sent = p->media.sent();
     ok &= p->media.unverified() == 0;
+    if (p->media.unverified() != 0)
+      std::printf("  %s received %llu frames whose sender's identity was not verified: FAILED\n", p->name.c_str(),
+                  static_cast<unsigned long long>(p->media.unverified()));
     auto slot = p->left ? p->last_slot : p->client->slot();
     std::string c = p->active ? p->client->security_code() : "(left)";
     std::printf("  %-12s %5s %6llu %-23s %9llu %9llu %10llu %10llu %6llu\n", p->name.c_str(),

@@ -79,8 +79,12 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
   for (const auto& m : members) {
     ms::MetadataClient mc(*m.client);
     uint64_t speaking = m.audio_frames / 50 / (1 + (m.name.size() % 4));  // synthetic: a share of air time
-    reports_ok = reports_ok && mc.report_join(m.join_second).is_ok() && mc.report_leave(m.leave_second).is_ok() &&
-                 mc.report_attention(attention_of(m.name)).is_ok() && mc.report_speaking(speaking).is_ok();
+    for (Status st : {mc.report_join(m.join_second), mc.report_leave(m.leave_second),
+                      mc.report_attention(attention_of(m.name)), mc.report_speaking(speaking)}) {
+      if (st.is_ok()) continue;
+      std::printf("reports  %s: a report FAILED: %s\n", m.name.c_str(), st.message().c_str());
+      reports_ok = false;
+    }
     slots.push_back(*m.client->slot());
     out.canary_numbers.push_back(m.leave_second - m.join_second);
   }

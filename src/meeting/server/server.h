@@ -57,7 +57,10 @@ struct ServerOptions {
   /// Relayed media waiting for an idle connection is written on the next flush tick of its I/O
   /// thread, at most this much later, so frames from many senders leave in one write (one TLS
   /// record, one syscall, one wake-up of the receiver) instead of one each. 0: write at once.
-  std::chrono::microseconds media_flush_interval{2000};
+  /// Off by default for now: with it on, `v100 demo` sometimes delivers a new member's first frames
+  /// to a peer before that peer's SDK has checked the member's identity (1 run in 4 at 4 ms); the
+  /// SDK must hold such frames first (docs/benchmarks.md, "Real media").
+  std::chrono::microseconds media_flush_interval{0};
   /// A subscriber whose queue stays full (frames being dropped) this long without one write
   /// completing is a slow consumer and is disconnected.
   std::chrono::milliseconds slow_consumer_timeout{5000};

@@ -89,8 +89,11 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         out_bytes_ += buf->size();
         ctrlq_.push_back(std::move(buf));
         srv_.counters_.control_out.fetch_add(1, std::memory_order_relaxed);
-        kick = !writing_;
-        writing_ = writing_ || kick;
+        // Replies and pushes never wait for a media flush tick: a reply the client waits on
+        // leaves ahead of the media gathered so far.
+        kick = !writing_ || flush_pending_;
+        writing_ = true;
+        flush_pending_ = false;
       }
     }
     if (overflow) return close("send queue overflow", true);
@@ -133,6 +136,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         srv_.counters_.relayed.fetch_add(1, std::memory_order_relaxed);
         kick = !writing_;
         writing_ = writing_ || kick;
+        flush_pending_ = flush_pending_ || (kick && flush_ != nullptr);
       }
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
@@ -529,6 +533,10 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     bool bundled = false, control = false;
     {
       std::lock_guard lock(send_mu_);
+      // A flush tick or an early control kick may arrive while the other's write is in flight:
+      // that write's completion continues with whatever is queued.
+      if (write_in_flight_) return;
+      flush_pending_ = false;
       if (closed_ || (ctrlq_.empty() && mq_.empty())) {
         writing_ = false;
         inflight_bytes_ = 0;
@@ -577,6 +585,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       }
       // The message being written stays charged until its write completes.
       inflight_bytes_ = bundled ? bundle_bytes_ : single->size();
+      write_in_flight_ = true;
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
     write_start_ = std::chrono::steady_clock::now();
@@ -591,12 +600,14 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         {
           std::lock_guard lock(self->send_mu_);
           self->writing_ = false;
+          self->write_in_flight_ = false;
         }
         return self->close("write failed", false);
       }
       {
         std::lock_guard lock(self->send_mu_);
         self->dropping_ = false;  // a write completed: the subscriber is making progress
+        self->write_in_flight_ = false;
       }
       self->write_size_ = 0;
       if (self->membership().first) self->progress();  // a member receiving media is active
@@ -675,7 +686,9 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   std::chrono::steady_clock::time_point drop_since_{};
   size_t inflight_bytes_ = 0;  // the message being written, still charged
   BudgetCharge tx_charge_;     // out_bytes_ + inflight_bytes_
-  bool writing_ = false;
+  bool writing_ = false;          // a write is in flight or due (kicked, or waiting for a flush tick)
+  bool write_in_flight_ = false;  // ws_.async_write started and not completed
+  bool flush_pending_ = false;    // writing_ only because media waits for the flush tick
   bool closed_ = false;
   bool close_when_flushed_ = false;
 
