@@ -508,6 +508,21 @@ TEST_F(ServerTest, RestartResumesFromTheDatabase) {
             static_cast<int>(ErrorCode::kBadSlot));
 }
 
+// One Server object stopped and started again (every I/O context, the TLS handshake context and
+// the listener come back): new members join and media flows, several times over.
+TEST_F(ServerTest, TheSameServerStartsAgainAfterAStop) {
+  for (int round = 0; round < 3; ++round) {
+    TestMeeting tm;
+    auto peers = meeting_of(tm, 2);
+    ASSERT_EQ(peers.size(), 2u) << "round " << round;
+    ASSERT_TRUE(peers[0]->client->send(encode_media_frame(0, MediaKind::kAudio, frame_payload(0, 0))));
+    EXPECT_TRUE(peers[1]->wait_for([](Peer& p) { return p.frames_locked() == 1; })) << "round " << round;
+    peers_.clear();
+    srv_->stop();
+    ASSERT_TRUE(srv_->start().is_ok()) << "round " << round;
+  }
+}
+
 TEST_F(ServerTest, ServicesRunOnTheWorkerPool) {
   srv_->stop();
   srv_ = std::make_unique<server::Server>(test_options(dir_));

@@ -107,6 +107,7 @@ Status Server::Impl::start() {
   accept_backoff_ = std::chrono::milliseconds(0);
   do_accept();
   schedule_housekeeping();
+  hs_ioc_.restart();  // after a stop(), run() would return at once
   hs_work_.emplace(hs_ioc_.get_executor());
   hs_thread_ = std::thread([this] { hs_ioc_.run(); });
   pthread_setname_np(hs_thread_.native_handle(), "v100-tls");  // names show in top and /proc
@@ -171,20 +172,31 @@ void Server::Impl::FlushList::clear() {
 }
 
 void Server::Impl::do_accept() {
-  acceptor_->async_accept(net::make_strand(next_io_context()), [this](beast::error_code ec, tcp::socket socket) {
+  // Accepted on the acceptor's own context, then handed to an I/O context: a pending accept never
+  // holds a socket of another context (whose service may be gone when the acceptor's context shuts
+  // down after a stop; that was a use-after-free).
+  acceptor_->async_accept([this](beast::error_code ec, tcp::socket accepted) {
     if (stopping_ || draining_) return;
     if (ec.value() == EMFILE || ec.value() == ENFILE) return on_accept_exhausted();
     if (!ec) {
       accept_backoff_ = std::chrono::milliseconds(0);
       counters_.accepted.fetch_add(1);
-      std::string addr = address_key(socket);  // memory only
+      std::string addr = address_key(accepted);  // memory only
       // Global cap, cap on connections still handshaking (all addresses), per-address cap.
       if (counters_.open.load() >= opts_.max_connections || handshaking_.load() >= opts_.max_handshaking ||
           !peers_.admit(addr)) {
         counters_.rejected.fetch_add(1);
         beast::error_code ignored;
-        socket.close(ignored);
+        accepted.close(ignored);
       } else {
+        tcp::socket socket(net::make_strand(next_io_context()));
+        const auto protocol = accepted.local_endpoint(ec).protocol();
+        if (!ec) socket.assign(protocol, accepted.release(ec), ec);
+        if (ec) {
+          counters_.rejected.fetch_add(1);
+          accepted.close(ec);
+          return do_accept();
+        }
         socket.set_option(tcp::no_delay(true), ec);
         // A small kernel send buffer keeps the backlog in the subscriber's media queue, where the
         // relay can still send audio first and drop stale video deltas (media_queue.h).
