@@ -218,6 +218,35 @@ TEST(E2eMeeting, KeyChangesOnJoinAndLeave) {
   EXPECT_EQ(e.corrupt, 0u);
 }
 
+// The relay may hand a member's last frames over after the event saying it left (here a long media
+// flush tick holds media while events go out at once). Those frames were sent under an epoch the
+// leaver held: the others still get them, named and verified as the leaver's, never "unverified";
+// and the leaver itself is handed nothing after leave() returned.
+TEST(E2eMeeting, FramesSentJustBeforeLeavingStillNameTheLeaver) {
+  Harness h("leaver-frames", "", [](server::ServerOptions& o) { o.media_flush_interval = 300ms; });
+  Participant& host = h.add("Host");
+  Participant& b = h.add("Bea");
+  Participant& c = h.add("Cai");
+  ASSERT_TRUE(host.client->create_meeting("Leaver", 1).is_ok());
+  invite_and_join(host, b, false);
+  invite_and_join(host, c, false);
+  for (auto* p : {&host, &b, &c}) ASSERT_TRUE(p->client->wait_for_epoch(3, 20s)) << p->name;
+  const uint16_t c_slot = *c.client->slot();
+  send_round({&c}, 0, 6);
+  ASSERT_TRUE(c.client->leave().is_ok());
+  const size_t c_after_leave = c.received_total();
+  for (auto* p : {&host, &b}) {
+    ASSERT_TRUE(p->wait_total(6, 10s)) << p->name << " got " << p->received_total();
+    std::lock_guard lk(p->mu);
+    EXPECT_EQ(per_kind(p->seqs[c_slot]), per_kind(iota_seqs(0, 6))) << p->name;
+    EXPECT_EQ(p->unverified, 0u) << p->name;
+    EXPECT_EQ(p->corrupt, 0u) << p->name;
+    EXPECT_EQ(p->client->stats().frames_unchecked, 0u) << p->name;
+  }
+  std::this_thread::sleep_for(400ms);  // past the tick: nothing more reaches the leaver
+  EXPECT_EQ(c.received_total(), c_after_leave);
+}
+
 TEST(E2eMeeting, ServerRestartClientsReconnectAndContinue) {
   Harness h("restart");
   for (const char* n : {"Ama", "Bo", "Cy"}) h.add(n);

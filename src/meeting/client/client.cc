@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/rng.h"
@@ -71,6 +72,13 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     bool online = true;
     std::optional<IdentityEntry> identity;
   };
+  // A member who left or was removed: its frames sent before (the relay may deliver queued media
+  // after the event) still name it, up to the last epoch it could hold; a later member of the slot
+  // only ever has later epochs.
+  struct Departed {
+    IdentityEntry identity;
+    uint64_t last_epoch = 0;
+  };
   mutable std::mutex mu;
   mutable std::condition_variable cv;
   bool joined = false;
@@ -115,11 +123,22 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   std::mutex media_mu;
   std::unique_ptr<media::ReceiverContext> receiver;
   std::deque<Held> held;
+  // Decrypted frames of a sender whose identity is not checked yet (its MemberEvent or identity
+  // blob is still on the way): the worker checks it and releases them in order, so the app is
+  // never handed a frame with an unchecked sender while the check is merely late.
+  struct Unchecked {
+    DecryptedFrame frame;
+    Clock::time_point at;
+  };
+  std::deque<Unchecked> unchecked;
   FrameHandler handler;
   RawFrameTap tap;
   KeyframeRequestHandler keyframe_handler;
   EpochHandler epoch_handler;  // guarded by mu
   std::map<uint32_t, Clock::time_point> keyframe_asked;  // stream (slot << 8 | kind) -> last request
+  std::map<uint16_t, Departed> departed;  // guarded by mu
+  std::set<uint16_t> identity_wanted;  // guarded by mu: senders of frames in `unchecked`
+  bool identity_check_needed = false;  // guarded by mu: wakes the worker (retries on its 100 ms tick)
   std::mutex send_mu;
   std::unique_ptr<media::SenderContext> sender;
   uint16_t send_slot = 0;
@@ -127,7 +146,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   // ---- stats ----
   std::atomic<uint64_t> frames_sent{0}, frames_received{0}, frames_undecryptable{0}, frames_held{0},
       epochs_installed{0}, epochs_distributed{0}, controls_received{0}, keyframe_requests_sent{0},
-      keyframe_requests_received{0};
+      keyframe_requests_received{0}, frames_identity_wait{0}, frames_unchecked{0};
 
   // ------------------------------------------------------------------------------------------
   std::shared_ptr<proto::TransportClient> tp() const {
@@ -207,10 +226,14 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
         m.join_seq = ev.join_seq;
         m.online = true;
         members[ev.slot] = std::move(m);
+        if (identity_wanted.count(ev.slot)) {  // its frames came first: check it now
+          identity_check_needed = true;
+          cv.notify_all();
+        }
         break;
       }
       case proto::MemberEventKind::kLeft:
-        members.erase(ev.slot);
+        depart_locked(ev.slot);
         break;
       case proto::MemberEventKind::kRemoved:
         if (ev.slot == my_slot) {
@@ -220,7 +243,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
           cv.notify_all();
           return;
         }
-        members.erase(ev.slot);
+        depart_locked(ev.slot);
         break;
       case proto::MemberEventKind::kOnline:
         if (auto it = members.find(ev.slot); it != members.end()) it->second.online = true;
@@ -259,16 +282,89 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     f.epoch = r->info.epoch;
     f.counter = r->info.counter;
     f.payload = std::move(r->payload);
-    {
-      std::lock_guard lk(mu);
-      auto it = members.find(slot);
-      if (it != members.end() && it->second.identity) {
-        f.identity_verified = true;
-        f.sender = it->second.identity->user_id;
-        f.sender_name = it->second.identity->display_name;
+    // Behind frames of the same sender still waiting for its identity, to keep the order.
+    const bool queued = std::any_of(unchecked.begin(), unchecked.end(),
+                                    [&](const Unchecked& u) { return u.frame.slot == slot; });
+    if (queued || !label_sender(f)) {
+      if (unchecked.size() >= kMaxHeldFrames) {
+        unchecked.pop_front();
+        ++frames_undecryptable;
       }
+      unchecked.push_back({std::move(f), Clock::now()});
+      ++frames_identity_wait;
+      std::lock_guard lk(mu);
+      if (identity_wanted.insert(slot).second) {
+        identity_check_needed = true;
+        cv.notify_all();
+      }
+      return;
     }
     handler(f);
+  }
+
+  // Caller holds mu.
+  void depart_locked(uint16_t slot) {
+    auto it = members.find(slot);
+    if (it == members.end()) return;
+    if (it->second.identity) departed[slot] = {*it->second.identity, std::max(epoch, server_epoch)};
+    members.erase(it);
+  }
+
+  // Fills the sender fields of `f` from its checked identity; false if not checked (yet).
+  bool label_sender(DecryptedFrame& f) {
+    std::lock_guard lk(mu);
+    const IdentityEntry* who = nullptr;
+    if (auto d = departed.find(f.slot); d != departed.end() && f.epoch <= d->second.last_epoch) {
+      who = &d->second.identity;
+    } else if (auto it = members.find(f.slot); it != members.end() && it->second.identity) {
+      who = &*it->second.identity;
+    }
+    if (!who) return false;
+    f.identity_verified = true;
+    f.sender = who->user_id;
+    f.sender_name = who->display_name;
+    return true;
+  }
+
+  // Worker thread: checks the identities frames wait for, then hands over, in arrival order, the
+  // frames whose sender is now checked. A sender still unchecked after hold_back is handed over
+  // marked unverified (identity_verified false), the app decides; counted in frames_unchecked.
+  void check_waiting_identities() {
+    std::vector<uint16_t> slots;
+    {
+      std::lock_guard lk(mu);
+      slots.assign(identity_wanted.begin(), identity_wanted.end());
+    }
+    for (uint16_t s : slots) (void)ensure_identity(s);
+    std::lock_guard mlk(media_mu);
+    {
+      std::lock_guard lk(mu);
+      if (!joined) {  // left (or removed) meanwhile: nothing more is handed to the app
+        identity_wanted.clear();
+        frames_undecryptable += unchecked.size();
+        unchecked.clear();
+        return;
+      }
+    }
+    const auto now = Clock::now();
+    std::set<uint16_t> expired, blocked;
+    std::deque<Unchecked> keep;
+    for (auto& u : unchecked) {
+      const uint16_t s = u.frame.slot;
+      if (!blocked.count(s) && (label_sender(u.frame) || expired.count(s) || now - u.at >= opt.hold_back)) {
+        if (!u.frame.identity_verified) {
+          expired.insert(s);
+          ++frames_unchecked;
+        }
+        if (handler) handler(u.frame);
+      } else {
+        blocked.insert(s);  // later frames of this sender stay behind this one
+        keep.push_back(std::move(u));
+      }
+    }
+    unchecked.swap(keep);
+    std::lock_guard lk(mu);
+    identity_wanted = std::move(blocked);
   }
 
   // Caller holds media_mu. A decrypted SDK control frame from `from`.
@@ -486,7 +582,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     std::unique_lock lk(mu);
     for (;;) {
       cv.wait_for(lk, milliseconds(100), [&] {
-        return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed;
+        return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed || identity_check_needed;
       });
       if (stop) return;
       while (!epoch_items.empty()) {
@@ -512,7 +608,10 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
           lk.lock();
         }
       }
+      const bool waiting = identity_check_needed || !identity_wanted.empty();
+      identity_check_needed = false;
       lk.unlock();
+      if (waiting) check_waiting_identities();
       expire_held();
       lk.lock();
     }
@@ -532,6 +631,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     epoch = 0;
     server_epoch = 0;
     members.clear();
+    departed.clear();
     epoch_slots.clear();
     code.clear();
     epoch_items.clear();
@@ -696,6 +796,7 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_see
     // of queued video, so a video frame may arrive a few hundred counters late.
     s_->receiver = std::make_unique<media::ReceiverContext>(media::ReceiverOptions{.replay_window = 2048});
     s_->held.clear();
+    s_->unchecked.clear();
   }
   {
     std::lock_guard lk(s_->send_mu);
@@ -1076,6 +1177,8 @@ ClientStats Client::stats() const {
   st.frames_received = s_->frames_received;
   st.frames_undecryptable = s_->frames_undecryptable;
   st.frames_held_back = s_->frames_held;
+  st.frames_identity_wait = s_->frames_identity_wait;
+  st.frames_unchecked = s_->frames_unchecked;
   st.epochs_installed = s_->epochs_installed;
   st.epochs_distributed = s_->epochs_distributed;
   st.keyframe_requests_sent = s_->keyframe_requests_sent;

@@ -93,6 +93,8 @@ struct ClientStats {
   uint64_t frames_received = 0;        ///< decrypted and delivered
   uint64_t frames_undecryptable = 0;   ///< failed authentication, unknown/expired key, replay
   uint64_t frames_held_back = 0;       ///< waited for their epoch (then delivered or dropped)
+  uint64_t frames_identity_wait = 0;   ///< waited for their sender's identity check
+  uint64_t frames_unchecked = 0;       ///< delivered unverified: the sender's identity failed its check
   uint64_t epochs_installed = 0;
   uint64_t epochs_distributed = 0;     ///< PostEpoch sent by this client as distributor
   uint64_t keyframe_requests_sent = 0;      ///< request_keyframe() calls that went out
