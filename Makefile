@@ -30,8 +30,10 @@ test: test-release test-web test-dev
 
 # The web client (web/, issue #15). `wasm`: the WebAssembly module of the portable core/hash/pq code
 # (Debian's emscripten; its acorn comes from Debian's node-acorn through NODE_PATH). `test-web`: the
-# native reference tool, the module, the TypeScript SDK (npm ci from the lockfile, tsc strict) and the
-# node tests; writes build/web-test/summary.json.
+# native reference tool, the module, the TypeScript SDK (npm ci from the lockfile, tsc strict), the
+# node tests (run-tests.mjs writes build/web-test/summary.json), then a subset of them in Debian's
+# headless chromium driven by playwright-core (browser-test.mjs: a node:http server on 127.0.0.1 for
+# the page, the module and the vectors; adds `chromium` to summary.json, saves chromium.png).
 # Node: Debian 12's nodejs 18 is the floor (web/package.json engines); the tests import WebCrypto
 # from node:crypto where 18 has no global one. The tools are npm's, pinned by web/package-lock.json,
 # not Debian's node-typescript 4.8 / esbuild 0.17: the tsconfig needs TypeScript >= 5.0
@@ -52,8 +54,9 @@ test-web: wasm
 	cmake --build build/release -j $(JOBS) --target v100_web_ref
 	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
-	for k in pq sframe protocol; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
+	for k in pq sframe protocol xwing; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs
+	node web/scripts/browser-test.mjs
 
 bench: release
 	./build/release/tools/v100 bench

@@ -5,13 +5,14 @@
 #   scripts/deps.sh web    also the web client's toolchain (make test-web): Debian's emscripten
 #                          (3.1.6; its node-acorn dependency is found through NODE_PATH) and nodejs/npm
 #                          (Debian's nodejs 18 is enough; an installed npm, e.g. NodeSource's, is kept)
+#                          and Debian's chromium, the headless browser the page tests drive
 set -euo pipefail
 pkgs=(build-essential make cmake ninja-build pkg-config git ca-certificates
       libssl-dev libsqlite3-dev libboost-dev libboost-system-dev libgmp-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libxml2-dev valgrind clang libclang-rt-14-dev sqlite3
       ffmpeg libwebm-dev libvpx-dev libopus-dev)
 if [ "${1:-}" = web ]; then
-  pkgs+=(emscripten)
+  pkgs+=(emscripten chromium)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 missing=()

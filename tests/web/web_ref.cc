@@ -15,6 +15,12 @@
 //   v100_web_ref protocol-check  reads a JSON list of hex messages (encoded by the TS SDK) on stdin;
 //                             prints for each the C++ decode result and whether re-encoding gives
 //                             the same bytes.
+//   v100_web_ref xwing        X-Wing (pq::xwing, ML-KEM-768 + OpenSSL X25519): keys from seeds,
+//                             derandomized encapsulation, decapsulation of the ciphertext, of one
+//                             with a flipped ct_M byte, of one with a flipped ct_X byte, and of one
+//                             whose ct_X is the low-order point 0 (refused).
+//   v100_web_ref xwing-decaps reads {"seed", "cts": [hex]} on stdin (ciphertexts the TS SDK made to
+//                             the key of that seed) and prints for each the shared secret or an error.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <cstdio>
@@ -30,6 +36,7 @@
 #include "media/key_schedule.h"
 #include "media/sframe_context.h"
 #include "meeting/protocol/messages.h"
+#include "pq/xwing/xwing.h"
 #include "v100_wasm.h"
 
 namespace {
@@ -382,6 +389,59 @@ json protocol_check() {
   return results;
 }
 
+namespace xwing = v100::pq::xwing;
+
+// The shared secret of decapsulating `ct` under `sk`, or the error as {"error": ...}.
+json xwing_decaps(const xwing::SecretKey& sk, const Bytes& ct) {
+  auto c = xwing::Ciphertext::from_bytes(ct);
+  if (!c) return {{"error", c.message()}};
+  auto ss = xwing::decapsulate(sk, *c);
+  if (!ss) return {{"error", ss.message()}};
+  return {{"ss", to_hex(ss->span())}};
+}
+
+json xwing_cases() {
+  json cases = json::array();
+  for (int i = 0; i < 4; ++i) {
+    const std::string tag = "xwing/" + std::to_string(i);
+    const Bytes seed = derive(tag + "/seed", xwing::kSecretKeyBytes);
+    const Bytes eseed = derive(tag + "/eseed", xwing::kEncapsSeedBytes);
+    const auto sk = xwing::generate_key_pair_derand(seed);
+    auto enc = xwing::encapsulate_derand(sk.public_key(), eseed);
+    if (!enc) {
+      std::fprintf(stderr, "v100_web_ref: X-Wing encapsulation failed: %s\n", enc.message().c_str());
+      std::exit(1);
+    }
+    const Bytes ct(enc->ciphertext.span().begin(), enc->ciphertext.span().end());
+    Bytes ct_bad_m = ct, ct_bad_x = ct, ct_low = ct;
+    ct_bad_m[static_cast<size_t>(i) * 101] ^= 1;  // ML-KEM implicit rejection
+    ct_bad_x[ct.size() - 1 - static_cast<size_t>(i)] ^= 1;
+    std::fill(ct_low.end() - 32, ct_low.end(), uint8_t{0});  // u = 0: low order, X25519 output all-zero
+    cases.push_back({{"seed", hex(seed)},
+                     {"pk", to_hex(sk.public_key().span())},
+                     {"eseed", hex(eseed)},
+                     {"ct", hex(ct)},
+                     {"ss", to_hex(enc->shared_secret.span())},
+                     {"decaps", xwing_decaps(sk, ct)},
+                     {"ct_bad_m", hex(ct_bad_m)},
+                     {"decaps_bad_m", xwing_decaps(sk, ct_bad_m)},
+                     {"ct_bad_x", hex(ct_bad_x)},
+                     {"decaps_bad_x", xwing_decaps(sk, ct_bad_x)},
+                     {"ct_low", hex(ct_low)},
+                     {"decaps_low", xwing_decaps(sk, ct_low)}});
+  }
+  return cases;
+}
+
+json xwing_decaps_input() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const auto sk = xwing::generate_key_pair_derand(v100::from_hex(in.at("seed").get<std::string>()).value());
+  json results = json::array();
+  for (const auto& h : in.at("cts"))
+    results.push_back(xwing_decaps(sk, v100::from_hex(h.get<std::string>()).value()));
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -397,8 +457,14 @@ int main(int argc, char** argv) {
     out = protocol_cases();
   } else if (what == "protocol-check") {
     out = protocol_check();
+  } else if (what == "xwing") {
+    out = xwing_cases();
+  } else if (what == "xwing-decaps") {
+    out = xwing_decaps_input();
   } else {
-    std::fprintf(stderr, "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check\n");
+    std::fprintf(
+        stderr,
+        "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -4,3 +4,4 @@ export * from "./bytes.js";
 export * from "./protocol.js";
 export * from "./sframe.js";
 export * from "./wasm.js";
+export * from "./xwing.js";

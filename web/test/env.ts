@@ -2,6 +2,7 @@
 // directory (the repository root).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TestContext } from "node:test";
 import { PqWasm } from "../src/wasm.js";
 
 export const root = process.env["V100_ROOT"] ?? process.cwd();
@@ -27,4 +28,12 @@ export function loadWasm(): Promise<PqWasm> {
   const path = process.env["V100_WASM"] ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm");
   wasm ??= PqWasm.load(readFileSync(path));
   return wasm;
+}
+
+/**
+ * Reports that `n` cases of `group`/`what` were checked: scripts/run-tests.mjs collects these into
+ * `counts` of summary.json. Call it at the end of a test, so a failed test reports nothing.
+ */
+export function reportCount(t: TestContext, group: string, what: string, n: number): void {
+  t.diagnostic(`v100-count ${group}/${what}=${n}`);
 }
