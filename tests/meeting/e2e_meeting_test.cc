@@ -15,6 +15,7 @@
 #include <iterator>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "e2e_harness.h"
@@ -24,6 +25,9 @@ namespace {
 
 using protocol::MediaEnvelope;
 using protocol::MediaKind;
+using client::MeetingEvent;
+using client::MeetingEventKind;
+using client::meeting_event_name;
 
 // Joins `p` to the host's meeting through an invitation (out of band, or via the mailbox).
 void invite_and_join(Participant& host, Participant& p, bool via_mailbox) {
@@ -245,6 +249,113 @@ TEST(E2eMeeting, FramesSentJustBeforeLeavingStillNameTheLeaver) {
   }
   std::this_thread::sleep_for(400ms);  // past the tick: nothing more reaches the leaver
   EXPECT_EQ(c.received_total(), c_after_leave);
+}
+
+// The SDK's events tell the app what happened without polling: each member announced once with its
+// checked identity, then its tracks, then its departure; epochs in order with the code the client
+// reports; the connection dropping and coming back. Checked against what the test itself did.
+TEST(E2eMeeting, EventsTellTheAppWhoJoinedSentLeftAndRekeyed) {
+  Harness h("events");
+  Participant& host = h.add("Host");
+  Participant& b = h.add("Bea");
+  Participant& c = h.add("Cai");
+  std::mutex mu;
+  std::vector<MeetingEvent> seen;
+  host.client->set_event_handler([&](const MeetingEvent& e) {
+    std::lock_guard lk(mu);
+    seen.push_back(e);
+  });
+  struct HandlerGuard {  // the handler writes into these locals: removed on every way out
+    Client* c;
+    ~HandlerGuard() { c->set_event_handler(nullptr); }
+  } guard{host.client.get()};
+  auto count = [&](MeetingEventKind k) {
+    std::lock_guard lk(mu);
+    return std::count_if(seen.begin(), seen.end(), [&](const MeetingEvent& e) { return e.kind == k; });
+  };
+  auto wait_count = [&](MeetingEventKind k, long n) {
+    for (int i = 0; i < 1000 && count(k) < n; ++i) std::this_thread::sleep_for(10ms);
+    return count(k) >= n;
+  };
+  ASSERT_TRUE(host.client->create_meeting("Events", 1).is_ok());
+  invite_and_join(host, b, false);
+  invite_and_join(host, c, false);
+  for (auto* p : {&host, &b, &c}) ASSERT_TRUE(p->client->wait_for_epoch(3, 20s)) << p->name;
+  const uint16_t bs = *b.client->slot(), cs = *c.client->slot();
+  send_round({&b, &c}, 0, 4);  // audio and video each
+  ASSERT_TRUE(host.wait_total(8, 10s));
+  ASSERT_TRUE(wait_count(MeetingEventKind::kTrackSubscribed, 4));
+  ASSERT_TRUE(b.client->leave().is_ok());
+  ASSERT_TRUE(host.client->wait_for_epoch(2, 20s));
+  ASSERT_TRUE(wait_count(MeetingEventKind::kParticipantLeft, 1));
+  host.client->disconnect();
+  ASSERT_TRUE(wait_count(MeetingEventKind::kConnectionChanged, 1));
+  ASSERT_TRUE(host.client->reconnect().is_ok());  // a rekey follows the reclaim
+  ASSERT_TRUE(wait_count(MeetingEventKind::kConnectionChanged, 2));
+  ASSERT_TRUE(host.client->wait_for_epoch(2, 20s));
+  uint64_t last_epoch = 0;
+  for (int i = 0; i < 1000; ++i) {  // the epoch event follows the install by a moment
+    last_epoch = host.client->epoch();
+    {
+      std::lock_guard lk(mu);
+      auto it = std::find_if(seen.rbegin(), seen.rend(), [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
+      if (it != seen.rend() && it->epoch == last_epoch) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+
+  std::lock_guard lk(mu);
+  std::map<uint16_t, std::vector<std::string>> per_slot;  // the order of each member's events
+  std::set<std::pair<uint16_t, MediaKind>> tracks;
+  std::vector<uint64_t> epochs;
+  std::vector<bool> connection;
+  for (const auto& e : seen) {
+    switch (e.kind) {
+      case MeetingEventKind::kParticipantJoined:
+      case MeetingEventKind::kParticipantLeft: {
+        const Participant& who = e.slot == bs ? b : c;
+        EXPECT_TRUE(e.slot == bs || e.slot == cs) << e.slot;
+        EXPECT_EQ(e.user, who.id->user_id()) << meeting_event_name(e.kind);
+        EXPECT_EQ(e.display_name, who.name);
+        per_slot[e.slot].push_back(e.kind == MeetingEventKind::kParticipantJoined ? "joined" : "left");
+        break;
+      }
+      case MeetingEventKind::kTrackSubscribed:
+        EXPECT_TRUE(tracks.emplace(e.slot, e.track).second) << "track announced twice";
+        EXPECT_EQ(e.user, (e.slot == bs ? b : c).id->user_id());
+        per_slot[e.slot].push_back(e.track == MediaKind::kAudio ? "audio" : "video");
+        break;
+      case MeetingEventKind::kEpochChanged:
+        if (!epochs.empty()) {
+          EXPECT_GT(e.epoch, epochs.back());
+        }
+        epochs.push_back(e.epoch);
+        break;
+      case MeetingEventKind::kConnectionChanged:
+        connection.push_back(e.connected);
+        break;
+      default:
+        ADD_FAILURE() << "unexpected " << meeting_event_name(e.kind);
+    }
+  }
+  // Bea: joined, her two tracks (either order), left. Cai: joined, two tracks, still here.
+  auto joined_list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += x + " ";
+    return out;
+  };
+  ASSERT_EQ(per_slot[bs].size(), 4u) << joined_list(per_slot[bs]);
+  EXPECT_EQ(per_slot[bs].front(), "joined");
+  EXPECT_EQ(per_slot[bs].back(), "left");
+  ASSERT_EQ(per_slot[cs].size(), 3u) << joined_list(per_slot[cs]);
+  EXPECT_EQ(per_slot[cs].front(), "joined");
+  EXPECT_EQ(tracks.size(), 4u);
+  ASSERT_FALSE(epochs.empty());
+  EXPECT_EQ(epochs.back(), last_epoch);
+  const auto& last = *std::find_if(seen.rbegin(), seen.rend(), [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
+  EXPECT_EQ(last.security_code, host.client->security_code());
+  EXPECT_EQ(last.members.size(), 2u);
+  EXPECT_EQ(connection, (std::vector<bool>{false, true}));
 }
 
 TEST(E2eMeeting, ServerRestartClientsReconnectAndContinue) {

@@ -32,6 +32,12 @@ namespace {
 // Held-back frames (epoch not installed yet) are bounded so a flood of frames with future KIDs
 // cannot grow memory: beyond this the oldest is dropped.
 constexpr size_t kMaxHeldFrames = 4096;
+
+MeetingEvent event_of(MeetingEventKind kind) {
+  MeetingEvent ev;
+  ev.kind = kind;
+  return ev;
+}
 // Meeting-info plaintext is padded to a multiple of this, so the blob does not reveal the title's
 // exact length.
 constexpr size_t kInfoPad = 256;
@@ -137,6 +143,13 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   EpochHandler epoch_handler;  // guarded by mu
   std::map<uint32_t, Clock::time_point> keyframe_asked;  // stream (slot << 8 | kind) -> last request
   std::map<uint16_t, Departed> departed;  // guarded by mu
+  // Events (guarded by mu) for the worker to hand over; `announced`: slots whose kParticipantJoined
+  // went out (so kParticipantLeft pairs with it); `tracks` (media_mu): (slot << 8 | kind) seen.
+  std::deque<MeetingEvent> events;
+  EventHandler event_handler;
+  std::set<uint16_t> announced;
+  std::set<uint32_t> tracks;
+  bool was_connected = true;  // worker thread only
   std::set<uint16_t> identity_wanted;  // guarded by mu: senders of frames in `unchecked`
   bool identity_check_needed = false;  // guarded by mu: wakes the worker (retries on its 100 ms tick)
   std::mutex send_mu;
@@ -240,6 +253,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
           // The host removed us: the server no longer counts this connection as a member.
           reset_meeting_locked();
           removed = true;
+          post_event_locked(event_of(MeetingEventKind::kRemoved));
           cv.notify_all();
           return;
         }
@@ -254,6 +268,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       case proto::MemberEventKind::kMeetingEnded:
         joined = false;
         members.clear();
+        announced.clear();
+        post_event_locked(event_of(MeetingEventKind::kMeetingEnded));
         break;
     }
     rekey_needed = true;
@@ -299,6 +315,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       }
       return;
     }
+    announce_track(f);
     handler(f);
   }
 
@@ -307,7 +324,66 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     auto it = members.find(slot);
     if (it == members.end()) return;
     if (it->second.identity) departed[slot] = {*it->second.identity, std::max(epoch, server_epoch)};
+    if (announced.erase(slot) && it->second.identity) {
+      MeetingEvent ev;
+      ev.kind = MeetingEventKind::kParticipantLeft;
+      ev.slot = slot;
+      ev.user = it->second.identity->user_id;
+      ev.display_name = it->second.identity->display_name;
+      post_event_locked(std::move(ev));
+    }
     members.erase(it);
+  }
+
+  // Caller holds mu. Queued for the worker, which hands events over in order with no lock held.
+  void post_event_locked(MeetingEvent ev) {
+    if (!event_handler) return;
+    events.push_back(std::move(ev));
+    cv.notify_all();
+  }
+
+  // Worker thread, no lock held.
+  void dispatch_events() {
+    for (;;) {
+      MeetingEvent ev;
+      EventHandler h;
+      {
+        std::lock_guard lk(mu);
+        if (events.empty()) return;
+        ev = std::move(events.front());
+        events.pop_front();
+        h = event_handler;
+      }
+      if (h) h(ev);
+    }
+  }
+
+  // Worker thread: a connection that closed or came back (reconnect()) is an event.
+  void watch_connection() {
+    auto t = tp();
+    const bool open = t && t->is_open();
+    if (open == was_connected) return;
+    was_connected = open;
+    MeetingEvent ev;
+    ev.kind = MeetingEventKind::kConnectionChanged;
+    ev.connected = open;
+    std::lock_guard lk(mu);
+    post_event_locked(std::move(ev));
+  }
+
+  // Caller holds media_mu. kTrackSubscribed at the first frame of each (slot, kind), queued after
+  // the sender's kParticipantJoined (posted when its identity was checked, before any frame of it
+  // is labelled).
+  void announce_track(const DecryptedFrame& f) {
+    if (!tracks.insert(static_cast<uint32_t>(f.slot) << 8 | static_cast<uint8_t>(f.kind)).second) return;
+    MeetingEvent ev;
+    ev.kind = MeetingEventKind::kTrackSubscribed;
+    ev.slot = f.slot;
+    ev.track = f.kind;
+    ev.user = f.sender;
+    ev.display_name = f.sender_name;
+    std::lock_guard lk(mu);
+    post_event_locked(std::move(ev));
   }
 
   // Fills the sender fields of `f` from its checked identity; false if not checked (yet).
@@ -356,7 +432,10 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
           expired.insert(s);
           ++frames_unchecked;
         }
-        if (handler) handler(u.frame);
+        if (handler) {
+          announce_track(u.frame);
+          handler(u.frame);
+        }
       } else {
         blocked.insert(s);  // later frames of this sender stay behind this one
         keep.push_back(std::move(u));
@@ -429,7 +508,17 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     if (!out) return std::nullopt;
     std::lock_guard lk(mu);
     auto it = members.find(slot);
-    if (it != members.end() && it->second.join_seq == join_seq) it->second.identity = out;
+    if (it != members.end() && it->second.join_seq == join_seq) {
+      it->second.identity = out;
+      if (slot != my_slot && joined && announced.insert(slot).second) {
+        MeetingEvent ev;
+        ev.kind = MeetingEventKind::kParticipantJoined;
+        ev.slot = slot;
+        ev.user = out->user_id;
+        ev.display_name = out->display_name;
+        post_event_locked(std::move(ev));
+      }
+    }
     return out;
   }
 
@@ -495,6 +584,13 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       eh = epoch_handler;
     }
     if (eh) eh(e);  // e.g. senders send a keyframe under each new epoch
+    MeetingEvent ev;
+    ev.kind = MeetingEventKind::kEpochChanged;
+    ev.epoch = e;
+    ev.security_code = c;
+    ev.members = slots;
+    std::lock_guard lk(mu);
+    post_event_locked(std::move(ev));
   }
 
   void handle_epoch_key(const EpochKeyItem& item) {
@@ -582,7 +678,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     std::unique_lock lk(mu);
     for (;;) {
       cv.wait_for(lk, milliseconds(100), [&] {
-        return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed || identity_check_needed;
+        return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed || identity_check_needed || !events.empty();
       });
       if (stop) return;
       while (!epoch_items.empty()) {
@@ -613,6 +709,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
       lk.unlock();
       if (waiting) check_waiting_identities();
       expire_held();
+      watch_connection();
+      dispatch_events();
       lk.lock();
     }
   }
@@ -632,6 +730,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     server_epoch = 0;
     members.clear();
     departed.clear();
+    announced.clear();
     epoch_slots.clear();
     code.clear();
     epoch_items.clear();
@@ -797,6 +896,7 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_see
     s_->receiver = std::make_unique<media::ReceiverContext>(media::ReceiverOptions{.replay_window = 2048});
     s_->held.clear();
     s_->unchecked.clear();
+    s_->tracks.clear();
   }
   {
     std::lock_guard lk(s_->send_mu);
@@ -986,6 +1086,24 @@ void Client::set_keyframe_request_handler(KeyframeRequestHandler handler) {
 void Client::set_epoch_handler(EpochHandler handler) {
   std::lock_guard lk(s_->mu);
   s_->epoch_handler = std::move(handler);
+}
+
+void Client::set_event_handler(EventHandler handler) {
+  std::lock_guard lk(s_->mu);
+  s_->event_handler = std::move(handler);
+}
+
+const char* meeting_event_name(MeetingEventKind kind) {
+  switch (kind) {
+    case MeetingEventKind::kParticipantJoined: return "participant joined";
+    case MeetingEventKind::kParticipantLeft: return "participant left";
+    case MeetingEventKind::kTrackSubscribed: return "track subscribed";
+    case MeetingEventKind::kEpochChanged: return "epoch changed";
+    case MeetingEventKind::kConnectionChanged: return "connection changed";
+    case MeetingEventKind::kRemoved: return "removed";
+    case MeetingEventKind::kMeetingEnded: return "meeting ended";
+  }
+  return "unknown";
 }
 
 Status Client::State::send_sealed(proto::MediaEnvelope env, ByteSpan payload) {

@@ -87,6 +87,30 @@ struct MemberView {
   std::string display_name;
 };
 
+/// What happened in the meeting, in the manner of LiveKit's `Room` events, so an app need not poll.
+enum class MeetingEventKind : uint8_t {
+  kParticipantJoined,  ///< another member's identity was checked (slot, user, name): once per member
+  kParticipantLeft,    ///< a member announced by kParticipantJoined left or was removed
+  kTrackSubscribed,    ///< the first frame of a member's track (slot, track) was delivered
+  kEpochChanged,       ///< a new epoch was installed (epoch, security code, members)
+  kConnectionChanged,  ///< the connection to the server closed or opened again (connected)
+  kRemoved,            ///< the host removed this client from the meeting
+  kMeetingEnded,       ///< the meeting ended
+};
+const char* meeting_event_name(MeetingEventKind kind);
+
+struct MeetingEvent {
+  MeetingEventKind kind = MeetingEventKind::kParticipantJoined;
+  uint16_t slot = 0;                                    ///< joined, left, track
+  UserId user{};                                        ///< joined, left: the checked identity
+  std::string display_name;                             ///< joined, left
+  protocol::MediaKind track = protocol::MediaKind::kAudio;  ///< track
+  uint64_t epoch = 0;                                   ///< epoch
+  std::string security_code;                            ///< epoch
+  std::vector<uint16_t> members;                        ///< epoch: slots keyed in
+  bool connected = false;                               ///< connection
+};
+
 /// Counters for diagnostics and the demo.
 struct ClientStats {
   uint64_t frames_sent = 0;
@@ -125,6 +149,11 @@ class Client {
   using KeyframeRequestHandler = std::function<void(uint16_t from_slot, protocol::MediaKind kind)>;
   /// Called on the key thread after each new epoch is installed (senders send a keyframe).
   using EpochHandler = std::function<void(uint64_t epoch)>;
+  /// Meeting events, on the key thread, in order (a member's kParticipantJoined before its
+  /// kTrackSubscribed before its kParticipantLeft), with no lock held: the handler may call this
+  /// Client's methods, but should return soon (key work waits for it). A track's first frames may
+  /// reach the frame handler a moment before its kTrackSubscribed.
+  using EventHandler = std::function<void(const MeetingEvent&)>;
 
   /// Connects and says Hello. Error if the server is unreachable, the pin does not match or the
   /// protocol version is not supported. Throws std::invalid_argument on a display name > 200 bytes.
@@ -202,6 +231,9 @@ class Client {
   void set_keyframe_request_handler(KeyframeRequestHandler handler);
   /// Called after each new epoch is installed.
   void set_epoch_handler(EpochHandler handler);
+  /// Receives meeting events from now on (replaces the previous handler). Members already
+  /// announced are not announced again; call members() for the current state.
+  void set_event_handler(EventHandler handler);
 
   /// Fetches the roster: name blobs and BFV tokens of every occupied slot, decrypted and checked
   /// against the members' sealed identities.
