@@ -72,11 +72,18 @@ fuzz: deps
 
 # Coverage-guided libFuzzer run, FUZZ_SECONDS per target, on the checked-in corpus.
 FUZZ_SECONDS ?= 20
+# A target without seeds in fuzz/corpus/<name>/ stops the run (never an empty folder made on the
+# fly); a crash prints the end of the target's log and fails (the exit status is the fuzzer's, not tail's).
 fuzz-run: fuzz
 	@for t in build/fuzz/fuzz/*_fuzz; do \
-	  n=$$(basename $$t _fuzz); mkdir -p fuzz/corpus-run/$$n fuzz/corpus/$$n; \
+	  n=$$(basename $$t _fuzz); \
+	  if [ -z "$$(ls -A fuzz/corpus/$$n 2>/dev/null)" ]; then echo "fuzz-run: no seeds in fuzz/corpus/$$n" >&2; exit 1; fi; \
+	  mkdir -p fuzz/corpus-run/$$n; \
 	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 fuzz/corpus-run/$$n fuzz/corpus/$$n 2>&1 | tail -1 || exit 1; \
+	  log=fuzz/corpus-run/$$n.log; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 fuzz/corpus-run/$$n fuzz/corpus/$$n >$$log 2>&1 \
+	    || { tail -40 $$log; echo "fuzz-run: $$n failed (log: $$log)" >&2; exit 1; }; \
+	  tail -1 $$log; \
 	done
 
 format:

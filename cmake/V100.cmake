@@ -25,3 +25,30 @@ function(v100_test name)
     set_tests_properties(${name} PROPERTIES LABELS "${A_LABELS}")
   endif()
 endfunction()
+
+# v100_fuzz_sources(OUT): the fuzz targets fuzz/<name>_fuzz.cc, for fuzz/ (libFuzzer) and tests/fuzz
+# (smoke). Each reads its seeds from fuzz/corpus/<name>/: a target without a non-empty folder of that
+# exact name, or a folder no target reads, stops the configure (a misnamed folder once meant a
+# target ran on no seed at all while its test passed). The seed globs are CONFIGURE_DEPENDS, so a
+# build after seeds are removed or a folder renamed re-runs this check.
+function(v100_fuzz_sources out)
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/fuzz/*_fuzz.cc)
+  set(names "")
+  foreach(src ${sources})
+    get_filename_component(target ${src} NAME_WE)
+    string(REGEX REPLACE "_fuzz$" "" name ${target})
+    list(APPEND names ${name})
+    file(GLOB seeds CONFIGURE_DEPENDS LIST_DIRECTORIES false ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name}/*)
+    if(NOT seeds)
+      message(FATAL_ERROR "fuzz target ${target} has no seeds: fuzz/corpus/${name}/ is missing or empty")
+    endif()
+  endforeach()
+  file(GLOB folders CONFIGURE_DEPENDS LIST_DIRECTORIES true ${PROJECT_SOURCE_DIR}/fuzz/corpus/*)
+  foreach(folder ${folders})
+    get_filename_component(name ${folder} NAME)
+    if(IS_DIRECTORY ${folder} AND NOT name IN_LIST names)
+      message(FATAL_ERROR "fuzz/corpus/${name}/ is read by no target (expected fuzz/${name}_fuzz.cc)")
+    endif()
+  endforeach()
+  set(${out} ${sources} PARENT_SCOPE)
+endfunction()

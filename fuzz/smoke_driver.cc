@@ -33,7 +33,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fuzz smoke: corpus directory %s holds no seed\n", argv[1]);
     return 1;
   }
-  long iterations = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 20000;
+  long iterations = 20000;
+  if (argc > 2) {
+    // A mistyped count must not quietly become 0 mutated inputs.
+    char* end = nullptr;
+    iterations = std::strtol(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || iterations <= 0) {
+      std::fprintf(stderr, "fuzz smoke: bad iteration count %s\n", argv[2]);
+      return 1;
+    }
+  }
   for (const auto& c : corpus) LLVMFuzzerTestOneInput(c.data(), c.size());
 
   v100::hash::Shake256 xof;  // fixed seed: reproducible runs
@@ -76,6 +85,7 @@ int main(int argc, char** argv) {
     }
     LLVMFuzzerTestOneInput(buf.data(), buf.size());
   }
-  std::printf("fuzz smoke: %zu corpus inputs, %ld mutated inputs, no crash\n", corpus.size(), iterations);
+  std::printf("fuzz smoke: %zu corpus inputs from %s, %ld mutated inputs, no crash\n", corpus.size(), argv[1],
+              iterations);
   return 0;
 }

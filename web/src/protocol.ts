@@ -273,7 +273,7 @@ function readFrame(r: Reader): MediaFrameBody {
   return { slot, envelope, payload };
 }
 
-// ---- per-message bodies (the order of messages.cc) ----
+// ---- per-message bodies (the order of src/meeting/protocol/messages*.cc) ----
 
 function writeBody(w: Writer, m: Message): void {
   switch (m.type) {

@@ -1,5 +1,5 @@
 // The TypeScript protocol codec (web/src/protocol.ts) against the C++ encoder and decoder
-// (src/meeting/protocol/messages.cc): messages built here from the field values v100_web_ref
+// (src/meeting/protocol/messages*.cc): messages built here from the field values v100_web_ref
 // protocol prints encode to exactly the C++ bytes and decode back to the same values; messages
 // encoded here decode in C++ and re-encode to the same bytes (v100_web_ref protocol-check).
 import "./node-webcrypto.js";

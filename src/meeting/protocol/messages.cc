@@ -1,79 +1,19 @@
+// Framing (header, type names, decode() and encode() of any message) and the bodies of the
+// control messages: hello, meeting creation and join, info and key blobs, roster, epochs, leave and
+// end, services, keep-alive, errors and events, removal, admission. Media bodies are in
+// messages_media.cc, mailbox bodies in messages_mailbox.cc.
+
 #include "meeting/protocol/messages.h"
 
-#include <algorithm>
 #include <set>
 
+#include "meeting/protocol/messages_internal.h"
+
 namespace v100::meeting::protocol {
+
+using namespace internal;  // NOLINT: the shared body readers and writers of every message
+
 namespace {
-
-// Each read_* helper fails closed: the caller turns `false` into a typed error naming the field.
-template <size_t N>
-bool read_fixed(ByteReader& r, std::array<uint8_t, N>& out) {
-  ByteSpan s;
-  if (!r.bytes(N, s)) return false;
-  std::copy(s.begin(), s.end(), out.begin());
-  return true;
-}
-
-bool read_blob(ByteReader& r, Bytes& out, size_t min_len, size_t max_len) {
-  ByteSpan s;
-  if (!r.blob(s, max_len) || s.size() < min_len) return false;
-  out.assign(s.begin(), s.end());
-  return true;
-}
-
-bool read_bool(ByteReader& r, bool& out) {
-  uint8_t b = 0;
-  if (!r.u8(b) || b > 1) return false;
-  out = b != 0;
-  return true;
-}
-
-void write_u16_count(ByteWriter& w, size_t n) { w.u16(static_cast<uint16_t>(n)); }
-
-// A list count is checked against its bound *and* against the bytes left (every element takes at
-// least `min_elem_bytes`), so a hostile count never triggers a large reserve().
-bool read_count(ByteReader& r, size_t& out, size_t max_count, size_t min_elem_bytes) {
-  uint16_t n = 0;
-  if (!r.u16(n) || n > max_count) return false;
-  if (min_elem_bytes > 0 && static_cast<size_t>(n) > r.remaining() / min_elem_bytes) return false;
-  out = n;
-  return true;
-}
-
-template <typename T>
-Result<T> fail(const char* msg_name, const char* field) {
-  return Result<T>::error(std::string(msg_name) + ": bad " + field);
-}
-
-void write_header(ByteWriter& w, MsgType t, uint32_t request_id) {
-  w.u8(kWireVersion);
-  w.u8(static_cast<uint8_t>(t));
-  w.u32(request_id);
-}
-
-template <typename M>
-Bytes encode_full(const M& m, uint32_t request_id) {
-  ByteWriter w;
-  write_header(w, M::kType, request_id);
-  m.write(w);
-  return w.take();
-}
-
-template <typename M>
-Result<M> decode_full(ByteSpan msg) {
-  auto h = decode_header(msg);
-  if (!h) return h.status();
-  if (h->type != static_cast<uint8_t>(M::kType))
-    return Result<M>::error(std::string("expected ") + msg_type_name(static_cast<uint8_t>(M::kType)) +
-                            ", got " + msg_type_name(h->type));
-  ByteReader r(msg.subspan(kHeaderBytes));
-  auto m = M::read(r);
-  if (!m) return m;
-  if (!r.at_end())
-    return Result<M>::error(std::string(msg_type_name(h->type)) + ": trailing bytes");
-  return m;
-}
 
 bool is_known_type(uint8_t t) { return message_flow(t).has_value(); }
 
@@ -121,11 +61,6 @@ Result<Header> decode_header(ByteSpan msg) {
   if (!is_known_type(type)) return Result<Header>::error("message: unknown type");
   return Header{type, rid};
 }
-
-// Generates encode()/decode() members for every message from its write()/read().
-#define V100_MESSAGE_CODEC(Name)                                                       \
-  Bytes Name::encode(uint32_t request_id) const { return encode_full(*this, request_id); } \
-  Result<Name> Name::decode(ByteSpan msg) { return decode_full<Name>(msg); }
 
 // ---- Hello / ServerHello ----
 
@@ -449,141 +384,6 @@ Result<EpochKey> EpochKey::read(ByteReader& r) {
 }
 V100_MESSAGE_CODEC(EpochKey)
 
-// ---- media ----
-
-void Subscribe::write(ByteWriter& w) const {
-  w.u8(static_cast<uint8_t>(mode));
-  if (mode == SubscribeMode::kList) {
-    write_u16_count(w, slots.size());
-    for (uint16_t s : slots) w.u16(s);
-  }
-}
-Result<Subscribe> Subscribe::read(ByteReader& r) {
-  Subscribe m;
-  constexpr const char* kN = "Subscribe";
-  uint8_t mode = 0;
-  if (!r.u8(mode) || mode > 2) return fail<Subscribe>(kN, "mode");
-  m.mode = static_cast<SubscribeMode>(mode);
-  if (m.mode == SubscribeMode::kList) {
-    size_t n = 0;
-    if (!read_count(r, n, kMaxMembers, 2)) return fail<Subscribe>(kN, "slot count");
-    m.slots.resize(n);
-    std::set<uint16_t> seen;
-    for (auto& s : m.slots)
-      if (!r.u16(s) || s >= kMaxMembers || !seen.insert(s).second) return fail<Subscribe>(kN, "slot");
-  }
-  return m;
-}
-V100_MESSAGE_CODEC(Subscribe)
-
-namespace {
-bool read_frame_body(ByteReader& r, uint16_t& slot, MediaEnvelope& env, ByteSpan& payload) {
-  uint8_t b = 0;
-  if (!r.u16(slot) || slot >= kMaxMembers) return false;
-  if (!r.u8(b)) return false;
-  auto e = MediaEnvelope::parse(b);
-  if (!e) return false;
-  env = *e;
-  if (!r.blob(payload, kMaxMediaPayload) || payload.empty()) return false;
-  return true;
-}
-}  // namespace
-
-void MediaFrame::write(ByteWriter& w) const {
-  w.u16(slot);
-  w.u8(envelope().byte());
-  w.blob(payload);
-}
-Result<MediaFrame> MediaFrame::read(ByteReader& r) {
-  MediaFrame m;
-  ByteSpan p;
-  MediaEnvelope env;
-  if (!read_frame_body(r, m.slot, env, p)) return fail<MediaFrame>("MediaFrame", "frame");
-  m.kind = env.kind;
-  m.keyframe = env.keyframe;
-  m.layer = env.layer;
-  m.payload.assign(p.begin(), p.end());
-  return m;
-}
-V100_MESSAGE_CODEC(MediaFrame)
-
-Result<MediaFrameView> decode_media_frame_view(ByteSpan msg) {
-  auto h = decode_header(msg);
-  if (!h) return h.status();
-  if (h->type != static_cast<uint8_t>(MsgType::kMediaFrame))
-    return Result<MediaFrameView>::error("expected MediaFrame");
-  ByteReader r(msg.subspan(kHeaderBytes));
-  MediaFrameView v;
-  if (!read_frame_body(r, v.slot, v.env, v.payload) || !r.at_end())
-    return Result<MediaFrameView>::error("MediaFrame: bad frame");
-  return v;
-}
-
-Result<std::vector<MediaFrameView>> decode_media_bundle_view(ByteSpan msg) {
-  using R = Result<std::vector<MediaFrameView>>;
-  auto h = decode_header(msg);
-  if (!h) return h.status();
-  if (h->type != static_cast<uint8_t>(MsgType::kMediaBundle)) return R::error("expected MediaBundle");
-  ByteReader r(msg.subspan(kHeaderBytes));
-  size_t n = 0;
-  if (!read_count(r, n, kMaxBundleFrames, 8) || n == 0) return R::error("MediaBundle: bad count");
-  std::vector<MediaFrameView> out(n);
-  for (auto& v : out)
-    if (!read_frame_body(r, v.slot, v.env, v.payload)) return R::error("MediaBundle: bad frame");
-  if (!r.at_end()) return R::error("MediaBundle: trailing bytes");
-  return out;
-}
-
-Bytes encode_media_frame(uint16_t slot, MediaEnvelope env, ByteSpan payload, uint32_t request_id) {
-  ByteWriter w;
-  w.buffer().reserve(kHeaderBytes + 7 + payload.size());
-  write_header(w, MsgType::kMediaFrame, request_id);
-  w.u16(slot);
-  w.u8(env.byte());
-  w.blob(payload);
-  return w.take();
-}
-
-void MediaBundle::write(ByteWriter& w) const {
-  write_u16_count(w, frames.size());
-  for (const auto& f : frames) f.write(w);
-}
-Result<MediaBundle> MediaBundle::read(ByteReader& r) {
-  MediaBundle m;
-  size_t n = 0;
-  if (!read_count(r, n, kMaxBundleFrames, 8) || n == 0) return fail<MediaBundle>("MediaBundle", "count");
-  m.frames.resize(n);
-  for (auto& f : m.frames) {
-    auto fr = MediaFrame::read(r);
-    if (!fr) return fr.status();
-    f = std::move(*fr);
-  }
-  return m;
-}
-V100_MESSAGE_CODEC(MediaBundle)
-
-void begin_media_bundle(Bytes& bundle) {
-  bundle.clear();
-  ByteWriter w;
-  write_header(w, MsgType::kMediaBundle, 0);
-  w.u16(0);  // patched by finish_media_bundle
-  bundle = w.take();
-}
-
-void append_to_media_bundle(Bytes& bundle, const MediaFrameView& f) {
-  const size_t n = f.payload.size();
-  bundle.push_back(static_cast<uint8_t>(f.slot));
-  bundle.push_back(static_cast<uint8_t>(f.slot >> 8));
-  bundle.push_back(f.env.byte());
-  for (int i = 0; i < 4; ++i) bundle.push_back(static_cast<uint8_t>(n >> (8 * i)));
-  bundle.insert(bundle.end(), f.payload.begin(), f.payload.end());
-}
-
-void finish_media_bundle(Bytes& bundle, uint16_t num_frames) {
-  bundle[kHeaderBytes] = static_cast<uint8_t>(num_frames);
-  bundle[kHeaderBytes + 1] = static_cast<uint8_t>(num_frames >> 8);
-}
-
 // ---- leave / end ----
 
 void Leave::write(ByteWriter&) const {}
@@ -593,103 +393,6 @@ V100_MESSAGE_CODEC(Leave)
 void EndMeeting::write(ByteWriter&) const {}
 Result<EndMeeting> EndMeeting::read(ByteReader&) { return EndMeeting{}; }
 V100_MESSAGE_CODEC(EndMeeting)
-
-// ---- mailbox ----
-
-void MailboxChallengeRequest::write(ByteWriter& w) const { w.bytes(mailbox); }
-Result<MailboxChallengeRequest> MailboxChallengeRequest::read(ByteReader& r) {
-  MailboxChallengeRequest m;
-  if (!read_fixed(r, m.mailbox)) return fail<MailboxChallengeRequest>("MailboxChallengeRequest", "mailbox");
-  return m;
-}
-V100_MESSAGE_CODEC(MailboxChallengeRequest)
-
-void MailboxChallenge::write(ByteWriter& w) const {
-  w.bytes(nonce);
-  w.u8(put_bits);
-}
-Result<MailboxChallenge> MailboxChallenge::read(ByteReader& r) {
-  MailboxChallenge m;
-  if (!read_fixed(r, m.nonce)) return fail<MailboxChallenge>("MailboxChallenge", "nonce");
-  if (!r.u8(m.put_bits) || m.put_bits > kMaxMailboxPutBits) return fail<MailboxChallenge>("MailboxChallenge", "put_bits");
-  return m;
-}
-V100_MESSAGE_CODEC(MailboxChallenge)
-
-void MailboxPut::write(ByteWriter& w) const {
-  w.bytes(mailbox);
-  w.bytes(nonce);
-  w.u64(work);
-  w.blob(blob);
-}
-Result<MailboxPut> MailboxPut::read(ByteReader& r) {
-  MailboxPut m;
-  constexpr const char* kN = "MailboxPut";
-  if (!read_fixed(r, m.mailbox)) return fail<MailboxPut>(kN, "mailbox");
-  if (!read_fixed(r, m.nonce)) return fail<MailboxPut>(kN, "nonce");
-  if (!r.u64(m.work)) return fail<MailboxPut>(kN, "work");
-  if (!read_blob(r, m.blob, 1, kMaxMailboxBlobBytes)) return fail<MailboxPut>(kN, "blob");
-  return m;
-}
-V100_MESSAGE_CODEC(MailboxPut)
-
-namespace {
-// A list of distinct item ids; the count is bounded before anything is allocated.
-bool read_item_ids(ByteReader& r, std::vector<MailboxItemId>& out) {
-  size_t n = 0;
-  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes)) return false;
-  out.resize(n);
-  std::set<MailboxItemId> seen;
-  for (auto& id : out)
-    if (!read_fixed(r, id) || !seen.insert(id).second) return false;
-  return true;
-}
-}  // namespace
-
-void MailboxFetch::write(ByteWriter& w) const {
-  w.bytes(mailbox);
-  w.bytes(nonce);
-  w.blob(owner_key);
-  write_u16_count(w, delete_ids.size());
-  for (const auto& id : delete_ids) w.bytes(id);
-  w.blob(signature);
-}
-Result<MailboxFetch> MailboxFetch::read(ByteReader& r) {
-  MailboxFetch m;
-  constexpr const char* kN = "MailboxFetch";
-  if (!read_fixed(r, m.mailbox)) return fail<MailboxFetch>(kN, "mailbox");
-  if (!read_fixed(r, m.nonce)) return fail<MailboxFetch>(kN, "nonce");
-  if (!read_blob(r, m.owner_key, kMailboxOwnerKeyBytes, kMailboxOwnerKeyBytes)) return fail<MailboxFetch>(kN, "owner_key");
-  if (!read_item_ids(r, m.delete_ids)) return fail<MailboxFetch>(kN, "delete_ids");
-  if (!read_blob(r, m.signature, kMailboxOwnerSigBytes, kMailboxOwnerSigBytes))
-    return fail<MailboxFetch>(kN, "signature");
-  return m;
-}
-V100_MESSAGE_CODEC(MailboxFetch)
-
-void MailboxItems::write(ByteWriter& w) const {
-  write_u16_count(w, items.size());
-  for (const auto& it : items) {
-    w.bytes(it.id);
-    w.blob(it.blob);
-  }
-  w.u8(more ? 1 : 0);
-}
-Result<MailboxItems> MailboxItems::read(ByteReader& r) {
-  MailboxItems m;
-  constexpr const char* kN = "MailboxItems";
-  size_t n = 0;
-  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes + 5)) return fail<MailboxItems>(kN, "item count");
-  m.items.resize(n);
-  std::set<MailboxItemId> seen;
-  for (auto& it : m.items) {
-    if (!read_fixed(r, it.id) || !seen.insert(it.id).second) return fail<MailboxItems>(kN, "item id");
-    if (!read_blob(r, it.blob, 1, kMaxMailboxBlobBytes)) return fail<MailboxItems>(kN, "item blob");
-  }
-  if (!read_bool(r, m.more)) return fail<MailboxItems>(kN, "more");
-  return m;
-}
-V100_MESSAGE_CODEC(MailboxItems)
 
 // ---- services ----
 
@@ -806,8 +509,6 @@ Result<RedeemToken> RedeemToken::read(ByteReader& r) {
   return m;
 }
 V100_MESSAGE_CODEC(RedeemToken)
-
-#undef V100_MESSAGE_CODEC
 
 // ---- any message ----
 
