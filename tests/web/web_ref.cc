@@ -462,7 +462,6 @@ json xwing_decaps_input() {
   return results;
 }
 
-
 namespace client = v100::meeting::client;
 
 Bytes u64le(uint64_t v) {
@@ -496,7 +495,9 @@ json schedule_cases() {
     const std::pair<std::string, size_t> raws[] = {{"handle", 1}, {"app/x", 64}, {"", 200}};
     for (const auto& [label, len] : raws) {
       const Bytes ctx = derive(tag + "/ctx/" + label, label.size());
-      raw.push_back({{"label", label}, {"context", hex(ctx)}, {"len", len},
+      raw.push_back({{"label", label},
+                     {"context", hex(ctx)},
+                     {"len", len},
                      {"out", to_hex(ks.derive(label, ctx, len).span())}});
     }
     const auto verifier = proto::ed25519_public_key(join_key.span()).value();
@@ -521,8 +522,8 @@ json schedule_cases() {
                      {"join_transcript", hex(proto::join_transcript(handle, nonce))},
                      {"join_verifier", hex(verifier)},
                      {"join_proof", hex(proof)},
-                     {"join_proof_verifies", proto::verify_join_proof(proto::JoinScheme::kEd25519, verifier, handle,
-                                                                      nonce, proof)},
+                     {"join_proof_verifies",
+                      proto::verify_join_proof(proto::JoinScheme::kEd25519, verifier, handle, nonce, proof)},
                      {"host_seed", hex(host_seed)},
                      {"host_verifier", hex(proto::ed25519_public_key(host_seed).value())},
                      {"remove_slot", slot},
@@ -576,7 +577,8 @@ json identity_cases() {
 json open_name_json(v100::ByteSpan key, v100::ByteSpan handle, uint16_t slot, v100::ByteSpan blob) {
   auto e = client::open_name_blob(key, handle, slot, blob);
   if (!e) return {{"error", e.message()}};
-  return {{"name", hex(Bytes(e->display_name.begin(), e->display_name.end()))}, {"user_id", to_hex(e->user_id)}};
+  return {{"name", hex(Bytes(e->display_name.begin(), e->display_name.end()))},
+          {"user_id", to_hex(e->user_id)}};
 }
 
 json open_identity_json(v100::ByteSpan key, v100::ByteSpan handle, uint16_t slot, uint64_t join_seq,
@@ -615,7 +617,9 @@ json roster_cases() {
   const std::string names[] = {"", "Zo\xc3\xab \xf0\x9f\x8e\xa5", std::string(200, 'n')};
   const uint16_t slots[] = {0, 31, 1023};
   const uint64_t seqs[] = {1, 2, 0xffffffffffffffffull};
-  json out = {{"roster_key", to_hex(rk.span())}, {"info_key", to_hex(ik.span())}, {"handle", to_hex(handle)},
+  json out = {{"roster_key", to_hex(rk.span())},
+              {"info_key", to_hex(ik.span())},
+              {"handle", to_hex(handle)},
               {"other_handle", to_hex(other_handle)}};
   json cases = json::array();
   for (int i = 0; i < 3; ++i) {
@@ -649,7 +653,8 @@ json roster_cases() {
   }
   out["cases"] = cases;
   json infos = json::array();
-  for (const std::string& title : {std::string(""), std::string("Weekly sync \xe2\x80\x94 V100"), std::string(300, 't')}) {
+  for (const std::string& title :
+       {std::string(""), std::string("Weekly sync \xe2\x80\x94 V100"), std::string(300, 't')}) {
     const Bytes blob = seal_info(ik.span(), handle, title);
     infos.push_back({{"title", hex(Bytes(title.begin(), title.end()))},
                      {"blob", hex(blob)},

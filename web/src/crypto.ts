@@ -28,24 +28,41 @@ const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
  * buffer are fine to pass, but a typed copy keeps the types exact). */
 const own = (b: Uint8Array): Bytes => concat(b);
 
+/** Imports secret bytes as a non-extractable key through a private copy (WebCrypto wants an
+ * ArrayBuffer-backed view), wiped once importKey has taken its own (WebCrypto §14.3.9 step 2). */
+async function importSecret(bytes: Uint8Array, alg: AlgorithmIdentifier | HmacImportParams,
+                            usages: KeyUsage[]): Promise<CryptoKey> {
+  const copy = own(bytes);
+  try {
+    return await subtle().importKey("raw", copy, alg, false, usages);
+  } finally {
+    copy.fill(0);
+  }
+}
+
 /**
  * HKDF-SHA-512 (extract then expand) of `ikm` with `salt` and `info`: `len` bytes (1..16320, RFC 5869
  * §2.3). The caller wipes the result.
  */
 export async function hkdfSha512(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Promise<Bytes> {
   if (!Number.isInteger(len) || len < 1 || len > 255 * 64) throw new RangeError("hkdfSha512: bad output length");
-  const key = await subtle().importKey("raw", own(ikm), "HKDF", false, ["deriveBits"]);
-  const bits = await subtle().deriveBits({ name: "HKDF", hash: "SHA-512", salt: own(salt), info: own(info) }, key,
-                                         8 * len);
-  return new Uint8Array(bits);
+  const key = await importSecret(ikm, "HKDF", ["deriveBits"]);
+  // The salt is secret too where it is an epoch base key: its copy is wiped like the IKM's.
+  const s = own(salt);
+  try {
+    return new Uint8Array(await subtle().deriveBits({ name: "HKDF", hash: "SHA-512", salt: s, info: own(info) }, key,
+                                                    8 * len));
+  } finally {
+    s.fill(0);
+  }
 }
 
 /** HMAC-SHA-512 of `data` under `key`, truncated to 32 bytes (the membership proof's MAC). */
 export async function hmacSha512_256(key: Uint8Array, data: Uint8Array): Promise<Bytes> {
   // WebCrypto refuses a zero-length HMAC key; HMAC pads the key with zeros to the block size
   // (RFC 2104 §2), so one zero byte is the same key.
-  const k = await subtle().importKey("raw", key.length === 0 ? new Uint8Array(1) : own(key),
-                                     { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
+  const k = await importSecret(key.length === 0 ? new Uint8Array(1) : key, { name: "HMAC", hash: "SHA-512" },
+                               ["sign"]);
   const full = new Uint8Array(await subtle().sign("HMAC", k, own(data)));
   const out = full.slice(0, 32);
   full.fill(0);
@@ -54,7 +71,7 @@ export async function hmacSha512_256(key: Uint8Array, data: Uint8Array): Promise
 
 async function aesKey(key: Uint8Array, use: "encrypt" | "decrypt"): Promise<CryptoKey> {
   if (key.length !== kAeadKeyLen) throw new RangeError("AES-256-GCM: key must be 32 bytes");
-  return subtle().importKey("raw", own(key), "AES-GCM", false, [use]);
+  return importSecret(key, "AES-GCM", [use]);
 }
 
 /** Seals `plaintext` under a 32-byte key with associated data `aad`: nonce || ciphertext || tag. */
