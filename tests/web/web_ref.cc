@@ -21,6 +21,20 @@
 //                             whose ct_X is the low-order point 0 (refused).
 //   v100_web_ref xwing-decaps reads {"seed", "cts": [hex]} on stdin (ciphertexts the TS SDK made to
 //                             the key of that seed) and prints for each the shared secret or an error.
+//   v100_web_ref schedule     the meeting key schedule (client::KeySchedule) for fixed meeting secrets:
+//                             handles, join/info/roster keys, BFV/CKKS seeds, epoch secrets, raw
+//                             labelled derivations, the HMAC membership proof, and the Ed25519 join
+//                             verifier, join proof and remove proof (protocol/join_proof).
+//   v100_web_ref identity     identities (client::Identity::parse_secret) from fixed seeds: the secret
+//                             serialization, public identity text, user id, short id, identity tokens,
+//                             and an ML-DSA-65 signature (hedged, so TS checks it verifies).
+//   v100_web_ref roster       name, identity and meeting-info blobs sealed natively (random nonces)
+//                             for fixed keys, handles, slots and join_seqs, and what native opening
+//                             makes of them and of relabelled / tampered copies.
+//   v100_web_ref roster-open  reads {"roster_key", "info_key", "handle", "cases": [{"kind": "name" |
+//                             "identity" | "info", "slot", "join_seq", "blob"}]} on stdin (blobs the TS
+//                             SDK sealed, possibly relabelled or tampered) and prints what the native
+//                             open functions make of each: the fields or an error.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <cstdio>
@@ -35,6 +49,12 @@
 #include "hash/sha3.h"
 #include "media/key_schedule.h"
 #include "media/sframe_context.h"
+#include "meeting/client/crypto.h"
+#include "meeting/client/identity.h"
+#include "meeting/client/keystore.h"
+#include "meeting/client/roster.h"
+#include "meeting/client/schedule.h"
+#include "meeting/protocol/join_proof.h"
 #include "meeting/protocol/messages.h"
 #include "pq/xwing/xwing.h"
 #include "v100_wasm.h"
@@ -442,6 +462,230 @@ json xwing_decaps_input() {
   return results;
 }
 
+namespace client = v100::meeting::client;
+
+Bytes u64le(uint64_t v) {
+  v100::ByteWriter w;
+  w.u64(v);
+  return w.take();
+}
+
+json schedule_cases() {
+  json cases = json::array();
+  const uint64_t sessions[] = {0, 1, 0xffffffffffffffffull};
+  for (int i = 0; i < 3; ++i) {
+    const std::string tag = "schedule/" + std::to_string(i);
+    const Bytes ms = derive(tag + "/ms", 32);
+    const client::KeySchedule ks(ms);
+    const uint64_t session = sessions[i];
+    const auto handle = ks.handle(session);
+    const v100::SecretBytes join_key = ks.join_key(session);
+    std::array<uint8_t, 32> nonce{};
+    const Bytes n = derive(tag + "/nonce", 32);
+    std::copy(n.begin(), n.end(), nonce.begin());
+    json epochs = json::array();
+    for (uint64_t e : {uint64_t{0}, uint64_t{1}, uint64_t{0x8000000000000001ull}}) {
+      const Bytes fresh = derive(tag + "/fresh/" + std::to_string(e), 32);
+      epochs.push_back({{"epoch", std::to_string(e)},
+                        {"fresh", hex(fresh)},
+                        {"secret", to_hex(ks.epoch_secret(session, e, fresh).span())}});
+    }
+    json raw = json::array();
+    // Other labels, contexts and lengths through the raw derive(): 1 byte, one block, several blocks.
+    const std::pair<std::string, size_t> raws[] = {{"handle", 1}, {"app/x", 64}, {"", 200}};
+    for (const auto& [label, len] : raws) {
+      const Bytes ctx = derive(tag + "/ctx/" + label, label.size());
+      raw.push_back({{"label", label},
+                     {"context", hex(ctx)},
+                     {"len", len},
+                     {"out", to_hex(ks.derive(label, ctx, len).span())}});
+    }
+    const auto verifier = proto::ed25519_public_key(join_key.span()).value();
+    const auto proof = proto::make_join_proof_ed25519(join_key.span(), handle, nonce).value();
+    const Bytes host_seed = derive(tag + "/host", 32), new_verifier = derive(tag + "/new-verifier", 32);
+    const uint16_t slot = static_cast<uint16_t>(i * 511);
+    const Bytes remove_proof =
+        proto::ed25519_sign(host_seed, proto::remove_transcript(handle, nonce, slot, new_verifier)).value();
+    cases.push_back({{"ms", hex(ms)},
+                     {"session", std::to_string(session)},
+                     {"handle", to_hex(handle)},
+                     {"join_key", to_hex(join_key.span())},
+                     {"info_key", to_hex(ks.info_key(session).span())},
+                     {"roster_key", to_hex(ks.roster_key(session).span())},
+                     {"epoch_base", to_hex(ks.derive("epoch-base", u64le(session), 32).span())},
+                     {"bfv_seed", to_hex(ks.bfv_seed().span())},
+                     {"ckks_seed", to_hex(ks.ckks_seed().span())},
+                     {"epochs", epochs},
+                     {"raw", raw},
+                     {"nonce", to_hex(nonce)},
+                     {"membership_proof", to_hex(client::membership_proof(join_key.span(), handle, nonce))},
+                     {"join_transcript", hex(proto::join_transcript(handle, nonce))},
+                     {"join_verifier", hex(verifier)},
+                     {"join_proof", hex(proof)},
+                     {"join_proof_verifies",
+                      proto::verify_join_proof(proto::JoinScheme::kEd25519, verifier, handle, nonce, proof)},
+                     {"host_seed", hex(host_seed)},
+                     {"host_verifier", hex(proto::ed25519_public_key(host_seed).value())},
+                     {"remove_slot", slot},
+                     {"new_verifier", hex(new_verifier)},
+                     {"remove_transcript", hex(proto::remove_transcript(handle, nonce, slot, new_verifier))},
+                     {"remove_proof", hex(remove_proof)}});
+  }
+  return cases;
+}
+
+// The secret serialization of client::Identity: "V100IDS\x01" || xi || X-Wing seed.
+Bytes identity_secret(const std::string& tag) {
+  Bytes s = {'V', '1', '0', '0', 'I', 'D', 'S', 1};
+  const Bytes xi = derive(tag + "/xi", 32), kem = derive(tag + "/kem", 32);
+  s.insert(s.end(), xi.begin(), xi.end());
+  s.insert(s.end(), kem.begin(), kem.end());
+  return s;
+}
+
+client::Identity identity_of(const std::string& tag) {
+  return client::Identity::parse_secret(identity_secret(tag)).value();
+}
+
+json token_json(const client::UserId& id, size_t count) {
+  json t = json::array();
+  for (uint16_t v : client::identity_token(id, count)) t.push_back(v);
+  return t;
+}
+
+json identity_cases() {
+  json cases = json::array();
+  for (int i = 0; i < 3; ++i) {
+    const std::string tag = "identity/" + std::to_string(i);
+    const Bytes secret = identity_secret(tag);
+    const auto id = identity_of(tag);
+    const Bytes msg = derive(tag + "/msg", static_cast<size_t>(1 + 300 * i));
+    const Bytes sig = id.sign(msg, client::kCtxRoster);
+    cases.push_back({{"secret", hex(secret)},
+                     {"user_id", to_hex(id.user_id())},
+                     {"short_id", client::short_id(id.user_id())},
+                     {"public_text", client::public_identity_text(id.public_identity())},
+                     {"token32", token_json(id.user_id(), 32)},
+                     {"token40", token_json(id.user_id(), 40)},
+                     {"msg", hex(msg)},
+                     {"sig", hex(sig)}});
+  }
+  return cases;
+}
+
+// The fields of an opened blob, or {"error": ...}; names as hex (a name is bytes, not always UTF-8).
+json open_name_json(v100::ByteSpan key, v100::ByteSpan handle, uint16_t slot, v100::ByteSpan blob) {
+  auto e = client::open_name_blob(key, handle, slot, blob);
+  if (!e) return {{"error", e.message()}};
+  return {{"name", hex(Bytes(e->display_name.begin(), e->display_name.end()))},
+          {"user_id", to_hex(e->user_id)}};
+}
+
+json open_identity_json(v100::ByteSpan key, v100::ByteSpan handle, uint16_t slot, uint64_t join_seq,
+                        v100::ByteSpan blob) {
+  auto e = client::open_identity_blob(key, handle, slot, join_seq, blob);
+  if (!e) return {{"error", e.message()}};
+  return {{"name", hex(Bytes(e->display_name.begin(), e->display_name.end()))},
+          {"user_id", to_hex(e->user_id)},
+          {"public_text", client::public_identity_text(e->identity)}};
+}
+
+// The meeting info blob of client.cc (create_meeting / meeting_title): AEAD under info_key_k with
+// the handle as AAD of u32 |title| || title, zero-padded to a multiple of 256 bytes.
+Bytes seal_info(v100::ByteSpan key, v100::ByteSpan handle, std::string_view title) {
+  v100::ByteWriter w;
+  w.blob(v100::as_bytes(title));
+  while (w.size() % 256 != 0) w.u8(0);
+  return client::aead_seal(key, w.buffer(), handle);
+}
+
+json open_info_json(v100::ByteSpan key, v100::ByteSpan handle, v100::ByteSpan blob) {
+  auto plain = client::aead_open(key, blob, handle);
+  if (!plain) return {{"error", "meeting info: " + plain.message()}};
+  v100::ByteReader r(plain->span());
+  v100::ByteSpan title;
+  if (!r.blob(title, plain->size())) return {{"error", "meeting info malformed"}};
+  return {{"title", hex(Bytes(title.begin(), title.end()))}};
+}
+
+json roster_cases() {
+  const client::KeySchedule ks(derive("roster/ms", 32));
+  const uint64_t session = 7;
+  const auto handle = ks.handle(session);
+  const auto other_handle = client::KeySchedule(derive("roster/ms2", 32)).handle(session);
+  const v100::SecretBytes rk = ks.roster_key(session), ik = ks.info_key(session);
+  const std::string names[] = {"", "Zo\xc3\xab \xf0\x9f\x8e\xa5", std::string(200, 'n')};
+  const uint16_t slots[] = {0, 31, 1023};
+  const uint64_t seqs[] = {1, 2, 0xffffffffffffffffull};
+  json out = {{"roster_key", to_hex(rk.span())},
+              {"info_key", to_hex(ik.span())},
+              {"handle", to_hex(handle)},
+              {"other_handle", to_hex(other_handle)}};
+  json cases = json::array();
+  for (int i = 0; i < 3; ++i) {
+    const std::string tag = "identity/" + std::to_string(i);
+    const auto id = identity_of(tag);
+    const uint16_t slot = slots[i];
+    const uint64_t seq = seqs[i];
+    const Bytes nb = client::seal_name_blob(rk.span(), handle, slot, names[i], id.user_id());
+    const Bytes ib = client::seal_identity_blob(id, rk.span(), handle, slot, seq, names[i]);
+    Bytes nb_flip = nb, ib_flip = ib;
+    nb_flip[nb.size() / 2] ^= 0x01;
+    ib_flip[ib.size() - 1] ^= 0x80;
+    const uint16_t other_slot = static_cast<uint16_t>(slot ^ 1);
+    cases.push_back({{"secret", hex(identity_secret(tag))},
+                     {"slot", slot},
+                     {"join_seq", std::to_string(seq)},
+                     {"name", hex(Bytes(names[i].begin(), names[i].end()))},
+                     {"name_blob", hex(nb)},
+                     {"identity_blob", hex(ib)},
+                     {"open_name", open_name_json(rk.span(), handle, slot, nb)},
+                     {"open_identity", open_identity_json(rk.span(), handle, slot, seq, ib)},
+                     {"name_wrong_slot", open_name_json(rk.span(), handle, other_slot, nb)},
+                     {"name_wrong_handle", open_name_json(rk.span(), other_handle, slot, nb)},
+                     {"name_flipped", hex(nb_flip)},
+                     {"name_flipped_open", open_name_json(rk.span(), handle, slot, nb_flip)},
+                     {"identity_wrong_slot", open_identity_json(rk.span(), handle, other_slot, seq, ib)},
+                     {"identity_wrong_handle", open_identity_json(rk.span(), other_handle, slot, seq, ib)},
+                     {"identity_wrong_seq", open_identity_json(rk.span(), handle, slot, seq ^ 1, ib)},
+                     {"identity_flipped", hex(ib_flip)},
+                     {"identity_flipped_open", open_identity_json(rk.span(), handle, slot, seq, ib_flip)}});
+  }
+  out["cases"] = cases;
+  json infos = json::array();
+  for (const std::string& title :
+       {std::string(""), std::string("Weekly sync \xe2\x80\x94 V100"), std::string(300, 't')}) {
+    const Bytes blob = seal_info(ik.span(), handle, title);
+    infos.push_back({{"title", hex(Bytes(title.begin(), title.end()))},
+                     {"blob", hex(blob)},
+                     {"open", open_info_json(ik.span(), handle, blob)},
+                     {"wrong_handle", open_info_json(ik.span(), other_handle, blob)}});
+  }
+  out["infos"] = infos;
+  return out;
+}
+
+json roster_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const Bytes rk = v100::from_hex(in.at("roster_key").get<std::string>()).value();
+  const Bytes ik = v100::from_hex(in.at("info_key").get<std::string>()).value();
+  json results = json::array();
+  for (const auto& c : in.at("cases")) {
+    const Bytes handle = v100::from_hex(c.at("handle").get<std::string>()).value();
+    const Bytes blob = v100::from_hex(c.at("blob").get<std::string>()).value();
+    const std::string kind = c.at("kind").get<std::string>();
+    if (kind == "name") {
+      results.push_back(open_name_json(rk, handle, c.at("slot").get<uint16_t>(), blob));
+    } else if (kind == "identity") {
+      results.push_back(open_identity_json(rk, handle, c.at("slot").get<uint16_t>(),
+                                           std::stoull(c.at("join_seq").get<std::string>()), blob));
+    } else {
+      results.push_back(open_info_json(ik, handle, blob));
+    }
+  }
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -461,10 +705,19 @@ int main(int argc, char** argv) {
     out = xwing_cases();
   } else if (what == "xwing-decaps") {
     out = xwing_decaps_input();
+  } else if (what == "schedule") {
+    out = schedule_cases();
+  } else if (what == "identity") {
+    out = identity_cases();
+  } else if (what == "roster") {
+    out = roster_cases();
+  } else if (what == "roster-open") {
+    out = roster_open();
   } else {
     std::fprintf(
         stderr,
-        "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps\n");
+        "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
+        "       schedule | identity | roster | roster-open\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -38,3 +38,27 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; ++i) acc |= a[i]! ^ b[i]!;
   return acc === 0;
 }
+
+/** `v` as 2 little-endian bytes (the wire's u16). */
+export function u16le(v: number): Bytes {
+  return Uint8Array.of(v & 0xff, (v >>> 8) & 0xff);
+}
+
+/** `v` as 4 little-endian bytes (the wire's u32, also the length prefix of a blob). */
+export function u32le(v: number): Bytes {
+  return Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+}
+
+/** `v` (0 <= v < 2^64) as 8 little-endian bytes (the wire's u64). */
+export function u64le(v: bigint): Bytes {
+  const out = new Uint8Array(8);
+  for (let i = 0; i < 8; ++i) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** Reads a little-endian integer of `len` <= 4 bytes at `off` (the caller checked the bounds). */
+export function readLe(b: Uint8Array, off: number, len: number): number {
+  let v = 0;
+  for (let i = len - 1; i >= 0; --i) v = v * 256 + b[off + i]!;
+  return v;
+}

@@ -1,7 +1,9 @@
 // The page of the headless-chromium test (web/scripts/browser-test.mjs): runs a subset of the node
 // tests inside the browser, on the browser's own WebAssembly engine and WebCrypto. The module
 // against the native build and the NIST ACVP vectors, SFrame against the RFC 9605 vectors and
-// frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing.
+// frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing, the key
+// schedule, join proofs, identities and roster blobs against v100_web_ref schedule / identity /
+// roster (the same checks as the node tests, from ../sdk_checks.ts).
 // Shows a result table and leaves the report in `window.v100Report` for the driver.
 import { fromHex, toHex } from "../../src/bytes.js";
 import {
@@ -10,6 +12,10 @@ import {
 } from "../../src/sframe.js";
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
+import {
+  type RefIdentity, type RefRoster, type RefSchedule, checkIdentityCase, checkInfoCase, checkRosterNativeCase,
+  checkScheduleCase,
+} from "../sdk_checks.js";
 
 /** One row of the table: a group of cases, how many passed, the first few failures. */
 export interface PageRow {
@@ -281,6 +287,19 @@ async function xwingChecks(w: PqWasm): Promise<void> {
   });
 }
 
+// ---- the SDK: key schedule and Ed25519 join proofs (browser WebCrypto), identities, roster blobs ----
+
+async function sdkChecks(w: PqWasm): Promise<void> {
+  await row("SDK", "key schedule + join proofs == native", 3, await getJson<RefSchedule[]>("ref/schedule.json"),
+            async (c) => void await checkScheduleCase(c));
+  await row("SDK", "identities == native (same seeds)", 3, await getJson<RefIdentity[]>("ref/identity.json"),
+            async (c) => void await checkIdentityCase(w, c));
+  const roster = await getJson<RefRoster>("ref/roster.json");
+  await row("SDK", "C++ roster blobs open; relabelled / flipped refused", 3, roster.cases,
+            async (c) => void await checkRosterNativeCase(w, roster, c));
+  await row("SDK", "C++ meeting-info blobs open", 3, roster.infos, (i) => checkInfoCase(roster, i));
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const status = document.getElementById("status")!;
@@ -291,6 +310,7 @@ async function main(): Promise<void> {
     await moduleChecks(w);
     await sframeChecks();
     await xwingChecks(w);
+    await sdkChecks(w);
   } catch (e) {
     fatal = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }

@@ -1,0 +1,213 @@
+// Checks of the SDK's key schedule, join proof, identity and roster blobs against what the native
+// tool printed (v100_web_ref schedule / identity / roster), shared by the node tests
+// (schedule.test.ts, identity.test.ts, roster.test.ts) and the chromium page (browser/page.ts), so
+// both run exactly the same comparisons. No node imports here. Each check throws an Error naming the
+// first difference and returns how many values it compared.
+import { fromHex, toHex, u64le } from "../src/bytes.js";
+import type { Result } from "../src/crypto.js";
+import {
+  Identity, kCtxRoster, parsePublicIdentityText, publicIdentityText, shortId, verifySignature,
+} from "../src/identity.js";
+import {
+  ed25519PublicKey, ed25519Sign, joinTranscript, makeJoinProofEd25519, removeTranscript, verifyJoinProof,
+} from "../src/join_proof.js";
+import { JoinScheme } from "../src/protocol.js";
+import { identityToken, openIdentityBlob, openMeetingInfo, openNameBlob } from "../src/roster.js";
+import { KeySchedule, membershipProof } from "../src/schedule.js";
+import type { PqWasm } from "../src/wasm.js";
+
+export interface RefSchedule {
+  ms: string; session: string; handle: string; join_key: string; info_key: string; roster_key: string;
+  epoch_base: string; bfv_seed: string; ckks_seed: string;
+  epochs: { epoch: string; fresh: string; secret: string }[];
+  raw: { label: string; context: string; len: number; out: string }[];
+  nonce: string; membership_proof: string; join_transcript: string; join_verifier: string; join_proof: string;
+  join_proof_verifies: boolean; host_seed: string; host_verifier: string; remove_slot: number; new_verifier: string;
+  remove_transcript: string; remove_proof: string;
+}
+
+export interface RefIdentity {
+  secret: string; user_id: string; short_id: string; public_text: string; token32: number[]; token40: number[];
+  msg: string; sig: string;
+}
+
+/** A blob opened natively: its fields (names as hex) or the error. */
+export interface RefOpened { name?: string; user_id?: string; public_text?: string; title?: string; error?: string }
+
+export interface RefRosterCase {
+  secret: string; slot: number; join_seq: string; name: string; name_blob: string; identity_blob: string;
+  open_name: RefOpened; open_identity: RefOpened; name_wrong_slot: RefOpened; name_wrong_handle: RefOpened;
+  name_flipped: string; name_flipped_open: RefOpened; identity_wrong_slot: RefOpened;
+  identity_wrong_handle: RefOpened; identity_wrong_seq: RefOpened; identity_flipped: string;
+  identity_flipped_open: RefOpened;
+}
+export interface RefRoster {
+  roster_key: string; info_key: string; handle: string; other_handle: string; cases: RefRosterCase[];
+  infos: { title: string; blob: string; open: RefOpened; wrong_handle: RefOpened }[];
+}
+
+export function eq(got: unknown, want: unknown, what: string): void {
+  if (got !== want) {
+    const s = (x: unknown): string => String(x).slice(0, 64);
+    throw new Error(`${what}: got ${s(got)}, want ${s(want)}`);
+  }
+}
+
+function value<T>(r: Result<T>, what: string): T {
+  if (!r.ok) throw new Error(`${what}: ${r.error}`);
+  return r.value;
+}
+
+/** Compares `got` hex with `want`, wipes `got`; counts one. */
+function same(got: Uint8Array, want: string, what: string): number {
+  eq(toHex(got), want, what);
+  got.fill(0);
+  return 1;
+}
+
+/** Every derivation, the MAC proof, the Ed25519 join verifier / proof and the remove proof of one
+ * native case, byte for byte; the native proof also verifies here, and altered ones do not. */
+export async function checkScheduleCase(c: RefSchedule): Promise<{ derivations: number; proofs: number; refused: number }> {
+  const ks = KeySchedule.fromSecret(fromHex(c.ms));
+  const s = BigInt(c.session);
+  let derivations = 0, proofs = 0, refused = 0;
+  derivations += same(await ks.handle(s), c.handle, "handle");
+  derivations += same(await ks.joinKey(s), c.join_key, "join key");
+  derivations += same(await ks.infoKey(s), c.info_key, "info key");
+  derivations += same(await ks.rosterKey(s), c.roster_key, "roster key");
+  derivations += same(await ks.bfvSeed(), c.bfv_seed, "BFV seed");
+  derivations += same(await ks.ckksSeed(), c.ckks_seed, "CKKS seed");
+  derivations += same(await ks.derive("epoch-base", u64le(s), 32), c.epoch_base, "epoch base");
+  for (const e of c.epochs)
+    derivations += same(await ks.epochSecret(s, BigInt(e.epoch), fromHex(e.fresh)), e.secret, `epoch ${e.epoch}`);
+  for (const r of c.raw)
+    derivations += same(await ks.derive(r.label, fromHex(r.context), r.len), r.out, `derive("${r.label}")`);
+  eq(toHex(ks.secret()), c.ms, "secret()");
+
+  const handle = fromHex(c.handle), nonce = fromHex(c.nonce), joinKey = await ks.joinKey(s);
+  proofs += same(await membershipProof(joinKey, handle, nonce), c.membership_proof, "membership proof");
+  proofs += same(joinTranscript(handle, nonce), c.join_transcript, "join transcript");
+  const verifier = value(await ed25519PublicKey(joinKey), "join verifier");
+  proofs += same(verifier.slice(), c.join_verifier, "join verifier");
+  const proof = value(await makeJoinProofEd25519(joinKey, handle, nonce), "join proof");
+  proofs += same(proof.slice(), c.join_proof, "join proof");
+  eq(c.join_proof_verifies, true, "native verify");
+  eq(await verifyJoinProof(JoinScheme.Ed25519, verifier, handle, nonce, proof), true, "verify");
+  const newVerifier = fromHex(c.new_verifier);
+  const rt = removeTranscript(handle, nonce, c.remove_slot, newVerifier);
+  proofs += same(rt.slice(), c.remove_transcript, "remove transcript");
+  const hostSeed = fromHex(c.host_seed);
+  proofs += same(value(await ed25519PublicKey(hostSeed), "host verifier"), c.host_verifier, "host verifier");
+  proofs += same(value(await ed25519Sign(hostSeed, rt), "remove proof"), c.remove_proof, "remove proof");
+
+  // Altered proofs: a flipped bit, another nonce, another handle, truncated, another scheme.
+  const flipped = proof.slice();
+  flipped[17]! ^= 0x04;
+  const otherNonce = nonce.slice();
+  otherNonce[0]! ^= 1;
+  const otherHandle = handle.slice();
+  otherHandle[31]! ^= 0x80;
+  const bad: [string, Promise<boolean>][] = [
+    ["flipped proof", verifyJoinProof(JoinScheme.Ed25519, verifier, handle, nonce, flipped)],
+    ["other nonce", verifyJoinProof(JoinScheme.Ed25519, verifier, handle, otherNonce, proof)],
+    ["other handle", verifyJoinProof(JoinScheme.Ed25519, verifier, otherHandle, nonce, proof)],
+    ["truncated proof", verifyJoinProof(JoinScheme.Ed25519, verifier, handle, nonce, proof.subarray(0, 63))],
+    ["ML-DSA-65 scheme", verifyJoinProof(JoinScheme.MlDsa65, verifier, handle, nonce, proof)],
+  ];
+  for (const [what, p] of bad) {
+    eq(await p, false, what);
+    ++refused;
+  }
+  joinKey.fill(0);
+  ks.wipe();
+  return { derivations, proofs, refused };
+}
+
+/** An identity from the native secret: same user id, short id, public text, tokens, secret bytes;
+ * the native (hedged) signature verifies, and not over another message or context. */
+export async function checkIdentityCase(w: PqWasm, c: RefIdentity): Promise<number> {
+  const id = value(await Identity.parseSecret(w, fromHex(c.secret)), "parseSecret");
+  let n = 0;
+  n += same(id.userId.slice(), c.user_id, "user id");
+  eq(shortId(id.userId), c.short_id, "short id");
+  eq(publicIdentityText(id.publicIdentity), c.public_text, "public identity text");
+  n += 2;
+  n += same(id.serializeSecret(), c.secret, "serializeSecret");
+  eq(Array.from(identityToken(w, id.userId)).join(","), c.token32.join(","), "token (32)");
+  eq(Array.from(identityToken(w, id.userId, 40)).join(","), c.token40.join(","), "token (40)");
+  n += 2;
+  const parsed = value(parsePublicIdentityText(w, `  ${c.public_text.trimEnd()}\r\n`), "parse text");
+  eq(toHex(parsed.userId(w)), c.user_id, "user id of the parsed text");
+  ++n;
+  const msg = fromHex(c.msg), sig = fromHex(c.sig);
+  eq(verifySignature(w, parsed, msg, kCtxRoster, sig), true, "native signature");
+  eq(verifySignature(w, parsed, msg, "v100/epoch/v1", sig), false, "another context");
+  msg[0]! ^= 1;
+  eq(verifySignature(w, parsed, msg, kCtxRoster, sig), false, "another message");
+  const mine = id.sign(msg, kCtxRoster);
+  eq(verifySignature(w, parsed, msg, kCtxRoster, mine), true, "own signature");
+  n += 4;
+  id.wipe();
+  return n;
+}
+
+/** What opening gave, in the shape v100_web_ref prints (errors compared only as "refused"). */
+function opened(r: Result<{ displayNameBytes: Uint8Array; userId: Uint8Array; identity?: unknown }>,
+                text?: (x: unknown) => string): RefOpened {
+  if (!r.ok) return { error: r.error };
+  const out: RefOpened = { name: toHex(r.value.displayNameBytes), user_id: toHex(r.value.userId) };
+  if (text !== undefined && r.value.identity !== undefined) out.public_text = text(r.value.identity);
+  return out;
+}
+
+/** Same fields, or both refused. */
+export function sameOpen(got: RefOpened, want: RefOpened, what: string): void {
+  if (want.error !== undefined) {
+    if (got.error === undefined) throw new Error(`${what}: opened here, refused natively (${want.error})`);
+    return;
+  }
+  if (got.error !== undefined) throw new Error(`${what}: refused here (${got.error}), opened natively`);
+  const sorted = (o: RefOpened): string => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  eq(sorted(got), sorted(want), what);
+}
+
+/** Native-sealed name and identity blobs open here to the same fields; the relabelled (slot, handle,
+ * join_seq) and flipped copies are refused here as natively. Returns [opened, refused]. */
+export async function checkRosterNativeCase(w: PqWasm, ref: RefRoster, c: RefRosterCase): Promise<[number, number]> {
+  const rk = fromHex(ref.roster_key), h = fromHex(ref.handle), oh = fromHex(ref.other_handle);
+  const seq = BigInt(c.join_seq), other = c.slot ^ 1;
+  const text = (x: unknown): string => publicIdentityText(x as Parameters<typeof publicIdentityText>[0]);
+  const nb = fromHex(c.name_blob), ib = fromHex(c.identity_blob);
+  sameOpen(opened(await openNameBlob(rk, h, c.slot, nb)), c.open_name, "name blob");
+  sameOpen(opened(await openIdentityBlob(w, rk, h, c.slot, seq, ib), text), c.open_identity, "identity blob");
+  eq(c.open_name.name, c.name, "native name");
+  const refusals: [string, Promise<RefOpened>, RefOpened][] = [
+    ["name, wrong slot", openNameBlob(rk, h, other, nb).then((r) => opened(r)), c.name_wrong_slot],
+    ["name, wrong handle", openNameBlob(rk, oh, c.slot, nb).then((r) => opened(r)), c.name_wrong_handle],
+    ["name, flipped", openNameBlob(rk, h, c.slot, fromHex(c.name_flipped)).then((r) => opened(r)),
+     c.name_flipped_open],
+    ["identity, wrong slot", openIdentityBlob(w, rk, h, other, seq, ib).then((r) => opened(r)),
+     c.identity_wrong_slot],
+    ["identity, wrong handle", openIdentityBlob(w, rk, oh, c.slot, seq, ib).then((r) => opened(r)),
+     c.identity_wrong_handle],
+    ["identity, wrong join_seq", openIdentityBlob(w, rk, h, c.slot, seq ^ 1n, ib).then((r) => opened(r)),
+     c.identity_wrong_seq],
+    ["identity, flipped", openIdentityBlob(w, rk, h, c.slot, seq, fromHex(c.identity_flipped)).then((r) => opened(r)),
+     c.identity_flipped_open],
+  ];
+  for (const [what, got, want] of refusals) {
+    eq(want.error !== undefined, true, `${what} refused natively`);
+    sameOpen(await got, want, what);
+  }
+  return [2, refusals.length];
+}
+
+/** A native meeting-info blob opens here to the same title; under another handle it is refused. */
+export async function checkInfoCase(ref: RefRoster, i: RefRoster["infos"][number]): Promise<void> {
+  const ik = fromHex(ref.info_key);
+  const r = await openMeetingInfo(ik, fromHex(ref.handle), fromHex(i.blob));
+  eq(r.ok && toHex(r.value.titleBytes), i.open.title, "title");
+  eq(i.title, i.open.title, "native title");
+  const bad = await openMeetingInfo(ik, fromHex(ref.other_handle), fromHex(i.blob));
+  eq(bad.ok || i.wrong_handle.error === undefined, false, "wrong handle refused on both sides");
+}
