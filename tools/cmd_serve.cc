@@ -104,8 +104,8 @@ V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F
                                   "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
                                   "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
                                   "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
-                                  "                   [--admission-origin NAME]] [--web-root DIR] [--public-url URL]\n"
-                                  "                  [--verbose]\n"
+                                  "                   [--admission-origin NAME]] [--web-root DIR]\n"
+                                  "                  [--public-url URL] [--verbose]\n"
                                   "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
                                   "                  the dashes: `port = 8443`; the command line overrides the file)",
                          .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),

@@ -3,15 +3,16 @@
 // (never answered with the outside file's bytes), no web root, the Origin rule for WebSocket
 // upgrades (foreign refused, own and absent accepted, with and without a public URL), a request
 // that never finishes, a blind log, and meetings that carry on through a burst of page requests.
+#include "meeting/server/web_serve.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/beast/http.hpp>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
-#include "meeting/server/web_serve.h"
 #include "server_test_util.h"
 
 namespace v100::meeting {
@@ -83,9 +84,10 @@ HttpsReply https_exchange(uint16_t port, const std::string& raw, bool head = fal
   return r;
 }
 
-std::string request(std::string_view method, std::string_view target, uint16_t port, std::string_view extra = "") {
-  return std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-         "\r\n" + std::string(extra) + "\r\n";
+std::string request(std::string_view method, std::string_view target, uint16_t port,
+                    std::string_view extra = "") {
+  return std::string(method) + " " + std::string(target) +
+         " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n" + std::string(extra) + "\r\n";
 }
 
 /// A browser-like WebSocket upgrade request for /v100.
@@ -102,11 +104,12 @@ std::string header(const http::response<http::string_body>& res, std::string_vie
 }
 
 void expect_security_headers(const http::response<http::string_body>& res, const std::string& wss_origin) {
-  EXPECT_EQ(header(res, "Content-Security-Policy"),
-            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' " +
-                wss_origin +
-                "; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(
+      header(res, "Content-Security-Policy"),
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' " +
+          wss_origin +
+          "; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; base-uri 'none'; "
+          "form-action 'none'; frame-ancestors 'none'");
   EXPECT_EQ(header(res, "Cross-Origin-Opener-Policy"), "same-origin");
   EXPECT_EQ(header(res, "Cross-Origin-Embedder-Policy"), "require-corp");
   EXPECT_EQ(header(res, "Cross-Origin-Resource-Policy"), "same-origin");
@@ -155,7 +158,8 @@ class WebServeTest : public ServerFixture {
     dir_ = temp_dir("web");
     root_ = fs::path(dir_) / "www";
     fs::create_directories(root_ / "sub");
-    index_ = "<!doctype html><title>V100</title><script src=\"app.js\"></script>\n" + to_hex(random_bytes(64));
+    index_ =
+        "<!doctype html><title>V100</title><script src=\"app.js\"></script>\n" + to_hex(random_bytes(64));
     write_file(root_ / "index.html", index_);
     wasm_ = std::string("\0asm\1\0\0\0", 8) + to_hex(random_bytes(32));
     write_file(root_ / "v100.wasm", wasm_);
@@ -200,8 +204,9 @@ TEST(WebServeUnit, NormalizeOrigin) {
   EXPECT_EQ(server::normalize_origin("https://127.0.0.1:8443"), "https://127.0.0.1:8443");
   EXPECT_EQ(server::normalize_origin("https://[::1]:8443"), "https://[::1]:8443");
   EXPECT_EQ(server::normalize_origin("http://meet.example.org:443"), "http://meet.example.org:443");
-  for (const char* bad : {"null", "", "https://", "https://a/", "https://u@a", "https://a:0", "https://a:65536",
-                          "https://a:", "https://a:x", "https://a b", "https://[zz]", "//a", "https://a\r\nX: y"})
+  for (const char* bad :
+       {"null", "", "https://", "https://a/", "https://u@a", "https://a:0", "https://a:65536",
+        "https://a:", "https://a:x", "https://a b", "https://[zz]", "//a", "https://a\r\nX: y"})
     EXPECT_FALSE(server::normalize_origin(bad).has_value()) << bad;
 }
 
@@ -291,12 +296,31 @@ TEST_F(WebServeTest, OnlyGetAndHead) {
 TEST_F(WebServeTest, PathsOutsideTheRootAreNotFound) {
   start(options());
   int answered = 0;
-  for (const char* target :
-       {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/a/../../secret.txt", "/sub/../../secret.txt",
-        "/..%2fsecret.txt", "/%252e%252e/secret.txt", "/index.html%00", "/index.html%00.png", "/link.txt",
-        "/up/secret.txt", "/up/data/server.log", "/.hidden", "/%2ehidden", "/sub/", "/sub", "//secret.txt",
-        "/%5c..%5csecret.txt", "/./index.html", "/index.html/", "/nope.html", "/%zz", "/%", "secret.txt",
-        "http://127.0.0.1/secret.txt"}) {
+  for (const char* target : {"/../secret.txt",
+                             "/%2e%2e/secret.txt",
+                             "/%2E%2E%2Fsecret.txt",
+                             "/a/../../secret.txt",
+                             "/sub/../../secret.txt",
+                             "/..%2fsecret.txt",
+                             "/%252e%252e/secret.txt",
+                             "/index.html%00",
+                             "/index.html%00.png",
+                             "/link.txt",
+                             "/up/secret.txt",
+                             "/up/data/server.log",
+                             "/.hidden",
+                             "/%2ehidden",
+                             "/sub/",
+                             "/sub",
+                             "//secret.txt",
+                             "/%5c..%5csecret.txt",
+                             "/./index.html",
+                             "/index.html/",
+                             "/nope.html",
+                             "/%zz",
+                             "/%",
+                             "secret.txt",
+                             "http://127.0.0.1/secret.txt"}) {
     SCOPED_TRACE(target);
     auto r = get(target);
     ASSERT_FALSE(r.ec) << r.ec.message();  // answered, not dropped
@@ -348,8 +372,9 @@ TEST_F(WebServeTest, UnfinishedRequestIsClosedAtTheHandshakeDeadline) {
 TEST_F(WebServeTest, ForeignOriginUpgradeIsRefused) {
   start(options());
   const std::string host = "127.0.0.1:" + std::to_string(srv_->port());
-  for (const std::string& origin : std::vector<std::string>{"https://evil.example", "https://127.0.0.1", "http://" + host, "null",
-                                   "https://127.0.0.1:" + std::to_string(srv_->port() + 1), "https://" + host + "/x"}) {
+  for (const std::string& origin : std::vector<std::string>{
+           "https://evil.example", "https://127.0.0.1", "http://" + host, "null",
+           "https://127.0.0.1:" + std::to_string(srv_->port() + 1), "https://" + host + "/x"}) {
     SCOPED_TRACE(origin);
     const uint64_t before = srv_->stats().violations;
     OriginClient c;
@@ -370,7 +395,8 @@ TEST_F(WebServeTest, OwnOriginAndNoOriginUpgrade) {
   start(options());
   const TestMeeting tm = meeting();
   const std::string host = "127.0.0.1:" + std::to_string(srv_->port());
-  for (const std::string& origin : std::vector<std::string>{"https://" + host, "HTTPS://127.0.0.1:" + std::to_string(srv_->port()), ""}) {
+  for (const std::string& origin :
+       std::vector<std::string>{"https://" + host, "HTTPS://127.0.0.1:" + std::to_string(srv_->port()), ""}) {
     SCOPED_TRACE(origin);
     OriginClient c;
     ASSERT_FALSE(c.connect(srv_->port(), host, origin));
@@ -424,7 +450,8 @@ TEST_F(WebServeTest, LogHoldsNoRequestData) {
   const std::string log = read_file(fs::path(dir_) / "data" / "server.log");
   EXPECT_FALSE(log.empty());
   for (const auto& m : markers) EXPECT_EQ(log.find(m), std::string::npos) << m;
-  for (const char* s : {"GET", "POST", "/sub/", "app.js", "127.0.0.1", "evil"}) EXPECT_EQ(log.find(s), std::string::npos) << s;
+  for (const char* s : {"GET", "POST", "/sub/", "app.js", "127.0.0.1", "evil"})
+    EXPECT_EQ(log.find(s), std::string::npos) << s;
 }
 
 TEST_F(WebServeTest, MeetingsCarryOnThroughAPageBurst) {

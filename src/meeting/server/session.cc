@@ -220,7 +220,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     if (!websocket::is_upgrade(req)) {
       auto page = srv_.web_.answer(req);
       if (page.refused) srv_.counters_.violations.fetch_add(1);
-      if (!page.file) return reply_http(std::make_shared<http::response<http::string_body>>(std::move(page.other)));
+      using Text = http::response<http::string_body>;
+      if (!page.file) return reply_http(std::make_shared<Text>(std::move(page.other)));
       hello_timer_.cancel();
       write_start_ = std::chrono::steady_clock::now();
       write_size_ = std::max<size_t>(1, page.file->body().size());
@@ -234,7 +235,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       auto res = std::make_shared<http::response<http::string_body>>(
           wrong_target ? http::status::not_found : http::status::forbidden, req.version());
       res->set(http::field::content_type, "text/plain; charset=utf-8");
-      res->body() = wrong_target ? "V100 speaks binary WebSocket at /v100\n" : "cross-origin upgrade refused\n";
+      res->body() =
+          wrong_target ? "V100 speaks binary WebSocket at /v100\n" : "cross-origin upgrade refused\n";
       res->prepare_payload();
       res->keep_alive(false);
       srv_.web_.set_security_headers(req, res->base());
@@ -420,8 +422,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   /// A transfer of `bytes` so far may have taken transfer_grace + bytes / min rate.
   std::chrono::milliseconds transfer_allowance(size_t bytes) const {
     const auto& o = srv_.opts_;
-    return o.transfer_grace + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(
-                                  static_cast<double>(bytes) / o.min_transfer_bytes_per_s));
+    const std::chrono::duration<double> at_min_rate(static_cast<double>(bytes) / o.min_transfer_bytes_per_s);
+    return o.transfer_grace + std::chrono::duration_cast<std::chrono::milliseconds>(at_min_rate);
   }
 
   void check_deadlines() {

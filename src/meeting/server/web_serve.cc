@@ -29,9 +29,13 @@ constexpr std::string_view kCspTail =
     "; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'";
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -71,8 +75,8 @@ std::optional<std::string> origin_from(std::string_view scheme, std::string_view
     port = authority.substr(1);  // after ':'
     unsigned value = 0;
     const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || port.size() > 5 || err != std::errc() || end != port.data() + port.size() || value == 0 ||
-        value > 65535)
+    if (port.empty() || port.size() > 5 || err != std::errc() || end != port.data() + port.size() ||
+        value == 0 || value > 65535)
       return std::nullopt;
     if (!(https && value == 443)) out += ":" + std::to_string(value);
   }
@@ -137,7 +141,8 @@ std::string_view content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
-Result<WebSite> WebSite::create(const std::string& web_root, const std::string& public_url, size_t max_file_bytes) {
+Result<WebSite> WebSite::create(const std::string& web_root, const std::string& public_url,
+                                size_t max_file_bytes) {
   WebSite site;
   site.max_file_bytes_ = max_file_bytes;
   if (!web_root.empty()) {
@@ -219,7 +224,8 @@ std::optional<std::string> WebSite::resolve(std::string_view target) const {
   const std::string canonical = std::filesystem::canonical(file, ec).string();
   if (ec) return std::nullopt;
   const std::string prefix = root_ == "/" ? root_ : root_ + "/";
-  if (canonical.size() <= prefix.size() || canonical.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  if (canonical.size() <= prefix.size() || canonical.compare(0, prefix.size(), prefix) != 0)
+    return std::nullopt;
   return canonical;
 }
 
@@ -236,7 +242,8 @@ WebSite::PageReply WebSite::answer(const Request& req) const {
     return std::move(r);
   };
   const bool head = req.method() == http::verb::head;
-  if (!head && req.method() != http::verb::get) return refuse(http::status::method_not_allowed, "GET or HEAD\n");
+  if (!head && req.method() != http::verb::get)
+    return refuse(http::status::method_not_allowed, "GET or HEAD\n");
   const auto target = req.target();
   const auto path = resolve(std::string_view(target.data(), target.size()));
   if (!path) return refuse(http::status::not_found, "not found\n");
