@@ -367,6 +367,35 @@ TEST_F(WebServeTest, UnfinishedRequestIsClosedAtTheHandshakeDeadline) {
   EXPECT_TRUE(wait_until([&] { return srv_->stats().connections_open == 0; }));
 }
 
+TEST_F(WebServeTest, PageRequestsCountAsHandshakes) {
+  auto o = options();
+  o.max_handshaking = 2;
+  start(o);
+  // Two page requests that never finish their header hold the two pre-Hello places...
+  struct Held {
+    net::io_context ioc;
+    net::ssl::context ctx{net::ssl::context::tls_client};
+    std::unique_ptr<beast::ssl_stream<tcp::socket>> s;
+  };
+  std::vector<std::unique_ptr<Held>> held;
+  for (int i = 0; i < 2; ++i) {
+    auto h = std::make_unique<Held>();
+    h->ctx.set_verify_mode(net::ssl::verify_none);
+    h->s = std::make_unique<beast::ssl_stream<tcp::socket>>(h->ioc, h->ctx);
+    h->s->next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), srv_->port()));
+    h->s->handshake(net::ssl::stream_base::client);
+    net::write(*h->s, net::buffer(std::string("GET / HTTP/1.1\r\n")));
+    held.push_back(std::move(h));
+  }
+  // ...so a third connection is turned away at once.
+  const uint64_t rejected = srv_->stats().connections_rejected;
+  EXPECT_TRUE(get("/").ec);
+  EXPECT_EQ(srv_->stats().connections_rejected, rejected + 1);
+  held.clear();
+  EXPECT_TRUE(wait_until([&] { return srv_->stats().connections_open == 0; }));
+  EXPECT_EQ(get("/").res.result(), http::status::ok);
+}
+
 // ---- the Origin rule ----
 
 TEST_F(WebServeTest, ForeignOriginUpgradeIsRefused) {
