@@ -39,6 +39,9 @@ int run_serve(const Args& args) {
     o.admin_port = static_cast<uint16_t>(admin);
     o.admin_bind_address = args.value("--admin-bind", "127.0.0.1");
   }
+  // The web client over HTTPS on this port, and the origin a browser's WebSocket must come from.
+  o.web_root = args.value("--web-root");
+  o.public_url = args.value("--public-url");
   const auto drain = std::chrono::seconds(args.uint_value("--drain-seconds", 10, 0, 3600));
   if (args.has("--admission-issuer-pub")) {
     // Anonymous stores need a Privacy Pass token from this issuer (docs/admission.md).
@@ -77,6 +80,7 @@ int run_serve(const Args& args) {
     return 1;
   }
   std::printf("v100 serve: listening on %s:%u\n", o.bind_address.c_str(), server.port());
+  if (!o.web_root.empty()) std::printf("v100 serve: web client served from %s\n", o.web_root.c_str());
   if (o.admin_enabled)
     std::printf("v100 serve: admin (metrics, healthz, readyz) on http://%s:%u\n", o.admin_bind_address.c_str(),
                 server.admin_port());
@@ -100,7 +104,8 @@ V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F
                                   "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
                                   "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
                                   "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
-                                  "                   [--admission-origin NAME]] [--verbose]\n"
+                                  "                   [--admission-origin NAME]] [--web-root DIR]\n"
+                                  "                  [--public-url URL] [--verbose]\n"
                                   "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
                                   "                  the dashes: `port = 8443`; the command line overrides the file)",
                          .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
@@ -109,7 +114,8 @@ V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F
                                      opt_value("--max-per-address"), opt_value("--admin-port"),
                                      opt_value("--admin-bind"), opt_value("--drain-seconds"),
                                      opt_value("--admission-issuer-pub"), opt_value("--admission-issuer-name"),
-                                     opt_value("--admission-origin"), opt_switch("--verbose")},
+                                     opt_value("--admission-origin"), opt_value("--web-root"),
+                                     opt_value("--public-url"), opt_switch("--verbose")},
                          .config_file = true},
              run_serve);
 

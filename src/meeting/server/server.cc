@@ -61,6 +61,9 @@ Status Server::Impl::start() {
       opts_.mailbox_put_items_per_bit == 0 || opts_.mailbox_put_max_bits > kMaxMailboxPutBits ||
       opts_.mailbox_put_base_bits > opts_.mailbox_put_max_bits)
     return Status::error("server: mailbox options out of range");
+  auto site = WebSite::create(opts_.web_root, opts_.public_url, opts_.web_max_file_bytes);
+  if (!site) return site.status();
+  web_ = std::move(*site);
   auto st = store::open_sqlite_store(opts_.data_dir);
   if (!st) return st.status();
   auto guard = std::make_unique<StoreGuard>(std::move(*st), opts_.data_dir, opts_.store_quota_bytes,

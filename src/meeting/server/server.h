@@ -133,6 +133,19 @@ struct ServerOptions {
   bool admin_enabled = false;
   std::string admin_bind_address = "127.0.0.1";
   uint16_t admin_port = 0;  ///< 0: an ephemeral port (see Server::admin_port())
+  /// The web client (docs/protocol.md, "Serving the web client"): a plain GET/HEAD on the meeting
+  /// port that is not a WebSocket upgrade gets a file from this directory (`/` is index.html;
+  /// nothing outside it, no dot files, no directory listings), with strict security headers.
+  /// Empty: no pages (404). Page requests count against the connection, per-address and handshake
+  /// limits like any connection; the request's path, query and headers are never logged.
+  std::string web_root;
+  /// Files larger than this are not served (404). A reply must move at least
+  /// min_transfer_bytes_per_s after transfer_grace, like any write.
+  size_t web_max_file_bytes = 16u << 20;
+  /// The server's public origin, e.g. `https://meet.example.org` (path ignored). A WebSocket
+  /// upgrade that carries an Origin header (a browser's) is refused with 403 unless the Origin is
+  /// this one; empty: https:// + the request's Host header. Upgrades without Origin are accepted.
+  std::string public_url;
 };
 
 /// Counters for tests, benchmarks and the shutdown summary. No identities.

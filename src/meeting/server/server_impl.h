@@ -29,6 +29,7 @@
 #include "meeting/server/session_context.h"
 #include "meeting/server/store_guard.h"
 #include "meeting/server/tls.h"
+#include "meeting/server/web_serve.h"
 #include "meeting/server/worker_pool.h"
 
 namespace v100::meeting::server {
@@ -65,6 +66,7 @@ class Server::Impl {
   }
 
   ServerOptions opts_;
+  WebSite web_;  // the web root and origin rule (set in start())
   Counters counters_;
   Histogram fhe_job_seconds_;          // a service job's run time on the worker pool
   Histogram control_request_seconds_;  // a control request on the control thread

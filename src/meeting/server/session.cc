@@ -204,25 +204,43 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     if (ec) return finish();
     upgrade_.emplace();
     upgrade_->header_limit(8 * 1024);
-    beast::http::async_read(ws_.next_layer(), buf_, *upgrade_,
+    beast::http::async_read_header(ws_.next_layer(), buf_, *upgrade_,
                             [self = shared_from_this()](beast::error_code e, size_t) { self->on_upgrade(e); });
   }
 
   void on_upgrade(beast::error_code ec) {
     if (ec) return finish();
+    const bool has_body = !upgrade_->is_done();  // only the header has been read
     auto req = upgrade_->release();
     upgrade_.reset();
     buf_.consume(buf_.size());  // a client sends no frame before the 101 response
-    if (req.target() != "/v100" || !websocket::is_upgrade(req)) {
+    namespace http = beast::http;
+    // Not an upgrade: a page of the web client (web_serve.h). The connection stays counted as
+    // handshaking and under the handshake deadline; a file's write is under the transfer rule.
+    if (!websocket::is_upgrade(req)) {
+      auto page = srv_.web_.answer(req);
+      if (page.refused) srv_.counters_.violations.fetch_add(1);
+      using Text = http::response<http::string_body>;
+      if (!page.file) return reply_http(std::make_shared<Text>(std::move(page.other)));
+      hello_timer_.cancel();
+      write_start_ = std::chrono::steady_clock::now();
+      write_size_ = std::max<size_t>(1, page.file->body().size());
+      beast::get_lowest_layer(ws_).expires_after(transfer_allowance(write_size_));
+      return reply_http(std::make_shared<http::response<http::file_body>>(std::move(*page.file)));
+    }
+    const bool wrong_target = req.target() != "/v100" || has_body;
+    // A browser names the page that opens a socket; only the server's own page may (web_serve.h).
+    if (wrong_target || !srv_.web_.upgrade_allowed(req)) {
       srv_.counters_.violations.fetch_add(1);
-      auto res = std::make_shared<beast::http::response<beast::http::string_body>>(beast::http::status::not_found,
-                                                                                     req.version());
-      res->set(beast::http::field::connection, "close");
-      res->body() = "V100 speaks binary WebSocket at /v100\n";
+      auto res = std::make_shared<http::response<http::string_body>>(
+          wrong_target ? http::status::not_found : http::status::forbidden, req.version());
+      res->set(http::field::content_type, "text/plain; charset=utf-8");
+      res->body() =
+          wrong_target ? "V100 speaks binary WebSocket at /v100\n" : "cross-origin upgrade refused\n";
       res->prepare_payload();
-      beast::http::async_write(ws_.next_layer(), *res,
-                               [self = shared_from_this(), res](beast::error_code, size_t) { self->finish(); });
-      return;
+      res->keep_alive(false);
+      srv_.web_.set_security_headers(req, res->base());
+      return reply_http(res);
     }
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket timeouts take over
     websocket::stream_base::timeout t{};
@@ -243,6 +261,13 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       if (e) return self->finish();
       self->do_read();
     });
+  }
+
+  /// Writes one HTTP reply (a page, or a refused upgrade) and ends the connection.
+  template <class Response>
+  void reply_http(std::shared_ptr<Response> res) {
+    beast::http::async_write(ws_.next_layer(), *res,
+                             [self = shared_from_this(), res](beast::error_code, size_t) { self->finish(); });
   }
 
   // ---- inbound: a message is read piece by piece so that its memory is charged before it is
@@ -394,14 +419,17 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     });
   }
 
+  /// A transfer of `bytes` so far may have taken transfer_grace + bytes / min rate.
+  std::chrono::milliseconds transfer_allowance(size_t bytes) const {
+    const auto& o = srv_.opts_;
+    const std::chrono::duration<double> at_min_rate(static_cast<double>(bytes) / o.min_transfer_bytes_per_s);
+    return o.transfer_grace + std::chrono::duration_cast<std::chrono::milliseconds>(at_min_rate);
+  }
+
   void check_deadlines() {
     const auto& o = srv_.opts_;
     const auto now = std::chrono::steady_clock::now();
-    // A transfer of `bytes` so far may have taken transfer_grace + bytes / min rate.
-    auto allowed = [&](size_t bytes) {
-      return o.transfer_grace + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(
-                                    static_cast<double>(bytes) / o.min_transfer_bytes_per_s));
-    };
+    auto allowed = [this](size_t bytes) { return transfer_allowance(bytes); };
     if (msg_bytes_ > 0 && now - msg_start_ > allowed(msg_bytes_)) return close("message too slow", true);
     if (write_size_ > 0 && now - write_start_ > allowed(write_size_)) return close("reader too slow", true);
     if (!hello_done_) return;  // hello_timer_ covers the handshake
