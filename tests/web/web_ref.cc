@@ -35,8 +35,20 @@
 //                             "identity" | "info", "slot", "join_seq", "blob"}]} on stdin (blobs the TS
 //                             SDK sealed, possibly relabelled or tampered) and prints what the native
 //                             open functions make of each: the fields or an error.
+//   v100_web_ref group        epoch blobs (client::make_epoch_blob, random X-Wing coins) for fixed
+//                             identities, slots, epochs and fresh bytes, the epoch secret, base key
+//                             and an SFrame frame under it, native opens of each blob and of
+//                             relabelled / tampered copies; security codes of fixed user-id lists.
+//   v100_web_ref group-open   reads {"identities": [secret], "attempts": [{"opener", "slot", "handle",
+//                             "distributor", "blob"}]} on stdin (blobs the TS SDK made or altered) and
+//                             prints what client::open_epoch_blob makes of each.
+//   v100_web_ref invitation   invitations (client::make_invitation) from a fixed host to fixed
+//                             invitees, native opens of each and of tampered copies; mailbox ids.
+//   v100_web_ref invitation-open  reads {"identities", "attempts": [{"opener", "blob"}]} on stdin and
+//                             prints what client::open_invitation makes of each.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -44,13 +56,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.h"
 #include "hash/sha3.h"
 #include "media/key_schedule.h"
 #include "media/sframe_context.h"
 #include "meeting/client/crypto.h"
+#include "meeting/client/group.h"
 #include "meeting/client/identity.h"
+#include "meeting/client/invitation.h"
 #include "meeting/client/keystore.h"
 #include "meeting/client/roster.h"
 #include "meeting/client/schedule.h"
@@ -686,6 +702,245 @@ json roster_open() {
   return results;
 }
 
+// ---- group keys (client/group) and invitations (client/invitation) ----
+
+std::vector<client::Identity> identities_of(const json& secrets) {
+  std::vector<client::Identity> ids;
+  for (const auto& h : secrets)
+    ids.push_back(client::Identity::parse_secret(v100::from_hex(h.get<std::string>()).value()).value());
+  return ids;
+}
+
+json opened_epoch_json(const v100::Result<client::OpenedEpoch>& o) {
+  if (!o) return {{"error", o.message()}};
+  json slots = json::array();
+  for (uint16_t s : o->header.member_slots) slots.push_back(s);
+  return {{"epoch", std::to_string(o->header.epoch)},
+          {"distributor_slot", o->header.distributor_slot},
+          {"recipient_slot", o->header.recipient_slot},
+          {"member_slots", slots},
+          {"fresh", to_hex(o->fresh.span())}};
+}
+
+// One attempt to open an epoch blob: who opens it at which slot, whose signature it must carry.
+json epoch_attempt(const std::vector<client::Identity>& ids, const std::string& what, size_t opener,
+                   uint16_t slot, const Bytes& handle, size_t distributor, const Bytes& blob) {
+  return {{"what", what},
+          {"opener", opener},
+          {"slot", slot},
+          {"handle", hex(handle)},
+          {"distributor", distributor},
+          {"blob", hex(blob)},
+          {"open", opened_epoch_json(client::open_epoch_blob(
+                       ids[opener], slot, ids[distributor].public_identity(), handle, blob))}};
+}
+
+json group_cases() {
+  const client::KeySchedule ks(derive("group/ms", 32));
+  const uint64_t session = 3;
+  const auto handle = ks.handle(session);
+  const auto h2 = ks.handle(session + 1);  // the same meeting's next session
+  const Bytes handle_b(handle.begin(), handle.end()), other_handle(h2.begin(), h2.end());
+  // Identities 0..3 are members, 4 is an outsider (knows nothing of the meeting's epochs).
+  json secrets = json::array();
+  for (int i = 0; i < 5; ++i) secrets.push_back(hex(identity_secret("group/member/" + std::to_string(i))));
+  const auto ids = identities_of(secrets);
+  struct Case {
+    uint64_t epoch;
+    size_t distributor;
+    std::vector<std::pair<uint16_t, size_t>> members;  // slot -> identity, sorted by slot
+  };
+  const Case cases[] = {{1, 0, {{0, 0}, {7, 1}, {1023, 2}}},
+                        {(uint64_t{1} << 40) + 5, 1, {{7, 1}, {9, 3}, {4095, 0}}},
+                        {0xffffffffffffffffull, 3, {{12, 3}}}};
+  json out = {{"ms", hex(derive("group/ms", 32))},
+              {"session", std::to_string(session)},
+              {"handle", hex(handle_b)},
+              {"other_handle", hex(other_handle)},
+              {"identities", secrets}};
+  json jcases = json::array();
+  int ci = 0;
+  for (const Case& c : cases) {
+    const Bytes fresh = derive("group/fresh/" + std::to_string(ci++), 32);
+    std::vector<uint16_t> slots;
+    for (const auto& [s, i] : c.members) slots.push_back(s);
+    uint16_t dist_slot = 0;
+    for (const auto& [s, i] : c.members)
+      if (i == c.distributor) dist_slot = s;
+    const v100::SecretBytes es = ks.epoch_secret(session, c.epoch, fresh);
+    const auto suite = v100::media::kDefaultCipherSuite;
+    // The epoch secret keys the distributor's SFrame sender (KIDs hold epochs up to 2^52 - 1 only:
+    // a blob for a later epoch opens, but no frame can use it).
+    const Bytes payload = derive("group/payload/" + std::to_string(ci), 100);
+    Bytes frame, base_key;
+    if (c.epoch <= v100::media::kMaxEpoch) {
+      v100::media::SenderContext tx(dist_slot);
+      tx.set_epoch(c.epoch, es.span());
+      frame = tx.protect(frame_metadata(dist_slot, {proto::MediaKind::kAudio, false, 0}), payload).value();
+      const v100::SecretBytes bk = v100::media::derive_base_key(suite, es.span(), c.epoch, dist_slot);
+      base_key.assign(bk.span().begin(), bk.span().end());
+    }
+    json blobs = json::array(), attempts = json::array();
+    for (const auto& [slot, who] : c.members) {
+      const Bytes blob = client::make_epoch_blob(ids[c.distributor], dist_slot, handle_b, c.epoch, slots,
+                                                 slot, ids[who].public_identity(), fresh);
+      blobs.push_back({{"slot", slot}, {"identity", who}, {"blob", hex(blob)}});
+      attempts.push_back(epoch_attempt(ids, "as made", who, slot, handle_b, c.distributor, blob));
+      if (slot != slots.front()) continue;
+      // Relabelled and tampered copies of the first member's blob, opened by the native code.
+      const uint16_t other_slot = slots.size() > 1 ? slots[1] : static_cast<uint16_t>(slot + 1);
+      attempts.push_back(epoch_attempt(ids, "other slot", who, other_slot, handle_b, c.distributor, blob));
+      attempts.push_back(
+          epoch_attempt(ids, "other handle (next session)", who, slot, other_handle, c.distributor, blob));
+      attempts.push_back(epoch_attempt(ids, "wrong signer", who, slot, handle_b, 4, blob));
+      attempts.push_back(
+          epoch_attempt(ids, "addressed to someone else", 4, slot, handle_b, c.distributor, blob));
+      Bytes e = blob;
+      e[8] ^= 1;  // u64 epoch, low byte
+      attempts.push_back(epoch_attempt(ids, "other epoch", who, slot, handle_b, c.distributor, e));
+      Bytes f = blob;
+      f[f.size() / 2] ^= 0x10;
+      attempts.push_back(epoch_attempt(ids, "flipped byte", who, slot, handle_b, c.distributor, f));
+      Bytes t(blob.begin(), blob.end() - 1);
+      attempts.push_back(epoch_attempt(ids, "truncated", who, slot, handle_b, c.distributor, t));
+      if (slots.size() > 1) {
+        Bytes r = blob;  // recipient slot field rewritten to another member's, opened there
+        r[18] = static_cast<uint8_t>(other_slot);
+        r[19] = static_cast<uint8_t>(other_slot >> 8);
+        attempts.push_back(
+            epoch_attempt(ids, "recipient slot relabelled", who, other_slot, handle_b, c.distributor, r));
+      }
+    }
+    json jslots = json::array();
+    for (uint16_t s : slots) jslots.push_back(s);
+    jcases.push_back({{"epoch", std::to_string(c.epoch)},
+                      {"distributor", c.distributor},
+                      {"distributor_slot", dist_slot},
+                      {"member_slots", jslots},
+                      {"fresh", hex(fresh)},
+                      {"epoch_secret", to_hex(es.span())},
+                      {"base_key", hex(base_key)},
+                      {"payload", hex(payload)},
+                      {"frame", hex(frame)},
+                      {"blobs", blobs},
+                      {"attempts", attempts}});
+  }
+  out["cases"] = jcases;
+  // Security codes over lists of user ids: empty, one, the members in two orders, many with a repeat.
+  json codes = json::array();
+  std::vector<std::vector<client::UserId>> lists(5);
+  lists[1].push_back(ids[0].user_id());
+  for (int i = 0; i < 4; ++i) lists[2].push_back(ids[static_cast<size_t>(i)].user_id());
+  for (int i = 3; i >= 0; --i) lists[3].push_back(ids[static_cast<size_t>(i)].user_id());
+  for (int i = 0; i < 300; ++i) {
+    client::UserId u{};
+    const Bytes b = derive("group/uid/" + std::to_string(i % 299), 32);
+    std::copy(b.begin(), b.end(), u.begin());
+    lists[4].push_back(u);
+  }
+  for (const auto& l : lists) {
+    json jl = json::array();
+    for (const auto& u : l) jl.push_back(to_hex(u));
+    codes.push_back({{"ids", jl}, {"code", client::security_code(l)}});
+  }
+  out["codes"] = codes;
+  return out;
+}
+
+// Reads {"identities": [secret hex], "attempts": [{"opener", "slot", "handle", "distributor", "blob"}]}
+// (epoch blobs the TS SDK made, possibly relabelled or tampered) and opens each natively.
+json group_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const auto ids = identities_of(in.at("identities"));
+  json results = json::array();
+  for (const auto& a : in.at("attempts")) {
+    const Bytes handle = v100::from_hex(a.at("handle").get<std::string>()).value();
+    const Bytes blob = v100::from_hex(a.at("blob").get<std::string>()).value();
+    results.push_back(opened_epoch_json(
+        client::open_epoch_blob(ids[a.at("opener").get<size_t>()], a.at("slot").get<uint16_t>(),
+                                ids[a.at("distributor").get<size_t>()].public_identity(), handle, blob)));
+  }
+  return results;
+}
+
+json opened_invitation_json(const v100::Result<client::OpenedInvitation>& o) {
+  if (!o) return {{"error", o.message()}};
+  return {{"ms", to_hex(o->meeting_secret.span())},
+          {"session", std::to_string(o->session)},
+          {"title", hex(Bytes(o->title.begin(), o->title.end()))},
+          {"join_seed", to_hex(o->join_seed.span())},
+          {"inviter_id", to_hex(o->inviter_id)}};
+}
+
+json invitation_attempt(const std::vector<client::Identity>& ids, const std::string& what, size_t opener,
+                        const Bytes& blob) {
+  return {{"what", what},
+          {"opener", opener},
+          {"blob", hex(blob)},
+          {"open", opened_invitation_json(client::open_invitation(ids[opener], blob))}};
+}
+
+json invitation_cases() {
+  // Identity 0 is the host, 1..3 invitees, 4 an outsider.
+  json secrets = json::array();
+  for (int i = 0; i < 5; ++i) secrets.push_back(hex(identity_secret("invitation/" + std::to_string(i))));
+  const auto ids = identities_of(secrets);
+  const std::string titles[] = {"", "Weekly sync \xe2\x80\x94 V100", std::string(4096, 'T')};
+  const uint64_t sessions[] = {0, 0xffffffffffffffffull, 42};
+  json cases = json::array(), mailboxes = json::array();
+  for (const auto& id : ids) mailboxes.push_back(to_hex(client::mailbox_id(id.public_identity())));
+  for (size_t i = 0; i < 3; ++i) {
+    const size_t who = i + 1;
+    const Bytes ms = derive("invitation/ms/" + std::to_string(i), 32);
+    const Bytes seed = i == 0 ? Bytes{} : derive("invitation/join-seed/" + std::to_string(i), 32);
+    const Bytes blob =
+        client::make_invitation(ids[0], ids[who].public_identity(), ms, sessions[i], titles[i], seed);
+    json attempts = json::array();
+    attempts.push_back(invitation_attempt(ids, "as made", who, blob));
+    attempts.push_back(invitation_attempt(ids, "addressed to someone else", 4, blob));
+    const size_t pub_len = ids[0].public_identity().serialize().size();
+    Bytes to = blob;
+    to[8 + pub_len] ^= 1;  // the invitee user id
+    attempts.push_back(invitation_attempt(ids, "invitee id altered", who, to));
+    Bytes f = blob;
+    f[8 + pub_len + 32 + 4 + 10] ^= 0x40;  // inside ct
+    attempts.push_back(invitation_attempt(ids, "flipped ciphertext byte", who, f));
+    Bytes g = blob;
+    g[g.size() - 7] ^= 0x02;  // inside the signature
+    attempts.push_back(invitation_attempt(ids, "flipped signature byte", who, g));
+    // Another inviter's public identity in place of the host's: the signature no longer verifies.
+    Bytes w(blob.begin(), blob.begin() + 8);
+    const Bytes other = ids[4].public_identity().serialize();
+    w.insert(w.end(), other.begin(), other.end());
+    w.insert(w.end(), blob.begin() + 8 + static_cast<std::ptrdiff_t>(pub_len), blob.end());
+    attempts.push_back(invitation_attempt(ids, "wrong signer", who, w));
+    Bytes t(blob.begin(), blob.end() - 1);
+    attempts.push_back(invitation_attempt(ids, "truncated", who, t));
+    Bytes x = blob;
+    x.push_back(0);
+    attempts.push_back(invitation_attempt(ids, "trailing byte", who, x));
+    cases.push_back({{"invitee", who},
+                     {"ms", hex(ms)},
+                     {"session", std::to_string(sessions[i])},
+                     {"title", hex(Bytes(titles[i].begin(), titles[i].end()))},
+                     {"join_seed", hex(seed)},
+                     {"attempts", attempts}});
+  }
+  return {{"identities", secrets}, {"mailbox_ids", mailboxes}, {"cases", cases}};
+}
+
+// Reads {"identities": [secret hex], "attempts": [{"opener", "blob"}]} (invitations the TS SDK made,
+// possibly tampered) and opens each natively.
+json invitation_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const auto ids = identities_of(in.at("identities"));
+  json results = json::array();
+  for (const auto& a : in.at("attempts"))
+    results.push_back(opened_invitation_json(client::open_invitation(
+        ids[a.at("opener").get<size_t>()], v100::from_hex(a.at("blob").get<std::string>()).value())));
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -713,11 +968,20 @@ int main(int argc, char** argv) {
     out = roster_cases();
   } else if (what == "roster-open") {
     out = roster_open();
+  } else if (what == "group") {
+    out = group_cases();
+  } else if (what == "group-open") {
+    out = group_open();
+  } else if (what == "invitation") {
+    out = invitation_cases();
+  } else if (what == "invitation-open") {
+    out = invitation_open();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
-        "       schedule | identity | roster | roster-open\n");
+        "       schedule | identity | roster | roster-open | group | group-open | invitation | "
+        "invitation-open\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

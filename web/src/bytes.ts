@@ -1,4 +1,4 @@
-// Byte helpers shared by the SDK: hex, concatenation, comparison.
+// Byte helpers shared by the SDK: hex, concatenation, comparison, little-endian writing and a checked reader.
 
 /** Bytes in an ordinary (not shared) ArrayBuffer: what WebCrypto and postMessage transfer accept. */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -61,4 +61,47 @@ export function readLe(b: Uint8Array, off: number, len: number): number {
   let v = 0;
   for (let i = len - 1; i >= 0; --i) v = v * 256 + b[off + i]!;
   return v;
+}
+
+/** A reader over untrusted little-endian bytes, as core/bytes.h ByteReader: every read is checked. */
+export class ByteReader {
+  pos = 0;
+  constructor(private readonly data: Uint8Array) {}
+  get remaining(): number {
+    return this.data.length - this.pos;
+  }
+  atEnd(): boolean {
+    return this.pos === this.data.length;
+  }
+  /** The next `n` bytes (a view), or null. */
+  bytes(n: number): Uint8Array | null {
+    if (this.remaining < n) return null;
+    const out = this.data.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  /** A little-endian integer of 2 or 4 bytes, or null. */
+  uint(len: 2 | 4): number | null {
+    if (this.remaining < len) return null;
+    const v = readLe(this.data, this.pos, len);
+    this.pos += len;
+    return v;
+  }
+  u64(): bigint | null {
+    const b = this.bytes(8);
+    if (b === null) return null;
+    let v = 0n;
+    for (let i = 7; i >= 0; --i) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  }
+  /** u32 length (at most `max`) then the bytes; on failure the position is unchanged. */
+  blob(max: number): Uint8Array | null {
+    const save = this.pos;
+    const n = this.uint(4);
+    if (n === null || n > max || this.remaining < n) {
+      this.pos = save;
+      return null;
+    }
+    return this.bytes(n);
+  }
 }

@@ -1,6 +1,7 @@
 // The symmetric building blocks of the client SDK, as src/meeting/client/crypto.{h,cc} has them
-// (there from OpenSSL, here from WebCrypto; nothing hand-written): HKDF-SHA-512 (RFC 5869, extract
-// then expand), HMAC-SHA-512 truncated to 32 bytes, and AES-256-GCM boxes
+// (there from OpenSSL, here from WebCrypto; no hand-written primitive): HKDF-SHA-512 (RFC 5869, extract
+// then expand; composed from WebCrypto HMAC where the info is longer than Node's WebCrypto HKDF
+// takes), HMAC-SHA-512 truncated to 32 bytes, and AES-256-GCM boxes
 //
 //   box = nonce (12, random) || ciphertext || tag (16)
 //
@@ -46,6 +47,7 @@ async function importSecret(bytes: Uint8Array, alg: AlgorithmIdentifier | HmacIm
  */
 export async function hkdfSha512(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Promise<Bytes> {
   if (!Number.isInteger(len) || len < 1 || len > 255 * 64) throw new RangeError("hkdfSha512: bad output length");
+  if (info.length > kMaxWebCryptoHkdfInfo) return hkdfSha512ViaHmac(ikm, salt, info, len);
   const key = await importSecret(ikm, "HKDF", ["deriveBits"]);
   // The salt is secret too where it is an epoch base key: its copy is wiped like the IKM's.
   const s = own(salt);
@@ -57,13 +59,45 @@ export async function hkdfSha512(ikm: Uint8Array, salt: Uint8Array, info: Uint8A
   }
 }
 
-/** HMAC-SHA-512 of `data` under `key`, truncated to 32 bytes (the membership proof's MAC). */
-export async function hmacSha512_256(key: Uint8Array, data: Uint8Array): Promise<Bytes> {
+/** Longest HKDF `info` handed to WebCrypto's HKDF: Node's implementation refuses more than 1024 bytes
+ * (OpenSSL's EVP_PKEY HKDF limit), while the epoch and invitation boxes use an X-Wing ciphertext
+ * (1120 bytes) as info. */
+const kMaxWebCryptoHkdfInfo = 1024;
+
+/** Full 64-byte HMAC-SHA-512 of `data` under `key` (WebCrypto); the caller wipes it. */
+async function hmacSha512(key: Uint8Array, data: Uint8Array): Promise<Bytes> {
   // WebCrypto refuses a zero-length HMAC key; HMAC pads the key with zeros to the block size
   // (RFC 2104 §2), so one zero byte is the same key.
   const k = await importSecret(key.length === 0 ? new Uint8Array(1) : key, { name: "HMAC", hash: "SHA-512" },
                                ["sign"]);
-  const full = new Uint8Array(await subtle().sign("HMAC", k, own(data)));
+  return new Uint8Array(await subtle().sign("HMAC", k, own(data)));
+}
+
+/** HKDF-SHA-512 composed from WebCrypto's HMAC exactly as RFC 5869 §2.2-2.3 defines it (PRK =
+ * HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) || info || i)), for an `info` WebCrypto's HKDF refuses.
+ * PRK and every T(i) are wiped. */
+async function hkdfSha512ViaHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Promise<Bytes> {
+  const prk = await hmacSha512(salt, ikm);
+  const out = new Uint8Array(len);
+  let t: Bytes = new Uint8Array(0);
+  try {
+    for (let i = 1, off = 0; off < len; ++i, off += 64) {
+      const input = concat(t, info, Uint8Array.of(i));
+      t.fill(0);
+      t = await hmacSha512(prk, input);
+      input.fill(0);
+      out.set(t.subarray(0, Math.min(64, len - off)), off);
+    }
+    return out;
+  } finally {
+    prk.fill(0);
+    t.fill(0);
+  }
+}
+
+/** HMAC-SHA-512 of `data` under `key`, truncated to 32 bytes (the membership proof's MAC). */
+export async function hmacSha512_256(key: Uint8Array, data: Uint8Array): Promise<Bytes> {
+  const full = await hmacSha512(key, data);
   const out = full.slice(0, 32);
   full.fill(0);
   return out;

@@ -2,7 +2,9 @@
 export const kSdkVersion = "0.1.0";
 export * from "./bytes.js";
 export * from "./crypto.js";
+export * from "./group.js";
 export * from "./identity.js";
+export * from "./invitation.js";
 export * from "./join_proof.js";
 export * from "./protocol.js";
 export * from "./roster.js";

@@ -1,10 +1,12 @@
-// Checks of the SDK's key schedule, join proof, identity and roster blobs against what the native
-// tool printed (v100_web_ref schedule / identity / roster), shared by the node tests
-// (schedule.test.ts, identity.test.ts, roster.test.ts) and the chromium page (browser/page.ts), so
+// Checks of the SDK's key schedule, join proof, identity, roster blobs, epoch blobs, security codes and
+// invitations against what the native tool printed (v100_web_ref schedule / identity / roster / group /
+// invitation), shared by the node tests (schedule, identity, roster, group, invitation .test.ts) and
+// the chromium page (browser/page.ts), so
 // both run exactly the same comparisons. No node imports here. Each check throws an Error naming the
 // first difference and returns how many values it compared.
 import { fromHex, toHex, u64le } from "../src/bytes.js";
 import type { Result } from "../src/crypto.js";
+import { type OpenedEpoch, openEpochBlob, openEpochKey, securityCode } from "../src/group.js";
 import {
   Identity, kCtxRoster, parsePublicIdentityText, publicIdentityText, shortId, verifySignature,
 } from "../src/identity.js";
@@ -12,8 +14,10 @@ import {
   ed25519PublicKey, ed25519Sign, joinTranscript, makeJoinProofEd25519, removeTranscript, verifyJoinProof,
 } from "../src/join_proof.js";
 import { JoinScheme } from "../src/protocol.js";
+import { type OpenedInvitation, mailboxId, openInvitation } from "../src/invitation.js";
 import { identityToken, openIdentityBlob, openMeetingInfo, openNameBlob } from "../src/roster.js";
 import { KeySchedule, membershipProof } from "../src/schedule.js";
+import { ReceiverContext, deriveBaseKey, frameMetadata, kDefaultCipherSuite } from "../src/sframe.js";
 import type { PqWasm } from "../src/wasm.js";
 
 export interface RefSchedule {
@@ -210,4 +214,145 @@ export async function checkInfoCase(ref: RefRoster, i: RefRoster["infos"][number
   eq(i.title, i.open.title, "native title");
   const bad = await openMeetingInfo(ik, fromHex(ref.other_handle), fromHex(i.blob));
   eq(bad.ok || i.wrong_handle.error === undefined, false, "wrong handle refused on both sides");
+}
+
+// ---- epoch blobs, security codes (client/group) and invitations (client/invitation) ----
+
+/** An opened epoch blob as v100_web_ref prints it, or the error. */
+export interface RefEpochOpen {
+  epoch?: string; distributor_slot?: number; recipient_slot?: number; member_slots?: number[]; fresh?: string;
+  error?: string;
+}
+/** One attempt to open an epoch blob: who opens it at which slot, whose signature it must carry. */
+export interface RefEpochAttempt {
+  what: string; opener: number; slot: number; handle: string; distributor: number; blob: string; open: RefEpochOpen;
+}
+export interface RefGroupCase {
+  epoch: string; distributor: number; distributor_slot: number; member_slots: number[]; fresh: string;
+  epoch_secret: string; base_key: string; payload: string; frame: string;
+  blobs: { slot: number; identity: number; blob: string }[]; attempts: RefEpochAttempt[];
+}
+export interface RefGroup {
+  ms: string; session: string; handle: string; other_handle: string; identities: string[]; cases: RefGroupCase[];
+  codes: { ids: string[]; code: string }[];
+}
+
+/** An opened invitation as v100_web_ref prints it, or the error. */
+export interface RefInvitationOpen { ms?: string; session?: string; title?: string; join_seed?: string;
+                                     inviter_id?: string; error?: string }
+export interface RefInvitationAttempt { what: string; opener: number; blob: string; open: RefInvitationOpen }
+export interface RefInvitation {
+  identities: string[]; mailbox_ids: string[];
+  cases: { invitee: number; ms: string; session: string; title: string; join_seed: string;
+           attempts: RefInvitationAttempt[] }[];
+}
+
+/** The identities of a reference file's secrets (the caller wipes them). */
+export async function identitiesOf(w: PqWasm, secrets: readonly string[]): Promise<Identity[]> {
+  const out: Identity[] = [];
+  for (const s of secrets) out.push(value(await Identity.parseSecret(w, fromHex(s)), "identity secret"));
+  return out;
+}
+
+/** An epoch-blob open result in the native tool's shape; wipes the fresh bytes. */
+export function epochOpenJson(r: Result<OpenedEpoch>): RefEpochOpen {
+  if (!r.ok) return { error: r.error };
+  const h = r.value.header;
+  const out = { epoch: h.epoch.toString(), distributor_slot: h.distributorSlot, recipient_slot: h.recipientSlot,
+                member_slots: h.memberSlots, fresh: toHex(r.value.fresh) };
+  r.value.fresh.fill(0);
+  return out;
+}
+
+/** An invitation open result in the native tool's shape; wipes the secrets. */
+export function invitationOpenJson(r: Result<OpenedInvitation>): RefInvitationOpen {
+  if (!r.ok) return { error: r.error };
+  const v = r.value;
+  const out = { ms: toHex(v.meetingSecret), session: v.session.toString(), title: toHex(v.titleBytes),
+                join_seed: toHex(v.joinSeed), inviter_id: toHex(v.inviterId) };
+  v.meetingSecret.fill(0);
+  v.joinSeed.fill(0);
+  return out;
+}
+
+/** The same fields, or the same error message (the TS messages are the C++ ones); key order aside
+ * (nlohmann::json prints keys sorted). */
+export function sameResult(got: object, want: object, what: string): void {
+  const sorted = (o: object): string => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  eq(sorted(got), sorted(want), what);
+}
+
+/** Opens one epoch-blob attempt here; the result must be the native one. Returns whether it opened. */
+export async function checkEpochAttempt(w: PqWasm, ids: readonly Identity[], a: RefEpochAttempt): Promise<boolean> {
+  const r = await openEpochBlob(w, ids[a.opener]!, a.slot, ids[a.distributor]!.publicIdentity, fromHex(a.handle),
+                                fromHex(a.blob));
+  sameResult(epochOpenJson(r), a.open, a.what);
+  return a.open.error === undefined;
+}
+
+/** A native epoch: every blob and attempt gives the native result here; each member's blob, taken as
+ * an EpochKey, gives the native epoch secret, its SFrame base key, and a receiver keyed with it opens
+ * the distributor's native frame. Returns [opened, refused]. */
+export async function checkGroupCase(w: PqWasm, ref: RefGroup, ids: readonly Identity[],
+                                     c: RefGroupCase): Promise<[number, number]> {
+  let opened = 0, refused = 0;
+  for (const a of c.attempts) {
+    if (await checkEpochAttempt(w, ids, a)) ++opened;
+    else ++refused;
+  }
+  const ks = KeySchedule.fromSecret(fromHex(ref.ms));
+  const epoch = BigInt(c.epoch), session = BigInt(ref.session), handle = fromHex(ref.handle);
+  for (const b of c.blobs) {
+    const item = { epoch, fromSlot: c.distributor_slot, blob: fromHex(b.blob) };
+    const r = value(await openEpochKey(w, ids[b.identity]!, b.slot, ids[c.distributor]!.publicIdentity, ks, session,
+                                       handle, item), "openEpochKey");
+    eq(toHex(r.epochSecret), c.epoch_secret, "epoch secret");
+    eq(r.header.memberSlots.join(","), c.member_slots.join(","), "member slots");
+    if (c.frame !== "") {
+      eq(toHex(await deriveBaseKey(kDefaultCipherSuite, r.epochSecret, epoch, c.distributor_slot)), c.base_key,
+         "base key");
+      const rx = new ReceiverContext();
+      rx.setEpoch(epoch, r.epochSecret);
+      const f = await rx.unprotect(frameMetadata(c.distributor_slot, 0), fromHex(c.frame));
+      eq(f.ok && toHex(f.payload), c.payload, "native frame under the epoch");
+    }
+    r.epochSecret.fill(0);
+    // Delivered under another epoch number or sender slot than the blob names: refused before opening.
+    const moved = await openEpochKey(w, ids[b.identity]!, b.slot, ids[c.distributor]!.publicIdentity, ks, session,
+                                     handle, { ...item, epoch: epoch ^ 1n });
+    eq(moved.ok, false, "EpochKey under another epoch");
+    ++opened;
+    ++refused;
+  }
+  ks.wipe();
+  return [opened, refused];
+}
+
+/** The native security codes, over the same user-id lists. */
+export function checkSecurityCodes(w: PqWasm, ref: RefGroup): number {
+  for (const c of ref.codes) eq(securityCode(w, c.ids.map(fromHex)), c.code, `security code of ${c.ids.length} ids`);
+  return ref.codes.length;
+}
+
+/** A native invitation and its tampered copies give the native results here; mailbox ids match.
+ * Returns [opened, refused]. */
+export async function checkInvitationCase(w: PqWasm, ids: readonly Identity[],
+                                          c: RefInvitation["cases"][number]): Promise<[number, number]> {
+  let opened = 0, refused = 0;
+  for (const a of c.attempts) {
+    sameResult(invitationOpenJson(await openInvitation(w, ids[a.opener]!, fromHex(a.blob))), a.open, a.what);
+    if (a.open.error === undefined) {
+      eq(a.open.ms, c.ms, "native ms");
+      eq(a.open.title, c.title, "native title");
+      ++opened;
+    } else {
+      ++refused;
+    }
+  }
+  return [opened, refused];
+}
+
+export function checkMailboxIds(w: PqWasm, ref: RefInvitation, ids: readonly Identity[]): number {
+  ids.forEach((id, i) => eq(toHex(mailboxId(w, id.publicIdentity)), ref.mailbox_ids[i], `mailbox id ${i}`));
+  return ids.length;
 }

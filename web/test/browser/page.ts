@@ -2,8 +2,9 @@
 // tests inside the browser, on the browser's own WebAssembly engine and WebCrypto. The module
 // against the native build and the NIST ACVP vectors, SFrame against the RFC 9605 vectors and
 // frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing, the key
-// schedule, join proofs, identities and roster blobs against v100_web_ref schedule / identity /
-// roster (the same checks as the node tests, from ../sdk_checks.ts).
+// schedule, join proofs, identities, roster blobs, epoch blobs, security codes and invitations against
+// v100_web_ref schedule / identity / roster / group / invitation (the same checks as the node tests,
+// from ../sdk_checks.ts).
 // Shows a result table and leaves the report in `window.v100Report` for the driver.
 import { fromHex, toHex } from "../../src/bytes.js";
 import {
@@ -13,8 +14,9 @@ import {
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
 import {
-  type RefIdentity, type RefRoster, type RefSchedule, checkIdentityCase, checkInfoCase, checkRosterNativeCase,
-  checkScheduleCase,
+  type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkGroupCase,
+  checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase, checkScheduleCase,
+  checkSecurityCodes, identitiesOf,
 } from "../sdk_checks.js";
 
 /** One row of the table: a group of cases, how many passed, the first few failures. */
@@ -298,6 +300,16 @@ async function sdkChecks(w: PqWasm): Promise<void> {
   await row("SDK", "C++ roster blobs open; relabelled / flipped refused", 3, roster.cases,
             async (c) => void await checkRosterNativeCase(w, roster, c));
   await row("SDK", "C++ meeting-info blobs open", 3, roster.infos, (i) => checkInfoCase(roster, i));
+  const group = await getJson<RefGroup>("ref/group.json");
+  const gids = await identitiesOf(w, group.identities);
+  await row("SDK", "C++ epoch blobs open (epoch secret, SFrame frame); altered refused", 3, group.cases,
+            async (c) => void await checkGroupCase(w, group, gids, c));
+  await row("SDK", "security codes == native", 1, [group], (g) => void checkSecurityCodes(w, g));
+  const inv = await getJson<RefInvitation>("ref/invitation.json");
+  const iids = await identitiesOf(w, inv.identities);
+  await row("SDK", "C++ invitations open; altered refused; mailbox ids", 4, [...inv.cases, null],
+            async (c) => void (c === null ? checkMailboxIds(w, inv, iids) : await checkInvitationCase(w, iids, c)));
+  for (const id of [...gids, ...iids]) id.wipe();
 }
 
 async function main(): Promise<void> {
