@@ -10,5 +10,6 @@ export * from "./protocol.js";
 export * from "./roster.js";
 export * from "./schedule.js";
 export * from "./sframe.js";
+export * from "./transport.js";
 export * from "./wasm.js";
 export * from "./xwing.js";
