@@ -2,6 +2,7 @@
 export const kSdkVersion = "0.1.0";
 export * from "./bytes.js";
 export * from "./crypto.js";
+export * from "./fhe.js";
 export * from "./identity.js";
 export * from "./join_proof.js";
 export * from "./protocol.js";
