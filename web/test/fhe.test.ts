@@ -8,80 +8,25 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fromHex, toHex } from "../src/bytes.js";
-import { BfvRoster, kSlotCoeffs } from "../src/fhe.js";
+import { BfvRoster } from "../src/fhe.js";
 import { identityToken } from "../src/roster.js";
 import { WasmError } from "../src/wasm.js";
 import { loadWasm, readRef, reportCount, root } from "./env.js";
+import { type RefBfv, type RefBfvDecrypt, checkBfvCase, slotValues } from "./sdk_checks.js";
 
-interface RefDecrypt {
-  ok: boolean;
-  error?: string;
-  tokens?: Record<string, number[]>;
-}
-interface RefBfv {
-  seed: string;
-  t: number;
-  public_key_len: number;
-  public_key_sha3: string;
-  relin_keys_len: number;
-  relin_keys_sha3: string;
-  encryptions: { slot: number; user_id: string; token: number[]; randomness: string; ct: string }[];
-  blocks: { block: number; slots: number[]; result: RefDecrypt }[];
-  malformed: { name: string; ct: string; result: RefDecrypt }[];
-}
+type RefDecrypt = RefBfvDecrypt;
 
 const tool = () => process.env["V100_WEB_REF"] ?? join(root, "build", "release", "tests", "web", "v100_web_ref");
 
-// The slot's 128 values of a decrypted block.
-function slotValues(block: Uint32Array, slot: number): number[] {
-  const at = (slot % 32) * kSlotCoeffs;
-  return [...block.subarray(at, at + kSlotCoeffs)];
-}
-
 test("WASM == native BFV roster on v100_web_ref inputs: keys, ciphertexts, block decryption, malformed refused", async (t) => {
   const wasm = await loadWasm();
-  const ref = readRef<RefBfv[]>("bfv");
   let keys = 0, cts = 0, blocks = 0, malformed = 0;
-  for (const c of ref) {
-    const roster = BfvRoster.create(wasm, fromHex(c.seed));
-    try {
-      assert.equal(roster.t, c.t);
-      assert.equal(roster.n, 4096);
-      const pk = await roster.publicKey(), rk = await roster.relinKeys();
-      assert.equal(pk.length, c.public_key_len);
-      assert.equal(toHex(wasm.sha3_256(pk)), c.public_key_sha3);
-      assert.equal(rk.length, c.relin_keys_len);
-      assert.equal(toHex(wasm.sha3_256(rk)), c.relin_keys_sha3);
-      keys += 2;
-      for (const e of c.encryptions) {
-        const token = identityToken(wasm, fromHex(e.user_id));
-        assert.deepEqual([...token], e.token);
-        const ct = await roster.encryptToken(e.slot, token, fromHex(e.randomness));
-        assert.equal(toHex(ct), e.ct, `slot ${e.slot}`);
-        ++cts;
-      }
-      // Native ciphertexts decrypt in the module to the native values.
-      for (const b of c.blocks) {
-        const inBlock = c.encryptions.filter((e) => b.slots.includes(e.slot)).map((e) => fromHex(e.ct));
-        const r = await roster.decryptBlock(inBlock);
-        assert.ok(r.ok && b.result.ok);
-        for (const s of b.slots) {
-          assert.deepEqual(slotValues(r.value, s), b.result.tokens![String(s)]);
-          // The token in the first 32, zero padding after.
-          const e = c.encryptions.find((x) => x.slot === s)!;
-          assert.deepEqual(slotValues(r.value, s), [...e.token, ...new Array<number>(96).fill(0)]);
-        }
-        ++blocks;
-      }
-      for (const m of c.malformed) {
-        assert.equal(m.result.ok, false);
-        const r = await roster.decryptBlock([fromHex(m.ct)]);
-        assert.equal(r.ok, false, m.name);
-        ++malformed;
-      }
-    } finally {
-      roster.free();
-    }
+  for (const c of readRef<RefBfv[]>("bfv")) {
+    const n = await checkBfvCase(wasm, c);
+    keys += n.keys;
+    cts += n.cts;
+    blocks += n.blocks;
+    malformed += n.malformed;
   }
   reportCount(t, "bfv", "keys", keys);
   reportCount(t, "bfv", "ciphertexts", cts);

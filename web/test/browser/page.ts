@@ -2,8 +2,8 @@
 // tests inside the browser, on the browser's own WebAssembly engine and WebCrypto. The module
 // against the native build and the NIST ACVP vectors, SFrame against the RFC 9605 vectors and
 // frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing, the key
-// schedule, join proofs, identities and roster blobs against v100_web_ref schedule / identity /
-// roster (the same checks as the node tests, from ../sdk_checks.ts).
+// schedule, join proofs, identities, roster blobs and the BFV roster against v100_web_ref schedule /
+// identity / roster / bfv (the same checks as the node tests, from ../sdk_checks.ts).
 // Shows a result table and leaves the report in `window.v100Report` for the driver.
 import { fromHex, toHex } from "../../src/bytes.js";
 import {
@@ -13,8 +13,8 @@ import {
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
 import {
-  type RefIdentity, type RefRoster, type RefSchedule, checkIdentityCase, checkInfoCase, checkRosterNativeCase,
-  checkScheduleCase,
+  type RefBfv, type RefIdentity, type RefRoster, type RefSchedule, checkBfvCase, checkIdentityCase, checkInfoCase,
+  checkRosterNativeCase, checkScheduleCase,
 } from "../sdk_checks.js";
 
 /** One row of the table: a group of cases, how many passed, the first few failures. */
@@ -298,6 +298,9 @@ async function sdkChecks(w: PqWasm): Promise<void> {
   await row("SDK", "C++ roster blobs open; relabelled / flipped refused", 3, roster.cases,
             async (c) => void await checkRosterNativeCase(w, roster, c));
   await row("SDK", "C++ meeting-info blobs open", 3, roster.infos, (i) => checkInfoCase(roster, i));
+  // BFV in the module, AES-CTR keystream from the browser's WebCrypto.
+  await row("SDK", "BFV roster == native: keys, token ciphertexts, blocks, malformed", 2,
+            await getJson<RefBfv[]>("ref/bfv.json"), async (c) => void await checkBfvCase(w, c));
 }
 
 async function main(): Promise<void> {
