@@ -11,6 +11,16 @@
 #define V100_CPU_X86 0
 #endif
 
+// V100_CLONES_X86: function multiversioning for the plain loops the compiler vectorizes by itself
+// (x86-64-v4 and/or AVX2 clones besides the default, chosen by the loader); nothing elsewhere.
+#if V100_CPU_X86
+#define V100_CLONES_X86 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define V100_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
+#define V100_CLONES_X86
+#define V100_CLONES_AVX2
+#endif
+
 namespace v100::cpu {
 
 struct Features {

@@ -24,6 +24,13 @@
 
 namespace v100 {
 
+/// Whether large blocks are huge-page aligned and advised at all: not in the WebAssembly build,
+/// whose linear memory has no pages to advise (2 MB alignment would only waste its heap).
+#if defined(__EMSCRIPTEN__)
+inline constexpr bool kHugePagesAdvised = false;
+#else
+inline constexpr bool kHugePagesAdvised = true;
+#endif
 /// Size from which blocks are huge-page aligned and advised, and the huge page size.
 inline constexpr std::size_t kHugeAllocThreshold = std::size_t{1} << 20;
 inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
@@ -39,7 +46,7 @@ struct HugePageAllocator {
     constexpr std::size_t kMaxBytes = static_cast<std::size_t>(PTRDIFF_MAX) - kHugePageBytes;
     if (count > kMaxBytes / sizeof(T)) throw std::bad_alloc();
     const std::size_t bytes = count * sizeof(T);
-    const bool huge = bytes >= kHugeAllocThreshold;
+    const bool huge = kHugePagesAdvised && bytes >= kHugeAllocThreshold;
     const std::size_t align = huge ? kHugePageBytes : 64;
     const std::size_t rounded = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, rounded == 0 ? align : rounded);

@@ -33,12 +33,14 @@ size_t bit_reverse(size_t i, int log_n) {
   return r;
 }
 
+#if V100_CPU_X86
 namespace detail {
 bool cpu_has_ifma() {
   const auto& f = cpu::active();
   return f.avx512f && f.avx512dq && f.avx512vl && f.avx512bw && f.avx512ifma;
 }
 }  // namespace detail
+#endif
 
 NttTables::NttTables(size_t n, const Modulus& q) : n_(n), log_n_(0), q_(q) {
   if (n < 2 || (n & (n - 1)) != 0 || n > (size_t{1} << 17))

@@ -77,7 +77,13 @@ void base_convert_ifma(uint64_t* out, const uint64_t* in, size_t n, size_t count
                        const uint64_t* p, const uint64_t* m, const uint64_t* m_s52, const uint64_t* c,
                        const uint64_t* c_s52, bool exact);
 
+#if V100_CPU_X86
 /// True when the CPU (as cpu::active() reports) supports the IFMA kernels.
 bool cpu_has_ifma();
+#else
+/// No IFMA kernels are compiled for this target (the WebAssembly build): every dispatch on this
+/// folds away, and the kernels above are declared but never referenced.
+constexpr bool cpu_has_ifma() { return false; }
+#endif
 
 }  // namespace v100::math::detail

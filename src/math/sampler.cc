@@ -1,6 +1,12 @@
 #include "math/sampler.h"
 
+// AES-256-CTR: OpenSSL's EVP in the native build; in the WebAssembly build (no OpenSSL) the host's
+// AES (WebCrypto) through core/host_aes.h, which gives the same keystream.
+#if V100_NO_OPENSSL
+#include "core/host_aes.h"
+#else
 #include <openssl/evp.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -15,6 +21,47 @@
 
 namespace v100::math {
 
+#if V100_NO_OPENSSL
+namespace {
+// The stream state without OpenSSL: the key and the number of keystream bytes consumed.
+struct HostCtr {
+  std::array<uint8_t, 32> key;
+  uint64_t offset = 0;
+  ~HostCtr() { secure_wipe(key.data(), key.size()); }
+};
+}  // namespace
+
+AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) : ctx_(new HostCtr{}) {
+  std::memcpy(static_cast<HostCtr*>(ctx_)->key.data(), key.data(), 32);
+}
+
+AesCtrStream::~AesCtrStream() { delete static_cast<HostCtr*>(ctx_); }
+
+AesCtrStream::AesCtrStream(const AesCtrStream& other) : ctx_(new HostCtr(*static_cast<const HostCtr*>(other.ctx_))) {}
+
+AesCtrStream& AesCtrStream::operator=(const AesCtrStream& other) {
+  if (this != &other) {
+    AesCtrStream tmp(other);
+    std::swap(ctx_, tmp.ctx_);
+  }
+  return *this;
+}
+
+AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+
+AesCtrStream& AesCtrStream::operator=(AesCtrStream&& other) noexcept {
+  std::swap(ctx_, other.ctx_);
+  return *this;
+}
+
+void AesCtrStream::fill(std::span<uint8_t> out) {
+  if (ctx_ == nullptr) throw std::logic_error("AesCtrStream: used after move");
+  auto* h = static_cast<HostCtr*>(ctx_);
+  host_aes::keystream(h->key.data(), h->offset, out.data(), out.size());
+  h->offset += out.size();
+}
+
+#else
 AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) {
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   static const uint8_t kZeroIv[16] = {};
@@ -61,6 +108,8 @@ void AesCtrStream::fill(std::span<uint8_t> out) {
     done += static_cast<size_t>(chunk);
   }
 }
+
+#endif
 
 namespace {
 

@@ -46,6 +46,14 @@
 //                             invitees, native opens of each and of tampered copies; mailbox ids.
 //   v100_web_ref invitation-open  reads {"identities", "attempts": [{"opener", "blob"}]} on stdin and
 //                             prints what client::open_invitation makes of each.
+//   v100_web_ref bfv          the BFV roster (client::RosterCipher, "bfv-meeting-4096") for fixed BFV
+//                             seeds: SHA3-256 and length of the public and relinearization key blobs,
+//                             identity tokens encrypted at fixed slots with fixed randomness (the
+//                             serialized ciphertexts), each block's decryption, and malformed
+//                             ciphertexts with the native refusal.
+//   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
+//                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
+//                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <algorithm>
@@ -53,6 +61,7 @@
 #include <cstring>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -69,6 +78,7 @@
 #include "meeting/client/invitation.h"
 #include "meeting/client/keystore.h"
 #include "meeting/client/roster.h"
+#include "meeting/client/roster_bfv.h"
 #include "meeting/client/schedule.h"
 #include "meeting/protocol/join_proof.h"
 #include "meeting/protocol/messages.h"
@@ -941,6 +951,94 @@ json invitation_open() {
   return results;
 }
 
+// ---- BFV roster ----
+
+json bfv_decrypt_json(const client::RosterCipher& rc,
+                      const std::vector<std::pair<uint16_t, Bytes>>& entries) {
+  std::vector<std::pair<uint16_t, v100::ByteSpan>> spans;
+  for (const auto& [slot, ct] : entries) spans.emplace_back(slot, ct);
+  auto r = rc.decrypt_tokens(spans);
+  if (!r) return json{{"ok", false}, {"error", r.message()}};
+  json tokens = json::object();
+  for (const auto& [slot, values] : *r) tokens[std::to_string(slot)] = values;
+  return json{{"ok", true}, {"tokens", tokens}};
+}
+
+json bfv_cases() {
+  json cases = json::array();
+  // Slots: both ends of block 0, the middle of block 1, the last slot of a 16-bit slot number.
+  const uint16_t slots[] = {0, 31, 45, 65535};
+  for (int i = 0; i < 2; ++i) {
+    const std::string tag = "bfv/" + std::to_string(i);
+    const Bytes seed = derive(tag + "/seed", 32);
+    client::RosterCipher rc(seed);
+    const Bytes pk = rc.public_key_blob(), rk = rc.relin_keys_blob();
+    const auto pk_hash = v100::hash::sha3_256(pk), rk_hash = v100::hash::sha3_256(rk);
+    json c{{"seed", hex(seed)},           {"t", rc.t()},
+           {"public_key_len", pk.size()}, {"public_key_sha3", hex(Bytes(pk_hash.begin(), pk_hash.end()))},
+           {"relin_keys_len", rk.size()}, {"relin_keys_sha3", hex(Bytes(rk_hash.begin(), rk_hash.end()))}};
+    json encs = json::array();
+    std::map<uint16_t, std::vector<std::pair<uint16_t, Bytes>>> by_block;
+    for (uint16_t slot : slots) {
+      const std::string etag = tag + "/slot/" + std::to_string(slot);
+      client::UserId uid{};
+      const Bytes u = derive(etag + "/user", 32);
+      std::copy(u.begin(), u.end(), uid.begin());
+      const Bytes rnd = derive(etag + "/randomness", 32);
+      const Bytes ct = rc.encrypt_token(slot, uid, rnd);
+      encs.push_back(json{{"slot", slot},
+                          {"user_id", hex(u)},
+                          {"token", client::identity_token(uid, client::kTokenCoeffs)},
+                          {"randomness", hex(rnd)},
+                          {"ct", hex(ct)}});
+      by_block[static_cast<uint16_t>(slot / client::kRosterBlockMembers)].emplace_back(slot, ct);
+    }
+    c["encryptions"] = encs;
+    json blocks = json::array();
+    for (const auto& [block, entries] : by_block) {
+      json slots_json = json::array();
+      for (const auto& e : entries) slots_json.push_back(e.first);
+      blocks.push_back(
+          json{{"block", block}, {"slots", slots_json}, {"result", bfv_decrypt_json(rc, entries)}});
+    }
+    c["blocks"] = blocks;
+    // Malformed: truncated, one trailing byte, a flipped first (magic/version) byte, empty.
+    const Bytes& good = by_block.begin()->second.front().second;
+    std::vector<std::pair<std::string, Bytes>> bad = {{"truncated", Bytes(good.begin(), good.end() - 1)},
+                                                      {"trailing",
+                                                       [&] {
+                                                         Bytes b = good;
+                                                         b.push_back(0);
+                                                         return b;
+                                                       }()},
+                                                      {"flipped-header",
+                                                       [&] {
+                                                         Bytes b = good;
+                                                         b[0] ^= 1;
+                                                         return b;
+                                                       }()},
+                                                      {"empty", Bytes{}}};
+    json malformed = json::array();
+    for (const auto& [name, b] : bad) {
+      malformed.push_back(json{{"name", name}, {"ct", hex(b)}, {"result", bfv_decrypt_json(rc, {{0, b}})}});
+    }
+    c["malformed"] = malformed;
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+json bfv_open() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  const Bytes seed = v100::from_hex(in.at("seed").get<std::string>()).value();
+  client::RosterCipher rc(seed);
+  std::vector<std::pair<uint16_t, Bytes>> entries;
+  for (const auto& e : in.at("entries")) {
+    entries.emplace_back(e.at("slot").get<uint16_t>(), v100::from_hex(e.at("ct").get<std::string>()).value());
+  }
+  return bfv_decrypt_json(rc, entries);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -976,12 +1074,16 @@ int main(int argc, char** argv) {
     out = invitation_cases();
   } else if (what == "invitation-open") {
     out = invitation_open();
+  } else if (what == "bfv") {
+    out = bfv_cases();
+  } else if (what == "bfv-open") {
+    out = bfv_open();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open\n");
+        "invitation-open | bfv | bfv-open\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

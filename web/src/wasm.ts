@@ -28,6 +28,8 @@ function codeName(code: number): string {
     case -1: return "unknown parameter set";
     case -2: return "input has the wrong length";
     case -3: return "input fails its standard check";
+    case -4: return "AES-CTR keystream not supplied";
+    case -5: return "output buffer too small";
     default: return "error";
   }
 }
@@ -57,6 +59,96 @@ interface Exports {
                              sigLen: number): number;
   v100_sha3_256(out: number, data: number, len: number): number;
   v100_shake256(out: number, outLen: number, data: number, len: number): number;
+  v100_bfv_roster_new(seed: number): number;
+  v100_bfv_roster_free(h: number): void;
+  v100_bfv_roster_n(h: number): number;
+  v100_bfv_roster_t(h: number): number;
+  v100_bfv_roster_encrypt(h: number, out: number, outCap: number, outLen: number, slot: number, token: number,
+                          randomness: number): number;
+  v100_bfv_roster_decrypt(h: number, out: number, cts: number, ctsLen: number, ctLens: number, numCts: number): number;
+  v100_bfv_roster_public_key(h: number, out: number, outCap: number, outLen: number): number;
+  v100_bfv_roster_relin_keys(h: number, out: number, outCap: number, outLen: number): number;
+}
+
+/** The raw exports, for the other wrappers of this package (src/fhe.ts). */
+export type WasmExports = Exports;
+
+/**
+ * The AES-256-CTR keystream the module's FHE samplers draw (src/core/host_aes.h), from WebCrypto:
+ * the browser's AES, not a second one in the module. WebCrypto is asynchronous and the module is
+ * not, so `serve` answers from a cache and records what it lacks; `fill` computes the recorded
+ * chunks; the wrappers repeat a call that returned kV100ErrKeystream (src/fhe.ts). The stream is
+ * OpenSSL's EVP_aes_256_ctr with a zero IV: the 128-bit big-endian counter starts at 0. Keys are
+ * secret-derived (the error stream of an encryption): `wipe` zeroes the cache and drops the keys.
+ */
+export class AesKeystream {
+  static readonly kChunk = 16384;
+  private entries: { key: Uint8Array<ArrayBuffer>; crypto?: CryptoKey; chunks: Map<number, Uint8Array>; missing: Set<number> }[] = [];
+
+  /** Writes keystream[offset, offset + out.length) of `key` into out; false if some chunk is missing. */
+  serve(key: Uint8Array, offset: number, out: Uint8Array): boolean {
+    let e = this.entries.find((x) => equalBytes(x.key, key));
+    if (e === undefined) {
+      e = { key: key.slice(), chunks: new Map(), missing: new Set() };
+      this.entries.push(e);
+    }
+    if (out.length === 0) return true;
+    const C = AesKeystream.kChunk;
+    const first = Math.floor(offset / C), last = Math.floor((offset + out.length - 1) / C);
+    let ok = true;
+    for (let c = first; c <= last; ++c) {
+      if (!e.chunks.has(c)) {
+        e.missing.add(c);
+        ok = false;
+      }
+    }
+    if (!ok) return false;
+    for (let c = first, done = 0; c <= last; ++c) {
+      const chunk = e.chunks.get(c)!;
+      const from = c === first ? offset - c * C : 0;
+      const take = Math.min(C - from, out.length - done);
+      out.set(chunk.subarray(from, from + take), done);
+      done += take;
+    }
+    return true;
+  }
+
+  /** Computes every recorded missing chunk with WebCrypto AES-CTR; false if nothing was missing. */
+  async fill(): Promise<boolean> {
+    let any = false;
+    const C = AesKeystream.kChunk;
+    for (const e of this.entries) {
+      if (e.missing.size === 0) continue;
+      any = true;
+      e.crypto ??= await globalThis.crypto.subtle.importKey("raw", e.key, "AES-CTR", false, ["encrypt"]);
+      for (const c of [...e.missing].sort((a, b) => a - b)) {
+        const counter = new Uint8Array(16);
+        let block = (c * C) / 16;  // < 2^53: the low 7 bytes suffice
+        for (let i = 15; i >= 9; --i, block = Math.floor(block / 256)) counter[i] = block % 256;
+        const ks = await globalThis.crypto.subtle.encrypt({ name: "AES-CTR", counter, length: 128 }, e.crypto,
+                                                          new Uint8Array(C));
+        e.chunks.set(c, new Uint8Array(ks));
+      }
+      e.missing.clear();
+    }
+    return any;
+  }
+
+  /** Zeroes every cached chunk and key and forgets them. */
+  wipe(): void {
+    for (const e of this.entries) {
+      e.key.fill(0);
+      for (const c of e.chunks.values()) c.fill(0);
+    }
+    this.entries = [];
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; ++i) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }
 
 /** A buffer in the module's heap: `ptr` and its length. */
@@ -67,19 +159,47 @@ interface Slot {
 
 class ProcExit extends Error {}
 
-/** The module's imports: entropy from WebCrypto, and the two runtime hooks emscripten links in. */
-function imports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
+/**
+ * The module's imports: entropy from WebCrypto, the AES-CTR keystream of `aes`, and the runtime
+ * hooks emscripten links in (stderr, where an abort writes its reason, goes to the ProcExit error).
+ */
+function imports(memory: () => WebAssembly.Memory, aes: AesKeystream): WebAssembly.Imports {
+  let stderr = "";
   return {
     env: {
       getentropy(ptr: number, len: number): number {
         globalThis.crypto.getRandomValues(new Uint8Array(memory().buffer, ptr, len));
         return 0;
       },
+      v100_aes256_ctr(key: number, offsetLo: number, offsetHi: number, out: number, len: number): number {
+        const buf = memory().buffer;
+        const offset = (offsetHi >>> 0) * 2 ** 32 + (offsetLo >>> 0);
+        return aes.serve(new Uint8Array(buf, key, 32), offset, new Uint8Array(buf, out, len >>> 0)) ? 1 : 0;
+      },
       emscripten_notify_memory_growth(): void {},
     },
     wasi_snapshot_preview1: {
       proc_exit(code: number): never {
-        throw new ProcExit(`v100.wasm aborted (exit ${code})`);
+        const why = stderr.trim();
+        stderr = "";
+        throw new ProcExit(`v100.wasm aborted (exit ${code})${why ? `: ${why}` : ""}`);
+      },
+      fd_write(_fd: number, iovs: number, iovsLen: number, nwritten: number): number {
+        const view = new DataView(memory().buffer);
+        let total = 0;
+        for (let i = 0; i < iovsLen; ++i) {
+          const p = view.getUint32(iovs + 8 * i, true), n = view.getUint32(iovs + 8 * i + 4, true);
+          stderr = (stderr + new TextDecoder().decode(new Uint8Array(memory().buffer, p, n))).slice(-1000);
+          total += n;
+        }
+        view.setUint32(nwritten, total, true);
+        return 0;
+      },
+      fd_close(): number {
+        return 0;
+      },
+      fd_seek(): number {
+        return 70;  // ESPIPE
       },
       random_get(ptr: number, len: number): number {
         globalThis.crypto.getRandomValues(new Uint8Array(memory().buffer, ptr, len));
@@ -91,15 +211,25 @@ function imports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
 
 /** The instantiated module. One instance is single-threaded; use one per Worker. */
 export class PqWasm {
-  private constructor(private readonly x: Exports) {}
+  private constructor(
+    private readonly x: Exports,
+    /** The AES-CTR keystream cache the module's FHE code draws from (src/fhe.ts fills it). */
+    readonly keystream: AesKeystream,
+  ) {}
 
   /** Instantiates the module from its bytes (fetched, or read from disk under node). */
   static async load(bytes: BufferSource): Promise<PqWasm> {
     let exports: Exports | undefined;
-    const { instance } = await WebAssembly.instantiate(bytes, imports(() => exports!.memory));
+    const aes = new AesKeystream();
+    const { instance } = await WebAssembly.instantiate(bytes, imports(() => exports!.memory, aes));
     exports = instance.exports as unknown as Exports;
     exports._initialize();
-    return new PqWasm(exports);
+    return new PqWasm(exports, aes);
+  }
+
+  /** The raw exports (for src/fhe.ts). */
+  get exports(): WasmExports {
+    return this.x;
   }
 
   // ---- ML-KEM (FIPS 203) ----

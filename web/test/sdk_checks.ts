@@ -1,11 +1,12 @@
-// Checks of the SDK's key schedule, join proof, identity, roster blobs, epoch blobs, security codes and
-// invitations against what the native tool printed (v100_web_ref schedule / identity / roster / group /
-// invitation), shared by the node tests (schedule, identity, roster, group, invitation .test.ts) and
-// the chromium page (browser/page.ts), so
+// Checks of the SDK's key schedule, join proof, identity, roster blobs, epoch blobs, security codes,
+// invitations and the BFV roster against what the native tool printed (v100_web_ref schedule /
+// identity / roster / group / invitation / bfv), shared by the node tests and the chromium page
+// (browser/page.ts), so
 // both run exactly the same comparisons. No node imports here. Each check throws an Error naming the
 // first difference and returns how many values it compared.
 import { fromHex, toHex, u64le } from "../src/bytes.js";
 import type { Result } from "../src/crypto.js";
+import { BfvRoster, kSlotCoeffs } from "../src/fhe.js";
 import { type OpenedEpoch, openEpochBlob, openEpochKey, securityCode } from "../src/group.js";
 import {
   Identity, kCtxRoster, parsePublicIdentityText, publicIdentityText, shortId, verifySignature,
@@ -355,4 +356,67 @@ export async function checkInvitationCase(w: PqWasm, ids: readonly Identity[],
 export function checkMailboxIds(w: PqWasm, ref: RefInvitation, ids: readonly Identity[]): number {
   ids.forEach((id, i) => eq(toHex(mailboxId(w, id.publicIdentity)), ref.mailbox_ids[i], `mailbox id ${i}`));
   return ids.length;
+}
+
+// ---- the BFV roster (v100_web_ref bfv, client::RosterCipher) ----
+
+export interface RefBfvDecrypt { ok: boolean; error?: string; tokens?: Record<string, number[]> }
+export interface RefBfv {
+  seed: string; t: number;
+  public_key_len: number; public_key_sha3: string; relin_keys_len: number; relin_keys_sha3: string;
+  encryptions: { slot: number; user_id: string; token: number[]; randomness: string; ct: string }[];
+  blocks: { block: number; slots: number[]; result: RefBfvDecrypt }[];
+  malformed: { name: string; ct: string; result: RefBfvDecrypt }[];
+}
+
+/** The slot's 128 values of a decrypted block. */
+export function slotValues(block: Uint32Array, slot: number): number[] {
+  const at = (slot % 32) * kSlotCoeffs;
+  return [...block.subarray(at, at + kSlotCoeffs)];
+}
+
+/**
+ * One seed of v100_web_ref bfv through the module: the public / relinearization key blobs (SHA3-256
+ * and length), each token ciphertext byte for byte (same randomness), the native ciphertexts of each
+ * block decrypted to the native values (token, then zero padding), the malformed ones refused.
+ */
+export async function checkBfvCase(w: PqWasm, c: RefBfv):
+    Promise<{ keys: number; cts: number; blocks: number; malformed: number }> {
+  const roster = BfvRoster.create(w, fromHex(c.seed));
+  const n = { keys: 0, cts: 0, blocks: 0, malformed: 0 };
+  try {
+    eq(roster.t, c.t, "t");
+    const pk = await roster.publicKey(), rk = await roster.relinKeys();
+    eq(pk.length, c.public_key_len, "public key length");
+    eq(toHex(w.sha3_256(pk)), c.public_key_sha3, "public key SHA3-256");
+    eq(rk.length, c.relin_keys_len, "relin keys length");
+    eq(toHex(w.sha3_256(rk)), c.relin_keys_sha3, "relin keys SHA3-256");
+    n.keys += 2;
+    for (const e of c.encryptions) {
+      const token = identityToken(w, fromHex(e.user_id));
+      eq([...token].join(), e.token.join(), `token of slot ${e.slot}`);
+      eq(toHex(await roster.encryptToken(e.slot, token, fromHex(e.randomness))), e.ct, `ciphertext of slot ${e.slot}`);
+      ++n.cts;
+    }
+    for (const b of c.blocks) {
+      const r = await roster.decryptBlock(
+        c.encryptions.filter((e) => b.slots.includes(e.slot)).map((e) => fromHex(e.ct)));
+      if (!r.ok || !b.result.ok) throw new Error(`block ${b.block}: ${r.ok ? b.result.error : r.error}`);
+      for (const s of b.slots) {
+        const want = b.result.tokens![String(s)]!;
+        eq(slotValues(r.value, s).join(), want.join(), `values of slot ${s}`);
+        const e = c.encryptions.find((x) => x.slot === s)!;
+        eq(want.join(), [...e.token, ...new Array<number>(96).fill(0)].join(), `native values of slot ${s}`);
+      }
+      ++n.blocks;
+    }
+    for (const m of c.malformed) {
+      eq(m.result.ok, false, `native refusal of ${m.name}`);
+      eq((await roster.decryptBlock([fromHex(m.ct)])).ok, false, `refusal of ${m.name}`);
+      ++n.malformed;
+    }
+  } finally {
+    roster.free();
+  }
+  return n;
 }

@@ -7,9 +7,20 @@
 #include <span>
 
 #include "core/secure.h"
+#include "fhe/bfv/context.h"
+#include "fhe/bfv/encoder.h"
+#include "fhe/bfv/encryptor.h"
+#include "fhe/bfv/evaluator.h"
+#include "fhe/bfv/match.h"
+#include "fhe/common/keys.h"
+#include "fhe/common/serialize.h"
 #include "hash/sha3.h"
 #include "pq/mldsa/mldsa.h"
 #include "pq/mlkem/mlkem.h"
+
+#if V100_NO_OPENSSL
+#include "core/host_aes.h"
+#endif
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
@@ -126,7 +137,51 @@ v100::Bytes external_m_prime(const uint8_t* msg, size_t msg_len, const uint8_t* 
   return m;
 }
 
+// ---- BFV roster ----
+
+// The layout of client::RosterCipher (src/meeting/client/roster_bfv.h; its static_asserts tie it to
+// fhe::bfv::match): 32 members per block, 128 coefficients each, the first 32 the token.
+constexpr const char* kRosterParams = "bfv-meeting-4096";
+constexpr size_t kRosterMembers = v100::fhe::bfv::match::kUsers;
+constexpr size_t kRosterSlotCoeffs = v100::fhe::bfv::match::kValues;
+constexpr size_t kRosterTokenValues = v100::fhe::bfv::match::kTokenValues;
+static_assert(kRosterMembers == 32 && kRosterSlotCoeffs == 128 && kRosterTokenValues == 32);
+
+// Copies a serialized blob out, or says how large the buffer must be.
+int put_blob(uint8_t* out, size_t out_cap, size_t* out_len, const v100::Bytes& blob) {
+  *out_len = blob.size();
+  if (blob.size() > out_cap) return kV100ErrBuffer;
+  std::memcpy(out, blob.data(), blob.size());
+  return kV100Ok;
+}
+
+// One ABI call that may draw AES-CTR keystream: in the WebAssembly build, a call during which the
+// host lacked some keystream (core/host_aes.h) computed on zeros and reports kV100ErrKeystream so
+// the host supplies it and repeats the call. Natively (OpenSSL's AES) the result passes through.
+struct KeystreamCall {
+  KeystreamCall() {
+#if V100_NO_OPENSSL
+    v100::host_aes::reset();
+#endif
+  }
+  int finish(int rc) const {
+#if V100_NO_OPENSSL
+    if (v100::host_aes::incomplete()) return kV100ErrKeystream;
+#endif
+    return rc;
+  }
+};
+
 }  // namespace
+
+// The handle of v100_bfv_roster_new: the context and the key generator (secret key from the seed;
+// the public and relinearization keys are derived on demand, as RosterCipher does).
+struct V100BfvRoster {
+  V100BfvRoster(v100::fhe::bfv::BfvContextPtr c, std::span<const uint8_t> seed)
+      : ctx(std::move(c)), keygen(ctx->rlwe_ptr(), seed) {}
+  v100::fhe::bfv::BfvContextPtr ctx;
+  v100::fhe::KeyGenerator keygen;
+};
 
 extern "C" {
 
@@ -254,6 +309,85 @@ V100_EXPORT void v100_free(void* p, size_t n) {
   if (p == nullptr) return;
   v100::secure_wipe(p, n);
   std::free(p);
+}
+
+// ---- BFV roster ----
+
+V100_EXPORT V100BfvRoster* v100_bfv_roster_new(const uint8_t seed[32]) {
+  auto ctx = v100::fhe::bfv::BfvContext::create(kRosterParams);
+  if (!ctx || (*ctx)->n() < kRosterMembers * kRosterSlotCoeffs) return nullptr;
+  return new V100BfvRoster(*ctx, Seed(seed, 32));
+}
+
+V100_EXPORT void v100_bfv_roster_free(V100BfvRoster* h) {
+  delete h;
+}
+
+V100_EXPORT size_t v100_bfv_roster_n(const V100BfvRoster* h) {
+  return h->ctx->n();
+}
+
+V100_EXPORT uint32_t v100_bfv_roster_t(const V100BfvRoster* h) {
+  return static_cast<uint32_t>(h->ctx->t());
+}
+
+V100_EXPORT int v100_bfv_roster_encrypt(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len,
+                                        uint16_t slot, const uint16_t token[32],
+                                        const uint8_t randomness[32]) {
+  KeystreamCall call;
+  const std::span<const uint16_t> tok(token, kRosterTokenValues);
+  for (uint16_t v : tok) {
+    if (v >= h->ctx->t()) return kV100ErrInput;
+  }
+  v100::fhe::bfv::match::MatchClient mc(h->ctx, h->keygen.secret_key());
+  const auto ct = mc.encrypt_token_block(slot % kRosterMembers, tok, Seed(randomness, 32));
+  return call.finish(put_blob(out, out_cap, out_len, v100::fhe::serialize_ciphertext(h->ctx->rlwe(), ct)));
+}
+
+V100_EXPORT int v100_bfv_roster_decrypt(const V100BfvRoster* h, uint32_t* out, const uint8_t* cts,
+                                        size_t cts_len, const uint32_t* ct_lens, size_t num_cts) {
+  KeystreamCall call;
+  if (num_cts == 0) return kV100ErrLength;
+  size_t total = 0;
+  for (size_t i = 0; i < num_cts; ++i) total += ct_lens[i];
+  if (total != cts_len) return kV100ErrLength;
+  const v100::fhe::RlweContext& r = h->ctx->rlwe();
+  v100::fhe::bfv::Evaluator eval(h->ctx);
+  v100::fhe::Ciphertext sum;
+  size_t off = 0;
+  for (size_t i = 0; i < num_cts; ++i) {
+    auto ct = v100::fhe::deserialize_ciphertext(r, in(cts + off, ct_lens[i]), 2);
+    off += ct_lens[i];
+    if (!ct || ct->size() != 2) return call.finish(kV100ErrInput);
+    if (i == 0) {
+      sum = std::move(ct).value();
+    } else {
+      if (ct->num_q() != sum.num_q() || ct->is_ntt() != sum.is_ntt()) return call.finish(kV100ErrInput);
+      eval.add_inplace(sum, *ct);
+    }
+  }
+  v100::fhe::bfv::Decryptor dec(h->ctx, h->keygen.secret_key());
+  v100::fhe::bfv::CoefficientEncoder enc(h->ctx);
+  auto pt = dec.decrypt(sum);
+  auto values = enc.decode(pt);
+  for (size_t i = 0; i < values.size(); ++i) out[i] = static_cast<uint32_t>(values[i]);
+  v100::secure_wipe(values);
+  v100::secure_wipe(pt.coeffs);
+  return call.finish(kV100Ok);
+}
+
+V100_EXPORT int v100_bfv_roster_public_key(const V100BfvRoster* h, uint8_t* out, size_t out_cap,
+                                           size_t* out_len) {
+  KeystreamCall call;
+  return call.finish(put_blob(out, out_cap, out_len,
+                              v100::fhe::serialize_public_key(h->ctx->rlwe(), h->keygen.public_key())));
+}
+
+V100_EXPORT int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out, size_t out_cap,
+                                           size_t* out_len) {
+  KeystreamCall call;
+  return call.finish(put_blob(out, out_cap, out_len,
+                              v100::fhe::serialize_relin_keys(h->ctx->rlwe(), h->keygen.relin_keys())));
 }
 
 }  // extern "C"

@@ -1,5 +1,6 @@
 // The C ABI of V100's post-quantum primitives for the web client. Compiled to WebAssembly from the
-// same sources as the native build (src/core, src/hash, src/pq/mlkem, src/pq/mldsa, portable paths),
+// same sources as the native build (src/core, src/hash, src/pq/mlkem, src/pq/mldsa, src/math,
+// src/fhe/common, src/fhe/bfv; portable paths),
 // and natively into the reference tool that proves the two builds give byte-identical outputs.
 //
 // Conventions (BoringSSL's): outputs first, then inputs; byte counts are `*_len`. Every function
@@ -22,6 +23,9 @@ enum {
   kV100ErrParameterSet = -1,  ///< unknown parameter set
   kV100ErrLength = -2,        ///< an input has the wrong length
   kV100ErrInput = -3,         ///< an input fails its standard check (FIPS 203 §7.2/§7.3, FIPS 204 skDecode)
+  kV100ErrKeystream = -4,     ///< WebAssembly only: AES-CTR keystream the host has not supplied yet
+                              ///< (src/core/host_aes.h): the host computes it and repeats the call
+  kV100ErrBuffer = -5,        ///< an output buffer is too small (*out_len says how much is needed)
 };
 
 /// ML-KEM (FIPS 203) by module rank k = 2, 3, 4 (ML-KEM-512/768/1024); sizes of ek, dk, ct in bytes.
@@ -74,6 +78,40 @@ int v100_shake256(uint8_t* out, size_t out_len, const uint8_t* in, size_t in_len
 /// v100_free wipes the n bytes before freeing them, so secrets passed through the heap do not linger.
 void* v100_alloc(size_t n);
 void v100_free(void* p, size_t n);
+
+/// ---- BFV roster (src/meeting/client/roster_bfv.h, parameter set "bfv-meeting-4096") ----
+/// A handle holds the meeting's BFV context and the secret key derived from the 32-byte BFV seed
+/// (KeySchedule::bfv_seed) exactly as client::RosterCipher does; NULL if the parameters are
+/// unavailable. Free with v100_bfv_roster_free (wipes the key).
+typedef struct V100BfvRoster V100BfvRoster;
+V100BfvRoster* v100_bfv_roster_new(const uint8_t seed[32]);
+void v100_bfv_roster_free(V100BfvRoster* h);
+
+/// Ring degree N, plaintext modulus t, members per block (32), coefficients per member (128) and
+/// token values per member (32).
+size_t v100_bfv_roster_n(const V100BfvRoster* h);
+uint32_t v100_bfv_roster_t(const V100BfvRoster* h);
+
+/// The serialized seeded ciphertext (fhe/common/serialize.h) of `token` (32 values < t) at
+/// `slot`'s position of its block (slot mod 32), the bytes RosterCipher::encrypt_token(slot, id,
+/// randomness) gives for an identity whose identity_token is `token`. `randomness`: 32 fresh
+/// random bytes, never reused. Writes *out_len; kV100ErrBuffer if out_cap is smaller;
+/// kV100ErrInput on a token value >= t.
+int v100_bfv_roster_encrypt(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len,
+                            uint16_t slot, const uint16_t token[32], const uint8_t randomness[32]);
+
+/// Decrypts one block as RosterCipher::decrypt_tokens does: the `num_cts` serialized ciphertexts
+/// (concatenated in `cts`, lengths in `ct_lens`) of members of one block are added and the sum is
+/// decrypted into `out` (N values < t: member k's 128 at 128 k). kV100ErrInput when a ciphertext
+/// does not deserialize under these parameters, has the wrong size, or the shapes differ;
+/// kV100ErrLength when num_cts is 0 or the lengths do not add up to cts_len.
+int v100_bfv_roster_decrypt(const V100BfvRoster* h, uint32_t* out, const uint8_t* cts, size_t cts_len,
+                            const uint32_t* ct_lens, size_t num_cts);
+
+/// RosterCipher::public_key_blob() / relin_keys_blob(): the serialized public key and
+/// relinearization keys registered at CreateMeeting. kV100ErrBuffer (and *out_len) if too small.
+int v100_bfv_roster_public_key(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
+int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 
 #ifdef __cplusplus
 }

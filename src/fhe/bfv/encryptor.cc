@@ -1,6 +1,7 @@
 #include "fhe/bfv/encryptor.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "core/rng.h"
@@ -127,16 +128,31 @@ SymmetricEncryptor::SymmetricEncryptor(BfvContextPtr ctx, const SecretKey& sk) :
 }
 
 Ciphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
+  std::array<uint8_t, 32> seed;
+  random_bytes(seed);
+  Prg prg = Prg::fresh();
+  return encrypt_with(pt, seed, prg);
+}
+
+Ciphertext SymmetricEncryptor::encrypt(const Plaintext& pt, std::span<const uint8_t, 32> randomness) const {
+  // The public a-seed and the error stream are independent streams of the one randomness seed.
+  std::array<uint8_t, 32> seed;
+  Prg(Prg::Kind::kShake256, randomness, kDerandASeedLabel).fill(seed);
+  Prg prg(Prg::Kind::kAes256Ctr, randomness, kDerandErrorLabel);
+  return encrypt_with(pt, seed, prg);
+}
+
+Ciphertext SymmetricEncryptor::encrypt_with(const Plaintext& pt, const std::array<uint8_t, 32>& seed,
+                                            Prg& prg) const {
   check_plaintext(*ctx_, pt);
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n(), L = r.num_q();
   Ciphertext ct;
   ct.param_id = ctx_->param_id();
   ct.has_seed = true;
-  random_bytes(ct.seed);
+  ct.seed = seed;
   ct.polys.resize(2);
   ct.polys[1] = expand_uniform_ntt(r, ct.seed, kSeededCiphertextLabel, L, false);
-  Prg prg = Prg::fresh();
   std::vector<int8_t> small(n);
   sample_cbd21(small.data(), n, prg);
   RnsPoly c0 = r.make_poly(L, false, false);

@@ -6,12 +6,15 @@
 // Delta m; only c0 and the seed travel (half the size). Outputs are in NTT form.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 
 #include "fhe/bfv/context.h"
 #include "fhe/bfv/encoder.h"
 #include "fhe/common/ciphertext.h"
 #include "fhe/common/keys.h"
+#include "fhe/common/prg.h"
 
 namespace v100::fhe::bfv {
 
@@ -40,8 +43,19 @@ class SymmetricEncryptor {
   SymmetricEncryptor(BfvContextPtr ctx, const SecretKey& sk);
   /// Seeded fresh encryption (has_seed = true; NTT form; full level).
   Ciphertext encrypt(const Plaintext& pt) const;
+  /// The same encryption with its randomness drawn from `randomness` instead of the OS CSPRNG: the
+  /// a-seed is SHAKE256 of it (kDerandASeedLabel), the error an AES-256-CTR stream of it
+  /// (kDerandErrorLabel), so equal inputs give equal ciphertexts (known-answer tests, the web
+  /// client's native cross-check). `randomness` must be uniformly random and never reused; a
+  /// reused seed under one key reveals the difference of the two plaintexts.
+  Ciphertext encrypt(const Plaintext& pt, std::span<const uint8_t, 32> randomness) const;
+
+  /// Prg labels of the derandomized encrypt().
+  static constexpr const char* kDerandASeedLabel = "v100/bfv/sym-encrypt/a-seed/v1";
+  static constexpr const char* kDerandErrorLabel = "v100/bfv/sym-encrypt/e/v1";
 
  private:
+  Ciphertext encrypt_with(const Plaintext& pt, const std::array<uint8_t, 32>& seed, Prg& prg) const;
   BfvContextPtr ctx_;
   const SecretKey& sk_;
 };

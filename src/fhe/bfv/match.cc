@@ -1,17 +1,22 @@
 #include "fhe/bfv/match.h"
 
+#include "core/cpu.h"
+
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own `__Y = __Y` placeholder (as in
-// math/poly_avx512.cc).
+// math/poly_avx512.cc). Elsewhere than x86 (the WebAssembly build) the vector passes below are left
+// out: cpu::active() has no features there, so every dispatch takes the portable path.
+#if V100_CPU_X86
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#endif
 #include <string.h>  // explicit_bzero (glibc)
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
-#include "core/cpu.h"
 #include "core/secure.h"
 #include "fhe/common/prg.h"
 #include "fhe/common/serialize.h"
@@ -96,9 +101,14 @@ template <bool kAdd>
 void offset_small_portable(uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
   offset_small_body<kAdd>(out, e, n, base, q);
 }
+#if V100_CPU_X86
+#define V100_MATCH_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#else
+#define V100_MATCH_AVX512
+#endif
 template <bool kAdd>
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void offset_small_avx512(
-    uint64_t* out, const int8_t* e, size_t n, uint64_t base, uint64_t q) {
+V100_MATCH_AVX512 void offset_small_avx512(uint64_t* out, const int8_t* e, size_t n, uint64_t base,
+                                           uint64_t q) {
   offset_small_body<kAdd>(out, e, n, base, q);
 }
 bool use_avx512() {
@@ -135,6 +145,7 @@ size_t ternary_bytes(int8_t* out, size_t i, size_t n, const uint8_t* chunk) {
   }
   return i;
 }
+#if V100_CPU_X86
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool ternary_chunk_avx512(
     int8_t* out, size_t take, const uint8_t* chunk) {
   const __mmask64 live = take == 64 ? ~__mmask64{0} : (__mmask64{1} << take) - 1;
@@ -152,6 +163,12 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool ternary_chunk
   }
   return true;
 }
+#else
+// Never called (use_avx512() is constantly false here).
+bool ternary_chunk_avx512(int8_t*, size_t, const uint8_t*) {
+  std::abort();
+}
+#endif
 void ternary_chunked_impl(int8_t* out, size_t n, Prg& prg) {
   alignas(64) uint8_t chunk[64];
   const bool vec = use_avx512();
@@ -189,6 +206,7 @@ struct Mont52Consts {
   }
 };
 
+#if V100_CPU_X86
 #define V100_MATCH_IFMA __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512ifma")))
 
 V100_MATCH_IFMA inline __m512i mont_sum(__m512i x1, __m512i y1, __m512i x2, __m512i y2, __m512i q,
@@ -278,6 +296,22 @@ V100_MATCH_IFMA void finish_c1_ifma(uint64_t* out, const uint64_t* c1_hi, const 
   }
 }
 
+#else
+// Never called (use_ifma() is constantly false here).
+void fused_c1_ifma(uint64_t*, const uint64_t*, const uint64_t*, const uint64_t*, const uint64_t*,
+                   const uint64_t*, size_t, const Mont52Consts&) {
+  std::abort();
+}
+void fused_c0_sums_ifma(uint64_t*, const uint64_t*, const uint64_t*, const uint64_t*, const uint64_t*,
+                        const uint64_t*, size_t, size_t, const Mont52Consts&, const math::Modulus&) {
+  std::abort();
+}
+void finish_c1_ifma(uint64_t*, const uint64_t*, const int8_t*, size_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                    const Mont52Consts&) {
+  std::abort();
+}
+#endif
+
 bool use_ifma(const math::Modulus& q) {
   const cpu::Features& f = cpu::active();
   return use_avx512() && f.avx512ifma && q.value() < (uint64_t{1} << 49);
@@ -303,6 +337,7 @@ void cbd21_block_portable(int8_t* out, const uint64_t* w) {
     out[16 + k] = static_cast<int8_t>(popcount21((x >> 42) & kMask21) - popcount21((y >> 42) & kMask21));
   }
 }
+#if V100_CPU_X86
 // The header's placeholder also trips -Wuninitialized through _mm512_srli_epi64 here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -328,6 +363,12 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void cbd21_block_a
                    cbd21_v(_mm512_srli_epi64(x, 42), _mm512_srli_epi64(y, 42)));
 }
 #pragma GCC diagnostic pop
+#else
+// Never called (use_avx512() is constantly false here).
+void cbd21_block_avx512(int8_t*, const uint64_t*) {
+  std::abort();
+}
+#endif
 void cbd21_dense_impl(int8_t* out, size_t n, Prg& prg) {
   alignas(64) uint64_t words[16 * 8];  // 8 blocks per fill
   int8_t last[24];
@@ -373,16 +414,14 @@ __attribute__((always_inline)) inline bool get_values_body(uint64_t* v, const ui
 bool get_values_portable(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
   return get_values_body(v, p, n, w, q);
 }
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values_avx512(uint64_t* v,
-                                                                                     const uint8_t* p,
-                                                                                     size_t n, size_t w,
-                                                                                     uint64_t q) {
+V100_MATCH_AVX512 bool get_values_avx512(uint64_t* v, const uint8_t* p, size_t n, size_t w, uint64_t q) {
   return get_values_body(v, p, n, w, q);
 }
 // 5-byte values (the named sets' 36-bit primes), 8 per step: the 40 bytes are loaded under a byte
 // mask (no read past the input), qwords {0,1}, {1,2}, {2,3}, {3,4} go to the four 128-bit lanes
 // (lane l then starts at byte 8 floor(10 l / 8)), and a per-lane byte shuffle moves value 2l + h
 // (bytes 10 l + 5 h .. + 4) to the low 5 bytes of qword h, zeroing the rest.
+#if V100_CPU_X86
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) bool get_values5_avx512(uint64_t* v,
                                                                                       const uint8_t* p,
                                                                                       size_t n, uint64_t q) {
@@ -436,6 +475,16 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) void put_values5_a
 }
 
 // Writes through 8-byte stores on the portable path: the caller leaves 8 bytes of slack.
+#else
+// Never called (use_avx512() is constantly false here).
+bool get_values5_avx512(uint64_t*, const uint8_t*, size_t, uint64_t) {
+  std::abort();
+}
+void put_values5_avx512(uint8_t*, const uint64_t*, size_t) {
+  std::abort();
+}
+#endif
+
 void put_values(uint8_t* p, const uint64_t* v, size_t n, size_t w) {
   if (w == 5 && use_avx512()) return put_values5_avx512(p, v, n);
   put_values_portable(p, v, n, w);
@@ -616,12 +665,23 @@ std::vector<uint64_t> MatchClient::decrypt_scores(const Ciphertext& reply) const
 }
 
 Ciphertext MatchClient::encrypt_token_block(size_t user, std::span<const uint16_t> token) const {
+  return encrypt_token_block_impl(user, token, nullptr);
+}
+
+Ciphertext MatchClient::encrypt_token_block(size_t user, std::span<const uint16_t> token,
+                                            std::span<const uint8_t, 32> randomness) const {
+  return encrypt_token_block_impl(user, token, randomness.data());
+}
+
+Ciphertext MatchClient::encrypt_token_block_impl(size_t user, std::span<const uint16_t> token,
+                                                 const uint8_t* randomness) const {
   if (user >= num_users_ || token.size() != kTokenValues)
     throw std::invalid_argument("encrypt_token_block: bad block");
   std::vector<uint64_t> c(ctx_->n(), 0);
   std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(user * kValues));
   Plaintext pt = enc_.encode(c);
-  Ciphertext ct = sym_.encrypt(pt);
+  Ciphertext ct = randomness == nullptr ? sym_.encrypt(pt)
+                                        : sym_.encrypt(pt, std::span<const uint8_t, 32>(randomness, 32));
   secure_wipe(c);
   secure_wipe(pt.coeffs);
   return ct;

@@ -127,6 +127,9 @@ class MatchClient {
   /// Multi-score layout: one user's 32-value token in block `user`, zero padding, other blocks zero.
   /// Throws std::invalid_argument on a bad user or token size.
   Ciphertext encrypt_token_block(size_t user, std::span<const uint16_t> token) const;
+  /// As above with explicit randomness (SymmetricEncryptor::encrypt(pt, randomness)): deterministic.
+  Ciphertext encrypt_token_block(size_t user, std::span<const uint16_t> token,
+                                 std::span<const uint8_t, 32> randomness) const;
   /// Multi-score layout: the 32-value token with zero padding in every block (for score_reply).
   Ciphertext encrypt_token_query(std::span<const uint16_t> token) const;
   /// The scores of every user ([k][w] = coefficient score_index(k, w)), each in [0, t). Throws
@@ -134,6 +137,9 @@ class MatchClient {
   std::vector<std::array<uint64_t, kScoresPerUser>> decrypt_score_reply(const ScoreReply& reply) const;
 
  private:
+  // randomness: nullptr for fresh randomness, else 32 bytes.
+  Ciphertext encrypt_token_block_impl(size_t user, std::span<const uint16_t> token,
+                                      const uint8_t* randomness) const;
   BfvContextPtr ctx_;
   CoefficientEncoder enc_;
   SymmetricEncryptor sym_;

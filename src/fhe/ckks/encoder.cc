@@ -16,16 +16,23 @@ namespace v100::fhe::ckks {
 
 namespace {
 
+// std::bit_cast, which libstdc++ implements with this builtin; emscripten 3.1.6's libc++ has no
+// std::bit_cast yet.
+template <class To, class From>
+constexpr To bit_cast(const From& from) noexcept {
+  return __builtin_bit_cast(To, from);
+}
+
 // out[i] = round-half-even(in[i]) for |in[i]| < 2^51: adding and subtracting 1.5 * 2^52 leaves the
 // nearest integer (the FPU rounds to nearest even). Same IEEE operations in every clone.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+V100_CLONES_X86
 void round_all(int64_t* out, const double* in, size_t n) {
   const double kMagic = 0x1.8p52;
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>((in[i] + kMagic) - kMagic);
 }
 
 // out[i] = v[i] mod q for |v[i]| < q: add q to negative values, branch-free.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+V100_CLONES_X86
 void lift_signed(uint64_t* out, const int64_t* v, size_t n, uint64_t q) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t u = static_cast<uint64_t>(v[i]);
@@ -39,11 +46,11 @@ constexpr uint64_t kInfBits = 0x7ff0000000000000;  // +infinity; NaNs lie above 
 // max_i |in[i]| as IEEE-754 bits: with the sign cleared, the bit patterns of finite doubles order
 // like their values, and an infinity or NaN gives a result >= kInfBits. An integer max reduction
 // vectorizes where a floating-point one (with NaN semantics) does not.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+V100_CLONES_X86
 uint64_t max_abs_bits(const double* in, size_t n) {
   uint64_t m = 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t b = std::bit_cast<uint64_t>(in[i]) & kAbsMask;
+    const uint64_t b = bit_cast<uint64_t>(in[i]) & kAbsMask;
     m = b > m ? b : m;
   }
   return m;
@@ -136,7 +143,7 @@ Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double 
   const double limit = std::ldexp(1.0, static_cast<int>(std::floor(c.log_q(level))) - 1);
   const uint64_t max_bits = max_abs_bits(coeffs.data(), n);
   if (max_bits >= kInfBits) throw std::invalid_argument("CKKS encode: value is not finite");
-  const double max_abs = std::bit_cast<double>(max_bits);
+  const double max_abs = bit_cast<double>(max_bits);
   if (max_abs >= limit) {
     throw std::invalid_argument("CKKS encode: value * scale does not fit in the modulus at this level");
   }

@@ -62,7 +62,7 @@ SpecialFft::SpecialFft(size_t ring_degree) {
 // The butterflies are independent per j, so the compiler vectorizes them; target_clones adds an
 // AVX2 copy chosen at load time (ifunc). This file is compiled with -ffp-contract=off (and AVX2
 // alone has no FMA anyway): every copy performs the same IEEE operations, bit-identical results.
-__attribute__((target_clones("avx2", "default")))
+V100_CLONES_AVX2
 void SpecialFft::forward(double* re, double* im) const {
   // DIF: block length len = 2h from n down to 2; (u, v) -> (u + v, (u - v) * w_h^j).
   for (size_t h = n_ / 2; h >= 1; h /= 2) {
@@ -86,7 +86,7 @@ void SpecialFft::forward(double* re, double* im) const {
   }
 }
 
-__attribute__((target_clones("avx2", "default")))
+V100_CLONES_AVX2
 void SpecialFft::inverse(double* re, double* im) const {
   // DIT with conjugate twiddles, stages in reverse order: (p, q) -> (p + q*conj(w), p - q*conj(w)),
   // which undoes one DIF stage up to a factor 2 (hence the final 1/n).
@@ -119,7 +119,7 @@ bool use_avx512(size_t n) {
 }
 
 // re + i*im = (a + i*b) * zeta^k with a = coeffs[k] * m, b = coeffs[k + n] * m.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+V100_CLONES_X86
 void twist_in(double* re, double* im, const double* coeffs, size_t n, const double* tr, const double* ti,
               double m) {
   for (size_t k = 0; k < n; ++k) {
@@ -130,7 +130,7 @@ void twist_in(double* re, double* im, const double* coeffs, size_t n, const doub
 }
 
 // coeffs[k] + i*coeffs[k + n] = (re + i*im) * conj(zeta^k) / n * m.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+V100_CLONES_X86
 void twist_out(double* coeffs, const double* re, const double* im, size_t n, const double* tr, const double* ti,
                double m) {
   const double inv_n = 1.0 / static_cast<double>(n);

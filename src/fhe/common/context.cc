@@ -16,8 +16,12 @@ namespace {
 // (dynamic) thresholds those are returned to the kernel and page-faulted back on the next operation,
 // which measured at 30-55% of the time of an encryption or of the 32-user match. Keep them in the
 // heap instead: raise the mmap and trim thresholds once per process (the memory stays reusable by
-// the process, as with SEAL's memory pool). Opt out with V100_NO_MALLOC_TUNING=1.
+// the process, as with SEAL's memory pool). Opt out with V100_NO_MALLOC_TUNING=1. The WebAssembly
+// build has no kernel to return memory to (its heap only grows) and no environment: nothing to tune.
 void tune_allocator_once() {
+#if defined(__EMSCRIPTEN__)
+  return;
+#endif
   static std::once_flag once;
   std::call_once(once, [] {
     const char* v = std::getenv("V100_NO_MALLOC_TUNING");

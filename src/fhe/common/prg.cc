@@ -1,6 +1,12 @@
 #include "fhe/common/prg.h"
 
+// The AES-256-CTR stream is OpenSSL's in the native build and the host's (WebCrypto, through
+// core/host_aes.h) in the WebAssembly build, which has no OpenSSL: the same bytes either way.
+#if V100_NO_OPENSSL
+#include "core/host_aes.h"
+#else
 #include <openssl/evp.h>
+#endif
 
 #include <cstring>
 #include <stdexcept>
@@ -19,11 +25,20 @@ constexpr size_t kBufSize = 4096;
 struct Prg::Impl {
   Kind kind;
   hash::Shake256 shake;
+#if V100_NO_OPENSSL
+  uint8_t aes_key[32] = {};
+  uint64_t aes_offset = 0;  // keystream bytes consumed so far
+#else
   EVP_CIPHER_CTX* aes = nullptr;
+#endif
   uint8_t buf[kBufSize];
   size_t pos = kBufSize;
   ~Impl() {
+#if V100_NO_OPENSSL
+    secure_wipe(aes_key, sizeof aes_key);
+#else
     if (aes) EVP_CIPHER_CTX_free(aes);
+#endif
     secure_wipe(buf, sizeof buf);
   }
 };
@@ -36,6 +51,9 @@ Prg::Prg(Kind kind, std::span<const uint8_t> seed, std::string_view label) : imp
   impl_->shake.absorb(std::span<const uint8_t>(&sep, 1));
   impl_->shake.absorb(seed);
   if (kind == Kind::kAes256Ctr) {
+#if V100_NO_OPENSSL
+    impl_->shake.squeeze(impl_->aes_key);
+#else
     uint8_t key[32];
     impl_->shake.squeeze(key);
     static const uint8_t iv[16] = {};
@@ -45,6 +63,7 @@ Prg::Prg(Kind kind, std::span<const uint8_t> seed, std::string_view label) : imp
       throw std::runtime_error("Prg: AES-256-CTR init failed");
     }
     secure_wipe(key, sizeof key);
+#endif
   }
 }
 
@@ -61,10 +80,15 @@ void Prg::refill() {
   if (impl_->kind == Kind::kShake256) {
     impl_->shake.squeeze(std::span<uint8_t>(impl_->buf, kBufSize));
   } else {
+#if V100_NO_OPENSSL
+    host_aes::keystream(impl_->aes_key, impl_->aes_offset, impl_->buf, kBufSize);
+    impl_->aes_offset += kBufSize;
+#else
     // CTR keystream = encryption of zeros.
     std::memset(impl_->buf, 0, kBufSize);
     int len = 0;
     EVP_EncryptUpdate(impl_->aes, impl_->buf, &len, impl_->buf, static_cast<int>(kBufSize));
+#endif
   }
   impl_->pos = 0;
 }
@@ -144,6 +168,7 @@ void cbd21_block_portable(int8_t* out, const uint64_t* words, size_t m) {
   }
 }
 
+#if V100_CPU_X86
 // The POPCNT instruction is constant time; every CPU with AVX2 has it.
 __attribute__((target("popcnt"))) void cbd21_block_popcnt(int8_t* out, const uint64_t* words, size_t m) {
   for (size_t k = 0; k < m; ++k) {
@@ -151,6 +176,12 @@ __attribute__((target("popcnt"))) void cbd21_block_popcnt(int8_t* out, const uin
                                  __builtin_popcountll((words[k] >> 21) & kMask21));
   }
 }
+#else
+// No x86 POPCNT here (cpu::active().avx2 is constantly false): never called.
+void cbd21_block_popcnt(int8_t* out, const uint64_t* words, size_t m) {
+  cbd21_block_portable(out, words, m);
+}
+#endif
 }  // namespace
 
 void sample_cbd21(int8_t* out, size_t n, Prg& prg) {

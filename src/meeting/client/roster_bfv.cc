@@ -40,6 +40,14 @@ Bytes RosterCipher::encrypt_token(uint16_t slot, const UserId& user_id) const {
   return fhe::serialize_ciphertext(impl_->ctx->rlwe(), ct);
 }
 
+Bytes RosterCipher::encrypt_token(uint16_t slot, const UserId& user_id, ByteSpan randomness) const {
+  if (randomness.size() != 32) throw std::invalid_argument("encrypt_token: randomness must be 32 bytes");
+  fhe::bfv::match::MatchClient mc(impl_->ctx, impl_->keygen->secret_key());
+  auto ct = mc.encrypt_token_block(slot % kRosterBlockMembers, identity_token(user_id, kTokenCoeffs),
+                                   std::span<const uint8_t, 32>(randomness.data(), 32));
+  return fhe::serialize_ciphertext(impl_->ctx->rlwe(), ct);
+}
+
 Result<std::map<uint16_t, std::vector<uint64_t>>> RosterCipher::decrypt_tokens(
     const std::vector<std::pair<uint16_t, ByteSpan>>& entries) const {
   using R = Result<std::map<uint16_t, std::vector<uint64_t>>>;

@@ -42,6 +42,10 @@ class RosterCipher {
 
   /// Serialized seeded encryption of `user_id`'s token at `slot`'s position.
   Bytes encrypt_token(uint16_t slot, const UserId& user_id) const;
+  /// The same with explicit encryption randomness (32 bytes, uniformly random, never reused):
+  /// deterministic, for known-answer tests and the web client's cross-check (web/src/fhe.ts).
+  /// Throws std::invalid_argument unless randomness has 32 bytes.
+  Bytes encrypt_token(uint16_t slot, const UserId& user_id, ByteSpan randomness) const;
 
   /// Decrypts the roster: groups the (slot, ciphertext) pairs by block, adds each block's
   /// ciphertexts homomorphically, decrypts one ciphertext per block and returns each listed slot's

@@ -294,6 +294,22 @@ TEST_P(BfvOps, SeededKeyGenerationReproducibleAndDistinct) {
   EXPECT_EQ(e().enc->decode(dec1b.decrypt(enc1.encrypt(e().enc->encode(a)))), a);
 }
 
+TEST_P(BfvOps, DerandomizedSymmetricEncryptionIsReproducibleAndDecrypts) {
+  // encrypt(pt, randomness): the web client's cross-check with the native client needs equal bytes.
+  const uint8_t r1[32] = {1}, r2[32] = {2};
+  TestRng rng(13);
+  auto v = rng.vec(e().n, e().t);
+  const auto pt = e().enc->encode(v);
+  const RlweContext& r = e().ctx->rlwe();
+  const Bytes a = serialize_ciphertext(r, e().sym->encrypt(pt, r1));
+  EXPECT_EQ(a, serialize_ciphertext(r, e().sym->encrypt(pt, r1)));
+  EXPECT_NE(a, serialize_ciphertext(r, e().sym->encrypt(pt, r2)));
+  auto back = deserialize_ciphertext(r, a);
+  ASSERT_TRUE(back) << back.message();
+  EXPECT_EQ(dec(*back), v);
+  EXPECT_EQ(dec(e().sym->encrypt(pt, r2)), v);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sets, BfvOps, ::testing::ValuesIn(sets_under_test()));
 
 #ifndef V100_BFV_SLOW_SETS

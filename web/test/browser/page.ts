@@ -2,9 +2,9 @@
 // tests inside the browser, on the browser's own WebAssembly engine and WebCrypto. The module
 // against the native build and the NIST ACVP vectors, SFrame against the RFC 9605 vectors and
 // frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing, the key
-// schedule, join proofs, identities, roster blobs, epoch blobs, security codes and invitations against
-// v100_web_ref schedule / identity / roster / group / invitation (the same checks as the node tests,
-// from ../sdk_checks.ts).
+// schedule, join proofs, identities, roster blobs, epoch blobs, security codes, invitations and the
+// BFV roster against v100_web_ref schedule / identity / roster / group / invitation / bfv (the same
+// checks as the node tests, from ../sdk_checks.ts).
 // Shows a result table and leaves the report in `window.v100Report` for the driver.
 import { fromHex, toHex } from "../../src/bytes.js";
 import {
@@ -14,9 +14,9 @@ import {
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
 import {
-  type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkGroupCase,
-  checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase, checkScheduleCase,
-  checkSecurityCodes, identitiesOf,
+  type RefBfv, type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkBfvCase,
+  checkGroupCase, checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase,
+  checkScheduleCase, checkSecurityCodes, identitiesOf,
 } from "../sdk_checks.js";
 
 /** One row of the table: a group of cases, how many passed, the first few failures. */
@@ -310,6 +310,9 @@ async function sdkChecks(w: PqWasm): Promise<void> {
   await row("SDK", "C++ invitations open; altered refused; mailbox ids", 4, [...inv.cases, null],
             async (c) => void (c === null ? checkMailboxIds(w, inv, iids) : await checkInvitationCase(w, iids, c)));
   for (const id of [...gids, ...iids]) id.wipe();
+  // BFV in the module, AES-CTR keystream from the browser's WebCrypto.
+  await row("SDK", "BFV roster == native: keys, token ciphertexts, blocks, malformed", 2,
+            await getJson<RefBfv[]>("ref/bfv.json"), async (c) => void await checkBfvCase(w, c));
 }
 
 async function main(): Promise<void> {

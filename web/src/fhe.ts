@@ -1,0 +1,165 @@
+// The BFV roster of src/meeting/client/roster_bfv.{h,cc} in the WebAssembly module: the meeting's
+// BFV key from the 32-byte BFV seed (KeySchedule.bfvSeed), the seeded encryption of a member's
+// identity token at its slot's position of its 32-member block (the `roster_ct` of PutRoster), the
+// decryption of a block, and the public / relinearization key blobs of CreateMeeting. The C++
+// (src/fhe, portable paths) does the work; the bytes are those of the native client.
+//
+// Every call is asynchronous: the module's FHE samplers draw AES-256-CTR keystream from WebCrypto
+// (src/core/host_aes.h, AesKeystream in wasm.ts), and a call that needed keystream not yet computed
+// is repeated once it is (the computation is deterministic, so the repeat gives the real result).
+import { type AesKeystream, type PqWasm, WasmError, type WasmExports } from "./wasm.js";
+
+/** Members per roster block and coefficients per member (roster_bfv.h; the token values per member are roster.ts kTokenCoeffs). */
+export const kRosterBlockMembers = 32;
+export const kSlotCoeffs = 128;
+const kTokenCoeffs = 32;
+
+const kErrKeystream = -4;
+const kErrBuffer = -5;
+// Keystream rounds per call: the first computes on zeros and records every chunk it read; later
+// rounds only add the chunks that rejection sampling reaches further on. 2-3 are typical.
+const kMaxRounds = 16;
+
+/** Result of an operation on untrusted bytes: never a throw. */
+export type FheResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * The meeting's BFV roster keys (client::RosterCipher). Holds the secret key in the module's heap
+ * until `free()`, which wipes it. One instance per module (single-threaded).
+ */
+export class BfvRoster {
+  private constructor(
+    private readonly x: WasmExports,
+    private readonly aes: AesKeystream,
+    private handle: number,
+    /** Ring degree N (4096) and plaintext modulus t (65537). */
+    readonly n: number,
+    readonly t: number,
+  ) {}
+
+  /** Keys from the 32-byte BFV seed, as the C++ client derives them. Throws WasmError on a bad seed length. */
+  static create(wasm: PqWasm, bfvSeed: Uint8Array): BfvRoster {
+    if (bfvSeed.length !== 32) throw new WasmError("BfvRoster.create", -2);
+    const x = wasm.exports;
+    const p = copyIn(x, bfvSeed);
+    try {
+      const h = x.v100_bfv_roster_new(p);
+      if (h === 0) throw new WasmError("BfvRoster.create", -1);
+      return new BfvRoster(x, wasm.keystream, h, x.v100_bfv_roster_n(h), x.v100_bfv_roster_t(h));
+    } finally {
+      x.v100_free(p, 32);
+    }
+  }
+
+  /** Wipes and frees the key (and the keystream cache, which held secret-derived keys). */
+  free(): void {
+    if (this.handle !== 0) this.x.v100_bfv_roster_free(this.handle);
+    this.handle = 0;
+    this.aes.wipe();
+  }
+
+  /**
+   * The serialized seeded ciphertext of `token` (32 values < t, e.g. roster.ts identityToken) at
+   * `slot`'s position of its block: RosterCipher::encrypt_token's bytes. `randomness`: 32 fresh
+   * bytes from crypto.getRandomValues, never reused (a reused value under one key reveals the
+   * difference of the two tokens). Throws WasmError on misuse (lengths, a value >= t).
+   */
+  async encryptToken(slot: number, token: Uint16Array, randomness: Uint8Array): Promise<Uint8Array> {
+    if (!Number.isInteger(slot) || slot < 0 || slot > 0xffff) throw new WasmError("encryptToken", -2);
+    if (token.length !== kTokenCoeffs || randomness.length !== 32) throw new WasmError("encryptToken", -2);
+    const tokenBytes = new Uint8Array(token.buffer.slice(token.byteOffset, token.byteOffset + token.byteLength));
+    try {
+      return await this.blob("encryptToken", 1 << 16, [tokenBytes, randomness], (out, cap, lenp, [pt, pr]) =>
+        this.x.v100_bfv_roster_encrypt(this.live(), out, cap, lenp, slot, pt!, pr!));
+    } finally {
+      tokenBytes.fill(0);
+    }
+  }
+
+  /**
+   * Decrypts one block as RosterCipher::decrypt_tokens does: adds the ciphertexts (members of one
+   * block) and decrypts the sum into N values (member k's 128 at 128 k). Untrusted bytes: a
+   * ciphertext that does not deserialize under these parameters gives {ok: false}.
+   */
+  async decryptBlock(cts: readonly Uint8Array[]): Promise<FheResult<Uint32Array>> {
+    if (cts.length === 0) return { ok: false, error: "no ciphertext" };
+    const total = cts.reduce((a, c) => a + c.length, 0);
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const c of cts) {
+      all.set(c, off);
+      off += c.length;
+    }
+    const lens = new Uint8Array(new Uint32Array(cts.map((c) => c.length)).buffer);
+    const x = this.x;
+    for (let round = 0; round < kMaxRounds; ++round) {
+      const pc = copyIn(x, all), pl = copyIn(x, lens), po = x.v100_alloc(this.n * 4);
+      try {
+        if (po === 0) throw new Error("v100.wasm: out of memory");
+        const rc = x.v100_bfv_roster_decrypt(this.live(), po, pc, total, pl, cts.length);
+        if (rc === kErrKeystream && (await this.aes.fill())) continue;
+        if (rc === -3) return { ok: false, error: "malformed roster ciphertext" };
+        if (rc !== 0) throw new WasmError("decryptBlock", rc);
+        return { ok: true, value: new Uint32Array(x.memory.buffer.slice(po, po + this.n * 4)) };
+      } finally {
+        x.v100_free(pc, total);
+        x.v100_free(pl, lens.length);
+        x.v100_free(po, this.n * 4);
+      }
+    }
+    throw new WasmError("decryptBlock", kErrKeystream);
+  }
+
+  /** The serialized public key (RosterCipher::public_key_blob). */
+  publicKey(): Promise<Uint8Array> {
+    return this.blob("publicKey", 1 << 17, [], (out, cap, lenp) =>
+      this.x.v100_bfv_roster_public_key(this.live(), out, cap, lenp));
+  }
+
+  /** The serialized relinearization keys (RosterCipher::relin_keys_blob). */
+  relinKeys(): Promise<Uint8Array> {
+    return this.blob("relinKeys", 1 << 18, [], (out, cap, lenp) =>
+      this.x.v100_bfv_roster_relin_keys(this.live(), out, cap, lenp));
+  }
+
+  private live(): number {
+    if (this.handle === 0) throw new Error("BfvRoster: used after free()");
+    return this.handle;
+  }
+
+  // Runs a call that writes a blob of unknown size: repeats it after computing missing keystream,
+  // and with a larger buffer on kV100ErrBuffer. Heap copies are wiped and freed.
+  private async blob(fn: string, cap: number, inputs: Uint8Array[],
+                     call: (out: number, cap: number, lenp: number, ins: number[]) => number): Promise<Uint8Array> {
+    const x = this.x;
+    for (let round = 0; round < kMaxRounds; ++round) {
+      const ins = inputs.map((b) => copyIn(x, b));
+      const outCap = cap, out = x.v100_alloc(outCap), lenp = x.v100_alloc(4);
+      try {
+        if (out === 0 || lenp === 0) throw new Error("v100.wasm: out of memory");
+        const rc = call(out, outCap, lenp, ins);
+        const len = new DataView(x.memory.buffer).getUint32(lenp, true);
+        if (rc === kErrKeystream && (await this.aes.fill())) continue;
+        if (rc === kErrBuffer) {
+          cap = len;
+          continue;
+        }
+        if (rc !== 0) throw new WasmError(fn, rc);
+        return new Uint8Array(x.memory.buffer.slice(out, out + len));
+      } finally {
+        ins.forEach((p, i) => x.v100_free(p, inputs[i]!.length));
+        x.v100_free(out, outCap);
+        x.v100_free(lenp, 4);
+      }
+    }
+    throw new WasmError(fn, kErrKeystream);
+  }
+}
+
+// A heap copy of `bytes` (freed, and so wiped, by v100_free).
+function copyIn(x: WasmExports, bytes: Uint8Array): number {
+  const p = x.v100_alloc(bytes.length);
+  if (p === 0) throw new Error("v100.wasm: out of memory");
+  new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
+  return p;
+}
