@@ -70,7 +70,9 @@ BfvBenchEnv& bench_env(const std::string& name) {
   return ref;
 }
 
-const char* set_for(int n) { return n == 4096 ? "bfv-meeting-4096" : n == 8192 ? "bfv-8192" : "bfv-16384"; }
+const char* set_for(int n) {
+  return n == 4096 ? "bfv-meeting-4096" : n == 8192 ? "bfv-8192" : "bfv-16384";
+}
 
 template <int N>
 void BM_EncryptPk(benchmark::State& state) {
@@ -185,16 +187,16 @@ void BM_ModSwitch(benchmark::State& state) {
   }
 }
 
-#define V100_BFV_BENCHES(N)                                                                          \
-  BENCHMARK(BM_EncryptPk<N>)->Name("bfv/" #N "/encrypt_pk")->Unit(benchmark::kMicrosecond);          \
-  BENCHMARK(BM_EncryptSk<N>)->Name("bfv/" #N "/encrypt_sk")->Unit(benchmark::kMicrosecond);          \
-  BENCHMARK(BM_Decrypt<N>)->Name("bfv/" #N "/decrypt")->Unit(benchmark::kMicrosecond);               \
-  BENCHMARK(BM_MultiplyPlain<N>)->Name("bfv/" #N "/multiply_plain")->Unit(benchmark::kMicrosecond);  \
+#define V100_BFV_BENCHES(N)                                                                                \
+  BENCHMARK(BM_EncryptPk<N>)->Name("bfv/" #N "/encrypt_pk")->Unit(benchmark::kMicrosecond);                \
+  BENCHMARK(BM_EncryptSk<N>)->Name("bfv/" #N "/encrypt_sk")->Unit(benchmark::kMicrosecond);                \
+  BENCHMARK(BM_Decrypt<N>)->Name("bfv/" #N "/decrypt")->Unit(benchmark::kMicrosecond);                     \
+  BENCHMARK(BM_MultiplyPlain<N>)->Name("bfv/" #N "/multiply_plain")->Unit(benchmark::kMicrosecond);        \
   BENCHMARK(BM_MultiplyPlainNtt<N>)->Name("bfv/" #N "/multiply_plain_ntt")->Unit(benchmark::kMicrosecond); \
-  BENCHMARK(BM_Multiply<N>)->Name("bfv/" #N "/multiply")->Unit(benchmark::kMicrosecond);             \
-  BENCHMARK(BM_MultiplyRelin<N>)->Name("bfv/" #N "/multiply_relin")->Unit(benchmark::kMicrosecond);  \
-  BENCHMARK(BM_Rotate<N>)->Name("bfv/" #N "/rotate")->Unit(benchmark::kMicrosecond);                 \
-  BENCHMARK(BM_Rotate7Hoisted<N>)->Name("bfv/" #N "/rotate7_hoisted")->Unit(benchmark::kMicrosecond); \
+  BENCHMARK(BM_Multiply<N>)->Name("bfv/" #N "/multiply")->Unit(benchmark::kMicrosecond);                   \
+  BENCHMARK(BM_MultiplyRelin<N>)->Name("bfv/" #N "/multiply_relin")->Unit(benchmark::kMicrosecond);        \
+  BENCHMARK(BM_Rotate<N>)->Name("bfv/" #N "/rotate")->Unit(benchmark::kMicrosecond);                       \
+  BENCHMARK(BM_Rotate7Hoisted<N>)->Name("bfv/" #N "/rotate7_hoisted")->Unit(benchmark::kMicrosecond);      \
   BENCHMARK(BM_ModSwitch<N>)->Name("bfv/" #N "/mod_switch")->Unit(benchmark::kMicrosecond)
 
 V100_BFV_BENCHES(4096);

@@ -54,7 +54,8 @@ Fixture& fixture(const std::string& name) {
       f->values.push_back(v);
       f->pts.push_back(f->enc->encode(v));
       const size_t top = f->ctx->max_level();
-      f->large_pts.push_back(f->enc->encode(v, std::ldexp(1.0, static_cast<int>(f->ctx->log_q(top)) - 70), top));
+      f->large_pts.push_back(
+          f->enc->encode(v, std::ldexp(1.0, static_cast<int>(f->ctx->log_q(top)) - 70), top));
       f->cts.push_back(f->encryptor->encrypt(f->pts.back()));
     }
   }
@@ -101,7 +102,7 @@ void BM_Rotate(benchmark::State& state, const char* name) {
   for (auto _ : state) benchmark::DoNotOptimize(f.ev->rotate(f.cts[i++ % kPool], 1, f.gk));
 }
 
-#define V100_CKKS_BENCH(fn, op)                                                                  \
+#define V100_CKKS_BENCH(fn, op)                                                                    \
   BENCHMARK_CAPTURE(fn, n8192, "ckks-8192")->Name("ckks/8192/" op)->Unit(benchmark::kMicrosecond); \
   BENCHMARK_CAPTURE(fn, n16384, "ckks-16384")->Name("ckks/16384/" op)->Unit(benchmark::kMicrosecond)
 

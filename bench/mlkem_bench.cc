@@ -37,7 +37,8 @@ void BM_KeyGen(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     const uint8_t* s = seeds.data() + 64 * (i++ % kPool);
-    auto kp = keygen_internal<K>(std::span<const uint8_t, 32>(s, 32), std::span<const uint8_t, 32>(s + 32, 32));
+    auto kp =
+        keygen_internal<K>(std::span<const uint8_t, 32>(s, 32), std::span<const uint8_t, 32>(s + 32, 32));
     benchmark::DoNotOptimize(kp.ek.bytes().data());
   }
 }

@@ -54,15 +54,23 @@ void BM_Ntt(benchmark::State& state) {
   for (auto& x : f.pool) x %= f.q.value();
 }
 
-void fwd_portable(uint64_t* a, const NttTables& t) { ntt_forward_portable(a, t, false); }
-void fwd_portable_lazy(uint64_t* a, const NttTables& t) { ntt_forward_portable(a, t, true); }
-void inv_portable(uint64_t* a, const NttTables& t) { ntt_inverse_portable(a, t, false); }
+void fwd_portable(uint64_t* a, const NttTables& t) {
+  ntt_forward_portable(a, t, false);
+}
+void fwd_portable_lazy(uint64_t* a, const NttTables& t) {
+  ntt_forward_portable(a, t, true);
+}
+void inv_portable(uint64_t* a, const NttTables& t) {
+  ntt_inverse_portable(a, t, false);
+}
 
 BENCHMARK(BM_Ntt<ntt_forward, 4096>)->Name("ntt/4096/forward")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_inverse, 4096>)->Name("ntt/4096/inverse")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_forward_lazy, 4096>)->Name("ntt/4096/forward_lazy")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<fwd_portable, 4096>)->Name("ntt/4096/forward_portable")->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Ntt<fwd_portable_lazy, 4096>)->Name("ntt/4096/forward_portable_lazy")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Ntt<fwd_portable_lazy, 4096>)
+    ->Name("ntt/4096/forward_portable_lazy")
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<inv_portable, 4096>)->Name("ntt/4096/inverse_portable")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_forward, 8192>)->Name("ntt/8192/forward")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Ntt<ntt_forward, 8192, 40>)->Name("ntt/8192/forward_q40")->Unit(benchmark::kMicrosecond);

@@ -15,7 +15,8 @@ using namespace v100::meeting::protocol;  // NOLINT
 std::vector<v100::Bytes> frame_pool(size_t n, size_t bytes) {
   std::vector<v100::Bytes> pool;
   for (size_t i = 0; i < n; ++i)
-    pool.push_back(encode_media_frame(static_cast<uint16_t>(i % 25), MediaKind::kAudio, v100::random_bytes(bytes)));
+    pool.push_back(
+        encode_media_frame(static_cast<uint16_t>(i % 25), MediaKind::kAudio, v100::random_bytes(bytes)));
   return pool;
 }
 

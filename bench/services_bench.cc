@@ -59,9 +59,15 @@ void run_lookup(benchmark::State& state, size_t members, unsigned threads) {
   }
 }
 
-void BM_Lookup32(benchmark::State& s) { run_lookup(s, 32, 1); }
-void BM_Lookup1024(benchmark::State& s) { run_lookup(s, 1024, 1); }
-void BM_Lookup1024_2t(benchmark::State& s) { run_lookup(s, 1024, 2); }
+void BM_Lookup32(benchmark::State& s) {
+  run_lookup(s, 32, 1);
+}
+void BM_Lookup1024(benchmark::State& s) {
+  run_lookup(s, 1024, 1);
+}
+void BM_Lookup1024_2t(benchmark::State& s) {
+  run_lookup(s, 1024, 2);
+}
 BENCHMARK(BM_Lookup32)->Name("lookup/32")->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Lookup1024)->Name("lookup/1024")->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Lookup1024_2t)->Name("lookup/1024_2threads")->Unit(benchmark::kMicrosecond)->UseRealTime();

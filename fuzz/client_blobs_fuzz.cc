@@ -33,16 +33,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   v100::ByteSpan in(data + 1, size - 1);
   switch (data[0] % 6) {
-    case 0: (void)mc::open_invitation(me, in); break;
+    case 0:
+      (void)mc::open_invitation(me, in);
+      break;
     case 1:
       (void)mc::peek_epoch_blob(in);
       (void)mc::open_epoch_blob(me, 3, other.public_identity(), handle, in);
       break;
-    case 2: (void)mc::open_name_blob(roster_key.span(), handle, 3, in); break;
-    case 3: (void)mc::open_identity_blob(roster_key.span(), handle, 3, 5, in); break;
-    case 4: (void)mc::PublicIdentity::parse(in); break;
+    case 2:
+      (void)mc::open_name_blob(roster_key.span(), handle, 3, in);
+      break;
+    case 3:
+      (void)mc::open_identity_blob(roster_key.span(), handle, 3, 5, in);
+      break;
+    case 4:
+      (void)mc::PublicIdentity::parse(in);
+      break;
     case 5:
-      (void)mc::parse_public_identity_text(std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
+      (void)mc::parse_public_identity_text(
+          std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
       break;
   }
   return 0;

@@ -31,9 +31,15 @@ void run(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   switch (data[0] % 3) {
-    case 0: run<mldsa::kMlDsa44>(data + 1, size - 1); break;
-    case 1: run<mldsa::kMlDsa65>(data + 1, size - 1); break;
-    default: run<mldsa::kMlDsa87>(data + 1, size - 1); break;
+    case 0:
+      run<mldsa::kMlDsa44>(data + 1, size - 1);
+      break;
+    case 1:
+      run<mldsa::kMlDsa65>(data + 1, size - 1);
+      break;
+    default:
+      run<mldsa::kMlDsa87>(data + 1, size - 1);
+      break;
   }
   return 0;
 }

@@ -50,9 +50,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const bool own_key = (data[0] & 4) != 0;
   switch (data[0] & 3) {
-    case 0: run<mldsa::kMlDsa44>(own_key, data + 1, size - 1); break;
-    case 1: run<mldsa::kMlDsa65>(own_key, data + 1, size - 1); break;
-    default: run<mldsa::kMlDsa87>(own_key, data + 1, size - 1); break;
+    case 0:
+      run<mldsa::kMlDsa44>(own_key, data + 1, size - 1);
+      break;
+    case 1:
+      run<mldsa::kMlDsa65>(own_key, data + 1, size - 1);
+      break;
+    default:
+      run<mldsa::kMlDsa87>(own_key, data + 1, size - 1);
+      break;
   }
   return 0;
 }

@@ -49,9 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const bool round_trip = (data[0] >> 2) & 1;
   switch (data[0] % 3) {
-    case 0: run<2>(data + 1, size - 1, round_trip); break;
-    case 1: run<3>(data + 1, size - 1, round_trip); break;
-    default: run<4>(data + 1, size - 1, round_trip); break;
+    case 0:
+      run<2>(data + 1, size - 1, round_trip);
+      break;
+    case 1:
+      run<3>(data + 1, size - 1, round_trip);
+      break;
+    default:
+      run<4>(data + 1, size - 1, round_trip);
+      break;
   }
   return 0;
 }

@@ -41,9 +41,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   v100::ByteSpan in(data + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: run<2>(in); break;
-    case 1: run<3>(in); break;
-    default: run<4>(in); break;
+    case 0:
+      run<2>(in);
+      break;
+    case 1:
+      run<3>(in);
+      break;
+    default:
+      run<4>(in);
+      break;
   }
   return 0;
 }

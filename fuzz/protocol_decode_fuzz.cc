@@ -1,8 +1,8 @@
 // libFuzzer target: the protocol's message decoder on arbitrary bytes. Invariants: never crash,
 // and anything accepted re-encodes to exactly the input (the encoding is canonical).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 
 #include "meeting/protocol/messages.h"

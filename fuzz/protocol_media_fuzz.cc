@@ -14,7 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto full = MediaFrame::decode(in);
   if (view.is_ok() != full.is_ok()) std::abort();
   if (!view) return 0;
-  if (view->slot != full->slot || view->env != full->envelope() || view->payload.size() != full->payload.size()) std::abort();
+  if (view->slot != full->slot || view->env != full->envelope() ||
+      view->payload.size() != full->payload.size())
+    std::abort();
   v100::Bytes bundle;
   begin_media_bundle(bundle);
   bundle.insert(bundle.end(), in.begin() + kHeaderBytes, in.end());

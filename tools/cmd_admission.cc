@@ -127,8 +127,7 @@ int run_token_request(const Args& args) {
 }
 
 int run_token_issue(const Args& args) {
-  const std::string key_path = args.value("--key"), in = args.value("--in"),
-                    out = args.value("--out");
+  const std::string key_path = args.value("--key"), in = args.value("--in"), out = args.value("--out");
   auto key_file = read_file(key_path);
   if (!key_file) return fail("token-issue", key_file.message());
   auto key = adm::IssuerKey::from_pkcs8(*key_file);
@@ -151,8 +150,7 @@ int run_token_issue(const Args& args) {
 }
 
 int run_token_finalize(const Args& args) {
-  const std::string state_path = args.value("--state"), in = args.value("--in"),
-                    out = args.value("--out");
+  const std::string state_path = args.value("--state"), in = args.value("--in"), out = args.value("--out");
   auto state_file = read_file(state_path);
   if (!state_file) return fail("token-finalize", state_file.message());
   auto state = adm::parse_client_state(*state_file);
@@ -211,12 +209,15 @@ V100_COMMAND("issuer-keygen", "admission-token issuer key: --out issuer.key --pu
              CommandSpec{.usage = "v100 issuer-keygen --out issuer.key --pub-out issuer.pub",
                          .options = {opt_required("--out"), opt_required("--pub-out")}},
              run_issuer_keygen);
-V100_COMMAND("token-request", "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
-             CommandSpec{.usage = "v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
-                                  "                   --out req.bin --state state.bin",
-                         .options = {opt_required("--issuer-pub"), opt_required("--origin"), opt_value("--issuer-name"), opt_value("--count"),
-                                     opt_required("--out"), opt_required("--state")}},
-             run_token_request);
+V100_COMMAND(
+    "token-request",
+    "blinded admission-token requests: --issuer-pub P --origin NAME --count N --out R --state S",
+    CommandSpec{
+        .usage = "v100 token-request --issuer-pub issuer.pub --origin NAME [--issuer-name NAME] [--count N]\n"
+                 "                   --out req.bin --state state.bin",
+        .options = {opt_required("--issuer-pub"), opt_required("--origin"), opt_value("--issuer-name"),
+                    opt_value("--count"), opt_required("--out"), opt_required("--state")}},
+    run_token_request);
 V100_COMMAND("token-issue", "sign blinded token requests: --key issuer.key --in req.bin --out resp.bin",
              CommandSpec{.usage = "v100 token-issue --key issuer.key --in req.bin --out resp.bin",
                          .options = {opt_required("--key"), opt_required("--in"), opt_required("--out")}},

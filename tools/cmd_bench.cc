@@ -50,8 +50,7 @@ int run_bench(const Args& args) {
   std::string reps = args.value("--repetitions", "5");
   std::string min_time = args.value("--min-time", "0.05");
   std::vector<std::string> bargs = {"v100-bench", "--benchmark_filter=" + filter,
-                                    "--benchmark_repetitions=" + reps,
-                                    "--benchmark_min_time=" + min_time,
+                                    "--benchmark_repetitions=" + reps, "--benchmark_min_time=" + min_time,
                                     "--benchmark_report_aggregates_only=true"};
   std::vector<char*> argv;
   for (auto& a : bargs) argv.push_back(a.data());
@@ -78,9 +77,10 @@ int run_bench(const Args& args) {
 }  // namespace
 
 V100_COMMAND("bench", "run the benchmark suites; --json, --filter REGEX, --repetitions N",
-             CommandSpec{.usage = "v100 bench [--json] [--filter REGEX] [--repetitions N] [--min-time SECONDS]",
-                         .options = {opt_switch("--json"), opt_value("--filter"), opt_value("--repetitions"),
-                                     opt_value("--min-time")}},
+             CommandSpec{
+                 .usage = "v100 bench [--json] [--filter REGEX] [--repetitions N] [--min-time SECONDS]",
+                 .options = {opt_switch("--json"), opt_value("--filter"), opt_value("--repetitions"),
+                             opt_value("--min-time")}},
              run_bench);
 
 }  // namespace v100::tools

@@ -94,21 +94,24 @@ int run_bill(const Args& args) {
     return 1;
   }
   std::printf("bill for %s: %llu.%02llu (currency units; decrypted locally, the server saw ciphertexts)\n",
-              month.c_str(), static_cast<unsigned long long>(*bill / 100), static_cast<unsigned long long>(*bill % 100));
+              month.c_str(), static_cast<unsigned long long>(*bill / 100),
+              static_cast<unsigned long long>(*bill % 100));
   return 0;
 }
 
 }  // namespace
 
 V100_COMMAND("account-new", "make a billing account: --out KEYFILE --card-out CARDFILE",
-             CommandSpec{.usage = "v100 account-new --out KEYFILE --card-out CARDFILE [--fast]",
-                         .options = {opt_required("--out"), opt_required("--card-out"), opt_switch("--fast")}},
+             CommandSpec{
+                 .usage = "v100 account-new --out KEYFILE --card-out CARDFILE [--fast]",
+                 .options = {opt_required("--out"), opt_required("--card-out"), opt_switch("--fast")}},
              run_account_new);
 V100_COMMAND("bill", "decrypt a month's bill: --account KEYFILE --port P --pin SHA256 [--month YYYY-MM]",
-             CommandSpec{.usage = "v100 bill --account KEYFILE --port P --pin SHA256 [--host H] [--month YYYY-MM]\n"
-                                  "                [--register-rate CENTS]",
-                         .options = {opt_required("--account"), opt_required("--port"), opt_value("--pin"),
-                                     opt_value("--host"), opt_value("--month"), opt_value("--register-rate")}},
+             CommandSpec{
+                 .usage = "v100 bill --account KEYFILE --port P --pin SHA256 [--host H] [--month YYYY-MM]\n"
+                          "                [--register-rate CENTS]",
+                 .options = {opt_required("--account"), opt_required("--port"), opt_value("--pin"),
+                             opt_value("--host"), opt_value("--month"), opt_value("--register-rate")}},
              run_bill);
 
 }  // namespace v100::tools

@@ -13,25 +13,25 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
-#include <cmath>
-#include <ctime>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "command.h"
+#include "core/rng.h"
 #include "demo_media.h"
 #include "demo_services.h"
-#include "core/rng.h"
 #include "meeting/client/client.h"
 #include "meeting/client/invitation.h"
 #include "meeting/server/audit.h"
@@ -46,8 +46,8 @@ using meeting::client::Client;
 using meeting::client::Identity;
 using Clock = std::chrono::steady_clock;
 
-const char* const kDefaultNames[] = {"Ada",    "Grace",   "Alan",   "Barbara", "Edsger", "Frances",
-                                     "Ken",    "Radia",   "Donald", "Margaret", "Dennis", "Shafi",
+const char* const kDefaultNames[] = {"Ada",    "Grace",     "Alan",   "Barbara",  "Edsger", "Frances",
+                                     "Ken",    "Radia",     "Donald", "Margaret", "Dennis", "Shafi",
                                      "Leslie", "Whitfield", "Martin", "Hedy"};
 
 double ms_since(Clock::time_point t) {
@@ -85,16 +85,30 @@ Bytes utf16(const std::string& s, bool big_endian) {
     unsigned char ch = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     int n;
-    if (ch < 0x80) { cp = ch; n = 1; }
-    else if ((ch >> 5) == 6) { cp = ch & 0x1f; n = 2; }
-    else if ((ch >> 4) == 14) { cp = ch & 0x0f; n = 3; }
-    else { cp = ch & 0x07; n = 4; }
+    if (ch < 0x80) {
+      cp = ch;
+      n = 1;
+    } else if ((ch >> 5) == 6) {
+      cp = ch & 0x1f;
+      n = 2;
+    } else if ((ch >> 4) == 14) {
+      cp = ch & 0x0f;
+      n = 3;
+    } else {
+      cp = ch & 0x07;
+      n = 4;
+    }
     for (int k = 1; k < n && i + static_cast<size_t>(k) < s.size(); ++k)
       cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) & 0x3f);
     i += static_cast<size_t>(n);
     auto put = [&](uint16_t u) {
-      if (big_endian) { out.push_back(static_cast<uint8_t>(u >> 8)); out.push_back(static_cast<uint8_t>(u)); }
-      else { out.push_back(static_cast<uint8_t>(u)); out.push_back(static_cast<uint8_t>(u >> 8)); }
+      if (big_endian) {
+        out.push_back(static_cast<uint8_t>(u >> 8));
+        out.push_back(static_cast<uint8_t>(u));
+      } else {
+        out.push_back(static_cast<uint8_t>(u));
+        out.push_back(static_cast<uint8_t>(u >> 8));
+      }
     };
     if (cp >= 0x10000) {
       cp -= 0x10000;
@@ -112,8 +126,8 @@ Bytes utf16(const std::string& s, bool big_endian) {
 // UTF-8 was "found" in the 4.8 MB database in about four demos in ten. Patterns under 4 bytes are
 // counted in too_short and not searched (their UTF-16 forms, 6+ bytes, are).
 // Files named in `skip` (the recorder's own files) are not the server's and not searched.
-size_t canary_hits(const std::string& dir, const std::vector<std::string>& canaries, const std::set<std::string>& skip,
-                   size_t& files, size_t& bytes, size_t& too_short) {
+size_t canary_hits(const std::string& dir, const std::vector<std::string>& canaries,
+                   const std::set<std::string>& skip, size_t& files, size_t& bytes, size_t& too_short) {
   constexpr size_t kMinPattern = 4;
   size_t hits = 0;
   files = bytes = too_short = 0;
@@ -164,10 +178,11 @@ std::string describe_decoders(const std::vector<std::unique_ptr<Peer>>& peers, i
 // received until it left; everyone else overlapped with everyone.
 bool print_media_results(const std::vector<std::unique_ptr<Peer>>& peers,
                          const std::map<uint16_t, std::string>& slot_names) {
-  std::printf("\nWhat the participants decoded, per sender (VP8 pictures whose code grid must name the sender "
-              "with rising frame numbers; Opus audio whose dominant frequency must be the sender's tone "
-              "within %.0f Hz)\n",
-              kToneToleranceHz);
+  std::printf(
+      "\nWhat the participants decoded, per sender (VP8 pictures whose code grid must name the sender "
+      "with rising frame numbers; Opus audio whose dominant frequency must be the sender's tone "
+      "within %.0f Hz)\n",
+      kToneToleranceHz);
   print_media_check_header();
   bool ok = true;
   for (size_t r = 0; r < peers.size(); ++r) {
@@ -193,8 +208,9 @@ int run_demo(const Args& args) {
   const uint64_t rate_cents = std::stoull(args.value("--rate", "1999"));
   const int video_decoders = std::stoi(args.value("--video-decoders", std::to_string(n)));
   if (n < 2 || n > 64 || seconds < 1 || seconds > 3600 || rate_cents > 1'000'000 || video_decoders < 0) {
-    std::fprintf(stderr,
-                 "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000, --video-decoders >= 0\n");
+    std::fprintf(
+        stderr,
+        "v100 demo: --participants 2..64, --seconds 1..3600, --rate 0..1000000, --video-decoders >= 0\n");
     return 2;
   }
   std::vector<std::string> names = split_names(args.value("--names"));
@@ -262,14 +278,16 @@ int run_demo(const Args& args) {
     p->client = std::move(c).value();
     const size_t i = static_cast<size_t>(&p - peers.data());
     const bool decode_video = static_cast<int>(i) < video_decoders || i == recorder_index;
-    if (Status st = p->media.start(*p->client, decode_video, i == recorder_index ? recorder->get() : nullptr); !st) {
+    if (Status st = p->media.start(*p->client, decode_video, i == recorder_index ? recorder->get() : nullptr);
+        !st) {
       std::fprintf(stderr, "v100 demo: %s: media: %s\n", p->name.c_str(), st.message().c_str());
       return 1;
     }
   }
   double t_connect = ms_since(t) / n;
-  std::printf("clients  %d identities (ML-DSA-65 + X-Wing, %.1f ms each), %d TLS connections (%.1f ms each)\n", n,
-              t_keygen, n, t_connect);
+  std::printf(
+      "clients  %d identities (ML-DSA-65 + X-Wing, %.1f ms each), %d TLS connections (%.1f ms each)\n", n,
+      t_keygen, n, t_connect);
 
   // ---- create, invite, join ----
   Peer& host = *peers[0];
@@ -330,8 +348,8 @@ int run_demo(const Args& args) {
       if (p->active) all &= p->client->wait_for_epoch(members, 15s);
     double dt = ms_since(since);
     rekey_ms.push_back(dt);
-    std::printf("[%5.1fs] %s -> epoch %llu, %zu members, security code %s (all members keyed in %.0f ms)\n", at(),
-                what, static_cast<unsigned long long>(host.client->epoch()), members,
+    std::printf("[%5.1fs] %s -> epoch %llu, %zu members, security code %s (all members keyed in %.0f ms)\n",
+                at(), what, static_cast<unsigned long long>(host.client->epoch()), members,
                 host.client->security_code().c_str(), dt);
     if (!all) {
       std::printf("         (not every member reached the new epoch in time)\n");
@@ -349,10 +367,11 @@ int run_demo(const Args& args) {
     if (auto slot = peers[i]->client->slot()) peers[i]->media.start_sending(*slot);
   };
   for (size_t i = 0; i < first_wave; ++i) start_sending(i);
-  std::printf("[%5.1fs] media: %zu members send VP8 640x360 at 30 fps (their test pattern) and Opus (their tone); "
-              "%s decode video, all decode audio; %s records what it receives\n",
-              at(), first_wave, describe_decoders(peers, video_decoders, recorder_index).c_str(),
-              peers[recorder_index]->name.c_str());
+  std::printf(
+      "[%5.1fs] media: %zu members send VP8 640x360 at 30 fps (their test pattern) and Opus (their tone); "
+      "%s decode video, all decode audio; %s records what it receives\n",
+      at(), first_wave, describe_decoders(peers, video_decoders, recorder_index).c_str(),
+      peers[recorder_index]->name.c_str());
 
   auto sleep_until_s = [&](double s) {
     while (at() < s) std::this_thread::sleep_for(10ms);
@@ -405,7 +424,8 @@ int run_demo(const Args& args) {
     for (const auto& m : *roster) {
       bool right = slot_names.count(m.slot) && slot_names[m.slot] == m.display_name;
       std::printf("    slot %2u  %-24s user %s  identity %s  token %s\n", m.slot, m.display_name.c_str(),
-                  meeting::client::short_id(m.user_id).c_str(), m.identity_verified ? "verified" : "UNVERIFIED",
+                  meeting::client::short_id(m.user_id).c_str(),
+                  m.identity_verified ? "verified" : "UNVERIFIED",
                   m.token_verified ? "verified" : "UNVERIFIED");
       ok &= right && m.identity_verified && m.token_verified;
     }
@@ -416,8 +436,8 @@ int run_demo(const Args& args) {
               title_back ? title_back->c_str() : "(failed)");
   ok &= title_back && *title_back == title;
 
-  std::printf("\n  %-12s %5s %6s %-23s %9s %9s %10s %10s %6s\n", "participant", "slot", "epoch", "security code",
-              "sent aud", "sent vid", "recv aud", "recv vid", "undec");
+  std::printf("\n  %-12s %5s %6s %-23s %9s %9s %10s %10s %6s\n", "participant", "slot", "epoch",
+              "security code", "sent aud", "sent vid", "recv aud", "recv vid", "undec");
   std::string code;
   bool codes_agree = true;
   for (auto& p : peers) {
@@ -425,13 +445,15 @@ int run_demo(const Args& args) {
     const auto sent = p->media.sent();
     ok &= p->media.unverified() == 0;
     if (p->media.unverified() != 0)
-      std::printf("  %s received %llu frames whose sender's identity was not verified: FAILED\n", p->name.c_str(),
-                  static_cast<unsigned long long>(p->media.unverified()));
+      std::printf("  %s received %llu frames whose sender's identity was not verified: FAILED\n",
+                  p->name.c_str(), static_cast<unsigned long long>(p->media.unverified()));
     auto slot = p->left ? p->last_slot : p->client->slot();
     std::string c = p->active ? p->client->security_code() : "(left)";
     std::printf("  %-12s %5s %6llu %-23s %9llu %9llu %10llu %10llu %6llu\n", p->name.c_str(),
-                slot ? std::to_string(*slot).c_str() : "-", static_cast<unsigned long long>(p->client->epoch()),
-                c.c_str(), static_cast<unsigned long long>(sent.audio_sent), static_cast<unsigned long long>(sent.video_sent),
+                slot ? std::to_string(*slot).c_str() : "-",
+                static_cast<unsigned long long>(p->client->epoch()), c.c_str(),
+                static_cast<unsigned long long>(sent.audio_sent),
+                static_cast<unsigned long long>(sent.video_sent),
                 static_cast<unsigned long long>(p->media.received_audio()),
                 static_cast<unsigned long long>(p->media.received_video()),
                 static_cast<unsigned long long>(st.frames_undecryptable));
@@ -440,7 +462,8 @@ int run_demo(const Args& args) {
       codes_agree &= c == code;
     }
   }
-  std::printf("  security codes agree across the %zu members: %s\n", count_active(), codes_agree ? "yes" : "NO");
+  std::printf("  security codes agree across the %zu members: %s\n", count_active(),
+              codes_agree ? "yes" : "NO");
   ok &= codes_agree;
   ok &= print_media_results(peers, slot_names);
 
@@ -460,17 +483,19 @@ int run_demo(const Args& args) {
       DemoMember m;
       m.name = p->name;
       m.client = p->client.get();
-      m.join_second = p->joined_at ? static_cast<uint64_t>(
-                                         std::chrono::duration<double>(*p->joined_at - t_meeting).count() < 0
-                                             ? 0
-                                             : std::chrono::duration<double>(*p->joined_at - t_meeting).count())
-                                   : 0;
+      m.join_second =
+          p->joined_at
+              ? static_cast<uint64_t>(std::chrono::duration<double>(*p->joined_at - t_meeting).count() < 0
+                                          ? 0
+                                          : std::chrono::duration<double>(*p->joined_at - t_meeting).count())
+              : 0;
       m.leave_second = end_s;
       m.audio_frames = p->media.sent().audio_sent;
       dm.push_back(m);
     }
     // The host's chart lands in the data dir when one is given (kept), else in a report folder.
-    std::string report_dir = temp_dir ? (std::filesystem::temp_directory_path() / "v100-demo-report").string() : data_dir;
+    std::string report_dir =
+        temp_dir ? (std::filesystem::temp_directory_path() / "v100-demo-report").string() : data_dir;
     auto sr = run_services_demo(*server, dm, rate_cents, report_dir);
     ok &= sr.ok;
     number_canaries = sr.canary_numbers;
@@ -500,38 +525,44 @@ int run_demo(const Args& args) {
   size_t files = 0, bytes = 0, short_patterns = 0;
   const std::filesystem::path rec_file(recording_path);
   const std::set<std::string> participant_files = {
-      rec_file.filename().string(), rec_file.filename().string() + ".key", rec_file.filename().string() + ".pub",
-      std::filesystem::path(webm_path).filename().string()};
+      rec_file.filename().string(), rec_file.filename().string() + ".key",
+      rec_file.filename().string() + ".pub", std::filesystem::path(webm_path).filename().string()};
   size_t hits = canary_hits(data_dir, canaries, participant_files, files, bytes, short_patterns);
-  std::printf("\nBlindness check: searched %zu files (%zu bytes: database, WAL, log; not the recorder's own files) "
-              "for %zu names and the title "
-              "as UTF-8 / UTF-16LE / UTF-16BE: %zu found; %zu forms under 4 bytes (3-letter names in UTF-8) "
-              "too short to tell from chance matches were not searched\n",
-              files, bytes, canaries.size(), hits, short_patterns);
+  std::printf(
+      "\nBlindness check: searched %zu files (%zu bytes: database, WAL, log; not the recorder's own files) "
+      "for %zu names and the title "
+      "as UTF-8 / UTF-16LE / UTF-16BE: %zu found; %zu forms under 4 bytes (3-letter names in UTF-8) "
+      "too short to tell from chance matches were not searched\n",
+      files, bytes, canaries.size(), hits, short_patterns);
   ok &= hits == 0;
   size_t too_short = 0;
   double chance = 0;
   size_t number_hits = number_canary_hits(data_dir, number_canaries, too_short, chance, participant_files);
-  std::printf("Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
-              "text (5+ digits) and 32/64-bit LE/BE (values >= 2^24): %zu found (%.3f expected by chance in this "
-              "much ciphertext); %zu values too short to tell from chance matches were not searched (pass "
-              "distinctive values, e.g. --rate 98765)\n",
-              number_canaries.size(), number_hits, chance, too_short);
+  std::printf(
+      "Blindness check: %zu numbers (rate, bill, minutes, durations, the meeting's start time) as decimal "
+      "text (5+ digits) and 32/64-bit LE/BE (values >= 2^24): %zu found (%.3f expected by chance in this "
+      "much ciphertext); %zu values too short to tell from chance matches were not searched (pass "
+      "distinctive values, e.g. --rate 98765)\n",
+      number_canaries.size(), number_hits, chance, too_short);
   ok &= number_hits == 0;
 
   double avg_join = 0;
   for (double j : join_ms) avg_join += j;
   if (!join_ms.empty()) avg_join /= static_cast<double>(join_ms.size());
   double max_rekey = rekey_ms.empty() ? 0 : *std::max_element(rekey_ms.begin(), rekey_ms.end());
-  std::printf("\nTimings: server start %.0f ms, identity %.1f ms, connect %.1f ms, create %.0f ms, join %.0f ms (avg), "
-              "rekey to all members <= %.0f ms, roster decrypt %.0f ms, total %.1f s\n",
-              t_server, t_keygen, t_connect, t_create, avg_join, max_rekey, t_roster,
-              std::chrono::duration<double>(Clock::now() - t_start).count());
-  if (temp_dir) std::filesystem::remove_all(data_dir);
+  std::printf(
+      "\nTimings: server start %.0f ms, identity %.1f ms, connect %.1f ms, create %.0f ms, join %.0f ms "
+      "(avg), "
+      "rekey to all members <= %.0f ms, roster decrypt %.0f ms, total %.1f s\n",
+      t_server, t_keygen, t_connect, t_create, avg_join, max_rekey, t_roster,
+      std::chrono::duration<double>(Clock::now() - t_start).count());
+  if (temp_dir)
+    std::filesystem::remove_all(data_dir);
   else
-    std::printf("Server database and log, recording.v100rec (+ .key, .pub) and meeting.webm left in %s (try: v100 "
-                "audit --data-dir %s)\n",
-                data_dir.c_str(), data_dir.c_str());
+    std::printf(
+        "Server database and log, recording.v100rec (+ .key, .pub) and meeting.webm left in %s (try: v100 "
+        "audit --data-dir %s)\n",
+        data_dir.c_str(), data_dir.c_str());
   std::printf("%s\n", ok ? "demo OK" : "demo FAILED");
   return ok ? 0 : 1;
 }
@@ -539,12 +570,14 @@ int run_demo(const Args& args) {
 }  // namespace
 
 V100_COMMAND("demo",
-             "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --rate CENTS --data-dir DIR",
-             CommandSpec{.usage = "v100 demo [--participants N] [--seconds S] [--names A,B,..] [--title TEXT]\n"
-                                  "                [--rate CENTS] [--video-decoders K] [--data-dir DIR]",
-                         .options = {opt_value("--participants"), opt_value("--seconds"), opt_value("--names"),
-                                     opt_value("--title"), opt_value("--rate"), opt_value("--video-decoders"),
-                                     opt_value("--data-dir")}},
+             "run a loopback meeting: --participants N --seconds S --names A,B,.. --title T --rate CENTS "
+             "--data-dir DIR",
+             CommandSpec{
+                 .usage = "v100 demo [--participants N] [--seconds S] [--names A,B,..] [--title TEXT]\n"
+                          "                [--rate CENTS] [--video-decoders K] [--data-dir DIR]",
+                 .options = {opt_value("--participants"), opt_value("--seconds"), opt_value("--names"),
+                             opt_value("--title"), opt_value("--rate"), opt_value("--video-decoders"),
+                             opt_value("--data-dir")}},
              run_demo);
 
 }  // namespace v100::tools

@@ -1,10 +1,10 @@
 // See demo_services.h. (Named cmd_* so the tool's source glob picks it up; it registers no command.)
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <algorithm>
-#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -53,7 +53,8 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
                                      uint64_t rate_cents, const std::string& report_dir) {
   ServicesDemoResult out;
   if (members.size() < 2) return out;
-  std::printf("\n---- metadata services (computed by the server on ciphertexts; decrypted by key holders) ----\n");
+  std::printf(
+      "\n---- metadata services (computed by the server on ciphertexts; decrypted by key holders) ----\n");
   auto& host = *members[0].client;
 
   // Directory look-up: the second member looks for everyone, and for a stranger.
@@ -68,9 +69,11 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
   auto none = seeker.lookup(stranger.user_id());
   bool stranger_absent = none.is_ok() && !none->has_value();
   double lookup_ms = ms_since(t) / static_cast<double>(members.size() + 1);
-  std::printf("look-up  %s looked up %zu members by identity: %zu found at the right slot; a stranger: %s (%.1f ms per look-up round trip)\n",
-              members[1].name.c_str(), members.size(), found_right, stranger_absent ? "absent" : "FOUND (wrong)",
-              lookup_ms);
+  std::printf(
+      "look-up  %s looked up %zu members by identity: %zu found at the right slot; a stranger: %s (%.1f ms "
+      "per look-up round trip)\n",
+      members[1].name.c_str(), members.size(), found_right, stranger_absent ? "absent" : "FOUND (wrong)",
+      lookup_ms);
 
   // Durations and analytics reports from every member.
   t = Clock::now();
@@ -88,8 +91,9 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
     slots.push_back(*m.client->slot());
     out.canary_numbers.push_back(m.leave_second - m.join_second);
   }
-  std::printf("reports  %zu members uploaded encrypted join/leave times, attention and speaking time (%.0f ms)\n",
-              members.size(), ms_since(t));
+  std::printf(
+      "reports  %zu members uploaded encrypted join/leave times, attention and speaking time (%.0f ms)\n",
+      members.size(), ms_since(t));
 
   // The host decrypts durations and the report.
   ms::MetadataClient hostc(host);
@@ -112,13 +116,15 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
   durations_right = durations_right && durs->total_seconds == model_total;
   std::printf("; total %llu s %s\n", static_cast<unsigned long long>(durs->total_seconds),
               durations_right ? "(matches the clients' own times)" : "(MISMATCH)");
-  std::printf("host     mean attention %.3f over %zu members; speaking time per bucket:", report->overall_attention,
-              report->members);
+  std::printf("host     mean attention %.3f over %zu members; speaking time per bucket:",
+              report->overall_attention, report->members);
   for (size_t b = 0; b < svc::kSpeakingBuckets; ++b)
-    if (report->speaking.histogram[b]) std::printf(" %s:%llu", svc::speaking_bucket_label(b).c_str(),
-                                                   static_cast<unsigned long long>(report->speaking.histogram[b]));
+    if (report->speaking.histogram[b])
+      std::printf(" %s:%llu", svc::speaking_bucket_label(b).c_str(),
+                  static_cast<unsigned long long>(report->speaking.histogram[b]));
   std::printf("\nhost     speaking share:");
-  for (const auto& m : members) std::printf(" %s %.0f%%", m.name.c_str(), 100.0 * report->speaking_share[*m.client->slot()]);
+  for (const auto& m : members)
+    std::printf(" %s %.0f%%", m.name.c_str(), 100.0 * report->speaking_share[*m.client->slot()]);
   std::printf("\n");
   std::filesystem::create_directories(report_dir);
   std::string chart = (std::filesystem::path(report_dir) / "speaking-time.svg").string();
@@ -140,12 +146,14 @@ ServicesDemoResult run_services_demo(meeting::server::Server& server, std::vecto
                 ms::bill_meeting(host, account.card(), month, minutes).is_ok();
   auto bill = account.fetch_bill(**owner, month);
   bool bill_right = billed && bill.is_ok() && *bill == minutes * rate_cents;
-  std::printf("billing  %llu billable minutes x rate %llu cents/min (both encrypted) folded into the account's %s bill;\n"
-              "         the account owner decrypts %llu.%02llu: %s (%.0f ms)\n",
-              static_cast<unsigned long long>(minutes), static_cast<unsigned long long>(rate_cents), month.c_str(),
-              static_cast<unsigned long long>(bill.is_ok() ? *bill / 100 : 0),
-              static_cast<unsigned long long>(bill.is_ok() ? *bill % 100 : 0),
-              bill_right ? "exact" : "WRONG", ms_since(t));
+  std::printf(
+      "billing  %llu billable minutes x rate %llu cents/min (both encrypted) folded into the account's %s "
+      "bill;\n"
+      "         the account owner decrypts %llu.%02llu: %s (%.0f ms)\n",
+      static_cast<unsigned long long>(minutes), static_cast<unsigned long long>(rate_cents), month.c_str(),
+      static_cast<unsigned long long>(bill.is_ok() ? *bill / 100 : 0),
+      static_cast<unsigned long long>(bill.is_ok() ? *bill % 100 : 0), bill_right ? "exact" : "WRONG",
+      ms_since(t));
   out.canary_numbers.push_back(rate_cents);
   out.canary_numbers.push_back(minutes);
   out.canary_numbers.push_back(durs->total_seconds);
@@ -191,7 +199,8 @@ size_t number_canary_hits(const std::string& dir, const std::vector<uint64_t>& n
     std::ifstream f(entry.path(), std::ios::binary);
     Bytes data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     for (const auto& [what, p] : pats) {
-      if (data.size() >= p.size()) chance += static_cast<double>(data.size() - p.size() + 1) / std::pow(256.0, p.size());
+      if (data.size() >= p.size())
+        chance += static_cast<double>(data.size() - p.size() + 1) / std::pow(256.0, p.size());
       if (std::search(data.begin(), data.end(), p.begin(), p.end()) != data.end()) {
         std::printf("  FOUND %s in %s\n", what.c_str(), entry.path().filename().c_str());
         ++hits;

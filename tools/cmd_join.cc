@@ -8,8 +8,8 @@
 // The host creates the meeting and posts an invitation for each listed public identity into the
 // server's anonymous mailbox (and writes it to --invite-dir if given). A guest opens its
 // invitation (from a file, or by polling its mailbox for up to 60 s: items that are not a valid
-// invitation to it are skipped, counted and deleted; with --from only that inviter's count), joins, and sends synthetic
-// 50 fps audio for S seconds (default 30), printing key epochs and security codes as they change;
+// invitation to it are skipped, counted and deleted; with --from only that inviter's count), joins, and sends
+// synthetic 50 fps audio for S seconds (default 30), printing key epochs and security codes as they change;
 // at the end it prints the decrypted roster and the frames received per sender, then leaves.
 //
 // --media test-pattern: real media instead (meeting/client/media_session.h): it sends its test
@@ -31,12 +31,12 @@
 #include "command.h"
 #include "hash/sha3.h"
 #include "media_check.h"
+#include "meeting/admission/batch.h"
 #include "meeting/client/client.h"
+#include "meeting/client/invitation.h"
+#include "meeting/client/keystore.h"
 #include "meeting/client/media_recorder.h"
 #include "meeting/client/media_session.h"
-#include "meeting/client/invitation.h"
-#include "meeting/admission/batch.h"
-#include "meeting/client/keystore.h"
 
 namespace v100::tools {
 namespace {
@@ -110,7 +110,8 @@ int run_join(const Args& args) {
     mc::MediaSessionOptions mo;
     mo.on_picture = [&](const mc::DecodedPicture& p) { check.on_picture(p); };
     mo.on_audio = [&](const mc::DecodedAudio& a) { check.on_audio(a); };
-    mo.on_received = [&, rec = recorder.get()](const mc::DecryptedFrame& f, const mc::MediaHeader& h, ByteSpan b) {
+    mo.on_received = [&, rec = recorder.get()](const mc::DecryptedFrame& f, const mc::MediaHeader& h,
+                                               ByteSpan b) {
       count_frame(f);
       if (rec) rec->on_received(f, h, b);
     };
@@ -195,7 +196,8 @@ int run_join(const Args& args) {
       if (!opened) return fail("no invitation arrived in the mailbox within 60 s");
     }
     std::printf("invitation from %s\n", mc::short_id(opened->inviter_id).c_str());
-    if (Status st = client.join(opened->meeting_secret.span(), opened->session, opened->join_seed.span()); !st)
+    if (Status st = client.join(opened->meeting_secret.span(), opened->session, opened->join_seed.span());
+        !st)
       return fail(st.message());
   }
   auto title = client.meeting_title();
@@ -254,14 +256,16 @@ int run_join(const Args& args) {
     }
     if (roster)
       for (const auto& m : *roster) names[m.slot] = m.display_name;
-    std::printf("decoded, per sender (pattern: every picture names the sender, frame numbers rising; tone: "
-                "within %.0f Hz of the sender's):\n",
-                kToneToleranceHz);
+    std::printf(
+        "decoded, per sender (pattern: every picture names the sender, frame numbers rising; tone: "
+        "within %.0f Hz of the sender's):\n",
+        kToneToleranceHz);
     print_media_check_header();
     const bool ok = print_media_checks(opt.display_name, check.results(), names, true, senders);
     const auto sent = media->stats();
     std::printf("sent %llu video frames (%llu keyframes), %llu audio packets\n",
-                static_cast<unsigned long long>(sent.video_sent), static_cast<unsigned long long>(sent.keyframes_sent),
+                static_cast<unsigned long long>(sent.video_sent),
+                static_cast<unsigned long long>(sent.keyframes_sent),
                 static_cast<unsigned long long>(sent.audio_sent));
     source.reset();
     media.reset();  // no more frames reach the recorder
@@ -278,19 +282,21 @@ int run_join(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("join", "join or host a meeting with a key file (see tools/cmd_join.cc)",
-             CommandSpec{.usage = "v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
-                                  "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] [--admission-tokens FILE] |\n"
-                                  "          --invitation FILE |\n"
-                                  "          --mailbox [--from HOST.pub])\n"
-                                  "         [--name NAME] [--seconds S] [--insecure]\n"
-                                  "         [--media test-pattern [--record FILE]]",
-                         .options = {opt_value("--server"), opt_value("--pin"), opt_required("--key"),
-                                     opt_value("--create"), opt_value("--invite"), opt_value("--invite-dir"),
-                                     opt_value("--admission-tokens"),
-                                     opt_value("--invitation"), opt_switch("--mailbox"), opt_value("--from"), opt_value("--name"),
-                                     opt_value("--seconds"), opt_switch("--insecure"), opt_value("--media"),
-                                     opt_value("--record")}},
-             run_join);
+V100_COMMAND(
+    "join", "join or host a meeting with a key file (see tools/cmd_join.cc)",
+    CommandSpec{
+        .usage =
+            "v100 join --server HOST:PORT --pin SHA256 --key FILE\n"
+            "         (--create TITLE [--invite A.pub,B.pub] [--invite-dir DIR] [--admission-tokens FILE] |\n"
+            "          --invitation FILE |\n"
+            "          --mailbox [--from HOST.pub])\n"
+            "         [--name NAME] [--seconds S] [--insecure]\n"
+            "         [--media test-pattern [--record FILE]]",
+        .options = {opt_value("--server"), opt_value("--pin"), opt_required("--key"), opt_value("--create"),
+                    opt_value("--invite"), opt_value("--invite-dir"), opt_value("--admission-tokens"),
+                    opt_value("--invitation"), opt_switch("--mailbox"), opt_value("--from"),
+                    opt_value("--name"), opt_value("--seconds"), opt_switch("--insecure"),
+                    opt_value("--media"), opt_value("--record")}},
+    run_join);
 
 }  // namespace v100::tools

@@ -35,16 +35,17 @@ int run_keygen(const Args& args) {
     std::fprintf(stderr, "v100 keygen: cannot write %s.pub\n", out.c_str());
     return 1;
   }
-  std::printf("identity  %s (scrypt N=2^%u r=%u p=%u, AES-256-GCM)\npublic    %s.pub\nuser id   %s\n", out.c_str(),
-              params.log2_n, params.r, params.p, out.c_str(), to_hex(id.user_id()).c_str());
+  std::printf("identity  %s (scrypt N=2^%u r=%u p=%u, AES-256-GCM)\npublic    %s.pub\nuser id   %s\n",
+              out.c_str(), params.log2_n, params.r, params.p, out.c_str(), to_hex(id.user_id()).c_str());
   return 0;
 }
 
 }  // namespace
 
 V100_COMMAND("keygen", "make an identity key file: --out FILE [--fast]",
-             CommandSpec{.usage = "v100 keygen --out FILE [--fast]   (passphrase: $V100_PASSPHRASE or prompt)",
-                         .options = {opt_required("--out"), opt_switch("--fast")}},
+             CommandSpec{
+                 .usage = "v100 keygen --out FILE [--fast]   (passphrase: $V100_PASSPHRASE or prompt)",
+                 .options = {opt_required("--out"), opt_switch("--fast")}},
              run_keygen);
 
 }  // namespace v100::tools

@@ -43,8 +43,9 @@ int run_match_demo(const Args& args) {
   KeyGenerator kg(ctx->rlwe_ptr(), meeting_seed.span());
   PublicKey pk = kg.public_key();
   const double keygen_us = us_since(t0);
-  std::printf("V100 32-user encrypted match  (BFV N=%zu, t=%llu, q = %zu primes + 1 special, %0.f-bit total)\n",
-              ctx->n(), static_cast<unsigned long long>(ctx->t()), ctx->num_q(), total_log_q(r.params()));
+  std::printf(
+      "V100 32-user encrypted match  (BFV N=%zu, t=%llu, q = %zu primes + 1 special, %0.f-bit total)\n",
+      ctx->n(), static_cast<unsigned long long>(ctx->t()), ctx->num_q(), total_log_q(r.params()));
   std::printf("  key generation from the meeting seed: %.0f us\n\n", keygen_us);
 
   match::MatchClient client(ctx, kg.secret_key());
@@ -53,8 +54,9 @@ int run_match_demo(const Args& args) {
   // 32 users, each a 2048-bit identity token as 128 16-bit pieces.
   std::vector<uint16_t> roster(match::kUsers * match::kValues);
   random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(roster.data()), roster.size() * 2));
-  std::vector<uint16_t> query(roster.begin() + static_cast<std::ptrdiff_t>(query_user * match::kValues),
-                              roster.begin() + static_cast<std::ptrdiff_t>((query_user + 1) * match::kValues));
+  std::vector<uint16_t> query(
+      roster.begin() + static_cast<std::ptrdiff_t>(query_user * match::kValues),
+      roster.begin() + static_cast<std::ptrdiff_t>((query_user + 1) * match::kValues));
   std::vector<uint16_t> reference(match::kValues);
   random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(reference.data()), reference.size() * 2));
 
@@ -89,7 +91,8 @@ int run_match_demo(const Args& args) {
   Bytes ip_bytes = serialize_ciphertext(r, ip_reply);
 
   std::printf("What the server saw (ciphertexts only):\n");
-  std::printf("  roster upload  : %zu bytes (seeded secret-key encryption: c0 + 32-byte seed)\n", roster_bytes.size());
+  std::printf("  roster upload  : %zu bytes (seeded secret-key encryption: c0 + 32-byte seed)\n",
+              roster_bytes.size());
   std::printf("  query upload   : %zu bytes\n", query_bytes.size());
   std::printf("  public key     : %zu bytes (seeded)\n", serialize_public_key(r, pk).size());
   std::printf("  equality reply : %zu ciphertext(s), %zu bytes (re-randomized, %d-bit flooding, 1 prime)\n",
@@ -115,16 +118,19 @@ int run_match_demo(const Args& args) {
   }
   if (matches == 0) std::printf("  no slot matches the query\n");
   std::printf("  masked scores of the other slots are uniform mod t (e.g. slot %zu: %llu)\n",
-              (query_user + 1) % match::kUsers, static_cast<unsigned long long>(scores[0][(query_user + 1) % match::kUsers]));
+              (query_user + 1) % match::kUsers,
+              static_cast<unsigned long long>(scores[0][(query_user + 1) % match::kUsers]));
   size_t ip_ok = 0;
   for (size_t k = 0; k < match::kUsers; ++k) {
     uint64_t want = 0;
-    for (size_t j = 0; j < match::kValues; ++j) want = (want + uint64_t{roster[k * match::kValues + j]} * reference[j]) % ctx->t();
+    for (size_t j = 0; j < match::kValues; ++j)
+      want = (want + uint64_t{roster[k * match::kValues + j]} * reference[j]) % ctx->t();
     ip_ok += ips[k] == want;
   }
-  std::printf("  32 inner products with the reference vector: %zu/32 equal the plaintext computation\n"
-              "  (slot 0: %llu, slot 1: %llu, ...)\n\n",
-              ip_ok, static_cast<unsigned long long>(ips[0]), static_cast<unsigned long long>(ips[1]));
+  std::printf(
+      "  32 inner products with the reference vector: %zu/32 equal the plaintext computation\n"
+      "  (slot 0: %llu, slot 1: %llu, ...)\n\n",
+      ip_ok, static_cast<unsigned long long>(ips[0]), static_cast<unsigned long long>(ips[1]));
 
   std::printf("Timings (single thread, one run; `v100 bench --filter match32` for medians):\n");
   std::printf("  client encrypt roster : %8.0f us\n", enc_roster_us);

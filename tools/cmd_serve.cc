@@ -2,17 +2,18 @@
 // server until SIGTERM/SIGINT, then drains (stops accepting, lets the requests already received
 // finish, at most --drain-seconds) and stops gracefully (every acknowledged request is in the
 // database; a restart resumes from it). Every option is also a config-file key (docs/deploy.md).
+#include <pthread.h>
+
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <cstdio>
-#include <pthread.h>
 #include <string>
 
 #include "command.h"
-#include "meeting/server/log.h"
 #include "meeting/protocol/join_proof.h"
+#include "meeting/server/log.h"
 #include "meeting/server/server.h"
 #include "meeting/services/services.h"
 #include "pq/mldsa/mldsa.h"
@@ -32,7 +33,8 @@ int run_serve(const Args& args) {
   // Resource model (SECURITY.md): memory the peers can pin, disk they can fill, slots they hold.
   o.memory_budget_bytes = args.uint_value("--memory-budget", 0, 0, 1u << 20) << 20;
   o.store_quota_bytes = args.uint_value("--store-quota", o.store_quota_bytes >> 20, 0, 1ull << 30) << 20;
-  o.max_connections_per_address = args.uint_value("--max-per-address", o.max_connections_per_address, 1, 1u << 20);
+  o.max_connections_per_address =
+      args.uint_value("--max-per-address", o.max_connections_per_address, 1, 1u << 20);
   // The operator's endpoint (metrics, health, readiness): plain HTTP, loopback unless told.
   if (const uint64_t admin = args.uint_value("--admin-port", 0, 0, 65535); admin != 0) {
     o.admin_enabled = true;
@@ -82,8 +84,8 @@ int run_serve(const Args& args) {
   std::printf("v100 serve: listening on %s:%u\n", o.bind_address.c_str(), server.port());
   if (!o.web_root.empty()) std::printf("v100 serve: web client served from %s\n", o.web_root.c_str());
   if (o.admin_enabled)
-    std::printf("v100 serve: admin (metrics, healthz, readyz) on http://%s:%u\n", o.admin_bind_address.c_str(),
-                server.admin_port());
+    std::printf("v100 serve: admin (metrics, healthz, readyz) on http://%s:%u\n",
+                o.admin_bind_address.c_str(), server.admin_port());
   std::printf("certificate SHA-256 fingerprint (pin this): %s\n", server.fingerprint().c_str());
   std::fflush(stdout);
   int sig = 0;
@@ -98,25 +100,26 @@ int run_serve(const Args& args) {
 
 }  // namespace
 
-V100_COMMAND("serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F] or --config FILE",
-             CommandSpec{.usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
-                                  "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
-                                  "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
-                                  "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
-                                  "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
-                                  "                   [--admission-origin NAME]] [--web-root DIR]\n"
-                                  "                  [--public-url URL] [--verbose]\n"
-                                  "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
-                                  "                  the dashes: `port = 8443`; the command line overrides the file)",
-                         .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"),
-                                     opt_value("--key"), opt_value("--bind"), opt_value("--io-threads"),
-                                     opt_value("--workers"), opt_value("--memory-budget"), opt_value("--store-quota"),
-                                     opt_value("--max-per-address"), opt_value("--admin-port"),
-                                     opt_value("--admin-bind"), opt_value("--drain-seconds"),
-                                     opt_value("--admission-issuer-pub"), opt_value("--admission-issuer-name"),
-                                     opt_value("--admission-origin"), opt_value("--web-root"),
-                                     opt_value("--public-url"), opt_switch("--verbose")},
-                         .config_file = true},
-             run_serve);
+V100_COMMAND(
+    "serve", "run the meeting server: --port P --data-dir DIR [--cert F --key F] or --config FILE",
+    CommandSpec{
+        .usage = "v100 serve --port P --data-dir DIR [--cert FILE --key FILE] [--bind ADDR]\n"
+                 "                  [--io-threads N] [--workers N] [--memory-budget MB]\n"
+                 "                  [--store-quota MB (0: none)] [--max-per-address N]\n"
+                 "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
+                 "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
+                 "                   [--admission-origin NAME]] [--web-root DIR]\n"
+                 "                  [--public-url URL] [--verbose]\n"
+                 "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
+                 "                  the dashes: `port = 8443`; the command line overrides the file)",
+        .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"), opt_value("--key"),
+                    opt_value("--bind"), opt_value("--io-threads"), opt_value("--workers"),
+                    opt_value("--memory-budget"), opt_value("--store-quota"), opt_value("--max-per-address"),
+                    opt_value("--admin-port"), opt_value("--admin-bind"), opt_value("--drain-seconds"),
+                    opt_value("--admission-issuer-pub"), opt_value("--admission-issuer-name"),
+                    opt_value("--admission-origin"), opt_value("--web-root"), opt_value("--public-url"),
+                    opt_switch("--verbose")},
+        .config_file = true},
+    run_serve);
 
 }  // namespace v100::tools

@@ -21,9 +21,15 @@ struct OptionSpec {
   bool takes_value;
   bool required;
 };
-constexpr OptionSpec opt_value(const char* name) { return {name, true, false}; }
-constexpr OptionSpec opt_required(const char* name) { return {name, true, true}; }
-constexpr OptionSpec opt_switch(const char* name) { return {name, false, false}; }
+constexpr OptionSpec opt_value(const char* name) {
+  return {name, true, false};
+}
+constexpr OptionSpec opt_required(const char* name) {
+  return {name, true, true};
+}
+constexpr OptionSpec opt_switch(const char* name) {
+  return {name, false, false};
+}
 
 /// What a command accepts: its usage text (printed on any command-line error), its options and
 /// how many positional arguments it takes (exactly; most take none). With `config_file`, the
@@ -60,8 +66,8 @@ class Args {
  public:
   /// Parses `argv` (the words after the command name). Throws UsageError on an option not in
   /// `spec`, an option given twice, a value-taking option without a value or with an empty one (a
-  /// following word that starts with "--" is not taken as its value), a value given to a switch (`--json=1`), a missing
-  /// required option, or a number of positional arguments other than spec.positionals.
+  /// following word that starts with "--" is not taken as its value), a value given to a switch (`--json=1`),
+  /// a missing required option, or a number of positional arguments other than spec.positionals.
   ///
   /// With spec.config_file and `--config FILE`: FILE is read (parse_config) and each key fills the
   /// option of that name unless the command line gave it (the command line wins). A key that is
@@ -76,7 +82,8 @@ class Args {
   bool has(std::string_view name) const;
   /// An unsigned integer option in [min, max], or `fallback` when absent. Throws UsageError naming
   /// where the value came from (the option, or FILE:LINE of its config key) when it is not one.
-  uint64_t uint_value(std::string_view name, uint64_t fallback, uint64_t min = 0, uint64_t max = UINT64_MAX) const;
+  uint64_t uint_value(std::string_view name, uint64_t fallback, uint64_t min = 0,
+                      uint64_t max = UINT64_MAX) const;
   /// Where an option's value came from: "--name", or "FILE:LINE: name" for a config key.
   std::string where(std::string_view name) const;
   /// The positional arguments, in order (exactly spec.positionals of them).

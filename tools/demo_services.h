@@ -15,7 +15,7 @@ namespace v100::tools {
 struct DemoMember {
   std::string name;
   meeting::client::Client* client = nullptr;
-  uint64_t join_second = 0;   ///< relative to the meeting start
+  uint64_t join_second = 0;  ///< relative to the meeting start
   uint64_t leave_second = 0;
   uint64_t audio_frames = 0;  ///< frames this member sent (drives its synthetic speaking time)
 };

@@ -1,8 +1,8 @@
 // `v100`: the command-line front of the V100 meeting backend.
 #include <algorithm>
-#include <string>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "command.h"
 
@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   }
   const Command& cmd = it->second;
   std::vector<std::string> words(argv + 2, argv + argc);
-  if (std::any_of(words.begin(), words.end(), [](const std::string& w) { return w == "--help" || w == "-h"; })) {
+  if (std::any_of(words.begin(), words.end(),
+                  [](const std::string& w) { return w == "--help" || w == "-h"; })) {
     std::printf("usage: %s\n", cmd.spec.usage.c_str());
     return 0;
   }

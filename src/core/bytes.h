@@ -36,7 +36,10 @@ class ByteWriter {
   void u64(uint64_t v) { put(v, 8); }
   void bytes(ByteSpan b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
   /// u32 length prefix then the bytes.
-  void blob(ByteSpan b) { u32(static_cast<uint32_t>(b.size())); bytes(b); }
+  void blob(ByteSpan b) {
+    u32(static_cast<uint32_t>(b.size()));
+    bytes(b);
+  }
   Bytes& buffer() { return buf_; }
   Bytes take() { return std::move(buf_); }
   size_t size() const { return buf_.size(); }

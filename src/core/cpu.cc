@@ -56,7 +56,9 @@ const Features& active() {
   return (g_forced || env_portable) ? none : detected();
 }
 
-void force_portable(bool on) { g_forced = on; }
+void force_portable(bool on) {
+  g_forced = on;
+}
 
 const char* model_name() {
   static const std::string name = [] {

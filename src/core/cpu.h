@@ -47,8 +47,12 @@ void force_portable(bool on);
 #else
 /// No vector kernels are compiled for this target: nothing is detected, nothing dispatched.
 inline constexpr Features kNoFeatures{};
-constexpr const Features& detected() { return kNoFeatures; }
-constexpr const Features& active() { return kNoFeatures; }
+constexpr const Features& detected() {
+  return kNoFeatures;
+}
+constexpr const Features& active() {
+  return kNoFeatures;
+}
 inline void force_portable(bool) {}
 #endif
 

@@ -33,7 +33,9 @@ void secure_wipe(std::vector<T>& v) {
 bool ct_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);
 
 /// All-ones mask if x == 0, else 0; no branch.
-inline uint64_t ct_is_zero_mask(uint64_t x) { return ((x | (0 - x)) >> 63) - 1; }
+inline uint64_t ct_is_zero_mask(uint64_t x) {
+  return ((x | (0 - x)) >> 63) - 1;
+}
 
 /// Constant-time byte select: mask must be 0x00 or 0xFF; returns mask ? a : b.
 inline uint8_t ct_select_u8(uint8_t mask, uint8_t a, uint8_t b) {

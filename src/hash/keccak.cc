@@ -16,7 +16,9 @@ constexpr uint64_t kRoundConstants[24] = {
     0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
-inline uint64_t rol(uint64_t x, unsigned n) { return n == 0 ? x : (x << n) | (x >> (64 - n)); }
+inline uint64_t rol(uint64_t x, unsigned n) {
+  return n == 0 ? x : (x << n) | (x >> (64 - n));
+}
 
 }  // namespace
 
@@ -88,11 +90,31 @@ void keccak_f1600(uint64_t s[25]) {
     a34 = b34 ^ (~b44 & b04);
     a44 = b44 ^ (~b04 & b14);
   }
-  s[0] = a00; s[1] = a10; s[2] = a20; s[3] = a30; s[4] = a40;
-  s[5] = a01; s[6] = a11; s[7] = a21; s[8] = a31; s[9] = a41;
-  s[10] = a02; s[11] = a12; s[12] = a22; s[13] = a32; s[14] = a42;
-  s[15] = a03; s[16] = a13; s[17] = a23; s[18] = a33; s[19] = a43;
-  s[20] = a04; s[21] = a14; s[22] = a24; s[23] = a34; s[24] = a44;
+  s[0] = a00;
+  s[1] = a10;
+  s[2] = a20;
+  s[3] = a30;
+  s[4] = a40;
+  s[5] = a01;
+  s[6] = a11;
+  s[7] = a21;
+  s[8] = a31;
+  s[9] = a41;
+  s[10] = a02;
+  s[11] = a12;
+  s[12] = a22;
+  s[13] = a32;
+  s[14] = a42;
+  s[15] = a03;
+  s[16] = a13;
+  s[17] = a23;
+  s[18] = a33;
+  s[19] = a43;
+  s[20] = a04;
+  s[21] = a14;
+  s[22] = a24;
+  s[23] = a34;
+  s[24] = a44;
 }
 
 KeccakSponge::KeccakSponge(size_t rate, uint8_t pad) : rate_(rate), pad_(pad) {
@@ -100,7 +122,9 @@ KeccakSponge::KeccakSponge(size_t rate, uint8_t pad) : rate_(rate), pad_(pad) {
   reset();
 }
 
-KeccakSponge::~KeccakSponge() { secure_wipe(s_, sizeof s_); }
+KeccakSponge::~KeccakSponge() {
+  secure_wipe(s_, sizeof s_);
+}
 
 void KeccakSponge::reset() {
   std::memset(s_, 0, sizeof s_);
@@ -109,7 +133,9 @@ void KeccakSponge::reset() {
 }
 
 // Lanes are little-endian (x86 and the spec agree), so bytes XOR straight into the state.
-static inline uint8_t* state_bytes(uint64_t* s) { return reinterpret_cast<uint8_t*>(s); }
+static inline uint8_t* state_bytes(uint64_t* s) {
+  return reinterpret_cast<uint8_t*>(s);
+}
 
 void KeccakSponge::absorb(std::span<const uint8_t> in) {
   if (squeezing_) throw std::logic_error("keccak: absorb after squeeze");

@@ -43,7 +43,9 @@ ShakeX4::ShakeX4(size_t rate, uint8_t pad) : rate_(rate), pad_(pad) {
   std::memset(&s_, 0, sizeof s_);
 }
 
-ShakeX4::~ShakeX4() { wipe(&s_, sizeof s_); }
+ShakeX4::~ShakeX4() {
+  wipe(&s_, sizeof s_);
+}
 
 void ShakeX4::absorb_once(const uint8_t* const in[4], size_t len, int live_lanes) {
   if (absorbed_) throw std::logic_error("ShakeX4: absorb_once called twice");
@@ -87,7 +89,8 @@ void ShakeX4::squeeze_blocks(uint8_t* const out[4], size_t num_blocks) {
     first_block_ = false;
     for (int j = 0; j < 4; ++j) {
       if (out[j] == nullptr) continue;
-      for (size_t i = 0; i < lanes_per_block; ++i) std::memcpy(out[j] + b * rate_ + 8 * i, &s_.lanes[i][j], 8);
+      for (size_t i = 0; i < lanes_per_block; ++i)
+        std::memcpy(out[j] + b * rate_ + 8 * i, &s_.lanes[i][j], 8);
     }
   }
 }

@@ -10,7 +10,9 @@ namespace v100::math::detail::ifma {
 
 // x - c if x >= c, else x (x < 2c): unsigned min(x, x - c); when x < c the difference wraps to a huge
 // value, so the min picks x. No branch, no mask register.
-inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
+inline __m512i csub(__m512i x, __m512i c) {
+  return _mm512_min_epu64(x, _mm512_sub_epi64(x, c));
+}
 
 // x * w mod q in [0, q) for x < 2^52, w < q, ws = floor(w * 2^52 / q) (52-bit Shoup).
 inline __m512i mul_const(__m512i x, __m512i w, __m512i ws, __m512i vq) {

@@ -25,6 +25,8 @@ uint64_t pow_mod(uint64_t a, uint64_t e, const Modulus& q) {
   return result;
 }
 
-uint64_t inv_mod(uint64_t a, const Modulus& q) { return pow_mod(a, q.value() - 2, q); }
+uint64_t inv_mod(uint64_t a, const Modulus& q) {
+  return pow_mod(a, q.value() - 2, q);
+}
 
 }  // namespace v100::math

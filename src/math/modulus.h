@@ -45,7 +45,9 @@ inline uint64_t csub(uint64_t x, uint64_t q) {
 }
 
 /// (a + b) mod q for a, b in [0, q).
-inline uint64_t add_mod(uint64_t a, uint64_t b, const Modulus& q) { return csub(a + b, q.value()); }
+inline uint64_t add_mod(uint64_t a, uint64_t b, const Modulus& q) {
+  return csub(a + b, q.value());
+}
 
 /// (a - b) mod q for a, b in [0, q).
 inline uint64_t sub_mod(uint64_t a, uint64_t b, const Modulus& q) {

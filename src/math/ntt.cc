@@ -153,7 +153,9 @@ inline void fwd_bf(uint64_t& x, uint64_t& y, uint64_t w, uint64_t ws, uint64_t q
 }
 
 // [0, 4q) -> [0, q).
-inline uint64_t full_reduce(uint64_t x, uint64_t q, uint64_t two_q) { return csub(csub2(x, two_q), q); }
+inline uint64_t full_reduce(uint64_t x, uint64_t q, uint64_t two_q) {
+  return csub(csub2(x, two_q), q);
+}
 
 }  // namespace
 
@@ -174,7 +176,7 @@ void ntt_forward_portable(uint64_t* a, const NttTables& tb, bool lazy) {
     m = 2;
   }
   for (; m < n; m <<= 2) {
-    t >>= 1;            // half-size of layer m
+    t >>= 1;                 // half-size of layer m
     const size_t h = t / 2;  // half-size of layer 2m (>= 1)
     const bool last = 2 * m == n / 2;
     for (size_t i = 0; i < m; ++i) {
@@ -250,9 +252,13 @@ void ntt_inverse_portable(uint64_t* a, const NttTables& tb, bool lazy) {
   }
 }
 
-bool ntt_uses_ifma(const NttTables& t) { return t.ifma_capable() && detail::cpu_has_ifma(); }
+bool ntt_uses_ifma(const NttTables& t) {
+  return t.ifma_capable() && detail::cpu_has_ifma();
+}
 
-void ntt_forward(uint64_t* a, const NttTables& t) { ntt_forward(a, t, nullptr, 0); }
+void ntt_forward(uint64_t* a, const NttTables& t) {
+  ntt_forward(a, t, nullptr, 0);
+}
 
 void ntt_forward(uint64_t* a, const NttTables& t, const void* prefetch, size_t prefetch_bytes) {
   if (ntt_uses_ifma(t)) {
@@ -293,8 +299,8 @@ void ntt_lift_sub_mul(uint64_t* out, const uint64_t* x, const uint64_t* a, const
   if (scratch.size() < n) scratch.resize(n);
   if (ntt_uses_ifma(t)) {
     const uint64_t cr = reduce(c, q), sr = reduce(s, q);
-    detail::ntt_lift_sub_mul_ifma(out, x, a, b, cr, detail::shoup52(cr, q), reduce(e, q), sr, detail::shoup52(sr, q),
-                                  t, detail::ratio52(q), scratch.data());
+    detail::ntt_lift_sub_mul_ifma(out, x, a, b, cr, detail::shoup52(cr, q), reduce(e, q), sr,
+                                  detail::shoup52(sr, q), t, detail::ratio52(q), scratch.data());
     return;
   }
   poly_lift_combine(scratch.data(), a, b, c, e, n, q);

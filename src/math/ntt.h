@@ -79,8 +79,17 @@ class NttTables {
   // are addressed by offset so copies stay valid. Forward tables first, then inverse, then the
   // portable path's 64-bit Shoup constants.
   enum Table : int {
-    kRoot, kRootShoup52, kFwdExp, kFwdExpShoup = kFwdExp + 3, kInvRoot = kFwdExpShoup + 3, kInvRootShoup52,
-    kInvExp, kInvExpShoup = kInvExp + 3, kRootShoup = kInvExpShoup + 3, kInvRootShoup, kNumTables
+    kRoot,
+    kRootShoup52,
+    kFwdExp,
+    kFwdExpShoup = kFwdExp + 3,
+    kInvRoot = kFwdExpShoup + 3,
+    kInvRootShoup52,
+    kInvExp,
+    kInvExpShoup = kInvExp + 3,
+    kRootShoup = kInvExpShoup + 3,
+    kInvRootShoup,
+    kNumTables
   };
   const uint64_t* table(int id) const { return store_.data() + offset_[id]; }
   uint64_t* table(int id) { return store_.data() + offset_[id]; }

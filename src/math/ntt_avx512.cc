@@ -62,8 +62,12 @@ struct Radix4Twiddles {
   static __m512i bcast(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
 };
 
-inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
-inline void store(uint64_t* p, __m512i v) { _mm512_storeu_si512(reinterpret_cast<void*>(p), v); }
+inline __m512i load(const uint64_t* p) {
+  return _mm512_loadu_si512(reinterpret_cast<const void*>(p));
+}
+inline void store(uint64_t* p, __m512i v) {
+  _mm512_storeu_si512(reinterpret_cast<void*>(p), v);
+}
 
 // Index vectors for the two full cross-register permutes of the fused inner block (see below).
 // The other shuffles are cheap fixed-pattern ones (shuffle_i64x2, unpacklo/hi).
@@ -155,7 +159,8 @@ void forward_core(uint64_t* a, const NttTables& tb, bool lazy, const FirstLoad& 
   // and the lane-expanded twiddle tables follow the same lane order.
   static const Perms perms;
   const uint64_t* ew[3] = {tb.fwd_expanded(0), tb.fwd_expanded(1), tb.fwd_expanded(2)};
-  const uint64_t* ews[3] = {tb.fwd_expanded_shoup52(0), tb.fwd_expanded_shoup52(1), tb.fwd_expanded_shoup52(2)};
+  const uint64_t* ews[3] = {tb.fwd_expanded_shoup52(0), tb.fwd_expanded_shoup52(1),
+                            tb.fwd_expanded_shoup52(2)};
   // The four blocks go through their four layers in lockstep: one block's layers form a dependent
   // chain (about 50 cycles of multiply-add and shuffle latency) that the out-of-order window cannot
   // overlap well with the next block's; four independent chains side by side keep the multiply
@@ -229,8 +234,8 @@ void forward_plain(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* 
                    size_t pf_bytes) {
   const uint64_t* in = src ? src : a;
   forward_core(
-      a, tb, lazy, [in](size_t idx) { return load(in + idx); }, [a](size_t idx, __m512i v) { store(a + idx, v); },
-      pf, pf_bytes);
+      a, tb, lazy, [in](size_t idx) { return load(in + idx); },
+      [a](size_t idx, __m512i v) { store(a + idx, v); }, pf, pf_bytes);
 }
 
 template <bool kOutOfPlace>
@@ -243,7 +248,8 @@ void inverse_impl(uint64_t* a, const NttTables& tb, bool lazy, const uint64_t* s
   // Layers t = 1, 2, 4, 8 fused per 16-coefficient block, the forward shuffles run backwards
   // (n >= 64, so the t = 8 layer is never the last one).
   const uint64_t* ew[3] = {tb.inv_expanded(0), tb.inv_expanded(1), tb.inv_expanded(2)};
-  const uint64_t* ews[3] = {tb.inv_expanded_shoup52(0), tb.inv_expanded_shoup52(1), tb.inv_expanded_shoup52(2)};
+  const uint64_t* ews[3] = {tb.inv_expanded_shoup52(0), tb.inv_expanded_shoup52(1),
+                            tb.inv_expanded_shoup52(2)};
   const uint64_t* w = tb.inv_root_pows();
   const uint64_t* ws = tb.inv_root_pows_shoup52();
   // Four blocks in lockstep, as in the forward tail.
@@ -348,8 +354,8 @@ void ntt_forward_ifma(uint64_t* a, const NttTables& tb, bool lazy, const uint64_
 }
 
 void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, const uint64_t* b, uint64_t c,
-                           uint64_t c_shoup52, uint64_t e, uint64_t s, uint64_t s_shoup52, const NttTables& tb,
-                           uint64_t ratio, uint64_t* scratch) {
+                           uint64_t c_shoup52, uint64_t e, uint64_t s, uint64_t s_shoup52,
+                           const NttTables& tb, uint64_t ratio, uint64_t* scratch) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(tb.modulus().value()));
   const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
   const __m512i vc = _mm512_set1_epi64(static_cast<long long>(c));
@@ -363,7 +369,9 @@ void ntt_lift_sub_mul_ifma(uint64_t* out, const uint64_t* x, const uint64_t* a, 
     return ifma::lift_combine(load(a + idx), b ? &vb : nullptr, vc, vcs, ve, vr, vq);
   };
   // out = (x - V) s, where the final pass produces V (fully reduced).
-  const auto sub_mul = [&](size_t idx, __m512i v) { store(out + idx, ifma::sub_mul(load(x + idx), v, vs, vss, vq)); };
+  const auto sub_mul = [&](size_t idx, __m512i v) {
+    store(out + idx, ifma::sub_mul(load(x + idx), v, vs, vss, vq));
+  };
   forward_core(scratch, tb, false, lift, sub_mul, nullptr, 0);
 }
 

@@ -39,7 +39,8 @@ void poly_add_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n
 void poly_sub_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q);
 void poly_add_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, size_t n, uint64_t q);
 void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q);
-void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, bool accumulate);
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q,
+                   bool accumulate);
 void poly_mul_scalar_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                           uint64_t q);
 
@@ -50,25 +51,27 @@ void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* cons
 void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint64_t s_shoup52, size_t n,
                               uint64_t q);
 void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
-                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
-                                bool accumulate);
+                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv,
+                                uint64_t r2, bool accumulate);
 void poly_dot2_interleaved_packed40_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
-                                         const uint8_t* key, size_t count, size_t stride, size_t n, uint64_t q,
-                                         uint64_t q_neg_inv, uint64_t r2, bool accumulate);
+                                         const uint8_t* key, size_t count, size_t stride, size_t n,
+                                         uint64_t q, uint64_t q_neg_inv, uint64_t r2, bool accumulate);
 /// s here is s' * 2^52 mod q for the product scale s' (the kernel's Montgomery form; see poly.cc).
 void poly_tensor_fold_ifma(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
                            const uint64_t* b0, const uint64_t* b1, uint64_t s, uint64_t s_shoup52, size_t n,
                            uint64_t q, uint64_t q_neg_inv, uint64_t r2);
 void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
-                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv,
+                              uint64_t r2);
 void poly_drop_prime_ifma(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t ql_mod,
                           uint64_t inv, uint64_t inv_shoup52, size_t n, uint64_t q);
-void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
-                              size_t n, uint64_t q);
-void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
-                            uint64_t e, size_t n, uint64_t q, uint64_t ratio);
+void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s,
+                              uint64_t s_shoup52, size_t n, uint64_t q);
+void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c,
+                            uint64_t c_shoup52, uint64_t e, size_t n, uint64_t q, uint64_t ratio);
 void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t ratio);
-void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2);
+void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv,
+                      uint64_t r2);
 
 /// Base conversion (rns.h BaseConverter) for coefficients [0, count), count a multiple of 8; every
 /// modulus < 2^50. Arrays as in BaseConverter; `exact` adds the centered correction.
@@ -83,7 +86,9 @@ bool cpu_has_ifma();
 #else
 /// No IFMA kernels are compiled for this target (the WebAssembly build): every dispatch on this
 /// folds away, and the kernels above are declared but never referenced.
-constexpr bool cpu_has_ifma() { return false; }
+constexpr bool cpu_has_ifma() {
+  return false;
+}
 #endif
 
 }  // namespace v100::math::detail

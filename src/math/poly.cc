@@ -77,7 +77,8 @@ void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, 
         acc[1] += static_cast<u128>(a[d][i]) * key_word(i / 8, d, 1, i % 8);
       }
       for (int o = 0; o < 2; ++o) {
-        const uint64_t sum = reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q);
+        const uint64_t sum =
+            reduce_u128(static_cast<uint64_t>(acc[o] >> 64), static_cast<uint64_t>(acc[o]), q);
         total[o] = add_mod(total[o], mul_shoup(sum, rinv, rinv_s, q), q);
       }
     }
@@ -97,8 +98,9 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
       count, n, q, accumulate);
 }
 
-void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
-                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                    const uint8_t* key, size_t count, size_t stride, size_t n,
+                                    const Modulus& q, bool accumulate) {
   dot2_interleaved(
       out0, out1, a,
       [key, stride](size_t j, size_t d, size_t half, size_t lane) {
@@ -117,8 +119,8 @@ void poly_reduce(uint64_t* out, const uint64_t* in, size_t n, const Modulus& q) 
   for (size_t i = 0; i < n; ++i) out[i] = reduce(in[i], q);
 }
 
-void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
-                     const Modulus& qj) {
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql,
+                     size_t n, const Modulus& qj) {
   if (ql >= 2 * qj.value()) throw std::invalid_argument("poly_drop_prime: q_l must be below 2 q_j");
   const uint64_t qjv = qj.value(), half = ql / 2, ql_mod = reduce(ql, qj);
   const uint64_t inv = reduce(inv_ql, qj), inv_s = shoup_precompute(inv, qj);
@@ -259,21 +261,22 @@ void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const
   if (n % 8 != 0 || count > stride) throw std::invalid_argument("poly_dot2_interleaved: bad shape");
   if (use_ifma(q)) {
     Mont52 mc(q.value());
-    return detail::poly_dot2_interleaved_ifma(out0, out1, a, key, count, stride, n, q.value(), mc.q_neg_inv, mc.r2,
-                                              accumulate);
+    return detail::poly_dot2_interleaved_ifma(out0, out1, a, key, count, stride, n, q.value(), mc.q_neg_inv,
+                                              mc.r2, accumulate);
   }
   portable::poly_dot2_interleaved(out0, out1, a, key, count, stride, n, q, accumulate);
 }
 
-void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
-                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate) {
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                    const uint8_t* key, size_t count, size_t stride, size_t n,
+                                    const Modulus& q, bool accumulate) {
   if (n % 8 != 0 || count > stride || q.value() >= (uint64_t{1} << 40)) {
     throw std::invalid_argument("poly_dot2_interleaved_packed40: bad shape or modulus above 2^40");
   }
   if (use_ifma(q) && cpu::active().avx512vbmi) {
     Mont52 mc(q.value());
-    return detail::poly_dot2_interleaved_packed40_ifma(out0, out1, a, key, count, stride, n, q.value(), mc.q_neg_inv,
-                                                       mc.r2, accumulate);
+    return detail::poly_dot2_interleaved_packed40_ifma(out0, out1, a, key, count, stride, n, q.value(),
+                                                       mc.q_neg_inv, mc.r2, accumulate);
   }
   portable::poly_dot2_interleaved_packed40(out0, out1, a, key, count, stride, n, q, accumulate);
 }
@@ -284,8 +287,8 @@ void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* 
     Mont52 mc(q.value());
     // The kernel takes s R mod q (R = 2^52; see poly_avx512.cc).
     const uint64_t sr = mul_mod(reduce(s, q), (uint64_t{1} << 52) % q.value(), q);
-    return detail::poly_tensor_fold_ifma(d2, f0, f1, a0, a1, b0, b1, sr, shoup52(sr, q), n, q.value(), mc.q_neg_inv,
-                                         mc.r2);
+    return detail::poly_tensor_fold_ifma(d2, f0, f1, a0, a1, b0, b1, sr, shoup52(sr, q), n, q.value(),
+                                         mc.q_neg_inv, mc.r2);
   }
   portable::poly_tensor_fold(d2, f0, f1, a0, a1, b0, b1, s, n, q);
 }
@@ -295,12 +298,13 @@ void poly_reduce_below(uint64_t* out, const uint64_t* in, uint64_t bound, size_t
     if (out != in) std::copy(in, in + n, out);
     return;
   }
-  if (use_ifma(q) && bound <= (uint64_t{1} << 52)) return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio52(q));
+  if (use_ifma(q) && bound <= (uint64_t{1} << 52))
+    return detail::poly_reduce52_ifma(out, in, n, q.value(), ratio52(q));
   poly_reduce(out, in, n, q);
 }
 
-void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
-                     const Modulus& qj) {
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql,
+                     size_t n, const Modulus& qj) {
   if (ql >= 2 * qj.value()) throw std::invalid_argument("poly_drop_prime: q_l must be below 2 q_j");
   if (use_ifma(qj)) {
     const uint64_t inv = reduce(inv_ql, qj);
@@ -322,7 +326,8 @@ void poly_lift_combine(uint64_t* out, const uint64_t* a, const uint64_t* b, uint
                        const Modulus& q) {
   if (use_ifma(q)) {
     const uint64_t cr = reduce(c, q);
-    return detail::poly_lift_combine_ifma(out, a, b, cr, shoup52(cr, q), reduce(e, q), n, q.value(), ratio52(q));
+    return detail::poly_lift_combine_ifma(out, a, b, cr, shoup52(cr, q), reduce(e, q), n, q.value(),
+                                          ratio52(q));
   }
   portable::poly_lift_combine(out, a, b, c, e, n, q);
 }

@@ -61,8 +61,9 @@ inline uint64_t load40(const uint8_t* p) {
   for (int b = 4; b >= 0; --b) v = (v << 8) | p[b];
   return v;
 }
-void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
-                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                    const uint8_t* key, size_t count, size_t stride, size_t n,
+                                    const Modulus& q, bool accumulate);
 /// The tensor of two size-2 ciphertext residues in one pass: d2 = a1 b1, f0 = s a0 b0,
 /// f1 = s (a0 b1 + a1 b0) (inputs in [0, q); s any value). Outputs must not alias inputs.
 void poly_tensor_fold(uint64_t* d2, uint64_t* f0, uint64_t* f1, const uint64_t* a0, const uint64_t* a1,
@@ -96,13 +97,13 @@ void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uin
 /// (c - q_l when c > q_l / 2) and reduced mod q_j; inv_ql = q_l^-1 mod q_j. Needs q_l < 2 q_j (the
 /// named parameter sets: same-size primes; throws std::invalid_argument otherwise). Inputs below
 /// their moduli; out may alias x.
-void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
-                     const Modulus& qj);
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql,
+                     size_t n, const Modulus& qj);
 
 /// Portable reference versions (never vectorized), for tests and benchmarks.
 namespace portable {
-void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql, size_t n,
-                     const Modulus& qj);
+void poly_drop_prime(uint64_t* out, const uint64_t* x, const uint64_t* c, uint64_t ql, uint64_t inv_ql,
+                     size_t n, const Modulus& qj);
 void poly_add(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_sub(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, const Modulus& q);
 void poly_neg(uint64_t* out, const uint64_t* a, size_t n, const Modulus& q);
@@ -122,8 +123,9 @@ void poly_dot_scalar_add(uint64_t* out, const uint64_t* const* a, const uint64_t
                          uint64_t s, size_t n, const Modulus& q);
 void poly_dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
                            size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
-void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
-                                    size_t count, size_t stride, size_t n, const Modulus& q, bool accumulate);
+void poly_dot2_interleaved_packed40(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
+                                    const uint8_t* key, size_t count, size_t stride, size_t n,
+                                    const Modulus& q, bool accumulate);
 void permute(uint64_t* out, const uint64_t* in, const uint32_t* perm, size_t n);
 void permute_add(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
                  const Modulus& q);

@@ -15,9 +15,15 @@ using ifma::csub;
 using ifma::mul_const;
 using ifma::reduce52;
 
-inline __m512i load(const uint64_t* p, __mmask8 m) { return _mm512_maskz_loadu_epi64(m, p); }
-inline void store(uint64_t* p, __m512i v, __mmask8 m) { _mm512_mask_storeu_epi64(p, m, v); }
-inline __mmask8 tail_mask(size_t rem) { return rem >= 8 ? __mmask8(0xff) : __mmask8((1u << rem) - 1); }
+inline __m512i load(const uint64_t* p, __mmask8 m) {
+  return _mm512_maskz_loadu_epi64(m, p);
+}
+inline void store(uint64_t* p, __m512i v, __mmask8 m) {
+  _mm512_mask_storeu_epi64(p, m, v);
+}
+inline __mmask8 tail_mask(size_t rem) {
+  return rem >= 8 ? __mmask8(0xff) : __mmask8((1u << rem) - 1);
+}
 
 }  // namespace
 
@@ -60,7 +66,8 @@ void poly_neg_ifma(uint64_t* out, const uint64_t* a, size_t n, uint64_t q) {
 // e = fl(fl(a*b) * fl(1/q)) is within 3 * 2^-53 * ab/q < 3/8 of ab/q, so quot = trunc(e) is
 // floor(ab/q) - 1, + 0 or + 1 and v = ab - quot*q lies in [-q, 2q). v + q is then computed exactly
 // in 52-bit arithmetic (q + lo52(ab) + lo52(quot * (2^52 - q)), masked) and corrected twice.
-void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q, bool accumulate) {
+void poly_mul_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, size_t n, uint64_t q,
+                   bool accumulate) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
   const __m512i neg_q = _mm512_set1_epi64(static_cast<long long>((uint64_t{1} << 52) - q));
@@ -99,7 +106,8 @@ void poly_mul_scalar_add_ifma(uint64_t* out, const uint64_t* a, uint64_t s, uint
 
 // x mod q for any 64-bit x: x = H 2^52 + L with H < 2^12; REDC gives x R^-1 mod q below
 // 2^12 + q + 1 < 2^52, a second REDC of that times R^2 mod q gives x mod q below 2q.
-void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+void poly_reduce_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q, uint64_t q_neg_inv,
+                      uint64_t r2) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i qp = _mm512_set1_epi64(static_cast<long long>(q_neg_inv));
   const __m512i vr2 = _mm512_set1_epi64(static_cast<long long>(r2));
@@ -192,7 +200,8 @@ void dot_kernel(uint64_t* out, const uint64_t* const* a, const uint64_t* const* 
       }
       total = csub(_mm512_add_epi64(total, red.value(lo, hi)), vq);
     }
-    if constexpr (kScaleAdd) total = csub(_mm512_add_epi64(load(out + i, msk), mul_const(total, vs, vss, vq)), vq);
+    if constexpr (kScaleAdd)
+      total = csub(_mm512_add_epi64(load(out + i, msk), mul_const(total, vs, vss, vq)), vq);
     store(out + i, total, msk);
   }
 }
@@ -204,7 +213,8 @@ void poly_dot_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* cons
 }
 
 void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uint64_t* const* b, size_t count,
-                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2) {
+                              uint64_t s, uint64_t s_shoup52, size_t n, uint64_t q, uint64_t q_neg_inv,
+                              uint64_t r2) {
   dot_kernel<true>(out, a, b, count, n, q, q_neg_inv, r2, s, s_shoup52);
 }
 
@@ -215,7 +225,8 @@ void poly_dot_scalar_add_ifma(uint64_t* out, const uint64_t* const* a, const uin
 namespace {
 // out[i] = in[perm[i]], or with kAdd (x[i] + in[perm[i]]) mod q (x, in below q < 2^63).
 template <bool kAdd>
-void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n, uint64_t q) {
+void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const uint32_t* perm, size_t n,
+                  uint64_t q) {
   // The source blocks come in scattered order, which the hardware prefetcher cannot predict: fetch
   // the block needed kAhead blocks later (an input in L3 or DRAM otherwise stalls every block).
   constexpr size_t kAhead = 16;
@@ -230,7 +241,8 @@ void permute_impl(uint64_t* out, const uint64_t* x, const uint64_t* in, const ui
   };
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    if (i + 8 * kAhead < n) _mm_prefetch(reinterpret_cast<const char*>(in + perm[i + 8 * kAhead]), _MM_HINT_T0);
+    if (i + 8 * kAhead < n)
+      _mm_prefetch(reinterpret_cast<const char*>(in + perm[i + 8 * kAhead]), _MM_HINT_T0);
     const __m512i p = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(perm + i)));
     const uint32_t base = perm[i] & ~7u;
     const __m512i block = _mm512_set1_epi64(static_cast<long long>(base >> 3));
@@ -262,8 +274,9 @@ namespace {
 // Key words in Montgomery form. Up to 8 products per chunk in split 52-bit accumulators, as
 // dot_kernel.
 template <bool kPacked>
-void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key, size_t count,
-                      size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2, bool accumulate) {
+void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint8_t* key,
+                      size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
+                      bool accumulate) {
   const SplitReducer red(q, q_neg_inv, r2);
   const __m512i vq = red.vq, zero = red.zero;
   const __m512i two_q = _mm512_set1_epi64(static_cast<long long>(2 * q));
@@ -319,15 +332,15 @@ void dot2_interleaved(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, 
 }  // namespace
 
 void poly_dot2_interleaved_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a, const uint64_t* key,
-                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv, uint64_t r2,
-                                bool accumulate) {
-  dot2_interleaved<false>(out0, out1, a, reinterpret_cast<const uint8_t*>(key), count, stride, n, q, q_neg_inv, r2,
-                          accumulate);
+                                size_t count, size_t stride, size_t n, uint64_t q, uint64_t q_neg_inv,
+                                uint64_t r2, bool accumulate) {
+  dot2_interleaved<false>(out0, out1, a, reinterpret_cast<const uint8_t*>(key), count, stride, n, q,
+                          q_neg_inv, r2, accumulate);
 }
 
 void poly_dot2_interleaved_packed40_ifma(uint64_t* out0, uint64_t* out1, const uint64_t* const* a,
-                                         const uint8_t* key, size_t count, size_t stride, size_t n, uint64_t q,
-                                         uint64_t q_neg_inv, uint64_t r2, bool accumulate) {
+                                         const uint8_t* key, size_t count, size_t stride, size_t n,
+                                         uint64_t q, uint64_t q_neg_inv, uint64_t r2, bool accumulate) {
   dot2_interleaved<true>(out0, out1, a, key, count, stride, n, q, q_neg_inv, r2, accumulate);
 }
 
@@ -365,8 +378,8 @@ void poly_reduce52_ifma(uint64_t* out, const uint64_t* in, size_t n, uint64_t q,
   }
 }
 
-void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s, uint64_t s_shoup52,
-                              size_t n, uint64_t q) {
+void poly_sub_mul_scalar_ifma(uint64_t* out, const uint64_t* x, const uint64_t* v, uint64_t s,
+                              uint64_t s_shoup52, size_t n, uint64_t q) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i w = _mm512_set1_epi64(static_cast<long long>(s));
   const __m512i ws = _mm512_set1_epi64(static_cast<long long>(s_shoup52));
@@ -393,8 +406,8 @@ void poly_drop_prime_ifma(uint64_t* out, const uint64_t* x, const uint64_t* c, u
   }
 }
 
-void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c, uint64_t c_shoup52,
-                            uint64_t e, size_t n, uint64_t q, uint64_t ratio) {
+void poly_lift_combine_ifma(uint64_t* out, const uint64_t* a, const uint64_t* b, uint64_t c,
+                            uint64_t c_shoup52, uint64_t e, size_t n, uint64_t q, uint64_t ratio) {
   const __m512i vq = _mm512_set1_epi64(static_cast<long long>(q));
   const __m512i vr = _mm512_set1_epi64(static_cast<long long>(ratio));
   const __m512i vc = _mm512_set1_epi64(static_cast<long long>(c));

@@ -7,7 +7,9 @@ namespace {
 
 using u128 = unsigned __int128;
 
-uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m) { return static_cast<uint64_t>(static_cast<u128>(a) * b % m); }
+uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m) {
+  return static_cast<uint64_t>(static_cast<u128>(a) * b % m);
+}
 
 uint64_t powmod(uint64_t a, uint64_t e, uint64_t m) {
   uint64_t r = 1 % m;
@@ -51,8 +53,10 @@ bool is_prime(uint64_t x) {
 }
 
 std::vector<uint64_t> generate_ntt_primes(int bit_size, size_t n, size_t count) {
-  if (bit_size < 2 || bit_size > 61) throw std::invalid_argument("generate_ntt_primes: bit_size must be in [2, 61]");
-  if (n == 0 || (n & (n - 1)) != 0) throw std::invalid_argument("generate_ntt_primes: n must be a power of two");
+  if (bit_size < 2 || bit_size > 61)
+    throw std::invalid_argument("generate_ntt_primes: bit_size must be in [2, 61]");
+  if (n == 0 || (n & (n - 1)) != 0)
+    throw std::invalid_argument("generate_ntt_primes: n must be a power of two");
   const uint64_t step = 2 * static_cast<uint64_t>(n);
   const uint64_t lo = uint64_t{1} << (bit_size - 1);
   const uint64_t hi = (uint64_t{1} << bit_size) - 1;

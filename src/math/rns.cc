@@ -205,9 +205,10 @@ void BaseConverter::fast_convert(uint64_t* out, const uint64_t* in, size_t n) co
   size_t done = 0;
   if (ifma_ok_ && detail::cpu_has_ifma()) {
     done = n & ~size_t{7};
-    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(), from_.inv_punctured_data(),
-                              inv_s52_.data(), inv_q_.data(), to_p_.data(), matrix_.data(), matrix_s52_.data(),
-                              neg_q_mod_p_.data(), neg_q_mod_p_s52_.data(), false);
+    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(),
+                              from_.inv_punctured_data(), inv_s52_.data(), inv_q_.data(), to_p_.data(),
+                              matrix_.data(), matrix_s52_.data(), neg_q_mod_p_.data(),
+                              neg_q_mod_p_s52_.data(), false);
   }
   convert_range(out, in, n, done, n, false);
 }
@@ -216,9 +217,10 @@ void BaseConverter::exact_convert(uint64_t* out, const uint64_t* in, size_t n) c
   size_t done = 0;
   if (ifma_ok_ && detail::cpu_has_ifma()) {
     done = n & ~size_t{7};
-    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(), from_.inv_punctured_data(),
-                              inv_s52_.data(), inv_q_.data(), to_p_.data(), matrix_.data(), matrix_s52_.data(),
-                              neg_q_mod_p_.data(), neg_q_mod_p_s52_.data(), true);
+    detail::base_convert_ifma(out, in, n, done, from_.size(), to_.size(), from_q_.data(),
+                              from_.inv_punctured_data(), inv_s52_.data(), inv_q_.data(), to_p_.data(),
+                              matrix_.data(), matrix_s52_.data(), neg_q_mod_p_.data(),
+                              neg_q_mod_p_s52_.data(), true);
   }
   convert_range(out, in, n, done, n, true);
 }

@@ -88,9 +88,9 @@ class BaseConverter {
   void convert_range(uint64_t* out, const uint64_t* in, size_t n, size_t begin, size_t end, bool exact) const;
 
   RnsBase from_, to_;
-  std::vector<uint64_t> matrix_;      // (q/q_i) mod p_j at [j*k + i]
-  std::vector<uint64_t> neg_q_mod_p_; // (-q) mod p_j
-  std::vector<double> inv_q_;         // 1 / q_i
+  std::vector<uint64_t> matrix_;       // (q/q_i) mod p_j at [j*k + i]
+  std::vector<uint64_t> neg_q_mod_p_;  // (-q) mod p_j
+  std::vector<double> inv_q_;          // 1 / q_i
   // IFMA path (every modulus of both bases < 2^50): 52-bit Shoup constants.
   bool ifma_ok_ = false;
   std::vector<uint64_t> from_q_, inv_s52_, to_p_, matrix_s52_, neg_q_mod_p_s52_;

@@ -12,8 +12,12 @@
 namespace v100::math::detail {
 namespace {
 
-inline __m512i bcast(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
-inline __m512i csub(__m512i x, __m512i c) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, c)); }
+inline __m512i bcast(uint64_t v) {
+  return _mm512_set1_epi64(static_cast<long long>(v));
+}
+inline __m512i csub(__m512i x, __m512i c) {
+  return _mm512_min_epu64(x, _mm512_sub_epi64(x, c));
+}
 
 // a * w mod p in [0, 2p) for a < 2^52, w < p < 2^50, ws = floor(w 2^52 / p).
 inline __m512i mul_shoup_lazy(__m512i a, __m512i w, __m512i ws, __m512i neg_p, __m512i mask52) {
@@ -40,11 +44,13 @@ void base_convert_ifma(uint64_t* out, const uint64_t* in, size_t n, size_t count
     for (size_t i = 0; i < k; ++i) {
       const __m512i qi = bcast(q[i]);
       __m512i x = _mm512_loadu_si512(reinterpret_cast<const void*>(in + i * n + c0));
-      y[i] = csub(mul_shoup_lazy(x, bcast(inv[i]), bcast(inv_s52[i]), bcast((uint64_t{1} << 52) - q[i]), mask52), qi);
+      y[i] = csub(
+          mul_shoup_lazy(x, bcast(inv[i]), bcast(inv_s52[i]), bcast((uint64_t{1} << 52) - q[i]), mask52), qi);
       if (exact) s = _mm512_add_pd(s, _mm512_mul_pd(_mm512_cvtepu64_pd(y[i]), _mm512_set1_pd(inv_q[i])));
     }
     __m512i v = _mm512_setzero_si512();
-    if (exact) v = _mm512_cvt_roundpd_epu64(_mm512_add_pd(s, half), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    if (exact)
+      v = _mm512_cvt_roundpd_epu64(_mm512_add_pd(s, half), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     for (size_t j = 0; j < l; ++j) {
       const uint64_t pj = p[j];
       const __m512i neg_p = bcast((uint64_t{1} << 52) - pj);

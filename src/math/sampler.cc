@@ -35,9 +35,12 @@ AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) : ctx_(new HostCtr{
   std::memcpy(static_cast<HostCtr*>(ctx_)->key.data(), key.data(), 32);
 }
 
-AesCtrStream::~AesCtrStream() { delete static_cast<HostCtr*>(ctx_); }
+AesCtrStream::~AesCtrStream() {
+  delete static_cast<HostCtr*>(ctx_);
+}
 
-AesCtrStream::AesCtrStream(const AesCtrStream& other) : ctx_(new HostCtr(*static_cast<const HostCtr*>(other.ctx_))) {}
+AesCtrStream::AesCtrStream(const AesCtrStream& other)
+    : ctx_(new HostCtr(*static_cast<const HostCtr*>(other.ctx_))) {}
 
 AesCtrStream& AesCtrStream::operator=(const AesCtrStream& other) {
   if (this != &other) {
@@ -47,7 +50,9 @@ AesCtrStream& AesCtrStream::operator=(const AesCtrStream& other) {
   return *this;
 }
 
-AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) {
+  other.ctx_ = nullptr;
+}
 
 AesCtrStream& AesCtrStream::operator=(AesCtrStream&& other) noexcept {
   std::swap(ctx_, other.ctx_);
@@ -72,11 +77,13 @@ AesCtrStream::AesCtrStream(std::span<const uint8_t, 32> key) {
   ctx_ = c;
 }
 
-AesCtrStream::~AesCtrStream() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }  // cleanses the key
+AesCtrStream::~AesCtrStream() {
+  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_));
+}  // cleanses the key
 
 AesCtrStream::AesCtrStream(const AesCtrStream& other) : ctx_(EVP_CIPHER_CTX_new()) {
-  if (ctx_ == nullptr ||
-      EVP_CIPHER_CTX_copy(static_cast<EVP_CIPHER_CTX*>(ctx_), static_cast<const EVP_CIPHER_CTX*>(other.ctx_)) != 1)
+  if (ctx_ == nullptr || EVP_CIPHER_CTX_copy(static_cast<EVP_CIPHER_CTX*>(ctx_),
+                                             static_cast<const EVP_CIPHER_CTX*>(other.ctx_)) != 1)
     std::abort();
 }
 
@@ -88,7 +95,9 @@ AesCtrStream& AesCtrStream::operator=(const AesCtrStream& other) {
   return *this;
 }
 
-AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+AesCtrStream::AesCtrStream(AesCtrStream&& other) noexcept : ctx_(other.ctx_) {
+  other.ctx_ = nullptr;
+}
 
 AesCtrStream& AesCtrStream::operator=(AesCtrStream&& other) noexcept {
   std::swap(ctx_, other.ctx_);
@@ -103,7 +112,8 @@ void AesCtrStream::fill(std::span<uint8_t> out) {
   while (done < out.size()) {
     int chunk = static_cast<int>(std::min<size_t>(out.size() - done, size_t{1} << 30));
     int len = 0;
-    if (EVP_EncryptUpdate(static_cast<EVP_CIPHER_CTX*>(ctx_), out.data() + done, &len, out.data() + done, chunk) != 1)
+    if (EVP_EncryptUpdate(static_cast<EVP_CIPHER_CTX*>(ctx_), out.data() + done, &len, out.data() + done,
+                          chunk) != 1)
       std::abort();
     done += static_cast<size_t>(chunk);
   }
@@ -142,12 +152,16 @@ struct KeyHolder {
 
 OsRandomSource::OsRandomSource() : stream_(KeyHolder{os_key()}.key) {}
 
-void OsRandomSource::fill(std::span<uint8_t> out) { stream_.fill(out); }
+void OsRandomSource::fill(std::span<uint8_t> out) {
+  stream_.fill(out);
+}
 
 XofRandomSource::XofRandomSource(std::span<const uint8_t> seed, std::string_view label)
     : stream_(KeyHolder{derive_key(seed, label)}.key) {}
 
-void XofRandomSource::fill(std::span<uint8_t> out) { stream_.fill(out); }
+void XofRandomSource::fill(std::span<uint8_t> out) {
+  stream_.fill(out);
+}
 
 ShakeRandomSource::ShakeRandomSource(std::span<const uint8_t> seed, std::string_view label) {
   uint8_t len[8];
@@ -158,7 +172,9 @@ ShakeRandomSource::ShakeRandomSource(std::span<const uint8_t> seed, std::string_
   xof_.absorb(seed);
 }
 
-void ShakeRandomSource::fill(std::span<uint8_t> out) { xof_.squeeze(out); }
+void ShakeRandomSource::fill(std::span<uint8_t> out) {
+  xof_.squeeze(out);
+}
 
 namespace {
 

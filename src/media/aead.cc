@@ -121,7 +121,8 @@ namespace {
 void check_params(const SuiteParams& p) {
   auto fail = [](const std::string& why) { throw std::invalid_argument("Aead: " + why); };
   if (p.nka != 16 && p.nka != 32)
-    fail("AES key size " + std::to_string(p.nka) + " bytes is not supported (only 16 = AES-128, 32 = AES-256)");
+    fail("AES key size " + std::to_string(p.nka) +
+         " bytes is not supported (only 16 = AES-128, 32 = AES-256)");
   if (p.nn != kNonceSize) fail("nonce size " + std::to_string(p.nn) + " is not supported (only 12)");
   if (p.kind == AeadKind::kAesGcm) {
     if (p.nk != p.nka) fail("an AES-GCM key is the AES key alone (nk must equal nka)");

@@ -127,7 +127,8 @@ Bytes encrypt_speaking_report(const LedgerKeys& keys, uint16_t slot, uint64_t se
   return keys.encrypt_at(0, coeffs);
 }
 
-Result<SpeakingSummary> decrypt_speaking(const LedgerKeys& keys, ByteSpan summed, std::span<const uint16_t> slots) {
+Result<SpeakingSummary> decrypt_speaking(const LedgerKeys& keys, ByteSpan summed,
+                                         std::span<const uint16_t> slots) {
   auto v = keys.decrypt(summed, kSpeakingBuckets + kMaxReportSlots);
   if (!v.is_ok()) return v.status();
   SpeakingSummary s;
@@ -152,7 +153,8 @@ AnalyticsReport make_report(size_t members, std::vector<double> attention_sum, S
   }
   r.overall_attention = r.mean_attention.empty() ? 0.0 : total / static_cast<double>(r.mean_attention.size());
   for (const auto& [slot, sec] : speaking.seconds)
-    r.speaking_share[slot] = speaking.total_seconds ? static_cast<double>(sec) / static_cast<double>(speaking.total_seconds) : 0.0;
+    r.speaking_share[slot] =
+        speaking.total_seconds ? static_cast<double>(sec) / static_cast<double>(speaking.total_seconds) : 0.0;
   r.speaking = std::move(speaking);
   return r;
 }

@@ -30,7 +30,8 @@ inline constexpr size_t kMaxAttentionIntervals = 4096;
 
 /// Speaking-time buckets (upper bounds in seconds; the last bucket is open-ended).
 inline constexpr size_t kSpeakingBuckets = 8;
-inline constexpr std::array<uint64_t, kSpeakingBuckets - 1> kSpeakingBucketEdges = {10, 30, 60, 120, 300, 600, 1800};
+inline constexpr std::array<uint64_t, kSpeakingBuckets - 1> kSpeakingBucketEdges = {10,  30,  60,  120,
+                                                                                    300, 600, 1800};
 /// Bucket index of a speaking time.
 size_t speaking_bucket(uint64_t seconds);
 /// Human label of a bucket, e.g. "1-2 min".
@@ -70,12 +71,13 @@ Bytes encrypt_speaking_report(const LedgerKeys& keys, uint16_t slot, uint64_t se
 /// What the host learns from the summed speaking reports.
 struct SpeakingSummary {
   std::array<uint64_t, kSpeakingBuckets> histogram{};  ///< members per bucket
-  std::map<uint16_t, uint64_t> seconds;               ///< per occupied slot
+  std::map<uint16_t, uint64_t> seconds;                ///< per occupied slot
   uint64_t total_seconds = 0;
 };
 
 /// Decrypts the summed speaking reports for the listed slots.
-Result<SpeakingSummary> decrypt_speaking(const LedgerKeys& keys, ByteSpan summed, std::span<const uint16_t> slots);
+Result<SpeakingSummary> decrypt_speaking(const LedgerKeys& keys, ByteSpan summed,
+                                         std::span<const uint16_t> slots);
 
 /// The host's report.
 struct AnalyticsReport {

@@ -12,12 +12,23 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -44,7 +55,9 @@ void text_element(std::ostringstream& s, Attrs attrs, std::string_view text) {
   s << '>' << xml_escape(text) << "</text>\n";
 }
 
-std::string num(long v) { return std::to_string(v); }
+std::string num(long v) {
+  return std::to_string(v);
+}
 
 }  // namespace
 
@@ -56,28 +69,36 @@ std::string speaking_chart_svg(const SpeakingSummary& summary) {
   for (uint64_t v : summary.histogram) max = std::max(max, v);
   std::ostringstream s;
   open_tag(s, "svg",
-           {{"xmlns", "http://www.w3.org/2000/svg"}, {"width", num(kWidth)}, {"height", num(kHeight)},
-            {"font-family", "sans-serif"}, {"font-size", "12"}});
+           {{"xmlns", "http://www.w3.org/2000/svg"},
+            {"width", num(kWidth)},
+            {"height", num(kHeight)},
+            {"font-family", "sans-serif"},
+            {"font-size", "12"}});
   s << ">\n";
   empty_element(s, "rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "white"}});
   text_element(s, {{"x", num(kWidth / 2)}, {"y", "22"}, {"text-anchor", "middle"}, {"font-size", "15"}},
                "Speaking time per member (members per bucket)");
   empty_element(s, "line",
-                {{"x1", num(kLeft)}, {"y1", num(kHeight - kBottom)}, {"x2", num(kWidth - 10)},
-                 {"y2", num(kHeight - kBottom)}, {"stroke", "black"}});
+                {{"x1", num(kLeft)},
+                 {"y1", num(kHeight - kBottom)},
+                 {"x2", num(kWidth - 10)},
+                 {"y2", num(kHeight - kBottom)},
+                 {"stroke", "black"}});
   for (size_t b = 0; b < kSpeakingBuckets; ++b) {
     int h = static_cast<int>(static_cast<double>(summary.histogram[b]) / static_cast<double>(max) * plot_h);
     int x = kLeft + static_cast<int>(b) * bar_w + 4;
     int y = kHeight - kBottom - h;
     const std::string mid = num(x + (bar_w - 8) / 2);
-    empty_element(s, "rect",
-                  {{"x", num(x)}, {"y", num(y)}, {"width", num(bar_w - 8)}, {"height", num(h)}, {"fill", "#3b7dd8"}});
+    empty_element(
+        s, "rect",
+        {{"x", num(x)}, {"y", num(y)}, {"width", num(bar_w - 8)}, {"height", num(h)}, {"fill", "#3b7dd8"}});
     text_element(s, {{"x", mid}, {"y", num(y - 4)}, {"text-anchor", "middle"}},
                  std::to_string(summary.histogram[b]));
     text_element(s, {{"x", mid}, {"y", num(kHeight - kBottom + 16)}, {"text-anchor", "middle"}},
                  speaking_bucket_label(b));
   }
-  text_element(s, {{"x", num(kWidth / 2)}, {"y", num(kHeight - 12)}, {"text-anchor", "middle"}}, "speaking time");
+  text_element(s, {{"x", num(kWidth / 2)}, {"y", num(kHeight - 12)}, {"text-anchor", "middle"}},
+               "speaking time");
   s << "</svg>\n";
   return s.str();
 }

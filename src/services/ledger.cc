@@ -56,7 +56,9 @@ Result<fhe::Ciphertext> load(ByteSpan in, const char* what) {
   return ct;
 }
 
-Bytes store(const fhe::Ciphertext& ct) { return fhe::serialize_ciphertext(ledger_context()->rlwe(), ct); }
+Bytes store(const fhe::Ciphertext& ct) {
+  return fhe::serialize_ciphertext(ledger_context()->rlwe(), ct);
+}
 
 // Both operands at the same level (uploads are fresh; accumulators stay at the full level).
 Result<Bytes> add_or_sub(ByteSpan acc, ByteSpan x, bool subtract) {
@@ -158,8 +160,12 @@ Result<Bytes> encrypt_to_ledger(ByteSpan public_key_blob, size_t index, uint64_t
   return store(enc.encrypt(CoefficientEncoder(ctx).encode(coeffs)));
 }
 
-Result<Bytes> ledger_add(ByteSpan acc, ByteSpan x) { return add_or_sub(acc, x, false); }
-Result<Bytes> ledger_sub(ByteSpan acc, ByteSpan x) { return add_or_sub(acc, x, true); }
+Result<Bytes> ledger_add(ByteSpan acc, ByteSpan x) {
+  return add_or_sub(acc, x, false);
+}
+Result<Bytes> ledger_sub(ByteSpan acc, ByteSpan x) {
+  return add_or_sub(acc, x, true);
+}
 
 Result<Bytes> ledger_sum(const std::vector<ByteSpan>& adds, const std::vector<ByteSpan>& subs) {
   return guarded("sum", [&]() -> Result<Bytes> {

@@ -107,6 +107,8 @@ class BillingAccountState {
 };
 
 /// Billable minutes of a meeting: ceil(seconds / 60). The rounding rule is part of the product.
-inline uint64_t billable_minutes(uint64_t seconds) { return (seconds + 59) / 60; }
+inline uint64_t billable_minutes(uint64_t seconds) {
+  return (seconds + 59) / 60;
+}
 
 }  // namespace v100::services

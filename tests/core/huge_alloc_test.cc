@@ -11,7 +11,8 @@ namespace {
 using HugeWords = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
 
 TEST(HugePageAllocator, AlignsLargeBlocksToHugePages) {
-  for (size_t bytes : {kHugeAllocThreshold, kHugeAllocThreshold + 8, kHugePageBytes, 3 * kHugePageBytes + 64}) {
+  for (size_t bytes :
+       {kHugeAllocThreshold, kHugeAllocThreshold + 8, kHugePageBytes, 3 * kHugePageBytes + 64}) {
     HugeWords v(bytes / 8);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(v.data()) % kHugePageBytes, 0u) << bytes;
     for (size_t i = 0; i < v.size(); ++i) v[i] = i * 0x9E3779B97F4A7C15ULL;

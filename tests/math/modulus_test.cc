@@ -1,9 +1,10 @@
 // Modular arithmetic against the compiler's unsigned __int128 % on random and edge inputs.
+#include "math/modulus.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "math/modulus.h"
 #include "math/test_rng.h"
 
 namespace v100::math {
@@ -13,8 +14,16 @@ using testing::TestRng;
 using u128 = unsigned __int128;
 
 std::vector<uint64_t> test_moduli() {
-  return {3, 5, 97, 65537, 1073479681ULL /* 30-bit */, (1ULL << 36) - 5, 1125899906826241ULL /* ~2^50 */,
-          (1ULL << 55) - 55, (1ULL << 60) - 93, (1ULL << 61) - 1 /* Mersenne prime, largest allowed */,
+  return {3,
+          5,
+          97,
+          65537,
+          1073479681ULL /* 30-bit */,
+          (1ULL << 36) - 5,
+          1125899906826241ULL /* ~2^50 */,
+          (1ULL << 55) - 55,
+          (1ULL << 60) - 93,
+          (1ULL << 61) - 1 /* Mersenne prime, largest allowed */,
           (1ULL << 61) - 3};
 }
 

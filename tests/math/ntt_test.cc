@@ -1,12 +1,13 @@
 // NTT: definition (evaluation at odd powers of psi in bit-reversed order), round trip, negacyclic
 // convolution against schoolbook, IFMA vs portable bit-identity.
+#include "math/ntt.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "core/cpu.h"
 #include "math/modulus.h"
-#include "math/ntt.h"
 #include "math/poly.h"
 #include "math/primes.h"
 #include "math/test_rng.h"
@@ -17,7 +18,9 @@ namespace {
 using testing::TestRng;
 using u128 = unsigned __int128;
 
-uint64_t ref_mul(uint64_t a, uint64_t b, uint64_t q) { return static_cast<uint64_t>(static_cast<u128>(a) * b % q); }
+uint64_t ref_mul(uint64_t a, uint64_t b, uint64_t q) {
+  return static_cast<uint64_t>(static_cast<u128>(a) * b % q);
+}
 uint64_t ref_pow(uint64_t a, uint64_t e, uint64_t q) {
   uint64_t r = 1;
   for (; e; e >>= 1, a = ref_mul(a, a, q))
@@ -64,9 +67,9 @@ TEST(Ntt, BitReverse) {
 }
 
 TEST(Ntt, RejectsBadParameters) {
-  EXPECT_THROW(NttTables(12, Modulus(97)), std::invalid_argument);     // not a power of two
-  EXPECT_THROW(NttTables(64, Modulus(97)), std::invalid_argument);     // 97 != 1 mod 128
-  EXPECT_THROW(NttTables(4, Modulus(17 * 41)), std::invalid_argument); // not prime (697 = 1 mod 8)
+  EXPECT_THROW(NttTables(12, Modulus(97)), std::invalid_argument);      // not a power of two
+  EXPECT_THROW(NttTables(64, Modulus(97)), std::invalid_argument);      // 97 != 1 mod 128
+  EXPECT_THROW(NttTables(4, Modulus(17 * 41)), std::invalid_argument);  // not prime (697 = 1 mod 8)
 }
 
 TEST(Ntt, PsiIsSmallestPrimitiveRoot) {
@@ -159,7 +162,8 @@ INSTANTIATE_TEST_SUITE_P(All, NttSizes,
                                             ::testing::Values(30, 36, 40, 50, 55, 60, 61)));
 
 TEST(Ntt, IfmaMatchesPortableBitForBit) {
-  if (!cpu::detected().avx512ifma) GTEST_SKIP() << "CPU lacks AVX-512 IFMA: only the portable path exists here";
+  if (!cpu::detected().avx512ifma)
+    GTEST_SKIP() << "CPU lacks AVX-512 IFMA: only the portable path exists here";
   if (!cpu::active().avx512ifma) GTEST_SKIP() << "portable path forced (V100_PORTABLE=1): nothing to compare";
   TestRng rng("ntt-ifma-vs-portable");
   // The IFMA kernels process four 16-coefficient blocks at a time: n = 32 stays portable.
@@ -228,7 +232,8 @@ TEST(Ntt, LiftSubMulMatchesDefinition) {
         }
         ntt_forward_portable(v.data(), t);
         std::vector<uint64_t> want(n);
-        for (size_t i = 0; i < n; ++i) want[i] = static_cast<uint64_t>(u128((x[i] + qv - v[i]) % qv) * (s % qv) % qv);
+        for (size_t i = 0; i < n; ++i)
+          want[i] = static_cast<uint64_t>(u128((x[i] + qv - v[i]) % qv) * (s % qv) % qv);
         for (int path = 0; path < 2; ++path) {
           cpu::force_portable(path == 1);
           std::vector<uint64_t> out(n, 5), inplace = x;

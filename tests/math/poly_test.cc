@@ -1,10 +1,11 @@
 // Element-wise ops against __int128 references, on both code paths, including tails and in-place use.
+#include "math/poly.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "core/cpu.h"
-#include "math/poly.h"
 #include "math/primes.h"
 #include "math/test_rng.h"
 
@@ -16,9 +17,14 @@ using u128 = unsigned __int128;
 
 TEST(Poly, OpsMatchReferenceOnBothPaths) {
   TestRng rng("poly-ops");
-  std::vector<uint64_t> moduli = {3, 97, generate_ntt_primes(30, 8, 1)[0], generate_ntt_primes(49, 8, 1)[0],
-                                  generate_ntt_primes(50, 8, 1)[0], generate_ntt_primes(51, 8, 1)[0],
-                                  generate_ntt_primes(61, 8, 1)[0], (1ULL << 50) - 27};
+  std::vector<uint64_t> moduli = {3,
+                                  97,
+                                  generate_ntt_primes(30, 8, 1)[0],
+                                  generate_ntt_primes(49, 8, 1)[0],
+                                  generate_ntt_primes(50, 8, 1)[0],
+                                  generate_ntt_primes(51, 8, 1)[0],
+                                  generate_ntt_primes(61, 8, 1)[0],
+                                  (1ULL << 50) - 27};
   for (uint64_t qv : moduli) {
     Modulus q(qv);
     for (size_t n : {1u, 7u, 13u, 64u, 4096u}) {
@@ -60,7 +66,8 @@ TEST(Poly, OpsMatchReferenceOnBothPaths) {
           ASSERT_EQ(r[0][i], static_cast<uint64_t>((u128(a[i]) + b[i]) % qv));
           ASSERT_EQ(r[1][i], static_cast<uint64_t>((u128(a[i]) + qv - b[i]) % qv));
           ASSERT_EQ(r[2][i], static_cast<uint64_t>((qv - a[i]) % qv));
-          ASSERT_EQ(r[3][i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv)) << qv << " " << a[i] << " " << b[i];
+          ASSERT_EQ(r[3][i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv))
+              << qv << " " << a[i] << " " << b[i];
           ASSERT_EQ(r[4][i], static_cast<uint64_t>((u128(a[i]) * b[i] + c[i]) % qv));
           ASSERT_EQ(r[5][i], static_cast<uint64_t>(u128(a[i]) * (s % qv) % qv));
           ASSERT_EQ(r[6][i], static_cast<uint64_t>((u128(a[i]) + s % qv) % qv));
@@ -85,7 +92,8 @@ TEST(Poly, DotProductMatchesReferenceOnBothPaths) {
     for (size_t count : {0u, 1u, 2u, 3u, 8u, 9u, 17u, 70u}) {
       for (size_t n : {7u, 64u, 4096u}) {
         if (n == 4096 && count > 9) continue;
-        std::vector<std::vector<uint64_t>> av(count, std::vector<uint64_t>(n)), bv(count, std::vector<uint64_t>(n));
+        std::vector<std::vector<uint64_t>> av(count, std::vector<uint64_t>(n)),
+            bv(count, std::vector<uint64_t>(n));
         std::vector<const uint64_t*> ap, bp;
         for (size_t d = 0; d < count; ++d) {
           for (size_t i = 0; i < n; ++i) {
@@ -168,20 +176,33 @@ namespace {
 TEST(Poly, MulStressNearTheQuotientBound) {
   testing::TestRng rng("poly-mul-stress");
   const size_t n = 1 << 16;
-  for (uint64_t qv : {(uint64_t{1} << 50) - 27, generate_ntt_primes(50, 8, 1)[0], generate_ntt_primes(48, 8, 1)[0],
-                      generate_ntt_primes(33, 8, 1)[0], uint64_t{3}}) {
+  for (uint64_t qv : {(uint64_t{1} << 50) - 27, generate_ntt_primes(50, 8, 1)[0],
+                      generate_ntt_primes(48, 8, 1)[0], generate_ntt_primes(33, 8, 1)[0], uint64_t{3}}) {
     Modulus q(qv);
     std::vector<uint64_t> a(n), b(n), out(n);
     for (size_t i = 0; i < n; ++i) {
       switch (i % 4) {
-        case 0: a[i] = rng.below(qv); b[i] = rng.below(qv); break;
-        case 1: a[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024)); b[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024)); break;
-        case 2: a[i] = qv - 1; b[i] = rng.below(qv); break;
-        default: a[i] = rng.below(qv); b[i] = (qv - 1) / (1 + rng.below(8)); break;
+        case 0:
+          a[i] = rng.below(qv);
+          b[i] = rng.below(qv);
+          break;
+        case 1:
+          a[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024));
+          b[i] = qv - 1 - rng.below(std::min<uint64_t>(qv, 1024));
+          break;
+        case 2:
+          a[i] = qv - 1;
+          b[i] = rng.below(qv);
+          break;
+        default:
+          a[i] = rng.below(qv);
+          b[i] = (qv - 1) / (1 + rng.below(8));
+          break;
       }
     }
     poly_mul(out.data(), a.data(), b.data(), n, q);
-    for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv)) << qv << " " << a[i] << " " << b[i];
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[i], static_cast<uint64_t>(u128(a[i]) * b[i] % qv)) << qv << " " << a[i] << " " << b[i];
   }
 }
 
@@ -246,56 +267,58 @@ namespace {
 // one lane of a block-structured permutation leaves its block.
 TEST(Poly, PermuteAndPermuteAddOnBothPaths) {
   testing::TestRng rng("poly-permute");
-  for (int kind = 0; kind < 3; ++kind) for (size_t n : {1u, 7u, 64u, 4096u, 4099u}) {
-    std::vector<uint64_t> in(n);
-    std::vector<uint32_t> perm(n);
-    for (size_t i = 0; i < n; ++i) {
-      in[i] = rng.u64();
-      perm[i] = static_cast<uint32_t>(i);
-    }
-    if (kind == 0 || n % 8 != 0) {
-      for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
-    } else {
-      std::vector<uint32_t> blocks(n / 8);
-      for (size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<uint32_t>(b);
-      for (size_t b = blocks.size(); b > 1; --b) std::swap(blocks[b - 1], blocks[rng.below(b)]);
-      for (size_t b = 0; b < blocks.size(); ++b) {
-        uint32_t lanes[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-        for (size_t t = 8; t > 1; --t) std::swap(lanes[t - 1], lanes[rng.below(t)]);
-        for (size_t t = 0; t < 8; ++t) perm[8 * b + t] = 8 * blocks[b] + lanes[t];
-      }
-      if (kind == 2) std::swap(perm[3], perm[n - 2]);  // blocks 0 and last no longer block-structured
-    }
-    for (int path = 0; path < 2; ++path) {
-      cpu::force_portable(path == 1);
-      std::vector<uint64_t> out(n, 0);
-      permute(out.data(), in.data(), perm.data(), n);
-      cpu::force_portable(false);
-      for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], in[perm[i]]) << n << " " << i;
-    }
-    // permute_add against (x + in[perm]) mod q, out separate and out aliasing x, with values at q - 1.
-    for (int bits : {30, 50, 60}) {
-      const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
-      Modulus q(qv);
-      std::vector<uint64_t> inq(n), x(n);
+  for (int kind = 0; kind < 3; ++kind)
+    for (size_t n : {1u, 7u, 64u, 4096u, 4099u}) {
+      std::vector<uint64_t> in(n);
+      std::vector<uint32_t> perm(n);
       for (size_t i = 0; i < n; ++i) {
-        inq[i] = (i % 5 == 0) ? qv - 1 : in[i] % qv;
-        x[i] = (i % 3 == 0) ? qv - 1 : rng.below(qv);
+        in[i] = rng.u64();
+        perm[i] = static_cast<uint32_t>(i);
+      }
+      if (kind == 0 || n % 8 != 0) {
+        for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+      } else {
+        std::vector<uint32_t> blocks(n / 8);
+        for (size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<uint32_t>(b);
+        for (size_t b = blocks.size(); b > 1; --b) std::swap(blocks[b - 1], blocks[rng.below(b)]);
+        for (size_t b = 0; b < blocks.size(); ++b) {
+          uint32_t lanes[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+          for (size_t t = 8; t > 1; --t) std::swap(lanes[t - 1], lanes[rng.below(t)]);
+          for (size_t t = 0; t < 8; ++t) perm[8 * b + t] = 8 * blocks[b] + lanes[t];
+        }
+        if (kind == 2) std::swap(perm[3], perm[n - 2]);  // blocks 0 and last no longer block-structured
       }
       for (int path = 0; path < 2; ++path) {
-        for (int alias = 0; alias < 2; ++alias) {
-          cpu::force_portable(path == 1);
-          std::vector<uint64_t> out = alias ? x : std::vector<uint64_t>(n, 7);
-          permute_add(out.data(), alias ? out.data() : x.data(), inq.data(), perm.data(), n, q);
-          cpu::force_portable(false);
-          for (size_t i = 0; i < n; ++i) {
-            ASSERT_EQ(out[i], static_cast<uint64_t>((static_cast<unsigned __int128>(x[i]) + inq[perm[i]]) % qv))
-                << n << " " << i << " bits " << bits << " path " << path << " alias " << alias;
+        cpu::force_portable(path == 1);
+        std::vector<uint64_t> out(n, 0);
+        permute(out.data(), in.data(), perm.data(), n);
+        cpu::force_portable(false);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], in[perm[i]]) << n << " " << i;
+      }
+      // permute_add against (x + in[perm]) mod q, out separate and out aliasing x, with values at q - 1.
+      for (int bits : {30, 50, 60}) {
+        const uint64_t qv = generate_ntt_primes(bits, 8, 1)[0];
+        Modulus q(qv);
+        std::vector<uint64_t> inq(n), x(n);
+        for (size_t i = 0; i < n; ++i) {
+          inq[i] = (i % 5 == 0) ? qv - 1 : in[i] % qv;
+          x[i] = (i % 3 == 0) ? qv - 1 : rng.below(qv);
+        }
+        for (int path = 0; path < 2; ++path) {
+          for (int alias = 0; alias < 2; ++alias) {
+            cpu::force_portable(path == 1);
+            std::vector<uint64_t> out = alias ? x : std::vector<uint64_t>(n, 7);
+            permute_add(out.data(), alias ? out.data() : x.data(), inq.data(), perm.data(), n, q);
+            cpu::force_portable(false);
+            for (size_t i = 0; i < n; ++i) {
+              ASSERT_EQ(out[i],
+                        static_cast<uint64_t>((static_cast<unsigned __int128>(x[i]) + inq[perm[i]]) % qv))
+                  << n << " " << i << " bits " << bits << " path " << path << " alias " << alias;
+            }
           }
         }
       }
     }
-  }
 }
 
 }  // namespace
@@ -322,8 +345,8 @@ TEST(Poly, TensorFoldOnBothPaths) {
       for (int path = 0; path < 2; ++path) {
         cpu::force_portable(path == 1);
         for (auto& t : r[path]) t.assign(n, 0);
-        poly_tensor_fold(r[path][0].data(), r[path][1].data(), r[path][2].data(), a0.data(), a1.data(), b0.data(),
-                         b1.data(), s, n, q);
+        poly_tensor_fold(r[path][0].data(), r[path][1].data(), r[path][2].data(), a0.data(), a1.data(),
+                         b0.data(), b1.data(), s, n, q);
         cpu::force_portable(false);
       }
       for (int k = 0; k < 3; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
@@ -369,12 +392,12 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
             cpu::force_portable(path == 1);
             r[path][0].assign(n, 5);
             r[path][1].assign(n, 6);
-            poly_dot2_interleaved(r[path][0].data(), r[path][1].data(), ap.data(), key.data(), count, stride, n, q,
-                                  false);
+            poly_dot2_interleaved(r[path][0].data(), r[path][1].data(), ap.data(), key.data(), count, stride,
+                                  n, q, false);
             r[path][2] = base0;
             r[path][3] = base1;
-            poly_dot2_interleaved(r[path][2].data(), r[path][3].data(), ap.data(), key.data(), count, stride, n, q,
-                                  true);
+            poly_dot2_interleaved(r[path][2].data(), r[path][3].data(), ap.data(), key.data(), count, stride,
+                                  n, q, true);
             cpu::force_portable(false);
           }
           for (int k = 0; k < 4; ++k) ASSERT_EQ(r[0][k], r[1][k]) << "output " << k << " bits " << bits;
@@ -435,8 +458,9 @@ TEST(Poly, InterleavedDot2MatchesModelOnBothPaths) {
   EXPECT_THROW(poly_dot2_interleaved_packed40(out.data(), out.data(), one, packed.data(), 1, 1, 8,
                                               Modulus(generate_ntt_primes(41, 8, 1)[0]), false),
                std::invalid_argument);  // key words above 40 bits
-  EXPECT_THROW(poly_dot2_interleaved_packed40(out.data(), out.data(), one, packed.data(), 2, 1, 8, Modulus(97), false),
-               std::invalid_argument);  // count > stride
+  EXPECT_THROW(
+      poly_dot2_interleaved_packed40(out.data(), out.data(), one, packed.data(), 2, 1, 8, Modulus(97), false),
+      std::invalid_argument);  // count > stride
 }
 
 }  // namespace

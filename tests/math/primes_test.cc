@@ -1,10 +1,10 @@
 // Primality against trial division (small) and GMP (large); NTT prime generation properties.
+#include "math/primes.h"
+
 #include <gmp.h>
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "math/primes.h"
 
 namespace v100::math {
 namespace {
@@ -30,12 +30,12 @@ TEST(Primes, SmallAgainstTrialDivision) {
 
 TEST(Primes, HardCases) {
   EXPECT_TRUE(is_prime((1ULL << 61) - 1));
-  EXPECT_TRUE(is_prime(18446744073709551557ULL));   // largest 64-bit prime
+  EXPECT_TRUE(is_prime(18446744073709551557ULL));  // largest 64-bit prime
   EXPECT_FALSE(is_prime(18446744073709551615ULL));
-  EXPECT_FALSE(is_prime(561));                       // Carmichael
-  EXPECT_FALSE(is_prime(3215031751ULL));             // strong pseudoprime to bases 2, 3, 5, 7
-  EXPECT_FALSE(is_prime(3825123056546413051ULL));    // strong pseudoprime to bases 2..23
-  EXPECT_FALSE(is_prime(4294967297ULL));             // 641 * 6700417
+  EXPECT_FALSE(is_prime(561));                     // Carmichael
+  EXPECT_FALSE(is_prime(3215031751ULL));           // strong pseudoprime to bases 2, 3, 5, 7
+  EXPECT_FALSE(is_prime(3825123056546413051ULL));  // strong pseudoprime to bases 2..23
+  EXPECT_FALSE(is_prime(4294967297ULL));           // 641 * 6700417
   // Random 62..64-bit odd numbers against GMP.
   uint64_t x = 0x9e3779b97f4a7c15ULL;
   for (int i = 0; i < 3000; ++i) {

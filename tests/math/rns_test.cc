@@ -1,4 +1,6 @@
 // RNS/CRT against GMP big integers; fast and exact base conversion against exact GMP computation.
+#include "math/rns.h"
+
 #include <gmp.h>
 #include <gtest/gtest.h>
 
@@ -6,7 +8,6 @@
 
 #include "core/cpu.h"
 #include "math/primes.h"
-#include "math/rns.h"
 #include "math/test_rng.h"
 
 namespace v100::math {
@@ -23,7 +24,9 @@ struct Z {
   Z& operator=(const Z&) = delete;
 };
 
-void from_words(mpz_t out, const uint64_t* w, size_t k) { mpz_import(out, k, -1, 8, 0, 0, w); }
+void from_words(mpz_t out, const uint64_t* w, size_t k) {
+  mpz_import(out, k, -1, 8, 0, 0, w);
+}
 
 std::vector<uint64_t> to_words(const mpz_t x, size_t k) {
   std::vector<uint64_t> w(k, 0);
@@ -39,7 +42,9 @@ std::vector<Modulus> moduli_of(const std::vector<uint64_t>& v) {
   return m;
 }
 
-RnsBase make_base(int bits, size_t k, size_t n = 4096) { return RnsBase(moduli_of(generate_ntt_primes(bits, n, k))); }
+RnsBase make_base(int bits, size_t k, size_t n = 4096) {
+  return RnsBase(moduli_of(generate_ntt_primes(bits, n, k)));
+}
 
 void random_below(mpz_t out, const mpz_t bound, TestRng& rng, size_t k) {
   std::vector<uint64_t> w(k + 1);
@@ -71,7 +76,8 @@ TEST(Rns, ConstantsAgainstGmp) {
 
 TEST(Rns, ComposeDecomposeRoundTripAgainstGmp) {
   TestRng rng("rns-crt");
-  for (auto [bits, k] : std::vector<std::pair<int, size_t>>{{30, 1}, {36, 3}, {50, 2}, {55, 4}, {60, 8}, {61, 5}}) {
+  for (auto [bits, k] :
+       std::vector<std::pair<int, size_t>>{{30, 1}, {36, 3}, {50, 2}, {55, 4}, {60, 8}, {61, 5}}) {
     RnsBase base = make_base(bits, k);
     Z q, x, y;
     from_words(q.v, base.product().data(), k);
@@ -118,7 +124,8 @@ TEST_P(BaseConvert, WithinDocumentedErrorAndPathsAgree) {
   TestRng rng("rns-fbc-" + std::to_string(bits));
   for (auto [k, l] : std::vector<std::pair<size_t, size_t>>{{1, 1}, {2, 3}, {3, 4}, {5, 2}, {8, 9}}) {
     auto primes = generate_ntt_primes(bits, 4096, k + l);
-    RnsBase from(moduli_of(std::vector<uint64_t>(primes.begin(), primes.begin() + static_cast<ptrdiff_t>(k))));
+    RnsBase from(
+        moduli_of(std::vector<uint64_t>(primes.begin(), primes.begin() + static_cast<ptrdiff_t>(k))));
     RnsBase to(moduli_of(std::vector<uint64_t>(primes.begin() + static_cast<ptrdiff_t>(k), primes.end())));
     BaseConverter conv(from, to);
     const size_t n = 301;  // not a multiple of 8: exercises the vector tail

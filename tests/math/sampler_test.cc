@@ -1,4 +1,6 @@
 // Samplers: ranges, determinism from a seed, crude distribution checks.
+#include "math/sampler.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -9,12 +11,13 @@
 
 #include "hash/sha3.h"
 #include "math/primes.h"
-#include "math/sampler.h"
 
 namespace v100::math {
 namespace {
 
-std::vector<uint8_t> seed_of(uint8_t b) { return std::vector<uint8_t>(32, b); }
+std::vector<uint8_t> seed_of(uint8_t b) {
+  return std::vector<uint8_t>(32, b);
+}
 
 RnsBase test_base() {
   std::vector<Modulus> m;
@@ -110,7 +113,7 @@ TEST(Sampler, UniformRangeDeterminismAndMean) {
       sq += x * x;
     }
     double mean = sum / n, var = sq / n - mean * mean;
-    EXPECT_NEAR(mean, 0.5, 0.03) << j;    // sd of the mean ~ 0.0032
+    EXPECT_NEAR(mean, 0.5, 0.03) << j;  // sd of the mean ~ 0.0032
     EXPECT_NEAR(var, 1.0 / 12, 0.01) << j;
   }
   // Small modulus: every residue appears, none >= 97.
@@ -161,8 +164,8 @@ TEST(Sampler, CbdDistribution) {
     maxabs = std::max(maxabs, std::abs(static_cast<int>(v)));
   }
   double mean = sum / n, var = sq / n - mean * mean;
-  EXPECT_NEAR(mean, 0.0, 0.1);   // sd of mean ~ 0.01
-  EXPECT_NEAR(var, 10.5, 0.4);   // sd of variance estimate ~ 0.05
+  EXPECT_NEAR(mean, 0.0, 0.1);  // sd of mean ~ 0.01
+  EXPECT_NEAR(var, 10.5, 0.4);  // sd of variance estimate ~ 0.05
   EXPECT_GE(maxabs, 9);
   OsRandomSource os;
   sample_cbd(b.data(), n, os);

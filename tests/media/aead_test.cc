@@ -45,7 +45,8 @@ TEST(Aead, RefusesUnsupportedAesKeySizes) {
     expect_refused(ctr, ctr_key, std::to_string(n) + " bytes is not supported");
     // The real suites, keyed with a key of the wrong size.
     expect_refused(suite_params(CipherSuite::kAes128GcmSha256_128), key, "key is " + std::to_string(n));
-    if (n != 32) expect_refused(suite_params(CipherSuite::kAes256GcmSha512_128), key, "key is " + std::to_string(n));
+    if (n != 32)
+      expect_refused(suite_params(CipherSuite::kAes256GcmSha512_128), key, "key is " + std::to_string(n));
   }
 }
 
@@ -93,8 +94,8 @@ TEST(Aead, SupportedSizesMatchOpenSsl) {
     ASSERT_TRUE(aead.seal(nonce.data(), aad, {}, pt, out.data(), out.data() + pt.size()).is_ok());
     EXPECT_EQ(out, reference_gcm(c.cipher, key, nonce, aad, pt));
     Bytes dec(pt.size());
-    ASSERT_TRUE(aead.open(nonce.data(), aad, {}, ByteSpan(out).first(pt.size()), ByteSpan(out).subspan(pt.size()),
-                          dec.data()));
+    ASSERT_TRUE(aead.open(nonce.data(), aad, {}, ByteSpan(out).first(pt.size()),
+                          ByteSpan(out).subspan(pt.size()), dec.data()));
     EXPECT_EQ(dec, pt);
   }
 }

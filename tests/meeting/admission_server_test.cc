@@ -68,7 +68,9 @@ class AdmissionServerTest : public ::testing::Test {
   std::vector<std::unique_ptr<Peer>> peers_;
 };
 
-int code(ErrorCode c) { return static_cast<int>(c); }
+int code(ErrorCode c) {
+  return static_cast<int>(c);
+}
 
 TEST_F(AdmissionServerTest, AnonymousStoresNeedOneRedeemedTokenEach) {
   start();

@@ -33,7 +33,9 @@ const Identity& carol() {
   return id;
 }
 
-Bytes to_bytes(const SecretBytes& s) { return Bytes(s.span().begin(), s.span().end()); }
+Bytes to_bytes(const SecretBytes& s) {
+  return Bytes(s.span().begin(), s.span().end());
+}
 
 TEST(ClientIdentity, UserIdAndSizes) {
   const PublicIdentity& p = alice().public_identity();
@@ -112,7 +114,8 @@ TEST(ClientInvitation, RoundTripAndRejections) {
   EXPECT_FALSE(open_invitation(bob(), {}).is_ok());
   // The mailbox id depends on the invitee's ML-DSA key only (the server checks the owner proof
   // against it) and is not the user id itself: SHA3-256("v100/mailbox/v2" || sig_pk).
-  Bytes pre(as_bytes(std::string_view("v100/mailbox/v2")).begin(), as_bytes(std::string_view("v100/mailbox/v2")).end());
+  Bytes pre(as_bytes(std::string_view("v100/mailbox/v2")).begin(),
+            as_bytes(std::string_view("v100/mailbox/v2")).end());
   pre.insert(pre.end(), bob().public_identity().sig_pk.begin(), bob().public_identity().sig_pk.end());
   EXPECT_EQ(mailbox_id(bob().public_identity()), hash::sha3_256(pre));
   EXPECT_NE(mailbox_id(bob().public_identity()), mailbox_id(carol().public_identity()));
@@ -173,13 +176,15 @@ TEST(ClientRoster, NameAndIdentityBlobs) {
   Bytes nb = seal_name_blob(rk.span(), handle, 5, "Zoë", bob().user_id());
   EXPECT_LE(nb.size(), 1024u);
   // Constant size: the name's length does not show.
-  EXPECT_EQ(seal_name_blob(rk.span(), handle, 5, "A much longer display name", bob().user_id()).size(), nb.size());
+  EXPECT_EQ(seal_name_blob(rk.span(), handle, 5, "A much longer display name", bob().user_id()).size(),
+            nb.size());
   auto ne = open_name_blob(rk.span(), handle, 5, nb);
   ASSERT_TRUE(ne.is_ok());
   EXPECT_EQ(ne->display_name, "Zoë");
   EXPECT_EQ(ne->user_id, bob().user_id());
   EXPECT_FALSE(open_name_blob(rk.span(), handle, 6, nb).is_ok());
-  EXPECT_THROW(seal_name_blob(rk.span(), handle, 5, std::string(201, 'x'), bob().user_id()), std::invalid_argument);
+  EXPECT_THROW(seal_name_blob(rk.span(), handle, 5, std::string(201, 'x'), bob().user_id()),
+               std::invalid_argument);
 
   Bytes ib = seal_identity_blob(bob(), rk.span(), handle, 5, 11, "Zoë");
   auto ie = open_identity_blob(rk.span(), handle, 5, 11, ib);
@@ -231,7 +236,8 @@ TEST(ClientRoster, BfvSlotHoldsTokenThenZeroPadding) {
     const auto& got = tokens->at(slot);
     ASSERT_EQ(got.size(), kSlotCoeffs);
     auto want = identity_token(who, kTokenCoeffs);
-    for (size_t i = 0; i < kSlotCoeffs; ++i) EXPECT_EQ(got[i], i < kTokenCoeffs ? want[i] : 0u) << slot << ":" << i;
+    for (size_t i = 0; i < kSlotCoeffs; ++i)
+      EXPECT_EQ(got[i], i < kTokenCoeffs ? want[i] : 0u) << slot << ":" << i;
   }
 }
 

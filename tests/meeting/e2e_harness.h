@@ -32,7 +32,8 @@ using client::DecryptedFrame;
 using client::Identity;
 
 inline std::string temp_dir(const char* tag) {
-  auto p = std::filesystem::temp_directory_path() / (std::string("v100-e2e-") + tag + "-" + to_hex(random_bytes(8)));
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string("v100-e2e-") + tag + "-" + to_hex(random_bytes(8)));
   return p.string();
 }
 

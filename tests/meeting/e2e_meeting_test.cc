@@ -23,11 +23,11 @@
 namespace v100::meeting::e2e {
 namespace {
 
-using protocol::MediaEnvelope;
-using protocol::MediaKind;
+using client::meeting_event_name;
 using client::MeetingEvent;
 using client::MeetingEventKind;
-using client::meeting_event_name;
+using protocol::MediaEnvelope;
+using protocol::MediaKind;
 
 // Joins `p` to the host's meeting through an invitation (out of band, or via the mailbox).
 void invite_and_join(Participant& host, Participant& p, bool via_mailbox) {
@@ -81,14 +81,16 @@ std::vector<uint32_t> per_kind(const std::vector<uint32_t>& seqs) {
 
 TEST(E2eMeeting, EightMembersMediaRosterAndSecurityCodes) {
   Harness h("eight");
-  const std::vector<std::string> names = {"Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia"};
+  const std::vector<std::string> names = {"Ada",    "Grace",   "Edsger", "Barbara",
+                                          "Donald", "Frances", "Ken",    "Radia"};
   for (const auto& n : names) h.add(n);
   Participant& host = *h.people[0];
   auto created = host.client->create_meeting("Quarterly planning", 3);
   ASSERT_TRUE(created.is_ok()) << created.message();
   for (size_t i = 1; i < h.people.size(); ++i) invite_and_join(host, *h.people[i], i == 1);
 
-  for (auto& p : h.people) ASSERT_TRUE(p->client->wait_for_epoch(8, 30s)) << p->name << " never got the 8-member epoch";
+  for (auto& p : h.people)
+    ASSERT_TRUE(p->client->wait_for_epoch(8, 30s)) << p->name << " never got the 8-member epoch";
   // Everyone sits in the same epoch with the same security code.
   std::string code = host.client->security_code();
   ASSERT_FALSE(code.empty());
@@ -197,7 +199,8 @@ TEST(E2eMeeting, KeyChangesOnJoinAndLeave) {
   }
   ASSERT_EQ(new_epoch_frames.size(), 5u);
   for (auto& [kind, f] : new_epoch_frames)
-    EXPECT_FALSE(d.client->try_decrypt(c_slot, kind, f).is_ok()) << "a removed member opened a new-epoch frame";
+    EXPECT_FALSE(d.client->try_decrypt(c_slot, kind, f).is_ok())
+        << "a removed member opened a new-epoch frame";
   EXPECT_EQ(d.received_total(), 5u);  // nothing after leaving
 
   // The host leaves: the longest-present remaining member (Bea) becomes distributor.
@@ -298,7 +301,8 @@ TEST(E2eMeeting, EventsTellTheAppWhoJoinedSentLeftAndRekeyed) {
     last_epoch = host.client->epoch();
     {
       std::lock_guard lk(mu);
-      auto it = std::find_if(seen.rbegin(), seen.rend(), [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
+      auto it = std::find_if(seen.rbegin(), seen.rend(),
+                             [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
       if (it != seen.rend() && it->epoch == last_epoch) break;
     }
     std::this_thread::sleep_for(10ms);
@@ -352,7 +356,8 @@ TEST(E2eMeeting, EventsTellTheAppWhoJoinedSentLeftAndRekeyed) {
   EXPECT_EQ(tracks.size(), 4u);
   ASSERT_FALSE(epochs.empty());
   EXPECT_EQ(epochs.back(), last_epoch);
-  const auto& last = *std::find_if(seen.rbegin(), seen.rend(), [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
+  const auto& last = *std::find_if(seen.rbegin(), seen.rend(),
+                                   [](auto& e) { return e.kind == MeetingEventKind::kEpochChanged; });
   EXPECT_EQ(last.security_code, host.client->security_code());
   EXPECT_EQ(last.members.size(), 2u);
   EXPECT_EQ(connection, (std::vector<bool>{false, true}));
@@ -384,7 +389,8 @@ TEST(E2eMeeting, ServerRestartClientsReconnectAndContinue) {
   ASSERT_EQ(roster->size(), 3u);
   for (const auto& m : *roster) {
     EXPECT_TRUE(m.identity_verified && m.token_verified) << m.display_name;
-    auto it = std::find_if(all.begin(), all.end(), [&](Participant* p) { return *p->client->slot() == m.slot; });
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](Participant* p) { return *p->client->slot() == m.slot; });
     ASSERT_NE(it, all.end());
     EXPECT_EQ(m.display_name, (*it)->name);
   }
@@ -398,7 +404,8 @@ TEST(E2eMeeting, ServerRestartClientsReconnectAndContinue) {
     EXPECT_EQ(r->corrupt, 0u);
     for (auto* s : all) {
       if (s == r) continue;
-      EXPECT_EQ(per_kind(r->seqs[*s->client->slot()]), per_kind(iota_seqs(0, 20))) << r->name << " from " << s->name;
+      EXPECT_EQ(per_kind(r->seqs[*s->client->slot()]), per_kind(iota_seqs(0, 20)))
+          << r->name << " from " << s->name;
     }
   }
   EXPECT_EQ(h.people[1]->client->security_code(), host.client->security_code());
@@ -413,14 +420,26 @@ Bytes utf16(const std::string& s, bool big_endian) {
     unsigned char ch = static_cast<unsigned char>(s[i]);
     char32_t cp;
     int n;
-    if (ch < 0x80) { cp = ch; n = 1; }
-    else if ((ch >> 5) == 6) { cp = ch & 0x1f; n = 2; }
-    else { cp = ch & 0x0f; n = 3; }
+    if (ch < 0x80) {
+      cp = ch;
+      n = 1;
+    } else if ((ch >> 5) == 6) {
+      cp = ch & 0x1f;
+      n = 2;
+    } else {
+      cp = ch & 0x0f;
+      n = 3;
+    }
     for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
     i += static_cast<size_t>(n);
     uint16_t u = static_cast<uint16_t>(cp);
-    if (big_endian) { out.push_back(static_cast<uint8_t>(u >> 8)); out.push_back(static_cast<uint8_t>(u)); }
-    else { out.push_back(static_cast<uint8_t>(u)); out.push_back(static_cast<uint8_t>(u >> 8)); }
+    if (big_endian) {
+      out.push_back(static_cast<uint8_t>(u >> 8));
+      out.push_back(static_cast<uint8_t>(u));
+    } else {
+      out.push_back(static_cast<uint8_t>(u));
+      out.push_back(static_cast<uint8_t>(u >> 8));
+    }
   }
   return out;
 }
@@ -430,7 +449,8 @@ bool contains(const Bytes& hay, const Bytes& needle) {
 }
 
 TEST(E2eMeeting, ServerDataDirIsBlind) {
-  const std::vector<std::string> names = {"Zephyrine Quattlebaum", "Bartholomew Oyelaran-Vüst", "Ximena Thorsdottir"};
+  const std::vector<std::string> names = {"Zephyrine Quattlebaum", "Bartholomew Oyelaran-Vüst",
+                                          "Ximena Thorsdottir"};
   const std::string title = "Operation Marmalade Sunrise";
   std::string dir;
   {

@@ -99,7 +99,9 @@ MailboxFetch owner_fetch(const Identity& signer, ByteSpan key, const MailboxId& 
   return f;
 }
 
-std::shared_ptr<const Identity> new_identity() { return std::make_shared<const Identity>(Identity::generate()); }
+std::shared_ptr<const Identity> new_identity() {
+  return std::make_shared<const Identity>(Identity::generate());
+}
 
 TEST_F(MailboxTest, StrangerCannotListOrDeleteTheOwnersItems) {
   start();
@@ -143,8 +145,9 @@ TEST_F(MailboxTest, StrangerCannotListOrDeleteTheOwnersItems) {
   // 4. Its own key and a valid signature by it: the key does not own this mailbox.
   ech = eve->expect<MailboxChallenge>(MailboxChallengeRequest{box});
   ASSERT_TRUE(ech);
-  EXPECT_EQ(eve->error_code(owner_fetch(stranger_id, stranger_id.public_identity().sig_pk, box, ech->nonce, ids)),
-            kBadProof);
+  EXPECT_EQ(
+      eve->error_code(owner_fetch(stranger_id, stranger_id.public_identity().sig_pk, box, ech->nonce, ids)),
+      kBadProof);
   // 5. The owner's signature over other ids than those sent (it signed "delete nothing").
   ech = eve->expect<MailboxChallenge>(MailboxChallengeRequest{box});
   ASSERT_TRUE(ech);
@@ -225,7 +228,7 @@ TEST_F(MailboxTest, FillingCostsRisingWorkIsBoundedAndTheHostStillGetsIn) {
   o.mailbox_put_base_bits = 6;
   o.mailbox_put_items_per_bit = 3;
   o.mailbox_put_max_bits = 12;
-  o.mailbox_put_burst = 8;           // per connection...
+  o.mailbox_put_burst = 8;            // per connection...
   o.mailbox_puts_per_s = 1.0 / 3600;  // ...and practically no refill during the test
   start(o);
   auto host_id = new_identity(), guest_id = new_identity();
@@ -285,18 +288,22 @@ TEST_F(MailboxTest, FillingCostsRisingWorkIsBoundedAndTheHostStillGetsIn) {
   EXPECT_GE(connections, (o.mailbox_capacity + o.mailbox_put_burst - 1) / o.mailbox_put_burst);
   // The price of the last item is 2^(max-base) times that of the first, and the whole fill costs
   // more than capacity * 2^base: growth, from the schedule the server enforced above.
-  EXPECT_EQ(expected_bits(o, o.mailbox_capacity - 1) - expected_bits(o, 0), o.mailbox_put_max_bits - o.mailbox_put_base_bits);
-  EXPECT_GT(expected_work, 10.0 * static_cast<double>(o.mailbox_capacity) * std::ldexp(1.0, static_cast<int>(o.mailbox_put_base_bits)));
+  EXPECT_EQ(expected_bits(o, o.mailbox_capacity - 1) - expected_bits(o, 0),
+            o.mailbox_put_max_bits - o.mailbox_put_base_bits);
+  EXPECT_GT(expected_work, 10.0 * static_cast<double>(o.mailbox_capacity) *
+                               std::ldexp(1.0, static_cast<int>(o.mailbox_put_base_bits)));
   uint64_t first = 0, last = 0;
   for (size_t i = 0; i < 6; ++i) {
     first += attempts_per_item[i];
     last += attempts_per_item[attempts_per_item.size() - 1 - i];
   }
-  std::printf("fill of %zu items: expected %.0f digests (%.1fx the flat base price), measured first 6 "
-              "items %llu, last 6 items %llu digests, %zu connections\n",
-              o.mailbox_capacity, expected_work,
-              expected_work / (static_cast<double>(o.mailbox_capacity) * std::ldexp(1.0, static_cast<int>(o.mailbox_put_base_bits))),
-              static_cast<unsigned long long>(first), static_cast<unsigned long long>(last), connections);
+  std::printf(
+      "fill of %zu items: expected %.0f digests (%.1fx the flat base price), measured first 6 "
+      "items %llu, last 6 items %llu digests, %zu connections\n",
+      o.mailbox_capacity, expected_work,
+      expected_work / (static_cast<double>(o.mailbox_capacity) *
+                       std::ldexp(1.0, static_cast<int>(o.mailbox_put_base_bits))),
+      static_cast<unsigned long long>(first), static_cast<unsigned long long>(last), connections);
 
   // The host's invitation is refused while the mailbox is full...
   Client* host = add_client(host_id);
@@ -306,7 +313,8 @@ TEST_F(MailboxTest, FillingCostsRisingWorkIsBoundedAndTheHostStillGetsIn) {
   const Bytes real = client::make_invitation(*host_id, guest_id->public_identity(), ms.span(), 1, "");
   Status refused = host->post_invitation(guest_id->public_identity(), real);
   EXPECT_FALSE(refused.is_ok());
-  EXPECT_NE(refused.message().find("server error 13"), std::string::npos) << refused.message();  // kMailboxFull
+  EXPECT_NE(refused.message().find("server error 13"), std::string::npos)
+      << refused.message();  // kMailboxFull
   // ...until the owner's next read judges the stranger's items junk and deletes them; then the
   // price is back to the base and the invitation lands and is received.
   auto cleared = guest->receive_invitations();

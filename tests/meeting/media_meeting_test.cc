@@ -38,7 +38,7 @@ struct MediaPeer {
   std::mutex mu;
   std::map<uint16_t, std::vector<uint32_t>> frames;  // pattern frame numbers, in decode order
   std::map<uint16_t, size_t> wrong_sender, unreadable;
-  std::map<uint16_t, std::vector<int16_t>> pcm;      // decoded (not concealed) audio
+  std::map<uint16_t, std::vector<int16_t>> pcm;  // decoded (not concealed) audio
   std::map<uint16_t, Clock::time_point> first_picture;
 
   // The session's decode thread calls back into the maps above, so it stops before they go.
@@ -78,8 +78,9 @@ std::unique_ptr<MediaPeer> attach(Participant& p) {
   auto m = std::make_unique<MediaPeer>();
   m->p = &p;
   MediaPeer* raw = m.get();
-  auto s = MediaSession::create(*p.client, {.on_picture = [raw](const DecodedPicture& d) { raw->on_picture(d); },
-                                            .on_audio = [raw](const DecodedAudio& a) { raw->on_audio(a); }});
+  auto s =
+      MediaSession::create(*p.client, {.on_picture = [raw](const DecodedPicture& d) { raw->on_picture(d); },
+                                       .on_audio = [raw](const DecodedAudio& a) { raw->on_audio(a); }});
   EXPECT_TRUE(s.is_ok()) << s.message();
   m->media = std::move(s).value();
   return m;
@@ -153,10 +154,12 @@ TEST(MediaMeeting, EveryReceiverDecodesEverySendersPatternAndToneAndALateJoinerS
     for (auto& m : peers) {
       auto it = late->first_picture.find(*m->p->client->slot());
       ASSERT_NE(it, late->first_picture.end()) << "the late joiner never saw " << m->p->name;
-      worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(it->second - join_start).count());
+      worst_ms =
+          std::max(worst_ms, std::chrono::duration<double, std::milli>(it->second - join_start).count());
     }
   }
-  std::printf("[ figures ] late joiner: first picture of every sender %.0f ms after join() started\n", worst_ms);
+  std::printf("[ figures ] late joiner: first picture of every sender %.0f ms after join() started\n",
+              worst_ms);
   EXPECT_LT(worst_ms, kSanitized ? 3000.0 : 1000.0);
   std::this_thread::sleep_for(1500ms);
   for (auto& m : peers) m->source->stop();
@@ -220,20 +223,22 @@ TEST(MediaMeeting, ASlowLinkLosesOnlyVideoDeltasItsAudioStaysCompleteAndOthersAr
 
   const auto rx_c = mc->media->receive_stats();
   const auto srv = h.server().stats();
-  std::printf("[ figures ] slow link: audio %llu/%llu and %llu/%llu packets; video from Ada %llu decoded, %llu "
-              "gaps, %llu deltas skipped, %llu keyframe requests; relay dropped %llu deltas (%llu behind, %llu "
-              "awaiting keyframe, %llu superseded), %llu keyframes, %llu audio\n",
-              static_cast<unsigned long long>(rx_c.at(sa).audio_packets), static_cast<unsigned long long>(audio_a),
-              static_cast<unsigned long long>(rx_c.at(sb).audio_packets), static_cast<unsigned long long>(audio_b),
-              static_cast<unsigned long long>(rx_c.at(sa).video_frames),
-              static_cast<unsigned long long>(rx_c.at(sa).video_gaps),
-              static_cast<unsigned long long>(rx_c.at(sa).deltas_skipped),
-              static_cast<unsigned long long>(rx_c.at(sa).keyframe_requests),
-              static_cast<unsigned long long>(srv.video_deltas_dropped),
-              static_cast<unsigned long long>(srv.video_dropped_behind),
-              static_cast<unsigned long long>(srv.video_dropped_awaiting_keyframe),
-              static_cast<unsigned long long>(srv.video_dropped_superseded),
-              static_cast<unsigned long long>(srv.keyframes_dropped), static_cast<unsigned long long>(srv.audio_dropped));
+  std::printf(
+      "[ figures ] slow link: audio %llu/%llu and %llu/%llu packets; video from Ada %llu decoded, %llu "
+      "gaps, %llu deltas skipped, %llu keyframe requests; relay dropped %llu deltas (%llu behind, %llu "
+      "awaiting keyframe, %llu superseded), %llu keyframes, %llu audio\n",
+      static_cast<unsigned long long>(rx_c.at(sa).audio_packets), static_cast<unsigned long long>(audio_a),
+      static_cast<unsigned long long>(rx_c.at(sb).audio_packets), static_cast<unsigned long long>(audio_b),
+      static_cast<unsigned long long>(rx_c.at(sa).video_frames),
+      static_cast<unsigned long long>(rx_c.at(sa).video_gaps),
+      static_cast<unsigned long long>(rx_c.at(sa).deltas_skipped),
+      static_cast<unsigned long long>(rx_c.at(sa).keyframe_requests),
+      static_cast<unsigned long long>(srv.video_deltas_dropped),
+      static_cast<unsigned long long>(srv.video_dropped_behind),
+      static_cast<unsigned long long>(srv.video_dropped_awaiting_keyframe),
+      static_cast<unsigned long long>(srv.video_dropped_superseded),
+      static_cast<unsigned long long>(srv.keyframes_dropped),
+      static_cast<unsigned long long>(srv.audio_dropped));
   // Cai: every audio packet, none lost; video deltas dropped by the relay, never a keyframe.
   for (uint16_t s : {sa, sb}) {
     EXPECT_EQ(rx_c.at(s).audio_lost, 0u);

@@ -15,11 +15,19 @@ using protocol::MediaKind;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-std::shared_ptr<const Bytes> frame(size_t n, uint8_t tag) { return std::make_shared<const Bytes>(n, tag); }
+std::shared_ptr<const Bytes> frame(size_t n, uint8_t tag) {
+  return std::make_shared<const Bytes>(n, tag);
+}
 
-MediaEnvelope audio() { return {MediaKind::kAudio}; }
-MediaEnvelope delta() { return {MediaKind::kVideo}; }
-MediaEnvelope key() { return {MediaKind::kVideo, true}; }
+MediaEnvelope audio() {
+  return {MediaKind::kAudio};
+}
+MediaEnvelope delta() {
+  return {MediaKind::kVideo};
+}
+MediaEnvelope key() {
+  return {MediaKind::kVideo, true};
+}
 
 std::vector<uint8_t> drain(MediaQueue& q) {
   std::vector<uint8_t> tags;

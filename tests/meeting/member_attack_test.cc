@@ -11,9 +11,9 @@
 #include <chrono>
 #include <thread>
 
+#include "e2e_harness.h"
 #include "meeting/client/schedule.h"
 #include "meeting/protocol/join_proof.h"
-#include "e2e_harness.h"
 #include "server_test_util.h"
 
 namespace v100::meeting {
@@ -87,12 +87,17 @@ int join_error(Harness& h, const RawJoinKey& jk) {
   if (!p) return -1;
   auto ch = p->expect<protocol::JoinChallenge>(protocol::JoinChallengeRequest{jk.handle});
   if (!ch) return -1;
-  protocol::JoinProve jp{jk.handle, ch->nonce, *protocol::make_join_proof_ed25519(jk.seed.span(), jk.handle, ch->nonce)};
+  protocol::JoinProve jp{jk.handle, ch->nonce,
+                         *protocol::make_join_proof_ed25519(jk.seed.span(), jk.handle, ch->nonce)};
   return p->error_code(jp);
 }
 
-int error_of(testutil::Peer& p, const protocol::Message& m) { return p.error_code(m); }
-int code(ErrorCode c) { return static_cast<int>(c); }
+int error_of(testutil::Peer& p, const protocol::Message& m) {
+  return p.error_code(m);
+}
+int code(ErrorCode c) {
+  return static_cast<int>(c);
+}
 
 TEST(MemberAttack, EpochPostsOnlyFromTheDistributorOneStepAtATime) {
   Harness h("epoch-attack");
@@ -112,8 +117,10 @@ TEST(MemberAttack, EpochPostsOnlyFromTheDistributorOneStepAtATime) {
   ASSERT_TRUE(acc);
   const uint16_t b_slot = *b.client->slot();
   Bytes junk = random_bytes(1500);
-  EXPECT_EQ(error_of(*evil, protocol::PostEpoch{UINT64_MAX, {{b_slot, junk}}}), code(ErrorCode::kNotDistributor));
-  EXPECT_EQ(error_of(*evil, protocol::PostEpoch{acc->epoch + 1, {{b_slot, junk}}}), code(ErrorCode::kNotDistributor));
+  EXPECT_EQ(error_of(*evil, protocol::PostEpoch{UINT64_MAX, {{b_slot, junk}}}),
+            code(ErrorCode::kNotDistributor));
+  EXPECT_EQ(error_of(*evil, protocol::PostEpoch{acc->epoch + 1, {{b_slot, junk}}}),
+            code(ErrorCode::kNotDistributor));
 
   // Rekeying goes on: the host (distributor) keys a newcomer and the group excludes a leaver.
   Participant& c = h.add("Cai");
@@ -146,9 +153,12 @@ TEST(MemberAttack, IdentityBlobsBelongToTheirSlot) {
   // Plant a blob for the next slot, for any other slot, or under a reserved kind: all refused.
   const uint16_t next = static_cast<uint16_t>(acc->slot + 1);
   Bytes fake = random_bytes(3000);
-  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::identity_key_kind(next), fake}), code(ErrorCode::kBadSlot));
-  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::identity_key_kind(0), fake}), code(ErrorCode::kBadSlot));
-  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::kKeyHostVerifier, random_bytes(32)}), code(ErrorCode::kBadMessage));
+  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::identity_key_kind(next), fake}),
+            code(ErrorCode::kBadSlot));
+  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::identity_key_kind(0), fake}),
+            code(ErrorCode::kBadSlot));
+  EXPECT_EQ(error_of(*evil, protocol::PutKeyBlob{protocol::kKeyHostVerifier, random_bytes(32)}),
+            code(ErrorCode::kBadMessage));
   // The host's identity blob is still its own.
   auto host_blob = evil->expect<protocol::KeyBlob>(protocol::GetKeyBlob{protocol::identity_key_kind(0)});
   ASSERT_TRUE(host_blob);
@@ -165,7 +175,8 @@ TEST(MemberAttack, IdentityBlobsBelongToTheirSlot) {
   ASSERT_TRUE(roster.is_ok()) << roster.message();
   bool bea_verified = false;
   for (const auto& e : *roster)
-    if (e.slot == next) bea_verified = e.identity_verified && e.token_verified && e.user_id == b.id->user_id();
+    if (e.slot == next)
+      bea_verified = e.identity_verified && e.token_verified && e.user_id == b.id->user_id();
   EXPECT_TRUE(bea_verified);
 }
 
@@ -255,8 +266,8 @@ TEST(MemberAttack, HostRemovesAMember) {
   forged.slot = *b.client->slot();
   forged.nonce = ch->nonce;
   forged.new_join_verifier = *protocol::ed25519_public_key(fake_seed);
-  forged.proof = *protocol::ed25519_sign(fake_seed, protocol::remove_transcript(jk.handle, ch->nonce, forged.slot,
-                                                                                forged.new_join_verifier));
+  forged.proof = *protocol::ed25519_sign(
+      fake_seed, protocol::remove_transcript(jk.handle, ch->nonce, forged.slot, forged.new_join_verifier));
   EXPECT_EQ(evil->error_code(forged), code(ErrorCode::kNotHost));
   EXPECT_EQ(evil->error_code(forged), code(ErrorCode::kNoChallenge));  // the nonce was used up
 

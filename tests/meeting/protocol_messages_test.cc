@@ -20,8 +20,9 @@ std::array<uint8_t, N> rand_arr() {
   return a;
 }
 
-Bytes rand_blob(size_t n) { return random_bytes(n); }
-
+Bytes rand_blob(size_t n) {
+  return random_bytes(n);
+}
 
 // One sample of every message type with random contents.
 std::vector<Message> samples() {
@@ -57,17 +58,23 @@ std::vector<Message> samples() {
   v.push_back(Subscribe{SubscribeMode::kList, {1, 2, 900}});
   v.push_back(MediaFrame{7, MediaKind::kVideo, rand_blob(1200)});
   v.push_back(MediaFrame{8, MediaKind::kScreen, rand_blob(3000), true, 1});
-  v.push_back(MediaBundle{{MediaFrame{1, MediaKind::kAudio, rand_blob(100)},
-                           MediaFrame{2, MediaKind::kData, rand_blob(10)}}});
+  v.push_back(MediaBundle{
+      {MediaFrame{1, MediaKind::kAudio, rand_blob(100)}, MediaFrame{2, MediaKind::kData, rand_blob(10)}}});
   v.push_back(Leave{});
   v.push_back(EndMeeting{});
   v.push_back(MailboxChallengeRequest{rand_arr<32>()});
   v.push_back(MailboxChallenge{rand_arr<32>(), 17});
   v.push_back(MailboxPut{rand_arr<32>(), rand_arr<32>(), random_u64(), rand_blob(6000)});
-  v.push_back(MailboxFetch{rand_arr<32>(), rand_arr<32>(), rand_blob(kMailboxOwnerKeyBytes), {},
+  v.push_back(MailboxFetch{rand_arr<32>(),
+                           rand_arr<32>(),
+                           rand_blob(kMailboxOwnerKeyBytes),
+                           {},
                            rand_blob(kMailboxOwnerSigBytes)});
-  v.push_back(MailboxFetch{rand_arr<32>(), rand_arr<32>(), rand_blob(kMailboxOwnerKeyBytes),
-                           {rand_arr<16>(), rand_arr<16>()}, rand_blob(kMailboxOwnerSigBytes)});
+  v.push_back(MailboxFetch{rand_arr<32>(),
+                           rand_arr<32>(),
+                           rand_blob(kMailboxOwnerKeyBytes),
+                           {rand_arr<16>(), rand_arr<16>()},
+                           rand_blob(kMailboxOwnerSigBytes)});
   v.push_back(MailboxItems{{{rand_arr<16>(), rand_blob(10)}, {rand_arr<16>(), rand_blob(20)}}, true});
   v.push_back(MailboxItems{{}, false});
   v.push_back(ServiceRequest{1, 2, {rand_blob(100), {}, rand_blob(3)}});
@@ -122,11 +129,13 @@ TEST(ProtocolMessages, MessageTableIsConsistent) {
     const Bytes wire = encode(m);
     EXPECT_EQ(std::visit([](const auto& x) { return static_cast<uint8_t>(x.kType); }, m), wire[1]);
   }
-  static_assert(static_cast<int>(MsgType::kHello) == 1 && static_cast<int>(MsgType::kMailboxChallengeRequest) == 20 &&
-                static_cast<int>(MsgType::kRemoveMember) == 30 && static_cast<int>(MsgType::kRedeemToken) == 31 &&
-                static_cast<int>(MsgType::kServerHello) == 64 && static_cast<int>(MsgType::kMailboxChallenge) == 78);
+  static_assert(
+      static_cast<int>(MsgType::kHello) == 1 && static_cast<int>(MsgType::kMailboxChallengeRequest) == 20 &&
+      static_cast<int>(MsgType::kRemoveMember) == 30 && static_cast<int>(MsgType::kRedeemToken) == 31 &&
+      static_cast<int>(MsgType::kServerHello) == 64 && static_cast<int>(MsgType::kMailboxChallenge) == 78);
   static_assert(kFlowOf<MediaFrame> == Flow::kMedia && kFlowOf<CreateMeeting> == Flow::kStoringRequest &&
-                kFlowOf<Ping> == Flow::kPing && kFlowOf<Hello> == Flow::kHello && kFlowOf<Ack> == Flow::kToClient);
+                kFlowOf<Ping> == Flow::kPing && kFlowOf<Hello> == Flow::kHello &&
+                kFlowOf<Ack> == Flow::kToClient);
   EXPECT_STREQ(msg_type_name(static_cast<uint8_t>(MsgType::kJoinProve)), "JoinProve");
 }
 
@@ -295,8 +304,8 @@ TEST(ProtocolMessages, RangeAndEnumChecks) {
   Bytes s = enc(cm);
   s[kHeaderBytes + 34] = 9;  // scheme byte
   EXPECT_FALSE(decode(s).is_ok());
-  EXPECT_FALSE(decode(enc(PostEpoch{0, {{1, Bytes{1}}}})).is_ok());         // epoch 0
-  EXPECT_FALSE(decode(enc(PostEpoch{1, {}})).is_ok());                      // no recipients
+  EXPECT_FALSE(decode(enc(PostEpoch{0, {{1, Bytes{1}}}})).is_ok());                 // epoch 0
+  EXPECT_FALSE(decode(enc(PostEpoch{1, {}})).is_ok());                              // no recipients
   EXPECT_FALSE(decode(enc(PostEpoch{1, {{1, Bytes{1}}, {1, Bytes{2}}}})).is_ok());  // dup slot
   EXPECT_FALSE(decode(enc(Subscribe{SubscribeMode::kList, {4, 4}})).is_ok());
   EXPECT_FALSE(decode(enc(Roster{{{4, Bytes{1}, Bytes{1}}, {2, Bytes{1}, Bytes{1}}}, false, 0})).is_ok());
@@ -403,7 +412,8 @@ MailboxFetch signed_fetch(const mldsa::KeyPair<mldsa::kMlDsa65>& kp, const Nonce
   f.mailbox = mailbox_id_for_owner(f.owner_key);
   f.nonce = nonce;
   f.delete_ids = std::move(ids);
-  auto sig = mldsa::sign(kp.secret_key, mailbox_owner_transcript(f.mailbox, nonce, f.delete_ids), mldsa::as_context(ctx));
+  auto sig = mldsa::sign(kp.secret_key, mailbox_owner_transcript(f.mailbox, nonce, f.delete_ids),
+                         mldsa::as_context(ctx));
   f.signature.assign(sig.span().begin(), sig.span().end());
   return f;
 }
@@ -411,7 +421,8 @@ MailboxFetch signed_fetch(const mldsa::KeyPair<mldsa::kMlDsa65>& kp, const Nonce
 TEST(MailboxProof, IdAndTranscriptLayout) {
   auto kp = mldsa::generate_key<mldsa::kMlDsa65>();
   const MailboxId box = mailbox_id_for_owner(kp.public_key.span());
-  EXPECT_EQ(box, hash::sha3_256(concat({as_bytes(std::string_view("v100/mailbox/v2")), kp.public_key.span()})));
+  EXPECT_EQ(box,
+            hash::sha3_256(concat({as_bytes(std::string_view("v100/mailbox/v2")), kp.public_key.span()})));
   const Nonce n = rand_arr<32>();
   const MailboxItemId a = rand_arr<16>(), b = rand_arr<16>();
   const uint8_t count[2] = {2, 0};

@@ -50,7 +50,8 @@ class HardeningTest : public ::testing::Test {
   // Every refused connection is torn down (the open counter returns to the honest meeting's
   // connections), not left half-open.
   bool all_connections_closed(uint64_t expected_open = kHonestConnections) {
-    for (int i = 0; i < 200 && srv_->stats().connections_open > expected_open; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 200 && srv_->stats().connections_open > expected_open; ++i)
+      std::this_thread::sleep_for(10ms);
     return srv_->stats().connections_open == expected_open;
   }
   // Every attack runs beside an honest meeting (two connections) that must keep working.
@@ -123,8 +124,11 @@ TEST_F(HardeningTest, TlsRefusesFiniteFieldGroupsAndCbcSuites) {
   EXPECT_FALSE(tls_handshake(port, TLS1_3_VERSION, "ffdhe2048:ffdhe3072", nullptr).ok);
   // TLS 1.2 with only CBC-SHA1 suites (ECDHE-ECDSA-AES128-SHA matches the server's key type, so
   // only the suite policy can refuse it) and with a non-ECDHE AEAD suite.
-  EXPECT_FALSE(tls_handshake(port, TLS1_2_VERSION, nullptr, "AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA").ok);
-  EXPECT_FALSE(tls_handshake(port, TLS1_2_VERSION, nullptr, "AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256").ok);
+  EXPECT_FALSE(
+      tls_handshake(port, TLS1_2_VERSION, nullptr, "AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA")
+          .ok);
+  EXPECT_FALSE(
+      tls_handshake(port, TLS1_2_VERSION, nullptr, "AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256").ok);
   // TLS 1.2 ECDHE with an ffdhe-only group list has no common group either.
   EXPECT_FALSE(tls_handshake(port, TLS1_2_VERSION, "ffdhe2048", "ECDHE-ECDSA-AES128-GCM-SHA256").ok);
 
@@ -140,8 +144,8 @@ TEST_F(HardeningTest, TlsRefusesFiniteFieldGroupsAndCbcSuites) {
   TlsOutcome mixed = tls_handshake(port, TLS1_3_VERSION, "ffdhe8192:P-256", nullptr);
   ASSERT_TRUE(mixed.ok);
   EXPECT_EQ(mixed.group_nid, NID_X9_62_prime256v1);
-  for (const char* suite : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
-                            "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
+  for (const char* suite :
+       {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
     TlsOutcome t = tls_handshake(port, TLS1_2_VERSION, nullptr, suite);
     ASSERT_TRUE(t.ok) << suite;
     EXPECT_EQ(t.version, "TLSv1.2");
@@ -260,7 +264,8 @@ sqlite3* open_raw(const std::string& dir) {
 
 void exec_raw(sqlite3* db, const std::string& sql) {
   char* msg = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg), SQLITE_OK) << sql << ": " << (msg ? msg : "");
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg), SQLITE_OK)
+      << sql << ": " << (msg ? msg : "");
   sqlite3_free(msg);
 }
 
@@ -274,8 +279,10 @@ void store_meeting_with_slot(const std::string& dir, const TestMeeting& tm) {
   auto st = store::open_sqlite_store(dir);
   ASSERT_TRUE(st.is_ok()) << st.message();
   CreateMeeting cm = tm.create_msg(64);
-  const store::MeetingRecord rec{.handle = tm.handle, .max_members = cm.max_members,
-                                 .scheme = static_cast<uint8_t>(cm.scheme), .join_verifier = cm.join_verifier,
+  const store::MeetingRecord rec{.handle = tm.handle,
+                                 .max_members = cm.max_members,
+                                 .scheme = static_cast<uint8_t>(cm.scheme),
+                                 .join_verifier = cm.join_verifier,
                                  .info_blob = cm.info_blob};
   ASSERT_TRUE((*st)->create_meeting(rec, cm.keys).is_ok());
   store::SlotRecord slot;

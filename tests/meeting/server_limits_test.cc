@@ -67,10 +67,12 @@ TEST_F(ServerLimitsTest, UnfinishedMessagesStayWithinTheMemoryBudget) {
   const auto st = srv_->stats();
   const size_t rss1 = rss_bytes();
   const double growth_mib = static_cast<double>(rss1 - std::min(rss1, rss0)) / (1 << 20);
-  std::printf("[ figures ] 40 unfinished 15 MiB messages: RSS growth %.1f MiB (budget 96 MiB), "
-              "budget used %.1f MiB, refusals %llu, connections dropped %llu\n",
-              growth_mib, static_cast<double>(st.memory_used) / (1 << 20),
-              static_cast<unsigned long long>(st.memory_refusals), static_cast<unsigned long long>(st.connections_dropped));
+  std::printf(
+      "[ figures ] 40 unfinished 15 MiB messages: RSS growth %.1f MiB (budget 96 MiB), "
+      "budget used %.1f MiB, refusals %llu, connections dropped %llu\n",
+      growth_mib, static_cast<double>(st.memory_used) / (1 << 20),
+      static_cast<unsigned long long>(st.memory_refusals),
+      static_cast<unsigned long long>(st.connections_dropped));
   EXPECT_LE(st.memory_used, o.memory_budget_bytes);
   EXPECT_GT(st.memory_refusals, 0u);
   if (!kSanitized) {
@@ -112,8 +114,9 @@ TEST_F(ServerLimitsTest, NeverReadingClientIsClosedAndReleased) {
     std::this_thread::sleep_for(20ms);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double growth_mib = static_cast<double>(rss_bytes() - std::min(rss_bytes(), rss0)) / (1 << 20);
-  std::printf("[ figures ] never-reading client: closed after %.1f s, RSS growth %.1f MiB, budget used %.1f MiB\n",
-              secs, growth_mib, static_cast<double>(srv_->stats().memory_used) / (1 << 20));
+  std::printf(
+      "[ figures ] never-reading client: closed after %.1f s, RSS growth %.1f MiB, budget used %.1f MiB\n",
+      secs, growth_mib, static_cast<double>(srv_->stats().memory_used) / (1 << 20));
   EXPECT_GT(srv_->stats().connections_dropped, 0u);
   if (!kSanitized) {
     EXPECT_LT(growth_mib, 64 + 32);
@@ -180,7 +183,8 @@ TEST_F(ServerLimitsTest, PingFloodsAreRateLimited) {
   for (; app_sent < 100000; ++app_sent)
     if (!app_flood->send(ping)) break;
   EXPECT_TRUE(app_flood->closed_within(3s));
-  std::printf("[ figures ] ping floods: %d WebSocket pings, %d app Pings sent before the close\n", sent, app_sent);
+  std::printf("[ figures ] ping floods: %d WebSocket pings, %d app Pings sent before the close\n", sent,
+              app_sent);
   EXPECT_LT(sent, 100000);
   EXPECT_LT(app_sent, 100000);
   h->expect_alive();
@@ -255,13 +259,15 @@ TEST_F(ServerLimitsTest, AnonymousStoresHaveQuotas) {
     CreateMeeting cm = tm.create_msg();
     cm.keys = {{kKeyBfvPublic, random_bytes(1536u << 10)}};
     const int code = p->error_code(cm);
-    if (code == 0) made.push_back(tm);
-    else refused = code;
+    if (code == 0)
+      made.push_back(tm);
+    else
+      refused = code;
   }
   EXPECT_EQ(refused, static_cast<int>(ErrorCode::kBusy));
   const uint64_t used = *srv_->store()->bytes_in_use();
-  std::printf("[ figures ] store quota 8 MiB: %zu creates of 1.5 MiB admitted, %.1f MiB in use\n", made.size(),
-              static_cast<double>(used) / (1 << 20));
+  std::printf("[ figures ] store quota 8 MiB: %zu creates of 1.5 MiB admitted, %.1f MiB in use\n",
+              made.size(), static_cast<double>(used) / (1 << 20));
   EXPECT_LE(used, o.store_quota_bytes + (2u << 20));
   // At the quota, members still join (member writes have headroom) and can end a meeting,
   // which frees room for a new create.
@@ -312,8 +318,8 @@ TEST_F(ServerLimitsTest, DescriptorExhaustionBacksOff) {
     ::close(out[0]);
     rlimit rl{40, 40};
     ::setrlimit(RLIMIT_NOFILE, &rl);
-    ::execl(V100_BIN, V100_BIN, "serve", "--port", "0", "--data-dir", dir_.c_str(), "--max-per-address", "1000",
-            static_cast<char*>(nullptr));
+    ::execl(V100_BIN, V100_BIN, "serve", "--port", "0", "--data-dir", dir_.c_str(), "--max-per-address",
+            "1000", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(out[1]);
@@ -323,10 +329,12 @@ TEST_F(ServerLimitsTest, DescriptorExhaustionBacksOff) {
   std::string fingerprint;
   while (std::fgets(line, sizeof line, f)) {
     std::string l(line);
-    if (auto at = l.find("127.0.0.1:"); at != std::string::npos) port = static_cast<uint16_t>(std::stoi(l.substr(at + 10)));
+    if (auto at = l.find("127.0.0.1:"); at != std::string::npos)
+      port = static_cast<uint16_t>(std::stoi(l.substr(at + 10)));
     if (auto at = l.find("(pin this): "); at != std::string::npos) {
       fingerprint = l.substr(at + 12);
-      while (!fingerprint.empty() && (fingerprint.back() == '\n' || fingerprint.back() == '\r')) fingerprint.pop_back();
+      while (!fingerprint.empty() && (fingerprint.back() == '\n' || fingerprint.back() == '\r'))
+        fingerprint.pop_back();
       break;
     }
   }
@@ -359,8 +367,10 @@ TEST_F(ServerLimitsTest, DescriptorExhaustionBacksOff) {
   boost::asio::ip::tcp::socket newcomer(ioc);
   newcomer.connect(ep);
   const double close_s = seconds_until_closed(newcomer);
-  std::printf("[ figures ] out of descriptors: server CPU %.2f s over 2 s (2 I/O threads), newcomer closed after %.2f s\n",
-              cpu, close_s);
+  std::printf(
+      "[ figures ] out of descriptors: server CPU %.2f s over 2 s (2 I/O threads), newcomer closed after "
+      "%.2f s\n",
+      cpu, close_s);
   EXPECT_LT(cpu, 0.5) << "accept loop spins";
   EXPECT_GE(close_s, 0) << "newcomer was served while out of descriptors";
   EXPECT_LT(close_s, 3.0);
@@ -447,12 +457,14 @@ TEST_F(ServerLimitsTest, HandshakeFloodLeavesTheRelayAlone) {
   const double tls_cpu = thread_cpu_seconds("v100-tls") - tls0, io_cpu = thread_cpu_seconds("v100-io") - io0;
   const uint32_t sent = h->sent() - sent0;
   // Frames sent during the flood arrive (allow those still in flight).
-  EXPECT_TRUE(h->listener().wait_for([&](Peer& p) { return p.frames_locked() >= frames0 + sent * 95 / 100; }, 5s))
+  EXPECT_TRUE(
+      h->listener().wait_for([&](Peer& p) { return p.frames_locked() >= frames0 + sent * 95 / 100; }, 5s))
       << "frames lost during the handshake flood";
-  std::printf("[ figures ] handshake flood: %llu full X25519 handshakes, %llu ffdhe-only hellos refused in 2 s; "
-              "%u frames sent beside it, %zu received; CPU: handshake thread %.2f s, relay threads %.2f s\n",
-              static_cast<unsigned long long>(full.load()), static_cast<unsigned long long>(refused.load()), sent,
-              h->listener().frame_count() - frames0, tls_cpu, io_cpu);
+  std::printf(
+      "[ figures ] handshake flood: %llu full X25519 handshakes, %llu ffdhe-only hellos refused in 2 s; "
+      "%u frames sent beside it, %zu received; CPU: handshake thread %.2f s, relay threads %.2f s\n",
+      static_cast<unsigned long long>(full.load()), static_cast<unsigned long long>(refused.load()), sent,
+      h->listener().frame_count() - frames0, tls_cpu, io_cpu);
   // The handshakes' CPU is spent on the handshake thread, not on the threads that relay media.
   EXPECT_GT(tls_cpu, io_cpu);
   EXPECT_GT(full.load(), 0u);
@@ -474,7 +486,8 @@ namespace {
 // rights: skipped where the test cannot mount, e.g. an unprivileged container).
 TEST_F(ServerLimitsTest, FullDiskStillLetsMeetingsEnd) {
   fs::create_directories(dir_);
-  if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=48m") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=48m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here";
   struct Unmount {
     std::string dir;
     ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
@@ -494,13 +507,15 @@ TEST_F(ServerLimitsTest, FullDiskStillLetsMeetingsEnd) {
     {
       std::ofstream filler(dir_ + "/filler", std::ios::binary);
       const Bytes chunk = random_bytes(64 << 10);
-      while (filler.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(chunk.size())))
+      while (filler.write(reinterpret_cast<const char*>(chunk.data()),
+                          static_cast<std::streamsize>(chunk.size())))
         filler.flush();
     }
     // Deletes still work: a member leaves and the host ends the meeting.
     EXPECT_TRUE(guest->expect<Ack>(Leave{}));
     EXPECT_TRUE(host->expect<Ack>(EndMeeting{}));
-    EXPECT_EQ(host->error_code(JoinChallengeRequest{tm.handle}), static_cast<int>(ErrorCode::kUnknownMeeting));
+    EXPECT_EQ(host->error_code(JoinChallengeRequest{tm.handle}),
+              static_cast<int>(ErrorCode::kUnknownMeeting));
     // Space comes back: the server works again without a restart.
     fs::remove(dir_ + "/filler");
     Peer* next = add_peer();

@@ -134,8 +134,9 @@ TEST_P(ServerRestartTest, AcknowledgedStateSurvivesAndMembersContinue) {
   std::filesystem::remove_all(dir, ec);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, ServerRestartTest, ::testing::Values(SIGKILL, SIGTERM),
-                         [](const auto& p) { return p.param == SIGKILL ? std::string("Sigkill") : std::string("Sigterm"); });
+INSTANTIATE_TEST_SUITE_P(Signals, ServerRestartTest, ::testing::Values(SIGKILL, SIGTERM), [](const auto& p) {
+  return p.param == SIGKILL ? std::string("Sigkill") : std::string("Sigterm");
+});
 
 }  // namespace
 }  // namespace v100::meeting

@@ -38,7 +38,8 @@ class ServerTest : public ServerFixture {
     start(test_options(dir_));
   }
   // Creates the meeting and joins n members subscribed to all (on `pool`'s threads when given).
-  std::vector<Peer*> meeting_of(const TestMeeting& tm, int n, std::shared_ptr<TransportIoPool> pool = nullptr) {
+  std::vector<Peer*> meeting_of(const TestMeeting& tm, int n,
+                                std::shared_ptr<TransportIoPool> pool = nullptr) {
     std::vector<Peer*> v;
     for (int i = 0; i < n; ++i) {
       Peer* p = add_peer(pool);
@@ -175,8 +176,8 @@ TEST_F(ServerTest, MediaRelayedToEverySubscriberInOrder) {
     senders.emplace_back([&, i] {
       for (uint32_t s = 0; s < kFrames; ++s) {
         auto kind = s % 3 == 0 ? MediaKind::kVideo : MediaKind::kAudio;
-        ASSERT_TRUE(peers[i]->client->send(encode_media_frame(static_cast<uint16_t>(i), kind,
-                                                              frame_payload(static_cast<uint16_t>(i), s))));
+        ASSERT_TRUE(peers[i]->client->send(
+            encode_media_frame(static_cast<uint16_t>(i), kind, frame_payload(static_cast<uint16_t>(i), s))));
       }
     });
   }
@@ -222,8 +223,8 @@ TEST_F(ServerTest, ClientsOnASharedIoPoolGetEveryFrameAndCloseCleanly) {
   for (size_t i = 0; i < peers.size(); ++i) {
     senders.emplace_back([&, i] {
       for (uint32_t s = 0; s < kFrames; ++s)
-        ASSERT_TRUE(peers[i]->client->send(
-            encode_media_frame(static_cast<uint16_t>(i), MediaKind::kAudio, frame_payload(static_cast<uint16_t>(i), s))));
+        ASSERT_TRUE(peers[i]->client->send(encode_media_frame(static_cast<uint16_t>(i), MediaKind::kAudio,
+                                                              frame_payload(static_cast<uint16_t>(i), s))));
     });
   }
   for (auto& t : senders) t.join();
@@ -245,8 +246,8 @@ TEST_F(ServerTest, ClientsOnASharedIoPoolGetEveryFrameAndCloseCleanly) {
   EXPECT_FALSE(peers[0]->client->is_open());
   for (uint32_t s = 0; s < 20; ++s)
     for (size_t i = 2; i < peers.size(); ++i)
-      (void)peers[i]->client->send(
-          encode_media_frame(static_cast<uint16_t>(i), MediaKind::kAudio, frame_payload(static_cast<uint16_t>(i), s)));
+      (void)peers[i]->client->send(encode_media_frame(static_cast<uint16_t>(i), MediaKind::kAudio,
+                                                      frame_payload(static_cast<uint16_t>(i), s)));
   peers[1]->client.reset();
   peers_.clear();
   // The pool still serves a newcomer after all that.
@@ -289,23 +290,27 @@ TEST_F(ServerTest, MembershipProofCannotBeReplayedOrForged) {
   EXPECT_EQ(eve->error_code(recorded), static_cast<int>(ErrorCode::kNoChallenge));
   // Fresh nonce but a proof under the wrong key.
   ch = eve->expect<JoinChallenge>(JoinChallengeRequest{tm.handle});
-  JoinProve forged{tm.handle, ch->nonce, *make_join_proof_ed25519(random_bytes(32), tm.handle, ch->nonce), false, 0, {}};
+  JoinProve forged{tm.handle, ch->nonce, *make_join_proof_ed25519(random_bytes(32), tm.handle, ch->nonce),
+                   false,     0,         {}};
   EXPECT_EQ(eve->error_code(forged), static_cast<int>(ErrorCode::kBadProof));
   // ...and the right key cannot be used afterwards with that spent nonce.
-  JoinProve late{tm.handle, ch->nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce), false, 0, {}};
+  JoinProve late{tm.handle, ch->nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce),
+                 false,     0,         {}};
   EXPECT_EQ(eve->error_code(late), static_cast<int>(ErrorCode::kNoChallenge));
   // Wrong handles.
   Handle other;
   random_bytes(other);
   EXPECT_EQ(eve->error_code(JoinChallengeRequest{other}), static_cast<int>(ErrorCode::kUnknownMeeting));
   ch = eve->expect<JoinChallenge>(JoinChallengeRequest{tm.handle});
-  JoinProve wrong_handle{other, ch->nonce, *make_join_proof_ed25519(tm.join_seed, other, ch->nonce), false, 0, {}};
+  JoinProve wrong_handle{other, ch->nonce, *make_join_proof_ed25519(tm.join_seed, other, ch->nonce),
+                         false, 0,         {}};
   EXPECT_EQ(eve->error_code(wrong_handle), static_cast<int>(ErrorCode::kNoChallenge));
   // Reclaiming someone's slot needs its token.
   ch = eve->expect<JoinChallenge>(JoinChallengeRequest{tm.handle});
   SlotToken guess;
   random_bytes(guess);
-  JoinProve steal{tm.handle, ch->nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce), true, 0, guess};
+  JoinProve steal{tm.handle, ch->nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce),
+                  true,      0,         guess};
   EXPECT_EQ(eve->error_code(steal), static_cast<int>(ErrorCode::kBadSlot));
 }
 
@@ -393,7 +398,9 @@ TEST_F(ServerTest, HostileClientsDoNotDisturbTheMeeting) {
     auto ch = sleeper->call(JoinChallengeRequest{tm.handle}, 5s);
     ASSERT_TRUE(ch);
     auto nonce = std::get<JoinChallenge>(ch->msg).nonce;
-    auto jp = sleeper->call(JoinProve{tm.handle, nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, nonce), false, 0, {}}, 5s);
+    auto jp = sleeper->call(
+        JoinProve{tm.handle, nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, nonce), false, 0, {}},
+        5s);
     ASSERT_TRUE(jp && std::holds_alternative<JoinAccepted>(jp->msg));
     ASSERT_TRUE(sleeper->call(Subscribe{SubscribeMode::kAll, {}}, 5s));
   }
@@ -503,9 +510,10 @@ TEST_F(ServerTest, RestartResumesFromTheDatabase) {
   SlotToken bad = token;
   bad[0] ^= 1;
   auto ch = thief->expect<JoinChallenge>(JoinChallengeRequest{tm.handle});
-  EXPECT_EQ(thief->error_code(JoinProve{tm.handle, ch->nonce,
-                                        *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce), true, 3, bad}),
-            static_cast<int>(ErrorCode::kBadSlot));
+  EXPECT_EQ(
+      thief->error_code(JoinProve{
+          tm.handle, ch->nonce, *make_join_proof_ed25519(tm.join_seed, tm.handle, ch->nonce), true, 3, bad}),
+      static_cast<int>(ErrorCode::kBadSlot));
 }
 
 // One Server object stopped and started again (every I/O context, the TLS handshake context and
@@ -590,15 +598,22 @@ TEST_F(ServerTest, DataDirAndLogsAreBlind) {
     }
     return o;
   };
-  std::vector<std::string> needles = {name, title, utf16(name, false), utf16(name, true), utf16(title, false),
-                                      utf16(title, true), "127.0.0.1", to_hex(tm.handle)};
+  std::vector<std::string> needles = {name,
+                                      title,
+                                      utf16(name, false),
+                                      utf16(name, true),
+                                      utf16(title, false),
+                                      utf16(title, true),
+                                      "127.0.0.1",
+                                      to_hex(tm.handle)};
   size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir_)) {
     if (!e.is_regular_file()) continue;
     ++files;
     std::ifstream f(e.path(), std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    for (const auto& n : needles) EXPECT_EQ(content.find(n), std::string::npos) << e.path() << " contains a canary";
+    for (const auto& n : needles)
+      EXPECT_EQ(content.find(n), std::string::npos) << e.path() << " contains a canary";
   }
   EXPECT_GE(files, 3u);  // v100.db, cert.pem, key.pem, server.log (+ WAL files)
   EXPECT_TRUE(fs::exists(dir_ + "/server.log"));

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -11,7 +14,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -20,9 +22,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <poll.h>
-#include <unistd.h>
 
 #include "core/rng.h"
 #include "meeting/protocol/join_proof.h"
@@ -38,7 +37,8 @@ using namespace std::chrono_literals;
 using namespace protocol;  // NOLINT
 
 inline std::string temp_dir(const char* tag) {
-  auto p = std::filesystem::temp_directory_path() / (std::string("v100-") + tag + "-" + to_hex(random_bytes(8)));
+  auto p =
+      std::filesystem::temp_directory_path() / (std::string("v100-") + tag + "-" + to_hex(random_bytes(8)));
   return p.string();
 }
 
@@ -110,7 +110,8 @@ class Peer {
   std::optional<JoinAccepted> join(const Handle& h, ByteSpan seed, bool reclaim = false, uint16_t slot = 0,
                                    const SlotToken& token = {}, bool with_identity = true) {
     auto acc = join_only(h, seed, reclaim, slot, token);
-    if (acc && !reclaim && with_identity && !expect<Ack>(PutKeyBlob{identity_key_kind(acc->slot), random_bytes(2000)}))
+    if (acc && !reclaim && with_identity &&
+        !expect<Ack>(PutKeyBlob{identity_key_kind(acc->slot), random_bytes(2000)}))
       return std::nullopt;
     return acc;
   }
@@ -254,7 +255,8 @@ class HonestMeeting {
     h->talker_ = Peer::connect(port, fingerprint);
     h->listener_ = Peer::connect(port, fingerprint);
     if (!h->talker_ || !h->listener_ || !h->talker_->expect<Ack>(h->tm_.create_msg()) ||
-        !h->talker_->join(h->tm_.handle, h->tm_.join_seed) || !h->listener_->join(h->tm_.handle, h->tm_.join_seed) ||
+        !h->talker_->join(h->tm_.handle, h->tm_.join_seed) ||
+        !h->listener_->join(h->tm_.handle, h->tm_.join_seed) ||
         !h->listener_->expect<Ack>(Subscribe{SubscribeMode::kAll, {}}))
       return nullptr;
     HonestMeeting* raw = h.get();
@@ -382,7 +384,8 @@ class RawWs {
       boost::beast::error_code ec;
       if (!sock.available(ec) && !ec) {
         pollfd p{sock.native_handle(), POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
       }
       boost::beast::flat_buffer b;

@@ -1,12 +1,11 @@
 // SQLite store: round trips of every record kind, atomicity rules, restart persistence, schema
 // version, and blindness of the files for canary bytes that only appear inside opaque blobs.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
-#include <sqlite3.h>
 
 #include "core/rng.h"
 #include "meeting/store/store.h"
@@ -18,9 +17,7 @@ namespace fs = std::filesystem;
 
 class TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("v100-store-" + to_hex(random_bytes(8)));
-  }
+  TempDir() { path_ = fs::temp_directory_path() / ("v100-store-" + to_hex(random_bytes(8))); }
   ~TempDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
@@ -85,7 +82,7 @@ TEST(StoreSqlite, SlotsRosterEpochsAndDeletion) {
   random_bytes(b.token_hash);
   ASSERT_TRUE(s.add_slot(m.handle, a, 2).is_ok());
   ASSERT_TRUE(s.add_slot(m.handle, b, 3).is_ok());
-  EXPECT_FALSE(s.add_slot(m.handle, a, 4).is_ok());  // taken
+  EXPECT_FALSE(s.add_slot(m.handle, a, 4).is_ok());                          // taken
   EXPECT_FALSE(s.add_slot(rand_handle(), SlotRecord{1, {}, 1}, 2).is_ok());  // unknown meeting
   auto slots = s.list_slots(m.handle);
   ASSERT_TRUE(slots.is_ok());

@@ -28,12 +28,24 @@ const fs::path kRoot = V100_SOURCE_DIR;
 // with a strictly lower rank.
 const std::map<std::string, int>& ranks() {
   static const std::map<std::string, int> r = {
-      {"core", 0},          {"hash", 1},          {"math", 2},
-      {"pq/mlkem", 2},      {"pq/mldsa", 2},      {"fhe/common", 3},
-      {"pq/xwing", 3},      {"media", 3},         {"codec", 3},
-      {"fhe/bfv", 4},       {"fhe/ckks", 4},      {"meeting/protocol", 5},
-      {"meeting/admission", 5}, {"meeting/store", 6}, {"services", 5},
-      {"meeting/server", 7}, {"meeting/client", 7}, {"meeting/services", 8},
+      {"core", 0},
+      {"hash", 1},
+      {"math", 2},
+      {"pq/mlkem", 2},
+      {"pq/mldsa", 2},
+      {"fhe/common", 3},
+      {"pq/xwing", 3},
+      {"media", 3},
+      {"codec", 3},
+      {"fhe/bfv", 4},
+      {"fhe/ckks", 4},
+      {"meeting/protocol", 5},
+      {"meeting/admission", 5},
+      {"meeting/store", 6},
+      {"services", 5},
+      {"meeting/server", 7},
+      {"meeting/client", 7},
+      {"meeting/services", 8},
   };
   return r;
 }
@@ -82,7 +94,8 @@ std::string code_of(const fs::path& p) {
 }
 
 TEST(Policy, NoNonCryptographicRandomness) {
-  const std::regex bad(R"((\bs?rand\s*\(\s*\))|std::mt19937|std::minstd_rand|std::random_device|std::default_random_engine)");
+  const std::regex bad(
+      R"((\bs?rand\s*\(\s*\))|std::mt19937|std::minstd_rand|std::random_device|std::default_random_engine)");
   std::vector<std::string> offenders;
   for (const char* dir : {"src", "tests", "tools", "bench"}) {
     for (const auto& p : sources(kRoot / dir)) {
@@ -90,7 +103,8 @@ TEST(Policy, NoNonCryptographicRandomness) {
       if (std::regex_search(code_of(p), bad)) offenders.push_back(fs::relative(p, kRoot).string());
     }
   }
-  EXPECT_TRUE(offenders.empty()) << "non-cryptographic randomness in: " << ::testing::PrintToString(offenders);
+  EXPECT_TRUE(offenders.empty()) << "non-cryptographic randomness in: "
+                                 << ::testing::PrintToString(offenders);
 }
 
 TEST(Policy, IncludesNeverClimbALayer) {
@@ -111,7 +125,8 @@ TEST(Policy, IncludesNeverClimbALayer) {
     }
   }
   EXPECT_GT(edges, 0u);
-  EXPECT_TRUE(offenders.empty()) << "include edges that climb a layer: " << ::testing::PrintToString(offenders);
+  EXPECT_TRUE(offenders.empty()) << "include edges that climb a layer: "
+                                 << ::testing::PrintToString(offenders);
 }
 
 // The codec layer wraps libvpx/libopus for tests and capture files; it needs nothing above core, and
@@ -134,14 +149,16 @@ TEST(Policy, NoMemcmpInCryptoCode) {
   std::vector<std::string> offenders;
   for (const char* dir : {"src/pq", "src/media", "src/meeting/admission"}) {
     for (const auto& p : sources(kRoot / dir))
-      if (code_of(p).find("memcmp(") != std::string::npos) offenders.push_back(fs::relative(p, kRoot).string());
+      if (code_of(p).find("memcmp(") != std::string::npos)
+        offenders.push_back(fs::relative(p, kRoot).string());
   }
   EXPECT_TRUE(offenders.empty()) << "use ct_equal, not memcmp: " << ::testing::PrintToString(offenders);
 }
 
 TEST(Policy, AdmissionTestHooksStayInTests) {
   const std::regex inc(R"re(#\s*include\s*"meeting/admission/testing\.h")re");
-  const std::set<std::string> allowed = {"src/meeting/admission/blind_rsa.cc", "src/meeting/admission/privacy_pass.cc"};
+  const std::set<std::string> allowed = {"src/meeting/admission/blind_rsa.cc",
+                                         "src/meeting/admission/privacy_pass.cc"};
   std::vector<std::string> offenders;
   for (const char* dir : {"src", "tools", "bench"}) {
     for (const auto& p : sources(kRoot / dir)) {
@@ -164,7 +181,8 @@ TEST(Policy, SourceFilesStayUnder800Lines) {
     std::string rel = fs::relative(p, kRoot).string();
     std::string text = read(p);
     size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
-    if (lines > kMaxLines && !being_split.count(rel)) offenders.push_back(rel + " (" + std::to_string(lines) + ")");
+    if (lines > kMaxLines && !being_split.count(rel))
+      offenders.push_back(rel + " (" + std::to_string(lines) + ")");
   }
   EXPECT_GT(files, 0u);
   EXPECT_TRUE(offenders.empty()) << "files in src/ above " << kMaxLines

@@ -25,7 +25,9 @@ namespace svc = v100::services;
 
 struct Fixture {
   explicit Fixture(const char* tag, std::function<void(server::ServerOptions&)> tweak = {}) {
-    dir = (std::filesystem::temp_directory_path() / (std::string("v100-svc-") + tag + "-" + to_hex(random_bytes(6)))).string();
+    dir = (std::filesystem::temp_directory_path() /
+           (std::string("v100-svc-") + tag + "-" + to_hex(random_bytes(6))))
+              .string();
     std::filesystem::create_directories(dir);
     server::ServerOptions o;
     o.data_dir = dir;
@@ -95,7 +97,8 @@ std::vector<std::pair<std::string, Bytes>> canary_patterns(const std::vector<std
   return out;
 }
 
-std::vector<std::string> find_canaries(const std::string& dir, const std::vector<std::pair<std::string, Bytes>>& pats) {
+std::vector<std::string> find_canaries(const std::string& dir,
+                                       const std::vector<std::pair<std::string, Bytes>>& pats) {
   std::vector<std::string> hits;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
@@ -111,7 +114,8 @@ std::vector<std::string> find_canaries(const std::string& dir, const std::vector
 TEST(MeetingServices, EndToEndAgainstPlaintextModel) {
   Fixture fx("e2e");
   svc::testing::TestRng rng("meeting services");
-  const std::vector<std::string> names = {"Zelda Quintanilla", "Yusuf Okonkwo", "Xiomara Vasquez", "Wilhelmina Thistlewood"};
+  const std::vector<std::string> names = {"Zelda Quintanilla", "Yusuf Okonkwo", "Xiomara Vasquez",
+                                          "Wilhelmina Thistlewood"};
   const std::string title = "Project Nightingale Merger Talks";
   auto& host = fx.connect(names[0]);
   auto created = host.create_meeting(title, 7);
@@ -196,7 +200,8 @@ TEST(MeetingServices, EndToEndAgainstPlaintextModel) {
   EXPECT_FALSE(owner.call_service(kDurations, 3, {}).is_ok());  // not a member
   // A ciphertext under the wrong parameter set (a roster ct is not a ledger ct).
   svc::LedgerKeys wrong(rng.bytes(32));
-  EXPECT_FALSE(members[2]->call_service(kAnalytics, 1, {wrong.encrypt_at(0, std::vector<uint64_t>{1})}).is_ok());
+  EXPECT_FALSE(
+      members[2]->call_service(kAnalytics, 1, {wrong.encrypt_at(0, std::vector<uint64_t>{1})}).is_ok());
   auto again = q.lookup(members[3]->identity().user_id());
   ASSERT_TRUE(again.is_ok());
   EXPECT_EQ(again->value_or(999), *members[3]->slot());
@@ -206,7 +211,8 @@ TEST(MeetingServices, EndToEndAgainstPlaintextModel) {
   fx.srv->stop();
   std::vector<uint64_t> numbers = {rate, *bill, durs->total_seconds, minutes};
   for (const auto& [slot, d] : dur_model) numbers.push_back(d);
-  auto hits = find_canaries(fx.dir, canary_patterns({names[0], names[1], names[2], names[3], title}, numbers));
+  auto hits =
+      find_canaries(fx.dir, canary_patterns({names[0], names[1], names[2], names[3], title}, numbers));
   EXPECT_TRUE(hits.empty()) << ::testing::PrintToString(hits);
 }
 

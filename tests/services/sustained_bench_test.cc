@@ -14,7 +14,8 @@
 namespace v100::meeting::services {
 namespace {
 
-SustainedResult run(const std::string& service, double seconds, size_t members, size_t meetings, bool network = false) {
+SustainedResult run(const std::string& service, double seconds, size_t members, size_t meetings,
+                    bool network = false) {
   SustainedOptions o;
   o.service = service;
   o.seconds = seconds;
@@ -63,7 +64,8 @@ TEST(SustainedBench, RefusesBadOptions) {
 // The model catches a wrong reply: a member's look-up answer checked as the stranger's, and a bill
 // checked against a model that counted one fold twice.
 TEST(SustainedBench, WrongRepliesAreErrors) {
-  const std::string dir = (std::filesystem::temp_directory_path() / ("v100-sus-" + to_hex(random_bytes(6)))).string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("v100-sus-" + to_hex(random_bytes(6)))).string();
   auto st = store::open_sqlite_store(dir);
   ASSERT_TRUE(st.is_ok()) << st.message();
   Bytes verifier(32, 7);

@@ -83,7 +83,8 @@ std::vector<std::string_view> named_sets() {
 Result<RlweParams> named_params(std::string_view name) {
   const auto& reg = registry();
   auto it = reg.find(name);
-  if (it == reg.end()) return Result<RlweParams>::error("unknown BFV parameter set '" + std::string(name) + "'");
+  if (it == reg.end())
+    return Result<RlweParams>::error("unknown BFV parameter set '" + std::string(name) + "'");
   return it->second;
 }
 
@@ -182,7 +183,8 @@ Result<std::shared_ptr<const BfvContext>> BfvContext::create(const RlweParams& p
     uint64_t e = 1;
     for (size_t col = 0; col < half; ++col) {
       ctx->slot_to_ntt_[col] = static_cast<uint32_t>(math::bit_reverse((e - 1) / 2, r.log_n()));
-      ctx->slot_to_ntt_[half + col] = static_cast<uint32_t>(math::bit_reverse((two_n - e - 1) / 2, r.log_n()));
+      ctx->slot_to_ntt_[half + col] =
+          static_cast<uint32_t>(math::bit_reverse((two_n - e - 1) / 2, r.log_n()));
       e = (e * 3) % two_n;
     }
   }

@@ -8,7 +8,9 @@ BatchEncoder::BatchEncoder(BfvContextPtr ctx) : ctx_(std::move(ctx)) {
   if (!ctx_->batching()) throw std::invalid_argument("BatchEncoder: t is not a batching-friendly prime");
 }
 
-size_t BatchEncoder::slot_count() const { return ctx_->n(); }
+size_t BatchEncoder::slot_count() const {
+  return ctx_->n();
+}
 
 Plaintext BatchEncoder::encode(std::span<const uint64_t> values) const {
   const size_t n = ctx_->n();

@@ -16,13 +16,16 @@ using u128 = unsigned __int128;
 
 // Small signed polynomial -> RNS residues of `out` (coefficient form).
 void small_to_rns(const RlweContext& r, const int8_t* v, RnsPoly& out) {
-  for (size_t j = 0; j < out.num_residues(); ++j) signed_to_mod(out.residue(j), v, r.n(), r.modulus_of(out, j).value());
+  for (size_t j = 0; j < out.num_residues(); ++j)
+    signed_to_mod(out.residue(j), v, r.n(), r.modulus_of(out, j).value());
 }
 }  // namespace
 
 void check_plaintext(const BfvContext& ctx, const Plaintext& pt) {
-  if (pt.param_id != ctx.param_id()) throw std::invalid_argument("plaintext belongs to another parameter set");
-  if (pt.coeffs.size() != ctx.n()) throw std::invalid_argument("plaintext has the wrong number of coefficients");
+  if (pt.param_id != ctx.param_id())
+    throw std::invalid_argument("plaintext belongs to another parameter set");
+  if (pt.coeffs.size() != ctx.n())
+    throw std::invalid_argument("plaintext has the wrong number of coefficients");
   uint64_t bad = 0;
   for (uint64_t v : pt.coeffs) bad |= static_cast<uint64_t>(v >= ctx.t());
   if (bad) throw std::invalid_argument("plaintext coefficient >= t");
@@ -40,7 +43,8 @@ void scale_plaintext(const BfvContext& ctx, const Plaintext& pt, RnsPoly& out) {
 }
 
 Encryptor::Encryptor(BfvContextPtr ctx, PublicKey pk) : ctx_(std::move(ctx)), pk_(std::move(pk)) {
-  if (pk_.param_id != ctx_->param_id()) throw std::invalid_argument("Encryptor: public key for another parameter set");
+  if (pk_.param_id != ctx_->param_id())
+    throw std::invalid_argument("Encryptor: public key for another parameter set");
 }
 
 Ciphertext Encryptor::encrypt(const Plaintext& pt) const {
@@ -81,7 +85,8 @@ Ciphertext Encryptor::encrypt(const Plaintext& pt) const {
 }
 
 Ciphertext Encryptor::encrypt_zero_flooded(int flood_bits) const {
-  if (flood_bits < 1 || flood_bits > 60) throw std::invalid_argument("encrypt_zero_flooded: flood_bits in [1, 60]");
+  if (flood_bits < 1 || flood_bits > 60)
+    throw std::invalid_argument("encrypt_zero_flooded: flood_bits in [1, 60]");
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n(), L = r.num_q();
   Prg prg = Prg::fresh();
@@ -123,8 +128,10 @@ Ciphertext Encryptor::encrypt_zero_flooded(int flood_bits) const {
   return ct;
 }
 
-SymmetricEncryptor::SymmetricEncryptor(BfvContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)), sk_(sk) {
-  if (sk_.param_id() != ctx_->param_id()) throw std::invalid_argument("SymmetricEncryptor: key for another parameter set");
+SymmetricEncryptor::SymmetricEncryptor(BfvContextPtr ctx, const SecretKey& sk)
+    : ctx_(std::move(ctx)), sk_(sk) {
+  if (sk_.param_id() != ctx_->param_id())
+    throw std::invalid_argument("SymmetricEncryptor: key for another parameter set");
 }
 
 Ciphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
@@ -174,17 +181,21 @@ Ciphertext SymmetricEncryptor::encrypt_with(const Plaintext& pt, const std::arra
 }
 
 Decryptor::Decryptor(BfvContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)), sk_(sk) {
-  if (sk_.param_id() != ctx_->param_id()) throw std::invalid_argument("Decryptor: key for another parameter set");
+  if (sk_.param_id() != ctx_->param_id())
+    throw std::invalid_argument("Decryptor: key for another parameter set");
 }
 
 RnsPoly Decryptor::dot_with_secret(const Ciphertext& ct) const {
   const RlweContext& r = ctx_->rlwe();
   const size_t n = r.n();
-  if (ct.param_id != ctx_->param_id()) throw std::invalid_argument("Decryptor: ciphertext for another parameter set");
-  if (ct.size() < 2 || ct.size() > 3) throw std::invalid_argument("Decryptor: ciphertext size must be 2 or 3");
+  if (ct.param_id != ctx_->param_id())
+    throw std::invalid_argument("Decryptor: ciphertext for another parameter set");
+  if (ct.size() < 2 || ct.size() > 3)
+    throw std::invalid_argument("Decryptor: ciphertext size must be 2 or 3");
   const size_t k = ct.num_q();
   for (const auto& p : ct.polys) {
-    if (p.n() != n || p.num_q() != k || p.num_special() != 0 || k == 0 || k > r.num_q() || p.is_ntt() != ct.is_ntt()) {
+    if (p.n() != n || p.num_q() != k || p.num_special() != 0 || k == 0 || k > r.num_q() ||
+        p.is_ntt() != ct.is_ntt()) {
       throw std::invalid_argument("Decryptor: malformed ciphertext");
     }
   }
@@ -256,7 +267,8 @@ int Decryptor::invariant_noise_budget(const Ciphertext& ct) const {
   };
   int max_bits = 0;
   for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < k; ++j) res[j] = math::mul_mod(x.residue(j)[i], ctx_->t(), ctx_->rlwe().modulus(j));
+    for (size_t j = 0; j < k; ++j)
+      res[j] = math::mul_mod(x.residue(j)[i], ctx_->t(), ctx_->rlwe().modulus(j));
     base.compose(word.data(), res.data());
     // Centered absolute value: min(y, Q - y).
     uint64_t borrow = 0;

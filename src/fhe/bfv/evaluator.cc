@@ -19,7 +19,8 @@ struct ExtPoly {
 }  // namespace
 
 void Evaluator::check(const Ciphertext& a) const {
-  if (a.param_id != ctx_->param_id()) throw std::invalid_argument("BFV: ciphertext for another parameter set");
+  if (a.param_id != ctx_->param_id())
+    throw std::invalid_argument("BFV: ciphertext for another parameter set");
   if (a.size() < 2) throw std::invalid_argument("BFV: ciphertext has fewer than 2 polynomials");
   const size_t k = a.num_q();
   if (k == 0 || k > ctx_->num_q()) throw std::invalid_argument("BFV: ciphertext level out of range");
@@ -34,7 +35,8 @@ void Evaluator::check(const Ciphertext& a) const {
 void Evaluator::check_pair(const Ciphertext& a, const Ciphertext& b) const {
   check(a);
   check(b);
-  if (a.num_q() != b.num_q()) throw std::invalid_argument("BFV: operands at different levels (mod_switch first)");
+  if (a.num_q() != b.num_q())
+    throw std::invalid_argument("BFV: operands at different levels (mod_switch first)");
 }
 
 void Evaluator::to_ntt_inplace(Ciphertext& a) const {
@@ -58,7 +60,10 @@ void Evaluator::combine_inplace(Ciphertext& a, const Ciphertext& b, bool subtrac
     RnsPoly conv;
     if (src->is_ntt() != a.is_ntt()) {
       conv = *src;
-      if (a.is_ntt()) r.to_ntt(conv); else r.from_ntt(conv);
+      if (a.is_ntt())
+        r.to_ntt(conv);
+      else
+        r.from_ntt(conv);
       src = &conv;
     }
     for (size_t j = 0; j < a.num_q(); ++j) {
@@ -85,10 +90,18 @@ void Evaluator::combine(const Ciphertext& a, const Ciphertext& b, Ciphertext& ou
   combine_inplace(out, b, subtract);
 }
 
-void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const { combine_inplace(a, b, false); }
-void Evaluator::add(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const { combine(a, b, out, false); }
-void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const { combine_inplace(a, b, true); }
-void Evaluator::sub(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const { combine(a, b, out, true); }
+void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
+  combine_inplace(a, b, false);
+}
+void Evaluator::add(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
+  combine(a, b, out, false);
+}
+void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
+  combine_inplace(a, b, true);
+}
+void Evaluator::sub(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
+  combine(a, b, out, true);
+}
 
 void Evaluator::negate_inplace(Ciphertext& a) const {
   check(a);
@@ -121,8 +134,12 @@ void Evaluator::add_scaled_plain(Ciphertext& a, const Plaintext& pt, bool subtra
   a.clear_seed();
 }
 
-void Evaluator::add_plain_inplace(Ciphertext& a, const Plaintext& pt) const { add_scaled_plain(a, pt, false); }
-void Evaluator::sub_plain_inplace(Ciphertext& a, const Plaintext& pt) const { add_scaled_plain(a, pt, true); }
+void Evaluator::add_plain_inplace(Ciphertext& a, const Plaintext& pt) const {
+  add_scaled_plain(a, pt, false);
+}
+void Evaluator::sub_plain_inplace(Ciphertext& a, const Plaintext& pt) const {
+  add_scaled_plain(a, pt, true);
+}
 void Evaluator::add_plain(const Ciphertext& a, const Plaintext& pt, Ciphertext& out) const {
   out = a;
   add_plain_inplace(out, pt);
@@ -166,7 +183,8 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const PlaintextNtt& pt) co
   const RlweContext& r = ctx_->rlwe();
   to_ntt_inplace(a);
   for (auto& p : a.polys) {
-    for (size_t j = 0; j < a.num_q(); ++j) math::poly_mul(p.residue(j), p.residue(j), pt.poly.residue(j), r.n(), r.modulus(j));
+    for (size_t j = 0; j < a.num_q(); ++j)
+      math::poly_mul(p.residue(j), p.residue(j), pt.poly.residue(j), r.n(), r.modulus(j));
   }
   a.clear_seed();
 }
@@ -256,7 +274,8 @@ void scale_round(const BfvContext& ctx, const LevelData& ld, std::vector<uint64_
 
 void Evaluator::multiply(const Ciphertext& a, const Ciphertext& b, Ciphertext& out) const {
   check_pair(a, b);
-  if (a.size() != 2 || b.size() != 2) throw std::invalid_argument("multiply: operands must have size 2 (relinearize first)");
+  if (a.size() != 2 || b.size() != 2)
+    throw std::invalid_argument("multiply: operands must have size 2 (relinearize first)");
   const bool sq = &a == &b;
   const size_t k = a.num_q(), n = ctx_->n(), nb = ctx_->num_b();
   const LevelData& ld = ctx_->level(k);
@@ -297,7 +316,9 @@ void Evaluator::multiply_inplace(Ciphertext& a, const Ciphertext& b) const {
   a = std::move(out);
 }
 
-void Evaluator::square(const Ciphertext& a, Ciphertext& out) const { multiply(a, a, out); }
+void Evaluator::square(const Ciphertext& a, Ciphertext& out) const {
+  multiply(a, a, out);
+}
 void Evaluator::square_inplace(Ciphertext& a) const {
   Ciphertext out;
   multiply(a, a, out);
@@ -311,7 +332,8 @@ void Evaluator::relinearize(const Ciphertext& a, const RelinKeys& rk, Ciphertext
     return;
   }
   if (a.size() != 3) throw std::invalid_argument("relinearize: ciphertext size must be 3");
-  if (rk.param_id != ctx_->param_id()) throw std::invalid_argument("relinearize: key for another parameter set");
+  if (rk.param_id != ctx_->param_id())
+    throw std::invalid_argument("relinearize: key for another parameter set");
   const RlweContext& r = ctx_->rlwe();
   RnsPoly k0, k1;
   key_switch(r, a.polys[2], rk.key, k0, k1);
@@ -333,7 +355,8 @@ void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKeys& rk) const {
   a = std::move(out);
 }
 
-void Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, const RelinKeys& rk, Ciphertext& out) const {
+void Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, const RelinKeys& rk,
+                               Ciphertext& out) const {
   Ciphertext t;
   multiply(a, b, t);
   relinearize(t, rk, out);
@@ -343,7 +366,8 @@ void Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, const R
 
 namespace {
 // out = (phi_g(c0) + k0, k1), all NTT form; phi_g(c0) is added in the same pass that permutes it.
-void galois_finish(const RlweContext& r, const Ciphertext& a, uint32_t g, RnsPoly& k0, RnsPoly& k1, Ciphertext& out) {
+void galois_finish(const RlweContext& r, const Ciphertext& a, uint32_t g, RnsPoly& k0, RnsPoly& k1,
+                   Ciphertext& out) {
   const RnsPoly* c0 = &a.polys[0];
   RnsPoly c0_ntt;
   if (!c0->is_ntt()) {
@@ -363,10 +387,12 @@ void galois_finish(const RlweContext& r, const Ciphertext& a, uint32_t g, RnsPol
 }
 }  // namespace
 
-void Evaluator::apply_galois(const Ciphertext& a, uint32_t galois_elt, const GaloisKeys& gk, Ciphertext& out) const {
+void Evaluator::apply_galois(const Ciphertext& a, uint32_t galois_elt, const GaloisKeys& gk,
+                             Ciphertext& out) const {
   check(a);
   if (a.size() != 2) throw std::invalid_argument("rotate: ciphertext size must be 2 (relinearize first)");
-  if (gk.param_id != ctx_->param_id()) throw std::invalid_argument("rotate: Galois keys for another parameter set");
+  if (gk.param_id != ctx_->param_id())
+    throw std::invalid_argument("rotate: Galois keys for another parameter set");
   const RlweContext& r = ctx_->rlwe();
   const KSwitchKey& key = gk.at(galois_elt);
   // One rotation: permute c1 once, then decompose (the hoisted path permutes every digit instead).
@@ -398,11 +424,12 @@ std::vector<Ciphertext> Evaluator::rotate_rows_many(const Ciphertext& a, std::sp
                                                     const GaloisKeys& gk) const {
   check(a);
   if (a.size() != 2) throw std::invalid_argument("rotate: ciphertext size must be 2 (relinearize first)");
-  if (gk.param_id != ctx_->param_id()) throw std::invalid_argument("rotate: Galois keys for another parameter set");
+  if (gk.param_id != ctx_->param_id())
+    throw std::invalid_argument("rotate: Galois keys for another parameter set");
   const RlweContext& r = ctx_->rlwe();
   std::vector<uint32_t> elts;
   for (int s : steps) elts.push_back(galois_elt_for_step(s, ctx_->n()));
-  for (uint32_t g : elts) (void)gk.at(g);  // fail before any work
+  for (uint32_t g : elts) (void)gk.at(g);                  // fail before any work
   KeySwitchDecomposition d = ks_decompose(r, a.polys[1]);  // hoisted: once for every step
   std::vector<Ciphertext> out(elts.size());
   for (size_t i = 0; i < elts.size(); ++i) {
@@ -417,7 +444,8 @@ std::vector<Ciphertext> Evaluator::rotate_rows_many(const Ciphertext& a, std::sp
 
 std::vector<uint32_t> Evaluator::sum_slots_galois_elts() const {
   std::vector<uint32_t> e;
-  for (size_t s = 1; s < ctx_->n() / 2; s <<= 1) e.push_back(galois_elt_for_step(static_cast<int>(s), ctx_->n()));
+  for (size_t s = 1; s < ctx_->n() / 2; s <<= 1)
+    e.push_back(galois_elt_for_step(static_cast<int>(s), ctx_->n()));
   e.push_back(galois_elt_row_swap(ctx_->n()));
   return e;
 }
@@ -435,8 +463,8 @@ void Evaluator::sum_slots(const Ciphertext& a, const GaloisKeys& gk, Ciphertext&
   out = std::move(acc);
 }
 
-void Evaluator::inner_product(const Ciphertext& a, const Ciphertext& b, const RelinKeys& rk, const GaloisKeys& gk,
-                              Ciphertext& out) const {
+void Evaluator::inner_product(const Ciphertext& a, const Ciphertext& b, const RelinKeys& rk,
+                              const GaloisKeys& gk, Ciphertext& out) const {
   Ciphertext prod;
   multiply_relin(a, b, rk, prod);
   sum_slots(prod, gk, out);

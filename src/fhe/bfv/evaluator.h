@@ -80,7 +80,8 @@ class Evaluator {
   void inner_product(const Ciphertext& a, const Ciphertext& b, const RelinKeys& rk, const GaloisKeys& gk,
                      Ciphertext& out) const;
   /// Every slot of out = sum_i a_i * p_i.
-  void inner_product_plain(const Ciphertext& a, const PlaintextNtt& p, const GaloisKeys& gk, Ciphertext& out) const;
+  void inner_product_plain(const Ciphertext& a, const PlaintextNtt& p, const GaloisKeys& gk,
+                           Ciphertext& out) const;
 
   // ---- Modulus switching (shrinks ciphertexts; output in a's domain) ----
   /// Drops the last chain prime (with rounding). Throws if a has a single prime.

@@ -7,7 +7,8 @@ namespace v100::fhe::ckks {
 Ciphertext evaluate_polynomial(const Evaluator& ev, const Ciphertext& x, std::span<const double> coeffs,
                                const RelinKey& rk) {
   const CkksContext& c = *ev.context();
-  if (coeffs.empty() || coeffs.size() > 5) throw std::invalid_argument("evaluate_polynomial: degree must be 0..4");
+  if (coeffs.empty() || coeffs.size() > 5)
+    throw std::invalid_argument("evaluate_polynomial: degree must be 0..4");
   size_t deg = coeffs.size() - 1;
   while (deg > 0 && coeffs[deg] == 0.0) --deg;
   const double target = c.params().default_scale();
@@ -45,7 +46,8 @@ Ciphertext evaluate_polynomial(const Evaluator& ev, const Ciphertext& x, std::sp
 }
 
 Ciphertext mean(const Evaluator& ev, const Ciphertext& x, size_t count, const GaloisKeys& gk) {
-  if (count == 0 || count > ev.context()->slot_count()) throw std::invalid_argument("mean: count must be 1..N/2");
+  if (count == 0 || count > ev.context()->slot_count())
+    throw std::invalid_argument("mean: count must be 1..N/2");
   if (x.level < 1) throw std::invalid_argument("mean: needs one level");
   Ciphertext s = ev.sum_slots(x, gk);
   return ev.rescale(ev.multiply_const(s, 1.0 / static_cast<double>(count)));

@@ -16,8 +16,8 @@ using Words = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
 
 /// An encoded message m with slots ≈ m_coeffs / scale, at `level` (primes q_0..q_level), NTT form.
 struct Plaintext {
-  Words data;  // (level + 1) * N words
-  size_t n = 0;                // ring degree
+  Words data;    // (level + 1) * N words
+  size_t n = 0;  // ring degree
   size_t level = 0;
   double scale = 0;
   /// Residue j (j <= level).

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <stdexcept>
 
-
 namespace v100::fhe::ckks {
 
 namespace {

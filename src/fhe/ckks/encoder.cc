@@ -133,8 +133,7 @@ uint64_t round_to_residue(double x, const math::Modulus& q) {
   return (neg & neg_mask) | (res & ~neg_mask);
 }
 
-Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double scale,
-                                         size_t level) const {
+Plaintext CkksEncoder::from_coefficients(std::span<const double> coeffs, double scale, size_t level) const {
   const CkksContext& c = *ctx_;
   const size_t n = c.n();
   if (level > c.max_level()) throw std::invalid_argument("CKKS encode: level above the top level");
@@ -353,9 +352,11 @@ detail::DecodeCrt make_decode_crt(const CkksContext& c, size_t l) {
     const uint64_t inv64 = math::inv_mod(math::reduce_u128(1, 0, qi), qi);  // (2^64 mod q_i)^-1
     const uint64_t r52inv = math::mul_mod(math::reduce(uint64_t{1} << 52, qi), inv64, qi);
     t.inv64.push_back(inv64);
-    t.inv64_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(inv64) << 52) / qi.value()));
+    t.inv64_shoup52.push_back(
+        static_cast<uint64_t>((static_cast<unsigned __int128>(inv64) << 52) / qi.value()));
     t.r52inv.push_back(r52inv);
-    t.r52inv_shoup52.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(r52inv) << 52) / qi.value()));
+    t.r52inv_shoup52.push_back(
+        static_cast<uint64_t>((static_cast<unsigned __int128>(r52inv) << 52) / qi.value()));
   }
   while (t.high_tiers < detail::kMaxHighTiers && 64.0 * (t.high_tiers + 1) + 66 < c.log_q(l)) ++t.high_tiers;
   const uint64_t min_q = *std::min_element(t.q.begin(), t.q.end());

@@ -55,8 +55,7 @@ class CkksEncoder {
   /// if the plaintext does not match the context.
   std::vector<double> to_coefficients(const Plaintext& pt) const;
   /// Centered coefficients -> slots, dividing by `scale`.
-  std::vector<std::complex<double>> coefficients_to_slots(std::span<const double> coeffs,
-                                                          double scale) const;
+  std::vector<std::complex<double>> coefficients_to_slots(std::span<const double> coeffs, double scale) const;
   /// Rounds real coefficients (already scaled) into RNS residues in NTT form at `level`.
   /// Throws std::invalid_argument if a value is not finite or |value| >= Q_level / 2.
   Plaintext from_coefficients(std::span<const double> coeffs, double scale, size_t level) const;

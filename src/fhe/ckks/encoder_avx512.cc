@@ -14,8 +14,12 @@
 namespace v100::fhe::ckks::detail {
 namespace {
 
-inline __m512i bcast(uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
-inline __m512i load(const uint64_t* p) { return _mm512_loadu_si512(reinterpret_cast<const void*>(p)); }
+inline __m512i bcast(uint64_t v) {
+  return _mm512_set1_epi64(static_cast<long long>(v));
+}
+inline __m512i load(const uint64_t* p) {
+  return _mm512_loadu_si512(reinterpret_cast<const void*>(p));
+}
 
 }  // namespace
 
@@ -43,7 +47,8 @@ inline __m512i crt64(const DecodeCrt& t, const __m512i* r, __mmask8* bad) {
   const __m512i kappa = _mm512_srli_epi64(_mm512_add_epi64(f, bcast(uint64_t{1} << (t.frac_bits - 1))),
                                           static_cast<unsigned>(t.frac_bits));
   const __m512i x = _mm512_sub_epi64(acc, _mm512_mullo_epi64(kappa, bcast(t.q_all)));
-  __mmask8 b = _mm512_cmpgt_epu64_mask(_mm512_add_epi64(x, bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
+  __mmask8 b =
+      _mm512_cmpgt_epu64_mask(_mm512_add_epi64(x, bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
   for (size_t i = 0; i < t.k; ++i) {
     const __m512i quo = _mm512_mullo_epi64(_mm512_sub_epi64(x, r[i]), bcast(t.q_inv[i]));
     b |= _mm512_cmpgt_epu64_mask(_mm512_add_epi64(quo, bcast(t.bound[i])), bcast(2 * t.bound[i]));
@@ -65,7 +70,8 @@ inline __m512d balanced_sum(const __m512i* words, int top) {
   }
   balanced[top] = _mm512_add_epi64(words[top], carry);
   __m512d x = _mm512_cvtepi64_pd(balanced[top]);
-  for (int s = top; s-- > 0;) x = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1p64)), _mm512_cvtepi64_pd(balanced[s]));
+  for (int s = top; s-- > 0;)
+    x = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1p64)), _mm512_cvtepi64_pd(balanced[s]));
   return x;
 }
 
@@ -82,11 +88,13 @@ __mmask8 high_tiers(double* out, const uint64_t* coef, size_t n, size_t c, __m51
     const __m512i hi12 = _mm512_srli_epi64(x, 52), lo52 = _mm512_and_si512(x, bcast(kMask52));
     for (size_t i = 0; i < t.k; ++i) {
       const uint64_t q = t.q[i];
-      const __m512i w = mul_shoup_lazy(j == 1 ? load(coef + i * n + c) : m[i], t.inv64[i], t.inv64_shoup52[i], q);
+      const __m512i w =
+          mul_shoup_lazy(j == 1 ? load(coef + i * n + c) : m[i], t.inv64[i], t.inv64_shoup52[i], q);
       const __m512i u = mul_shoup_lazy(lo52, t.inv64[i], t.inv64_shoup52[i], q);
       const __m512i v = mul_shoup_lazy(hi12, t.r52inv[i], t.r52inv_shoup52[i], q);
-      const __m512i mi = _mm512_sub_epi64(_mm512_sub_epi64(_mm512_add_epi64(w, bcast(4 * q)), u), v);  // (0, 6q)
-      m[i] = _mm512_min_epu64(mi, _mm512_sub_epi64(mi, bcast(4 * q)));                                // [0, 4q)
+      const __m512i mi =
+          _mm512_sub_epi64(_mm512_sub_epi64(_mm512_add_epi64(w, bcast(4 * q)), u), v);  // (0, 6q)
+      m[i] = _mm512_min_epu64(mi, _mm512_sub_epi64(mi, bcast(4 * q)));                  // [0, 4q)
     }
     __mmask8 rejected = 0;
     words[j] = crt64(t, m, &rejected);
@@ -99,7 +107,8 @@ __mmask8 high_tiers(double* out, const uint64_t* coef, size_t n, size_t c, __m51
 // crt_fast_one on kBlocks * 8 coefficients from c: independent blocks interleaved so that the
 // dependency chains (Shoup product -> conversion -> sum -> kappa -> X -> checks) overlap.
 template <int kBlocks>
-size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, size_t c, const DecodeCrt& t) {
+size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t n, size_t c,
+                  const DecodeCrt& t) {
   const __m512i zero = _mm512_setzero_si512();
   const __m512i mask52 = bcast((uint64_t{1} << 52) - 1);
   __m512i f[kBlocks], acc[kBlocks];
@@ -122,9 +131,11 @@ size_t crt_blocks(double* out, uint32_t* rejected, const uint64_t* coef, size_t 
   __mmask8 bad[kBlocks];
   const __m512i round = bcast(uint64_t{1} << (t.frac_bits - 1));
   for (int b = 0; b < kBlocks; ++b) {
-    const __m512i kappa = _mm512_srli_epi64(_mm512_add_epi64(f[b], round), static_cast<unsigned>(t.frac_bits));
+    const __m512i kappa =
+        _mm512_srli_epi64(_mm512_add_epi64(f[b], round), static_cast<unsigned>(t.frac_bits));
     xv[b] = _mm512_sub_epi64(acc[b], _mm512_mullo_epi64(kappa, bcast(t.q_all)));
-    bad[b] = _mm512_cmpgt_epu64_mask(_mm512_add_epi64(xv[b], bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
+    bad[b] =
+        _mm512_cmpgt_epu64_mask(_mm512_add_epi64(xv[b], bcast(uint64_t{1} << 62)), bcast(uint64_t{1} << 63));
   }
   // Rejections are OR-ed (independent compares) rather than AND-ed into a running mask, which
   // the compiler would turn into a latency chain of masked compares.

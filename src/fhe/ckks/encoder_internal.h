@@ -42,22 +42,22 @@ inline constexpr int kMaxHighTiers = 4;
 
 struct DecodeCrt {
   size_t k = 0;
-  std::vector<uint64_t> q;            // q_i
-  std::vector<uint64_t> ih;           // (Q/q_i)^-1 mod q_i
-  std::vector<uint64_t> ih_shoup;     // floor(ih * 2^64 / q_i) (portable Shoup)
-  std::vector<uint64_t> ih_shoup52;   // floor(ih * 2^52 / q_i) (IFMA Shoup, q_i < 2^50)
-  std::vector<uint64_t> hat;          // (Q/q_i) mod 2^64
-  std::vector<uint64_t> q_inv;        // q_i^-1 mod 2^64
-  std::vector<uint64_t> bound;        // T_i
-  std::vector<uint64_t> frac;         // c_i
-  int frac_bits = 0;                  // t
-  uint64_t q_all = 0;                 // Q mod 2^64
-  bool ifma_ok = false;               // every q_i < 2^50
+  std::vector<uint64_t> q;           // q_i
+  std::vector<uint64_t> ih;          // (Q/q_i)^-1 mod q_i
+  std::vector<uint64_t> ih_shoup;    // floor(ih * 2^64 / q_i) (portable Shoup)
+  std::vector<uint64_t> ih_shoup52;  // floor(ih * 2^52 / q_i) (IFMA Shoup, q_i < 2^50)
+  std::vector<uint64_t> hat;         // (Q/q_i) mod 2^64
+  std::vector<uint64_t> q_inv;       // q_i^-1 mod 2^64
+  std::vector<uint64_t> bound;       // T_i
+  std::vector<uint64_t> frac;        // c_i
+  int frac_bits = 0;                 // t
+  uint64_t q_all = 0;                // Q mod 2^64
+  bool ifma_ok = false;              // every q_i < 2^50
   // High-word tiers.
-  int high_tiers = 0;                 // largest j with 64 j + 66 < log2 Q (0 below Q = 2^130)
-  std::vector<uint64_t> inv64;        // 2^-64 mod q_i
+  int high_tiers = 0;           // largest j with 64 j + 66 < log2 Q (0 below Q = 2^130)
+  std::vector<uint64_t> inv64;  // 2^-64 mod q_i
   std::vector<uint64_t> inv64_shoup52;
-  std::vector<uint64_t> r52inv;       // 2^52 * 2^-64 mod q_i (for the top 12 bits of X)
+  std::vector<uint64_t> r52inv;  // 2^52 * 2^-64 mod q_i (for the top 12 bits of X)
   std::vector<uint64_t> r52inv_shoup52;
   std::vector<math::Modulus> moduli;  // q_i with Barrett constants (portable high-word tier)
 };

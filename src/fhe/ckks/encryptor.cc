@@ -20,7 +20,9 @@ void check_plaintext(const CkksContext& c, const Plaintext& pt) {
   }
 }
 
-SecretKey copy_key(const SecretKey& sk) { return SecretKey(sk.s_ntt(), sk.param_id()); }
+SecretKey copy_key(const SecretKey& sk) {
+  return SecretKey(sk.s_ntt(), sk.param_id());
+}
 
 void check_key(const CkksContext& c, const SecretKey& sk, const char* who) {
   if (sk.param_id() != c.fingerprint() || sk.s_ntt().num_residues() != c.special_index() + 1 ||
@@ -153,8 +155,8 @@ std::vector<std::complex<double>> Decryptor::decrypt_complex(const Ciphertext& c
   }
   Plaintext pt = decrypt(ct);
   std::vector<double> coeffs = encoder_.to_coefficients(pt);
-  const double sigma = pt.scale * std::ldexp(1.0, -flooding.precision_bits) /
-                       std::sqrt(static_cast<double>(ctx_->n()));
+  const double sigma =
+      pt.scale * std::ldexp(1.0, -flooding.precision_bits) / std::sqrt(static_cast<double>(ctx_->n()));
   // Box-Muller on 53-bit uniforms from the OS CSPRNG; rounded to integers like the coefficients.
   const size_t n = coeffs.size();
   std::vector<uint64_t> r(n + 1);

@@ -72,8 +72,7 @@ class Decryptor {
 
   /// The results API for values that may be shown to others: decrypts, floods with fresh Gaussian
   /// noise (FloodingOptions), decodes, returns the real parts of the first `count` slots.
-  std::vector<double> decrypt_values(const Ciphertext& ct, size_t count,
-                                     FloodingOptions flooding = {}) const;
+  std::vector<double> decrypt_values(const Ciphertext& ct, size_t count, FloodingOptions flooding = {}) const;
   /// Complex slots, flooded.
   std::vector<std::complex<double>> decrypt_complex(const Ciphertext& ct,
                                                     FloodingOptions flooding = {}) const;

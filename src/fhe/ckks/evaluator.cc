@@ -13,7 +13,9 @@ namespace v100::fhe::ckks {
 
 namespace {
 
-std::string fmt_scale(double s) { return "2^" + std::to_string(std::log2(s)); }
+std::string fmt_scale(double s) {
+  return "2^" + std::to_string(std::log2(s));
+}
 
 // Copies residues 0..new_level of every polynomial (dropping higher primes).
 void truncate(Ciphertext& a, size_t new_level) {
@@ -62,8 +64,8 @@ void Evaluator::check_plain(const Plaintext& p, size_t level, const char* op) co
 
 void Evaluator::check_scales(double a, double b, const char* op) const {
   if (std::fabs(a - b) > std::ldexp(std::max(a, b), -30)) {
-    throw std::invalid_argument(std::string("CKKS ") + op + ": scale mismatch (" + fmt_scale(a) +
-                                " vs " + fmt_scale(b) + "); rescale or re-encode to match");
+    throw std::invalid_argument(std::string("CKKS ") + op + ": scale mismatch (" + fmt_scale(a) + " vs " +
+                                fmt_scale(b) + "); rescale or re-encode to match");
   }
 }
 
@@ -113,11 +115,13 @@ void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
     Ciphertext big;
     big.resize(n, b.size, level);
     big.scale = a.scale;
-    for (size_t p = 0; p < a.size; ++p) std::copy(a.poly(p, 0), a.poly(p, 0) + (level + 1) * n, big.poly(p, 0));
+    for (size_t p = 0; p < a.size; ++p)
+      std::copy(a.poly(p, 0), a.poly(p, 0) + (level + 1) * n, big.poly(p, 0));
     a = std::move(big);
   }
   for (size_t p = 0; p < b.size; ++p) {
-    for (size_t j = 0; j <= level; ++j) math::poly_add(a.poly(p, j), a.poly(p, j), b.poly(p, j), n, ctx_->modulus(j));
+    for (size_t j = 0; j <= level; ++j)
+      math::poly_add(a.poly(p, j), a.poly(p, j), b.poly(p, j), n, ctx_->modulus(j));
   }
 }
 
@@ -156,7 +160,8 @@ Ciphertext Evaluator::add_plain(const Ciphertext& a, const Plaintext& p) const {
   check_plain(p, a.level, "add_plain");
   check_scales(a.scale, p.scale, "add_plain");
   Ciphertext r = a;
-  for (size_t j = 0; j <= r.level; ++j) math::poly_add(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
+  for (size_t j = 0; j <= r.level; ++j)
+    math::poly_add(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
   return r;
 }
 
@@ -165,7 +170,8 @@ Ciphertext Evaluator::sub_plain(const Ciphertext& a, const Plaintext& p) const {
   check_plain(p, a.level, "sub_plain");
   check_scales(a.scale, p.scale, "sub_plain");
   Ciphertext r = a;
-  for (size_t j = 0; j <= r.level; ++j) math::poly_sub(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
+  for (size_t j = 0; j <= r.level; ++j)
+    math::poly_sub(r.poly(0, j), r.poly(0, j), p.residue(j), r.n, ctx_->modulus(j));
   return r;
 }
 
@@ -175,7 +181,8 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const 
   a.scale *= p.scale;
   check_scale_room(a.scale, a.level, "multiply_plain");
   for (size_t q = 0; q < a.size; ++q) {
-    for (size_t j = 0; j <= a.level; ++j) math::poly_mul(a.poly(q, j), a.poly(q, j), p.residue(j), a.n, ctx_->modulus(j));
+    for (size_t j = 0; j <= a.level; ++j)
+      math::poly_mul(a.poly(q, j), a.poly(q, j), p.residue(j), a.n, ctx_->modulus(j));
   }
 }
 
@@ -205,17 +212,20 @@ Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const
   // Default: encode at q_level, so that the next rescale gives back exactly the input scale.
   if (const_scale == 0) const_scale = static_cast<double>(ctx_->modulus(a.level).value());
   const double v = c * const_scale;
-  if (!std::isfinite(v) || !(const_scale >= 1)) throw std::invalid_argument("CKKS multiply_const: bad constant or scale");
+  if (!std::isfinite(v) || !(const_scale >= 1))
+    throw std::invalid_argument("CKKS multiply_const: bad constant or scale");
   if (std::nearbyint(v) == 0.0) {
-    throw std::invalid_argument("CKKS multiply_const: constant rounds to 0 at this scale (the result would be "
-                                "a transparent all-zero ciphertext)");
+    throw std::invalid_argument(
+        "CKKS multiply_const: constant rounds to 0 at this scale (the result would be "
+        "a transparent all-zero ciphertext)");
   }
   Ciphertext r = a;
   r.scale = a.scale * const_scale;
   check_scale_room(r.scale, r.level, "multiply_const");
   for (size_t j = 0; j <= r.level; ++j) {
     const uint64_t k = round_to_residue(v, ctx_->modulus(j));
-    for (size_t p = 0; p < r.size; ++p) math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
+    for (size_t p = 0; p < r.size; ++p)
+      math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
   }
   return r;
 }
@@ -223,13 +233,15 @@ Ciphertext Evaluator::multiply_const(const Ciphertext& a, double c, double const
 Ciphertext Evaluator::multiply_const_int(const Ciphertext& a, int64_t c) const {
   check(a, "multiply_const_int");
   if (c == 0) {
-    throw std::invalid_argument("CKKS multiply_const_int: multiplying by 0 would give a transparent all-zero "
-                                "ciphertext");
+    throw std::invalid_argument(
+        "CKKS multiply_const_int: multiplying by 0 would give a transparent all-zero "
+        "ciphertext");
   }
   Ciphertext r = a;
   for (size_t j = 0; j <= r.level; ++j) {
     const uint64_t k = round_to_residue(static_cast<double>(c), ctx_->modulus(j));
-    for (size_t p = 0; p < r.size; ++p) math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
+    for (size_t p = 0; p < r.size; ++p)
+      math::poly_mul_scalar(r.poly(p, j), r.poly(p, j), k, r.n, ctx_->modulus(j));
   }
   return r;
 }
@@ -237,16 +249,24 @@ Ciphertext Evaluator::multiply_const_int(const Ciphertext& a, int64_t c) const {
 // ---- multiplication ----
 
 std::pair<const Ciphertext*, const Ciphertext*> Evaluator::align_for_multiply(const Ciphertext& a,
-                                                                              const Ciphertext& b, Ciphertext& ta,
+                                                                              const Ciphertext& b,
+                                                                              Ciphertext& ta,
                                                                               Ciphertext& tb) const {
   check(a, "multiply");
   check(b, "multiply");
-  if (a.size != 2 || b.size != 2) throw std::invalid_argument("CKKS multiply: operands must have size 2 (relinearize first)");
+  if (a.size != 2 || b.size != 2)
+    throw std::invalid_argument("CKKS multiply: operands must have size 2 (relinearize first)");
   const size_t level = std::min(a.level, b.level);
   const Ciphertext* pa = &a;
   const Ciphertext* pb = &b;
-  if (pa->level != level) { ta = mod_down_to(*pa, level); pa = &ta; }
-  if (pb->level != level) { tb = mod_down_to(*pb, level); pb = &tb; }
+  if (pa->level != level) {
+    ta = mod_down_to(*pa, level);
+    pa = &ta;
+  }
+  if (pb->level != level) {
+    tb = mod_down_to(*pb, level);
+    pb = &tb;
+  }
   check_scale_room(a.scale * b.scale, level, "multiply");
   return {pa, pb};
 }
@@ -305,7 +325,7 @@ Ciphertext Evaluator::multiply_relin(const Ciphertext& a, const Ciphertext& b, c
 }
 
 Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphertext& b_in,
-                                              const RelinKey& rk) const {
+                                             const RelinKey& rk) const {
   const fhe::RlweContext& rc = *ctx_->rlwe();
   if (std::min(a_in.level, b_in.level) == 0) {
     throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
@@ -329,8 +349,8 @@ Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphe
   uint64_t* acc1 = fhe::scratch_words(sc.o1, (l + 2) * n);
   // One pass over the operands: d2 for the key switch, P d0 and P d1 straight into the sums.
   for (size_t j = 0; j <= l; ++j) {
-    math::poly_tensor_fold(d2 + j * n, acc0 + j * n, acc1 + j * n, a->poly(0, j), a->poly(1, j), b->poly(0, j),
-                           b->poly(1, j), rc.p_mod_q(j), n, ctx_->modulus(j));
+    math::poly_tensor_fold(d2 + j * n, acc0 + j * n, acc1 + j * n, a->poly(0, j), a->poly(1, j),
+                           b->poly(0, j), b->poly(1, j), rc.p_mod_q(j), n, ctx_->modulus(j));
   }
   key_switch(d2, l, rk.key, acc0, acc1, /*add_to_chain=*/true);
   Ciphertext r;
@@ -345,7 +365,8 @@ Ciphertext Evaluator::multiply_relin_rescale(const Ciphertext& a_in, const Ciphe
 
 void Evaluator::rescale_inplace(Ciphertext& a) const {
   check(a, "rescale");
-  if (a.level == 0) throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
+  if (a.level == 0)
+    throw std::invalid_argument("CKKS rescale: ciphertext is at level 0 (no prime left to divide by)");
   const CkksContext& c = *ctx_;
   const size_t n = a.n, l = a.level;
   const math::Modulus& ql = c.modulus(l);
@@ -393,11 +414,13 @@ RnsPoly to_rns(const uint64_t* d, size_t n, size_t num_q) {
   std::copy(d, d + num_q * n, p.data().data());
   return p;
 }
-void from_rns(const RnsPoly& p, uint64_t* out) { std::copy(p.data().begin(), p.data().end(), out); }
+void from_rns(const RnsPoly& p, uint64_t* out) {
+  std::copy(p.data().begin(), p.data().end(), out);
+}
 }  // namespace
 
-void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* acc0, uint64_t* acc1,
-                           bool add_to_chain) const {
+void Evaluator::key_switch(const uint64_t* d, size_t l, const KeySwitchKey& key, uint64_t* acc0,
+                           uint64_t* acc1, bool add_to_chain) const {
   fhe::ks_accumulate(*ctx_->rlwe(), d, /*c_is_ntt=*/true, l + 1, key, acc0, acc1, add_to_chain);
 }
 
@@ -423,7 +446,8 @@ Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint64_t g, const KeySwi
   r.scale = a.scale;
   fhe::mod_down_p(rc, acc0, l + 1, r.poly(0, 0));
   fhe::mod_down_p(rc, acc1, l + 1, r.poly(1, 0));
-  for (size_t j = 0; j <= l; ++j) math::permute_add(r.poly(0, j), r.poly(0, j), a.poly(0, j), perm, n, c.modulus(j));
+  for (size_t j = 0; j <= l; ++j)
+    math::permute_add(r.poly(0, j), r.poly(0, j), a.poly(0, j), perm, n, c.modulus(j));
   return r;
 }
 
@@ -463,7 +487,10 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
   std::vector<const KeySwitchKey*> keys;
   for (int64_t s : steps) {
     uint64_t g = c.rotation_galois_element(s);
-    if (g == 1) { keys.push_back(nullptr); continue; }
+    if (g == 1) {
+      keys.push_back(nullptr);
+      continue;
+    }
     auto it = gk.keys.find(static_cast<uint32_t>(g));
     if (it == gk.keys.end()) {
       throw std::invalid_argument("CKKS rotate_hoisted: no Galois key for step " + std::to_string(s));
@@ -474,7 +501,10 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, std::span
   fhe::KeySwitchDecomposition dec = fhe::ks_decompose(rc, to_rns(a.poly(1, 0), n, l + 1));
   std::vector<Ciphertext> out;
   for (size_t k = 0; k < steps.size(); ++k) {
-    if (!keys[k]) { out.push_back(a); continue; }
+    if (!keys[k]) {
+      out.push_back(a);
+      continue;
+    }
     const uint64_t g = c.rotation_galois_element(steps[k]);
     const auto& perm = c.galois_permutation(g);
     Ciphertext r;
@@ -512,7 +542,8 @@ Ciphertext Evaluator::inner_product(const Ciphertext& a, const Ciphertext& b, co
   return sum_slots(multiply_relin_rescale(a, b, rk), gk);
 }
 
-Ciphertext Evaluator::inner_product_plain(const Ciphertext& a, const Plaintext& w, const GaloisKeys& gk) const {
+Ciphertext Evaluator::inner_product_plain(const Ciphertext& a, const Plaintext& w,
+                                          const GaloisKeys& gk) const {
   Ciphertext r = multiply_plain(a, w);
   rescale_inplace(r);
   return sum_slots(r, gk);

@@ -131,8 +131,8 @@ void twist_in(double* re, double* im, const double* coeffs, size_t n, const doub
 
 // coeffs[k] + i*coeffs[k + n] = (re + i*im) * conj(zeta^k) / n * m.
 V100_CLONES_X86
-void twist_out(double* coeffs, const double* re, const double* im, size_t n, const double* tr, const double* ti,
-               double m) {
+void twist_out(double* coeffs, const double* re, const double* im, size_t n, const double* tr,
+               const double* ti, double m) {
   const double inv_n = 1.0 / static_cast<double>(n);
   for (size_t k = 0; k < n; ++k) {
     const double r = re[k], i = im[k];
@@ -190,7 +190,8 @@ void SpecialFft::slots_to_coeffs(double* coeffs, std::span<const std::complex<do
   finish_slots_to_coeffs(coeffs, re, im, multiplier);
 }
 
-void SpecialFft::real_slots_to_coeffs(double* coeffs, std::span<const double> values, double multiplier) const {
+void SpecialFft::real_slots_to_coeffs(double* coeffs, std::span<const double> values,
+                                      double multiplier) const {
   if (values.size() > n_) throw std::invalid_argument("SpecialFft: more than N/2 slots");
   std::unique_ptr<double[]> buf(new double[2 * n_]);
   double* re = buf.get();

@@ -56,11 +56,11 @@ class SpecialFft {
   const uint32_t* scatter_positions() const;
   void finish_slots_to_coeffs(double* coeffs, double* re, double* im, double multiplier) const;
 
-  size_t n_;                        // N/2
-  std::vector<size_t> root_index_;  // slot j -> t_j
+  size_t n_;                            // N/2
+  std::vector<size_t> root_index_;      // slot j -> t_j
   std::vector<uint32_t> perm_;          // slot j -> bitrev(t_j), position in the FFT output
   std::vector<uint32_t> perm_blocked_;  // the same position in the AVX-512 layout (8 x 8 transposed blocks)
-  std::vector<double> tw_re_, tw_im_;        // per-stage twiddles exp(2 pi i j / (2h)) at [h + j]
+  std::vector<double> tw_re_, tw_im_;   // per-stage twiddles exp(2 pi i j / (2h)) at [h + j]
   std::vector<double> twist_re_, twist_im_;  // zeta^k, k < n
 };
 

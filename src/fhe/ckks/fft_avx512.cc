@@ -86,13 +86,16 @@ inline void transpose8(Cvec v[8]) {
   for (int r = 0; r < 8; ++r) v[r] = {xr[r], xi[r]};
 }
 
-inline __m512d bc(double x) { return _mm512_set1_pd(x); }
+inline __m512d bc(double x) {
+  return _mm512_set1_pd(x);
+}
 
 // One stage of half-length h >= 8 over len values (a multiple of 2h) from re/im; the twiddle of
 // the pair (s + j, s + j + h) is tw[h + j] wherever the segment starts (its start is a multiple
 // of 2h).
 template <class Butterfly>
-void stage(double* re, double* im, size_t len, size_t h, const double* tw_re, const double* tw_im, Butterfly bf) {
+void stage(double* re, double* im, size_t len, size_t h, const double* tw_re, const double* tw_im,
+           Butterfly bf) {
   for (size_t s = 0; s < len; s += 2 * h) {
     for (size_t j = 0; j < h; j += 8) {
       Cvec a = load(re, im, s + j), b = load(re, im, s + j + h);
@@ -174,11 +177,14 @@ void fft_forward_avx512(double* re, double* im, size_t n, const double* tw_re, c
     for (size_t s = 0; s < block; s += 64) {
       Cvec v[8];
       for (int g = 0; g < 8; ++g) v[g] = load(bre, bim, s + 8 * g);
-      for (int g = 0; g < 4; ++g) dif(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
+      for (int g = 0; g < 4; ++g)
+        dif(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
       for (int g : {0, 1, 4, 5}) {
-        dif(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
+        dif(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)),
+            _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
       }
-      for (int g = 0; g < 8; g += 2) dif(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
+      for (int g = 0; g < 8; g += 2)
+        dif(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
       transpose8(v);
       for (int r = 0; r < 4; ++r) dif(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
       for (int r : {0, 1, 4, 5}) dif(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
@@ -202,11 +208,14 @@ void fft_inverse_avx512(double* re, double* im, size_t n, const double* tw_re, c
       for (int r : {0, 1, 4, 5}) dit(v[r], v[r + 2], bc(tw_re[2 + (r & 1)]), bc(tw_im[2 + (r & 1)]));
       for (int r = 0; r < 4; ++r) dit(v[r], v[r + 4], bc(tw_re[4 + r]), bc(tw_im[4 + r]));
       transpose8(v);
-      for (int g = 0; g < 8; g += 2) dit(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
+      for (int g = 0; g < 8; g += 2)
+        dit(v[g], v[g + 1], _mm512_loadu_pd(tw_re + 8), _mm512_loadu_pd(tw_im + 8));
       for (int g : {0, 1, 4, 5}) {
-        dit(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)), _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
+        dit(v[g], v[g + 2], _mm512_loadu_pd(tw_re + 16 + 8 * (g & 1)),
+            _mm512_loadu_pd(tw_im + 16 + 8 * (g & 1)));
       }
-      for (int g = 0; g < 4; ++g) dit(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
+      for (int g = 0; g < 4; ++g)
+        dit(v[g], v[g + 4], _mm512_loadu_pd(tw_re + 32 + 8 * g), _mm512_loadu_pd(tw_im + 32 + 8 * g));
       for (int g = 0; g < 8; ++g) store(bre, bim, s + 8 * g, v[g]);
     }
     if (block >= 128) inverse_stages(bre, bim, block, 64, block / 2, tw_re, tw_im);

@@ -52,7 +52,9 @@ void expand_uniform(uint64_t* out, const CkksContext& ctx, size_t count, std::sp
 /// Small signed polynomial -> NTT form residues over moduli 0..count-1.
 void small_to_ntt(uint64_t* out, const int8_t* in, const CkksContext& ctx, size_t count);
 /// Residue j of the secret key (NTT form).
-inline const uint64_t* sk_residue(const SecretKey& sk, size_t j) { return sk.s_ntt().residue(j); }
+inline const uint64_t* sk_residue(const SecretKey& sk, size_t j) {
+  return sk.s_ntt().residue(j);
+}
 }  // namespace detail
 
 }  // namespace v100::fhe::ckks

@@ -9,9 +9,13 @@
 
 namespace v100::fhe::ckks {
 
-int he_standard_max_log_q(size_t ring_degree) { return fhe::max_log_q_128(ring_degree); }
+int he_standard_max_log_q(size_t ring_degree) {
+  return fhe::max_log_q_128(ring_degree);
+}
 
-double CkksParams::default_scale() const { return std::ldexp(1.0, log_scale); }
+double CkksParams::default_scale() const {
+  return std::ldexp(1.0, log_scale);
+}
 
 double CkksParams::total_log_q() const {
   double bits = std::log2(static_cast<double>(special_prime));
@@ -50,9 +54,8 @@ Status CkksParams::validate() const {
   return Status::ok();
 }
 
-CkksParams CkksParams::create(std::string name, size_t ring_degree, int q0_bits,
-                              int num_scale_primes, int log_scale, int special_bits,
-                              bool allow_insecure) {
+CkksParams CkksParams::create(std::string name, size_t ring_degree, int q0_bits, int num_scale_primes,
+                              int log_scale, int special_bits, bool allow_insecure) {
   if (ring_degree < 1024 || num_scale_primes < 0 || num_scale_primes > 30) {
     throw std::invalid_argument("CkksParams::create: bad ring degree or prime count");
   }

@@ -24,16 +24,19 @@ Status read_header(ByteReader& r, const CkksContext& ctx, Kind& kind) {
   ByteSpan magic;
   uint8_t version = 0, k = 0;
   uint64_t fp = 0;
-  if (!r.bytes(4, magic) || !r.u8(version) || !r.u8(k) || !r.u64(fp)) return Status::error("ckks: truncated header");
+  if (!r.bytes(4, magic) || !r.u8(version) || !r.u8(k) || !r.u64(fp))
+    return Status::error("ckks: truncated header");
   if (std::memcmp(magic.data(), kMagic, 4) != 0) return Status::error("ckks: bad magic (not a CKKS object)");
-  if (version != kSerialVersion) return Status::error("ckks: unsupported format version " + std::to_string(version));
+  if (version != kSerialVersion)
+    return Status::error("ckks: unsupported format version " + std::to_string(version));
   if (fp != ctx.fingerprint()) return Status::error("ckks: object was made for different parameters");
   kind = static_cast<Kind>(k);
   return Status::ok();
 }
 
 // Bit-packs `count` residues of modulus j each (residues j0..j0+num-1 taken from the moduli list).
-void pack(ByteWriter& w, const uint64_t* data, size_t n, const std::vector<size_t>& moduli, const CkksContext& ctx) {
+void pack(ByteWriter& w, const uint64_t* data, size_t n, const std::vector<size_t>& moduli,
+          const CkksContext& ctx) {
   uint64_t acc = 0;
   int bits = 0;
   for (size_t r = 0; r < moduli.size(); ++r) {
@@ -60,7 +63,8 @@ void pack(ByteWriter& w, const uint64_t* data, size_t n, const std::vector<size_
   for (int b = 0; b < bits; b += 8) w.u8(static_cast<uint8_t>(acc >> b));
 }
 
-Status unpack(ByteReader& r, uint64_t* data, size_t n, const std::vector<size_t>& moduli, const CkksContext& ctx) {
+Status unpack(ByteReader& r, uint64_t* data, size_t n, const std::vector<size_t>& moduli,
+              const CkksContext& ctx) {
   size_t total_bits = 0;
   for (size_t m : moduli) total_bits += static_cast<size_t>(ctx.modulus(m).bit_count()) * n;
   ByteSpan bytes;
@@ -153,9 +157,15 @@ Bytes serialize(const CkksContext& ctx, const SeededCiphertext& sc) {
 }
 
 // Keys use the shared fhe/common formats (header "V1HE", seeded form, full validation).
-Bytes serialize(const CkksContext& ctx, const PublicKey& pk) { return fhe::serialize_public_key(*ctx.rlwe(), pk); }
-Bytes serialize(const CkksContext& ctx, const RelinKey& rk) { return fhe::serialize_relin_keys(*ctx.rlwe(), rk); }
-Bytes serialize(const CkksContext& ctx, const GaloisKeys& gk) { return fhe::serialize_galois_keys(*ctx.rlwe(), gk); }
+Bytes serialize(const CkksContext& ctx, const PublicKey& pk) {
+  return fhe::serialize_public_key(*ctx.rlwe(), pk);
+}
+Bytes serialize(const CkksContext& ctx, const RelinKey& rk) {
+  return fhe::serialize_relin_keys(*ctx.rlwe(), rk);
+}
+Bytes serialize(const CkksContext& ctx, const GaloisKeys& gk) {
+  return fhe::serialize_galois_keys(*ctx.rlwe(), gk);
+}
 
 Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
   ByteReader r(in);
@@ -167,7 +177,8 @@ Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
     uint8_t size = 0, level = 0;
     if (!r.u8(size) || !r.u8(level)) return Result<Ciphertext>::error("ckks: truncated ciphertext");
     if (size < 2 || size > 3) return Result<Ciphertext>::error("ckks: ciphertext size must be 2 or 3");
-    if (level > ctx.max_level()) return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
+    if (level > ctx.max_level())
+      return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
     double scale = 0;
     if (Status s = read_scale(r, ctx, level, scale); !s) return s;
     ct.resize(ctx.n(), size, level);
@@ -179,7 +190,8 @@ Result<Ciphertext> deserialize_ciphertext(const CkksContext& ctx, ByteSpan in) {
   } else if (kind == kSeededCiphertext) {
     uint8_t level = 0;
     if (!r.u8(level)) return Result<Ciphertext>::error("ckks: truncated ciphertext");
-    if (level > ctx.max_level()) return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
+    if (level > ctx.max_level())
+      return Result<Ciphertext>::error("ckks: ciphertext level above the top level");
     double scale = 0;
     if (Status s = read_scale(r, ctx, level, scale); !s) return s;
     ByteSpan seed;

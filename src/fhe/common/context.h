@@ -41,8 +41,12 @@ class RlweContext {
   const math::Modulus& modulus(size_t idx) const { return moduli_[idx]; }
   const math::NttTables& ntt(size_t idx) const { return *ntt_[idx]; }
   /// Modulus / tables of residue r of `poly` (accounts for its num_q()).
-  const math::Modulus& modulus_of(const RnsPoly& poly, size_t r) const { return moduli_[poly.modulus_index(r, num_q())]; }
-  const math::NttTables& ntt_of(const RnsPoly& poly, size_t r) const { return *ntt_[poly.modulus_index(r, num_q())]; }
+  const math::Modulus& modulus_of(const RnsPoly& poly, size_t r) const {
+    return moduli_[poly.modulus_index(r, num_q())];
+  }
+  const math::NttTables& ntt_of(const RnsPoly& poly, size_t r) const {
+    return *ntt_[poly.modulus_index(r, num_q())];
+  }
 
   /// A zero polynomial with `num_q` chain residues (and all special residues if with_special).
   RnsPoly make_poly(size_t num_q, bool with_special, bool ntt) const {

@@ -37,7 +37,8 @@ void apply_galois(const RlweContext& ctx, const RnsPoly& in, uint32_t galois_elt
   const size_t n = in.n();
   if (in.is_ntt()) {
     const auto& perm = ctx.galois_ntt_permutation(galois_elt);
-    for (size_t r = 0; r < in.num_residues(); ++r) math::permute(out.residue(r), in.residue(r), perm.data(), n);
+    for (size_t r = 0; r < in.num_residues(); ++r)
+      math::permute(out.residue(r), in.residue(r), perm.data(), n);
   } else {
     if ((galois_elt & 1) == 0 || galois_elt >= 2 * n) throw std::invalid_argument("bad galois element");
     for (size_t r = 0; r < in.num_residues(); ++r) {

@@ -15,7 +15,9 @@ namespace v100::fhe {
 /// |step| >= N/2... (steps are taken modulo N/2).
 uint32_t galois_elt_for_step(int step, size_t n);
 /// Galois element of the row swap (complex conjugation for CKKS): 2N - 1.
-inline uint32_t galois_elt_row_swap(size_t n) { return static_cast<uint32_t>(2 * n - 1); }
+inline uint32_t galois_elt_row_swap(size_t n) {
+  return static_cast<uint32_t>(2 * n - 1);
+}
 
 /// out = phi_g(in), any domain (permutation in NTT form, signed permutation in coefficient form).
 /// `out` must not alias `in`; it is reshaped to in's shape.

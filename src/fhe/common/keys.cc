@@ -60,7 +60,8 @@ std::string ksk_a_label(uint32_t tag, size_t digit) {
   return "v100/fhe/ksk-a/v1/" + std::to_string(tag) + "/" + std::to_string(digit);
 }
 
-KeyGenerator::KeyGenerator(ContextPtr ctx, std::span<const uint8_t> seed) : ctx_(std::move(ctx)), seed_(seed) {
+KeyGenerator::KeyGenerator(ContextPtr ctx, std::span<const uint8_t> seed)
+    : ctx_(std::move(ctx)), seed_(seed) {
   if (seed.size() != 32) throw std::invalid_argument("KeyGenerator: seed must be 32 bytes");
   const RlweContext& c = *ctx_;
   // s: uniform ternary from SHAKE256(label || seed), bound to the parameter id.
@@ -113,10 +114,14 @@ uint64_t mont_factor(const math::Modulus& m) {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 52) % m.value());
 }
 // Residues of primes below 2^40 are stored at 40 bits per word.
-bool packs40(const math::Modulus& m) { return m.value() < (uint64_t{1} << 40); }
+bool packs40(const math::Modulus& m) {
+  return m.value() < (uint64_t{1} << 40);
+}
 constexpr size_t kSlackWords = (math::kPacked40Slack + 7) / 8;
 // Words of one residue's block: 80 (packed) or 128 bytes per (8-coefficient block, digit).
-size_t block_words(size_t n, size_t digits, bool packed) { return n / 8 * digits * (packed ? 10 : 16); }
+size_t block_words(size_t n, size_t digits, bool packed) {
+  return n / 8 * digits * (packed ? 10 : 16);
+}
 }  // namespace
 
 KSwitchKey::KSwitchKey(const RlweContext& ctx, size_t digit_count)
@@ -136,8 +141,9 @@ KSwitchKey::KSwitchKey(const RlweContext& ctx, size_t digit_count)
 
 bool KSwitchKey::matches(const RlweContext& ctx, size_t min_digits) const {
   const size_t residues = ctx.num_q() + ctx.num_p();
-  if (ctx.n() != n || ctx.num_q() != num_q || ctx.num_p() != num_special || digits > num_q || digits < min_digits ||
-      n % 8 != 0 || block_offset.size() != residues + 1 || packed40.size() != residues) {
+  if (ctx.n() != n || ctx.num_q() != num_q || ctx.num_p() != num_special || digits > num_q ||
+      digits < min_digits || n % 8 != 0 || block_offset.size() != residues + 1 ||
+      packed40.size() != residues) {
     return false;
   }
   size_t off = 0;
@@ -156,7 +162,8 @@ void KSwitchKey::set_digit(const RlweContext& ctx, size_t i, const RnsPoly& b, c
   check_context(ctx);
   if (i >= digits || b.n() != n || a.n() != n || b.num_q() != num_q || a.num_q() != num_q ||
       b.num_special() != num_special || a.num_special() != num_special || !b.is_ntt() || !a.is_ntt()) {
-    throw std::invalid_argument("KSwitchKey::set_digit: digit index or component shape does not match the key");
+    throw std::invalid_argument(
+        "KSwitchKey::set_digit: digit index or component shape does not match the key");
   }
   const size_t blocks = n / 8;
   std::vector<uint64_t> mont[2] = {std::vector<uint64_t>(n), std::vector<uint64_t>(n)};

@@ -109,7 +109,9 @@ struct KSwitchKey {
   /// Whether residue r's block is packed at 40 bits per word.
   bool residue_packed(size_t r) const { return packed40[r] != 0; }
   /// Size in bytes of residue r's block.
-  size_t residue_block_bytes(size_t r) const { return (block_offset[r + 1] - block_offset[r]) * sizeof(uint64_t); }
+  size_t residue_block_bytes(size_t r) const {
+    return (block_offset[r + 1] - block_offset[r]) * sizeof(uint64_t);
+  }
   /// Whether the key's shape and layout are those of ctx with at least `min_digits` digits.
   bool matches(const RlweContext& ctx, size_t min_digits) const;
   /// Stores digit i's (b, a) (NTT form over all of ctx's primes; the key's shape must be ctx's).

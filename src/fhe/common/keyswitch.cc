@@ -1,8 +1,8 @@
 #include "fhe/common/keyswitch.h"
 
 #include <array>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "fhe/common/scratch.h"
 #include "math/modulus.h"
@@ -35,15 +35,17 @@ void check_input(const RlweContext& ctx, const RnsPoly& c, const char* op) {
 }
 
 void check_key(const RlweContext& ctx, const KSwitchKey& key, size_t nq, const char* op) {
-  if (!key.matches(ctx, nq)) throw std::invalid_argument(std::string(op) + ": key shape does not match the context");
+  if (!key.matches(ctx, nq))
+    throw std::invalid_argument(std::string(op) + ": key shape does not match the context");
 }
 
 // The inner products of residue r (context index kr) against the key's block for it.
-void key_dot(const RlweContext& ctx, const KSwitchKey& key, size_t kr, const uint64_t* const* digits, size_t count,
-             uint64_t* out0, uint64_t* out1, bool accumulate) {
+void key_dot(const RlweContext& ctx, const KSwitchKey& key, size_t kr, const uint64_t* const* digits,
+             size_t count, uint64_t* out0, uint64_t* out1, bool accumulate) {
   if (key.residue_packed(kr)) {
-    math::poly_dot2_interleaved_packed40(out0, out1, digits, reinterpret_cast<const uint8_t*>(key.residue_block(kr)),
-                                         count, key.num_digits(), ctx.n(), ctx.modulus(kr), accumulate);
+    math::poly_dot2_interleaved_packed40(out0, out1, digits,
+                                         reinterpret_cast<const uint8_t*>(key.residue_block(kr)), count,
+                                         key.num_digits(), ctx.n(), ctx.modulus(kr), accumulate);
   } else {
     math::poly_dot2_interleaved(out0, out1, digits, key.residue_block(kr), count, key.num_digits(), ctx.n(),
                                 ctx.modulus(kr), accumulate);
@@ -134,7 +136,8 @@ void mod_down_p(const RlweContext& ctx, const uint64_t* x, size_t nq, uint64_t* 
     const math::Modulus& qj = ctx.modulus(j);
     const uint64_t minus_half = qj.value() - ctx.p_half_mod(j);
     if (K == 1) {  // lift, transform and subtract fused (math::ntt_lift_sub_mul)
-      math::ntt_lift_sub_mul(out + j * n, x + j * n, y, nullptr, 0, minus_half, ctx.p_inv_mod_q(j), ctx.ntt(j));
+      math::ntt_lift_sub_mul(out + j * n, x + j * n, y, nullptr, 0, minus_half, ctx.p_inv_mod_q(j),
+                             ctx.ntt(j));
       continue;
     }
     std::fill(v, v + n, 0);
@@ -152,7 +155,8 @@ void mod_down_p_and_last(const RlweContext& ctx, const uint64_t* x, size_t nq, u
   const size_t n = ctx.n(), L = ctx.num_q();
   check_shape(ctx, nq, "mod_down_p_and_last");
   if (ctx.num_p() != 1 || nq < 2) {
-    throw std::invalid_argument("mod_down_p_and_last: needs one special prime and at least two chain residues");
+    throw std::invalid_argument(
+        "mod_down_p_and_last: needs one special prime and at least two chain residues");
   }
   const size_t l = nq - 1;
   const math::Modulus& P = ctx.modulus(L);
@@ -228,7 +232,8 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
   out1 = std::move(acc1);
 }
 
-void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0, RnsPoly& out1) {
+void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0,
+                RnsPoly& out1) {
   check_input(ctx, c, "key_switch");
   const size_t n = ctx.n(), nq = c.num_q(), K = ctx.num_p();
   RnsPoly acc0(n, nq, K, true), acc1(n, nq, K, true);

@@ -35,7 +35,8 @@ void ks_apply(const RlweContext& ctx, const KeySwitchDecomposition& decomp, cons
               uint32_t galois_elt, RnsPoly& out0, RnsPoly& out1);
 
 /// ks_apply(ks_decompose(c), key, 1, ...).
-void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0, RnsPoly& out1);
+void key_switch(const RlweContext& ctx, const RnsPoly& c, const KSwitchKey& key, RnsPoly& out0,
+                RnsPoly& out1);
 
 /// The streaming form used by relinearization and single rotations (no decomposition kept): for
 /// c over q_0..q_{nq-1} (raw residue-major buffer of nq * N words, NTT form if c_is_ntt), writes

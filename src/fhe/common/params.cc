@@ -12,13 +12,20 @@ namespace v100::fhe {
 int max_log_q_128(size_t n) {
   // HomomorphicEncryption.org Security Standard (2018), Table 1, 128-bit classical, ternary secret.
   switch (n) {
-    case 1024: return 27;
-    case 2048: return 54;
-    case 4096: return 109;
-    case 8192: return 218;
-    case 16384: return 438;
-    case 32768: return 881;
-    default: return 0;
+    case 1024:
+      return 27;
+    case 2048:
+      return 54;
+    case 4096:
+      return 109;
+    case 8192:
+      return 218;
+    case 16384:
+      return 438;
+    case 32768:
+      return 881;
+    default:
+      return 0;
   }
 }
 

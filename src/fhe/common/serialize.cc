@@ -71,7 +71,9 @@ bool unpack_bits(ByteReader& r, uint64_t* v, size_t n, int bits) {
   return true;
 }
 
-Status trunc(const char* what) { return Status::error(std::string("truncated input while reading ") + what); }
+Status trunc(const char* what) {
+  return Status::error(std::string("truncated input while reading ") + what);
+}
 
 void write_kswitch_key(ByteWriter& w, const RlweContext& ctx, const KSwitchKey& k) {
   w.u32(k.tag);
@@ -112,10 +114,13 @@ Status read_header(ByteReader& r, ObjectKind kind, const RlweContext& ctx) {
   uint8_t version = 0, k = 0;
   uint64_t id = 0;
   if (!r.bytes(4, magic) || !r.u8(version) || !r.u8(k) || !r.u64(id)) return trunc("header");
-  if (!std::equal(magic.begin(), magic.end(), kMagic)) return Status::error("bad magic: not a V100 FHE object");
-  if (version != kFormatVersion) return Status::error("unsupported format version " + std::to_string(version));
+  if (!std::equal(magic.begin(), magic.end(), kMagic))
+    return Status::error("bad magic: not a V100 FHE object");
+  if (version != kFormatVersion)
+    return Status::error("unsupported format version " + std::to_string(version));
   if (k != static_cast<uint8_t>(kind)) return Status::error("wrong object kind " + std::to_string(k));
-  if (id != ctx.param_id()) return Status::error("parameter id mismatch: object is for another parameter set");
+  if (id != ctx.param_id())
+    return Status::error("parameter id mismatch: object is for another parameter set");
   return Status::ok();
 }
 
@@ -132,7 +137,8 @@ Result<RnsPoly> read_poly(ByteReader& r, const RlweContext& ctx, bool allow_spec
   uint8_t nq = 0, ns = 0, ntt = 0;
   if (!r.u8(nq) || !r.u8(ns) || !r.u8(ntt)) return trunc("polynomial shape");
   if (nq == 0 || nq > ctx.num_q()) return Status::error("polynomial: residue count out of range");
-  if (ns != 0 && (!allow_special || ns != ctx.num_p())) return Status::error("polynomial: bad special residue count");
+  if (ns != 0 && (!allow_special || ns != ctx.num_p()))
+    return Status::error("polynomial: bad special residue count");
   if (ntt > 1) return Status::error("polynomial: bad domain flag");
   RnsPoly p(ctx.n(), nq, ns, ntt == 1);
   for (size_t res = 0; res < p.num_residues(); ++res) {

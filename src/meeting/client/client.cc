@@ -18,10 +18,12 @@ Client::~Client() {
   if (auto t = s_->tp()) t->close();
 }
 
-Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> identity, ClientOptions options) {
+Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> identity,
+                                                ClientOptions options) {
   using R = Result<std::unique_ptr<Client>>;
   if (!identity) throw std::invalid_argument("Client::connect: null identity");
-  if (options.display_name.size() > kMaxDisplayName) throw std::invalid_argument("display name longer than 200 bytes");
+  if (options.display_name.size() > kMaxDisplayName)
+    throw std::invalid_argument("display name longer than 200 bytes");
   auto st = std::make_shared<State>();
   st->id = std::move(identity);
   st->opt = std::move(options);
@@ -32,7 +34,8 @@ Result<std::unique_ptr<Client>> Client::connect(std::shared_ptr<const Identity> 
   return std::unique_ptr<Client>(new Client(std::move(st)));
 }
 
-Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t session, uint16_t max_members) {
+Result<CreatedMeeting> Client::create_meeting(std::string_view title, uint64_t session,
+                                              uint16_t max_members) {
   using R = Result<CreatedMeeting>;
   CreatedMeeting out;
   out.meeting_secret = KeySchedule::generate_secret();
@@ -94,7 +97,8 @@ Status Client::remove_member(uint16_t slot) {
     handle = s_->handle;
     host_seed = s_->host_seed.clone();
   }
-  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
+  auto ch =
+      s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
   if (!ch) return ch.status();
   SecretBytes join_seed = random_seed32();
   auto verifier = proto::ed25519_public_key(join_seed.span());
@@ -103,7 +107,8 @@ Status Client::remove_member(uint16_t slot) {
   rm.slot = slot;
   rm.nonce = ch->nonce;
   rm.new_join_verifier = std::move(verifier).value();
-  auto proof = proto::ed25519_sign(host_seed.span(), proto::remove_transcript(handle, rm.nonce, slot, rm.new_join_verifier));
+  auto proof = proto::ed25519_sign(host_seed.span(),
+                                   proto::remove_transcript(handle, rm.nonce, slot, rm.new_join_verifier));
   if (!proof) return Status::error("host proof: " + proof.message());
   rm.proof = std::move(proof).value();
   if (Status st = s_->call_ack(rm, "RemoveMember"); !st) return st;
@@ -113,14 +118,16 @@ Status Client::remove_member(uint16_t slot) {
 }
 
 Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_seed_in) {
-  if (!join_seed_in.empty() && join_seed_in.size() != 32) return Status::error("join: join seed must be 32 bytes");
+  if (!join_seed_in.empty() && join_seed_in.size() != 32)
+    return Status::error("join: join seed must be 32 bytes");
   auto ks = std::make_unique<KeySchedule>(meeting_secret);
   proto::Handle handle = ks->handle(session);
   {
     std::lock_guard lk(s_->mu);
     if (s_->joined) return Status::error("join: already in a meeting");
   }
-  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
+  auto ch =
+      s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{handle}, "JoinChallengeRequest");
   if (!ch) return ch.status();
   SecretBytes join_seed = join_seed_in.empty() ? ks->join_key(session) : SecretBytes(join_seed_in);
   auto proof = proto::make_join_proof_ed25519(join_seed.span(), handle, ch->nonce);
@@ -146,7 +153,8 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_see
     s_->my_join_seq = acc->join_seq;
     s_->slot_token = acc->slot_token;
     s_->members.clear();
-    for (const auto& m : acc->members) s_->members[m.slot] = State::Member{m.join_seq, m.online, std::nullopt};
+    for (const auto& m : acc->members)
+      s_->members[m.slot] = State::Member{m.join_seq, m.online, std::nullopt};
     s_->members[acc->slot].join_seq = acc->join_seq;
     s_->members[acc->slot].online = true;
     s_->epoch = 0;
@@ -169,16 +177,19 @@ Status Client::join(ByteSpan meeting_secret, uint64_t session, ByteSpan join_see
     s_->send_slot = acc->slot;
   }
   // Identity blob first (the distributor needs it to send us the epoch key), then the roster.
-  Bytes ib = seal_identity_blob(*s_->id, roster_key.span(), handle, acc->slot, acc->join_seq, s_->opt.display_name);
+  Bytes ib =
+      seal_identity_blob(*s_->id, roster_key.span(), handle, acc->slot, acc->join_seq, s_->opt.display_name);
   // The server refuses an identity blob for any slot but ours; a refusal here is an error, not
   // something to carry on without (no one could key us).
-  if (Status st = s_->call_ack(proto::PutKeyBlob{proto::identity_key_kind(acc->slot), std::move(ib)}, "PutKeyBlob");
+  if (Status st =
+          s_->call_ack(proto::PutKeyBlob{proto::identity_key_kind(acc->slot), std::move(ib)}, "PutKeyBlob");
       !st)
     return st;
   proto::PutRoster pr;
   pr.slot = acc->slot;
   pr.roster_ct = rc->encrypt_token(acc->slot, s_->id->user_id());
-  pr.name_blob = seal_name_blob(roster_key.span(), handle, acc->slot, s_->opt.display_name, s_->id->user_id());
+  pr.name_blob =
+      seal_name_blob(roster_key.span(), handle, acc->slot, s_->opt.display_name, s_->id->user_id());
   if (Status st = s_->call_ack(pr, "PutRoster"); !st) return st;
   if (s_->opt.subscribe_all) {
     if (Status st = subscribe(proto::SubscribeMode::kAll); !st) return st;
@@ -222,7 +233,7 @@ Status Client::post_invitation(const PublicIdentity& invitee, ByteSpan invitatio
   // A second try covers a put that raced other puts past a difficulty step (kBadProof).
   for (int attempt = 0;; ++attempt) {
     auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{mp.mailbox},
-                                                      "MailboxChallengeRequest");
+                                                       "MailboxChallengeRequest");
     if (!ch) return ch.status();
     // A server may ask up to 2^32 digests; past 2^26 (minutes of CPU) the SDK declines instead.
     constexpr unsigned kMaxBitsWePay = 26;
@@ -248,14 +259,16 @@ Result<MailboxReceipt> Client::receive_invitations() {
   MailboxReceipt out;
   std::vector<proto::MailboxItemId> processed;
   auto fetch = [&](const std::vector<proto::MailboxItemId>& del) -> Result<proto::MailboxItems> {
-    auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{box}, "MailboxChallengeRequest");
+    auto ch = s_->call_expect<proto::MailboxChallenge>(proto::MailboxChallengeRequest{box},
+                                                       "MailboxChallengeRequest");
     if (!ch) return ch.status();
     proto::MailboxFetch mf;
     mf.mailbox = box;
     mf.nonce = ch->nonce;
     mf.owner_key = me.sig_pk;
     mf.delete_ids = del;
-    mf.signature = s_->id->sign(proto::mailbox_owner_transcript(box, mf.nonce, del), proto::kMailboxOwnerContext);
+    mf.signature =
+        s_->id->sign(proto::mailbox_owner_transcript(box, mf.nonce, del), proto::kMailboxOwnerContext);
     return s_->call_expect<proto::MailboxItems>(mf, "MailboxFetch");
   };
   for (int round = 0; round < kMaxRounds; ++round) {
@@ -264,8 +277,10 @@ Result<MailboxReceipt> Client::receive_invitations() {
     processed.clear();
     for (const auto& item : items->items) {
       auto opened = open_invitation(*s_->id, item.blob);
-      if (opened) out.invitations.push_back(std::move(opened).value());
-      else ++out.junk_skipped;  // someone else's bytes: skipped, deleted with the rest
+      if (opened)
+        out.invitations.push_back(std::move(opened).value());
+      else
+        ++out.junk_skipped;  // someone else's bytes: skipped, deleted with the rest
       processed.push_back(item.id);
     }
     if (processed.empty()) break;
@@ -336,8 +351,8 @@ Status Client::request_keyframe(uint16_t slot, proto::MediaKind kind) {
     if (it != s_->keyframe_asked.end() && now - it->second < kKeyframeRequestInterval) return Status::ok();
     s_->keyframe_asked[stream] = now;
   }
-  const uint8_t req[4] = {kControlKeyframeRequest, static_cast<uint8_t>(slot), static_cast<uint8_t>(slot >> 8),
-                          static_cast<uint8_t>(kind)};
+  const uint8_t req[4] = {kControlKeyframeRequest, static_cast<uint8_t>(slot),
+                          static_cast<uint8_t>(slot >> 8), static_cast<uint8_t>(kind)};
   Status st = s_->send_sealed(proto::MediaEnvelope{proto::MediaKind::kControl}, ByteSpan(req, sizeof req));
   if (st) ++s_->keyframe_requests_sent;
   return st;
@@ -360,13 +375,20 @@ void Client::set_event_handler(EventHandler handler) {
 
 const char* meeting_event_name(MeetingEventKind kind) {
   switch (kind) {
-    case MeetingEventKind::kParticipantJoined: return "participant joined";
-    case MeetingEventKind::kParticipantLeft: return "participant left";
-    case MeetingEventKind::kTrackSubscribed: return "track subscribed";
-    case MeetingEventKind::kEpochChanged: return "epoch changed";
-    case MeetingEventKind::kConnectionChanged: return "connection changed";
-    case MeetingEventKind::kRemoved: return "removed";
-    case MeetingEventKind::kMeetingEnded: return "meeting ended";
+    case MeetingEventKind::kParticipantJoined:
+      return "participant joined";
+    case MeetingEventKind::kParticipantLeft:
+      return "participant left";
+    case MeetingEventKind::kTrackSubscribed:
+      return "track subscribed";
+    case MeetingEventKind::kEpochChanged:
+      return "epoch changed";
+    case MeetingEventKind::kConnectionChanged:
+      return "connection changed";
+    case MeetingEventKind::kRemoved:
+      return "removed";
+    case MeetingEventKind::kMeetingEnded:
+      return "meeting ended";
   }
   return "unknown";
 }
@@ -439,8 +461,8 @@ Result<std::vector<MemberView>> Client::fetch_roster() {
       auto expect = identity_token(idn->user_id, kTokenCoeffs);
       expect.resize(kSlotCoeffs, 0);
       auto it = tokens->find(e.slot);
-      v.token_verified = it != tokens->end() && std::equal(it->second.begin(), it->second.end(), expect.begin(),
-                                                           expect.end());
+      v.token_verified = it != tokens->end() &&
+                         std::equal(it->second.begin(), it->second.end(), expect.begin(), expect.end());
     }
     out.push_back(std::move(v));
   }
@@ -569,7 +591,9 @@ ClientStats Client::stats() const {
   return st;
 }
 
-const Identity& Client::identity() const { return *s_->id; }
+const Identity& Client::identity() const {
+  return *s_->id;
+}
 
 bool Client::connected() const {
   auto t = s_->tp();
@@ -607,7 +631,8 @@ Status Client::reconnect(std::optional<protocol::TransportOptions> transport) {
   }
   // Same membership proof as a first join, plus the slot token: we get our slot back and keep
   // our keys, so media continues under the current epoch.
-  auto ch = s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{jp.handle}, "JoinChallengeRequest");
+  auto ch =
+      s_->call_expect<proto::JoinChallenge>(proto::JoinChallengeRequest{jp.handle}, "JoinChallengeRequest");
   if (!ch) return ch.status();
   jp.nonce = ch->nonce;
   auto proof = proto::make_join_proof_ed25519(join_seed.span(), jp.handle, ch->nonce);

@@ -9,7 +9,8 @@
 //   // host:   auto ms = (*c)->create_meeting("Design review", /*session=*/1);
 //   //         Bytes inv = (*c)->invite(bob_public_identity);   // hand to Bob out of band,
 //   //         (*c)->post_invitation(bob_public_identity, inv); // or through the mailbox
-//   // guest:  auto opened = open_invitation(*id, inv); (*c)->join(opened->meeting_secret.span(), opened->session);
+//   // guest:  auto opened = open_invitation(*id, inv); (*c)->join(opened->meeting_secret.span(),
+//   opened->session);
 //   (*c)->set_frame_handler([](const DecryptedFrame& f) { /* f.slot, f.sender_name, f.payload */ });
 //   (*c)->send_frame(protocol::MediaKind::kAudio, opus_bytes);
 //   auto roster = (*c)->fetch_roster();
@@ -64,16 +65,16 @@ struct ClientOptions {
 
 /// A decrypted media frame handed to the application.
 struct DecryptedFrame {
-  uint16_t slot = 0;                                   ///< sender's slot
+  uint16_t slot = 0;  ///< sender's slot
   protocol::MediaKind kind = protocol::MediaKind::kAudio;
-  bool keyframe = false;                               ///< envelope bit, authenticated
-  uint8_t layer = 0;                                   ///< envelope layer, authenticated
-  uint64_t epoch = 0;                                  ///< key epoch it was encrypted under
-  uint64_t counter = 0;                                ///< SFrame counter (per sender and epoch)
-  Bytes payload;                                       ///< the codec bytes the sender passed
-  bool identity_verified = false;                      ///< sender's identity blob checked
-  UserId sender{};                                     ///< meaningful when identity_verified
-  std::string sender_name;                             ///< from the sender's sealed identity
+  bool keyframe = false;           ///< envelope bit, authenticated
+  uint8_t layer = 0;               ///< envelope layer, authenticated
+  uint64_t epoch = 0;              ///< key epoch it was encrypted under
+  uint64_t counter = 0;            ///< SFrame counter (per sender and epoch)
+  Bytes payload;                   ///< the codec bytes the sender passed
+  bool identity_verified = false;  ///< sender's identity blob checked
+  UserId sender{};                 ///< meaningful when identity_verified
+  std::string sender_name;         ///< from the sender's sealed identity
 };
 
 /// One member as this client sees it.
@@ -101,26 +102,26 @@ const char* meeting_event_name(MeetingEventKind kind);
 
 struct MeetingEvent {
   MeetingEventKind kind = MeetingEventKind::kParticipantJoined;
-  uint16_t slot = 0;                                    ///< joined, left, track
-  UserId user{};                                        ///< joined, left: the checked identity
-  std::string display_name;                             ///< joined, left
+  uint16_t slot = 0;                                        ///< joined, left, track
+  UserId user{};                                            ///< joined, left: the checked identity
+  std::string display_name;                                 ///< joined, left
   protocol::MediaKind track = protocol::MediaKind::kAudio;  ///< track
-  uint64_t epoch = 0;                                   ///< epoch
-  std::string security_code;                            ///< epoch
-  std::vector<uint16_t> members;                        ///< epoch: slots keyed in
-  bool connected = false;                               ///< connection
+  uint64_t epoch = 0;                                       ///< epoch
+  std::string security_code;                                ///< epoch
+  std::vector<uint16_t> members;                            ///< epoch: slots keyed in
+  bool connected = false;                                   ///< connection
 };
 
 /// Counters for diagnostics and the demo.
 struct ClientStats {
   uint64_t frames_sent = 0;
-  uint64_t frames_received = 0;        ///< decrypted and delivered
-  uint64_t frames_undecryptable = 0;   ///< failed authentication, unknown/expired key, replay
-  uint64_t frames_held_back = 0;       ///< waited for their epoch (then delivered or dropped)
-  uint64_t frames_identity_wait = 0;   ///< waited for their sender's identity check
-  uint64_t frames_unchecked = 0;       ///< delivered unverified: the sender's identity failed its check
+  uint64_t frames_received = 0;       ///< decrypted and delivered
+  uint64_t frames_undecryptable = 0;  ///< failed authentication, unknown/expired key, replay
+  uint64_t frames_held_back = 0;      ///< waited for their epoch (then delivered or dropped)
+  uint64_t frames_identity_wait = 0;  ///< waited for their sender's identity check
+  uint64_t frames_unchecked = 0;      ///< delivered unverified: the sender's identity failed its check
   uint64_t epochs_installed = 0;
-  uint64_t epochs_distributed = 0;     ///< PostEpoch sent by this client as distributor
+  uint64_t epochs_distributed = 0;          ///< PostEpoch sent by this client as distributor
   uint64_t keyframe_requests_sent = 0;      ///< request_keyframe() calls that went out
   uint64_t keyframe_requests_received = 0;  ///< requests from others for our keyframes
 };
@@ -157,14 +158,16 @@ class Client {
 
   /// Connects and says Hello. Error if the server is unreachable, the pin does not match or the
   /// protocol version is not supported. Throws std::invalid_argument on a display name > 200 bytes.
-  static Result<std::unique_ptr<Client>> connect(std::shared_ptr<const Identity> identity, ClientOptions options);
+  static Result<std::unique_ptr<Client>> connect(std::shared_ptr<const Identity> identity,
+                                                 ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   /// Host: makes a fresh meeting secret, registers session `session`'s handle with the join
   /// verifier, the BFV public keys and the sealed meeting info (title), then joins it.
-  Result<CreatedMeeting> create_meeting(std::string_view title, uint64_t session = 1, uint16_t max_members = 256);
+  Result<CreatedMeeting> create_meeting(std::string_view title, uint64_t session = 1,
+                                        uint16_t max_members = 256);
 
   /// Joins session `session` of the meeting whose secret is `meeting_secret` (from an invitation):
   /// membership proof, roster upload (BFV token + sealed name + sealed identity), subscription.

@@ -169,8 +169,8 @@ void Client::State::do_rekey() {
     proto::PostEpoch post;
     post.epoch = next;
     for (uint16_t s : member_slots)
-      post.entries.push_back({s, make_epoch_blob(*id, me_slot, h, next, member_slots, s, ids.at(s).identity,
-                                                 fresh.span())});
+      post.entries.push_back(
+          {s, make_epoch_blob(*id, me_slot, h, next, member_slots, s, ids.at(s).identity, fresh.span())});
     auto r = call(post);
     if (r && std::holds_alternative<proto::Ack>(r->msg)) {
       ++epochs_distributed;
@@ -198,7 +198,8 @@ void Client::State::worker_loop() {
   std::unique_lock lk(mu);
   for (;;) {
     cv.wait_for(lk, milliseconds(100), [&] {
-      return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed || identity_check_needed || !events.empty();
+      return stop || !epoch_items.empty() || rekey_needed || fetch_epoch_needed || identity_check_needed ||
+             !events.empty();
     });
     if (stop) return;
     while (!epoch_items.empty()) {

@@ -3,8 +3,6 @@
 // worker: epochs, rekeying).
 #pragma once
 
-#include "meeting/client/client.h"
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -17,6 +15,7 @@
 #include "core/rng.h"
 #include "media/sframe_context.h"
 #include "media/sframe_header.h"
+#include "meeting/client/client.h"
 #include "meeting/client/crypto.h"
 #include "meeting/client/group.h"
 #include "meeting/client/invitation.h"
@@ -61,8 +60,8 @@ constexpr std::chrono::milliseconds kKeyframeRequestInterval{1000};
 
 inline Status error_status(const proto::Envelope& env, const char* what) {
   if (const auto* e = std::get_if<proto::Error>(&env.msg))
-    return Status::error(std::string(what) + ": server error " + std::to_string(static_cast<int>(e->code)) + " (" +
-                         e->text + ")");
+    return Status::error(std::string(what) + ": server error " + std::to_string(static_cast<int>(e->code)) +
+                         " (" + e->text + ")");
   return Status::error(std::string(what) + ": unexpected reply");
 }
 
@@ -102,8 +101,8 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   uint16_t my_slot = 0;
   uint64_t my_join_seq = 0;
   std::map<uint16_t, Member> members;
-  uint64_t epoch = 0;          // installed
-  uint64_t server_epoch = 0;   // highest seen from the server
+  uint64_t epoch = 0;         // installed
+  uint64_t server_epoch = 0;  // highest seen from the server
   std::vector<uint16_t> epoch_slots;
   std::string code;
 
@@ -146,16 +145,16 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
   FrameHandler handler;
   RawFrameTap tap;
   KeyframeRequestHandler keyframe_handler;
-  EpochHandler epoch_handler;  // guarded by mu
+  EpochHandler epoch_handler;                            // guarded by mu
   std::map<uint32_t, Clock::time_point> keyframe_asked;  // stream (slot << 8 | kind) -> last request
-  std::map<uint16_t, Departed> departed;  // guarded by mu
+  std::map<uint16_t, Departed> departed;                 // guarded by mu
   // Events (guarded by mu) for the worker to hand over; `announced`: slots whose kParticipantJoined
   // went out (so kParticipantLeft pairs with it); `tracks` (media_mu): (slot << 8 | kind) seen.
   std::deque<MeetingEvent> events;
   EventHandler event_handler;
   std::set<uint16_t> announced;
   std::set<uint32_t> tracks;
-  bool was_connected = true;  // worker thread only
+  bool was_connected = true;           // worker thread only
   std::set<uint16_t> identity_wanted;  // guarded by mu: senders of frames in `unchecked`
   bool identity_check_needed = false;  // guarded by mu: wakes the worker (retries on its 100 ms tick)
   std::mutex send_mu;

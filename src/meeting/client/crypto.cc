@@ -21,8 +21,8 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 }  // namespace
 
-void hkdf_sha512(std::span<uint8_t> out, std::span<const uint8_t> ikm,
-                 std::span<const uint8_t> salt, std::span<const uint8_t> info) {
+void hkdf_sha512(std::span<uint8_t> out, std::span<const uint8_t> ikm, std::span<const uint8_t> salt,
+                 std::span<const uint8_t> info) {
   // RFC 5869 §2.3: L <= 255 * HashLen.
   if (out.empty() || out.size() > 255 * 64) throw std::invalid_argument("hkdf_sha512: bad output length");
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
@@ -37,10 +37,10 @@ void hkdf_sha512(std::span<uint8_t> out, std::span<const uint8_t> ikm,
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
                                         const_cast<uint8_t*>(ikm.empty() ? &kEmpty : ikm.data()), ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                        const_cast<uint8_t*>(salt.empty() ? &kEmpty : salt.data()), salt.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                        const_cast<uint8_t*>(info.empty() ? &kEmpty : info.data()), info.size()),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.empty() ? &kEmpty : salt.data()), salt.size()),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.empty() ? &kEmpty : info.data()), info.size()),
       OSSL_PARAM_construct_end()};
   int rc = EVP_KDF_derive(ctx, out.data(), out.size(), params);
   EVP_KDF_CTX_free(ctx);
@@ -107,14 +107,15 @@ Result<SecretBytes> aead_open(std::span<const uint8_t> key, std::span<const uint
   return out;
 }
 
-Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase,
-                     std::span<const uint8_t> salt, const ScryptParams& params) {
+Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase, std::span<const uint8_t> salt,
+                     const ScryptParams& params) {
   if (params.log2_n < 10 || params.log2_n > 22 || params.r < 1 || params.r > 32 || params.p < 1 ||
       params.p > 16)
     return Status::error("scrypt parameters out of range");
   uint64_t n = uint64_t{1} << params.log2_n;
   // A key file chooses its own cost: never more than 1 GiB of scrypt memory (128 r N bytes).
-  if (128ull * params.r * n > (uint64_t{1} << 30)) return Status::error("scrypt parameters need more than 1 GiB");
+  if (128ull * params.r * n > (uint64_t{1} << 30))
+    return Status::error("scrypt parameters need more than 1 GiB");
   // scrypt needs 128 * r * N bytes for V plus 128 * r * p for B; allow both with slack.
   uint64_t maxmem = 128ull * params.r * (n + params.p + 2) + (1u << 20);
   static const char kEmpty = 0;

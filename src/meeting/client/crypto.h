@@ -23,8 +23,8 @@ inline constexpr size_t kAeadOverhead = kAeadNonceLen + kAeadTagLen;
 
 /// HKDF-SHA-512 (extract then expand) of `ikm` with `salt` and `info` into `out`
 /// (1..16320 bytes). Throws std::invalid_argument on an impossible length.
-void hkdf_sha512(std::span<uint8_t> out, std::span<const uint8_t> ikm,
-                 std::span<const uint8_t> salt, std::span<const uint8_t> info);
+void hkdf_sha512(std::span<uint8_t> out, std::span<const uint8_t> ikm, std::span<const uint8_t> salt,
+                 std::span<const uint8_t> info);
 
 /// HMAC-SHA-512 of `data` under `key`, truncated to 32 bytes (the membership proof's MAC).
 std::array<uint8_t, 32> hmac_sha512_256(std::span<const uint8_t> key, std::span<const uint8_t> data);
@@ -50,7 +50,7 @@ struct ScryptParams {
 /// scrypt(passphrase, salt) into `out`. Error when the parameters are out of range (log2_n in
 /// 10..22, r in 1..32, p in 1..16, and 128 r N <= 1 GiB: a key file cannot make us allocate
 /// unbounded memory) or OpenSSL fails.
-Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase,
-                     std::span<const uint8_t> salt, const ScryptParams& params);
+Status scrypt_derive(std::span<uint8_t> out, std::string_view passphrase, std::span<const uint8_t> salt,
+                     const ScryptParams& params);
 
 }  // namespace v100::meeting::client

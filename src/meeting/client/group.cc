@@ -42,7 +42,8 @@ Result<Parsed> parse(ByteSpan blob) {
   Parsed p;
   uint16_t n = 0;
   if (!r.bytes(8, magic) || std::memcmp(magic.data(), kMagic, 8) != 0) return R::error("not an epoch blob");
-  if (!r.u64(p.header.epoch) || !r.u16(p.header.distributor_slot) || !r.u16(p.header.recipient_slot) || !r.u16(n))
+  if (!r.u64(p.header.epoch) || !r.u16(p.header.distributor_slot) || !r.u16(p.header.recipient_slot) ||
+      !r.u16(n))
     return R::error("epoch blob truncated");
   if (n == 0 || n > kMaxMembers) return R::error("epoch blob member count out of range");
   p.header.member_slots.reserve(n);
@@ -109,7 +110,8 @@ Result<OpenedEpoch> open_epoch_blob(const Identity& me, uint16_t my_slot, const 
   if (!p) return p.status();
   if (p->header.recipient_slot != my_slot) return R::error("epoch blob is for another slot");
   Bytes signed_msg(handle.begin(), handle.end());
-  signed_msg.insert(signed_msg.end(), blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(p->signed_len));
+  signed_msg.insert(signed_msg.end(), blob.begin(),
+                    blob.begin() + static_cast<std::ptrdiff_t>(p->signed_len));
   if (!verify_signature(distributor, signed_msg, kCtxEpoch, p->sig))
     return R::error("epoch blob signature does not verify");
   auto ss = me.decapsulate(p->ct);
@@ -117,7 +119,8 @@ Result<OpenedEpoch> open_epoch_blob(const Identity& me, uint16_t my_slot, const 
   SecretBytes key = box_key(ss->span(), p->ct);
   UserId mine = me.user_id();
   auto fresh = aead_open(key.span(), p->box, box_aad(handle, p->header.epoch, my_slot, mine));
-  if (!fresh || fresh->size() != 32) return R::error("epoch blob does not decrypt (not addressed to this identity)");
+  if (!fresh || fresh->size() != 32)
+    return R::error("epoch blob does not decrypt (not addressed to this identity)");
   OpenedEpoch out;
   out.header = std::move(p->header);
   out.fresh = std::move(fresh).value();

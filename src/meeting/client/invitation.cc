@@ -52,7 +52,8 @@ Result<OpenedInvitation> open_invitation(const Identity& me, ByteSpan invitation
   using R = Result<OpenedInvitation>;
   ByteReader r(invitation);
   ByteSpan magic, to, ct, box, sig;
-  if (!r.bytes(8, magic) || std::memcmp(magic.data(), kMagic, 8) != 0) return R::error("not a V100 invitation");
+  if (!r.bytes(8, magic) || std::memcmp(magic.data(), kMagic, 8) != 0)
+    return R::error("not a V100 invitation");
   auto inviter = PublicIdentity::read(r);
   if (!inviter) return R::error("invitation: " + inviter.message());
   if (!r.bytes(32, to) || !r.blob(ct, 1 << 16)) return R::error("invitation truncated");
@@ -75,7 +76,8 @@ Result<OpenedInvitation> open_invitation(const Identity& me, ByteSpan invitation
   ByteSpan join_seed;
   if (!pr.bytes(32, ms) || !pr.u64(out.session) || !pr.blob(title, kMaxTitle))
     return R::error("invitation payload malformed");
-  if (!pr.at_end() && (!pr.bytes(32, join_seed) || !pr.at_end())) return R::error("invitation payload malformed");
+  if (!pr.at_end() && (!pr.bytes(32, join_seed) || !pr.at_end()))
+    return R::error("invitation payload malformed");
   out.meeting_secret = SecretBytes(ms);
   if (!join_seed.empty()) out.join_seed = SecretBytes(join_seed);
   out.title.assign(title.begin(), title.end());

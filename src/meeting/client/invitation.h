@@ -24,11 +24,11 @@ namespace v100::meeting::client {
 
 /// What an opened invitation gives the invitee.
 struct OpenedInvitation {
-  SecretBytes meeting_secret;   ///< ms, 32 bytes
-  uint64_t session = 0;         ///< which session's handle to join
-  std::string title;            ///< the meeting title, as the host wrote it (may be empty)
-  SecretBytes join_seed;        ///< empty, or the host's replacement join key (after a removal)
-  PublicIdentity inviter;       ///< who signed it (the app decides whether to trust them)
+  SecretBytes meeting_secret;  ///< ms, 32 bytes
+  uint64_t session = 0;        ///< which session's handle to join
+  std::string title;           ///< the meeting title, as the host wrote it (may be empty)
+  SecretBytes join_seed;       ///< empty, or the host's replacement join key (after a removal)
+  PublicIdentity inviter;      ///< who signed it (the app decides whether to trust them)
   UserId inviter_id{};
 };
 

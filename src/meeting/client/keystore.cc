@@ -89,9 +89,12 @@ std::string public_identity_text(const PublicIdentity& pub) {
 
 Result<PublicIdentity> parse_public_identity_text(std::string_view text) {
   constexpr std::string_view kPrefix = "v100-identity-v1 ";
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  if (text.substr(0, kPrefix.size()) != kPrefix) return Result<PublicIdentity>::error("not a V100 public identity");
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
+  if (text.substr(0, kPrefix.size()) != kPrefix)
+    return Result<PublicIdentity>::error("not a V100 public identity");
   auto bytes = from_hex(text.substr(kPrefix.size()));
   if (!bytes) return bytes.status();
   return PublicIdentity::parse(*bytes);
@@ -101,7 +104,8 @@ namespace {
 
 Result<std::string> read_tty_line(const std::string& prompt) {
   FILE* tty = std::fopen("/dev/tty", "r+");
-  if (tty == nullptr) return Result<std::string>::error("no terminal to ask for a passphrase (set V100_PASSPHRASE)");
+  if (tty == nullptr)
+    return Result<std::string>::error("no terminal to ask for a passphrase (set V100_PASSPHRASE)");
   std::fputs(prompt.c_str(), tty);
   std::fflush(tty);
   int fd = fileno(tty);

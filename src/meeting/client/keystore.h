@@ -6,8 +6,8 @@
 //   ct      u32 length || AES-256-GCM ciphertext || 16-byte tag
 //
 // key = scrypt(passphrase, salt, N = 2^log2_n, r, p) (32 bytes); the header from magic to
-// salt is the associated data (GCM binds the nonce itself), so a tampered cost parameter or salt fails the tag check. The
-// cost parameters are range-checked before use so a hostile file cannot make us allocate more
+// salt is the associated data (GCM binds the nonce itself), so a tampered cost parameter or salt fails the
+// tag check. The cost parameters are range-checked before use so a hostile file cannot make us allocate more
 // than 2^22 * 128 * 32 bytes.
 #pragma once
 

@@ -32,13 +32,15 @@ Result<std::pair<MediaHeader, ByteSpan>> parse_media_payload(ByteSpan p) {
 }
 
 uint64_t wall_clock_us() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 namespace {
-size_t video_index(MediaKind k) { return k == MediaKind::kScreen ? 1 : 0; }
+size_t video_index(MediaKind k) {
+  return k == MediaKind::kScreen ? 1 : 0;
+}
 }  // namespace
 
 struct MediaSession::Impl {
@@ -217,8 +219,8 @@ struct MediaSession::Impl {
       s.need_keyframe = false;
       ++r.stats.video_frames;
       r.stats.keyframes += f.keyframe;
-      out = DecodedPicture{f.slot, f.kind, f.keyframe, h.seq, h.capture_us, f.sender_name, f.identity_verified,
-                           std::move(*pic)};
+      out = DecodedPicture{f.slot,       f.kind,        f.keyframe,          h.seq,
+                           h.capture_us, f.sender_name, f.identity_verified, std::move(*pic)};
     }
     if (out && opt.on_picture) opt.on_picture(*out);
   }
@@ -358,12 +360,14 @@ Status MediaSession::send_audio(std::span<const int16_t> pcm, uint64_t capture_u
   return impl_->send_audio(pcm, capture_us);
 }
 
-void MediaSession::force_keyframe(MediaKind kind) { impl_->video[video_index(kind)].force = true; }
+void MediaSession::force_keyframe(MediaKind kind) {
+  impl_->video[video_index(kind)].force = true;
+}
 
 MediaSessionStats MediaSession::stats() const {
   const Impl& i = *impl_;
-  return {i.video_sent, i.keyframes_sent, i.video_bytes, i.audio_sent, i.audio_bytes,
-          i.on_request, i.on_epoch,   i.send_errors};
+  return {i.video_sent,  i.keyframes_sent, i.video_bytes, i.audio_sent,
+          i.audio_bytes, i.on_request,     i.on_epoch,    i.send_errors};
 }
 
 std::map<uint16_t, SenderMediaStats> MediaSession::receive_stats() const {
@@ -375,13 +379,21 @@ std::map<uint16_t, SenderMediaStats> MediaSession::receive_stats() const {
 
 // ------------------------------------------------------------------------------------------------
 
-TestMediaSource::TestMediaSource(MediaSession& session, uint16_t sender, int width, int height, int fps, bool video,
-                                 bool audio)
-    : session_(session), sender_(sender), width_(width), height_(height), fps_(fps), video_(video), audio_(audio) {
+TestMediaSource::TestMediaSource(MediaSession& session, uint16_t sender, int width, int height, int fps,
+                                 bool video, bool audio)
+    : session_(session),
+      sender_(sender),
+      width_(width),
+      height_(height),
+      fps_(fps),
+      video_(video),
+      audio_(audio) {
   thread_ = std::thread([this] { run(); });
 }
 
-TestMediaSource::~TestMediaSource() { stop(); }
+TestMediaSource::~TestMediaSource() {
+  stop();
+}
 
 void TestMediaSource::stop() {
   stop_ = true;
@@ -413,7 +425,8 @@ void TestMediaSource::run() {
       next_video += frame_period;
       continue;
     }
-    auto wake = std::min(audio_ ? next_audio : Clock::time_point::max(), video_ ? next_video : Clock::time_point::max());
+    auto wake = std::min(audio_ ? next_audio : Clock::time_point::max(),
+                         video_ ? next_video : Clock::time_point::max());
     if (wake == Clock::time_point::max()) return;
     std::this_thread::sleep_until(std::min(wake, now + std::chrono::milliseconds(20)));
   }

@@ -73,7 +73,7 @@ struct DecodedPicture {
   bool keyframe = false;
   uint32_t seq = 0;
   uint64_t capture_us = 0;
-  std::string sender_name;          ///< from the sender's verified identity (empty otherwise)
+  std::string sender_name;  ///< from the sender's verified identity (empty otherwise)
   bool identity_verified = false;
   codec::Picture picture;
 };
@@ -82,21 +82,21 @@ struct DecodedAudio {
   uint16_t slot = 0;
   uint32_t seq = 0;
   uint64_t capture_us = 0;
-  bool concealed = false;           ///< packet-loss concealment for a missing packet
-  std::vector<int16_t> pcm;         ///< 48 kHz mono
+  bool concealed = false;    ///< packet-loss concealment for a missing packet
+  std::vector<int16_t> pcm;  ///< 48 kHz mono
 };
 
 /// Per remote sender.
 struct SenderMediaStats {
-  uint64_t video_frames = 0;        ///< decoded pictures (video + screen)
-  uint64_t keyframes = 0;           ///< decoded keyframes
-  uint64_t video_gaps = 0;          ///< seq gaps seen (frames that never arrived)
-  uint64_t deltas_skipped = 0;      ///< deltas dropped while waiting for a keyframe
+  uint64_t video_frames = 0;    ///< decoded pictures (video + screen)
+  uint64_t keyframes = 0;       ///< decoded keyframes
+  uint64_t video_gaps = 0;      ///< seq gaps seen (frames that never arrived)
+  uint64_t deltas_skipped = 0;  ///< deltas dropped while waiting for a keyframe
   uint64_t decode_errors = 0;
-  uint64_t keyframe_requests = 0;   ///< requests this receiver sent to that sender
-  uint64_t audio_packets = 0;       ///< decoded Opus packets
-  uint64_t audio_lost = 0;          ///< missing packets (concealed)
-  uint64_t queue_drops = 0;         ///< frames dropped because the decode thread fell behind
+  uint64_t keyframe_requests = 0;  ///< requests this receiver sent to that sender
+  uint64_t audio_packets = 0;      ///< decoded Opus packets
+  uint64_t audio_lost = 0;         ///< missing packets (concealed)
+  uint64_t queue_drops = 0;        ///< frames dropped because the decode thread fell behind
 };
 
 struct MediaSessionStats {
@@ -108,8 +108,9 @@ struct MediaSessionStats {
 };
 
 struct MediaSessionOptions {
-  codec::Vp8Config video{};            ///< camera encoder (640x360, 30 fps by default)
-  codec::Vp8Config screen{.width = 1280, .height = 720, .fps = 5, .bitrate_kbps = 1200, .keyframe_interval = 50};
+  codec::Vp8Config video{};  ///< camera encoder (640x360, 30 fps by default)
+  codec::Vp8Config screen{
+      .width = 1280, .height = 720, .fps = 5, .bitrate_kbps = 1200, .keyframe_interval = 50};
   codec::OpusConfig audio{};
   std::function<void(const DecodedPicture&)> on_picture = nullptr;
   std::function<void(const DecodedAudio&)> on_audio = nullptr;
@@ -117,8 +118,8 @@ struct MediaSessionOptions {
   /// Every audio/video/screen frame as received, before decoding (decode thread): a recorder
   /// stores these (media/media_recording.h), header parsed, codec bytes in `codec_bytes`.
   std::function<void(const DecryptedFrame&, const MediaHeader&, ByteSpan codec_bytes)> on_received = nullptr;
-  size_t max_queue = 512;              ///< frames waiting for the decode thread
-  bool decode_video = true;            ///< false: count video frames without decoding them
+  size_t max_queue = 512;    ///< frames waiting for the decode thread
+  bool decode_video = true;  ///< false: count video frames without decoding them
 };
 
 class MediaSession {

@@ -73,7 +73,8 @@ Result<NameEntry> open_name_blob(ByteSpan roster_key, ByteSpan handle, uint16_t 
   ByteReader r(plain->span());
   NameEntry e;
   ByteSpan id;
-  if (!read_padded_name(r, e.display_name) || !r.bytes(32, id) || !r.at_end()) return R::error("name blob malformed");
+  if (!read_padded_name(r, e.display_name) || !r.bytes(32, id) || !r.at_end())
+    return R::error("name blob malformed");
   std::copy(id.begin(), id.end(), e.user_id.begin());
   return e;
 }
@@ -90,8 +91,8 @@ Bytes seal_identity_blob(const Identity& me, ByteSpan roster_key, ByteSpan handl
   return out;
 }
 
-Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot, uint64_t join_seq,
-                                         ByteSpan blob) {
+Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot,
+                                         uint64_t join_seq, ByteSpan blob) {
   using R = Result<IdentityEntry>;
   if (roster_key.size() != 32) return R::error("roster key must be 32 bytes");
   auto plain = aead_open(roster_key, blob, identity_aad(handle, slot, join_seq));
@@ -104,7 +105,8 @@ Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, u
   ByteSpan sig;
   if (!read_padded_name(r, e.display_name) || !r.blob(sig, 1 << 14) || !r.at_end())
     return R::error("identity blob malformed");
-  if (!verify_signature(*pub, signed_message(handle, slot, join_seq, pub_bytes, e.display_name), kCtxRoster, sig))
+  if (!verify_signature(*pub, signed_message(handle, slot, join_seq, pub_bytes, e.display_name), kCtxRoster,
+                        sig))
     return R::error("identity blob signature does not verify");
   e.slot = slot;
   e.join_seq = join_seq;

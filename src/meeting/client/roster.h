@@ -56,8 +56,8 @@ Result<NameEntry> open_name_blob(ByteSpan roster_key, ByteSpan handle, uint16_t 
 Bytes seal_identity_blob(const Identity& me, ByteSpan roster_key, ByteSpan handle, uint16_t slot,
                          uint64_t join_seq, std::string_view display_name);
 /// Opens and checks an identity blob (tag, layout, signature). Never throws.
-Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot, uint64_t join_seq,
-                                         ByteSpan blob);
+Result<IdentityEntry> open_identity_blob(ByteSpan roster_key, ByteSpan handle, uint16_t slot,
+                                         uint64_t join_seq, ByteSpan blob);
 
 /// The identity token of a user: `count` 16-bit values, SHAKE256("v100/token/v1" || user id) read
 /// as little-endian u16s. The BFV roster block holds the first 32 (roster_bfv.h kTokenCoeffs; the

@@ -26,13 +26,16 @@ RosterCipher::RosterCipher(ByteSpan bfv_seed) : impl_(std::make_unique<Impl>()) 
   auto ctx = fhe::bfv::BfvContext::create(kRosterBfvParams);
   if (!ctx) throw std::runtime_error(std::string("roster BFV parameters: ") + ctx.message());
   impl_->ctx = *ctx;
-  if (impl_->ctx->n() < kRosterBlockMembers * kSlotCoeffs) throw std::runtime_error("roster BFV ring too small");
+  if (impl_->ctx->n() < kRosterBlockMembers * kSlotCoeffs)
+    throw std::runtime_error("roster BFV ring too small");
   impl_->keygen = std::make_unique<fhe::KeyGenerator>(impl_->ctx->rlwe_ptr(), bfv_seed);
 }
 
 RosterCipher::~RosterCipher() = default;
 
-uint64_t RosterCipher::t() const { return impl_->ctx->t(); }
+uint64_t RosterCipher::t() const {
+  return impl_->ctx->t();
+}
 
 Bytes RosterCipher::encrypt_token(uint16_t slot, const UserId& user_id) const {
   fhe::bfv::match::MatchClient mc(impl_->ctx, impl_->keygen->secret_key());

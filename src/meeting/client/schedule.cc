@@ -19,10 +19,13 @@ Bytes u64le(uint64_t v) {
 }  // namespace
 
 KeySchedule::KeySchedule(ByteSpan ms) : ms_(ms) {
-  if (ms.size() != kMeetingSecretLen) throw std::invalid_argument("KeySchedule: meeting secret must be 32 bytes");
+  if (ms.size() != kMeetingSecretLen)
+    throw std::invalid_argument("KeySchedule: meeting secret must be 32 bytes");
 }
 
-SecretBytes KeySchedule::generate_secret() { return random_seed32(); }
+SecretBytes KeySchedule::generate_secret() {
+  return random_seed32();
+}
 
 SecretBytes KeySchedule::derive(std::string_view label, ByteSpan context, size_t len) const {
   Bytes info;
@@ -45,10 +48,18 @@ std::array<uint8_t, kHandleLen> KeySchedule::handle(uint64_t session) const {
   return out;
 }
 
-SecretBytes KeySchedule::join_key(uint64_t session) const { return derive("join-key", u64le(session), 32); }
-SecretBytes KeySchedule::bfv_seed() const { return derive("bfv-seed", {}, 32); }
-SecretBytes KeySchedule::ckks_seed() const { return derive("ckks-seed", {}, 32); }
-SecretBytes KeySchedule::info_key(uint64_t session) const { return derive("info-key", u64le(session), 32); }
+SecretBytes KeySchedule::join_key(uint64_t session) const {
+  return derive("join-key", u64le(session), 32);
+}
+SecretBytes KeySchedule::bfv_seed() const {
+  return derive("bfv-seed", {}, 32);
+}
+SecretBytes KeySchedule::ckks_seed() const {
+  return derive("ckks-seed", {}, 32);
+}
+SecretBytes KeySchedule::info_key(uint64_t session) const {
+  return derive("info-key", u64le(session), 32);
+}
 SecretBytes KeySchedule::roster_key(uint64_t session) const {
   return derive("roster-key", u64le(session), 32);
 }

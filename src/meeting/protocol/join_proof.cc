@@ -48,16 +48,20 @@ Bytes remove_transcript(const Handle& handle, const Nonce& nonce, uint16_t slot,
 
 size_t join_verifier_size(JoinScheme scheme) {
   switch (scheme) {
-    case JoinScheme::kEd25519: return 32;
-    case JoinScheme::kMlDsa65: return 1952;  // FIPS 204 Table 2
+    case JoinScheme::kEd25519:
+      return 32;
+    case JoinScheme::kMlDsa65:
+      return 1952;  // FIPS 204 Table 2
   }
   return 0;
 }
 
 size_t join_proof_size(JoinScheme scheme) {
   switch (scheme) {
-    case JoinScheme::kEd25519: return 64;
-    case JoinScheme::kMlDsa65: return 3309;  // FIPS 204 Table 2
+    case JoinScheme::kEd25519:
+      return 64;
+    case JoinScheme::kMlDsa65:
+      return 3309;  // FIPS 204 Table 2
   }
   return 0;
 }
@@ -113,10 +117,9 @@ bool join_scheme_supported(JoinScheme scheme) {
   return registry().count(scheme) != 0;
 }
 
-bool verify_join_proof(JoinScheme scheme, ByteSpan verifier, const Handle& handle,
-                       const Nonce& nonce, ByteSpan proof) {
-  if (verifier.size() != join_verifier_size(scheme) || proof.size() != join_proof_size(scheme))
-    return false;
+bool verify_join_proof(JoinScheme scheme, ByteSpan verifier, const Handle& handle, const Nonce& nonce,
+                       ByteSpan proof) {
+  if (verifier.size() != join_verifier_size(scheme) || proof.size() != join_proof_size(scheme)) return false;
   const Bytes transcript = join_transcript(handle, nonce);
   if (scheme == JoinScheme::kEd25519) return ed25519_verify(verifier, transcript, proof);
   SignatureVerifier v;

@@ -58,7 +58,7 @@ void register_join_verifier(JoinScheme scheme, SignatureVerifier verifier);
 bool join_scheme_supported(JoinScheme scheme);
 
 /// Verifies a membership proof. False on unsupported scheme, wrong sizes or a bad signature.
-bool verify_join_proof(JoinScheme scheme, ByteSpan verifier, const Handle& handle,
-                       const Nonce& nonce, ByteSpan proof);
+bool verify_join_proof(JoinScheme scheme, ByteSpan verifier, const Handle& handle, const Nonce& nonce,
+                       ByteSpan proof);
 
 }  // namespace v100::meeting::protocol

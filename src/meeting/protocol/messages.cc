@@ -15,13 +15,19 @@ using namespace internal;  // NOLINT: the shared body readers and writers of eve
 
 namespace {
 
-bool is_known_type(uint8_t t) { return message_flow(t).has_value(); }
+bool is_known_type(uint8_t t) {
+  return message_flow(t).has_value();
+}
 
-bool valid_scheme(uint8_t s) { return s == 1 || s == 2; }
+bool valid_scheme(uint8_t s) {
+  return s == 1 || s == 2;
+}
 
 bool valid_error_code(uint16_t c) {
-  return (c >= 1 && c <= static_cast<uint16_t>(ErrorCode::kBusy)) || c == static_cast<uint16_t>(ErrorCode::kNotDistributor) ||
-         c == static_cast<uint16_t>(ErrorCode::kNotHost) || c == static_cast<uint16_t>(ErrorCode::kAdmissionRequired);
+  return (c >= 1 && c <= static_cast<uint16_t>(ErrorCode::kBusy)) ||
+         c == static_cast<uint16_t>(ErrorCode::kNotDistributor) ||
+         c == static_cast<uint16_t>(ErrorCode::kNotHost) ||
+         c == static_cast<uint16_t>(ErrorCode::kAdmissionRequired);
 }
 
 bool read_blob_list(ByteReader& r, std::vector<Bytes>& out, size_t max_count, size_t min_len,
@@ -70,8 +76,7 @@ void Hello::write(ByteWriter& w) const {
 }
 Result<Hello> Hello::read(ByteReader& r) {
   Hello m;
-  if (!r.u16(m.min_version) || !r.u16(m.max_version) || m.min_version == 0 ||
-      m.min_version > m.max_version)
+  if (!r.u16(m.min_version) || !r.u16(m.max_version) || m.min_version == 0 || m.min_version > m.max_version)
     return fail<Hello>("Hello", "version range");
   return m;
 }
@@ -135,7 +140,9 @@ V100_MESSAGE_CODEC(CreateMeeting)
 
 // ---- Join ----
 
-void JoinChallengeRequest::write(ByteWriter& w) const { w.bytes(handle); }
+void JoinChallengeRequest::write(ByteWriter& w) const {
+  w.bytes(handle);
+}
 Result<JoinChallengeRequest> JoinChallengeRequest::read(ByteReader& r) {
   JoinChallengeRequest m;
   if (!read_fixed(r, m.handle)) return fail<JoinChallengeRequest>("JoinChallengeRequest", "handle");
@@ -143,7 +150,9 @@ Result<JoinChallengeRequest> JoinChallengeRequest::read(ByteReader& r) {
 }
 V100_MESSAGE_CODEC(JoinChallengeRequest)
 
-void JoinChallenge::write(ByteWriter& w) const { w.bytes(nonce); }
+void JoinChallenge::write(ByteWriter& w) const {
+  w.bytes(nonce);
+}
 Result<JoinChallenge> JoinChallenge::read(ByteReader& r) {
   JoinChallenge m;
   if (!read_fixed(r, m.nonce)) return fail<JoinChallenge>("JoinChallenge", "nonce");
@@ -210,7 +219,9 @@ V100_MESSAGE_CODEC(JoinAccepted)
 // ---- meeting info and keys ----
 
 void GetMeeting::write(ByteWriter&) const {}
-Result<GetMeeting> GetMeeting::read(ByteReader&) { return GetMeeting{}; }
+Result<GetMeeting> GetMeeting::read(ByteReader&) {
+  return GetMeeting{};
+}
 V100_MESSAGE_CODEC(GetMeeting)
 
 void MeetingInfo::write(ByteWriter& w) const {
@@ -244,7 +255,9 @@ Result<MeetingInfo> MeetingInfo::read(ByteReader& r) {
 }
 V100_MESSAGE_CODEC(MeetingInfo)
 
-void GetKeyBlob::write(ByteWriter& w) const { w.u16(kind); }
+void GetKeyBlob::write(ByteWriter& w) const {
+  w.u16(kind);
+}
 Result<GetKeyBlob> GetKeyBlob::read(ByteReader& r) {
   GetKeyBlob m;
   if (!r.u16(m.kind)) return fail<GetKeyBlob>("GetKeyBlob", "kind");
@@ -299,7 +312,8 @@ void FetchRoster::write(ByteWriter& w) const {
 }
 Result<FetchRoster> FetchRoster::read(ByteReader& r) {
   FetchRoster m;
-  if (!r.u16(m.first_slot) || m.first_slot >= kMaxMembers) return fail<FetchRoster>("FetchRoster", "first_slot");
+  if (!r.u16(m.first_slot) || m.first_slot >= kMaxMembers)
+    return fail<FetchRoster>("FetchRoster", "first_slot");
   if (!r.u16(m.max_entries) || m.max_entries > kMaxRosterEntries)
     return fail<FetchRoster>("FetchRoster", "max_entries");
   return m;
@@ -366,7 +380,9 @@ Result<PostEpoch> PostEpoch::read(ByteReader& r) {
 V100_MESSAGE_CODEC(PostEpoch)
 
 void FetchEpochKey::write(ByteWriter&) const {}
-Result<FetchEpochKey> FetchEpochKey::read(ByteReader&) { return FetchEpochKey{}; }
+Result<FetchEpochKey> FetchEpochKey::read(ByteReader&) {
+  return FetchEpochKey{};
+}
 V100_MESSAGE_CODEC(FetchEpochKey)
 
 void EpochKey::write(ByteWriter& w) const {
@@ -387,11 +403,15 @@ V100_MESSAGE_CODEC(EpochKey)
 // ---- leave / end ----
 
 void Leave::write(ByteWriter&) const {}
-Result<Leave> Leave::read(ByteReader&) { return Leave{}; }
+Result<Leave> Leave::read(ByteReader&) {
+  return Leave{};
+}
 V100_MESSAGE_CODEC(Leave)
 
 void EndMeeting::write(ByteWriter&) const {}
-Result<EndMeeting> EndMeeting::read(ByteReader&) { return EndMeeting{}; }
+Result<EndMeeting> EndMeeting::read(ByteReader&) {
+  return EndMeeting{};
+}
 V100_MESSAGE_CODEC(EndMeeting)
 
 // ---- services ----
@@ -428,7 +448,9 @@ V100_MESSAGE_CODEC(ServiceResponse)
 
 // ---- small messages ----
 
-void Ping::write(ByteWriter& w) const { w.u64(token); }
+void Ping::write(ByteWriter& w) const {
+  w.u64(token);
+}
 Result<Ping> Ping::read(ByteReader& r) {
   Ping m;
   if (!r.u64(m.token)) return fail<Ping>("Ping", "token");
@@ -436,7 +458,9 @@ Result<Ping> Ping::read(ByteReader& r) {
 }
 V100_MESSAGE_CODEC(Ping)
 
-void Pong::write(ByteWriter& w) const { w.u64(token); }
+void Pong::write(ByteWriter& w) const {
+  w.u64(token);
+}
 Result<Pong> Pong::read(ByteReader& r) {
   Pong m;
   if (!r.u64(m.token)) return fail<Pong>("Pong", "token");
@@ -445,7 +469,9 @@ Result<Pong> Pong::read(ByteReader& r) {
 V100_MESSAGE_CODEC(Pong)
 
 void Ack::write(ByteWriter&) const {}
-Result<Ack> Ack::read(ByteReader&) { return Ack{}; }
+Result<Ack> Ack::read(ByteReader&) {
+  return Ack{};
+}
 V100_MESSAGE_CODEC(Ack)
 
 void Error::write(ByteWriter& w) const {
@@ -496,13 +522,16 @@ Result<RemoveMember> RemoveMember::read(ByteReader& r) {
   constexpr const char* kN = "RemoveMember";
   if (!r.u16(m.slot) || m.slot >= kMaxMembers) return fail<RemoveMember>(kN, "slot");
   if (!read_fixed(r, m.nonce)) return fail<RemoveMember>(kN, "nonce");
-  if (!read_blob(r, m.new_join_verifier, 1, kMaxVerifierBytes)) return fail<RemoveMember>(kN, "new_join_verifier");
+  if (!read_blob(r, m.new_join_verifier, 1, kMaxVerifierBytes))
+    return fail<RemoveMember>(kN, "new_join_verifier");
   if (!read_blob(r, m.proof, 1, kMaxProofBytes)) return fail<RemoveMember>(kN, "proof");
   return m;
 }
 V100_MESSAGE_CODEC(RemoveMember)
 
-void RedeemToken::write(ByteWriter& w) const { w.blob(token); }
+void RedeemToken::write(ByteWriter& w) const {
+  w.blob(token);
+}
 Result<RedeemToken> RedeemToken::read(ByteReader& r) {
   RedeemToken m;
   if (!read_blob(r, m.token, 1, kMaxAdmissionTokenBytes)) return fail<RedeemToken>("RedeemToken", "token");

@@ -38,10 +38,10 @@ inline constexpr uint16_t kProtocolVersion = 1;
 /// Header: u8 wire version, u8 type, u32 request id.
 inline constexpr size_t kHeaderBytes = 6;
 
-inline constexpr size_t kHandleBytes = 32;     ///< meeting handle: random / KDF output
-inline constexpr size_t kNonceBytes = 32;      ///< join challenge nonce
-inline constexpr size_t kSlotTokenBytes = 32;  ///< secret token to reclaim a slot on reconnect
-inline constexpr size_t kMailboxIdBytes = 32;  ///< anonymous mailbox id
+inline constexpr size_t kHandleBytes = 32;         ///< meeting handle: random / KDF output
+inline constexpr size_t kNonceBytes = 32;          ///< join challenge nonce
+inline constexpr size_t kSlotTokenBytes = 32;      ///< secret token to reclaim a slot on reconnect
+inline constexpr size_t kMailboxIdBytes = 32;      ///< anonymous mailbox id
 inline constexpr size_t kMailboxItemIdBytes = 16;  ///< server-assigned random id of a mailbox item
 
 /// Hard upper bound on one WebSocket message (the server may announce a lower one).
@@ -59,12 +59,12 @@ inline constexpr size_t kSlotsPerBlock = 32;             ///< roster members per
 /// One SFrame frame: room for a VP8 keyframe of 1080p at a high quality (an intra frame of
 /// 1920x1080 I420 at ~0.4 bit per pixel is ~400 KB; twice that for screen content), docs/protocol.md §5.
 inline constexpr size_t kMaxMediaPayload = 1u << 20;
-inline constexpr size_t kMaxBundleFrames = 256;          ///< frames in one MediaBundle
+inline constexpr size_t kMaxBundleFrames = 256;  ///< frames in one MediaBundle
 inline constexpr size_t kMaxMailboxBlobBytes = 64u << 10;
-inline constexpr size_t kMaxMailboxItems = 128;          ///< items held per mailbox (and per list)
+inline constexpr size_t kMaxMailboxItems = 128;  ///< items held per mailbox (and per list)
 /// Mailbox owner proof (MailboxFetch): the owner's ML-DSA-65 public key and FIPS 204 signature.
-inline constexpr size_t kMailboxOwnerKeyBytes = 1952;    ///< FIPS 204 Table 2, ML-DSA-65 pk
-inline constexpr size_t kMailboxOwnerSigBytes = 3309;    ///< FIPS 204 Table 2, ML-DSA-65 sig
+inline constexpr size_t kMailboxOwnerKeyBytes = 1952;  ///< FIPS 204 Table 2, ML-DSA-65 pk
+inline constexpr size_t kMailboxOwnerSigBytes = 3309;  ///< FIPS 204 Table 2, ML-DSA-65 sig
 /// Highest proof-of-work difficulty (leading zero bits) a MailboxChallenge may ask for.
 inline constexpr uint8_t kMaxMailboxPutBits = 32;
 inline constexpr size_t kMaxServiceBlobs = 64;
@@ -95,43 +95,43 @@ enum class Flow : uint8_t {
 /// travels both ways. The table generates MsgType, msg_type_name(), message_flow(), the Message
 /// variant, decode() and the server's dispatch: a new message is one row, its struct (write/read)
 /// and, for a request, one ControlPlane::handle overload (a missing one does not compile).
-#define V100_PROTOCOL_MESSAGES(X)                   \
-  X(Hello, 1, kHello)                               \
-  X(CreateMeeting, 2, kStoringRequest)              \
-  X(JoinChallengeRequest, 3, kRequest)              \
-  X(JoinProve, 4, kRequest)                         \
-  X(GetMeeting, 5, kRequest)                        \
-  X(GetKeyBlob, 6, kRequest)                        \
-  X(PutRoster, 7, kRequest)                         \
-  X(FetchRoster, 8, kRequest)                       \
-  X(PostEpoch, 9, kRequest)                         \
-  X(FetchEpochKey, 10, kRequest)                    \
-  X(Subscribe, 11, kRequest)                        \
-  X(MediaFrame, 12, kMedia)                         \
-  X(Leave, 13, kRequest)                            \
-  X(MailboxPut, 14, kStoringRequest)                \
-  X(MailboxFetch, 15, kRequest)                     \
-  X(ServiceRequest, 16, kStoringRequest)            \
-  X(Ping, 17, kPing)                                \
-  X(EndMeeting, 18, kRequest)                       \
-  X(PutKeyBlob, 19, kStoringRequest)                \
-  X(MailboxChallengeRequest, 20, kRequest)          \
-  X(RemoveMember, 30, kRequest)                     \
-  X(RedeemToken, 31, kRequest)                      \
-  X(ServerHello, 64, kToClient)                     \
-  X(Ack, 65, kToClient)                             \
-  X(Error, 66, kToClient)                           \
-  X(JoinChallenge, 67, kToClient)                   \
-  X(JoinAccepted, 68, kToClient)                    \
-  X(MeetingInfo, 69, kToClient)                     \
-  X(KeyBlob, 70, kToClient)                         \
-  X(Roster, 71, kToClient)                          \
-  X(EpochKey, 72, kToClient)                        \
-  X(MemberEvent, 73, kToClient)                     \
-  X(MailboxItems, 74, kToClient)                    \
-  X(ServiceResponse, 75, kToClient)                 \
-  X(Pong, 76, kToClient)                            \
-  X(MediaBundle, 77, kToClient)                     \
+#define V100_PROTOCOL_MESSAGES(X)          \
+  X(Hello, 1, kHello)                      \
+  X(CreateMeeting, 2, kStoringRequest)     \
+  X(JoinChallengeRequest, 3, kRequest)     \
+  X(JoinProve, 4, kRequest)                \
+  X(GetMeeting, 5, kRequest)               \
+  X(GetKeyBlob, 6, kRequest)               \
+  X(PutRoster, 7, kRequest)                \
+  X(FetchRoster, 8, kRequest)              \
+  X(PostEpoch, 9, kRequest)                \
+  X(FetchEpochKey, 10, kRequest)           \
+  X(Subscribe, 11, kRequest)               \
+  X(MediaFrame, 12, kMedia)                \
+  X(Leave, 13, kRequest)                   \
+  X(MailboxPut, 14, kStoringRequest)       \
+  X(MailboxFetch, 15, kRequest)            \
+  X(ServiceRequest, 16, kStoringRequest)   \
+  X(Ping, 17, kPing)                       \
+  X(EndMeeting, 18, kRequest)              \
+  X(PutKeyBlob, 19, kStoringRequest)       \
+  X(MailboxChallengeRequest, 20, kRequest) \
+  X(RemoveMember, 30, kRequest)            \
+  X(RedeemToken, 31, kRequest)             \
+  X(ServerHello, 64, kToClient)            \
+  X(Ack, 65, kToClient)                    \
+  X(Error, 66, kToClient)                  \
+  X(JoinChallenge, 67, kToClient)          \
+  X(JoinAccepted, 68, kToClient)           \
+  X(MeetingInfo, 69, kToClient)            \
+  X(KeyBlob, 70, kToClient)                \
+  X(Roster, 71, kToClient)                 \
+  X(EpochKey, 72, kToClient)               \
+  X(MemberEvent, 73, kToClient)            \
+  X(MailboxItems, 74, kToClient)           \
+  X(ServiceResponse, 75, kToClient)        \
+  X(Pong, 76, kToClient)                   \
+  X(MediaBundle, 77, kToClient)            \
   X(MailboxChallenge, 78, kToClient)
 
 /// Message type codes (byte 1 of the header), from the message table.
@@ -158,38 +158,38 @@ const char* msg_type_name(uint8_t type);
 
 /// Error codes carried by Error messages.
 enum class ErrorCode : uint16_t {
-  kBadMessage = 1,         ///< undecodable or out-of-range message
-  kUnsupportedVersion = 2, ///< no common protocol version
-  kHelloRequired = 3,      ///< first message was not Hello
-  kUnknownMeeting = 4,     ///< no meeting with that handle
-  kMeetingExists = 5,      ///< CreateMeeting with a handle already in use
-  kNotMember = 6,          ///< request needs a joined connection
-  kBadProof = 7,           ///< membership proof did not verify
-  kNoChallenge = 8,        ///< JoinProve without a fresh challenge (or a replayed one)
+  kBadMessage = 1,          ///< undecodable or out-of-range message
+  kUnsupportedVersion = 2,  ///< no common protocol version
+  kHelloRequired = 3,       ///< first message was not Hello
+  kUnknownMeeting = 4,      ///< no meeting with that handle
+  kMeetingExists = 5,       ///< CreateMeeting with a handle already in use
+  kNotMember = 6,           ///< request needs a joined connection
+  kBadProof = 7,            ///< membership proof did not verify
+  kNoChallenge = 8,         ///< JoinProve without a fresh challenge (or a replayed one)
   kMeetingFull = 9,
-  kBadSlot = 10,           ///< slot out of range, not yours, or not occupied
-  kStaleEpoch = 11,        ///< PostEpoch with epoch <= current
+  kBadSlot = 10,     ///< slot out of range, not yours, or not occupied
+  kStaleEpoch = 11,  ///< PostEpoch with epoch <= current
   kRateLimited = 12,
   kMailboxFull = 13,
   kUnknownService = 14,
   kServiceError = 15,
   kInternal = 16,
-  kUnsupportedScheme = 17, ///< join scheme not supported by this server
-  kNotFound = 18,          ///< key blob / epoch key / record absent
-  kAlreadyJoined = 19,     ///< JoinProve on a connection that is already a member
-  kBusy = 20,              ///< server overloaded (worker queue full); retry later
-  kNotDistributor = 30,    ///< PostEpoch from a member that is not the epoch distributor
-  kNotHost = 31,           ///< RemoveMember without a valid host proof (or a meeting without host)
-  kAdmissionRequired = 32, ///< an anonymous store (CreateMeeting, billing registration) needs a
-                           ///< redeemed admission token on this connection (RedeemToken)
+  kUnsupportedScheme = 17,  ///< join scheme not supported by this server
+  kNotFound = 18,           ///< key blob / epoch key / record absent
+  kAlreadyJoined = 19,      ///< JoinProve on a connection that is already a member
+  kBusy = 20,               ///< server overloaded (worker queue full); retry later
+  kNotDistributor = 30,     ///< PostEpoch from a member that is not the epoch distributor
+  kNotHost = 31,            ///< RemoveMember without a valid host proof (or a meeting without host)
+  kAdmissionRequired = 32,  ///< an anonymous store (CreateMeeting, billing registration) needs a
+                            ///< redeemed admission token on this connection (RedeemToken)
 };
 
 /// Membership-proof schemes. The verifier is a public key registered at CreateMeeting; the proof
 /// is a signature over join_transcript(handle, nonce) (see join_proof.h).
 enum class JoinScheme : uint8_t {
-  kEd25519 = 1,   ///< verifier: 32-byte Ed25519 public key; proof: 64-byte signature (RFC 8032)
-  kMlDsa65 = 2,   ///< verifier: 1952-byte ML-DSA-65 public key; proof: 3309-byte signature
-                  ///< (FIPS 204 pure ML-DSA, context string "v100/join")
+  kEd25519 = 1,  ///< verifier: 32-byte Ed25519 public key; proof: 64-byte signature (RFC 8032)
+  kMlDsa65 = 2,  ///< verifier: 1952-byte ML-DSA-65 public key; proof: 3309-byte signature
+                 ///< (FIPS 204 pure ML-DSA, context string "v100/join")
 };
 
 /// Key-blob kinds. 1..0x7eff are free for the application (the server does not interpret them;
@@ -211,10 +211,14 @@ enum KeyKind : uint16_t {
 inline constexpr uint16_t kFirstReservedKeyKind = 0x7f00;
 inline constexpr uint16_t kIdentityKeyKindBase = 0x8000;
 /// Key-blob kind of the identity blob of `slot` (< kMaxMembers).
-constexpr uint16_t identity_key_kind(uint16_t slot) { return static_cast<uint16_t>(kIdentityKeyKindBase | slot); }
+constexpr uint16_t identity_key_kind(uint16_t slot) {
+  return static_cast<uint16_t>(kIdentityKeyKindBase | slot);
+}
 /// The slot of an identity kind, or -1 when `kind` is not one.
 constexpr int identity_kind_slot(uint16_t kind) {
-  return kind >= kIdentityKeyKindBase && kind < kIdentityKeyKindBase + kMaxMembers ? kind - kIdentityKeyKindBase : -1;
+  return kind >= kIdentityKeyKindBase && kind < kIdentityKeyKindBase + kMaxMembers
+             ? kind - kIdentityKeyKindBase
+             : -1;
 }
 
 /// Media kinds in MediaFrame (lets a congested relay send audio first and drop video deltas).
@@ -230,8 +234,8 @@ inline constexpr uint8_t kMaxMediaLayer = 3;
 /// changes it makes the frame fail to decrypt (docs/protocol.md §5).
 struct MediaEnvelope {
   MediaKind kind = MediaKind::kAudio;
-  bool keyframe = false;   ///< a video/screen frame that decodes on its own
-  uint8_t layer = 0;       ///< 0..kMaxMediaLayer (simulcast/SVC layer; 0 today)
+  bool keyframe = false;  ///< a video/screen frame that decodes on its own
+  uint8_t layer = 0;      ///< 0..kMaxMediaLayer (simulcast/SVC layer; 0 today)
   uint8_t byte() const {
     return static_cast<uint8_t>(static_cast<uint8_t>(kind) | (keyframe ? 0x08 : 0) | (layer << 4));
   }
@@ -241,7 +245,8 @@ struct MediaEnvelope {
     const uint8_t kind = b & 0x07;
     const bool key = (b & 0x08) != 0;
     if (kind > kMaxMediaKind || (b & 0xc0) != 0) return std::nullopt;
-    if (key && kind != static_cast<uint8_t>(MediaKind::kVideo) && kind != static_cast<uint8_t>(MediaKind::kScreen))
+    if (key && kind != static_cast<uint8_t>(MediaKind::kVideo) &&
+        kind != static_cast<uint8_t>(MediaKind::kScreen))
       return std::nullopt;
     return MediaEnvelope{static_cast<MediaKind>(kind), key, static_cast<uint8_t>((b >> 4) & 0x03)};
   }
@@ -251,12 +256,12 @@ struct MediaEnvelope {
 
 /// MemberEvent kinds.
 enum class MemberEventKind : uint8_t {
-  kJoined = 1,       ///< a slot was newly assigned
-  kLeft = 2,         ///< the slot was released by Leave
-  kOnline = 3,       ///< a member reclaimed its slot (reconnect)
-  kOffline = 4,      ///< a member's connection closed without Leave (slot kept)
-  kMeetingEnded = 5, ///< EndMeeting: all state deleted; slot field is the ender's
-  kRemoved = 6,      ///< the host removed this slot's member (RemoveMember), or it expired
+  kJoined = 1,        ///< a slot was newly assigned
+  kLeft = 2,          ///< the slot was released by Leave
+  kOnline = 3,        ///< a member reclaimed its slot (reconnect)
+  kOffline = 4,       ///< a member's connection closed without Leave (slot kept)
+  kMeetingEnded = 5,  ///< EndMeeting: all state deleted; slot field is the ender's
+  kRemoved = 6,       ///< the host removed this slot's member (RemoveMember), or it expired
 };
 
 /// Subscribe modes.
@@ -277,12 +282,12 @@ Result<Header> decode_header(ByteSpan msg);
 // Each struct: kType; write(ByteWriter&) appends the body; read(ByteReader&) parses a body (strict);
 // encode(request_id) -> full message; decode(ByteSpan) -> Result (checks header type, no trailing).
 
-#define V100_PROTOCOL_MESSAGE(Name)                                   \
-  static constexpr MsgType kType = MsgType::k##Name;                  \
-  void write(ByteWriter& w) const;                                    \
-  static Result<Name> read(ByteReader& r);                            \
-  Bytes encode(uint32_t request_id = 0) const;                        \
-  static Result<Name> decode(ByteSpan msg);                           \
+#define V100_PROTOCOL_MESSAGE(Name)                  \
+  static constexpr MsgType kType = MsgType::k##Name; \
+  void write(ByteWriter& w) const;                   \
+  static Result<Name> read(ByteReader& r);           \
+  Bytes encode(uint32_t request_id = 0) const;       \
+  static Result<Name> decode(ByteSpan msg);          \
   bool operator==(const Name&) const = default
 
 /// Client's first message. The server answers ServerHello with max(min..max ∩ supported) or Error.
@@ -295,9 +300,9 @@ struct Hello {
 /// Server's answer to Hello, announcing limits the client must respect.
 struct ServerHello {
   uint16_t version = kProtocolVersion;
-  uint32_t max_message_bytes = 0;   ///< this server's per-message limit (<= kMaxMessageBytes)
-  uint32_t max_media_payload = 0;   ///< largest SFrame payload relayed
-  uint16_t max_members = 0;         ///< largest meeting this server accepts
+  uint32_t max_message_bytes = 0;  ///< this server's per-message limit (<= kMaxMessageBytes)
+  uint32_t max_media_payload = 0;  ///< largest SFrame payload relayed
+  uint16_t max_members = 0;        ///< largest meeting this server accepts
   V100_PROTOCOL_MESSAGE(ServerHello);
 };
 
@@ -312,11 +317,11 @@ struct KeyBlobEntry {
 /// The creator is not joined by this; it joins like everyone else (JoinChallengeRequest...).
 struct CreateMeeting {
   Handle handle{};
-  uint16_t max_members = 0;                  ///< 1..kMaxMembers
+  uint16_t max_members = 0;  ///< 1..kMaxMembers
   JoinScheme scheme = JoinScheme::kEd25519;
-  Bytes join_verifier;                       ///< public key of the join key; size fixed by scheme
-  Bytes info_blob;                           ///< AEAD(meeting info) under a key from the secret
-  std::vector<KeyBlobEntry> keys;            ///< distinct kinds, <= kMaxKeyBlobs
+  Bytes join_verifier;             ///< public key of the join key; size fixed by scheme
+  Bytes info_blob;                 ///< AEAD(meeting info) under a key from the secret
+  std::vector<KeyBlobEntry> keys;  ///< distinct kinds, <= kMaxKeyBlobs
   V100_PROTOCOL_MESSAGE(CreateMeeting);
 };
 
@@ -340,15 +345,15 @@ struct JoinProve {
   Nonce nonce{};
   Bytes proof;
   bool reclaim = false;
-  uint16_t reclaim_slot = 0;       ///< meaningful when reclaim
-  SlotToken reclaim_token{};       ///< meaningful when reclaim; zero otherwise
+  uint16_t reclaim_slot = 0;  ///< meaningful when reclaim
+  SlotToken reclaim_token{};  ///< meaningful when reclaim; zero otherwise
   V100_PROTOCOL_MESSAGE(JoinProve);
 };
 
 /// One member slot as the server sees it (no identity: a slot, an order, and presence).
 struct MemberInfo {
   uint16_t slot = 0;
-  uint64_t join_seq = 0;   ///< order of first join in this meeting (1, 2, ...), not a time
+  uint64_t join_seq = 0;  ///< order of first join in this meeting (1, 2, ...), not a time
   bool online = false;
   bool operator==(const MemberInfo&) const = default;
 };
@@ -360,7 +365,7 @@ struct JoinAccepted {
   SlotToken slot_token{};
   uint64_t epoch = 0;
   uint64_t join_seq = 0;
-  std::vector<MemberInfo> members;   ///< includes this member; <= kMaxMembers
+  std::vector<MemberInfo> members;  ///< includes this member; <= kMaxMembers
   V100_PROTOCOL_MESSAGE(JoinAccepted);
 };
 
@@ -475,7 +480,7 @@ struct EpochKey {
 /// A new member is subscribed to nothing.
 struct Subscribe {
   SubscribeMode mode = SubscribeMode::kNone;
-  std::vector<uint16_t> slots;   ///< only with kList; each < kMaxMembers, <= kMaxMembers entries
+  std::vector<uint16_t> slots;  ///< only with kList; each < kMaxMembers, <= kMaxMembers entries
   V100_PROTOCOL_MESSAGE(Subscribe);
 };
 
@@ -485,8 +490,8 @@ struct Subscribe {
 struct MediaFrame {
   uint16_t slot = 0;
   MediaKind kind = MediaKind::kAudio;
-  Bytes payload;   ///< opaque SFrame bytes, 1..kMaxMediaPayload
-  bool keyframe = false;   ///< envelope bits (MediaEnvelope), validated on decode
+  Bytes payload;          ///< opaque SFrame bytes, 1..kMaxMediaPayload
+  bool keyframe = false;  ///< envelope bits (MediaEnvelope), validated on decode
   uint8_t layer = 0;
   MediaEnvelope envelope() const { return {kind, keyframe, layer}; }
   V100_PROTOCOL_MESSAGE(MediaFrame);
@@ -495,7 +500,7 @@ struct MediaFrame {
 /// Server -> client: several relayed frames coalesced into one WebSocket message (the relay does
 /// this when frames queue up behind a write). Equivalent to the frames in order.
 struct MediaBundle {
-  std::vector<MediaFrame> frames;   ///< 1..kMaxBundleFrames
+  std::vector<MediaFrame> frames;  ///< 1..kMaxBundleFrames
   V100_PROTOCOL_MESSAGE(MediaBundle);
 };
 
@@ -527,7 +532,7 @@ struct MailboxChallengeRequest {
 /// MailboxFetch, and the proof-of-work difficulty (leading zero bits) a MailboxPut needs now.
 struct MailboxChallenge {
   Nonce nonce{};
-  uint8_t put_bits = 0;   ///< 0..kMaxMailboxPutBits
+  uint8_t put_bits = 0;  ///< 0..kMaxMailboxPutBits
   V100_PROTOCOL_MESSAGE(MailboxChallenge);
 };
 
@@ -539,7 +544,7 @@ struct MailboxPut {
   MailboxId mailbox{};
   Nonce nonce{};
   uint64_t work = 0;
-  Bytes blob;   ///< 1..kMaxMailboxBlobBytes
+  Bytes blob;  ///< 1..kMaxMailboxBlobBytes
   V100_PROTOCOL_MESSAGE(MailboxPut);
 };
 
@@ -551,9 +556,9 @@ struct MailboxPut {
 struct MailboxFetch {
   MailboxId mailbox{};
   Nonce nonce{};
-  Bytes owner_key;                       ///< exactly kMailboxOwnerKeyBytes
-  std::vector<MailboxItemId> delete_ids; ///< distinct, <= kMaxMailboxItems
-  Bytes signature;                       ///< exactly kMailboxOwnerSigBytes
+  Bytes owner_key;                        ///< exactly kMailboxOwnerKeyBytes
+  std::vector<MailboxItemId> delete_ids;  ///< distinct, <= kMaxMailboxItems
+  Bytes signature;                        ///< exactly kMailboxOwnerSigBytes
   V100_PROTOCOL_MESSAGE(MailboxFetch);
 };
 
@@ -567,7 +572,7 @@ struct MailboxItem {
 /// Reply to MailboxFetch: items oldest first (distinct ids), within the server's reply budget;
 /// `more` when further items wait (delete these and fetch again to see them).
 struct MailboxItems {
-  std::vector<MailboxItem> items;   ///< <= kMaxMailboxItems
+  std::vector<MailboxItem> items;  ///< <= kMaxMailboxItems
   bool more = false;
   V100_PROTOCOL_MESSAGE(MailboxItems);
 };
@@ -634,8 +639,8 @@ struct MemberEvent {
 struct RemoveMember {
   uint16_t slot = 0;
   Nonce nonce{};
-  Bytes new_join_verifier;   ///< public key of the new join key (size fixed by the scheme)
-  Bytes proof;               ///< 64-byte Ed25519 signature
+  Bytes new_join_verifier;  ///< public key of the new join key (size fixed by the scheme)
+  Bytes proof;              ///< 64-byte Ed25519 signature
   V100_PROTOCOL_MESSAGE(RemoveMember);
 };
 

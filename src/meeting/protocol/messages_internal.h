@@ -36,7 +36,9 @@ inline bool read_bool(ByteReader& r, bool& out) {
   return true;
 }
 
-inline void write_u16_count(ByteWriter& w, size_t n) { w.u16(static_cast<uint16_t>(n)); }
+inline void write_u16_count(ByteWriter& w, size_t n) {
+  w.u16(static_cast<uint16_t>(n));
+}
 
 // A list count is checked against its bound *and* against the bytes left (every element takes at
 // least `min_elem_bytes`), so a hostile count never triggers a large reserve().
@@ -77,8 +79,7 @@ Result<M> decode_full(ByteSpan msg) {
   ByteReader r(msg.subspan(kHeaderBytes));
   auto m = M::read(r);
   if (!m) return m;
-  if (!r.at_end())
-    return Result<M>::error(std::string(msg_type_name(h->type)) + ": trailing bytes");
+  if (!r.at_end()) return Result<M>::error(std::string(msg_type_name(h->type)) + ": trailing bytes");
   return m;
 }
 

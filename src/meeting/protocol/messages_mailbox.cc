@@ -1,10 +1,9 @@
 // The mailbox messages (challenge, put, owner-signed fetch, items). Declared in messages.h; the
 // owner proof and the put work they carry are checked in mailbox_proof.h.
 
-#include "meeting/protocol/messages.h"
-
 #include <set>
 
+#include "meeting/protocol/messages.h"
 #include "meeting/protocol/messages_internal.h"
 
 namespace v100::meeting::protocol {
@@ -13,7 +12,9 @@ using namespace internal;  // NOLINT: the shared body readers and writers of eve
 
 // ---- mailbox ----
 
-void MailboxChallengeRequest::write(ByteWriter& w) const { w.bytes(mailbox); }
+void MailboxChallengeRequest::write(ByteWriter& w) const {
+  w.bytes(mailbox);
+}
 Result<MailboxChallengeRequest> MailboxChallengeRequest::read(ByteReader& r) {
   MailboxChallengeRequest m;
   if (!read_fixed(r, m.mailbox)) return fail<MailboxChallengeRequest>("MailboxChallengeRequest", "mailbox");
@@ -28,7 +29,8 @@ void MailboxChallenge::write(ByteWriter& w) const {
 Result<MailboxChallenge> MailboxChallenge::read(ByteReader& r) {
   MailboxChallenge m;
   if (!read_fixed(r, m.nonce)) return fail<MailboxChallenge>("MailboxChallenge", "nonce");
-  if (!r.u8(m.put_bits) || m.put_bits > kMaxMailboxPutBits) return fail<MailboxChallenge>("MailboxChallenge", "put_bits");
+  if (!r.u8(m.put_bits) || m.put_bits > kMaxMailboxPutBits)
+    return fail<MailboxChallenge>("MailboxChallenge", "put_bits");
   return m;
 }
 V100_MESSAGE_CODEC(MailboxChallenge)
@@ -76,7 +78,8 @@ Result<MailboxFetch> MailboxFetch::read(ByteReader& r) {
   constexpr const char* kN = "MailboxFetch";
   if (!read_fixed(r, m.mailbox)) return fail<MailboxFetch>(kN, "mailbox");
   if (!read_fixed(r, m.nonce)) return fail<MailboxFetch>(kN, "nonce");
-  if (!read_blob(r, m.owner_key, kMailboxOwnerKeyBytes, kMailboxOwnerKeyBytes)) return fail<MailboxFetch>(kN, "owner_key");
+  if (!read_blob(r, m.owner_key, kMailboxOwnerKeyBytes, kMailboxOwnerKeyBytes))
+    return fail<MailboxFetch>(kN, "owner_key");
   if (!read_item_ids(r, m.delete_ids)) return fail<MailboxFetch>(kN, "delete_ids");
   if (!read_blob(r, m.signature, kMailboxOwnerSigBytes, kMailboxOwnerSigBytes))
     return fail<MailboxFetch>(kN, "signature");
@@ -96,7 +99,8 @@ Result<MailboxItems> MailboxItems::read(ByteReader& r) {
   MailboxItems m;
   constexpr const char* kN = "MailboxItems";
   size_t n = 0;
-  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes + 5)) return fail<MailboxItems>(kN, "item count");
+  if (!read_count(r, n, kMaxMailboxItems, kMailboxItemIdBytes + 5))
+    return fail<MailboxItems>(kN, "item count");
   m.items.resize(n);
   std::set<MailboxItemId> seen;
   for (auto& it : m.items) {

@@ -1,10 +1,9 @@
 // The media messages (Subscribe, MediaFrame, MediaBundle) and the relay's zero-copy path: frame
 // views and the in-place bundle builder. Declared in messages.h.
 
-#include "meeting/protocol/messages.h"
-
 #include <set>
 
+#include "meeting/protocol/messages.h"
 #include "meeting/protocol/messages_internal.h"
 
 namespace v100::meeting::protocol {

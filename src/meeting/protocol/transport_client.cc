@@ -127,20 +127,21 @@ class TransportClient::Impl {
     auto results = resolver.resolve(opts_.host, std::to_string(opts_.port), ec);
     bool ok = !ec;
     ok = ok && run_step([&] {
-      lowest.expires_after(opts_.connect_timeout);
-      lowest.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { done(e); });
-    });
+           lowest.expires_after(opts_.connect_timeout);
+           lowest.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { done(e); });
+         });
     ok = ok && run_step([&] {
-      SSL_set_tlsext_host_name(stream_->next_layer().native_handle(), opts_.host.c_str());
-      lowest.expires_after(opts_.connect_timeout);
-      stream_->next_layer().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { done(e); });
-    });
+           SSL_set_tlsext_host_name(stream_->next_layer().native_handle(), opts_.host.c_str());
+           lowest.expires_after(opts_.connect_timeout);
+           stream_->next_layer().async_handshake(ssl::stream_base::client,
+                                                 [&](beast::error_code e) { done(e); });
+         });
     ok = ok && run_step([&] {
-      lowest.expires_after(opts_.connect_timeout);
-      stream_->binary(true);
-      stream_->read_message_max(opts_.max_message_bytes);
-      stream_->async_handshake(opts_.host, "/v100", [&](beast::error_code e) { done(e); });
-    });
+           lowest.expires_after(opts_.connect_timeout);
+           stream_->binary(true);
+           stream_->read_message_max(opts_.max_message_bytes);
+           stream_->async_handshake(opts_.host, "/v100", [&](beast::error_code e) { done(e); });
+         });
     if (!ok) {
       set_closed("connect failed: " + ec.message());
       return Status::error("transport: connect failed: " + ec.message());
@@ -213,7 +214,8 @@ class TransportClient::Impl {
   Result<Bytes> receive(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
     inq_cv_.wait_for(lock, timeout, [&] { return !inq_.empty() || !open_; });
-    if (inq_.empty()) return Result<Bytes>::error(open_ ? "transport: receive timed out" : "transport: closed");
+    if (inq_.empty())
+      return Result<Bytes>::error(open_ ? "transport: receive timed out" : "transport: closed");
     Bytes b = std::move(inq_.front());
     inq_.pop_front();
     return b;
@@ -254,7 +256,6 @@ class TransportClient::Impl {
 
  private:
   using Stream = ws::stream<beast::ssl_stream<beast::tcp_stream>>;
-
 
   bool pooled() const { return io_ != &own_ioc_; }
   bool on_io_thread() const { return io_->get_executor().running_in_this_thread(); }
@@ -441,22 +442,32 @@ Result<std::unique_ptr<TransportClient>> TransportClient::connect(const Transpor
   return std::unique_ptr<TransportClient>(new TransportClient(std::move(impl)));
 }
 
-Status TransportClient::send(Bytes message) { return impl_->send(std::move(message)); }
+Status TransportClient::send(Bytes message) {
+  return impl_->send(std::move(message));
+}
 
 Result<Envelope> TransportClient::call(const Message& request, std::chrono::milliseconds timeout) {
   return impl_->call(request, timeout);
 }
 
-uint32_t TransportClient::next_request_id() { return impl_->next_id(); }
+uint32_t TransportClient::next_request_id() {
+  return impl_->next_id();
+}
 
 Result<Bytes> TransportClient::receive(std::chrono::milliseconds timeout) {
   return impl_->receive(timeout);
 }
 
-bool TransportClient::is_open() const { return impl_->is_open(); }
+bool TransportClient::is_open() const {
+  return impl_->is_open();
+}
 
-void TransportClient::close() { impl_->close(); }
+void TransportClient::close() {
+  impl_->close();
+}
 
-std::string TransportClient::close_reason() const { return impl_->close_reason(); }
+std::string TransportClient::close_reason() const {
+  return impl_->close_reason();
+}
 
 }  // namespace v100::meeting::protocol

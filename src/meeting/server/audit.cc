@@ -1,7 +1,7 @@
 #include "meeting/server/audit.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "meeting/store/store.h"
@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 std::string describe_file(const std::string& name) {
   if (name == store::kDatabaseFile) return "SQLite database holding the records above";
-  if (name == std::string(store::kDatabaseFile) + "-wal") return "SQLite write-ahead log (same records, not yet checkpointed)";
+  if (name == std::string(store::kDatabaseFile) + "-wal")
+    return "SQLite write-ahead log (same records, not yet checkpointed)";
   if (name == std::string(store::kDatabaseFile) + "-shm") return "SQLite WAL index (page numbers only)";
   if (name == "cert.pem") return "server TLS certificate (public; fixed validity dates)";
   if (name == "key.pem") return "server TLS private key (authenticates the server; opens no user data)";
@@ -60,28 +61,31 @@ Result<std::string> audit_report(const std::string& data_dir, bool json) {
     out = "{\"schema_version\": " + std::to_string(store::kSchemaVersion) + ", \"records\": [";
     for (size_t i = 0; i < lines->size(); ++i) {
       const auto& l = (*lines)[i];
-      out += (i ? ", " : "") + std::string("{\"kind\": ") + json_str(l.kind) + ", \"count\": " +
-             std::to_string(l.count) + ", \"bytes\": " + std::to_string(l.bytes) + ", \"what\": " + json_str(l.what) + "}";
+      out += (i ? ", " : "") + std::string("{\"kind\": ") + json_str(l.kind) +
+             ", \"count\": " + std::to_string(l.count) + ", \"bytes\": " + std::to_string(l.bytes) +
+             ", \"what\": " + json_str(l.what) + "}";
     }
     out += "], \"files\": [";
     for (size_t i = 0; i < files.size(); ++i)
-      out += (i ? ", " : "") + std::string("{\"name\": ") + json_str(files[i].name) + ", \"bytes\": " +
-             std::to_string(files[i].size) + ", \"what\": " + json_str(files[i].what) + "}";
+      out += (i ? ", " : "") + std::string("{\"name\": ") + json_str(files[i].name) +
+             ", \"bytes\": " + std::to_string(files[i].size) + ", \"what\": " + json_str(files[i].what) + "}";
     out += "]}\n";
     return out;
   }
-  out = "V100 audit: everything this server stores (schema v" + std::to_string(store::kSchemaVersion) + ")\n\n";
+  out =
+      "V100 audit: everything this server stores (schema v" + std::to_string(store::kSchemaVersion) + ")\n\n";
   std::snprintf(buf, sizeof(buf), "%-20s %8s %12s  %s\n", "record kind", "count", "bytes", "what it is");
   out += buf;
   for (const auto& l : *lines) {
     std::snprintf(buf, sizeof(buf), "%-20s %8llu %12llu  %s\n", l.kind.c_str(),
-                  static_cast<unsigned long long>(l.count), static_cast<unsigned long long>(l.bytes), l.what.c_str());
+                  static_cast<unsigned long long>(l.count), static_cast<unsigned long long>(l.bytes),
+                  l.what.c_str());
     out += buf;
   }
   out += "\nfiles in the data dir:\n";
   for (const auto& f : files) {
-    std::snprintf(buf, sizeof(buf), "  %-20s %12llu  %s\n", f.name.c_str(), static_cast<unsigned long long>(f.size),
-                  f.what.c_str());
+    std::snprintf(buf, sizeof(buf), "  %-20s %12llu  %s\n", f.name.c_str(),
+                  static_cast<unsigned long long>(f.size), f.what.c_str());
     out += buf;
   }
   out +=

@@ -21,7 +21,9 @@ bool MemoryBudget::try_charge(size_t n, bool bulk) {
   return true;
 }
 
-void MemoryBudget::release(size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+void MemoryBudget::release(size_t n) {
+  used_.fetch_sub(n, std::memory_order_relaxed);
+}
 
 BudgetCharge::BudgetCharge(MemoryBudget& budget, size_t n, bool bulk) {
   if (budget.try_charge(n, bulk)) {
@@ -60,7 +62,8 @@ void BudgetCharge::reset() {
 
 size_t default_memory_budget() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  const size_t ram = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : (8ull << 30);
+  const size_t ram =
+      pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : (8ull << 30);
   return std::clamp<size_t>(ram / 4, 64u << 20, 2ull << 30);
 }
 

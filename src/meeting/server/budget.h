@@ -48,7 +48,9 @@ class BudgetCharge {
   /// Charges `n` (refused: an empty charge; test with ok()).
   BudgetCharge(MemoryBudget& budget, size_t n, bool bulk = false);
   ~BudgetCharge() { reset(); }
-  BudgetCharge(BudgetCharge&& o) noexcept : budget_(o.budget_), bytes_(o.bytes_) { o.budget_ = nullptr, o.bytes_ = 0; }
+  BudgetCharge(BudgetCharge&& o) noexcept : budget_(o.budget_), bytes_(o.bytes_) {
+    o.budget_ = nullptr, o.bytes_ = 0;
+  }
   BudgetCharge& operator=(BudgetCharge&& o) noexcept;
   BudgetCharge(const BudgetCharge&) = delete;
   BudgetCharge& operator=(const BudgetCharge&) = delete;

@@ -17,7 +17,11 @@ using namespace protocol;  // NOLINT: the control plane speaks the protocol ever
 
 ControlPlane::ControlPlane(const ServerOptions& opts, store::Store& store, MemoryBudget& budget,
                            std::map<uint16_t, ServiceHandler> services, ServiceRunner run_service)
-    : opts_(opts), store_(&store), budget_(budget), services_(std::move(services)), run_service_(std::move(run_service)) {}
+    : opts_(opts),
+      store_(&store),
+      budget_(budget),
+      services_(std::move(services)),
+      run_service_(std::move(run_service)) {}
 
 Status ControlPlane::init() {
   if (opts_.admission_issuer_pub.empty()) return Status::ok();
@@ -26,11 +30,14 @@ Status ControlPlane::init() {
   if (opts_.admission_issuer_name.empty()) return Status::error("server: admission issuer name required");
   admission_key_ = std::move(pk).value();
   admission_challenge_ = admission::admission_challenge(
-      opts_.admission_issuer_name, opts_.admission_origin.empty() ? opts_.admission_issuer_name : opts_.admission_origin);
+      opts_.admission_issuer_name,
+      opts_.admission_origin.empty() ? opts_.admission_issuer_name : opts_.admission_origin);
   return Status::ok();
 }
 
-ControlPlane::~ControlPlane() { clear(); }
+ControlPlane::~ControlPlane() {
+  clear();
+}
 
 void ControlPlane::clear() {
   // A member's connection and its meeting point at each other (membership, slot): break that.
@@ -54,7 +61,8 @@ void ControlPlane::housekeeping(std::chrono::steady_clock::time_point now) {
 void ControlPlane::evict_unused_meetings(std::chrono::steady_clock::time_point now) {
   for (auto it = meetings_.begin(); it != meetings_.end();) {
     MeetingRuntime& m = *it->second;
-    const bool online = std::any_of(m.members.begin(), m.members.end(), [](const auto& e) { return e.second.session != nullptr; });
+    const bool online = std::any_of(m.members.begin(), m.members.end(),
+                                    [](const auto& e) { return e.second.session != nullptr; });
     if (online) {
       m.unused_since = {};
     } else if (m.unused_since == std::chrono::steady_clock::time_point{}) {
@@ -78,7 +86,8 @@ void ControlPlane::on_closed(const SessionContextPtr& s) {
   it->second.session.reset();
   it->second.since = std::chrono::steady_clock::now();
   rebuild_routes(*meeting);
-  push_to_members(*meeting, MemberEvent{MemberEventKind::kOffline, it->first, it->second.join_seq}.encode(), slot);
+  push_to_members(*meeting, MemberEvent{MemberEventKind::kOffline, it->first, it->second.join_seq}.encode(),
+                  slot);
 }
 
 // Control thread: frees a slot that expired (offline too long, or no identity in time) as Leave
@@ -107,7 +116,8 @@ void ControlPlane::expire_slots(std::chrono::steady_clock::time_point now) {
       if (offline_too_long || no_identity) expired.push_back(slot);
     }
     for (uint16_t slot : expired)
-      if (!free_slot(*m, slot, MemberEventKind::kLeft)) log(LogLevel::kWarn, "could not free an expired slot");
+      if (!free_slot(*m, slot, MemberEventKind::kLeft))
+        log(LogLevel::kWarn, "could not free an expired slot");
   }
 }
 
@@ -134,10 +144,12 @@ MeetingPtr ControlPlane::find_meeting(const Handle& h) {
   if (!kinds) return nullptr;
   const auto now = std::chrono::steady_clock::now();
   for (const auto& sr : *slots)
-    if (sr.slot < m->max_members) m->members[sr.slot] = MemberSlot{sr.join_seq, sr.token_hash, nullptr, false, now};
+    if (sr.slot < m->max_members)
+      m->members[sr.slot] = MemberSlot{sr.join_seq, sr.token_hash, nullptr, false, now};
   for (const auto& k : *kinds) {
     const int owner = identity_kind_slot(k.kind);
-    if (auto slot_it = m->members.find(static_cast<uint16_t>(owner)); owner >= 0 && slot_it != m->members.end())
+    if (auto slot_it = m->members.find(static_cast<uint16_t>(owner));
+        owner >= 0 && slot_it != m->members.end())
       slot_it->second.identity = true;
     if (k.kind == kKeyHostVerifier) {
       auto hv = store_->get_key_blob(h, kKeyHostVerifier);
@@ -157,7 +169,9 @@ MeetingPtr ControlPlane::find_meeting(const Handle& h) {
   return m;
 }
 
-void ControlPlane::rebuild_routes(MeetingRuntime& m) { m.set_routes(build_routes(m)); }
+void ControlPlane::rebuild_routes(MeetingRuntime& m) {
+  m.set_routes(build_routes(m));
+}
 
 void ControlPlane::push_to_members(MeetingRuntime& m, const Bytes& msg, int except_slot) {
   for (const auto& [slot, ms] : m.members)
@@ -165,7 +179,9 @@ void ControlPlane::push_to_members(MeetingRuntime& m, const Bytes& msg, int exce
 }
 
 namespace {
-void reply(const SessionContextPtr& s, uint32_t rid, const auto& msg) { s->send_control(msg.encode(rid)); }
+void reply(const SessionContextPtr& s, uint32_t rid, const auto& msg) {
+  s->send_control(msg.encode(rid));
+}
 void fail(const SessionContextPtr& s, uint32_t rid, ErrorCode code, const char* text) {
   s->send_control(Error{code, text}.encode(rid));
 }
@@ -186,7 +202,8 @@ void ControlPlane::handle(const SessionContextPtr& s, Envelope env) {
 }
 
 void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const CreateMeeting& m) {
-  if (!join_scheme_supported(m.scheme)) return fail(s, rid, ErrorCode::kUnsupportedScheme, "join scheme not supported");
+  if (!join_scheme_supported(m.scheme))
+    return fail(s, rid, ErrorCode::kUnsupportedScheme, "join scheme not supported");
   if (m.join_verifier.size() != join_verifier_size(m.scheme))
     return fail(s, rid, ErrorCode::kBadMessage, "join verifier has the wrong size");
   for (const auto& k : m.keys) {
@@ -328,13 +345,15 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const PutKey
     // An identity blob lives under its writer's own slot: nobody can plant one for another slot,
     // and a slot's blob goes with the slot (free_slot). The member may replace its own.
     if (owner != slot) return fail(s, rid, ErrorCode::kBadSlot, "identity blob of another slot");
-    if (!store_->put_key_blob(m->handle, k.kind, k.blob)) return fail(s, rid, ErrorCode::kInternal, "store error");
+    if (!store_->put_key_blob(m->handle, k.kind, k.blob))
+      return fail(s, rid, ErrorCode::kInternal, "store error");
     MemberSlot& ms = m->members[static_cast<uint16_t>(slot)];
     const bool announce = !ms.identity;
     ms.identity = true;
     reply(s, rid, Ack{});
     if (announce)
-      push_to_members(*m, MemberEvent{MemberEventKind::kJoined, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
+      push_to_members(
+          *m, MemberEvent{MemberEventKind::kJoined, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
     return;
   }
   if (k.kind >= kFirstReservedKeyKind) return fail(s, rid, ErrorCode::kBadMessage, "reserved key kind");
@@ -385,7 +404,8 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const PostEp
   m->epoch = p.epoch;
   for (const auto& e : p.entries) {
     const auto& ms = m->members[e.slot];
-    if (ms.session) ms.session->send_control(EpochKey{p.epoch, static_cast<uint16_t>(slot), e.blob}.encode(0));
+    if (ms.session)
+      ms.session->send_control(EpochKey{p.epoch, static_cast<uint16_t>(slot), e.blob}.encode(0));
   }
   reply(s, rid, Ack{});
 }
@@ -416,7 +436,8 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const Leave&
   int slot;
   auto m = require_member(s, rid, &slot);
   if (!m) return;
-  if (!store_->delete_slot(m->handle, static_cast<uint16_t>(slot))) return fail(s, rid, ErrorCode::kInternal, "store error");
+  if (!store_->delete_slot(m->handle, static_cast<uint16_t>(slot)))
+    return fail(s, rid, ErrorCode::kInternal, "store error");
   const MemberSlot ms = m->members[static_cast<uint16_t>(slot)];
   m->members.erase(static_cast<uint16_t>(slot));
   s->set_membership(nullptr, -1);
@@ -425,7 +446,8 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const Leave&
   rebuild_routes(*m);
   reply(s, rid, Ack{});
   if (ms.identity)
-    push_to_members(*m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
+    push_to_members(
+        *m, MemberEvent{MemberEventKind::kLeft, static_cast<uint16_t>(slot), ms.join_seq}.encode(), slot);
 }
 
 // Privacy Pass redemption (docs/admission.md): verify against the issuer key and the server's
@@ -459,9 +481,11 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const Remove
   if (m->host_verifier.empty()) return fail(s, rid, ErrorCode::kNotHost, "meeting has no host key");
   if (r.new_join_verifier.size() != join_verifier_size(m->scheme))
     return fail(s, rid, ErrorCode::kBadMessage, "new join verifier has the wrong size");
-  if (!ed25519_verify(m->host_verifier, remove_transcript(m->handle, r.nonce, r.slot, r.new_join_verifier), r.proof))
+  if (!ed25519_verify(m->host_verifier, remove_transcript(m->handle, r.nonce, r.slot, r.new_join_verifier),
+                      r.proof))
     return fail(s, rid, ErrorCode::kNotHost, "host proof did not verify");
-  if (r.slot == slot || !m->members.count(r.slot)) return fail(s, rid, ErrorCode::kBadSlot, "no other member in that slot");
+  if (r.slot == slot || !m->members.count(r.slot))
+    return fail(s, rid, ErrorCode::kBadSlot, "no other member in that slot");
   if (!store_->remove_member(m->handle, r.slot, r.new_join_verifier))
     return fail(s, rid, ErrorCode::kInternal, "store error");
   m->verifier = r.new_join_verifier;
@@ -485,7 +509,8 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const EndMee
   auto m = require_member(s, rid, &slot);
   if (!m) return;
   if (!store_->delete_meeting(m->handle)) return fail(s, rid, ErrorCode::kInternal, "store error");
-  push_to_members(*m, MemberEvent{MemberEventKind::kMeetingEnded, static_cast<uint16_t>(slot), 0}.encode(), slot);
+  push_to_members(*m, MemberEvent{MemberEventKind::kMeetingEnded, static_cast<uint16_t>(slot), 0}.encode(),
+                  slot);
   for (auto& [sl, ms] : m->members)
     if (ms.session) ms.session->set_membership(nullptr, -1);
   m->members.clear();
@@ -496,8 +521,9 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const EndMee
 }
 
 unsigned ControlPlane::mailbox_put_bits(size_t items_held) const {
-  return static_cast<unsigned>(std::min<size_t>(
-      opts_.mailbox_put_max_bits, opts_.mailbox_put_base_bits + items_held / opts_.mailbox_put_items_per_bit));
+  return static_cast<unsigned>(
+      std::min<size_t>(opts_.mailbox_put_max_bits,
+                       opts_.mailbox_put_base_bits + items_held / opts_.mailbox_put_items_per_bit));
 }
 
 void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const MailboxChallengeRequest& m) {
@@ -543,7 +569,8 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const Mailbo
 void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const MailboxFetch& f) {
   if (!take_mailbox_challenge(s, f.mailbox, f.nonce))
     return fail(s, rid, ErrorCode::kNoChallenge, "no matching mailbox challenge");
-  if (!verify_mailbox_owner(f, f.nonce)) return fail(s, rid, ErrorCode::kBadProof, "mailbox owner proof did not verify");
+  if (!verify_mailbox_owner(f, f.nonce))
+    return fail(s, rid, ErrorCode::kBadProof, "mailbox owner proof did not verify");
   if (!f.delete_ids.empty() && !store_->mailbox_delete(f.mailbox, f.delete_ids))
     return fail(s, rid, ErrorCode::kInternal, "store error");
   MailboxItems out;
@@ -580,6 +607,5 @@ void ControlPlane::handle(const SessionContextPtr& s, uint32_t rid, const Servic
   });
   if (!queued) fail(s, rid, ErrorCode::kBusy, "service queue full");
 }
-
 
 }  // namespace v100::meeting::server

@@ -15,19 +15,27 @@ FILE* g_file = nullptr;
 
 const char* level_name(LogLevel l) {
   switch (l) {
-    case LogLevel::kError: return "error";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kDebug: return "debug";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kDebug:
+      return "debug";
   }
   return "?";
 }
 
 }  // namespace
 
-void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
+void set_log_level(LogLevel level) {
+  g_level = static_cast<int>(level);
+}
 
-void set_log_stderr(bool enabled) { g_stderr = enabled; }
+void set_log_stderr(bool enabled) {
+  g_stderr = enabled;
+}
 
 void set_log_file(const std::string& path) {
   std::lock_guard lock(g_mu);

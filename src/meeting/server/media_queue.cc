@@ -28,7 +28,9 @@ const char* drop_reason_name(DropReason r) {
 }
 
 MediaQueue::MediaQueue(MediaQueueLimits limits)
-    : limits_(limits), awaiting_(2 * protocol::kMaxMembers, false), keyed_(2 * protocol::kMaxMembers, false) {}
+    : limits_(limits),
+      awaiting_(2 * protocol::kMaxMembers, false),
+      keyed_(2 * protocol::kMaxMembers, false) {}
 
 bool MediaQueue::awaiting_keyframe(uint16_t slot, MediaKind kind) const {
   return slot < protocol::kMaxMembers && awaiting_[stream_of(slot, kind)];

@@ -51,8 +51,8 @@ inline constexpr size_t kNumDropReasons = 7;
 const char* drop_reason_name(DropReason r);
 
 struct MediaQueueLimits {
-  size_t audio_bytes = 1u << 20;   ///< audio + data + control queued
-  size_t video_bytes = 3u << 20;   ///< video queued before the subscriber counts as behind
+  size_t audio_bytes = 1u << 20;  ///< audio + data + control queued
+  size_t video_bytes = 3u << 20;  ///< video queued before the subscriber counts as behind
   std::chrono::milliseconds max_video_lag{400};
 };
 
@@ -77,7 +77,8 @@ class MediaQueue {
     size_t superseded_bytes = 0;
   };
   /// Queues one relayed frame per the policy above.
-  Push push(std::shared_ptr<const Bytes> data, uint16_t slot, protocol::MediaEnvelope env, Clock::time_point now);
+  Push push(std::shared_ptr<const Bytes> data, uint16_t slot, protocol::MediaEnvelope env,
+            Clock::time_point now);
   /// Records a drop decided outside the queue (the memory budget): a dropped video delta also
   /// makes its stream wait for a keyframe.
   void note_external_drop(uint16_t slot, protocol::MediaEnvelope env, DropReason reason);

@@ -16,7 +16,8 @@ namespace v100::meeting::server {
 struct TokenBucket {
   double tokens = 0, rate = 0, burst = 0;
   std::chrono::steady_clock::time_point last{};
-  void init(double r, double b, std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+  void init(double r, double b,
+            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
     rate = r;
     burst = b;
     tokens = b;

@@ -1,9 +1,9 @@
 #include "meeting/server/relay_bench.h"
 
 #include <algorithm>
-#include <ctime>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -77,18 +77,21 @@ std::vector<Event> schedule(const RelayBenchOptions& o) {
   for (int i = 0; i < p; ++i) {
     if (o.profile == "meeting") {
       // Senders are spread evenly over each period, like independent real clients.
-      periodic(20'000'000, i, 20'000'000LL * i / p,
-               [&](int64_t) { return std::pair{MediaEnvelope{MediaKind::kAudio}, o.audio_bytes}; });
+      periodic(20'000'000, i, 20'000'000LL * i / p, [&](int64_t) {
+        return std::pair{MediaEnvelope{MediaKind::kAudio}, o.audio_bytes};
+      });
       const int64_t vperiod = 1'000'000'000LL / 30;
       periodic(vperiod, i, vperiod * i / p, [&](int64_t n) {
         // A keyframe every 60 frames (2 s), each sender at its own phase.
         const bool key = (n + (60LL * i) / p) % 60 == 0 || n == 0;
-        return std::pair{MediaEnvelope{MediaKind::kVideo, key}, key ? o.video_keyframe_bytes : o.video_delta_bytes};
+        return std::pair{MediaEnvelope{MediaKind::kVideo, key},
+                         key ? o.video_keyframe_bytes : o.video_delta_bytes};
       });
     } else {
       const int64_t period = 1'000'000'000LL / o.fps;
-      periodic(period, i, period * i / p,
-               [&](int64_t) { return std::pair{MediaEnvelope{MediaKind::kAudio}, o.frame_bytes}; });
+      periodic(period, i, period * i / p, [&](int64_t) {
+        return std::pair{MediaEnvelope{MediaKind::kAudio}, o.frame_bytes};
+      });
     }
   }
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.at_ns < b.at_ns; });
@@ -114,13 +117,15 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
   using R = Result<RelayBenchResult>;
   if (opt.participants < 2 || opt.participants > 1024 || opt.client_threads < 0 || opt.client_threads > 64 ||
       opt.media_flush_us > 100000 || opt.fps < 1 || opt.frame_bytes < 16 ||
-      opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0 || opt.audio_bytes < 16 || opt.video_delta_bytes < 16 ||
-      opt.video_keyframe_bytes > kMaxMediaPayload || opt.video_keyframe_bytes < 16)
+      opt.frame_bytes > kMaxMediaPayload || opt.seconds <= 0 || opt.audio_bytes < 16 ||
+      opt.video_delta_bytes < 16 || opt.video_keyframe_bytes > kMaxMediaPayload ||
+      opt.video_keyframe_bytes < 16)
     return R::error("bench-relay: parameters out of range");
   if (opt.profile != "synthetic" && opt.profile != "meeting")
     return R::error("bench-relay: profile must be synthetic or meeting");
   namespace fs = std::filesystem;
-  const std::string dir = (fs::temp_directory_path() / ("v100-relay-bench-" + to_hex(random_bytes(6)))).string();
+  const std::string dir =
+      (fs::temp_directory_path() / ("v100-relay-bench-" + to_hex(random_bytes(6)))).string();
   set_log_stderr(false);
   ServerOptions so;
   so.data_dir = dir;
@@ -166,7 +171,8 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
       if (!c) return c.status();
       auto call = [&](const Message& m) -> Result<Envelope> {
         auto e = (*c)->call(m, std::chrono::seconds(10));
-        if (e && std::holds_alternative<Error>(e->msg)) return Result<Envelope>::error(std::get<Error>(e->msg).text);
+        if (e && std::holds_alternative<Error>(e->msg))
+          return Result<Envelope>::error(std::get<Error>(e->msg).text);
         return e;
       };
       if (auto e = call(Hello{}); !e) return e.status();
@@ -217,7 +223,8 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
       std::this_thread::sleep_until(t0 + std::chrono::nanoseconds(e.at_ns));
       const int64_t t = now_ns();
       for (int b = 0; b < 8; ++b) pool[b] = static_cast<uint8_t>(t >> (8 * b));
-      if (!clients[e.who]->send(encode_media_frame(slots[e.who], e.env, ByteSpan(pool.data(), e.bytes)))) continue;
+      if (!clients[e.who]->send(encode_media_frame(slots[e.who], e.env, ByteSpan(pool.data(), e.bytes))))
+        continue;
       if (e.env.is_video()) {
         ++res.video_sent;
         res.keyframes_sent += e.env.keyframe;
@@ -269,8 +276,9 @@ Result<RelayBenchResult> run_relay_bench(const RelayBenchOptions& opt) {
     res.delivered = res.audio_delivered + res.video_delivered;
     res.lost_frames = res.expected > res.delivered ? res.expected - res.delivered : 0;
     res.audio_lost = res.audio_expected > res.audio_delivered ? res.audio_expected - res.audio_delivered : 0;
-    res.keyframes_dropped =
-        res.keyframes_expected > res.keyframes_delivered ? res.keyframes_expected - res.keyframes_delivered : 0;
+    res.keyframes_dropped = res.keyframes_expected > res.keyframes_delivered
+                                ? res.keyframes_expected - res.keyframes_delivered
+                                : 0;
     res.video_deltas_dropped = ss.video_deltas_dropped;
     res.relay_audio_dropped = ss.audio_dropped;
     res.frames_per_s = static_cast<double>(res.delivered) / elapsed;

@@ -35,10 +35,10 @@ struct RelayBenchOptions {
 
 /// Benchmark results.
 struct RelayBenchResult {
-  double frames_per_s = 0;   ///< delivered frames per second (all receivers)
+  double frames_per_s = 0;  ///< delivered frames per second (all receivers)
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
-  uint64_t sent = 0;         ///< frames sent by all participants
-  uint64_t expected = 0;     ///< sent x (participants - 1)
+  uint64_t sent = 0;      ///< frames sent by all participants
+  uint64_t expected = 0;  ///< sent x (participants - 1)
   uint64_t delivered = 0;
   uint64_t lost_frames = 0;  ///< expected - delivered
   uint64_t fhe_jobs_done = 0;

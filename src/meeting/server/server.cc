@@ -3,14 +3,14 @@
 // media: relay.cc.
 #include "meeting/server/server.h"
 
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
 #include <future>
-#include <pthread.h>
 
 #include "meeting/server/log.h"
 #include "meeting/server/server_impl.h"
@@ -25,7 +25,6 @@ using tcp = net::ip::tcp;
 using namespace protocol;  // NOLINT: the server speaks the protocol everywhere in this file
 
 namespace {
-
 
 /// The raw bytes of a peer address: the per-address table's key (memory only, never logged).
 std::string address_key(const tcp::socket& s) {
@@ -73,14 +72,15 @@ Status Server::Impl::start() {
   control_pool_ = std::make_unique<WorkerPool>(1, opts_.control_queue);
   workers_ = std::make_unique<WorkerPool>(std::max(1, opts_.worker_threads), opts_.worker_queue);
   guard_->set_write_timer(&store_write_seconds_);
-  control_ = std::make_unique<ControlPlane>(opts_, *store_, budget_, services_, [this](std::function<void()> job) {
-    const bool queued = workers_->try_submit([this, job = std::move(job)] {
-      ScopedTimer t(&fhe_job_seconds_);
-      job();
-    });
-    if (!queued) counters_.fhe_refused.fetch_add(1);
-    return queued;
-  });
+  control_ =
+      std::make_unique<ControlPlane>(opts_, *store_, budget_, services_, [this](std::function<void()> job) {
+        const bool queued = workers_->try_submit([this, job = std::move(job)] {
+          ScopedTimer t(&fhe_job_seconds_);
+          job();
+        });
+        if (!queued) counters_.fhe_refused.fetch_add(1);
+        return queued;
+      });
   if (Status s = control_->init(); !s) return s;
   if (opts_.log_to_file) set_log_file(opts_.data_dir + "/server.log");
   auto tls = ensure_tls_material(opts_.data_dir, opts_.cert_file, opts_.key_file);
@@ -119,7 +119,8 @@ Status Server::Impl::start() {
   more_iocs_.clear();
   io_work_.clear();
   ioc_.restart();
-  for (int i = 1; i < std::max(1, opts_.io_threads); ++i) more_iocs_.push_back(std::make_unique<net::io_context>(1));
+  for (int i = 1; i < std::max(1, opts_.io_threads); ++i)
+    more_iocs_.push_back(std::make_unique<net::io_context>(1));
   for (int i = 0; i < std::max(1, opts_.io_threads); ++i) {
     net::io_context& c = i == 0 ? ioc_ : *more_iocs_[static_cast<size_t>(i - 1)];
     if (opts_.media_flush_interval.count() > 0 && flush_lists_.size() <= static_cast<size_t>(i))
@@ -128,7 +129,8 @@ Status Server::Impl::start() {
     io_threads_.emplace_back([&c] { c.run(); });
     pthread_setname_np(io_threads_.back().native_handle(), "v100-io");
   }
-  log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads, opts_.worker_threads);
+  log(LogLevel::kInfo, "listening (io threads %d, worker threads %d)", opts_.io_threads,
+      opts_.worker_threads);
   return Status::ok();
 }
 
@@ -204,10 +206,11 @@ void Server::Impl::do_accept() {
         // A small kernel send buffer keeps the backlog in the subscriber's media queue, where the
         // relay can still send audio first and drop stale video deltas (media_queue.h).
         if (opts_.socket_send_buffer > 0)
-          socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(opts_.socket_send_buffer)), ec);
+          socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(opts_.socket_send_buffer)),
+                            ec);
         const uint64_t id = next_session_id_.fetch_add(1);
-        counters_.open.fetch_add(1);        // balanced in Session::finish()
-        handshaking_.fetch_add(1);          // balanced at Hello or in Session::finish()
+        counters_.open.fetch_add(1);  // balanced in Session::finish()
+        handshaking_.fetch_add(1);    // balanced at Hello or in Session::finish()
         // Registered under sessions_mu_ before it can close (and unregister itself).
         std::lock_guard lock(sessions_mu_);
         sessions_[id] = start_session(*this, std::move(socket), id, std::move(addr));
@@ -237,7 +240,8 @@ void Server::Impl::on_accept_exhausted() {
   }
   accept_backoff_ = accept_backoff_.count() == 0 ? opts_.accept_backoff_min
                                                  : std::min(2 * accept_backoff_, opts_.accept_backoff_max);
-  log(LogLevel::kWarn, "out of file descriptors: accept paused %lld ms", static_cast<long long>(accept_backoff_.count()));
+  log(LogLevel::kWarn, "out of file descriptors: accept paused %lld ms",
+      static_cast<long long>(accept_backoff_.count()));
   accept_timer_.expires_after(accept_backoff_);
   accept_timer_.async_wait([this](beast::error_code ec) {
     if (!ec && !stopping_ && !draining_) do_accept();
@@ -255,11 +259,7 @@ void Server::Impl::schedule_housekeeping() {
   housekeeping_timer_.async_wait([this](beast::error_code ec) {
     if (ec || stopping_) return;
     peers_.sweep();
-    (void)submit_control(
-        [this] {
-          control_->housekeeping(std::chrono::steady_clock::now());
-        },
-        false);
+    (void)submit_control([this] { control_->housekeeping(std::chrono::steady_clock::now()); }, false);
     schedule_housekeeping();
   });
 }
@@ -344,7 +344,6 @@ void Server::Impl::on_session_closed(uint64_t id, const SessionContextPtr& s) {
   submit_control([this, s] { control_->on_closed(s); }, true);
 }
 
-
 void Server::Impl::on_control(const SessionContextPtr& s, Envelope env) {
   ScopedTimer t(&control_request_seconds_);
   control_->handle(s, std::move(env));
@@ -380,21 +379,41 @@ bool Server::Impl::ready() const {
 // ------------------------------------------------------------------------------------------------
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-Server::~Server() { impl_->stop(); }
+Server::~Server() {
+  impl_->stop();
+}
 
 void Server::register_service(uint16_t service, ServiceHandler handler) {
   impl_->services_[service] = std::move(handler);
 }
 
-Status Server::start() { return impl_->start(); }
-void Server::stop() { impl_->stop(); }
-uint16_t Server::port() const { return impl_->port_; }
-uint16_t Server::admin_port() const { return impl_->admin_ ? impl_->admin_->port() : 0; }
-std::string Server::metrics_text() const { return impl_->render_metrics(); }
-bool Server::ready() const { return impl_->ready(); }
-void Server::drain(std::chrono::milliseconds timeout) { impl_->drain(timeout); }
-std::string Server::fingerprint() const { return impl_->tls_.fingerprint; }
-store::Store* Server::store() { return impl_->store_.get(); }
+Status Server::start() {
+  return impl_->start();
+}
+void Server::stop() {
+  impl_->stop();
+}
+uint16_t Server::port() const {
+  return impl_->port_;
+}
+uint16_t Server::admin_port() const {
+  return impl_->admin_ ? impl_->admin_->port() : 0;
+}
+std::string Server::metrics_text() const {
+  return impl_->render_metrics();
+}
+bool Server::ready() const {
+  return impl_->ready();
+}
+void Server::drain(std::chrono::milliseconds timeout) {
+  impl_->drain(timeout);
+}
+std::string Server::fingerprint() const {
+  return impl_->tls_.fingerprint;
+}
+store::Store* Server::store() {
+  return impl_->store_.get();
+}
 
 ServerStats Server::stats() const {
   const Counters& c = impl_->counters_;
@@ -407,7 +426,8 @@ ServerStats Server::stats() const {
   s.frames_relayed = c.relayed.load();
   s.frames_dropped = c.frames_dropped.load();
   auto d = [&](DropReason r) { return c.drops[static_cast<size_t>(r)].load(); };
-  s.video_deltas_dropped = d(DropReason::kVideoBehind) + d(DropReason::kAwaitingKeyframe) + d(DropReason::kSuperseded);
+  s.video_deltas_dropped =
+      d(DropReason::kVideoBehind) + d(DropReason::kAwaitingKeyframe) + d(DropReason::kSuperseded);
   s.video_dropped_behind = d(DropReason::kVideoBehind);
   s.video_dropped_awaiting_keyframe = d(DropReason::kAwaitingKeyframe);
   s.video_dropped_superseded = d(DropReason::kSuperseded);

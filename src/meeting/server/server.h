@@ -32,22 +32,22 @@ namespace v100::meeting::server {
 
 /// Server configuration. Defaults suit `v100 serve` on a small machine.
 struct ServerOptions {
-  std::string data_dir;                 ///< required: database, certificate, log
+  std::string data_dir;  ///< required: database, certificate, log
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;                    ///< 0: pick an ephemeral port (see Server::port())
-  std::string cert_file, key_file;      ///< empty: self-signed pair in data_dir
+  uint16_t port = 0;                ///< 0: pick an ephemeral port (see Server::port())
+  std::string cert_file, key_file;  ///< empty: self-signed pair in data_dir
   int io_threads = 2;
-  int worker_threads = 1;               ///< FHE service pool
-  size_t worker_queue = 256;            ///< queued service jobs before kBusy
-  size_t control_queue = 4096;          ///< queued control requests (all connections)
+  int worker_threads = 1;       ///< FHE service pool
+  size_t worker_queue = 256;    ///< queued service jobs before kBusy
+  size_t control_queue = 4096;  ///< queued control requests (all connections)
   size_t max_message_bytes = protocol::kMaxMessageBytes;
   size_t max_connections = 1024;
-  double max_messages_per_s = 2000;     ///< per connection, token bucket (burst = 2 s worth)
-  double max_bytes_per_s = 32.0 * (1 << 20);  ///< per connection (burst = max(2 s, 1 message))
-  size_t max_pending_control = 64;      ///< per connection: requests queued, not yet answered
+  double max_messages_per_s = 2000;                    ///< per connection, token bucket (burst = 2 s worth)
+  double max_bytes_per_s = 32.0 * (1 << 20);           ///< per connection (burst = max(2 s, 1 message))
+  size_t max_pending_control = 64;                     ///< per connection: requests queued, not yet answered
   std::chrono::milliseconds handshake_timeout{10000};  ///< TCP accept to Hello
   std::chrono::milliseconds idle_timeout{30000};       ///< no traffic and no pong
-  size_t send_queue_bytes = 4u << 20;   ///< per connection outbound media: 1/4 audio, 3/4 video
+  size_t send_queue_bytes = 4u << 20;  ///< per connection outbound media: 1/4 audio, 3/4 video
   /// A subscriber whose oldest queued video frame is older than this is behind: its video deltas
   /// are dropped up to the next keyframe (media_queue.h).
   std::chrono::milliseconds max_video_lag{400};
@@ -64,7 +64,7 @@ struct ServerOptions {
   /// A subscriber whose queue stays full (frames being dropped) this long without one write
   /// completing is a slow consumer and is disconnected.
   std::chrono::milliseconds slow_consumer_timeout{5000};
-  int max_violations = 16;              ///< bad/forged/over-rate messages before disconnect
+  int max_violations = 16;  ///< bad/forged/over-rate messages before disconnect
   /// A slot whose member stays offline (connection closed without Leave) this long is freed, as if
   /// it had left: one member cannot fill a meeting with slots and walk away. Kept in memory only
   /// (counted from the meeting's load after a restart).
@@ -74,15 +74,15 @@ struct ServerOptions {
   std::chrono::milliseconds identity_timeout{20000};
   /// How often the housekeeping pass looks for expired slots (at most; see schedule_housekeeping).
   std::chrono::milliseconds sweep_interval{1000};
-  bool log_to_file = true;              ///< also log to data_dir/server.log
+  bool log_to_file = true;  ///< also log to data_dir/server.log
 
   // Mailbox (docs/protocol.md §4 item 8, §6). A put costs 2^bits SHA3-256 digests on average,
   // bits = min(max_bits, base_bits + items held / items_per_bit); the owner deletes by id.
-  size_t mailbox_capacity = 128;             ///< items per mailbox (1..protocol::kMaxMailboxItems)
-  unsigned mailbox_put_base_bits = 16;       ///< work on an empty mailbox
-  unsigned mailbox_put_items_per_bit = 4;    ///< one more bit per this many items held
-  unsigned mailbox_put_max_bits = 24;        ///< cap (<= protocol::kMaxMailboxPutBits)
-  double mailbox_puts_per_s = 1;             ///< per connection, token bucket (in memory)
+  size_t mailbox_capacity = 128;           ///< items per mailbox (1..protocol::kMaxMailboxItems)
+  unsigned mailbox_put_base_bits = 16;     ///< work on an empty mailbox
+  unsigned mailbox_put_items_per_bit = 4;  ///< one more bit per this many items held
+  unsigned mailbox_put_max_bits = 24;      ///< cap (<= protocol::kMaxMailboxPutBits)
+  double mailbox_puts_per_s = 1;           ///< per connection, token bucket (in memory)
   double mailbox_put_burst = 32;
   // Resource model (SECURITY.md, "Resource limits"): what untrusted peers can make the server hold.
   /// Sum of partial inbound messages, queued requests, queued replies/media and loaded meetings.
@@ -100,8 +100,8 @@ struct ServerOptions {
   /// member also media or a completed delivery; WebSocket pings/pongs do not count).
   std::chrono::milliseconds member_progress_timeout{300000};
   std::chrono::milliseconds anon_progress_timeout{15000};  ///< after Hello, before joining
-  size_t max_connections_per_address = 32;  ///< concurrent, in memory only
-  size_t max_handshaking = 256;             ///< connections (all addresses) that have not sent Hello
+  size_t max_connections_per_address = 32;                 ///< concurrent, in memory only
+  size_t max_handshaking = 256;  ///< connections (all addresses) that have not sent Hello
   /// Anonymous stores per address (CreateMeeting, non-member ServiceRequest): rate and burst.
   double anon_stores_per_s = 10.0 / 60;
   double anon_stores_burst = 10;
@@ -151,26 +151,26 @@ struct ServerOptions {
 /// Counters for tests, benchmarks and the shutdown summary. No identities.
 struct ServerStats {
   uint64_t connections_accepted = 0;
-  uint64_t connections_rejected = 0;   ///< over max_connections
+  uint64_t connections_rejected = 0;  ///< over max_connections
   uint64_t connections_open = 0;
-  uint64_t connections_dropped = 0;    ///< closed by the server for misbehaviour or slowness
+  uint64_t connections_dropped = 0;  ///< closed by the server for misbehaviour or slowness
   uint64_t frames_in = 0;
-  uint64_t frames_relayed = 0;         ///< frame deliveries queued to subscribers
-  uint64_t frames_dropped = 0;         ///< deliveries dropped (congested subscriber), all reasons
-  uint64_t video_deltas_dropped = 0;   ///< the three video-delta reasons below together
-  uint64_t video_dropped_behind = 0;   ///< deltas arriving while the subscriber's video lagged
+  uint64_t frames_relayed = 0;                   ///< frame deliveries queued to subscribers
+  uint64_t frames_dropped = 0;                   ///< deliveries dropped (congested subscriber), all reasons
+  uint64_t video_deltas_dropped = 0;             ///< the three video-delta reasons below together
+  uint64_t video_dropped_behind = 0;             ///< deltas arriving while the subscriber's video lagged
   uint64_t video_dropped_awaiting_keyframe = 0;  ///< later deltas of a stream that lost one
-  uint64_t video_dropped_superseded = 0;  ///< queued deltas replaced by their stream's keyframe
-  uint64_t keyframes_dropped = 0;      ///< keyframes beyond the hard cap (should stay 0)
-  uint64_t audio_dropped = 0;          ///< audio/data/control beyond their queue (should stay 0)
-  uint64_t budget_dropped = 0;         ///< refused by the memory budget
+  uint64_t video_dropped_superseded = 0;         ///< queued deltas replaced by their stream's keyframe
+  uint64_t keyframes_dropped = 0;                ///< keyframes beyond the hard cap (should stay 0)
+  uint64_t audio_dropped = 0;                    ///< audio/data/control beyond their queue (should stay 0)
+  uint64_t budget_dropped = 0;                   ///< refused by the memory budget
   uint64_t violations = 0;
   uint64_t meetings_loaded = 0;
-  uint64_t meetings_resident = 0;      ///< loaded now (evicted when nobody is connected)
-  uint64_t memory_used = 0;            ///< bytes charged to the memory budget now
-  uint64_t memory_refusals = 0;        ///< charges refused (the request was refused or closed)
-  uint64_t accept_backoffs = 0;        ///< accept loop pauses for lack of descriptors
-  uint64_t store_refusals = 0;         ///< writes refused by the store quota or rate
+  uint64_t meetings_resident = 0;  ///< loaded now (evicted when nobody is connected)
+  uint64_t memory_used = 0;        ///< bytes charged to the memory budget now
+  uint64_t memory_refusals = 0;    ///< charges refused (the request was refused or closed)
+  uint64_t accept_backoffs = 0;    ///< accept loop pauses for lack of descriptors
+  uint64_t store_refusals = 0;     ///< writes refused by the store quota or rate
 };
 
 /// What a service handler sees: the caller's membership (if joined) and the request.
@@ -180,7 +180,7 @@ struct ServiceCall {
   uint16_t service = 0;
   uint16_t op = 0;
   std::vector<Bytes> blobs;
-  store::Store* store = nullptr;           ///< thread-safe
+  store::Store* store = nullptr;  ///< thread-safe
 };
 
 /// A service's answer (status 0 = ok).

@@ -28,7 +28,6 @@ using namespace protocol;  // NOLINT: the server speaks the protocol everywhere 
 
 namespace {
 
-
 /// Coalesced MediaBundle writes stay below this size (a few TLS records).
 constexpr size_t kMaxBundleBytes = 64u << 10;
 
@@ -56,7 +55,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
                              .max_video_lag = srv.opts_.max_video_lag}) {
     const auto& o = srv_.opts_;
     msg_bucket_.init(o.max_messages_per_s, 2 * o.max_messages_per_s);
-    byte_bucket_.init(o.max_bytes_per_s, std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
+    byte_bucket_.init(o.max_bytes_per_s,
+                      std::max(2 * o.max_bytes_per_s, static_cast<double>(o.max_message_bytes)));
     mailbox_puts_.init(o.mailbox_puts_per_s, o.mailbox_put_burst);
     rx_charge_.attach(srv_.budget_);
     tx_charge_.attach(srv_.budget_);
@@ -192,7 +192,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     // composed operation runs its intermediate steps on its handler's executor. Until tls_done_,
     // the socket belongs to that thread (close() routes there); then back to this strand.
     ws_.next_layer().async_handshake(
-        ssl::stream_base::server, net::bind_executor(srv_.hs_ioc_, [self = shared_from_this()](beast::error_code ec) {
+        ssl::stream_base::server,
+        net::bind_executor(srv_.hs_ioc_, [self = shared_from_this()](beast::error_code ec) {
           self->tls_done_.store(true);
           net::dispatch(self->ws_.get_executor(), [self, ec] { self->on_tls(ec); });
         }));
@@ -204,8 +205,9 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     if (ec) return finish();
     upgrade_.emplace();
     upgrade_->header_limit(8 * 1024);
-    beast::http::async_read_header(ws_.next_layer(), buf_, *upgrade_,
-                            [self = shared_from_this()](beast::error_code e, size_t) { self->on_upgrade(e); });
+    beast::http::async_read_header(
+        ws_.next_layer(), buf_, *upgrade_,
+        [self = shared_from_this()](beast::error_code e, size_t) { self->on_upgrade(e); });
   }
 
   void on_upgrade(beast::error_code ec) {
@@ -284,8 +286,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   /// anon_message_bytes (billing registrations are large, bill fetches small).
   void classify_message() {
     const auto* p = static_cast<const uint8_t*>(buf_.data().data());
-    msg_rid_ = static_cast<uint32_t>(p[2]) | static_cast<uint32_t>(p[3]) << 8 | static_cast<uint32_t>(p[4]) << 16 |
-               static_cast<uint32_t>(p[5]) << 24;
+    msg_rid_ = static_cast<uint32_t>(p[2]) | static_cast<uint32_t>(p[3]) << 8 |
+               static_cast<uint32_t>(p[4]) << 16 | static_cast<uint32_t>(p[5]) << 24;
     const auto type = static_cast<MsgType>(p[1]);
     const bool member = membership().first != nullptr;
     msg_limit_ = member ? srv_.opts_.max_message_bytes : srv_.opts_.anon_message_bytes;
@@ -308,8 +310,10 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       uint32_t c = admission_credits_.load();
       while (c > 0 && !admission_credits_.compare_exchange_weak(c, c - 1)) {
       }
-      if (c == 0) msg_refusal_ = ErrorCode::kAdmissionRequired;
-      else msg_limit_ = srv_.opts_.max_message_bytes;
+      if (c == 0)
+        msg_refusal_ = ErrorCode::kAdmissionRequired;
+      else
+        msg_limit_ = srv_.opts_.max_message_bytes;
     } else if (!srv_.peers_.take_store_token(addr_)) {
       msg_refusal_ = ErrorCode::kRateLimited;
     } else {
@@ -342,8 +346,9 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         return finish();
       }
     }
-    ws_.async_read_some(buf_, buf_.capacity() - buf_.size(),
-                        [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+    ws_.async_read_some(
+        buf_, buf_.capacity() - buf_.size(),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(beast::error_code ec, size_t n) {
@@ -372,8 +377,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     const double wait = byte_bucket_.debt_seconds();
     if (wait <= 0 || closing_) return do_read();
     // Over the byte rate: stop reading (TCP pushes back on the sender) until the debt is paid.
-    throttle_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(wait)));
+    throttle_timer_.expires_after(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wait)));
     throttle_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
       if (e) return self->finish();
       self->do_read();
@@ -393,7 +398,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       rx_charge_.reset();
       rx_charge_.attach(srv_.budget_);
       violation("anonymous store refused");
-      return reply_error(rid, *refusal, *refusal == ErrorCode::kBusy ? "store quota reached" : "anonymous store rate");
+      return reply_error(rid, *refusal,
+                         *refusal == ErrorCode::kBusy ? "store quota reached" : "anonymous store rate");
     }
     const auto d = buf_.data();
     const auto* p = static_cast<const uint8_t*>(d.data());
@@ -468,7 +474,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
     if (!hello_done_) {
       // The first message must be a valid Hello; anything else ends the connection.
       auto hello = h && h->type == static_cast<uint8_t>(MsgType::kHello) ? Hello::decode(msg)
-                                                                        : Result<Hello>::error("not hello");
+                                                                         : Result<Hello>::error("not hello");
       if (!hello) {
         srv_.counters_.violations.fetch_add(1);
         reply_error(0, ErrorCode::kHelloRequired, "first message must be Hello");
@@ -487,7 +493,8 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       ServerHello sh;
       sh.version = kProtocolVersion;
       sh.max_message_bytes = static_cast<uint32_t>(srv_.opts_.max_message_bytes);
-      sh.max_media_payload = static_cast<uint32_t>(std::min(kMaxMediaPayload, srv_.opts_.max_message_bytes - 64));
+      sh.max_media_payload =
+          static_cast<uint32_t>(std::min(kMaxMediaPayload, srv_.opts_.max_message_bytes - 64));
       sh.max_members = static_cast<uint16_t>(kMaxMembers);
       send_control(sh.encode(h->request_id));
       return;
@@ -684,7 +691,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   bool hello_done_ = false;
   std::atomic<bool> tls_done_{false};   // set on the handshake thread when the handshake ends
   std::atomic<bool> hs_closed_{false};  // closed while handshaking
-  bool handshaking_ = true;  // counted in srv_.handshaking_ until Hello or close
+  bool handshaking_ = true;             // counted in srv_.handshaking_ until Hello or close
   bool closing_ = false;
   int violations_ = 0;
   TokenBucket msg_bucket_, byte_bucket_;
@@ -712,14 +719,13 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   size_t out_bytes_ = 0;
   bool dropping_ = false;
   std::chrono::steady_clock::time_point drop_since_{};
-  size_t inflight_bytes_ = 0;  // the message being written, still charged
-  BudgetCharge tx_charge_;     // out_bytes_ + inflight_bytes_
+  size_t inflight_bytes_ = 0;     // the message being written, still charged
+  BudgetCharge tx_charge_;        // out_bytes_ + inflight_bytes_
   bool writing_ = false;          // a write is in flight or due (kicked, or waiting for a flush tick)
   bool write_in_flight_ = false;  // ws_.async_write started and not completed
   bool flush_pending_ = false;    // writing_ only because media waits for the flush tick
   bool closed_ = false;
   bool close_when_flushed_ = false;
-
 };
 
 }  // namespace

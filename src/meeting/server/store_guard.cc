@@ -14,7 +14,10 @@ constexpr uint64_t kRowOverhead = 256;
 
 StoreGuard::StoreGuard(std::unique_ptr<store::Store> inner, std::string dir, uint64_t quota_bytes,
                        uint64_t reserve_bytes)
-    : inner_(std::move(inner)), reserve_path_(dir + "/reserve.space"), quota_(quota_bytes), reserve_bytes_(reserve_bytes) {
+    : inner_(std::move(inner)),
+      reserve_path_(dir + "/reserve.space"),
+      quota_(quota_bytes),
+      reserve_bytes_(reserve_bytes) {
   make_reserve();
   refresh();
 }
@@ -79,7 +82,8 @@ auto StoreGuard::remove(F&& f) -> decltype(f()) {
   return r;
 }
 
-Status StoreGuard::create_meeting(const store::MeetingRecord& m, const std::vector<protocol::KeyBlobEntry>& keys) {
+Status StoreGuard::create_meeting(const store::MeetingRecord& m,
+                                  const std::vector<protocol::KeyBlobEntry>& keys) {
   uint64_t payload = m.join_verifier.size() + m.info_blob.size();
   for (const auto& k : keys) payload += k.blob.size() + kRowOverhead;
   return write(payload, false, [&] { return inner_->create_meeting(m, keys); });
@@ -111,9 +115,10 @@ Status StoreGuard::put_epoch(const Handle& h, uint64_t epoch, uint16_t from_slot
   for (const auto& e : entries) payload += e.blob.size() + kRowOverhead;
   return write(payload, true, [&] { return inner_->put_epoch(h, epoch, from_slot, entries); });
 }
-Result<bool> StoreGuard::mailbox_put(const protocol::MailboxId& id, const protocol::MailboxItemId& item, ByteSpan blob,
-                                     size_t max_items) {
-  return write(blob.size() + item.size(), false, [&] { return inner_->mailbox_put(id, item, blob, max_items); });
+Result<bool> StoreGuard::mailbox_put(const protocol::MailboxId& id, const protocol::MailboxItemId& item,
+                                     ByteSpan blob, size_t max_items) {
+  return write(blob.size() + item.size(), false,
+               [&] { return inner_->mailbox_put(id, item, blob, max_items); });
 }
 Result<size_t> StoreGuard::mailbox_delete(const protocol::MailboxId& id,
                                           const std::vector<protocol::MailboxItemId>& items) {
@@ -123,7 +128,8 @@ Result<bool> StoreGuard::add_spent_token(ByteSpan nonce_hash) {
   return write(nonce_hash.size(), false, [&] { return inner_->add_spent_token(nonce_hash); });
 }
 Status StoreGuard::put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) {
-  return write(key.size() + value.size(), false, [&] { return inner_->put_service_record(scope, service, key, value); });
+  return write(key.size() + value.size(), false,
+               [&] { return inner_->put_service_record(scope, service, key, value); });
 }
 Status StoreGuard::delete_service_records(ByteSpan scope, uint16_t service) {
   return remove([&] { return inner_->delete_service_records(scope, service); });

@@ -14,17 +14,18 @@ namespace v100::meeting::server {
 
 /// Wraps a Store. Thread-safe if the inner store is.
 ///
-/// Quota: every write (slots, roster and epochs: up to 1/8 over) is refused (Status error "store: quota exceeded") when the live bytes
-/// (Store::bytes_in_use, refreshed after each write and delete) plus the write's payload would
-/// exceed `quota_bytes` (0: no quota). Reserve: at open, `reserve_bytes` are allocated in
-/// `dir`/reserve.space. When a delete fails (e.g. SQLITE_FULL: even a delete appends to the WAL),
-/// the reserve file is removed and the delete retried; while the reserve is gone every
-/// non-delete write is refused, and after each successful delete the reserve is re-created.
+/// Quota: every write (slots, roster and epochs: up to 1/8 over) is refused (Status error "store: quota
+/// exceeded") when the live bytes (Store::bytes_in_use, refreshed after each write and delete) plus the
+/// write's payload would exceed `quota_bytes` (0: no quota). Reserve: at open, `reserve_bytes` are allocated
+/// in `dir`/reserve.space. When a delete fails (e.g. SQLITE_FULL: even a delete appends to the WAL), the
+/// reserve file is removed and the delete retried; while the reserve is gone every non-delete write is
+/// refused, and after each successful delete the reserve is re-created.
 class StoreGuard final : public store::Store {
   using Handle = store::Handle;
 
  public:
-  StoreGuard(std::unique_ptr<store::Store> inner, std::string dir, uint64_t quota_bytes, uint64_t reserve_bytes);
+  StoreGuard(std::unique_ptr<store::Store> inner, std::string dir, uint64_t quota_bytes,
+             uint64_t reserve_bytes);
 
   /// Writes refused so far (quota or missing reserve).
   uint64_t refusals() const { return refusals_.load(); }
@@ -41,7 +42,8 @@ class StoreGuard final : public store::Store {
   /// True when the reserve file is in place.
   bool reserve_present() const { return reserve_present_.load(); }
 
-  Status create_meeting(const store::MeetingRecord& meeting, const std::vector<protocol::KeyBlobEntry>& keys) override;
+  Status create_meeting(const store::MeetingRecord& meeting,
+                        const std::vector<protocol::KeyBlobEntry>& keys) override;
   Result<std::optional<store::MeetingRecord>> get_meeting(const Handle& handle) override {
     return inner_->get_meeting(handle);
   }
@@ -56,15 +58,20 @@ class StoreGuard final : public store::Store {
     return inner_->list_key_blobs(handle);
   }
   Status add_slot(const Handle& handle, const store::SlotRecord& slot, uint64_t next_join_seq) override;
-  Result<std::vector<store::SlotRecord>> list_slots(const Handle& handle) override { return inner_->list_slots(handle); }
+  Result<std::vector<store::SlotRecord>> list_slots(const Handle& handle) override {
+    return inner_->list_slots(handle);
+  }
   Status delete_slot(const Handle& handle, uint16_t slot) override;
   Status remove_member(const Handle& handle, uint16_t slot, ByteSpan new_join_verifier) override;
   Status put_roster(const Handle& handle, const store::RosterRecord& entry) override;
-  Result<std::vector<store::RosterRecord>> get_roster(const Handle& handle, uint16_t first_slot, size_t max_entries,
-                                                      size_t max_bytes, bool* more) override {
+  Result<std::vector<store::RosterRecord>> get_roster(const Handle& handle, uint16_t first_slot,
+                                                      size_t max_entries, size_t max_bytes,
+                                                      bool* more) override {
     return inner_->get_roster(handle, first_slot, max_entries, max_bytes, more);
   }
-  std::optional<uint64_t> roster_generation(const Handle& handle) override { return inner_->roster_generation(handle); }
+  std::optional<uint64_t> roster_generation(const Handle& handle) override {
+    return inner_->roster_generation(handle);
+  }
   Status put_epoch(const Handle& handle, uint64_t epoch, uint16_t from_slot,
                    const std::vector<protocol::EpochEntry>& entries) override;
   Result<std::optional<store::EpochBlobRecord>> get_epoch_blob(const Handle& handle, uint16_t slot) override {
@@ -84,7 +91,8 @@ class StoreGuard final : public store::Store {
   Result<std::optional<Bytes>> get_service_record(ByteSpan scope, uint16_t service, ByteSpan key) override {
     return inner_->get_service_record(scope, service, key);
   }
-  Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope, uint16_t service) override {
+  Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope,
+                                                                    uint16_t service) override {
     return inner_->list_service_records(scope, service);
   }
   Status delete_service_records(ByteSpan scope, uint16_t service) override;

@@ -26,15 +26,16 @@ Status generate_self_signed(const std::string& cert_path, const std::string& key
   serial[0] &= 0x7f;  // positive INTEGER
   std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(BN_bin2bn(serial, sizeof(serial), nullptr), BN_free);
   X509_NAME* name = X509_get_subject_name(x.get());
-  bool ok = bn && X509_set_version(x.get(), 2) == 1 &&
-            BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x.get())) != nullptr &&
-            // Fixed dates: the certificate must not record when the server was first started.
-            ASN1_TIME_set_string_X509(X509_getm_notBefore(x.get()), "20000101000000Z") == 1 &&
-            ASN1_TIME_set_string_X509(X509_getm_notAfter(x.get()), "20991231235959Z") == 1 &&
-            X509_set_pubkey(x.get(), key.get()) == 1 &&
-            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       reinterpret_cast<const unsigned char*>("v100 server"), -1, -1, 0) == 1 &&
-            X509_set_issuer_name(x.get(), name) == 1 && X509_sign(x.get(), key.get(), EVP_sha256()) > 0;
+  bool ok =
+      bn && X509_set_version(x.get(), 2) == 1 &&
+      BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x.get())) != nullptr &&
+      // Fixed dates: the certificate must not record when the server was first started.
+      ASN1_TIME_set_string_X509(X509_getm_notBefore(x.get()), "20000101000000Z") == 1 &&
+      ASN1_TIME_set_string_X509(X509_getm_notAfter(x.get()), "20991231235959Z") == 1 &&
+      X509_set_pubkey(x.get(), key.get()) == 1 &&
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("v100 server"), -1, -1, 0) == 1 &&
+      X509_set_issuer_name(x.get(), name) == 1 && X509_sign(x.get(), key.get(), EVP_sha256()) > 0;
   if (!ok) return Status::error("tls: certificate construction failed");
   // Key first, created 0600 before any byte is written.
   int old = ::umask(077);
@@ -87,11 +88,12 @@ Result<TlsMaterial> ensure_tls_material(const std::string& data_dir, const std::
 
 Status configure_server_tls(SSL_CTX* ctx, const TlsMaterial& m) {
   if (ctx == nullptr) return Status::error("tls: no context");
-  SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
     return Status::error("tls: cannot set the minimum protocol version");
-  if (SSL_CTX_set1_groups_list(ctx, kServerTlsGroups) != 1) return Status::error("tls: cannot set the groups");
+  if (SSL_CTX_set1_groups_list(ctx, kServerTlsGroups) != 1)
+    return Status::error("tls: cannot set the groups");
   if (SSL_CTX_set_cipher_list(ctx, kServerTls12Ciphers) != 1)
     return Status::error("tls: cannot set the TLS 1.2 cipher suites");
   if (SSL_CTX_set_ciphersuites(ctx, kServerTls13Ciphers) != 1)

@@ -96,7 +96,8 @@ Status MetadataClient::report_join(uint64_t second) {
   if (auto s = impl_->ensure_keys(); !s) return s;
   auto slot = impl_->slot();
   if (!slot.is_ok()) return slot.status();
-  return status_of(impl_->c.call_service(kDurations, 1, {impl_->ledger->encrypt_at(*slot, std::vector<uint64_t>{second})}));
+  return status_of(impl_->c.call_service(kDurations, 1,
+                                         {impl_->ledger->encrypt_at(*slot, std::vector<uint64_t>{second})}));
 }
 
 Status MetadataClient::report_leave(uint64_t second) {
@@ -104,7 +105,8 @@ Status MetadataClient::report_leave(uint64_t second) {
   if (auto s = impl_->ensure_keys(); !s) return s;
   auto slot = impl_->slot();
   if (!slot.is_ok()) return slot.status();
-  return status_of(impl_->c.call_service(kDurations, 2, {impl_->ledger->encrypt_at(*slot, std::vector<uint64_t>{second})}));
+  return status_of(impl_->c.call_service(kDurations, 2,
+                                         {impl_->ledger->encrypt_at(*slot, std::vector<uint64_t>{second})}));
 }
 
 Result<DurationReport> MetadataClient::fetch_durations(const std::vector<uint16_t>& slots) {
@@ -140,10 +142,12 @@ Status MetadataClient::report_speaking(uint64_t seconds) {
   if (!slot.is_ok()) return slot.status();
   if (*slot >= svc::kMaxReportSlots || seconds > svc::kMaxMeetingSeconds)
     return Status::error("analytics: value out of range");
-  return status_of(impl_->c.call_service(kAnalytics, 2, {svc::encrypt_speaking_report(*impl_->ledger, *slot, seconds)}));
+  return status_of(
+      impl_->c.call_service(kAnalytics, 2, {svc::encrypt_speaking_report(*impl_->ledger, *slot, seconds)}));
 }
 
-Result<svc::AnalyticsReport> MetadataClient::fetch_report(size_t intervals, const std::vector<uint16_t>& slots) {
+Result<svc::AnalyticsReport> MetadataClient::fetch_report(size_t intervals,
+                                                          const std::vector<uint16_t>& slots) {
   using R = Result<svc::AnalyticsReport>;
   if (auto s = impl_->ensure_keys(); !s) return s;
   auto resp = impl_->c.call_service(kAnalytics, 3, {});
@@ -173,8 +177,9 @@ Bytes BillingCard::serialize() const {
 Result<BillingCard> BillingCard::parse(ByteSpan in) {
   ByteReader r(in);
   ByteSpan magic, account, pk, pkey;
-  if (!r.bytes(4, magic) || !ct_equal(magic, as_bytes("V1BC")) || !r.blob(account, 16) || account.size() != 16 ||
-      !r.blob(pk, protocol::kMaxKeyBlobBytes) || !r.blob(pkey, 32) || pkey.size() != 32 || !r.at_end())
+  if (!r.bytes(4, magic) || !ct_equal(magic, as_bytes("V1BC")) || !r.blob(account, 16) ||
+      account.size() != 16 || !r.blob(pk, protocol::kMaxKeyBlobBytes) || !r.blob(pkey, 32) ||
+      pkey.size() != 32 || !r.at_end())
     return Result<BillingCard>::error("billing card: malformed");
   BillingCard c;
   c.account.assign(account.begin(), account.end());
@@ -194,11 +199,13 @@ Bytes period_handle(const SecretBytes& period_key, std::string_view month) {
   return out;
 }
 
-Status bill_meeting(client::Client& client, const BillingCard& card, std::string_view month, uint64_t minutes) {
+Status bill_meeting(client::Client& client, const BillingCard& card, std::string_view month,
+                    uint64_t minutes) {
   if (minutes > svc::kMaxBilledMinutes) return Status::error("billing: minutes out of range");
   auto ct = svc::encrypt_to_ledger(card.public_key, 0, minutes);
   if (!ct.is_ok()) return ct.status();
-  return status_of(client.call_service(kBilling, 2, {card.account, period_handle(card.period_key, month), *ct}));
+  return status_of(
+      client.call_service(kBilling, 2, {card.account, period_handle(card.period_key, month), *ct}));
 }
 
 struct BillingAccount::Impl {
@@ -208,7 +215,9 @@ struct BillingAccount::Impl {
   SecretBytes period_key;
 };
 
-BillingAccount BillingAccount::create() { return BillingAccount(random_seed32()); }
+BillingAccount BillingAccount::create() {
+  return BillingAccount(random_seed32());
+}
 
 BillingAccount::BillingAccount(SecretBytes seed) : impl_(std::make_unique<Impl>()) {
   if (seed.size() != 32) throw std::invalid_argument("billing account: seed must be 32 bytes");
@@ -224,7 +233,9 @@ BillingAccount::~BillingAccount() = default;
 BillingAccount::BillingAccount(BillingAccount&&) noexcept = default;
 BillingAccount& BillingAccount::operator=(BillingAccount&&) noexcept = default;
 
-const SecretBytes& BillingAccount::seed() const { return impl_->seed; }
+const SecretBytes& BillingAccount::seed() const {
+  return impl_->seed;
+}
 
 BillingCard BillingAccount::card() const {
   BillingCard c;
@@ -236,15 +247,17 @@ BillingCard BillingAccount::card() const {
 
 Status BillingAccount::register_account(client::Client& client, uint64_t rate_cents) const {
   if (rate_cents > svc::kMaxRateCents) return Status::error("billing: rate out of range");
-  return status_of(client.call_service(kBilling, 1, {impl_->account, impl_->keys->relin_keys_blob(),
-                                                     impl_->keys->encrypt_at(0, std::vector<uint64_t>{rate_cents})}));
+  return status_of(client.call_service(kBilling, 1,
+                                       {impl_->account, impl_->keys->relin_keys_blob(),
+                                        impl_->keys->encrypt_at(0, std::vector<uint64_t>{rate_cents})}));
 }
 
 Result<uint64_t> BillingAccount::fetch_bill(client::Client& client, std::string_view month) const {
   auto resp = client.call_service(kBilling, 3, {impl_->account, period_handle(impl_->period_key, month)});
   if (!resp.is_ok()) return resp.status();
   if (resp->status == 1) return uint64_t{0};
-  if (resp->status != 0 || resp->blobs.size() != 1) return Result<uint64_t>::error("billing: malformed answer");
+  if (resp->status != 0 || resp->blobs.size() != 1)
+    return Result<uint64_t>::error("billing: malformed answer");
   return impl_->keys->decrypt_coefficient(resp->blobs[0], 0);
 }
 

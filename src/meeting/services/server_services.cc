@@ -24,11 +24,17 @@ namespace {
 
 using R = Result<ServiceReply>;
 
-R fail(const std::string& m) { return R::error(m); }
+R fail(const std::string& m) {
+  return R::error(m);
+}
 
-ByteSpan scope_of(const ServiceCall& call) { return ByteSpan(call.meeting->data(), call.meeting->size()); }
+ByteSpan scope_of(const ServiceCall& call) {
+  return ByteSpan(call.meeting->data(), call.meeting->size());
+}
 
-Bytes key(std::string_view k) { return Bytes(k.begin(), k.end()); }
+Bytes key(std::string_view k) {
+  return Bytes(k.begin(), k.end());
+}
 
 Bytes slot_key(std::string_view prefix, uint16_t slot) {
   Bytes k = key(prefix);
@@ -119,9 +125,12 @@ LruCache<LookupEntry>& lookup_cache() {
 std::string roster_fingerprint(const std::vector<store::RosterRecord>& roster) {
   hash::Sha3_256 h;
   for (const auto& r : roster) {
-    uint8_t hdr[6] = {static_cast<uint8_t>(r.slot), static_cast<uint8_t>(r.slot >> 8),
-                      static_cast<uint8_t>(r.roster_ct.size()), static_cast<uint8_t>(r.roster_ct.size() >> 8),
-                      static_cast<uint8_t>(r.roster_ct.size() >> 16), static_cast<uint8_t>(r.roster_ct.size() >> 24)};
+    uint8_t hdr[6] = {static_cast<uint8_t>(r.slot),
+                      static_cast<uint8_t>(r.slot >> 8),
+                      static_cast<uint8_t>(r.roster_ct.size()),
+                      static_cast<uint8_t>(r.roster_ct.size() >> 8),
+                      static_cast<uint8_t>(r.roster_ct.size() >> 16),
+                      static_cast<uint8_t>(r.roster_ct.size() >> 24)};
     h.update(hdr);
     size_t n = std::min<size_t>(96, r.roster_ct.size());
     h.update(ByteSpan(r.roster_ct.data(), n));
@@ -263,7 +272,8 @@ R billing(const ServiceCall& call) {
       return fail("billing: store");
     return ServiceReply{};
   }
-  if (call.blobs.size() < 2 || call.blobs[1].size() != kPeriodBytes) return fail("billing: bad period handle");
+  if (call.blobs.size() < 2 || call.blobs[1].size() != kPeriodBytes)
+    return fail("billing: bad period handle");
   Bytes period_key = key("period:");
   period_key.insert(period_key.end(), call.blobs[1].begin(), call.blobs[1].end());
   if (call.op == 2) {
@@ -284,7 +294,8 @@ R billing(const ServiceCall& call) {
     if (!acc.is_ok()) return fail("billing: store");
     auto next = state->fold(acc->value_or(Bytes{}), call.blobs[2]);
     if (!next.is_ok()) return fail(next.message());
-    if (!call.store->put_service_record(account, kBilling, period_key, *next).is_ok()) return fail("billing: store");
+    if (!call.store->put_service_record(account, kBilling, period_key, *next).is_ok())
+      return fail("billing: store");
     return ServiceReply{};
   }
   if (call.op == 3) {
@@ -314,8 +325,10 @@ R analytics(const ServiceCall& call) {
       auto ok = svc::ledger_add({}, call.blobs[0]);
       if (!ok.is_ok()) return fail(ok.message());
     }
-    if (!call.store->put_service_record(scope_of(call), kAnalytics, slot_key(call.op == 1 ? "att" : "spk", *call.slot),
-                                        call.blobs[0]).is_ok())
+    if (!call.store
+             ->put_service_record(scope_of(call), kAnalytics,
+                                  slot_key(call.op == 1 ? "att" : "spk", *call.slot), call.blobs[0])
+             .is_ok())
       return fail("analytics: store");
     return ServiceReply{};
   }
@@ -369,7 +382,8 @@ server::ServiceHandler metadata_service_handler(ServiceId service) {
 }
 
 void register_metadata_services(server::Server& server) {
-  for (ServiceId id : {kLookup, kDurations, kAnalytics, kBilling}) server.register_service(id, metadata_service_handler(id));
+  for (ServiceId id : {kLookup, kDurations, kAnalytics, kBilling})
+    server.register_service(id, metadata_service_handler(id));
 }
 
 }  // namespace v100::meeting::services

@@ -50,8 +50,9 @@ server::ServiceHandler metadata_service_handler(ServiceId service);
 
 /// What the host learns about a meeting's durations.
 struct DurationReport {
-  std::map<uint16_t, uint64_t> seconds;  ///< per slot (present members have a negative running value: omitted)
-  uint64_t total_seconds = 0;            ///< the server's encrypted total, decrypted
+  std::map<uint16_t, uint64_t>
+      seconds;                 ///< per slot (present members have a negative running value: omitted)
+  uint64_t total_seconds = 0;  ///< the server's encrypted total, decrypted
 };
 
 /// The client halves, for a member of a meeting. Borrow the client; one thread at a time.
@@ -81,8 +82,8 @@ class MetadataClient {
 /// What an account owner hands to the hosts it pays for: the account handle, the ledger public key
 /// and the period key. Not secret from hosts; never sent to the server in this form.
 struct BillingCard {
-  Bytes account;     ///< 16-byte random handle
-  Bytes public_key;  ///< ledger public key blob
+  Bytes account;           ///< 16-byte random handle
+  Bytes public_key;        ///< ledger public key blob
   SecretBytes period_key;  ///< 32 bytes: period handles are HMAC(period_key, "YYYY-MM")
   Bytes serialize() const;
   static Result<BillingCard> parse(ByteSpan in);
@@ -92,7 +93,8 @@ struct BillingCard {
 Bytes period_handle(const SecretBytes& period_key, std::string_view month);
 
 /// Host: bills a finished meeting's minutes to the card's account for `month`.
-Status bill_meeting(client::Client& client, const BillingCard& card, std::string_view month, uint64_t minutes);
+Status bill_meeting(client::Client& client, const BillingCard& card, std::string_view month,
+                    uint64_t minutes);
 
 /// The billing account owner's side. The key file holds the 32-byte account seed (secret; sealed
 /// with the owner's passphrase by the caller, see client/keystore.h).

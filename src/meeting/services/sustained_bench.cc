@@ -73,7 +73,10 @@ class EngineTransport final : public Transport {
  public:
   EngineTransport(store::Store* store, server::ServiceHandler handler, uint16_t service, int threads,
                   std::vector<protocol::Handle> meetings)
-      : store_(store), handler_(std::move(handler)), service_(service), pool_(threads, 256),
+      : store_(store),
+        handler_(std::move(handler)),
+        service_(service),
+        pool_(threads, 256),
         meetings_(std::move(meetings)) {}
   Result<server::ServiceReply> call(size_t scope, uint16_t op, std::vector<Bytes> blobs) override {
     auto call = std::make_shared<server::ServiceCall>();
@@ -108,7 +111,8 @@ class EngineTransport final : public Transport {
 class NetworkTransport final : public Transport {
  public:
   explicit NetworkTransport(uint16_t service) : service_(service) {}
-  Status connect(const server::Server& srv, const std::vector<protocol::Handle>& meetings, ByteSpan join_seed) {
+  Status connect(const server::Server& srv, const std::vector<protocol::Handle>& meetings,
+                 ByteSpan join_seed) {
     protocol::TransportOptions to;
     to.port = srv.port();
     to.pin_sha256 = srv.fingerprint();
@@ -134,7 +138,8 @@ class NetworkTransport final : public Transport {
   }
   Result<server::ServiceReply> call(size_t scope, uint16_t op, std::vector<Bytes> blobs) override {
     using R = Result<server::ServiceReply>;
-    auto e = conns_[scope]->call(protocol::ServiceRequest{service_, op, std::move(blobs)}, std::chrono::seconds(60));
+    auto e = conns_[scope]->call(protocol::ServiceRequest{service_, op, std::move(blobs)},
+                                 std::chrono::seconds(60));
     if (!e) return e.status();
     if (auto* err = std::get_if<protocol::Error>(&e->msg)) return R::error(err->text);
     auto* resp = std::get_if<protocol::ServiceResponse>(&e->msg);
@@ -171,8 +176,8 @@ std::string cpu_model() {
     if (line.rfind("cpu family", 0) == 0 && family.empty()) family = value(line);
     if (line.rfind("model\t", 0) == 0 && model.empty()) model = value(line);
   }
-  return name + " (family " + family + " model " + model + ", " + std::to_string(std::thread::hardware_concurrency()) +
-         " logical CPUs)";
+  return name + " (family " + family + " model " + model + ", " +
+         std::to_string(std::thread::hardware_concurrency()) + " logical CPUs)";
 }
 
 Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
@@ -186,7 +191,8 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
   if (wl.scopes() < static_cast<size_t>(drivers))
     return R::error("bench-sustained: needs at least threads + 1 meetings (each driver owns its own)");
 
-  const std::string dir = (fs::temp_directory_path() / ("v100-sustained-" + to_hex(random_bytes(6)))).string();
+  const std::string dir =
+      (fs::temp_directory_path() / ("v100-sustained-" + to_hex(random_bytes(6)))).string();
   struct DirGuard {
     std::string d;
     ~DirGuard() {
@@ -216,12 +222,13 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
     auto inner = store::open_sqlite_store(dir);
     if (!inner) return inner.status();
     auto st = std::make_unique<server::StoreGuard>(std::move(inner).value(), dir, defaults.store_quota_bytes,
-                                                    defaults.store_reserve_bytes);
+                                                   defaults.store_reserve_bytes);
     if (Status s = wl.setup(*st, *join_verifier); !s) return s;
     if (!opt.network) {
       engine_store = std::move(st);
-      transport = std::make_unique<EngineTransport>(engine_store.get(), metadata_service_handler(static_cast<ServiceId>(wl.service())),
-                                                    wl.service(), opt.threads, wl.meeting_handles());
+      transport = std::make_unique<EngineTransport>(
+          engine_store.get(), metadata_service_handler(static_cast<ServiceId>(wl.service())), wl.service(),
+          opt.threads, wl.meeting_handles());
     }
   }
   if (opt.network) {
@@ -254,7 +261,8 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
     DriverStats& ds = stats[static_cast<size_t>(d)];
     ds.latency_ms.reserve(static_cast<size_t>(opt.seconds * 4000) + 1024);
     std::vector<size_t> mine;
-    for (size_t s = static_cast<size_t>(d); s < wl.scopes(); s += static_cast<size_t>(drivers)) mine.push_back(s);
+    for (size_t s = static_cast<size_t>(d); s < wl.scopes(); s += static_cast<size_t>(drivers))
+      mine.push_back(s);
     auto one = [&](size_t scope, uint64_t n, bool timed) {
       Workload::Request req = wl.request(scope, n);
       const auto t0 = Clock::now();
@@ -262,7 +270,8 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
       const auto t1 = Clock::now();
       if (timed && t1 < end) {
         ++ds.ops;
-        ds.latency_ms.push_back(static_cast<float>(std::chrono::duration<double, std::milli>(t1 - t0).count()));
+        ds.latency_ms.push_back(
+            static_cast<float>(std::chrono::duration<double, std::milli>(t1 - t0).count()));
         size_t w = static_cast<size_t>(std::chrono::duration<double>(t1 - start).count());
         if (w < windows) window_ops[w].fetch_add(1, std::memory_order_relaxed);
       }
@@ -320,7 +329,8 @@ Result<SustainedResult> run_sustained_bench(const SustainedOptions& opt) {
     double mean = 0, var = 0;
     for (uint64_t v : res.window_ops) mean += static_cast<double>(v);
     mean /= static_cast<double>(full);
-    for (uint64_t v : res.window_ops) var += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
+    for (uint64_t v : res.window_ops)
+      var += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
     var /= static_cast<double>(full - 1);
     res.cv_percent = mean > 0 ? 100.0 * std::sqrt(var) / mean : 0;
   }

@@ -30,11 +30,11 @@ namespace v100::meeting::services {
 struct SustainedOptions {
   std::string service = "lookup";  ///< lookup | billing | analytics
   double seconds = 120;
-  int threads = 2;                 ///< worker threads computing (the driver threads sleep meanwhile)
-  size_t members = 0;              ///< per meeting; 0: 1024 for lookup, 32 for analytics (billing: 1)
-  size_t meetings = 0;             ///< meetings (billing: accounts); 0: 16 lookup, 8 billing/analytics
-  bool network = false;            ///< through the TLS server instead of straight to the worker pool
-  unsigned check_every = 16;       ///< every Nth reply (per run) is decrypted and checked
+  int threads = 2;            ///< worker threads computing (the driver threads sleep meanwhile)
+  size_t members = 0;         ///< per meeting; 0: 1024 for lookup, 32 for analytics (billing: 1)
+  size_t meetings = 0;        ///< meetings (billing: accounts); 0: 16 lookup, 8 billing/analytics
+  bool network = false;       ///< through the TLS server instead of straight to the worker pool
+  unsigned check_every = 16;  ///< every Nth reply (per run) is decrypted and checked
 };
 
 /// What a run measured. Rates count operations completed inside the S seconds.
@@ -43,19 +43,19 @@ struct SustainedResult {
   double seconds = 0;
   int threads = 0;
   size_t members = 0, meetings = 0;
-  uint64_t ops = 0;             ///< operations completed in the timed window
-  uint64_t checked = 0;         ///< replies decrypted and compared with the model
-  uint64_t errors = 0;          ///< failed requests + wrong replies
+  uint64_t ops = 0;      ///< operations completed in the timed window
+  uint64_t checked = 0;  ///< replies decrypted and compared with the model
+  uint64_t errors = 0;   ///< failed requests + wrong replies
   std::string first_error;
-  double ops_per_s = 0;         ///< look-ups, folds or reports per second
-  double members_per_s = 0;     ///< ops_per_s x members covered per op (billing: 1)
-  double per_core = 0;          ///< members_per_s / threads
+  double ops_per_s = 0;      ///< look-ups, folds or reports per second
+  double members_per_s = 0;  ///< ops_per_s x members covered per op (billing: 1)
+  double per_core = 0;       ///< members_per_s / threads
   double p50_ms = 0, p99_ms = 0;
-  double cv_percent = 0;        ///< coefficient of variation of ops over the full 1-second windows
+  double cv_percent = 0;  ///< coefficient of variation of ops over the full 1-second windows
   std::vector<uint64_t> window_ops;
-  double rss_setup_mb = 0;      ///< after writing the store, before the first request
-  double rss_start_mb = 0;      ///< after one warm-up request per meeting (caches filled)
-  double rss_end_mb = 0;        ///< at the end of the timed window
+  double rss_setup_mb = 0;  ///< after writing the store, before the first request
+  double rss_start_mb = 0;  ///< after one warm-up request per meeting (caches filled)
+  double rss_end_mb = 0;    ///< at the end of the timed window
   double setup_s = 0;
   /// CPU seconds the whole process (workers, drivers, checks) used in the timed window, per op:
   /// what a figure costs on a machine shared with other work.

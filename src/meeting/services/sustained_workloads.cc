@@ -44,7 +44,9 @@ class Xof {
   hash::Shake256 x_;
 };
 
-Bytes key_of(std::string_view k) { return Bytes(k.begin(), k.end()); }
+Bytes key_of(std::string_view k) {
+  return Bytes(k.begin(), k.end());
+}
 
 // The meeting handle of every entry of a workload's table.
 template <class T>
@@ -95,7 +97,9 @@ class LookupWorkload final : public Workload {
   size_t scopes() const override { return meetings_.size(); }
   size_t members() const override { return members_; }
   size_t members_per_op() const override { return members_; }
-  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(meetings_, &Meeting::handle); }
+  std::vector<protocol::Handle> meeting_handles() const override {
+    return handles_of(meetings_, &Meeting::handle);
+  }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
@@ -106,7 +110,9 @@ class LookupWorkload final : public Workload {
       fhe::KeyGenerator kg(ctx->rlwe_ptr(), seed);
       fhe::bfv::match::MatchClient mc(ctx, kg.secret_key());
       Bytes pk = fhe::serialize_public_key(ctx->rlwe(), kg.public_key());
-      if (Status s = create_meeting(st, m.handle, members_, join_verifier, {{protocol::kKeyBfvPublic, pk}}, xof); !s)
+      if (Status s =
+              create_meeting(st, m.handle, members_, join_verifier, {{protocol::kKeyBfvPublic, pk}}, xof);
+          !s)
         return s;
       std::vector<std::vector<uint16_t>> tokens(members_);
       for (uint16_t s = 0; s < members_; ++s) {
@@ -114,7 +120,8 @@ class LookupWorkload final : public Workload {
         for (size_t j = 0; j < svc::kTokenValues; ++j) t.push_back(static_cast<uint16_t>(xof.u64()));
         store::RosterRecord r;
         r.slot = s;
-        r.roster_ct = fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_token_block(s % svc::kSlotsPerBlock, t));
+        r.roster_ct =
+            fhe::serialize_ciphertext(ctx->rlwe(), mc.encrypt_token_block(s % svc::kSlotsPerBlock, t));
         r.name_blob = xof.bytes(48);
         if (Status e = st.put_roster(m.handle, r); !e) return e;
       }
@@ -163,9 +170,10 @@ class LookupWorkload final : public Workload {
     auto found = m.client->find(blocks, slots);
     if (!found) return found.status();
     if (*found != m.expect[req.variant])
-      return Status::error("lookup: wrong answer (expected " +
-                           (m.expect[req.variant] ? std::to_string(*m.expect[req.variant]) : std::string("absent")) +
-                           ", got " + (*found ? std::to_string(**found) : std::string("absent")) + ")");
+      return Status::error(
+          "lookup: wrong answer (expected " +
+          (m.expect[req.variant] ? std::to_string(*m.expect[req.variant]) : std::string("absent")) +
+          ", got " + (*found ? std::to_string(**found) : std::string("absent")) + ")");
     return Status::ok();
   }
 
@@ -190,7 +198,9 @@ class BillingWorkload final : public Workload {
   size_t scopes() const override { return accounts_.size(); }
   size_t members() const override { return 1; }
   size_t members_per_op() const override { return 1; }
-  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(accounts_, &Account::meeting); }
+  std::vector<protocol::Handle> meeting_handles() const override {
+    return handles_of(accounts_, &Account::meeting);
+  }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
@@ -202,7 +212,8 @@ class BillingWorkload final : public Workload {
       a.keys = std::make_unique<svc::LedgerKeys>(xof.bytes(32));
       a.rate = 1 + xof.below(100);
       // What REGISTER stores (server_services.cc), written directly.
-      if (Status s = st.put_service_record(a.account, kBilling, key_of("rk"), a.keys->relin_keys_blob()); !s) return s;
+      if (Status s = st.put_service_record(a.account, kBilling, key_of("rk"), a.keys->relin_keys_blob()); !s)
+        return s;
       Bytes rate = a.keys->encrypt_at(0, std::vector<uint64_t>{a.rate});
       if (Status s = st.put_service_record(a.account, kBilling, key_of("rate"), rate); !s) return s;
       Bytes pk = a.keys->public_key_blob();
@@ -234,7 +245,8 @@ class BillingWorkload final : public Workload {
     auto v = a.keys->decrypt_coefficient(bill->blobs[0], 0);
     if (!v) return v.status();
     if (*v != a.total)
-      return Status::error("billing: wrong bill (expected " + std::to_string(a.total) + ", got " + std::to_string(*v) + ")");
+      return Status::error("billing: wrong bill (expected " + std::to_string(a.total) + ", got " +
+                           std::to_string(*v) + ")");
     return Status::ok();
   }
   void failed(size_t scope, const Request&) override { accounts_[scope].unknown = true; }
@@ -262,7 +274,9 @@ class AnalyticsWorkload final : public Workload {
   size_t scopes() const override { return meetings_.size(); }
   size_t members() const override { return members_; }
   size_t members_per_op() const override { return members_; }
-  std::vector<protocol::Handle> meeting_handles() const override { return handles_of(meetings_, &Meeting::handle); }
+  std::vector<protocol::Handle> meeting_handles() const override {
+    return handles_of(meetings_, &Meeting::handle);
+  }
 
   Status setup(store::Store& st, ByteSpan join_verifier) override {
     Xof xof;
@@ -288,8 +302,11 @@ class AnalyticsWorkload final : public Workload {
         Bytes att = key_of("att"), spk = key_of("spk");
         att.insert(att.end(), {lo, hi});
         spk.insert(spk.end(), {lo, hi});
-        if (Status e = st.put_service_record(scope, kAnalytics, att, m.attention->encrypt(scores)); !e) return e;
-        if (Status e = st.put_service_record(scope, kAnalytics, spk, svc::encrypt_speaking_report(*m.ledger, s, secs)); !e)
+        if (Status e = st.put_service_record(scope, kAnalytics, att, m.attention->encrypt(scores)); !e)
+          return e;
+        if (Status e = st.put_service_record(scope, kAnalytics, spk,
+                                             svc::encrypt_speaking_report(*m.ledger, s, secs));
+            !e)
           return e;
       }
     }
@@ -298,7 +315,8 @@ class AnalyticsWorkload final : public Workload {
 
   Request request(size_t, uint64_t) override { return Request{3, {}, 0}; }
 
-  Status complete(size_t scope, const Request&, const server::ServiceReply& reply, bool check, const Caller&) override {
+  Status complete(size_t scope, const Request&, const server::ServiceReply& reply, bool check,
+                  const Caller&) override {
     if (!check) return Status::ok();
     const auto& m = meetings_[scope];
     if (reply.blobs.size() != 3) return Status::error("analytics: malformed answer");
@@ -310,10 +328,12 @@ class AnalyticsWorkload final : public Workload {
     // Flooded CKKS decryption keeps about 16 bits after the point per value; 32 members' sum: < 1e-2.
     for (size_t i = 0; i < kIntervals; ++i)
       if (std::fabs((*att)[i] - m.attention_sum[i]) > 1e-2)
-        return Status::error("analytics: attention sum off by " + std::to_string((*att)[i] - m.attention_sum[i]));
+        return Status::error("analytics: attention sum off by " +
+                             std::to_string((*att)[i] - m.attention_sum[i]));
     auto spk = svc::decrypt_speaking(*m.ledger, reply.blobs[1], m.slots);
     if (!spk) return spk.status();
-    if (spk->seconds != m.seconds || spk->histogram != m.histogram) return Status::error("analytics: wrong speaking summary");
+    if (spk->seconds != m.seconds || spk->histogram != m.histogram)
+      return Status::error("analytics: wrong speaking summary");
     return Status::ok();
   }
 
@@ -337,17 +357,20 @@ Result<std::unique_ptr<Workload>> make_workload(const SustainedOptions& o) {
   using R = Result<std::unique_ptr<Workload>>;
   if (o.service == "lookup") {
     size_t m = o.members ? o.members : 1024, k = o.meetings ? o.meetings : 16;
-    if (m < 1 || m > protocol::kMaxMembers || k > 4096) return R::error("bench-sustained: members 1..1024, meetings <= 4096");
+    if (m < 1 || m > protocol::kMaxMembers || k > 4096)
+      return R::error("bench-sustained: members 1..1024, meetings <= 4096");
     return std::unique_ptr<Workload>(new LookupWorkload(k, m));
   }
   if (o.service == "billing") {
     size_t k = o.meetings ? o.meetings : 8;
-    if (o.members > 1 || k > 4096) return R::error("bench-sustained: billing folds one meeting into one account (--members 1)");
+    if (o.members > 1 || k > 4096)
+      return R::error("bench-sustained: billing folds one meeting into one account (--members 1)");
     return std::unique_ptr<Workload>(new BillingWorkload(k));
   }
   if (o.service == "analytics") {
     size_t m = o.members ? o.members : 32, k = o.meetings ? o.meetings : 8;
-    if (m < 1 || m > svc::kMaxReportSlots || k > 4096) return R::error("bench-sustained: members 1..1024, meetings <= 4096");
+    if (m < 1 || m > svc::kMaxReportSlots || k > 4096)
+      return R::error("bench-sustained: members 1..1024, meetings <= 4096");
     return std::unique_ptr<Workload>(new AnalyticsWorkload(k, m));
   }
   return R::error("bench-sustained: --service is lookup, billing or analytics");

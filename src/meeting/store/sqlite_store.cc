@@ -73,8 +73,7 @@ class Stmt {
   Stmt& blob(int i, ByteSpan b) {
     // A zero-length blob must still be a blob (not NULL): pass a non-null pointer.
     static const uint8_t kEmpty = 0;
-    sqlite3_bind_blob(st_, i, b.empty() ? &kEmpty : b.data(), static_cast<int>(b.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st_, i, b.empty() ? &kEmpty : b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& i64(int i, int64_t v) {
@@ -106,7 +105,9 @@ Status damaged(const char* table, const std::string& rule) {
 }
 
 // Row checks. Integers are checked as read (int64) before any narrowing cast.
-bool in_range(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
+bool in_range(int64_t v, int64_t lo, int64_t hi) {
+  return v >= lo && v <= hi;
+}
 constexpr int64_t kSlotLimit = static_cast<int64_t>(protocol::kMaxMembers);
 
 class SqliteStore final : public Store {
@@ -123,8 +124,8 @@ class SqliteStore final : public Store {
       version = static_cast<int>(s.col_i64(0));
     }
     if (version > kSchemaVersion)
-      return Status::error("store: database schema is newer than this server (" +
-                           std::to_string(version) + ")");
+      return Status::error("store: database schema is newer than this server (" + std::to_string(version) +
+                           ")");
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                                "PRAGMA secure_delete=ON", "PRAGMA foreign_keys=OFF"}) {
       Status s = exec(pragma);
@@ -154,8 +155,12 @@ class SqliteStore final : public Store {
     if (!t.ok()) return err("begin");
     {
       Stmt s(db_, "INSERT INTO meetings VALUES (?,?,?,?,?,?,?)");
-      s.blob(1, m.handle).i64(2, m.max_members).i64(3, m.scheme).blob(4, m.join_verifier)
-          .blob(5, m.info_blob).i64(6, static_cast<int64_t>(m.epoch))
+      s.blob(1, m.handle)
+          .i64(2, m.max_members)
+          .i64(3, m.scheme)
+          .blob(4, m.join_verifier)
+          .blob(5, m.info_blob)
+          .i64(6, static_cast<int64_t>(m.epoch))
           .i64(7, static_cast<int64_t>(m.next_join_seq));
       int rc = s.step();
       if (rc == SQLITE_CONSTRAINT) return Status::error("store: meeting exists");
@@ -171,7 +176,9 @@ class SqliteStore final : public Store {
 
   Result<std::optional<MeetingRecord>> get_meeting(const Handle& h) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT max_members, scheme, join_verifier, info_blob, epoch, next_join_seq FROM meetings WHERE handle=?");
+    Stmt s(db_,
+           "SELECT max_members, scheme, join_verifier, info_blob, epoch, next_join_seq FROM meetings WHERE "
+           "handle=?");
     s.blob(1, h);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<MeetingRecord>{};
@@ -200,10 +207,10 @@ class SqliteStore final : public Store {
     roster_gen_.erase(key_of(h));  // a later create_meeting starts a new generation
     Txn t(this);
     if (!t.ok()) return err("begin");
-    for (const char* sql : {"DELETE FROM meetings WHERE handle=?", "DELETE FROM key_blobs WHERE handle=?",
-                            "DELETE FROM slots WHERE handle=?", "DELETE FROM roster WHERE handle=?",
-                            "DELETE FROM epoch_blobs WHERE handle=?",
-                            "DELETE FROM service_records WHERE scope=?"}) {
+    for (const char* sql :
+         {"DELETE FROM meetings WHERE handle=?", "DELETE FROM key_blobs WHERE handle=?",
+          "DELETE FROM slots WHERE handle=?", "DELETE FROM roster WHERE handle=?",
+          "DELETE FROM epoch_blobs WHERE handle=?", "DELETE FROM service_records WHERE scope=?"}) {
       Stmt s(db_, sql);
       s.blob(1, h);
       if (s.step() != SQLITE_DONE) return err("delete meeting");
@@ -283,8 +290,10 @@ class SqliteStore final : public Store {
       Stmt m(db_, "SELECT max_members FROM meetings WHERE handle=?");
       m.blob(1, h);
       int rc = m.step();
-      if (rc == SQLITE_ROW) limit = std::min(limit, m.col_i64(0));
-      else if (rc != SQLITE_DONE) return err("select meeting");
+      if (rc == SQLITE_ROW)
+        limit = std::min(limit, m.col_i64(0));
+      else if (rc != SQLITE_DONE)
+        return err("select meeting");
     }
     Stmt s(db_, "SELECT slot, token_hash, join_seq FROM slots WHERE handle=? ORDER BY slot");
     s.blob(1, h);
@@ -355,7 +364,8 @@ class SqliteStore final : public Store {
       const int64_t slot = s.col_i64(0);
       if (!in_range(slot, 0, kSlotLimit - 1)) return damaged("roster", "slot not below kMaxMembers");
       RosterRecord r{static_cast<uint16_t>(slot), s.col_blob(1), s.col_blob(2)};
-      if (r.roster_ct.size() > protocol::kMaxRosterCtBytes || r.name_blob.size() > protocol::kMaxNameBlobBytes)
+      if (r.roster_ct.size() > protocol::kMaxRosterCtBytes ||
+          r.name_blob.size() > protocol::kMaxNameBlobBytes)
         return damaged("roster", "blob size");
       size_t sz = r.roster_ct.size() + r.name_blob.size();
       if ((max_entries != 0 && out.size() == max_entries) || (!out.empty() && bytes + sz > max_bytes)) {
@@ -444,7 +454,8 @@ class SqliteStore final : public Store {
     while ((rc = s.step()) == SQLITE_ROW) {
       protocol::MailboxItem it;
       Bytes blob = s.col_blob(1);
-      if (blob.empty() || blob.size() > protocol::kMaxMailboxBlobBytes) return damaged("mailbox", "blob size");
+      if (blob.empty() || blob.size() > protocol::kMaxMailboxBlobBytes)
+        return damaged("mailbox", "blob size");
       if (out.size() >= max_items || (!out.empty() && bytes + blob.size() > max_bytes)) {
         *more = true;
         break;
@@ -501,9 +512,11 @@ class SqliteStore final : public Store {
     return std::optional<Bytes>(s.col_blob(0));
   }
 
-  Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope, uint16_t service) override {
+  Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope,
+                                                                    uint16_t service) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT record_key, value FROM service_records WHERE scope=? AND service=? ORDER BY record_key");
+    Stmt s(db_,
+           "SELECT record_key, value FROM service_records WHERE scope=? AND service=? ORDER BY record_key");
     s.blob(1, scope).i64(2, service);
     std::vector<std::pair<Bytes, Bytes>> out;
     int rc;
@@ -535,7 +548,8 @@ class SqliteStore final : public Store {
          "SELECT count(*), coalesce(sum(length(join_verifier)),0) FROM meetings"},
         {"meeting info blob", "AES-256-GCM blob (title, agenda, schedule) under a key only members hold",
          "SELECT count(*), coalesce(sum(length(info_blob)),0) FROM meetings"},
-        {"meeting counters", "per meeting: max members, join scheme, epoch number, join-order counter (integers)",
+        {"meeting counters",
+         "per meeting: max members, join scheme, epoch number, join-order counter (integers)",
          "SELECT count(*), count(*)*4*8 FROM meetings"},
         {"FHE key blob", "BFV/CKKS public and evaluation keys (public material)",
          "SELECT count(*), coalesce(sum(length(blob)),0) FROM key_blobs"},
@@ -547,18 +561,22 @@ class SqliteStore final : public Store {
          "SELECT count(*), coalesce(sum(length(name_blob)),0) FROM roster"},
         {"epoch key blob", "X-Wing encapsulated, signed epoch secret for one slot",
          "SELECT count(*), coalesce(sum(length(blob)),0) FROM epoch_blobs"},
-        {"mailbox blob", "anonymous invitation (X-Wing ciphertext + AEAD + ML-DSA signature) under a random-looking mailbox id, with a random item id",
+        {"mailbox blob",
+         "anonymous invitation (X-Wing ciphertext + AEAD + ML-DSA signature) under a random-looking mailbox "
+         "id, with a random item id",
          "SELECT count(*), coalesce(sum(length(blob)+length(mailbox_id)+length(item_id)),0) FROM mailbox"},
         {"spent admission token", "SHA-256 of a redeemed token's random nonce (unlinkable to its issuance)",
          "SELECT count(*), coalesce(sum(length(nonce_hash)),0) FROM spent_tokens"},
         {"service record", "opaque ciphertext held by an FHE service (durations, billing, analytics)",
-         "SELECT count(*), coalesce(sum(length(record_key)+length(value)+length(scope)),0) FROM service_records"},
+         "SELECT count(*), coalesce(sum(length(record_key)+length(value)+length(scope)),0) FROM "
+         "service_records"},
     };
     std::vector<AuditLine> out;
     for (const Q& q : kQueries) {
       Stmt s(db_, q.sql);
       if (s.step() != SQLITE_ROW) return err("audit");
-      out.push_back({q.kind, q.what, static_cast<uint64_t>(s.col_i64(0)), static_cast<uint64_t>(s.col_i64(1))});
+      out.push_back(
+          {q.kind, q.what, static_cast<uint64_t>(s.col_i64(0)), static_cast<uint64_t>(s.col_i64(1))});
     }
     return out;
   }
@@ -599,9 +617,9 @@ class SqliteStore final : public Store {
 
   // A slot's rows in every table, its identity blob included (caller holds mu_ in a transaction).
   Status delete_slot_rows(const Handle& h, uint16_t slot) {
-    for (const char* sql : {"DELETE FROM slots WHERE handle=? AND slot=?",
-                            "DELETE FROM roster WHERE handle=? AND slot=?",
-                            "DELETE FROM epoch_blobs WHERE handle=? AND slot=?"}) {
+    for (const char* sql :
+         {"DELETE FROM slots WHERE handle=? AND slot=?", "DELETE FROM roster WHERE handle=? AND slot=?",
+          "DELETE FROM epoch_blobs WHERE handle=? AND slot=?"}) {
       Stmt s(db_, sql);
       s.blob(1, h).i64(2, slot);
       if (s.step() != SQLITE_DONE) return err("delete slot");
@@ -636,7 +654,9 @@ class SqliteStore final : public Store {
     return c ? scrub_wal() : c;
   }
 
-  Status err(const char* what) { return Status::error(std::string("store: ") + what + ": " + sqlite3_errmsg(db_)); }
+  Status err(const char* what) {
+    return Status::error(std::string("store: ") + what + ": " + sqlite3_errmsg(db_));
+  }
 
   // Roster generations (see Store::roster_generation), bumped under mu_ with the write. A reader
   // that takes the generation BEFORE reading the rows can only pair a generation with rows at
@@ -657,7 +677,8 @@ class SqliteStore final : public Store {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return Result<std::unique_ptr<Store>>::error("store: cannot create data dir: " + std::string(std::strerror(errno)));
+    return Result<std::unique_ptr<Store>>::error("store: cannot create data dir: " +
+                                                 std::string(std::strerror(errno)));
   const std::string path = dir + "/" + kDatabaseFile;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,

@@ -34,11 +34,11 @@ inline constexpr int kSchemaVersion = 3;
 struct MeetingRecord {
   Handle handle{};
   uint16_t max_members = 0;
-  uint8_t scheme = 0;           ///< protocol::JoinScheme
-  Bytes join_verifier;          ///< public key of the join key
-  Bytes info_blob;              ///< AEAD blob (opaque)
-  uint64_t epoch = 0;           ///< current group-key epoch number (0 = none yet)
-  uint64_t next_join_seq = 1;   ///< join-order counter for the next new slot
+  uint8_t scheme = 0;          ///< protocol::JoinScheme
+  Bytes join_verifier;         ///< public key of the join key
+  Bytes info_blob;             ///< AEAD blob (opaque)
+  uint64_t epoch = 0;          ///< current group-key epoch number (0 = none yet)
+  uint64_t next_join_seq = 1;  ///< join-order counter for the next new slot
   bool operator==(const MeetingRecord&) const = default;
 };
 
@@ -113,14 +113,12 @@ class Store {
   /// stopping before the total blob bytes would exceed max_bytes (at least one entry is returned
   /// if any exists). `more` is set when entries remain.
   virtual Result<std::vector<RosterRecord>> get_roster(const Handle& handle, uint16_t first_slot,
-                                                       size_t max_entries, size_t max_bytes,
-                                                       bool* more) = 0;
+                                                       size_t max_entries, size_t max_bytes, bool* more) = 0;
 
   /// Sets the meeting's epoch and replaces the epoch blobs of the listed slots, atomically.
   virtual Status put_epoch(const Handle& handle, uint64_t epoch, uint16_t from_slot,
                            const std::vector<protocol::EpochEntry>& entries) = 0;
-  virtual Result<std::optional<EpochBlobRecord>> get_epoch_blob(const Handle& handle,
-                                                                uint16_t slot) = 0;
+  virtual Result<std::optional<EpochBlobRecord>> get_epoch_blob(const Handle& handle, uint16_t slot) = 0;
 
   /// Number of items a mailbox holds.
   virtual Result<size_t> mailbox_count(const protocol::MailboxId& id) = 0;
@@ -130,8 +128,9 @@ class Store {
                                    ByteSpan blob, size_t max_items) = 0;
   /// The mailbox's items, oldest first, at most max_items, stopping before the blob bytes would
   /// exceed max_bytes (at least one item is returned if any exists). `more` is set when items remain.
-  virtual Result<std::vector<protocol::MailboxItem>> mailbox_list(const protocol::MailboxId& id, size_t max_items,
-                                                                  size_t max_bytes, bool* more) = 0;
+  virtual Result<std::vector<protocol::MailboxItem>> mailbox_list(const protocol::MailboxId& id,
+                                                                  size_t max_items, size_t max_bytes,
+                                                                  bool* more) = 0;
   /// Deletes the listed items of this mailbox (ids not in it are ignored); returns how many went.
   virtual Result<size_t> mailbox_delete(const protocol::MailboxId& id,
                                         const std::vector<protocol::MailboxItemId>& items) = 0;
@@ -139,8 +138,7 @@ class Store {
   // Opaque records for server-side services (issue #7): (scope, service, key) -> value. `scope` is
   // a random handle (meeting or account handle); keys and values are opaque bytes.
   virtual Status put_service_record(ByteSpan scope, uint16_t service, ByteSpan key, ByteSpan value) = 0;
-  virtual Result<std::optional<Bytes>> get_service_record(ByteSpan scope, uint16_t service,
-                                                          ByteSpan key) = 0;
+  virtual Result<std::optional<Bytes>> get_service_record(ByteSpan scope, uint16_t service, ByteSpan key) = 0;
   virtual Result<std::vector<std::pair<Bytes, Bytes>>> list_service_records(ByteSpan scope,
                                                                             uint16_t service) = 0;
   virtual Status delete_service_records(ByteSpan scope, uint16_t service) = 0;

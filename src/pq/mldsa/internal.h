@@ -15,7 +15,7 @@ namespace v100::pq::mldsa::internal {
 
 inline constexpr int32_t kQ = 8380417;  // q = 2^23 - 2^13 + 1
 inline constexpr int kN = 256;
-inline constexpr int kD = 13;          // dropped bits of t (Power2Round)
+inline constexpr int kD = 13;               // dropped bits of t (Power2Round)
 inline constexpr int32_t kQInv = 58728449;  // q^-1 mod 2^32 (Montgomery, R = 2^32)
 
 /// FIPS 204 Table 1, per parameter set.
@@ -28,7 +28,7 @@ struct Params : Sizes<P> {
   static constexpr int32_t kGamma2 = P == kMlDsa44 ? (kQ - 1) / 88 : (kQ - 1) / 32;
   static constexpr size_t kCTildeBytes = S::kLambda / 4;
   static constexpr int kEtaBits = S::kEta == 2 ? 3 : 4;
-  static constexpr int kZBits = 1 + S::kGamma1Bits;                // bitlen(gamma1 - 1) + 1
+  static constexpr int kZBits = 1 + S::kGamma1Bits;                 // bitlen(gamma1 - 1) + 1
   static constexpr int kW1Bits = kGamma2 == (kQ - 1) / 88 ? 6 : 4;  // bitlen((q-1)/(2 gamma2) - 1)
   static constexpr size_t kPolyEtaBytes = 32 * kEtaBits;
   static constexpr size_t kPolyZBytes = 32 * kZBits;
@@ -52,11 +52,17 @@ inline int32_t montgomery_reduce(int64_t a) {
   return static_cast<int32_t>((a - static_cast<int64_t>(t) * kQ) >> 32);
 }
 /// A representative of a mod q in [-6283008, 6283008], for a <= 2^31 - 2^22 - 1.
-inline int32_t reduce32(int32_t a) { return a - ((a + (1 << 22)) >> 23) * kQ; }
+inline int32_t reduce32(int32_t a) {
+  return a - ((a + (1 << 22)) >> 23) * kQ;
+}
 /// Adds q if a is negative (branch-free).
-inline int32_t caddq(int32_t a) { return a + ((a >> 31) & kQ); }
+inline int32_t caddq(int32_t a) {
+  return a + ((a >> 31) & kQ);
+}
 /// The representative in [0, q) of any int32 a with |a| < 2^31 - 2^22.
-inline int32_t freeze(int32_t a) { return caddq(reduce32(a)); }
+inline int32_t freeze(int32_t a) {
+  return caddq(reduce32(a));
+}
 /// The centered representative in [-(q-1)/2, (q-1)/2] (a mod± q, FIPS 204 §2.3), branch-free.
 inline int32_t center(int32_t a) {
   const int32_t r = freeze(a);
@@ -108,8 +114,8 @@ struct NttBackend {
   void (*pointwise_acc)(Poly& out, const Poly* a, const Poly* b, int n);
   void (*highbits[2])(Poly& w, uint32_t* w1);
   uint32_t (*make_z)(Poly& z, const Poly& y, const Poly& cs1, int32_t bound);
-  uint32_t (*make_hint[2])(uint8_t* h, int32_t* count, const Poly& w, const Poly& cs2,
-                           const Poly& ct0, int32_t beta);
+  uint32_t (*make_hint[2])(uint8_t* h, int32_t* count, const Poly& w, const Poly& cs2, const Poly& ct0,
+                           int32_t beta);
   void (*use_hint[2])(uint32_t* w1, const Poly& w, const uint8_t* h);
   void (*power2round)(Poly& t1, Poly& t0, const Poly& t, const Poly& s2);
   /// RejNTTPoly's parser (Alg. 30 lines 4-9): appends the accepted 23-bit candidates of buf
@@ -160,8 +166,7 @@ bool x4_beats_scalar();
 void shake256_short(std::span<uint8_t> out, ByteSpan in);
 /// One polynomial of ExpandMask (Alg. 34): BitUnpack(H(rho'' || IntegerToBytes(mu_index, 2)),
 /// gamma1 - 1, gamma1) with gamma1 = 2^gamma1_bits.
-void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index,
-                      int gamma1_bits);
+void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index, int gamma1_bits);
 /// SampleInBall(c_tilde) (Alg. 29): tau coefficients +-1. c_tilde must be public (declassified).
 void sample_in_ball(Poly& c, ByteSpan c_tilde, int tau);
 
@@ -179,7 +184,11 @@ void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits);
 /// Declassify a value for the constant-time checker (Valgrind): the caller states that FIPS 204
 /// lets this value be public (the rejection decision, a public output).
 template <typename T>
-inline void declassify(T& v) { V100_CT_UNPOISON(&v, sizeof(T)); }
-inline void declassify(void* p, size_t n) { V100_CT_UNPOISON(p, n); }
+inline void declassify(T& v) {
+  V100_CT_UNPOISON(&v, sizeof(T));
+}
+inline void declassify(void* p, size_t n) {
+  V100_CT_UNPOISON(p, n);
+}
 
 }  // namespace v100::pq::mldsa::internal

@@ -92,7 +92,8 @@ struct Scheme {
     std::memcpy(e.tr, sk + 64, 64);
     declassify(e.rho, sizeof e.rho);
     declassify(e.tr, sizeof e.tr);
-    for (int r = 0; r < kL; ++r) bit_unpack(e.s1[r], sk + kSkS1 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
+    for (int r = 0; r < kL; ++r)
+      bit_unpack(e.s1[r], sk + kSkS1 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
     for (int r = 0; r < kK; ++r) {
       bit_unpack(e.s2[r], sk + kSkS2 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
       bit_unpack(e.t0[r], sk + kSkT0 + r * Pr::kPolyT0Bytes, 1 << (kD - 1), kD);
@@ -170,8 +171,8 @@ struct Scheme {
   }
 
   // ------------------------------------------------------------- Alg. 7 lines 7-33
-  static void sign_mu(const uint8_t* sk, std::span<const uint8_t, 64> mu,
-                      std::span<const uint8_t, 32> rnd, uint8_t* sig) {
+  static void sign_mu(const uint8_t* sk, std::span<const uint8_t, 64> mu, std::span<const uint8_t, 32> rnd,
+                      uint8_t* sig) {
     const NttBackend& be = backend();
     auto* e = new ExpandedSecret;
     expand_secret(sk, *e, be);
@@ -199,7 +200,7 @@ struct Scheme {
       for (int r = 0; r < kK; ++r) {
         be.pointwise_acc(w[r], a_hat + r * kL, y_hat, kL);
         be.invntt(w[r]);
-        be.highbits[kG](w[r], w1[r]);  // w1 = HighBits(w) (line 13)
+        be.highbits[kG](w[r], w1[r]);                                  // w1 = HighBits(w) (line 13)
         pack_bits(w1_enc + r * Pr::kPolyW1Bytes, w1[r], Pr::kW1Bits);  // w1Encode (Alg. 28)
       }
       // c_tilde = H(mu || w1Encode(w1), lambda/4) (line 15). It is declassified: SampleInBall
@@ -457,13 +458,20 @@ Bytes prehash_digest(PreHash ph, ByteSpan message) {
     return out;
   };
   switch (ph) {
-    case PreHash::kSha3_224: return sponge(144, 0x06, 28);
-    case PreHash::kSha3_256: return sponge(136, 0x06, 32);
-    case PreHash::kSha3_384: return sponge(104, 0x06, 48);
-    case PreHash::kSha3_512: return sponge(72, 0x06, 64);
-    case PreHash::kShake128: return sponge(168, 0x1f, 32);  // 256-bit output (Alg. 4 line 19)
-    case PreHash::kShake256: return sponge(136, 0x1f, 64);  // 512-bit output (Alg. 4 line 21)
-    default: break;
+    case PreHash::kSha3_224:
+      return sponge(144, 0x06, 28);
+    case PreHash::kSha3_256:
+      return sponge(136, 0x06, 32);
+    case PreHash::kSha3_384:
+      return sponge(104, 0x06, 48);
+    case PreHash::kSha3_512:
+      return sponge(72, 0x06, 64);
+    case PreHash::kShake128:
+      return sponge(168, 0x1f, 32);  // 256-bit output (Alg. 4 line 19)
+    case PreHash::kShake256:
+      return sponge(136, 0x1f, 64);  // 512-bit output (Alg. 4 line 21)
+    default:
+      break;
   }
 #if V100_NO_OPENSSL
   // The WebAssembly build has no OpenSSL; a browser pre-hashes SHA-2 with WebCrypto.
@@ -471,13 +479,26 @@ Bytes prehash_digest(PreHash ph, ByteSpan message) {
 #else
   const EVP_MD* md = nullptr;
   switch (ph) {
-    case PreHash::kSha224: md = EVP_sha224(); break;
-    case PreHash::kSha256: md = EVP_sha256(); break;
-    case PreHash::kSha384: md = EVP_sha384(); break;
-    case PreHash::kSha512: md = EVP_sha512(); break;
-    case PreHash::kSha512_224: md = EVP_sha512_224(); break;
-    case PreHash::kSha512_256: md = EVP_sha512_256(); break;
-    default: throw std::invalid_argument("ML-DSA: unknown pre-hash function");
+    case PreHash::kSha224:
+      md = EVP_sha224();
+      break;
+    case PreHash::kSha256:
+      md = EVP_sha256();
+      break;
+    case PreHash::kSha384:
+      md = EVP_sha384();
+      break;
+    case PreHash::kSha512:
+      md = EVP_sha512();
+      break;
+    case PreHash::kSha512_224:
+      md = EVP_sha512_224();
+      break;
+    case PreHash::kSha512_256:
+      md = EVP_sha512_256();
+      break;
+    default:
+      throw std::invalid_argument("ML-DSA: unknown pre-hash function");
   }
   Bytes out(static_cast<size_t>(EVP_MD_get_size(md)));
   unsigned int len = 0;
@@ -561,27 +582,24 @@ Status verify_prehash(const PublicKey<P>& pk, ByteSpan message, PreHash ph, cons
 
 // ------------------------------------------------------------------------------- instantiation
 
-#define V100_MLDSA_INSTANTIATE(P)                                                                  \
-  template class PublicKey<P>;                                                                     \
-  template class SecretKey<P>;                                                                     \
-  template class Signature<P>;                                                                     \
-  template KeyPair<P> generate_key<P>();                                                           \
-  template KeyPair<P> generate_key_internal<P>(std::span<const uint8_t, kSeedBytes>);              \
-  template Signature<P> sign<P>(const SecretKey<P>&, ByteSpan, ByteSpan, SigningMode);             \
-  template Status verify<P>(const PublicKey<P>&, ByteSpan, const Signature<P>&, ByteSpan);         \
-  template Status verify<P>(const PublicKey<P>&, ByteSpan, ByteSpan, ByteSpan);                    \
-  template Signature<P> sign_prehash<P>(const SecretKey<P>&, ByteSpan, PreHash, ByteSpan,          \
-                                        SigningMode);                                              \
-  template Status verify_prehash<P>(const PublicKey<P>&, ByteSpan, PreHash, const Signature<P>&,   \
-                                    ByteSpan);                                                     \
-  template std::array<uint8_t, kMuBytes> compute_mu<P>(const PublicKey<P>&, ByteSpan, ByteSpan);   \
-  template std::array<uint8_t, kMuBytes> compute_mu_internal<P>(const PublicKey<P>&, ByteSpan);    \
-  template Signature<P> sign_mu<P>(const SecretKey<P>&, std::span<const uint8_t, kMuBytes>,        \
-                                   SigningMode);                                                   \
-  template Status verify_mu<P>(const PublicKey<P>&, std::span<const uint8_t, kMuBytes>,            \
-                               const Signature<P>&);                                               \
-  template Signature<P> sign_internal<P>(const SecretKey<P>&, ByteSpan,                            \
-                                         std::span<const uint8_t, kSeedBytes>);                    \
+#define V100_MLDSA_INSTANTIATE(P)                                                                           \
+  template class PublicKey<P>;                                                                              \
+  template class SecretKey<P>;                                                                              \
+  template class Signature<P>;                                                                              \
+  template KeyPair<P> generate_key<P>();                                                                    \
+  template KeyPair<P> generate_key_internal<P>(std::span<const uint8_t, kSeedBytes>);                       \
+  template Signature<P> sign<P>(const SecretKey<P>&, ByteSpan, ByteSpan, SigningMode);                      \
+  template Status verify<P>(const PublicKey<P>&, ByteSpan, const Signature<P>&, ByteSpan);                  \
+  template Status verify<P>(const PublicKey<P>&, ByteSpan, ByteSpan, ByteSpan);                             \
+  template Signature<P> sign_prehash<P>(const SecretKey<P>&, ByteSpan, PreHash, ByteSpan, SigningMode);     \
+  template Status verify_prehash<P>(const PublicKey<P>&, ByteSpan, PreHash, const Signature<P>&, ByteSpan); \
+  template std::array<uint8_t, kMuBytes> compute_mu<P>(const PublicKey<P>&, ByteSpan, ByteSpan);            \
+  template std::array<uint8_t, kMuBytes> compute_mu_internal<P>(const PublicKey<P>&, ByteSpan);             \
+  template Signature<P> sign_mu<P>(const SecretKey<P>&, std::span<const uint8_t, kMuBytes>, SigningMode);   \
+  template Status verify_mu<P>(const PublicKey<P>&, std::span<const uint8_t, kMuBytes>,                     \
+                               const Signature<P>&);                                                        \
+  template Signature<P> sign_internal<P>(const SecretKey<P>&, ByteSpan,                                     \
+                                         std::span<const uint8_t, kSeedBytes>);                             \
   template Status verify_internal<P>(const PublicKey<P>&, ByteSpan, const Signature<P>&);
 
 V100_MLDSA_INSTANTIATE(ParameterSet::kMlDsa44)

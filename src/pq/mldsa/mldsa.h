@@ -73,7 +73,9 @@ struct Sizes<kMlDsa87> {
 namespace detail {
 // The sizes recomputed from the Table 1 constants (FIPS 204 §7.2 encodings), pinned against Table 2.
 template <ParameterSet P>
-constexpr size_t pk_bytes() { return 32 + 32 * Sizes<P>::kK * 10; }
+constexpr size_t pk_bytes() {
+  return 32 + 32 * Sizes<P>::kK * 10;
+}
 template <ParameterSet P>
 constexpr size_t sk_bytes() {
   constexpr size_t eta_bits = Sizes<P>::kEta == 2 ? 3 : 4;
@@ -95,8 +97,8 @@ static_assert(detail::pk_bytes<kMlDsa87>() == 2592 && detail::sk_bytes<kMlDsa87>
 template <ParameterSet P>
 struct Access;  // implementation hook (mldsa.cc) that builds and reads the encoded objects
 
-inline constexpr size_t kSeedBytes = 32;   ///< xi (KeyGen_internal input) and rnd (signing randomness)
-inline constexpr size_t kMuBytes = 64;     ///< mu, the message representative
+inline constexpr size_t kSeedBytes = 32;  ///< xi (KeyGen_internal input) and rnd (signing randomness)
+inline constexpr size_t kMuBytes = 64;    ///< mu, the message representative
 inline constexpr size_t kMaxContextBytes = 255;
 
 /// pkEncode(rho, t1) (Alg. 22). Public; any byte string of the right length is a valid key (t1 is
@@ -195,11 +197,25 @@ enum class SigningMode { kHedged, kDeterministic };
 /// The hash functions HashML-DSA accepts (FIPS 204 §5.4; OIDs from NIST CSOR). SHA-2 through
 /// OpenSSL, SHA-3 and SHAKE through hash/sha3.h. SHAKE128 gives a 256-bit and SHAKE256 a 512-bit
 /// digest (Alg. 4 lines 18-22).
-enum class PreHash { kSha224, kSha256, kSha384, kSha512, kSha512_224, kSha512_256, kSha3_224,
-                     kSha3_256, kSha3_384, kSha3_512, kShake128, kShake256 };
+enum class PreHash {
+  kSha224,
+  kSha256,
+  kSha384,
+  kSha512,
+  kSha512_224,
+  kSha512_256,
+  kSha3_224,
+  kSha3_256,
+  kSha3_384,
+  kSha3_512,
+  kShake128,
+  kShake256
+};
 
 /// A context string of at most 255 bytes (Alg. 2 line 1). A view; does not own.
-inline ByteSpan as_context(std::string_view s) { return as_bytes(s); }
+inline ByteSpan as_context(std::string_view s) {
+  return as_bytes(s);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Key generation
@@ -226,8 +242,7 @@ Signature<P> sign(const SecretKey<P>& sk, ByteSpan message, ByteSpan context = {
 /// ML-DSA.Verify (Alg. 3). ok() iff the signature is valid for (message, context); otherwise an
 /// error naming the reason (context too long, malformed signature, signature mismatch).
 template <ParameterSet P>
-Status verify(const PublicKey<P>& pk, ByteSpan message, const Signature<P>& sig,
-              ByteSpan context = {});
+Status verify(const PublicKey<P>& pk, ByteSpan message, const Signature<P>& sig, ByteSpan context = {});
 /// As above, parsing the signature bytes first (wrong length / malformed encodings are errors).
 template <ParameterSet P>
 Status verify(const PublicKey<P>& pk, ByteSpan message, ByteSpan signature, ByteSpan context = {});
@@ -238,8 +253,8 @@ Status verify(const PublicKey<P>& pk, ByteSpan message, ByteSpan signature, Byte
 
 /// HashML-DSA.Sign (Alg. 4). Throws std::invalid_argument if context.size() > 255.
 template <ParameterSet P>
-Signature<P> sign_prehash(const SecretKey<P>& sk, ByteSpan message, PreHash ph,
-                          ByteSpan context = {}, SigningMode mode = SigningMode::kHedged);
+Signature<P> sign_prehash(const SecretKey<P>& sk, ByteSpan message, PreHash ph, ByteSpan context = {},
+                          SigningMode mode = SigningMode::kHedged);
 
 /// HashML-DSA.Verify (Alg. 5).
 template <ParameterSet P>
@@ -258,8 +273,7 @@ Bytes prehash_digest(PreHash ph, ByteSpan message);
 /// mu for pure ML-DSA with a context: H(H(pk, 64) || 0x00 || len(ctx) || ctx || M, 64).
 /// Throws std::invalid_argument if context.size() > 255.
 template <ParameterSet P>
-std::array<uint8_t, kMuBytes> compute_mu(const PublicKey<P>& pk, ByteSpan message,
-                                         ByteSpan context = {});
+std::array<uint8_t, kMuBytes> compute_mu(const PublicKey<P>& pk, ByteSpan message, ByteSpan context = {});
 /// mu for an arbitrary M' (internal interface): H(H(pk, 64) || M', 64).
 template <ParameterSet P>
 std::array<uint8_t, kMuBytes> compute_mu_internal(const PublicKey<P>& pk, ByteSpan m_prime);
@@ -270,8 +284,7 @@ Signature<P> sign_mu(const SecretKey<P>& sk, std::span<const uint8_t, kMuBytes> 
                      SigningMode mode = SigningMode::kHedged);
 /// Verify_internal given mu instead of M' (lines 7.. of Alg. 8).
 template <ParameterSet P>
-Status verify_mu(const PublicKey<P>& pk, std::span<const uint8_t, kMuBytes> mu,
-                 const Signature<P>& sig);
+Status verify_mu(const PublicKey<P>& pk, std::span<const uint8_t, kMuBytes> mu, const Signature<P>& sig);
 
 // ---------------------------------------------------------------------------------------------
 // Internal interface (Alg. 7 / 8): the caller supplies M' (and rnd). Used by the ACVP vectors.

@@ -53,13 +53,19 @@ void pointwise_acc_portable(Poly& out, const Poly* a, const Poly* b, int n) {
 
 #include "pq/mldsa/poly_kernels.inc"
 
-constexpr NttBackend kPortable = {ntt_portable, invntt_portable, pointwise_portable,
-                                  pointwise_acc_portable, V100_MLDSA_POLY_KERNELS,
-                                  rej_uniform_portable, /*sparse_challenge=*/true};
+constexpr NttBackend kPortable = {ntt_portable,
+                                  invntt_portable,
+                                  pointwise_portable,
+                                  pointwise_acc_portable,
+                                  V100_MLDSA_POLY_KERNELS,
+                                  rej_uniform_portable,
+                                  /*sparse_challenge=*/true};
 
 }  // namespace
 
-const NttBackend& portable_backend() { return kPortable; }
+const NttBackend& portable_backend() {
+  return kPortable;
+}
 
 SparseChallenge to_sparse(const Poly& c) {
   SparseChallenge s{};

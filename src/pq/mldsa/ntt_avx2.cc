@@ -55,8 +55,12 @@ constexpr LaneZetas make_lane_zetas(bool with_qinv) {
 constexpr LaneZetas kLane = make_lane_zetas(false);
 constexpr LaneZetas kLaneQinv = make_lane_zetas(true);
 
-inline __m256i load(const int32_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
-inline void store(int32_t* p, __m256i v) { _mm256_store_si256(reinterpret_cast<__m256i*>(p), v); }
+inline __m256i load(const int32_t* p) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+}
+inline void store(int32_t* p, __m256i v) {
+  _mm256_store_si256(reinterpret_cast<__m256i*>(p), v);
+}
 
 // (a * b) * 2^-32 mod q lane-wise, given bq = b * q^-1 mod 2^32; result in (-q, q). b_odd and
 // bq_odd hold the odd lanes of b and bq in the low halves of the 64-bit lanes (for a broadcast
@@ -76,7 +80,9 @@ inline __m256i montmul(__m256i a, __m256i b, __m256i bq) {
   return montmul(a, b, bq, _mm256_srli_epi64(b, 32), _mm256_srli_epi64(bq, 32));
 }
 // Multiplication by a broadcast constant.
-inline __m256i montmul_bcast(__m256i a, __m256i b, __m256i bq) { return montmul(a, b, bq, b, bq); }
+inline __m256i montmul_bcast(__m256i a, __m256i b, __m256i bq) {
+  return montmul(a, b, bq, b, bq);
+}
 
 // Montgomery reduction of 64-bit lanes (even and odd halves), recombined into 8 int32 lanes.
 inline __m256i reduce64_pair(__m256i acc_e, __m256i acc_o) {
@@ -121,8 +127,12 @@ inline void gs_butterfly(__m256i& a, __m256i& b, __m256i z, __m256i zq) {
   b = montmul(_mm256_sub_epi32(t, b), z, zq);
 }
 
-inline __m256i bcast(int32_t z) { return _mm256_set1_epi32(z); }
-inline __m256i bcast_q(int32_t z) { return _mm256_set1_epi32(times_qinv(z)); }
+inline __m256i bcast(int32_t z) {
+  return _mm256_set1_epi32(z);
+}
+inline __m256i bcast_q(int32_t z) {
+  return _mm256_set1_epi32(times_qinv(z));
+}
 
 // Butterflies of a layer with distance >= 8 on two whole vectors, twiddle zetas[m] (negated for
 // the inverse): m = 128/len + j/(2 len) in Alg. 41, m = 256/len - 1 - j/(2 len) in Alg. 42.
@@ -146,8 +156,8 @@ void ntt_avx2(Poly& p) {
   for (int i = 0; i < 4; ++i) {
     __m256i v[8];  // v[t] = coefficients 32 t + 8 i .. +7
     for (int t = 0; t < 8; ++t) v[t] = load(c + 32 * t + 8 * i);
-    for (int t = 0; t < 4; ++t) ct_layer_vec(v[t], v[t + 4], 1);             // len 128
-    for (int t = 0; t < 2; ++t) ct_layer_vec(v[t], v[t + 2], 2);             // len 64
+    for (int t = 0; t < 4; ++t) ct_layer_vec(v[t], v[t + 4], 1);  // len 128
+    for (int t = 0; t < 2; ++t) ct_layer_vec(v[t], v[t + 2], 2);  // len 64
     for (int t = 4; t < 6; ++t) ct_layer_vec(v[t], v[t + 2], 3);
     for (int t = 0; t < 8; t += 2) ct_layer_vec(v[t], v[t + 1], 4 + t / 2);  // len 32
     for (int t = 0; t < 8; ++t) store(c + 32 * t + 8 * i, v[t]);
@@ -210,7 +220,7 @@ void invntt_avx2(Poly& p) {
     for (int t = 0; t < 8; t += 2) gs_layer_vec(v[t], v[t + 1], 7 - t / 2);  // len 32
     for (int t = 0; t < 2; ++t) gs_layer_vec(v[t], v[t + 2], 3);             // len 64
     for (int t = 4; t < 6; ++t) gs_layer_vec(v[t], v[t + 2], 2);
-    for (int t = 0; t < 4; ++t) gs_layer_vec(v[t], v[t + 4], 1);             // len 128
+    for (int t = 0; t < 4; ++t) gs_layer_vec(v[t], v[t + 4], 1);  // len 128
     for (int t = 0; t < 8; ++t) store(c + 32 * t + 8 * i, montmul_bcast(v[t], f, fq));
   }
 }
@@ -258,8 +268,8 @@ int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   const __m256i mask23 = _mm256_set1_epi32(0x7fffff);
   const __m256i q = _mm256_set1_epi32(kQ);
   const __m256i spread_dwords = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);  // bytes 0..15 | 12..27
-  const __m256i spread_bytes = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
-                                                0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+  const __m256i spread_bytes = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1, 0, 1, 2,
+                                                -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
   size_t pos = 0;
   while (ctr <= kN - 8 && pos + 32 <= len) {
     __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + pos));
@@ -267,7 +277,8 @@ int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
     v = _mm256_and_si256(_mm256_shuffle_epi8(v, spread_bytes), mask23);
     const __m256i good = _mm256_cmpgt_epi32(q, v);
     const int m = _mm256_movemask_ps(_mm256_castsi256_ps(good));
-    const __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.idx[m])));
+    const __m256i perm =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.idx[m])));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(a + ctr), _mm256_permutevar8x32_epi32(v, perm));
     ctr += __builtin_popcount(static_cast<unsigned>(m));
     pos += 24;
@@ -281,12 +292,18 @@ int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
 
 #include "pq/mldsa/poly_kernels.inc"
 
-constexpr NttBackend kAvx2 = {ntt_avx2, invntt_avx2, pointwise_avx2, pointwise_acc_avx2,
-                              V100_MLDSA_POLY_KERNELS, rej_uniform_avx2,
+constexpr NttBackend kAvx2 = {ntt_avx2,
+                              invntt_avx2,
+                              pointwise_avx2,
+                              pointwise_acc_avx2,
+                              V100_MLDSA_POLY_KERNELS,
+                              rej_uniform_avx2,
                               /*sparse_challenge=*/false};
 
 }  // namespace
 
-const NttBackend* avx2_backend() { return &kAvx2; }
+const NttBackend* avx2_backend() {
+  return &kAvx2;
+}
 
 }  // namespace v100::pq::mldsa::internal

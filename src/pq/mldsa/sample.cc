@@ -35,11 +35,11 @@ int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
   for (size_t k = 0; k < n; ++k) {
     const uint32_t z = (k & 1) ? (buf[k / 2] >> 4) : (buf[k / 2] & 15u);
     if (eta == 2) {
-      accept[k] = static_cast<uint8_t>((z - 15u) >> 31);      // z < 15
-      const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);       // z mod 5 for z < 15
+      accept[k] = static_cast<uint8_t>((z - 15u) >> 31);  // z < 15
+      const uint32_t mod5 = z - 5u * ((z * 205u) >> 10);  // z mod 5 for z < 15
       value[k] = 2 - static_cast<int32_t>(mod5);
     } else {
-      accept[k] = static_cast<uint8_t>((z - 9u) >> 31);       // z < 9
+      accept[k] = static_cast<uint8_t>((z - 9u) >> 31);  // z < 9
       value[k] = 4 - static_cast<int32_t>(z);
     }
   }
@@ -173,8 +173,7 @@ void expand_s(Poly* s, int n, std::span<const uint8_t, 64> rho_prime, int eta) {
   }
 }
 
-void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index,
-                      int gamma1_bits) {
+void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_index, int gamma1_bits) {
   uint8_t seed[66];
   std::memcpy(seed, rho_pp.data(), 64);
   seed[64] = static_cast<uint8_t>(mu_index);
@@ -189,7 +188,9 @@ void expand_mask_poly(Poly& y, std::span<const uint8_t, 64> rho_pp, uint16_t mu_
   secure_wipe(seed, sizeof seed);
 }
 
-bool x4_beats_scalar() { return cpu::active().avx512vl; }
+bool x4_beats_scalar() {
+  return cpu::active().avx512vl;
+}
 
 void shake256_short(std::span<uint8_t> out, ByteSpan in) {
   if (!x4_beats_scalar() || out.size() > kRate256) {
@@ -229,7 +230,8 @@ void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t k
     hash::ShakeX4 h(kRate256);
     h.absorb_once(in, 66);
     h.squeeze_blocks(o, (bytes + kRate256 - 1) / kRate256);
-    for (int j = 0; j < 4 && base + j < l; ++j) bit_unpack(y[base + j], buf[j], int32_t{1} << gamma1_bits, bits);
+    for (int j = 0; j < 4 && base + j < l; ++j)
+      bit_unpack(y[base + j], buf[j], int32_t{1} << gamma1_bits, bits);
     secure_wipe(buf, sizeof buf);
     secure_wipe(seeds, sizeof seeds);
   }
@@ -367,28 +369,44 @@ void unpack_t(int32_t* c, const uint8_t* in, int32_t off) {
 template <int kSign>
 void pack_dispatch(uint8_t* out, const int32_t* c, int32_t off, int bits) {
   switch (bits) {
-    case 3: return pack_t<3, kSign>(out, c, off);
-    case 4: return pack_t<4, kSign>(out, c, off);
-    case 6: return pack_t<6, kSign>(out, c, off);
-    case 10: return pack_t<10, kSign>(out, c, off);
-    case 13: return pack_t<13, kSign>(out, c, off);
-    case 18: return pack_t<18, kSign>(out, c, off);
-    case 20: return pack_t<20, kSign>(out, c, off);
-    default: throw std::logic_error("ML-DSA: unsupported packing width");
+    case 3:
+      return pack_t<3, kSign>(out, c, off);
+    case 4:
+      return pack_t<4, kSign>(out, c, off);
+    case 6:
+      return pack_t<6, kSign>(out, c, off);
+    case 10:
+      return pack_t<10, kSign>(out, c, off);
+    case 13:
+      return pack_t<13, kSign>(out, c, off);
+    case 18:
+      return pack_t<18, kSign>(out, c, off);
+    case 20:
+      return pack_t<20, kSign>(out, c, off);
+    default:
+      throw std::logic_error("ML-DSA: unsupported packing width");
   }
 }
 
 template <int kSign>
 void unpack_dispatch(int32_t* c, const uint8_t* in, int32_t off, int bits) {
   switch (bits) {
-    case 3: return unpack_t<3, kSign>(c, in, off);
-    case 4: return unpack_t<4, kSign>(c, in, off);
-    case 6: return unpack_t<6, kSign>(c, in, off);
-    case 10: return unpack_t<10, kSign>(c, in, off);
-    case 13: return unpack_t<13, kSign>(c, in, off);
-    case 18: return unpack_t<18, kSign>(c, in, off);
-    case 20: return unpack_t<20, kSign>(c, in, off);
-    default: throw std::logic_error("ML-DSA: unsupported packing width");
+    case 3:
+      return unpack_t<3, kSign>(c, in, off);
+    case 4:
+      return unpack_t<4, kSign>(c, in, off);
+    case 6:
+      return unpack_t<6, kSign>(c, in, off);
+    case 10:
+      return unpack_t<10, kSign>(c, in, off);
+    case 13:
+      return unpack_t<13, kSign>(c, in, off);
+    case 18:
+      return unpack_t<18, kSign>(c, in, off);
+    case 20:
+      return unpack_t<20, kSign>(c, in, off);
+    default:
+      throw std::logic_error("ML-DSA: unsupported packing width");
   }
 }
 
@@ -402,8 +420,12 @@ void unpack_bits(uint32_t* v, const uint8_t* in, int bits) {
   unpack_dispatch<1>(reinterpret_cast<int32_t*>(v), in, 0, bits);
 }
 
-void bit_pack(uint8_t* out, const Poly& w, int32_t b, int bits) { pack_dispatch<-1>(out, w.c, b, bits); }
+void bit_pack(uint8_t* out, const Poly& w, int32_t b, int bits) {
+  pack_dispatch<-1>(out, w.c, b, bits);
+}
 
-void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits) { unpack_dispatch<-1>(w.c, in, b, bits); }
+void bit_unpack(Poly& w, const uint8_t* in, int32_t b, int bits) {
+  unpack_dispatch<-1>(w.c, in, b, bits);
+}
 
 }  // namespace v100::pq::mldsa::internal

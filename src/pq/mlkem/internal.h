@@ -53,7 +53,9 @@ inline int16_t montgomery_reduce(int32_t a) {
 }
 
 /// a * b * 2^-16 mod q, |result| < q for |a * b| < q * 2^15.
-inline int16_t fqmul(int16_t a, int16_t b) { return montgomery_reduce(static_cast<int32_t>(a) * b); }
+inline int16_t fqmul(int16_t a, int16_t b) {
+  return montgomery_reduce(static_cast<int32_t>(a) * b);
+}
 
 /// Barrett reduction: the representative of a mod q in [-(q-1)/2, (q-1)/2], for any int16 a.
 inline int16_t barrett_reduce(int16_t a) {

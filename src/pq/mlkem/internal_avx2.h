@@ -1,5 +1,6 @@
-// Internal to pq/mlkem: the AVX2 kernels (ntt_avx2.cc, coding_avx2.cc, sample_avx2.cc, compiled with -mavx2). Each gives results
-// bit-identical to its portable twin in internal.h and may be called only when cpu::active().avx2.
+// Internal to pq/mlkem: the AVX2 kernels (ntt_avx2.cc, coding_avx2.cc, sample_avx2.cc, compiled with -mavx2).
+// Each gives results bit-identical to its portable twin in internal.h and may be called only when
+// cpu::active().avx2.
 #pragma once
 
 #include "pq/mlkem/internal.h"

@@ -52,8 +52,8 @@ DkPtr<K> expand_dk(const uint8_t* dk_pke) {
 /// K-PKE.KeyGen(d) (Alg. 13): ek_PKE (384k + 32 bytes) and dk_PKE (384k bytes), and their parsed
 /// forms (A_hat^T is A_hat with its blocks transposed, so no second expansion is needed).
 template <int K>
-void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, internal::ExpandedEk<K>& ek_x, internal::ExpandedDk<K>& dk_x,
-                 const uint8_t d[32]) {
+void kpke_keygen(uint8_t* ek_pke, uint8_t* dk_pke, internal::ExpandedEk<K>& ek_x,
+                 internal::ExpandedDk<K>& dk_x, const uint8_t d[32]) {
   using P = Params<K>;
   uint8_t rho[32], sigma[32];
   Wipe<uint8_t[32]> wipe_sigma(sigma);
@@ -163,7 +163,8 @@ void kpke_decrypt(uint8_t m[32], const internal::ExpandedDk<K>& dk, const uint8_
 
 template <int K>
 Result<EncapsulationKey<K>> EncapsulationKey<K>::from_bytes(ByteSpan bytes) {
-  if (bytes.size() != kBytes) return Result<EncapsulationKey>::error("ML-KEM: encapsulation key has the wrong length");
+  if (bytes.size() != kBytes)
+    return Result<EncapsulationKey>::error("ML-KEM: encapsulation key has the wrong length");
   // §7.2 modulus check: every 12-bit value of the encoded t_hat must be < q.
   for (int i = 0; i < K; ++i)
     if (!internal::decode12_all_below_q(bytes.data() + 384 * i))
@@ -181,7 +182,8 @@ EncapsulationKey<K> EncapsulationKey<K>::from_valid_bytes_unchecked(std::span<co
 template <int K>
 Result<DecapsulationKey<K>> DecapsulationKey<K>::from_bytes(ByteSpan bytes) {
   using L = DkLayout<K>;
-  if (bytes.size() != kBytes) return Result<DecapsulationKey>::error("ML-KEM: decapsulation key has the wrong length");
+  if (bytes.size() != kBytes)
+    return Result<DecapsulationKey>::error("ML-KEM: decapsulation key has the wrong length");
   // §7.3 hash check: H(ek) stored in dk equals the hash of the ek stored in dk. Both are public
   // parts of dk, so an ordinary branch is fine.
   uint8_t h[32];
@@ -189,17 +191,16 @@ Result<DecapsulationKey<K>> DecapsulationKey<K>::from_bytes(ByteSpan bytes) {
   if (!ct_equal(h, bytes.subspan(L::kH, 32)))
     return Result<DecapsulationKey>::error("ML-KEM: decapsulation key fails the hash check");
   // The embedded ek is not range-checked by §7.3; ByteDecode_12 reduces mod q, as FIPS 203 says.
-  return from_parts(std::span<const uint8_t, kBytes>(bytes.data(), kBytes), expand_dk<K>(bytes.data() + L::kPke),
-                    expand_ek<K>(bytes.data() + L::kEk));
+  return from_parts(std::span<const uint8_t, kBytes>(bytes.data(), kBytes),
+                    expand_dk<K>(bytes.data() + L::kPke), expand_ek<K>(bytes.data() + L::kEk));
 }
 
 template <int K>
 EncapsulationKey<K> DecapsulationKey<K>::encapsulation_key() const {
   using L = DkLayout<K>;
-  return EncapsulationKey<K>::from_parts(
-      std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(bytes_.data() + L::kEk,
-                                                                  Params<K>::kEncapsulationKeyBytes),
-      std::span<const uint8_t, 32>(bytes_.data() + L::kH, 32), ek_x_);
+  return EncapsulationKey<K>::from_parts(std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(
+                                             bytes_.data() + L::kEk, Params<K>::kEncapsulationKeyBytes),
+                                         std::span<const uint8_t, 32>(bytes_.data() + L::kH, 32), ek_x_);
 }
 
 template <int K>
@@ -223,10 +224,9 @@ KeyPair<K> keygen_internal(std::span<const uint8_t, kSeedBytes> d, std::span<con
   internal::hash_h(h, std::span<const uint8_t>(dk.data() + L::kEk, Params<K>::kEncapsulationKeyBytes));
   std::memcpy(dk.data() + L::kH, h, 32);
   std::memcpy(dk.data() + L::kZ, z.data(), 32);
-  auto ek = EncapsulationKey<K>::from_parts(
-      std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(dk.data() + L::kEk,
-                                                                  Params<K>::kEncapsulationKeyBytes),
-      std::span<const uint8_t, 32>(h, 32), ek_x);
+  auto ek = EncapsulationKey<K>::from_parts(std::span<const uint8_t, Params<K>::kEncapsulationKeyBytes>(
+                                                dk.data() + L::kEk, Params<K>::kEncapsulationKeyBytes),
+                                            std::span<const uint8_t, 32>(h, 32), ek_x);
   return KeyPair<K>{std::move(ek), DecapsulationKey<K>::from_parts(dk, std::move(dk_x), std::move(ek_x))};
 }
 
@@ -295,16 +295,16 @@ SharedSecret decaps(const DecapsulationKey<K>& dk, const Ciphertext<K>& c) {
   return k_prime;
 }
 
-#define V100_MLKEM_INSTANTIATE(K)                                                                   \
-  template class EncapsulationKey<K>;                                                               \
-  template class DecapsulationKey<K>;                                                               \
-  template class Ciphertext<K>;                                                                     \
-  template KeyPair<K> keygen<K>();                                                                  \
-  template KeyPair<K> keygen_internal<K>(std::span<const uint8_t, kSeedBytes>,                      \
-                                         std::span<const uint8_t, kSeedBytes>);                     \
-  template Encapsulation<K> encaps<K>(const EncapsulationKey<K>&);                                  \
-  template Encapsulation<K> encaps_internal<K>(const EncapsulationKey<K>&,                          \
-                                               std::span<const uint8_t, kSeedBytes>);               \
+#define V100_MLKEM_INSTANTIATE(K)                                                     \
+  template class EncapsulationKey<K>;                                                 \
+  template class DecapsulationKey<K>;                                                 \
+  template class Ciphertext<K>;                                                       \
+  template KeyPair<K> keygen<K>();                                                    \
+  template KeyPair<K> keygen_internal<K>(std::span<const uint8_t, kSeedBytes>,        \
+                                         std::span<const uint8_t, kSeedBytes>);       \
+  template Encapsulation<K> encaps<K>(const EncapsulationKey<K>&);                    \
+  template Encapsulation<K> encaps_internal<K>(const EncapsulationKey<K>&,            \
+                                               std::span<const uint8_t, kSeedBytes>); \
   template SharedSecret decaps<K>(const DecapsulationKey<K>&, const Ciphertext<K>&);
 
 V100_MLKEM_INSTANTIATE(2)

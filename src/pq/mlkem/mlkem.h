@@ -71,7 +71,9 @@ class SharedSecret {
   SharedSecret() { bytes_.fill(0); }
   SharedSecret(const SharedSecret&) = delete;
   SharedSecret& operator=(const SharedSecret&) = delete;
-  SharedSecret(SharedSecret&& o) noexcept : bytes_(o.bytes_) { secure_wipe(o.bytes_.data(), o.bytes_.size()); }
+  SharedSecret(SharedSecret&& o) noexcept : bytes_(o.bytes_) {
+    secure_wipe(o.bytes_.data(), o.bytes_.size());
+  }
   SharedSecret& operator=(SharedSecret&& o) noexcept {
     bytes_ = o.bytes_;
     if (this != &o) secure_wipe(o.bytes_.data(), o.bytes_.size());

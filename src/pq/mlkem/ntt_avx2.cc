@@ -20,7 +20,9 @@ constexpr int kLaneX[16] = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 
 constexpr int kLaneP[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
 constexpr int kLaneU[16] = {0, 1, 8, 9, 4, 5, 12, 13, 16, 17, 24, 25, 20, 21, 28, 29};
 
-constexpr int16_t times_qinv(int16_t z) { return static_cast<int16_t>(static_cast<int32_t>(z) * kQInv); }
+constexpr int16_t times_qinv(int16_t z) {
+  return static_cast<int16_t>(static_cast<int32_t>(z) * kQInv);
+}
 
 struct alignas(32) Tables {
   // [chunk][lane] twiddles for the in-chunk layers, forward and inverse, and their * q^-1.
@@ -57,12 +59,18 @@ constexpr Tables make_tables() {
 
 constexpr Tables kT = make_tables();
 
-inline __m256i load(const int16_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
-inline void store(int16_t* p, __m256i v) { _mm256_store_si256(reinterpret_cast<__m256i*>(p), v); }
+inline __m256i load(const int16_t* p) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+}
+inline void store(int16_t* p, __m256i v) {
+  _mm256_store_si256(reinterpret_cast<__m256i*>(p), v);
+}
 
 // A function, not a global: a global __m256i would run an AVX instruction at static
 // initialization, before dispatch, on CPUs without AVX2.
-inline __m256i q_vec() { return _mm256_set1_epi16(kQ); }
+inline __m256i q_vec() {
+  return _mm256_set1_epi16(kQ);
+}
 
 // Montgomery product of a and z, given zq = z * q^-1 mod 2^16.
 inline __m256i fqmul(__m256i a, __m256i z, __m256i zq) {
@@ -204,7 +212,8 @@ void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num) {
       const __m256i prod = fqmul(av, bv, _mm256_mullo_epi16(bv, qinv16));
       const __m256i a0m = _mm256_blend_epi16(av, prod, 0xaa);  // (a0, fqmul(a1, b1))
       const __m256i b0g = _mm256_blend_epi16(bv, g, 0xaa);     // (b0, gamma)
-      const __m256i bswap = _mm256_or_si256(_mm256_slli_epi32(bv, 16), _mm256_srli_epi32(bv, 16));  // (b1, b0)
+      const __m256i bswap =
+          _mm256_or_si256(_mm256_slli_epi32(bv, 16), _mm256_srli_epi32(bv, 16));  // (b1, b0)
       c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(a0m, b0g));
       c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(av, bswap));
     }
@@ -215,7 +224,8 @@ void basemul_acc(Poly& r, const Poly* a, const Poly* b, int num) {
       return _mm256_srai_epi32(_mm256_sub_epi32(c, _mm256_mullo_epi32(t, q32)), 16);
     };
     const __m256i r0 = reduce32(c0), r1 = reduce32(c1);
-    const __m256i out = _mm256_or_si256(_mm256_and_si256(r0, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(r1, 16));
+    const __m256i out =
+        _mm256_or_si256(_mm256_and_si256(r0, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(r1, 16));
     store(r.c + j, out);
   }
 }

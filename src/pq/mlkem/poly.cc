@@ -2,9 +2,8 @@
 // the NTT kernels between the portable and AVX2 paths.
 #include <cstring>
 
-#include "core/secure.h"
-
 #include "core/cpu.h"
+#include "core/secure.h"
 #include "pq/mlkem/internal.h"
 #include "pq/mlkem/internal_avx2.h"
 
@@ -89,9 +88,15 @@ void decode_decompress(Poly& f, const uint8_t* in, int d) {
 
 namespace portable {
 #include "pq/mlkem/coding_impl.inc"
-void compress_encode(uint8_t* out, const Poly& f, int d) { compress_encode_impl(out, f, d); }
-void decode_decompress(Poly& f, const uint8_t* in, int d) { decode_decompress_impl(f, in, d); }
-void sample_cbd(Poly& f, const uint8_t* b, int eta) { sample_cbd_impl(f, b, eta); }
+void compress_encode(uint8_t* out, const Poly& f, int d) {
+  compress_encode_impl(out, f, d);
+}
+void decode_decompress(Poly& f, const uint8_t* in, int d) {
+  decode_decompress_impl(f, in, d);
+}
+void sample_cbd(Poly& f, const uint8_t* b, int eta) {
+  sample_cbd_impl(f, b, eta);
+}
 }  // namespace portable
 
 void sample_cbd(Poly& f, const uint8_t* b, int eta) {

@@ -35,7 +35,8 @@ void sample_ntt(Poly& a, const uint8_t rho[32], uint8_t b0, uint8_t b1) {
 }
 
 // Up to four SampleNTT at once; lanes past `num` are computed on a dummy seed and dropped.
-void sample_ntt_x4(Poly* const a[4], int num, const uint8_t rho[32], const uint8_t b0[4], const uint8_t b1[4]) {
+void sample_ntt_x4(Poly* const a[4], int num, const uint8_t rho[32], const uint8_t b0[4],
+                   const uint8_t b1[4]) {
   uint8_t seeds[4][34];
   const uint8_t* in[4];
   for (int j = 0; j < 4; ++j) {
@@ -92,7 +93,8 @@ void gen_matrix(Poly* a, const uint8_t rho[32], int k, bool transposed) {
   }
   for (; idx < total; ++idx) {
     const int i = idx / k, j = idx % k;
-    sample_ntt(a[idx], rho, static_cast<uint8_t>(transposed ? i : j), static_cast<uint8_t>(transposed ? j : i));
+    sample_ntt(a[idx], rho, static_cast<uint8_t>(transposed ? i : j),
+               static_cast<uint8_t>(transposed ? j : i));
   }
 }
 

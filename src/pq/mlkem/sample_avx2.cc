@@ -1,6 +1,6 @@
 // AVX2 rejection sampling (SampleNTT inner loop, FIPS 203 Alg. 7), ByteDecode_12 and
-// ByteEncode_12 (Alg. 6 / 5), 16 twelve-bit values per step; results identical to the portable loops in poly.cc. Compiled
-// with -mavx2; called only when cpu::active().avx2.
+// ByteEncode_12 (Alg. 6 / 5), 16 twelve-bit values per step; results identical to the portable loops in
+// poly.cc. Compiled with -mavx2; called only when cpu::active().avx2.
 #include <immintrin.h>
 
 #include <array>
@@ -62,15 +62,18 @@ int rej_uniform(int16_t* out, int needed, const uint8_t* buf, size_t buf_len) {
     const __m256i ok = _mm256_cmpgt_epi16(q, d);  // d < q (d < 2^12, signed compare is fine)
     // Byte k of each lane of the packed mask is word k's accept flag; movemask gives lane 0 in
     // bits 0-7 and lane 1 in bits 16-23.
-    const uint32_t m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_packs_epi16(ok, _mm256_setzero_si256())));
+    const uint32_t m =
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_packs_epi16(ok, _mm256_setzero_si256())));
     const uint32_t m0 = m & 0xff, m1 = (m >> 16) & 0xff;
     const __m128i lane0 = _mm256_castsi256_si128(d);
     const __m128i lane1 = _mm256_extracti128_si256(d, 1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + ctr),
-                     _mm_shuffle_epi8(lane0, _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact.idx[m0]))));
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i*>(out + ctr),
+        _mm_shuffle_epi8(lane0, _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact.idx[m0]))));
     ctr += __builtin_popcount(m0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + ctr),
-                     _mm_shuffle_epi8(lane1, _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact.idx[m1]))));
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i*>(out + ctr),
+        _mm_shuffle_epi8(lane1, _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact.idx[m1]))));
     ctr += __builtin_popcount(m1);
   }
   return ctr + portable_rej_uniform(out + ctr, needed - ctr, buf + pos, buf_len - pos);

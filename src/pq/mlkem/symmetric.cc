@@ -28,7 +28,9 @@ void sponge_lane0(uint8_t* out, size_t out_len, size_t rate, uint8_t pad, const 
   wipe(block, sizeof block);
 }
 
-bool use_x4() { return cpu::active().avx512vl; }
+bool use_x4() {
+  return cpu::active().avx512vl;
+}
 
 }  // namespace
 

@@ -47,7 +47,8 @@ bool x25519(uint8_t out[32], EVP_PKEY* key, const uint8_t peer[32]) {
   if (!peer_key) return false;
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(key, nullptr));
   size_t len = 32;
-  return ctx && EVP_PKEY_derive_init(ctx.get()) == 1 && EVP_PKEY_derive_set_peer(ctx.get(), peer_key.get()) == 1 &&
+  return ctx && EVP_PKEY_derive_init(ctx.get()) == 1 &&
+         EVP_PKEY_derive_set_peer(ctx.get(), peer_key.get()) == 1 &&
          EVP_PKEY_derive(ctx.get(), out, &len) == 1 && len == 32;
 }
 
@@ -78,7 +79,8 @@ struct SecretKey::Expanded {
 };
 
 Result<PublicKey> PublicKey::from_bytes(ByteSpan bytes) {
-  if (bytes.size() != kPublicKeyBytes) return Result<PublicKey>::error("X-Wing: public key has the wrong length");
+  if (bytes.size() != kPublicKeyBytes)
+    return Result<PublicKey>::error("X-Wing: public key has the wrong length");
   auto ek = mlkem::EncapsulationKey<3>::from_bytes(bytes.first(kMlKemPkBytes));
   if (!ek.is_ok()) return Result<PublicKey>::error("X-Wing: " + ek.message());
   return PublicKey(bytes.data(), std::move(ek).value());
@@ -89,7 +91,8 @@ PublicKey::PublicKey(const uint8_t* bytes, mlkem::EncapsulationKey<3> ek_m) : ek
 }
 
 Result<Ciphertext> Ciphertext::from_bytes(ByteSpan bytes) {
-  if (bytes.size() != kCiphertextBytes) return Result<Ciphertext>::error("X-Wing: ciphertext has the wrong length");
+  if (bytes.size() != kCiphertextBytes)
+    return Result<Ciphertext>::error("X-Wing: ciphertext has the wrong length");
   std::array<uint8_t, kCiphertextBytes> a;
   std::memcpy(a.data(), bytes.data(), kCiphertextBytes);
   return from_array(a);
@@ -100,11 +103,16 @@ SecretKey::SecretKey(SecretKey&&) noexcept = default;
 SecretKey& SecretKey::operator=(SecretKey&&) noexcept = default;
 SecretKey::~SecretKey() = default;
 
-std::span<const uint8_t, kSecretKeyBytes> SecretKey::seed() const { return x_->seed; }
-const PublicKey& SecretKey::public_key() const { return x_->pk; }
+std::span<const uint8_t, kSecretKeyBytes> SecretKey::seed() const {
+  return x_->seed;
+}
+const PublicKey& SecretKey::public_key() const {
+  return x_->pk;
+}
 
 Result<SecretKey> SecretKey::from_seed(ByteSpan seed) {
-  if (seed.size() != kSecretKeyBytes) return Result<SecretKey>::error("X-Wing: secret key seed must be 32 bytes");
+  if (seed.size() != kSecretKeyBytes)
+    return Result<SecretKey>::error("X-Wing: secret key seed must be 32 bytes");
   // expandDecapsulationKey (draft §5.2): SHAKE256(sk, 96) = d || z || sk_X.
   std::array<uint8_t, 96> expanded;
   WipeOnExit<decltype(expanded)> wipe(expanded);
@@ -146,7 +154,8 @@ Result<Encapsulation> encapsulate_derand(const PublicKey& pk, ByteSpan eseed) {
   x25519_public_of(ct_x, ek_x.get());
   uint8_t ss_x[32];
   WipeOnExit<uint8_t[32]> wipe(ss_x);
-  if (!x25519(ss_x, ek_x.get(), pk_x)) return Result<Encapsulation>::error("X-Wing: X25519 rejected the public key");
+  if (!x25519(ss_x, ek_x.get(), pk_x))
+    return Result<Encapsulation>::error("X-Wing: X25519 rejected the public key");
   return Encapsulation{combine(enc_m.key.span(), ss_x, ct_x, pk_x), Ciphertext::from_array(ct)};
 }
 
@@ -164,7 +173,8 @@ Result<SharedSecret> decapsulate(const SecretKey& sk, const Ciphertext& ct) {
   const uint8_t* ct_x = ct.bytes().data() + kMlKemCtBytes;
   uint8_t ss_x[32];
   WipeOnExit<uint8_t[32]> wipe(ss_x);
-  if (!x25519(ss_x, x.key_x.get(), ct_x)) return Result<SharedSecret>::error("X-Wing: X25519 rejected the ciphertext");
+  if (!x25519(ss_x, x.key_x.get(), ct_x))
+    return Result<SharedSecret>::error("X-Wing: X25519 rejected the ciphertext");
   return combine(ss_m.span(), ss_x, ct_x, x.pk.bytes().data() + kMlKemPkBytes);
 }
 

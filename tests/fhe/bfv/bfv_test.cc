@@ -41,7 +41,8 @@ TEST_P(BfvOps, FreshNoiseWithinAnalyticBound) {
   // |e0 + e1 s + e u| <= 21 (1 + 2N) for public-key encryption (u, s ternary; CBD bound 21).
   TestRng rng(2);
   double logq = 0;
-  for (size_t j = 0; j < e().ctx->num_q(); ++j) logq += std::log2(static_cast<double>(e().ctx->rlwe().modulus(j).value()));
+  for (size_t j = 0; j < e().ctx->num_q(); ++j)
+    logq += std::log2(static_cast<double>(e().ctx->rlwe().modulus(j).value()));
   const double t = static_cast<double>(e().t);
   const double bound_sk = std::floor(logq - std::log2(t * (21 + t)) - 1) - 1;
   const double bound_pk = std::floor(logq - std::log2(t * (21.0 * (2 * e().n + 1) + t)) - 1) - 1;
@@ -92,7 +93,8 @@ TEST_P(BfvOps, MultiplyPlainReusablePrepared) {
     Ciphertext out;
     e().ev->multiply_plain(enc_pk(a), pn, out);
     std::vector<uint64_t> m(e().n);
-    for (size_t i = 0; i < e().n; ++i) m[i] = static_cast<uint64_t>((static_cast<unsigned __int128>(a[i]) * p[i]) % t);
+    for (size_t i = 0; i < e().n; ++i)
+      m[i] = static_cast<uint64_t>((static_cast<unsigned __int128>(a[i]) * p[i]) % t);
     EXPECT_EQ(dec(out), m);
     EXPECT_GT(e().dec->invariant_noise_budget(out), 0);
   }
@@ -134,7 +136,8 @@ TEST_P(BfvOps, RotateRowsColumnsAndHoisted) {
   EXPECT_EQ(dec(out), sw);
   const int steps[] = {1, 2, 5, -7};
   auto many = e().ev->rotate_rows_many(ca, steps, e().gk);
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(dec(many[i]), rotate_model(a, steps[i])) << "hoisted step " << steps[i];
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(dec(many[i]), rotate_model(a, steps[i])) << "hoisted step " << steps[i];
   EXPECT_THROW(e().ev->rotate_rows(ca, 11, e().gk, out), std::invalid_argument);  // no key
 }
 
@@ -272,7 +275,8 @@ TEST_P(BfvOps, KeySerializationRoundTrip) {
   Ciphertext out;
   e().ev->rotate_rows(enc_sk(a), 1, *gk2, out);
   EXPECT_EQ(dec(out), rotate_model(a, 1));
-  for (size_t cut : {size_t{5}, pk.size() - 1}) EXPECT_FALSE(deserialize_public_key(r, ByteSpan(pk.data(), cut)).is_ok());
+  for (size_t cut : {size_t{5}, pk.size() - 1})
+    EXPECT_FALSE(deserialize_public_key(r, ByteSpan(pk.data(), cut)).is_ok());
   EXPECT_FALSE(deserialize_relin_keys(r, ByteSpan(rk.data(), rk.size() - 1)).is_ok());
   EXPECT_FALSE(deserialize_galois_keys(r, ByteSpan(gk.data(), gk.size() - 7)).is_ok());
   EXPECT_FALSE(deserialize_public_key(r, rk).is_ok());  // wrong kind

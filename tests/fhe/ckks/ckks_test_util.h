@@ -26,7 +26,9 @@ class TestRng {
     for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
     return v;
   }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * (static_cast<double>(u64() >> 11) * 0x1.0p-53); }
+  double uniform(double lo, double hi) {
+    return lo + (hi - lo) * (static_cast<double>(u64() >> 11) * 0x1.0p-53);
+  }
   std::vector<double> reals(size_t n, double lo, double hi) {
     std::vector<double> v(n);
     for (auto& x : v) x = uniform(lo, hi);
@@ -43,7 +45,8 @@ class TestRng {
 };
 
 /// Max |a_i - b_i| over the first n entries.
-inline double max_error(const std::vector<std::complex<double>>& got, const std::vector<std::complex<long double>>& want, size_t n) {
+inline double max_error(const std::vector<std::complex<double>>& got,
+                        const std::vector<std::complex<long double>>& want, size_t n) {
   long double e = 0;
   for (size_t i = 0; i < n; ++i) {
     std::complex<long double> g(got[i].real(), got[i].imag());
@@ -53,7 +56,9 @@ inline double max_error(const std::vector<std::complex<double>>& got, const std:
 }
 
 /// Bits of precision: -log2(max error).
-inline double bits(double err) { return err <= 0 ? 64.0 : -std::log2(err); }
+inline double bits(double err) {
+  return err <= 0 ? 64.0 : -std::log2(err);
+}
 
 /// Prints a measured precision line (recorded in the test log).
 inline void record(const std::string& what, double err) {

@@ -1,5 +1,7 @@
 // Encoder: the special FFT against a direct long-double evaluation of m(zeta^(5^j)) (independent
 // model), round trips, encode/decode error bound, and input validation.
+#include "fhe/ckks/encoder.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "ckks_test_util.h"
 #include "core/cpu.h"
-#include "fhe/ckks/encoder.h"
 #include "math/ntt.h"
 
 using namespace v100::fhe::ckks;
@@ -43,7 +44,9 @@ void on_both_paths(F f) {
   f(false);
 }
 
-bool same_bits(const void* a, const void* b, size_t bytes) { return std::memcmp(a, b, bytes) == 0; }
+bool same_bits(const void* a, const void* b, size_t bytes) {
+  return std::memcmp(a, b, bytes) == 0;
+}
 
 // Multi-precision unsigned integers (little-endian 64-bit words): just enough to build the CRT
 // model of a centered coefficient independently of the encoder.
@@ -235,7 +238,8 @@ TEST(CkksEncoder, DecodeMatchesCrtModelAtEveryLevel) {
       size_t half_bits = 64 * half.size();
       while (half_bits > 0 && !((half[(half_bits - 1) / 64] >> ((half_bits - 1) % 64)) & 1)) --half_bits;
       std::vector<Big> mags;
-      for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{12345}, (uint64_t{1} << 40) + 17}) mags.push_back(Big{v});
+      for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{12345}, (uint64_t{1} << 40) + 17})
+        mags.push_back(Big{v});
       for (int e : {52, 53, 61, 62, 63, 64, 65, 100, 126, 127, 128, 129, 200, 300}) {
         for (int64_t d : {-1, 0, 1, 12345}) {
           Big m = pow2_plus(e, d);

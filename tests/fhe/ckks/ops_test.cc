@@ -51,9 +51,13 @@ Env& env() {
   return *e;
 }
 
-std::string tag(const std::string& op) { return std::string(CKKS_SET) + " " + op; }
+std::string tag(const std::string& op) {
+  return std::string(CKKS_SET) + " " + op;
+}
 
-std::vector<CL> to_model(const std::vector<std::complex<double>>& v) { return {v.begin(), v.end()}; }
+std::vector<CL> to_model(const std::vector<std::complex<double>>& v) {
+  return {v.begin(), v.end()};
+}
 
 Ciphertext encrypt(const std::vector<std::complex<double>>& v, size_t level) {
   Env& e = env();
@@ -199,7 +203,8 @@ TEST(CkksOps, RotationsAndConjugation) {
   Ciphertext cx = encrypt(x, L);
   for (int64_t k : std::vector<int64_t>{1, 3, -1, 6, static_cast<int64_t>(n) - 2}) {
     std::vector<CL> w(n);
-    for (size_t i = 0; i < n; ++i) w[i] = CL(x[(i + static_cast<size_t>((k % static_cast<int64_t>(n) + n))) % n]);
+    for (size_t i = 0; i < n; ++i)
+      w[i] = CL(x[(i + static_cast<size_t>((k % static_cast<int64_t>(n) + n))) % n]);
     check(e.ev->rotate(cx, k, e.gk), w, "rotate " + std::to_string(k), 16);
   }
   std::vector<int64_t> steps{1, 3, 5, 7};
@@ -255,7 +260,10 @@ TEST(CkksOps, SumsInnerProductsAndStatistics) {
   std::vector<double> part(xr.begin(), xr.begin() + static_cast<long>(count));
   Ciphertext cp = e.encryptor->encrypt(e.enc->encode(part, s, L));
   long double mu = 0, m2 = 0;
-  for (double v : part) { mu += v; m2 += static_cast<long double>(v) * v; }
+  for (double v : part) {
+    mu += v;
+    m2 += static_cast<long double>(v) * v;
+  }
   mu /= count;
   m2 /= count;
   check(mean(*e.ev, cp, count, e.gk), std::vector<CL>(n, CL(mu)), "mean", 16);

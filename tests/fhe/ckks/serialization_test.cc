@@ -1,13 +1,14 @@
 // Serialization: round trips (full and seeded forms), sizes, and malformed input rejected without
 // throwing: truncation at every length, trailing bytes, header corruption, residues >= q, bad
 // level/size/scale/Galois element, objects for other parameters.
+#include "fhe/ckks/serialization.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "ckks_test_util.h"
 #include "fhe/ckks/evaluator.h"
-#include "fhe/ckks/serialization.h"
 
 using namespace v100::fhe::ckks;
 using namespace v100::fhe::ckks::testing;
@@ -131,12 +132,12 @@ TEST(CkksSerialization, MalformedInputRejected) {
     b[pos] = val;
     return deserialize_ciphertext(*e.ctx, b);
   };
-  EXPECT_FALSE(corrupt(0, 'X').is_ok());    // magic
-  EXPECT_FALSE(corrupt(4, 2).is_ok());      // version
-  EXPECT_FALSE(corrupt(5, 3).is_ok());      // kind: a public key is not a ciphertext
+  EXPECT_FALSE(corrupt(0, 'X').is_ok());          // magic
+  EXPECT_FALSE(corrupt(4, 2).is_ok());            // version
+  EXPECT_FALSE(corrupt(5, 3).is_ok());            // kind: a public key is not a ciphertext
   EXPECT_FALSE(corrupt(6, good[6] ^ 1).is_ok());  // fingerprint
-  EXPECT_FALSE(corrupt(14, 4).is_ok());     // size 4
-  EXPECT_FALSE(corrupt(15, 9).is_ok());     // level above top
+  EXPECT_FALSE(corrupt(14, 4).is_ok());           // size 4
+  EXPECT_FALSE(corrupt(15, 9).is_ok());           // level above top
   {
     auto b = good;
     double bad = std::nan("");

@@ -68,8 +68,10 @@ TEST(FheGalois, NttPermutationMatchesCoefficientDefinition) {
   const size_t n = ctx->n();
   Prg prg(Prg::Kind::kAes256Ctr, std::vector<uint8_t>(32, 9), "test");
   RnsPoly a = ctx->make_poly(2, true, false);
-  for (size_t r = 0; r < a.num_residues(); ++r) sample_uniform_mod(a.residue(r), n, ctx->modulus_of(a, r), prg);
-  for (uint32_t g : {galois_elt_for_step(1, n), galois_elt_for_step(-3, n), galois_elt_row_swap(n), uint32_t{5}}) {
+  for (size_t r = 0; r < a.num_residues(); ++r)
+    sample_uniform_mod(a.residue(r), n, ctx->modulus_of(a, r), prg);
+  for (uint32_t g :
+       {galois_elt_for_step(1, n), galois_elt_for_step(-3, n), galois_elt_row_swap(n), uint32_t{5}}) {
     // Coefficient definition, written out: X^i -> (-1)^floor(i g / N) X^(i g mod N).
     RnsPoly want = ctx->make_poly(2, true, false);
     for (size_t r = 0; r < a.num_residues(); ++r) {
@@ -77,7 +79,10 @@ TEST(FheGalois, NttPermutationMatchesCoefficientDefinition) {
       for (size_t i = 0; i < n; ++i) {
         uint64_t e = (static_cast<uint64_t>(i) * g) % (2 * n);
         uint64_t v = a.residue(r)[i];
-        if (e < n) want.residue(r)[e] = v; else want.residue(r)[e - n] = v ? q - v : 0;
+        if (e < n)
+          want.residue(r)[e] = v;
+        else
+          want.residue(r)[e - n] = v ? q - v : 0;
       }
     }
     RnsPoly got_coeff, ntt_in = a, got_ntt;
@@ -91,7 +96,8 @@ TEST(FheGalois, NttPermutationMatchesCoefficientDefinition) {
     // 8 NTT slots comes from one aligned block.
     const auto& perm = ctx->galois_ntt_permutation(g);
     for (size_t b = 0; b < n; b += 8) {
-      for (size_t t = 1; t < 8; ++t) ASSERT_EQ(perm[b + t] / 8, perm[b] / 8) << "g = " << g << " block " << b / 8;
+      for (size_t t = 1; t < 8; ++t)
+        ASSERT_EQ(perm[b + t] / 8, perm[b] / 8) << "g = " << g << " block " << b / 8;
     }
   }
   EXPECT_EQ(galois_elt_for_step(0, n), 1u);
@@ -175,7 +181,11 @@ TEST(FheKeys, DeterministicFromSeedAndSerializedSeeded) {
 
 TEST(FheSerialize, FramingErrors) {
   auto ctx = *RlweContext::create(small_params());
-  auto other = *RlweContext::create([] { auto p = small_params(); p.name = "other"; return p; }());
+  auto other = *RlweContext::create([] {
+    auto p = small_params();
+    p.name = "other";
+    return p;
+  }());
   uint8_t seed[32] = {8};
   KeyGenerator kg(ctx, seed);
   Bytes pk = serialize_public_key(*ctx, kg.public_key());
@@ -199,7 +209,8 @@ TEST(FheSerialize, FramingErrors) {
 
 TEST(FhePrg, DeterministicAndDistributions) {
   std::vector<uint8_t> seed(32, 3);
-  Prg a(Prg::Kind::kShake256, seed, "x"), b(Prg::Kind::kShake256, seed, "x"), c(Prg::Kind::kShake256, seed, "y");
+  Prg a(Prg::Kind::kShake256, seed, "x"), b(Prg::Kind::kShake256, seed, "x"),
+      c(Prg::Kind::kShake256, seed, "y");
   EXPECT_EQ(a.next_u64(), b.next_u64());
   EXPECT_NE(b.next_u64(), c.next_u64());
   Prg p(Prg::Kind::kAes256Ctr, seed, "dist");

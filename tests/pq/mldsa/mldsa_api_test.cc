@@ -53,12 +53,12 @@ struct HashCase {
   uint8_t oid_last;  // 2.16.840.1.101.3.4.2.<n> (NIST CSOR)
 };
 std::vector<HashCase> hash_cases() {
-  return {{PreHash::kSha224, EVP_sha224(), 0, 4},        {PreHash::kSha256, EVP_sha256(), 0, 1},
-          {PreHash::kSha384, EVP_sha384(), 0, 2},        {PreHash::kSha512, EVP_sha512(), 0, 3},
+  return {{PreHash::kSha224, EVP_sha224(), 0, 4},         {PreHash::kSha256, EVP_sha256(), 0, 1},
+          {PreHash::kSha384, EVP_sha384(), 0, 2},         {PreHash::kSha512, EVP_sha512(), 0, 3},
           {PreHash::kSha512_224, EVP_sha512_224(), 0, 5}, {PreHash::kSha512_256, EVP_sha512_256(), 0, 6},
-          {PreHash::kSha3_224, EVP_sha3_224(), 0, 7},    {PreHash::kSha3_256, EVP_sha3_256(), 0, 8},
-          {PreHash::kSha3_384, EVP_sha3_384(), 0, 9},    {PreHash::kSha3_512, EVP_sha3_512(), 0, 10},
-          {PreHash::kShake128, EVP_shake128(), 32, 11},  {PreHash::kShake256, EVP_shake256(), 64, 12}};
+          {PreHash::kSha3_224, EVP_sha3_224(), 0, 7},     {PreHash::kSha3_256, EVP_sha3_256(), 0, 8},
+          {PreHash::kSha3_384, EVP_sha3_384(), 0, 9},     {PreHash::kSha3_512, EVP_sha3_512(), 0, 10},
+          {PreHash::kShake128, EVP_shake128(), 32, 11},   {PreHash::kShake256, EVP_shake256(), 64, 12}};
 }
 
 const std::array<uint8_t, 32> kZeroRnd{};
@@ -94,7 +94,10 @@ TYPED_TEST(MlDsaApi, PureSignMatchesInternalConstruction) {
       EXPECT_TRUE(verify_internal<P>(kp.public_key, m_prime, hedged).is_ok());
       // Wrong context, wrong message: rejected.
       Bytes other_ctx = ctx;
-      if (other_ctx.empty()) other_ctx.push_back(0); else other_ctx[0] ^= 1;
+      if (other_ctx.empty())
+        other_ctx.push_back(0);
+      else
+        other_ctx[0] ^= 1;
       EXPECT_FALSE(verify<P>(kp.public_key, msg, sig, other_ctx).is_ok());
       Bytes other_msg = msg;
       other_msg[3] ^= 0x80;

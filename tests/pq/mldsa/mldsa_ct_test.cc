@@ -48,9 +48,15 @@ void run_keygen_and_sign() {
   }
 }
 
-TEST(MlDsaConstantTime, KeyGenAndSign44) { run_keygen_and_sign<kMlDsa44>(); }
-TEST(MlDsaConstantTime, KeyGenAndSign65) { run_keygen_and_sign<kMlDsa65>(); }
-TEST(MlDsaConstantTime, KeyGenAndSign87) { run_keygen_and_sign<kMlDsa87>(); }
+TEST(MlDsaConstantTime, KeyGenAndSign44) {
+  run_keygen_and_sign<kMlDsa44>();
+}
+TEST(MlDsaConstantTime, KeyGenAndSign65) {
+  run_keygen_and_sign<kMlDsa65>();
+}
+TEST(MlDsaConstantTime, KeyGenAndSign87) {
+  run_keygen_and_sign<kMlDsa87>();
+}
 
 // Canary for the harness itself: branching on a poisoned byte must make valgrind fail (registered
 // as a WILL_FAIL test that runs only this case).

@@ -23,7 +23,9 @@ int64_t powmod(int64_t b, int64_t e) {
     if (e & 1) r = r * b % kQ;
   return r;
 }
-int64_t mod_q(int64_t a) { return ((a % kQ) + kQ) % kQ; }
+int64_t mod_q(int64_t a) {
+  return ((a % kQ) + kQ) % kQ;
+}
 int bitrev8(int x) {
   int r = 0;
   for (int b = 0; b < 8; ++b) r |= ((x >> b) & 1) << (7 - b);
@@ -79,8 +81,10 @@ TEST(MlDsaNtt, PointwiseIsProductInNttDomain) {
   for (int i = 0; i < kN; ++i)
     for (int j = 0; j < kN; ++j) {
       const int64_t p = mod_q(a.c[i]) * mod_q(b.c[j]) % kQ;
-      if (i + j < kN) ref[i + j] = (ref[i + j] + p) % kQ;
-      else ref[i + j - kN] = mod_q(ref[i + j - kN] - p);
+      if (i + j < kN)
+        ref[i + j] = (ref[i + j] + p) % kQ;
+      else
+        ref[i + j - kN] = mod_q(ref[i + j - kN] - p);
     }
   for (int i = 0; i < kN; ++i) ASSERT_EQ(mod_q(c.c[i]), ref[i]) << i;
 }

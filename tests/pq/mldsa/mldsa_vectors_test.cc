@@ -13,11 +13,11 @@
 namespace v100::pq::mldsa {
 namespace {
 
-using v100::testing::hex_field;
-using v100::testing::load_vectors;
 using testing::BackendScope;
 using testing::portable_modes;
 using testing::with_params;
+using v100::testing::hex_field;
+using v100::testing::load_vectors;
 
 TEST(MlDsaVectors, KeyGen) {
   const auto doc = load_vectors("acvp/ML-DSA-keyGen-FIPS204/internalProjection.json");
@@ -81,9 +81,12 @@ TEST(MlDsaVectors, SigGen) {
         ++ran[ps + (deterministic ? "/det" : "/hedged")];
       }
     }
-    EXPECT_EQ(ran, (std::map<std::string, int>{{"ML-DSA-44/det", 10}, {"ML-DSA-44/hedged", 10},
-                                               {"ML-DSA-65/det", 10}, {"ML-DSA-65/hedged", 10},
-                                               {"ML-DSA-87/det", 10}, {"ML-DSA-87/hedged", 10}}));
+    EXPECT_EQ(ran, (std::map<std::string, int>{{"ML-DSA-44/det", 10},
+                                               {"ML-DSA-44/hedged", 10},
+                                               {"ML-DSA-65/det", 10},
+                                               {"ML-DSA-65/hedged", 10},
+                                               {"ML-DSA-87/det", 10},
+                                               {"ML-DSA-87/hedged", 10}}));
   }
 }
 
@@ -120,8 +123,10 @@ TEST(MlDsaVectors, SigVer) {
     }
     EXPECT_EQ(ran, (std::map<std::string, int>{{"ML-DSA-44", 15}, {"ML-DSA-65", 15}, {"ML-DSA-87", 15}}));
     EXPECT_EQ(passed, (std::map<std::string, int>{{"ML-DSA-44", 3}, {"ML-DSA-65", 3}, {"ML-DSA-87", 3}}));
-    EXPECT_EQ(reasons, (std::map<std::string, int>{{"no modification", 9}, {"modify message", 9},
-                                                   {"modify signature", 9}, {"z too large", 9},
+    EXPECT_EQ(reasons, (std::map<std::string, int>{{"no modification", 9},
+                                                   {"modify message", 9},
+                                                   {"modify signature", 9},
+                                                   {"z too large", 9},
                                                    {"too many hints", 9}}));
   }
 }

@@ -15,7 +15,9 @@
 namespace v100::hash {
 namespace {
 
-void random_state(KeccakX4State& s) { random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&s), sizeof s)); }
+void random_state(KeccakX4State& s) {
+  random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&s), sizeof s));
+}
 
 void expect_matches_scalar(void (*kernel)(KeccakX4State&)) {
   for (int iter = 0; iter < 20; ++iter) {
@@ -32,7 +34,9 @@ void expect_matches_scalar(void (*kernel)(KeccakX4State&)) {
   }
 }
 
-TEST(KeccakX4, PortableMatchesScalar) { expect_matches_scalar(detail::keccak_f1600_x4_portable); }
+TEST(KeccakX4, PortableMatchesScalar) {
+  expect_matches_scalar(detail::keccak_f1600_x4_portable);
+}
 
 TEST(KeccakX4, Avx2MatchesScalar) {
   if (!cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
@@ -75,7 +79,8 @@ TEST(ShakeX4, MatchesOpenSslAtBlockBoundaries) {
         x.squeeze_blocks(outs, 2);
         for (int j = 0; j < 4; ++j) outs[j] += 2 * rate;
         x.squeeze_blocks(outs, 1);
-        for (int j = 0; j < 4; ++j) EXPECT_EQ(out[j], openssl_shake(md, in[j], 3 * rate)) << rate << " " << len << " " << j;
+        for (int j = 0; j < 4; ++j)
+          EXPECT_EQ(out[j], openssl_shake(md, in[j], 3 * rate)) << rate << " " << len << " " << j;
       }
     }
   }
@@ -85,7 +90,8 @@ TEST(ShakeX4, MatchesOpenSslAtBlockBoundaries) {
 TEST(ShakeX4, Sha3PaddingMatchesOpenSsl) {
   for (bool portable : {true, false}) {
     cpu::force_portable(portable);
-    for (size_t len : {size_t{0}, size_t{33}, size_t{64}, size_t{71}, size_t{72}, size_t{135}, size_t{136}, size_t{1184}}) {
+    for (size_t len : {size_t{0}, size_t{33}, size_t{64}, size_t{71}, size_t{72}, size_t{135}, size_t{136},
+                       size_t{1184}}) {
       Bytes in = random_bytes(len);
       const uint8_t* ins[4] = {in.data(), in.data(), in.data(), in.data()};
       for (auto [rate, name, digest] : {std::tuple{size_t{136}, "SHA3-256", size_t{32}},
@@ -105,7 +111,8 @@ TEST(ShakeX4, Sha3PaddingMatchesOpenSsl) {
         EVP_MD_free(md);
         EVP_MD_CTX_free(ctx);
         ASSERT_EQ(n, digest);
-        EXPECT_EQ(Bytes(block.begin(), block.begin() + static_cast<long>(digest)), Bytes(ref.begin(), ref.begin() + n))
+        EXPECT_EQ(Bytes(block.begin(), block.begin() + static_cast<long>(digest)),
+                  Bytes(ref.begin(), ref.begin() + n))
             << name << " " << len;
       }
     }

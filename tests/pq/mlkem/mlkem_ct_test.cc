@@ -53,8 +53,8 @@ void run(bool portable) {
   // The same through a key parsed from bytes (§7.3 check on its public parts, ByteDecode_12 of the
   // poisoned s_hat).
   auto dk_bytes = kp.dk.bytes();
-  V100_CT_POISON(dk_bytes.data(), ek_off);                         // dk_PKE
-  V100_CT_POISON(dk_bytes.data() + dk_bytes.size() - 32, 32);      // z
+  V100_CT_POISON(dk_bytes.data(), ek_off);                     // dk_PKE
+  V100_CT_POISON(dk_bytes.data() + dk_bytes.size() - 32, 32);  // z
   auto parsed = DecapsulationKey<K>::from_bytes(dk_bytes);
   check(parsed.is_ok(), "dk parse failed", K, portable);
   SharedSecret k3 = decaps<K>(*parsed, enc.ciphertext);

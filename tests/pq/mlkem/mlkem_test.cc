@@ -29,7 +29,9 @@ int rank_of(const std::string& parameter_set) {
   throw std::runtime_error("unknown parameter set " + parameter_set);
 }
 
-Bytes to_bytes(ByteSpan s) { return Bytes(s.begin(), s.end()); }
+Bytes to_bytes(ByteSpan s) {
+  return Bytes(s.begin(), s.end());
+}
 
 // Runs the whole suite once on the portable path and once on the vector path (the same as the
 // portable one on a CPU without AVX2).
@@ -42,7 +44,8 @@ class MlKemVectors : public ::testing::TestWithParam<bool> {
 template <int K>
 void check_keygen(const json& t) {
   Bytes d = hex_field(t, "d"), z = hex_field(t, "z");
-  auto kp = keygen_internal<K>(std::span<const uint8_t, 32>(d.data(), 32), std::span<const uint8_t, 32>(z.data(), 32));
+  auto kp = keygen_internal<K>(std::span<const uint8_t, 32>(d.data(), 32),
+                               std::span<const uint8_t, 32>(z.data(), 32));
   EXPECT_EQ(to_bytes(kp.ek.span()), hex_field(t, "ek")) << "tcId " << t["tcId"];
   EXPECT_EQ(Bytes(kp.dk.bytes().begin(), kp.dk.bytes().end()), hex_field(t, "dk")) << "tcId " << t["tcId"];
 }
@@ -106,11 +109,16 @@ TEST_P(MlKemVectors, EncapDecapAllCases) {
     std::string fn = g["function"];
     for (const auto& t : g["tests"]) {
       auto run = [&]<int K>() {
-        if (fn == "encapsulation") check_encaps<K>(t);
-        else if (fn == "decapsulation") check_decaps<K>(t);
-        else if (fn == "decapsulationKeyCheck") check_dk<K>(t);
-        else if (fn == "encapsulationKeyCheck") check_ek<K>(t);
-        else FAIL() << "unknown function " << fn;
+        if (fn == "encapsulation")
+          check_encaps<K>(t);
+        else if (fn == "decapsulation")
+          check_decaps<K>(t);
+        else if (fn == "decapsulationKeyCheck")
+          check_dk<K>(t);
+        else if (fn == "encapsulationKeyCheck")
+          check_ek<K>(t);
+        else
+          FAIL() << "unknown function " << fn;
       };
       if (k == 2) run.template operator()<2>();
       if (k == 3) run.template operator()<3>();

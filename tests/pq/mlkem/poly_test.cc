@@ -11,12 +11,15 @@
 namespace v100::pq::mlkem::internal {
 namespace {
 
-int32_t mod_q(int64_t x) { return static_cast<int32_t>(((x % kQ) + kQ) % kQ); }
+int32_t mod_q(int64_t x) {
+  return static_cast<int32_t>(((x % kQ) + kQ) % kQ);
+}
 
 // Uniform coefficients in (-bound, bound).
 Poly random_poly(int bound) {
   Poly p;
-  for (int i = 0; i < kN; ++i) p.c[i] = static_cast<int16_t>(static_cast<int64_t>(random_u64() % (2 * bound - 1)) - (bound - 1));
+  for (int i = 0; i < kN; ++i)
+    p.c[i] = static_cast<int16_t>(static_cast<int64_t>(random_u64() % (2 * bound - 1)) - (bound - 1));
   return p;
 }
 
@@ -58,8 +61,10 @@ TEST(MlKemPoly, ProductMatchesSchoolbook) {
     for (int i = 0; i < kN; ++i)
       for (int j = 0; j < kN; ++j) {
         const int64_t p = static_cast<int64_t>(a.c[i]) * b.c[j];
-        if (i + j < kN) ref[i + j] += p;
-        else ref[i + j - kN] -= p;
+        if (i + j < kN)
+          ref[i + j] += p;
+        else
+          ref[i + j - kN] -= p;
       }
     Poly ah = a, bh = b, r;
     ntt(ah);
@@ -117,7 +122,8 @@ Bytes reference_compress_encode(const Poly& f, int d) {
     const uint32_t x = static_cast<uint32_t>(((f.c[i] % kQ) + kQ) % kQ);
     const uint32_t v = compress_coeff(x, d);
     for (int b = 0; b < d; ++b)
-      if ((v >> b) & 1) out[static_cast<size_t>(i * d + b) / 8] |= static_cast<uint8_t>(1u << ((i * d + b) % 8));
+      if ((v >> b) & 1)
+        out[static_cast<size_t>(i * d + b) / 8] |= static_cast<uint8_t>(1u << ((i * d + b) % 8));
   }
   return out;
 }
@@ -147,7 +153,8 @@ TEST(MlKemPoly, DecodeDecompressBothPaths) {
       Poly ref;
       for (int i = 0; i < kN; ++i) {
         uint32_t y = 0;
-        for (int b = 0; b < d; ++b) y |= ((in[static_cast<size_t>(i * d + b) / 8] >> ((i * d + b) % 8)) & 1u) << b;
+        for (int b = 0; b < d; ++b)
+          y |= ((in[static_cast<size_t>(i * d + b) / 8] >> ((i * d + b) % 8)) & 1u) << b;
         // round(q y / 2^d), exactly, with q y / 2^d never a half-integer tie broken the other way.
         ref.c[i] = static_cast<int16_t>((2 * kQ * y + (1u << d)) / (2u << d));
       }

@@ -12,7 +12,9 @@ namespace {
 
 using testing::hex_field;
 
-Bytes to_bytes(ByteSpan s) { return Bytes(s.begin(), s.end()); }
+Bytes to_bytes(ByteSpan s) {
+  return Bytes(s.begin(), s.end());
+}
 
 class XWingVectors : public ::testing::TestWithParam<bool> {
  protected:
