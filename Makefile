@@ -1,6 +1,6 @@
 # Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
 JOBS ?= $(shell nproc)
-.PHONY: deps release dev demo test test-release test-dev test-web wasm bench fuzz fuzz-run tsan clean format
+.PHONY: deps release dev demo test test-release test-dev test-web wasm bench fuzz fuzz-run tsan clean format format-check
 
 deps:
 	@./scripts/deps.sh
@@ -23,10 +23,10 @@ test-release: release
 test-dev: dev
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE slow
 
-# Every test: the normal (release) build, the web client (WASM module + TypeScript SDK on Node, a few
-# minutes; before the sanitizer build so that it reuses the release objects and fails early) and the
-# sanitizer (ASan+UBSan) build.
-test: test-release test-web test-dev
+# Every test: the format check (seconds), the normal (release) build, the web client (WASM module +
+# TypeScript SDK on Node and in chromium, a few minutes; before the sanitizer build so that it reuses
+# the release objects and fails early) and the sanitizer (ASan+UBSan) build.
+test: format-check test-release test-web test-dev
 
 # The web client (web/, issue #15). `wasm`: the WebAssembly module of the portable core/hash/pq code
 # (Debian's emscripten; its acorn comes from Debian's node-acorn through NODE_PATH). `test-web`: the
@@ -87,8 +87,17 @@ fuzz-run: fuzz
 	  tail -1 $$log; \
 	done
 
-format:
-	find src tests bench tools fuzz web/wasm -name '*.cc' -o -name '*.h' | xargs clang-format -i
+# C++ sources in the one style of .clang-format (clang-format 14, Debian 12's). `format` rewrites,
+# `format-check` fails on any file that `format` would change (part of `make test`, so of CI).
+FORMAT_FILES = find src tests bench tools fuzz web/wasm \( -name '*.cc' -o -name '*.h' \) -print0
+format: deps
+	$(FORMAT_FILES) | xargs -0 clang-format -i
+
+format-check: deps
+	@$(FORMAT_FILES) | xargs -0 clang-format --dry-run --Werror 2>&1 | head -40; \
+	  if ! $(FORMAT_FILES) | xargs -0 clang-format --dry-run --Werror >/dev/null 2>&1; then \
+	    echo "format-check: files differ from .clang-format; run 'make format'" >&2; exit 1; fi; \
+	  echo "format-check: $$($(FORMAT_FILES) | tr -cd '\0' | wc -c) C++ files in the style of .clang-format"
 
 clean:
 	rm -rf build

@@ -9,7 +9,7 @@
 set -euo pipefail
 pkgs=(build-essential make cmake ninja-build pkg-config git ca-certificates
       libssl-dev libsqlite3-dev libboost-dev libboost-system-dev libgmp-dev
-      libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libxml2-dev valgrind clang libclang-rt-14-dev sqlite3
+      libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libxml2-dev valgrind clang clang-format libclang-rt-14-dev sqlite3
       ffmpeg libwebm-dev libvpx-dev libopus-dev)
 if [ "${1:-}" = web ]; then
   pkgs+=(emscripten chromium)
