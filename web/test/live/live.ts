@@ -9,7 +9,10 @@ import { toHex } from "../../src/bytes.js";
 import { Identity } from "../../src/identity.js";
 import { ed25519PublicKey, makeJoinProofEd25519 } from "../../src/join_proof.js";
 import { type Message, ErrorCode, JoinScheme, kProtocolVersion } from "../../src/protocol.js";
-import { openIdentityBlob, openMeetingInfo, sealIdentityBlob, sealMeetingInfo } from "../../src/roster.js";
+import { BfvRoster, kRosterBlockMembers, kSlotCoeffs } from "../../src/fhe.js";
+import {
+  identityToken, openIdentityBlob, openMeetingInfo, openNameBlob, sealIdentityBlob, sealMeetingInfo, sealNameBlob,
+} from "../../src/roster.js";
 import { KeySchedule } from "../../src/schedule.js";
 import { Transport } from "../../src/transport.js";
 import { PqWasm } from "../../src/wasm.js";
@@ -166,6 +169,33 @@ async function main(): Promise<LiveReport> {
     if (opened.value.displayName !== name) throw new Error("identity blob carries another name");
     return `flipped proof refused; JoinAccepted slot ${slot}; identity blob stored and read back: ` +
            `user ${toHex(me.userId).slice(0, 8)}…, name as typed`;
+  });
+  await step("encrypted roster", async () => {
+    // The roster entry every member uploads: its identity token under the meeting's BFV key (from the
+    // key schedule's BFV seed, in the module) and its sealed name; read back and opened here.
+    const bfv = BfvRoster.create(w, await ks.bfvSeed());
+    try {
+      const token = identityToken(w, me.userId);
+      const ct = await bfv.encryptToken(slot, token, crypto.getRandomValues(new Uint8Array(32)));
+      const nameBlob = await sealNameBlob(rosterKey, handle, slot, name, me.userId);
+      expect(await tr.call({ type: "PutRoster", slot, rosterCt: new Uint8Array(ct), nameBlob }), "Ack", "PutRoster");
+      const roster = expect(await tr.call({ type: "FetchRoster", firstSlot: 0, maxEntries: 32 }), "Roster", "FetchRoster");
+      const mine = roster.entries.find((e) => e.slot === slot);
+      if (mine === undefined) throw new Error("our roster entry is not in the roster");
+      const opened = await openNameBlob(rosterKey, handle, slot, mine.nameBlob);
+      if (!opened.ok) throw new Error(`name blob: ${opened.error}`);
+      if (opened.value.displayName !== name || toHex(opened.value.userId) !== toHex(me.userId))
+        throw new Error("the name blob opens to another name or user");
+      const block = await bfv.decryptBlock([mine.rosterCt]);
+      if (!block.ok) throw new Error(`roster ciphertext: ${block.error}`);
+      const at = (slot % kRosterBlockMembers) * kSlotCoeffs;
+      const values = [...block.value.subarray(at, at + token.length)];
+      if (values.join() !== [...token].join()) throw new Error("the BFV roster ciphertext decrypts to another token");
+      return `PutRoster (BFV token ciphertext ${ct.length} B from the module, sealed name) -> FetchRoster: ` +
+             `${roster.entries.length} entry, name and ${token.length}-value token decrypt to ours`;
+    } finally {
+      bfv.free();
+    }
   });
   await step("sealed title", async () => {
     const info = expect(await tr.call({ type: "GetMeeting" }), "MeetingInfo", "GetMeeting");
