@@ -8,7 +8,7 @@
 // (database, WAL, log) as UTF-8, UTF-16LE and UTF-16BE: none may be there.
 // Writes build/web-test/live.png and a `live` section of build/web-test/summary.json; exit 1 on a
 // failure. Run from the repository root after the bundle (make test-web does).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync,
          writeFileSync } from "node:fs";
@@ -33,6 +33,8 @@ mkdirSync(webRoot, { recursive: true });
 copyFileSync(join(root, "web", "test", "live", "index.html"), join(webRoot, "index.html"));
 copyFileSync(join(root, "web", "test", "live", "live.css"), join(webRoot, "live.css"));
 copyFileSync(join(root, "build", "web", "live", "live.js"), join(webRoot, "live.js"));
+copyFileSync(join(root, "web", "test", "live", "mixed.html"), join(webRoot, "mixed.html"));
+copyFileSync(join(root, "build", "web", "live", "mixed.js"), join(webRoot, "mixed.js"));
 copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"), join(webRoot, "v100.wasm"));
 
 mkdirSync(out, { recursive: true });
@@ -58,6 +60,9 @@ const port = await new Promise((resolve) => {
 const tag = randomBytes(6).toString("hex");
 const title = `Board meeting Zq${tag}`;
 const name = `Jürgen Øster ${tag}`;
+const nativeName = `Ngozi Ámà ${tag}`;
+let mixed;
+let nativeOut = "";
 let live;
 let foreign;
 let version = "";
@@ -71,6 +76,42 @@ const foreignServer = createServer((req, res) => {
     ws.onclose = (e) => { window.v100Foreign = window.v100Foreign ?? "closed " + e.code; };
   </script>`);
 });
+// The browser hosts (mixed.html), a native identity made by `v100 keygen` joins with the invitation
+// the page made; both must show the same security code, the native roster must verify the
+// browser's identity and BFV token, and the page must open the native member's frames.
+async function mixedMeeting(context) {
+  const env = { ...process.env, V100_PASSPHRASE: `live-${tag}` };
+  const keyFile = join(dataDir, "..", `native-${tag}.key`);
+  execFileSync(v100, ["keygen", "--out", keyFile, "--fast"], { env, stdio: "ignore" });
+  const pub = readFileSync(`${keyFile}.pub`, "utf8").trim();
+  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log(`mixed page error: ${e.message}`));
+  await page.goto(`https://127.0.0.1:${port}/mixed.html#title=${encodeURIComponent(title)}` +
+                  `&name=${encodeURIComponent(name)}&pub=${encodeURIComponent(pub)}`);
+  await page.waitForFunction(() => window.v100Mixed?.stage !== undefined, null, { timeout: 60_000 });
+  let state = await page.evaluate(() => window.v100Mixed);
+  if (state.stage !== "invited") throw new Error(`mixed page: ${state.error ?? state.stage}`);
+  const invFile = `${keyFile}.invitation`;
+  writeFileSync(invFile, Buffer.from(state.invitation, "hex"));
+  const join_ = spawn(v100, ["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", keyFile,
+                             "--invitation", invFile, "--name", nativeName, "--seconds", "4"],
+                      { env, stdio: ["ignore", "pipe", "pipe"] });
+  join_.stdout.on("data", (d) => { nativeOut += d; });
+  join_.stderr.on("data", (d) => { nativeOut += d; });
+  const code = await new Promise((r) => join_.on("exit", (c) => r(c)));
+  await page.waitForFunction(() => window.v100Mixed?.stage !== "invited", null, { timeout: 20_000 });
+  state = await page.evaluate(() => window.v100Mixed);
+  await page.screenshot({ path: join(out, "mixed.png"), fullPage: true });
+  await page.close();
+  for (const f of [keyFile, `${keyFile}.pub`, invFile]) rmSync(f, { force: true });
+  const codes = [...nativeOut.matchAll(/epoch (\d+): 2 members, security code ([\d ]+)/g)].map((m) => m[2].trim());
+  const rosterLine = nativeOut.split("\n").find((l) => l.includes(name)) ?? "";
+  return { exit: code, page: state, native_codes: codes, native_roster_line: rosterLine.trim(),
+           codes_equal: state.stage === "keyed" && codes.length > 0 && codes[codes.length - 1] === state.code,
+           browser_verified_natively: /identity verified, token verified/.test(rosterLine) };
+}
+
 if (port === 0) {
   fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
@@ -93,6 +134,8 @@ if (port === 0) {
     await page.waitForFunction(() => window.v100Live?.done === true, null, { timeout: 60_000 });
     live = await page.evaluate(() => window.v100Live);
     await page.screenshot({ path: join(out, "live.png"), fullPage: true });
+    // A mixed meeting: this browser hosts, a native `v100 join` joins by invitation.
+    mixed = await mixedMeeting(context);
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
     await other.waitForFunction(() => window.v100Foreign !== undefined, null, { timeout: 20_000 });
@@ -110,13 +153,26 @@ const exitCode = await new Promise((r) => (serve.exitCode !== null ? r(serve.exi
 for (const r of live?.rows ?? []) console.log(`${r.ok ? "ok  " : "FAIL"}  live ${r.step}: ${r.detail} (${r.ms} ms)`);
 if (live !== undefined && !live.ok) fail(live.fatal ?? "a step failed");
 if (live === undefined && !failed) fail("the page reported nothing");
+if (mixed !== undefined) {
+  const m = mixed;
+  const good = m.exit === 0 && m.codes_equal && m.browser_verified_natively && m.page.framesMatching >= 20 &&
+               m.page.framesRefused === 0 && m.page.nativeName === nativeName;
+  console.log(`${good ? "ok  " : "FAIL"}  live mixed meeting: native v100 join exit ${m.exit}; security code ` +
+              `browser ${m.page.code ?? m.page.error} / native ${m.native_codes.at(-1) ?? "none"}; native roster: ` +
+              `"${m.native_roster_line}"; native frames opened in the browser ${m.page.framesMatching} ` +
+              `(refused ${m.page.framesRefused})`);
+  if (!good) {
+    fail("mixed meeting");
+    console.log(nativeOut.split("\n").slice(-20).join("\n"));
+  }
+}
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
 
 // Blindness: the canaries in every file the server wrote.
 const forms = [];
-for (const [what, s] of [["title", title], ["name", name]]) {
+for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName]]) {
   const le = Buffer.from(s, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
@@ -143,7 +199,10 @@ rmSync(dataDir, { recursive: true, force: true });
 
 const section = {
   ok: !failed, chromium: version, steps: live?.rows?.length ?? 0, steps_passed: (live?.rows ?? []).filter((r) => r.ok).length,
-  slot: live?.slot ?? null, foreign_origin_websocket: foreign ?? null, files_searched: scanned, bytes_searched: bytes,
+  slot: live?.slot ?? null, foreign_origin_websocket: foreign ?? null,
+  mixed: mixed === undefined ? null : { native_exit: mixed.exit, codes_equal: mixed.codes_equal,
+    browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
+    frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
   duration_ms: Date.now() - started,
 };
