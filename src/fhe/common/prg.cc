@@ -1,20 +1,14 @@
 #include "fhe/common/prg.h"
 
-// The AES-256-CTR stream is OpenSSL's in the native build and the host's (WebCrypto, through
-// core/host_aes.h) in the WebAssembly build, which has no OpenSSL: the same bytes either way.
-#if V100_NO_OPENSSL
-#include "core/host_aes.h"
-#else
-#include <openssl/evp.h>
-#endif
-
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "core/secure.h"
+#include "math/sampler.h"  // AesCtrStream: OpenSSL natively, the host's WebCrypto in WebAssembly
 
 namespace v100::fhe {
 
@@ -25,22 +19,10 @@ constexpr size_t kBufSize = 4096;
 struct Prg::Impl {
   Kind kind;
   hash::Shake256 shake;
-#if V100_NO_OPENSSL
-  uint8_t aes_key[32] = {};
-  uint64_t aes_offset = 0;  // keystream bytes consumed so far
-#else
-  EVP_CIPHER_CTX* aes = nullptr;
-#endif
+  std::optional<math::AesCtrStream> aes;  // kAes256Ctr only
   uint8_t buf[kBufSize];
   size_t pos = kBufSize;
-  ~Impl() {
-#if V100_NO_OPENSSL
-    secure_wipe(aes_key, sizeof aes_key);
-#else
-    if (aes) EVP_CIPHER_CTX_free(aes);
-#endif
-    secure_wipe(buf, sizeof buf);
-  }
+  ~Impl() { secure_wipe(buf, sizeof buf); }
 };
 
 Prg::Prg(Kind kind, std::span<const uint8_t> seed, std::string_view label) : impl_(std::make_unique<Impl>()) {
@@ -51,19 +33,10 @@ Prg::Prg(Kind kind, std::span<const uint8_t> seed, std::string_view label) : imp
   impl_->shake.absorb(std::span<const uint8_t>(&sep, 1));
   impl_->shake.absorb(seed);
   if (kind == Kind::kAes256Ctr) {
-#if V100_NO_OPENSSL
-    impl_->shake.squeeze(impl_->aes_key);
-#else
-    uint8_t key[32];
+    std::array<uint8_t, 32> key;
     impl_->shake.squeeze(key);
-    static const uint8_t iv[16] = {};
-    impl_->aes = EVP_CIPHER_CTX_new();
-    if (!impl_->aes || EVP_EncryptInit_ex(impl_->aes, EVP_aes_256_ctr(), nullptr, key, iv) != 1) {
-      secure_wipe(key, sizeof key);
-      throw std::runtime_error("Prg: AES-256-CTR init failed");
-    }
-    secure_wipe(key, sizeof key);
-#endif
+    impl_->aes.emplace(key);
+    secure_wipe(key.data(), key.size());
   }
 }
 
@@ -80,15 +53,7 @@ void Prg::refill() {
   if (impl_->kind == Kind::kShake256) {
     impl_->shake.squeeze(std::span<uint8_t>(impl_->buf, kBufSize));
   } else {
-#if V100_NO_OPENSSL
-    host_aes::keystream(impl_->aes_key, impl_->aes_offset, impl_->buf, kBufSize);
-    impl_->aes_offset += kBufSize;
-#else
-    // CTR keystream = encryption of zeros.
-    std::memset(impl_->buf, 0, kBufSize);
-    int len = 0;
-    EVP_EncryptUpdate(impl_->aes, impl_->buf, &len, impl_->buf, static_cast<int>(kBufSize));
-#endif
+    impl_->aes->fill(std::span<uint8_t>(impl_->buf, kBufSize));  // CTR keystream, zero IV
   }
   impl_->pos = 0;
 }
