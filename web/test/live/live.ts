@@ -8,13 +8,14 @@
 import { toHex } from "../../src/bytes.js";
 import { Identity } from "../../src/identity.js";
 import { ed25519PublicKey, makeJoinProofEd25519 } from "../../src/join_proof.js";
-import { type Message, ErrorCode, JoinScheme, kProtocolVersion } from "../../src/protocol.js";
+import { ErrorCode, JoinScheme, kProtocolVersion } from "../../src/protocol.js";
 import { BfvRoster, kRosterBlockMembers, kSlotCoeffs } from "../../src/fhe.js";
 import {
   identityToken, openIdentityBlob, openMeetingInfo, openNameBlob, sealIdentityBlob, sealMeetingInfo, sealNameBlob,
 } from "../../src/roster.js";
 import { KeySchedule } from "../../src/schedule.js";
 import { Transport } from "../../src/transport.js";
+import { expect } from "./reply.js";
 import { PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
 
@@ -62,14 +63,6 @@ async function step(name: string, fn: () => Promise<string>): Promise<boolean> {
     show({ step: name, detail: e instanceof Error ? e.message : String(e), ok: false, ms: Math.round(performance.now() - t0) });
     return false;
   }
-}
-
-function expect<T extends Message["type"]>(r: { ok: true; value: Message } | { ok: false; error: string }, type: T,
-                                           what: string): Extract<Message, { type: T }> {
-  if (!r.ok) throw new Error(`${what}: ${r.error}`);
-  if (r.value.type === "Error") throw new Error(`${what}: server error ${r.value.code} (${r.value.text})`);
-  if (r.value.type !== type) throw new Error(`${what}: unexpected ${r.value.type}`);
-  return r.value as Extract<Message, { type: T }>;
 }
 
 async function main(): Promise<LiveReport> {

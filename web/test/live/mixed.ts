@@ -18,6 +18,7 @@ import { identityToken, openIdentityBlob, sealIdentityBlob, sealMeetingInfo, sea
 import { KeySchedule } from "../../src/schedule.js";
 import { ReceiverContext, frameMetadata } from "../../src/sframe.js";
 import { Transport } from "../../src/transport.js";
+import { expect } from "./reply.js";
 import { PqWasm } from "../../src/wasm.js";
 
 export interface MixedState {
@@ -41,14 +42,6 @@ const status = document.getElementById("status")!;
 const say = (s: string): void => {
   status.textContent = s;
 };
-
-function expect<T extends Message["type"]>(r: { ok: true; value: Message } | { ok: false; error: string }, type: T,
-                                           what: string): Extract<Message, { type: T }> {
-  if (!r.ok) throw new Error(`${what}: ${r.error}`);
-  if (r.value.type === "Error") throw new Error(`${what}: server error ${r.value.code} (${r.value.text})`);
-  if (r.value.type !== type) throw new Error(`${what}: unexpected ${r.value.type}`);
-  return r.value as Extract<Message, { type: T }>;
-}
 
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.hash.slice(1));
