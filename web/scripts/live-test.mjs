@@ -172,6 +172,7 @@ async function mediaMeeting() {
       last_frame: m[4] === undefined ? null : Number(m[4]), bad_pictures: m[5] === undefined ? 0 : Number(m[5]),
       audio_packets: Number(m[6]), tone_ok: m[7] === "ok", frequency: Number(m[8]), expected: Number(m[9]),
       screen_pictures: m[11] === undefined ? 0 : Number(m[11]) };
+    // The security code of the last epoch the native side reported (the code changes only with the members).
     const codes = [...nativeMediaOut.matchAll(/epoch (\d+): 2 members, security code ([\d ]+)/g)].map((x) => x[2].trim());
     return { exit: code, page: state, native, native_line: line.trim(), native_out: nativeMediaOut,
              codes_equal: state.code !== undefined && codes.at(-1) === state.code };
@@ -243,10 +244,12 @@ if (media !== undefined) {
   const browserOk = fromNative !== undefined && fromNative.pictures >= 30 && fromNative.badPictures === 0 &&
                     fromNative.audioPackets >= 50 && Math.abs(fromNative.frequency - fromNative.expected) <= 10;
   const nativeOk = media.exit === 0 && n !== null && n.pattern_ok && n.tone_ok && n.pictures >= 30 && n.screen_pictures > 0;
-  const good = browserOk && nativeOk && media.codes_equal && p.stage === "media";
+  // The rekey in the middle (epoch 3): the camera and the screen each sent a keyframe under it.
+  const rekeyOk = p.epoch === "3" && (sent.video?.keyframesOnEpoch ?? 0) >= 1 && (sent.screen?.keyframesOnEpoch ?? 0) >= 1;
+  const good = browserOk && nativeOk && rekeyOk && media.codes_equal && p.stage === "media";
   mediaSection = {
     ok: good, seconds: kMediaSeconds, browser_slot: p.slot ?? null, native_slot: p.nativeSlot ?? null, codes_equal: media.codes_equal,
-    native_exit: media.exit,
+    native_exit: media.exit, final_epoch: p.epoch ?? null,
     "native->browser": fromNative === undefined ? null : {
       frames_decoded: fromNative.pictures, pattern_checks_passed: fromNative.pictures - fromNative.badPictures,
       pattern_checks_failed: fromNative.badPictures, unreadable: fromNative.unreadable, wrong_sender: fromNative.wrongSender,
@@ -263,7 +266,8 @@ if (media !== undefined) {
               `(${fromNative?.badPictures ?? "-"} bad, frames ${fromNative?.firstFrame ?? "-"}..${fromNative?.lastFrame ?? "-"}), ` +
               `${fromNative?.audioPackets ?? 0} audio packets, tone ${fromNative?.frequency?.toFixed(1) ?? "-"} Hz ` +
               `(sent ${fromNative?.expected ?? "-"}); browser -> native: "${media.native_line}" (exit ${media.exit}); ` +
-              `codes equal ${media.codes_equal}`);
+              `codes equal ${media.codes_equal}; rekeyed to epoch ${p.epoch}, keyframes on epoch: video ` +
+              `${sent.video?.keyframesOnEpoch ?? 0}, screen ${sent.screen?.keyframesOnEpoch ?? 0}`);
   if (!good) {
     fail(`media meeting${p.error ? `: ${p.error}` : ""}`);
     console.log(media.native_out.split("\n").slice(-25).join("\n"));

@@ -165,7 +165,7 @@ class Sender {
   reader: ReadableStreamDefaultReader<VideoFrame | AudioData> | null = null;
   seq = 0;
   forceKeyframe = true;  // the first picture is a keyframe
-  lastPictureAt = -Infinity;
+  nextPictureAt = -Infinity;  // pacing to the kind's maxFps
   width = 0;
   height = 0;
   readonly capture = new Map<number, bigint>();  // frame timestamp -> capture_us
@@ -244,14 +244,16 @@ export class MediaSession {
     ++s.stats.captured;
     const settings = { ...(kind === MediaKind.Screen ? kDefaultScreen : kDefaultVideo),
                        ...(kind === MediaKind.Screen ? this.opt.screen : this.opt.video) };
-    const t = this.now();
+    const t = this.now(), interval = 1000 / settings.maxFps;
     const enc = this.videoEncoder(s, frame, settings);
-    if (enc === null || enc.encodeQueueSize > kMaxEncodeQueue || t - s.lastPictureAt < 1000 / settings.maxFps - 2) {
+    // Pacing: a picture is due every `interval` ms on average; capture jitter of up to a quarter
+    // interval does not skip a picture of a source at exactly maxFps.
+    if (enc === null || enc.encodeQueueSize > kMaxEncodeQueue || t < s.nextPictureAt - interval / 4) {
       ++s.stats.encoderSkipped;
       frame.close();
       return;
     }
-    s.lastPictureAt = t;
+    s.nextPictureAt = t - s.nextPictureAt > interval ? t + interval : s.nextPictureAt + interval;
     s.capture.set(frame.timestamp, wallClockUs());
     const keyFrame = s.forceKeyframe;
     s.forceKeyframe = false;

@@ -232,6 +232,33 @@ async function main(): Promise<void> {
   await media.addTrack(cam.getAudioTracks()[0]!, MediaKind.Audio);
   await media.addTrack(screen.getVideoTracks()[0]!, MediaKind.Screen);
   state.stage = "media";
+  // What this page sends, shown locally (not decoded: the native side decodes and checks it).
+  for (const [label, stream] of [["camera sent (local preview)", cam], ["screen share sent (local preview)", screen]] as const) {
+    const div = document.createElement("div");
+    div.className = "tile";
+    const v = document.createElement("video");
+    v.muted = true;
+    v.autoplay = true;
+    v.srcObject = new MediaStream(stream.getVideoTracks());
+    const cap = document.createElement("div");
+    cap.textContent = label;
+    div.append(v, cap);
+    document.getElementById("tiles")!.append(div);
+  }
+  // A rekey while media flows (epoch 3 for the same two members): senders send a keyframe under the
+  // new epoch, receivers keep the previous epoch's key for the grace period.
+  const rekeyAfterMs = Number(params.get("rekey") ?? "3000");
+  if (rekeyAfterMs > 0) {
+    setTimeout(() => {
+      void install().then(() => {
+        state.epoch = host.epoch.toString();
+        state.code = host.securityCode();
+      }).catch((e: unknown) => {
+        state.stage = "failed";
+        state.error = `rekey: ${String(e)}`;
+      });
+    }, rekeyAfterMs);
+  }
 
   const report = (): void => {
     for (const [slot, p] of tracks) {
@@ -244,6 +271,26 @@ async function main(): Promise<void> {
     state.port = { sent: port.sent, opened: port.opened, refused: Object.fromEntries(port.refused),
                    keyframeRequestsReceived: port.keyframeRequestsReceived };
     const n = tracks.get(joined.slot)?.r;
+    const table = document.getElementById("stats")!;
+    const kinds = ["audio", "video", "data", "screen"];
+    const rows = [["stream", "received", "decoded", "keyframes", "gaps", "dropped", "keyframe requests"]];
+    for (const s of state.receive)
+      rows.push([`slot ${s.slot} ${kinds[s.kind]} (received)`, String(s.received), String(s.decoded), String(s.keyframes),
+                 String(s.gaps), Object.entries(s.dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(", ") || "0",
+                 String(s.keyframeRequests)]);
+    for (const s of state.send)
+      rows.push([`this page's ${kinds[s.kind]} (sent)`, `captured ${s.captured}`, `sent ${s.sent}`, String(s.keyframes), "",
+                 `skipped ${s.encoderSkipped}, failed ${s.sendFailed}`,
+                 `answered ${s.keyframesOnRequest}, on epoch ${s.keyframesOnEpoch}`]);
+    table.replaceChildren(...rows.map((r, i) => {
+      const tr = document.createElement("tr");
+      for (const cell of r) {
+        const td = document.createElement(i === 0 ? "th" : "td");
+        td.textContent = cell;
+        tr.append(td);
+      }
+      return tr;
+    }));
     say(`epoch ${state.epoch}, security code ${state.code}: native "${joined.displayName}" in slot ${joined.slot}: ` +
         `${n?.pictures ?? 0} pictures decoded (${n?.badPictures ?? 0} bad, frames ${n?.firstFrame ?? "-"}..` +
         `${n?.lastFrame ?? "-"}), ${n?.audioPackets ?? 0} audio packets, tone ${(n?.frequency ?? 0).toFixed(1)} Hz ` +
