@@ -21,6 +21,7 @@ const started = Date.now();
 const files = {
   "/": join(root, "web", "test", "browser", "index.html"),
   "/page.js": join(root, "build", "web", "browser", "page.js"),
+  "/sframe_worker.js": join(root, "build", "web", "live", "sframe_worker.js"),
   "/v100.wasm": process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"),
 };
 const dirs = {
