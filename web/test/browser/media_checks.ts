@@ -59,8 +59,31 @@ export async function mediaChecks(w: PqWasm, row: Row, ref: RefSFrame): Promise<
   const got: { info: ReturnType<PqWasm["readTestPattern"]>; keyframe: boolean }[] = [];
   const pcm: number[] = [];
   const txs = new MediaSession(a, { now: () => clock });
+  // The playout goes to a MediaStream destination whose track is read back: what the jitter buffer
+  // actually played.
+  const actx = new AudioContext({ sampleRate: 48000 });
+  await actx.resume();
+  const dest = actx.createMediaStreamDestination();
+  const played: number[] = [];
+  const playedReader = new MediaStreamTrackProcessor({ track: dest.stream.getAudioTracks()[0]! }).readable.getReader();
+  let playing = true, delivered = 0;
+  const playedLoop = (async () => {
+    while (playing) {
+      const { value, done } = await playedReader.read();
+      if (done) return;
+      const d = value as AudioData;
+      const x = new Float32Array(d.numberOfFrames);
+      delivered += d.numberOfFrames;
+      d.copyTo(x, { planeIndex: 0, format: "f32-planar" });
+      d.close();
+      for (const v of x) if (played.length > 0 || Math.abs(v) > 0.01) played.push(Math.round(v * 32767));
+    }
+  })();
   const rxs = new MediaSession(b, {
     now: () => clock,
+    playout: true,
+    audioContext: actx,
+    playoutDestination: dest,
     onPicture: (p: DecodedPicture) => {
       const buf = new Uint8Array(p.frame.allocationSize());
       // Synchronous enough for a check: the copy is awaited in order below.
@@ -96,6 +119,7 @@ export async function mediaChecks(w: PqWasm, row: Row, ref: RefSFrame): Promise<
     const chunk = new Float32Array(960).map((_, k) => 0.3 * Math.sin((2 * Math.PI * tone * (i * 960 + k)) / 48000));
     txs.sendAudio(new AudioData({ format: "f32-planar", sampleRate: 48000, numberOfFrames: 960, numberOfChannels: 1,
                                   timestamp: i * 20_000, data: chunk }));
+    await new Promise((r) => setTimeout(r, 20));  // a microphone's pace (a burst would overflow the decoder queue)
   }
   await until(() => got.length >= txs.sendStats().find((s) => s.kind === MediaKind.Video)!.sent && pcm.length >= 40 * 960, 5000);
   await Promise.all(pending);
@@ -123,6 +147,31 @@ export async function mediaChecks(w: PqWasm, row: Row, ref: RefSFrame): Promise<
     const f = w.dominantFrequency(Int16Array.from(pcm.slice(-24000)));
     if (Math.abs(f - tone) > 10) throw new Error(`${f.toFixed(1)} Hz, sent ${tone} Hz`);
   });
+  const t0 = performance.now(), c0 = actx.currentTime, d0 = delivered;
+  // The destination's track delivers while something plays: wait until the played sound stops growing.
+  for (let last = -1, end = performance.now() + 4000; performance.now() < end && played.length !== last;) {
+    last = played.length;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const diag = `ctx ${((actx.currentTime - c0) * 1000).toFixed(0)} ms in ${(performance.now() - t0).toFixed(0)} ms, state ${actx.state}, ${delivered - d0} samples delivered meanwhile`;
+  playing = false;
+  void playedReader.cancel();
+  await playedLoop.catch(() => undefined);
+  const ps = rxs.playoutStats().find((p) => p.slot === sender);
+  await row("media", "WebAudio playout (jitter buffer): what was played has the tone's peak", 1, [0], () => {
+    // Every decoded packet is scheduled (the encoder may still hold the last few of the 50 sent).
+    const decoded = rxs.receiveStats().find((x) => x.slot === sender && x.kind === MediaKind.Audio)?.decoded ?? -1;
+    if (ps === undefined || ps.scheduled < 25 || ps.scheduled !== decoded)
+      throw new Error(`${ps?.scheduled ?? 0} packets scheduled, ${decoded} decoded`);
+    if (played.length < 0.8 * ps.scheduled * 960)
+      throw new Error(`only ${played.length} samples played (${ps.scheduled} scheduled, ${ps.restarts} restarts, ${diag})`);
+    const f = w.dominantFrequency(Int16Array.from(played.slice(0, 24000)));
+    const audio = rxs.receiveStats().find((x) => x.slot === sender && x.kind === MediaKind.Audio);
+    if (audio === undefined || audio.dropped["queue-full"] !== 0 || audio.decoded < 45)
+      throw new Error(`audio decoded ${audio?.decoded}, dropped ${JSON.stringify(audio?.dropped)}`);
+    if (Math.abs(f - tone) > 10) throw new Error(`played ${f.toFixed(1)} Hz, sent ${tone} Hz`);
+  });
+  void actx.close();
 
   // ---- B's receiver against hostile and out-of-order frames (from slot 9, fake clock).
   clock = 100_000;

@@ -10,7 +10,8 @@
 import { toHex } from "../../src/bytes.js";
 import { WorkerFrameCrypto } from "../../src/frame_crypto.js";
 import { parsePublicIdentityText } from "../../src/identity.js";
-import { type DecodedAudio, type DecodedPicture, MediaSession, type SendStats, type StreamStats } from "../../src/media.js";
+import { type DecodedAudio, type DecodedPicture, MediaSession, type PlayoutStats, type SendStats,
+         type StreamStats } from "../../src/media.js";
 import { MediaKind } from "../../src/protocol.js";
 import { Transport } from "../../src/transport.js";
 import { PqWasm } from "../../src/wasm.js";
@@ -29,6 +30,7 @@ export interface MeetState {
   senders: SenderResult[];
   send: SendStats[];
   receive: StreamStats[];
+  playout?: PlayoutStats[];
   port?: { sent: number; opened: number; refused: Record<string, number>; keyframeRequestsReceived: number };
   error?: string;
 }
@@ -215,6 +217,7 @@ async function main(): Promise<void> {
     state.senders = [...tracks.values()].map((p) => ({ ...p.r }));
     state.send = media.sendStats();
     state.receive = media.receiveStats();
+    state.playout = media.playoutStats();
     state.port = { sent: port.sent, opened: port.opened, refused: Object.fromEntries(port.refused),
                    keyframeRequestsReceived: port.keyframeRequestsReceived };
     const n = tracks.get(joined.slot)?.r;
