@@ -43,6 +43,46 @@ Bytes LookupClient::encrypt_query(std::span<const uint16_t> token) const {
   return match::serialize_score_query(*roster_context(), impl_->client->encrypt_token_query(token));
 }
 
+Bytes LookupClient::encrypt_query(std::span<const uint16_t> token,
+                                  std::span<const uint8_t, 32> randomness) const {
+  if (token.size() != kTokenValues) throw std::invalid_argument("lookup: token must have 32 values");
+  return match::serialize_score_query(*roster_context(),
+                                      impl_->client->encrypt_token_query(token, randomness));
+}
+
+std::vector<Bytes> pack_answer(const std::vector<Bytes>& replies, std::span<const uint16_t> slots) {
+  ByteWriter packed;
+  packed.u32(static_cast<uint32_t>(replies.size()));
+  for (const auto& r : replies) packed.blob(r);
+  ByteWriter list;
+  for (uint16_t s : slots) list.u16(s);
+  std::vector<Bytes> out;
+  out.push_back(packed.take());
+  out.push_back(list.take());
+  return out;
+}
+
+Result<LookupAnswer> unpack_answer(ByteSpan packed, ByteSpan slots) {
+  using R = Result<LookupAnswer>;
+  LookupAnswer out;
+  ByteReader pr(packed);
+  uint32_t n = 0;
+  if (!pr.u32(n) || n == 0 || n > kMaxAnswerBlocks) return R::error("lookup: malformed answer");
+  for (uint32_t i = 0; i < n; ++i) {
+    ByteSpan b;
+    if (!pr.blob(b, packed.size())) return R::error("lookup: malformed answer");
+    out.replies.emplace_back(b.begin(), b.end());
+  }
+  if (!pr.at_end()) return R::error("lookup: malformed answer");
+  ByteReader sr(slots);
+  while (!sr.at_end()) {
+    uint16_t s = 0;
+    if (!sr.u16(s)) return R::error("lookup: malformed slot list");
+    out.slots.push_back(s);
+  }
+  return out;
+}
+
 Result<std::optional<uint16_t>> LookupClient::find(const std::vector<Bytes>& reply,
                                                    std::span<const uint16_t> occupied) const {
   using R = Result<std::optional<uint16_t>>;

@@ -67,6 +67,10 @@ class LookupClient {
   /// fresh symmetric encryption in the match::serialize_score_query form (82 KB).
   /// Throws std::invalid_argument on a wrong token size.
   Bytes encrypt_query(std::span<const uint16_t> token) const;
+  /// As above with explicit randomness (MatchClient::encrypt_token_query(token, randomness)): the
+  /// same bytes for the same inputs, natively and in the web client's WebAssembly module. Never
+  /// reuse `randomness` (32 fresh random bytes).
+  Bytes encrypt_query(std::span<const uint16_t> token, std::span<const uint8_t, 32> randomness) const;
   /// Reads the server's reply (one serialized match::ScoreReply per block, in block order) and
   /// returns the matching slot (all kScoresPerSlot scores zero), or nullopt when the token is
   /// absent. `occupied` lists the slots that hold a member (others are ignored). Error when a
@@ -78,6 +82,21 @@ class LookupClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// A look-up answer as the lookup service returns it (meeting/services/services.h): two blobs,
+/// the replies packed (u32 count in 1..kMaxAnswerBlocks, then each reply as a u32-length blob) and
+/// the occupied slots (u16 each). Little-endian, as everything on the wire.
+struct LookupAnswer {
+  std::vector<Bytes> replies;   ///< one serialized match::ScoreReply per roster block
+  std::vector<uint16_t> slots;  ///< the slots that hold a member
+};
+/// Most roster blocks an answer may carry.
+inline constexpr size_t kMaxAnswerBlocks = 4096;
+/// The two answer blobs (server side).
+std::vector<Bytes> pack_answer(const std::vector<Bytes>& replies, std::span<const uint16_t> slots);
+/// Parses the two answer blobs strictly (count range, lengths within the blob, no trailing bytes,
+/// whole u16 slots). Untrusted bytes: never throws. The replies themselves are parsed by find().
+Result<LookupAnswer> unpack_answer(ByteSpan packed, ByteSpan slots);
 
 /// Server side: needs only the meeting's BFV public key. Thread-safe.
 class LookupServer {

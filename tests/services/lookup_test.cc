@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <optional>
 #include <thread>
 
@@ -164,6 +165,48 @@ TEST(Lookup, WrongKeyOrBytesGiveErrorsNotCrashes) {
   auto found = stranger.find(*reply, m.slots);
   ASSERT_TRUE(found.is_ok());
   EXPECT_FALSE(found->has_value());
+}
+
+// The derandomized query (the web client's cross-check): equal inputs give equal bytes, other
+// randomness other bytes, and the query works like a fresh one.
+TEST(Lookup, QueryFromExplicitRandomnessIsDeterministicAndFinds) {
+  Meeting m(32, "lookup derandomized");
+  LookupClient client(m.seed), again(m.seed);
+  std::array<uint8_t, 32> r1{}, r2{};
+  r1.fill(1);
+  r2.fill(2);
+  const Bytes q1 = client.encrypt_query(m.tokens[31], r1);
+  EXPECT_EQ(q1, again.encrypt_query(m.tokens[31], r1));
+  EXPECT_NE(q1, client.encrypt_query(m.tokens[31], r2));
+  EXPECT_EQ(q1.size(), client.encrypt_query(m.tokens[31]).size());
+  auto reply = m.server->answer(q1, m.blocks());
+  ASSERT_TRUE(reply.is_ok()) << reply.message();
+  auto found = client.find(*reply, m.slots);
+  ASSERT_TRUE(found.is_ok() && found->has_value());
+  EXPECT_EQ(**found, 31);
+}
+
+// The answer's two blobs (what the service sends): a round trip, and strict refusals.
+TEST(Lookup, AnswerPackingRoundTripsAndRefusesMalformedBlobs) {
+  const std::vector<Bytes> replies = {Bytes{1, 2, 3}, Bytes{}, Bytes(300, 7)};
+  const std::vector<uint16_t> slots = {0, 31, 1023, 65535};
+  const auto blobs = pack_answer(replies, slots);
+  ASSERT_EQ(blobs.size(), 2u);
+  auto a = unpack_answer(blobs[0], blobs[1]);
+  ASSERT_TRUE(a.is_ok()) << a.message();
+  EXPECT_EQ(a->replies, replies);
+  EXPECT_EQ(a->slots, slots);
+  Bytes cut(blobs[0].begin(), blobs[0].end() - 1), longer = blobs[0];
+  longer.push_back(0);
+  Bytes zero = {0, 0, 0, 0}, many = {0x01, 0x10, 0, 0};  // counts 0 and 4097
+  for (const Bytes& bad : {Bytes{}, cut, longer, zero, many}) {
+    auto r = unpack_answer(bad, blobs[1]);
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_EQ(r.message(), "lookup: malformed answer");
+  }
+  auto odd = unpack_answer(blobs[0], ByteSpan(blobs[1].data(), 3));
+  ASSERT_FALSE(odd.is_ok());
+  EXPECT_EQ(odd.message(), "lookup: malformed slot list");
 }
 
 }  // namespace

@@ -54,6 +54,7 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref lookup / lookup-answer  the directory look-up (services/lookup.h): web_ref_lookup.cc.
 //   v100_web_ref media        the inner media header of meeting/client/media_session.h (encodings of
 //                             fixed headers, parse results of well-formed and malformed payloads), and
 //                             the test pattern and tone of codec/ (SHA3-256 of rendered I420 planes,
@@ -91,6 +92,11 @@
 #include "meeting/protocol/messages.h"
 #include "pq/xwing/xwing.h"
 #include "v100_wasm.h"
+
+namespace v100_web_ref {
+nlohmann::json lookup_cases();   // web_ref_lookup.cc
+nlohmann::json lookup_answer();  // web_ref_lookup.cc
+}  // namespace v100_web_ref
 
 namespace {
 
@@ -422,6 +428,18 @@ json protocol_cases() {
       proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
   add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
       proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  // The look-up's request and reply (service 1, op 1; meeting/services/services.h), and the other
+  // shapes the codec allows: no blobs, an empty blob, a non-zero status.
+  add("ServiceRequest", {{"service", 1}, {"op", 1}, {"blobs", json::array({hx(blob1)})}},
+      proto::ServiceRequest{1, 1, {blob1}}, 14);
+  add("ServiceRequest", {{"service", 0xffff}, {"op", 0}, {"blobs", json::array()}},
+      proto::ServiceRequest{0xffff, 0, {}}, 15);
+  add("ServiceResponse",
+      {{"service", 1}, {"op", 1}, {"status", 0}, {"blobs", json::array({hx(blob2), hx(blob3)})}},
+      proto::ServiceResponse{1, 1, 0, {blob2, blob3}}, 14);
+  add("ServiceResponse",
+      {{"service", 4}, {"op", 3}, {"status", 0x8001}, {"blobs", json::array({"hex:", hx(blob1)})}},
+      proto::ServiceResponse{4, 3, 0x8001, {Bytes{}, blob1}}, 16);
   return cases;
 }
 
@@ -1156,12 +1174,16 @@ int main(int argc, char** argv) {
     out = bfv_open();
   } else if (what == "media") {
     out = media_cases();
+  } else if (what == "lookup") {
+    out = v100_web_ref::lookup_cases();
+  } else if (what == "lookup-answer") {
+    out = v100_web_ref::lookup_answer();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open | media\n");
+        "invitation-open | bfv | bfv-open | media | lookup | lookup-answer\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -7,6 +7,8 @@
 // Every call is asynchronous: the module's FHE samplers draw AES-256-CTR keystream from WebCrypto
 // (src/core/host_aes.h, AesKeystream in wasm.ts), and a call that needed keystream not yet computed
 // is repeated once it is (the computation is deterministic, so the repeat gives the real result).
+import type { Bytes } from "./bytes.js";
+import type { Message } from "./protocol.js";
 import { type AesKeystream, type PqWasm, WasmError, type WasmExports } from "./wasm.js";
 
 /** Members per roster block and coefficients per member (roster_bfv.h; the token values per member are roster.ts kTokenCoeffs). */
@@ -127,33 +129,141 @@ export class BfvRoster {
     return this.handle;
   }
 
-  // Runs a call that writes a blob of unknown size: repeats it after computing missing keystream,
-  // and with a larger buffer on kV100ErrBuffer. Heap copies are wiped and freed.
-  private async blob(fn: string, cap: number, inputs: Uint8Array[],
-                     call: (out: number, cap: number, lenp: number, ins: number[]) => number): Promise<Uint8Array> {
-    const x = this.x;
+  private blob(fn: string, cap: number, inputs: Uint8Array[],
+               call: (out: number, cap: number, lenp: number, ins: number[]) => number): Promise<Uint8Array> {
+    return blobCall(this.x, this.aes, fn, cap, inputs, call);
+  }
+}
+
+/** The look-up service (meeting/services/services.h): service 1, op 1 QUERY [query] -> [replies, slots]. */
+export const kLookupService = 1;
+export const kLookupQueryOp = 1;
+
+/**
+ * The key holder's half of the directory look-up (services::LookupClient in the module): "is user
+ * X in this meeting, in which slot?". The query encrypts X's identity token (roster.ts
+ * identityToken) under the meeting's BFV key; the server answers on ciphertexts only and the
+ * member decrypts the answer to a slot or "not found". The server learns that a look-up happened,
+ * not whom or whether found. Holds the secret key in the module's heap until `free()`.
+ */
+export class BfvLookup {
+  private constructor(private readonly x: WasmExports, private readonly aes: AesKeystream, private handle: number) {}
+
+  /** Keys from the 32-byte BFV seed (KeySchedule.bfvSeed), as MetadataClient does. Throws WasmError on a bad seed length. */
+  static create(wasm: PqWasm, bfvSeed: Uint8Array): BfvLookup {
+    if (bfvSeed.length !== 32) throw new WasmError("BfvLookup.create", -2);
+    const x = wasm.exports;
+    const p = copyIn(x, bfvSeed);
+    try {
+      const h = x.v100_bfv_lookup_new(p);
+      if (h === 0) throw new WasmError("BfvLookup.create", -1);
+      return new BfvLookup(x, wasm.keystream, h);
+    } finally {
+      x.v100_free(p, 32);
+    }
+  }
+
+  /** Wipes and frees the key (and the keystream cache, which held secret-derived keys). */
+  free(): void {
+    if (this.handle !== 0) this.x.v100_bfv_lookup_free(this.handle);
+    this.handle = 0;
+    this.aes.wipe();
+  }
+
+  /**
+   * The query (LookupClient::encrypt_query's bytes, about 82 KB): the blob of the lookup
+   * ServiceRequest. `token`: the 32 values of identityToken(userId); `randomness`: 32 fresh bytes
+   * from crypto.getRandomValues, never reused. Throws WasmError on misuse (lengths).
+   */
+  async encryptQuery(token: Uint16Array, randomness: Uint8Array): Promise<Bytes> {
+    if (token.length !== kTokenCoeffs || randomness.length !== 32) throw new WasmError("encryptQuery", -2);
+    const tokenBytes = new Uint8Array(token.buffer.slice(token.byteOffset, token.byteOffset + token.byteLength));
+    try {
+      return await blobCall(this.x, this.aes, "encryptQuery", 1 << 17, [tokenBytes, randomness],
+        (out, cap, lenp, [pt, pr]) => this.x.v100_bfv_lookup_query(this.live(), out, cap, lenp, pt!, pr!));
+    } finally {
+      tokenBytes.fill(0);
+    }
+  }
+
+  /**
+   * Reads the lookup ServiceResponse's blobs (the packed replies, the occupied slots) as the C++
+   * MetadataClient::lookup does: the slot that holds the queried token, or null. Untrusted bytes:
+   * anything that does not parse gives {ok: false, error} with the native message, never a throw.
+   */
+  async find(blobs: readonly Uint8Array[]): Promise<FheResult<number | null>> {
+    if (blobs.length !== 2 || !blobs.every((b) => b instanceof Uint8Array)) {
+      return { ok: false, error: "lookup: malformed answer" };
+    }
+    const [packed, slots] = blobs as [Uint8Array, Uint8Array];
+    const x = this.x, kErrCap = 256;
     for (let round = 0; round < kMaxRounds; ++round) {
-      const ins = inputs.map((b) => copyIn(x, b));
-      const outCap = cap, out = x.v100_alloc(outCap), lenp = x.v100_alloc(4);
+      const pp = copyIn(x, packed), ps = copyIn(x, slots), pslot = x.v100_alloc(4), perr = x.v100_alloc(kErrCap);
       try {
-        if (out === 0 || lenp === 0) throw new Error("v100.wasm: out of memory");
-        const rc = call(out, outCap, lenp, ins);
-        const len = new DataView(x.memory.buffer).getUint32(lenp, true);
+        if (pslot === 0 || perr === 0) throw new Error("v100.wasm: out of memory");
+        const rc = x.v100_bfv_lookup_find(this.live(), pslot, perr, kErrCap, pp, packed.length, ps, slots.length);
         if (rc === kErrKeystream && (await this.aes.fill())) continue;
-        if (rc === kErrBuffer) {
-          cap = len;
-          continue;
+        if (rc === -3) {
+          const e = new Uint8Array(x.memory.buffer, perr, kErrCap);
+          return { ok: false, error: new TextDecoder().decode(e.subarray(0, Math.max(0, e.indexOf(0)))) };
         }
-        if (rc !== 0) throw new WasmError(fn, rc);
-        return new Uint8Array(x.memory.buffer.slice(out, out + len));
+        if (rc !== 0) throw new WasmError("find", rc);
+        const slot = new DataView(x.memory.buffer).getInt32(pslot, true);
+        return { ok: true, value: slot < 0 ? null : slot };
       } finally {
-        ins.forEach((p, i) => x.v100_free(p, inputs[i]!.length));
-        x.v100_free(out, outCap);
-        x.v100_free(lenp, 4);
+        x.v100_free(pp, packed.length);
+        x.v100_free(ps, slots.length);
+        x.v100_free(pslot, 4);
+        x.v100_free(perr, kErrCap);
       }
     }
-    throw new WasmError(fn, kErrKeystream);
+    throw new WasmError("find", kErrKeystream);
   }
+
+  /**
+   * The same from a decoded reply (protocol.ts decode): a ServiceResponse of the lookup service with
+   * status 0, else {ok: false} (an Error from the server gives its text).
+   */
+  findInResponse(msg: Message): Promise<FheResult<number | null>> {
+    if (msg.type === "Error") return Promise.resolve({ ok: false, error: `server: ${msg.text}` });
+    if (msg.type !== "ServiceResponse" || msg.service !== kLookupService || msg.op !== kLookupQueryOp) {
+      return Promise.resolve({ ok: false, error: "lookup: not a lookup answer" });
+    }
+    if (msg.status !== 0) return Promise.resolve({ ok: false, error: `service answered status ${msg.status}` });
+    return this.find(msg.blobs);
+  }
+
+  private live(): number {
+    if (this.handle === 0) throw new Error("BfvLookup: used after free()");
+    return this.handle;
+  }
+}
+
+// Runs a call that writes a blob of unknown size: repeats it after computing missing keystream,
+// and with a larger buffer on kV100ErrBuffer. Heap copies are wiped and freed.
+async function blobCall(x: WasmExports, aes: AesKeystream, fn: string, cap: number, inputs: Uint8Array[],
+                        call: (out: number, cap: number, lenp: number, ins: number[]) => number): Promise<Bytes> {
+  for (let round = 0; round < kMaxRounds; ++round) {
+    const ins = inputs.map((b) => copyIn(x, b));
+    const outCap = cap, out = x.v100_alloc(outCap), lenp = x.v100_alloc(4);
+    try {
+      if (out === 0 || lenp === 0) throw new Error("v100.wasm: out of memory");
+      const rc = call(out, outCap, lenp, ins);
+      const len = new DataView(x.memory.buffer).getUint32(lenp, true);
+      if (rc === kErrKeystream && (await aes.fill())) continue;
+      if (rc === kErrBuffer) {
+        cap = len;
+        continue;
+      }
+      if (rc !== 0) throw new WasmError(fn, rc);
+      return new Uint8Array(x.memory.buffer.slice(out, out + len));
+    } finally {
+      ins.forEach((p, i) => x.v100_free(p, inputs[i]!.length));
+      x.v100_free(out, outCap);
+      x.v100_free(lenp, 4);
+    }
+  }
+  throw new WasmError(fn, kErrKeystream);
 }
 
 // A heap copy of `bytes` (freed, and so wiped, by v100_free).

@@ -9,8 +9,8 @@
 // are bigint.
 //
 // Not here yet (the browser does not send or receive them today): MailboxChallengeRequest,
-// MailboxChallenge, MailboxPut, MailboxFetch, MailboxItems, ServiceRequest, ServiceResponse,
-// RemoveMember, RedeemToken. decode() reports them as "not supported by the web SDK".
+// MailboxChallenge, MailboxPut, MailboxFetch, MailboxItems, RemoveMember, RedeemToken. decode()
+// reports them as "not supported by the web SDK".
 
 import type { Bytes } from "./bytes.js";
 
@@ -35,6 +35,8 @@ export const kMaxMediaPayload = 1 << 20;
 export const kMaxBundleFrames = 256;
 export const kMaxErrorText = 256;
 export const kMaxRosterEntries = 1024;
+export const kMaxServiceBlobs = 64;
+export const kMaxServiceBlobBytes = 12 << 20;
 
 /** Message type codes (header byte 1). */
 export const MsgType = {
@@ -125,7 +127,9 @@ export type Message =
   | { type: "Pong"; token: bigint }
   | { type: "Ack" }
   | { type: "Error"; code: number; text: string }
-  | { type: "MemberEvent"; kind: number; slot: number; joinSeq: bigint };
+  | { type: "MemberEvent"; kind: number; slot: number; joinSeq: bigint }
+  | { type: "ServiceRequest"; service: number; op: number; blobs: Bytes[] }
+  | { type: "ServiceResponse"; service: number; op: number; status: number; blobs: Bytes[] };
 
 export type Decoded = { ok: true; requestId: number; msg: Message } | { ok: false; error: string };
 
@@ -329,7 +333,22 @@ function writeBody(w: Writer, m: Message): void {
       return;
     }
     case "MemberEvent": w.u8(m.kind); w.u16(m.slot); w.u64(m.joinSeq); return;
+    case "ServiceRequest": w.u16(m.service); w.u16(m.op); writeBlobs(w, m.blobs); return;
+    case "ServiceResponse": w.u16(m.service); w.u16(m.op); w.u16(m.status); writeBlobs(w, m.blobs); return;
   }
+}
+
+function writeBlobs(w: Writer, blobs: readonly Bytes[]): void {
+  w.count(blobs.length);
+  for (const b of blobs) w.blob(b);
+}
+
+// A service's blob list (messages.cc read_blob_list): at most kMaxServiceBlobs, each 0..12 MiB.
+function readBlobs(r: Reader): Bytes[] {
+  const n = r.count(kMaxServiceBlobs, 4, "blobs");
+  const blobs: Bytes[] = [];
+  for (let i = 0; i < n; ++i) blobs.push(r.blob(0, kMaxServiceBlobBytes, "blobs"));
+  return blobs;
 }
 
 const validErrorCode = (c: number): boolean => (c >= 1 && c <= 20) || c === 30 || c === 31 || c === 32;
@@ -495,6 +514,14 @@ function readBody(r: Reader, type: MsgTypeName): Message {
       const kind = r.u8("kind");
       if (kind === 0 || kind > 6) r.fail("kind");
       return { type, kind, slot: r.slot("slot"), joinSeq: r.u64("join_seq") };
+    }
+    case "ServiceRequest": {
+      const service = r.u16("service"), op = r.u16("service");
+      return { type, service, op, blobs: readBlobs(r) };
+    }
+    case "ServiceResponse": {
+      const service = r.u16("service"), op = r.u16("service"), status = r.u16("service");
+      return { type, service, op, status, blobs: readBlobs(r) };
     }
     default:
       throw new Bad(`${type}: not supported by the web SDK`);

@@ -68,6 +68,12 @@ interface Exports {
   v100_bfv_roster_decrypt(h: number, out: number, cts: number, ctsLen: number, ctLens: number, numCts: number): number;
   v100_bfv_roster_public_key(h: number, out: number, outCap: number, outLen: number): number;
   v100_bfv_roster_relin_keys(h: number, out: number, outCap: number, outLen: number): number;
+  v100_bfv_lookup_new(seed: number): number;
+  v100_bfv_lookup_free(h: number): void;
+  v100_bfv_lookup_query(h: number, out: number, outCap: number, outLen: number, token: number,
+                        randomness: number): number;
+  v100_bfv_lookup_find(h: number, slot: number, err: number, errCap: number, packed: number, packedLen: number,
+                       slots: number, slotsLen: number): number;
   v100_read_test_pattern(sender: number, frame: number, y: number, yLen: number, u: number, uLen: number, v: number,
                          vLen: number, width: number, height: number): number;
   v100_render_test_pattern(y: number, yLen: number, u: number, uLen: number, v: number, vLen: number, sender: number,

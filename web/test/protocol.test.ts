@@ -42,7 +42,7 @@ test("TS encode == C++ encode, and TS decode inverts it, for every sample messag
     assert.equal(d.requestId, c.request_id);
     assert.deepEqual(d.msg, msg);
   }
-  assert.equal(types.size, 28);
+  assert.equal(types.size, 30);
 });
 
 test("C++ decodes what TS encodes (and re-encodes the same bytes)", () => {
@@ -81,6 +81,9 @@ test("decode is strict and never throws: truncations, trailing bytes, bad fields
   assert.match(bad("02010000000001000100"), /wire version/);
   assert.match(bad("01150000000001000100"), /unknown type/);
   assert.match(bad("010e00000000"), /not supported/);                    // MailboxPut
+  assert.match(bad("011000000000" + "0100" + "0100" + "4100"), /blobs/);          // ServiceRequest: 65 blobs
+  assert.match(bad("011000000000" + "0100" + "0100" + "0100" + "05000000" + "00"), /blobs/);  // blob beyond the message
+  assert.match(bad("014b00000000" + "0100" + "0100"), /service/);        // ServiceResponse without its status
   assert.match(bad("01010000000002000100"), /version range/);            // min > max
   assert.match(bad("010c00000000" + "0000" + "08" + "01000000" + "0a"), /frame/);  // audio with keyframe bit
   assert.match(bad("010c00000000" + "0000" + "01" + "00000000"), /frame/);         // empty payload

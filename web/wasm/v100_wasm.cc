@@ -2,9 +2,11 @@
 // set is a run-time argument here and a template argument below; each entry point switches once.
 #include "v100_wasm.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <string>
 
 #include "codec/test_pattern.h"
 #include "codec/tone.h"
@@ -19,6 +21,7 @@
 #include "hash/sha3.h"
 #include "pq/mldsa/mldsa.h"
 #include "pq/mlkem/mlkem.h"
+#include "services/lookup.h"
 
 #if V100_NO_OPENSSL
 #include "core/host_aes.h"
@@ -183,6 +186,12 @@ struct V100BfvRoster {
       : ctx(std::move(c)), keygen(ctx->rlwe_ptr(), seed) {}
   v100::fhe::bfv::BfvContextPtr ctx;
   v100::fhe::KeyGenerator keygen;
+};
+
+// The handle of v100_bfv_lookup_new: the native SDK's look-up client (key from the BFV seed).
+struct V100BfvLookup {
+  explicit V100BfvLookup(std::span<const uint8_t> seed) : client(seed) {}
+  v100::services::LookupClient client;
 };
 
 extern "C" {
@@ -437,6 +446,48 @@ V100_EXPORT int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out,
   KeystreamCall call;
   return call.finish(put_blob(out, out_cap, out_len,
                               v100::fhe::serialize_relin_keys(h->ctx->rlwe(), h->keygen.relin_keys())));
+}
+
+// ---- BFV directory look-up ----
+
+V100_EXPORT V100BfvLookup* v100_bfv_lookup_new(const uint8_t seed[32]) {
+  auto ctx = v100::fhe::bfv::BfvContext::create(v100::services::kRosterSet);
+  if (!ctx) return nullptr;  // roster_context() would throw: refuse here instead
+  return new V100BfvLookup(Seed(seed, 32));
+}
+
+V100_EXPORT void v100_bfv_lookup_free(V100BfvLookup* h) {
+  delete h;
+}
+
+V100_EXPORT int v100_bfv_lookup_query(const V100BfvLookup* h, uint8_t* out, size_t out_cap, size_t* out_len,
+                                      const uint16_t token[32], const uint8_t randomness[32]) {
+  KeystreamCall call;
+  const v100::Bytes q = h->client.encrypt_query(
+      std::span<const uint16_t>(token, v100::services::kTokenValues), Seed(randomness, 32));
+  return call.finish(put_blob(out, out_cap, out_len, q));
+}
+
+V100_EXPORT int v100_bfv_lookup_find(const V100BfvLookup* h, int32_t* slot, char* err, size_t err_cap,
+                                     const uint8_t* packed, size_t packed_len, const uint8_t* slots,
+                                     size_t slots_len) {
+  KeystreamCall call;
+  *slot = -1;
+  if (err_cap > 0) err[0] = 0;
+  auto refuse = [&](const std::string& message) {
+    if (err_cap > 0) {
+      const size_t n = std::min(message.size(), err_cap - 1);
+      std::memcpy(err, message.data(), n);
+      err[n] = 0;
+    }
+    return call.finish(kV100ErrInput);
+  };
+  auto answer = v100::services::unpack_answer(in(packed, packed_len), in(slots, slots_len));
+  if (!answer) return refuse(answer.message());
+  auto found = h->client.find(answer->replies, answer->slots);
+  if (!found) return refuse(found.message());
+  if (*found) *slot = **found;
+  return call.finish(kV100Ok);
 }
 
 }  // extern "C"

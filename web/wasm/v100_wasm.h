@@ -1,6 +1,6 @@
 // The C ABI of V100's post-quantum primitives for the web client. Compiled to WebAssembly from the
 // same sources as the native build (src/core, src/hash, src/pq/mlkem, src/pq/mldsa, src/math,
-// src/fhe/common, src/fhe/bfv; portable paths),
+// src/fhe/common, src/fhe/bfv, src/services' look-up; portable paths),
 // and natively into the reference tool that proves the two builds give byte-identical outputs.
 //
 // Conventions (BoringSSL's): outputs first, then inputs; byte counts are `*_len`. Every function
@@ -112,6 +112,29 @@ int v100_bfv_roster_decrypt(const V100BfvRoster* h, uint32_t* out, const uint8_t
 /// relinearization keys registered at CreateMeeting. kV100ErrBuffer (and *out_len) if too small.
 int v100_bfv_roster_public_key(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
+
+/// ---- BFV directory look-up (src/services/lookup.h, services::LookupClient) ----
+/// The key holder's half of "is user X in this meeting, in which slot?": a handle holds a
+/// LookupClient, whose key comes from the same 32-byte BFV seed as the roster's. NULL if the
+/// parameters are unavailable. Free with v100_bfv_lookup_free (wipes the key).
+typedef struct V100BfvLookup V100BfvLookup;
+V100BfvLookup* v100_bfv_lookup_new(const uint8_t seed[32]);
+void v100_bfv_lookup_free(V100BfvLookup* h);
+
+/// LookupClient::encrypt_query(token, randomness): the serialized query (match::serialize_score_query,
+/// about 82 KB) of the 32-value identity token, the blob of the lookup ServiceRequest (service 1,
+/// op 1). `randomness`: 32 fresh random bytes, never reused. Writes *out_len; kV100ErrBuffer if
+/// out_cap is smaller.
+int v100_bfv_lookup_query(const V100BfvLookup* h, uint8_t* out, size_t out_cap, size_t* out_len,
+                          const uint16_t token[32], const uint8_t randomness[32]);
+
+/// Reads the lookup ServiceResponse's two blobs (services::unpack_answer: the packed replies and
+/// the occupied slots) and decrypts them as LookupClient::find does: *slot is the slot that holds
+/// the queried token, or -1 when no occupied slot does. Untrusted bytes: kV100ErrInput when a blob
+/// or a reply does not parse, with the native message (NUL-terminated, cut to err_cap - 1 bytes) in
+/// `err`.
+int v100_bfv_lookup_find(const V100BfvLookup* h, int32_t* slot, char* err, size_t err_cap,
+                         const uint8_t* packed, size_t packed_len, const uint8_t* slots, size_t slots_len);
 
 /// The test pattern of src/codec/test_pattern.h: reads the code grid of an I420 picture of
 /// width x height (planes tightly packed: y = width*height bytes, u and v each

@@ -679,22 +679,32 @@ Ciphertext MatchClient::encrypt_token_block_impl(size_t user, std::span<const ui
     throw std::invalid_argument("encrypt_token_block: bad block");
   std::vector<uint64_t> c(ctx_->n(), 0);
   std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(user * kValues));
-  Plaintext pt = enc_.encode(c);
-  Ciphertext ct = randomness == nullptr ? sym_.encrypt(pt)
-                                        : sym_.encrypt(pt, std::span<const uint8_t, 32>(randomness, 32));
-  secure_wipe(c);
-  secure_wipe(pt.coeffs);
-  return ct;
+  return encrypt_coeffs(c, randomness);
 }
 
 Ciphertext MatchClient::encrypt_token_query(std::span<const uint16_t> token) const {
+  return encrypt_token_query_impl(token, nullptr);
+}
+
+Ciphertext MatchClient::encrypt_token_query(std::span<const uint16_t> token,
+                                            std::span<const uint8_t, 32> randomness) const {
+  return encrypt_token_query_impl(token, randomness.data());
+}
+
+Ciphertext MatchClient::encrypt_token_query_impl(std::span<const uint16_t> token,
+                                                 const uint8_t* randomness) const {
   if (token.size() != kTokenValues) throw std::invalid_argument("encrypt_token_query: need 32 values");
   std::vector<uint64_t> c(ctx_->n(), 0);
   for (size_t k = 0; k < num_users_; ++k) {
     std::copy(token.begin(), token.end(), c.begin() + static_cast<std::ptrdiff_t>(k * kValues));
   }
+  return encrypt_coeffs(c, randomness);
+}
+
+Ciphertext MatchClient::encrypt_coeffs(std::vector<uint64_t>& c, const uint8_t* randomness) const {
   Plaintext pt = enc_.encode(c);
-  Ciphertext ct = sym_.encrypt(pt);
+  Ciphertext ct = randomness == nullptr ? sym_.encrypt(pt)
+                                        : sym_.encrypt(pt, std::span<const uint8_t, 32>(randomness, 32));
   secure_wipe(c);
   secure_wipe(pt.coeffs);
   return ct;

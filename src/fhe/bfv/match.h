@@ -132,6 +132,10 @@ class MatchClient {
                                  std::span<const uint8_t, 32> randomness) const;
   /// Multi-score layout: the 32-value token with zero padding in every block (for score_reply).
   Ciphertext encrypt_token_query(std::span<const uint16_t> token) const;
+  /// As above with explicit randomness (SymmetricEncryptor::encrypt(pt, randomness)): deterministic
+  /// (the web client's cross-check with the native bytes). Never reuse `randomness`.
+  Ciphertext encrypt_token_query(std::span<const uint16_t> token,
+                                 std::span<const uint8_t, 32> randomness) const;
   /// The scores of every user ([k][w] = coefficient score_index(k, w)), each in [0, t). Throws
   /// std::invalid_argument on a reply of the wrong shape (deserialize_score_reply rules them out).
   std::vector<std::array<uint64_t, kScoresPerUser>> decrypt_score_reply(const ScoreReply& reply) const;
@@ -140,6 +144,9 @@ class MatchClient {
   // randomness: nullptr for fresh randomness, else 32 bytes.
   Ciphertext encrypt_token_block_impl(size_t user, std::span<const uint16_t> token,
                                       const uint8_t* randomness) const;
+  Ciphertext encrypt_token_query_impl(std::span<const uint16_t> token, const uint8_t* randomness) const;
+  // Encodes the coefficients `c` and encrypts them (randomness as above); wipes `c` and the plaintext.
+  Ciphertext encrypt_coeffs(std::vector<uint64_t>& c, const uint8_t* randomness) const;
   BfvContextPtr ctx_;
   CoefficientEncoder enc_;
   SymmetricEncryptor sym_;

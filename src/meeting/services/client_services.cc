@@ -72,23 +72,9 @@ Result<std::optional<uint16_t>> MetadataClient::lookup(const client::UserId& who
   auto resp = impl_->c.call_service(kLookup, 1, {impl_->lookup->encrypt_query(token)});
   if (auto s = status_of(resp); !s) return s;
   if (resp->blobs.size() != 2) return R::error("lookup: malformed answer");
-  ByteReader packed(resp->blobs[0]);
-  uint32_t n = 0;
-  if (!packed.u32(n) || n == 0 || n > 4096) return R::error("lookup: malformed answer");
-  std::vector<Bytes> replies;
-  for (uint32_t i = 0; i < n; ++i) {
-    ByteSpan b;
-    if (!packed.blob(b, protocol::kMaxServiceBlobBytes)) return R::error("lookup: malformed answer");
-    replies.emplace_back(b.begin(), b.end());
-  }
-  ByteReader sr(resp->blobs[1]);
-  std::vector<uint16_t> slots;
-  while (!sr.at_end()) {
-    uint16_t s = 0;
-    if (!sr.u16(s)) return R::error("lookup: malformed slot list");
-    slots.push_back(s);
-  }
-  return impl_->lookup->find(replies, slots);
+  auto answer = svc::unpack_answer(resp->blobs[0], resp->blobs[1]);
+  if (!answer.is_ok()) return answer.status();
+  return impl_->lookup->find(answer->replies, answer->slots);
 }
 
 Status MetadataClient::report_join(uint64_t second) {

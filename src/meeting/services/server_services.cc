@@ -202,14 +202,8 @@ R lookup_query(const ServiceCall& call) {
   }
   auto replies = entry.server->answer(call.blobs[0], *entry.roster, 1);
   if (!replies.is_ok()) return fail(replies.message());
-  ByteWriter packed;
-  packed.u32(static_cast<uint32_t>(replies->size()));
-  for (const auto& r : *replies) packed.blob(r);
-  ByteWriter slots;
-  for (uint16_t s : entry.slots) slots.u16(s);
   ServiceReply out;
-  out.blobs.push_back(packed.take());
-  out.blobs.push_back(slots.take());
+  out.blobs = svc::pack_answer(*replies, entry.slots);
   return out;
 }
 

@@ -14,6 +14,7 @@ import {
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
 import { mediaChecks } from "./media_checks.js";
+import { type RefLookup, lookupRows } from "../lookup_checks.js";
 import {
   type RefBfv, type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkBfvCase,
   checkGroupCase, checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase,
@@ -314,6 +315,7 @@ async function sdkChecks(w: PqWasm): Promise<void> {
   // BFV in the module, AES-CTR keystream from the browser's WebCrypto.
   await row("SDK", "BFV roster == native: keys, token ciphertexts, blocks, malformed", 2,
             await getJson<RefBfv[]>("ref/bfv.json"), async (c) => void await checkBfvCase(w, c));
+  await lookupRows(w, row, await getJson<RefLookup>("ref/lookup.json"));
 }
 
 async function main(): Promise<void> {
