@@ -46,10 +46,15 @@ struct LookupFixture {
   std::vector<Bytes> blocks, queries;
 };
 
-void run_lookup(benchmark::State& state, size_t members, unsigned threads) {
+LookupFixture& lookup_fixture(size_t members) {
   static std::map<size_t, std::unique_ptr<LookupFixture>> cache;
   auto& f = cache[members];
   if (!f) f = std::make_unique<LookupFixture>(members);
+  return *f;
+}
+
+void run_lookup(benchmark::State& state, size_t members, unsigned threads) {
+  LookupFixture* f = &lookup_fixture(members);
   std::vector<ByteSpan> blocks(f->blocks.begin(), f->blocks.end());
   auto roster = *f->server->prepare(blocks);  // kept in memory by the server between look-ups
   size_t i = 0;
@@ -71,6 +76,27 @@ void BM_Lookup1024_2t(benchmark::State& s) {
 BENCHMARK(BM_Lookup32)->Name("lookup/32")->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Lookup1024)->Name("lookup/1024")->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Lookup1024_2t)->Name("lookup/1024_2threads")->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// The member's half over 32 members (the web client runs the same code in WebAssembly; web/README.md
+// compares): the query (fresh randomness), and reading an answer (unpack_answer + find).
+void BM_LookupQuery(benchmark::State& state) {
+  LookupFixture& f = lookup_fixture(32);
+  const auto t = random_token();
+  for (auto _ : state) benchmark::DoNotOptimize(f.client->encrypt_query(t));
+}
+void BM_LookupFind(benchmark::State& state) {
+  LookupFixture& f = lookup_fixture(32);
+  std::vector<ByteSpan> blocks(f.blocks.begin(), f.blocks.end());
+  const std::vector<uint16_t> slots = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                       16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+  const auto answer = pack_answer(*f.server->answer(f.queries[0], blocks), slots);
+  for (auto _ : state) {
+    auto a = unpack_answer(answer[0], answer[1]);
+    benchmark::DoNotOptimize(f.client->find(a->replies, a->slots));
+  }
+}
+BENCHMARK(BM_LookupQuery)->Name("lookup/32_client_query")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LookupFind)->Name("lookup/32_client_find")->Unit(benchmark::kMicrosecond);
 
 void BM_BillingMeeting(benchmark::State& state) {
   LedgerKeys account(random_bytes(32));
