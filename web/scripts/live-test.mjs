@@ -225,8 +225,14 @@ if (live !== undefined && !live.ok) fail(live.fatal ?? "a step failed");
 if (live === undefined && !failed) fail("the page reported nothing");
 if (mixed !== undefined) {
   const m = mixed;
+  const l = m.page.lookup ?? {};  // the page's directory look-ups (mixed.ts lookupMembers)
+  const lookupGood = l.error === undefined && l.native === l.nativeSlot && l.nativeSlot !== undefined &&
+                     l.self === l.selfSlot && l.selfSlot !== undefined && l.stranger === null;
+  console.log(`${lookupGood ? "ok  " : "FAIL"}  live look-up (browser query, v100 serve answers on ciphertexts): ` +
+              `native member ${l.native} (announced ${l.nativeSlot}, ${l.tries} tries), self ${l.self} ` +
+              `(announced ${l.selfSlot}), stranger ${l.stranger}${l.error ? `, ${l.error}` : ""} (${l.ms} ms)`);
   const good = m.exit === 0 && m.codes_equal && m.browser_verified_natively && m.page.framesMatching >= 20 &&
-               m.page.framesRefused === 0 && m.page.nativeName === nativeName;
+               m.page.framesRefused === 0 && m.page.nativeName === nativeName && lookupGood;
   console.log(`${good ? "ok  " : "FAIL"}  live mixed meeting: native v100 join exit ${m.exit}; security code ` +
               `browser ${m.page.code ?? m.page.error} / native ${m.native_codes.at(-1) ?? "none"}; native roster: ` +
               `"${m.native_roster_line}"; native frames opened in the browser ${m.page.framesMatching} ` +
@@ -309,7 +315,7 @@ const section = {
   slot: live?.slot ?? null, foreign_origin_websocket: foreign ?? null,
   mixed: mixed === undefined ? null : { native_exit: mixed.exit, codes_equal: mixed.codes_equal,
     browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
-    frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, media: mediaSection, files_searched: scanned, bytes_searched: bytes,
+    frames_refused: mixed.page.framesRefused, lookup: mixed.page.lookup ?? null, screenshot: "build/web-test/mixed.png" }, media: mediaSection, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
   duration_ms: Date.now() - started,
 };
