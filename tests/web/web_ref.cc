@@ -54,6 +54,10 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref keystore-open reads {"cases": [{"file", "passphrase"}]} on stdin (key files the TS
+//                             keystore sealed, possibly altered) and prints what client::keystore_open
+//                             and Identity::parse_secret make of each: the user id and public identity
+//                             text, or the native error.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <algorithm>
@@ -1039,6 +1043,30 @@ json bfv_open() {
   return bfv_decrypt_json(rc, entries);
 }
 
+// Key files the TS keystore sealed (or altered): what client::keystore_open and
+// Identity::parse_secret make of each, with the native error message when refused.
+json keystore_open_input() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  json results = json::array();
+  for (const auto& c : in.at("cases")) {
+    const auto file = v100::from_hex(c.at("file").get<std::string>()).value();
+    auto secret = client::keystore_open(file, c.at("passphrase").get<std::string>());
+    if (!secret) {
+      results.push_back({{"ok", false}, {"error", secret.message()}});
+      continue;
+    }
+    auto id = client::Identity::parse_secret(secret->span());
+    if (!id) {
+      results.push_back({{"ok", false}, {"error", id.message()}});
+      continue;
+    }
+    results.push_back({{"ok", true},
+                       {"user_id", to_hex(id->public_identity().user_id())},
+                       {"public_text", client::public_identity_text(id->public_identity())}});
+  }
+  return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1078,12 +1106,14 @@ int main(int argc, char** argv) {
     out = bfv_cases();
   } else if (what == "bfv-open") {
     out = bfv_open();
+  } else if (what == "keystore-open") {
+    out = keystore_open_input();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open\n");
+        "invitation-open | bfv | bfv-open | keystore-open\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -14,3 +14,4 @@ export * from "./sframe.js";
 export * from "./transport.js";
 export * from "./wasm.js";
 export * from "./xwing.js";
+export * from "./keystore.js";
