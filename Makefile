@@ -58,6 +58,7 @@ test-web: wasm
 	node web/scripts/run-tests.mjs
 	node web/scripts/browser-test.mjs
 	node web/scripts/live-test.mjs
+	node web/scripts/app-test.mjs
 
 bench: release
 	./build/release/tools/v100 bench

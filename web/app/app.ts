@@ -1,0 +1,441 @@
+// The meeting page (index.html): the identity screen (create, unlock, import, export a `v100 keygen`
+// key file; identities kept in IndexedDB as sealed key files), creating a meeting, inviting by link
+// or by public identity, and the meeting view (tiles with names from the encrypted roster and a
+// verified mark, mute / camera / share / leave, the security code, what the server holds). Served
+// by `v100 serve --web-root` under its CSP: this bundle and app.css are the only page resources, no
+// inline script or style, no third-party origin. The meeting itself sits behind session.ts.
+import { toHex } from "../src/bytes.js";
+import { Identity, shortId } from "../src/identity.js";
+import { IdentityStore, type StoredIdentity, openIdentity, sealIdentity } from "../src/keystore.js";
+import { PqWasm } from "../src/wasm.js";
+import { hostSessionFactory } from "./host_session.js";
+import type { MeetingSession, Member, Picture, ServerHeld, SessionFactory } from "./session.js";
+
+/** What the page shows, for people and for the page test (web/scripts/app-test.mjs). */
+export interface AppState {
+  stage: "loading" | "locked" | "unlocked" | "meeting" | "left" | "failed";
+  userId?: string;
+  publicText?: string;
+  code?: string | null;
+  epoch?: string;
+  members?: Member[];
+  held?: ServerHeld;
+  inviteLink?: string;
+  mediaLocal?: string;
+  error?: string;
+}
+declare global {
+  interface Window {
+    v100App?: AppState;
+  }
+}
+
+const factory: SessionFactory = hostSessionFactory;
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`index.html lacks #${id}`);
+  return e as T;
+};
+const state: AppState = { stage: "loading" };
+window.v100App = state;
+const status = $("status");
+const say = (s: string): void => {
+  status.textContent = s;
+};
+
+let wasm: PqWasm;
+let store: IdentityStore;
+let me: { identity: Identity; rec: StoredIdentity } | null = null;
+let session: MeetingSession | null = null;
+let busy = false;
+
+/** Runs a UI action once at a time; failures land in the status line, never as an uncaught error. */
+function action(fn: () => Promise<void>): () => void {
+  return () => {
+    if (busy) return;
+    busy = true;
+    document.body.setAttribute("aria-busy", "true");
+    fn().catch((e: unknown) => {
+      say(`Error: ${e instanceof Error ? e.message : String(e)}`);
+    }).finally(() => {
+      busy = false;
+      document.body.removeAttribute("aria-busy");
+    });
+  };
+}
+function onSubmit(id: string, fn: () => Promise<void>): void {
+  const run = action(fn);
+  $<HTMLFormElement>(id).addEventListener("submit", (e) => {
+    e.preventDefault();
+    run();
+  });
+}
+const progress = (what: string) => {
+  let shown = -1;
+  return (f: number): void => {
+    const pct = Math.floor(f * 10) * 10;
+    if (pct !== shown) say(`${what}… ${(shown = pct)}%`);
+  };
+};
+
+function download(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: "application/octet-stream" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function refreshStored(): Promise<void> {
+  const list = await store.list();
+  const sel = $<HTMLSelectElement>("unlock-which");
+  sel.replaceChildren(...list.map((r) => {
+    const o = document.createElement("option");
+    o.value = r.id;
+    o.textContent = `${r.label} (${r.id.slice(0, 8)}…)`;
+    return o;
+  }));
+  $("unlock-form").hidden = list.length === 0;
+}
+
+function showIdentity(): void {
+  const unlocked = me !== null;
+  $("locked").hidden = unlocked;
+  $("unlocked").hidden = !unlocked;
+  $("start").hidden = !unlocked || session !== null;
+  if (me !== null) {
+    $("me-name").textContent = me.rec.label;
+    $("me-id").textContent = shortId(me.identity.userId);
+    $<HTMLTextAreaElement>("me-pub").value = me.rec.publicText.trim();
+    state.userId = toHex(me.identity.userId);
+    state.publicText = me.rec.publicText;
+  }
+  state.stage = unlocked ? "unlocked" : "locked";
+}
+
+async function unlocked(identity: Identity, rec: StoredIdentity): Promise<void> {
+  me?.identity.wipe();
+  me = { identity, rec };
+  showIdentity();
+  say(`Unlocked ${rec.label}.`);
+  const join = new URLSearchParams(location.hash.slice(1)).get("join");
+  if (join !== null) {
+    const r = await factory.joinLink(wasm, identity, rec.label, location.hash.slice(1), events());
+    if (!r.ok) say(`Cannot join from this link: ${r.error}`);
+    else await enterMeeting(r.value);
+  }
+}
+
+onSubmit("create-form", async () => {
+  const name = $<HTMLInputElement>("create-name").value.trim();
+  const pass = $<HTMLInputElement>("create-pass").value;
+  if (name === "") throw new Error("type a name");
+  if (pass.length < 8) throw new Error("the passphrase needs at least 8 characters");
+  if (pass !== $<HTMLInputElement>("create-pass2").value) throw new Error("the two passphrases differ");
+  say("Making the keys…");
+  const id = await Identity.generate(wasm);
+  const file = await sealIdentity(id, pass, undefined, progress("Sealing the key file (scrypt)"));
+  const rec = await store.put(id, name, file);
+  for (const f of ["create-pass", "create-pass2"]) $<HTMLInputElement>(f).value = "";
+  await refreshStored();
+  await unlocked(id, rec);
+});
+
+onSubmit("unlock-form", async () => {
+  const id = $<HTMLSelectElement>("unlock-which").value;
+  const rec = (await store.list()).find((r) => r.id === id);
+  if (rec === undefined) throw new Error("no such identity");
+  const opened = await openIdentity(wasm, rec.keyFile, $<HTMLInputElement>("unlock-pass").value,
+                                    progress("Opening the key file (scrypt)"));
+  if (!opened.ok) throw new Error(opened.error);
+  $<HTMLInputElement>("unlock-pass").value = "";
+  await unlocked(opened.value, rec);
+});
+
+$("forget").addEventListener("click", action(async () => {
+  const sel = $<HTMLSelectElement>("unlock-which");
+  if (!confirm("Forget this identity in this browser? Without an exported key file it is gone.")) return;
+  await store.remove(sel.value);
+  await refreshStored();
+  say("Forgotten.");
+}));
+
+onSubmit("import-form", async () => {
+  const f = $<HTMLInputElement>("import-file").files?.[0];
+  if (f === undefined) throw new Error("choose a key file");
+  if (f.size > 4096) throw new Error("that file is too large to be a key file");
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  const name = $<HTMLInputElement>("import-name").value.trim();
+  if (name === "") throw new Error("type a name");
+  const opened = await openIdentity(wasm, bytes, $<HTMLInputElement>("import-pass").value,
+                                    progress("Opening the key file (scrypt)"));
+  if (!opened.ok) throw new Error(opened.error);
+  $<HTMLInputElement>("import-pass").value = "";
+  // Stored as imported: the same file, the same passphrase.
+  const rec = await store.put(opened.value, name, bytes);
+  await refreshStored();
+  await unlocked(opened.value, rec);
+});
+
+$("copy-pub").addEventListener("click", action(async () => {
+  await navigator.clipboard.writeText(me?.rec.publicText.trim() ?? "");
+  say("Public identity copied.");
+}));
+$("export").addEventListener("click", action(async () => {
+  if (me === null) return;
+  download(me.rec.keyFile, "me.key");
+  say("Key file exported (me.key: opens with your passphrase in v100 and in this page).");
+}));
+$("lock").addEventListener("click", action(async () => {
+  if (session !== null) throw new Error("leave the meeting first");
+  me?.identity.wipe();
+  me = null;
+  delete state.userId;
+  showIdentity();
+  say("Locked.");
+}));
+
+// ---- the meeting ----
+
+const tiles = new Map<number, HTMLLIElement>();
+let local: { camera?: MediaStream; mic?: MediaStream; screen?: MediaStream } = {};
+
+function tileFor(m: Member): HTMLLIElement {
+  let li = tiles.get(m.slot);
+  if (li === undefined) {
+    li = document.createElement("li");
+    li.className = "tile";
+    const ph = document.createElement("div");
+    ph.className = "placeholder";
+    ph.setAttribute("aria-hidden", "true");
+    const label = document.createElement("span");
+    label.className = "name";
+    li.append(ph, label);
+    tiles.set(m.slot, li);
+    $("tiles").append(li);
+  }
+  const label = li.querySelector(".name")!;
+  const mark = document.createElement("span");
+  mark.className = m.verified ? "verified" : "unverified";
+  mark.textContent = m.verified ? " ✓" : " ?";
+  mark.title = m.verified ? "identity verified (signed identity blob, user id checked)" : "identity NOT verified";
+  label.replaceChildren(`${m.name}${m.self ? " (you)" : ""}`, mark);
+  li.setAttribute("aria-label", `${m.name}${m.self ? " (you)" : ""}, ${m.verified ? "verified" : "not verified"}, ` +
+                                `user ${m.userId.slice(0, 8)}`);
+  li.querySelector(".placeholder")!.textContent = m.name.slice(0, 1).toUpperCase();
+  return li;
+}
+
+function renderMembers(members: Member[]): void {
+  const slots = new Set(members.map((m) => m.slot));
+  for (const [slot, li] of tiles) if (!slots.has(slot)) {
+    li.remove();
+    tiles.delete(slot);
+  }
+  for (const m of members) tileFor(m);
+  state.members = members;
+  const self = members.find((m) => m.self);
+  if (self !== undefined) showLocalVideo(tiles.get(self.slot)!);
+}
+
+function showLocalVideo(li: HTMLLIElement): void {
+  const stream = local.screen ?? local.camera;
+  let v = li.querySelector("video");
+  if (stream === undefined || !stream.getVideoTracks().some((t) => t.enabled)) {
+    v?.remove();
+    return;
+  }
+  if (v === null) {
+    v = document.createElement("video");
+    v.muted = true;
+    v.autoplay = true;
+    v.playsInline = true;
+    li.prepend(v);
+  }
+  if (v.srcObject !== stream) v.srcObject = stream;
+}
+
+function drawPicture(p: Picture): void {
+  const li = tiles.get(p.slot);
+  if (li === undefined) {
+    p.frame.close();
+    return;
+  }
+  let c = li.querySelector("canvas");
+  if (c === null) {
+    c = document.createElement("canvas");
+    li.prepend(c);
+  }
+  c.width = p.frame.displayWidth;
+  c.height = p.frame.displayHeight;
+  c.getContext("2d")?.drawImage(p.frame, 0, 0);
+  p.frame.close();
+}
+
+function renderHeld(h: ServerHeld): void {
+  state.held = h;
+  $("held-handle").textContent = h.handle;
+  const rows = h.items.map((it) => {
+    const tr = document.createElement("tr");
+    for (const [text, cls] of [[it.what, ""], [String(it.bytes), "n"], [it.note, ""]] as const) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (cls) td.className = cls;
+      tr.append(td);
+    }
+    return tr;
+  });
+  $("held").querySelector("tbody")!.replaceChildren(...rows);
+  $("held-epochs").textContent = h.epochs.join(", ") || "none yet";
+  $("held-media").textContent = `${h.framesRelayed} frames, ${h.bytesRelayed} bytes`;
+}
+
+function events() {
+  return {
+    onMembers: (m: Member[]) => renderMembers(m),
+    onEpoch: (epoch: bigint, code: string) => {
+      $("code").textContent = code;
+      state.code = code;
+      state.epoch = epoch.toString();
+    },
+    onPicture: (p: Picture) => drawPicture(p),
+    onError: (msg: string) => say(`Meeting: ${msg}`),
+    onServerHeld: (h: ServerHeld) => renderHeld(h),
+  };
+}
+
+async function startLocalMedia(s: MeetingSession): Promise<void> {
+  try {
+    const av = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+    local.camera = new MediaStream(av.getVideoTracks());
+    local.mic = new MediaStream(av.getAudioTracks());
+    const sent = [];
+    for (const t of av.getVideoTracks()) sent.push(await s.addTrack(t, "camera"));
+    for (const t of av.getAudioTracks()) sent.push(await s.addTrack(t, "microphone"));
+    state.mediaLocal = `camera ${av.getVideoTracks().length}, microphone ${av.getAudioTracks().length}`;
+    if (!s.sendsMedia) {
+      const note = $("media-note");
+      note.hidden = false;
+      note.textContent = "This build's meeting session does not send media yet: your camera shows here only.";
+    }
+  } catch (e) {
+    state.mediaLocal = `none (${e instanceof Error ? e.name : String(e)})`;
+    const note = $("media-note");
+    note.hidden = false;
+    note.textContent = "No camera or microphone: others will not see or hear you.";
+  }
+}
+
+async function enterMeeting(s: MeetingSession): Promise<void> {
+  session = s;
+  $("meeting-h").textContent = s.title;
+  const link = s.inviteLink();
+  $<HTMLInputElement>("invite-link").value = link;
+  state.inviteLink = link;
+  $("start").hidden = true;
+  $("identity").hidden = true;
+  $("meeting").hidden = false;
+  renderMembers(s.members());
+  renderHeld(s.serverHeld());
+  const code = s.securityCode();
+  if (code !== null) events().onEpoch(0n, code);
+  state.stage = "meeting";
+  say(`In "${s.title}" (slot ${s.slot}).`);
+  await startLocalMedia(s);
+  renderMembers(s.members());
+  $("leave").focus();
+}
+
+onSubmit("meeting-form", async () => {
+  if (me === null) throw new Error("unlock an identity first");
+  const title = $<HTMLInputElement>("meeting-title").value.trim();
+  if (title === "") throw new Error("type a title");
+  say("Creating the meeting…");
+  const r = await factory.create(wasm, me.identity, me.rec.label, title, events());
+  if (!r.ok) throw new Error(r.error);
+  await enterMeeting(r.value);
+});
+
+function toggle(id: string, onText: string, offText: string, apply: (pressed: boolean) => Promise<void>): void {
+  const b = $<HTMLButtonElement>(id);
+  b.addEventListener("click", action(async () => {
+    const pressed = b.getAttribute("aria-pressed") !== "true";
+    await apply(pressed);
+    b.setAttribute("aria-pressed", String(pressed));
+    b.textContent = pressed ? onText : offText;
+  }));
+}
+toggle("mute", "Unmute", "Mute", async (muted) => {
+  for (const t of local.mic?.getAudioTracks() ?? []) t.enabled = !muted;
+  say(muted ? "Microphone muted." : "Microphone on.");
+});
+toggle("camera", "Camera on", "Camera off", async (off) => {
+  for (const t of local.camera?.getVideoTracks() ?? []) t.enabled = !off;
+  renderMembers(session?.members() ?? []);
+  say(off ? "Camera off." : "Camera on.");
+});
+toggle("share", "Stop sharing", "Share screen", async (on) => {
+  if (on) {
+    const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    local.screen = s;
+    const [track] = s.getVideoTracks();
+    if (track !== undefined) {
+      await session?.addTrack(track, "screen");
+      track.addEventListener("ended", () => {
+        if ($("share").getAttribute("aria-pressed") === "true") $("share").click();
+      });
+    }
+  } else {
+    session?.removeTrack("screen");
+    for (const t of local.screen?.getTracks() ?? []) t.stop();
+    delete local.screen;
+  }
+  renderMembers(session?.members() ?? []);
+});
+$("leave").addEventListener("click", action(async () => {
+  for (const s of [local.camera, local.mic, local.screen]) for (const t of s?.getTracks() ?? []) t.stop();
+  local = {};
+  await session?.leave();
+  session = null;
+  for (const li of tiles.values()) li.remove();
+  tiles.clear();
+  $("meeting").hidden = true;
+  $("identity").hidden = false;
+  showIdentity();
+  state.stage = "left";
+  say("You left the meeting.");
+}));
+$("copy-link").addEventListener("click", action(async () => {
+  await navigator.clipboard.writeText($<HTMLInputElement>("invite-link").value);
+  say("Link copied: anyone holding it can join.");
+}));
+onSubmit("invite-form", async () => {
+  if (session === null) return;
+  const r = await session.inviteIdentity($<HTMLTextAreaElement>("invite-pub").value);
+  if (!r.ok) throw new Error(`public identity: ${r.error}`);
+  const name = `invitation-${r.value.inviteeShortId.replace("..", "-")}.v100inv`;
+  download(r.value.bytes, name);
+  $("invite-result").textContent = `Invitation for ${r.value.inviteeShortId} saved as ${name} ` +
+                                   `(${r.value.bytes.length} bytes; opens with v100 join --invitation).`;
+});
+
+async function main(): Promise<void> {
+  const r = await fetch("v100.wasm");
+  if (!r.ok) throw new Error(`v100.wasm: HTTP ${r.status}`);
+  wasm = await PqWasm.load(await r.arrayBuffer());
+  store = await IdentityStore.open();
+  await refreshStored();
+  showIdentity();
+  say((await store.list()).length > 0 ? "Unlock your identity, or create or import one." :
+      "Create an identity, or import a key file.");
+}
+
+main().catch((e: unknown) => {
+  state.stage = "failed";
+  state.error = e instanceof Error ? e.message : String(e);
+  say(`The page failed to start: ${state.error}`);
+});

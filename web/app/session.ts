@@ -1,0 +1,93 @@
+// What the meeting page needs of a meeting session, and nothing more: the page (app.ts) is written
+// against this interface, so the session behind it can change (host_session.ts over the SDK blocks
+// today; the SDK's Room + MediaSession when they land) without touching the page.
+import type { Result } from "../src/crypto.js";
+import type { Identity } from "../src/identity.js";
+import type { PqWasm } from "../src/wasm.js";
+
+/** A participant as the page shows it: the name comes from the encrypted roster (opened on this
+ * client), `verified` says the identity blob's ML-DSA-65 signature and user id checked out. */
+export interface Member {
+  slot: number;
+  name: string;
+  /** Hex user id (SHA3-256 of the public identity). */
+  userId: string;
+  verified: boolean;
+  self: boolean;
+}
+
+/** One thing this client sent that the server keeps, as the server sees it: sizes and numbers,
+ * never a plaintext (names and the title are inside the sealed blobs). */
+export interface HeldItem {
+  what: string;
+  bytes: number;
+  note: string;
+}
+
+/** "What the server holds" for this meeting, computed on this client from what it sent. */
+export interface ServerHeld {
+  /** The meeting's random handle (hex): derived from the meeting secret, unlinkable to the title. */
+  handle: string;
+  items: HeldItem[];
+  /** Epoch numbers the server has seen (the key material is sealed to each member). */
+  epochs: string[];
+  /** Media frames this client relayed (the server forwards them; it stores none). */
+  framesRelayed: number;
+  bytesRelayed: number;
+}
+
+/** A remote or local picture for a tile. */
+export interface Picture {
+  slot: number;
+  /** "camera" or "screen". */
+  source: "camera" | "screen";
+  frame: VideoFrame;
+}
+
+export interface SessionEvents {
+  /** The member list changed (joined, left, identity checked). */
+  onMembers?: (members: Member[]) => void;
+  /** A new epoch is keyed: its number and the security code of the members in it. */
+  onEpoch?: (epoch: bigint, securityCode: string) => void;
+  /** A decoded remote picture; the page draws it and closes the frame. */
+  onPicture?: (p: Picture) => void;
+  /** The connection or the session failed; the meeting view shows it. */
+  onError?: (message: string) => void;
+  /** The server's view changed (something sent). */
+  onServerHeld?: (held: ServerHeld) => void;
+}
+
+/** An invitation for one person's public identity: bytes to hand over (`v100 join --invitation`). */
+export interface Invitation {
+  /** Short form of the invitee's user id, for the file name and the page. */
+  inviteeShortId: string;
+  bytes: Uint8Array;
+}
+
+export interface MeetingSession {
+  readonly title: string;
+  /** This participant's slot. */
+  readonly slot: number;
+  members(): Member[];
+  /** The current epoch's security code (4 x 5 digits), or null before the first epoch. */
+  securityCode(): string | null;
+  serverHeld(): ServerHeld;
+  /** A link that lets whoever holds it join: the meeting secret sits in the URL fragment only. */
+  inviteLink(): string;
+  /** An invitation sealed to the public identity line `v100-identity-v1 <hex>` (`me.key.pub`). */
+  inviteIdentity(publicText: string): Promise<Result<Invitation>>;
+  /** Sends a local track (camera, microphone or screen); false when this session has no media. */
+  addTrack(track: MediaStreamTrack, source: "camera" | "microphone" | "screen"): Promise<boolean>;
+  removeTrack(source: "camera" | "microphone" | "screen"): void;
+  /** Whether media reaches the others (an encoding MediaSession is attached). */
+  readonly sendsMedia: boolean;
+  leave(): Promise<void>;
+}
+
+/** How the page starts sessions. */
+export interface SessionFactory {
+  /** Creates a meeting titled `title` on the page's own server and joins it as `name`. */
+  create(wasm: PqWasm, identity: Identity, name: string, title: string, events: SessionEvents): Promise<Result<MeetingSession>>;
+  /** Joins from an invitation link's fragment, or says why it cannot. */
+  joinLink(wasm: PqWasm, identity: Identity, name: string, fragment: string, events: SessionEvents): Promise<Result<MeetingSession>>;
+}
