@@ -236,10 +236,10 @@ async function roomThree(browser) {
     await sleep(2600);  // past the receivers' 2 s grace period for the previous epoch
     const refused = await a.evaluate(([s, e, f]) => window.v100RoomCtl.tryFrame(s, e, f), [left.slot, left.envelope, left.frame]);
     const sbAfter = await roomState(b);
+    await a.screenshot({ path: join(out, "room-host.png"), fullPage: true });
     await native.done;
     await sleep(400);
     const sa = await roomState(a);
-    await a.screenshot({ path: join(out, "room-host.png"), fullPage: true });
     await b.screenshot({ path: join(out, "room-guest.png"), fullPage: true });
     for (const f of [key, `${key}.pub`, inv]) rmSync(f, { force: true });
     const nc = nativeCodes(native.out), nr = nativeReceived(native.out);

@@ -78,11 +78,11 @@ class RetainingCrypto implements FrameCrypto {
   close(): void {}
 }
 
-function render(room: Room): void {
+function render(): void {
   $("code").textContent = `epoch ${state.epoch}, members ${state.members.join(", ")}: security code ${state.code}`;
   const rows = state.roster.map((m) => `<tr class="${m.identityVerified && m.tokenVerified ? "ok" : "fail"}"><td class="n">${m.slot}</td>` +
     `<td></td><td class="s">${m.identityVerified ? "✓ verified" : "✗"}</td><td class="s">${m.tokenVerified ? "✓ verified" : "✗"}</td>` +
-    `<td class="n">${state.opened[String(m.slot)] ?? (m.slot === room.slot ? "(me)" : 0)}</td></tr>`);
+    `<td class="n">${m.slot === state.slot ? "(me)" : state.opened[String(m.slot)] ?? 0}</td></tr>`);
   const body = $("roster");
   body.innerHTML = rows.join("");
   // Names through textContent: what others typed is never parsed as HTML.
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     ev(`epoch ${e.epoch}`);
     void room.fetchRoster().then((r) => {
       state.roster = r;
-      render(room);
+      render();
     }, () => {});
   });
   // What v100 join sends (synthetic audio): SHAKE256(u64le seq), 160 bytes.
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     state.stats = room.stats();
     say(`${state.stage} in slot ${state.slot}; epoch ${state.epoch}; frames sent ${state.framesSent}, opened ` +
         `${Object.entries(state.opened).map(([s, n]) => `${n} from slot ${s}`).join(", ") || "none yet"}`);
-    render(room);
+    render();
   }, 250);
 }
 
