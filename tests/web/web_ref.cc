@@ -419,6 +419,52 @@ json protocol_cases() {
       proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
   add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
       proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  // The mailbox (messages_mailbox.cc): challenge, put with work, owner-signed fetch, items.
+  auto item_id = [](std::string_view label) {
+    proto::MailboxItemId a{};
+    const Bytes b = derive(label, a.size());
+    std::copy(b.begin(), b.end(), a.begin());
+    return a;
+  };
+  add("MailboxChallengeRequest", {{"mailbox", hx(arr("proto/mailbox"))}},
+      proto::MailboxChallengeRequest{arr("proto/mailbox")}, 20);
+  add("MailboxChallenge", {{"nonce", hx(arr("proto/nonce"))}, {"putBits", 17}},
+      proto::MailboxChallenge{arr("proto/nonce"), 17}, 20);
+  add("MailboxPut",
+      {{"mailbox", hx(arr("proto/mailbox"))},
+       {"nonce", hx(arr("proto/nonce"))},
+       {"work", u64s(0x1122334455667788ull)},
+       {"blob", hx(blob1)}},
+      proto::MailboxPut{arr("proto/mailbox"), arr("proto/nonce"), 0x1122334455667788ull, blob1}, 14);
+  for (size_t n_ids : {size_t{0}, size_t{2}}) {
+    proto::MailboxFetch m;
+    m.mailbox = arr("proto/mailbox");
+    m.nonce = arr("proto/nonce");
+    m.owner_key = derive("proto/owner-key", proto::kMailboxOwnerKeyBytes);
+    m.signature = derive("proto/owner-sig", proto::kMailboxOwnerSigBytes);
+    json ids = json::array();
+    for (size_t i = 0; i < n_ids; ++i) {
+      m.delete_ids.push_back(item_id("proto/item/" + std::to_string(i)));
+      ids.push_back(hx(m.delete_ids.back()));
+    }
+    add("MailboxFetch",
+        {{"mailbox", hx(m.mailbox)},
+         {"nonce", hx(m.nonce)},
+         {"ownerKey", hx(m.owner_key)},
+         {"deleteIds", ids},
+         {"signature", hx(m.signature)}},
+        m, 15);
+  }
+  for (bool more : {false, true}) {
+    proto::MailboxItems m;
+    json items = json::array();
+    if (more) {
+      m.items = {{item_id("proto/item/0"), blob1}, {item_id("proto/item/1"), blob3}};
+      for (const auto& it : m.items) items.push_back({{"id", hx(it.id)}, {"blob", hx(it.blob)}});
+    }
+    m.more = more;
+    add("MailboxItems", {{"items", items}, {"more", more}}, m, 15);
+  }
   return cases;
 }
 

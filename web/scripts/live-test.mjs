@@ -35,6 +35,8 @@ copyFileSync(join(root, "web", "test", "live", "live.css"), join(webRoot, "live.
 copyFileSync(join(root, "build", "web", "live", "live.js"), join(webRoot, "live.js"));
 copyFileSync(join(root, "web", "test", "live", "mixed.html"), join(webRoot, "mixed.html"));
 copyFileSync(join(root, "build", "web", "live", "mixed.js"), join(webRoot, "mixed.js"));
+copyFileSync(join(root, "web", "test", "live", "room.html"), join(webRoot, "room.html"));
+copyFileSync(join(root, "build", "web", "live", "room.js"), join(webRoot, "room.js"));
 copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"), join(webRoot, "v100.wasm"));
 
 mkdirSync(out, { recursive: true });
@@ -61,6 +63,13 @@ const tag = randomBytes(6).toString("hex");
 const title = `Board meeting Zq${tag}`;
 const name = `Jürgen Øster ${tag}`;
 const nativeName = `Ngozi Ámà ${tag}`;
+// The Room pages (web/test/live/room.ts): what their people typed.
+const roomTitle = `Offsite plan Qx${tag}`;
+const roomHostName = `Zoë Ηλίας ${tag}`;
+const roomGuestName = `Dağ Ånström ${tag}`;
+const roomMailboxName = `Søren 李雷 ${tag}`;
+const roomNativeName = `Kwame Nkrumah-Ámà ${tag}`;
+const roomNativeHost = `Anaïs Native-Host ${tag}`;
 let mixed;
 let nativeOut = "";
 let live;
@@ -112,6 +121,167 @@ async function mixedMeeting(context) {
            browser_verified_natively: /identity verified, token verified/.test(rosterLine) };
 }
 
+// ---- The Room API (src/room.ts) against native participants ----
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const roomState = (page) => page.evaluate(() => window.v100Room);
+async function waitRoom(page, pred, what, ms = 30_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = await roomState(page);
+    if (s?.stage === "failed") throw new Error(`room page (${what}): ${s.error}`);
+    if (s !== undefined && pred(s)) return s;
+    if (Date.now() > until) throw new Error(`room page: timed out waiting for ${what} (stage ${s?.stage}, epoch ${s?.epoch})`);
+    await sleep(150);
+  }
+}
+const nativeCodes = (out) => [...out.matchAll(/epoch (\d+): (\d+) members, security code ([\d ]+)/g)]
+  .map((m) => ({ epoch: m[1], members: Number(m[2]), code: m[3].trim() }));
+const nativeReceived = (out) => Object.fromEntries([...out.matchAll(/received (\d+) frames from slot (\d+) \((.*)\)/g)]
+  .map((m) => [m[2], { frames: Number(m[1]), name: m[3] }]));
+function runNative(args, env) {
+  const p = spawn(v100, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const r = { out: "", exit: null };
+  p.stdout.on("data", (d) => { r.out += d; });
+  p.stderr.on("data", (d) => { r.out += d; });
+  r.done = new Promise((res) => p.on("exit", (c) => { r.exit = c; res(c); }));
+  return r;
+}
+function newPage(context, what) {
+  return context.newPage().then((page) => {
+    page.on("pageerror", (e) => console.log(`${what} page error: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") console.log(`${what} console: ${m.text()}`); });
+    return page;
+  });
+}
+
+// (a) A native `v100 join --create --invite browser.pub` hosts (and distributes keys); the browser
+// reads the invitation from its mailbox and joins through Room.
+async function roomJoinsNative(context) {
+  const env = { ...process.env, V100_PASSPHRASE: `room-${tag}` };
+  const hostKey = join(dataDir, "..", `room-host-${tag}.key`);
+  execFileSync(v100, ["keygen", "--out", hostKey, "--fast"], { env, stdio: "ignore" });
+  const hostPub = readFileSync(`${hostKey}.pub`, "utf8").trim();
+  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const page = await newPage(context, "room (mailbox)");
+  try {
+    await page.goto(`https://127.0.0.1:${port}/room.html#mode=mailbox&name=${encodeURIComponent(roomMailboxName)}` +
+                    `&from=${encodeURIComponent(hostPub)}`);
+    const s0 = await waitRoom(page, (s) => s.stage === "waiting-invitation", "its public identity", 60_000);
+    const browserPub = join(dataDir, "..", `room-browser-${tag}.pub`);
+    writeFileSync(browserPub, `${s0.pub}\n`);
+    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", hostKey, "--create", roomTitle,
+                              "--invite", browserPub, "--name", roomNativeHost, "--seconds", "8"], env);
+    const s1 = await waitRoom(page, (s) => s.members.length === 2, "the 2-member epoch from the native host", 40_000);
+    await native.done;
+    const s = await roomState(page);
+    await page.screenshot({ path: join(out, "room-mailbox.png"), fullPage: true });
+    for (const f of [hostKey, `${hostKey}.pub`, browserPub]) rmSync(f, { force: true });
+    const codes = nativeCodes(native.out).filter((c) => c.members === 2);
+    const received = nativeReceived(native.out)[String(s.slot)];
+    const nativeSlot = s1.members.find((m) => m !== s.slot);
+    const pageCode = s.codes.find((c) => c.members.length === 2)?.code;
+    const r = {
+      native_exit: native.exit, slot: s.slot, native_slot: nativeSlot ?? null,
+      codes_equal: codes.length > 0 && pageCode !== undefined && codes.every((c) => c.code === pageCode),
+      security_code: pageCode ?? null, native_codes: codes.map((c) => c.code),
+      native_frames_opened_by_browser: s.opened[String(nativeSlot)] ?? 0, frames_refused_or_bad: s.openedBad,
+      unverified: s.unverified, browser_frames_sent: s.framesSent,
+      browser_frames_received_natively: received?.frames ?? 0, native_labelled_browser: received?.name ?? null,
+      native_name_seen: s.names[String(nativeSlot)] ?? null, mailbox_junk: s.junk ?? null, events: s.events,
+      screenshot: "build/web-test/room-mailbox.png",
+    };
+    r.ok = r.native_exit === 0 && r.codes_equal && r.native_frames_opened_by_browser >= 20 && r.frames_refused_or_bad === 0 &&
+           r.unverified === 0 && r.browser_frames_received_natively >= 20 && r.native_labelled_browser === roomMailboxName &&
+           r.native_name_seen === roomNativeHost && s.events.indexOf(`joined ${nativeSlot}`) >= 0 &&
+           s.events.indexOf(`joined ${nativeSlot}`) < s.events.findIndex((e) => e.startsWith(`track ${nativeSlot}/`));
+    if (!r.ok) console.log(native.out.split("\n").slice(-15).join("\n"));
+    return r;
+  } finally {
+    await page.close();
+  }
+}
+
+// (b) Two browsers (two contexts: no shared storage) and a native participant in one meeting: the
+// first page hosts (distributor), the second joins by the link, `v100 join --invitation` by the
+// invitation the host page made. All three codes equal; then the second page leaves: the others
+// rekey, and a frame it seals after leaving with the keys it kept opens nowhere.
+async function roomThree(browser) {
+  const env = { ...process.env, V100_PASSPHRASE: `room3-${tag}` };
+  const key = join(dataDir, "..", `room-native-${tag}.key`);
+  execFileSync(v100, ["keygen", "--out", key, "--fast"], { env, stdio: "ignore" });
+  const pub = readFileSync(`${key}.pub`, "utf8").trim();
+  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const opts = { ignoreHTTPSErrors: true, viewport: { width: 1100, height: 520 } };
+  const ctxA = await browser.newContext(opts), ctxB = await browser.newContext(opts);
+  try {
+    const a = await newPage(ctxA, "room host"), b = await newPage(ctxB, "room guest");
+    await a.goto(`https://127.0.0.1:${port}/room.html#mode=create&title=${encodeURIComponent(roomTitle)}` +
+                 `&name=${encodeURIComponent(roomHostName)}&pub=${encodeURIComponent(pub)}`);
+    const sa0 = await waitRoom(a, (s) => s.stage === "joined" && s.epoch !== "0", "the host's first epoch", 60_000);
+    const linkOk = /^https:\/\/127\.0\.0\.1:\d+\/room\.html#m=[A-Za-z0-9_-]{54}$/.test(sa0.link);
+    await b.goto(`${sa0.link}&name=${encodeURIComponent(roomGuestName)}`);
+    await waitRoom(b, (s) => s.members.length === 2, "the guest's 2-member epoch", 60_000);
+    const inv = `${key}.invitation`;
+    writeFileSync(inv, Buffer.from(sa0.invitation, "hex"));
+    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", key, "--invitation", inv,
+                              "--name", roomNativeName, "--seconds", "12"], env);
+    const three = (s) => s.members.length === 3;
+    const sa1 = await waitRoom(a, three, "the host's 3-member epoch", 30_000);
+    const sb1 = await waitRoom(b, (s) => three(s) && s.epoch === sa1.epoch, "the guest's 3-member epoch", 30_000);
+    await sleep(1500);  // frames flow between the three
+    const roster = await a.evaluate(() => window.v100RoomCtl.roster());
+    const before = await roomState(b);
+    const left = await b.evaluate(() => window.v100RoomCtl.leave());
+    const sa2 = await waitRoom(a, (s) => s.members.length === 2 && BigInt(s.epoch) > BigInt(sa1.epoch), "the rekey after the leave", 20_000);
+    await sleep(2600);  // past the receivers' 2 s grace period for the previous epoch
+    const refused = await a.evaluate(([s, e, f]) => window.v100RoomCtl.tryFrame(s, e, f), [left.slot, left.envelope, left.frame]);
+    const sbAfter = await roomState(b);
+    await a.screenshot({ path: join(out, "room-host.png"), fullPage: true });
+    await native.done;
+    await sleep(400);
+    const sa = await roomState(a);
+    await b.screenshot({ path: join(out, "room-guest.png"), fullPage: true });
+    for (const f of [key, `${key}.pub`, inv]) rmSync(f, { force: true });
+    const nc = nativeCodes(native.out), nr = nativeReceived(native.out);
+    const nativeSlot = sa1.members.find((m) => m !== sa.slot && m !== left.slot);
+    const code3 = nc.filter((c) => c.members === 3).map((c) => c.code);
+    const code2after = nc.filter((c) => c.members === 2 && BigInt(c.epoch) > BigInt(sa1.epoch)).map((c) => c.code);
+    const named = (slot, n) => roster.some((m) => m.slot === slot && m.name === n && m.identityVerified && m.tokenVerified);
+    const r = {
+      link_format_ok: linkOk, native_exit: native.exit, slots: { host: sa.slot, guest: left.slot, native: nativeSlot ?? null },
+      epoch_three: sa1.epoch, code_three: { host: sa1.code, guest: sb1.code, native: code3.at(-1) ?? null },
+      codes_equal_three: sa1.code === sb1.code && code3.length > 0 && code3.every((c) => c === sa1.code),
+      epoch_after_leave: sa2.epoch, code_after_leave: { host: sa2.code, native: code2after.at(-1) ?? null },
+      rekeyed_after_leave: BigInt(sa2.epoch) > BigInt(sa1.epoch) && sa2.code !== sa1.code && !sa2.members.includes(left.slot),
+      codes_equal_after_leave: code2after.length > 0 && code2after.every((c) => c === sa2.code),
+      leaver_epoch: left.epoch, leaver_epoch_after: sbAfter.epoch,
+      leaver_lacks_new_epoch: BigInt(sbAfter.epoch) < BigInt(sa2.epoch),
+      leaver_frame_after_leave: refused,
+      opened: { host_from_guest: sa.opened[String(left.slot)] ?? 0, host_from_native: sa.opened[String(nativeSlot)] ?? 0,
+                guest_from_host: before.opened[String(sa.slot)] ?? 0, guest_from_native: before.opened[String(nativeSlot)] ?? 0 },
+      native_received: { from_host: nr[String(sa.slot)] ?? null, from_guest: nr[String(left.slot)] ?? null },
+      frames_bad: sa.openedBad + before.openedBad, unverified: sa.unverified + before.unverified,
+      roster_names_verified: named(sa.slot, roomHostName) && named(left.slot, roomGuestName) && named(nativeSlot, roomNativeName),
+      roster: roster.map((m) => ({ slot: m.slot, identity_verified: m.identityVerified, token_verified: m.tokenVerified })),
+      guest_events: before.events, host_events: sa.events,
+      screenshots: ["build/web-test/room-host.png", "build/web-test/room-guest.png"],
+    };
+    const o = r.opened;
+    r.ok = r.link_format_ok && r.native_exit === 0 && r.codes_equal_three && r.rekeyed_after_leave && r.codes_equal_after_leave &&
+           r.leaver_lacks_new_epoch && refused.ok === false && o.host_from_guest >= 10 && o.host_from_native >= 10 &&
+           o.guest_from_host >= 10 && o.guest_from_native >= 10 && r.frames_bad === 0 && r.unverified === 0 &&
+           r.native_received.from_host?.name === roomHostName && r.native_received.from_guest?.name === roomGuestName &&
+           r.native_received.from_host.frames >= 10 && r.native_received.from_guest.frames >= 10 && r.roster_names_verified &&
+           sa.events.includes(`left ${left.slot}`);
+    if (!r.ok) console.log(native.out.split("\n").slice(-20).join("\n"));
+    return r;
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+}
+let roomA, roomB;
+
 if (port === 0) {
   fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
@@ -136,6 +306,16 @@ if (port === 0) {
     await page.screenshot({ path: join(out, "live.png"), fullPage: true });
     // A mixed meeting: this browser hosts, a native `v100 join` joins by invitation.
     mixed = await mixedMeeting(context);
+    try {
+      roomA = await roomJoinsNative(context);
+    } catch (e) {
+      roomA = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
+    }
+    try {
+      roomB = await roomThree(browser);
+    } catch (e) {
+      roomB = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
+    }
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
     await other.waitForFunction(() => window.v100Foreign !== undefined, null, { timeout: 20_000 });
@@ -166,13 +346,31 @@ if (mixed !== undefined) {
     console.log(nativeOut.split("\n").slice(-20).join("\n"));
   }
 }
+if (roomA !== undefined) {
+  console.log(`${roomA.ok ? "ok  " : "FAIL"}  room (a) the browser joins a native host by its mailbox: ` +
+              (roomA.error ?? `codes ${roomA.codes_equal ? "equal" : "DIFFER"} (${roomA.security_code} / ${roomA.native_codes.at(-1)}); ` +
+              `browser opened ${roomA.native_frames_opened_by_browser} native frames, native got ${roomA.browser_frames_received_natively} ` +
+              `of the browser's labelled "${roomA.native_labelled_browser}"`));
+  if (!roomA.ok) fail("room (a)");
+}
+if (roomB !== undefined) {
+  console.log(`${roomB.ok ? "ok  " : "FAIL"}  room (b) two browsers + native: ` + (roomB.error ??
+              `3-member codes ${roomB.codes_equal_three ? "equal" : "DIFFER"} (${roomB.code_three.host}); guest left: epoch ` +
+              `${roomB.epoch_three} -> ${roomB.epoch_after_leave}, code ${roomB.code_after_leave.host} (native ` +
+              `${roomB.code_after_leave.native}); leaver's frame after leaving: ${JSON.stringify(roomB.leaver_frame_after_leave)}; ` +
+              `opened ${JSON.stringify(roomB.opened)}`));
+  if (!roomB.ok) fail("room (b)");
+}
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
 
 // Blindness: the canaries in every file the server wrote.
 const forms = [];
-for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName]]) {
+for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName], ["room title", roomTitle],
+                          ["room host name", roomHostName], ["room guest name", roomGuestName],
+                          ["room mailbox name", roomMailboxName], ["room native name", roomNativeName],
+                          ["room native host name", roomNativeHost]]) {
   const le = Buffer.from(s, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
@@ -204,6 +402,8 @@ const section = {
     browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
     frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
+  room: { joins_native_host: roomA ?? null, two_browsers_and_native: roomB ?? null,
+          canaries: { forms: forms.length, found: found.length, files_searched: scanned } },
   duration_ms: Date.now() - started,
 };
 const summaryPath = join(out, "summary.json");

@@ -455,6 +455,14 @@ export class ReceiverContext {
     return { ok: true, kid: h.kid, epoch, slot, counter: h.ctr, payload };
   }
 
+  /** Wipes every epoch secret it holds; nothing opens afterwards (until a new setEpoch). */
+  close(): void {
+    this.wipe(this.current);
+    this.wipe(this.previous);
+    this.current = null;
+    this.previous = null;
+  }
+
   private keysFor(epoch: bigint): EpochKeys | null {
     if (this.current?.epoch === epoch) return this.current;
     if (this.previous?.epoch === epoch) {

@@ -1,0 +1,872 @@
+// A browser participant's meeting session, in the manner of LiveKit's `Room`: the C++ SDK's
+// Client (src/meeting/client/client.cc, client_keys.cc, client_media.cc) over the same protocol.
+//
+//   const room = await Room.connect({ url, wasm, identity, name });
+//   room.on("epochChanged", (e) => show(e.securityCode));
+//   const { link } = await room.create("Design review");     // host: a new meeting, its link
+//   await room.joinLink(link);                                // or: an invitation link (fragment)
+//   const got = await room.receiveInvitations(); await room.joinInvitation(got.invitations[0]!);
+//   room.onFrame = (f) => ...; await room.send({ kind: MediaKind.Audio, keyframe: false, payload });
+//
+// Group keys as natively (docs/sdk.md "Group keys"): on every join and leave the distributor (the
+// online member with the smallest join order) keys a new epoch for every member whose identity blob
+// opens and verifies; the others install EpochKey pushes. Frames of a sender whose identity is not
+// checked yet wait for the check; only a sender still unchecked after `holdBackMs` is handed over
+// with `verified: false`. Nothing is handed over after leave(). All work on keys runs one step at a
+// time (a promise chain), frames in arrival order (another one): no two async steps interleave.
+import { type Bytes, toHex } from "./bytes.js";
+import { BfvRoster, kRosterBlockMembers, kSlotCoeffs } from "./fhe.js";
+import { InThreadFrameCrypto } from "./frame_crypto.js";
+import { makeEpochBlob, openEpochKey, securityCode } from "./group.js";
+import type { Identity, PublicIdentity } from "./identity.js";
+import { type OpenedInvitation, makeInvitation, mailboxId, openInvitation } from "./invitation.js";
+import { ed25519PublicKey, makeJoinProofEd25519 } from "./join_proof.js";
+import type { FrameCrypto, IncomingFrame, MediaPort, OutgoingFrame } from "./media_port.js";
+import {
+  type MediaKindCode, type Message, JoinScheme, MediaKind, MemberEventKind, SubscribeMode, envelopeByte,
+  kMaxMediaLayer, parseEnvelope,
+} from "./protocol.js";
+import { type MemberState, type RoomEvents, EventQueue, chooseDistributor } from "./room_events.js";
+import { type LinkSecrets, formatInvitationLink, parseInvitationLink } from "./room_link.js";
+import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, openNameBlob, sealIdentityBlob,
+         sealMeetingInfo, sealNameBlob } from "./roster.js";
+import { KeySchedule } from "./schedule.js";
+import { decodeHeader, kidEpoch } from "./sframe.js";
+import { Transport } from "./transport.js";
+import type { PqWasm } from "./wasm.js";
+import { solveMailboxPutWork } from "./room_mailbox.js";
+
+export type { RoomEvents } from "./room_events.js";
+
+/** Key blob kinds (protocol.md): the meeting's BFV public key, a member's identity blob. */
+const kKeyBfvPublic = 1;
+const identityKind = (slot: number): number => 0x8000 | slot;
+/** SDK control frames (client.h kControlKeyframeRequest): 0x01 | target slot u16 LE | media kind. */
+const kControlKeyframeRequest = 0x01;
+const kMaxHeldFrames = 512;
+/** The highest mailbox difficulty paid (2^22 SHA3 digests in WebAssembly: seconds). */
+const kMaxPutBitsWePay = 22;
+
+export interface RoomOptions {
+  /** wss://host/v100 */
+  url: string;
+  wasm: PqWasm;
+  identity: Identity;
+  /** The name others see (sealed: the server never sees it). */
+  name: string;
+  /** Frame encryption (default: InThreadFrameCrypto). */
+  crypto?: FrameCrypto;
+  /** How long frames wait for their epoch key or their sender's identity check (default 3 s). */
+  holdBackMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface RoomStats {
+  framesSent: number;
+  framesReceived: number;
+  framesUndecryptable: number;
+  framesHeldBack: number;
+  framesIdentityWait: number;
+  framesUnchecked: number;
+  framesSendRefused: number;
+  epochsInstalled: number;
+  epochsDistributed: number;
+  keyframeRequestsSent: number;
+  keyframeRequestsReceived: number;
+  listenerErrors: number;
+}
+
+/** A roster entry as fetchRoster() shows it: the name opened from the roster, and what checks it. */
+export interface RosterMember {
+  slot: number;
+  name: string | null;
+  userId: Bytes | null;
+  /** The name blob agrees with the slot's identity blob (signed by that identity). */
+  identityVerified: boolean;
+  /** The BFV roster ciphertext decrypts to that identity's token. */
+  tokenVerified: boolean;
+}
+
+interface Member extends MemberState {
+  identity: IdentityEntry | null;
+}
+interface Held { slot: number; env: number; epoch: bigint; frame: Bytes; at: number }
+interface Unchecked { frame: IncomingFrame; at: number }
+type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+type Reply<T extends Message["type"]> = Extract<Message, { type: T }>;
+
+export class RoomError extends Error {
+  constructor(readonly kind: "connection" | "refused" | "protocol" | "state", message: string) {
+    super(message);
+  }
+}
+
+export class Room implements MediaPort {
+  onFrame: ((f: IncomingFrame) => void) | null = null;
+  onKeyframeRequest: ((fromSlot: number, kind: MediaKindCode) => void) | null = null;
+  onEpoch: ((epoch: bigint) => void) | null = null;
+
+  private readonly events = new EventQueue();
+  private readonly crypto: FrameCrypto;
+  private readonly holdBackMs: number;
+  private readonly st: RoomStats = {
+    framesSent: 0, framesReceived: 0, framesUndecryptable: 0, framesHeldBack: 0, framesIdentityWait: 0,
+    framesUnchecked: 0, framesSendRefused: 0, epochsInstalled: 0, epochsDistributed: 0, keyframeRequestsSent: 0,
+    keyframeRequestsReceived: 0, listenerErrors: 0,
+  };
+  // The meeting (set by join, cleared by leave/removal/end).
+  private joined = false;
+  private ks: KeySchedule | null = null;
+  private session = 0n;
+  private handle: Bytes = new Uint8Array(32);
+  private rosterKey: Bytes = new Uint8Array(0);
+  private joinSeedOverride: Bytes = new Uint8Array(0);
+  private mySlot = -1;
+  private members = new Map<number, Member>();
+  private departed = new Map<number, { identity: IdentityEntry; lastEpoch: bigint }>();
+  private announced = new Set<number>();
+  private epochNow = 0n;
+  private serverEpoch = 0n;
+  private epochSlots: number[] = [];
+  private code = "";
+  private held: Held[] = [];
+  private unchecked: Unchecked[] = [];
+  private identityWanted = new Set<number>();
+  private tracks = new Set<number>();
+  private keyChain: Promise<void> = Promise.resolve();
+  private frameChain: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  private constructor(private readonly opt: RoomOptions, private readonly t: Transport) {
+    this.crypto = opt.crypto ?? new InThreadFrameCrypto();
+    this.holdBackMs = opt.holdBackMs ?? 3000;
+    t.onPush = (m) => this.onPush(m);
+    t.onClose = (reason) => this.events.post("connectionStateChanged", { state: "disconnected", reason });
+  }
+
+  /** Opens the connection (Hello). Not yet in a meeting. */
+  static async connect(opt: RoomOptions): Promise<Room> {
+    const c = await Transport.connect(opt.url, { requestTimeoutMs: opt.requestTimeoutMs ?? 10_000 });
+    if (!c.ok) throw new RoomError("connection", c.error);
+    const room = new Room(opt, c.value.t);
+    room.events.post("connectionStateChanged", { state: "connected", reason: "" });
+    return room;
+  }
+
+  /** Connects and hosts a new meeting: the room and the invitation link for `pageUrl`. */
+  static async create(opt: RoomOptions & { title: string; pageUrl: string }): Promise<{ room: Room; link: string }> {
+    const room = await Room.connect(opt);
+    return { room, link: await room.create(opt.title, opt.pageUrl) };
+  }
+
+  /** Connects and joins by an invitation link (or an opened invitation). */
+  static async join(opt: RoomOptions & ({ link: string } | { invitation: OpenedInvitation })): Promise<Room> {
+    const room = await Room.connect(opt);
+    if ("link" in opt) await room.joinLink(opt.link);
+    else await room.joinInvitation(opt.invitation);
+    return room;
+  }
+
+  on<K extends keyof RoomEvents>(name: K, fn: (data: RoomEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+
+  get slot(): number {
+    return this.joined ? this.mySlot : -1;
+  }
+  get epoch(): bigint {
+    return this.epochNow;
+  }
+  get securityCode(): string {
+    return this.code;
+  }
+  get epochMembers(): number[] {
+    return [...this.epochSlots];
+  }
+  get inMeeting(): boolean {
+    return this.joined;
+  }
+  get connected(): boolean {
+    return this.t.open;
+  }
+  stats(): RoomStats {
+    return { ...this.st, listenerErrors: this.events.listenerErrors };
+  }
+  /** The checked identity of `slot`'s member, if its identity blob was opened and verified. */
+  participant(slot: number): { userId: Bytes; name: string } | null {
+    const id = this.members.get(slot)?.identity;
+    return id ? { userId: id.userId, name: id.displayName } : null;
+  }
+
+  // ---- meetings -------------------------------------------------------------------------------
+
+  /**
+   * Creates a meeting (client.cc create_meeting): a fresh meeting secret, CreateMeeting with the
+   * Ed25519 join verifier, the sealed title and the BFV public key, then joins it. Returns the link
+   * (`pageUrl` with the secrets in its fragment).
+   */
+  async create(title: string, pageUrl: string, session = 1n, maxMembers = 64): Promise<string> {
+    const w = this.opt.wasm;
+    const ks = KeySchedule.fromSecret(KeySchedule.generateSecret());
+    try {
+      const handle = await ks.handle(session);
+      const joinSeed = await ks.joinKey(session);
+      const verifier = await ed25519PublicKey(joinSeed);
+      joinSeed.fill(0);
+      if (!verifier.ok) throw new RoomError("state", verifier.error);
+      const infoKey = await ks.infoKey(session);
+      const infoBlob = await sealMeetingInfo(infoKey, handle, title);
+      infoKey.fill(0);
+      const bfvSeed = await ks.bfvSeed();
+      const bfv = BfvRoster.create(w, bfvSeed);
+      bfvSeed.fill(0);
+      let pk: Uint8Array;
+      try {
+        pk = await bfv.publicKey();
+      } finally {
+        bfv.free();
+      }
+      this.expect(await this.t.call({ type: "CreateMeeting", handle, maxMembers, scheme: JoinScheme.Ed25519,
+                                      joinVerifier: verifier.value, infoBlob,
+                                      keys: [{ kind: kKeyBfvPublic, blob: new Uint8Array(pk) }] }), "Ack", "CreateMeeting");
+      const secret = ks.secret();
+      try {
+        await this.join(secret, session, new Uint8Array(0));
+        return formatInvitationLink(pageUrl, { meetingSecret: secret, session, joinSeed: new Uint8Array(0) });
+      } finally {
+        secret.fill(0);
+      }
+    } finally {
+      ks.wipe();
+    }
+  }
+
+  /** Joins by an invitation link (a URL or its fragment). */
+  async joinLink(link: string): Promise<void> {
+    const s = parseInvitationLink(link);
+    if (!s.ok) throw new RoomError("state", s.error);
+    try {
+      await this.join(s.value.meetingSecret, s.value.session, s.value.joinSeed);
+    } finally {
+      s.value.meetingSecret.fill(0);
+      s.value.joinSeed.fill(0);
+    }
+  }
+
+  /** Joins by an opened invitation (check its inviterId first: anyone can invite to a meeting of theirs). */
+  joinInvitation(inv: OpenedInvitation): Promise<void> {
+    return this.join(inv.meetingSecret, inv.session, inv.joinSeed);
+  }
+
+  /** The link of this meeting for `pageUrl` (a bearer capability: give it only to invitees). */
+  link(pageUrl: string): string {
+    if (this.ks === null) throw new RoomError("state", "link: not in a meeting");
+    const secrets: LinkSecrets = { meetingSecret: this.ks.secret(), session: this.session, joinSeed: this.joinSeedOverride };
+    try {
+      return formatInvitationLink(pageUrl, secrets);
+    } finally {
+      secrets.meetingSecret.fill(0);
+    }
+  }
+
+  /** The meeting title (GetMeeting, opened with the info key). */
+  async title(): Promise<string> {
+    const info = this.expect(await this.t.call({ type: "GetMeeting" }), "MeetingInfo", "GetMeeting");
+    if (this.ks === null) throw new RoomError("state", "title: not in a meeting");
+    const key = await this.ks.infoKey(this.session);
+    const t = await openMeetingInfo(key, this.handle, info.infoBlob);
+    key.fill(0);
+    if (!t.ok) throw new RoomError("protocol", `meeting info: ${t.error}`);
+    return t.value.title;
+  }
+
+  private async join(ms: Uint8Array, session: bigint, joinSeedIn: Uint8Array): Promise<void> {
+    if (this.joined) throw new RoomError("state", "join: already in a meeting");
+    if (joinSeedIn.length !== 0 && joinSeedIn.length !== 32) throw new RoomError("state", "join: join seed must be 32 bytes");
+    const w = this.opt.wasm, me = this.opt.identity;
+    const ks = KeySchedule.fromSecret(ms);
+    const handle = await ks.handle(session);
+    const ch = this.expect(await this.t.call({ type: "JoinChallengeRequest", handle }), "JoinChallenge", "JoinChallengeRequest");
+    const joinSeed = joinSeedIn.length === 32 ? new Uint8Array(joinSeedIn) : await ks.joinKey(session);
+    const proof = await makeJoinProofEd25519(joinSeed, handle, ch.nonce);
+    joinSeed.fill(0);
+    if (!proof.ok) throw new RoomError("state", `join proof: ${proof.error}`);
+    const acc = this.expect(await this.t.call({ type: "JoinProve", handle, nonce: ch.nonce, proof: proof.value, reclaim: null }),
+                            "JoinAccepted", "JoinProve");
+    const rosterKey = await ks.rosterKey(session);
+    // The meeting state, as client.cc join() sets it, before any await that lets pushes in.
+    this.joined = true;
+    this.ks = ks;
+    this.session = session;
+    this.handle = handle;
+    this.rosterKey = rosterKey;
+    this.joinSeedOverride = new Uint8Array(joinSeedIn);
+    this.mySlot = acc.slot;
+    this.members = new Map(acc.members.map((m) => [m.slot, { joinSeq: m.joinSeq, online: m.online, identity: null }]));
+    this.members.set(acc.slot, { joinSeq: acc.joinSeq, online: true, identity: null });
+    this.departed.clear();
+    this.announced.clear();
+    this.epochNow = 0n;
+    this.serverEpoch = acc.epoch;
+    this.held = [];
+    this.unchecked = [];
+    this.tracks.clear();
+    this.timer ??= setInterval(() => this.tick(), 200);
+    // Identity blob first (the distributor needs it to key us), then the roster entry.
+    const ib = await sealIdentityBlob(me, rosterKey, handle, acc.slot, acc.joinSeq, this.opt.name);
+    this.expect(await this.t.call({ type: "PutKeyBlob", kind: identityKind(acc.slot), blob: ib }), "Ack", "PutKeyBlob");
+    const bfvSeed = await ks.bfvSeed();
+    const bfv = BfvRoster.create(w, bfvSeed);
+    bfvSeed.fill(0);
+    let ct: Uint8Array;
+    try {
+      const rnd = crypto.getRandomValues(new Uint8Array(32));
+      ct = await bfv.encryptToken(acc.slot, identityToken(w, me.userId), rnd);
+      rnd.fill(0);
+    } finally {
+      bfv.free();
+    }
+    this.expect(await this.t.call({ type: "PutRoster", slot: acc.slot, rosterCt: new Uint8Array(ct),
+                                    nameBlob: await sealNameBlob(rosterKey, handle, acc.slot, this.opt.name, me.userId) }),
+                "Ack", "PutRoster");
+    this.expect(await this.t.call({ type: "Subscribe", mode: SubscribeMode.All, slots: [] }), "Ack", "Subscribe");
+    if (acc.epoch > 0n) this.keyStep(() => this.fetchEpoch());
+    this.keyStep(() => this.rekey());
+  }
+
+  /** Leaves (Leave, then forgets the meeting and its keys); nothing is handed over afterwards. */
+  async leave(): Promise<void> {
+    if (!this.joined) throw new RoomError("state", "leave: not in a meeting");
+    const r = await this.t.call({ type: "Leave" });
+    this.resetMeeting();
+    if (!r.ok) throw new RoomError("connection", r.error);
+  }
+
+  /** Leaves if in a meeting and closes the connection. */
+  async close(): Promise<void> {
+    if (this.joined) await this.leave().catch(() => {});
+    this.t.close();
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.crypto.close();
+  }
+
+  private resetMeeting(): void {
+    const epochsHeld = this.epochNow;
+    this.joined = false;
+    this.ks?.wipe();
+    this.ks = null;
+    this.rosterKey.fill(0);
+    this.joinSeedOverride.fill(0);
+    this.members.clear();
+    this.departed.clear();
+    this.announced.clear();
+    this.st.framesUndecryptable += this.held.length + this.unchecked.length;
+    this.held = [];
+    this.unchecked = [];
+    this.identityWanted.clear();
+    this.epochSlots = [];
+    this.code = "";
+    void epochsHeld;
+    // The keys go with the meeting: a FrameCrypto serves one meeting (make a new Room to join another).
+    this.crypto.close();
+  }
+
+  // ---- invitations ----------------------------------------------------------------------------
+
+  /** An invitation for `invitee` to this meeting (give it out of band or postInvitation()). */
+  async invite(invitee: PublicIdentity, title = ""): Promise<Bytes> {
+    if (this.ks === null) throw new RoomError("state", "invite: not in a meeting");
+    const ms = this.ks.secret();
+    try {
+      return await makeInvitation(this.opt.wasm, this.opt.identity, invitee, ms, this.session, title, this.joinSeedOverride);
+    } finally {
+      ms.fill(0);
+    }
+  }
+
+  /** Leaves `invitation` in `invitee`'s anonymous mailbox, paying the server's proof of work. */
+  async postInvitation(invitee: PublicIdentity, invitation: Uint8Array): Promise<void> {
+    const w = this.opt.wasm;
+    const mailbox = mailboxId(w, invitee);
+    const blob = new Uint8Array(invitation);
+    for (let attempt = 0; ; ++attempt) {
+      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
+                             "MailboxChallengeRequest");
+      if (ch.putBits > kMaxPutBitsWePay) throw new RoomError("refused", "MailboxPut: the server asks for too much work");
+      const work = solveMailboxPutWork(w, mailbox, blob, ch.nonce, ch.putBits);
+      const r = await this.t.call({ type: "MailboxPut", mailbox, nonce: ch.nonce, work, blob });
+      if (r.ok && r.value.type === "Ack") return;
+      if (attempt === 0 && r.ok && r.value.type === "Error" && r.value.code === 7) continue;  // raced a difficulty step
+      this.expect(r, "Ack", "MailboxPut");
+    }
+  }
+
+  /**
+   * Reads and clears this identity's mailbox (owner proof: an ML-DSA-65 signature over a fresh
+   * server nonce): the invitations that open, and how many items did not (junk, deleted too).
+   */
+  async receiveInvitations(): Promise<{ invitations: OpenedInvitation[]; junk: number }> {
+    const w = this.opt.wasm, me = this.opt.identity;
+    const mailbox = mailboxId(w, me.publicIdentity);
+    const fetchItems = async (deleteIds: Bytes[]): Promise<Reply<"MailboxItems">> => {
+      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
+                             "MailboxChallengeRequest");
+      const signature = me.sign(mailboxOwnerTranscript(mailbox, ch.nonce, deleteIds), "v100/mailbox");
+      return this.expect(await this.t.call({ type: "MailboxFetch", mailbox, nonce: ch.nonce,
+                                             ownerKey: me.publicIdentity.sigPk, deleteIds, signature }),
+                         "MailboxItems", "MailboxFetch");
+    };
+    const out: OpenedInvitation[] = [];
+    let junk = 0;
+    let processed: Bytes[] = [];
+    for (let round = 0; round < 4; ++round) {  // bounded: a stream of junk cannot keep us here
+      const items = await fetchItems(processed);
+      processed = [];
+      for (const it of items.items) {
+        const o = await openInvitation(w, me, it.blob);
+        if (o.ok) out.push(o.value);
+        else ++junk;
+        processed.push(it.id);
+      }
+      if (processed.length === 0) break;
+    }
+    if (processed.length > 0) await fetchItems(processed);
+    return { invitations: out, junk };
+  }
+
+  // ---- roster ---------------------------------------------------------------------------------
+
+  /** The encrypted roster, opened: names, and whether identity and BFV token check (client.cc fetch_roster). */
+  async fetchRoster(): Promise<RosterMember[]> {
+    if (this.ks === null) throw new RoomError("state", "fetchRoster: not in a meeting");
+    const entries: Reply<"Roster">["entries"] = [];
+    let next = 0;
+    for (let page = 0; page < 1100; ++page) {
+      const r = this.expect(await this.t.call({ type: "FetchRoster", firstSlot: next, maxEntries: 0 }), "Roster", "FetchRoster");
+      entries.push(...r.entries);
+      if (!r.more) break;
+      next = r.nextSlot;
+    }
+    const w = this.opt.wasm, ks = this.ks, rk = this.rosterKey, h = this.handle;
+    const bfvSeed = await ks.bfvSeed();
+    const bfv = BfvRoster.create(w, bfvSeed);
+    bfvSeed.fill(0);
+    const tokens = new Map<number, Uint32Array>();
+    try {
+      const blocks = new Map<number, typeof entries>();
+      for (const e of entries) {
+        const b = Math.floor(e.slot / kRosterBlockMembers);
+        blocks.set(b, [...(blocks.get(b) ?? []), e]);
+      }
+      for (const [, es] of blocks) {
+        const d = await bfv.decryptBlock(es.map((e) => e.rosterCt));
+        if (!d.ok) continue;  // a block that does not decrypt verifies no token in it
+        for (const e of es) {
+          const at = (e.slot % kRosterBlockMembers) * kSlotCoeffs;
+          tokens.set(e.slot, d.value.slice(at, at + kSlotCoeffs));
+        }
+      }
+    } finally {
+      bfv.free();
+    }
+    const out: RosterMember[] = [];
+    for (const e of entries) {
+      const v: RosterMember = { slot: e.slot, name: null, userId: null, identityVerified: false, tokenVerified: false };
+      const name = await openNameBlob(rk, h, e.slot, e.nameBlob);
+      if (name.ok) {
+        v.name = name.value.displayName;
+        v.userId = name.value.userId;
+      }
+      const idn = await this.keyStepResult(() => this.ensureIdentity(e.slot));
+      if (idn !== null && name.ok && toHex(idn.userId) === toHex(name.value.userId) &&
+          toHex(idn.displayNameBytes) === toHex(name.value.displayNameBytes)) {
+        v.identityVerified = true;
+        const expect = identityToken(w, idn.userId);
+        const got = tokens.get(e.slot);
+        v.tokenVerified = got !== undefined && got.every((x, i) => x === (i < expect.length ? expect[i] : 0));
+      }
+      out.push(v);
+    }
+    return out;
+  }
+
+  // ---- media (MediaPort) ----------------------------------------------------------------------
+
+  async send(frame: OutgoingFrame): Promise<boolean> {
+    if (frame.kind === MediaKind.Control) throw new RoomError("state", "send: Control frames are the session's own");
+    const env = { kind: frame.kind, keyframe: frame.keyframe, layer: frame.layer ?? 0 };
+    if (env.layer > kMaxMediaLayer || parseEnvelope(envelopeByte(env)) === null)
+      throw new RoomError("state", "send: invalid media envelope");
+    return this.sendSealed(env, frame.payload);
+  }
+
+  async requestKeyframe(slot: number, kind: MediaKindCode): Promise<boolean> {
+    if (kind !== MediaKind.Video && kind !== MediaKind.Screen) throw new RoomError("state", "requestKeyframe: video or screen only");
+    const body = Uint8Array.of(kControlKeyframeRequest, slot & 0xff, slot >> 8, kind);
+    const ok = await this.sendSealed({ kind: MediaKind.Control, keyframe: false, layer: 0 }, body);
+    if (ok) ++this.st.keyframeRequestsSent;
+    return ok;
+  }
+
+  private async sendSealed(env: { kind: MediaKindCode; keyframe: boolean; layer: number }, payload: Uint8Array): Promise<boolean> {
+    if (!this.joined || this.epochNow === 0n || !this.t.open) {
+      ++this.st.framesSendRefused;
+      return false;
+    }
+    const slot = this.mySlot, eb = envelopeByte(env);
+    let sealed: Uint8Array;
+    try {
+      sealed = await this.crypto.protect(slot, eb, payload);
+    } catch {
+      ++this.st.framesSendRefused;
+      return false;
+    }
+    if (!this.joined || !this.t.send({ type: "MediaFrame", slot, envelope: env, payload: new Uint8Array(sealed) })) {
+      ++this.st.framesSendRefused;
+      return false;
+    }
+    ++this.st.framesSent;
+    return true;
+  }
+
+  // ---- pushes ---------------------------------------------------------------------------------
+
+  private onPush(m: Message): void {
+    switch (m.type) {
+      case "MediaFrame": this.onRelayed(m.slot, envelopeByte(m.envelope), m.payload); return;
+      case "MediaBundle": for (const f of m.frames) this.onRelayed(f.slot, envelopeByte(f.envelope), f.payload); return;
+      case "MemberEvent": this.onMemberEvent(m); return;
+      case "EpochKey": {
+        const item = { epoch: m.epoch, fromSlot: m.fromSlot, blob: m.blob };
+        this.keyStep(() => this.handleEpochKey(item));
+        return;
+      }
+      default: return;  // Pong and the like: nothing to do
+    }
+  }
+
+  private onMemberEvent(ev: Reply<"MemberEvent">): void {
+    if (!this.joined) return;
+    switch (ev.kind) {
+      case MemberEventKind.Joined:
+        this.members.set(ev.slot, { joinSeq: ev.joinSeq, online: true, identity: null });
+        if (this.identityWanted.has(ev.slot)) this.keyStep(() => this.checkWaitingIdentities());
+        break;
+      case MemberEventKind.Left: this.depart(ev.slot); break;
+      case MemberEventKind.Removed:
+        if (ev.slot === this.mySlot) {
+          this.resetMeeting();
+          this.events.post("removed", {});
+          return;
+        }
+        this.depart(ev.slot);
+        break;
+      case MemberEventKind.Online: { const x = this.members.get(ev.slot); if (x) x.online = true; break; }
+      case MemberEventKind.Offline: { const x = this.members.get(ev.slot); if (x) x.online = false; break; }
+      case MemberEventKind.MeetingEnded:
+        this.resetMeeting();
+        this.events.post("meetingEnded", {});
+        return;
+      default: return;
+    }
+    this.keyStep(() => this.rekey());
+  }
+
+  private depart(slot: number): void {
+    const m = this.members.get(slot);
+    if (m === undefined) return;
+    if (m.identity !== null) {
+      const last = this.epochNow > this.serverEpoch ? this.epochNow : this.serverEpoch;
+      this.departed.set(slot, { identity: m.identity, lastEpoch: last });
+      if (this.announced.delete(slot))
+        this.events.post("participantLeft", { slot, userId: m.identity.userId, name: m.identity.displayName });
+    }
+    this.members.delete(slot);
+  }
+
+  // ---- keys (one step at a time on keyChain) --------------------------------------------------
+
+  private keyStep(fn: () => Promise<void>): void {
+    this.keyChain = this.keyChain.then(fn).catch(() => {});
+  }
+  private keyStepResult<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.keyChain.then(fn);
+    this.keyChain = p.then(() => {}, () => {});
+    return p;
+  }
+
+  /** The checked identity of `slot` (fetching and opening its identity blob if needed). */
+  private async ensureIdentity(slot: number): Promise<IdentityEntry | null> {
+    const m = this.members.get(slot);
+    if (!this.joined || m === undefined) return null;
+    if (m.identity !== null) return m.identity;
+    const joinSeq = m.joinSeq, rk = this.rosterKey, h = this.handle;
+    const r = await this.t.call({ type: "GetKeyBlob", kind: identityKind(slot) });
+    if (!r.ok || r.value.type !== "KeyBlob") return null;
+    const e = await openIdentityBlob(this.opt.wasm, rk, h, slot, joinSeq, r.value.blob);
+    if (!e.ok) return null;
+    const now = this.members.get(slot);
+    if (now === undefined || now.joinSeq !== joinSeq || !this.joined) return null;  // left meanwhile
+    now.identity = e.value;
+    if (slot !== this.mySlot && !this.announced.has(slot)) {
+      this.announced.add(slot);
+      this.events.post("participantJoined", { slot, userId: e.value.userId, name: e.value.displayName });
+    }
+    return e.value;
+  }
+
+  private async handleEpochKey(item: { epoch: bigint; fromSlot: number; blob: Bytes }): Promise<void> {
+    if (!this.joined || item.epoch <= this.epochNow || this.ks === null) return;
+    if (item.epoch > this.serverEpoch) this.serverEpoch = item.epoch;
+    const dist = await this.ensureIdentity(item.fromSlot);
+    if (dist === null || this.ks === null) return;
+    const opened = await openEpochKey(this.opt.wasm, this.opt.identity, this.mySlot, dist.identity, this.ks, this.session,
+                                      this.handle, item);
+    if (!opened.ok) return;
+    await this.installEpoch(opened.value.header.epoch, opened.value.epochSecret, opened.value.header.memberSlots);
+  }
+
+  private async fetchEpoch(): Promise<void> {
+    const r = await this.t.call({ type: "FetchEpochKey" });
+    if (r.ok && r.value.type === "EpochKey") await this.handleEpochKey({ epoch: r.value.epoch, fromSlot: r.value.fromSlot, blob: r.value.blob });
+  }
+
+  /** Installs epoch `e` (secret wiped here): send and receive keys, code, held frames, events. */
+  private async installEpoch(e: bigint, secret: Bytes, slots: readonly number[]): Promise<void> {
+    try {
+      if (!this.joined || e <= this.epochNow) return;
+      const ids: Bytes[] = [];
+      for (const s of slots) {
+        const idn = await this.ensureIdentity(s);
+        if (idn !== null) ids.push(idn.userId);
+      }
+      const c = securityCode(this.opt.wasm, ids);
+      if (!this.joined || e <= this.epochNow) return;
+      await this.crypto.setSendEpoch(this.mySlot, e, secret);
+      await this.crypto.addReceiveEpoch(e, secret);
+      this.epochNow = e;
+      if (e > this.serverEpoch) this.serverEpoch = e;
+      this.epochSlots = [...slots];
+      this.code = c;
+      ++this.st.epochsInstalled;
+      // Held-back frames now decryptable, in arrival order (through the frame chain); stale ones dropped.
+      const now = Date.now(), keep: Held[] = [], ready: Held[] = [];
+      for (const f of this.held) {
+        if (f.epoch <= e) ready.push(f);
+        else if (now - f.at < this.holdBackMs) keep.push(f);
+        else ++this.st.framesUndecryptable;
+      }
+      this.held = keep;
+      for (const f of ready) this.frameStep(() => this.deliver(f.slot, f.env, f.frame));
+      try {
+        this.onEpoch?.(e);
+      } catch {
+        ++this.events.listenerErrors;
+      }
+      this.events.post("epochChanged", { epoch: e, securityCode: c, members: [...slots] });
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  /** Keys a new epoch if this participant is the distributor (client_keys.cc do_rekey). */
+  private async rekey(): Promise<void> {
+    if (!this.joined || chooseDistributor(this.members, this.mySlot) !== this.mySlot) return;
+    const slots = [...this.members.keys()];
+    // A blob that does not open or verify leaves that slot out of the epoch, without waiting.
+    const ids = new Map<number, IdentityEntry>();
+    for (const s of slots) {
+      const e = await this.ensureIdentity(s);
+      if (e !== null) ids.set(s, e);
+    }
+    if (!this.joined || !ids.has(this.mySlot) || this.ks === null) return;
+    const memberSlots = [...ids.keys()].sort((a, b) => a - b);
+    let next = (this.epochNow > this.serverEpoch ? this.epochNow : this.serverEpoch) + 1n;
+    for (let attempt = 0; attempt < 4; ++attempt) {
+      const fresh = crypto.getRandomValues(new Uint8Array(32));
+      try {
+        const entries = [];
+        for (const s of memberSlots)
+          entries.push({ slot: s, blob: await makeEpochBlob(this.opt.wasm, this.opt.identity, this.mySlot, this.handle, next,
+                                                            memberSlots, s, ids.get(s)!.identity, fresh) });
+        const r = await this.t.call({ type: "PostEpoch", epoch: next, entries });
+        if (!r.ok || !this.joined || this.ks === null) return;
+        if (r.value.type === "Ack") {
+          ++this.st.epochsDistributed;
+          await this.installEpoch(next, await this.ks.epochSecret(this.session, next, fresh), memberSlots);
+          return;
+        }
+        if (r.value.type === "Error" && r.value.code === 11) {  // StaleEpoch: the server takes its epoch + 1
+          const info = await this.t.call({ type: "GetMeeting" });
+          if (!info.ok || info.value.type !== "MeetingInfo") return;
+          next = info.value.epoch + 1n;
+          continue;
+        }
+        return;  // BadSlot (someone left meanwhile: its event rekeys) or NotDistributor
+      } finally {
+        fresh.fill(0);
+      }
+    }
+  }
+
+  // ---- frames (in arrival order on frameChain) ------------------------------------------------
+
+  private frameStep(fn: () => Promise<void>): void {
+    this.frameChain = this.frameChain.then(fn).catch(() => {});
+  }
+
+  private onRelayed(slot: number, env: number, frame: Bytes): void {
+    if (!this.joined) return;
+    const h = decodeHeader(frame);
+    if (h === null) {
+      ++this.st.framesUndecryptable;
+      return;
+    }
+    const e = kidEpoch(h.kid);
+    if (this.epochNow === 0n || e > this.epochNow) {
+      // Its key is on the way (the EpochKey push may come after the sender's first frames).
+      if (this.held.length >= kMaxHeldFrames) {
+        this.held.shift();
+        ++this.st.framesUndecryptable;
+      }
+      this.held.push({ slot, env, epoch: e, frame, at: Date.now() });
+      ++this.st.framesHeldBack;
+      return;
+    }
+    this.frameStep(() => this.deliver(slot, env, frame));
+  }
+
+  private async deliver(slot: number, env: number, frame: Uint8Array): Promise<void> {
+    if (!this.joined) return;
+    const envelope = parseEnvelope(env);
+    const r = await this.crypto.unprotect(slot, env, frame);
+    if (!r.ok || envelope === null || !this.joined) {
+      ++this.st.framesUndecryptable;
+      return;
+    }
+    if (envelope.kind === MediaKind.Control) {
+      this.onControl(slot, r.payload);
+      return;
+    }
+    ++this.st.framesReceived;
+    const f: IncomingFrame = { slot, kind: envelope.kind, keyframe: envelope.keyframe, layer: envelope.layer,
+                               epoch: r.epoch, payload: r.payload, verified: false };
+    // Behind frames of the same sender still waiting for its identity, to keep the order.
+    if (this.unchecked.some((u) => u.frame.slot === slot) || !this.label(f)) {
+      if (this.unchecked.length >= kMaxHeldFrames) {
+        this.unchecked.shift();
+        ++this.st.framesUndecryptable;
+      }
+      this.unchecked.push({ frame: f, at: Date.now() });
+      ++this.st.framesIdentityWait;
+      if (!this.identityWanted.has(slot)) {
+        this.identityWanted.add(slot);
+        this.keyStep(() => this.checkWaitingIdentities());
+      }
+      return;
+    }
+    this.handOver(f);
+  }
+
+  /** Fills the sender fields from its checked identity (a departed member names the epochs it held). */
+  private label(f: IncomingFrame): boolean {
+    const d = this.departed.get(f.slot);
+    const who = d !== undefined && f.epoch <= d.lastEpoch ? d.identity : this.members.get(f.slot)?.identity ?? null;
+    if (who === null) return false;
+    f.verified = true;
+    f.userId = who.userId;
+    return true;
+  }
+
+  private handOver(f: IncomingFrame): void {
+    if (!this.joined) return;
+    const track = (f.slot << 8) | f.kind;
+    if (!this.tracks.has(track)) {
+      this.tracks.add(track);
+      const who = f.verified ? this.members.get(f.slot)?.identity ?? this.departed.get(f.slot)?.identity ?? null : null;
+      this.events.post("trackSubscribed", { slot: f.slot, kind: f.kind, userId: f.userId ?? null,
+                                            name: who?.displayName ?? null, verified: f.verified });
+    }
+    try {
+      this.onFrame?.(f);
+    } catch {
+      ++this.events.listenerErrors;
+    }
+  }
+
+  /** Checks the identities frames wait for, then hands over (in order) the frames now labelled. */
+  private async checkWaitingIdentities(): Promise<void> {
+    for (const s of [...this.identityWanted]) await this.ensureIdentity(s);
+    await this.frameChainIdle();
+    if (!this.joined) return;
+    const now = Date.now();
+    const expired = new Set<number>(), blocked = new Set<number>();
+    const keep: Unchecked[] = [];
+    for (const u of this.unchecked) {
+      const s = u.frame.slot;
+      if (!blocked.has(s) && (this.label(u.frame) || expired.has(s) || now - u.at >= this.holdBackMs)) {
+        if (!u.frame.verified) {
+          expired.add(s);
+          ++this.st.framesUnchecked;
+        }
+        this.handOver(u.frame);
+      } else {
+        blocked.add(s);  // later frames of this sender stay behind this one
+        keep.push(u);
+      }
+    }
+    this.unchecked = keep;
+    this.identityWanted = blocked;
+  }
+
+  /** Waits until the frames queued so far went through (so hand-overs stay in arrival order). */
+  private frameChainIdle(): Promise<void> {
+    const p = this.frameChain;
+    return p.then(() => {});
+  }
+
+  private onControl(from: number, payload: Uint8Array): void {
+    if (payload.length !== 4 || payload[0] !== kControlKeyframeRequest) return;  // unknown: ignored
+    const target = payload[1]! | (payload[2]! << 8), kind = payload[3]!;
+    if ((kind !== MediaKind.Video && kind !== MediaKind.Screen) || target !== this.mySlot || !this.joined) return;
+    ++this.st.keyframeRequestsReceived;
+    try {
+      this.onKeyframeRequest?.(from, kind as MediaKindCode);
+    } catch {
+      ++this.events.listenerErrors;
+    }
+  }
+
+  /** Every 200 ms: frames past their hold-back (epoch key or identity) move on. */
+  private tick(): void {
+    if (!this.joined) return;
+    const now = Date.now();
+    while (this.held.length > 0 && now - this.held[0]!.at >= this.holdBackMs) {
+      this.held.shift();
+      ++this.st.framesUndecryptable;
+    }
+    if (this.unchecked.length > 0 && now - this.unchecked[0]!.at >= this.holdBackMs)
+      this.keyStep(() => this.checkWaitingIdentities());
+  }
+
+  private expect<T extends Message["type"]>(r: Result<Message>, type: T, what: string): Reply<T> {
+    if (!r.ok) throw new RoomError("connection", `${what}: ${r.error}`);
+    if (r.value.type === type) return r.value as Reply<T>;
+    if (r.value.type === "Error") throw new RoomError("refused", `${what}: ${r.value.text} (code ${r.value.code})`);
+    throw new RoomError("protocol", `${what}: unexpected ${r.value.type}`);
+  }
+}
+
+/** Bytes the mailbox owner signs (mailbox_proof.h): label || mailbox || nonce || u16 count || ids. */
+export function mailboxOwnerTranscript(mailbox: Uint8Array, nonce: Uint8Array, deleteIds: readonly Uint8Array[]): Bytes {
+  const label = new TextEncoder().encode("v100/mailbox-owner/v1");
+  const out = new Uint8Array(label.length + 64 + 2 + 16 * deleteIds.length);
+  out.set(label, 0);
+  out.set(mailbox, label.length);
+  out.set(nonce, label.length + 32);
+  out[label.length + 64] = deleteIds.length & 0xff;
+  out[label.length + 65] = deleteIds.length >> 8;
+  deleteIds.forEach((id, i) => out.set(id, label.length + 66 + 16 * i));
+  return out;
+}
