@@ -8,7 +8,7 @@ import { toHex } from "../src/bytes.js";
 import { Identity, shortId } from "../src/identity.js";
 import { IdentityStore, type StoredIdentity, openIdentity, sealIdentity } from "../src/keystore.js";
 import { PqWasm } from "../src/wasm.js";
-import { hostSessionFactory } from "./host_session.js";
+import { roomSessionFactory } from "./room_session.js";
 import type { MeetingSession, Member, Picture, ServerHeld, SessionFactory } from "./session.js";
 
 /** What the page shows, for people and for the page test (web/scripts/app-test.mjs). */
@@ -22,6 +22,8 @@ export interface AppState {
   held?: ServerHeld;
   inviteLink?: string;
   mediaLocal?: string;
+  /** Remote pictures drawn, by slot. */
+  pictures?: Record<string, number>;
   error?: string;
 }
 declare global {
@@ -30,7 +32,7 @@ declare global {
   }
 }
 
-const factory: SessionFactory = hostSessionFactory;
+const factory: SessionFactory = roomSessionFactory;
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -49,6 +51,10 @@ let store: IdentityStore;
 let me: { identity: Identity; rec: StoredIdentity } | null = null;
 let session: MeetingSession | null = null;
 let busy = false;
+// An invitation link this page was opened with: kept in memory only, and taken out of the address bar
+// (and so out of the history) at once; used when an identity is unlocked.
+let pendingLink: string | null = location.hash.length > 1 ? location.href : null;
+if (pendingLink !== null) history.replaceState(null, "", location.pathname);
 
 /** Runs a UI action once at a time; failures land in the status line, never as an uncaught error. */
 function action(fn: () => Promise<void>): () => void {
@@ -115,6 +121,7 @@ function showIdentity(): void {
     state.publicText = me.rec.publicText;
   }
   state.stage = unlocked ? "unlocked" : "locked";
+  if (pendingLink !== null && !unlocked) say("You were invited: unlock, create or import an identity to join.");
 }
 
 async function unlocked(identity: Identity, rec: StoredIdentity): Promise<void> {
@@ -122,9 +129,10 @@ async function unlocked(identity: Identity, rec: StoredIdentity): Promise<void> 
   me = { identity, rec };
   showIdentity();
   say(`Unlocked ${rec.label}.`);
-  const join = new URLSearchParams(location.hash.slice(1)).get("join");
-  if (join !== null) {
-    const r = await factory.joinLink(wasm, identity, rec.label, location.hash.slice(1), events());
+  if (pendingLink !== null) {
+    say("Joining the meeting of the link…");
+    const r = await factory.joinLink(wasm, identity, rec.label, pendingLink, events());
+    pendingLink = null;
     if (!r.ok) say(`Cannot join from this link: ${r.error}`);
     else await enterMeeting(r.value);
   }
@@ -260,15 +268,20 @@ function showLocalVideo(li: HTMLLIElement): void {
 }
 
 function drawPicture(p: Picture): void {
+  state.pictures ??= {};
+  state.pictures[String(p.slot)] = (state.pictures[String(p.slot)] ?? 0) + 1;
   const li = tiles.get(p.slot);
   if (li === undefined) {
     p.frame.close();
     return;
   }
-  let c = li.querySelector("canvas");
+  let c = li.querySelector<HTMLCanvasElement>(`canvas.${p.source}`);
   if (c === null) {
     c = document.createElement("canvas");
+    c.className = p.source;
+    c.setAttribute("aria-label", p.source === "screen" ? "shared screen" : "camera");
     li.prepend(c);
+    li.classList.toggle("sharing", li.querySelector("canvas.screen") !== null);
   }
   c.width = p.frame.displayWidth;
   c.height = p.frame.displayHeight;
@@ -347,6 +360,11 @@ async function enterMeeting(s: MeetingSession): Promise<void> {
   say(`In "${s.title}" (slot ${s.slot}).`);
   await startLocalMedia(s);
   renderMembers(s.members());
+  // The relayed-media counters change with every frame: the panel is redrawn once a second.
+  const timer = setInterval(() => {
+    if (session === s) renderHeld(s.serverHeld());
+    else clearInterval(timer);
+  }, 1000);
   $("leave").focus();
 }
 
@@ -370,11 +388,20 @@ function toggle(id: string, onText: string, offText: string, apply: (pressed: bo
   }));
 }
 toggle("mute", "Unmute", "Mute", async (muted) => {
-  for (const t of local.mic?.getAudioTracks() ?? []) t.enabled = !muted;
+  // Muted: the track is disabled and taken off the session, so no audio frame leaves at all.
+  for (const t of local.mic?.getAudioTracks() ?? []) {
+    t.enabled = !muted;
+    if (muted) session?.removeTrack("microphone");
+    else await session?.addTrack(t, "microphone");
+  }
   say(muted ? "Microphone muted." : "Microphone on.");
 });
 toggle("camera", "Camera on", "Camera off", async (off) => {
-  for (const t of local.camera?.getVideoTracks() ?? []) t.enabled = !off;
+  for (const t of local.camera?.getVideoTracks() ?? []) {
+    t.enabled = !off;
+    if (off) session?.removeTrack("camera");
+    else await session?.addTrack(t, "camera");
+  }
   renderMembers(session?.members() ?? []);
   say(off ? "Camera off." : "Camera on.");
 });

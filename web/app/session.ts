@@ -1,6 +1,6 @@
 // What the meeting page needs of a meeting session, and nothing more: the page (app.ts) is written
-// against this interface, so the session behind it can change (host_session.ts over the SDK blocks
-// today; the SDK's Room + MediaSession when they land) without touching the page.
+// against this interface (room_session.ts implements it over the SDK's Room + MediaSession), so the
+// page needs nothing of the SDK's session internals and a test or another session can stand behind it.
 import type { Result } from "../src/crypto.js";
 import type { Identity } from "../src/identity.js";
 import type { PqWasm } from "../src/wasm.js";
@@ -57,6 +57,9 @@ export interface SessionEvents {
   onServerHeld?: (held: ServerHeld) => void;
 }
 
+/** What a local track is. */
+export type TrackSource = "camera" | "microphone" | "screen";
+
 /** An invitation for one person's public identity: bytes to hand over (`v100 join --invitation`). */
 export interface Invitation {
   /** Short form of the invitee's user id, for the file name and the page. */
@@ -77,8 +80,8 @@ export interface MeetingSession {
   /** An invitation sealed to the public identity line `v100-identity-v1 <hex>` (`me.key.pub`). */
   inviteIdentity(publicText: string): Promise<Result<Invitation>>;
   /** Sends a local track (camera, microphone or screen); false when this session has no media. */
-  addTrack(track: MediaStreamTrack, source: "camera" | "microphone" | "screen"): Promise<boolean>;
-  removeTrack(source: "camera" | "microphone" | "screen"): void;
+  addTrack(track: MediaStreamTrack, source: TrackSource): Promise<boolean>;
+  removeTrack(source: TrackSource): void;
   /** Whether media reaches the others (an encoding MediaSession is attached). */
   readonly sendsMedia: boolean;
   leave(): Promise<void>;
@@ -88,6 +91,6 @@ export interface MeetingSession {
 export interface SessionFactory {
   /** Creates a meeting titled `title` on the page's own server and joins it as `name`. */
   create(wasm: PqWasm, identity: Identity, name: string, title: string, events: SessionEvents): Promise<Result<MeetingSession>>;
-  /** Joins from an invitation link's fragment, or says why it cannot. */
-  joinLink(wasm: PqWasm, identity: Identity, name: string, fragment: string, events: SessionEvents): Promise<Result<MeetingSession>>;
+  /** Joins by an invitation link (the page URL with the meeting secret in its fragment), or says why not. */
+  joinLink(wasm: PqWasm, identity: Identity, name: string, link: string, events: SessionEvents): Promise<Result<MeetingSession>>;
 }

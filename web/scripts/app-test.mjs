@@ -38,11 +38,13 @@ mkdirSync(webRoot, { recursive: true });
 copyFileSync(join(root, "web", "app", "index.html"), join(webRoot, "index.html"));
 copyFileSync(join(root, "web", "app", "app.css"), join(webRoot, "app.css"));
 copyFileSync(join(root, "build", "web", "app", "app.js"), join(webRoot, "app.js"));
+copyFileSync(join(root, "build", "web", "live", "sframe_worker.js"), join(webRoot, "sframe_worker.js"));
 copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"), join(webRoot, "v100.wasm"));
 
 mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(out, "app-"));
 const dataDir = join(work, "data");
+const y4m = join(work, "camera.y4m"), wav = join(work, "microphone.wav");
 mkdirSync(dataDir);
 const serve = spawn(v100, ["serve", "--port", "0", "--data-dir", dataDir, "--web-root", webRoot],
                     { stdio: ["ignore", "pipe", "pipe"] });
@@ -71,6 +73,7 @@ const pass = `browser pass ${tag} ü`;
 const nativePass = `native-${tag}`;
 const env = { ...process.env, V100_PASSPHRASE: nativePass };
 let version = "";
+let media = null;
 let appState;
 let nativeOut = "";
 
@@ -163,12 +166,17 @@ async function run(page) {
         s.members[0].name === name && s.members[0].verified && /^\d{5} \d{5} \d{5} \d{5}$/.test(s.code ?? ""),
         `title heading, 1 tile "${s.members?.[0]?.name}" verified, security code ${s.code}, local media ${s.mediaLocal}`);
   check("invite link", new URL(link).origin === `https://127.0.0.1:${port}` && new URL(link).pathname === "/" &&
-        new URL(link).search === "" && /^#join=[0-9a-f]{64}\./.test(new URL(link).hash),
+        new URL(link).search === "" && /^#m=[A-Za-z0-9_-]{40,}$/.test(new URL(link).hash),
         "the meeting secret sits in the fragment only (no path, no query)");
   check("server-held panel", s.held.handle.length === 64 && s.held.items.length >= 6 && s.held.epochs.length >= 1 &&
         !heldText.includes(name) && !heldText.includes(title),
         `handle ${s.held.handle.slice(0, 12)}…, ${s.held.items.length} items (` +
         s.held.items.map((i) => `${i.what} ${i.bytes} B`).join("; ") + `), epochs ${s.held.epochs.join(",")}; no name or title`);
+
+  // Share the screen (its own track: the native side counts its pictures apart).
+  await page.getByRole("button", { name: "Share screen" }).click();
+  await page.waitForFunction(() => document.getElementById("share")?.getAttribute("aria-pressed") === "true", null,
+                             { timeout: 20_000 });
 
   // Invite a native identity by its public identity line; v100 join joins with the saved file.
   const inviteeKey = join(work, "invitee.key");
@@ -180,7 +188,7 @@ async function run(page) {
   await inv.saveAs(invFile);
   const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
   const joiner = spawn(v100, ["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", inviteeKey,
-                              "--invitation", invFile, "--name", nativeName, "--seconds", "6"],
+                              "--invitation", invFile, "--name", nativeName, "--seconds", "8", "--media", "test-pattern"],
                        { env, stdio: ["ignore", "pipe", "pipe"] });
   joiner.stdout.on("data", (d) => { nativeOut += d; });
   joiner.stderr.on("data", (d) => { nativeOut += d; });
@@ -188,6 +196,10 @@ async function run(page) {
   await page.waitForFunction(() => window.v100App?.members?.length === 2, null, { timeout: 30_000 });
   await page.waitForFunction(() => window.v100App?.epoch !== undefined && Number(window.v100App.epoch) >= 2, null,
                              { timeout: 30_000 });
+  s = await state();
+  const nativeSlot = s.members.find((m) => !m.self)?.slot;
+  await page.waitForFunction((slot) => (window.v100App?.pictures?.[String(slot)] ?? 0) >= 30, nativeSlot, { timeout: 30_000 })
+    .catch(() => {});
   s = await state();
   const tileLabels = await page.getByRole("list", { name: "Participants" }).getByRole("listitem").evaluateAll(
     (els) => els.map((e) => e.getAttribute("aria-label")));
@@ -200,12 +212,28 @@ async function run(page) {
         `v100 join --invitation exit ${exit}; tile "${other?.name}" ${other?.verified ? "verified" : "NOT verified"}`);
   check("security codes equal", codes.length > 0 && codes.at(-1) === s.code,
         `page ${s.code} / v100 join ${codes.at(-1) ?? "none"} (epoch ${s.epoch})`);
+  // Media both ways: the page drew the native participant's pictures in its tile; the native side
+  // checked the page's camera pattern and tone and counted its screen share.
+  // "  <receiver> <sender> <pictures> ok (a..b) | FAILED (...) <audio> ok|FAILED <f> Hz (sent <e>)[; screen n]"
+  const line = nativeOut.split("\n").find((l) => l.includes(nativeName) && l.includes(name)) ?? "";
+  const mm = /\s(\d+)\s+(ok \((\d+)\.\.(\d+)\)|FAILED \((\d+) of \d+ bad\))\s+(\d+)\s+(ok|FAILED) ([\d.]+) Hz \(sent (\d+)\)(; screen (\d+))?/.exec(line);
+  const drawn = s.pictures?.[String(nativeSlot)] ?? 0;
+  media = { pictures_from_native_drawn: drawn, native_line: line.trim(),
+            native_pictures_checked: mm === null ? 0 : Number(mm[1]), native_pattern_ok: mm !== null && mm[2].startsWith("ok"),
+            native_tone_ok: mm !== null && mm[7] === "ok", native_screen_pictures: mm?.[11] === undefined ? 0 : Number(mm[11]) };
+  check("media both ways", drawn >= 30 && media.native_pictures_checked >= 30 && media.native_pattern_ok && media.native_tone_ok &&
+        media.native_screen_pictures > 0,
+        `page drew ${drawn} decoded pictures of the native participant; native: "${line.trim()}"`);
   await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 });
   check("member left", true, "after v100 join left, one tile remains and the page keyed a new epoch");
 
   // Controls: toggles are buttons with aria-pressed, and leave ends the meeting.
+  await page.getByRole("button", { name: "Stop sharing" }).click();
+  await page.getByRole("button", { name: "Share screen" }).waitFor();
   await page.getByRole("button", { name: "Mute" }).click();
+  await page.getByRole("button", { name: "Unmute" }).waitFor();
   await page.getByRole("button", { name: "Camera off" }).click();
+  await page.getByRole("button", { name: "Camera on" }).waitFor();
   const muted = await page.getByRole("button", { name: "Unmute" }).getAttribute("aria-pressed");
   const camOff = await page.getByRole("button", { name: "Camera on" }).getAttribute("aria-pressed");
   const videos = await page.locator("#tiles video").count();
@@ -221,7 +249,13 @@ if (port === 0) {
 } else if (!existsSync(executablePath)) {
   check("chromium", false, `${executablePath} not found (Debian package chromium: scripts/deps.sh web)`);
 } else {
-  const args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+  // The fake camera and microphone play this page's test pattern and tone (slot 0: the host's slot in
+  // a new meeting), which the native participant checks picture by picture.
+  execFileSync(v100, ["capture-files", "--sender", "0", "--seconds", "60", "--out-y4m", y4m, "--out-wav", wav],
+               { stdio: "ignore" });
+  const args = ["--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`,
+                `--use-file-for-fake-audio-capture=${wav}`, "--use-fake-ui-for-media-stream",
+                "--auto-select-desktop-capture-source=Entire screen", "--autoplay-policy=no-user-gesture-required"];
   if (process.getuid?.() === 0) args.push("--no-sandbox");
   let browser;
   try {
@@ -270,7 +304,7 @@ rmSync(work, { recursive: true, force: true });
 
 const section = {
   ok: !failed, chromium: version, checks: checks.length, checks_passed: checks.filter((c) => c.ok).length,
-  results: checks, final_stage: appState?.stage ?? null, web_root: "build/web/app-root", screenshot: "build/web-test/app.png",
+  results: checks, media, final_stage: appState?.stage ?? null, web_root: "build/web/app-root", screenshot: "build/web-test/app.png",
   canary_forms: forms.length, canaries_found: found.length, duration_ms: Date.now() - started,
 };
 const summaryPath = join(out, "summary.json");

@@ -1,0 +1,149 @@
+// The page's MeetingSession over the SDK: a Room (src/room.ts: keys, members, epochs, the
+// connection; the MediaPort) and a MediaSession (src/media.ts: WebCodecs camera, microphone and
+// screen, decoded pictures, audio playout) whose frames are SFrame-protected in a Worker
+// (WorkerFrameCrypto, sframe_worker.js next to the page). Links are the Room's (the meeting secret in
+// the fragment); invitations by public identity are the Room's invitation bytes (a file for
+// `v100 join --invitation`, or left in the invitee's mailbox). What the server holds comes from the
+// ledger of what this page sent (ledger.ts).
+import { toHex } from "../src/bytes.js";
+import type { Result } from "../src/crypto.js";
+import { WorkerFrameCrypto } from "../src/frame_crypto.js";
+import { type Identity, parsePublicIdentityText, shortId } from "../src/identity.js";
+import { MediaSession } from "../src/media.js";
+import { MediaKind, type MediaKindCode } from "../src/protocol.js";
+import { Room } from "../src/room.js";
+import type { PqWasm } from "../src/wasm.js";
+import { ServerLedger, tapSentMessages } from "./ledger.js";
+import type {
+  Invitation, Member, MeetingSession, ServerHeld, SessionEvents, SessionFactory, TrackSource,
+} from "./session.js";
+
+const kindOf: Record<TrackSource, MediaKindCode> = {
+  camera: MediaKind.Video, microphone: MediaKind.Audio, screen: MediaKind.Screen,
+};
+
+class RoomSession implements MeetingSession {
+  readonly sendsMedia = true;
+  private readonly others = new Map<number, { name: string; userId: string }>();
+  private media: MediaSession | null = null;
+  private closed = false;
+
+  constructor(private readonly w: PqWasm, private readonly room: Room, private readonly me: Identity,
+              private readonly name: string, readonly title: string, private readonly ledger: ServerLedger,
+              private readonly untap: () => void, private readonly events: SessionEvents) {}
+
+  get slot(): number {
+    return this.room.slot;
+  }
+
+  /** Subscribes to the Room's events and starts the media session on it. */
+  start(): void {
+    const r = this.room;
+    r.on("participantJoined", (p) => {
+      this.others.set(p.slot, { name: p.name, userId: toHex(p.userId) });
+      this.events.onMembers?.(this.members());
+    });
+    r.on("participantLeft", (p) => {
+      this.others.delete(p.slot);
+      this.events.onMembers?.(this.members());
+    });
+    r.on("epochChanged", (e) => {
+      this.ledger.sawEpoch(e.epoch);
+      this.events.onEpoch?.(e.epoch, e.securityCode);
+      this.events.onMembers?.(this.members());
+      this.events.onServerHeld?.(this.serverHeld());
+    });
+    r.on("connectionStateChanged", (c) => {
+      if (c.state === "disconnected" && !this.closed) this.events.onError?.(`disconnected: ${c.reason}`);
+    });
+    r.on("removed", () => this.events.onError?.("the host removed you from the meeting"));
+    r.on("meetingEnded", () => this.events.onError?.("the meeting ended"));
+    this.media = new MediaSession(r, {
+      playout: true,
+      onPicture: (p) => this.events.onPicture?.({ slot: p.slot, source: p.kind === MediaKind.Screen ? "screen" : "camera",
+                                                   frame: p.frame }),
+    });
+  }
+
+  members(): Member[] {
+    const out: Member[] = [{ slot: this.room.slot, name: this.name, userId: toHex(this.me.userId), verified: true, self: true }];
+    for (const [slot, p] of this.others) out.push({ slot, name: p.name, userId: p.userId, verified: true, self: false });
+    // Members keyed into the epoch whose identity has not (yet) checked out: shown, marked unverified.
+    for (const slot of this.room.epochMembers)
+      if (slot !== this.room.slot && !this.others.has(slot))
+        out.push({ slot, name: `slot ${slot}`, userId: "", verified: false, self: false });
+    return out.sort((a, b) => a.slot - b.slot);
+  }
+
+  securityCode(): string | null {
+    return this.room.securityCode === "" ? null : this.room.securityCode;
+  }
+
+  serverHeld(): ServerHeld {
+    return this.ledger.held();
+  }
+
+  inviteLink(): string {
+    return this.room.link(`${location.origin}/`);
+  }
+
+  async inviteIdentity(publicText: string): Promise<Result<Invitation>> {
+    const pub = parsePublicIdentityText(this.w, publicText);
+    if (!pub.ok) return pub;
+    const bytes = await this.room.invite(pub.value, this.title);
+    return { ok: true, value: { inviteeShortId: shortId(pub.value.userId(this.w)), bytes } };
+  }
+
+  async addTrack(track: MediaStreamTrack, source: TrackSource): Promise<boolean> {
+    if (this.media === null) return false;
+    await this.media.addTrack(track, kindOf[source]);
+    return true;
+  }
+
+  removeTrack(source: TrackSource): void {
+    this.media?.removeTrack(kindOf[source]);
+  }
+
+  async leave(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.media?.close();
+    this.media = null;
+    await this.room.close();
+    this.untap();
+  }
+}
+
+async function open(wasm: PqWasm, identity: Identity, name: string, events: SessionEvents,
+                    enter: (room: Room) => Promise<string>): Promise<Result<MeetingSession>> {
+  const ledger = new ServerLedger((h) => events.onServerHeld?.(h));
+  const untap = tapSentMessages((m) => ledger.record(m));
+  let room: Room | undefined;
+  try {
+    room = await Room.connect({ url: `wss://${location.host}/v100`, wasm, identity, name,
+                                crypto: WorkerFrameCrypto.start("sframe_worker.js") });
+    const title = await enter(room);
+    const s = new RoomSession(wasm, room, identity, name, title, ledger, untap, events);
+    s.start();
+    return { ok: true, value: s };
+  } catch (e) {
+    await room?.close().catch(() => {});
+    untap();
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export const roomSessionFactory: SessionFactory = {
+  create(wasm, identity, name, title, events) {
+    return open(wasm, identity, name, events, async (room) => {
+      await room.create(title, `${location.origin}/`);
+      return title;
+    });
+  },
+  joinLink(wasm, identity, name, link, events) {
+    return open(wasm, identity, name, events, async (room) => {
+      await room.joinLink(link);
+      return room.title();
+    });
+  },
+};
