@@ -121,7 +121,6 @@ function showIdentity(): void {
     state.publicText = me.rec.publicText;
   }
   state.stage = unlocked ? "unlocked" : "locked";
-  if (pendingLink !== null && !unlocked) say("You were invited: unlock, create or import an identity to join.");
 }
 
 async function unlocked(identity: Identity, rec: StoredIdentity): Promise<void> {
@@ -355,16 +354,16 @@ async function enterMeeting(s: MeetingSession): Promise<void> {
   renderMembers(s.members());
   renderHeld(s.serverHeld());
   const code = s.securityCode();
-  if (code !== null) events().onEpoch(0n, code);
+  if (code !== null) events().onEpoch(s.epoch, code);
   state.stage = "meeting";
   say(`In "${s.title}" (slot ${s.slot}).`);
-  await startLocalMedia(s);
-  renderMembers(s.members());
   // The relayed-media counters change with every frame: the panel is redrawn once a second.
   const timer = setInterval(() => {
     if (session === s) renderHeld(s.serverHeld());
     else clearInterval(timer);
   }, 1000);
+  await startLocalMedia(s);
+  renderMembers(s.members());
   $("leave").focus();
 }
 
@@ -457,8 +456,9 @@ async function main(): Promise<void> {
   store = await IdentityStore.open();
   await refreshStored();
   showIdentity();
-  say((await store.list()).length > 0 ? "Unlock your identity, or create or import one." :
-      "Create an identity, or import a key file.");
+  if (pendingLink !== null) say("You were invited to a meeting: unlock, create or import an identity to join.");
+  else say((await store.list()).length > 0 ? "Unlock your identity, or create or import one." :
+           "Create an identity, or import a key file.");
 }
 
 main().catch((e: unknown) => {

@@ -25,26 +25,34 @@ const kindOf: Record<TrackSource, MediaKindCode> = {
 class RoomSession implements MeetingSession {
   readonly sendsMedia = true;
   private readonly others = new Map<number, { name: string; userId: string }>();
+  private readonly left = new Set<number>();
+  title = "";
   private media: MediaSession | null = null;
   private closed = false;
 
   constructor(private readonly w: PqWasm, private readonly room: Room, private readonly me: Identity,
-              private readonly name: string, readonly title: string, private readonly ledger: ServerLedger,
+              private readonly name: string, private readonly ledger: ServerLedger,
               private readonly untap: () => void, private readonly events: SessionEvents) {}
 
   get slot(): number {
     return this.room.slot;
   }
 
-  /** Subscribes to the Room's events and starts the media session on it. */
-  start(): void {
+  get epoch(): bigint {
+    return this.room.epoch;
+  }
+
+  /** Subscribes to the Room's events (before the Room joins, so none is missed). */
+  listen(): void {
     const r = this.room;
     r.on("participantJoined", (p) => {
+      this.left.delete(p.slot);
       this.others.set(p.slot, { name: p.name, userId: toHex(p.userId) });
       this.events.onMembers?.(this.members());
     });
     r.on("participantLeft", (p) => {
       this.others.delete(p.slot);
+      this.left.add(p.slot);
       this.events.onMembers?.(this.members());
     });
     r.on("epochChanged", (e) => {
@@ -58,7 +66,11 @@ class RoomSession implements MeetingSession {
     });
     r.on("removed", () => this.events.onError?.("the host removed you from the meeting"));
     r.on("meetingEnded", () => this.events.onError?.("the meeting ended"));
-    this.media = new MediaSession(r, {
+  }
+
+  /** Starts the media session once the Room is in the meeting. */
+  startMedia(): void {
+    this.media = new MediaSession(this.room, {
       playout: true,
       onPicture: (p) => this.events.onPicture?.({ slot: p.slot, source: p.kind === MediaKind.Screen ? "screen" : "camera",
                                                    frame: p.frame }),
@@ -66,12 +78,17 @@ class RoomSession implements MeetingSession {
   }
 
   members(): Member[] {
-    const out: Member[] = [{ slot: this.room.slot, name: this.name, userId: toHex(this.me.userId), verified: true, self: true }];
-    for (const [slot, p] of this.others) out.push({ slot, name: p.name, userId: p.userId, verified: true, self: false });
-    // Members keyed into the epoch whose identity has not (yet) checked out: shown, marked unverified.
-    for (const slot of this.room.epochMembers)
-      if (slot !== this.room.slot && !this.others.has(slot))
-        out.push({ slot, name: `slot ${slot}`, userId: "", verified: false, self: false });
+    const me = this.room.slot;
+    const out: Member[] = [{ slot: me, name: this.name, userId: toHex(this.me.userId), verified: true, self: true }];
+    // Everyone keyed into the current epoch or announced since: named only once their identity blob
+    // opened and its signature checked (Room.participant); until then shown as unverified.
+    const slots = new Set([...this.room.epochMembers, ...this.others.keys()]);
+    for (const slot of slots) {
+      if (slot === me || (this.left.has(slot) && !this.others.has(slot))) continue;
+      const p = this.room.participant(slot);
+      out.push(p === null ? { slot, name: `slot ${slot}`, userId: "", verified: false, self: false }
+                          : { slot, name: p.name, userId: toHex(p.userId), verified: true, self: false });
+    }
     return out.sort((a, b) => a.slot - b.slot);
   }
 
@@ -122,9 +139,10 @@ async function open(wasm: PqWasm, identity: Identity, name: string, events: Sess
   try {
     room = await Room.connect({ url: `wss://${location.host}/v100`, wasm, identity, name,
                                 crypto: WorkerFrameCrypto.start("sframe_worker.js") });
-    const title = await enter(room);
-    const s = new RoomSession(wasm, room, identity, name, title, ledger, untap, events);
-    s.start();
+    const s = new RoomSession(wasm, room, identity, name, ledger, untap, events);
+    s.listen();
+    s.title = await enter(room);
+    s.startMedia();
     return { ok: true, value: s };
   } catch (e) {
     await room?.close().catch(() => {});

@@ -69,6 +69,8 @@ export interface Invitation {
 
 export interface MeetingSession {
   readonly title: string;
+  /** The current epoch (0 before the first). */
+  readonly epoch: bigint;
   /** This participant's slot. */
   readonly slot: number;
   members(): Member[];

@@ -7,7 +7,9 @@
 // .pub line the tool wrote), creates a meeting, invites a native identity by its public identity line
 // (the invitation file the page saves is what `v100 join --invitation` joins with), sees the native
 // member's tile with the name from its sealed identity blob and the verified mark, and the same
-// security code as `v100 join` prints; mute / camera off / leave. Afterwards the typed title and
+// security code as `v100 join` prints, media both ways (the native checks the page's pattern, tone and
+// screen); a second browser opens the link, makes an identity and joins (names, codes, pictures both
+// ways); mute / camera off / leave. Afterwards the typed title and
 // names are searched in the server's files (none may be there).
 // Writes build/web-test/app.png and the `app` section of build/web-test/summary.json; exit 1 on a
 // failure. Run from the repository root after the bundle (make test-web does).
@@ -71,6 +73,7 @@ const title = `Quarterly plans Ωq${tag}`;
 const nativeName = `Native Ŧester ${tag}`;
 const pass = `browser pass ${tag} ü`;
 const nativePass = `native-${tag}`;
+const guestName = `Ğuest Ōne ${tag}`;
 const env = { ...process.env, V100_PASSPHRASE: nativePass };
 let version = "";
 let media = null;
@@ -82,7 +85,7 @@ function nativeOpen(file, passphrase) {
   return JSON.parse(execFileSync(webRef, ["keystore-open"], { input }).toString())[0];
 }
 
-async function run(page) {
+async function run(page, launchGuest) {
   const state = () => page.evaluate(() => window.v100App);
   const waitStage = (stage, timeout = 60_000) =>
     page.waitForFunction((s) => window.v100App?.stage === s, stage, { timeout });
@@ -224,8 +227,62 @@ async function run(page) {
   check("media both ways", drawn >= 30 && media.native_pictures_checked >= 30 && media.native_pattern_ok && media.native_tone_ok &&
         media.native_screen_pictures > 0,
         `page drew ${drawn} decoded pictures of the native participant; native: "${line.trim()}"`);
-  await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 });
-  check("member left", true, "after v100 join left, one tile remains and the page keyed a new epoch");
+  await page.waitForFunction((e) => window.v100App?.members?.length === 1 && BigInt(window.v100App.epoch ?? 0) > BigInt(e),
+                             s.epoch, { timeout: 30_000 }).catch(() => {});
+  const afterLeave = await state();
+  check("member left", afterLeave.members.length === 1 && BigInt(afterLeave.epoch) > BigInt(s.epoch) && afterLeave.code !== s.code,
+        `after v100 join left: one tile, epoch ${s.epoch} -> ${afterLeave.epoch}, new security code ${afterLeave.code}`);
+
+  // A second person joins through the page by the link: another browser (its own storage and a
+  // plain fake camera), an identity made there, then the meeting of the link.
+  const guestBrowser = await launchGuest();
+  try {
+    const gctx = await guestBrowser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1200, height: 800 } });
+    const guest = await gctx.newPage();
+    guest.on("pageerror", (e) => check("no guest page error", false, e.message));
+    await guest.goto(link);
+    await guest.waitForFunction(() => window.v100App?.stage === "locked", null, { timeout: 60_000 });
+    const fragmentGone = !guest.url().includes("#");
+    const invitedText = await guest.getByRole("status").first().textContent();
+    await guest.getByRole("textbox", { name: /^Your name \(shown/ }).fill(guestName);
+    await guest.getByLabel("Passphrase (at least 8 characters)").fill(pass);
+    await guest.getByLabel("Passphrase again").fill(pass);
+    await guest.getByLabel("Passphrase again").press("Enter");
+    await guest.waitForFunction(() => window.v100App?.stage === "meeting", null, { timeout: 60_000 });
+    const twoVerified = () => window.v100App?.members?.length === 2 && window.v100App.members.every((m) => m.verified);
+    await guest.waitForFunction(twoVerified, null, { timeout: 30_000 });
+    await page.waitForFunction(twoVerified, null, { timeout: 30_000 });
+    await page.waitForFunction((e) => window.v100App?.epoch === e, (await guest.evaluate(() => window.v100App.epoch)),
+                               { timeout: 10_000 }).catch(() => {});
+    const g0 = await guest.evaluate(() => window.v100App);
+    const guestSlot = g0.members.find((m) => m.self).slot, hostSlot = g0.members.find((m) => !m.self).slot;
+    await page.waitForFunction((sl) => (window.v100App?.pictures?.[String(sl)] ?? 0) >= 10, guestSlot, { timeout: 30_000 })
+      .catch(() => {});
+    await guest.waitForFunction((sl) => (window.v100App?.pictures?.[String(sl)] ?? 0) >= 10, hostSlot, { timeout: 30_000 })
+      .catch(() => {});
+    const g = await guest.evaluate(() => window.v100App);
+    const h = await state();
+    await guest.screenshot({ path: join(out, "app-guest.png"), fullPage: true });
+    const hostSeesGuest = h.members.find((m) => m.slot === guestSlot);
+    const guestSeesHost = g.members.find((m) => m.slot === hostSlot);
+    check("guest by link", fragmentGone && /invited/.test(invitedText ?? "") &&
+          (await guest.getByRole("heading", { name: title }).count()) === 1 &&
+          hostSeesGuest?.name === guestName && hostSeesGuest.verified && guestSeesHost?.name === name && guestSeesHost.verified &&
+          g.code === h.code && g.epoch === h.epoch,
+          `the link's page dropped its fragment, asked for an identity, joined; title opened; each sees the other ` +
+          `verified ("${guestSeesHost?.name}" / "${hostSeesGuest?.name}"); codes ${h.code} / ${g.code}, epochs ` +
+          `${h.epoch} / ${g.epoch}; fragment gone ${fragmentGone}; status "${invitedText}"`);
+    const hostDrew = h.pictures?.[String(guestSlot)] ?? 0, guestDrew = g.pictures?.[String(hostSlot)] ?? 0;
+    check("browser to browser media", hostDrew >= 10 && guestDrew >= 10 && g.held.framesRelayed > 0 && h.held.framesRelayed > 0,
+          `host drew ${hostDrew} pictures of the guest, guest drew ${guestDrew} of the host; relayed (ledger): host ` +
+          `${h.held.framesRelayed} frames ${h.held.bytesRelayed} B, guest ${g.held.framesRelayed} frames ${g.held.bytesRelayed} B ` +
+          `(guest media ${g.mediaLocal})`);
+    await guest.getByRole("button", { name: "Leave" }).click();
+    await guest.waitForFunction(() => window.v100App?.stage === "left", null, { timeout: 20_000 });
+    await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 });
+  } finally {
+    await guestBrowser.close();
+  }
 
   // Controls: toggles are buttons with aria-pressed, and leave ends the meeting.
   await page.getByRole("button", { name: "Stop sharing" }).click();
@@ -266,7 +323,9 @@ if (port === 0) {
     const page = await context.newPage();
     page.on("pageerror", (e) => check("no page error", false, e.message));
     page.on("console", (m) => { if (m.type() === "error") console.log(`page console: ${m.text()}`); });
-    await run(page);
+    await run(page, () => chromium.launch({ executablePath, headless: true,
+      args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+             ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])] }));
   } catch (e) {
     check("run", false, String(e?.message ?? e).split("\n")[0]);
     console.log(nativeOut.split("\n").slice(-10).join("\n"));
@@ -280,7 +339,8 @@ if (exitCode !== 0) check("serve exit", false, `v100 serve exited with ${exitCod
 
 // Blindness: what was typed into the page, in every file the server wrote.
 const forms = [];
-for (const [what, str] of [["title", title], ["name", name], ["imported name", importedName], ["native name", nativeName]]) {
+for (const [what, str] of [["title", title], ["name", name], ["imported name", importedName], ["native name", nativeName],
+                           ["guest name", guestName]]) {
   const le = Buffer.from(str, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
