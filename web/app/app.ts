@@ -8,8 +8,9 @@ import { toHex } from "../src/bytes.js";
 import { Identity, shortId } from "../src/identity.js";
 import { IdentityStore, type StoredIdentity, openIdentity, sealIdentity } from "../src/keystore.js";
 import { PqWasm } from "../src/wasm.js";
+import { tapStats } from "./ledger.js";
 import { roomSessionFactory } from "./room_session.js";
-import type { MeetingSession, Member, Picture, ServerHeld, SessionFactory } from "./session.js";
+import type { MailboxCheck, MeetingSession, Member, Picture, ServerHeld, SessionFactory } from "./session.js";
 
 /** What the page shows, for people and for the page test (web/scripts/app-test.mjs). */
 export interface AppState {
@@ -24,6 +25,8 @@ export interface AppState {
   mediaLocal?: string;
   /** Remote pictures drawn, by slot. */
   pictures?: Record<string, number>;
+  /** The last mailbox check: titles and inviters. */
+  invitations?: { title: string; from: string }[];
   error?: string;
 }
 declare global {
@@ -50,22 +53,25 @@ let wasm: PqWasm;
 let store: IdentityStore;
 let me: { identity: Identity; rec: StoredIdentity } | null = null;
 let session: MeetingSession | null = null;
-let busy = false;
 // An invitation link this page was opened with: kept in memory only, and taken out of the address bar
 // (and so out of the history) at once; used when an identity is unlocked.
 let pendingLink: string | null = location.hash.length > 1 ? location.href : null;
 if (pendingLink !== null) history.replaceState(null, "", location.pathname);
 
-/** Runs a UI action once at a time; failures land in the status line, never as an uncaught error. */
+/** Runs UI actions one after another (a click during another step waits for it, never interleaves);
+ * the same action is not queued twice (a double click runs once). Failures land in the status line,
+ * never as an uncaught error. */
+let chain: Promise<void> = Promise.resolve();
 function action(fn: () => Promise<void>): () => void {
+  let queued = false;
   return () => {
-    if (busy) return;
-    busy = true;
+    if (queued) return;
+    queued = true;
     document.body.setAttribute("aria-busy", "true");
-    fn().catch((e: unknown) => {
+    chain = chain.then(fn).catch((e: unknown) => {
       say(`Error: ${e instanceof Error ? e.message : String(e)}`);
     }).finally(() => {
-      busy = false;
+      queued = false;
       document.body.removeAttribute("aria-busy");
     });
   };
@@ -199,6 +205,9 @@ $("export").addEventListener("click", action(async () => {
 }));
 $("lock").addEventListener("click", action(async () => {
   if (session !== null) throw new Error("leave the meeting first");
+  await inbox?.close();
+  inbox = null;
+  $("inbox").replaceChildren();
   me?.identity.wipe();
   me = null;
   delete state.userId;
@@ -242,6 +251,7 @@ function renderMembers(members: Member[]): void {
   for (const [slot, li] of tiles) if (!slots.has(slot)) {
     li.remove();
     tiles.delete(slot);
+    delete state.pictures?.[String(slot)];  // a later member may get the same slot
   }
   for (const m of members) tileFor(m);
   state.members = members;
@@ -303,7 +313,8 @@ function renderHeld(h: ServerHeld): void {
   });
   $("held").querySelector("tbody")!.replaceChildren(...rows);
   $("held-epochs").textContent = h.epochs.join(", ") || "none yet";
-  $("held-media").textContent = `${h.framesRelayed} frames, ${h.bytesRelayed} bytes`;
+  $("held-media").textContent = `${h.framesRelayed} frames, ${h.bytesRelayed} bytes (messages sent ${tapStats.sent}, ` +
+                                `not decodable ${tapStats.undecodable})`;
 }
 
 function events() {
@@ -432,6 +443,10 @@ $("leave").addEventListener("click", action(async () => {
   $("meeting").hidden = true;
   $("identity").hidden = false;
   showIdentity();
+  for (const k of ["code", "epoch", "members", "held", "pictures", "mediaLocal", "inviteLink"] as const) delete state[k];
+  $("code").textContent = "—";
+  $("invite-result").textContent = "";
+  $("media-note").hidden = true;
   state.stage = "left";
   say("You left the meeting.");
 }));
@@ -441,13 +456,56 @@ $("copy-link").addEventListener("click", action(async () => {
 }));
 onSubmit("invite-form", async () => {
   if (session === null) return;
-  const r = await session.inviteIdentity($<HTMLTextAreaElement>("invite-pub").value);
+  const toMailbox = $<HTMLInputElement>("invite-mailbox").checked;
+  if (toMailbox) say("Sealing the invitation and paying the mailbox's proof of work…");
+  const r = await session.inviteIdentity($<HTMLTextAreaElement>("invite-pub").value, toMailbox);
   if (!r.ok) throw new Error(`public identity: ${r.error}`);
   const name = `invitation-${r.value.inviteeShortId.replace("..", "-")}.v100inv`;
   download(r.value.bytes, name);
   $("invite-result").textContent = `Invitation for ${r.value.inviteeShortId} saved as ${name} ` +
-                                   `(${r.value.bytes.length} bytes; opens with v100 join --invitation).`;
+                                   `(${r.value.bytes.length} bytes; opens with v100 join --invitation)` +
+                                   (r.value.posted ? " and left in their mailbox." : ".");
+  say(`Invited ${r.value.inviteeShortId}.`);
 });
+
+let inbox: MailboxCheck | null = null;
+$("inbox-check").addEventListener("click", action(async () => {
+  if (me === null) throw new Error("unlock an identity first");
+  await inbox?.close();
+  inbox = null;
+  say("Fetching your mailbox…");
+  const r = await factory.checkInvitations(wasm, me.identity, me.rec.label, events());
+  if (!r.ok) throw new Error(r.error);
+  inbox = r.value;
+  const list = inbox.invitations;
+  state.invitations = list.map((i) => ({ title: i.title, from: i.inviterShortId }));
+  $("inbox").replaceChildren(...list.map((inv) => {
+    const li = document.createElement("li");
+    const text = document.createElement("span");
+    const shown = inv.title === "" ? "(no title given)" : `“${inv.title}”`;
+    text.textContent = `${shown} from ${inv.inviterShortId}`;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = "Join";
+    b.setAttribute("aria-label", `Join ${shown} from ${inv.inviterShortId}`);
+    b.addEventListener("click", action(async () => {
+      say(`Joining ${shown}…`);
+      const s = await inv.join();
+      inbox = null;
+      $("inbox").replaceChildren();
+      if (!s.ok) throw new Error(s.error);
+      await enterMeeting(s.value);
+    }));
+    li.append(text, b);
+    return li;
+  }));
+  say(list.length === 0 ? `No invitations${inbox.junk ? ` (${inbox.junk} unreadable item(s) deleted)` : ""}.`
+                        : `${list.length} invitation(s): check who it is from before joining.`);
+  if (list.length === 0) {
+    await inbox.close();
+    inbox = null;
+  }
+}));
 
 async function main(): Promise<void> {
   const r = await fetch("v100.wasm");

@@ -11,6 +11,8 @@ import type { HeldItem, ServerHeld } from "./session.js";
 type Listener = (m: Message) => void;
 const listeners = new Set<Listener>();
 let tapped = false;
+/** Messages seen by the tap, and how many of them the decoder did not take (shown, never hidden). */
+export const tapStats = { sent: 0, undecodable: 0 };
 
 /** Calls `fn` with every message this page sends over a WebSocket (decoded; undecodable bytes skipped).
  * Returns the function that stops it. */
@@ -19,9 +21,12 @@ export function tapSentMessages(fn: Listener): () => void {
     tapped = true;
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      if (listeners.size > 0 && (data instanceof Uint8Array || data instanceof ArrayBuffer)) {
-        const d = decode(data instanceof Uint8Array ? data : new Uint8Array(data));
-        if (d.ok) for (const l of listeners) l(d.msg);
+      if (listeners.size > 0) {
+        ++tapStats.sent;
+        const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+        const d = bytes === null ? null : decode(bytes);
+        if (d?.ok) for (const l of listeners) l(d.msg);
+        else ++tapStats.undecodable;
       }
       send.call(this, data);
     };

@@ -15,7 +15,8 @@ import { Room } from "../src/room.js";
 import type { PqWasm } from "../src/wasm.js";
 import { ServerLedger, tapSentMessages } from "./ledger.js";
 import type {
-  Invitation, Member, MeetingSession, ServerHeld, SessionEvents, SessionFactory, TrackSource,
+  Invitation, MailboxCheck, Member, MeetingSession, PendingInvitation, ServerHeld, SessionEvents, SessionFactory,
+  TrackSource,
 } from "./session.js";
 
 const kindOf: Record<TrackSource, MediaKindCode> = {
@@ -104,11 +105,12 @@ class RoomSession implements MeetingSession {
     return this.room.link(`${location.origin}/`);
   }
 
-  async inviteIdentity(publicText: string): Promise<Result<Invitation>> {
+  async inviteIdentity(publicText: string, toMailbox: boolean): Promise<Result<Invitation>> {
     const pub = parsePublicIdentityText(this.w, publicText);
     if (!pub.ok) return pub;
     const bytes = await this.room.invite(pub.value, this.title);
-    return { ok: true, value: { inviteeShortId: shortId(pub.value.userId(this.w)), bytes } };
+    if (toMailbox) await this.room.postInvitation(pub.value, bytes);
+    return { ok: true, value: { inviteeShortId: shortId(pub.value.userId(this.w)), bytes, posted: toMailbox } };
   }
 
   async addTrack(track: MediaStreamTrack, source: TrackSource): Promise<boolean> {
@@ -151,7 +153,56 @@ async function open(wasm: PqWasm, identity: Identity, name: string, events: Sess
   }
 }
 
+async function checkMailbox(wasm: PqWasm, identity: Identity, name: string,
+                           events: SessionEvents): Promise<Result<MailboxCheck>> {
+  const ledger = new ServerLedger((h) => events.onServerHeld?.(h));
+  const untap = tapSentMessages((m) => ledger.record(m));
+  let room: Room | undefined;
+  try {
+    room = await Room.connect({ url: `wss://${location.host}/v100`, wasm, identity, name,
+                                crypto: WorkerFrameCrypto.start("sframe_worker.js") });
+    const got = await room.receiveInvitations();
+    const r = room;
+    let used = false;
+    const invitations: PendingInvitation[] = got.invitations.map((inv) => ({
+      title: inv.title,
+      inviterShortId: shortId(inv.inviterId),
+      join: async (): Promise<Result<MeetingSession>> => {
+        if (used) return { ok: false, error: "an invitation of this list was already used" };
+        used = true;
+        const s = new RoomSession(wasm, r, identity, name, ledger, untap, events);
+        s.listen();
+        try {
+          await r.joinInvitation(inv);
+          // The meeting's own sealed title (an invitation may carry none).
+          s.title = await r.title();
+          s.startMedia();
+          return { ok: true, value: s };
+        } catch (e) {
+          await r.close().catch(() => {});
+          untap();
+          return { ok: false, error: e instanceof Error ? e.message : String(e) };
+        } finally {
+          inv.meetingSecret.fill(0);
+        }
+      },
+    }));
+    return { ok: true, value: { invitations, junk: got.junk, close: async () => {
+      if (used) return;
+      used = true;
+      for (const inv of got.invitations) inv.meetingSecret.fill(0);
+      await r.close();
+      untap();
+    } } };
+  } catch (e) {
+    await room?.close().catch(() => {});
+    untap();
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 export const roomSessionFactory: SessionFactory = {
+  checkInvitations: checkMailbox,
   create(wasm, identity, name, title, events) {
     return open(wasm, identity, name, events, async (room) => {
       await room.create(title, `${location.origin}/`);

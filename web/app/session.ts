@@ -65,6 +65,25 @@ export interface Invitation {
   /** Short form of the invitee's user id, for the file name and the page. */
   inviteeShortId: string;
   bytes: Uint8Array;
+  /** Also left in the invitee's anonymous mailbox on the server (sealed; they fetch it themselves). */
+  posted: boolean;
+}
+
+/** An invitation that arrived in this identity's mailbox (opened and signature-checked). */
+export interface PendingInvitation {
+  title: string;
+  /** Short form of the inviter's user id: the person decides whether to trust it. */
+  inviterShortId: string;
+  /** Joins that meeting (one of the listed invitations at most). */
+  join(): Promise<Result<MeetingSession>>;
+}
+
+export interface MailboxCheck {
+  invitations: PendingInvitation[];
+  /** Items that were not a valid invitation to this identity (deleted). */
+  junk: number;
+  /** Closes the connection if no invitation was joined. */
+  close(): Promise<void>;
 }
 
 export interface MeetingSession {
@@ -79,8 +98,9 @@ export interface MeetingSession {
   serverHeld(): ServerHeld;
   /** A link that lets whoever holds it join: the meeting secret sits in the URL fragment only. */
   inviteLink(): string;
-  /** An invitation sealed to the public identity line `v100-identity-v1 <hex>` (`me.key.pub`). */
-  inviteIdentity(publicText: string): Promise<Result<Invitation>>;
+  /** An invitation sealed to the public identity line `v100-identity-v1 <hex>` (`me.key.pub`), also
+   * posted to their mailbox when `toMailbox` (the server's proof of work is paid: seconds). */
+  inviteIdentity(publicText: string, toMailbox: boolean): Promise<Result<Invitation>>;
   /** Sends a local track (camera, microphone or screen); false when this session has no media. */
   addTrack(track: MediaStreamTrack, source: TrackSource): Promise<boolean>;
   removeTrack(source: TrackSource): void;
@@ -95,4 +115,6 @@ export interface SessionFactory {
   create(wasm: PqWasm, identity: Identity, name: string, title: string, events: SessionEvents): Promise<Result<MeetingSession>>;
   /** Joins by an invitation link (the page URL with the meeting secret in its fragment), or says why not. */
   joinLink(wasm: PqWasm, identity: Identity, name: string, link: string, events: SessionEvents): Promise<Result<MeetingSession>>;
+  /** Fetches (and clears) this identity's mailbox: the invitations that open. */
+  checkInvitations(wasm: PqWasm, identity: Identity, name: string, events: SessionEvents): Promise<Result<MailboxCheck>>;
 }

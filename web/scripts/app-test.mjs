@@ -74,6 +74,8 @@ const nativeName = `Native Ŧester ${tag}`;
 const pass = `browser pass ${tag} ü`;
 const nativePass = `native-${tag}`;
 const guestName = `Ğuest Ōne ${tag}`;
+const hostTitle = `Native-hosted Ŝync ${tag}`;
+const nativeHostName = `Native Ħost ${tag}`;
 const env = { ...process.env, V100_PASSPHRASE: nativePass };
 let version = "";
 let media = null;
@@ -85,12 +87,23 @@ function nativeOpen(file, passphrase) {
   return JSON.parse(execFileSync(webRef, ["keystore-open"], { input }).toString())[0];
 }
 
+let lastStatus = "";
 async function run(page, launchGuest) {
+  page.on("console", () => {});
+  const track = setInterval(() => { page.evaluate(() => document.getElementById("status")?.textContent).then((t) => { lastStatus = t; }, () => {}); }, 500);
+  try {
+    await runSteps(page, launchGuest);
+  } finally {
+    clearInterval(track);
+  }
+}
+async function runSteps(page, launchGuest) {
   const state = () => page.evaluate(() => window.v100App);
   const waitStage = (stage, timeout = 60_000) =>
     page.waitForFunction((s) => window.v100App?.stage === s, stage, { timeout });
   const statusText = () => page.getByRole("status").first().textContent();
 
+  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
   const resp = await page.goto(`https://127.0.0.1:${port}/`);
   const csp = resp?.headers()["content-security-policy"] ?? "";
   check("served", csp.includes("default-src 'none'") && csp.includes("script-src 'self' 'wasm-unsafe-eval'") &&
@@ -158,6 +171,42 @@ async function run(page, launchGuest) {
   await page.getByLabel("Passphrase", { exact: true }).fill(pass);
   await page.getByRole("button", { name: "Unlock" }).click();
   await waitStage("unlocked");
+  // A native host invites this identity through the server's mailbox; the page fetches it and joins.
+  const hostKey = join(work, "host.key");
+  execFileSync(v100, ["keygen", "--out", hostKey, "--fast"], { env, stdio: "ignore" });
+  const browserPubFile = join(work, "browser.pub");
+  writeFileSync(browserPubFile, `${shownPub}\n`);
+  // stdbuf: line-buffered stdout, so its lines arrive while it runs (a pipe is block-buffered).
+  const nativeHost = spawn("stdbuf", ["-oL", v100, "join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", hostKey, "--create", hostTitle,
+                                  "--invite", browserPubFile, "--name", nativeHostName, "--seconds", "20"],
+                           { env, stdio: ["ignore", "pipe", "pipe"] });
+  let hostOut = "";
+  nativeHost.stdout.on("data", (d) => { hostOut += d; });
+  nativeHost.stderr.on("data", (d) => { hostOut += d; });
+  const hostExit = new Promise((r) => nativeHost.on("exit", (c) => r(c)));
+  for (let i = 0; i < 100 && !/invited /.test(hostOut); ++i) await new Promise((r) => setTimeout(r, 100));
+  await page.getByRole("button", { name: "Check my invitations" }).click();
+  const joinButton = page.getByRole("button", { name: /^Join .* from [0-9a-f]{8}\.\.[0-9a-f]{8}$/ });
+  await joinButton.waitFor({ timeout: 30_000 });
+  await joinButton.click();
+  await waitStage("meeting");
+  await page.waitForFunction(() => window.v100App?.members?.length === 2 && window.v100App.members.every((m) => m.verified) &&
+                             window.v100App.code, null, { timeout: 30_000 });
+  s = await state();
+  const inboxHeading = await page.getByRole("heading", { name: hostTitle }).count();
+  const codesOf = () => [...hostOut.matchAll(/epoch (\d+): 2 members, security code ([\d ]+)/g)].map((m) => m[2].trim());
+  for (let i = 0; i < 100 && !codesOf().includes(s.code); ++i) await new Promise((r) => setTimeout(r, 100));
+  const hostCode = codesOf();
+  nativeHost.kill("SIGTERM");  // it would stay for its --seconds; the check is done
+  await hostExit;
+  check("invitation from the mailbox", inboxHeading === 1 && s.members.some((m) => m.name === nativeHostName && m.verified) &&
+        hostCode.length > 0 && hostCode.at(-1) === s.code,
+        `native host's invitation listed (title "${s.invitations?.[0]?.title}" from ${s.invitations?.[0]?.from}), joined ` +
+        `"${hostTitle}" (the meeting's sealed title): tile ` +
+        `"${nativeHostName}" verified, code page ${s.code} / native ${hostCode.at(-1) ?? "none"}`);
+  await page.getByRole("button", { name: "Leave" }).click();
+  await waitStage("left");
+
   await page.getByLabel(/^Title/).fill(title);
   await page.getByRole("button", { name: "Create meeting" }).click();
   await waitStage("meeting");
@@ -189,9 +238,15 @@ async function run(page, launchGuest) {
                                    page.getByRole("button", { name: "Make invitation file" }).click()]);
   const invFile = join(work, "invitation.v100inv");
   await inv.saveAs(invFile);
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  // The page also left it in the invitee's mailbox: the native side fetches it there (only an
+  // invitation signed by this page's identity counts), the saved file is the same bytes.
+  const hostPubFile = join(work, "page-host.pub");
+  writeFileSync(hostPubFile, `${shownPub}\n`);
+  const posted = (await state()).held.items.find((i) => i.what === "invitation in a mailbox");
+  check("invitation to a mailbox", posted?.bytes === readFileSync(invFile).length,
+        `the page posted ${posted?.bytes ?? "nothing"} B to the invitee's mailbox, the file it saved has ${readFileSync(invFile).length} B`);
   const joiner = spawn(v100, ["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", inviteeKey,
-                              "--invitation", invFile, "--name", nativeName, "--seconds", "8", "--media", "test-pattern"],
+                              "--mailbox", "--from", hostPubFile, "--name", nativeName, "--seconds", "8", "--media", "test-pattern"],
                        { env, stdio: ["ignore", "pipe", "pipe"] });
   joiner.stdout.on("data", (d) => { nativeOut += d; });
   joiner.stderr.on("data", (d) => { nativeOut += d; });
@@ -260,9 +315,11 @@ async function run(page, launchGuest) {
       .catch(() => {});
     await guest.waitForFunction((sl) => (window.v100App?.pictures?.[String(sl)] ?? 0) >= 10, hostSlot, { timeout: 30_000 })
       .catch(() => {});
+    await guest.waitForFunction(() => (window.v100App?.held?.framesRelayed ?? 0) > 0, null, { timeout: 10_000 }).catch(() => {});
     const g = await guest.evaluate(() => window.v100App);
     const h = await state();
     await guest.screenshot({ path: join(out, "app-guest.png"), fullPage: true });
+
     const hostSeesGuest = h.members.find((m) => m.slot === guestSlot);
     const guestSeesHost = g.members.find((m) => m.slot === hostSlot);
     check("guest by link", fragmentGone && /invited/.test(invitedText ?? "") &&
@@ -276,7 +333,7 @@ async function run(page, launchGuest) {
     check("browser to browser media", hostDrew >= 10 && guestDrew >= 10 && g.held.framesRelayed > 0 && h.held.framesRelayed > 0,
           `host drew ${hostDrew} pictures of the guest, guest drew ${guestDrew} of the host; relayed (ledger): host ` +
           `${h.held.framesRelayed} frames ${h.held.bytesRelayed} B, guest ${g.held.framesRelayed} frames ${g.held.bytesRelayed} B ` +
-          `(guest media ${g.mediaLocal})`);
+          `(guest media ${g.mediaLocal}; guest panel "${await guest.locator("#held-media").textContent()}")`);
     await guest.getByRole("button", { name: "Leave" }).click();
     await guest.waitForFunction(() => window.v100App?.stage === "left", null, { timeout: 20_000 });
     await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 });
@@ -328,6 +385,7 @@ if (port === 0) {
              ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])] }));
   } catch (e) {
     check("run", false, String(e?.message ?? e).split("\n")[0]);
+    console.log(`page status: ${lastStatus}`);
     console.log(nativeOut.split("\n").slice(-10).join("\n"));
   } finally {
     await browser?.close();
@@ -340,7 +398,8 @@ if (exitCode !== 0) check("serve exit", false, `v100 serve exited with ${exitCod
 // Blindness: what was typed into the page, in every file the server wrote.
 const forms = [];
 for (const [what, str] of [["title", title], ["name", name], ["imported name", importedName], ["native name", nativeName],
-                           ["guest name", guestName]]) {
+                           ["guest name", guestName], ["native host title", hostTitle],
+                           ["native host name", nativeHostName]]) {
   const le = Buffer.from(str, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
