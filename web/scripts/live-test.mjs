@@ -455,7 +455,7 @@ if (media !== undefined) {
       frames_decoded: n.pictures, pattern_checks_passed: n.pictures - n.bad_pictures, pattern_checks_failed: n.bad_pictures,
       first_frame: n.first_frame, last_frame: n.last_frame, audio_packets: n.audio_packets, tone_hz: n.frequency,
       tone_expected_hz: n.expected, tone_ok: n.tone_ok, screen_frames: n.screen_pictures },
-    browser_sent: sent, browser_received: p.receive, port: p.port ?? null, screenshot: "build/web-test/media.png",
+    browser_sent: sent, browser_received: p.receive, browser_playout: p.playout ?? null, port: p.port ?? null, screenshot: "build/web-test/media.png",
   };
   console.log(`${good ? "ok  " : "FAIL"}  live media: native -> browser ${fromNative?.pictures ?? 0} pictures ` +
               `(${fromNative?.badPictures ?? "-"} bad, frames ${fromNative?.firstFrame ?? "-"}..${fromNative?.lastFrame ?? "-"}), ` +

@@ -84,6 +84,14 @@ export interface SendStats {
   keyframesOnEpoch: number;
 }
 
+/** The playout of one remote sender's audio (jitter buffer). */
+export interface PlayoutStats {
+  slot: number;
+  scheduled: number;      // packets scheduled for playout
+  restarts: number;       // times the buffer ran dry or drifted and restarted at the target delay
+  bufferedMs: number;     // audio scheduled ahead of the context's clock, when asked
+}
+
 export interface VideoSettings {
   bitrate: number;  // bit/s
   maxFps: number;   // pictures above this rate are skipped
@@ -96,6 +104,10 @@ export interface MediaSessionOptions {
   playout?: boolean;
   /** Target playout delay of the jitter buffer (ms). */
   playoutDelayMs?: number;
+  /** The AudioContext of the playout (default: one of its own at 48 kHz, closed by close()). */
+  audioContext?: AudioContext;
+  /** Where playout goes (default: the context's destination, the speakers). */
+  playoutDestination?: AudioNode;
   video?: Partial<VideoSettings>;
   screen?: Partial<VideoSettings>;
   audioBitrate?: number;
@@ -152,6 +164,8 @@ class AudioStream {
   readonly pending = new Map<number, Meta>();
   nextTs = 0;
   playAt = 0;
+  scheduled = 0;
+  restarts = 0;
   readonly stats: StreamStats;
   constructor(slot: number) {
     this.stats = { slot, kind: MediaKind.Audio, received: 0, decoded: 0, keyframes: 0, gaps: 0, lost: 0,
@@ -520,18 +534,23 @@ export class MediaSession {
   // `playoutDelayMs` behind the first; a sender who fell behind (late packets) or ran far ahead
   // restarts at the target delay.
   private play(s: AudioStream, pcm: Float32Array<ArrayBuffer>, sampleRate: number): void {
-    if (this.ctx === null) this.ctx = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
+    if (this.ctx === null)
+      this.ctx = this.opt.audioContext ?? new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
     const ctx = this.ctx;
     const delay = (this.opt.playoutDelayMs ?? 60) / 1000;
     const now = ctx.currentTime;
-    if (s.playAt < now + 0.005 || s.playAt > now + 4 * delay + 0.2) s.playAt = now + delay;
+    if (s.playAt < now + 0.005 || s.playAt > now + 4 * delay + 0.2) {
+      if (s.scheduled > 0) ++s.restarts;
+      s.playAt = now + delay;
+    }
     const buf = ctx.createBuffer(1, pcm.length, sampleRate);
     buf.copyToChannel(pcm, 0);
     const src = ctx.createBufferSource();
     src.buffer = buf;
-    src.connect(ctx.destination);
+    src.connect(this.opt.playoutDestination ?? ctx.destination);
     src.start(s.playAt);
     s.playAt += pcm.length / sampleRate;
+    ++s.scheduled;
   }
 
   // ---------------------------------------------------------------- stats and lifetime
@@ -542,6 +561,14 @@ export class MediaSession {
     for (const s of this.video.values()) out.push({ ...s.stats, dropped: { ...s.stats.dropped } });
     for (const s of this.audio.values()) out.push({ ...s.stats, dropped: { ...s.stats.dropped } });
     return out.sort((a, b) => a.slot - b.slot || a.kind - b.kind);
+  }
+
+  /** Per remote sender: the audio playout. */
+  playoutStats(): PlayoutStats[] {
+    const now = this.ctx?.currentTime ?? 0;
+    return [...this.audio.values()].map((s) => ({
+      slot: s.stats.slot, scheduled: s.scheduled, restarts: s.restarts,
+      bufferedMs: Math.max(0, Math.round((s.playAt - now) * 1000)) }));
   }
 
   /** Per local kind: what was captured, encoded and sent. */
@@ -555,7 +582,7 @@ export class MediaSession {
     for (const k of [...this.senders.keys()]) this.removeTrack(k);
     for (const s of this.video.values()) if (s.decoder !== null && s.decoder.state !== "closed") s.decoder.close();
     for (const s of this.audio.values()) if (s.decoder !== null && s.decoder.state !== "closed") s.decoder.close();
-    void this.ctx?.close();
+    if (this.opt.audioContext === undefined) void this.ctx?.close();
     this.ctx = null;
     this.port.onFrame = null;
     this.port.onKeyframeRequest = null;

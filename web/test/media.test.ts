@@ -14,6 +14,7 @@ import { fromHex, toHex } from "../src/bytes.js";
 import { encodeMediaPayload, kMediaHeaderBytes, parseMediaPayload, seqFollows } from "../src/media_header.js";
 import { vp8IsKeyframe } from "../src/media.js";
 import { loadWasm, readRef, reportCount, root } from "./env.js";
+import { PatternTrack } from "./live/pattern_track.js";
 
 interface RefMedia {
   headers: { codec: number; seq: number; capture_us: string; body: string; payload: string }[];
@@ -129,4 +130,29 @@ test("v100 capture-files: every Y4M picture reads back in the module; the WAV's 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("PatternTrack (the live page's check): sender, rising frames, rising modulo a loop", (t) => {
+  const run = (loop: number, frames: (number | null)[], sender = 4): PatternTrack => {
+    const p = new PatternTrack(4, 0, loop);
+    for (const f of frames) p.add(f === null ? null : { sender, frame: f });
+    return p;
+  };
+  const cases: [PatternTrack, number, number][] = [  // track, bad pictures, wraps
+    [run(0, [0, 1, 2, 5, 9]), 0, 0],
+    [run(0, [0, 1, 1, 2]), 1, 0],               // a repeated frame number
+    [run(0, [5, 3]), 1, 0],                     // backwards
+    [run(0, [0, 1, null, 3]), 1, 0],            // unreadable
+    [run(0, [0, 1], 5), 2, 0],                  // another sender's pattern
+    [run(600, [597, 598, 599, 0, 1, 2]), 0, 1], // the Y4M looped
+    [run(600, [597, 599, 2, 1]), 1, 1],         // wrapped, then backwards
+    [run(600, [300, 2]), 1, 0],                 // back to the start far from the end: not a loop
+    [run(600, [1, 600]), 1, 0],                 // not a frame of a 600-frame file
+    [run(0, [598, 599, 0]), 1, 0],              // a source that does not loop must not restart
+  ];
+  for (const [i, [p, bad, wraps]] of cases.entries()) {
+    assert.equal(p.r.badPictures, bad, `case ${i}`);
+    assert.equal(p.r.wraps, wraps, `case ${i}`);
+  }
+  reportCount(t, "media", "pattern_track_cases", cases.length);
 });

@@ -10,28 +10,14 @@
 import { toHex } from "../../src/bytes.js";
 import { WorkerFrameCrypto } from "../../src/frame_crypto.js";
 import { parsePublicIdentityText } from "../../src/identity.js";
-import { type DecodedAudio, type DecodedPicture, MediaSession, type SendStats, type StreamStats } from "../../src/media.js";
+import { type DecodedAudio, type DecodedPicture, MediaSession, type PlayoutStats, type SendStats,
+         type StreamStats } from "../../src/media.js";
 import { MediaKind } from "../../src/protocol.js";
 import { Transport } from "../../src/transport.js";
-import { type PatternInfo, PqWasm } from "../../src/wasm.js";
+import { PqWasm } from "../../src/wasm.js";
 import { HostedMeeting } from "./host.js";
+import { PatternTrack, type SenderResult } from "./pattern_track.js";
 import { PagePort } from "./page_port.js";
-
-export interface SenderResult {
-  slot: number;
-  pictures: number;
-  badPictures: number;
-  unreadable: number;
-  wrongSender: number;
-  notRising: number;
-  firstFrame: number | null;
-  lastFrame: number | null;
-  wraps: number;
-  screenPictures: number;
-  audioPackets: number;
-  frequency: number;
-  expected: number;
-}
 
 export interface MeetState {
   stage: "starting" | "invited" | "media" | "failed";
@@ -44,6 +30,7 @@ export interface MeetState {
   senders: SenderResult[];
   send: SendStats[];
   receive: StreamStats[];
+  playout?: PlayoutStats[];
   port?: { sent: number; opened: number; refused: Record<string, number>; keyframeRequestsReceived: number };
   error?: string;
 }
@@ -57,44 +44,6 @@ const status = document.getElementById("status")!;
 const say = (s: string): void => {
   status.textContent = s;
 };
-
-/**
- * Frame numbers of one sender's pattern: each must be above the last, or, for a looping source of
- * `loop` frames (a browser's Y4M), may restart near 0 after the end ("rising modulo the loop").
- */
-class PatternTrack {
-  readonly r: SenderResult;
-  constructor(slot: number, expected: number, private readonly loop: number) {
-    this.r = { slot, pictures: 0, badPictures: 0, unreadable: 0, wrongSender: 0, notRising: 0, firstFrame: null,
-               lastFrame: null, wraps: 0, screenPictures: 0, audioPackets: 0, frequency: 0, expected };
-  }
-
-  add(info: PatternInfo | null): void {
-    ++this.r.pictures;
-    if (info === null) {
-      ++this.r.unreadable;
-      ++this.r.badPictures;
-      return;
-    }
-    if (info.sender !== this.r.slot) {
-      ++this.r.wrongSender;
-      ++this.r.badPictures;
-      return;
-    }
-    const last = this.r.lastFrame;
-    if (last !== null && info.frame <= last) {
-      const wrapped = this.loop > 0 && last >= this.loop - 30 && info.frame < 30;
-      if (!wrapped) {
-        ++this.r.notRising;
-        ++this.r.badPictures;
-        return;
-      }
-      ++this.r.wraps;
-    }
-    this.r.firstFrame ??= info.frame;
-    this.r.lastFrame = info.frame;
-  }
-}
 
 /** The luma of a decoded picture as an I420 picture with neutral chroma (the code grid is luma only). */
 async function i420Of(frame: VideoFrame): Promise<{ y: Uint8Array; u: Uint8Array; v: Uint8Array; w: number; h: number } | null> {
@@ -268,6 +217,7 @@ async function main(): Promise<void> {
     state.senders = [...tracks.values()].map((p) => ({ ...p.r }));
     state.send = media.sendStats();
     state.receive = media.receiveStats();
+    state.playout = media.playoutStats();
     state.port = { sent: port.sent, opened: port.opened, refused: Object.fromEntries(port.refused),
                    keyframeRequestsReceived: port.keyframeRequestsReceived };
     const n = tracks.get(joined.slot)?.r;
