@@ -14,29 +14,32 @@
 // checked yet wait for the check; only a sender still unchecked after `holdBackMs` is handed over
 // with `verified: false`. Nothing is handed over after leave(). All work on keys runs one step at a
 // time (a promise chain), frames in arrival order (another one): no two async steps interleave.
-import { type Bytes, toHex } from "./bytes.js";
-import { BfvRoster, kRosterBlockMembers, kSlotCoeffs } from "./fhe.js";
+import type { Bytes } from "./bytes.js";
+import { BfvRoster } from "./fhe.js";
 import { InThreadFrameCrypto } from "./frame_crypto.js";
 import { makeEpochBlob, openEpochKey, securityCode } from "./group.js";
 import type { Identity, PublicIdentity } from "./identity.js";
-import { type OpenedInvitation, makeInvitation, mailboxId, openInvitation } from "./invitation.js";
+import { type OpenedInvitation, makeInvitation } from "./invitation.js";
 import { ed25519PublicKey, makeJoinProofEd25519 } from "./join_proof.js";
 import type { FrameCrypto, IncomingFrame, MediaPort, OutgoingFrame } from "./media_port.js";
 import {
   type MediaKindCode, type Message, JoinScheme, MediaKind, MemberEventKind, SubscribeMode, envelopeByte,
   kMaxMediaLayer, parseEnvelope,
 } from "./protocol.js";
-import { type MemberState, type RoomEvents, EventQueue, chooseDistributor } from "./room_events.js";
+import { type MemberState, type Reply, type RoomEvents, EventQueue, RoomError, chooseDistributor, expectReply } from "./room_events.js";
 import { type LinkSecrets, formatInvitationLink, parseInvitationLink } from "./room_link.js";
-import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, openNameBlob, sealIdentityBlob,
+import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, sealIdentityBlob,
          sealMeetingInfo, sealNameBlob } from "./roster.js";
 import { KeySchedule } from "./schedule.js";
 import { decodeHeader, kidEpoch } from "./sframe.js";
-import { Transport } from "./transport.js";
+import { Transport, type TransportResult } from "./transport.js";
 import type { PqWasm } from "./wasm.js";
-import { solveMailboxPutWork } from "./room_mailbox.js";
+import { postInvitation, receiveInvitations } from "./room_mailbox.js";
+import { type RosterMember, fetchRoster } from "./room_roster.js";
 
-export type { RoomEvents } from "./room_events.js";
+export { RoomError } from "./room_events.js";
+export type { RoomEvents, ConnectionState } from "./room_events.js";
+export type { RosterMember } from "./room_roster.js";
 
 /** Key blob kinds (protocol.md): the meeting's BFV public key, a member's identity blob. */
 const kKeyBfvPublic = 1;
@@ -44,8 +47,6 @@ const identityKind = (slot: number): number => 0x8000 | slot;
 /** SDK control frames (client.h kControlKeyframeRequest): 0x01 | target slot u16 LE | media kind. */
 const kControlKeyframeRequest = 0x01;
 const kMaxHeldFrames = 512;
-/** The highest mailbox difficulty paid (2^22 SHA3 digests in WebAssembly: seconds). */
-const kMaxPutBitsWePay = 22;
 
 export interface RoomOptions {
   /** wss://host/v100 */
@@ -76,30 +77,12 @@ export interface RoomStats {
   listenerErrors: number;
 }
 
-/** A roster entry as fetchRoster() shows it: the name opened from the roster, and what checks it. */
-export interface RosterMember {
-  slot: number;
-  name: string | null;
-  userId: Bytes | null;
-  /** The name blob agrees with the slot's identity blob (signed by that identity). */
-  identityVerified: boolean;
-  /** The BFV roster ciphertext decrypts to that identity's token. */
-  tokenVerified: boolean;
-}
-
 interface Member extends MemberState {
   identity: IdentityEntry | null;
 }
 interface Held { slot: number; env: number; epoch: bigint; frame: Bytes; at: number }
 interface Unchecked { frame: IncomingFrame; at: number }
-type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-type Reply<T extends Message["type"]> = Extract<Message, { type: T }>;
 
-export class RoomError extends Error {
-  constructor(readonly kind: "connection" | "refused" | "protocol" | "state", message: string) {
-    super(message);
-  }
-}
 
 export class Room implements MediaPort {
   onFrame: ((f: IncomingFrame) => void) | null = null;
@@ -386,109 +369,23 @@ export class Room implements MediaPort {
   }
 
   /** Leaves `invitation` in `invitee`'s anonymous mailbox, paying the server's proof of work. */
-  async postInvitation(invitee: PublicIdentity, invitation: Uint8Array): Promise<void> {
-    const w = this.opt.wasm;
-    const mailbox = mailboxId(w, invitee);
-    const blob = new Uint8Array(invitation);
-    for (let attempt = 0; ; ++attempt) {
-      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
-                             "MailboxChallengeRequest");
-      if (ch.putBits > kMaxPutBitsWePay) throw new RoomError("refused", "MailboxPut: the server asks for too much work");
-      const work = solveMailboxPutWork(w, mailbox, blob, ch.nonce, ch.putBits);
-      const r = await this.t.call({ type: "MailboxPut", mailbox, nonce: ch.nonce, work, blob });
-      if (r.ok && r.value.type === "Ack") return;
-      if (attempt === 0 && r.ok && r.value.type === "Error" && r.value.code === 7) continue;  // raced a difficulty step
-      this.expect(r, "Ack", "MailboxPut");
-    }
+  postInvitation(invitee: PublicIdentity, invitation: Uint8Array): Promise<void> {
+    return postInvitation((m) => this.t.call(m), this.opt.wasm, invitee, invitation);
   }
 
   /**
    * Reads and clears this identity's mailbox (owner proof: an ML-DSA-65 signature over a fresh
    * server nonce): the invitations that open, and how many items did not (junk, deleted too).
    */
-  async receiveInvitations(): Promise<{ invitations: OpenedInvitation[]; junk: number }> {
-    const w = this.opt.wasm, me = this.opt.identity;
-    const mailbox = mailboxId(w, me.publicIdentity);
-    const fetchItems = async (deleteIds: Bytes[]): Promise<Reply<"MailboxItems">> => {
-      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
-                             "MailboxChallengeRequest");
-      const signature = me.sign(mailboxOwnerTranscript(mailbox, ch.nonce, deleteIds), "v100/mailbox");
-      return this.expect(await this.t.call({ type: "MailboxFetch", mailbox, nonce: ch.nonce,
-                                             ownerKey: me.publicIdentity.sigPk, deleteIds, signature }),
-                         "MailboxItems", "MailboxFetch");
-    };
-    const out: OpenedInvitation[] = [];
-    let junk = 0;
-    let processed: Bytes[] = [];
-    for (let round = 0; round < 4; ++round) {  // bounded: a stream of junk cannot keep us here
-      const items = await fetchItems(processed);
-      processed = [];
-      for (const it of items.items) {
-        const o = await openInvitation(w, me, it.blob);
-        if (o.ok) out.push(o.value);
-        else ++junk;
-        processed.push(it.id);
-      }
-      if (processed.length === 0) break;
-    }
-    if (processed.length > 0) await fetchItems(processed);
-    return { invitations: out, junk };
+  receiveInvitations(): Promise<{ invitations: OpenedInvitation[]; junk: number }> {
+    return receiveInvitations((m) => this.t.call(m), this.opt.wasm, this.opt.identity);
   }
 
-  // ---- roster ---------------------------------------------------------------------------------
-
   /** The encrypted roster, opened: names, and whether identity and BFV token check (client.cc fetch_roster). */
-  async fetchRoster(): Promise<RosterMember[]> {
-    if (this.ks === null) throw new RoomError("state", "fetchRoster: not in a meeting");
-    const entries: Reply<"Roster">["entries"] = [];
-    let next = 0;
-    for (let page = 0; page < 1100; ++page) {
-      const r = this.expect(await this.t.call({ type: "FetchRoster", firstSlot: next, maxEntries: 0 }), "Roster", "FetchRoster");
-      entries.push(...r.entries);
-      if (!r.more) break;
-      next = r.nextSlot;
-    }
-    const w = this.opt.wasm, ks = this.ks, rk = this.rosterKey, h = this.handle;
-    const bfvSeed = await ks.bfvSeed();
-    const bfv = BfvRoster.create(w, bfvSeed);
-    bfvSeed.fill(0);
-    const tokens = new Map<number, Uint32Array>();
-    try {
-      const blocks = new Map<number, typeof entries>();
-      for (const e of entries) {
-        const b = Math.floor(e.slot / kRosterBlockMembers);
-        blocks.set(b, [...(blocks.get(b) ?? []), e]);
-      }
-      for (const [, es] of blocks) {
-        const d = await bfv.decryptBlock(es.map((e) => e.rosterCt));
-        if (!d.ok) continue;  // a block that does not decrypt verifies no token in it
-        for (const e of es) {
-          const at = (e.slot % kRosterBlockMembers) * kSlotCoeffs;
-          tokens.set(e.slot, d.value.slice(at, at + kSlotCoeffs));
-        }
-      }
-    } finally {
-      bfv.free();
-    }
-    const out: RosterMember[] = [];
-    for (const e of entries) {
-      const v: RosterMember = { slot: e.slot, name: null, userId: null, identityVerified: false, tokenVerified: false };
-      const name = await openNameBlob(rk, h, e.slot, e.nameBlob);
-      if (name.ok) {
-        v.name = name.value.displayName;
-        v.userId = name.value.userId;
-      }
-      const idn = await this.keyStepResult(() => this.ensureIdentity(e.slot));
-      if (idn !== null && name.ok && toHex(idn.userId) === toHex(name.value.userId) &&
-          toHex(idn.displayNameBytes) === toHex(name.value.displayNameBytes)) {
-        v.identityVerified = true;
-        const expect = identityToken(w, idn.userId);
-        const got = tokens.get(e.slot);
-        v.tokenVerified = got !== undefined && got.every((x, i) => x === (i < expect.length ? expect[i] : 0));
-      }
-      out.push(v);
-    }
-    return out;
+  fetchRoster(): Promise<RosterMember[]> {
+    if (this.ks === null) return Promise.reject(new RoomError("state", "fetchRoster: not in a meeting"));
+    return fetchRoster((m) => this.t.call(m), this.opt.wasm, this.ks, this.rosterKey, this.handle,
+                       (slot) => this.keyStepResult(() => this.ensureIdentity(slot)));
   }
 
   // ---- media (MediaPort) ----------------------------------------------------------------------
@@ -850,23 +747,7 @@ export class Room implements MediaPort {
       this.keyStep(() => this.checkWaitingIdentities());
   }
 
-  private expect<T extends Message["type"]>(r: Result<Message>, type: T, what: string): Reply<T> {
-    if (!r.ok) throw new RoomError("connection", `${what}: ${r.error}`);
-    if (r.value.type === type) return r.value as Reply<T>;
-    if (r.value.type === "Error") throw new RoomError("refused", `${what}: ${r.value.text} (code ${r.value.code})`);
-    throw new RoomError("protocol", `${what}: unexpected ${r.value.type}`);
+  private expect<T extends Message["type"]>(r: TransportResult<Message>, type: T, what: string): Reply<T> {
+    return expectReply(r, type, what);
   }
-}
-
-/** Bytes the mailbox owner signs (mailbox_proof.h): label || mailbox || nonce || u16 count || ids. */
-export function mailboxOwnerTranscript(mailbox: Uint8Array, nonce: Uint8Array, deleteIds: readonly Uint8Array[]): Bytes {
-  const label = new TextEncoder().encode("v100/mailbox-owner/v1");
-  const out = new Uint8Array(label.length + 64 + 2 + 16 * deleteIds.length);
-  out.set(label, 0);
-  out.set(mailbox, label.length);
-  out.set(nonce, label.length + 32);
-  out[label.length + 64] = deleteIds.length & 0xff;
-  out[label.length + 65] = deleteIds.length >> 8;
-  deleteIds.forEach((id, i) => out.set(id, label.length + 66 + 16 * i));
-  return out;
 }
