@@ -202,8 +202,8 @@ async function roomJoinsNative(context) {
 }
 
 // (b) Two browsers (two contexts: no shared storage) and a native participant in one meeting: the
-// first page hosts (distributor), the second joins by the link, `v100 join --invitation` by the
-// invitation the host page made. All three codes equal; then the second page leaves: the others
+// first page hosts (distributor), the second joins by the link, `v100 join --mailbox --from host.pub`
+// by the invitation the host page left in its mailbox (MailboxPut with the server's proof of work). All three codes equal; then the second page leaves: the others
 // rekey, and a frame it seals after leaving with the keys it kept opens nowhere.
 async function roomThree(browser) {
   const env = { ...process.env, V100_PASSPHRASE: `room3-${tag}` };
@@ -216,14 +216,15 @@ async function roomThree(browser) {
   try {
     const a = await newPage(ctxA, "room host"), b = await newPage(ctxB, "room guest");
     await a.goto(`https://127.0.0.1:${port}/room.html#mode=create&title=${encodeURIComponent(roomTitle)}` +
-                 `&name=${encodeURIComponent(roomHostName)}&pub=${encodeURIComponent(pub)}`);
+                 `&name=${encodeURIComponent(roomHostName)}&pub=${encodeURIComponent(pub)}&post=1`);
     const sa0 = await waitRoom(a, (s) => s.stage === "joined" && s.epoch !== "0", "the host's first epoch", 60_000);
     const linkOk = /^https:\/\/127\.0\.0\.1:\d+\/room\.html#m=[A-Za-z0-9_-]{54}$/.test(sa0.link);
     await b.goto(`${sa0.link}&name=${encodeURIComponent(roomGuestName)}`);
     await waitRoom(b, (s) => s.members.length === 2, "the guest's 2-member epoch", 60_000);
-    const inv = `${key}.invitation`;
-    writeFileSync(inv, Buffer.from(sa0.invitation, "hex"));
-    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", key, "--invitation", inv,
+    // The native member reads the invitation the host page left in its mailbox, from that host only.
+    const inv = `${key}.host.pub`;
+    writeFileSync(inv, `${sa0.pub}\n`);
+    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", key, "--mailbox", "--from", inv,
                               "--name", roomNativeName, "--seconds", "12"], env);
     const three = (s) => s.members.length === 3;
     const sa1 = await waitRoom(a, three, "the host's 3-member epoch", 30_000);
@@ -248,7 +249,7 @@ async function roomThree(browser) {
     const code2after = nc.filter((c) => c.members === 2 && BigInt(c.epoch) > BigInt(sa1.epoch)).map((c) => c.code);
     const named = (slot, n) => roster.some((m) => m.slot === slot && m.name === n && m.identityVerified && m.tokenVerified);
     const r = {
-      link_format_ok: linkOk, native_exit: native.exit, slots: { host: sa.slot, guest: left.slot, native: nativeSlot ?? null },
+      link_format_ok: linkOk, native_exit: native.exit, native_invited_by_mailbox: /invitation from /.test(native.out), slots: { host: sa.slot, guest: left.slot, native: nativeSlot ?? null },
       epoch_three: sa1.epoch, code_three: { host: sa1.code, guest: sb1.code, native: code3.at(-1) ?? null },
       codes_equal_three: sa1.code === sb1.code && code3.length > 0 && code3.every((c) => c === sa1.code),
       epoch_after_leave: sa2.epoch, code_after_leave: { host: sa2.code, native: code2after.at(-1) ?? null },
@@ -267,7 +268,7 @@ async function roomThree(browser) {
       screenshots: ["build/web-test/room-host.png", "build/web-test/room-guest.png"],
     };
     const o = r.opened;
-    r.ok = r.link_format_ok && r.native_exit === 0 && r.codes_equal_three && r.rekeyed_after_leave && r.codes_equal_after_leave &&
+    r.ok = r.link_format_ok && r.native_exit === 0 && r.native_invited_by_mailbox && r.codes_equal_three && r.rekeyed_after_leave && r.codes_equal_after_leave &&
            r.leaver_lacks_new_epoch && refused.ok === false && o.host_from_guest >= 10 && o.host_from_native >= 10 &&
            o.guest_from_host >= 10 && o.guest_from_native >= 10 && r.frames_bad === 0 && r.unverified === 0 &&
            r.native_received.from_host?.name === roomHostName && r.native_received.from_guest?.name === roomGuestName &&

@@ -1,7 +1,8 @@
 // The Room page (web/scripts/live-test.mjs): one browser participant on the Room API, in one of
 // three modes set by the URL fragment:
 //   mode=create&title=T&name=N&pub=P  hosts a meeting (Room.create) and makes an invitation for the
-//                                     native identity P (for `v100 join --invitation`);
+//   [&post=1]                         native identity P (for `v100 join --invitation`; with post=1
+//                                     also left in P's mailbox, for `v100 join --mailbox`);
 //   m=<link secrets>&name=N           joins by the invitation link (the page URL is the link);
 //   mode=mailbox&name=N&from=P        makes an identity, shows its public line (the driver hands it
 //                                     to `v100 join --create --invite`), reads its mailbox until an
@@ -151,7 +152,10 @@ async function main(): Promise<void> {
     if (pub !== null) {
       const native = parsePublicIdentityText(w, pub);
       if (!native.ok) throw new Error(`native identity: ${native.error}`);
-      state.invitation = toHex(await room.invite(native.value, title));
+      const inv = await room.invite(native.value, title);
+      state.invitation = toHex(inv);
+      // Also left in the native identity's mailbox (the server's proof of work paid here).
+      if (params.get("post") === "1") await room.postInvitation(native.value, inv);
     }
   } else if (mode === "mailbox") {
     const from = parsePublicIdentityText(w, params.get("from") ?? "");
