@@ -281,7 +281,62 @@ async function roomThree(browser) {
     await ctxB.close();
   }
 }
-let roomA, roomB;
+let roomA, roomB, roomHostile;
+
+// (d) A hostile relay (a second `v100 serve --test-hostile-relay`): it flips SFrame tags, relabels
+// sender slots, changes media kinds and replays frames. Three pages (host + two by link) exchange
+// Data frames through it: every frame a page hands over must name its true sender (the slot inside
+// the payload is the slot it arrived under, the sender's identity checked), none unverified; the
+// refused ones are counted on the page, at least as many as the relay tampered with.
+const hostileName = [`Ådne Hostile-A ${tag}`, `Ünal Hostile-B ${tag}`, `Ìfẹ́ Hostile-C ${tag}`];
+const hostileDir = mkdtempSync(join(out, "live-hostile-"));
+async function roomHostileRelay(browser) {
+  const srv = spawn(v100, ["serve", "--port", "0", "--data-dir", hostileDir, "--web-root", webRoot, "--test-hostile-relay"],
+                    { stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  srv.stderr.on("data", (d) => { text += d; });
+  const hport = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(0), 20_000);
+    srv.stdout.on("data", (d) => {
+      text += d;
+      const m = /listening on [\d.]+:(\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  const ctxs = [];
+  try {
+    if (hport === 0) throw new Error(`hostile v100 serve did not start: ${text.trim().split("\n").at(-1)}`);
+    const opts = { ignoreHTTPSErrors: true, viewport: { width: 1100, height: 520 } };
+    const pages = [];
+    for (let i = 0; i < 3; ++i) {
+      ctxs.push(await browser.newContext(opts));
+      pages.push(await newPage(ctxs[i], `hostile ${i}`));
+    }
+    await pages[0].goto(`https://127.0.0.1:${hport}/room.html#mode=create&title=${encodeURIComponent(roomTitle)}` +
+                        `&name=${encodeURIComponent(hostileName[0])}`);
+    const s0 = await waitRoom(pages[0], (s) => s.stage === "joined" && s.epoch !== "0", "the host's first epoch", 60_000);
+    for (let i = 1; i < 3; ++i) await pages[i].goto(`${s0.link}&name=${encodeURIComponent(hostileName[i])}`);
+    for (const p of pages) await waitRoom(p, (s) => s.members.length === 3, "the 3-member epoch behind the hostile relay", 60_000);
+    await sleep(3000);
+    const st = [];
+    for (const p of pages) st.push(await roomState(p));
+    await pages[1].screenshot({ path: join(out, "room-hostile.png"), fullPage: true });
+    const bySlot = Object.fromEntries(st.map((x, i) => [String(x.slot), hostileName[i]]));
+    // The names each page attached to slots (from the checked identity blobs) are the right ones.
+    const namesRight = st.every((x) => Object.entries(x.names).every(([slot, n]) => bySlot[slot] === n));
+    return { pages: st.map((x, i) => ({ name_ok: x.roster.every((m) => m.name === bySlot[String(m.slot)]),
+                                        slot: x.slot, opened: x.opened, wrong: x.openedBad, unverified: x.unverified,
+                                        refused: x.stats?.framesUndecryptable ?? 0, sent: x.framesSent, page: i })),
+             names_right: namesRight, srv, text: () => text };
+  } finally {
+    for (const c of ctxs) await c.close();
+    srv.kill("SIGTERM");
+    await new Promise((r) => (srv.exitCode !== null ? r() : srv.on("exit", r)));
+  }
+}
 
 if (port === 0) {
   fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
@@ -316,6 +371,22 @@ if (port === 0) {
       roomB = await roomThree(browser);
     } catch (e) {
       roomB = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
+    }
+    try {
+      const h = await roomHostileRelay(browser);
+      const m = /hostile relay: (\d+) frames, (\d+) tags flipped, (\d+) slots relabelled, (\d+) kinds changed, (\d+) replayed/
+        .exec(h.text());
+      const relay = m ? { frames: +m[1], flipped: +m[2], relabelled: +m[3], kinds_changed: +m[4], replayed: +m[5] } : null;
+      const tampered = relay ? relay.flipped + relay.relabelled + relay.kinds_changed + relay.replayed : 0;
+      const refused = h.pages.reduce((a, p) => a + p.refused, 0);
+      roomHostile = { relay, tampered, refused_by_pages: refused, pages: h.pages, names_right: h.names_right,
+                      screenshot: "build/web-test/room-hostile.png" };
+      roomHostile.ok = relay !== null && relay.flipped > 0 && relay.relabelled > 0 && relay.kinds_changed > 0 &&
+                       relay.replayed > 0 && refused >= tampered && h.names_right &&
+                       h.pages.every((p) => p.wrong === 0 && p.unverified === 0 && p.name_ok &&
+                                            Object.keys(p.opened).length === 2 && Object.values(p.opened).every((n) => n >= 10));
+    } catch (e) {
+      roomHostile = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
     }
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
@@ -362,6 +433,15 @@ if (roomB !== undefined) {
               `opened ${JSON.stringify(roomB.opened)}`));
   if (!roomB.ok) fail("room (b)");
 }
+if (roomHostile !== undefined) {
+  const h = roomHostile;
+  console.log(`${h.ok ? "ok  " : "FAIL"}  room (d) hostile relay: ` + (h.error ??
+              `the relay tampered with ${h.tampered} of ${h.relay?.frames} frames (${JSON.stringify(h.relay)}); the pages ` +
+              `refused ${h.refused_by_pages}, handed over ${h.pages.map((p) => Object.values(p.opened).reduce((a, n) => a + n, 0)).join("/")} ` +
+              `frames all naming their true sender (wrong ${h.pages.map((p) => p.wrong).join("/")}, unverified ` +
+              `${h.pages.map((p) => p.unverified).join("/")}), names right ${h.names_right}`));
+  if (!h.ok) fail("room (d) hostile relay");
+}
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
@@ -371,7 +451,8 @@ const forms = [];
 for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName], ["room title", roomTitle],
                           ["room host name", roomHostName], ["room guest name", roomGuestName],
                           ["room mailbox name", roomMailboxName], ["room native name", roomNativeName],
-                          ["room native host name", roomNativeHost]]) {
+                          ["room native host name", roomNativeHost],
+                          ...hostileName.map((n, i) => [`hostile page ${i} name`, n])]) {
   const le = Buffer.from(s, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
@@ -390,11 +471,13 @@ const walk = (dir) => {
   }
 };
 walk(dataDir);
+walk(hostileDir);
 if (scanned === 0) fail("the server wrote no file to search");
 if (found.length) fail(`canaries on the server: ${found.join(", ")}`);
 else console.log(`ok    live blindness: ${forms.length} forms of the typed title and name in ${scanned} files ` +
                  `(${bytes} bytes: database, WAL, log): 0 found`);
 rmSync(dataDir, { recursive: true, force: true });
+rmSync(hostileDir, { recursive: true, force: true });
 
 const section = {
   ok: !failed, chromium: version, steps: live?.rows?.length ?? 0, steps_passed: (live?.rows ?? []).filter((r) => r.ok).length,
@@ -403,7 +486,7 @@ const section = {
     browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
     frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
-  room: { joins_native_host: roomA ?? null, two_browsers_and_native: roomB ?? null,
+  room: { joins_native_host: roomA ?? null, two_browsers_and_native: roomB ?? null, hostile_relay: roomHostile ?? null,
           canaries: { forms: forms.length, found: found.length, files_searched: scanned } },
   duration_ms: Date.now() - started,
 };

@@ -616,7 +616,9 @@ export class Room implements MediaPort {
   private onRelayed(slot: number, env: number, frame: Bytes): void {
     if (!this.joined) return;
     const h = decodeHeader(frame);
-    if (h === null) {
+    // The server never relays a member's own frames back: one that claims our slot is a replay or a
+    // relabelling by the relay (our own key would open it, so it is refused here).
+    if (h === null || slot === this.mySlot) {
       ++this.st.framesUndecryptable;
       return;
     }

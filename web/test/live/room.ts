@@ -210,7 +210,8 @@ async function main(): Promise<void> {
   setInterval(() => {
     state.stats = room.stats();
     say(`${state.stage} in slot ${state.slot}; epoch ${state.epoch}; frames sent ${state.framesSent}, opened ` +
-        `${Object.entries(state.opened).map(([s, n]) => `${n} from slot ${s}`).join(", ") || "none yet"}`);
+        `${Object.entries(state.opened).map(([s, n]) => `${n} from slot ${s}`).join(", ") || "none yet"}; refused ` +
+        `${state.stats.framesUndecryptable} (forged, replayed or keyless), shown unchecked ${state.unverified}, wrong ${state.openedBad}`);
     render();
   }, 250);
 }
