@@ -31,9 +31,9 @@ import { type LinkSecrets, formatInvitationLink, parseInvitationLink } from "./r
 import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, sealIdentityBlob,
          sealMeetingInfo, sealNameBlob } from "./roster.js";
 import { KeySchedule } from "./schedule.js";
-import { decodeHeader, kidEpoch } from "./sframe.js";
 import { Transport, type TransportResult } from "./transport.js";
 import type { PqWasm } from "./wasm.js";
+import { FrameInbox, kControlKeyframeRequest } from "./room_frames.js";
 import { postInvitation, receiveInvitations } from "./room_mailbox.js";
 import { type RosterMember, fetchRoster } from "./room_roster.js";
 
@@ -44,9 +44,6 @@ export type { RosterMember } from "./room_roster.js";
 /** Key blob kinds (protocol.md): the meeting's BFV public key, a member's identity blob. */
 const kKeyBfvPublic = 1;
 const identityKind = (slot: number): number => 0x8000 | slot;
-/** SDK control frames (client.h kControlKeyframeRequest): 0x01 | target slot u16 LE | media kind. */
-const kControlKeyframeRequest = 0x01;
-const kMaxHeldFrames = 512;
 
 export interface RoomOptions {
   /** wss://host/v100 */
@@ -80,8 +77,6 @@ export interface RoomStats {
 interface Member extends MemberState {
   identity: IdentityEntry | null;
 }
-interface Held { slot: number; env: number; epoch: bigint; frame: Bytes; at: number }
-interface Unchecked { frame: IncomingFrame; at: number }
 
 
 export class Room implements MediaPort {
@@ -92,6 +87,7 @@ export class Room implements MediaPort {
   private readonly events = new EventQueue();
   private readonly crypto: FrameCrypto;
   private readonly holdBackMs: number;
+  private readonly inbox: FrameInbox;
   private readonly st: RoomStats = {
     framesSent: 0, framesReceived: 0, framesUndecryptable: 0, framesHeldBack: 0, framesIdentityWait: 0,
     framesUnchecked: 0, framesSendRefused: 0, epochsInstalled: 0, epochsDistributed: 0, keyframeRequestsSent: 0,
@@ -112,17 +108,34 @@ export class Room implements MediaPort {
   private serverEpoch = 0n;
   private epochSlots: number[] = [];
   private code = "";
-  private held: Held[] = [];
-  private unchecked: Unchecked[] = [];
-  private identityWanted = new Set<number>();
-  private tracks = new Set<number>();
   private keyChain: Promise<void> = Promise.resolve();
-  private frameChain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   private constructor(private readonly opt: RoomOptions, private readonly t: Transport) {
     this.crypto = opt.crypto ?? new InThreadFrameCrypto();
     this.holdBackMs = opt.holdBackMs ?? 3000;
+    const self = this;  // the inbox sees the room through getters (its fields stay private)
+    this.inbox = new FrameInbox({
+      get inMeeting() { return self.joined; },
+      get mySlot() { return self.mySlot; },
+      get installedEpoch() { return self.epochNow; },
+      senderOf: (slot, epoch) => self.senderOf(slot, epoch),
+      checkIdentities: () => self.keyStep(() => self.checkWaitingIdentities()),
+      handFrame: (f) => {
+        try {
+          self.onFrame?.(f);
+        } catch {
+          ++self.events.listenerErrors;
+        }
+      },
+      keyframeRequested: (from, kind) => {
+        try {
+          self.onKeyframeRequest?.(from, kind);
+        } catch {
+          ++self.events.listenerErrors;
+        }
+      },
+    }, this.crypto, this.events, this.st, this.holdBackMs);
     t.onPush = (m) => this.onPush(m);
     t.onClose = (reason) => this.events.post("connectionStateChanged", { state: "disconnected", reason });
   }
@@ -291,10 +304,8 @@ export class Room implements MediaPort {
     this.announced.clear();
     this.epochNow = 0n;
     this.serverEpoch = acc.epoch;
-    this.held = [];
-    this.unchecked = [];
-    this.tracks.clear();
-    this.timer ??= setInterval(() => this.tick(), 200);
+    this.inbox.reset();
+    this.timer ??= setInterval(() => this.inbox.tick(), 200);
     // Identity blob first (the distributor needs it to key us), then the roster entry.
     const ib = await sealIdentityBlob(me, rosterKey, handle, acc.slot, acc.joinSeq, this.opt.name);
     this.expect(await this.t.call({ type: "PutKeyBlob", kind: identityKind(acc.slot), blob: ib }), "Ack", "PutKeyBlob");
@@ -344,10 +355,7 @@ export class Room implements MediaPort {
     this.members.clear();
     this.departed.clear();
     this.announced.clear();
-    this.st.framesUndecryptable += this.held.length + this.unchecked.length;
-    this.held = [];
-    this.unchecked = [];
-    this.identityWanted.clear();
+    this.inbox.reset();
     this.epochSlots = [];
     this.code = "";
     void epochsHeld;
@@ -431,8 +439,8 @@ export class Room implements MediaPort {
 
   private onPush(m: Message): void {
     switch (m.type) {
-      case "MediaFrame": this.onRelayed(m.slot, envelopeByte(m.envelope), m.payload); return;
-      case "MediaBundle": for (const f of m.frames) this.onRelayed(f.slot, envelopeByte(f.envelope), f.payload); return;
+      case "MediaFrame": this.inbox.relayed(m.slot, envelopeByte(m.envelope), m.payload); return;
+      case "MediaBundle": for (const f of m.frames) this.inbox.relayed(f.slot, envelopeByte(f.envelope), f.payload); return;
       case "MemberEvent": this.onMemberEvent(m); return;
       case "EpochKey": {
         const item = { epoch: m.epoch, fromSlot: m.fromSlot, blob: m.blob };
@@ -448,7 +456,7 @@ export class Room implements MediaPort {
     switch (ev.kind) {
       case MemberEventKind.Joined:
         this.members.set(ev.slot, { joinSeq: ev.joinSeq, online: true, identity: null });
-        if (this.identityWanted.has(ev.slot)) this.keyStep(() => this.checkWaitingIdentities());
+        if (this.inbox.isWanted(ev.slot)) this.keyStep(() => this.checkWaitingIdentities());
         break;
       case MemberEventKind.Left: this.depart(ev.slot); break;
       case MemberEventKind.Removed:
@@ -547,15 +555,7 @@ export class Room implements MediaPort {
       this.epochSlots = [...slots];
       this.code = c;
       ++this.st.epochsInstalled;
-      // Held-back frames now decryptable, in arrival order (through the frame chain); stale ones dropped.
-      const now = Date.now(), keep: Held[] = [], ready: Held[] = [];
-      for (const f of this.held) {
-        if (f.epoch <= e) ready.push(f);
-        else if (now - f.at < this.holdBackMs) keep.push(f);
-        else ++this.st.framesUndecryptable;
-      }
-      this.held = keep;
-      for (const f of ready) this.frameStep(() => this.deliver(f.slot, f.env, f.frame));
+      this.inbox.epochInstalled(e);  // frames held for this epoch, in arrival order
       try {
         this.onEpoch?.(e);
       } catch {
@@ -607,146 +607,18 @@ export class Room implements MediaPort {
     }
   }
 
-  // ---- frames (in arrival order on frameChain) ------------------------------------------------
+  // ---- frames (room_frames.ts) ---------------------------------------------------------------
 
-  private frameStep(fn: () => Promise<void>): void {
-    this.frameChain = this.frameChain.then(fn).catch(() => {});
+  /** The checked identity naming `slot`'s frames of `epoch` (a departed member names the epochs it held). */
+  private senderOf(slot: number, epoch: bigint): IdentityEntry | null {
+    const d = this.departed.get(slot);
+    return d !== undefined && epoch <= d.lastEpoch ? d.identity : this.members.get(slot)?.identity ?? null;
   }
 
-  private onRelayed(slot: number, env: number, frame: Bytes): void {
-    if (!this.joined) return;
-    const h = decodeHeader(frame);
-    // The server never relays a member's own frames back: one that claims our slot is a replay or a
-    // relabelling by the relay (our own key would open it, so it is refused here).
-    if (h === null || slot === this.mySlot) {
-      ++this.st.framesUndecryptable;
-      return;
-    }
-    const e = kidEpoch(h.kid);
-    if (this.epochNow === 0n || e > this.epochNow) {
-      // Its key is on the way (the EpochKey push may come after the sender's first frames).
-      if (this.held.length >= kMaxHeldFrames) {
-        this.held.shift();
-        ++this.st.framesUndecryptable;
-      }
-      this.held.push({ slot, env, epoch: e, frame, at: Date.now() });
-      ++this.st.framesHeldBack;
-      return;
-    }
-    this.frameStep(() => this.deliver(slot, env, frame));
-  }
-
-  private async deliver(slot: number, env: number, frame: Uint8Array): Promise<void> {
-    if (!this.joined) return;
-    const envelope = parseEnvelope(env);
-    const r = await this.crypto.unprotect(slot, env, frame);
-    if (!r.ok || envelope === null || !this.joined) {
-      ++this.st.framesUndecryptable;
-      return;
-    }
-    if (envelope.kind === MediaKind.Control) {
-      this.onControl(slot, r.payload);
-      return;
-    }
-    ++this.st.framesReceived;
-    const f: IncomingFrame = { slot, kind: envelope.kind, keyframe: envelope.keyframe, layer: envelope.layer,
-                               epoch: r.epoch, payload: r.payload, verified: false };
-    // Behind frames of the same sender still waiting for its identity, to keep the order.
-    if (this.unchecked.some((u) => u.frame.slot === slot) || !this.label(f)) {
-      if (this.unchecked.length >= kMaxHeldFrames) {
-        this.unchecked.shift();
-        ++this.st.framesUndecryptable;
-      }
-      this.unchecked.push({ frame: f, at: Date.now() });
-      ++this.st.framesIdentityWait;
-      if (!this.identityWanted.has(slot)) {
-        this.identityWanted.add(slot);
-        this.keyStep(() => this.checkWaitingIdentities());
-      }
-      return;
-    }
-    this.handOver(f);
-  }
-
-  /** Fills the sender fields from its checked identity (a departed member names the epochs it held). */
-  private label(f: IncomingFrame): boolean {
-    const d = this.departed.get(f.slot);
-    const who = d !== undefined && f.epoch <= d.lastEpoch ? d.identity : this.members.get(f.slot)?.identity ?? null;
-    if (who === null) return false;
-    f.verified = true;
-    f.userId = who.userId;
-    return true;
-  }
-
-  private handOver(f: IncomingFrame): void {
-    if (!this.joined) return;
-    const track = (f.slot << 8) | f.kind;
-    if (!this.tracks.has(track)) {
-      this.tracks.add(track);
-      const who = f.verified ? this.members.get(f.slot)?.identity ?? this.departed.get(f.slot)?.identity ?? null : null;
-      this.events.post("trackSubscribed", { slot: f.slot, kind: f.kind, userId: f.userId ?? null,
-                                            name: who?.displayName ?? null, verified: f.verified });
-    }
-    try {
-      this.onFrame?.(f);
-    } catch {
-      ++this.events.listenerErrors;
-    }
-  }
-
-  /** Checks the identities frames wait for, then hands over (in order) the frames now labelled. */
+  /** Checks the identities frames wait for, then lets the inbox hand over those now labelled. */
   private async checkWaitingIdentities(): Promise<void> {
-    for (const s of [...this.identityWanted]) await this.ensureIdentity(s);
-    await this.frameChainIdle();
-    if (!this.joined) return;
-    const now = Date.now();
-    const expired = new Set<number>(), blocked = new Set<number>();
-    const keep: Unchecked[] = [];
-    for (const u of this.unchecked) {
-      const s = u.frame.slot;
-      if (!blocked.has(s) && (this.label(u.frame) || expired.has(s) || now - u.at >= this.holdBackMs)) {
-        if (!u.frame.verified) {
-          expired.add(s);
-          ++this.st.framesUnchecked;
-        }
-        this.handOver(u.frame);
-      } else {
-        blocked.add(s);  // later frames of this sender stay behind this one
-        keep.push(u);
-      }
-    }
-    this.unchecked = keep;
-    this.identityWanted = blocked;
-  }
-
-  /** Waits until the frames queued so far went through (so hand-overs stay in arrival order). */
-  private frameChainIdle(): Promise<void> {
-    const p = this.frameChain;
-    return p.then(() => {});
-  }
-
-  private onControl(from: number, payload: Uint8Array): void {
-    if (payload.length !== 4 || payload[0] !== kControlKeyframeRequest) return;  // unknown: ignored
-    const target = payload[1]! | (payload[2]! << 8), kind = payload[3]!;
-    if ((kind !== MediaKind.Video && kind !== MediaKind.Screen) || target !== this.mySlot || !this.joined) return;
-    ++this.st.keyframeRequestsReceived;
-    try {
-      this.onKeyframeRequest?.(from, kind as MediaKindCode);
-    } catch {
-      ++this.events.listenerErrors;
-    }
-  }
-
-  /** Every 200 ms: frames past their hold-back (epoch key or identity) move on. */
-  private tick(): void {
-    if (!this.joined) return;
-    const now = Date.now();
-    while (this.held.length > 0 && now - this.held[0]!.at >= this.holdBackMs) {
-      this.held.shift();
-      ++this.st.framesUndecryptable;
-    }
-    if (this.unchecked.length > 0 && now - this.unchecked[0]!.at >= this.holdBackMs)
-      this.keyStep(() => this.checkWaitingIdentities());
+    for (const s of this.inbox.wanted()) await this.ensureIdentity(s);
+    await this.inbox.releaseChecked();
   }
 
   private expect<T extends Message["type"]>(r: TransportResult<Message>, type: T, what: string): Reply<T> {
