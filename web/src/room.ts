@@ -144,9 +144,9 @@ export class Room implements MediaPort {
   static async connect(opt: RoomOptions): Promise<Room> {
     const c = await Transport.connect(opt.url, { requestTimeoutMs: opt.requestTimeoutMs ?? 10_000 });
     if (!c.ok) throw new RoomError("connection", c.error);
-    const room = new Room(opt, c.value.t);
-    room.events.post("connectionStateChanged", { state: "connected", reason: "" });
-    return room;
+    // Connected now; connectionStateChanged reports what changes afterwards (as the C++ SDK's
+    // kConnectionChanged), so no listener misses a "connected" posted before it could subscribe.
+    return new Room(opt, c.value.t);
   }
 
   /** Connects and hosts a new meeting: the room and the invitation link for `pageUrl`. */

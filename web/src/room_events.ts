@@ -58,6 +58,7 @@ export interface RoomEvents {
   trackSubscribed: { slot: number; kind: number; userId: Uint8Array | null; name: string | null; verified: boolean };
   /** A new group key: its number, its members' slots and the security code of their identities. */
   epochChanged: { epoch: bigint; securityCode: string; members: number[] };
+  /** The connection changed after connect() (today: it closed, with the reason). */
   connectionStateChanged: { state: ConnectionState; reason: string };
   /** The host removed this participant. */
   removed: Record<string, never>;
