@@ -324,13 +324,19 @@ async function roomHostileRelay(browser) {
     const st = [];
     for (const p of pages) st.push(await roomState(p));
     await pages[1].screenshot({ path: join(out, "room-hostile.png"), fullPage: true });
+    // The server goes away under the pages: each Room reports the connection's end.
+    srv.kill("SIGTERM");
+    await new Promise((r) => (srv.exitCode !== null ? r() : srv.on("exit", r)));
+    await sleep(300);
+    const disconnected = [];
+    for (const p of pages) disconnected.push((await roomState(p)).events.some((e) => e === "connection disconnected"));
     const bySlot = Object.fromEntries(st.map((x, i) => [String(x.slot), hostileName[i]]));
     // The names each page attached to slots (from the checked identity blobs) are the right ones.
     const namesRight = st.every((x) => Object.entries(x.names).every(([slot, n]) => bySlot[slot] === n));
     return { pages: st.map((x, i) => ({ name_ok: x.roster.every((m) => m.name === bySlot[String(m.slot)]),
                                         slot: x.slot, opened: x.opened, wrong: x.openedBad, unverified: x.unverified,
                                         refused: x.stats?.framesUndecryptable ?? 0, sent: x.framesSent, page: i })),
-             names_right: namesRight, srv, text: () => text };
+             names_right: namesRight, disconnect_events: disconnected, text: () => text };
   } finally {
     for (const c of ctxs) await c.close();
     srv.kill("SIGTERM");
@@ -380,9 +386,10 @@ if (port === 0) {
       const tampered = relay ? relay.flipped + relay.relabelled + relay.kinds_changed + relay.replayed : 0;
       const refused = h.pages.reduce((a, p) => a + p.refused, 0);
       roomHostile = { relay, tampered, refused_by_pages: refused, pages: h.pages, names_right: h.names_right,
+                      connection_lost_reported: h.disconnect_events,
                       screenshot: "build/web-test/room-hostile.png" };
       roomHostile.ok = relay !== null && relay.flipped > 0 && relay.relabelled > 0 && relay.kinds_changed > 0 &&
-                       relay.replayed > 0 && refused >= tampered && h.names_right &&
+                       relay.replayed > 0 && refused >= tampered && h.names_right && h.disconnect_events.every(Boolean) &&
                        h.pages.every((p) => p.wrong === 0 && p.unverified === 0 && p.name_ok &&
                                             Object.keys(p.opened).length === 2 && Object.values(p.opened).every((n) => n >= 10));
     } catch (e) {
