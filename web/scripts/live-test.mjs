@@ -324,6 +324,12 @@ async function roomHostileRelay(browser) {
     const st = [];
     for (const p of pages) st.push(await roomState(p));
     await pages[1].screenshot({ path: join(out, "room-hostile.png"), fullPage: true });
+    // The host ends the meeting: the others hear meetingEnded and are out.
+    await pages[0].evaluate(() => window.v100RoomCtl.end());
+    const ended = [];
+    for (const p of pages.slice(1))
+      ended.push(await waitRoom(p, (s) => s.events.includes("ended") && s.stage === "left", "meetingEnded", 10_000)
+        .then(() => true, () => false));
     // The server goes away under the pages: each Room reports the connection's end.
     srv.kill("SIGTERM");
     await new Promise((r) => (srv.exitCode !== null ? r() : srv.on("exit", r)));
@@ -336,7 +342,7 @@ async function roomHostileRelay(browser) {
     return { pages: st.map((x, i) => ({ name_ok: x.roster.every((m) => m.name === bySlot[String(m.slot)]),
                                         slot: x.slot, opened: x.opened, wrong: x.openedBad, unverified: x.unverified,
                                         refused: x.stats?.framesUndecryptable ?? 0, sent: x.framesSent, page: i })),
-             names_right: namesRight, disconnect_events: disconnected, text: () => text };
+             names_right: namesRight, disconnect_events: disconnected, meeting_ended_heard: ended, text: () => text };
   } finally {
     for (const c of ctxs) await c.close();
     srv.kill("SIGTERM");
@@ -386,10 +392,11 @@ if (port === 0) {
       const tampered = relay ? relay.flipped + relay.relabelled + relay.kinds_changed + relay.replayed : 0;
       const refused = h.pages.reduce((a, p) => a + p.refused, 0);
       roomHostile = { relay, tampered, refused_by_pages: refused, pages: h.pages, names_right: h.names_right,
-                      connection_lost_reported: h.disconnect_events,
+                      connection_lost_reported: h.disconnect_events, meeting_ended_heard: h.meeting_ended_heard,
                       screenshot: "build/web-test/room-hostile.png" };
       roomHostile.ok = relay !== null && relay.flipped > 0 && relay.relabelled > 0 && relay.kinds_changed > 0 &&
                        relay.replayed > 0 && refused >= tampered && h.names_right && h.disconnect_events.every(Boolean) &&
+                       h.meeting_ended_heard.every(Boolean) &&
                        h.pages.every((p) => p.wrong === 0 && p.unverified === 0 && p.name_ok &&
                                             Object.keys(p.opened).length === 2 && Object.values(p.opened).every((n) => n >= 10));
     } catch (e) {

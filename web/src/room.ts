@@ -336,6 +336,14 @@ export class Room implements MediaPort {
     if (!r.ok) throw new RoomError("connection", r.error);
   }
 
+  /** Ends the meeting for everyone (EndMeeting: the server deletes its whole state; the others get meetingEnded). */
+  async endMeeting(): Promise<void> {
+    if (!this.joined) throw new RoomError("state", "endMeeting: not in a meeting");
+    this.expect(await this.t.call({ type: "EndMeeting" }), "Ack", "EndMeeting");
+    this.resetMeeting();
+    this.events.post("meetingEnded", {});
+  }
+
   /** Leaves if in a meeting and closes the connection. */
   async close(): Promise<void> {
     if (this.joined) await this.leave().catch(() => {});

@@ -49,6 +49,7 @@ declare global {
       leave: () => Promise<{ epoch: string; slot: number; envelope: number; frame: string }>;
       tryFrame: (slot: number, envelope: number, frameHex: string) => Promise<{ ok: boolean; reason?: string }>;
       roster: () => Promise<RosterMember[]>;
+      end: () => Promise<void>;
     };
   }
 }
@@ -114,7 +115,10 @@ async function main(): Promise<void> {
   room.on("trackSubscribed", (e) => ev(`track ${e.slot}/${e.kind}${e.verified ? "" : " UNVERIFIED"}`));
   room.on("connectionStateChanged", (e) => ev(`connection ${e.state}`));
   room.on("removed", () => ev("removed"));
-  room.on("meetingEnded", () => ev("ended"));
+  room.on("meetingEnded", () => {
+    ev("ended");
+    state.stage = "left";
+  });
   room.on("epochChanged", (e) => {
     state.epoch = e.epoch.toString();
     state.code = e.securityCode;
@@ -197,6 +201,10 @@ async function main(): Promise<void> {
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };
     },
     roster: async () => (state.roster = await room.fetchRoster()),
+    end: async () => {
+      await room.endMeeting();
+      state.stage = "left";
+    },
   };
   let seq = 0n;
   const sender = setInterval(() => {
