@@ -324,10 +324,27 @@ async function roomHostileRelay(browser) {
     const st = [];
     for (const p of pages) st.push(await roomState(p));
     await pages[1].screenshot({ path: join(out, "room-hostile.png"), fullPage: true });
+    // The host removes the third page: it hears `removed`, the two others rekey without it; the old
+    // link (its join key replaced) admits nobody, the host's new link (72 bytes: with the new join
+    // key) admits a fourth page.
+    const epochBefore = BigInt((await roomState(pages[0])).epoch);
+    const newLink = await pages[0].evaluate((slot) => window.v100RoomCtl.remove(slot), st[2].slot);
+    const removedHeard = await waitRoom(pages[2], (s) => s.events.includes("removed"), "removed", 10_000).then(() => true, () => false);
+    const afterRemoval = await waitRoom(pages[0], (s) => BigInt(s.epoch) > epochBefore && s.members.length === 2, "the rekey after the removal", 20_000);
+    const oldLinkPage = await newPage(ctxs[2], "old link");
+    await oldLinkPage.goto(`${s0.link}&name=late`);
+    const oldLink = await waitRoom(oldLinkPage, (s) => s.stage === "joined", "x", 20_000).then(() => "admitted", (e) => String(e.message));
+    const newLinkPage = await newPage(ctxs[2], "new link");
+    await newLinkPage.goto(`${newLink}&name=${encodeURIComponent(hostileName[2])}`);
+    const newLinkJoined = await waitRoom(newLinkPage, (s) => s.members.length === 3, "the new link's 3-member epoch", 30_000).then(() => true, () => false);
+    const removal = { removed_heard: removedHeard, rekeyed_without_removed: !afterRemoval.members.includes(st[2].slot),
+                      epoch_before: epochBefore.toString(), epoch_after: afterRemoval.epoch,
+                      new_link_carries_join_key: /#m=[A-Za-z0-9_-]{96}$/.test(newLink),
+                      old_link: oldLink.includes("JoinProve") ? "refused" : oldLink, new_link_admits: newLinkJoined };
     // The host ends the meeting: the others hear meetingEnded and are out.
     await pages[0].evaluate(() => window.v100RoomCtl.end());
     const ended = [];
-    for (const p of pages.slice(1))
+    for (const p of [pages[1], newLinkPage])
       ended.push(await waitRoom(p, (s) => s.events.includes("ended") && s.stage === "left", "meetingEnded", 10_000)
         .then(() => true, () => false));
     // The server goes away under the pages: each Room reports the connection's end.
@@ -342,7 +359,7 @@ async function roomHostileRelay(browser) {
     return { pages: st.map((x, i) => ({ name_ok: x.roster.every((m) => m.name === bySlot[String(m.slot)]),
                                         slot: x.slot, opened: x.opened, wrong: x.openedBad, unverified: x.unverified,
                                         refused: x.stats?.framesUndecryptable ?? 0, sent: x.framesSent, page: i })),
-             names_right: namesRight, disconnect_events: disconnected, meeting_ended_heard: ended, text: () => text };
+             names_right: namesRight, disconnect_events: disconnected, meeting_ended_heard: ended, removal, text: () => text };
   } finally {
     for (const c of ctxs) await c.close();
     srv.kill("SIGTERM");
@@ -393,10 +410,12 @@ if (port === 0) {
       const refused = h.pages.reduce((a, p) => a + p.refused, 0);
       roomHostile = { relay, tampered, refused_by_pages: refused, pages: h.pages, names_right: h.names_right,
                       connection_lost_reported: h.disconnect_events, meeting_ended_heard: h.meeting_ended_heard,
+                      removal: h.removal,
                       screenshot: "build/web-test/room-hostile.png" };
       roomHostile.ok = relay !== null && relay.flipped > 0 && relay.relabelled > 0 && relay.kinds_changed > 0 &&
                        relay.replayed > 0 && refused >= tampered && h.names_right && h.disconnect_events.every(Boolean) &&
-                       h.meeting_ended_heard.every(Boolean) &&
+                       h.meeting_ended_heard.every(Boolean) && h.removal.removed_heard && h.removal.rekeyed_without_removed &&
+                       h.removal.new_link_carries_join_key && h.removal.old_link === "refused" && h.removal.new_link_admits &&
                        h.pages.every((p) => p.wrong === 0 && p.unverified === 0 && p.name_ok &&
                                             Object.keys(p.opened).length === 2 && Object.values(p.opened).every((n) => n >= 10));
     } catch (e) {

@@ -20,7 +20,7 @@ import { InThreadFrameCrypto } from "./frame_crypto.js";
 import { makeEpochBlob, openEpochKey, securityCode } from "./group.js";
 import type { Identity, PublicIdentity } from "./identity.js";
 import { type OpenedInvitation, makeInvitation } from "./invitation.js";
-import { ed25519PublicKey, makeJoinProofEd25519 } from "./join_proof.js";
+import { ed25519PublicKey, ed25519Sign, makeJoinProofEd25519, removeTranscript } from "./join_proof.js";
 import type { FrameCrypto, IncomingFrame, MediaPort, OutgoingFrame } from "./media_port.js";
 import {
   type MediaKindCode, type Message, JoinScheme, MediaKind, MemberEventKind, SubscribeMode, envelopeByte,
@@ -43,6 +43,8 @@ export type { RosterMember } from "./room_roster.js";
 
 /** Key blob kinds (protocol.md): the meeting's BFV public key, a member's identity blob. */
 const kKeyBfvPublic = 1;
+/** The host's Ed25519 verifier (key kind 0x7f01): checks RemoveMember. */
+const kKeyHostVerifier = 0x7f01;
 const identityKind = (slot: number): number => 0x8000 | slot;
 
 export interface RoomOptions {
@@ -100,6 +102,8 @@ export class Room implements MediaPort {
   private handle: Bytes = new Uint8Array(32);
   private rosterKey: Bytes = new Uint8Array(0);
   private joinSeedOverride: Bytes = new Uint8Array(0);
+  /** The host key (create() only): 32 random bytes, never derived from the meeting secret. */
+  private hostKey: Bytes = new Uint8Array(0);
   private mySlot = -1;
   private members = new Map<number, Member>();
   private departed = new Map<number, { identity: IdentityEntry; lastEpoch: bigint }>();
@@ -222,12 +226,17 @@ export class Room implements MediaPort {
       } finally {
         bfv.free();
       }
+      const hostKey = crypto.getRandomValues(new Uint8Array(32));
+      const hostVerifier = await ed25519PublicKey(hostKey);
+      if (!hostVerifier.ok) throw new RoomError("state", hostVerifier.error);
       this.expect(await this.t.call({ type: "CreateMeeting", handle, maxMembers, scheme: JoinScheme.Ed25519,
                                       joinVerifier: verifier.value, infoBlob,
-                                      keys: [{ kind: kKeyBfvPublic, blob: new Uint8Array(pk) }] }), "Ack", "CreateMeeting");
+                                      keys: [{ kind: kKeyBfvPublic, blob: new Uint8Array(pk) },
+                                             { kind: kKeyHostVerifier, blob: hostVerifier.value }] }), "Ack", "CreateMeeting");
       const secret = ks.secret();
       try {
         await this.join(secret, session, new Uint8Array(0));
+        this.hostKey = hostKey;
         return formatInvitationLink(pageUrl, { meetingSecret: secret, session, joinSeed: new Uint8Array(0) });
       } finally {
         secret.fill(0);
@@ -336,6 +345,32 @@ export class Room implements MediaPort {
     if (!r.ok) throw new RoomError("connection", r.error);
   }
 
+  /**
+   * Host only (client.cc remove_member): removes `slot`'s member with a proof by the host key over a
+   * fresh server nonce and a new random join key; its old join key and slot token admit nobody, the
+   * others rekey (the member's MemberEvent), and later links and invitations carry the new join key.
+   */
+  async removeMember(slot: number): Promise<void> {
+    if (!this.joined) throw new RoomError("state", "removeMember: not in a meeting");
+    if (this.hostKey.length !== 32) throw new RoomError("state", "removeMember: this room does not hold the host key");
+    const handle = this.handle;
+    const ch = this.expect(await this.t.call({ type: "JoinChallengeRequest", handle }), "JoinChallenge", "JoinChallengeRequest");
+    const joinSeed = crypto.getRandomValues(new Uint8Array(32));
+    const verifier = await ed25519PublicKey(joinSeed);
+    if (!verifier.ok) throw new RoomError("state", verifier.error);
+    const proof = await ed25519Sign(this.hostKey, removeTranscript(handle, ch.nonce, slot, verifier.value));
+    if (!proof.ok) throw new RoomError("state", proof.error);
+    try {
+      this.expect(await this.t.call({ type: "RemoveMember", slot, nonce: ch.nonce, newJoinVerifier: verifier.value,
+                                      proof: proof.value }), "Ack", "RemoveMember");
+    } catch (e) {
+      joinSeed.fill(0);
+      throw e;
+    }
+    this.joinSeedOverride.fill(0);
+    this.joinSeedOverride = joinSeed;
+  }
+
   /** Ends the meeting for everyone (EndMeeting: the server deletes its whole state; the others get meetingEnded). */
   async endMeeting(): Promise<void> {
     if (!this.joined) throw new RoomError("state", "endMeeting: not in a meeting");
@@ -360,6 +395,8 @@ export class Room implements MediaPort {
     this.ks = null;
     this.rosterKey.fill(0);
     this.joinSeedOverride.fill(0);
+    this.hostKey.fill(0);
+    this.hostKey = new Uint8Array(0);
     this.members.clear();
     this.departed.clear();
     this.announced.clear();

@@ -50,6 +50,7 @@ declare global {
       tryFrame: (slot: number, envelope: number, frameHex: string) => Promise<{ ok: boolean; reason?: string }>;
       roster: () => Promise<RosterMember[]>;
       end: () => Promise<void>;
+      remove: (slot: number) => Promise<string>;
     };
   }
 }
@@ -114,7 +115,10 @@ async function main(): Promise<void> {
   room.on("participantLeft", (e) => ev(`left ${e.slot}`));
   room.on("trackSubscribed", (e) => ev(`track ${e.slot}/${e.kind}${e.verified ? "" : " UNVERIFIED"}`));
   room.on("connectionStateChanged", (e) => ev(`connection ${e.state}`));
-  room.on("removed", () => ev("removed"));
+  room.on("removed", () => {
+    ev("removed");
+    state.stage = "left";
+  });
   room.on("meetingEnded", () => {
     ev("ended");
     state.stage = "left";
@@ -201,6 +205,10 @@ async function main(): Promise<void> {
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };
     },
     roster: async () => (state.roster = await room.fetchRoster()),
+    remove: async (slot) => {
+      await room.removeMember(slot);
+      return room.link(`${location.origin}/room.html`);  // now with the new join key
+    },
     end: async () => {
       await room.endMeeting();
       state.stage = "left";
