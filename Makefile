@@ -44,7 +44,9 @@ test: format-check test-release test-web test-dev
 # system store (/etc/ssl/certs, so a CA added with update-ca-certificates is trusted); other builds
 # read their bundled store plus NODE_EXTRA_CA_CERTS. No --use-openssl-ca here: Debian's node does not
 # need it, and on other builds it replaces the bundled store by the OpenSSL directory they were
-# compiled with, which need not be the system's.
+# compiled with, which need not be the system's. A node_modules that is a symlink (a worktree sharing
+# another checkout's install) is used as it is: npm ci would first empty the directory it points to,
+# under every other checkout that shares it.
 EMENV = NODE_PATH=/usr/share/nodejs
 wasm:
 	@./scripts/deps.sh web
@@ -54,7 +56,7 @@ wasm:
 test-web: wasm
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) --target v100_web_ref v100
-	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
+	cd web && { [ -L node_modules ] || [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
 	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs

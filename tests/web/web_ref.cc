@@ -426,6 +426,16 @@ json protocol_cases() {
       proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
   add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
       proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  {
+    proto::RemoveMember m;
+    m.slot = 1023;
+    m.nonce = arr("proto/nonce");
+    m.new_join_verifier = blob1;
+    m.proof = blob2;
+    add("RemoveMember",
+        {{"slot", 1023}, {"nonce", hx(m.nonce)}, {"newJoinVerifier", hx(blob1)}, {"proof", hx(blob2)}}, m,
+        30);
+  }
   // The mailbox (messages_mailbox.cc): challenge, put with work, owner-signed fetch, items.
   auto item_id = [](std::string_view label) {
     proto::MailboxItemId a{};

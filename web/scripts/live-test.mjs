@@ -206,8 +206,8 @@ async function roomJoinsNative(context) {
 }
 
 // (b) Two browsers (two contexts: no shared storage) and a native participant in one meeting: the
-// first page hosts (distributor), the second joins by the link, `v100 join --invitation` by the
-// invitation the host page made. All three codes equal; then the second page leaves: the others
+// first page hosts (distributor), the second joins by the link, `v100 join --mailbox --from host.pub`
+// by the invitation the host page left in its mailbox (MailboxPut with the server's proof of work). All three codes equal; then the second page leaves: the others
 // rekey, and a frame it seals after leaving with the keys it kept opens nowhere.
 async function roomThree(browser) {
   const env = { ...process.env, V100_PASSPHRASE: `room3-${tag}` };
@@ -220,14 +220,15 @@ async function roomThree(browser) {
   try {
     const a = await newPage(ctxA, "room host"), b = await newPage(ctxB, "room guest");
     await a.goto(`https://127.0.0.1:${port}/room.html#mode=create&title=${encodeURIComponent(roomTitle)}` +
-                 `&name=${encodeURIComponent(roomHostName)}&pub=${encodeURIComponent(pub)}`);
+                 `&name=${encodeURIComponent(roomHostName)}&pub=${encodeURIComponent(pub)}&post=1`);
     const sa0 = await waitRoom(a, (s) => s.stage === "joined" && s.epoch !== "0", "the host's first epoch", 60_000);
     const linkOk = /^https:\/\/127\.0\.0\.1:\d+\/room\.html#m=[A-Za-z0-9_-]{54}$/.test(sa0.link);
     await b.goto(`${sa0.link}&name=${encodeURIComponent(roomGuestName)}`);
     await waitRoom(b, (s) => s.members.length === 2, "the guest's 2-member epoch", 60_000);
-    const inv = `${key}.invitation`;
-    writeFileSync(inv, Buffer.from(sa0.invitation, "hex"));
-    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", key, "--invitation", inv,
+    // The native member reads the invitation the host page left in its mailbox, from that host only.
+    const inv = `${key}.host.pub`;
+    writeFileSync(inv, `${sa0.pub}\n`);
+    const native = runNative(["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", key, "--mailbox", "--from", inv,
                               "--name", roomNativeName, "--seconds", "12"], env);
     const three = (s) => s.members.length === 3;
     const sa1 = await waitRoom(a, three, "the host's 3-member epoch", 30_000);
@@ -252,7 +253,7 @@ async function roomThree(browser) {
     const code2after = nc.filter((c) => c.members === 2 && BigInt(c.epoch) > BigInt(sa1.epoch)).map((c) => c.code);
     const named = (slot, n) => roster.some((m) => m.slot === slot && m.name === n && m.identityVerified && m.tokenVerified);
     const r = {
-      link_format_ok: linkOk, native_exit: native.exit, slots: { host: sa.slot, guest: left.slot, native: nativeSlot ?? null },
+      link_format_ok: linkOk, native_exit: native.exit, native_invited_by_mailbox: /invitation from /.test(native.out), slots: { host: sa.slot, guest: left.slot, native: nativeSlot ?? null },
       epoch_three: sa1.epoch, code_three: { host: sa1.code, guest: sb1.code, native: code3.at(-1) ?? null },
       codes_equal_three: sa1.code === sb1.code && code3.length > 0 && code3.every((c) => c === sa1.code),
       epoch_after_leave: sa2.epoch, code_after_leave: { host: sa2.code, native: code2after.at(-1) ?? null },
@@ -271,7 +272,7 @@ async function roomThree(browser) {
       screenshots: ["build/web-test/room-host.png", "build/web-test/room-guest.png"],
     };
     const o = r.opened;
-    r.ok = r.link_format_ok && r.native_exit === 0 && r.codes_equal_three && r.rekeyed_after_leave && r.codes_equal_after_leave &&
+    r.ok = r.link_format_ok && r.native_exit === 0 && r.native_invited_by_mailbox && r.codes_equal_three && r.rekeyed_after_leave && r.codes_equal_after_leave &&
            r.leaver_lacks_new_epoch && refused.ok === false && o.host_from_guest >= 10 && o.host_from_native >= 10 &&
            o.guest_from_host >= 10 && o.guest_from_native >= 10 && r.frames_bad === 0 && r.unverified === 0 &&
            r.native_received.from_host?.name === roomHostName && r.native_received.from_guest?.name === roomGuestName &&
@@ -284,7 +285,91 @@ async function roomThree(browser) {
     await ctxB.close();
   }
 }
-let roomA, roomB;
+let roomA, roomB, roomHostile;
+
+// (d) A hostile relay (a second `v100 serve --test-hostile-relay`): it flips SFrame tags, relabels
+// sender slots, changes media kinds and replays frames. Three pages (host + two by link) exchange
+// Data frames through it: every frame a page hands over must name its true sender (the slot inside
+// the payload is the slot it arrived under, the sender's identity checked), none unverified; the
+// refused ones are counted on the page, at least as many as the relay tampered with.
+const hostileName = [`Ådne Hostile-A ${tag}`, `Ünal Hostile-B ${tag}`, `Ìfẹ́ Hostile-C ${tag}`];
+const hostileDir = mkdtempSync(join(out, "live-hostile-"));
+async function roomHostileRelay(browser) {
+  const srv = spawn(v100, ["serve", "--port", "0", "--data-dir", hostileDir, "--web-root", webRoot, "--test-hostile-relay"],
+                    { stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  srv.stderr.on("data", (d) => { text += d; });
+  const hport = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(0), 20_000);
+    srv.stdout.on("data", (d) => {
+      text += d;
+      const m = /listening on [\d.]+:(\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  const ctxs = [];
+  try {
+    if (hport === 0) throw new Error(`hostile v100 serve did not start: ${text.trim().split("\n").at(-1)}`);
+    const opts = { ignoreHTTPSErrors: true, viewport: { width: 1100, height: 520 } };
+    const pages = [];
+    for (let i = 0; i < 3; ++i) {
+      ctxs.push(await browser.newContext(opts));
+      pages.push(await newPage(ctxs[i], `hostile ${i}`));
+    }
+    await pages[0].goto(`https://127.0.0.1:${hport}/room.html#mode=create&title=${encodeURIComponent(roomTitle)}` +
+                        `&name=${encodeURIComponent(hostileName[0])}`);
+    const s0 = await waitRoom(pages[0], (s) => s.stage === "joined" && s.epoch !== "0", "the host's first epoch", 60_000);
+    for (let i = 1; i < 3; ++i) await pages[i].goto(`${s0.link}&name=${encodeURIComponent(hostileName[i])}`);
+    for (const p of pages) await waitRoom(p, (s) => s.members.length === 3, "the 3-member epoch behind the hostile relay", 60_000);
+    await sleep(3000);
+    const st = [];
+    for (const p of pages) st.push(await roomState(p));
+    await pages[1].screenshot({ path: join(out, "room-hostile.png"), fullPage: true });
+    // The host removes the third page: it hears `removed`, the two others rekey without it; the old
+    // link (its join key replaced) admits nobody, the host's new link (72 bytes: with the new join
+    // key) admits a fourth page.
+    const epochBefore = BigInt((await roomState(pages[0])).epoch);
+    const newLink = await pages[0].evaluate((slot) => window.v100RoomCtl.remove(slot), st[2].slot);
+    const removedHeard = await waitRoom(pages[2], (s) => s.events.includes("removed"), "removed", 10_000).then(() => true, () => false);
+    const afterRemoval = await waitRoom(pages[0], (s) => BigInt(s.epoch) > epochBefore && s.members.length === 2, "the rekey after the removal", 20_000);
+    const oldLinkPage = await newPage(ctxs[2], "old link");
+    await oldLinkPage.goto(`${s0.link}&name=late`);
+    const oldLink = await waitRoom(oldLinkPage, (s) => s.stage === "joined", "x", 20_000).then(() => "admitted", (e) => String(e.message));
+    const newLinkPage = await newPage(ctxs[2], "new link");
+    await newLinkPage.goto(`${newLink}&name=${encodeURIComponent(hostileName[2])}`);
+    const newLinkJoined = await waitRoom(newLinkPage, (s) => s.members.length === 3, "the new link's 3-member epoch", 30_000).then(() => true, () => false);
+    const removal = { removed_heard: removedHeard, rekeyed_without_removed: !afterRemoval.members.includes(st[2].slot),
+                      epoch_before: epochBefore.toString(), epoch_after: afterRemoval.epoch,
+                      new_link_carries_join_key: /#m=[A-Za-z0-9_-]{96}$/.test(newLink),
+                      old_link: oldLink.includes("JoinProve") ? "refused" : oldLink, new_link_admits: newLinkJoined };
+    // The host ends the meeting: the others hear meetingEnded and are out.
+    await pages[0].evaluate(() => window.v100RoomCtl.end());
+    const ended = [];
+    for (const p of [pages[1], newLinkPage])
+      ended.push(await waitRoom(p, (s) => s.events.includes("ended") && s.stage === "left", "meetingEnded", 10_000)
+        .then(() => true, () => false));
+    // The server goes away under the pages: each Room reports the connection's end.
+    srv.kill("SIGTERM");
+    await new Promise((r) => (srv.exitCode !== null ? r() : srv.on("exit", r)));
+    await sleep(300);
+    const disconnected = [];
+    for (const p of pages) disconnected.push((await roomState(p)).events.some((e) => e === "connection disconnected"));
+    const bySlot = Object.fromEntries(st.map((x, i) => [String(x.slot), hostileName[i]]));
+    // The names each page attached to slots (from the checked identity blobs) are the right ones.
+    const namesRight = st.every((x) => Object.entries(x.names).every(([slot, n]) => bySlot[slot] === n));
+    return { pages: st.map((x, i) => ({ name_ok: x.roster.every((m) => m.name === bySlot[String(m.slot)]),
+                                        slot: x.slot, opened: x.opened, wrong: x.openedBad, unverified: x.unverified,
+                                        refused: x.stats?.framesUndecryptable ?? 0, sent: x.framesSent, page: i })),
+             names_right: namesRight, disconnect_events: disconnected, meeting_ended_heard: ended, removal, text: () => text };
+  } finally {
+    for (const c of ctxs) await c.close();
+    srv.kill("SIGTERM");
+    await new Promise((r) => (srv.exitCode !== null ? r() : srv.on("exit", r)));
+  }
+}
 
 // Real media (meet.html): a chromium of its own whose fake camera and microphone read this slot's
 // test pattern (Y4M) and tone (WAV) made by `v100 capture-files`, with a screen share; the page hosts
@@ -386,6 +471,26 @@ if (port === 0) {
       roomB = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
     }
     media = await mediaMeeting();
+    try {
+      const h = await roomHostileRelay(browser);
+      const m = /hostile relay: (\d+) frames, (\d+) tags flipped, (\d+) slots relabelled, (\d+) kinds changed, (\d+) replayed/
+        .exec(h.text());
+      const relay = m ? { frames: +m[1], flipped: +m[2], relabelled: +m[3], kinds_changed: +m[4], replayed: +m[5] } : null;
+      const tampered = relay ? relay.flipped + relay.relabelled + relay.kinds_changed + relay.replayed : 0;
+      const refused = h.pages.reduce((a, p) => a + p.refused, 0);
+      roomHostile = { relay, tampered, refused_by_pages: refused, pages: h.pages, names_right: h.names_right,
+                      connection_lost_reported: h.disconnect_events, meeting_ended_heard: h.meeting_ended_heard,
+                      removal: h.removal,
+                      screenshot: "build/web-test/room-hostile.png" };
+      roomHostile.ok = relay !== null && relay.flipped > 0 && relay.relabelled > 0 && relay.kinds_changed > 0 &&
+                       relay.replayed > 0 && refused >= tampered && h.names_right && h.disconnect_events.every(Boolean) &&
+                       h.meeting_ended_heard.every(Boolean) && h.removal.removed_heard && h.removal.rekeyed_without_removed &&
+                       h.removal.new_link_carries_join_key && h.removal.old_link === "refused" && h.removal.new_link_admits &&
+                       h.pages.every((p) => p.wrong === 0 && p.unverified === 0 && p.name_ok &&
+                                            Object.keys(p.opened).length === 2 && Object.values(p.opened).every((n) => n >= 10));
+    } catch (e) {
+      roomHostile = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
+    }
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
     await other.waitForFunction(() => window.v100Foreign !== undefined, null, { timeout: 20_000 });
@@ -468,6 +573,15 @@ if (media !== undefined) {
     console.log(media.native_out.split("\n").slice(-25).join("\n"));
   }
 }
+if (roomHostile !== undefined) {
+  const h = roomHostile;
+  console.log(`${h.ok ? "ok  " : "FAIL"}  room (d) hostile relay: ` + (h.error ??
+              `the relay tampered with ${h.tampered} of ${h.relay?.frames} frames (${JSON.stringify(h.relay)}); the pages ` +
+              `refused ${h.refused_by_pages}, handed over ${h.pages.map((p) => Object.values(p.opened).reduce((a, n) => a + n, 0)).join("/")} ` +
+              `frames all naming their true sender (wrong ${h.pages.map((p) => p.wrong).join("/")}, unverified ` +
+              `${h.pages.map((p) => p.unverified).join("/")}), names right ${h.names_right}`));
+  if (!h.ok) fail("room (d) hostile relay");
+}
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
@@ -477,7 +591,8 @@ const forms = [];
 for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName], ["room title", roomTitle],
                           ["room host name", roomHostName], ["room guest name", roomGuestName],
                           ["room mailbox name", roomMailboxName], ["room native name", roomNativeName],
-                          ["room native host name", roomNativeHost]]) {
+                          ["room native host name", roomNativeHost],
+                          ...hostileName.map((n, i) => [`hostile page ${i} name`, n])]) {
   const le = Buffer.from(s, "utf16le");
   const be = Buffer.from(le);
   be.swap16();
@@ -496,11 +611,13 @@ const walk = (dir) => {
   }
 };
 walk(dataDir);
+walk(hostileDir);
 if (scanned === 0) fail("the server wrote no file to search");
 if (found.length) fail(`canaries on the server: ${found.join(", ")}`);
 else console.log(`ok    live blindness: ${forms.length} forms of the typed title and name in ${scanned} files ` +
                  `(${bytes} bytes: database, WAL, log): 0 found`);
 rmSync(dataDir, { recursive: true, force: true });
+rmSync(hostileDir, { recursive: true, force: true });
 
 const section = {
   ok: !failed, chromium: version, steps: live?.rows?.length ?? 0, steps_passed: (live?.rows ?? []).filter((r) => r.ok).length,
@@ -509,13 +626,16 @@ const section = {
     browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
     frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, media: mediaSection, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
-  room: { joins_native_host: roomA ?? null, two_browsers_and_native: roomB ?? null,
-          canaries: { forms: forms.length, found: found.length, files_searched: scanned } },
+
   duration_ms: Date.now() - started,
 };
 const summaryPath = join(out, "summary.json");
 const summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, "utf8")) : { suite: "web" };
 summary.live = section;
+// The Room (src/room.ts) against native participants and a hostile relay; its canaries are in the scan above.
+summary.room = { ok: [roomA, roomB, roomHostile].every((r) => r?.ok === true), joins_native_host: roomA ?? null,
+                 two_browsers_and_native: roomB ?? null, hostile_relay: roomHostile ?? null,
+                 canaries: { forms: forms.length, found: found.length, files_searched: scanned } };
 writeFileSync(summaryPath, JSON.stringify(summary, null, 1) + "\n");
 console.log(`live: ${section.steps_passed}/${section.steps} steps against v100 serve, foreign origin ${foreign ?? "untested"}, ` +
             `${found.length} canaries found (${section.duration_ms} ms)`);

@@ -9,9 +9,9 @@
 // are bigint.
 //
 // The mailbox messages (messages_mailbox.cc) are here: a Room reads its invitations and posts
-// invitations to a person's public identity. Not here yet (the browser does not send or receive them
-// today): ServiceRequest, ServiceResponse, RemoveMember, RedeemToken. decode() reports them as "not
-// supported by the web SDK".
+// invitations to a person's public identity; RemoveMember is the host's. Not here yet (the browser
+// does not send or receive them today): ServiceRequest, ServiceResponse, RedeemToken. decode() reports
+// them as "not supported by the web SDK".
 
 import type { Bytes } from "./bytes.js";
 
@@ -135,6 +135,7 @@ export type Message =
   | { type: "Ack" }
   | { type: "Error"; code: number; text: string }
   | { type: "MemberEvent"; kind: number; slot: number; joinSeq: bigint }
+  | { type: "RemoveMember"; slot: number; nonce: Bytes; newJoinVerifier: Bytes; proof: Bytes }
   | { type: "MailboxChallengeRequest"; mailbox: Bytes }
   | { type: "MailboxChallenge"; nonce: Bytes; putBits: number }
   | { type: "MailboxPut"; mailbox: Bytes; nonce: Bytes; work: bigint; blob: Bytes }
@@ -343,6 +344,9 @@ function writeBody(w: Writer, m: Message): void {
       return;
     }
     case "MemberEvent": w.u8(m.kind); w.u16(m.slot); w.u64(m.joinSeq); return;
+    case "RemoveMember":
+      w.u16(m.slot); w.fixed(m.nonce, kNonceBytes, "nonce"); w.blob(m.newJoinVerifier); w.blob(m.proof);
+      return;
     case "MailboxChallengeRequest": w.fixed(m.mailbox, kMailboxIdBytes, "mailbox"); return;
     case "MailboxChallenge": w.fixed(m.nonce, kNonceBytes, "nonce"); w.u8(m.putBits); return;
     case "MailboxPut":
@@ -543,6 +547,11 @@ function readBody(r: Reader, type: MsgTypeName): Message {
       const kind = r.u8("kind");
       if (kind === 0 || kind > 6) r.fail("kind");
       return { type, kind, slot: r.slot("slot"), joinSeq: r.u64("join_seq") };
+    }
+    case "RemoveMember": {
+      const slot = r.slot("slot"), nonce = r.fixed(kNonceBytes, "nonce");
+      const newJoinVerifier = r.blob(1, kMaxVerifierBytes, "new_join_verifier");
+      return { type, slot, nonce, newJoinVerifier, proof: r.blob(1, kMaxProofBytes, "proof") };
     }
     case "MailboxChallengeRequest": return { type, mailbox: r.fixed(kMailboxIdBytes, "mailbox") };
     case "MailboxChallenge": {

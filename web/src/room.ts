@@ -14,38 +14,38 @@
 // checked yet wait for the check; only a sender still unchecked after `holdBackMs` is handed over
 // with `verified: false`. Nothing is handed over after leave(). All work on keys runs one step at a
 // time (a promise chain), frames in arrival order (another one): no two async steps interleave.
-import { type Bytes, toHex } from "./bytes.js";
-import { BfvRoster, kRosterBlockMembers, kSlotCoeffs } from "./fhe.js";
+import type { Bytes } from "./bytes.js";
+import { BfvRoster } from "./fhe.js";
 import { InThreadFrameCrypto } from "./frame_crypto.js";
 import { makeEpochBlob, openEpochKey, securityCode } from "./group.js";
 import type { Identity, PublicIdentity } from "./identity.js";
-import { type OpenedInvitation, makeInvitation, mailboxId, openInvitation } from "./invitation.js";
-import { ed25519PublicKey, makeJoinProofEd25519 } from "./join_proof.js";
+import { type OpenedInvitation, makeInvitation } from "./invitation.js";
+import { ed25519PublicKey, ed25519Sign, makeJoinProofEd25519, removeTranscript } from "./join_proof.js";
 import type { FrameCrypto, IncomingFrame, MediaPort, OutgoingFrame } from "./media_port.js";
 import {
   type MediaKindCode, type Message, JoinScheme, MediaKind, MemberEventKind, SubscribeMode, envelopeByte,
   kMaxMediaLayer, parseEnvelope,
 } from "./protocol.js";
-import { type MemberState, type RoomEvents, EventQueue, chooseDistributor } from "./room_events.js";
+import { type MemberState, type Reply, type RoomEvents, EventQueue, RoomError, chooseDistributor, expectReply } from "./room_events.js";
 import { type LinkSecrets, formatInvitationLink, parseInvitationLink } from "./room_link.js";
-import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, openNameBlob, sealIdentityBlob,
+import { type IdentityEntry, identityToken, openIdentityBlob, openMeetingInfo, sealIdentityBlob,
          sealMeetingInfo, sealNameBlob } from "./roster.js";
 import { KeySchedule } from "./schedule.js";
-import { decodeHeader, kidEpoch } from "./sframe.js";
-import { Transport } from "./transport.js";
+import { Transport, type TransportResult } from "./transport.js";
 import type { PqWasm } from "./wasm.js";
-import { solveMailboxPutWork } from "./room_mailbox.js";
+import { FrameInbox, kControlKeyframeRequest } from "./room_frames.js";
+import { postInvitation, receiveInvitations } from "./room_mailbox.js";
+import { type RosterMember, fetchRoster } from "./room_roster.js";
 
-export type { RoomEvents } from "./room_events.js";
+export { RoomError } from "./room_events.js";
+export type { RoomEvents, ConnectionState } from "./room_events.js";
+export type { RosterMember } from "./room_roster.js";
 
 /** Key blob kinds (protocol.md): the meeting's BFV public key, a member's identity blob. */
 const kKeyBfvPublic = 1;
+/** The host's Ed25519 verifier (key kind 0x7f01): checks RemoveMember. */
+const kKeyHostVerifier = 0x7f01;
 const identityKind = (slot: number): number => 0x8000 | slot;
-/** SDK control frames (client.h kControlKeyframeRequest): 0x01 | target slot u16 LE | media kind. */
-const kControlKeyframeRequest = 0x01;
-const kMaxHeldFrames = 512;
-/** The highest mailbox difficulty paid (2^22 SHA3 digests in WebAssembly: seconds). */
-const kMaxPutBitsWePay = 22;
 
 export interface RoomOptions {
   /** wss://host/v100 */
@@ -76,30 +76,10 @@ export interface RoomStats {
   listenerErrors: number;
 }
 
-/** A roster entry as fetchRoster() shows it: the name opened from the roster, and what checks it. */
-export interface RosterMember {
-  slot: number;
-  name: string | null;
-  userId: Bytes | null;
-  /** The name blob agrees with the slot's identity blob (signed by that identity). */
-  identityVerified: boolean;
-  /** The BFV roster ciphertext decrypts to that identity's token. */
-  tokenVerified: boolean;
-}
-
 interface Member extends MemberState {
   identity: IdentityEntry | null;
 }
-interface Held { slot: number; env: number; epoch: bigint; frame: Bytes; at: number }
-interface Unchecked { frame: IncomingFrame; at: number }
-type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-type Reply<T extends Message["type"]> = Extract<Message, { type: T }>;
 
-export class RoomError extends Error {
-  constructor(readonly kind: "connection" | "refused" | "protocol" | "state", message: string) {
-    super(message);
-  }
-}
 
 export class Room implements MediaPort {
   onFrame: ((f: IncomingFrame) => void) | null = null;
@@ -109,6 +89,7 @@ export class Room implements MediaPort {
   private readonly events = new EventQueue();
   private readonly crypto: FrameCrypto;
   private readonly holdBackMs: number;
+  private readonly inbox: FrameInbox;
   private readonly st: RoomStats = {
     framesSent: 0, framesReceived: 0, framesUndecryptable: 0, framesHeldBack: 0, framesIdentityWait: 0,
     framesUnchecked: 0, framesSendRefused: 0, epochsInstalled: 0, epochsDistributed: 0, keyframeRequestsSent: 0,
@@ -121,6 +102,8 @@ export class Room implements MediaPort {
   private handle: Bytes = new Uint8Array(32);
   private rosterKey: Bytes = new Uint8Array(0);
   private joinSeedOverride: Bytes = new Uint8Array(0);
+  /** The host key (create() only): 32 random bytes, never derived from the meeting secret. */
+  private hostKey: Bytes = new Uint8Array(0);
   private mySlot = -1;
   private members = new Map<number, Member>();
   private departed = new Map<number, { identity: IdentityEntry; lastEpoch: bigint }>();
@@ -129,17 +112,34 @@ export class Room implements MediaPort {
   private serverEpoch = 0n;
   private epochSlots: number[] = [];
   private code = "";
-  private held: Held[] = [];
-  private unchecked: Unchecked[] = [];
-  private identityWanted = new Set<number>();
-  private tracks = new Set<number>();
   private keyChain: Promise<void> = Promise.resolve();
-  private frameChain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   private constructor(private readonly opt: RoomOptions, private readonly t: Transport) {
     this.crypto = opt.crypto ?? new InThreadFrameCrypto();
     this.holdBackMs = opt.holdBackMs ?? 3000;
+    const self = this;  // the inbox sees the room through getters (its fields stay private)
+    this.inbox = new FrameInbox({
+      get inMeeting() { return self.joined; },
+      get mySlot() { return self.mySlot; },
+      get installedEpoch() { return self.epochNow; },
+      senderOf: (slot, epoch) => self.senderOf(slot, epoch),
+      checkIdentities: () => self.keyStep(() => self.checkWaitingIdentities()),
+      handFrame: (f) => {
+        try {
+          self.onFrame?.(f);
+        } catch {
+          ++self.events.listenerErrors;
+        }
+      },
+      keyframeRequested: (from, kind) => {
+        try {
+          self.onKeyframeRequest?.(from, kind);
+        } catch {
+          ++self.events.listenerErrors;
+        }
+      },
+    }, this.crypto, this.events, this.st, this.holdBackMs);
     t.onPush = (m) => this.onPush(m);
     t.onClose = (reason) => this.events.post("connectionStateChanged", { state: "disconnected", reason });
   }
@@ -148,9 +148,9 @@ export class Room implements MediaPort {
   static async connect(opt: RoomOptions): Promise<Room> {
     const c = await Transport.connect(opt.url, { requestTimeoutMs: opt.requestTimeoutMs ?? 10_000 });
     if (!c.ok) throw new RoomError("connection", c.error);
-    const room = new Room(opt, c.value.t);
-    room.events.post("connectionStateChanged", { state: "connected", reason: "" });
-    return room;
+    // Connected now; connectionStateChanged reports what changes afterwards (as the C++ SDK's
+    // kConnectionChanged), so no listener misses a "connected" posted before it could subscribe.
+    return new Room(opt, c.value.t);
   }
 
   /** Connects and hosts a new meeting: the room and the invitation link for `pageUrl`. */
@@ -226,12 +226,17 @@ export class Room implements MediaPort {
       } finally {
         bfv.free();
       }
+      const hostKey = crypto.getRandomValues(new Uint8Array(32));
+      const hostVerifier = await ed25519PublicKey(hostKey);
+      if (!hostVerifier.ok) throw new RoomError("state", hostVerifier.error);
       this.expect(await this.t.call({ type: "CreateMeeting", handle, maxMembers, scheme: JoinScheme.Ed25519,
                                       joinVerifier: verifier.value, infoBlob,
-                                      keys: [{ kind: kKeyBfvPublic, blob: new Uint8Array(pk) }] }), "Ack", "CreateMeeting");
+                                      keys: [{ kind: kKeyBfvPublic, blob: new Uint8Array(pk) },
+                                             { kind: kKeyHostVerifier, blob: hostVerifier.value }] }), "Ack", "CreateMeeting");
       const secret = ks.secret();
       try {
         await this.join(secret, session, new Uint8Array(0));
+        this.hostKey = hostKey;
         return formatInvitationLink(pageUrl, { meetingSecret: secret, session, joinSeed: new Uint8Array(0) });
       } finally {
         secret.fill(0);
@@ -308,10 +313,8 @@ export class Room implements MediaPort {
     this.announced.clear();
     this.epochNow = 0n;
     this.serverEpoch = acc.epoch;
-    this.held = [];
-    this.unchecked = [];
-    this.tracks.clear();
-    this.timer ??= setInterval(() => this.tick(), 200);
+    this.inbox.reset();
+    this.timer ??= setInterval(() => this.inbox.tick(), 200);
     // Identity blob first (the distributor needs it to key us), then the roster entry.
     const ib = await sealIdentityBlob(me, rosterKey, handle, acc.slot, acc.joinSeq, this.opt.name);
     this.expect(await this.t.call({ type: "PutKeyBlob", kind: identityKind(acc.slot), blob: ib }), "Ack", "PutKeyBlob");
@@ -342,6 +345,40 @@ export class Room implements MediaPort {
     if (!r.ok) throw new RoomError("connection", r.error);
   }
 
+  /**
+   * Host only (client.cc remove_member): removes `slot`'s member with a proof by the host key over a
+   * fresh server nonce and a new random join key; its old join key and slot token admit nobody, the
+   * others rekey (the member's MemberEvent), and later links and invitations carry the new join key.
+   */
+  async removeMember(slot: number): Promise<void> {
+    if (!this.joined) throw new RoomError("state", "removeMember: not in a meeting");
+    if (this.hostKey.length !== 32) throw new RoomError("state", "removeMember: this room does not hold the host key");
+    const handle = this.handle;
+    const ch = this.expect(await this.t.call({ type: "JoinChallengeRequest", handle }), "JoinChallenge", "JoinChallengeRequest");
+    const joinSeed = crypto.getRandomValues(new Uint8Array(32));
+    const verifier = await ed25519PublicKey(joinSeed);
+    if (!verifier.ok) throw new RoomError("state", verifier.error);
+    const proof = await ed25519Sign(this.hostKey, removeTranscript(handle, ch.nonce, slot, verifier.value));
+    if (!proof.ok) throw new RoomError("state", proof.error);
+    try {
+      this.expect(await this.t.call({ type: "RemoveMember", slot, nonce: ch.nonce, newJoinVerifier: verifier.value,
+                                      proof: proof.value }), "Ack", "RemoveMember");
+    } catch (e) {
+      joinSeed.fill(0);
+      throw e;
+    }
+    this.joinSeedOverride.fill(0);
+    this.joinSeedOverride = joinSeed;
+  }
+
+  /** Ends the meeting for everyone (EndMeeting: the server deletes its whole state; the others get meetingEnded). */
+  async endMeeting(): Promise<void> {
+    if (!this.joined) throw new RoomError("state", "endMeeting: not in a meeting");
+    this.expect(await this.t.call({ type: "EndMeeting" }), "Ack", "EndMeeting");
+    this.resetMeeting();
+    this.events.post("meetingEnded", {});
+  }
+
   /** Leaves if in a meeting and closes the connection. */
   async close(): Promise<void> {
     if (this.joined) await this.leave().catch(() => {});
@@ -358,13 +395,12 @@ export class Room implements MediaPort {
     this.ks = null;
     this.rosterKey.fill(0);
     this.joinSeedOverride.fill(0);
+    this.hostKey.fill(0);
+    this.hostKey = new Uint8Array(0);
     this.members.clear();
     this.departed.clear();
     this.announced.clear();
-    this.st.framesUndecryptable += this.held.length + this.unchecked.length;
-    this.held = [];
-    this.unchecked = [];
-    this.identityWanted.clear();
+    this.inbox.reset();
     this.epochSlots = [];
     this.code = "";
     void epochsHeld;
@@ -386,109 +422,23 @@ export class Room implements MediaPort {
   }
 
   /** Leaves `invitation` in `invitee`'s anonymous mailbox, paying the server's proof of work. */
-  async postInvitation(invitee: PublicIdentity, invitation: Uint8Array): Promise<void> {
-    const w = this.opt.wasm;
-    const mailbox = mailboxId(w, invitee);
-    const blob = new Uint8Array(invitation);
-    for (let attempt = 0; ; ++attempt) {
-      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
-                             "MailboxChallengeRequest");
-      if (ch.putBits > kMaxPutBitsWePay) throw new RoomError("refused", "MailboxPut: the server asks for too much work");
-      const work = solveMailboxPutWork(w, mailbox, blob, ch.nonce, ch.putBits);
-      const r = await this.t.call({ type: "MailboxPut", mailbox, nonce: ch.nonce, work, blob });
-      if (r.ok && r.value.type === "Ack") return;
-      if (attempt === 0 && r.ok && r.value.type === "Error" && r.value.code === 7) continue;  // raced a difficulty step
-      this.expect(r, "Ack", "MailboxPut");
-    }
+  postInvitation(invitee: PublicIdentity, invitation: Uint8Array): Promise<void> {
+    return postInvitation((m) => this.t.call(m), this.opt.wasm, invitee, invitation);
   }
 
   /**
    * Reads and clears this identity's mailbox (owner proof: an ML-DSA-65 signature over a fresh
    * server nonce): the invitations that open, and how many items did not (junk, deleted too).
    */
-  async receiveInvitations(): Promise<{ invitations: OpenedInvitation[]; junk: number }> {
-    const w = this.opt.wasm, me = this.opt.identity;
-    const mailbox = mailboxId(w, me.publicIdentity);
-    const fetchItems = async (deleteIds: Bytes[]): Promise<Reply<"MailboxItems">> => {
-      const ch = this.expect(await this.t.call({ type: "MailboxChallengeRequest", mailbox }), "MailboxChallenge",
-                             "MailboxChallengeRequest");
-      const signature = me.sign(mailboxOwnerTranscript(mailbox, ch.nonce, deleteIds), "v100/mailbox");
-      return this.expect(await this.t.call({ type: "MailboxFetch", mailbox, nonce: ch.nonce,
-                                             ownerKey: me.publicIdentity.sigPk, deleteIds, signature }),
-                         "MailboxItems", "MailboxFetch");
-    };
-    const out: OpenedInvitation[] = [];
-    let junk = 0;
-    let processed: Bytes[] = [];
-    for (let round = 0; round < 4; ++round) {  // bounded: a stream of junk cannot keep us here
-      const items = await fetchItems(processed);
-      processed = [];
-      for (const it of items.items) {
-        const o = await openInvitation(w, me, it.blob);
-        if (o.ok) out.push(o.value);
-        else ++junk;
-        processed.push(it.id);
-      }
-      if (processed.length === 0) break;
-    }
-    if (processed.length > 0) await fetchItems(processed);
-    return { invitations: out, junk };
+  receiveInvitations(): Promise<{ invitations: OpenedInvitation[]; junk: number }> {
+    return receiveInvitations((m) => this.t.call(m), this.opt.wasm, this.opt.identity);
   }
 
-  // ---- roster ---------------------------------------------------------------------------------
-
   /** The encrypted roster, opened: names, and whether identity and BFV token check (client.cc fetch_roster). */
-  async fetchRoster(): Promise<RosterMember[]> {
-    if (this.ks === null) throw new RoomError("state", "fetchRoster: not in a meeting");
-    const entries: Reply<"Roster">["entries"] = [];
-    let next = 0;
-    for (let page = 0; page < 1100; ++page) {
-      const r = this.expect(await this.t.call({ type: "FetchRoster", firstSlot: next, maxEntries: 0 }), "Roster", "FetchRoster");
-      entries.push(...r.entries);
-      if (!r.more) break;
-      next = r.nextSlot;
-    }
-    const w = this.opt.wasm, ks = this.ks, rk = this.rosterKey, h = this.handle;
-    const bfvSeed = await ks.bfvSeed();
-    const bfv = BfvRoster.create(w, bfvSeed);
-    bfvSeed.fill(0);
-    const tokens = new Map<number, Uint32Array>();
-    try {
-      const blocks = new Map<number, typeof entries>();
-      for (const e of entries) {
-        const b = Math.floor(e.slot / kRosterBlockMembers);
-        blocks.set(b, [...(blocks.get(b) ?? []), e]);
-      }
-      for (const [, es] of blocks) {
-        const d = await bfv.decryptBlock(es.map((e) => e.rosterCt));
-        if (!d.ok) continue;  // a block that does not decrypt verifies no token in it
-        for (const e of es) {
-          const at = (e.slot % kRosterBlockMembers) * kSlotCoeffs;
-          tokens.set(e.slot, d.value.slice(at, at + kSlotCoeffs));
-        }
-      }
-    } finally {
-      bfv.free();
-    }
-    const out: RosterMember[] = [];
-    for (const e of entries) {
-      const v: RosterMember = { slot: e.slot, name: null, userId: null, identityVerified: false, tokenVerified: false };
-      const name = await openNameBlob(rk, h, e.slot, e.nameBlob);
-      if (name.ok) {
-        v.name = name.value.displayName;
-        v.userId = name.value.userId;
-      }
-      const idn = await this.keyStepResult(() => this.ensureIdentity(e.slot));
-      if (idn !== null && name.ok && toHex(idn.userId) === toHex(name.value.userId) &&
-          toHex(idn.displayNameBytes) === toHex(name.value.displayNameBytes)) {
-        v.identityVerified = true;
-        const expect = identityToken(w, idn.userId);
-        const got = tokens.get(e.slot);
-        v.tokenVerified = got !== undefined && got.every((x, i) => x === (i < expect.length ? expect[i] : 0));
-      }
-      out.push(v);
-    }
-    return out;
+  fetchRoster(): Promise<RosterMember[]> {
+    if (this.ks === null) return Promise.reject(new RoomError("state", "fetchRoster: not in a meeting"));
+    return fetchRoster((m) => this.t.call(m), this.opt.wasm, this.ks, this.rosterKey, this.handle,
+                       (slot) => this.keyStepResult(() => this.ensureIdentity(slot)));
   }
 
   // ---- media (MediaPort) ----------------------------------------------------------------------
@@ -534,8 +484,8 @@ export class Room implements MediaPort {
 
   private onPush(m: Message): void {
     switch (m.type) {
-      case "MediaFrame": this.onRelayed(m.slot, envelopeByte(m.envelope), m.payload); return;
-      case "MediaBundle": for (const f of m.frames) this.onRelayed(f.slot, envelopeByte(f.envelope), f.payload); return;
+      case "MediaFrame": this.inbox.relayed(m.slot, envelopeByte(m.envelope), m.payload); return;
+      case "MediaBundle": for (const f of m.frames) this.inbox.relayed(f.slot, envelopeByte(f.envelope), f.payload); return;
       case "MemberEvent": this.onMemberEvent(m); return;
       case "EpochKey": {
         const item = { epoch: m.epoch, fromSlot: m.fromSlot, blob: m.blob };
@@ -551,7 +501,7 @@ export class Room implements MediaPort {
     switch (ev.kind) {
       case MemberEventKind.Joined:
         this.members.set(ev.slot, { joinSeq: ev.joinSeq, online: true, identity: null });
-        if (this.identityWanted.has(ev.slot)) this.keyStep(() => this.checkWaitingIdentities());
+        if (this.inbox.isWanted(ev.slot)) this.keyStep(() => this.checkWaitingIdentities());
         break;
       case MemberEventKind.Left: this.depart(ev.slot); break;
       case MemberEventKind.Removed:
@@ -650,15 +600,7 @@ export class Room implements MediaPort {
       this.epochSlots = [...slots];
       this.code = c;
       ++this.st.epochsInstalled;
-      // Held-back frames now decryptable, in arrival order (through the frame chain); stale ones dropped.
-      const now = Date.now(), keep: Held[] = [], ready: Held[] = [];
-      for (const f of this.held) {
-        if (f.epoch <= e) ready.push(f);
-        else if (now - f.at < this.holdBackMs) keep.push(f);
-        else ++this.st.framesUndecryptable;
-      }
-      this.held = keep;
-      for (const f of ready) this.frameStep(() => this.deliver(f.slot, f.env, f.frame));
+      this.inbox.epochInstalled(e);  // frames held for this epoch, in arrival order
       try {
         this.onEpoch?.(e);
       } catch {
@@ -710,163 +652,21 @@ export class Room implements MediaPort {
     }
   }
 
-  // ---- frames (in arrival order on frameChain) ------------------------------------------------
+  // ---- frames (room_frames.ts) ---------------------------------------------------------------
 
-  private frameStep(fn: () => Promise<void>): void {
-    this.frameChain = this.frameChain.then(fn).catch(() => {});
+  /** The checked identity naming `slot`'s frames of `epoch` (a departed member names the epochs it held). */
+  private senderOf(slot: number, epoch: bigint): IdentityEntry | null {
+    const d = this.departed.get(slot);
+    return d !== undefined && epoch <= d.lastEpoch ? d.identity : this.members.get(slot)?.identity ?? null;
   }
 
-  private onRelayed(slot: number, env: number, frame: Bytes): void {
-    if (!this.joined) return;
-    const h = decodeHeader(frame);
-    if (h === null) {
-      ++this.st.framesUndecryptable;
-      return;
-    }
-    const e = kidEpoch(h.kid);
-    if (this.epochNow === 0n || e > this.epochNow) {
-      // Its key is on the way (the EpochKey push may come after the sender's first frames).
-      if (this.held.length >= kMaxHeldFrames) {
-        this.held.shift();
-        ++this.st.framesUndecryptable;
-      }
-      this.held.push({ slot, env, epoch: e, frame, at: Date.now() });
-      ++this.st.framesHeldBack;
-      return;
-    }
-    this.frameStep(() => this.deliver(slot, env, frame));
-  }
-
-  private async deliver(slot: number, env: number, frame: Uint8Array): Promise<void> {
-    if (!this.joined) return;
-    const envelope = parseEnvelope(env);
-    const r = await this.crypto.unprotect(slot, env, frame);
-    if (!r.ok || envelope === null || !this.joined) {
-      ++this.st.framesUndecryptable;
-      return;
-    }
-    if (envelope.kind === MediaKind.Control) {
-      this.onControl(slot, r.payload);
-      return;
-    }
-    ++this.st.framesReceived;
-    const f: IncomingFrame = { slot, kind: envelope.kind, keyframe: envelope.keyframe, layer: envelope.layer,
-                               epoch: r.epoch, payload: r.payload, verified: false };
-    // Behind frames of the same sender still waiting for its identity, to keep the order.
-    if (this.unchecked.some((u) => u.frame.slot === slot) || !this.label(f)) {
-      if (this.unchecked.length >= kMaxHeldFrames) {
-        this.unchecked.shift();
-        ++this.st.framesUndecryptable;
-      }
-      this.unchecked.push({ frame: f, at: Date.now() });
-      ++this.st.framesIdentityWait;
-      if (!this.identityWanted.has(slot)) {
-        this.identityWanted.add(slot);
-        this.keyStep(() => this.checkWaitingIdentities());
-      }
-      return;
-    }
-    this.handOver(f);
-  }
-
-  /** Fills the sender fields from its checked identity (a departed member names the epochs it held). */
-  private label(f: IncomingFrame): boolean {
-    const d = this.departed.get(f.slot);
-    const who = d !== undefined && f.epoch <= d.lastEpoch ? d.identity : this.members.get(f.slot)?.identity ?? null;
-    if (who === null) return false;
-    f.verified = true;
-    f.userId = who.userId;
-    return true;
-  }
-
-  private handOver(f: IncomingFrame): void {
-    if (!this.joined) return;
-    const track = (f.slot << 8) | f.kind;
-    if (!this.tracks.has(track)) {
-      this.tracks.add(track);
-      const who = f.verified ? this.members.get(f.slot)?.identity ?? this.departed.get(f.slot)?.identity ?? null : null;
-      this.events.post("trackSubscribed", { slot: f.slot, kind: f.kind, userId: f.userId ?? null,
-                                            name: who?.displayName ?? null, verified: f.verified });
-    }
-    try {
-      this.onFrame?.(f);
-    } catch {
-      ++this.events.listenerErrors;
-    }
-  }
-
-  /** Checks the identities frames wait for, then hands over (in order) the frames now labelled. */
+  /** Checks the identities frames wait for, then lets the inbox hand over those now labelled. */
   private async checkWaitingIdentities(): Promise<void> {
-    for (const s of [...this.identityWanted]) await this.ensureIdentity(s);
-    await this.frameChainIdle();
-    if (!this.joined) return;
-    const now = Date.now();
-    const expired = new Set<number>(), blocked = new Set<number>();
-    const keep: Unchecked[] = [];
-    for (const u of this.unchecked) {
-      const s = u.frame.slot;
-      if (!blocked.has(s) && (this.label(u.frame) || expired.has(s) || now - u.at >= this.holdBackMs)) {
-        if (!u.frame.verified) {
-          expired.add(s);
-          ++this.st.framesUnchecked;
-        }
-        this.handOver(u.frame);
-      } else {
-        blocked.add(s);  // later frames of this sender stay behind this one
-        keep.push(u);
-      }
-    }
-    this.unchecked = keep;
-    this.identityWanted = blocked;
+    for (const s of this.inbox.wanted()) await this.ensureIdentity(s);
+    await this.inbox.releaseChecked();
   }
 
-  /** Waits until the frames queued so far went through (so hand-overs stay in arrival order). */
-  private frameChainIdle(): Promise<void> {
-    const p = this.frameChain;
-    return p.then(() => {});
+  private expect<T extends Message["type"]>(r: TransportResult<Message>, type: T, what: string): Reply<T> {
+    return expectReply(r, type, what);
   }
-
-  private onControl(from: number, payload: Uint8Array): void {
-    if (payload.length !== 4 || payload[0] !== kControlKeyframeRequest) return;  // unknown: ignored
-    const target = payload[1]! | (payload[2]! << 8), kind = payload[3]!;
-    if ((kind !== MediaKind.Video && kind !== MediaKind.Screen) || target !== this.mySlot || !this.joined) return;
-    ++this.st.keyframeRequestsReceived;
-    try {
-      this.onKeyframeRequest?.(from, kind as MediaKindCode);
-    } catch {
-      ++this.events.listenerErrors;
-    }
-  }
-
-  /** Every 200 ms: frames past their hold-back (epoch key or identity) move on. */
-  private tick(): void {
-    if (!this.joined) return;
-    const now = Date.now();
-    while (this.held.length > 0 && now - this.held[0]!.at >= this.holdBackMs) {
-      this.held.shift();
-      ++this.st.framesUndecryptable;
-    }
-    if (this.unchecked.length > 0 && now - this.unchecked[0]!.at >= this.holdBackMs)
-      this.keyStep(() => this.checkWaitingIdentities());
-  }
-
-  private expect<T extends Message["type"]>(r: Result<Message>, type: T, what: string): Reply<T> {
-    if (!r.ok) throw new RoomError("connection", `${what}: ${r.error}`);
-    if (r.value.type === type) return r.value as Reply<T>;
-    if (r.value.type === "Error") throw new RoomError("refused", `${what}: ${r.value.text} (code ${r.value.code})`);
-    throw new RoomError("protocol", `${what}: unexpected ${r.value.type}`);
-  }
-}
-
-/** Bytes the mailbox owner signs (mailbox_proof.h): label || mailbox || nonce || u16 count || ids. */
-export function mailboxOwnerTranscript(mailbox: Uint8Array, nonce: Uint8Array, deleteIds: readonly Uint8Array[]): Bytes {
-  const label = new TextEncoder().encode("v100/mailbox-owner/v1");
-  const out = new Uint8Array(label.length + 64 + 2 + 16 * deleteIds.length);
-  out.set(label, 0);
-  out.set(mailbox, label.length);
-  out.set(nonce, label.length + 32);
-  out[label.length + 64] = deleteIds.length & 0xff;
-  out[label.length + 65] = deleteIds.length >> 8;
-  deleteIds.forEach((id, i) => out.set(id, label.length + 66 + 16 * i));
-  return out;
 }

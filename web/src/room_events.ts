@@ -1,6 +1,27 @@
 // The pure parts of a Room's session logic, kept apart so node tests can drive them without a
 // server: who distributes group keys, and the in-order event queue.
 import type { Bytes } from "./bytes.js";
+import type { Message } from "./protocol.js";
+import type { TransportResult } from "./transport.js";
+
+/** A request to the server and its reply (Transport.call). */
+export type Call = (m: Message) => Promise<TransportResult<Message>>;
+export type Reply<T extends Message["type"]> = Extract<Message, { type: T }>;
+
+/** A Room's errors, by kind: the connection failed, the server refused, it answered off-protocol, or a caller mistake. */
+export class RoomError extends Error {
+  constructor(readonly kind: "connection" | "refused" | "protocol" | "state", message: string) {
+    super(message);
+  }
+}
+
+/** The reply of `what` as the type asked for, or a RoomError naming the request. */
+export function expectReply<T extends Message["type"]>(r: TransportResult<Message>, type: T, what: string): Reply<T> {
+  if (!r.ok) throw new RoomError("connection", `${what}: ${r.error}`);
+  if (r.value.type === type) return r.value as Reply<T>;
+  if (r.value.type === "Error") throw new RoomError("refused", `${what}: ${r.value.text} (code ${r.value.code})`);
+  throw new RoomError("protocol", `${what}: unexpected ${r.value.type}`);
+}
 
 /** A member as the session knows it from JoinAccepted and MemberEvents. */
 export interface MemberState {
@@ -37,6 +58,7 @@ export interface RoomEvents {
   trackSubscribed: { slot: number; kind: number; userId: Uint8Array | null; name: string | null; verified: boolean };
   /** A new group key: its number, its members' slots and the security code of their identities. */
   epochChanged: { epoch: bigint; securityCode: string; members: number[] };
+  /** The connection changed after connect() (today: it closed, with the reason). */
   connectionStateChanged: { state: ConnectionState; reason: string };
   /** The host removed this participant. */
   removed: Record<string, never>;

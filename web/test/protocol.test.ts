@@ -42,7 +42,7 @@ test("TS encode == C++ encode, and TS decode inverts it, for every sample messag
     assert.equal(d.requestId, c.request_id);
     assert.deepEqual(d.msg, msg);
   }
-  assert.equal(types.size, 33);
+  assert.equal(types.size, 34);
 });
 
 test("C++ decodes what TS encodes (and re-encodes the same bytes)", () => {
@@ -82,6 +82,8 @@ test("decode is strict and never throws: truncations, trailing bytes, bad fields
   assert.match(bad("01150000000001000100"), /unknown type/);
   assert.match(bad("011000000000"), /not supported/);                    // ServiceRequest
   assert.match(bad("010e00000000"), /mailbox/);                          // MailboxPut, truncated
+  assert.match(bad("011e00000000" + "0004" + "00".repeat(32) + "0100000001" + "0100000001"), /slot/);  // slot 1024
+  assert.match(bad("011e00000000" + "0100" + "00".repeat(32) + "00000000" + "0100000001"), /new_join_verifier/);
   assert.match(bad("014e00000000" + "00".repeat(32) + "21"), /put_bits/);  // difficulty above 32 bits
   assert.match(bad("014a00000000" + "0100" + "00".repeat(16) + "00000000" + "00"), /item blob/);  // empty item
   assert.match(bad("014a00000000" + "0200" + ("00".repeat(16) + "01000000" + "aa").repeat(2) + "00"), /item id/);

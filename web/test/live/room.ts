@@ -1,7 +1,8 @@
 // The Room page (web/scripts/live-test.mjs): one browser participant on the Room API, in one of
 // three modes set by the URL fragment:
 //   mode=create&title=T&name=N&pub=P  hosts a meeting (Room.create) and makes an invitation for the
-//                                     native identity P (for `v100 join --invitation`);
+//   [&post=1]                         native identity P (for `v100 join --invitation`; with post=1
+//                                     also left in P's mailbox, for `v100 join --mailbox`);
 //   m=<link secrets>&name=N           joins by the invitation link (the page URL is the link);
 //   mode=mailbox&name=N&from=P        makes an identity, shows its public line (the driver hands it
 //                                     to `v100 join --create --invite`), reads its mailbox until an
@@ -48,6 +49,8 @@ declare global {
       leave: () => Promise<{ epoch: string; slot: number; envelope: number; frame: string }>;
       tryFrame: (slot: number, envelope: number, frameHex: string) => Promise<{ ok: boolean; reason?: string }>;
       roster: () => Promise<RosterMember[]>;
+      end: () => Promise<void>;
+      remove: (slot: number) => Promise<string>;
     };
   }
 }
@@ -112,8 +115,14 @@ async function main(): Promise<void> {
   room.on("participantLeft", (e) => ev(`left ${e.slot}`));
   room.on("trackSubscribed", (e) => ev(`track ${e.slot}/${e.kind}${e.verified ? "" : " UNVERIFIED"}`));
   room.on("connectionStateChanged", (e) => ev(`connection ${e.state}`));
-  room.on("removed", () => ev("removed"));
-  room.on("meetingEnded", () => ev("ended"));
+  room.on("removed", () => {
+    ev("removed");
+    state.stage = "left";
+  });
+  room.on("meetingEnded", () => {
+    ev("ended");
+    state.stage = "left";
+  });
   room.on("epochChanged", (e) => {
     state.epoch = e.epoch.toString();
     state.code = e.securityCode;
@@ -151,7 +160,10 @@ async function main(): Promise<void> {
     if (pub !== null) {
       const native = parsePublicIdentityText(w, pub);
       if (!native.ok) throw new Error(`native identity: ${native.error}`);
-      state.invitation = toHex(await room.invite(native.value, title));
+      const inv = await room.invite(native.value, title);
+      state.invitation = toHex(inv);
+      // Also left in the native identity's mailbox (the server's proof of work paid here).
+      if (params.get("post") === "1") await room.postInvitation(native.value, inv);
     }
   } else if (mode === "mailbox") {
     const from = parsePublicIdentityText(w, params.get("from") ?? "");
@@ -193,6 +205,14 @@ async function main(): Promise<void> {
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };
     },
     roster: async () => (state.roster = await room.fetchRoster()),
+    remove: async (slot) => {
+      await room.removeMember(slot);
+      return room.link(`${location.origin}/room.html`);  // now with the new join key
+    },
+    end: async () => {
+      await room.endMeeting();
+      state.stage = "left";
+    },
   };
   let seq = 0n;
   const sender = setInterval(() => {
@@ -206,7 +226,8 @@ async function main(): Promise<void> {
   setInterval(() => {
     state.stats = room.stats();
     say(`${state.stage} in slot ${state.slot}; epoch ${state.epoch}; frames sent ${state.framesSent}, opened ` +
-        `${Object.entries(state.opened).map(([s, n]) => `${n} from slot ${s}`).join(", ") || "none yet"}`);
+        `${Object.entries(state.opened).map(([s, n]) => `${n} from slot ${s}`).join(", ") || "none yet"}; refused ` +
+        `${state.stats.framesUndecryptable} (forged, replayed or keyless), shown unchecked ${state.unverified}, wrong ${state.openedBad}`);
     render();
   }, 250);
 }
