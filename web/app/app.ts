@@ -243,6 +243,22 @@ function tileFor(m: Member): HTMLLIElement {
   li.setAttribute("aria-label", `${m.name}${m.self ? " (you)" : ""}, ${m.verified ? "verified" : "not verified"}, ` +
                                 `user ${m.userId.slice(0, 8)}`);
   li.querySelector(".placeholder")!.textContent = m.name.slice(0, 1).toUpperCase();
+  if (session?.isHost === true && !m.self && li.querySelector(".remove") === null) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "remove";
+    b.textContent = "Remove";
+    b.setAttribute("aria-label", `Remove ${m.name} from the meeting`);
+    b.addEventListener("click", action(async () => {
+      if (session === null) return;
+      await session.remove(m.slot);
+      const link = session.inviteLink();
+      $<HTMLInputElement>("invite-link").value = link;
+      state.inviteLink = link;
+      say(`Removed ${m.name}; the old link no longer admits anyone (a new one is below).`);
+    }));
+    li.append(b);
+  }
   return li;
 }
 
@@ -328,6 +344,12 @@ function events() {
     onPicture: (p: Picture) => drawPicture(p),
     onError: (msg: string) => say(`Meeting: ${msg}`),
     onServerHeld: (h: ServerHeld) => renderHeld(h),
+    onEnded: (why: "removed" | "ended" | "disconnected") => {
+      const s = session;
+      closeMeetingView(why === "removed" ? "The host removed you from the meeting." :
+                       why === "ended" ? "The meeting ended." : "The connection to the server was lost; you are out of the meeting.");
+      void s?.leave().catch(() => {});
+    },
   };
 }
 
@@ -362,6 +384,7 @@ async function enterMeeting(s: MeetingSession): Promise<void> {
   $("start").hidden = true;
   $("identity").hidden = true;
   $("meeting").hidden = false;
+  $("end").hidden = !s.isHost;
   renderMembers(s.members());
   renderHeld(s.serverHeld());
   const code = s.securityCode();
@@ -433,13 +456,17 @@ toggle("share", "Stop sharing", "Share screen", async (on) => {
   }
   renderMembers(session?.members() ?? []);
 });
-$("leave").addEventListener("click", action(async () => {
-  for (const s of [local.camera, local.mic, local.screen]) for (const t of s?.getTracks() ?? []) t.stop();
+/** Back from the meeting to the start screen (after leave, end, removal or a lost connection). */
+function closeMeetingView(message: string): void {
+  for (const st of [local.camera, local.mic, local.screen]) for (const t of st?.getTracks() ?? []) t.stop();
   local = {};
-  await session?.leave();
   session = null;
   for (const li of tiles.values()) li.remove();
   tiles.clear();
+  for (const b of ["mute", "camera", "share"]) $(b).setAttribute("aria-pressed", "false");
+  $("mute").textContent = "Mute";
+  $("camera").textContent = "Camera off";
+  $("share").textContent = "Share screen";
   $("meeting").hidden = true;
   $("identity").hidden = false;
   showIdentity();
@@ -448,8 +475,23 @@ $("leave").addEventListener("click", action(async () => {
   $("invite-result").textContent = "";
   $("media-note").hidden = true;
   state.stage = "left";
-  say("You left the meeting.");
+  say(message);
+}
+$("leave").addEventListener("click", action(async () => {
+  const s = session;
+  closeMeetingView("You left the meeting.");
+  await s?.leave();
 }));
+$("end").addEventListener("click", action(async () => {
+  const s = session;
+  if (s === null || !confirmEnd()) return;
+  closeMeetingView("You ended the meeting for everyone; the server forgot it.");
+  await s.end();
+}));
+/** Ending is for everyone: asked once more (a test answers through the page's dialog handler). */
+function confirmEnd(): boolean {
+  return confirm("End the meeting for everyone?");
+}
 $("copy-link").addEventListener("click", action(async () => {
   await navigator.clipboard.writeText($<HTMLInputElement>("invite-link").value);
   say("Link copied: anyone holding it can join.");

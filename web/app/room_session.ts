@@ -25,6 +25,7 @@ const kindOf: Record<TrackSource, MediaKindCode> = {
 
 class RoomSession implements MeetingSession {
   readonly sendsMedia = true;
+  isHost = false;
   private readonly others = new Map<number, { name: string; userId: string }>();
   private readonly left = new Set<number>();
   title = "";
@@ -63,10 +64,14 @@ class RoomSession implements MeetingSession {
       this.events.onServerHeld?.(this.serverHeld());
     });
     r.on("connectionStateChanged", (c) => {
-      if (c.state === "disconnected" && !this.closed) this.events.onError?.(`disconnected: ${c.reason}`);
+      if (c.state === "disconnected" && !this.closed) this.events.onEnded?.("disconnected");
     });
-    r.on("removed", () => this.events.onError?.("the host removed you from the meeting"));
-    r.on("meetingEnded", () => this.events.onError?.("the meeting ended"));
+    r.on("removed", () => {
+      if (!this.closed) this.events.onEnded?.("removed");
+    });
+    r.on("meetingEnded", () => {
+      if (!this.closed) this.events.onEnded?.("ended");
+    });
   }
 
   /** Starts the media session once the Room is in the meeting. */
@@ -123,6 +128,19 @@ class RoomSession implements MeetingSession {
     this.media?.removeTrack(kindOf[source]);
   }
 
+  async remove(slot: number): Promise<void> {
+    await this.room.removeMember(slot);
+  }
+
+  async end(): Promise<void> {
+    this.closed = true;
+    this.media?.close();
+    this.media = null;
+    await this.room.endMeeting();
+    await this.room.close();
+    this.untap();
+  }
+
   async leave(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -134,7 +152,7 @@ class RoomSession implements MeetingSession {
 }
 
 async function open(wasm: PqWasm, identity: Identity, name: string, events: SessionEvents,
-                    enter: (room: Room) => Promise<string>): Promise<Result<MeetingSession>> {
+                    enter: (room: Room) => Promise<string>, host = false): Promise<Result<MeetingSession>> {
   const ledger = new ServerLedger((h) => events.onServerHeld?.(h));
   const untap = tapSentMessages((m) => ledger.record(m));
   let room: Room | undefined;
@@ -143,6 +161,7 @@ async function open(wasm: PqWasm, identity: Identity, name: string, events: Sess
                                 crypto: WorkerFrameCrypto.start("sframe_worker.js") });
     const s = new RoomSession(wasm, room, identity, name, ledger, untap, events);
     s.listen();
+    s.isHost = host;
     s.title = await enter(room);
     s.startMedia();
     return { ok: true, value: s };
@@ -207,7 +226,7 @@ export const roomSessionFactory: SessionFactory = {
     return open(wasm, identity, name, events, async (room) => {
       await room.create(title, `${location.origin}/`);
       return title;
-    });
+    }, true);
   },
   joinLink(wasm, identity, name, link, events) {
     return open(wasm, identity, name, events, async (room) => {

@@ -55,6 +55,9 @@ export interface SessionEvents {
   onError?: (message: string) => void;
   /** The server's view changed (something sent). */
   onServerHeld?: (held: ServerHeld) => void;
+  /** This participant is out of the meeting without having asked: removed by the host, the meeting
+   * ended, or the connection lost. The page closes the session and says why. */
+  onEnded?: (why: "removed" | "ended" | "disconnected") => void;
 }
 
 /** What a local track is. */
@@ -104,6 +107,12 @@ export interface MeetingSession {
   /** Sends a local track (camera, microphone or screen); false when this session has no media. */
   addTrack(track: MediaStreamTrack, source: TrackSource): Promise<boolean>;
   removeTrack(source: TrackSource): void;
+  /** Whether this participant created the meeting (holds the host key: may remove members). */
+  readonly isHost: boolean;
+  /** Host only: removes `slot`'s member (the others rekey; the invitation link changes). */
+  remove(slot: number): Promise<void>;
+  /** Ends the meeting for everyone (the server forgets it). */
+  end(): Promise<void>;
   /** Whether media reaches the others (an encoding MediaSession is attached). */
   readonly sendsMedia: boolean;
   leave(): Promise<void>;

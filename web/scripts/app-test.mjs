@@ -9,7 +9,7 @@
 // member's tile with the name from its sealed identity blob and the verified mark, and the same
 // security code as `v100 join` prints, media both ways (the native checks the page's pattern, tone and
 // screen); a second browser opens the link, makes an identity and joins (names, codes, pictures both
-// ways); mute / camera off / leave. Afterwards the typed title and
+// ways), then the host removes it; mute / camera off; end the meeting. Afterwards the typed title and
 // names are searched in the server's files (none may be there).
 // Writes build/web-test/app.png and the `app` section of build/web-test/summary.json; exit 1 on a
 // failure. Run from the repository root after the bundle (make test-web does).
@@ -334,9 +334,16 @@ async function runSteps(page, launchGuest) {
           `host drew ${hostDrew} pictures of the guest, guest drew ${guestDrew} of the host; relayed (ledger): host ` +
           `${h.held.framesRelayed} frames ${h.held.bytesRelayed} B, guest ${g.held.framesRelayed} frames ${g.held.bytesRelayed} B ` +
           `(guest media ${g.mediaLocal}; guest panel "${await guest.locator("#held-media").textContent()}")`);
-    await guest.getByRole("button", { name: "Leave" }).click();
-    await guest.waitForFunction(() => window.v100App?.stage === "left", null, { timeout: 20_000 });
-    await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 });
+    // The host removes the guest: the guest's page is out and says why; the link changes.
+    const linkBefore = (await state()).inviteLink;
+    await page.getByRole("button", { name: `Remove ${guestName} from the meeting` }).click();
+    await guest.waitForFunction(() => window.v100App?.stage === "left", null, { timeout: 20_000 }).catch(() => {});
+    await page.waitForFunction(() => window.v100App?.members?.length === 1, null, { timeout: 30_000 }).catch(() => {});
+    const guestStatus = await guest.getByRole("status").first().textContent();
+    const hAfter = await state();
+    check("remove a member", (await guest.evaluate(() => window.v100App.stage)) === "left" && /removed you/.test(guestStatus ?? "") &&
+          hAfter.members.length === 1 && hAfter.inviteLink !== linkBefore && /^#m=[A-Za-z0-9_-]{90,}$/.test(new URL(hAfter.inviteLink).hash),
+          `guest page: "${guestStatus}"; host: ${hAfter.members.length} tile, a new link (with the new join key)`);
   } finally {
     await guestBrowser.close();
   }
@@ -353,9 +360,13 @@ async function runSteps(page, launchGuest) {
   const videos = await page.locator("#tiles video").count();
   check("controls", muted === "true" && camOff === "true" && videos === 0,
         `mute aria-pressed ${muted}, camera off aria-pressed ${camOff}, self video removed`);
-  await page.getByRole("button", { name: "Leave" }).click();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "End meeting for everyone" }).click();
   await waitStage("left");
   appState = await state();
+  const endText = await statusText();
+  check("end meeting", /ended the meeting/.test(endText ?? "") && (await page.locator("#meeting").isHidden()),
+        `host (after confirming): "${endText}", back on the start screen`);
 }
 
 if (port === 0) {
