@@ -54,7 +54,13 @@ export class ServerLedger {
         this.handle = toHex(m.handle);
         add("join verifier (Ed25519 public key)", m.joinVerifier.length, "checks join proofs; says nothing about who");
         add("sealed meeting info", m.infoBlob.length, "AES-256-GCM: the title, unreadable to the server");
-        for (const k of m.keys) add(`meeting key blob, kind ${k.kind}`, k.blob.length, "the meeting's BFV public key");
+        for (const k of m.keys) {
+          // Key kinds of protocol/messages.h: 1 the BFV public key, 0x7f01 the host's verifier.
+          const known = k.kind === 1 ? ["meeting BFV public key", "roster tokens the server matches but cannot read"]
+            : k.kind === 0x7f01 ? ["host verifier (Ed25519 public key)", "checks the host's removals; says nothing about who"]
+            : [`meeting key blob, kind ${k.kind}`, "a public key of the meeting"];
+          add(known[0]!, k.blob.length, known[1]!);
+        }
         break;
       case "JoinChallengeRequest":
         if (this.handle === "") this.handle = toHex(m.handle);
