@@ -19,6 +19,11 @@ bool SenderCheck::tone_ok() const {
 }
 
 void ReceivedMediaCheck::on_picture(const meeting::client::DecodedPicture& p) {
+  if (p.kind == meeting::protocol::MediaKind::kScreen) {
+    std::lock_guard lk(mu_);
+    ++senders_[p.slot].check.screen_pictures;
+    return;
+  }
   const auto info = codec::read_test_pattern(p.picture);
   std::lock_guard lk(mu_);
   SenderCheck& c = senders_[p.slot].check;
@@ -86,9 +91,13 @@ bool print_media_checks(const std::string& receiver, const std::map<uint16_t, Se
     char tone[64];
     std::snprintf(tone, sizeof tone, "%s %.1f Hz (sent %.0f)", c.tone_ok() ? "ok" : "FAILED", c.frequency,
                   c.expected);
-    std::printf("  %-12s %-12s %7llu %-26s %7llu %s\n", receiver.c_str(), sender.c_str(),
+    char screen[48] = "";
+    if (c.screen_pictures > 0)
+      std::snprintf(screen, sizeof screen, "; screen %llu",
+                    static_cast<unsigned long long>(c.screen_pictures));
+    std::printf("  %-12s %-12s %7llu %-26s %7llu %s%s\n", receiver.c_str(), sender.c_str(),
                 static_cast<unsigned long long>(c.pictures), pattern,
-                static_cast<unsigned long long>(c.audio_packets), tone);
+                static_cast<unsigned long long>(c.audio_packets), tone, screen);
     ok &= c.tone_ok() && (!video_decoded || c.pictures_ok());
   }
   return ok;

@@ -1,7 +1,9 @@
 // What one receiver decoded from senders of the test pattern and tone (codec/test_pattern.h,
 // codec/tone.h; meeting::client::TestMediaSource), checked rather than assumed: every decoded
 // picture's code grid must name the sender's slot, its frame numbers must increase, and the received
-// audio's dominant frequency must be the sender's tone. Used by `v100 demo` and `v100 join --media`.
+// audio's dominant frequency must be the sender's tone. A screen share (MediaKind kScreen) shows
+// whatever is on the sender's screen: its pictures are counted, not read as a pattern. Used by `v100 demo`
+// and `v100 join --media`.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@ inline constexpr double kToneToleranceHz = 10.0;
 struct SenderCheck {
   uint64_t pictures = 0;      ///< decoded pictures
   uint64_t bad_pictures = 0;  ///< unreadable pattern, another sender's, or a frame number not above the last
+  uint64_t screen_pictures = 0;  ///< decoded screen-share pictures (not part of the pattern check)
   uint32_t first_frame = 0, last_frame = 0;  ///< pattern frame numbers of the first and last picture
   uint64_t audio_packets = 0;                ///< decoded (not concealed) audio packets
   double frequency = 0;                      ///< dominant frequency of the last received audio (Hz)

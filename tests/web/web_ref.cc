@@ -54,6 +54,10 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref media        the inner media header of meeting/client/media_session.h (encodings of
+//                             fixed headers, parse results of well-formed and malformed payloads), and
+//                             the test pattern and tone of codec/ (SHA3-256 of rendered I420 planes,
+//                             tone frequencies) for the module's copy of the same code.
 //
 // Inputs are derived from SHAKE256 of a label, so they are reproducible without being constants.
 #include <algorithm>
@@ -68,6 +72,8 @@
 #include <utility>
 #include <vector>
 
+#include "codec/test_pattern.h"
+#include "codec/tone.h"
 #include "core/bytes.h"
 #include "hash/sha3.h"
 #include "media/key_schedule.h"
@@ -77,6 +83,7 @@
 #include "meeting/client/identity.h"
 #include "meeting/client/invitation.h"
 #include "meeting/client/keystore.h"
+#include "meeting/client/media_session.h"
 #include "meeting/client/roster.h"
 #include "meeting/client/roster_bfv.h"
 #include "meeting/client/schedule.h"
@@ -1095,6 +1102,75 @@ json bfv_open() {
   return bfv_decrypt_json(rc, entries);
 }
 
+json media_cases() {
+  namespace mc = v100::meeting::client;
+  json out = {{"headers", json::array()},
+              {"parses", json::array()},
+              {"patterns", json::array()},
+              {"tones", json::array()}};
+  const struct {
+    uint8_t codec;
+    uint32_t seq;
+    uint64_t capture_us;
+    size_t len;
+  } headers[] = {{1, 0, 0, 1}, {2, 1, 1733590000123456ULL, 80}, {1, 0xffffffffU, 0xffffffffffffffffULL, 300}};
+  for (const auto& h : headers) {
+    const Bytes body = derive("media/" + std::to_string(h.seq), h.len);
+    out["headers"].push_back(
+        {{"codec", h.codec},
+         {"seq", h.seq},
+         {"capture_us", std::to_string(h.capture_us)},
+         {"body", hex(body)},
+         {"payload", hex(mc::encode_media_payload({h.codec, h.seq, h.capture_us}, body))}});
+  }
+  const std::string parses[] = {"",
+                                "01",
+                                "0100000000000000000000000000",
+                                "010000000000000000000000",
+                                "01000000000000000000000000ff",
+                                "03000000000000000000000000ff",
+                                "00000000000000000000000000ff",
+                                "020100000002000000000000000a0b"};
+  for (const auto& p : parses) {
+    const Bytes b = v100::from_hex(p).value();
+    auto r = mc::parse_media_payload(b);
+    if (!r) {
+      out["parses"].push_back({{"payload", p}, {"error", r.message()}});
+    } else {
+      out["parses"].push_back({{"payload", p},
+                               {"codec", r->first.codec},
+                               {"seq", r->first.seq},
+                               {"capture_us", std::to_string(r->first.capture_us)},
+                               {"body", hex(Bytes(r->second.begin(), r->second.end()))}});
+    }
+  }
+  const struct {
+    uint16_t sender;
+    uint32_t frame;
+    int w, h;
+  } pats[] = {{0, 0, 640, 360}, {1, 29, 640, 360}, {7, 123456, 640, 360}, {65535, 0xffffffffU, 320, 180}};
+  for (const auto& q : pats) {
+    const auto pic = v100::codec::render_test_pattern(q.sender, q.frame, q.w, q.h);
+    out["patterns"].push_back({{"sender", q.sender},
+                               {"frame", q.frame},
+                               {"width", q.w},
+                               {"height", q.h},
+                               {"y", to_hex(v100::hash::sha3_256(pic.y))},
+                               {"u", to_hex(v100::hash::sha3_256(pic.u))},
+                               {"v", to_hex(v100::hash::sha3_256(pic.v))}});
+  }
+  for (uint16_t s : {0, 1, 15, 16, 100}) {
+    std::vector<int16_t> pcm(24000);
+    v100::codec::render_tone(v100::codec::tone_frequency(s), 0, pcm);
+    out["tones"].push_back({{"sender", s},
+                            {"frequency", v100::codec::tone_frequency(s)},
+                            {"pcm_sha3", to_hex(v100::hash::sha3_256(std::span<const uint8_t>(
+                                             reinterpret_cast<const uint8_t*>(pcm.data()), pcm.size() * 2)))},
+                            {"dominant", v100::codec::dominant_frequency(pcm)}});
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1134,12 +1210,14 @@ int main(int argc, char** argv) {
     out = bfv_cases();
   } else if (what == "bfv-open") {
     out = bfv_open();
+  } else if (what == "media") {
+    out = media_cases();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open\n");
+        "invitation-open | bfv | bfv-open | media\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -21,6 +21,7 @@ const started = Date.now();
 const files = {
   "/": join(root, "web", "test", "browser", "index.html"),
   "/page.js": join(root, "build", "web", "browser", "page.js"),
+  "/sframe_worker.js": join(root, "build", "web", "live", "sframe_worker.js"),
   "/v100.wasm": process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"),
 };
 const dirs = {
@@ -66,7 +67,8 @@ if (!existsSync(executablePath)) {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const base = `http://127.0.0.1:${server.address().port}/`;
 // Chromium's sandbox needs user namespaces, which are not available to root.
-const args = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
+// The media rows play audio through WebAudio: no user gesture in a driven page.
+const args = ["--autoplay-policy=no-user-gesture-required", ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])];
 let browser;
 let report;
 let version = "";

@@ -37,6 +37,9 @@ copyFileSync(join(root, "web", "test", "live", "mixed.html"), join(webRoot, "mix
 copyFileSync(join(root, "build", "web", "live", "mixed.js"), join(webRoot, "mixed.js"));
 copyFileSync(join(root, "web", "test", "live", "room.html"), join(webRoot, "room.html"));
 copyFileSync(join(root, "build", "web", "live", "room.js"), join(webRoot, "room.js"));
+copyFileSync(join(root, "web", "test", "live", "meet.html"), join(webRoot, "meet.html"));
+copyFileSync(join(root, "build", "web", "live", "meet.js"), join(webRoot, "meet.js"));
+copyFileSync(join(root, "build", "web", "live", "sframe_worker.js"), join(webRoot, "sframe_worker.js"));
 copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm", "v100.wasm"), join(webRoot, "v100.wasm"));
 
 mkdirSync(out, { recursive: true });
@@ -71,6 +74,7 @@ const roomMailboxName = `Søren 李雷 ${tag}`;
 const roomNativeName = `Kwame Nkrumah-Ámà ${tag}`;
 const roomNativeHost = `Anaïs Native-Host ${tag}`;
 let mixed;
+let media;
 let nativeOut = "";
 let live;
 let foreign;
@@ -367,6 +371,71 @@ async function roomHostileRelay(browser) {
   }
 }
 
+// Real media (meet.html): a chromium of its own whose fake camera and microphone read this slot's
+// test pattern (Y4M) and tone (WAV) made by `v100 capture-files`, with a screen share; the page hosts
+// and `v100 join --invitation --media test-pattern` joins. The page checks what it decodes of the
+// native participant (pattern per picture, tone), the native side prints its own checks of the
+// browser's camera and microphone (and counts the screen pictures) and exits 1 if one fails.
+const kMediaSeconds = 8;
+const kBrowserSlot = 0;  // the host's slot in a new meeting: the capture files are made for it
+async function mediaMeeting() {
+  const env = { ...process.env, V100_PASSPHRASE: `media-${tag}` };
+  const keyFile = join(dataDir, "..", `media-${tag}.key`);
+  execFileSync(v100, ["keygen", "--out", keyFile, "--fast"], { env, stdio: "ignore" });
+  const pub = readFileSync(`${keyFile}.pub`, "utf8").trim();
+  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  // The Y4M loops at its end; it covers the whole native run, so the frame numbers the native side
+  // checks never wrap (its check is strictly rising).
+  const y4m = join(out, `media-${tag}.y4m`), wav = join(out, `media-${tag}.wav`);
+  execFileSync(v100, ["capture-files", "--sender", String(kBrowserSlot), "--seconds", String(kMediaSeconds + 12),
+                      "--out-y4m", y4m, "--out-wav", wav], { stdio: "ignore" });
+  const args = ["--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`,
+                `--use-file-for-fake-audio-capture=${wav}`, "--use-fake-ui-for-media-stream",
+                "--auto-select-desktop-capture-source=Entire screen", "--autoplay-policy=no-user-gesture-required"];
+  if (process.getuid?.() === 0) args.push("--no-sandbox");
+  const browser = await chromium.launch({ executablePath, headless: true, args });
+  let nativeMediaOut = "";
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 700 } });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.log(`media page error: ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") console.log(`media page console: ${m.text()}`); });
+    await page.goto(`https://127.0.0.1:${port}/meet.html#title=${encodeURIComponent(title)}` +
+                    `&name=${encodeURIComponent(name)}&pub=${encodeURIComponent(pub)}&sender=${kBrowserSlot}`);
+    await page.waitForFunction(() => window.v100Meet?.stage === "invited" || window.v100Meet?.stage === "failed",
+                               null, { timeout: 60_000 });
+    let state = await page.evaluate(() => window.v100Meet);
+    if (state.stage !== "invited") throw new Error(`media page: ${state.error ?? state.stage}`);
+    const invFile = `${keyFile}.invitation`;
+    writeFileSync(invFile, Buffer.from(state.invitation, "hex"));
+    const join_ = spawn(v100, ["join", "--server", `127.0.0.1:${port}`, "--pin", pin, "--key", keyFile,
+                               "--invitation", invFile, "--name", nativeName, "--seconds", String(kMediaSeconds),
+                               "--media", "test-pattern"],
+                        { env, stdio: ["ignore", "pipe", "pipe"] });
+    join_.stdout.on("data", (d) => { nativeMediaOut += d; });
+    join_.stderr.on("data", (d) => { nativeMediaOut += d; });
+    const code = await new Promise((r) => join_.on("exit", (c) => r(c)));
+    await new Promise((r) => setTimeout(r, 300));  // the page's last report
+    state = await page.evaluate(() => window.v100Meet);
+    await page.screenshot({ path: join(out, "media.png"), fullPage: true });
+    for (const f of [keyFile, `${keyFile}.pub`, invFile, y4m, wav]) rmSync(f, { force: true });
+    // The native checks: "  <receiver> <sender> <pictures> ok (a..b) | FAILED (...) <audio> ok|FAILED <f> Hz (sent <e>)[; screen n]"
+    const line = nativeMediaOut.split("\n").find((l) => l.includes(nativeName) && l.includes(name)) ?? "";
+    const m = /\s(\d+)\s+(ok \((\d+)\.\.(\d+)\)|FAILED \((\d+) of \d+ bad\))\s+(\d+)\s+(ok|FAILED) ([\d.]+) Hz \(sent (\d+)\)(; screen (\d+))?/.exec(line);
+    const native = m === null ? null : {
+      pictures: Number(m[1]), pattern_ok: m[2].startsWith("ok"), first_frame: m[3] === undefined ? null : Number(m[3]),
+      last_frame: m[4] === undefined ? null : Number(m[4]), bad_pictures: m[5] === undefined ? 0 : Number(m[5]),
+      audio_packets: Number(m[6]), tone_ok: m[7] === "ok", frequency: Number(m[8]), expected: Number(m[9]),
+      screen_pictures: m[11] === undefined ? 0 : Number(m[11]) };
+    // The security code of the last epoch the native side reported (the code changes only with the members).
+    const codes = [...nativeMediaOut.matchAll(/epoch (\d+): 2 members, security code ([\d ]+)/g)].map((x) => x[2].trim());
+    return { exit: code, page: state, native, native_line: line.trim(), native_out: nativeMediaOut,
+             codes_equal: state.code !== undefined && codes.at(-1) === state.code };
+  } finally {
+    await browser.close();
+  }
+}
+
 if (port === 0) {
   fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
@@ -421,6 +490,7 @@ if (port === 0) {
     } catch (e) {
       roomHostile = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
     }
+    media = await mediaMeeting();
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
     await other.waitForFunction(() => window.v100Foreign !== undefined, null, { timeout: 20_000 });
@@ -475,6 +545,43 @@ if (roomHostile !== undefined) {
               `${h.pages.map((p) => p.unverified).join("/")}), names right ${h.names_right}`));
   if (!h.ok) fail("room (d) hostile relay");
 }
+let mediaSection = null;
+if (media !== undefined) {
+  const p = media.page, n = media.native;
+  const fromNative = p.senders.find((s) => s.slot === p.nativeSlot);
+  const sent = Object.fromEntries((p.send ?? []).map((s) => [["audio", "video", "data", "screen"][s.kind], s]));
+  const browserOk = fromNative !== undefined && fromNative.pictures >= 30 && fromNative.badPictures === 0 &&
+                    fromNative.audioPackets >= 50 && Math.abs(fromNative.frequency - fromNative.expected) <= 10;
+  const nativeOk = media.exit === 0 && n !== null && n.pattern_ok && n.tone_ok && n.pictures >= 30 && n.screen_pictures > 0;
+  // The rekey in the middle (epoch 3): the camera and the screen each sent a keyframe under it.
+  const rekeyOk = p.epoch === "3" && (sent.video?.keyframesOnEpoch ?? 0) >= 1 && (sent.screen?.keyframesOnEpoch ?? 0) >= 1;
+  const good = browserOk && nativeOk && rekeyOk && media.codes_equal && p.stage === "media";
+  mediaSection = {
+    ok: good, seconds: kMediaSeconds, browser_slot: p.slot ?? null, native_slot: p.nativeSlot ?? null, codes_equal: media.codes_equal,
+    native_exit: media.exit, final_epoch: p.epoch ?? null,
+    "native->browser": fromNative === undefined ? null : {
+      frames_decoded: fromNative.pictures, pattern_checks_passed: fromNative.pictures - fromNative.badPictures,
+      pattern_checks_failed: fromNative.badPictures, unreadable: fromNative.unreadable, wrong_sender: fromNative.wrongSender,
+      not_rising: fromNative.notRising, first_frame: fromNative.firstFrame, last_frame: fromNative.lastFrame,
+      audio_packets: fromNative.audioPackets, tone_hz: fromNative.frequency, tone_expected_hz: fromNative.expected,
+      tone_ok: Math.abs(fromNative.frequency - fromNative.expected) <= 10 },
+    "browser->native": n === null ? null : {
+      frames_decoded: n.pictures, pattern_checks_passed: n.pictures - n.bad_pictures, pattern_checks_failed: n.bad_pictures,
+      first_frame: n.first_frame, last_frame: n.last_frame, audio_packets: n.audio_packets, tone_hz: n.frequency,
+      tone_expected_hz: n.expected, tone_ok: n.tone_ok, screen_frames: n.screen_pictures },
+    browser_sent: sent, browser_received: p.receive, browser_playout: p.playout ?? null, port: p.port ?? null, screenshot: "build/web-test/media.png",
+  };
+  console.log(`${good ? "ok  " : "FAIL"}  live media: native -> browser ${fromNative?.pictures ?? 0} pictures ` +
+              `(${fromNative?.badPictures ?? "-"} bad, frames ${fromNative?.firstFrame ?? "-"}..${fromNative?.lastFrame ?? "-"}), ` +
+              `${fromNative?.audioPackets ?? 0} audio packets, tone ${fromNative?.frequency?.toFixed(1) ?? "-"} Hz ` +
+              `(sent ${fromNative?.expected ?? "-"}); browser -> native: "${media.native_line}" (exit ${media.exit}); ` +
+              `codes equal ${media.codes_equal}; rekeyed to epoch ${p.epoch}, keyframes on epoch: video ` +
+              `${sent.video?.keyframesOnEpoch ?? 0}, screen ${sent.screen?.keyframesOnEpoch ?? 0}`);
+  if (!good) {
+    fail(`media meeting${p.error ? `: ${p.error}` : ""}`);
+    console.log(media.native_out.split("\n").slice(-25).join("\n"));
+  }
+}
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
@@ -517,7 +624,7 @@ const section = {
   slot: live?.slot ?? null, foreign_origin_websocket: foreign ?? null,
   mixed: mixed === undefined ? null : { native_exit: mixed.exit, codes_equal: mixed.codes_equal,
     browser_verified_natively: mixed.browser_verified_natively, native_frames_opened: mixed.page.framesMatching,
-    frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, files_searched: scanned, bytes_searched: bytes,
+    frames_refused: mixed.page.framesRefused, screenshot: "build/web-test/mixed.png" }, media: mediaSection, files_searched: scanned, bytes_searched: bytes,
   canary_forms: forms.length, canaries_found: found.length, screenshot: "build/web-test/live.png",
 
   duration_ms: Date.now() - started,

@@ -68,6 +68,18 @@ interface Exports {
   v100_bfv_roster_decrypt(h: number, out: number, cts: number, ctsLen: number, ctLens: number, numCts: number): number;
   v100_bfv_roster_public_key(h: number, out: number, outCap: number, outLen: number): number;
   v100_bfv_roster_relin_keys(h: number, out: number, outCap: number, outLen: number): number;
+  v100_read_test_pattern(sender: number, frame: number, y: number, yLen: number, u: number, uLen: number, v: number,
+                         vLen: number, width: number, height: number): number;
+  v100_render_test_pattern(y: number, yLen: number, u: number, uLen: number, v: number, vLen: number, sender: number,
+                           frame: number, width: number, height: number): number;
+  v100_tone_frequency(sender: number): number;
+  v100_dominant_frequency(pcm: number, numSamples: number, sampleRate: number): number;
+}
+
+/** What a test pattern carries (src/codec/test_pattern.h). */
+export interface PatternInfo {
+  sender: number;
+  frame: number;
 }
 
 /** The raw exports, for the other wrappers of this package (src/fhe.ts). */
@@ -319,6 +331,48 @@ export class PqWasm {
     return this.call([data], [outLen], ([pd], [po]) => {
       this.rc("shake256", this.x.v100_shake256(po.ptr, po.len, pd.ptr, pd.len));
     }, ([out]) => out);
+  }
+
+  // ---- test pattern and tone (src/codec/test_pattern.h, tone.h: the native checks' own code) ----
+
+  /**
+   * Reads the code grid of a width x height I420 picture (planes tightly packed; the luma alone
+   * decides, so `u` and `v` may be neutral planes for a picture that was RGBA). null when the picture
+   * carries no readable code; throws WasmError when a plane has the wrong size.
+   */
+  readTestPattern(y: Uint8Array, u: Uint8Array, v: Uint8Array, width: number, height: number): PatternInfo | null {
+    let rc = 0;
+    const out = this.call([y, u, v], [8], ([py, pu, pv], [po]) => {
+      rc = this.rc("readTestPattern", this.x.v100_read_test_pattern(po.ptr, po.ptr + 4, py.ptr, py.len, pu.ptr, pu.len,
+                                                                    pv.ptr, pv.len, width, height));
+    }, ([o]) => o);
+    if (rc !== 0) return null;
+    const view = new DataView(out.buffer, out.byteOffset, 8);
+    return { sender: view.getUint16(0, true), frame: view.getUint32(4, true) };
+  }
+
+  /** The test pattern of (sender, frame) as tightly packed I420 planes (src/codec/test_pattern.h). */
+  renderTestPattern(sender: number, frame: number, width: number, height: number): { y: Uint8Array; u: Uint8Array; v: Uint8Array } {
+    const c = Math.floor((width + 1) / 2) * Math.floor((height + 1) / 2);
+    return this.call([], [width * height, c, c], (_ins, [py, pu, pv]) => {
+      this.rc("renderTestPattern", this.x.v100_render_test_pattern(py.ptr, py.len, pu.ptr, pu.len, pv.ptr, pv.len,
+                                                                   sender, frame, width, height));
+    }, ([y, u, v]) => ({ y, u, v }));
+  }
+
+  /** The tone of `sender` in Hz (440 + 110 * (sender % 16)). */
+  toneFrequency(sender: number): number {
+    return this.x.v100_tone_frequency(sender);
+  }
+
+  /** The dominant frequency (Hz) of 16-bit mono PCM (0 when too short or silent). */
+  dominantFrequency(pcm: Int16Array, sampleRate = 48000): number {
+    const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    let f = 0;
+    this.call([bytes], [], ([pp]) => {
+      f = this.x.v100_dominant_frequency(pp.ptr, pcm.length, sampleRate);
+    }, () => 0);
+    return f;
   }
 
   // ---- heap plumbing ----

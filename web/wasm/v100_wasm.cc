@@ -6,6 +6,8 @@
 #include <cstring>
 #include <span>
 
+#include "codec/test_pattern.h"
+#include "codec/tone.h"
 #include "core/secure.h"
 #include "fhe/bfv/context.h"
 #include "fhe/bfv/encoder.h"
@@ -299,6 +301,53 @@ V100_EXPORT int v100_sha3_256(uint8_t out[32], const uint8_t* data, size_t data_
 V100_EXPORT int v100_shake256(uint8_t* out, size_t out_len, const uint8_t* data, size_t data_len) {
   v100::hash::shake256(std::span<uint8_t>(out_len == 0 ? nullptr : out, out_len), in(data, data_len));
   return kV100Ok;
+}
+
+namespace {
+// The three planes of a width x height I420 picture of the caller, copied into a codec::Picture.
+bool picture_sizes_ok(size_t y_len, size_t u_len, size_t v_len, int width, int height) {
+  if (width <= 0 || height <= 0 || width > 8192 || height > 8192) return false;
+  const size_t c = static_cast<size_t>((width + 1) / 2) * static_cast<size_t>((height + 1) / 2);
+  return y_len == static_cast<size_t>(width) * static_cast<size_t>(height) && u_len == c && v_len == c;
+}
+}  // namespace
+
+V100_EXPORT int v100_read_test_pattern(uint16_t* sender, uint32_t* frame, const uint8_t* y, size_t y_len,
+                                       const uint8_t* u, size_t u_len, const uint8_t* v, size_t v_len,
+                                       int width, int height) {
+  if (!picture_sizes_ok(y_len, u_len, v_len, width, height)) return kV100ErrLength;
+  v100::codec::Picture pic;
+  pic.width = width;
+  pic.height = height;
+  pic.y.assign(y, y + y_len);
+  pic.u.assign(u, u + u_len);
+  pic.v.assign(v, v + v_len);
+  const auto info = v100::codec::read_test_pattern(pic);
+  if (!info) return kV100Invalid;
+  *sender = info->sender;
+  *frame = info->frame;
+  return kV100Ok;
+}
+
+V100_EXPORT int v100_render_test_pattern(uint8_t* y, size_t y_len, uint8_t* u, size_t u_len, uint8_t* v,
+                                         size_t v_len, uint16_t sender, uint32_t frame, int width,
+                                         int height) {
+  if (!picture_sizes_ok(y_len, u_len, v_len, width, height)) return kV100ErrLength;
+  const auto pic = v100::codec::render_test_pattern(sender, frame, width, height);
+  if (!pic.valid()) return kV100ErrLength;
+  std::memcpy(y, pic.y.data(), y_len);
+  std::memcpy(u, pic.u.data(), u_len);
+  std::memcpy(v, pic.v.data(), v_len);
+  return kV100Ok;
+}
+
+V100_EXPORT double v100_tone_frequency(uint16_t sender) {
+  return v100::codec::tone_frequency(sender);
+}
+
+V100_EXPORT double v100_dominant_frequency(const int16_t* pcm, size_t num_samples, int sample_rate) {
+  if (num_samples == 0) return 0;
+  return v100::codec::dominant_frequency(std::span<const int16_t>(pcm, num_samples), sample_rate);
 }
 
 V100_EXPORT void* v100_alloc(size_t n) {

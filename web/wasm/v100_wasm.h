@@ -113,6 +113,25 @@ int v100_bfv_roster_decrypt(const V100BfvRoster* h, uint32_t* out, const uint8_t
 int v100_bfv_roster_public_key(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 
+/// The test pattern of src/codec/test_pattern.h: reads the code grid of an I420 picture of
+/// width x height (planes tightly packed: y = width*height bytes, u and v each
+/// ((width+1)/2)*((height+1)/2) bytes; only the luma is read). *sender and *frame get the code.
+/// kV100ErrLength when a plane has the wrong size or a size is not positive; kV100Invalid when the
+/// picture carries no readable code (ambiguous cell or check value mismatch).
+int v100_read_test_pattern(uint16_t* sender, uint32_t* frame, const uint8_t* y, size_t y_len,
+                           const uint8_t* u, size_t u_len, const uint8_t* v, size_t v_len, int width,
+                           int height);
+
+/// Renders the test pattern of (sender, frame) at width x height into the three I420 planes (sizes as
+/// above; kV100ErrLength otherwise).
+int v100_render_test_pattern(uint8_t* y, size_t y_len, uint8_t* u, size_t u_len, uint8_t* v, size_t v_len,
+                             uint16_t sender, uint32_t frame, int width, int height);
+
+/// src/codec/tone.h: the tone frequency of `sender` (Hz), and the dominant frequency (Hz) of `num_samples`
+/// 16-bit mono samples at `sample_rate` (0 when too short, silent or the rate is not positive).
+double v100_tone_frequency(uint16_t sender);
+double v100_dominant_frequency(const int16_t* pcm, size_t num_samples, int sample_rate);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@ import {
 } from "../../src/sframe.js";
 import { type MlDsaSet, type MlKemRank, PqWasm } from "../../src/wasm.js";
 import { XWing } from "../../src/xwing.js";
+import { mediaChecks } from "./media_checks.js";
 import {
   type RefBfv, type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkBfvCase,
   checkGroupCase, checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase,
@@ -326,6 +327,7 @@ async function main(): Promise<void> {
     await sframeChecks();
     await xwingChecks(w);
     await sdkChecks(w);
+    await mediaChecks(w, row, await getJson("ref/sframe.json"));
   } catch (e) {
     fatal = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
