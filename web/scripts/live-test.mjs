@@ -470,7 +470,6 @@ if (port === 0) {
     } catch (e) {
       roomB = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
     }
-    media = await mediaMeeting();
     try {
       const h = await roomHostileRelay(browser);
       const m = /hostile relay: (\d+) frames, (\d+) tags flipped, (\d+) slots relabelled, (\d+) kinds changed, (\d+) replayed/
@@ -491,6 +490,7 @@ if (port === 0) {
     } catch (e) {
       roomHostile = { ok: false, error: String(e?.message ?? e).split("\n")[0] };
     }
+    media = await mediaMeeting();
     const other = await context.newPage();
     await other.goto(`http://127.0.0.1:${foreignServer.address().port}/`);
     await other.waitForFunction(() => window.v100Foreign !== undefined, null, { timeout: 20_000 });
@@ -536,6 +536,15 @@ if (roomB !== undefined) {
               `opened ${JSON.stringify(roomB.opened)}`));
   if (!roomB.ok) fail("room (b)");
 }
+if (roomHostile !== undefined) {
+  const h = roomHostile;
+  console.log(`${h.ok ? "ok  " : "FAIL"}  room (d) hostile relay: ` + (h.error ??
+              `the relay tampered with ${h.tampered} of ${h.relay?.frames} frames (${JSON.stringify(h.relay)}); the pages ` +
+              `refused ${h.refused_by_pages}, handed over ${h.pages.map((p) => Object.values(p.opened).reduce((a, n) => a + n, 0)).join("/")} ` +
+              `frames all naming their true sender (wrong ${h.pages.map((p) => p.wrong).join("/")}, unverified ` +
+              `${h.pages.map((p) => p.unverified).join("/")}), names right ${h.names_right}`));
+  if (!h.ok) fail("room (d) hostile relay");
+}
 let mediaSection = null;
 if (media !== undefined) {
   const p = media.page, n = media.native;
@@ -572,15 +581,6 @@ if (media !== undefined) {
     fail(`media meeting${p.error ? `: ${p.error}` : ""}`);
     console.log(media.native_out.split("\n").slice(-25).join("\n"));
   }
-}
-if (roomHostile !== undefined) {
-  const h = roomHostile;
-  console.log(`${h.ok ? "ok  " : "FAIL"}  room (d) hostile relay: ` + (h.error ??
-              `the relay tampered with ${h.tampered} of ${h.relay?.frames} frames (${JSON.stringify(h.relay)}); the pages ` +
-              `refused ${h.refused_by_pages}, handed over ${h.pages.map((p) => Object.values(p.opened).reduce((a, n) => a + n, 0)).join("/")} ` +
-              `frames all naming their true sender (wrong ${h.pages.map((p) => p.wrong).join("/")}, unverified ` +
-              `${h.pages.map((p) => p.unverified).join("/")}), names right ${h.names_right}`));
-  if (!h.ok) fail("room (d) hostile relay");
 }
 if (foreign === "opened") fail("a page of a foreign origin opened a WebSocket to the meeting server");
 else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebSocket was ${foreign}`);

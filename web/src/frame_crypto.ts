@@ -10,57 +10,49 @@
 import type { FrameCrypto } from "./media_port.js";
 import { type DropReason, ReceiverContext, type ReceiverOptions, SenderContext, frameMetadata } from "./sframe.js";
 
+type Buf = Uint8Array<ArrayBuffer>;
 type UnprotectReply = { ok: true; epoch: bigint; payload: Uint8Array } | { ok: false; reason: DropReason };
 
 /** SFrame in the calling thread. */
 export class InThreadFrameCrypto implements FrameCrypto {
   private sender: SenderContext | null = null;
   private readonly receiver: ReceiverContext;
-  private closed = false;
 
-  /** `options`: the receiver's grace period and replay window (defaults as the C++ client: 2 s, 2048). */
   constructor(options: ReceiverOptions = {}) {
-    this.receiver = new ReceiverContext({ replayWindow: 2048, ...options });
+    this.receiver = new ReceiverContext(options);
   }
 
   async setSendEpoch(slot: number, epoch: bigint, epochSecret: Uint8Array, firstCounter = 0n): Promise<void> {
-    if (this.closed) return;
     if (this.sender === null || this.sender.slot !== slot) this.sender = new SenderContext(slot);
-    await this.sender.setEpoch(epoch, new Uint8Array(epochSecret), firstCounter);
+    await this.sender.setEpoch(epoch, epochSecret as Buf, firstCounter);
   }
 
   async addReceiveEpoch(epoch: bigint, epochSecret: Uint8Array): Promise<void> {
-    if (this.closed) return;
-    this.receiver.setEpoch(epoch, new Uint8Array(epochSecret));
+    this.receiver.setEpoch(epoch, epochSecret as Buf);
   }
 
   async protect(slot: number, envelopeByte: number, payload: Uint8Array): Promise<Uint8Array> {
     const s = this.sender;
-    if (this.closed || s === null || !s.hasKey) throw new Error("FrameCrypto.protect: no send key");
-    if (s.slot !== slot) throw new Error(`FrameCrypto.protect: no send epoch for slot ${slot}`);
-    return s.protect(frameMetadata(slot, envelopeByte), new Uint8Array(payload));
+    if (s === null || s.slot !== slot) throw new Error(`FrameCrypto.protect: no send epoch for slot ${slot}`);
+    return s.protect(frameMetadata(slot, envelopeByte), payload as Buf);
   }
 
   async unprotect(slot: number, envelopeByte: number, frame: Uint8Array): Promise<UnprotectReply> {
-    if (this.closed) return { ok: false, reason: "unknown-kid" };
     try {
       if (!Number.isInteger(slot) || slot < 0 || slot > 0xffff || !Number.isInteger(envelopeByte) ||
           envelopeByte < 0 || envelopeByte > 0xff || !(frame instanceof Uint8Array))
         return { ok: false, reason: "malformed" };
-      const r = await this.receiver.unprotect(frameMetadata(slot, envelopeByte), new Uint8Array(frame));
+      const r = await this.receiver.unprotect(frameMetadata(slot, envelopeByte), frame as Buf);
       if (!r.ok) return { ok: false, reason: r.reason };
-      // The key id names the slot whose key sealed it; the relay's label must agree (the metadata
-      // already binds the label: this refuses a member's frame sealed under another member's key id).
-      if (r.slot !== slot) return { ok: false, reason: "auth-failed" };
-      return { ok: true, epoch: r.epoch, payload: r.payload };
+      // The key id names the slot whose key sealed it; the relay's label must agree (the metadata binds
+      // the label: this refuses a member's frame sealed under another member's key id).
+      return r.slot === slot ? { ok: true, epoch: r.epoch, payload: r.payload } : { ok: false, reason: "auth-failed" };
     } catch {
       return { ok: false, reason: "malformed" };
     }
   }
 
-  /** Forgets every key and wipes the receiver's epoch secrets. */
   close(): void {
-    this.closed = true;
     this.receiver.close();
     this.sender = null;
   }

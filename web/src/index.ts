@@ -3,7 +3,6 @@ export const kSdkVersion = "0.1.0";
 export * from "./bytes.js";
 export * from "./crypto.js";
 export * from "./fhe.js";
-export * from "./frame_crypto.js";
 export * from "./group.js";
 export * from "./identity.js";
 export * from "./frame_crypto.js";

@@ -455,7 +455,7 @@ export class ReceiverContext {
     return { ok: true, kid: h.kid, epoch, slot, counter: h.ctr, payload };
   }
 
-  /** Wipes every epoch secret it holds; nothing opens afterwards (until a new setEpoch). */
+  /** Wipes every epoch secret and forgets the keys (the context accepts nothing until setEpoch). */
   close(): void {
     this.wipe(this.current);
     this.wipe(this.previous);
