@@ -208,6 +208,7 @@ export class Room implements MediaPort {
   async create(title: string, pageUrl: string, session = 1n, maxMembers = 64): Promise<string> {
     const w = this.opt.wasm;
     const ks = KeySchedule.fromSecret(KeySchedule.generateSecret());
+    const hostKey = crypto.getRandomValues(new Uint8Array(32));
     try {
       const handle = await ks.handle(session);
       const joinSeed = await ks.joinKey(session);
@@ -226,7 +227,6 @@ export class Room implements MediaPort {
       } finally {
         bfv.free();
       }
-      const hostKey = crypto.getRandomValues(new Uint8Array(32));
       const hostVerifier = await ed25519PublicKey(hostKey);
       if (!hostVerifier.ok) throw new RoomError("state", hostVerifier.error);
       this.expect(await this.t.call({ type: "CreateMeeting", handle, maxMembers, scheme: JoinScheme.Ed25519,
@@ -242,6 +242,7 @@ export class Room implements MediaPort {
         secret.fill(0);
       }
     } finally {
+      if (this.hostKey !== hostKey) hostKey.fill(0);  // kept only by a room that joined as host
       ks.wipe();
     }
   }
