@@ -267,7 +267,7 @@ async function runSteps(page, launchGuest) {
   const other = s.members.find((m) => !m.self);
   check("native member by invitation", exit === 0 && other?.name === nativeName && other.verified &&
         tileLabels.some((l) => l?.startsWith(`${nativeName}, verified`)),
-        `v100 join --invitation exit ${exit}; tile "${other?.name}" ${other?.verified ? "verified" : "NOT verified"}`);
+        `v100 join --mailbox exit ${exit}; tile "${other?.name}" ${other?.verified ? "verified" : "NOT verified"}`);
   check("security codes equal", codes.length > 0 && codes.at(-1) === s.code,
         `page ${s.code} / v100 join ${codes.at(-1) ?? "none"} (epoch ${s.epoch})`);
   // Media both ways: the page drew the native participant's pictures in its tile; the native side
