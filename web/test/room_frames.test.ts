@@ -15,7 +15,12 @@ import type { IdentityEntry } from "../src/roster.js";
 
 const kData = envelopeByte({ kind: MediaKind.Data, keyframe: false, layer: 0 });
 const kControl = envelopeByte({ kind: MediaKind.Control, keyframe: false, layer: 0 });
-const settle = (ms = 15): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const settle = (ms = 40): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// Waits until `done()` holds (the frame path's WebCrypto work finishes when the machine allows), at
+// most `ms`; the assertions that follow decide the outcome, so a timeout fails there, not here.
+async function until(done: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !done() && Date.now() < end;) await settle(5);
+}
 
 function setup(holdBackMs = 3000) {
   const secret = Uint8Array.from({ length: 32 }, (_, i) => i + 1) as Bytes;
@@ -130,7 +135,8 @@ test("keyframe requests are answered, not handed over; own-slot, tampered and re
   t.inbox.relayed(3, kData, good);
   t.inbox.relayed(3, kData, good);  // replayed
   t.inbox.relayed(3, kData, Uint8Array.of(0xff) as Bytes);  // not an SFrame
-  await settle();
+  await until(() => t.st.framesUndecryptable >= 6 && t.handed.length >= 1 && t.asked.length >= 1);
+  await settle();  // anything more (a second request, a forged frame) would show now
   assert.deepEqual(t.asked, [[3, MediaKind.Video]]);
   assert.equal(t.st.keyframeRequestsReceived, 1);
   assert.deepEqual(seqs(t.handed, 3), [5]);
