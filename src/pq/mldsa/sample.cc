@@ -19,15 +19,13 @@ int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   return ctr;
 }
 
-namespace {
-
 // Alg. 31 with Alg. 15 (CoeffFromHalfByte) on one squeezed block (len <= 136 bytes). The
 // half-bytes are secret; whether one is rejected (>= 15 for eta = 2, >= 9 for eta = 4) is
 // independent of the accepted values and decides only how many bytes are consumed, so those bits
 // alone are declassified, a whole block at once (candidates past the 256th acceptance are
 // discarded stream bytes). Values are computed without branches or table look-ups; the
 // compaction indexes only by the declassified bits.
-int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
+int rej_eta_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
   constexpr size_t kMax = 2 * hash::kShake256Rate;
   int32_t value[kMax];
   uint8_t accept[kMax];
@@ -51,6 +49,8 @@ int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
   secure_wipe(value, sizeof value);
   return ctr;
 }
+
+namespace {
 
 constexpr size_t kRate128 = hash::kShake128Rate;  // 168 = 3 * 56: blocks hold whole candidates
 constexpr size_t kRate256 = hash::kShake256Rate;
@@ -86,6 +86,7 @@ void rej_bounded_x4(Poly* const out[4], const uint8_t seeds[4][66], int eta) {
   h.absorb_once(in, 66);
   alignas(32) uint8_t buf[4][kRate256];
   uint8_t* o[4];
+  const auto rej_eta = backend().rej_eta;
   int ctr[4];
   for (int j = 0; j < 4; ++j) ctr[j] = out[j] ? 0 : kN;
   while (ctr[0] < kN || ctr[1] < kN || ctr[2] < kN || ctr[3] < kN) {
@@ -145,6 +146,7 @@ void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t 
   h.absorb(seed);
   secure_wipe(seed, sizeof seed);
   uint8_t buf[kRate256];
+  const auto rej_eta = backend().rej_eta;
   int ctr = 0;
   while (ctr < kN) {
     h.squeeze_blocks(buf, 1);
@@ -207,34 +209,54 @@ void shake256_short(std::span<uint8_t> out, ByteSpan in) {
   secure_wipe(block, sizeof block);
 }
 
-void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits) {
-  const int bits = gamma1_bits + 1;
-  const size_t bytes = 32 * static_cast<size_t>(bits);  // 576 or 640 <= 5 blocks of 136
-  for (int base = 0; base < l; base += 4) {
-    if (l - base == 1 && !x4_beats_scalar()) {
-      expand_mask_poly(y[base], rho_pp, static_cast<uint16_t>(kappa + base), gamma1_bits);
-      break;
-    }
-    uint8_t seeds[4][66];
-    const uint8_t* in[4];
-    alignas(32) uint8_t buf[4][5 * kRate256];
-    uint8_t* o[4];
-    for (int j = 0; j < 4; ++j) {
-      const int idx = base + j;
-      std::memcpy(seeds[j], rho_pp.data(), 64);
-      seeds[j][64] = static_cast<uint8_t>(kappa + idx);  // IntegerToBytes(kappa + r, 2) (Alg. 34)
-      seeds[j][65] = static_cast<uint8_t>((kappa + idx) >> 8);
-      in[j] = seeds[j];
-      o[j] = idx < l ? buf[j] : nullptr;
-    }
-    hash::ShakeX4 h(kRate256);
-    h.absorb_once(in, 66);
-    h.squeeze_blocks(o, (bytes + kRate256 - 1) / kRate256);
-    for (int j = 0; j < 4 && base + j < l; ++j)
-      bit_unpack(y[base + j], buf[j], int32_t{1} << gamma1_bits, bits);
-    secure_wipe(buf, sizeof buf);
-    secure_wipe(seeds, sizeof seeds);
+MaskStream::MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits) : gamma1_bits_(gamma1_bits) {
+  std::memcpy(rho_pp_, rho_pp.data(), 64);
+}
+
+MaskStream::~MaskStream() {
+  secure_wipe(rho_pp_, sizeof rho_pp_);
+  secure_wipe(buf_, sizeof buf_);
+}
+
+void MaskStream::next(Poly* y, int l) {
+  for (int r = 0; r < l; ++r) {
+    const uint32_t index = kappa_ + static_cast<uint32_t>(r);
+    if (index >= first_ + static_cast<uint32_t>(have_)) refill(index);
+    y[r] = buf_[index - first_];
   }
+  kappa_ += static_cast<uint32_t>(l);
+}
+
+void MaskStream::refill(uint32_t first) {
+  first_ = first;
+  const std::span<const uint8_t, 64> rho_pp(rho_pp_, 64);
+  if (!cpu::active().avx2) {  // the 4-way Keccak is four scalar ones here: squeeze what is asked
+    expand_mask_poly(buf_[0], rho_pp, static_cast<uint16_t>(first), gamma1_bits_);
+    have_ = 1;
+    return;
+  }
+  const int bits = gamma1_bits_ + 1;
+  const size_t blocks = (32 * static_cast<size_t>(bits) + kRate256 - 1) / kRate256;  // 5 (576 or 640 bytes)
+  uint8_t seeds[4][66];
+  const uint8_t* in[4];
+  alignas(32) uint8_t buf[4][5 * kRate256];
+  uint8_t* o[4];
+  for (int j = 0; j < 4; ++j) {
+    const uint32_t index = first + static_cast<uint32_t>(j);
+    std::memcpy(seeds[j], rho_pp_, 64);
+    seeds[j][64] = static_cast<uint8_t>(index);  // IntegerToBytes(kappa + r, 2) (Alg. 34)
+    seeds[j][65] = static_cast<uint8_t>(index >> 8);
+    in[j] = seeds[j];
+    o[j] = buf[j];
+  }
+  hash::ShakeX4 h(kRate256);
+  h.absorb_once(in, 66);
+  h.squeeze_blocks(o, blocks);
+  const auto unpack = backend().unpack_mask;
+  for (int j = 0; j < 4; ++j) unpack(buf_[j], buf[j], gamma1_bits_);
+  have_ = 4;
+  secure_wipe(buf, sizeof buf);
+  secure_wipe(seeds, sizeof seeds);
 }
 
 // Alg. 29. The first 8 bytes of H(c_tilde) are the signs; then rejection-sampled positions
