@@ -183,10 +183,12 @@ void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t 
 /// r = 0..n-1 (s1 = s[0..l), s2 = s[l..l+k)), four at a time on the 4-way Keccak.
 void expand_s(Poly* s, int n, std::span<const uint8_t, 64> rho_prime, int eta);
 /// ExpandMask (Alg. 34) for the successive kappa = 0, l, 2l, ... of the signing loop. With a
-/// vector 4-way Keccak the polynomials are squeezed four consecutive indices kappa + r at a time,
-/// across iterations, so no lane idles when l is not a multiple of 4 (ML-DSA-65: l = 5; the
-/// last batch may hold up to three polynomials never used); otherwise one at a time. Holds
-/// rho'' and mask polynomials: wiped on destruction.
+/// vector 4-way Keccak no lane idles: the polynomials are squeezed four consecutive indices at a
+/// time across iterations (l = 5 for ML-DSA-65), and shake256_with_masks hashes c_tilde on one
+/// lane while the other three squeeze the next three indices (a mask sponge needs 5
+/// permutations, the c_tilde hash at least 7). Without one, one polynomial at a time. Up to three
+/// polynomials past the accepted iteration are computed and never used. Holds rho'' and mask
+/// polynomials: wiped on destruction.
 class MaskStream {
  public:
   MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits);
@@ -195,15 +197,19 @@ class MaskStream {
   MaskStream& operator=(const MaskStream&) = delete;
   /// y[0..l) = ExpandMask(rho'', kappa) for the next kappa (0 on the first call, then += l).
   void next(Poly* y, int l);
+  /// out = SHAKE256(in) (out <= 136 bytes), plus, on a vector backend, the next three mask
+  /// polynomials not yet squeezed on the other lanes.
+  void shake256_with_masks(std::span<uint8_t> out, ByteSpan in);
 
  private:
-  void refill(uint32_t first);
+  static constexpr uint32_t kSlots = 16;  // > l - 1 + 4 for every parameter set
+  void refill();
+  Poly& slot(uint32_t index) { return buf_[index % kSlots]; }
   uint8_t rho_pp_[64];
   int gamma1_bits_;
   uint32_t kappa_ = 0;
-  uint32_t first_ = 0;  // the mask index of buf_[0]
-  int have_ = 0;        // buf_[0..have_) hold indices first_..first_ + have_ - 1
-  Poly buf_[4];
+  uint32_t end_ = 0;  // indices [kappa_, end_) are squeezed, in slot(index)
+  Poly* buf_;         // kSlots polynomials
 };
 /// True when one lane of the 4-way Keccak costs less than the scalar permutation (AVX-512VL:
 /// measured ~650 cycles for four permutations against ~880 for one scalar).

@@ -215,7 +215,7 @@ struct Scheme {
       // c_tilde = H(mu || w1Encode(w1), lambda/4) (line 15). It is declassified: SampleInBall
       // branches on it, and a hash of w1 reveals nothing about s1, s2 (the rejected challenges
       // are outputs of a random oracle on values the adversary cannot compute).
-      shake256_short(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
+      mask.shake256_with_masks(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
       declassify(c_tilde, sizeof c_tilde);
       sample_in_ball(c, c_tilde, Pr::kTau);  // line 16
       // c * s1 and c * s2 (lines 17-19, 20, 22) as exact sparse products, three polynomials per

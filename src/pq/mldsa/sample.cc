@@ -1,4 +1,5 @@
 // Sampling for ML-DSA (FIPS 204 §7.3): ExpandA, ExpandS, ExpandMask and SampleInBall.
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -209,30 +210,65 @@ void shake256_short(std::span<uint8_t> out, ByteSpan in) {
   secure_wipe(block, sizeof block);
 }
 
-MaskStream::MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits) : gamma1_bits_(gamma1_bits) {
+MaskStream::MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits)
+    : gamma1_bits_(gamma1_bits), buf_(new Poly[kSlots]) {
   std::memcpy(rho_pp_, rho_pp.data(), 64);
 }
 
 MaskStream::~MaskStream() {
   secure_wipe(rho_pp_, sizeof rho_pp_);
-  secure_wipe(buf_, sizeof buf_);
+  secure_wipe(buf_, sizeof(Poly) * kSlots);
+  delete[] buf_;
 }
 
 void MaskStream::next(Poly* y, int l) {
   for (int r = 0; r < l; ++r) {
     const uint32_t index = kappa_ + static_cast<uint32_t>(r);
-    if (index >= first_ + static_cast<uint32_t>(have_)) refill(index);
-    y[r] = buf_[index - first_];
+    while (index >= end_) refill();
+    y[r] = slot(index);
   }
   kappa_ += static_cast<uint32_t>(l);
 }
 
-void MaskStream::refill(uint32_t first) {
-  first_ = first;
+namespace {
+
+// The seed rho'' || IntegerToBytes(index, 2) of ExpandMask (Alg. 34 line 4).
+void mask_seed(uint8_t seed[66], const uint8_t rho_pp[64], uint32_t index) {
+  std::memcpy(seed, rho_pp, 64);
+  seed[64] = static_cast<uint8_t>(index);
+  seed[65] = static_cast<uint8_t>(index >> 8);
+}
+
+// SHAKE256 block i of lane j of a 4-way state, little-endian lanes, rate 136 = 17 lanes.
+void xor_block(hash::KeccakX4State& st, int j, const uint8_t* block) {
+  for (size_t i = 0; i < kRate256 / 8; ++i) {
+    uint64_t w;
+    std::memcpy(&w, block + 8 * i, 8);
+    st.lanes[i][j] ^= w;
+  }
+}
+void read_block(uint8_t* block, const hash::KeccakX4State& st, int j) {
+  for (size_t i = 0; i < kRate256 / 8; ++i) std::memcpy(block + 8 * i, &st.lanes[i][j], 8);
+}
+// Block `b` of the SHAKE256 input `in` (len bytes), with the pad 0x1f ... 0x80 in the last one.
+void input_block(uint8_t block[kRate256], ByteSpan in, size_t b) {
+  const size_t off = b * kRate256;
+  const size_t n = std::min(kRate256, in.size() - std::min(in.size(), off));
+  std::memset(block, 0, kRate256);
+  if (n != 0) std::memcpy(block, in.data() + off, n);
+  if (n < kRate256) {
+    block[n] ^= 0x1f;
+    block[kRate256 - 1] ^= 0x80;
+  }
+}
+
+}  // namespace
+
+void MaskStream::refill() {
   const std::span<const uint8_t, 64> rho_pp(rho_pp_, 64);
   if (!cpu::active().avx2) {  // the 4-way Keccak is four scalar ones here: squeeze what is asked
-    expand_mask_poly(buf_[0], rho_pp, static_cast<uint16_t>(first), gamma1_bits_);
-    have_ = 1;
+    expand_mask_poly(slot(end_), rho_pp, static_cast<uint16_t>(end_), gamma1_bits_);
+    ++end_;
     return;
   }
   const int bits = gamma1_bits_ + 1;
@@ -242,10 +278,7 @@ void MaskStream::refill(uint32_t first) {
   alignas(32) uint8_t buf[4][5 * kRate256];
   uint8_t* o[4];
   for (int j = 0; j < 4; ++j) {
-    const uint32_t index = first + static_cast<uint32_t>(j);
-    std::memcpy(seeds[j], rho_pp_, 64);
-    seeds[j][64] = static_cast<uint8_t>(index);  // IntegerToBytes(kappa + r, 2) (Alg. 34)
-    seeds[j][65] = static_cast<uint8_t>(index >> 8);
+    mask_seed(seeds[j], rho_pp_, end_ + static_cast<uint32_t>(j));  // IntegerToBytes(kappa + r, 2)
     in[j] = seeds[j];
     o[j] = buf[j];
   }
@@ -253,10 +286,53 @@ void MaskStream::refill(uint32_t first) {
   h.absorb_once(in, 66);
   h.squeeze_blocks(o, blocks);
   const auto unpack = backend().unpack_mask;
-  for (int j = 0; j < 4; ++j) unpack(buf_[j], buf[j], gamma1_bits_);
-  have_ = 4;
+  for (int j = 0; j < 4; ++j) unpack(slot(end_ + static_cast<uint32_t>(j)), buf[j], gamma1_bits_);
+  end_ += 4;
   secure_wipe(buf, sizeof buf);
   secure_wipe(seeds, sizeof seeds);
+}
+
+void MaskStream::shake256_with_masks(std::span<uint8_t> out, ByteSpan in) {
+  if (!cpu::active().avx2 || out.size() > kRate256) {
+    hash::shake256(out, in);
+    return;
+  }
+  // Lane 0 absorbs `in` block by block; lanes 1-3 absorb their padded seed before the first
+  // permutation and then only squeeze, one block after each permutation. The lanes are
+  // independent sponges: the permutation acts on each state separately.
+  const int bits = gamma1_bits_ + 1;
+  const size_t mask_blocks = (32 * static_cast<size_t>(bits) + kRate256 - 1) / kRate256;
+  const size_t in_blocks = in.size() / kRate256 + 1;  // the last one holds the padding
+  hash::KeccakX4State st;
+  std::memset(&st, 0, sizeof st);
+  alignas(32) uint8_t block[kRate256];
+  alignas(32) uint8_t masks[3][5 * kRate256];
+  for (int j = 1; j < 4; ++j) {
+    uint8_t seed[66];
+    mask_seed(seed, rho_pp_, end_ + static_cast<uint32_t>(j - 1));
+    input_block(block, ByteSpan(seed, 66), 0);
+    xor_block(st, j, block);
+    secure_wipe(seed, sizeof seed);
+  }
+  for (size_t b = 0; b < std::max(in_blocks, mask_blocks); ++b) {
+    if (b < in_blocks) {
+      input_block(block, in, b);
+      xor_block(st, 0, block);
+    }
+    hash::keccak_f1600_x4(st);
+    if (b < mask_blocks)
+      for (int j = 1; j < 4; ++j) read_block(masks[j - 1] + b * kRate256, st, j);
+    if (b + 1 == in_blocks) {  // lane 0 is absorbed: its first squeezed block
+      read_block(block, st, 0);
+      std::memcpy(out.data(), block, out.size());
+    }
+  }
+  const auto unpack = backend().unpack_mask;
+  for (int j = 0; j < 3; ++j) unpack(slot(end_ + static_cast<uint32_t>(j)), masks[j], gamma1_bits_);
+  end_ += 3;
+  secure_wipe(&st, sizeof st);
+  secure_wipe(block, sizeof block);
+  secure_wipe(masks, sizeof masks);
 }
 
 // Alg. 29. The first 8 bytes of H(c_tilde) are the signs; then rejection-sampled positions
