@@ -74,7 +74,7 @@ const port = await new Promise((resolve) => {
 // Random canaries: what the people typed, never expected on the server.
 const tag = randomBytes(6).toString("hex");
 const title = `Quarterly sync Ωμέγα ${tag}`;
-const names = { host: `Łucja Ñandú-Host ${tag}`, guest: `Þórunn 王芳 Guest ${tag}`, native: `Chiamaka Ọ̀ṣun Native ${tag}` };
+const names = { host: `Łucja Ñandú-Host ${tag}`, guest: `Þórunn Гостья-Ŋgâ ${tag}`, native: `Chiamaka Ọ̀ṣun Native ${tag}` };
 
 async function waitPage(page, pred, what, ms) {
   const until = Date.now() + ms;
@@ -102,8 +102,11 @@ function nativeCheck(text, senderName) {
 // One browser receiver's view of one sender (pattern_track.ts results).
 function browserCheck(s, slot) {
   const r = s.senders.find((x) => x.slot === slot);
-  if (r === undefined) return { pictures: 0, pattern_ok: false, tone_ok: false, audio_packets: 0, screen_pictures: 0 };
-  return { pictures: r.pictures, pattern_checks_passed: r.pictures - r.badPictures, bad_pictures: r.badPictures,
+  const st = s.receive.find((x) => x.slot === slot && x.kind === 1);
+  const video_stream = st === undefined ? null : { received: st.received, decoded: st.decoded, keyframes: st.keyframes, gaps: st.gaps,
+    keyframe_requests: st.keyframeRequests, dropped: Object.fromEntries(Object.entries(st.dropped).filter(([, n]) => n > 0)) };
+  if (r === undefined) return { pictures: 0, pattern_ok: false, tone_ok: false, audio_packets: 0, screen_pictures: 0, video_stream };
+  return { video_stream, pictures: r.pictures, pattern_checks_passed: r.pictures - r.badPictures, bad_pictures: r.badPictures,
            unreadable: r.unreadable, wrong_sender: r.wrongSender, not_rising: r.notRising, wraps: r.wraps,
            first_frame: r.firstFrame, last_frame: r.lastFrame, pattern_ok: r.pictures > 0 && r.badPictures === 0 && r.wraps === 0,
            audio_packets: r.audioPackets, tone_hz: Math.round(r.frequency * 10) / 10, tone_expected_hz: r.expected,
