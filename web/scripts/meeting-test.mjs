@@ -208,6 +208,10 @@ async function meeting() {
       codes_equal_after_leave: code2after.length > 0 && code2after.every((c) => c === h2.code),
       leaver_frame_before_leave: before, leaver_frame_after_leave: after,
       unverified_frames: hEnd.unverified + gMid.unverified,
+      // The names each page shows (participantJoined: identity blobs opened and checked) and the native roster's.
+      names_right: hMid.names[String(kSlots.guest)] === names.guest && hMid.names[String(nativeSlot)] === names.native &&
+                   gMid.names[String(kSlots.host)] === names.host && gMid.names[String(nativeSlot)] === names.native &&
+                   /identity verified, token verified/.test(native.out.split("\n").find((l) => l.includes(names.host) && /slot\s+0 /.test(l)) ?? ""),
       slots_by_name: Object.fromEntries(Object.entries(slots).map(([n, s]) => [n === names.host ? "host" : n === names.guest ? "guest" : "native", s])),
       screenshots: ["build/web-test/meeting-host.png", "build/web-test/meeting-guest.png"],
     };
@@ -263,8 +267,9 @@ if (result !== null) {
               `${r.after_leave.host_code} (native ${r.after_leave.native_code}); the leaver's frame before leaving ` +
               `${JSON.stringify(r.leaver_frame_before_leave)}, after ${JSON.stringify(r.leaver_frame_after_leave)}`);
   if (!r.leaver_excluded) fail("the leaver is not excluded");
-  const nativeOk = r.native_exit === 0 && r.native_invited_by_mailbox && r.unverified_frames === 0;
-  if (!nativeOk) fail(`native exit ${r.native_exit}, invited by mailbox ${r.native_invited_by_mailbox}, unverified frames ${r.unverified_frames}`);
+  const nativeOk = r.native_exit === 0 && r.native_invited_by_mailbox && r.unverified_frames === 0 && r.names_right;
+  if (!nativeOk) fail(`native exit ${r.native_exit}, invited by mailbox ${r.native_invited_by_mailbox}, unverified frames ` +
+                      `${r.unverified_frames}, names right ${r.names_right}`);
   if (failed) console.log(r.native_output.join("\n"));
 }
 
