@@ -34,8 +34,9 @@ test: format-check test-release test-web test-dev
 # node tests (run-tests.mjs writes build/web-test/summary.json), then a subset of them in Debian's
 # headless chromium driven by playwright-core (browser-test.mjs: a node:http server on 127.0.0.1 for
 # the page, the module and the vectors; adds `chromium` to summary.json, saves chromium.png), the live
-# test and the meeting page test (app-test.mjs), which leaves the deployable page in build/web/app-root
-# (`v100 serve --web-root build/web/app-root`).
+# test (live-test.mjs), the whole meeting (meeting-test.mjs: two chromium participants and a native
+# one with real media; adds `meeting`, saves meeting-*.png) and the meeting page test (app-test.mjs),
+# which leaves the deployable page in build/web/app-root (`v100 serve --web-root build/web/app-root`).
 # Node: Debian 12's nodejs 18 is the floor (web/package.json engines); the tests import WebCrypto
 # from node:crypto where 18 has no global one. The tools are npm's, pinned by web/package-lock.json,
 # not Debian's node-typescript 4.8 / esbuild 0.17: the tsconfig needs TypeScript >= 5.0
@@ -62,6 +63,7 @@ test-web: wasm
 	node web/scripts/run-tests.mjs
 	node web/scripts/browser-test.mjs
 	node web/scripts/live-test.mjs
+	node web/scripts/meeting-test.mjs
 	node web/scripts/app-test.mjs
 
 bench: release
