@@ -54,7 +54,7 @@ test-web: wasm
 	cmake --build build/release -j $(JOBS) --target v100_web_ref v100
 	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
-	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
+	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media ckks; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs
 	node web/scripts/browser-test.mjs
 	node web/scripts/live-test.mjs

@@ -54,6 +54,9 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref ckks         the CKKS report calls (web_ref_ckks.cc: encoder FFT output, encoded
+//                             plaintexts, report ciphertexts and flooded decryptions from fixed
+//                             seeds and randomness; a native summed report of three members).
 //   v100_web_ref media        the inner media header of meeting/client/media_session.h (encodings of
 //                             fixed headers, parse results of well-formed and malformed payloads), and
 //                             the test pattern and tone of codec/ (SHA3-256 of rendered I420 planes,
@@ -1117,6 +1120,8 @@ json media_cases() {
 
 }  // namespace
 
+json ckks_cases();  // web_ref_ckks.cc
+
 int main(int argc, char** argv) {
   const std::string_view what = argc > 1 ? argv[1] : "";
   json out;
@@ -1156,12 +1161,14 @@ int main(int argc, char** argv) {
     out = bfv_open();
   } else if (what == "media") {
     out = media_cases();
+  } else if (what == "ckks") {
+    out = ckks_cases();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open | media\n");
+        "invitation-open | bfv | bfv-open | media | ckks\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());
