@@ -5,8 +5,9 @@
 //      and of SFrame protect/unprotect of 1200 B (in the page's thread and through the Worker), with
 //      the native rows of `v100 bench --json` for the same operations beside them.
 //   2. a meeting of MEMBERS (default 4) pages of one chromium (one fake camera: the built-in
-//      generated picture at 640x360, 30 fps, and a fake microphone): page 0 hosts and keys the
-//      epochs, the others join one after the other. Per joiner: ms from the start of the join to the
+//      generated picture at 640x360, 30 fps, and a fake microphone) through the SDK's Room
+//      (FLOW=room, the default; FLOW=host: the live test's host flow): page 0 creates the meeting,
+//      the others join by its invitation link one after the other. Per joiner: ms from the start of the join to the
 //      first decoded remote picture. Then SECONDS (default 10) of four-way media: glass-to-glass
 //      (draw time minus the sender's capture_us) median and p95 over every decoded picture, and the
 //      CPU time of every chromium process (/proc/<pid>/stat utime+stime, all processes descending from
@@ -27,6 +28,9 @@ const v100 = process.env.V100_BIN ?? join(root, "build", "release", "tools", "v1
 const quick = process.env.V100_BENCH_QUICK === "1";
 const members = Number(process.env.MEMBERS ?? (quick ? 2 : 4));
 const seconds = Number(process.env.SECONDS ?? (quick ? 2 : 10));
+// room: the SDK's Room (Room.create / Room.join by the invitation link); host: the live test's host
+// flow (test/live/host.ts keys every epoch; joiners open their epoch keys themselves).
+const flow = process.env.FLOW === "host" ? "host" : "room";
 const started = Date.now();
 let failed = false;
 const fail = (m) => {
@@ -151,7 +155,7 @@ else {
       const p = await context.newPage();
       p.on("pageerror", (e) => console.error(`meeting page ${pages.length} error: ${e.message}`));
       p.on("console", (m) => { if (m.type() === "error") console.error(`meeting page console: ${m.text()}`); });
-      await p.goto(`${base}#mode=meet&members=${members}&${hash}`);
+      await p.goto(`${base}#mode=meet&flow=${flow}&members=${members}&${hash}`);
       pages.push(p);
       return p;
     };
@@ -161,9 +165,10 @@ else {
                                { timeout: 60_000 });
     let hs = await state(host);
     if (hs.stage !== "hosting") throw new Error(`host page: ${hs.error}`);
+    if (flow === "room" && !hs.link) throw new Error("the host page made no invitation link");
     const joins = [];
     for (let n = 1; n < members; ++n) {
-      const p = await open(`role=join&n=${n}&secret=${hs.secret}`);
+      const p = await open(`role=join&n=${n}&` + (flow === "room" ? `link=${encodeURIComponent(hs.link)}` : `secret=${hs.secret}`));
       await p.waitForFunction(() => window.v100Bench?.joinMs?.firstRemotePicture > 0 || window.v100Bench?.stage === "failed",
                               null, { timeout: 60_000 });
       const s = await state(p);
@@ -198,7 +203,7 @@ else {
     const chromeCpu = cpuDelta(new Map([...chromeCpu0].filter(([p]) => p !== serve.pid)),
                                new Map([...chromeCpu1].filter(([p]) => p !== serve.pid)));
     meeting = {
-      members, seconds: wall, resolution: "640x360", fps: 30,
+      members, flow, seconds: wall, resolution: "640x360", fps: 30,
       capture: "one chromium, one page per participant, chromium's built-in fake camera and microphone",
       join_to_first_remote_picture_ms: joins,
       glass_to_glass_ms: { pictures: lat.length, median: round(q(lat, 0.5)), p95: round(q(lat, 0.95)),

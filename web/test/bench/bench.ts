@@ -1,9 +1,11 @@
 // The benchmark page of web/scripts/bench-web.mjs (`make bench-web`), served by `v100 serve`.
 //   #mode=crypto   times the module's ML-KEM-768, ML-DSA-65 and BFV roster calls and SFrame
 //                  (suite 5, 1200-byte payloads) in this thread and through the Worker (FrameCrypto).
-//   #mode=meet     one participant of a meeting on the server: role=host creates it (host.ts: it keys
-//                  every epoch as the distributor), role=join joins with the meeting secret the host
-//                  page published (the secret of an invitation link's fragment). Each page sends the
+//   #mode=meet     one participant of a meeting on the server, through the SDK's Room (flow=room, the
+//                  default: role=host is Room.create, role=join Room.join with the host's invitation
+//                  link; the distributor keys the epochs) or through the live test's host flow
+//                  (flow=host: host.ts keys every epoch, joiners join with the meeting secret and
+//                  open their epoch keys, as joinMeeting below). Each page sends the
 //                  fake camera (640x360, 30 fps) and microphone through MediaSession and SFrame in a
 //                  Worker, decodes every other participant and records, per decoded picture, the
 //                  wall clock after it was drawn minus the capture time its inner media header carries
@@ -21,6 +23,7 @@ import { MediaKind, MemberEventKind, type Message, envelopeByte } from "../../sr
 import { identityToken, openIdentityBlob, sealIdentityBlob, sealNameBlob } from "../../src/roster.js";
 import { KeySchedule } from "../../src/schedule.js";
 import { Transport } from "../../src/transport.js";
+import { Room } from "../../src/room.js";
 import { PqWasm } from "../../src/wasm.js";
 import { HostedMeeting } from "../live/host.js";
 import { PagePort } from "../live/page_port.js";
@@ -38,6 +41,7 @@ export interface MeetBench {
   stage: "starting" | "hosting" | "joined" | "failed";
   slot?: number;
   secret?: string;
+  link?: string;
   /** join only: ms from the start of the join (before the WebSocket) to each step. */
   joinMs?: { connected: number; accepted: number; epoch: number; firstRemotePicture: number };
   /** [wall clock ms, glass-to-glass ms, sender slot] per decoded picture. */
@@ -247,25 +251,54 @@ async function meet(w: PqWasm, params: URLSearchParams): Promise<void> {
       p.frame.close();
     }
   };
-  let port: PagePort;
+  let port: PagePort | Room;
   let drain: () => Promise<void>;
-  if (role === "host") {
-    const c = await Transport.connect(`wss://${location.host}/v100`);
+  const url = `wss://${location.host}/v100`;
+  if (params.get("flow") !== "host") {
+    // The SDK's Room: the identity exists before the join (a person's, from IndexedDB).
+    const identity = await Identity.generate(w);
+    const crypto = WorkerFrameCrypto.start("sframe_worker.js");
+    let room: Room;
+    if (role === "host") {
+      const made = await Room.create({ url, wasm: w, identity, name: "host", crypto, title: "bench",
+                                       pageUrl: `${location.origin}/` });
+      room = made.room;
+      state.link = made.link;
+      state.stage = "hosting";
+    } else {
+      start = performance.now();
+      const joinMs = { connected: 0, accepted: 0, epoch: 0, firstRemotePicture: 0 };
+      state.joinMs = joinMs;
+      room = await Room.connect({ url, wasm: w, identity, name: `member ${params.get("n") ?? ""}`, crypto });
+      joinMs.connected = performance.now() - start;
+      room.on("epochChanged", () => {
+        if (joinMs.epoch === 0) joinMs.epoch = performance.now() - start;
+      });
+      await room.joinLink(params.get("link") ?? "");
+      joinMs.accepted = performance.now() - start;
+      state.stage = "joined";
+    }
+    state.slot = room.slot;
+    port = room;
+    drain = () => new Promise<void>(() => undefined);
+  } else if (role === "host") {
+    const c = await Transport.connect(url);
     if (!c.ok) throw new Error(c.error);
     const host = await HostedMeeting.create(w, c.value.t, "bench", "host");
     state.slot = host.slot;
-    port = new PagePort(host.slot, c.value.t, WorkerFrameCrypto.start("sframe_worker.js"), host.memberIds);
+    const hostPort = new PagePort(host.slot, c.value.t, WorkerFrameCrypto.start("sframe_worker.js"), host.memberIds);
+    port = hostPort;
     const install = async (): Promise<void> => {
       const { epoch, secret } = await host.keyEpoch();
-      await port.installEpoch(epoch, secret);
+      await hostPort.installEpoch(epoch, secret);
       secret.fill(0);
     };
     await install();
     state.secret = toHex(host.ks.secret());
     state.stage = "hosting";
     const relay = (m: Message): void => {
-      if (m.type === "MediaFrame") port.receive(m);
-      if (m.type === "MediaBundle") for (const f of m.frames) port.receive(f);
+      if (m.type === "MediaFrame") hostPort.receive(m);
+      if (m.type === "MediaBundle") for (const f of m.frames) hostPort.receive(f);
     };
     drain = async () => {
       // Every member who joins gets a new epoch (keyed here); then media.
@@ -289,7 +322,7 @@ async function meet(w: PqWasm, params: URLSearchParams): Promise<void> {
   await media.addTrack(cam.getVideoTracks()[0]!, MediaKind.Video);
   await media.addTrack(cam.getAudioTracks()[0]!, MediaKind.Audio);
   setInterval(() => {
-    state.sent = port.sent;
+    state.sent = port instanceof Room ? port.stats().framesSent : port.sent;
     state.send = media.sendStats().map(({ kind, captured, encoderSkipped, sent }) => ({ kind, captured, encoderSkipped, sent }));
     say(`${state.role} slot ${state.slot}: ${Object.entries(state.pictures).map(([s, n]) => `${n} pictures of slot ${s}`).join(", ")}`);
   }, 250);
