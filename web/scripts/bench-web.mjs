@@ -1,7 +1,7 @@
 // `make bench-web`: the browser's figures (issue #15, "Speed"). A real `v100 serve`
 // (build/release/tools/v100) serves the benchmark page (web/test/bench) over HTTPS; Debian's headless
 // chromium (playwright-core) opens it:
-//   1. #mode=crypto: per-call medians (and p95) of the WASM ML-KEM-768 / ML-DSA-65 / BFV roster calls
+//   1. #mode=crypto: per-call medians, p95 and minimum (the fastest batch of >= 10 ms) of the WASM ML-KEM-768 / ML-DSA-65 / BFV roster calls
 //      and of SFrame protect/unprotect of 1200 B (in the page's thread and through the Worker), with
 //      the native rows of `v100 bench --json` for the same operations beside them.
 //   2. a meeting of MEMBERS (default 4) pages of one chromium (one fake camera: the built-in
