@@ -1,6 +1,6 @@
 # Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
 JOBS ?= $(shell nproc)
-.PHONY: deps release dev demo test test-release test-dev test-web wasm bench fuzz fuzz-run tsan clean format format-check
+.PHONY: deps release dev demo test test-release test-dev test-web bench-web wasm bench fuzz fuzz-run tsan clean format format-check
 
 deps:
 	@./scripts/deps.sh
@@ -59,12 +59,20 @@ test-web: wasm
 	cmake --build build/release -j $(JOBS) --target v100_web_ref v100
 	cd web && { [ -L node_modules ] || [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
-	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
+	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media ckks; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs
 	node web/scripts/browser-test.mjs
 	node web/scripts/live-test.mjs
 	node web/scripts/meeting-test.mjs
 	node web/scripts/app-test.mjs
+	V100_BENCH_QUICK=1 node web/scripts/bench-web.mjs >/dev/null
+
+# The browser's figures (issue #15, "Speed"; web/scripts/bench-web.mjs): WASM and SFrame medians
+# beside the native `v100 bench` rows, join -> first remote picture, glass-to-glass and CPU of a
+# four-page meeting on a real `v100 serve`. Writes build/web-test/bench.json. Not part of `make test`
+# (test-web runs a two-page smoke of it, about 12 s, whose figures are not judged).
+bench-web: test-web
+	node web/scripts/bench-web.mjs
 
 bench: release
 	./build/release/tools/v100 bench

@@ -54,6 +54,9 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref ckks         the CKKS report calls (web_ref_ckks.cc: encoder FFT output, encoded
+//                             plaintexts, report ciphertexts and flooded decryptions from fixed
+//                             seeds and randomness; a native summed report of three members).
 //   v100_web_ref keystore-open reads {"cases": [{"file", "passphrase"}]} on stdin (key files the TS
 //                             keystore sealed, possibly altered) and prints what client::keystore_open
 //                             and Identity::parse_secret make of each: the user id and public identity
@@ -1201,6 +1204,8 @@ json media_cases() {
 
 }  // namespace
 
+json ckks_cases();  // web_ref_ckks.cc
+
 int main(int argc, char** argv) {
   const std::string_view what = argc > 1 ? argv[1] : "";
   json out;
@@ -1242,12 +1247,14 @@ int main(int argc, char** argv) {
     out = keystore_open_input();
   } else if (what == "media") {
     out = media_cases();
+  } else if (what == "ckks") {
+    out = ckks_cases();
   } else {
     std::fprintf(
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open | keystore-open | media\n");
+        "invitation-open | bfv | bfv-open | keystore-open | media | ckks\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());
