@@ -1,6 +1,6 @@
 # Front door. `make demo` and `make test` install what they need (Debian 12, as root) and build.
 JOBS ?= $(shell nproc)
-.PHONY: deps release dev demo test test-release test-dev test-web wasm bench fuzz fuzz-run tsan clean format format-check
+.PHONY: deps release dev demo test test-release test-dev test-web bench-web wasm bench fuzz fuzz-run tsan clean format format-check
 
 deps:
 	@./scripts/deps.sh
@@ -33,7 +33,10 @@ test: format-check test-release test-web test-dev
 # native reference tool, the module, the TypeScript SDK (npm ci from the lockfile, tsc strict), the
 # node tests (run-tests.mjs writes build/web-test/summary.json), then a subset of them in Debian's
 # headless chromium driven by playwright-core (browser-test.mjs: a node:http server on 127.0.0.1 for
-# the page, the module and the vectors; adds `chromium` to summary.json, saves chromium.png).
+# the page, the module and the vectors; adds `chromium` to summary.json, saves chromium.png), the live
+# test (live-test.mjs), the whole meeting (meeting-test.mjs: two chromium participants and a native
+# one with real media; adds `meeting`, saves meeting-*.png) and the meeting page test (app-test.mjs),
+# which leaves the deployable page in build/web/app-root (`v100 serve --web-root build/web/app-root`).
 # Node: Debian 12's nodejs 18 is the floor (web/package.json engines); the tests import WebCrypto
 # from node:crypto where 18 has no global one. The tools are npm's, pinned by web/package-lock.json,
 # not Debian's node-typescript 4.8 / esbuild 0.17: the tsconfig needs TypeScript >= 5.0
@@ -42,7 +45,9 @@ test: format-check test-release test-web test-dev
 # system store (/etc/ssl/certs, so a CA added with update-ca-certificates is trusted); other builds
 # read their bundled store plus NODE_EXTRA_CA_CERTS. No --use-openssl-ca here: Debian's node does not
 # need it, and on other builds it replaces the bundled store by the OpenSSL directory they were
-# compiled with, which need not be the system's.
+# compiled with, which need not be the system's. A node_modules that is a symlink (a worktree sharing
+# another checkout's install) is used as it is: npm ci would first empty the directory it points to,
+# under every other checkout that shares it.
 EMENV = NODE_PATH=/usr/share/nodejs
 wasm:
 	@./scripts/deps.sh web
@@ -52,12 +57,22 @@ wasm:
 test-web: wasm
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) --target v100_web_ref v100
-	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
+	cd web && { [ -L node_modules ] || [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --engine-strict --no-audit --no-fund; } && npm run --silent build && npm run --silent bundle
 	mkdir -p build/web-test/ref
-	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media lookup; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
+	for k in pq sframe protocol xwing schedule identity roster group invitation bfv media ckks lookup; do ./build/release/tests/web/v100_web_ref $$k > build/web-test/ref/$$k.json || exit 1; done
 	node web/scripts/run-tests.mjs
 	node web/scripts/browser-test.mjs
 	node web/scripts/live-test.mjs
+	node web/scripts/meeting-test.mjs
+	node web/scripts/app-test.mjs
+	V100_BENCH_QUICK=1 node web/scripts/bench-web.mjs >/dev/null
+
+# The browser's figures (issue #15, "Speed"; web/scripts/bench-web.mjs): WASM and SFrame medians
+# beside the native `v100 bench` rows, join -> first remote picture, glass-to-glass and CPU of a
+# four-page meeting on a real `v100 serve`. Writes build/web-test/bench.json. Not part of `make test`
+# (test-web runs a two-page smoke of it, about 12 s, whose figures are not judged).
+bench-web: test-web
+	node web/scripts/bench-web.mjs
 
 bench: release
 	./build/release/tools/v100 bench

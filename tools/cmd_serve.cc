@@ -4,11 +4,14 @@
 // database; a restart resumes from it). Every option is also a config-file key (docs/deploy.md).
 #include <pthread.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 
 #include "command.h"
@@ -20,6 +23,61 @@
 
 namespace v100::tools {
 namespace {
+
+// --test-hostile-relay (tests only, loopback only): the relay rewrites relayed media frames in turn
+// four ways, so a test can show that clients never hand over a forged frame: of each frame's six
+// fates (a fixed mix of its number) one flips its last byte (the SFrame tag), one relabels the sender
+// slot ((s + 1) % 3), one changes the media kind (Data <-> Audio), one replaces it by the same
+// sender's previous untampered frame (a replay), two let it pass. Counts go to stdout at the stop.
+struct HostileRelay {
+  std::atomic<uint64_t> seen{0};
+  std::array<std::atomic<uint64_t>, 4> done{};
+  std::mutex mu;
+  std::array<Bytes, 3> last;  // per slot 0..2: the previous untampered message
+
+  void operator()(Bytes& m) {
+    // Frame layout after the header: slot u16 | envelope u8 | len u32 | sframe.
+    const size_t at = meeting::protocol::kHeaderBytes;
+    if (m.size() < at + 8) return;
+    const uint16_t slot = static_cast<uint16_t>(m[at] | (m[at + 1] << 8));
+    if (slot >= last.size()) return;
+    // The choice is a fixed mix of the frame's number (SplitMix64's finalizer), not n % 6: senders that
+    // send at the same rate would otherwise each meet one kind of tampering only.
+    uint64_t r = seen++ + 0x9e3779b97f4a7c15ull;
+    r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ull;
+    r = (r ^ (r >> 27)) * 0x94d049bb133111ebull;
+    const uint64_t n = (r ^ (r >> 31)) % 6;
+    switch (n) {
+      case 1:
+        m.back() ^= 0x01;
+        break;
+      case 2: {
+        const uint16_t to = static_cast<uint16_t>((slot + 1) % last.size());
+        m[at] = static_cast<uint8_t>(to);
+        m[at + 1] = static_cast<uint8_t>(to >> 8);
+        break;
+      }
+      case 3: {
+        const uint8_t kind = m[at + 2] & 0x07;
+        if (kind != 0 && kind != 2) return;  // audio and data only: both carry no keyframe bit
+        m[at + 2] = static_cast<uint8_t>((m[at + 2] & ~0x07) | (kind == 0 ? 2 : 0));
+        break;
+      }
+      case 4: {
+        std::lock_guard lk(mu);
+        if (last[slot].empty()) return;
+        m = last[slot];
+        break;
+      }
+      default: {
+        std::lock_guard lk(mu);
+        last[slot] = m;
+        return;
+      }
+    }
+    ++done[n - 1];
+  }
+};
 
 int run_serve(const Args& args) {
   meeting::server::ServerOptions o;
@@ -57,6 +115,15 @@ int run_serve(const Args& args) {
     o.admission_origin = args.value("--admission-origin");
   }
   if (args.has("--verbose")) meeting::server::set_log_level(meeting::server::LogLevel::kDebug);
+  auto hostile = std::make_shared<HostileRelay>();
+  if (args.has("--test-hostile-relay")) {
+    if (o.bind_address != "127.0.0.1" && o.bind_address != "::1") {
+      std::fprintf(stderr, "v100 serve: --test-hostile-relay is for tests on loopback only\n");
+      return 1;
+    }
+    o.test_relay_tamper = [hostile](Bytes& m) { (*hostile)(m); };
+    std::printf("v100 serve: TEST MODE: the relay tampers with media frames (--test-hostile-relay)\n");
+  }
 
   // Block the stop signals in every thread (the server's threads inherit this mask) and wait for
   // them here, so shutdown runs in an ordinary thread, not in a signal handler.
@@ -94,6 +161,15 @@ int run_serve(const Args& args) {
   std::fflush(stdout);
   server.drain(drain);
   server.stop();
+  if (args.has("--test-hostile-relay"))
+    std::printf(
+        "v100 serve: hostile relay: %llu frames, %llu tags flipped, %llu slots relabelled, %llu kinds "
+        "changed, %llu replayed\n",
+        static_cast<unsigned long long>(hostile->seen.load()),
+        static_cast<unsigned long long>(hostile->done[0].load()),
+        static_cast<unsigned long long>(hostile->done[1].load()),
+        static_cast<unsigned long long>(hostile->done[2].load()),
+        static_cast<unsigned long long>(hostile->done[3].load()));
   std::printf("v100 serve: stopped cleanly\n");
   return 0;
 }
@@ -109,16 +185,29 @@ V100_COMMAND(
                  "                  [--admin-port P (0: off) [--admin-bind ADDR]] [--drain-seconds S]\n"
                  "                  [--admission-issuer-pub FILE --admission-issuer-name NAME\n"
                  "                   [--admission-origin NAME]] [--web-root DIR]\n"
-                 "                  [--public-url URL] [--verbose]\n"
+                 "                  [--public-url URL] [--verbose] [--test-hostile-relay (tests)]\n"
                  "       v100 serve --config FILE [options]   (every option is a key of FILE, without\n"
                  "                  the dashes: `port = 8443`; the command line overrides the file)",
-        .options = {opt_value("--port"), opt_required("--data-dir"), opt_value("--cert"), opt_value("--key"),
-                    opt_value("--bind"), opt_value("--io-threads"), opt_value("--workers"),
-                    opt_value("--memory-budget"), opt_value("--store-quota"), opt_value("--max-per-address"),
-                    opt_value("--admin-port"), opt_value("--admin-bind"), opt_value("--drain-seconds"),
-                    opt_value("--admission-issuer-pub"), opt_value("--admission-issuer-name"),
-                    opt_value("--admission-origin"), opt_value("--web-root"), opt_value("--public-url"),
-                    opt_switch("--verbose")},
+        .options = {opt_value("--port"),
+                    opt_required("--data-dir"),
+                    opt_value("--cert"),
+                    opt_value("--key"),
+                    opt_value("--bind"),
+                    opt_value("--io-threads"),
+                    opt_value("--workers"),
+                    opt_value("--memory-budget"),
+                    opt_value("--store-quota"),
+                    opt_value("--max-per-address"),
+                    opt_value("--admin-port"),
+                    opt_value("--admin-bind"),
+                    opt_value("--drain-seconds"),
+                    opt_value("--admission-issuer-pub"),
+                    opt_value("--admission-issuer-name"),
+                    opt_value("--admission-origin"),
+                    opt_value("--web-root"),
+                    opt_value("--public-url"),
+                    opt_switch("--verbose"),
+                    opt_switch("--test-hostile-relay")},
         .config_file = true},
     run_serve);
 

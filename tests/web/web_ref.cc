@@ -54,6 +54,13 @@
 //   v100_web_ref bfv-open     reads {"seed", "entries": [{"slot", "ct"}]} on stdin (ciphertexts the
 //                             WebAssembly module made) and prints what RosterCipher::decrypt_tokens
 //                             makes of them: {"ok", "tokens": {slot: [128 values]}} or {"ok", "error"}.
+//   v100_web_ref ckks         the CKKS report calls (web_ref_ckks.cc: encoder FFT output, encoded
+//                             plaintexts, report ciphertexts and flooded decryptions from fixed
+//                             seeds and randomness; a native summed report of three members).
+//   v100_web_ref keystore-open reads {"cases": [{"file", "passphrase"}]} on stdin (key files the TS
+//                             keystore sealed, possibly altered) and prints what client::keystore_open
+//                             and Identity::parse_secret make of each: the user id and public identity
+//                             text, or the native error.
 //   v100_web_ref lookup / lookup-answer  the directory look-up (services/lookup.h): web_ref_lookup.cc.
 //   v100_web_ref media        the inner media header of meeting/client/media_session.h (encodings of
 //                             fixed headers, parse results of well-formed and malformed payloads), and
@@ -428,6 +435,62 @@ json protocol_cases() {
       proto::Error{proto::ErrorCode::kStaleEpoch, "stale epoch (12 <= 12)"}, 9);
   add("MemberEvent", {{"kind", 4}, {"slot", 7}, {"joinSeq", "u64:3"}},
       proto::MemberEvent{proto::MemberEventKind::kOffline, 7, 3}, 0);
+  {
+    proto::RemoveMember m;
+    m.slot = 1023;
+    m.nonce = arr("proto/nonce");
+    m.new_join_verifier = blob1;
+    m.proof = blob2;
+    add("RemoveMember",
+        {{"slot", 1023}, {"nonce", hx(m.nonce)}, {"newJoinVerifier", hx(blob1)}, {"proof", hx(blob2)}}, m,
+        30);
+  }
+  // The mailbox (messages_mailbox.cc): challenge, put with work, owner-signed fetch, items.
+  auto item_id = [](std::string_view label) {
+    proto::MailboxItemId a{};
+    const Bytes b = derive(label, a.size());
+    std::copy(b.begin(), b.end(), a.begin());
+    return a;
+  };
+  add("MailboxChallengeRequest", {{"mailbox", hx(arr("proto/mailbox"))}},
+      proto::MailboxChallengeRequest{arr("proto/mailbox")}, 20);
+  add("MailboxChallenge", {{"nonce", hx(arr("proto/nonce"))}, {"putBits", 17}},
+      proto::MailboxChallenge{arr("proto/nonce"), 17}, 20);
+  add("MailboxPut",
+      {{"mailbox", hx(arr("proto/mailbox"))},
+       {"nonce", hx(arr("proto/nonce"))},
+       {"work", u64s(0x1122334455667788ull)},
+       {"blob", hx(blob1)}},
+      proto::MailboxPut{arr("proto/mailbox"), arr("proto/nonce"), 0x1122334455667788ull, blob1}, 14);
+  for (size_t n_ids : {size_t{0}, size_t{2}}) {
+    proto::MailboxFetch m;
+    m.mailbox = arr("proto/mailbox");
+    m.nonce = arr("proto/nonce");
+    m.owner_key = derive("proto/owner-key", proto::kMailboxOwnerKeyBytes);
+    m.signature = derive("proto/owner-sig", proto::kMailboxOwnerSigBytes);
+    json ids = json::array();
+    for (size_t i = 0; i < n_ids; ++i) {
+      m.delete_ids.push_back(item_id("proto/item/" + std::to_string(i)));
+      ids.push_back(hx(m.delete_ids.back()));
+    }
+    add("MailboxFetch",
+        {{"mailbox", hx(m.mailbox)},
+         {"nonce", hx(m.nonce)},
+         {"ownerKey", hx(m.owner_key)},
+         {"deleteIds", ids},
+         {"signature", hx(m.signature)}},
+        m, 15);
+  }
+  for (bool more : {false, true}) {
+    proto::MailboxItems m;
+    json items = json::array();
+    if (more) {
+      m.items = {{item_id("proto/item/0"), blob1}, {item_id("proto/item/1"), blob3}};
+      for (const auto& it : m.items) items.push_back({{"id", hx(it.id)}, {"blob", hx(it.blob)}});
+    }
+    m.more = more;
+    add("MailboxItems", {{"items", items}, {"more", more}}, m, 15);
+  }
   // The look-up's request and reply (service 1, op 1; meeting/services/services.h), and the other
   // shapes the codec allows: no blobs, an empty blob, a non-zero status.
   add("ServiceRequest", {{"service", 1}, {"op", 1}, {"blobs", json::array({hx(blob1)})}},
@@ -1064,6 +1127,30 @@ json bfv_open() {
   return bfv_decrypt_json(rc, entries);
 }
 
+// Key files the TS keystore sealed (or altered): what client::keystore_open and
+// Identity::parse_secret make of each, with the native error message when refused.
+json keystore_open_input() {
+  const json in = json::parse(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+  json results = json::array();
+  for (const auto& c : in.at("cases")) {
+    const auto file = v100::from_hex(c.at("file").get<std::string>()).value();
+    auto secret = client::keystore_open(file, c.at("passphrase").get<std::string>());
+    if (!secret) {
+      results.push_back({{"ok", false}, {"error", secret.message()}});
+      continue;
+    }
+    auto id = client::Identity::parse_secret(secret->span());
+    if (!id) {
+      results.push_back({{"ok", false}, {"error", id.message()}});
+      continue;
+    }
+    results.push_back({{"ok", true},
+                       {"user_id", to_hex(id->public_identity().user_id())},
+                       {"public_text", client::public_identity_text(id->public_identity())}});
+  }
+  return results;
+}
+
 json media_cases() {
   namespace mc = v100::meeting::client;
   json out = {{"headers", json::array()},
@@ -1135,6 +1222,8 @@ json media_cases() {
 
 }  // namespace
 
+json ckks_cases();  // web_ref_ckks.cc
+
 int main(int argc, char** argv) {
   const std::string_view what = argc > 1 ? argv[1] : "";
   json out;
@@ -1172,8 +1261,12 @@ int main(int argc, char** argv) {
     out = bfv_cases();
   } else if (what == "bfv-open") {
     out = bfv_open();
+  } else if (what == "keystore-open") {
+    out = keystore_open_input();
   } else if (what == "media") {
     out = media_cases();
+  } else if (what == "ckks") {
+    out = ckks_cases();
   } else if (what == "lookup") {
     out = v100_web_ref::lookup_cases();
   } else if (what == "lookup-answer") {
@@ -1183,7 +1276,7 @@ int main(int argc, char** argv) {
         stderr,
         "usage: v100_web_ref pq | sframe | sframe-open | protocol | protocol-check | xwing | xwing-decaps |\n"
         "       schedule | identity | roster | roster-open | group | group-open | invitation | "
-        "invitation-open | bfv | bfv-open | media | lookup | lookup-answer\n");
+        "invitation-open | bfv | bfv-open | keystore-open | media | ckks | lookup | lookup-answer\n");
     return 2;
   }
   std::puts(out.dump(1).c_str());

@@ -71,7 +71,7 @@ export class BfvRoster {
     if (token.length !== kTokenCoeffs || randomness.length !== 32) throw new WasmError("encryptToken", -2);
     const tokenBytes = new Uint8Array(token.buffer.slice(token.byteOffset, token.byteOffset + token.byteLength));
     try {
-      return await this.blob("encryptToken", 1 << 16, [tokenBytes, randomness], (out, cap, lenp, [pt, pr]) =>
+      return await blobCall(this.x, this.aes, "encryptToken", 1 << 16, [tokenBytes, randomness], (out, cap, lenp, [pt, pr]) =>
         this.x.v100_bfv_roster_encrypt(this.live(), out, cap, lenp, slot, pt!, pr!));
     } finally {
       tokenBytes.fill(0);
@@ -114,13 +114,13 @@ export class BfvRoster {
 
   /** The serialized public key (RosterCipher::public_key_blob). */
   publicKey(): Promise<Uint8Array> {
-    return this.blob("publicKey", 1 << 17, [], (out, cap, lenp) =>
+    return blobCall(this.x, this.aes, "publicKey", 1 << 17, [], (out, cap, lenp) =>
       this.x.v100_bfv_roster_public_key(this.live(), out, cap, lenp));
   }
 
   /** The serialized relinearization keys (RosterCipher::relin_keys_blob). */
   relinKeys(): Promise<Uint8Array> {
-    return this.blob("relinKeys", 1 << 18, [], (out, cap, lenp) =>
+    return blobCall(this.x, this.aes, "relinKeys", 1 << 18, [], (out, cap, lenp) =>
       this.x.v100_bfv_roster_relin_keys(this.live(), out, cap, lenp));
   }
 
@@ -129,10 +129,6 @@ export class BfvRoster {
     return this.handle;
   }
 
-  private blob(fn: string, cap: number, inputs: Uint8Array[],
-               call: (out: number, cap: number, lenp: number, ins: number[]) => number): Promise<Uint8Array> {
-    return blobCall(this.x, this.aes, fn, cap, inputs, call);
-  }
 }
 
 /** The look-up service (meeting/services/services.h): service 1, op 1 QUERY [query] -> [replies, slots]. */
@@ -264,6 +260,126 @@ async function blobCall(x: WasmExports, aes: AesKeystream, fn: string, cap: numb
     }
   }
   throw new WasmError(fn, kErrKeystream);
+}
+
+/** Slots of a CKKS report ("ckks-8192": N/2) and the most values one report carries (services::kMaxAttentionIntervals). */
+export const kReportSlots = 4096;
+const kErrInput = -3;
+
+const bytesOf = (v: Float64Array): Uint8Array => new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+
+/**
+ * A meeting's CKKS report keys (services::AttentionKeys of src/services/analytics.h) in the module:
+ * the secret key from the 32-byte CKKS seed (KeySchedule.ckksSeed). A member encrypts its values
+ * (attention scores, clamped to [0, 1], at most 4096) into a report the server adds to the others
+ * without seeing them; the host decrypts the sum with flooding noise (so that publishing it does not
+ * leak the key). The bytes are those of the native client for the same randomness. Holds the key in
+ * the module's heap until `free()`, which wipes it.
+ */
+export class CkksReport {
+  private constructor(
+    private readonly x: WasmExports,
+    private readonly aes: AesKeystream,
+    private handle: number,
+    /** Slots per report (4096) and ring degree N (8192). */
+    readonly slots: number,
+  ) {}
+
+  /** Keys from the 32-byte CKKS seed. Throws WasmError on a bad seed length. */
+  static create(wasm: PqWasm, ckksSeed: Uint8Array): CkksReport {
+    if (ckksSeed.length !== 32) throw new WasmError("CkksReport.create", -2);
+    const x = wasm.exports;
+    const p = copyIn(x, ckksSeed);
+    try {
+      const h = x.v100_ckks_report_new(p);
+      if (h === 0) throw new WasmError("CkksReport.create", -1);
+      return new CkksReport(x, wasm.keystream, h, x.v100_ckks_report_slots(h));
+    } finally {
+      x.v100_free(p, 32);
+    }
+  }
+
+  /** Wipes and frees the key (and the keystream cache). */
+  free(): void {
+    if (this.handle !== 0) this.x.v100_ckks_report_free(this.handle);
+    this.handle = 0;
+    this.aes.wipe();
+  }
+
+  /**
+   * A member's report of `values` (each clamped to [0, 1]; at most 4096): the serialized seeded
+   * ciphertext. `randomness`: 32 fresh bytes from crypto.getRandomValues, never reused. Throws
+   * WasmError on misuse (too many values, a value that is not finite, randomness not 32 bytes).
+   */
+  encrypt(values: Float64Array, randomness: Uint8Array): Promise<Uint8Array> {
+    if (values.length > kReportSlots || randomness.length !== 32) return Promise.reject(new WasmError("CkksReport.encrypt", -2));
+    return blobCall(this.x, this.aes, "CkksReport.encrypt", 1 << 18, [bytesOf(values), randomness],
+                    (out, cap, lenp, [pv, pr]) =>
+                      this.x.v100_ckks_report_encrypt(this.live(), out, cap, lenp, pv!, values.length, pr!));
+  }
+
+  /**
+   * Decrypts a (summed) report: the first `count` slots, with flooding noise from `randomness` (32
+   * fresh bytes). Untrusted bytes: what is not a ciphertext of this parameter set gives {ok: false}.
+   */
+  async decrypt(ct: Uint8Array, count: number, randomness: Uint8Array): Promise<FheResult<Float64Array>> {
+    if (!Number.isInteger(count) || count < 0 || count > this.slots || randomness.length !== 32)
+      throw new WasmError("CkksReport.decrypt", -2);
+    const x = this.x;
+    for (let round = 0; round < kMaxRounds; ++round) {
+      const pc = copyIn(x, ct), pr = copyIn(x, randomness), po = x.v100_alloc(Math.max(8, count * 8));
+      try {
+        if (po === 0) throw new Error("v100.wasm: out of memory");
+        const rc = x.v100_ckks_report_decrypt(this.live(), po, count, pc, ct.length, pr);
+        if (rc === kErrKeystream && (await this.aes.fill())) continue;
+        if (rc === kErrInput) return { ok: false, error: "not a CKKS report ciphertext of this parameter set" };
+        if (rc !== 0) throw new WasmError("CkksReport.decrypt", rc);
+        return { ok: true, value: new Float64Array(x.memory.buffer.slice(po, po + count * 8)) };
+      } finally {
+        x.v100_free(pc, ct.length);
+        x.v100_free(pr, 32);
+        x.v100_free(po, Math.max(8, count * 8));
+      }
+    }
+    throw new WasmError("CkksReport.decrypt", kErrKeystream);
+  }
+
+  /** The plaintext a report of `values` encrypts: (level + 1) * N residue words (for the identity checks). */
+  encode(values: Float64Array): BigUint64Array {
+    const x = this.x, cap = 8 * 2 * this.slots;
+    const pv = copyIn(x, bytesOf(values)), out = x.v100_alloc(cap * 8), lenp = x.v100_alloc(4);
+    try {
+      if (out === 0 || lenp === 0) throw new Error("v100.wasm: out of memory");
+      const rc = x.v100_ckks_report_encode(this.live(), out, cap, lenp, pv, values.length);
+      if (rc !== 0) throw new WasmError("CkksReport.encode", rc);
+      const len = new DataView(x.memory.buffer).getUint32(lenp, true);
+      return new BigUint64Array(x.memory.buffer.slice(out, out + len * 8));
+    } finally {
+      x.v100_free(pv, values.length * 8);
+      x.v100_free(out, cap * 8);
+      x.v100_free(lenp, 4);
+    }
+  }
+
+  /** The encoder's unrounded special-FFT output for real slot values: N doubles (for the identity checks). */
+  slotsToCoeffs(values: Float64Array): Float64Array {
+    const x = this.x, n = 2 * this.slots;
+    const pv = copyIn(x, bytesOf(values)), out = x.v100_alloc(n * 8);
+    try {
+      if (out === 0) throw new Error("v100.wasm: out of memory");
+      const rc = x.v100_ckks_report_slots_to_coeffs(this.live(), out, n, pv, values.length);
+      if (rc !== 0) throw new WasmError("CkksReport.slotsToCoeffs", rc);
+      return new Float64Array(x.memory.buffer.slice(out, out + n * 8));
+    } finally {
+      x.v100_free(pv, values.length * 8);
+      x.v100_free(out, n * 8);
+    }
+  }
+
+  private live(): number {
+    if (this.handle === 0) throw new Error("CkksReport: used after free()");
+    return this.handle;
+  }
 }
 
 // A heap copy of `bytes` (freed, and so wiped, by v100_free).

@@ -43,7 +43,10 @@ export class InThreadFrameCrypto implements FrameCrypto {
           envelopeByte < 0 || envelopeByte > 0xff || !(frame instanceof Uint8Array))
         return { ok: false, reason: "malformed" };
       const r = await this.receiver.unprotect(frameMetadata(slot, envelopeByte), frame as Buf);
-      return r.ok ? { ok: true, epoch: r.epoch, payload: r.payload } : { ok: false, reason: r.reason };
+      if (!r.ok) return { ok: false, reason: r.reason };
+      // The key id names the slot whose key sealed it; the relay's label must agree (the metadata binds
+      // the label: this refuses a member's frame sealed under another member's key id).
+      return r.slot === slot ? { ok: true, epoch: r.epoch, payload: r.payload } : { ok: false, reason: "auth-failed" };
     } catch {
       return { ok: false, reason: "malformed" };
     }

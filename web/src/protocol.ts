@@ -8,9 +8,10 @@
 // a blob is a u32 length then its bytes; a list is a u16 count then its elements. 64-bit values
 // are bigint.
 //
-// Not here yet (the browser does not send or receive them today): MailboxChallengeRequest,
-// MailboxChallenge, MailboxPut, MailboxFetch, MailboxItems, RemoveMember, RedeemToken. decode()
-// reports them as "not supported by the web SDK".
+// The mailbox messages (messages_mailbox.cc) are here: a Room reads its invitations and posts
+// invitations to a person's public identity; RemoveMember is the host's; ServiceRequest /
+// ServiceResponse carry the directory look-up (fhe.ts BfvLookup). Not here yet (the browser does not
+// send or receive it today): RedeemToken. decode() reports it as "not supported by the web SDK".
 
 import type { Bytes } from "./bytes.js";
 
@@ -35,6 +36,13 @@ export const kMaxMediaPayload = 1 << 20;
 export const kMaxBundleFrames = 256;
 export const kMaxErrorText = 256;
 export const kMaxRosterEntries = 1024;
+export const kMailboxIdBytes = 32;
+export const kMailboxItemIdBytes = 16;
+export const kMaxMailboxBlobBytes = 64 << 10;
+export const kMaxMailboxItems = 128;
+export const kMailboxOwnerKeyBytes = 1952;  // FIPS 204 Table 2, ML-DSA-65 pk
+export const kMailboxOwnerSigBytes = 3309;  // FIPS 204 Table 2, ML-DSA-65 signature
+export const kMaxMailboxPutBits = 32;
 export const kMaxServiceBlobs = 64;
 export const kMaxServiceBlobBytes = 12 << 20;
 
@@ -96,6 +104,7 @@ export interface KeyBlobInfo { kind: number; size: number }
 export interface RosterEntry { slot: number; rosterCt: Bytes; nameBlob: Bytes }
 export interface EpochEntry { slot: number; blob: Bytes }
 export interface MediaFrameBody { slot: number; envelope: MediaEnvelope; payload: Bytes }
+export interface MailboxItem { id: Bytes; blob: Bytes }
 
 /** Every message the web SDK speaks, tagged by `type`. */
 export type Message =
@@ -128,6 +137,12 @@ export type Message =
   | { type: "Ack" }
   | { type: "Error"; code: number; text: string }
   | { type: "MemberEvent"; kind: number; slot: number; joinSeq: bigint }
+  | { type: "RemoveMember"; slot: number; nonce: Bytes; newJoinVerifier: Bytes; proof: Bytes }
+  | { type: "MailboxChallengeRequest"; mailbox: Bytes }
+  | { type: "MailboxChallenge"; nonce: Bytes; putBits: number }
+  | { type: "MailboxPut"; mailbox: Bytes; nonce: Bytes; work: bigint; blob: Bytes }
+  | { type: "MailboxFetch"; mailbox: Bytes; nonce: Bytes; ownerKey: Bytes; deleteIds: Bytes[]; signature: Bytes }
+  | { type: "MailboxItems"; items: MailboxItem[]; more: boolean }
   | { type: "ServiceRequest"; service: number; op: number; blobs: Bytes[] }
   | { type: "ServiceResponse"; service: number; op: number; status: number; blobs: Bytes[] };
 
@@ -333,9 +348,46 @@ function writeBody(w: Writer, m: Message): void {
       return;
     }
     case "MemberEvent": w.u8(m.kind); w.u16(m.slot); w.u64(m.joinSeq); return;
+    case "RemoveMember":
+      w.u16(m.slot); w.fixed(m.nonce, kNonceBytes, "nonce"); w.blob(m.newJoinVerifier); w.blob(m.proof);
+      return;
+    case "MailboxChallengeRequest": w.fixed(m.mailbox, kMailboxIdBytes, "mailbox"); return;
+    case "MailboxChallenge": w.fixed(m.nonce, kNonceBytes, "nonce"); w.u8(m.putBits); return;
+    case "MailboxPut":
+      w.fixed(m.mailbox, kMailboxIdBytes, "mailbox"); w.fixed(m.nonce, kNonceBytes, "nonce"); w.u64(m.work);
+      w.blob(m.blob);
+      return;
+    case "MailboxFetch":
+      w.fixed(m.mailbox, kMailboxIdBytes, "mailbox"); w.fixed(m.nonce, kNonceBytes, "nonce");
+      if (m.ownerKey.length !== kMailboxOwnerKeyBytes) throw new RangeError("encode: owner key size");
+      w.blob(m.ownerKey); w.count(m.deleteIds.length);
+      for (const id of m.deleteIds) w.fixed(id, kMailboxItemIdBytes, "item id");
+      if (m.signature.length !== kMailboxOwnerSigBytes) throw new RangeError("encode: owner signature size");
+      w.blob(m.signature);
+      return;
+    case "MailboxItems":
+      w.count(m.items.length);
+      for (const it of m.items) { w.fixed(it.id, kMailboxItemIdBytes, "item id"); w.blob(it.blob); }
+      w.bool(m.more);
+      return;
     case "ServiceRequest": w.u16(m.service); w.u16(m.op); writeBlobs(w, m.blobs); return;
     case "ServiceResponse": w.u16(m.service); w.u16(m.op); w.u16(m.status); writeBlobs(w, m.blobs); return;
   }
+}
+
+/** A list of distinct 16-byte item ids (u16 count, bounded by kMaxMailboxItems and the bytes left). */
+function readItemIds(r: Reader, field: string): Bytes[] {
+  const n = r.count(kMaxMailboxItems, kMailboxItemIdBytes, field);
+  const out: Bytes[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < n; ++i) {
+    const id = r.fixed(kMailboxItemIdBytes, field);
+    const k = id.join(",");
+    if (seen.has(k)) r.fail(field);
+    seen.add(k);
+    out.push(id);
+  }
+  return out;
 }
 
 function writeBlobs(w: Writer, blobs: readonly Bytes[]): void {
@@ -514,6 +566,43 @@ function readBody(r: Reader, type: MsgTypeName): Message {
       const kind = r.u8("kind");
       if (kind === 0 || kind > 6) r.fail("kind");
       return { type, kind, slot: r.slot("slot"), joinSeq: r.u64("join_seq") };
+    }
+    case "RemoveMember": {
+      const slot = r.slot("slot"), nonce = r.fixed(kNonceBytes, "nonce");
+      const newJoinVerifier = r.blob(1, kMaxVerifierBytes, "new_join_verifier");
+      return { type, slot, nonce, newJoinVerifier, proof: r.blob(1, kMaxProofBytes, "proof") };
+    }
+    case "MailboxChallengeRequest": return { type, mailbox: r.fixed(kMailboxIdBytes, "mailbox") };
+    case "MailboxChallenge": {
+      const nonce = r.fixed(kNonceBytes, "nonce");
+      const putBits = r.u8("put_bits");
+      if (putBits > kMaxMailboxPutBits) r.fail("put_bits");
+      return { type, nonce, putBits };
+    }
+    case "MailboxPut": {
+      const mailbox = r.fixed(kMailboxIdBytes, "mailbox"), nonce = r.fixed(kNonceBytes, "nonce");
+      const work = r.u64("work");
+      return { type, mailbox, nonce, work, blob: r.blob(1, kMaxMailboxBlobBytes, "blob") };
+    }
+    case "MailboxFetch": {
+      const mailbox = r.fixed(kMailboxIdBytes, "mailbox"), nonce = r.fixed(kNonceBytes, "nonce");
+      const ownerKey = r.blob(kMailboxOwnerKeyBytes, kMailboxOwnerKeyBytes, "owner_key");
+      const deleteIds = readItemIds(r, "delete_ids");
+      return { type, mailbox, nonce, ownerKey, deleteIds,
+               signature: r.blob(kMailboxOwnerSigBytes, kMailboxOwnerSigBytes, "signature") };
+    }
+    case "MailboxItems": {
+      const n = r.count(kMaxMailboxItems, kMailboxItemIdBytes + 5, "item count");
+      const items: MailboxItem[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < n; ++i) {
+        const id = r.fixed(kMailboxItemIdBytes, "item id");
+        const k = id.join(",");
+        if (seen.has(k)) r.fail("item id");
+        seen.add(k);
+        items.push({ id, blob: r.blob(1, kMaxMailboxBlobBytes, "item blob") });
+      }
+      return { type, items, more: r.bool("more") };
     }
     case "ServiceRequest": {
       const service = r.u16("service"), op = r.u16("service");

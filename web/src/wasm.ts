@@ -66,6 +66,14 @@ interface Exports {
   v100_bfv_roster_encrypt(h: number, out: number, outCap: number, outLen: number, slot: number, token: number,
                           randomness: number): number;
   v100_bfv_roster_decrypt(h: number, out: number, cts: number, ctsLen: number, ctLens: number, numCts: number): number;
+  v100_ckks_report_new(seed: number): number;
+  v100_ckks_report_free(h: number): void;
+  v100_ckks_report_slots(h: number): number;
+  v100_ckks_report_slots_to_coeffs(h: number, out: number, outLen: number, values: number, numValues: number): number;
+  v100_ckks_report_encode(h: number, out: number, outCap: number, outLen: number, values: number, numValues: number): number;
+  v100_ckks_report_encrypt(h: number, out: number, outCap: number, outLen: number, values: number, numValues: number,
+                           randomness: number): number;
+  v100_ckks_report_decrypt(h: number, out: number, count: number, ct: number, ctLen: number, randomness: number): number;
   v100_bfv_roster_public_key(h: number, out: number, outCap: number, outLen: number): number;
   v100_bfv_roster_relin_keys(h: number, out: number, outCap: number, outLen: number): number;
   v100_bfv_lookup_new(seed: number): number;

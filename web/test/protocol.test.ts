@@ -42,7 +42,7 @@ test("TS encode == C++ encode, and TS decode inverts it, for every sample messag
     assert.equal(d.requestId, c.request_id);
     assert.deepEqual(d.msg, msg);
   }
-  assert.equal(types.size, 30);
+  assert.equal(types.size, 36);
 });
 
 test("C++ decodes what TS encodes (and re-encodes the same bytes)", () => {
@@ -80,7 +80,16 @@ test("decode is strict and never throws: truncations, trailing bytes, bad fields
   };
   assert.match(bad("02010000000001000100"), /wire version/);
   assert.match(bad("01150000000001000100"), /unknown type/);
-  assert.match(bad("010e00000000"), /not supported/);                    // MailboxPut
+  assert.match(bad("011f00000000"), /not supported/);                    // RedeemToken
+  assert.match(bad("010e00000000"), /mailbox/);                          // MailboxPut, truncated
+  assert.match(bad("011e00000000" + "0004" + "00".repeat(32) + "0100000001" + "0100000001"), /slot/);  // slot 1024
+  assert.match(bad("011e00000000" + "0100" + "00".repeat(32) + "00000000" + "0100000001"), /new_join_verifier/);
+  assert.match(bad("014e00000000" + "00".repeat(32) + "21"), /put_bits/);  // difficulty above 32 bits
+  assert.match(bad("014a00000000" + "0100" + "00".repeat(16) + "00000000" + "00"), /item blob/);  // empty item
+  assert.match(bad("014a00000000" + "0200" + ("00".repeat(16) + "01000000" + "aa").repeat(2) + "00"), /item id/);
+  assert.match(bad("014a00000000" + "0000" + "02"), /more/);            // bool other than 0/1
+  assert.match(bad("014a00000000" + "8100" + "00"), /item count/);      // 129 items
+  assert.match(bad("010f00000000" + "00".repeat(64) + "9f070000" + "00".repeat(1951) + "0000" + "00"), /owner_key/);
   assert.match(bad("011000000000" + "0100" + "0100" + "4100"), /blobs/);          // ServiceRequest: 65 blobs
   assert.match(bad("011000000000" + "0100" + "0100" + "0100" + "05000000" + "00"), /blobs/);  // blob beyond the message
   assert.match(bad("014b00000000" + "0100" + "0100"), /service/);        // ServiceResponse without its status

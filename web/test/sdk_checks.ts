@@ -6,7 +6,7 @@
 // first difference and returns how many values it compared.
 import { fromHex, toHex, u64le } from "../src/bytes.js";
 import type { Result } from "../src/crypto.js";
-import { BfvRoster, kSlotCoeffs } from "../src/fhe.js";
+import { BfvRoster, CkksReport, kSlotCoeffs } from "../src/fhe.js";
 import { type OpenedEpoch, openEpochBlob, openEpochKey, securityCode } from "../src/group.js";
 import {
   Identity, kCtxRoster, parsePublicIdentityText, publicIdentityText, shortId, verifySignature,
@@ -419,4 +419,95 @@ export async function checkBfvCase(w: PqWasm, c: RefBfv):
     roster.free();
   }
   return n;
+}
+
+// ---- CKKS report (v100_web_ref ckks) ----
+
+export interface RefCkksCase {
+  seed: string; values: string; count: number; coeffs_sha3: string; coeffs?: string; plaintext_words: number;
+  plaintext_sha3: string; randomness: string; ct_len: number; ct_sha3: string; ct?: string; flooding: string;
+  decrypted: string; max_error: number;
+}
+export interface RefCkks {
+  cases: RefCkksCase[];
+  sum: { seed: string; members: string[]; count: number; model: string; ct: string };
+}
+
+const f64 = (hex: string): Float64Array => new Float64Array(fromHex(hex).buffer.slice(0));
+const bytesOf64 = (v: Float64Array | BigUint64Array): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+/** Where two double vectors differ: the count, the first index, and the largest difference in ulps. */
+export function ulpDiff(got: Float64Array, want: Float64Array): { differ: number; first: number; maxUlps: number } {
+  const gi = new BigInt64Array(got.buffer, got.byteOffset, got.length);
+  const wi = new BigInt64Array(want.buffer, want.byteOffset, want.length);
+  let differ = 0, first = -1, maxUlps = 0;
+  for (let i = 0; i < Math.min(got.length, want.length); ++i) {
+    if (gi[i] === wi[i]) continue;
+    ++differ;
+    if (first < 0) first = i;
+    const d = gi[i]! - wi[i]!;
+    maxUlps = Math.max(maxUlps, Number(d < 0n ? -d : d));
+  }
+  return { differ, first, maxUlps };
+}
+
+/**
+ * One case of v100_web_ref ckks through the module: the encoder's FFT output, the encoded
+ * plaintext, the report ciphertext (fixed randomness) and its flooded decryption (fixed
+ * randomness) must be the native bytes; the decryption must also be the clamped values within
+ * 2^-10. Throws naming the first stage that differs (with the FFT's differing doubles counted).
+ */
+export async function checkCkksCase(w: PqWasm, c: RefCkksCase): Promise<{ stages: number }> {
+  const report = CkksReport.create(w, fromHex(c.seed));
+  try {
+    const values = f64(c.values);
+    eq(values.length, c.count, "value count");
+    const coeffs = report.slotsToCoeffs(values);
+    if (c.coeffs !== undefined) {
+      const d = ulpDiff(coeffs, f64(c.coeffs));
+      if (d.differ > 0)
+        throw new Error(`encoder FFT output: ${d.differ} of ${coeffs.length} doubles differ (first at ${d.first}, ` +
+                        `at most ${d.maxUlps} ulps)`);
+    }
+    eq(toHex(w.sha3_256(bytesOf64(coeffs))), c.coeffs_sha3, "encoder FFT output SHA3-256");
+    const pt = report.encode(values);
+    eq(pt.length, c.plaintext_words, "plaintext words");
+    eq(toHex(w.sha3_256(bytesOf64(pt))), c.plaintext_sha3, "encoded plaintext SHA3-256");
+    const ct = await report.encrypt(values, fromHex(c.randomness));
+    eq(ct.length, c.ct_len, "report ciphertext length");
+    if (c.ct !== undefined) eq(toHex(ct), c.ct, "report ciphertext");
+    eq(toHex(w.sha3_256(ct)), c.ct_sha3, "report ciphertext SHA3-256");
+    const dec = await report.decrypt(ct, c.count, fromHex(c.flooding));
+    if (!dec.ok) throw new Error(`decrypt: ${dec.error}`);
+    for (let i = 0; i < c.count; ++i) {
+      const want = Math.min(1, Math.max(0, values[i]!));
+      if (!(Math.abs(dec.value[i]! - want) <= 2 ** -10)) throw new Error(`slot ${i} decrypts to ${dec.value[i]}, not ${want}`);
+    }
+    const d = ulpDiff(dec.value, f64(c.decrypted));
+    if (d.differ > 0)
+      throw new Error(`flooded decryption: ${d.differ} of ${c.count} values differ from native (at most ${d.maxUlps} ulps)`);
+    return { stages: 5 };
+  } finally {
+    report.free();
+  }
+}
+
+/** The native summed report of three members decrypts in the module to the plaintext model (within 2^-10 per slot). */
+export async function checkCkksSum(w: PqWasm, s: RefCkks["sum"]): Promise<{ slots: number; maxError: number }> {
+  const report = CkksReport.create(w, fromHex(s.seed));
+  try {
+    // The model, recomputed here from the members' values (clamped to [0, 1], summed).
+    const model = new Float64Array(s.count);
+    for (const m of s.members) f64(m).forEach((v, i) => { model[i]! += Math.min(1, Math.max(0, v)); });
+    const native = f64(s.model);
+    for (let i = 0; i < s.count; ++i) if (Math.abs(model[i]! - native[i]!) > 1e-12) throw new Error(`model slot ${i}`);
+    const dec = await report.decrypt(fromHex(s.ct), s.count, globalThis.crypto.getRandomValues(new Uint8Array(32)));
+    if (!dec.ok) throw new Error(`decrypt: ${dec.error}`);
+    let maxError = 0;
+    for (let i = 0; i < s.count; ++i) maxError = Math.max(maxError, Math.abs(dec.value[i]! - model[i]!));
+    if (!(maxError <= 2 ** -10)) throw new Error(`the summed report decrypts ${maxError} away from the model`);
+    return { slots: s.count, maxError };
+  } finally {
+    report.free();
+  }
 }

@@ -113,6 +113,42 @@ int v100_bfv_roster_decrypt(const V100BfvRoster* h, uint32_t* out, const uint8_t
 int v100_bfv_roster_public_key(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 int v100_bfv_roster_relin_keys(const V100BfvRoster* h, uint8_t* out, size_t out_cap, size_t* out_len);
 
+/// ---- CKKS report (services::AttentionKeys of src/services/analytics.h, parameter set "ckks-8192") ----
+/// A handle holds the context and the secret key derived from the meeting's 32-byte CKKS seed
+/// (KeySchedule::ckks_seed) as AttentionKeys does; NULL if the parameters are unavailable. Free with
+/// v100_ckks_report_free (wipes the key). The calls are in web/wasm/v100_wasm_ckks.cc.
+typedef struct V100CkksReport V100CkksReport;
+V100CkksReport* v100_ckks_report_new(const uint8_t seed[32]);
+void v100_ckks_report_free(V100CkksReport* h);
+
+/// Slots per report (N/2 = 4096).
+size_t v100_ckks_report_slots(const V100CkksReport* h);
+
+/// The encoder's unrounded first step (fhe/ckks/fft.h real_slots_to_coeffs, multiplier 1): the N
+/// coefficients (doubles) of `num_values` real slot values, for the byte-identity checks of the
+/// special FFT's roots between builds. kV100ErrLength unless out_len = N and num_values <= N/2;
+/// kV100ErrInput on a value that is not finite.
+int v100_ckks_report_slots_to_coeffs(const V100CkksReport* h, double* out, size_t out_len,
+                                     const double* values, size_t num_values);
+
+/// The plaintext a report encrypts: `num_values` (<= 4096) values clamped to [0, 1], encoded at the
+/// default scale and top level; the (level + 1) * N residue words in NTT form. kV100ErrInput on a
+/// value that is not finite or too many values; kV100ErrBuffer (and *out_len, in words) if too small.
+int v100_ckks_report_encode(const V100CkksReport* h, uint64_t* out, size_t out_cap, size_t* out_len,
+                            const double* values, size_t num_values);
+
+/// A member's report: the serialized seeded ciphertext (fhe/common/serialize.h) of those values under
+/// secret-key encryption, its public seed and error from a XOF of `randomness` (32 fresh random
+/// bytes, never reused). Errors as v100_ckks_report_encode (*out_len in bytes).
+int v100_ckks_report_encrypt(const V100CkksReport* h, uint8_t* out, size_t out_cap, size_t* out_len,
+                             const double* values, size_t num_values, const uint8_t randomness[32]);
+
+/// Decrypts a (summed) report into its first `count` slots with flooding noise (the default 16 bits
+/// of fhe/ckks/encryptor.h) drawn from a XOF of `randomness` (32 fresh random bytes).
+/// kV100ErrLength when count > N/2; kV100ErrInput when the bytes are not a ciphertext of this set.
+int v100_ckks_report_decrypt(const V100CkksReport* h, double* out, size_t count, const uint8_t* ct,
+                             size_t ct_len, const uint8_t randomness[32]);
+
 /// ---- BFV directory look-up (src/services/lookup.h, services::LookupClient) ----
 /// The key holder's half of "is user X in this meeting, in which slot?": a handle holds a
 /// LookupClient, whose key comes from the same 32-byte BFV seed as the roster's. NULL if the

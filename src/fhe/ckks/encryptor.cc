@@ -1,5 +1,6 @@
 #include "fhe/ckks/encryptor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -87,17 +88,35 @@ SymmetricEncryptor::SymmetricEncryptor(ContextPtr ctx, const SecretKey& sk)
 }
 
 SeededCiphertext SymmetricEncryptor::encrypt(const Plaintext& pt) const {
+  std::array<uint8_t, 32> seed{};
+  random_bytes(seed);
+  math::OsRandomSource rng;
+  return encrypt_impl(pt, seed, rng);
+}
+
+SeededCiphertext SymmetricEncryptor::encrypt(const Plaintext& pt,
+                                             std::span<const uint8_t> randomness32) const {
+  if (randomness32.size() != 32)
+    throw std::invalid_argument("SymmetricEncryptor: randomness must be 32 bytes");
+  // Two independent streams of one input: the public seed of c_1 and the error.
+  std::array<uint8_t, 32> seed{};
+  math::XofRandomSource(randomness32, "v100/ckks/symmetric/seed").fill(seed);
+  math::XofRandomSource rng(randomness32, "v100/ckks/symmetric/error");
+  return encrypt_impl(pt, seed, rng);
+}
+
+SeededCiphertext SymmetricEncryptor::encrypt_impl(const Plaintext& pt, std::span<const uint8_t> seed32,
+                                                  math::RandomSource& rng) const {
   const CkksContext& c = *ctx_;
   check_plaintext(c, pt);
   const size_t n = c.n(), l = pt.level;
   SeededCiphertext out;
-  random_bytes(out.seed);
+  std::copy(seed32.begin(), seed32.end(), out.seed.begin());
   Ciphertext& ct = out.ct;
   ct.resize(n, 2, l);
   ct.scale = pt.scale;
   detail::expand_uniform(ct.poly(1, 0), c, l + 1, out.seed, "v100/ckks/ct/a");
   std::vector<int8_t> e(n);
-  math::OsRandomSource rng;
   math::sample_cbd(e.data(), n, rng);
   detail::small_to_ntt(ct.poly(0, 0), e.data(), c, l + 1);
   std::vector<uint64_t> as(n);
@@ -150,6 +169,12 @@ std::vector<std::complex<double>> Decryptor::decrypt_unflooded(const Ciphertext&
 
 std::vector<std::complex<double>> Decryptor::decrypt_complex(const Ciphertext& ct,
                                                              FloodingOptions flooding) const {
+  math::OsRandomSource rng;
+  return flooded(ct, flooding, rng);
+}
+
+std::vector<std::complex<double>> Decryptor::flooded(const Ciphertext& ct, FloodingOptions flooding,
+                                                     math::RandomSource& rng) const {
   if (flooding.precision_bits < 1 || flooding.precision_bits > 52) {
     throw std::invalid_argument("Decryptor: flooding precision_bits must be in [1, 52]");
   }
@@ -157,10 +182,10 @@ std::vector<std::complex<double>> Decryptor::decrypt_complex(const Ciphertext& c
   std::vector<double> coeffs = encoder_.to_coefficients(pt);
   const double sigma =
       pt.scale * std::ldexp(1.0, -flooding.precision_bits) / std::sqrt(static_cast<double>(ctx_->n()));
-  // Box-Muller on 53-bit uniforms from the OS CSPRNG; rounded to integers like the coefficients.
+  // Box-Muller on 53-bit uniforms from `rng`; rounded to integers like the coefficients.
   const size_t n = coeffs.size();
   std::vector<uint64_t> r(n + 1);
-  random_bytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(r.data()), r.size() * 8));
+  rng.fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(r.data()), r.size() * 8));
   const double kTwoPi = 6.283185307179586;
   for (size_t i = 0; i + 1 < n + 1; i += 2) {
     double u1 = (static_cast<double>(r[i] >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
@@ -177,6 +202,17 @@ std::vector<double> Decryptor::decrypt_values(const Ciphertext& ct, size_t count
                                               FloodingOptions flooding) const {
   if (count > ctx_->slot_count()) throw std::invalid_argument("Decryptor: count exceeds N/2");
   auto z = decrypt_complex(ct, flooding);
+  std::vector<double> out(count);
+  for (size_t i = 0; i < count; ++i) out[i] = z[i].real();
+  return out;
+}
+
+std::vector<double> Decryptor::decrypt_values(const Ciphertext& ct, size_t count, FloodingOptions flooding,
+                                              std::span<const uint8_t> randomness32) const {
+  if (count > ctx_->slot_count()) throw std::invalid_argument("Decryptor: count exceeds N/2");
+  if (randomness32.size() != 32) throw std::invalid_argument("Decryptor: randomness must be 32 bytes");
+  math::XofRandomSource rng(randomness32, "v100/ckks/decrypt/flooding");
+  auto z = flooded(ct, flooding, rng);
   std::vector<double> out(count);
   for (size_t i = 0; i < count; ++i) out[i] = z[i].real();
   return out;

@@ -45,9 +45,17 @@ class Encryptor {
 class SymmetricEncryptor {
  public:
   SymmetricEncryptor(ContextPtr ctx, const SecretKey& sk);
+  /// Fresh OS randomness for the public seed and the error.
   SeededCiphertext encrypt(const Plaintext& pt) const;
+  /// The same with the public seed and the error drawn from a XOF of `randomness32`, 32 fresh random
+  /// bytes of the caller, never reused: the WebAssembly C ABI (web/wasm) takes randomness as an
+  /// input, so that the module and the native build can be compared byte for byte. Throws
+  /// std::invalid_argument if randomness32 is not 32 bytes.
+  SeededCiphertext encrypt(const Plaintext& pt, std::span<const uint8_t> randomness32) const;
 
  private:
+  SeededCiphertext encrypt_impl(const Plaintext& pt, std::span<const uint8_t> seed32,
+                                math::RandomSource& rng) const;
   ContextPtr ctx_;
   SecretKey sk_;
 };
@@ -73,6 +81,11 @@ class Decryptor {
   /// The results API for values that may be shown to others: decrypts, floods with fresh Gaussian
   /// noise (FloodingOptions), decodes, returns the real parts of the first `count` slots.
   std::vector<double> decrypt_values(const Ciphertext& ct, size_t count, FloodingOptions flooding = {}) const;
+  /// The same with the flooding noise drawn from a XOF of `randomness32` (32 fresh random bytes of
+  /// the caller, never reused; for the WebAssembly C ABI). Throws std::invalid_argument if it is not
+  /// 32 bytes.
+  std::vector<double> decrypt_values(const Ciphertext& ct, size_t count, FloodingOptions flooding,
+                                     std::span<const uint8_t> randomness32) const;
   /// Complex slots, flooded.
   std::vector<std::complex<double>> decrypt_complex(const Ciphertext& ct,
                                                     FloodingOptions flooding = {}) const;
@@ -80,6 +93,8 @@ class Decryptor {
   std::vector<std::complex<double>> decrypt_unflooded(const Ciphertext& ct) const;
 
  private:
+  std::vector<std::complex<double>> flooded(const Ciphertext& ct, FloodingOptions flooding,
+                                            math::RandomSource& rng) const;
   ContextPtr ctx_;
   SecretKey sk_;
   CkksEncoder encoder_;

@@ -7,6 +7,7 @@
 
 #include "core/cpu.h"
 #include "fhe/ckks/encoder_internal.h"
+#include "fhe/ckks/unit_root.h"
 
 namespace v100::fhe::ckks {
 
@@ -16,15 +17,6 @@ size_t bitrev(size_t x, int bits) {
   size_t r = 0;
   for (int i = 0; i < bits; ++i) r |= ((x >> i) & 1) << (bits - 1 - i);
   return r;
-}
-
-// cos/sin of 2*pi*num/den in long double, rounded once to double: twiddles accurate to 1/2 ulp so
-// the FFT error stays near log2(n) ulps (section "precision" in the README).
-void unit_root(size_t num, size_t den, double& re, double& im) {
-  const long double kTwoPi = 6.283185307179586476925286766559005768L;
-  long double a = kTwoPi * static_cast<long double>(num) / static_cast<long double>(den);
-  re = static_cast<double>(cosl(a));
-  im = static_cast<double>(sinl(a));
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   /// deltas dropped up to the next keyframe while behind). A subscriber that keeps dropping
   /// without one write completing is a slow consumer and is disconnected.
   void send_media(const std::shared_ptr<const Bytes>& frame, uint16_t slot, MediaEnvelope env) override {
-    bool kick = false, slow = false;
+    bool kick = false, slow = false, defer = false;
     {
       std::lock_guard lock(send_mu_);
       if (closed_) return;
@@ -136,15 +136,19 @@ class Session final : public SessionContext, public std::enable_shared_from_this
         srv_.counters_.relayed.fetch_add(1, std::memory_order_relaxed);
         kick = !writing_;
         writing_ = writing_ || kick;
-        flush_pending_ = flush_pending_ || (kick && flush_ != nullptr);
+        // Adaptive coalescing: a connection written to within the last flush interval is in a
+        // dense stream, so its frames gather until its thread's next tick (one write for many
+        // senders); one that has been quiet that long writes at once (no added latency).
+        defer = kick && flush_ != nullptr && now - last_write_ < srv_.opts_.media_flush_interval;
+        flush_pending_ = flush_pending_ || defer;
       }
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
     if (slow) return close("slow consumer", true);
     if (!kick) return;
-    // Idle connection: the write waits for its I/O thread's flush tick, gathering the frames of
-    // other senders on the way (ServerOptions::media_flush_interval).
-    if (flush_) return flush_->add(shared_from_this());
+    // The write waits for its I/O thread's flush tick, gathering the frames of other senders on
+    // the way (ServerOptions::media_flush_interval).
+    if (defer) return flush_->add(shared_from_this());
     net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
   }
 
@@ -566,6 +570,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   void do_write() {
     std::shared_ptr<const Bytes> single;
     bool bundled = false, control = false;
+    const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(send_mu_);
       // A flush tick or an early control kick may arrive while the other's write is in flight:
@@ -621,9 +626,10 @@ class Session final : public SessionContext, public std::enable_shared_from_this
       // The message being written stays charged until its write completes.
       inflight_bytes_ = bundled ? bundle_bytes_ : single->size();
       write_in_flight_ = true;
+      last_write_ = now;
       (void)tx_charge_.resize(out_bytes_ + inflight_bytes_);
     }
-    write_start_ = std::chrono::steady_clock::now();
+    write_start_ = now;
     write_size_ = bundled ? bundle_bytes_ : single->size();
     if (!bundled) {
       gather_.assign(1, net::const_buffer(single->data(), single->size()));
@@ -724,6 +730,7 @@ class Session final : public SessionContext, public std::enable_shared_from_this
   bool writing_ = false;          // a write is in flight or due (kicked, or waiting for a flush tick)
   bool write_in_flight_ = false;  // ws_.async_write started and not completed
   bool flush_pending_ = false;    // writing_ only because media waits for the flush tick
+  std::chrono::steady_clock::time_point last_write_{};  // when the last write started
   bool closed_ = false;
   bool close_when_flushed_ = false;
 };

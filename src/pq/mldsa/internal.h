@@ -93,6 +93,23 @@ inline constexpr ZetaTable kZetas = make_zetas();
 /// 2^64 / 256 mod q: invntt_tomont's final factor, so that invntt(pointwise(a, b)) = a * b.
 inline constexpr int32_t kInvNttF = 41978;
 
+/// The challenge c as a list of its tau non-zero positions and signs (c is public once c_tilde is).
+struct SparseChallenge {
+  uint8_t pos[kN];  // entries [0, n) are used; room for any c, so filling it needs no bound check
+  int8_t sign[kN];
+  int n;
+};
+
+/// Three polynomials a, b, c with |coefficients| <= 2^8 packed per coefficient into one int32
+/// v = a + 2^10 b + 2^20 c, stored twice for the negacyclic sparse product: ext[256 + i] = v_i,
+/// ext[i] = -v_i. c * v = c*a + 2^10 c*b + 2^20 c*c exactly while every |c * x| < 2^9 (tau * eta
+/// <= 240 for s1, s2), so one product of 32-bit lanes yields three.
+struct alignas(32) PackedSmall3 {
+  int32_t ext[2 * kN];
+};
+/// Packs a[0..3) (null = the zero polynomial) into p.
+void pack_small3(PackedSmall3& p, const Poly* const a[3]);
+
 /// The arithmetic kernels, portable or AVX2. Contracts (bit-identical across backends):
 ///  ntt:      input |a| < q; output the NTT of a (Alg. 41), |coefficients| < 9q.
 ///  invntt:   input |a| < q; output NTT^-1(a) * 2^32 (Alg. 42 times R), |coefficients| < q.
@@ -122,24 +139,32 @@ struct NttBackend {
   /// (len bytes, a multiple of 3) to a[ctr..256) and returns the new count; entries at and past
   /// the returned count may be overwritten with scratch values (still within a[0..256)).
   int (*rej_uniform)(int32_t* a, int ctr, const uint8_t* buf, size_t len);
-  /// How signing forms c*s1, c*s2 and c*t0: false = pointwise products with NTT(c) and inverse
-  /// NTTs (vector backends); true = sparse products in the coefficient domain (the portable
-  /// backend, where tau signed shifted additions beat a scalar inverse NTT).
-  bool sparse_challenge;
+  /// RejBoundedPoly's parser (Alg. 31 lines 4-13 with Alg. 15) on one squeezed block of len <=
+  /// 136 bytes: appends the accepted half-bytes (low then high of each byte) as eta - (z mod 5)
+  /// (eta = 2) or eta - z (eta = 4) to a[ctr..256) and returns the new count; entries at and past
+  /// it may be overwritten (with secret scratch values). The values are secret: no branch or index
+  /// depends on them; only the accept bits are declassified (they decide the bytes consumed).
+  int (*rej_eta)(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta);
+  /// out[j] = c * a_j (exact integers) for the three polynomials packed in p (all out[j] non-null).
+  /// How signing forms c*s1 and c*s2 (Alg. 7 lines 18-19, 22) on every backend: tau shifted
+  /// additions per three polynomials cost less than three NTT-domain products and inverse NTTs.
+  void (*sparse_mul_small3)(Poly* const out[3], const SparseChallenge& c, const PackedSmall3& p);
+  /// ExpandMask's BitUnpack(v, gamma1 - 1, gamma1) (Alg. 34 line 5) of one polynomial, gamma1 =
+  /// 2^gamma1_bits (17 or 19): y_i = gamma1 - (value i of gamma1_bits + 1 bits). Reads up to
+  /// 5 * 136 bytes of in (the five squeezed blocks), past the 576 or 640 it decodes. Secret.
+  void (*unpack_mask)(Poly& y, const uint8_t* in, int gamma1_bits);
+  /// How signing forms c*t0 (line 25): true = NTT^-1(NTT(c) o t0_hat) (the vector backend, where
+  /// that beats tau additions of 32-bit lanes); false = sparse_challenge_mul (portable).
+  bool ntt_t0;
 };
 
-/// The challenge c as a list of its tau non-zero positions and signs (c is public once c_tilde is).
-struct SparseChallenge {
-  uint8_t pos[64];
-  int8_t sign[64];
-  int n;
-};
 SparseChallenge to_sparse(const Poly& c);
 /// out = c * a in R_q as exact integers (negacyclic), for |a| <= 2^12 so that |out| <= tau * 2^12;
 /// `small` promises |a| <= 4 (s1, s2), which allows 16-bit lanes. Public positions, secret a: no
 /// branch or index depends on a.
 void sparse_challenge_mul(Poly& out, const SparseChallenge& c, const Poly& a, bool small);
 int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len);
+int rej_eta_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta);
 const NttBackend& portable_backend();
 const NttBackend* avx2_backend();  // nullptr when not compiled in
 /// The backend for this call: AVX2 when cpu::active() has it, else portable.
@@ -157,8 +182,35 @@ void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t 
 /// ExpandS (Alg. 33) as one call: s[r] = RejBoundedPoly(rho' || IntegerToBytes(r, 2)) for
 /// r = 0..n-1 (s1 = s[0..l), s2 = s[l..l+k)), four at a time on the 4-way Keccak.
 void expand_s(Poly* s, int n, std::span<const uint8_t, 64> rho_prime, int eta);
-/// ExpandMask (Alg. 34): y[r] for r = 0..l-1 from rho'' and kappa, four at a time.
-void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits);
+/// ExpandMask (Alg. 34) for the successive kappa = 0, l, 2l, ... of the signing loop. With a
+/// vector 4-way Keccak no lane idles: the polynomials are squeezed four consecutive indices at a
+/// time across iterations (l = 5 for ML-DSA-65), and shake256_with_masks hashes c_tilde on one
+/// lane while the other three squeeze the next three indices (a mask sponge needs 5
+/// permutations, the c_tilde hash at least 7). Without one, one polynomial at a time. Up to three
+/// polynomials past the accepted iteration are computed and never used. Holds rho'' and mask
+/// polynomials: wiped on destruction.
+class MaskStream {
+ public:
+  MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits);
+  ~MaskStream();
+  MaskStream(const MaskStream&) = delete;
+  MaskStream& operator=(const MaskStream&) = delete;
+  /// y[0..l) = ExpandMask(rho'', kappa) for the next kappa (0 on the first call, then += l).
+  void next(Poly* y, int l);
+  /// out = SHAKE256(in) (out <= 136 bytes), plus, on a vector backend, the next three mask
+  /// polynomials not yet squeezed on the other lanes.
+  void shake256_with_masks(std::span<uint8_t> out, ByteSpan in);
+
+ private:
+  static constexpr uint32_t kSlots = 16;  // > l - 1 + 4 for every parameter set
+  void refill();
+  Poly& slot(uint32_t index) { return buf_[index % kSlots]; }
+  uint8_t rho_pp_[64];
+  int gamma1_bits_;
+  uint32_t kappa_ = 0;
+  uint32_t end_ = 0;  // indices [kappa_, end_) are squeezed, in slot(index)
+  Poly* buf_;         // kSlots polynomials
+};
 /// True when one lane of the 4-way Keccak costs less than the scalar permutation (AVX-512VL:
 /// measured ~650 cycles for four permutations against ~880 for one scalar).
 bool x4_beats_scalar();

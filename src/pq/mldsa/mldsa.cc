@@ -61,6 +61,7 @@ struct Scheme {
   static constexpr int kOmega = Pr::kOmega;
   static constexpr size_t kCT = Pr::kCTildeBytes;
   static constexpr int kG = kGamma2 == (kQ - 1) / 88 ? 0 : 1;  // backend kernel variant
+  static constexpr int kGroups = (kL + kK + 2) / 3;            // PackedSmall3 groups of s1 || s2
 
   // Byte offsets of skEncode (Alg. 24): rho || K || tr || s1 || s2 || t0.
   static constexpr size_t kSkS1 = 128;
@@ -73,19 +74,23 @@ struct Scheme {
   static_assert(kSigH + kOmega + kK == Pr::kSignatureBytes);
   static_assert(32 + kK * Pr::kPolyT1Bytes == Pr::kPublicKeyBytes);
 
-  // The decoded secret key (Alg. 7 lines 1-4): s1, s2, t0 are s1_hat, s2_hat, t0_hat (NTT domain)
-  // for a backend that multiplies by NTT(c), or left as they are for the sparse challenge product.
+  // The decoded secret key (Alg. 7 lines 1-4). s1, s2, t0 stay in the coefficient domain: every
+  // backend multiplies them by the sparse challenge directly, so s1_hat, s2_hat, t0_hat of lines
+  // 2-4 are never formed.
   struct ExpandedSecret {
     uint8_t rho[32];
     uint8_t key[32];  // K
     uint8_t tr[64];
     Poly s1[kL];
     Poly s2[kK];
-    Poly t0[kK];
+    Poly t0[kK];  // t0_hat (NTT domain) when the backend forms c*t0 as an NTT product
+    // s1 || s2 packed three polynomials at a time for the sparse products c*s1, c*s2.
+    PackedSmall3 s12[kGroups];
   };
 
-  // skDecode (Alg. 25) plus the NTTs of Alg. 7 lines 2-4. rho and tr are public (rho is in pk,
-  // tr = H(pk)); they are declassified here so the constant-time test can poison the whole key.
+  // skDecode (Alg. 25), the packed s1 || s2 and, for an NTT-product backend, t0_hat (Alg. 7 line
+  // 4). rho and tr are public (rho is in pk, tr = H(pk)); they are declassified here so the
+  // constant-time test can poison the whole key.
   static void expand_secret(const uint8_t* sk, ExpandedSecret& e, const NttBackend& be) {
     std::memcpy(e.rho, sk, 32);
     std::memcpy(e.key, sk + 32, 32);
@@ -97,12 +102,15 @@ struct Scheme {
     for (int r = 0; r < kK; ++r) {
       bit_unpack(e.s2[r], sk + kSkS2 + r * Pr::kPolyEtaBytes, Pr::kEta, Pr::kEtaBits);
       bit_unpack(e.t0[r], sk + kSkT0 + r * Pr::kPolyT0Bytes, 1 << (kD - 1), kD);
+      if (be.ntt_t0) be.ntt(e.t0[r]);
     }
-    if (be.sparse_challenge) return;
-    for (int r = 0; r < kL; ++r) be.ntt(e.s1[r]);
-    for (int r = 0; r < kK; ++r) {
-      be.ntt(e.s2[r]);
-      be.ntt(e.t0[r]);
+    for (int g = 0; g < kGroups; ++g) {
+      const Poly* a[3];
+      for (int j = 0; j < 3; ++j) {
+        const int r = 3 * g + j;
+        a[j] = r < kL ? &e.s1[r] : r < kL + kK ? &e.s2[r - kL] : nullptr;
+      }
+      pack_small3(e.s12[g], a);
     }
   }
 
@@ -183,16 +191,17 @@ struct Scheme {
     uint8_t rho_pp[64];
     shake256_cat(rho_pp, {ByteSpan(e->key, 32), ByteSpan(rnd), ByteSpan(mu)});
 
-    Poly y[kL], y_hat[kL], z[kL], w[kK], tmp, cs2, ct0, c;
+    Poly y[kL], y_hat[kL], z[kL], w[kK], cs[kL + kK], tmp, ct0, c;
     uint32_t w1[kK][kN];
     uint8_t hint[kK][kN];
     uint8_t mu_w1[64 + kK * Pr::kPolyW1Bytes];  // mu || w1Encode(w1), the input of line 15
     std::memcpy(mu_w1, mu.data(), 64);
     uint8_t* w1_enc = mu_w1 + 64;
     uint8_t c_tilde[kCT];
-    for (uint32_t kappa = 0;; kappa += kL) {
+    MaskStream mask(rho_pp, Pr::kGamma1Bits);
+    for (;;) {
       // y = ExpandMask(rho'', kappa) (line 11), w = NTT^-1(A_hat o NTT(y)) (line 12).
-      expand_mask(y, kL, rho_pp, static_cast<uint16_t>(kappa), Pr::kGamma1Bits);
+      mask.next(y, kL);
       for (int r = 0; r < kL; ++r) {
         y_hat[r] = y[r];
         be.ntt(y_hat[r]);
@@ -206,38 +215,32 @@ struct Scheme {
       // c_tilde = H(mu || w1Encode(w1), lambda/4) (line 15). It is declassified: SampleInBall
       // branches on it, and a hash of w1 reveals nothing about s1, s2 (the rejected challenges
       // are outputs of a random oracle on values the adversary cannot compute).
-      shake256_short(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
+      mask.shake256_with_masks(c_tilde, ByteSpan(mu_w1, sizeof mu_w1));
       declassify(c_tilde, sizeof c_tilde);
       sample_in_ball(c, c_tilde, Pr::kTau);  // line 16
-      // c * s for s in {s1, s2, t0}: NTT^-1(c_hat o s_hat) (lines 17-19, 25), or the same exact
-      // product from the sparse c.
-      SparseChallenge c_sparse{};
-      if (be.sparse_challenge) {
-        c_sparse = to_sparse(c);
-      } else {
-        be.ntt(c);  // c_hat (line 17)
+      // c * s1 and c * s2 (lines 17-19, 20, 22) as exact sparse products, three polynomials per
+      // pass: NTT^-1(c_hat o s_hat) centered mod q is the same polynomial (||c * s|| < q / 2).
+      const SparseChallenge c_sparse = to_sparse(c);
+      for (int g = 0; g < kGroups; ++g) {
+        Poly* out[3];
+        for (int j = 0; j < 3; ++j) out[j] = 3 * g + j < kL + kK ? &cs[3 * g + j] : &tmp;
+        be.sparse_mul_small3(out, c_sparse, e->s12[g]);
       }
-      auto times_c = [&](Poly& out, const Poly& s, bool small) {
-        if (be.sparse_challenge) {
-          sparse_challenge_mul(out, c_sparse, s, small);
-        } else {
-          be.pointwise(out, c, s);
-          be.invntt(out);
-        }
-      };
+      if (be.ntt_t0) be.ntt(c);  // c_hat for c * t0 (line 25)
 
       uint32_t reject = 0;
       // z = y + cs1 (line 20); check ||z|| < gamma1 - beta (line 23).
-      for (int r = 0; r < kL; ++r) {
-        times_c(tmp, e->s1[r], true);
-        reject |= be.make_z(z[r], y[r], tmp, kGamma1 - kBeta);
-      }
+      for (int r = 0; r < kL; ++r) reject |= be.make_z(z[r], y[r], cs[r], kGamma1 - kBeta);
       // The r0 and ct0 bounds and h = MakeHint(-ct0, w - cs2 + ct0) (lines 21-28).
       int32_t hint_count = 0;
       for (int r = 0; r < kK; ++r) {
-        times_c(cs2, e->s2[r], true);
-        times_c(ct0, e->t0[r], false);
-        reject |= be.make_hint[kG](hint[r], &hint_count, w[r], cs2, ct0, kBeta);
+        if (be.ntt_t0) {
+          be.pointwise(ct0, c, e->t0[r]);
+          be.invntt(ct0);
+        } else {
+          sparse_challenge_mul(ct0, c_sparse, e->t0[r], false);
+        }
+        reject |= be.make_hint[kG](hint[r], &hint_count, w[r], cs[kL + r], ct0, kBeta);
       }
       // ||ct0|| >= gamma2 or more than omega hints (line 28).
       reject |= static_cast<uint32_t>(kOmega - hint_count) >> 31;
@@ -270,7 +273,7 @@ struct Scheme {
     secure_wipe(w, sizeof w);
     secure_wipe(w1, sizeof w1);
     secure_wipe(tmp.c, sizeof tmp.c);
-    secure_wipe(cs2.c, sizeof cs2.c);
+    secure_wipe(cs, sizeof cs);
     secure_wipe(ct0.c, sizeof ct0.c);
     secure_wipe(mu_w1, sizeof mu_w1);
   }

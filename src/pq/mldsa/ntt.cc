@@ -53,13 +53,52 @@ void pointwise_acc_portable(Poly& out, const Poly* a, const Poly* b, int n) {
 
 #include "pq/mldsa/poly_kernels.inc"
 
+// Splits a packed sparse product r = c*a + 2^10 c*b + 2^20 c*c (PackedSmall3) into out[0..3):
+// each |c * x| <= tau * eta < 2^9 is the sign-extended low 10 bits of
+// what remains after the lower fields are subtracted.
+int32_t k_low10(int32_t v) {
+  return static_cast<int32_t>(static_cast<uint32_t>(v) << 22) >> 22;
+}
+void k_unpack_small3(Poly* const out[3], const int32_t* r) {
+  for (int i = 0; i < kN; ++i) {
+    const int32_t a = k_low10(r[i]);
+    const int32_t rest = (r[i] - a) >> 10;
+    const int32_t b = k_low10(rest);
+    const int32_t c = (rest - b) >> 10;
+    out[0]->c[i] = a;
+    out[1]->c[i] = b;
+    out[2]->c[i] = c;
+  }
+}
+
+void unpack_mask_portable(Poly& y, const uint8_t* in, int gamma1_bits) {
+  bit_unpack(y, in, int32_t{1} << gamma1_bits, gamma1_bits + 1);
+}
+
+void sparse_mul_small3_portable(Poly* const out[3], const SparseChallenge& c, const PackedSmall3& p) {
+  int32_t r[kN] = {};
+  for (int k = 0; k < c.n; ++k) {
+    const int32_t* src = p.ext + kN - c.pos[k];
+    if (c.sign[k] > 0) {
+      for (int i = 0; i < kN; ++i) r[i] += src[i];
+    } else {
+      for (int i = 0; i < kN; ++i) r[i] -= src[i];
+    }
+  }
+  k_unpack_small3(out, r);
+  secure_wipe(r, sizeof r);
+}
+
 constexpr NttBackend kPortable = {ntt_portable,
                                   invntt_portable,
                                   pointwise_portable,
                                   pointwise_acc_portable,
                                   V100_MLDSA_POLY_KERNELS,
                                   rej_uniform_portable,
-                                  /*sparse_challenge=*/true};
+                                  rej_eta_portable,
+                                  sparse_mul_small3_portable,
+                                  unpack_mask_portable,
+                                  /*ntt_t0=*/false};
 
 }  // namespace
 
@@ -67,14 +106,22 @@ const NttBackend& portable_backend() {
   return kPortable;
 }
 
-SparseChallenge to_sparse(const Poly& c) {
-  SparseChallenge s{};
+void pack_small3(PackedSmall3& p, const Poly* const a[3]) {
   for (int i = 0; i < kN; ++i) {
-    if (c.c[i] != 0 && s.n < 64) {
-      s.pos[s.n] = static_cast<uint8_t>(i);
-      s.sign[s.n] = static_cast<int8_t>(c.c[i]);
-      ++s.n;
-    }
+    int32_t v = 0;
+    for (int j = 2; j >= 0; --j) v = v * 1024 + (a[j] ? a[j]->c[i] : 0);
+    p.ext[kN + i] = v;
+    p.ext[i] = -v;
+  }
+}
+
+SparseChallenge to_sparse(const Poly& c) {
+  SparseChallenge s;
+  s.n = 0;
+  for (int i = 0; i < kN; ++i) {  // no branch: a zero coefficient is written and not counted
+    s.pos[s.n] = static_cast<uint8_t>(i);
+    s.sign[s.n] = static_cast<int8_t>(c.c[i]);
+    s.n += c.c[i] != 0;
   }
   return s;
 }

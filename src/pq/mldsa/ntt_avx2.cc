@@ -290,15 +290,119 @@ int rej_uniform_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   return ctr;
 }
 
+// RejBoundedPoly's parser, 8 half-bytes (4 bytes) per step: each byte is duplicated into two
+// lanes and shifted by 0 or 4, the lanes below the bound are packed to the front as in
+// rej_uniform_avx2. The values are secret; the acceptance mask is declassified before it indexes
+// the table or moves the count (the same bits rej_eta_portable declassifies). The value of a
+// rejected lane is computed too and left past the count.
+int rej_eta_avx2(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
+  const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i shifts = _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4);
+  const __m256i nibble = _mm256_set1_epi32(15);
+  const __m256i bound = _mm256_set1_epi32(eta == 2 ? 15 : 9);
+  const __m256i eta_v = _mm256_set1_epi32(eta);
+  size_t pos = 0;
+  while (ctr <= kN - 8 && pos + 4 <= len) {
+    uint32_t word;
+    __builtin_memcpy(&word, buf + pos, 4);
+    const __m128i bytes = _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(word)), dup);
+    const __m256i z = _mm256_and_si256(_mm256_srlv_epi32(_mm256_cvtepu8_epi32(bytes), shifts), nibble);
+    __m256i r = z;  // eta = 4: z; eta = 2: z mod 5 = z - 5 floor(205 z / 2^10) for z < 16
+    if (eta == 2) {
+      const __m256i quot = _mm256_srli_epi32(_mm256_mullo_epi16(z, _mm256_set1_epi32(205)), 10);
+      r = _mm256_sub_epi32(z, _mm256_add_epi32(quot, _mm256_slli_epi32(quot, 2)));
+    }
+    const __m256i v = _mm256_sub_epi32(eta_v, r);
+    int m = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(bound, z)));
+    V100_CT_UNPOISON(&m, sizeof m);
+    const __m256i perm =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompress.idx[m])));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(a + ctr), _mm256_permutevar8x32_epi32(v, perm));
+    ctr += __builtin_popcount(static_cast<unsigned>(m));
+    pos += 4;
+  }
+  for (size_t k = 2 * pos; k < 2 * len && ctr < kN; ++k) {
+    const uint32_t z = (k & 1) ? (buf[k / 2] >> 4) : (buf[k / 2] & 15u);
+    uint32_t accept;
+    int32_t value;
+    if (eta == 2) {
+      accept = (z - 15u) >> 31;
+      value = 2 - static_cast<int32_t>(z - 5u * ((z * 205u) >> 10));
+    } else {
+      accept = (z - 9u) >> 31;
+      value = 4 - static_cast<int32_t>(z);
+    }
+    V100_CT_UNPOISON(&accept, sizeof accept);
+    a[ctr] = value;
+    ctr += static_cast<int>(accept);
+  }
+  return ctr;
+}
+
+// sparse_mul_small3: the packed product r = c * p.ext (exact int32, no wrap), split into its
+// three fields straight from the accumulators. Coefficient i of x^pos * a (negacyclic) is
+// ext[256 + i - pos], so each of the tau terms adds one unaligned window of ext; eight
+// accumulators stay in registers per 64 coefficients. Positions and signs are public (c follows
+// from the public c_tilde); the packed values are secret and only added and shifted.
+inline __m256i low10(__m256i v) {
+  return _mm256_srai_epi32(_mm256_slli_epi32(v, 22), 22);
+}
+void sparse_mul_small3_avx2(Poly* const out[3], const SparseChallenge& c, const PackedSmall3& p) {
+  for (int first = 0; first < kN; first += 64) {
+    __m256i acc[8];
+    for (int x = 0; x < 8; ++x) acc[x] = _mm256_setzero_si256();
+    for (int k = 0; k < c.n; ++k) {
+      const int32_t* src = p.ext + kN + first - c.pos[k];
+      if (c.sign[k] > 0) {
+        for (int x = 0; x < 8; ++x)
+          acc[x] =
+              _mm256_add_epi32(acc[x], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 8 * x)));
+      } else {
+        for (int x = 0; x < 8; ++x)
+          acc[x] =
+              _mm256_sub_epi32(acc[x], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 8 * x)));
+      }
+    }
+    for (int x = 0; x < 8; ++x) {  // r = a + 2^10 b + 2^20 c with |a|, |b|, |c| < 2^9
+      const __m256i a = low10(acc[x]);
+      const __m256i rest = _mm256_srai_epi32(_mm256_sub_epi32(acc[x], a), 10);
+      const __m256i b = low10(rest);
+      store(out[0]->c + first + 8 * x, a);
+      store(out[1]->c + first + 8 * x, b);
+      store(out[2]->c + first + 8 * x, _mm256_srai_epi32(_mm256_sub_epi32(rest, b), 10));
+    }
+  }
+}
+
+// ExpandMask's BitUnpack, 8 coefficients (bits = 18 or 20 bytes) per step: the two 128-bit halves
+// are loaded from the bytes of coefficients 0-3 and 4-7, each lane gathers the 4 bytes holding its
+// coefficient with a byte shuffle, then a per-lane shift and mask. The last step reads up to byte
+// 31 bits + bits / 2 + 16 (646 for 20 bits), inside the 680 squeezed bytes.
+void unpack_mask_avx2(Poly& y, const uint8_t* in, int gamma1_bits) {
+  const int bits = gamma1_bits + 1;
+  const __m256i shuf = bits == 20 ? _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 5, 6, 7, 8, 7, 8, 9, 10, 0, 1, 2,
+                                                     3, 2, 3, 4, 5, 5, 6, 7, 8, 7, 8, 9, 10)
+                                  : _mm256_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 0, 1, 2,
+                                                     3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
+  const __m256i shift =
+      bits == 20 ? _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4) : _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+  const __m256i mask = _mm256_set1_epi32((1 << bits) - 1);
+  const __m256i gamma1 = _mm256_set1_epi32(1 << gamma1_bits);
+  for (int g = 0; g < kN / 8; ++g) {
+    const uint8_t* p = in + g * bits;
+    const __m256i v = _mm256_setr_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + bits / 2)));
+    const __m256i x = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(v, shuf), shift), mask);
+    store(y.c + 8 * g, _mm256_sub_epi32(gamma1, x));
+  }
+}
+
 #include "pq/mldsa/poly_kernels.inc"
 
-constexpr NttBackend kAvx2 = {ntt_avx2,
-                              invntt_avx2,
-                              pointwise_avx2,
-                              pointwise_acc_avx2,
-                              V100_MLDSA_POLY_KERNELS,
-                              rej_uniform_avx2,
-                              /*sparse_challenge=*/false};
+constexpr NttBackend kAvx2 = {
+    ntt_avx2,         invntt_avx2,  pointwise_avx2,         pointwise_acc_avx2, V100_MLDSA_POLY_KERNELS,
+    rej_uniform_avx2, rej_eta_avx2, sparse_mul_small3_avx2, unpack_mask_avx2,
+    /*ntt_t0=*/true};
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 // Sampling for ML-DSA (FIPS 204 §7.3): ExpandA, ExpandS, ExpandMask and SampleInBall.
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -19,15 +20,13 @@ int rej_uniform_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len) {
   return ctr;
 }
 
-namespace {
-
 // Alg. 31 with Alg. 15 (CoeffFromHalfByte) on one squeezed block (len <= 136 bytes). The
 // half-bytes are secret; whether one is rejected (>= 15 for eta = 2, >= 9 for eta = 4) is
 // independent of the accepted values and decides only how many bytes are consumed, so those bits
 // alone are declassified, a whole block at once (candidates past the 256th acceptance are
 // discarded stream bytes). Values are computed without branches or table look-ups; the
 // compaction indexes only by the declassified bits.
-int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
+int rej_eta_portable(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
   constexpr size_t kMax = 2 * hash::kShake256Rate;
   int32_t value[kMax];
   uint8_t accept[kMax];
@@ -51,6 +50,8 @@ int rej_eta(int32_t* a, int ctr, const uint8_t* buf, size_t len, int eta) {
   secure_wipe(value, sizeof value);
   return ctr;
 }
+
+namespace {
 
 constexpr size_t kRate128 = hash::kShake128Rate;  // 168 = 3 * 56: blocks hold whole candidates
 constexpr size_t kRate256 = hash::kShake256Rate;
@@ -86,6 +87,7 @@ void rej_bounded_x4(Poly* const out[4], const uint8_t seeds[4][66], int eta) {
   h.absorb_once(in, 66);
   alignas(32) uint8_t buf[4][kRate256];
   uint8_t* o[4];
+  const auto rej_eta = backend().rej_eta;
   int ctr[4];
   for (int j = 0; j < 4; ++j) ctr[j] = out[j] ? 0 : kN;
   while (ctr[0] < kN || ctr[1] < kN || ctr[2] < kN || ctr[3] < kN) {
@@ -145,6 +147,7 @@ void rej_bounded_poly(Poly& a, std::span<const uint8_t, 64> rho_prime, uint16_t 
   h.absorb(seed);
   secure_wipe(seed, sizeof seed);
   uint8_t buf[kRate256];
+  const auto rej_eta = backend().rej_eta;
   int ctr = 0;
   while (ctr < kN) {
     h.squeeze_blocks(buf, 1);
@@ -207,34 +210,129 @@ void shake256_short(std::span<uint8_t> out, ByteSpan in) {
   secure_wipe(block, sizeof block);
 }
 
-void expand_mask(Poly* y, int l, std::span<const uint8_t, 64> rho_pp, uint16_t kappa, int gamma1_bits) {
-  const int bits = gamma1_bits + 1;
-  const size_t bytes = 32 * static_cast<size_t>(bits);  // 576 or 640 <= 5 blocks of 136
-  for (int base = 0; base < l; base += 4) {
-    if (l - base == 1 && !x4_beats_scalar()) {
-      expand_mask_poly(y[base], rho_pp, static_cast<uint16_t>(kappa + base), gamma1_bits);
-      break;
-    }
-    uint8_t seeds[4][66];
-    const uint8_t* in[4];
-    alignas(32) uint8_t buf[4][5 * kRate256];
-    uint8_t* o[4];
-    for (int j = 0; j < 4; ++j) {
-      const int idx = base + j;
-      std::memcpy(seeds[j], rho_pp.data(), 64);
-      seeds[j][64] = static_cast<uint8_t>(kappa + idx);  // IntegerToBytes(kappa + r, 2) (Alg. 34)
-      seeds[j][65] = static_cast<uint8_t>((kappa + idx) >> 8);
-      in[j] = seeds[j];
-      o[j] = idx < l ? buf[j] : nullptr;
-    }
-    hash::ShakeX4 h(kRate256);
-    h.absorb_once(in, 66);
-    h.squeeze_blocks(o, (bytes + kRate256 - 1) / kRate256);
-    for (int j = 0; j < 4 && base + j < l; ++j)
-      bit_unpack(y[base + j], buf[j], int32_t{1} << gamma1_bits, bits);
-    secure_wipe(buf, sizeof buf);
-    secure_wipe(seeds, sizeof seeds);
+MaskStream::MaskStream(std::span<const uint8_t, 64> rho_pp, int gamma1_bits)
+    : gamma1_bits_(gamma1_bits), buf_(new Poly[kSlots]) {
+  std::memcpy(rho_pp_, rho_pp.data(), 64);
+}
+
+MaskStream::~MaskStream() {
+  secure_wipe(rho_pp_, sizeof rho_pp_);
+  secure_wipe(buf_, sizeof(Poly) * kSlots);
+  delete[] buf_;
+}
+
+void MaskStream::next(Poly* y, int l) {
+  for (int r = 0; r < l; ++r) {
+    const uint32_t index = kappa_ + static_cast<uint32_t>(r);
+    while (index >= end_) refill();
+    y[r] = slot(index);
   }
+  kappa_ += static_cast<uint32_t>(l);
+}
+
+namespace {
+
+// The seed rho'' || IntegerToBytes(index, 2) of ExpandMask (Alg. 34 line 4).
+void mask_seed(uint8_t seed[66], const uint8_t rho_pp[64], uint32_t index) {
+  std::memcpy(seed, rho_pp, 64);
+  seed[64] = static_cast<uint8_t>(index);
+  seed[65] = static_cast<uint8_t>(index >> 8);
+}
+
+// SHAKE256 block i of lane j of a 4-way state, little-endian lanes, rate 136 = 17 lanes.
+void xor_block(hash::KeccakX4State& st, int j, const uint8_t* block) {
+  for (size_t i = 0; i < kRate256 / 8; ++i) {
+    uint64_t w;
+    std::memcpy(&w, block + 8 * i, 8);
+    st.lanes[i][j] ^= w;
+  }
+}
+void read_block(uint8_t* block, const hash::KeccakX4State& st, int j) {
+  for (size_t i = 0; i < kRate256 / 8; ++i) std::memcpy(block + 8 * i, &st.lanes[i][j], 8);
+}
+// Block `b` of the SHAKE256 input `in` (len bytes), with the pad 0x1f ... 0x80 in the last one.
+void input_block(uint8_t block[kRate256], ByteSpan in, size_t b) {
+  const size_t off = b * kRate256;
+  const size_t n = std::min(kRate256, in.size() - std::min(in.size(), off));
+  std::memset(block, 0, kRate256);
+  if (n != 0) std::memcpy(block, in.data() + off, n);
+  if (n < kRate256) {
+    block[n] ^= 0x1f;
+    block[kRate256 - 1] ^= 0x80;
+  }
+}
+
+}  // namespace
+
+void MaskStream::refill() {
+  const std::span<const uint8_t, 64> rho_pp(rho_pp_, 64);
+  if (!cpu::active().avx2) {  // the 4-way Keccak is four scalar ones here: squeeze what is asked
+    expand_mask_poly(slot(end_), rho_pp, static_cast<uint16_t>(end_), gamma1_bits_);
+    ++end_;
+    return;
+  }
+  const int bits = gamma1_bits_ + 1;
+  const size_t blocks = (32 * static_cast<size_t>(bits) + kRate256 - 1) / kRate256;  // 5 (576 or 640 bytes)
+  uint8_t seeds[4][66];
+  const uint8_t* in[4];
+  alignas(32) uint8_t buf[4][5 * kRate256];
+  uint8_t* o[4];
+  for (int j = 0; j < 4; ++j) {
+    mask_seed(seeds[j], rho_pp_, end_ + static_cast<uint32_t>(j));  // IntegerToBytes(kappa + r, 2)
+    in[j] = seeds[j];
+    o[j] = buf[j];
+  }
+  hash::ShakeX4 h(kRate256);
+  h.absorb_once(in, 66);
+  h.squeeze_blocks(o, blocks);
+  const auto unpack = backend().unpack_mask;
+  for (int j = 0; j < 4; ++j) unpack(slot(end_ + static_cast<uint32_t>(j)), buf[j], gamma1_bits_);
+  end_ += 4;
+  secure_wipe(buf, sizeof buf);
+  secure_wipe(seeds, sizeof seeds);
+}
+
+void MaskStream::shake256_with_masks(std::span<uint8_t> out, ByteSpan in) {
+  if (!cpu::active().avx2 || out.size() > kRate256) {
+    hash::shake256(out, in);
+    return;
+  }
+  // Lane 0 absorbs `in` block by block; lanes 1-3 absorb their padded seed before the first
+  // permutation and then only squeeze, one block after each permutation. The lanes are
+  // independent sponges: the permutation acts on each state separately.
+  const int bits = gamma1_bits_ + 1;
+  const size_t mask_blocks = (32 * static_cast<size_t>(bits) + kRate256 - 1) / kRate256;
+  const size_t in_blocks = in.size() / kRate256 + 1;  // the last one holds the padding
+  hash::KeccakX4State st;
+  std::memset(&st, 0, sizeof st);
+  alignas(32) uint8_t block[kRate256];
+  alignas(32) uint8_t masks[3][5 * kRate256];
+  for (int j = 1; j < 4; ++j) {
+    uint8_t seed[66];
+    mask_seed(seed, rho_pp_, end_ + static_cast<uint32_t>(j - 1));
+    input_block(block, ByteSpan(seed, 66), 0);
+    xor_block(st, j, block);
+    secure_wipe(seed, sizeof seed);
+  }
+  for (size_t b = 0; b < std::max(in_blocks, mask_blocks); ++b) {
+    if (b < in_blocks) {
+      input_block(block, in, b);
+      xor_block(st, 0, block);
+    }
+    hash::keccak_f1600_x4(st);
+    if (b < mask_blocks)
+      for (int j = 1; j < 4; ++j) read_block(masks[j - 1] + b * kRate256, st, j);
+    if (b + 1 == in_blocks) {  // lane 0 is absorbed: its first squeezed block
+      read_block(block, st, 0);
+      std::memcpy(out.data(), block, out.size());
+    }
+  }
+  const auto unpack = backend().unpack_mask;
+  for (int j = 0; j < 3; ++j) unpack(slot(end_ + static_cast<uint32_t>(j)), masks[j], gamma1_bits_);
+  end_ += 3;
+  secure_wipe(&st, sizeof st);
+  secure_wipe(block, sizeof block);
+  secure_wipe(masks, sizeof masks);
 }
 
 // Alg. 29. The first 8 bytes of H(c_tilde) are the signs; then rejection-sampled positions

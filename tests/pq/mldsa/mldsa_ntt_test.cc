@@ -163,5 +163,77 @@ TEST(MlDsaNtt, Avx2RejectionParserMatchesPortable) {
   }
 }
 
+// The packed sparse product c * (a, b, c) equals three separate exact products, on both backends,
+// for coefficients at the eta = 4 edge, and the AVX2 kernel equals the portable one.
+TEST(MlDsaNtt, PackedSparseProductEqualsSeparateProducts) {
+  const NttBackend* v = avx2_backend();
+  const bool have_avx2 = v != nullptr && cpu::detected().avx2;
+  for (int trial = 0; trial < 100; ++trial) {
+    Poly c;
+    const Bytes c_tilde = random_bytes(48);
+    const int tau = trial % 3 == 0 ? 39 : trial % 3 == 1 ? 49 : 60;
+    sample_in_ball(c, c_tilde, tau);
+    const SparseChallenge sc = to_sparse(c);
+    ASSERT_EQ(sc.n, tau);
+    Poly in[3];
+    for (Poly& p : in) p = random_poly(5);
+    if (trial == 0) {
+      for (int i = 0; i < kN; ++i) in[i % 3].c[i] = (i & 1) ? 4 : -4;
+    }
+    PackedSmall3 packed;
+    const Poly* ins[3] = {&in[0], &in[1], &in[2]};
+    pack_small3(packed, ins);
+    Poly out_p[3], out_v[3];
+    Poly* outs_p[3] = {&out_p[0], &out_p[1], &out_p[2]};
+    Poly* outs_v[3] = {&out_v[0], &out_v[1], &out_v[2]};
+    portable_backend().sparse_mul_small3(outs_p, sc, packed);
+    if (have_avx2) {
+      v->sparse_mul_small3(outs_v, sc, packed);
+    }
+    for (int j = 0; j < 3; ++j) {
+      Poly ref;
+      sparse_challenge_mul(ref, sc, in[j], true);
+      ASSERT_EQ(0, std::memcmp(ref.c, out_p[j].c, sizeof ref.c)) << "portable, poly " << j;
+      if (have_avx2) {
+        ASSERT_EQ(0, std::memcmp(ref.c, out_v[j].c, sizeof ref.c)) << "avx2, poly " << j;
+      }
+    }
+  }
+}
+
+TEST(MlDsaNtt, Avx2BoundedRejectionParserMatchesPortable) {
+  const NttBackend* v = avx2_backend();
+  if (!v || !cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  for (int trial = 0; trial < 400; ++trial) {
+    const int eta = trial % 2 ? 2 : 4;
+    Bytes buf = random_bytes(136);
+    if (trial % 4 >= 2)  // many rejections: half-bytes >= 9 or 15
+      for (size_t i = 0; i < buf.size(); i += 2) buf[i] |= 0xf0;
+    const int start = trial % 5 == 0 ? 0 : static_cast<int>(random_u64() % 257);
+    Poly a, b;
+    std::memset(a.c, 0, sizeof a.c);
+    std::memset(b.c, 0, sizeof b.c);
+    const int n1 = portable_backend().rej_eta(a.c, start, buf.data(), buf.size(), eta);
+    const int n2 = v->rej_eta(b.c, start, buf.data(), buf.size(), eta);
+    ASSERT_EQ(n1, n2) << "trial " << trial;
+    ASSERT_EQ(0, std::memcmp(a.c, b.c, sizeof(int32_t) * static_cast<size_t>(n1))) << "trial " << trial;
+  }
+}
+
+TEST(MlDsaNtt, Avx2MaskUnpackMatchesPortable) {
+  const NttBackend* v = avx2_backend();
+  if (!v || !cpu::detected().avx2) GTEST_SKIP() << "no AVX2";
+  for (int gamma1_bits : {17, 19}) {
+    for (int trial = 0; trial < 50; ++trial) {
+      Bytes buf = random_bytes(5 * 136);
+      if (trial == 0) std::memset(buf.data(), 0xff, buf.size());  // every value 2^bits - 1
+      Poly a, b;
+      portable_backend().unpack_mask(a, buf.data(), gamma1_bits);
+      v->unpack_mask(b, buf.data(), gamma1_bits);
+      ASSERT_EQ(0, std::memcmp(a.c, b.c, sizeof a.c)) << gamma1_bits;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace v100::pq::mldsa::internal

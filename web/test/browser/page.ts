@@ -3,8 +3,8 @@
 // against the native build and the NIST ACVP vectors, SFrame against the RFC 9605 vectors and
 // frames of the C++ SenderContext, X-Wing against the draft's vectors and v100_web_ref xwing, the key
 // schedule, join proofs, identities, roster blobs, epoch blobs, security codes, invitations and the
-// BFV roster against v100_web_ref schedule / identity / roster / group / invitation / bfv (the same
-// checks as the node tests, from ../sdk_checks.ts).
+// BFV roster and the CKKS report against v100_web_ref schedule / identity / roster / group /
+// invitation / bfv / ckks (the same checks as the node tests, from ../sdk_checks.ts).
 // Shows a result table and leaves the report in `window.v100Report` for the driver.
 import { fromHex, toHex } from "../../src/bytes.js";
 import {
@@ -16,9 +16,9 @@ import { XWing } from "../../src/xwing.js";
 import { mediaChecks } from "./media_checks.js";
 import { type RefLookup, lookupRows } from "../lookup_checks.js";
 import {
-  type RefBfv, type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkBfvCase,
+  type RefBfv, type RefCkks, type RefGroup, type RefIdentity, type RefInvitation, type RefRoster, type RefSchedule, checkBfvCase,
   checkGroupCase, checkIdentityCase, checkInfoCase, checkInvitationCase, checkMailboxIds, checkRosterNativeCase,
-  checkScheduleCase, checkSecurityCodes, identitiesOf,
+  checkCkksCase, checkCkksSum, checkScheduleCase, checkSecurityCodes, identitiesOf,
 } from "../sdk_checks.js";
 
 /** One row of the table: a group of cases, how many passed, the first few failures. */
@@ -315,6 +315,13 @@ async function sdkChecks(w: PqWasm): Promise<void> {
   // BFV in the module, AES-CTR keystream from the browser's WebCrypto.
   await row("SDK", "BFV roster == native: keys, token ciphertexts, blocks, malformed", 2,
             await getJson<RefBfv[]>("ref/bfv.json"), async (c) => void await checkBfvCase(w, c));
+  // CKKS reports: the encoder's FFT output, plaintext, ciphertext and flooded decryption byte for
+  // byte; the native summed report decrypts to the plaintext model.
+  const ckks = await getJson<RefCkks>("ref/ckks.json");
+  await row("SDK", "CKKS report == native: FFT output, plaintext, ciphertext, flooded decryption", 6, ckks.cases,
+            async (c) => void await checkCkksCase(w, c));
+  await row("SDK", "CKKS: native summed report decrypts to the plaintext model", 1, [ckks.sum],
+            async (sum) => void await checkCkksSum(w, sum));
   await lookupRows(w, row, await getJson<RefLookup>("ref/lookup.json"));
 }
 
