@@ -19,6 +19,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
          writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { startServe } from "./serve.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -48,22 +49,8 @@ const work = mkdtempSync(join(out, "app-"));
 const dataDir = join(work, "data");
 const y4m = join(work, "camera.y4m"), wav = join(work, "microphone.wav");
 mkdirSync(dataDir);
-const serve = spawn(v100, ["serve", "--port", "0", "--data-dir", dataDir, "--web-root", webRoot],
-                    { stdio: ["ignore", "pipe", "pipe"] });
-let serveOut = "";
-serve.stderr.on("data", (d) => { serveOut += d; });
-const port = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve(0), 20_000);
-  serve.stdout.on("data", (d) => {
-    serveOut += d;
-    const m = /listening on [\d.]+:(\d+)/.exec(serveOut);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
-  });
-  serve.on("exit", () => resolve(0));
-});
+const served = await startServe(v100, ["--data-dir", dataDir, "--web-root", webRoot]);
+const serve = served.proc, port = served.port;
 
 // What a person types: random canaries with non-ASCII letters, never expected on the server.
 const tag = randomBytes(6).toString("hex");
@@ -103,7 +90,7 @@ async function runSteps(page, launchGuest) {
     page.waitForFunction((s) => window.v100App?.stage === s, stage, { timeout });
   const statusText = () => page.getByRole("status").first().textContent();
 
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   const resp = await page.goto(`https://127.0.0.1:${port}/`);
   const csp = resp?.headers()["content-security-policy"] ?? "";
   check("served", csp.includes("default-src 'none'") && csp.includes("script-src 'self' 'wasm-unsafe-eval'") &&
@@ -370,7 +357,7 @@ async function runSteps(page, launchGuest) {
 }
 
 if (port === 0) {
-  check("serve", false, `v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
+  check("serve", false, `v100 serve did not start: ${served.output.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
   check("chromium", false, `${executablePath} not found (Debian package chromium: scripts/deps.sh web)`);
 } else {

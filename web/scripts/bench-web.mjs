@@ -15,11 +15,12 @@
 // Writes build/web-test/bench.json and prints it. Exit 1 when a step fails (never on a figure:
 // timings are reported, not judged). Run from the repository root after the bundle.
 //   V100_BENCH_QUICK=1  a smoke run (few iterations, 2 members, 2 s), for make test-web
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { startServe } from "./serve.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -101,29 +102,15 @@ try {
 }
 
 const dataDir = mkdtempSync(join(out, "bench-data-"));
-const serve = spawn(v100, ["serve", "--port", "0", "--data-dir", dataDir, "--web-root", webRoot],
-                    { stdio: ["ignore", "pipe", "pipe"] });
-let serveOut = "";
-serve.stderr.on("data", (d) => { serveOut += d; });
-const port = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve(0), 20_000);
-  serve.stdout.on("data", (d) => {
-    serveOut += d;
-    const m = /listening on [\d.]+:(\d+)/.exec(serveOut);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
-  });
-  serve.on("exit", () => resolve(0));
-});
+const served = await startServe(v100, ["--data-dir", dataDir, "--web-root", webRoot]);
+const serve = served.proc, port = served.port;
 
 const q = (xs, p) => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
 const round = (x, d = 1) => (x === null ? null : +x.toFixed(d));
 let version = "";
 let cryptoRows = [];
 let meeting = null;
-if (port === 0) fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
+if (port === 0) fail(`v100 serve did not start: ${served.output.trim().split("\n").slice(-3).join(" | ")}`);
 else if (!existsSync(executablePath)) fail(`${executablePath} not found (Debian package chromium)`);
 else {
   const args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",

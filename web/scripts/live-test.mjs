@@ -15,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { startServe } from "./serve.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -44,22 +45,8 @@ copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm",
 
 mkdirSync(out, { recursive: true });
 const dataDir = mkdtempSync(join(out, "live-data-"));
-const serve = spawn(v100, ["serve", "--port", "0", "--data-dir", dataDir, "--web-root", webRoot],
-                    { stdio: ["ignore", "pipe", "pipe"] });
-let serveOut = "";
-serve.stderr.on("data", (d) => { serveOut += d; });
-const port = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve(0), 20_000);
-  serve.stdout.on("data", (d) => {
-    serveOut += d;
-    const m = /listening on [\d.]+:(\d+)/.exec(serveOut);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
-  });
-  serve.on("exit", () => resolve(0));
-});
+const served = await startServe(v100, ["--data-dir", dataDir, "--web-root", webRoot]);
+const serve = served.proc, port = served.port;
 
 // Random canaries: what a person types into the page, never expected on the server.
 const tag = randomBytes(6).toString("hex");
@@ -97,7 +84,7 @@ async function mixedMeeting(context) {
   const keyFile = join(dataDir, "..", `native-${tag}.key`);
   execFileSync(v100, ["keygen", "--out", keyFile, "--fast"], { env, stdio: "ignore" });
   const pub = readFileSync(`${keyFile}.pub`, "utf8").trim();
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log(`mixed page error: ${e.message}`));
   await page.goto(`https://127.0.0.1:${port}/mixed.html#title=${encodeURIComponent(title)}` +
@@ -165,7 +152,7 @@ async function roomJoinsNative(context) {
   const hostKey = join(dataDir, "..", `room-host-${tag}.key`);
   execFileSync(v100, ["keygen", "--out", hostKey, "--fast"], { env, stdio: "ignore" });
   const hostPub = readFileSync(`${hostKey}.pub`, "utf8").trim();
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   const page = await newPage(context, "room (mailbox)");
   try {
     await page.goto(`https://127.0.0.1:${port}/room.html#mode=mailbox&name=${encodeURIComponent(roomMailboxName)}` +
@@ -214,7 +201,7 @@ async function roomThree(browser) {
   const key = join(dataDir, "..", `room-native-${tag}.key`);
   execFileSync(v100, ["keygen", "--out", key, "--fast"], { env, stdio: "ignore" });
   const pub = readFileSync(`${key}.pub`, "utf8").trim();
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   const opts = { ignoreHTTPSErrors: true, viewport: { width: 1100, height: 520 } };
   const ctxA = await browser.newContext(opts), ctxB = await browser.newContext(opts);
   try {
@@ -383,7 +370,7 @@ async function mediaMeeting() {
   const keyFile = join(dataDir, "..", `media-${tag}.key`);
   execFileSync(v100, ["keygen", "--out", keyFile, "--fast"], { env, stdio: "ignore" });
   const pub = readFileSync(`${keyFile}.pub`, "utf8").trim();
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   // The Y4M loops at its end; it covers the whole native run, so the frame numbers the native side
   // checks never wrap (its check is strictly rising).
   const y4m = join(out, `media-${tag}.y4m`), wav = join(out, `media-${tag}.wav`);
@@ -437,7 +424,7 @@ async function mediaMeeting() {
 }
 
 if (port === 0) {
-  fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
+  fail(`v100 serve did not start: ${served.output.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
   fail(`${executablePath} not found (Debian package chromium: scripts/deps.sh web)`);
 } else {

@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
          writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { startServe } from "./serve.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -54,22 +55,8 @@ copyFileSync(process.env.V100_WASM ?? join(root, "build", "wasm", "web", "wasm",
 mkdirSync(out, { recursive: true });
 const dataDir = mkdtempSync(join(out, "meeting-data-"));
 const work = mkdtempSync(join(out, "meeting-files-"));
-const serve = spawn(v100, ["serve", "--port", "0", "--data-dir", dataDir, "--web-root", webRoot],
-                    { stdio: ["ignore", "pipe", "pipe"] });
-let serveOut = "";
-serve.stderr.on("data", (d) => { serveOut += d; });
-const port = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve(0), 20_000);
-  serve.stdout.on("data", (d) => {
-    serveOut += d;
-    const m = /listening on [\d.]+:(\d+)/.exec(serveOut);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
-  });
-  serve.on("exit", () => resolve(0));
-});
+const served = await startServe(v100, ["--data-dir", dataDir, "--web-root", webRoot]);
+const serve = served.proc, port = served.port;
 
 // Random canaries: what the people typed, never expected on the server.
 const tag = randomBytes(6).toString("hex");
@@ -135,7 +122,7 @@ async function meeting() {
   const key = join(work, "native.key");
   execFileSync(v100, ["keygen", "--out", key, "--fast"], { env, stdio: "ignore" });
   const nativePub = readFileSync(`${key}.pub`, "utf8").trim();
-  const pin = /fingerprint \(pin this\): ([0-9a-f]+)/.exec(serveOut)?.[1] ?? "";
+  const pin = served.pin();
   const host = await launch(kSlots.host, kFileSeconds);
   const guest = await launch(kSlots.guest, kFileSeconds / 2);
   let native = null;
@@ -231,7 +218,7 @@ async function meeting() {
 }
 
 if (port === 0) {
-  fail(`v100 serve did not start: ${serveOut.trim().split("\n").slice(-3).join(" | ")}`);
+  fail(`v100 serve did not start: ${served.output.trim().split("\n").slice(-3).join(" | ")}`);
 } else if (!existsSync(executablePath)) {
   fail(`${executablePath} not found (Debian package chromium: scripts/deps.sh web)`);
 } else {
@@ -294,7 +281,7 @@ const walk = (dir) => {
   }
 };
 walk(dataDir);
-const serverLog = Buffer.from(serveOut, "utf8");  // what it printed too
+const serverLog = Buffer.from(served.output, "utf8");  // what it printed too
 for (const [what, needle] of forms) if (serverLog.includes(needle)) found.push(`${what} in its output`);
 if (scanned === 0) fail("the server wrote no file to search");
 if (found.length) fail(`canaries on the server: ${found.join(", ")}`);
