@@ -82,6 +82,8 @@ struct Participant {
     cv.notify_all();
   }
 
+  ~Participant() { client.reset(); }  // stop deliveries before the counters below are destroyed
+
   size_t received_total() {
     std::lock_guard lk(mu);
     return total;
@@ -110,6 +112,9 @@ class Harness {
     if (!st) throw std::runtime_error("server start: " + st.message());
   }
   ~Harness() {
+    // Clients first: a client's I/O thread may still be handing a frame to its participant, whose
+    // counters must outlive it (a Participant's own members would otherwise go before its client).
+    for (auto& p : people) p->client.reset();
     people.clear();
     if (server_) server_->stop();
     if (remove_dir_) std::filesystem::remove_all(dir_);
