@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServe } from "./serve.mjs";
+import { canaryForms, scanForCanaries } from "./canaries.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -394,27 +395,10 @@ const exitCode = await new Promise((r) => (serve.exitCode !== null ? r(serve.exi
 if (exitCode !== 0) check("serve exit", false, `v100 serve exited with ${exitCode}`);
 
 // Blindness: what was typed into the page, in every file the server wrote.
-const forms = [];
-for (const [what, str] of [["title", title], ["name", name], ["imported name", importedName], ["native name", nativeName],
+const forms = canaryForms([["title", title], ["name", name], ["imported name", importedName], ["native name", nativeName],
                            ["guest name", guestName], ["native host title", hostTitle],
-                           ["native host name", nativeHostName]]) {
-  const le = Buffer.from(str, "utf16le");
-  const be = Buffer.from(le);
-  be.swap16();
-  forms.push([`${what} UTF-8`, Buffer.from(str, "utf8")], [`${what} UTF-16LE`, le], [`${what} UTF-16BE`, be]);
-}
-let scanned = 0;
-const found = [];
-const walk = (dir) => {
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) { walk(p); continue; }
-    const b = readFileSync(p);
-    ++scanned;
-    for (const [what, needle] of forms) if (b.includes(needle)) found.push(`${what} in ${f}`);
-  }
-};
-walk(dataDir);
+                           ["native host name", nativeHostName]]);
+const { scanned, bytes, found } = scanForCanaries([dataDir], forms);
 check("blindness", scanned > 0 && found.length === 0,
       `${forms.length} forms of the typed title and names in ${scanned} server files: ${found.length ? found.join(", ") : "0 found"}`);
 rmSync(work, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServe } from "./serve.mjs";
+import { canaryForms, scanForCanaries } from "./canaries.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -580,31 +581,12 @@ else if (foreign !== undefined) console.log(`ok    live foreign origin: its WebS
 if (exitCode !== 0) fail(`v100 serve exited with ${exitCode}`);
 
 // Blindness: the canaries in every file the server wrote.
-const forms = [];
-for (const [what, s] of [["title", title], ["name", name], ["native name", nativeName], ["room title", roomTitle],
+const forms = canaryForms([["title", title], ["name", name], ["native name", nativeName], ["room title", roomTitle],
                           ["room host name", roomHostName], ["room guest name", roomGuestName],
                           ["room mailbox name", roomMailboxName], ["room native name", roomNativeName],
                           ["room native host name", roomNativeHost],
-                          ...hostileName.map((n, i) => [`hostile page ${i} name`, n])]) {
-  const le = Buffer.from(s, "utf16le");
-  const be = Buffer.from(le);
-  be.swap16();
-  forms.push([`${what} UTF-8`, Buffer.from(s, "utf8")], [`${what} UTF-16LE`, le], [`${what} UTF-16BE`, be]);
-}
-let scanned = 0, bytes = 0;
-const found = [];
-const walk = (dir) => {
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) { walk(p); continue; }
-    const b = readFileSync(p);
-    ++scanned;
-    bytes += b.length;
-    for (const [what, needle] of forms) if (b.includes(needle)) found.push(`${what} in ${f}`);
-  }
-};
-walk(dataDir);
-walk(hostileDir);
+                          ...hostileName.map((n, i) => [`hostile page ${i} name`, n])]);
+const { scanned, bytes, found } = scanForCanaries([dataDir, hostileDir], forms);
 if (scanned === 0) fail("the server wrote no file to search");
 if (found.length) fail(`canaries on the server: ${found.join(", ")}`);
 else console.log(`ok    live blindness: ${forms.length} forms of the typed title and name in ${scanned} files ` +

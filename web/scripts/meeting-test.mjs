@@ -24,6 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServe } from "./serve.mjs";
+import { canaryForms, scanForCanaries } from "./canaries.mjs";
 
 const root = process.env.V100_ROOT ?? process.cwd();
 const out = join(root, "build", "web-test");
@@ -261,26 +262,8 @@ if (result !== null) {
 }
 
 // Blindness: the canaries in every file the server wrote.
-const forms = [];
-for (const [what, s] of [["title", title], ["host name", names.host], ["guest name", names.guest], ["native name", names.native]]) {
-  const le = Buffer.from(s, "utf16le");
-  const be = Buffer.from(le);
-  be.swap16();
-  forms.push([`${what} UTF-8`, Buffer.from(s, "utf8")], [`${what} UTF-16LE`, le], [`${what} UTF-16BE`, be]);
-}
-let scanned = 0, bytes = 0;
-const found = [];
-const walk = (dir) => {
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) { walk(p); continue; }
-    const b = readFileSync(p);
-    ++scanned;
-    bytes += b.length;
-    for (const [what, needle] of forms) if (b.includes(needle)) found.push(`${what} in ${f}`);
-  }
-};
-walk(dataDir);
+const forms = canaryForms([["title", title], ["host name", names.host], ["guest name", names.guest], ["native name", names.native]]);
+const { scanned, bytes, found } = scanForCanaries([dataDir], forms);
 const serverLog = Buffer.from(served.output, "utf8");  // what it printed too
 for (const [what, needle] of forms) if (serverLog.includes(needle)) found.push(`${what} in its output`);
 if (scanned === 0) fail("the server wrote no file to search");
