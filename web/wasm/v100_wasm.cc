@@ -22,19 +22,11 @@
 #include "pq/mldsa/mldsa.h"
 #include "pq/mlkem/mlkem.h"
 #include "services/lookup.h"
-
-#if V100_NO_OPENSSL
-#include "core/host_aes.h"
-#endif
-
-#if defined(__EMSCRIPTEN__)
-#include <emscripten/emscripten.h>
-#define V100_EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#define V100_EXPORT
-#endif
+#include "wasm_internal.h"
 
 namespace {
+
+using v100::wasm_abi::KeystreamCall;
 
 namespace mlkem = v100::pq::mlkem;
 namespace mldsa = v100::pq::mldsa;
@@ -159,23 +151,6 @@ int put_blob(uint8_t* out, size_t out_cap, size_t* out_len, const v100::Bytes& b
   std::memcpy(out, blob.data(), blob.size());
   return kV100Ok;
 }
-
-// One ABI call that may draw AES-CTR keystream: in the WebAssembly build, a call during which the
-// host lacked some keystream (core/host_aes.h) computed on zeros and reports kV100ErrKeystream so
-// the host supplies it and repeats the call. Natively (OpenSSL's AES) the result passes through.
-struct KeystreamCall {
-  KeystreamCall() {
-#if V100_NO_OPENSSL
-    v100::host_aes::reset();
-#endif
-  }
-  int finish(int rc) const {
-#if V100_NO_OPENSSL
-    if (v100::host_aes::incomplete()) return kV100ErrKeystream;
-#endif
-    return rc;
-  }
-};
 
 }  // namespace
 

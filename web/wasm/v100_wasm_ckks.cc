@@ -16,17 +16,7 @@
 #include "fhe/ckks/keys.h"
 #include "fhe/ckks/serialization.h"
 #include "v100_wasm.h"
-
-#if V100_NO_OPENSSL
-#include "core/host_aes.h"
-#endif
-
-#if defined(__EMSCRIPTEN__)
-#include <emscripten/emscripten.h>
-#define V100_EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#define V100_EXPORT
-#endif
+#include "wasm_internal.h"
 
 namespace ckks = v100::fhe::ckks;
 
@@ -34,21 +24,6 @@ namespace {
 
 constexpr const char* kReportParams = "ckks-8192";  // services::kAttentionSet
 constexpr size_t kMaxReportValues = 4096;           // services::kMaxAttentionIntervals
-
-// As in v100_wasm.cc: a call that drew keystream the host did not have reports kV100ErrKeystream.
-struct CkksKeystreamCall {
-  CkksKeystreamCall() {
-#if V100_NO_OPENSSL
-    v100::host_aes::reset();
-#endif
-  }
-  int finish(int rc) const {
-#if V100_NO_OPENSSL
-    if (v100::host_aes::incomplete()) return kV100ErrKeystream;
-#endif
-    return rc;
-  }
-};
 
 // The report's values as AttentionKeys::encrypt takes them: at most kMaxReportValues, clamped to
 // [0, 1]; false on a value that is not finite (the encoder would refuse it).
@@ -113,7 +88,7 @@ V100_EXPORT int v100_ckks_report_encode(const V100CkksReport* h, uint64_t* out, 
 V100_EXPORT int v100_ckks_report_encrypt(const V100CkksReport* h, uint8_t* out, size_t out_cap,
                                          size_t* out_len, const double* values, size_t num_values,
                                          const uint8_t randomness[32]) {
-  CkksKeystreamCall call;
+  v100::wasm_abi::KeystreamCall call;
   std::vector<double> v;
   if (!report_values(v, values, num_values)) return kV100ErrInput;
   const ckks::SymmetricEncryptor sym(h->ctx, h->keygen.secret_key_ref());
@@ -128,7 +103,7 @@ V100_EXPORT int v100_ckks_report_encrypt(const V100CkksReport* h, uint8_t* out, 
 
 V100_EXPORT int v100_ckks_report_decrypt(const V100CkksReport* h, double* out, size_t count,
                                          const uint8_t* ct, size_t ct_len, const uint8_t randomness[32]) {
-  CkksKeystreamCall call;
+  v100::wasm_abi::KeystreamCall call;
   const ckks::CkksContext& c = *h->ctx;
   if (count > c.slot_count()) return kV100ErrLength;
   auto x = ckks::deserialize_ciphertext(c, v100::ByteSpan(ct, ct_len));
